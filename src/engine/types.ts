@@ -1,0 +1,39 @@
+/**
+ * The engine's inputs and outputs. The engine is sans-I/O: drivers (runtime, simulator,
+ * replayer) turn the world into EngineEvents, hand them in with the current time in ms, carry
+ * out the EngineActions that come back, and call again at `nextDeadline()`.
+ */
+import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+
+export type EngineEvent =
+  /** keepalived started: instances enter their initial states. */
+  | { type: 'start' }
+  /** Graceful shutdown (SIGTERM): a master resigns with a priority-0 advert, VIPs go, notify_stop runs. */
+  | { type: 'stop' }
+  /** An advert arrived on `iface` (already IP-decoded; validation happens in the engine). */
+  | { type: 'advert'; iface: string; packet: ReceivedAdvert }
+  /** A vrrp_script finished: exit status 0 is success. `timedOut` counts as failure. */
+  | { type: 'script-result'; script: string; exitCode: number; timedOut?: boolean }
+  /** A track_file's file was read: its integer value (missing or unreadable file = 0). */
+  | { type: 'file-value'; trackFile: string; value: number }
+  /** Link state of an interface changed (carrier). */
+  | { type: 'link'; iface: string; up: boolean };
+
+export type EngineAction =
+  /** Send an advert: to the multicast group, or to each unicast peer when `unicastPeers` is set. */
+  | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[] }
+  | { type: 'add-vips'; instance: string; iface: string; addresses: string[] }
+  | { type: 'remove-vips'; instance: string; iface: string; addresses: string[] }
+  /** One gratuitous ARP (IPv4) / unsolicited NA (IPv6) for each address, now. */
+  | { type: 'send-garp'; instance: string; iface: string; addresses: string[] }
+  /** Run a tracked script now; answer later with a `script-result` event. */
+  | { type: 'run-script'; script: string; command: string; timeoutMs: number; user?: string }
+  /** Run a notify program (keepalived's order and arguments); failures are only logged. */
+  | { type: 'notify'; instance: string; state: VrrpState; command: string; args: string[]; kind: 'specific' | 'generic' }
+  /** A state transition (also logged); the simulator and replay timelines are built from these. */
+  | { type: 'transition'; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; reason: string }
+  | { type: 'priority'; instance: string; vrid: number; from: number; to: number }
+  /** A log line in keepalived's wording, e.g. "(VI_1) Entering MASTER STATE". */
+  | { type: 'log'; level: 'info' | 'debug' | 'warning'; message: string };
