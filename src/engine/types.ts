@@ -9,7 +9,13 @@ export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
 export type EngineEvent =
   /** keepalived started: instances enter their initial states. */
-  | { type: 'start' }
+  | {
+      type: 'start';
+      /** Interfaces whose link is down at start (default: all up). */
+      linksDown?: string[];
+      /** Current value of each track_file's file at start (default 0, as for a missing file). */
+      fileValues?: Record<string, number>;
+    }
   /** Graceful shutdown (SIGTERM): a master resigns with a priority-0 advert, VIPs go, notify_stop runs. */
   | { type: 'stop' }
   /** An advert arrived on `iface` (already IP-decoded; validation happens in the engine). */
@@ -26,8 +32,8 @@ export type EngineAction =
   | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[] }
   | { type: 'add-vips'; instance: string; iface: string; addresses: string[] }
   | { type: 'remove-vips'; instance: string; iface: string; addresses: string[] }
-  /** One gratuitous ARP (IPv4) / unsolicited NA (IPv6) for each address, now. */
-  | { type: 'send-garp'; instance: string; iface: string; addresses: string[] }
+  /** `count` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for each address, now, back to back. */
+  | { type: 'send-garp'; instance: string; iface: string; addresses: string[]; count: number }
   /** Run a tracked script now; answer later with a `script-result` event. */
   | { type: 'run-script'; script: string; command: string; timeoutMs: number; user?: string }
   /** Run a notify program (keepalived's order and arguments); failures are only logged. */
