@@ -1,0 +1,109 @@
+/**
+ * Link-layer framing: where the network-layer packet starts inside a captured frame.
+ *
+ * Ethernet (with any number of 802.1Q / 802.1ad / QinQ tags), Linux cooked capture v1 and v2,
+ * raw IP (LINKTYPE_RAW 101, IPV4 228, IPV6 229 and the DLT_RAW values 12 and 14) and BSD
+ * null/loopback (0, 108). Pure functions over the frame's bytes; nothing is copied.
+ */
+import type { CapturedFrame } from './types.js';
+
+export const LINKTYPE = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW_DLT12: 12,
+  RAW_DLT14: 14,
+  RAW: 101,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+export const ETHERTYPE = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  VLAN: 0x8100,
+  QINQ: 0x88a8,
+  QINQ_OLD1: 0x9100,
+  QINQ_OLD2: 0x9200,
+  IPV6: 0x86dd,
+} as const;
+
+/** The network-layer payload of a frame: its EtherType (synthesised for raw IP) and where it starts. */
+export interface LinkPayload {
+  etherType: number;
+  offset: number;
+}
+
+function ipEtherTypeByVersion(data: Uint8Array, offset: number): number | undefined {
+  if (offset >= data.length) return undefined;
+  const version = data[offset] >> 4;
+  if (version === 4) return ETHERTYPE.IPV4;
+  if (version === 6) return ETHERTYPE.IPV6;
+  return undefined;
+}
+
+/** Skip VLAN tags: each is 4 bytes (TCI + inner EtherType) after the tag's own EtherType. */
+function afterTags(data: Uint8Array, typeAt: number): LinkPayload | undefined {
+  let at = typeAt;
+  for (;;) {
+    if (at + 2 > data.length) return undefined;
+    const type = (data[at] << 8) | data[at + 1];
+    if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD1 || type === ETHERTYPE.QINQ_OLD2) {
+      at += 4;
+      continue;
+    }
+    return { etherType: type, offset: at + 2 };
+  }
+}
+
+/** Locate the network-layer payload of a frame, or undefined for link types and framings we do not know. */
+export function linkPayloadOf(frame: CapturedFrame): LinkPayload | undefined {
+  const data = frame.data;
+  switch (frame.linkType) {
+    case LINKTYPE.ETHERNET:
+      return afterTags(data, 12);
+    case LINKTYPE.LINUX_SLL: // 16-byte header, protocol type at 14
+      return afterTags(data, 14);
+    case LINKTYPE.LINUX_SLL2: {
+      // 20-byte header, protocol type at 0; a VLAN tag, if not stripped, follows the header.
+      if (data.length < 20) return undefined;
+      const type = (data[0] << 8) | data[1];
+      if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
+        const inner = afterTags(data, 20 + 2);
+        return inner;
+      }
+      return { etherType: type, offset: 20 };
+    }
+    case LINKTYPE.RAW:
+    case LINKTYPE.RAW_DLT12:
+    case LINKTYPE.RAW_DLT14: {
+      const t = ipEtherTypeByVersion(data, 0);
+      return t === undefined ? undefined : { etherType: t, offset: 0 };
+    }
+    case LINKTYPE.IPV4:
+      return { etherType: ETHERTYPE.IPV4, offset: 0 };
+    case LINKTYPE.IPV6:
+      return { etherType: ETHERTYPE.IPV6, offset: 0 };
+    case LINKTYPE.NULL:
+    case LINKTYPE.LOOP: {
+      // A 4-byte address family in the writer's byte order (NULL) or network order (LOOP); the
+      // values differ between systems for IPv6, so trust the IP version nibble instead.
+      const t = ipEtherTypeByVersion(data, 4);
+      return t === undefined ? undefined : { etherType: t, offset: 4 };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Locate the IP packet inside a frame: its family and byte offset, or undefined when there is none. */
+export function ipPacketOf(frame: CapturedFrame): { family: 4 | 6; offset: number } | undefined {
+  const p = linkPayloadOf(frame);
+  if (p === undefined || p.offset >= frame.data.length) return undefined;
+  const version = frame.data[p.offset] >> 4;
+  if (p.etherType === ETHERTYPE.IPV4 && version === 4) return { family: 4, offset: p.offset };
+  if (p.etherType === ETHERTYPE.IPV6 && version === 6) return { family: 6, offset: p.offset };
+  return undefined;
+}
