@@ -1,0 +1,104 @@
+/**
+ * The host side of a VRRP router: interface facts, virtual addresses (iproute2), gratuitous
+ * ARP (iputils arping) and link state (/sys/class/net). Every call reports failure as a value;
+ * nothing here throws in normal operation. See native-notes/garp.md for why these tools.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { VirtualAddress } from '../config/model.js';
+import type { InterfaceInfo } from './transport.js';
+
+export type Outcome = { ok: true } | { ok: false; error: string };
+
+interface IpAddrJson {
+  ifindex: number;
+  ifname: string;
+  address?: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string; secondary?: boolean; label?: string }[];
+}
+
+/** Index and primary addresses of an interface, read with `ip -j addr show dev NAME`. */
+export function readInterface(name: string): { ok: true; info: InterfaceInfo } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = execFileSync('ip', ['-j', 'addr', 'show', 'dev', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    return { ok: false, error: stderr || (error as Error).message };
+  }
+  const parsed = JSON.parse(text) as IpAddrJson[];
+  const link = parsed[0];
+  if (!link) return { ok: false, error: `Device "${name}" does not exist.` };
+  const addrs = link.addr_info ?? [];
+  // The primary address is the first non-secondary one; VIPs keepalived-style are secondaries
+  // or carry our label, but at start-up none of ours is there yet.
+  const v4 = addrs.find((a) => a.family === 'inet' && !a.secondary);
+  const v6 = addrs.find((a) => a.family === 'inet6' && a.scope === 'link');
+  return {
+    ok: true,
+    info: {
+      name: link.ifname,
+      index: link.ifindex,
+      ipv4: v4?.local,
+      ipv4PrefixLength: v4?.prefixlen,
+      ipv6: v6?.local,
+      mac: link.address,
+    },
+  };
+}
+
+function run(cmd: string, args: string[], timeoutMs = 5000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs }, (error, _stdout, stderr) => {
+      if (error) resolve({ ok: false, error: `${cmd} ${args.join(' ')}: ${String(stderr).trim() || error.message}` });
+      else resolve({ ok: true });
+    });
+  });
+}
+
+/** `ip addr add|del` arguments for one VIP, as keepalived would set it (label, scope, brd, nodad). */
+export function vipArgs(verb: 'add' | 'del', vip: Pick<VirtualAddress, 'address' | 'prefixLength' | 'family' | 'label' | 'scope' | 'broadcast'>, dev: string): string[] {
+  const args = [vip.family === 6 ? '-6' : '-4', 'addr', verb, `${vip.address}/${vip.prefixLength}`, 'dev', dev];
+  if (verb === 'add') {
+    if (vip.broadcast) args.push('broadcast', vip.broadcast);
+    if (vip.scope) args.push('scope', vip.scope);
+    if (vip.label && vip.family === 4) args.push('label', vip.label);
+    // keepalived adds IPv6 VIPs with IFA_F_NODAD so they are usable at once.
+    if (vip.family === 6) args.push('nodad');
+  }
+  return args;
+}
+
+export function addVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
+  return run('ip', vipArgs('add', vip, dev)).then((r) =>
+    // keepalived treats an address already present as set.
+    !r.ok && /File exists/.test(r.error) ? { ok: true } : r,
+  );
+}
+
+export function removeVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
+  return run('ip', vipArgs('del', vip, dev)).then((r) =>
+    !r.ok && /Cannot assign requested address/.test(r.error) ? { ok: true } : r,
+  );
+}
+
+/**
+ * One gratuitous ARP for `address` on `dev`: a broadcast ARP request with sender and target
+ * both the VIP, exactly the frame keepalived sends (see the reference capture). raw-socket
+ * cannot open AF_PACKET sockets, so iputils `arping -U` does it; it needs the address to be
+ * on the interface already, which is the case after add-vips.
+ */
+export function sendGarp(address: string, dev: string): Promise<Outcome> {
+  return run('arping', ['-U', '-c', '1', '-I', dev, address], 3000);
+}
+
+/** Carrier state of an interface: true when up, false when down or missing. */
+export function readCarrier(dev: string): boolean {
+  try {
+    const operstate = readFileSync(`/sys/class/net/${dev}/operstate`, 'utf8').trim();
+    if (operstate === 'down' || operstate === 'lowerlayerdown') return false;
+    return readFileSync(`/sys/class/net/${dev}/carrier`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * How VRRP bytes leave and reach this host. The runtime encodes/decodes the VRRP message
+ * itself (src/wire); a transport only carries the VRRP bytes and reports the IP facts the engine
+ * needs (source, destination, TTL/hop limit, interface).
+ */
+export interface OutboundAdvert {
+  iface: string;
+  /**
+   * The whole IP packet (src/wire buildAdvertPacket): IPv4 goes out as is (IP_HDRINCL); for IPv6
+   * the kernel writes the header, so only the VRRP part after the 40-byte header is sent.
+   */
+  packet: Uint8Array;
+  /** Destination: the multicast group or a unicast peer (must match the packet's). */
+  dst: string;
+}
+
+export interface InboundAdvert {
+  iface: string;
+  /**
+   * The whole IP packet as received (IPv4), or with a header put back in front (IPv6, whose raw
+   * sockets hide it: then `verified` says the kernel already checked the VRRP checksum and
+   * `ttlKnown` is false because the hop limit is not visible).
+   */
+  packet: Uint8Array;
+  src: string;
+  ttlKnown: boolean;
+  checksumVerified: boolean;
+}
+
+/** Why a received packet never reached the decoder. */
+export type DropReason = 'foreign-interface' | 'own-packet' | 'spoofed-source';
+
+export type SendResult = { ok: true } | { ok: false; error: string };
+
+export interface TransportListener {
+  advert(inbound: InboundAdvert): void;
+  dropped(iface: string, reason: DropReason, packet: Uint8Array): void;
+  error(iface: string, message: string): void;
+}
+
+export interface Transport {
+  readonly kind: 'raw' | 'udp';
+  /** Sends one advert; failures (e.g. ENETUNREACH) are returned or reported, never thrown. */
+  send(out: OutboundAdvert): SendResult;
+  close(): void;
+}
+
+export interface InterfaceInfo {
+  name: string;
+  index: number;
+  /** Primary IPv4 address (advert source), if any. */
+  ipv4?: string;
+  ipv4PrefixLength?: number;
+  /** Link-local IPv6 address, if any. */
+  ipv6?: string;
+  mac?: string;
+}
