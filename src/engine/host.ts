@@ -1,0 +1,995 @@
+/**
+ * HostEngine: every VRRP instance, tracked script and sync group of one keepalived process.
+ *
+ * Sans-I/O (quinn-proto style): `handle(now, event)` and `handleTimeout(now)` return actions;
+ * `nextDeadline()` says when to call `handleTimeout` next. Time is milliseconds, handed in.
+ *
+ * The transitions follow keepalived 2.2.7 (vrrp.c, vrrp_scheduler.c, vrrp_track.c, vrrp_sync.c)
+ * function by function, so that a run can be compared advert by advert with real keepalived.
+ * Where keepalived and the RFCs differ, keepalived wins and a comment says so.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import type { VrrpStats } from '../wire/stats.js';
+import type { ReceivedAdvert } from '../wire/types.js';
+import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
+import { checkReceivedAdvert } from './receive.js';
+import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
+import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
+import { splitCommandLine } from './command-line.js';
+import type { EngineAction, EngineEvent, VrrpState } from './types.js';
+
+export interface HostEnvironment {
+  /** Primary IPv4 address of each interface: the advert source and the tie-breaker (RFC 3768 6.4.3). */
+  interfaceAddresses: Record<string, string>;
+  /** Primary (link-local) IPv6 address of each interface, for VRRPv3 over IPv6. */
+  interfaceAddresses6?: Record<string, string>;
+}
+
+export interface InstanceSnapshot {
+  name: string;
+  vrid: number;
+  iface: string;
+  state: VrrpState;
+  basePriority: number;
+  effectivePriority: number;
+  /** VIPs this instance has added (non-empty only while MASTER). */
+  vipsHeld: string[];
+  stats: VrrpStats;
+}
+
+/** A gratuitous ARP burst keepalived queued for later (garp_master_delay, garp_lower_prio_delay). */
+interface DelayedGarp {
+  at: number;
+  instance: InstanceState;
+  repeat: number;
+}
+
+/** A track_file's current value and the instances tracking it. */
+interface TrackedFile {
+  value: number;
+}
+
+const FILE_FAULT_STATUS = -254;
+
+export class HostEngine {
+  private instances: InstanceState[] = [];
+  private groups: SyncGroupState[] = [];
+  private scripts = new Map<string, ScriptTracker>();
+  private files = new Map<string, TrackedFile>();
+  private linkUp = new Map<string, boolean>();
+  private delayedGarps: DelayedGarp[] = [];
+  private running = false;
+  private now = 0;
+  private out: EngineAction[] = [];
+
+  constructor(
+    readonly config: KeepalivedConfig,
+    readonly env: HostEnvironment,
+  ) {}
+
+  /** Handle one event at time `now` (ms). Timers due at or before `now` are handled first. */
+  handle(now: number, event: EngineEvent): EngineAction[] {
+    const early = this.handleTimeout(now);
+    this.begin(now);
+    switch (event.type) {
+      case 'start':
+        this.start(event.linksDown ?? [], event.fileValues ?? {});
+        break;
+      case 'stop':
+        this.stop();
+        break;
+      case 'advert':
+        this.receive(event.iface, event.packet);
+        break;
+      case 'script-result':
+        this.scriptResult(event.script, event.exitCode, event.timedOut === true);
+        break;
+      case 'file-value':
+        this.fileValue(event.trackFile, event.value);
+        break;
+      case 'link':
+        this.link(event.iface, event.up);
+        break;
+    }
+    return early.concat(this.finish());
+  }
+
+  /** Fire every timer due at or before `now`, in time order. */
+  handleTimeout(now: number): EngineAction[] {
+    this.begin(now);
+    for (;;) {
+      const due = this.earliestTimer();
+      if (due === undefined || due.at > now) break;
+      this.now = due.at;
+      due.fire();
+    }
+    this.now = now;
+    return this.finish();
+  }
+
+  nextDeadline(): number | undefined {
+    const timer = this.earliestTimer();
+    return timer?.at;
+  }
+
+  snapshot(): InstanceSnapshot[] {
+    return this.instances.map((instance) => ({
+      name: instance.name,
+      vrid: instance.vrid,
+      iface: instance.config.interface,
+      state: this.running ? instance.state : 'STOP',
+      basePriority: instance.basePriority,
+      effectivePriority: instance.effectivePriority,
+      vipsHeld: instance.vipSet ? [...instance.vips] : [],
+      stats: { ...instance.stats },
+    }));
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private begin(now: number): void {
+    this.now = now;
+    this.out = [];
+  }
+
+  private finish(): EngineAction[] {
+    const actions = this.out;
+    this.out = [];
+    return actions;
+  }
+
+  private log(message: string, level: 'info' | 'debug' | 'warning' = 'info'): void {
+    this.out.push({ type: 'log', level, message });
+  }
+
+  private earliestTimer(): { at: number; fire: () => void } | undefined {
+    if (!this.running) return undefined;
+    let best: { at: number; fire: () => void } | undefined;
+    const consider = (at: number, fire: () => void): void => {
+      if (at !== Number.POSITIVE_INFINITY && (best === undefined || at < best.at)) best = { at, fire };
+    };
+    for (const instance of this.instances) {
+      if (instance.state === 'BACKUP' || instance.state === 'MASTER') consider(instance.sands, () => this.instanceTimer(instance));
+    }
+    for (const garp of this.delayedGarps) consider(garp.at, () => this.fireDelayedGarp(garp));
+    for (const tracker of this.scripts.values()) consider(tracker.nextRunAt, () => this.runScript(tracker));
+    return best;
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  private start(linksDown: string[], fileValues: Record<string, number>): void {
+    if (this.running) return;
+    this.running = true;
+    this.delayedGarps = [];
+    this.linkUp = new Map(linksDown.map((iface) => [iface, false]));
+    this.scripts = new Map(this.config.scripts.map((script) => [script.name, newScriptTracker(script)]));
+    this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
+    this.instances = this.config.instances.map((config) => {
+      const source = config.unicastSrcIp ?? config.mcastSrcIp ??
+        (config.family === 4 ? this.env.interfaceAddresses[config.interface] : this.env.interfaceAddresses6?.[config.interface]);
+      return new InstanceState(config, source);
+    });
+    this.groups = this.config.syncGroups.map((config) => new SyncGroupState(config));
+    this.linkTracking();
+    this.linkSyncGroups();
+    this.initialiseTrackingPriorities();
+    this.initState();
+    for (const instance of this.instances) this.initSands(instance);
+    // vrrp_init_script: every script runs once at start-up, then every interval.
+    for (const tracker of this.scripts.values()) tracker.nextRunAt = this.now;
+  }
+
+  /** Graceful shutdown (SIGTERM): masters resign with priority 0, VIPs go, notify_stop runs. */
+  private stop(): void {
+    if (!this.running) return;
+    this.log('Stopping');
+    for (const instance of this.instances) {
+      if (instance.state === 'MASTER') this.restoreInterface(instance, true);
+    }
+    for (const instance of this.instances) {
+      instance.state = 'STOP';
+      this.sendInstanceNotifies(instance);
+    }
+    for (const group of this.groups) {
+      group.state = 'STOP';
+      this.sendGroupNotifies(group);
+    }
+    this.running = false;
+    this.delayedGarps = [];
+  }
+
+  private linkTracking(): void {
+    for (const instance of this.instances) {
+      const { config } = instance;
+      // The instance's own interface is always tracked for FAULT unless dont_track_primary.
+      if (!config.dontTrackPrimary) instance.interfaces.push({ iface: config.interface, weight: 0, multiplier: 1 });
+      for (const ref of config.trackInterfaces) {
+        if (ref.name === config.interface) {
+          this.log(`(${config.name}) Ignoring track_interface ${ref.name} since own interface`);
+          continue;
+        }
+        instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
+      }
+      for (const ref of config.trackScripts) this.linkScript(instance, ref);
+      for (const ref of config.trackFiles) {
+        const file = this.config.trackFiles.find((candidate) => candidate.name === ref.name);
+        if (file === undefined) continue;
+        instance.files.push({
+          trackFile: file.name,
+          weight: ref.weight ?? file.weight,
+          multiplier: (ref.reverse ?? file.weightReverse) ? -1 : 1,
+        });
+      }
+    }
+  }
+
+  private linkScript(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
+    const tracker = this.scripts.get(ref.name);
+    if (tracker === undefined) return;
+    instance.scripts.push({
+      tracker,
+      weight: ref.weight ?? tracker.config.weight,
+      multiplier: (ref.reverse ?? tracker.config.weightReverse) ? -1 : 1,
+    });
+  }
+
+  private linkSyncGroups(): void {
+    for (const group of this.groups) {
+      for (const member of group.config.members) {
+        const instance = this.instances.find((candidate) => candidate.name === member);
+        if (instance === undefined || instance.sync !== undefined) continue;
+        instance.sync = group;
+        group.members.push(instance);
+        // vrrp_sync_set_group: the group starts MASTER only if its members are address owners wanting MASTER.
+        if (group.state !== 'BACKUP') {
+          group.state = instance.wantState === 'MASTER' && instance.basePriority === PRIORITY_OWNER ? 'MASTER' : 'BACKUP';
+        }
+      }
+      for (const instance of group.members) {
+        for (const ref of group.config.trackScripts) this.linkScript(instance, ref);
+        for (const ref of group.config.trackInterfaces) {
+          instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
+        }
+      }
+    }
+    this.groups = this.groups.filter((group) => group.members.length > 0);
+  }
+
+  /** keepalived's initialise_tracking_priorities(): initial FAULTs and weights before the first state. */
+  private initialiseTrackingPriorities(): void {
+    for (const instance of this.instances) {
+      for (const link of instance.interfaces) {
+        const up = this.isLinkUp(link.iface);
+        if (link.weight === 0) {
+          if (up !== (link.multiplier === 1)) {
+            this.log(`(${instance.name}): entering FAULT state (interface ${link.iface} down)`);
+            instance.state = 'FAULT';
+            instance.numScriptIfFault++;
+          }
+        } else if (up ? link.weight > 0 : link.weight < 0) {
+          instance.totalPriority += link.weight * link.multiplier;
+        }
+      }
+      for (const link of instance.files) {
+        const status = this.fileStatus(link);
+        if (status <= FILE_FAULT_STATUS) {
+          this.log(`(${instance.name}): entering FAULT state (tracked file ${link.trackFile} has status ${status})`);
+          instance.state = 'FAULT';
+          instance.numScriptIfFault++;
+        } else {
+          instance.totalPriority += Math.min(status, 253);
+        }
+      }
+    }
+    for (const instance of this.instances) {
+      if (instance.sourceAddress === undefined) {
+        this.log(`(${instance.name}) entering FAULT state (no IPv${instance.config.family} address for interface)`);
+        instance.state = 'FAULT';
+        instance.numScriptIfFault++;
+      }
+      for (const link of instance.scripts) {
+        const { tracker } = link;
+        if (link.weight === 0) {
+          if (tracker.initState === 'init') instance.numScriptInit++;
+          else if (tracker.initState === 'failed' || !scriptSucceeding(tracker)) {
+            instance.numScriptIfFault++;
+            this.log(`(${instance.name}): entering FAULT state due to script ${tracker.config.name}`);
+            instance.state = 'FAULT';
+          }
+          continue;
+        }
+        if (instance.basePriority === PRIORITY_OWNER) continue;
+        if (tracker.initState !== 'init') {
+          if (scriptSucceeding(tracker) ? link.weight > 0 : link.weight < 0) instance.totalPriority += link.weight;
+        }
+      }
+      this.setEffectivePriority(instance);
+      const group = instance.sync;
+      if (group !== undefined) {
+        if (instance.state === 'FAULT') {
+          if (group.state !== 'FAULT') {
+            group.state = 'FAULT';
+            this.log(`VRRP_Group(${group.config.name}): Syncing ${instance.name} to FAULT state`);
+          }
+          group.numMemberFault++;
+        }
+        if (instance.numScriptInit > 0) {
+          group.numMemberInit++;
+          if (group.state !== 'FAULT') group.state = 'INIT';
+        }
+      }
+    }
+  }
+
+  /** keepalived's vrrp_init_state() (RFC 3768 6.4.1), for a fresh start. */
+  private initState(): void {
+    for (const group of this.groups) {
+      if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
+    }
+    for (const instance of this.instances) {
+      this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.log(`(${instance.name}) removing VIPs.`);
+    }
+    for (const instance of this.instances) {
+      const beginState = instance.state;
+      if (instance.state === 'FAULT') instance.wantState = 'FAULT';
+      const newState = instance.sync ? instance.sync.state : instance.wantState;
+      const noInit = instance.numScriptInit === 0 && (instance.sync === undefined || instance.sync.numMemberInit === 0);
+      if (instance.isUp && newState === 'MASTER' && noInit && instance.basePriority === PRIORITY_OWNER && instance.wantState === 'MASTER') {
+        // keepalived's "simplest way to become master": time out of BACKUP almost at once (1 us).
+        instance.state = 'BACKUP';
+        instance.downTimerMs = 0.001;
+        continue;
+      }
+      if (newState === 'BACKUP' && instance.wantState === 'MASTER') {
+        // A sync member configured MASTER waits one advert interval for another master to show up.
+        instance.downTimerMs = instance.masterAdvertIntervalMs + minimumSkewMs(instance.version, instance.masterAdvertIntervalMs);
+      } else {
+        instance.downTimerMs = this.masterDownInterval(instance);
+      }
+      if (instance.isUp && newState !== 'FAULT' && noInit) {
+        if (instance.state !== 'BACKUP') {
+          this.log(`(${instance.name}) Entering BACKUP STATE (init)`);
+          instance.state = 'BACKUP';
+        }
+      } else {
+        if (beginState !== instance.state) this.log(`(${instance.name}) Entering FAULT STATE (init)`);
+        instance.state = 'FAULT';
+      }
+      if (beginState !== instance.state) this.transition(instance, beginState, 'init');
+      if (beginState !== instance.state && (instance.state !== 'FAULT' || instance.numScriptIfFault > 0)) {
+        this.sendInstanceNotifies(instance);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private masterDownInterval(instance: InstanceState): number {
+    return masterDownIntervalMs(instance.version, instance.effectivePriority, instance.masterAdvertIntervalMs);
+  }
+
+  private skew(instance: InstanceState): number {
+    return skewTimeMs(instance.version, instance.effectivePriority, instance.masterAdvertIntervalMs);
+  }
+
+  /** keepalived's vrrp_init_instance_sands(). */
+  private initSands(instance: InstanceState): void {
+    if (instance.state === 'MASTER') instance.sands = this.now + instance.advertIntervalMs;
+    else if (instance.state === 'BACKUP') instance.sands = this.now + instance.downTimerMs;
+    else instance.sands = Number.POSITIVE_INFINITY;
+  }
+
+  /** keepalived's vrrp_dispatcher_read_timeout() for one instance. */
+  private instanceTimer(instance: InstanceState): void {
+    const prevState = instance.state;
+    if (instance.state === 'BACKUP') {
+      this.log(`(${instance.name}) Receive advertisement timeout`);
+      instance.wantState = 'MASTER';
+      this.gotoMaster(instance);
+    } else if (instance.state === 'MASTER') {
+      this.masterTx(instance);
+    }
+    this.tsmHandle(prevState, instance);
+    this.initSands(instance);
+  }
+
+  private fireDelayedGarp(garp: DelayedGarp): void {
+    this.delayedGarps = this.delayedGarps.filter((candidate) => candidate !== garp);
+    this.sendLinkUpdate(garp.instance, garp.repeat);
+  }
+
+  private runScript(tracker: ScriptTracker): void {
+    const { config } = tracker;
+    // keepalived re-arms the timer before running, whatever the previous run is doing.
+    tracker.nextRunAt = this.now + config.intervalMs;
+    if (tracker.running) this.log(`Track script ${config.name} is already running, expect idle - skipping run`);
+    tracker.running = true;
+    this.out.push({ type: 'run-script', script: config.name, command: config.script, timeoutMs: config.timeoutMs, user: config.user });
+  }
+
+  // ---------------------------------------------------------------- priorities and tracking
+
+  /** keepalived's vrrp_set_effective_priority(): clamp to 1..254; a BACKUP's down timer moves with it. */
+  private setEffectivePriority(instance: InstanceState): void {
+    if (instance.basePriority === PRIORITY_OWNER) return;
+    const newPriority = Math.max(1, Math.min(PRIORITY_OWNER - 1, instance.totalPriority));
+    if (newPriority === instance.effectivePriority) return;
+    this.log(`(${instance.name}) Changing effective priority from ${instance.effectivePriority} to ${newPriority}`);
+    this.out.push({ type: 'priority', instance: instance.name, vrid: instance.vrid, from: instance.effectivePriority, to: newPriority });
+    instance.effectivePriority = newPriority;
+    const oldDownTimer = instance.downTimerMs;
+    instance.downTimerMs = this.masterDownInterval(instance);
+    if (instance.state === 'BACKUP') instance.sands += instance.downTimerMs - oldDownTimer;
+    // keepalived 2.2.7 does not send an advert when a MASTER's priority changes: the new
+    // priority goes out with the next scheduled advert (no vrrp_send_adv in this path).
+  }
+
+  private scriptResult(name: string, exitCode: number, timedOut: boolean): void {
+    if (!this.running) return;
+    const tracker = this.scripts.get(name);
+    if (tracker === undefined) return;
+    const outcome = applyScriptResult(tracker, exitCode, timedOut);
+    for (const line of outcome.logs) this.log(line);
+    if (!outcome.changed) return;
+    for (const instance of this.instances) {
+      for (const link of instance.scripts) {
+        if (link.tracker === tracker) this.updateScriptPriority(instance, link, outcome.succeeded, outcome.initStateBefore);
+      }
+    }
+  }
+
+  /** keepalived's process_script_update_priority(). */
+  private updateScriptPriority(instance: InstanceState, link: WeightedLink, ok: boolean, initState: ScriptInitState): void {
+    if (link.weight === 0) {
+      let leftInit = false;
+      if (initState === 'init') {
+        instance.numScriptInit--;
+        if (instance.numScriptInit === 0) {
+          leftInit = true;
+          if (instance.sync) instance.sync.numMemberInit--;
+        }
+      }
+      if (ok !== (link.multiplier === 1)) this.downInstance(instance);
+      else if (instance.numScriptInit === 0 && (instance.sync === undefined || instance.sync.numMemberInit === 0)) {
+        this.tryUpInstance(instance, leftInit);
+      }
+      return;
+    }
+    if (instance.basePriority === PRIORITY_OWNER) return;
+    if (initState === 'init') {
+      if (ok ? link.weight > 0 : link.weight < 0) instance.totalPriority += link.weight * link.multiplier;
+    } else {
+      instance.totalPriority += (ok ? 1 : -1) * Math.abs(link.weight) * link.multiplier;
+    }
+    this.setEffectivePriority(instance);
+  }
+
+  private isLinkUp(iface: string): boolean {
+    return this.linkUp.get(iface) ?? true;
+  }
+
+  private link(iface: string, up: boolean): void {
+    if (this.isLinkUp(iface) === up) return;
+    this.linkUp.set(iface, up);
+    if (!this.running) return;
+    const affected = this.instances.filter((instance) => instance.interfaces.some((link) => link.iface === iface));
+    if (affected.length > 0) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
+    // keepalived's process_if_status_change().
+    for (const instance of affected) {
+      for (const link of instance.interfaces) {
+        if (link.iface !== iface) continue;
+        if (link.weight !== 0) {
+          if (instance.basePriority !== PRIORITY_OWNER) {
+            instance.totalPriority += (up ? 1 : -1) * Math.abs(link.weight) * link.multiplier;
+            this.setEffectivePriority(instance);
+          }
+        } else if (up === (link.multiplier === 1)) {
+          this.tryUpInstance(instance, false);
+        } else {
+          this.downInstance(instance);
+        }
+      }
+    }
+  }
+
+  private fileStatus(link: { trackFile: string; weight: number; multiplier: 1 | -1 }): number {
+    const value = this.files.get(link.trackFile)?.value ?? 0;
+    if (link.weight === 0) return (value !== 0) === (link.multiplier === 1) ? FILE_FAULT_STATUS : 0;
+    return value * link.weight * link.multiplier;
+  }
+
+  private fileValue(name: string, value: number): void {
+    const file = this.files.get(name);
+    if (file === undefined || file.value === value) {
+      if (file === undefined) this.files.set(name, { value });
+      return;
+    }
+    if (!this.running) {
+      file.value = value;
+      return;
+    }
+    const before = new Map<InstanceState, number[]>();
+    for (const instance of this.instances) before.set(instance, instance.files.map((link) => this.fileStatus(link)));
+    file.value = value;
+    for (const instance of this.instances) {
+      instance.files.forEach((link, index) => {
+        if (link.trackFile !== name) return;
+        const oldStatus = before.get(instance)?.[index] ?? 0;
+        const newStatus = this.fileStatus(link);
+        const wasFault = oldStatus <= FILE_FAULT_STATUS;
+        const isFault = newStatus <= FILE_FAULT_STATUS;
+        if (!wasFault) instance.totalPriority -= Math.min(oldStatus, 253);
+        if (!isFault) instance.totalPriority += Math.min(newStatus, 253);
+        if (wasFault && !isFault) this.tryUpInstance(instance, false);
+        if (!wasFault && isFault) this.downInstance(instance);
+        if (!isFault) this.setEffectivePriority(instance);
+      });
+    }
+  }
+
+  /** keepalived's down_instance(): a tracked item failed with weight 0 (or an interface went down). */
+  private downInstance(instance: InstanceState): void {
+    const first = instance.numScriptIfFault === 0;
+    instance.numScriptIfFault++;
+    if (!first && instance.state !== 'INIT') return;
+    instance.wantState = 'FAULT';
+    if (instance.state === 'MASTER') this.leaveMaster(instance, true);
+    else this.leaveFault(instance);
+    if (instance.sync) {
+      const groupFirst = instance.sync.numMemberFault === 0;
+      instance.sync.numMemberFault++;
+      if (groupFirst) this.syncFault(instance);
+    }
+  }
+
+  /** keepalived's try_up_instance(). */
+  private tryUpInstance(instance: InstanceState, leavingInit: boolean): void {
+    if (leavingInit) {
+      if (instance.numScriptIfFault > 0) return;
+    } else {
+      instance.numScriptIfFault--;
+      if (instance.numScriptIfFault > 0 || instance.numScriptInit > 0) {
+        if (instance.numScriptIfFault === 0) {
+          if (instance.sync) {
+            instance.sync.numMemberFault--;
+            instance.sync.state = 'INIT';
+          }
+          instance.wantState = 'BACKUP';
+        }
+        return;
+      }
+    }
+    const ownerWantsMaster = instance.wantState === 'MASTER' && instance.basePriority === PRIORITY_OWNER;
+    if (!ownerWantsMaster) instance.wantState = 'BACKUP';
+    instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+    instance.downTimerMs = ownerWantsMaster ? instance.masterAdvertIntervalMs + this.skew(instance) : this.masterDownInterval(instance);
+    if (instance.sync) {
+      if (leavingInit) {
+        if (instance.sync.numMemberFault > 0) return;
+      } else {
+        instance.sync.numMemberFault--;
+        if (instance.sync.numMemberFault > 0 || instance.sync.numMemberInit > 0) return;
+      }
+    }
+    const wantState = instance.wantState;
+    if (instance.sync && instance.wantState === 'MASTER' && !this.syncCanGotoMaster(instance)) instance.wantState = 'BACKUP';
+    this.leaveFault(instance);
+    this.initSands(instance);
+    instance.wantState = wantState;
+    if (instance.sync) {
+      if (instance.state === 'MASTER') this.syncMaster(instance);
+      else this.syncBackup(instance);
+    }
+  }
+
+  // ---------------------------------------------------------------- state transitions (vrrp.c)
+
+  private transition(instance: InstanceState, from: VrrpState, reason: string): void {
+    this.out.push({
+      type: 'transition',
+      instance: instance.name,
+      vrid: instance.vrid,
+      from,
+      to: instance.state,
+      priority: instance.effectivePriority,
+      reason,
+    });
+  }
+
+  private sendAdvert(instance: InstanceState, priority: number): void {
+    const { config } = instance;
+    this.out.push({
+      type: 'send-advert',
+      instance: instance.name,
+      iface: config.interface,
+      advert: instance.advert(priority),
+      src: instance.sourceAddress,
+      unicastPeers: config.unicastPeers.length > 0 ? [...config.unicastPeers] : undefined,
+    });
+    instance.stats.advert_sent++;
+  }
+
+  /** keepalived's vrrp_send_link_update(): `repeat` GARPs per VIP, only while the VIPs are set. */
+  private sendLinkUpdate(instance: InstanceState, repeat: number): void {
+    if (!instance.vipSet || repeat <= 0 || instance.vips.length === 0) return;
+    for (const vip of instance.vips) {
+      const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
+      this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
+    }
+    this.out.push({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
+  }
+
+  private gotoMaster(instance: InstanceState): void {
+    if (instance.sync && !this.syncCanGotoMaster(instance)) {
+      instance.wantState = 'MASTER';
+      return;
+    }
+    const from = instance.state;
+    instance.state = 'MASTER';
+    this.initSands(instance);
+    this.masterTx(instance, from);
+  }
+
+  /** keepalived's vrrp_state_master_tx(): advert first, so the old master drops the VIPs before our GARPs. */
+  private masterTx(instance: InstanceState, from: VrrpState = 'MASTER'): void {
+    this.sendAdvert(instance, instance.effectivePriority);
+    if (!instance.vipSet) {
+      this.log(`(${instance.name}) Entering MASTER STATE`);
+      this.transition(instance, from, from === 'BACKUP' ? 'master-down timer expired' : 'became master');
+      this.becomeMaster(instance);
+      if (instance.config.garpMasterDelayMs > 0) {
+        this.delayedGarps.push({ at: this.now + instance.config.garpMasterDelayMs, instance, repeat: instance.config.garpMasterRepeat });
+      }
+    } else if (instance.config.garpMasterRefreshMs > 0 && this.now > instance.garpRefreshAt) {
+      this.sendLinkUpdate(instance, instance.config.garpMasterRefreshRepeat);
+      instance.garpRefreshAt = this.now + instance.config.garpMasterRefreshMs;
+    }
+  }
+
+  private becomeMaster(instance: InstanceState): void {
+    instance.stats.become_master++;
+    if (instance.version === 3 && instance.masterAdvertIntervalMs !== instance.advertIntervalMs) {
+      this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
+      instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+    }
+    this.out.push({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+    this.log(`(${instance.name}) setting VIPs.`);
+    instance.vipSet = true;
+    this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
+    if (instance.config.garpMasterRefreshMs > 0) instance.garpRefreshAt = this.now + instance.config.garpMasterRefreshMs;
+    this.sendInstanceNotifies(instance);
+  }
+
+  /** keepalived's vrrp_restore_interface(): optional priority-0 advert, then the VIPs go. */
+  private restoreInterface(instance: InstanceState, resign: boolean): void {
+    if (resign) {
+      this.sendAdvert(instance, PRIORITY_STOP);
+      instance.stats.pri_zero_sent++;
+      this.log(`(${instance.name}) sent 0 priority`);
+    }
+    this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
+    if (instance.vipSet) {
+      this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.log(`(${instance.name}) removing VIPs.`);
+      instance.vipSet = false;
+    }
+  }
+
+  private leaveMaster(instance: InstanceState, resign: boolean): void {
+    if (instance.wantState === 'BACKUP') {
+      this.log(`(${instance.name}) Entering BACKUP STATE`);
+      instance.preemptTime = 0;
+    } else if (instance.wantState === 'FAULT') {
+      this.log(`(${instance.name}) Entering FAULT STATE`);
+      this.sendAdvert(instance, PRIORITY_STOP);
+    } else {
+      return;
+    }
+    this.restoreInterface(instance, resign);
+    const from = instance.state;
+    instance.state = instance.wantState;
+    this.transition(instance, from, instance.state === 'FAULT' ? 'fault' : 'higher priority master');
+    this.sendInstanceNotifies(instance);
+    instance.downTimerMs = this.masterDownInterval(instance);
+    this.initSands(instance);
+    instance.stats.release_master++;
+  }
+
+  private leaveFault(instance: InstanceState): void {
+    if (instance.wantState === 'MASTER') {
+      this.gotoMaster(instance);
+    } else {
+      const from = instance.state;
+      if (instance.state !== instance.wantState) {
+        this.log(`(${instance.name}) Entering ${instance.wantState === 'BACKUP' ? 'BACKUP' : 'FAULT'} STATE`);
+      }
+      if (instance.wantState === 'FAULT' && instance.state === 'MASTER') {
+        this.sendAdvert(instance, PRIORITY_STOP);
+        this.restoreInterface(instance, false);
+      }
+      instance.state = instance.wantState;
+      if (from !== instance.state) this.transition(instance, from, instance.state === 'FAULT' ? 'fault' : 'fault cleared');
+      this.sendInstanceNotifies(instance);
+      if (instance.state === 'BACKUP') instance.preemptTime = 0;
+    }
+    instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+    instance.downTimerMs = this.masterDownInterval(instance);
+    this.initSands(instance);
+  }
+
+  // ---------------------------------------------------------------- receiving (vrrp_dispatcher_read)
+
+  private receive(iface: string, packet: ReceivedAdvert): void {
+    if (!this.running) return;
+    const { advert } = packet;
+    const instance = this.instances.find(
+      (candidate) => candidate.config.interface === iface && candidate.vrid === advert.vrid && candidate.config.family === advert.family,
+    );
+    // Unknown VRIDs are ignored (logged only with log_unknown_vrids).
+    if (instance === undefined) return;
+    if (instance.state === 'FAULT' || instance.state === 'INIT') return;
+    const prevState = instance.state;
+    if (instance.state === 'BACKUP') {
+      this.backupReceive(instance, packet);
+    } else if (this.masterReceive(instance, packet)) {
+      this.leaveMaster(instance, false);
+    }
+    this.tsmHandle(prevState, instance);
+    // keepalived resets the instance timer after every packet it read for the instance, valid or
+    // not (unless lower_prio_no_advert in MASTER): a master's next advert is one interval later.
+    this.initSands(instance);
+  }
+
+  /** keepalived's vrrp_state_backup(). */
+  private backupReceive(instance: InstanceState, packet: ReceivedAdvert): void {
+    const { advert } = packet;
+    const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
+    const check = checkReceivedAdvert(instance, packet, checkAddresses);
+    if (check.log !== undefined) this.log(check.log);
+    let ignore = false;
+    if (check.verdict !== 'ok') {
+      ignore = true;
+    } else if (advert.priority === PRIORITY_STOP) {
+      this.log(`(${instance.name}) Backup received priority 0 advertisement`);
+      instance.downTimerMs = this.skew(instance);
+    } else if (
+      instance.config.nopreempt ||
+      advert.priority >= instance.effectivePriority ||
+      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime > this.now))
+    ) {
+      if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
+        // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.
+        this.log(`(${instance.name}) advertisement interval updated from ${instance.masterAdvertIntervalMs}ms to ${advert.advertIntervalMs}ms by master`);
+        instance.masterAdvertIntervalMs = advert.advertIntervalMs;
+      }
+      instance.downTimerMs = this.masterDownInterval(instance);
+      instance.masterAddress = packet.src;
+      instance.masterPriority = advert.priority;
+      if (instance.config.preemptDelayMs > 0) {
+        if (advert.priority >= instance.effectivePriority) {
+          if (instance.preemptTime !== 0) this.log(`(${instance.name}) stop preempt delay`);
+          instance.preemptTime = 0;
+        } else if (instance.preemptTime === 0) {
+          this.log(`(${instance.name}) start preempt delay (${(instance.config.preemptDelayMs / 1000).toFixed(6)})`);
+          instance.preemptTime = this.now + instance.config.preemptDelayMs;
+        }
+      }
+      instance.wantState = 'BACKUP';
+    } else {
+      // Preemption: a lower-priority master is ignored, so our down timer runs out and we take over.
+      this.log(`(${instance.name}) received lower priority (${advert.priority}) advert from ${packet.src} - discarding`);
+      ignore = true;
+      instance.masterAddress = packet.src;
+    }
+    if (ignore) instance.downTimerMs = Math.max(0, instance.sands - this.now);
+  }
+
+  /** keepalived's vrrp_state_master_rx(): true when the instance must leave MASTER. */
+  private masterReceive(instance: InstanceState, packet: ReceivedAdvert): boolean {
+    const { advert } = packet;
+    if (instance.wantState === 'FAULT') {
+      instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+      instance.downTimerMs = this.masterDownInterval(instance);
+      const from = instance.state;
+      instance.state = 'FAULT';
+      this.transition(instance, from, 'fault');
+      this.sendInstanceNotifies(instance);
+      return true;
+    }
+    const check = checkReceivedAdvert(instance, packet, true);
+    if (check.log !== undefined) this.log(check.log);
+    if (check.verdict !== 'ok') return false;
+    const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
+    const ours = instance.effectivePriority;
+    if (
+      advert.priority === PRIORITY_STOP ||
+      (this.config.globalDefs.vrrpHigherPrioSendAdvert && (advert.priority > ours || (advert.priority === ours && addressOrder > 0)))
+    ) {
+      this.sendAdvert(instance, ours);
+      if (advert.priority === PRIORITY_STOP) {
+        this.log(`(${instance.name}) Master received priority 0 message`);
+        return false;
+      }
+    }
+    if (advert.priority === ours) {
+      if (addressOrder === 0) {
+        this.log(`(${instance.name}) WARNING - equal priority advert received from remote host with our IP address.`);
+      } else if (ours === PRIORITY_OWNER) {
+        this.log(`(${instance.name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`);
+        instance.effectivePriority = PRIORITY_OWNER - 1;
+        instance.basePriority = PRIORITY_OWNER - 1;
+      }
+    }
+    if (advert.priority < instance.effectivePriority || (advert.priority === instance.effectivePriority && addressOrder < 0)) {
+      // RFC 3768 says a master ignores a lower priority advert; keepalived answers it at once
+      // ("forcing new election") unless lower_prio_no_advert, and may re-send GARPs.
+      this.log(`(${instance.name}) Received advert from ${packet.src} with lower priority ${advert.priority}, ours ${instance.effectivePriority}, forcing new election`);
+      this.sendAdvert(instance, instance.effectivePriority);
+      if (instance.config.garpLowerPrioRepeat > 0) {
+        this.sendLinkUpdate(instance, instance.config.garpLowerPrioRepeat);
+        if (instance.config.garpLowerPrioDelayMs > 0) {
+          this.delayedGarps.push({ at: this.now + instance.config.garpLowerPrioDelayMs, instance, repeat: instance.config.garpLowerPrioRepeat });
+        }
+      }
+      for (const member of instance.sync?.members ?? []) {
+        if (member === instance || member.config.garpLowerPrioRepeat <= 0) continue;
+        this.sendLinkUpdate(member, member.config.garpLowerPrioRepeat);
+      }
+      if (instance.config.notify.masterRxLowerPri !== undefined) {
+        this.notify(instance, 'MASTER', instance.config.notify.masterRxLowerPri, 'specific');
+      }
+      return false;
+    }
+    if (advert.priority > instance.effectivePriority || (advert.priority === instance.effectivePriority && addressOrder > 0)) {
+      if (advert.priority > instance.effectivePriority) {
+        this.log(`(${instance.name}) Master received advert from ${packet.src} with higher priority ${advert.priority}, ours ${instance.effectivePriority}`);
+      } else {
+        this.log(`(${instance.name}) Master received advert from ${packet.src} with same priority ${advert.priority} but higher IP address than ours`);
+      }
+      if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
+        instance.masterAdvertIntervalMs = advert.advertIntervalMs;
+      }
+      instance.downTimerMs = this.masterDownInterval(instance);
+      instance.masterPriority = advert.priority;
+      instance.masterAddress = packet.src;
+      instance.wantState = 'BACKUP';
+      // keepalived sets state BACKUP here and logs "Entering BACKUP STATE" in leave_master.
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- sync groups (vrrp_sync.c)
+
+  /** keepalived's VRRP_TSM table: B->M, M->M, F->M sync the group to MASTER; M->B to BACKUP. */
+  private tsmHandle(prevState: VrrpState, instance: InstanceState): void {
+    if (instance.sync === undefined) return;
+    if (instance.state === 'MASTER' && (prevState === 'BACKUP' || prevState === 'MASTER' || prevState === 'FAULT')) {
+      this.syncMaster(instance);
+    } else if (prevState === 'MASTER' && instance.state === 'BACKUP') {
+      this.syncBackup(instance);
+    }
+  }
+
+  private syncCanGotoMaster(instance: InstanceState): boolean {
+    const group = instance.sync;
+    if (group === undefined || group.state === 'MASTER') return true;
+    for (const member of group.members) {
+      if (member !== instance && member.wantState !== 'MASTER') {
+        instance.downTimerMs = this.masterDownInterval(instance);
+        this.initSands(instance);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private syncBackup(instance: InstanceState): void {
+    const group = instance.sync;
+    if (group === undefined || group.state === 'BACKUP') return;
+    this.log(`VRRP_Group(${group.config.name}) Syncing instances to BACKUP state`);
+    for (const member of group.members) {
+      if (member === instance || member.state === 'BACKUP') continue;
+      member.wantState = 'BACKUP';
+      if (member.state === 'FAULT' || member.state === 'INIT') this.leaveFault(member);
+      else this.leaveMaster(member, false);
+    }
+    group.state = 'BACKUP';
+    this.sendGroupNotifies(group);
+  }
+
+  private syncMaster(instance: InstanceState): void {
+    const group = instance.sync;
+    if (group === undefined || group.state === 'MASTER') return;
+    if (!this.syncCanGotoMaster(instance)) return;
+    this.log(`VRRP_Group(${group.config.name}) Syncing instances to MASTER state`);
+    for (const member of group.members) {
+      if (member !== instance && member.state !== 'MASTER') {
+        member.wantState = 'MASTER';
+        this.gotoMaster(member);
+      }
+    }
+    group.state = 'MASTER';
+    this.sendGroupNotifies(group);
+  }
+
+  private syncFault(instance: InstanceState): void {
+    const group = instance.sync;
+    if (group === undefined || group.state === 'FAULT') return;
+    this.log(`VRRP_Group(${group.config.name}) Syncing instances to FAULT state`);
+    for (const member of group.members) {
+      if (member === instance || member.state === 'FAULT') continue;
+      member.wantState = 'FAULT';
+      if (member.state === 'MASTER') {
+        this.leaveMaster(member, false);
+      } else if (member.state === 'BACKUP' || member.state === 'INIT') {
+        // keepalived's "bit of a bodge": mark FAULT first, then leave_fault notifies.
+        const from = member.state;
+        member.state = 'FAULT';
+        this.transition(member, from, 'sync group fault');
+        this.leaveFault(member);
+      }
+    }
+    group.state = 'FAULT';
+    this.sendGroupNotifies(group);
+  }
+
+  // ---------------------------------------------------------------- notifies (vrrp_notify.c)
+
+  private notify(instance: InstanceState, state: VrrpState, command: string, kind: 'specific' | 'generic', extra: string[] = []): void {
+    this.out.push({ type: 'notify', instance: instance.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+  }
+
+  /** keepalived's send_instance_notifies(): notify_<state>, then the generic `notify` with 4 arguments. */
+  private sendInstanceNotifies(instance: InstanceState): void {
+    if (instance.notifiesSent && instance.sync && instance.state === instance.sync.state) return;
+    instance.notifiesSent = true;
+    const { notify } = instance.config;
+    const specific =
+      instance.state === 'MASTER' ? notify.master : instance.state === 'BACKUP' ? notify.backup : instance.state === 'FAULT' ? notify.fault : instance.state === 'STOP' ? notify.stop : undefined;
+    if (specific !== undefined) this.notify(instance, instance.state, specific, 'specific');
+    if (notify.generic !== undefined) {
+      this.notify(instance, instance.state, notify.generic, 'generic', ['INSTANCE', instance.name, instance.state, String(instance.effectivePriority)]);
+    }
+  }
+
+  private sendGroupNotifies(group: SyncGroupState): void {
+    const { notify } = group.config;
+    const state = group.state;
+    const specific = state === 'MASTER' ? notify.master : state === 'BACKUP' ? notify.backup : state === 'FAULT' ? notify.fault : state === 'STOP' ? notify.stop : undefined;
+    const target = group.members[0];
+    if (target === undefined) return;
+    const push = (command: string, kind: 'specific' | 'generic', extra: string[]) => {
+      this.out.push({ type: 'notify', instance: group.config.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+    };
+    if (specific !== undefined) push(specific, 'specific', []);
+    if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);
+  }
+}
+
+/** Compare two IPv4 (dotted) or IPv6 addresses numerically: >0 when a > b (keepalived's inet_inaddrcmp). */
+export function compareAddresses(a: string, b: string | undefined): number {
+  if (b === undefined) return 0;
+  const pa = addressBytes(a);
+  const pb = addressBytes(b);
+  if (pa.length !== pb.length) return 0;
+  for (let index = 0; index < pa.length; index++) {
+    const diff = (pa[index] ?? 0) - (pb[index] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+function addressBytes(address: string): number[] {
+  if (!address.includes(':')) return address.split('.').map((part) => Number(part));
+  const [head = '', tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const groups = [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  return groups.flatMap((group) => {
+    const value = parseInt(group, 16) || 0;
+    return [value >> 8, value & 0xff];
+  });
+}

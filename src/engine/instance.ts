@@ -1,0 +1,119 @@
+/**
+ * Per-instance and per-sync-group runtime state, built from the config model. Plain data: the
+ * transitions that change it live in ./host.ts, the receive checks in ./receive.ts.
+ */
+import type { SyncGroup, VrrpInstance } from '../config/model.js';
+import { newVrrpStats, type VrrpStats } from '../wire/stats.js';
+import type { VrrpAdvert } from '../wire/types.js';
+import type { ScriptTracker } from './scripts.js';
+import type { VrrpState } from './types.js';
+
+export const PRIORITY_OWNER = 255;
+export const PRIORITY_STOP = 0;
+
+/** A tracked object's link to an instance: keepalived's weight and weight_multiplier (-1 = reverse). */
+export interface WeightedLink {
+  weight: number;
+  multiplier: 1 | -1;
+}
+
+export interface ScriptLink extends WeightedLink {
+  tracker: ScriptTracker;
+}
+
+export interface InterfaceLink extends WeightedLink {
+  iface: string;
+}
+
+export interface FileLink extends WeightedLink {
+  trackFile: string;
+}
+
+export class SyncGroupState {
+  state: VrrpState = 'INIT';
+  numMemberFault = 0;
+  numMemberInit = 0;
+  readonly members: InstanceState[] = [];
+  constructor(readonly config: SyncGroup) {}
+}
+
+export class InstanceState {
+  state: VrrpState = 'INIT';
+  /** Where the instance would be disregarding its sync group (keepalived's wantstate). */
+  wantState: VrrpState;
+  basePriority: number;
+  /** Base priority plus tracked weights, before clamping (keepalived's total_priority). */
+  totalPriority: number;
+  effectivePriority: number;
+  readonly advertIntervalMs: number;
+  masterAdvertIntervalMs: number;
+  /** Length of the down timer last computed (keepalived's ms_down_timer), ms. */
+  downTimerMs = 0;
+  /** When the instance's timer fires: next advert as MASTER, master-down as BACKUP. */
+  sands = Number.POSITIVE_INFINITY;
+  numScriptInit = 0;
+  numScriptIfFault = 0;
+  vipSet = false;
+  notifiesSent = false;
+  /** preempt_delay end time, 0 while no preempt delay runs. */
+  preemptTime = 0;
+  masterAddress: string | undefined;
+  masterPriority = 0;
+  garpRefreshAt = Number.POSITIVE_INFINITY;
+  sync: SyncGroupState | undefined;
+  stats: VrrpStats = newVrrpStats();
+  readonly scripts: ScriptLink[] = [];
+  readonly interfaces: InterfaceLink[] = [];
+  readonly files: FileLink[] = [];
+  readonly vips: string[];
+
+  constructor(
+    readonly config: VrrpInstance,
+    /** The address adverts are sent from and ties are broken with (unicast_src_ip, or the interface's primary). */
+    readonly sourceAddress: string | undefined,
+  ) {
+    this.basePriority = config.priority;
+    this.totalPriority = config.priority;
+    this.effectivePriority = config.priority;
+    this.advertIntervalMs = config.advertIntervalMs;
+    this.masterAdvertIntervalMs = config.advertIntervalMs;
+    // keepalived derives the wanted initial state from `state`, or from priority 255 (address owner).
+    this.wantState = config.initialState ?? (config.priority === PRIORITY_OWNER ? 'MASTER' : 'BACKUP');
+    this.vips = config.virtualIpaddresses.map((vip) => vip.address);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get vrid(): number {
+    return this.config.vrid;
+  }
+
+  get version(): 2 | 3 {
+    return this.config.version;
+  }
+
+  get isUp(): boolean {
+    return this.numScriptIfFault === 0;
+  }
+
+  get unicast(): boolean {
+    return this.config.unicastPeers.length > 0;
+  }
+
+  /** The advert this instance sends with `priority`. */
+  advert(priority: number): VrrpAdvert {
+    const auth = this.config.version === 2 ? this.config.authentication : undefined;
+    return {
+      version: this.config.version,
+      vrid: this.config.vrid,
+      priority,
+      authType: auth === undefined ? 0 : auth.type === 'PASS' ? 1 : 2,
+      auth: auth?.type === 'PASS' ? auth.password : '',
+      advertIntervalMs: this.advertIntervalMs,
+      family: this.config.family,
+      addresses: this.config.virtualIpaddresses.filter((vip) => vip.family === this.config.family).map((vip) => vip.address),
+    };
+  }
+}
