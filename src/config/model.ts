@@ -61,6 +61,8 @@ export interface VrrpScript {
   group?: string;
   /** `init_fail`: the script starts in the failed state instead of keepalived's default. */
   initFail: boolean;
+  /** keepalived disables the script at start-up (its program was not found); tracking instances drop it. */
+  disabled?: boolean;
 }
 
 export interface TrackFile {

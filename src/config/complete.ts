@@ -1,0 +1,175 @@
+/**
+ * keepalived's end-of-configuration step for VRRP (vrrp/vrrp.c: script security, sync groups,
+ * vrrp_complete_instance, VRID clashes): derived defaults, and the messages it prints there.
+ */
+import type { KeepalivedConfig, VrrpInstance } from './model.js';
+import { ErrClass, type Reporter } from './diagnostics.js';
+import { DEFAULTS } from './defaults.js';
+import { lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
+
+/** Whether the program a script line starts with exists (bare names: on PATH). */
+export type ScriptProbe = (program: string) => boolean;
+
+export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
+  const g = config.globalDefs;
+  if (!lowerPrioGiven.has(g)) g.vrrpGarpLowerPrioDelayMs = g.vrrpGarpMasterDelayMs;
+  if (!lowerPrioRepGiven.has(g)) g.vrrpGarpLowerPrioRepeat = g.vrrpGarpMasterRepeat;
+  for (const s of config.scripts) if (!timeoutGiven.has(s)) s.timeoutMs = s.intervalMs;
+
+  resolveTrackScripts(config, drafts, reporter);
+  checkScriptSecurity(config, drafts, reporter, probe);
+  linkSyncGroups(config, drafts, reporter);
+  for (const v of drafts) completeInstance(v, config, reporter);
+  reportVridClashes(drafts, reporter);
+  config.instances = drafts.map(stripDraft);
+}
+
+function resolveTrackScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const names = new Set(config.scripts.map((s) => s.name));
+  for (const v of drafts) {
+    v.trackScripts = v.trackScripts.filter((ref) => {
+      if (names.has(ref.name)) return true;
+      reporter.report(ErrClass.general, `(${v.name}) track script ${ref.name} not found, ignoring...`, ref.location);
+      return false;
+    });
+  }
+}
+
+/** First word of a script line: the program keepalived will run. */
+export function scriptProgram(line: string): string {
+  return (line.trim().match(/^"([^"]*)"|^(\S+)/)?.slice(1).find((x) => x !== undefined) ?? '').trim();
+}
+
+function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
+  let anyScript = false;
+  const disabled = new Set<string>();
+  const used = new Set(drafts.flatMap((v) => v.trackScripts.map((r) => r.name)));
+  for (const s of config.scripts) {
+    const program = scriptProgram(s.script);
+    if (/^<\s*\//.test(s.script.trim())) continue; // "</file": only checks the file can be opened
+    if (program === '' || !probe(program)) {
+      if (used.has(s.name)) reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
+      disabled.add(s.name);
+      s.disabled = true;
+    } else if (used.has(s.name)) anyScript = true;
+  }
+  const notifies = [...drafts, ...config.syncGroups].flatMap((o) => Object.values(o.notify));
+  for (const n of notifies) if (n && probe(scriptProgram(n))) anyScript = true;
+  if (anyScript && !config.globalDefs.enableScriptSecurity) {
+    reporter.report(ErrClass.security, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
+  }
+  for (const v of drafts) v.trackScripts = v.trackScripts.filter((r) => !disabled.has(r.name));
+}
+
+function linkSyncGroups(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const byName = new Map(drafts.map((v) => [v.name, v]));
+  for (const group of config.syncGroups) {
+    group.members = group.members.filter((m) => {
+      if (byName.has(m)) return true;
+      reporter.report(ErrClass.general, `Virtual router ${m} specified in sync group ${group.name} doesn't exist - ignoring`);
+      return false;
+    });
+    if (group.members.length === 0) reporter.report(ErrClass.general, `Sync group ${group.name} has no virtual router(s). removing`);
+    else if (group.members.length === 1)
+      reporter.report(ErrClass.general, `Sync group ${group.name} has only 1 virtual router(s) - this probably isn't what you want`);
+    for (const m of group.members) (byName.get(m) as InstanceDraft).syncGroup = group.name;
+  }
+  config.syncGroups = config.syncGroups.filter((g) => g.members.length > 0);
+}
+
+function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: Reporter): void {
+  const say = (message: string, cls: ErrClass = ErrClass.general): void => reporter.report(cls, `(${v.name}) ${message}`);
+  if (v.vrid === 0) say('the virtual router id must be set');
+
+  const first = v.virtualIpaddresses[0];
+  if (first) v.family = first.family;
+  if (v.family === 6 && v.version === 2) {
+    if (v.versionGiven) say('cannot use IPv6 with VRRP version 2; setting version 3');
+    v.version = 3;
+  }
+  if (v.virtualIpaddresses.length === 0) {
+    if (v.version === 3 || config.globalDefs.vrrpStrict) say('No VIP specified; at least one is required');
+    else say('No VIP specified; at least one is sensible');
+  }
+
+  // No priority given: `state MASTER` makes keepalived treat the instance as the address owner.
+  if (!v.priorityGiven) v.priority = v.initialState === 'MASTER' ? DEFAULTS.priorityOwner : DEFAULTS.priority;
+  const owner = v.priority === DEFAULTS.priorityOwner;
+
+  if (v.authentication) {
+    if (config.globalDefs.vrrpStrict) {
+      say('Strict mode does not support authentication. Ignoring.');
+      v.authentication = undefined;
+    } else if (v.version === 3) {
+      say('VRRP version 3 does not support authentication. Ignoring.');
+      v.authentication = undefined;
+    } else if (!v.authentication.password) {
+      say('Authentication specified but no password given. Ignoring');
+      v.authentication = undefined;
+    } else if (v.family === 6 && v.authentication.type === 'AH') {
+      say('Cannot use AH authentication with IPv6. ignoring');
+      v.authentication = undefined;
+    } else if (v.authentication.type === 'AH' && v.initialState === 'MASTER' && !owner) {
+      say('Initial state master is incompatible with AH authentication - clearing');
+      v.initialState = 'BACKUP';
+    }
+  }
+
+  // Sync group members (without sync_group_tracking_weight) and address owners ignore weights.
+  if (v.syncGroup !== undefined || owner) {
+    const why = v.syncGroup !== undefined ? 'SYNC group' : 'address_owner';
+    const weights = new Map(config.scripts.map((s) => [s.name, s.weight]));
+    v.trackScripts = v.trackScripts.filter((ref) => {
+      if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) return true;
+      say(`ignoring tracked script ${ref.name} with weights due to ${why}`);
+      return false;
+    });
+  }
+
+  if (v.nopreempt && owner) {
+    say('nopreempt is incompatible with priority 255. resetting nopreempt');
+    v.nopreempt = false;
+  } else if (v.nopreempt && v.initialState === 'MASTER') {
+    say('Warning - nopreempt will not work with initial state MASTER - clearing');
+    v.nopreempt = false;
+  }
+
+  if (v.version === 2) {
+    if (v.advertIntervalMs >= 256000) {
+      say(`VRRPv2 advertisement interval ${(v.advertIntervalMs / 1000).toFixed(2)}s is out of range. Must be less than 256s. Setting to 255s`);
+      v.advertIntervalMs = 255000;
+    } else if (v.advertIntervalMs % 1000 !== 0) {
+      say(`VRRPv2 advertisement interval ${(v.advertIntervalMs / 1000).toFixed(6)}s must be an integer. rounding`);
+      v.advertIntervalMs = Math.max(1000, Math.round(v.advertIntervalMs / 1000) * 1000);
+    }
+  } else if (v.advertIntervalMs % 10 !== 0) {
+    v.advertIntervalMs = Math.max(10, Math.round(v.advertIntervalMs / 10) * 10); // v3 carries centiseconds
+  }
+
+  if (!v.garpLowerPrioDelayGiven) v.garpLowerPrioDelayMs = config.globalDefs.vrrpGarpLowerPrioDelayMs;
+  if (!v.garpLowerPrioRepeatGiven) v.garpLowerPrioRepeat = config.globalDefs.vrrpGarpLowerPrioRepeat;
+
+  v.trackInterfaces = v.trackInterfaces.filter((t) => {
+    if (t.name !== v.interface) return true;
+    say(`Ignoring track_interface ${t.name} since own interface`);
+    return false;
+  });
+}
+
+function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
+  const seen = new Map<string, InstanceDraft>();
+  for (const v of drafts) {
+    if (v.vrid === 0) continue;
+    const key = `${v.interface}/${v.family}/${v.vrid}`;
+    const other = seen.get(key);
+    if (other) reporter.report(ErrClass.general, `${other.name} and ${v.name} both use VRID ${v.vrid} with IPv${v.family} on interface ${v.interface}`);
+    else seen.set(key, v);
+  }
+}
+
+function stripDraft(d: InstanceDraft): VrrpInstance {
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, ...instance } = d;
+  return instance;
+}
+
+

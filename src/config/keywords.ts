@@ -1,0 +1,384 @@
+/**
+ * Keyword tables: each block type maps its keywords to small handlers that fill the model.
+ * Keywords keepalived 2.2.7 accepts but vrrplab does not model are listed so that they are
+ * accepted silently (global_defs keeps their values in `other`).
+ */
+import type {
+  GlobalDefs, NotifyScripts, SyncGroup, TrackFile, TrackReference, VrrpInstance, VrrpScript,
+} from './model.js';
+import { ErrClass, type Reporter } from './diagnostics.js';
+import { DEFAULTS } from './defaults.js';
+import type { Statement } from './reader.js';
+import { Args, isIpAddress, parseVirtualAddress } from './values.js';
+
+export interface ParseContext {
+  reporter: Reporter;
+}
+
+type Handler<T> = (target: T, a: Args, st: Statement, ctx: ParseContext) => void;
+export type KeywordTable<T> = Record<string, Handler<T>>;
+
+/** Instance fields the parser fills before keepalived's end-of-config completion step. */
+export interface InstanceDraft extends VrrpInstance {
+  priorityGiven: boolean;
+  versionGiven: boolean;
+  garpLowerPrioDelayGiven: boolean;
+  garpLowerPrioRepeatGiven: boolean;
+  authTypeGiven?: string;
+}
+
+/** Runs a block's statements through a keyword table. */
+export function applyBlock<T>(target: T, block: Statement[] | undefined, table: KeywordTable<T>, ctx: ParseContext, accepted: ReadonlySet<string> = new Set()): void {
+  for (const st of block ?? []) {
+    const keyword = st.words[0];
+    const handler = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
+    if (handler) handler(target, new Args(st, ctx.reporter), st, ctx);
+    else if (!accepted.has(keyword)) ctx.reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
+  }
+}
+
+/** The lines of a value block (`{ a b \n c }`), each as its words. */
+function valueLines(st: Statement): Statement[] {
+  const inline = st.words.length > 1 ? [{ words: st.words.slice(1), location: st.location }] : [];
+  return [...inline, ...(st.block ?? [])];
+}
+
+const set = <T>(fn: (t: T, a: Args) => void): Handler<T> => (t, a) => fn(t, a);
+
+// ---------------------------------------------------------------- global_defs
+
+const msNumber = (a: Args, i = 1): number | undefined => {
+  const s = a.unsigned(i, 0, 4294967);
+  return s === undefined ? undefined : s * 1000;
+};
+
+export const GLOBAL_KEYWORDS: KeywordTable<GlobalDefs> = {
+  router_id: set((g, a) => { g.routerId = a.word(1) ?? g.routerId; }),
+  vrrp_version: set((g, a) => { const v = a.int(1, 2, 3); if (v === 2 || v === 3) g.vrrpVersion = v; }),
+  script_user: set((g, a) => { g.scriptUser = a.word(1); if (a.count > 2) g.scriptGroup = a.st.words[2]; }),
+  enable_script_security: set((g) => { g.enableScriptSecurity = true; }),
+  vrrp_mcast_group4: set((g, a) => { const v = a.word(1); if (v) g.vrrpMcastGroup4 = v; }),
+  vrrp_mcast_group6: set((g, a) => { const v = a.word(1); if (v) g.vrrpMcastGroup6 = v; }),
+  vrrp_garp_master_delay: set((g, a) => { g.vrrpGarpMasterDelayMs = msNumber(a) ?? g.vrrpGarpMasterDelayMs; }),
+  vrrp_garp_master_repeat: set((g, a) => { g.vrrpGarpMasterRepeat = a.unsigned(1, 0, 0xffffffff) ?? g.vrrpGarpMasterRepeat; }),
+  vrrp_garp_master_refresh: set((g, a) => { g.vrrpGarpMasterRefreshMs = msNumber(a) ?? g.vrrpGarpMasterRefreshMs; }),
+  vrrp_garp_master_refresh_repeat: set((g, a) => { g.vrrpGarpMasterRefreshRepeat = a.unsigned(1, 0, 0xffffffff) ?? g.vrrpGarpMasterRefreshRepeat; }),
+  vrrp_garp_lower_prio_delay: set((g, a) => { g.vrrpGarpLowerPrioDelayMs = msNumber(a) ?? g.vrrpGarpLowerPrioDelayMs; lowerPrioGiven.add(g); }),
+  vrrp_garp_lower_prio_repeat: set((g, a) => { g.vrrpGarpLowerPrioRepeat = a.unsigned(1, 0, 0xffffffff) ?? g.vrrpGarpLowerPrioRepeat; lowerPrioRepGiven.add(g); }),
+  vrrp_garp_interval: set((g, a) => { g.vrrpGarpIntervalMs = a.seconds(1, 0, 1000000) ?? g.vrrpGarpIntervalMs; }),
+  vrrp_gna_interval: set((g, a) => { g.vrrpGnaIntervalMs = a.seconds(1, 0, 1000000) ?? g.vrrpGnaIntervalMs; }),
+  vrrp_skip_check_adv_addr: set((g) => { g.vrrpSkipCheckAdvAddr = true; }),
+  vrrp_strict: set((g) => { g.vrrpStrict = true; }),
+  vrrp_higher_prio_send_advert: set((g) => { g.vrrpHigherPrioSendAdvert = true; }),
+  vrrp_check_unicast_src: set((g) => { g.vrrpCheckUnicastSrc = true; }),
+};
+
+/** global_defs whose lower-priority GARP values were given (else they follow the master ones). */
+export const lowerPrioGiven = new WeakSet<GlobalDefs>();
+export const lowerPrioRepGiven = new WeakSet<GlobalDefs>();
+
+/** global_defs keywords keepalived 2.2.7 accepts (core/global_parser.c). */
+export const GLOBAL_ACCEPTED = new Set(`bfd_cpu_affinity bfd_no_swap bfd_priority bfd_process_name bfd_rlimit_rtime
+ bfd_rlimit_rttime bfd_rt_priority checker_cpu_affinity checker_log_all_failures checker_no_swap checker_priority
+ checker_process_name checker_rlimit_rtime checker_rlimit_rttime checker_rt_priority config_save_dir data_use_instance
+ dbus_service_name default_interface disable_local_igmp dynamic_interfaces enable_dbus enable_snmp_checker
+ enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_vrrp enable_traps
+ fifo_write_vrrp_states_on_reload include_check instance linkbeat_use_polling log_unknown_vrids lvs_flush
+ lvs_flush_on_stop lvs_flush_onstop lvs_netlink_cmd_rcv_bufs lvs_netlink_cmd_rcv_bufs_force lvs_netlink_monitor_rcv_bufs
+ lvs_netlink_monitor_rcv_bufs_force lvs_notify_fifo lvs_notify_fifo_script lvs_process_name lvs_sync_daemon lvs_timeouts
+ max_auto_priority min_auto_priority_delay namespace_with_ipsets net_namespace net_namespace_ipvs nftables
+ nftables_counters nftables_ifindex nftables_ipvs nftables_ipvs_priority nftables_ipvs_start_fwmark nftables_priority
+ no_checker_emails no_email_faults notification_email notification_email_from notify_fifo notify_fifo_script
+ process_monitor_rcv_bufs process_monitor_rcv_bufs_force process_name process_names random_seed reload_check_config
+ reload_file reload_repeat reload_time_file rs_init_notifies shutdown_script shutdown_script_timeout smtp_alert
+ smtp_alert_checker smtp_alert_vrrp smtp_connect_timeout smtp_helo_name smtp_server snmp_socket startup_script
+ startup_script_timeout tmp_config_directory umask use_pid_dir vmac_addr_prefix vmac_prefix vrrp_cpu_affinity
+ vrrp_down_timer_adverts vrrp_garp_extra_if vrrp_ipsets vrrp_iptables vrrp_lower_prio_no_advert vrrp_min_garp
+ vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs
+ vrrp_netlink_monitor_rcv_bufs_force vrrp_no_swap vrrp_notify_fifo vrrp_notify_fifo_script vrrp_notify_priority_changes
+ vrrp_priority vrrp_process_name vrrp_rlimit_rtime vrrp_rlimit_rttime vrrp_rt_priority vrrp_rx_bufs_multiplier
+ vrrp_rx_bufs_policy vrrp_startup_delay vrrp_vmac_garp_intvl`.split(/\s+/));
+
+// ---------------------------------------------------------------- vrrp_script
+
+export const SCRIPT_KEYWORDS: KeywordTable<VrrpScript> = {
+  script: set((s, a) => { s.script = a.rest() ?? s.script; }),
+  interval: (s, a) => {
+    const v = a.unsigned(1, 0, 4294967);
+    if (v === undefined) {
+      if (a.st.words[1] !== undefined) report(a, `(${s.name}): vrrp script interval '${a.st.words[1]}' must be between 1 and 4294 - ignoring`);
+      return;
+    }
+    if (v === 0) report(a, `(${s.name}): vrrp script interval must be greater than 0, setting to 1`);
+    s.intervalMs = Math.max(v, 1) * 1000;
+  },
+  timeout: (s, a) => {
+    const v = a.unsigned(1, 0, 4294967);
+    if (v === undefined) {
+      if (a.st.words[1] !== undefined) report(a, `(${s.name}): vrrp script timeout '${a.st.words[1]}' invalid - ignoring`);
+      return;
+    }
+    if (v === 0) report(a, `(${s.name}): vrrp script timeout must be greater than 0, setting to 1`);
+    s.timeoutMs = Math.max(v, 1) * 1000;
+    timeoutGiven.add(s);
+  },
+  weight: (s, a) => {
+    const v = a.int(1, -253, 253);
+    if (v === undefined) {
+      if (a.st.words[1] !== undefined) report(a, `vrrp_script ${s.name} weight ${a.st.words[1]} must be in [-253, 253]`);
+    } else s.weight = v;
+    const opt = a.st.words[2];
+    if (opt === 'reverse') s.weightReverse = true;
+    else if (opt !== undefined) report(a, `vrrp_script ${s.name} unknown weight option ${opt}`);
+  },
+  rise: (s, a) => { s.rise = countOrOne(a, s.name, 'rise'); },
+  fall: (s, a) => { s.fall = countOrOne(a, s.name, 'fall'); },
+  user: set((s, a) => { s.user = a.word(1); if (a.count > 2) s.group = a.st.words[2]; }),
+  init_fail: set((s) => { s.initFail = true; }),
+};
+
+/** Scripts whose timeout was given; the others use their interval, as keepalived does. */
+export const timeoutGiven = new WeakSet<VrrpScript>();
+
+function countOrOne(a: Args, name: string, what: string): number {
+  const v = a.unsigned(1, 1, 2147483647);
+  if (v !== undefined) return v;
+  report(a, `(${name}): vrrp script ${what} value '${a.st.words[1] ?? ''}' invalid, defaulting to 1`);
+  return 1;
+}
+
+function report(a: Args, message: string): void {
+  a.reporter.report(ErrClass.general, message, a.location);
+}
+
+// ---------------------------------------------------------------- track_file
+
+export const TRACK_FILE_KEYWORDS: KeywordTable<TrackFile> = {
+  file: set((t, a) => { t.file = a.word(1) ?? t.file; }),
+  weight: (t, a) => {
+    const v = a.int(1, -254, 254);
+    if (v !== undefined) t.weight = v;
+    if (a.st.words[2] === 'reverse') t.weightReverse = true;
+  },
+  init_file: set((t, a) => {
+    const words = a.st.words.slice(1);
+    const overwrite = words.includes('overwrite');
+    const value = Number(words.find((w) => w !== 'overwrite') ?? 0);
+    t.initFile = { value: Number.isFinite(value) ? value : 0, overwrite };
+  }),
+};
+
+// ---------------------------------------------------------------- track references
+
+/** `NAME [weight N [reverse]]` lines of track_script / track_interface / track_file blocks. */
+function trackRefs(list: TrackReference[], owner: string, what: string, ctx: ParseContext, st: Statement): void {
+  for (const line of valueLines(st)) {
+    const [name, kw, value, reverse] = line.words;
+    const ref: TrackReference = { name, location: line.location };
+    if (kw === 'weight') {
+      const a = new Args(line, ctx.reporter);
+      const w = a.int(2, -254, 254);
+      if (w === undefined || w < -253 || w > 253) {
+        if (w !== undefined || value !== undefined)
+          ctx.reporter.report(ErrClass.general, `(${owner}) weight ${value} for ${name} must be between [-253..253] inclusive. Ignoring...`, line.location);
+      } else {
+        ref.weight = w;
+        if (reverse === 'reverse') ref.reverse = true;
+      }
+    } else if (kw !== undefined) {
+      ctx.reporter.report(ErrClass.general, `(${owner}) unknown option ${kw} for ${what} ${name} - ignoring`, line.location);
+    }
+    list.push(ref);
+  }
+}
+
+function notifyHandlers<T extends { notify: NotifyScripts; name: string }>(): KeywordTable<T> {
+  const one = (key: keyof NotifyScripts, keyword: string): Handler<T> => (t, a, _st, ctx) => {
+    const script = a.rest();
+    if (script === undefined) return;
+    if (t.notify[key] !== undefined) {
+      ctx.reporter.report(ErrClass.general, `(${t.name}) ${keyword} script already specified - ignoring ${a.st.words[1]}`, a.location);
+      return;
+    }
+    t.notify[key] = script;
+  };
+  return {
+    notify_master: one('master', 'notify_master'),
+    notify_backup: one('backup', 'notify_backup'),
+    notify_fault: one('fault', 'notify_fault'),
+    notify_stop: one('stop', 'notify_stop'),
+    notify: one('generic', 'notify'),
+    notify_master_rx_lower_pri: one('masterRxLowerPri', 'notify_master_rx_lower_pri'),
+  };
+}
+
+// ---------------------------------------------------------------- vrrp_instance
+
+const seconds = (field: 'garpMasterDelayMs' | 'garpMasterRefreshMs' | 'garpLowerPrioDelayMs', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
+  const s = a.unsigned(1, 0, 4294967);
+  if (s === undefined) {
+    if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${a.st.words[1]}' invalid - ignoring`, a.location);
+    return;
+  }
+  v[field] = s * 1000;
+  if (field === 'garpLowerPrioDelayMs') v.garpLowerPrioDelayGiven = true;
+};
+
+const repeat = (field: 'garpMasterRepeat' | 'garpMasterRefreshRepeat' | 'garpLowerPrioRepeat', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
+  const n = a.unsigned(1, 0, 0xffffffff);
+  if (n === undefined) {
+    if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${a.st.words[1]}' invalid - ignoring`, a.location);
+    return;
+  }
+  if (n === 0 && field !== 'garpLowerPrioRepeat') ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} must be greater than 0, setting to 1`, a.location);
+  v[field] = field === 'garpLowerPrioRepeat' ? n : Math.max(n, 1);
+  if (field === 'garpLowerPrioRepeat') v.garpLowerPrioRepeatGiven = true;
+};
+
+const vips = (field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): Handler<InstanceDraft> => (v, _a, st, ctx) => {
+  for (const line of valueLines(st)) {
+    const vip = parseVirtualAddress(line.words, line.location);
+    if (vip) v[field].push(vip);
+    else ctx.reporter.report(ErrClass.general, `VRRP parsed invalid IP ${line.words[0]}. skipping IP...`, line.location);
+  }
+};
+
+export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
+  state: (v, a, _st, ctx) => {
+    const s = a.word(1);
+    if (s === 'MASTER') v.initialState = 'MASTER';
+    else if (s === 'BACKUP') {
+      if (v.initialState === 'MASTER') ctx.reporter.report(ErrClass.general, `(${v.name}) state previously set as MASTER - ignoring BACKUP`, a.location);
+      else v.initialState = 'BACKUP';
+    } else if (s !== undefined) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) unknown state '${s}', defaulting to BACKUP`, a.location);
+      v.initialState = 'BACKUP';
+    }
+  },
+  interface: set((v, a) => { v.interface = a.word(1) ?? v.interface; }),
+  virtual_router_id: (v, a, _st, ctx) => {
+    const id = a.unsigned(1, 1, 255);
+    if (id === undefined) {
+      if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): VRID '${a.st.words[1]}' not valid - must be between 1 & 255`, a.location);
+      return;
+    }
+    v.vrid = id;
+  },
+  priority: (v, a, _st, ctx) => {
+    const p = a.unsigned(1, 1, 255);
+    if (p === undefined) {
+      if (a.st.words[1] === undefined) return;
+      ctx.reporter.report(ErrClass.general, `(${v.name}) Priority not valid! must be between 1 & 255. Using default ${DEFAULTS.priority}`, a.location);
+      v.priority = DEFAULTS.priority;
+    } else v.priority = p;
+    v.priorityGiven = true;
+  },
+  advert_int: (v, a, _st, ctx) => {
+    const ms = a.seconds(1, 10, 255000);
+    if (ms === undefined || ms <= 0) {
+      if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) Advert interval (${a.st.words[1]}) not valid! Must be > 0 - ignoring`, a.location);
+      return;
+    }
+    v.advertIntervalMs = ms;
+  },
+  version: (v, a, _st, ctx) => {
+    const n = a.int(1, 2, 3);
+    if (n !== 2 && n !== 3) {
+      if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): Version must be either 2 or 3`, a.location);
+      return;
+    }
+    v.version = n;
+    v.versionGiven = true;
+  },
+  nopreempt: set((v) => { v.nopreempt = true; }),
+  preempt: set((v) => { v.nopreempt = false; }),
+  preempt_delay: (v, a, _st, ctx) => {
+    const ms = a.seconds(1, 0, 1000000 * 1000);
+    if (ms === undefined) {
+      if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) Preempt_delay not valid! must be between 0-1000000`, a.location);
+      v.preemptDelayMs = 0;
+      return;
+    }
+    v.preemptDelayMs = ms;
+  },
+  authentication: (v, _a, st, ctx) => {
+    applyBlock(v, st.block, {
+      auth_type: (inst, a) => {
+        const t = a.word(1);
+        if (t === 'PASS' || t === 'AH') {
+          inst.authTypeGiven = t;
+          inst.authentication = { type: t, password: inst.authentication?.password ?? '' };
+        } else if (t !== undefined) ctx.reporter.report(ErrClass.general, `(${inst.name}) unknown authentication type '${t}'`, a.location);
+      },
+      auth_pass: (inst, a) => {
+        let pass = a.word(1);
+        if (pass === undefined) return;
+        if (pass.length > DEFAULTS.authPassMaxLength) {
+          pass = pass.slice(0, DEFAULTS.authPassMaxLength);
+          ctx.reporter.report(ErrClass.general, `Truncating auth_pass to ${DEFAULTS.authPassMaxLength} characters`, a.location);
+        }
+        inst.authentication = { type: inst.authentication?.type ?? 'PASS', password: pass };
+      },
+    }, ctx);
+  },
+  virtual_ipaddress: vips('virtualIpaddresses'),
+  virtual_ipaddress_excluded: vips('virtualIpaddressesExcluded'),
+  track_interface: (v, _a, st, ctx) => trackRefs(v.trackInterfaces, v.name, 'track_interface', ctx, st),
+  track_script: (v, _a, st, ctx) => trackRefs(v.trackScripts, v.name, 'track_script', ctx, st),
+  track_file: (v, _a, st, ctx) => trackRefs(v.trackFiles, v.name, 'track_file', ctx, st),
+  unicast_src_ip: (v, a, _st, ctx) => {
+    const ip = a.word(1);
+    if (isIpAddress(ip)) v.unicastSrcIp = ip;
+    else if (ip !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP is trying to assign invalid unicast source address ${ip} - ignoring`, a.location);
+  },
+  mcast_src_ip: (v, a, _st, ctx) => {
+    const ip = a.word(1);
+    if (isIpAddress(ip)) v.mcastSrcIp = ip;
+    else if (ip !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP is trying to assign invalid multicast source address ${ip} - ignoring`, a.location);
+  },
+  unicast_peer: (v, _a, st, ctx) => {
+    for (const line of valueLines(st)) {
+      const ip = line.words[0];
+      if (isIpAddress(ip)) v.unicastPeers.push(ip);
+      else ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP unicast peer address ${ip} is invalid - ignoring`, line.location);
+    }
+  },
+  garp_master_delay: seconds('garpMasterDelayMs', 'garp_master_delay'),
+  garp_master_refresh: seconds('garpMasterRefreshMs', 'garp_master_refresh'),
+  garp_lower_prio_delay: seconds('garpLowerPrioDelayMs', 'garp_lower_prio_delay'),
+  garp_master_repeat: repeat('garpMasterRepeat', 'garp_master_repeat'),
+  garp_master_refresh_repeat: repeat('garpMasterRefreshRepeat', 'garp_master_refresh_repeat'),
+  garp_lower_prio_repeat: repeat('garpLowerPrioRepeat', 'garp_lower_prio_repeat'),
+  ...notifyHandlers<InstanceDraft>(),
+  smtp_alert: set((v, a) => { v.smtpAlert = a.st.words[1] === undefined || !/^(false|no|off)$/i.test(a.st.words[1]); }),
+  use_vmac: set((v, a) => { v.useVmac = true; if (a.st.words[1]) v.vmacName = a.st.words[1]; }),
+  accept: set((v) => { v.accept = true; }),
+  no_accept: set((v) => { v.accept = false; }),
+  dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),
+};
+
+/** vrrp_instance keywords keepalived 2.2.7 accepts and vrrplab does not model (vrrp/vrrp_parser.c). */
+export const INSTANCE_ACCEPTED = new Set(`use_vmac_addr vmac_xmit_base use_ipvlan unicast_fault_no_peer check_unicast_src
+ old_unicast_checksum native_ipv6 vrf track_process track_bfd mcast_dst_ip track_src_ip unicast_ttl promote_secondaries
+ linkbeat_use_polling virtual_routes virtual_rules skip_check_adv_addr strict_mode debug notify_deleted
+ notify_priority_changes lvs_sync_daemon_interface down_timer_adverts garp_extra_if vmac_garp_intvl lower_prio_no_advert
+ higher_prio_send_advert kernel_rx_buf_size`.split(/\s+/));
+
+// ---------------------------------------------------------------- vrrp_sync_group
+
+export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroup> = {
+  group: (g, _a, st) => { for (const line of valueLines(st)) g.members.push(...line.words); },
+  track_interface: (g, _a, st, ctx) => trackRefs(g.trackInterfaces, g.name, 'track_interface', ctx, st),
+  track_script: (g, _a, st, ctx) => trackRefs(g.trackScripts, g.name, 'track_script', ctx, st),
+  track_file: (g, _a, st, ctx) => trackRefs(g.trackFiles, g.name, 'track_file', ctx, st),
+  ...notifyHandlers<SyncGroup>(),
+};
+
+export const SYNC_GROUP_ACCEPTED = new Set(['track_process', 'track_bfd', 'smtp_alert', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes']);
+
+/** Top-level blocks keepalived reads and vrrplab lists as ignored. */
+export const IGNORED_ROOTS = new Set([
+  'virtual_server', 'virtual_server_group', 'bfd_instance', 'vrrp_track_process', 'static_ipaddress', 'static_routes',
+  'static_rules', 'track_group', 'garp_group', 'linkbeat_interfaces', 'interface_up_down_delays', 'net_namespace',
+  'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time', 'linkbeat_use_polling',
+]);

@@ -1,0 +1,221 @@
+/**
+ * Entry points: read a keepalived.conf (and its includes) into a KeepalivedConfig with the
+ * diagnostics and exit status `keepalived -t` would give. Synchronous; never throws on bad input.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, VrrpScript } from './model.js';
+import { ErrClass, Reporter } from './diagnostics.js';
+import { DEFAULTS, defaultGlobalDefs } from './defaults.js';
+import { readConfig, type ReaderIo, type Statement } from './reader.js';
+import {
+  applyBlock, GLOBAL_ACCEPTED, GLOBAL_KEYWORDS, IGNORED_ROOTS, INSTANCE_ACCEPTED, INSTANCE_KEYWORDS, type InstanceDraft,
+  type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
+} from './keywords.js';
+import { completeConfig, type ScriptProbe } from './complete.js';
+
+export interface LoadOptions {
+  /** Directory holding a copy of the host's files: absolute paths (includes, scripts) resolve inside it. */
+  hostRoot?: string;
+  /** Reads a file by the name the config uses (after hostRoot mapping); undefined when unreadable. */
+  readFile?: (p: string) => string | undefined;
+  /** keepalived's config id (`-i`, default the host name) for `@NAME` lines. */
+  hostname?: string;
+  /** Whether a script's program exists (default: look on disk, inside hostRoot for absolute paths). */
+  scriptExists?: ScriptProbe;
+}
+
+/** Reads the configuration file at `file` (a path as the host sees it when hostRoot is given). */
+export function loadConfig(file: string, options: LoadOptions = {}): ConfigLoadResult {
+  const io = makeIo(options);
+  const text = io.readFile(file);
+  if (text === undefined) {
+    // keepalived -t says so and still exits 0 unless include_check is set.
+    const reporter = new Reporter();
+    reporter.report(ErrClass.fileNotFound, `Config files missing '${file}'.`);
+    return { config: emptyConfig([]), diagnostics: reporter.diagnostics, exitStatus: 0 };
+  }
+  return parseWithIo(text, file, io, options);
+}
+
+/** Parses configuration text; includes are read relative to `fileName`. */
+export function parseConfigText(text: string, fileName: string, options: LoadOptions = {}): ConfigLoadResult {
+  return parseWithIo(text, fileName, makeIo(options), options);
+}
+
+function parseWithIo(text: string, fileName: string, io: ReaderIo, options: LoadOptions): ConfigLoadResult {
+  const reporter = new Reporter();
+  const { statements, files } = readConfig(fileName, text, io, reporter, { configId: options.hostname });
+  const config = emptyConfig(files);
+  const ctx: ParseContext = { reporter };
+  const instances: InstanceDraft[] = [];
+  for (const st of statements) parseRoot(st, config, instances, ctx);
+  completeConfig(config, instances, reporter, options.scriptExists ?? defaultScriptProbe(options));
+  return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus() };
+}
+
+function emptyConfig(files: string[]): KeepalivedConfig {
+  return { files, globalDefs: defaultGlobalDefs(), scripts: [], trackFiles: [], instances: [], syncGroups: [], ignored: [] };
+}
+
+type RootHandler = (st: Statement, name: string, config: KeepalivedConfig, instances: InstanceDraft[], ctx: ParseContext) => void;
+
+const ROOTS: Record<string, RootHandler> = {
+  global_defs: (st, _n, config, _i, ctx) => {
+    const g = config.globalDefs;
+    for (const line of st.block ?? []) {
+      const kw = line.words[0];
+      if (GLOBAL_ACCEPTED.has(kw) && !Object.hasOwn(GLOBAL_KEYWORDS, kw)) g.other[kw] = line.words.slice(1).join(' ');
+      if (/^(smtp_|notification_email)/.test(kw)) config.ignored.push({ keyword: kw, location: line.location });
+    }
+    applyBlock(g, st.block, GLOBAL_KEYWORDS, ctx, GLOBAL_ACCEPTED);
+  },
+  vrrp_script: (st, name, config, _i, ctx) => {
+    const s: VrrpScript = {
+      name, location: st.location, script: '', intervalMs: DEFAULTS.script.intervalMs, timeoutMs: 0,
+      weight: DEFAULTS.script.weight, weightReverse: false, rise: DEFAULTS.script.rise, fall: DEFAULTS.script.fall, initFail: false,
+    };
+    applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx);
+    config.scripts.push(s);
+  },
+  track_file: (st, name, config, _i, ctx) => {
+    const t: TrackFile = { name, location: st.location, file: '', weight: DEFAULTS.trackFileWeight, weightReverse: false };
+    applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx);
+    config.trackFiles.push(t);
+  },
+  vrrp_instance: (st, name, config, instances, ctx) => {
+    const v = newInstance(name, st.location, config);
+    applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    instances.push(v);
+  },
+  vrrp_sync_group: (st, name, config, _i, ctx) => {
+    const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
+    applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
+    config.syncGroups.push(g);
+  },
+};
+ROOTS.vrrp_track_file = ROOTS.track_file;
+
+/** Root keywords that take a NAME before their block. */
+const NAMED = new Set(['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_instance', 'vrrp_sync_group']);
+
+function parseRoot(st: Statement, config: KeepalivedConfig, instances: InstanceDraft[], ctx: ParseContext): void {
+  const keyword = st.words[0];
+  const { reporter } = ctx;
+  if (keyword === undefined) return; // an orphan '{' block, already reported
+  if (IGNORED_ROOTS.has(keyword)) {
+    config.ignored.push({ keyword, location: st.location });
+    return;
+  }
+  const handler = Object.hasOwn(ROOTS, keyword) ? ROOTS[keyword] : undefined;
+  if (!handler) {
+    reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
+    if (st.block) reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+    return;
+  }
+  if (!st.block) reporter.report(ErrClass.missingBob, "Missing '{' at beginning of configuration block", st.location);
+  let name = '';
+  if (NAMED.has(keyword)) {
+    if (st.words[1] === undefined) {
+      reporter.report(
+        ErrClass.missingParameter,
+        `*** Configuration line starting \`${keyword}\` is missing a parameter after keyword \`${keyword}\` at word position 2`,
+        st.location,
+      );
+      reporter.missingParameter = true;
+      return;
+    }
+    name = st.words[1];
+  }
+  handler(st, name, config, instances, ctx);
+}
+
+function newInstance(name: string, location: SourceLocation, config: KeepalivedConfig): InstanceDraft {
+  const g = config.globalDefs;
+  return {
+    name, location, interface: '', vrid: 0, priority: DEFAULTS.priority, advertIntervalMs: DEFAULTS.advertIntervalMs,
+    version: g.vrrpVersion, family: 4, nopreempt: false, preemptDelayMs: DEFAULTS.preemptDelayMs,
+    virtualIpaddresses: [], virtualIpaddressesExcluded: [], trackInterfaces: [], trackScripts: [], trackFiles: [],
+    unicastPeers: [], garpMasterDelayMs: g.vrrpGarpMasterDelayMs, garpMasterRepeat: g.vrrpGarpMasterRepeat,
+    garpMasterRefreshMs: g.vrrpGarpMasterRefreshMs, garpMasterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
+    garpLowerPrioDelayMs: g.vrrpGarpLowerPrioDelayMs, garpLowerPrioRepeat: g.vrrpGarpLowerPrioRepeat,
+    notify: {}, smtpAlert: false, useVmac: false, accept: false, dontTrackPrimary: false,
+    priorityGiven: false, versionGiven: false, garpLowerPrioDelayGiven: false, garpLowerPrioRepeatGiven: false,
+  };
+}
+
+// ---------------------------------------------------------------- file access
+
+function makeIo(options: LoadOptions): ReaderIo {
+  const toDisk = (p: string): string => (options.hostRoot && path.isAbsolute(p) ? path.join(options.hostRoot, p) : p);
+  const readFile = options.readFile ?? ((p: string) => {
+    try {
+      return fs.readFileSync(toDisk(p), 'utf8');
+    } catch {
+      return undefined;
+    }
+  });
+  return { readFile, glob: (pattern) => globNames(pattern, toDisk) };
+}
+
+/** Names (as the host sees them) matching a pattern whose wildcards are in the last components. */
+function globNames(pattern: string, toDisk: (p: string) => string): string[] {
+  const parts = pattern.split('/');
+  let bases = [parts[0] === '' ? '/' : parts[0]];
+  for (const part of parts.slice(1)) {
+    if (part === '') continue;
+    if (!/[*?[]/.test(part)) {
+      bases = bases.map((b) => path.join(b, part));
+      continue;
+    }
+    const re = globToRegExp(part);
+    bases = bases.flatMap((b) => {
+      try {
+        return fs.readdirSync(toDisk(b)).filter((n) => re.test(n)).sort().map((n) => path.join(b, n));
+      } catch {
+        return [];
+      }
+    });
+  }
+  return bases;
+}
+
+function globToRegExp(part: string): RegExp {
+  let re = '';
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = part.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${part.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/**
+ * keepalived looks a bare program name up in PATH and checks absolute ones exist. With a host
+ * directory, absolute paths are looked up inside it and bare names on this machine's PATH
+ * (a host copy rarely holds /usr/bin), so a shell word such as `[[` is still "not found".
+ */
+function defaultScriptProbe(options: LoadOptions): ScriptProbe {
+  const exists = (p: string): boolean => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return (program) => {
+    if (!program.includes('/')) return PATH_DIRS.some((d) => exists(path.join(d, program)));
+    if (options.hostRoot && path.isAbsolute(program)) return exists(path.join(options.hostRoot, program));
+    return exists(program);
+  };
+}
