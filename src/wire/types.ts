@@ -28,4 +28,6 @@ export interface ReceivedAdvert {
   dst: string;
   /** IPv4 TTL or IPv6 hop limit. */
   ttl: number;
+  /** IPv4 only: the advert came behind an IPsec AH header (auth type AH). Absent means no. */
+  viaAh?: boolean;
 }

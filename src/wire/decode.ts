@@ -1,0 +1,140 @@
+/**
+ * Decoding an IP packet into a `ReceivedAdvert` for display, replay and the engine, with the
+ * byte-level verdict; and keepalived-worded log lines for verdicts.
+ */
+import type { IpFamily, ReceivedAdvert } from './types.js';
+import { canonicalAddress, formatIpv4, formatIpv6, readIpv4 } from './address.js';
+import { field as ip4 } from './ipv4.js';
+import { field as ip6 } from './ipv6.js';
+import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid } from './packet.js';
+import { readAdvert, readVrrpHeader, type VrrpHeader } from './vrrp.js';
+import { checkVrrpPacket, type AdvertExpectation, type PacketVerdict, type Verdict } from './validate.js';
+
+export interface DecodedPacket {
+  /** Result of `checkVrrpPacket()` (never 'not-vrrp': those decode to null). */
+  verdict: PacketVerdict;
+  family: IpFamily;
+  src: string;
+  dst: string;
+  ttl: number;
+  viaAh: boolean;
+  /** The fixed VRRP header, when the packet holds one. */
+  header: VrrpHeader | null;
+  /** The decoded advert; null when truncated, of the wrong length or of an unknown version. */
+  received: ReceivedAdvert | null;
+  /** Whether the VRRP checksum verifies; null when it could not be computed. */
+  checksumValid: boolean | null;
+  /** IP packet length and the length the VRRP header implies, for messages. */
+  length: number;
+  expectedLength: number | null;
+}
+
+const loc = newLocation();
+
+/**
+ * Decodes an IP packet (IPv4 or IPv6; trailing link padding ignored). Returns null when it is not
+ * VRRP at all; malformed VRRP comes back with its verdict and whatever could be read. Never throws.
+ */
+export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
+  if (ip.length < 1) return null;
+  const version = ip[0] >> 4;
+  const where = locateVrrp(ip, loc);
+  if (where === 'not-vrrp') return null;
+  const family: IpFamily = version === 6 ? 6 : 4;
+  const haveIp = family === 4 ? ip.length >= 20 : ip.length >= 40;
+  const out: DecodedPacket = {
+    verdict: 'truncated',
+    family,
+    src: haveIp ? (family === 4 ? formatIpv4(readIpv4(ip, ip4.SRC)) : formatIpv6(ip, ip6.SRC)) : '',
+    dst: haveIp ? (family === 4 ? formatIpv4(readIpv4(ip, ip4.DST)) : formatIpv6(ip, ip6.DST)) : '',
+    ttl: haveIp ? ip[family === 4 ? ip4.TTL : ip6.HOP_LIMIT] : 0,
+    viaAh: false,
+    header: null,
+    received: null,
+    checksumValid: null,
+    length: ip.length,
+    expectedLength: null,
+  };
+  if (where === 'truncated') return out;
+  const l = { ...loc };
+  out.viaAh = l.viaAh;
+  out.length = l.end;
+  out.header = readVrrpHeader(ip, l.vrrp);
+  out.expectedLength = l.vrrp + expectedVrrpLength(ip, l);
+  out.verdict = checkVrrpPacket(ip);
+  const v = out.header.version;
+  const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
+  if (out.expectedLength === l.end && knownVersion) {
+    out.checksumValid = vrrpChecksumValid(ip, l);
+    const received: ReceivedAdvert = { advert: readAdvert(ip, l.vrrp, l.end, family), src: out.src, dst: out.dst, ttl: out.ttl };
+    if (l.viaAh) received.viaAh = true;
+    out.received = received;
+  }
+  return out;
+}
+
+/** Facts a log line may quote. */
+export interface LogContext {
+  /** Instance name (iname). */
+  instance: string;
+  /** Interface name, for unknown VRIDs. */
+  ifname?: string;
+  packet?: DecodedPacket;
+  received?: ReceivedAdvert;
+  expectation?: AdvertExpectation;
+}
+
+/** The line keepalived 2.2.7 logs for a verdict (null when it logs nothing, e.g. 'ok'). */
+export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null {
+  const i = ctx.instance;
+  const r = ctx.received ?? ctx.packet?.received ?? undefined;
+  const h = ctx.packet?.header ?? null;
+  const e = ctx.expectation;
+  const a = r?.advert;
+  switch (verdict) {
+    case 'ok':
+    case 'not-vrrp':
+      return null;
+    case 'truncated':
+      return `IPv${ctx.packet?.family ?? 4} VRRP packet too short - ${ctx.packet?.length ?? 0} bytes`;
+    case 'unknown-vrid':
+      return `Unknown VRID(${a?.vrid ?? h?.vrid ?? '?'}) received on interface(${ctx.ifname ?? '?'}). ignoring...`;
+    case 'bad-length': {
+      const got = ctx.packet?.length ?? 0;
+      const want = ctx.packet?.expectedLength ?? 0;
+      return `(${i}) vrrp packet too ${got > want ? 'long' : 'short'}, length ${got} and expect ${want}`;
+    }
+    case 'bad-ttl':
+      return `(${i}) invalid TTL/HL. Received ${r?.ttl ?? ctx.packet?.ttl ?? '?'} and expect 255`;
+    case 'bad-version':
+      return `(${i}) wrong version. Received ${a?.version ?? h?.version ?? '?'} and expect ${e?.version ?? '?'}`;
+    case 'invalid-auth-type':
+      return `(${i}) Invalid auth type: ${a?.authType ?? h?.authType ?? '?'}`;
+    case 'auth-type-mismatch':
+      if (e && e.family === 4 && (r?.viaAh === true) !== (e.authType === 2)) {
+        return r?.viaAh ? `(${i}) Received AH header but auth type not AH` : `(${i}) No AH header but auth type is AH`;
+      }
+      return `(${i}) received a ${a?.authType ?? '?'} auth, expecting ${e?.authType ?? '?'}!`;
+    case 'auth-mismatch':
+      return `(${i}) received an invalid passwd!`;
+    case 'interval-mismatch':
+      return `(${i}) advertisement interval mismatch mine=${e ? Math.floor(e.advertIntervalMs / 1000) : '?'} sec rcv'd=${a ? a.advertIntervalMs / 1000 : '?'} sec`;
+    case 'bad-type':
+      return `(${i}) Invalid packet type. ${h?.type ?? '?'} and expect 1`;
+    case 'address-count-mismatch':
+      return `(${i}) received an unexpected ip number count ${a?.addresses.length ?? h?.count ?? '?'}, expected ${e?.addresses.length ?? '?'}!`;
+    case 'bad-checksum':
+      return `(${i}) Invalid VRRPv${a?.version ?? h?.version ?? '?'} checksum`;
+    case 'unicast-multicast-mismatch':
+      return e?.unicast
+        ? `(${i}) Expected unicast packet but received multicast packet`
+        : `(${i}) Expected multicast packet but received unicast packet`;
+    case 'address-list-mismatch': {
+      const got = new Set((a?.addresses ?? []).map((x) => canonicalAddress(x)));
+      const missing = e?.addresses.find((x) => !got.has(canonicalAddress(x))) ?? '?';
+      return `(${i}) ip address associated with VRID ${e?.vrid ?? a?.vrid ?? '?'} not present in MASTER advert: ${missing}`;
+    }
+    case 'unicast-peer-mismatch':
+      return `(${i}) unicast source address ${r?.src ?? '?'} not a unicast peer`;
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * Receive validation of VRRP adverts, following RFC 3768 section 7.1 / RFC 5798 section 7.1 as
+ * keepalived 2.2.7 implements them (vrrp_get_header(), vrrp_check_packet() in vrrp/vrrp.c and the
+ * VRID lookup in vrrp_scheduler.c's vrrp_dispatcher_read()).
+ *
+ * Three entry points, one verdict type:
+ * - `checkVrrpPacket(ip)`: instance-independent checks on raw bytes (a driver calls it before
+ *   handing a decoded advert to the engine): truncation, length, TTL, version, type, checksum.
+ * - `checkAdvertForInstance(received, expectation)`: the per-instance checks on an already decoded
+ *   `ReceivedAdvert` (the engine calls it): VRID, auth, interval, addresses, unicast/multicast.
+ * - `validateAdvertPacket(ip, compiled)`: everything, in keepalived's exact order, on the bytes and
+ *   without allocating (hot path; `compileExpectation()` once per instance).
+ *
+ * Splitting means a packet with several faults may get a different (equally valid) reason than
+ * keepalived picks, e.g. bad checksum + wrong password: keepalived checks the password first.
+ * `VERDICTS` says what keepalived does with each verdict; `recordVerdict()` bumps the counters.
+ */
+import type { IpFamily, ReceivedAdvert } from './types.js';
+import type { VrrpStats, VrrpStatsCounter } from './stats.js';
+import { canonicalAddress, parseIpv4, parseIpv6, readIpv4 } from './address.js';
+import { field as ip4 } from './ipv4.js';
+import { field as ip6 } from './ipv6.js';
+import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid } from './packet.js';
+import { AUTH_AH, AUTH_PASS, field as vf, passwordBytes, VRRP_AUTH_LEN, VRRP_TYPE_ADVERT } from './vrrp.js';
+
+/** Results of the byte-level checks. */
+export type PacketVerdict =
+  | 'ok'
+  /** Not an IP packet carrying VRRP (never reaches keepalived's raw socket). */
+  | 'not-vrrp'
+  /** Shorter than the IP header(s) plus the 8-byte VRRP header. */
+  | 'truncated'
+  /** VRRP length disagrees with the address count (and version), or with the IP length. */
+  | 'bad-length'
+  /** TTL / hop limit is not 255 (multicast instances only). */
+  | 'bad-ttl'
+  /** Version is not the instance's (byte level: not 2 or 3; IPv6 with v2). */
+  | 'bad-version'
+  /** Type is not 1 (advertisement). */
+  | 'bad-type'
+  | 'bad-checksum';
+
+/** Results of the per-instance checks. */
+export type InstanceVerdict =
+  | 'ok'
+  /** No instance has this VRID on the interface. */
+  | 'unknown-vrid'
+  | 'bad-ttl'
+  | 'bad-version'
+  /** v2 auth type other than 0, 1, 2. */
+  | 'invalid-auth-type'
+  /** Auth type differs from ours, or an AH header present/absent contrary to ours. */
+  | 'auth-type-mismatch'
+  /** Wrong PASS password. */
+  | 'auth-mismatch'
+  /** v2 advert interval differs from ours (v3 adopts the master's interval instead). */
+  | 'interval-mismatch'
+  | 'address-count-mismatch'
+  /** Expected multicast but got unicast, or the other way round. */
+  | 'unicast-multicast-mismatch'
+  /** One of our virtual addresses is missing from the advert. */
+  | 'address-list-mismatch'
+  /** Unicast with check_unicast_src: the source is not one of our unicast peers. */
+  | 'unicast-peer-mismatch';
+
+export type Verdict = PacketVerdict | InstanceVerdict;
+
+export type Disposition = 'accept' | 'drop-silent' | 'drop-logged';
+
+export interface VerdictInfo {
+  disposition: Disposition;
+  /** The keepalived stats counter bumped, if any. */
+  counter: VrrpStatsCounter | null;
+  /** keepalived counts the packet in advert_rcvd (it passed type/version/length/checksum). */
+  countsAsReceived: boolean;
+}
+
+/**
+ * What keepalived 2.2.7 does with each verdict. No receive check "accepts with a warning": a v3
+ * advert with another interval is simply accepted and its interval adopted by a backup.
+ */
+export const VERDICTS: Readonly<Record<Verdict, VerdictInfo>> = {
+  ok: { disposition: 'accept', counter: null, countsAsReceived: true },
+  'not-vrrp': { disposition: 'drop-silent', counter: null, countsAsReceived: false },
+  // vrrp_get_header() logs "IPv4 VRRP packet too short" and stops reading the socket this round.
+  truncated: { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  // Logged only with global_defs log_unknown_vrids.
+  'unknown-vrid': { disposition: 'drop-silent', counter: null, countsAsReceived: false },
+  'bad-length': { disposition: 'drop-logged', counter: 'packet_len_err', countsAsReceived: false },
+  'bad-ttl': { disposition: 'drop-logged', counter: 'ip_ttl_err', countsAsReceived: false },
+  'bad-version': { disposition: 'drop-logged', counter: 'vers_err', countsAsReceived: false },
+  'invalid-auth-type': { disposition: 'drop-logged', counter: 'invalid_authtype', countsAsReceived: false },
+  'auth-type-mismatch': { disposition: 'drop-logged', counter: 'authtype_mismatch', countsAsReceived: false },
+  'auth-mismatch': { disposition: 'drop-logged', counter: 'auth_failure', countsAsReceived: false },
+  // keepalived never increments advert_interval_err (RFC: MUST count); it logs and drops.
+  'interval-mismatch': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'bad-type': { disposition: 'drop-logged', counter: 'invalid_type_rcvd', countsAsReceived: false },
+  'address-count-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: false },
+  // IPv6: the kernel verifies the checksum (IPV6_CHECKSUM) and drops silently, uncounted.
+  'bad-checksum': { disposition: 'drop-logged', counter: 'chk_err', countsAsReceived: false },
+  'unicast-multicast-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: false },
+  // These two come after keepalived has already counted the advert as received.
+  'address-list-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: true },
+  'unicast-peer-mismatch': { disposition: 'drop-logged', counter: null, countsAsReceived: true },
+};
+
+/** What keepalived does with `verdict` for a packet of `family` (IPv6 checksum errors never reach it). */
+export function verdictInfo(verdict: Verdict, family: IpFamily): VerdictInfo {
+  if (verdict === 'bad-checksum' && family === 6) return { disposition: 'drop-silent', counter: null, countsAsReceived: false };
+  return VERDICTS[verdict];
+}
+
+/** Bumps the counters keepalived bumps for a received packet with this verdict. */
+export function recordVerdict(stats: VrrpStats, verdict: Verdict, priority: number, family: IpFamily = 4): void {
+  const info = verdictInfo(verdict, family);
+  if (info.counter !== null) stats[info.counter]++;
+  if (info.countsAsReceived) stats.advert_rcvd++;
+  if (verdict === 'ok' && priority === 0) stats.pri_zero_rcvd++;
+}
+
+/** What an instance expects of the adverts it receives (from its configuration and state). */
+export interface AdvertExpectation {
+  version: 2 | 3;
+  vrid: number;
+  family: IpFamily;
+  /** 0 none, 1 PASS, 2 AH (v2 only). */
+  authType: number;
+  /** The configured auth_pass (compared as keepalived does: first 8 bytes, zero-padded). */
+  auth: string;
+  advertIntervalMs: number;
+  /** The instance's virtual addresses of its family (virtual_ipaddress, not the excluded ones). */
+  addresses: readonly string[];
+  /** unicast_peer configured: TTL is not checked and packets must be unicast. */
+  unicast?: boolean;
+  /**
+   * Compare the address list (count and members). keepalived always does in MASTER state; in
+   * BACKUP it skips it only with skip_check_adv_addr and when the advert comes from the master it
+   * already follows — see `shouldCheckAddresses()`. Default true.
+   */
+  checkAddresses?: boolean;
+  /** check_unicast_src: the source must be one of `unicastPeers`. */
+  checkUnicastSrc?: boolean;
+  unicastPeers?: readonly string[];
+}
+
+/** keepalived's rule for `AdvertExpectation.checkAddresses` (vrrp_state_backup()). */
+export function shouldCheckAddresses(state: string, skipCheckAdvAddr: boolean, masterSrc: string | null, src: string): boolean {
+  if (state !== 'BACKUP' || !skipCheckAdvAddr || masterSrc === null) return true;
+  return canonicalAddress(masterSrc) !== canonicalAddress(src);
+}
+
+const TTL = 255;
+
+function isMulticast(address: string, family: IpFamily): boolean {
+  if (family === 4) {
+    const a = parseIpv4(address);
+    return a !== null && a >>> 28 === 0xe;
+  }
+  const a = parseIpv6(address);
+  return a !== null && a[0] === 0xff;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The per-instance checks, in keepalived's order, on an advert already decoded from the wire. */
+export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpectation): InstanceVerdict {
+  const a = received.advert;
+  if (a.vrid !== exp.vrid) return 'unknown-vrid';
+  if (exp.family === 4 && (received.viaAh === true) !== (exp.authType === AUTH_AH)) return 'auth-type-mismatch';
+  if (!exp.unicast && received.ttl !== TTL) return 'bad-ttl';
+  if (a.version !== exp.version || a.family !== exp.family) return 'bad-version';
+  if (a.version === 2) {
+    if (a.authType > AUTH_AH) return 'invalid-auth-type';
+    if (a.authType !== exp.authType) return 'auth-type-mismatch';
+    if (a.authType === AUTH_PASS && !sameBytes(passwordBytes(a.auth), passwordBytes(exp.auth))) return 'auth-mismatch';
+    // AH: recognised, the ICV is not verified by vrrplab.
+    if (a.advertIntervalMs !== exp.advertIntervalMs) return 'interval-mismatch';
+  }
+  const checkAddresses = exp.checkAddresses !== false;
+  if (checkAddresses && a.addresses.length !== exp.addresses.length) return 'address-count-mismatch';
+  if (isMulticast(received.dst, exp.family) === (exp.unicast === true)) return 'unicast-multicast-mismatch';
+  if (checkAddresses) {
+    const got = new Set(a.addresses.map((x) => canonicalAddress(x)));
+    for (const want of exp.addresses) if (!got.has(canonicalAddress(want))) return 'address-list-mismatch';
+  }
+  if (exp.unicast && exp.checkUnicastSrc) {
+    const src = canonicalAddress(received.src);
+    if (!(exp.unicastPeers ?? []).some((p) => canonicalAddress(p) === src)) return 'unicast-peer-mismatch';
+  }
+  return 'ok';
+}
+
+const scratch = newLocation();
+
+/**
+ * The instance-independent checks on an IP packet (IPv4 or IPv6, link padding allowed after it):
+ * truncation, length, TTL (unless `checkTtl` is false, for unicast instances), version, type and
+ * checksum, in keepalived's relative order. Never throws.
+ */
+export function checkVrrpPacket(ip: Uint8Array, options: { checkTtl?: boolean } = {}): PacketVerdict {
+  const loc = scratch;
+  const where = locateVrrp(ip, loc);
+  if (where !== 'ok') return where;
+  // IPv6: the kernel has verified the checksum before keepalived sees anything.
+  if (loc.family === 6 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  if (loc.end - loc.vrrp !== expectedVrrpLength(ip, loc)) return 'bad-length';
+  if (options.checkTtl !== false && loc.ttl !== TTL) return 'bad-ttl';
+  const version = ip[loc.vrrp] >> 4;
+  if (loc.family === 4 ? version !== 2 && version !== 3 : version !== 3) return 'bad-version';
+  if ((ip[loc.vrrp] & 0x0f) !== VRRP_TYPE_ADVERT) return 'bad-type';
+  if (loc.family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  return 'ok';
+}
+
+/** An `AdvertExpectation` turned into bytes and integers for `validateAdvertPacket()`. */
+export interface CompiledExpectation {
+  readonly expectation: AdvertExpectation;
+  readonly auth: Uint8Array;
+  /** IPv4 addresses as uint32, or IPv6 addresses as 16-byte runs. */
+  readonly v4: Uint32Array;
+  readonly v6: Uint8Array;
+  readonly peersV4: Uint32Array;
+  readonly peersV6: Uint8Array;
+}
+
+/** Prepares an expectation for the hot path. Unparsable addresses are ignored. */
+export function compileExpectation(exp: AdvertExpectation): CompiledExpectation {
+  const v4: number[] = [];
+  const v6: Uint8Array[] = [];
+  for (const text of exp.addresses) {
+    if (exp.family === 4) { const a = parseIpv4(text); if (a !== null) v4.push(a); }
+    else { const a = parseIpv6(text); if (a !== null) v6.push(a); }
+  }
+  const p4: number[] = [];
+  const p6: Uint8Array[] = [];
+  for (const text of exp.unicastPeers ?? []) {
+    const a = parseIpv4(text);
+    if (a !== null) p4.push(a);
+    const b = parseIpv6(text);
+    if (b !== null) p6.push(b);
+  }
+  const flat = (list: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(list.length * 16);
+    list.forEach((a, i) => out.set(a, i * 16));
+    return out;
+  };
+  return {
+    expectation: exp,
+    auth: passwordBytes(exp.auth),
+    v4: Uint32Array.from(v4),
+    v6: flat(v6),
+    peersV4: Uint32Array.from(p4),
+    peersV6: flat(p6),
+  };
+}
+
+/** Whether the 16 bytes at `bytes[at]` occur in `list[start, end)` (16-byte runs). */
+function hasV6(list: Uint8Array, start: number, end: number, bytes: Uint8Array, at: number): boolean {
+  outer: for (let j = start; j < end; j += 16) {
+    for (let k = 0; k < 16; k++) if (list[j + k] !== bytes[at + k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * All receive checks of one instance on an IP packet, in keepalived 2.2.7's order, reading the
+ * bytes in place (no allocation). Never throws.
+ */
+export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation): Verdict {
+  const exp = c.expectation;
+  const loc = scratch;
+  const where = locateVrrp(ip, loc);
+  if (where !== 'ok') return where;
+  const family = loc.family;
+  if (family !== exp.family) return 'not-vrrp';
+  const v = loc.vrrp;
+  const end = loc.end;
+  if (family === 6 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  if (ip[v + vf.VRID] !== exp.vrid) return 'unknown-vrid';
+  if (family === 4 && loc.viaAh !== (exp.authType === AUTH_AH)) return 'auth-type-mismatch';
+  if (end - v !== expectedVrrpLength(ip, loc)) return 'bad-length';
+  if (!exp.unicast && loc.ttl !== TTL) return 'bad-ttl';
+  const version = ip[v] >> 4;
+  if (version !== exp.version) return 'bad-version';
+  if (version === 2) {
+    const authType = ip[v + vf.AUTH_TYPE];
+    if (authType > AUTH_AH) return 'invalid-auth-type';
+    if (authType !== exp.authType) return 'auth-type-mismatch';
+    if (authType === AUTH_PASS) {
+      const pw = end - VRRP_AUTH_LEN;
+      const want = c.auth;
+      let diff = 0;
+      for (let i = 0; i < VRRP_AUTH_LEN; i++) diff |= ip[pw + i] ^ want[i];
+      if (diff !== 0) return 'auth-mismatch';
+    }
+    if (ip[v + vf.ADVER_INT_V2] * 1000 !== exp.advertIntervalMs) return 'interval-mismatch';
+  }
+  if ((ip[v] & 0x0f) !== VRRP_TYPE_ADVERT) return 'bad-type';
+  const count = ip[v + vf.COUNT];
+  const checkAddresses = exp.checkAddresses !== false;
+  if (checkAddresses && count !== (family === 4 ? c.v4.length : c.v6.length >> 4)) return 'address-count-mismatch';
+  if (family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  const multicast = family === 4 ? ip[ip4.DST] >> 4 === 0xe : ip[ip6.DST] === 0xff;
+  if (multicast === (exp.unicast === true)) return 'unicast-multicast-mismatch';
+  const list = v + vf.ADDRESSES;
+  if (checkAddresses) {
+    if (family === 4) {
+      const want = c.v4;
+      for (let i = 0; i < want.length; i++) {
+        let found = false;
+        for (let j = 0; j < count && !found; j++) found = readIpv4(ip, list + 4 * j) === want[i];
+        if (!found) return 'address-list-mismatch';
+      }
+    } else {
+      const want = c.v6;
+      for (let i = 0; i < want.length; i += 16) {
+        if (!hasV6(ip, list, list + count * 16, want, i)) return 'address-list-mismatch';
+      }
+    }
+  }
+  if (exp.unicast && exp.checkUnicastSrc) {
+    if (family === 4) {
+      const src = readIpv4(ip, ip4.SRC);
+      let found = false;
+      for (let i = 0; i < c.peersV4.length && !found; i++) found = c.peersV4[i] === src;
+      if (!found) return 'unicast-peer-mismatch';
+    } else if (!hasV6(c.peersV6, 0, c.peersV6.length, ip, ip6.SRC)) {
+      return 'unicast-peer-mismatch';
+    }
+  }
+  return 'ok';
+}

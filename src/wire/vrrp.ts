@@ -1,0 +1,172 @@
+/**
+ * The VRRP layer alone: VRRPv2 (RFC 3768 section 5) and VRRPv3 (RFC 5798 section 5) headers as a
+ * byte view with named offsets, and emit/parse between bytes and the plain `VrrpAdvert`.
+ * The IP layer around it is in packet.ts.
+ */
+import type { IpFamily, VrrpAdvert } from './types.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6, readIpv4, writeIpv4 } from './address.js';
+import { finishChecksum, sumWords } from './checksum.js';
+
+/** Field offsets into a VRRP header. */
+export const field = {
+  VER_TYPE: 0,
+  VRID: 1,
+  PRIORITY: 2,
+  COUNT: 3,
+  /** v2 only. */
+  AUTH_TYPE: 4,
+  /** v2: advert interval in seconds (one byte). */
+  ADVER_INT_V2: 5,
+  /** v3: 4 reserved bits and a 12-bit max advert interval in centiseconds. */
+  ADVER_INT_V3: 4,
+  CHECKSUM: 6,
+  ADDRESSES: 8,
+} as const;
+
+export const VRRP_HEADER_LEN = 8;
+/** v2 authentication data trails the address list. */
+export const VRRP_AUTH_LEN = 8;
+export const VRRP_TYPE_ADVERT = 1;
+
+export const AUTH_NONE = 0;
+export const AUTH_PASS = 1;
+export const AUTH_AH = 2;
+
+export const VRRP_GROUP_V4 = '224.0.0.18';
+export const VRRP_GROUP_V6 = 'ff02::12';
+
+/** Length of the VRRP part for a version, family and address count. */
+export function vrrpLength(version: number, family: IpFamily, count: number): number {
+  return VRRP_HEADER_LEN + count * (family === 4 ? 4 : 16) + (version === 2 ? VRRP_AUTH_LEN : 0);
+}
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * The 8 auth-data bytes for a PASS password: longer passwords are cut to 8 bytes and shorter ones
+ * zero-padded, exactly as keepalived's auth_pass handler does (it also warns "Truncating auth_pass
+ * to 8 characters" while reading the config).
+ */
+export function passwordBytes(password: string): Uint8Array {
+  const out = new Uint8Array(VRRP_AUTH_LEN);
+  out.set(utf8.encode(password).subarray(0, VRRP_AUTH_LEN));
+  return out;
+}
+
+/** Auth-data bytes back to text, trailing NULs removed. */
+export function passwordText(bytes: Uint8Array, offset: number): string {
+  let end = offset + VRRP_AUTH_LEN;
+  while (end > offset && bytes[end - 1] === 0) end--;
+  let ascii = true;
+  for (let i = offset; i < end; i++) if (bytes[i] >= 0x80) ascii = false;
+  if (ascii) return String.fromCharCode(...bytes.subarray(offset, end));
+  return utf8Decoder.decode(bytes.subarray(offset, end));
+}
+
+/** Address list of an advert as bytes (4 or 16 each); null when one does not parse. */
+export function addressBytes(family: IpFamily, addresses: readonly string[]): Uint8Array | null {
+  const size = family === 4 ? 4 : 16;
+  const out = new Uint8Array(addresses.length * size);
+  for (let i = 0; i < addresses.length; i++) {
+    if (family === 4) {
+      const a = parseIpv4(addresses[i]);
+      if (a === null) return null;
+      writeIpv4(out, i * 4, a);
+    } else {
+      const a = parseIpv6(addresses[i]);
+      if (a === null) return null;
+      out.set(a, i * 16);
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes the VRRP part of `advert` at `bytes[offset]` and fills in its checksum. For v3 pass the
+ * partial sum of the IP pseudo-header (see packet.ts); v2 sums the VRRP part alone.
+ * Returns the number of bytes written. Throws only on programming errors (unparsable address).
+ */
+export function emitVrrp(advert: VrrpAdvert, bytes: Uint8Array, offset: number, pseudoSum = 0): number {
+  const addrs = addressBytes(advert.family, advert.addresses);
+  if (addrs === null) throw new RangeError(`unparsable address in ${advert.addresses.join(', ')}`);
+  const count = advert.addresses.length;
+  const length = vrrpLength(advert.version, advert.family, count);
+  const b = bytes.subarray(offset, offset + length);
+  b.fill(0);
+  b[field.VER_TYPE] = (advert.version << 4) | VRRP_TYPE_ADVERT;
+  b[field.VRID] = advert.vrid & 0xff;
+  b[field.PRIORITY] = advert.priority & 0xff;
+  b[field.COUNT] = count & 0xff;
+  if (advert.version === 2) {
+    b[field.AUTH_TYPE] = advert.authType & 0xff;
+    b[field.ADVER_INT_V2] = Math.min(255, Math.max(0, Math.round(advert.advertIntervalMs / 1000)));
+  } else {
+    const centis = Math.min(0x0fff, Math.max(0, Math.round(advert.advertIntervalMs / 10)));
+    b[field.ADVER_INT_V3] = centis >>> 8;
+    b[field.ADVER_INT_V3 + 1] = centis & 0xff;
+  }
+  b.set(addrs, field.ADDRESSES);
+  if (advert.version === 2 && advert.authType === AUTH_PASS) {
+    b.set(passwordBytes(advert.auth), field.ADDRESSES + addrs.length);
+  }
+  const sum = finishChecksum(sumWords(b, 0, length, advert.version === 3 ? pseudoSum : 0));
+  b[field.CHECKSUM] = sum >>> 8;
+  b[field.CHECKSUM + 1] = sum & 0xff;
+  return length;
+}
+
+/** Plain fields read from a VRRP header whose length has already been checked. */
+export interface VrrpHeader {
+  version: number;
+  type: number;
+  vrid: number;
+  priority: number;
+  count: number;
+  authType: number;
+  advertIntervalMs: number;
+  checksum: number;
+}
+
+/** Reads the fixed header at `offset` (8 bytes must be there). */
+export function readVrrpHeader(bytes: Uint8Array, offset: number): VrrpHeader {
+  const version = bytes[offset + field.VER_TYPE] >> 4;
+  const v3 = version === 3;
+  return {
+    version,
+    type: bytes[offset + field.VER_TYPE] & 0x0f,
+    vrid: bytes[offset + field.VRID],
+    priority: bytes[offset + field.PRIORITY],
+    count: bytes[offset + field.COUNT],
+    authType: v3 ? 0 : bytes[offset + field.AUTH_TYPE],
+    advertIntervalMs: v3
+      ? (((bytes[offset + field.ADVER_INT_V3] & 0x0f) << 8) | bytes[offset + field.ADVER_INT_V3 + 1]) * 10
+      : bytes[offset + field.ADVER_INT_V2] * 1000,
+    checksum: (bytes[offset + field.CHECKSUM] << 8) | bytes[offset + field.CHECKSUM + 1],
+  };
+}
+
+/**
+ * Builds the `VrrpAdvert` of a length-checked VRRP part `bytes[offset, end)` of the given version
+ * (2 or 3) and family. Auth text is reported for PASS only.
+ */
+export function readAdvert(bytes: Uint8Array, offset: number, end: number, family: IpFamily): VrrpAdvert {
+  const h = readVrrpHeader(bytes, offset);
+  const size = family === 4 ? 4 : 16;
+  const addresses: string[] = [];
+  for (let i = 0; i < h.count; i++) {
+    const at = offset + field.ADDRESSES + i * size;
+    addresses.push(family === 4 ? formatIpv4(readIpv4(bytes, at)) : formatIpv6(bytes, at));
+  }
+  const version = h.version === 3 ? 3 : 2;
+  return {
+    version,
+    vrid: h.vrid,
+    priority: h.priority,
+    authType: h.authType,
+    auth: version === 2 && h.authType === AUTH_PASS ? passwordText(bytes, end - VRRP_AUTH_LEN) : '',
+    advertIntervalMs: h.advertIntervalMs,
+    family,
+    addresses,
+  };
+}
