@@ -1,0 +1,312 @@
+/**
+ * The simulator's driver: several HostEngines on one simulated LAN, in virtual time.
+ *
+ * Everything that happens is an entry in one event queue (engine timers, packet deliveries,
+ * script results, notify effects, injected faults), so a run is a pure function of its inputs and
+ * the PRNG seed. Hosts exchange the engine's VrrpAdvert values directly: the codec is tested on
+ * its own, and skipping it here keeps a virtual day under a second.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import { HostEngine } from '../engine/host.js';
+import type { EngineAction, VrrpState } from '../engine/types.js';
+import type { VrrpAdvert } from '../wire/types.js';
+import { EventQueue } from './queue.js';
+import { Random } from './random.js';
+
+export interface SimHostSpec {
+  name: string;
+  /** The host's primary IPv4 address on every interface its instances use. */
+  address: string;
+  config: KeepalivedConfig;
+}
+
+/** Everything a run records; timelines, findings and reports are computed from these. */
+export type SimRecord =
+  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number }
+  | { type: 'priority'; t: number; host: string; instance: string; vrid: number; from: number; to: number }
+  | { type: 'notify'; t: number; host: string; instance: string; state: VrrpState; command: string; args: string[] }
+  | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean }
+  | { type: 'service'; t: number; host: string; service: string; up: boolean; cause: string }
+  | { type: 'fault'; t: number; host?: string; action: string; detail?: string }
+  | { type: 'log'; t: number; host: string; message: string };
+
+/** What a tracked script returns, decided by the driver (model or exec mode). */
+export type ScriptRunner = (host: SimHost, script: string, command: string) => number;
+/** What a notify program does to its host (model: service changes; exec: run it). */
+export type NotifyRunner = (host: SimHost, notify: Extract<EngineAction, { type: 'notify' }>) => void;
+
+export interface ClusterOptions {
+  seed: number;
+  /** One-way LAN latency, ms. */
+  latencyMs: number;
+  /** How long a tracked script takes before its result reaches keepalived, ms (jittered up to 2x). */
+  scriptDurationMs: number;
+  /** How long after a state change a notify script's effect lands, ms. */
+  notifyDurationMs: number;
+  runScript: ScriptRunner;
+  runNotify: NotifyRunner;
+  /** Keep every engine log line as a record (for keepalived-style timelines). */
+  keepLogs: boolean;
+}
+
+export class SimHost {
+  engine: HostEngine | undefined;
+  linkUp = true;
+  /** VIPs currently on the host's interfaces: address -> instance that added it. */
+  readonly vips = new Map<string, string>();
+  readonly services = new Map<string, boolean>();
+  /** Files that exist on the host (model mode: flag files such as /etc/keepalived/down). */
+  readonly files = new Set<string>();
+  /** Generation of the pending engine timer in the queue; older entries are stale. */
+  timerGeneration = 0;
+  timerAt = Number.POSITIVE_INFINITY;
+
+  readonly interfaces: string[];
+
+  constructor(readonly spec: SimHostSpec) {
+    this.interfaces = [...new Set(spec.config.instances.map((instance) => instance.interface))];
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get running(): boolean {
+    return this.engine !== undefined;
+  }
+}
+
+export class Cluster {
+  readonly hosts: SimHost[];
+  readonly records: SimRecord[] = [];
+  private readonly queue = new EventQueue();
+  private readonly random: Random;
+  private now = 0;
+  private lossPercent = 0;
+  private extraDelayMs = 0;
+  /** Partition: host name -> group index; hosts in different groups cannot hear each other. */
+  private partition: Map<string, number> | undefined;
+  private readonly origin: number;
+
+  constructor(
+    specs: SimHostSpec[],
+    readonly options: ClusterOptions,
+  ) {
+    this.hosts = specs.map((spec) => new SimHost(spec));
+    this.random = new Random(options.seed);
+    this.origin = 0;
+  }
+
+  get time(): number {
+    return this.now;
+  }
+
+  host(name: string): SimHost {
+    const host = this.hosts.find((candidate) => candidate.name === name);
+    if (host === undefined) throw new Error(`no host ${name} in the cluster`);
+    return host;
+  }
+
+  /** Schedule `run` at virtual time `at` (ms). */
+  at(at: number, run: () => void): void {
+    this.queue.push(at, run);
+  }
+
+  /** Run the queue until virtual time `until` (ms); returns the number of events handled. */
+  run(until: number): number {
+    let handled = 0;
+    for (;;) {
+      const next = this.queue.peekTime();
+      if (next === undefined || next > until) break;
+      const entry = this.queue.pop();
+      if (entry === undefined) break;
+      this.now = entry.at;
+      entry.run();
+      handled++;
+    }
+    this.now = until;
+    return handled;
+  }
+
+  // ---------------------------------------------------------------- faults and host control
+
+  start(host: SimHost): void {
+    if (host.engine !== undefined) return;
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
+    const interfaceAddresses: Record<string, string> = {};
+    for (const instance of host.spec.config.instances) interfaceAddresses[instance.interface] = host.spec.address;
+    host.engine = new HostEngine(host.spec.config, { interfaceAddresses });
+    const linksDown = host.linkUp ? [] : Object.keys(interfaceAddresses);
+    const fileValues: Record<string, number> = {};
+    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }));
+  }
+
+  /** Graceful stop (SIGTERM): the engine resigns, removes its VIPs and runs notify_stop. */
+  stop(host: SimHost): void {
+    const engine = host.engine;
+    if (engine === undefined) return;
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
+    this.apply(host, engine.handle(this.now, { type: 'stop' }));
+    host.engine = undefined;
+  }
+
+  /** Crash (SIGKILL): silence. The VIPs stay on the host, as they do when keepalived is killed. */
+  kill(host: SimHost): void {
+    const engine = host.engine;
+    if (engine === undefined) return;
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'kill' });
+    this.recordStopped(host, engine);
+    host.engine = undefined;
+  }
+
+  setLink(host: SimHost, up: boolean): void {
+    if (host.linkUp === up) return;
+    host.linkUp = up;
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: up ? 'link-up' : 'link-down' });
+    const engine = host.engine;
+    if (engine === undefined) return;
+    const ifaces = new Set(host.spec.config.instances.map((instance) => instance.interface));
+    for (const iface of ifaces) this.apply(host, engine.handle(this.now, { type: 'link', iface, up }));
+  }
+
+  setPartition(groups: string[][] | undefined): void {
+    this.partition = groups === undefined ? undefined : new Map(groups.flatMap((group, index) => group.map((name) => [name, index] as const)));
+    this.record({
+      type: 'fault',
+      t: this.seconds(),
+      action: groups === undefined ? 'heal' : 'partition',
+      detail: groups?.map((group) => group.join('+')).join(' | '),
+    });
+  }
+
+  setLoss(percent: number): void {
+    this.lossPercent = percent;
+    this.record({ type: 'fault', t: this.seconds(), action: 'loss', detail: `${percent}%` });
+  }
+
+  setDelay(ms: number): void {
+    this.extraDelayMs = ms;
+    this.record({ type: 'fault', t: this.seconds(), action: 'delay', detail: `${ms} ms` });
+  }
+
+  setService(host: SimHost, service: string, up: boolean, cause: string): void {
+    if ((host.services.get(service) ?? false) === up) return;
+    host.services.set(service, up);
+    this.record({ type: 'service', t: this.seconds(), host: host.name, service, up, cause });
+  }
+
+  setFile(host: SimHost, path: string, present: boolean): void {
+    if (present) host.files.add(path);
+    else host.files.delete(path);
+  }
+
+  /** Record an injected event that the cluster itself does not interpret (e.g. a `run` command). */
+  note(host: string | undefined, action: string, detail?: string): void {
+    this.record({ type: 'fault', t: this.seconds(), host, action, detail });
+  }
+
+  /** Virtual seconds since the scenario start, rounded to the microsecond. */
+  seconds(): number {
+    return Math.round((this.now - this.origin) * 1000) / 1_000_000;
+  }
+
+  // ---------------------------------------------------------------- engine plumbing
+
+  private record(record: SimRecord): void {
+    this.records.push(record);
+  }
+
+  private recordStopped(host: SimHost, engine: HostEngine): void {
+    for (const instance of engine.snapshot()) {
+      this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: instance.name, vrid: instance.vrid, from: instance.state, to: 'STOP', priority: instance.effectivePriority });
+    }
+  }
+
+  private apply(host: SimHost, actions: EngineAction[]): void {
+    for (const action of actions) this.applyOne(host, action);
+    this.rearm(host);
+  }
+
+  private rearm(host: SimHost): void {
+    const deadline = host.engine?.nextDeadline() ?? Number.POSITIVE_INFINITY;
+    if (deadline === host.timerAt) return;
+    host.timerAt = deadline;
+    const generation = ++host.timerGeneration;
+    if (deadline === Number.POSITIVE_INFINITY) return;
+    this.queue.push(deadline, () => {
+      if (host.timerGeneration !== generation || host.engine === undefined) return;
+      host.timerAt = Number.POSITIVE_INFINITY;
+      this.apply(host, host.engine.handleTimeout(this.now));
+    });
+  }
+
+  private applyOne(host: SimHost, action: EngineAction): void {
+    const t = this.seconds();
+    switch (action.type) {
+      case 'send-advert':
+        this.broadcast(host, action.iface, action.advert);
+        break;
+      case 'add-vips':
+        for (const address of action.addresses) {
+          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t, host: host.name, instance: action.instance, address, held: true });
+          host.vips.set(address, action.instance);
+        }
+        break;
+      case 'remove-vips':
+        for (const address of action.addresses) {
+          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t, host: host.name, instance: action.instance, address, held: false });
+          host.vips.delete(address);
+        }
+        break;
+      case 'send-garp':
+        break;
+      case 'run-script': {
+        const exitCode = this.options.runScript(host, action.script, action.command);
+        const engine = host.engine;
+        const delay = this.options.scriptDurationMs * (1 + this.random.next());
+        this.at(this.now + delay, () => {
+          if (host.engine !== engine || engine === undefined) return;
+          this.apply(host, engine.handle(this.now, { type: 'script-result', script: action.script, exitCode }));
+        });
+        break;
+      }
+      case 'notify':
+        this.record({ type: 'notify', t, host: host.name, instance: action.instance, state: action.state, command: action.command, args: action.args });
+        this.at(this.now + this.options.notifyDurationMs, () => this.options.runNotify(host, action));
+        break;
+      case 'transition':
+        this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority });
+        break;
+      case 'priority':
+        this.record({ type: 'priority', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });
+        break;
+      case 'log':
+        if (this.options.keepLogs) this.record({ type: 'log', t, host: host.name, message: action.message });
+        break;
+    }
+  }
+
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert): void {
+    if (!sender.linkUp) return;
+    const src = sender.spec.address;
+    void iface;
+    for (const receiver of this.hosts) {
+      if (receiver === sender || !this.canHear(sender, receiver)) continue;
+      if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
+      const deliverAt = this.now + this.options.latencyMs + this.extraDelayMs;
+      this.at(deliverAt, () => {
+        const engine = receiver.engine;
+        if (engine === undefined || !receiver.linkUp) return;
+        // One LAN segment: the advert arrives on each interface the receiver runs VRRP on.
+        for (const receiverIface of receiver.interfaces) {
+          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet: { advert, src, dst: '224.0.0.18', ttl: 255 } }));
+        }
+      });
+    }
+  }
+
+  private canHear(a: SimHost, b: SimHost): boolean {
+    if (this.partition === undefined) return true;
+    return this.partition.get(a.name) === this.partition.get(b.name);
+  }
+}
