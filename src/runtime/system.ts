@@ -78,7 +78,7 @@ export function addVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
 
 export function removeVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
   return run('ip', vipArgs('del', vip, dev)).then((r) =>
-    !r.ok && /Cannot assign requested address/.test(r.error) ? { ok: true } : r,
+    !r.ok && /Cannot assign requested address|Address not found/.test(r.error) ? { ok: true } : r,
   );
 }
 

@@ -1,9 +1,117 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { release, version as osVersion } from 'node:os';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { formatDiagnostic } from '../../config/diagnostics.js';
+import { StreamLogger, type LogFormat } from '../../runtime/log.js';
+import { Runtime } from '../../runtime/runtime.js';
 
-/** Placeholder until its issue lands. */
+interface RunFlags {
+  useFile: string;
+  dontFork?: boolean;
+  logConsole?: boolean;
+  logDetail?: boolean;
+  vrrp?: boolean;
+  pid?: string;
+  vrrp_pid?: string;
+  configTest?: boolean;
+  transport: 'raw' | 'udp';
+  udpGroup?: string;
+  udpPort?: string;
+  pcap?: string;
+  logFormat: LogFormat;
+  dumpDir: string;
+}
+
+/**
+ * `vrrplab run`: a VRRP router on a real network, taking keepalived's own flags so lab scripts
+ * can swap `keepalived -n -l -D -P -f CONF -p PID -r PID` for `vrrplab run` with the same args.
+ */
 export function registerRun(program: Command): void {
-  program.command('run').description('(not yet implemented)').action(() => {
-    process.stderr.write('vrrplab run: not implemented yet\n');
-    process.exitCode = 2;
+  program
+    .command('run')
+    .description('run as a VRRP router on this host, like keepalived (needs CAP_NET_RAW/CAP_NET_ADMIN for --transport raw)')
+    .requiredOption('-f, --use-file <FILE>', 'keepalived configuration file')
+    .option('-n, --dont-fork', 'stay in the foreground (always the case)')
+    .option('-l, --log-console', 'log to the console (always the case)')
+    .option('-D, --log-detail', 'detailed log messages')
+    .option('-P, --vrrp', 'VRRP subsystem only (the only one vrrplab has)')
+    .option('-p, --pid <FILE>', 'main pid file')
+    .option('-r, --vrrp_pid <FILE>', 'VRRP child pid file')
+    .option('-t, --config-test', 'check the configuration and exit (same as vrrplab check)')
+    .option('--transport <KIND>', 'raw (IP protocol 112, interoperates with keepalived) or udp (shim, vrrplab only)', 'raw')
+    .option('--udp-group <ADDR>', 'multicast group of the UDP shim', undefined)
+    .option('--udp-port <PORT>', 'port of the UDP shim', undefined)
+    .option('--pcap <FILE>', 'record every VRRP packet sent and received (raw IP pcap)')
+    .option('--log-format <FORMAT>', 'keepalived (console lines) or json', 'keepalived')
+    .option('--dump-dir <DIR>', 'where SIGUSR1/SIGUSR2 write keepalived.data/keepalived.stats', '/tmp')
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await run(flags);
+    });
+}
+
+async function run(flags: RunFlags): Promise<number> {
+  const logger = new StreamLogger(flags.logFormat === 'json' ? 'json' : 'keepalived', flags.logDetail === true);
+  if (flags.transport !== 'raw' && flags.transport !== 'udp') {
+    process.stderr.write(`vrrplab run: unknown transport '${flags.transport}' (raw or udp)\n`);
+    return 2;
+  }
+  const loaded = loadConfig(flags.useFile);
+  if (flags.configTest) {
+    for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return loaded.exitStatus;
+  }
+  logger.log('info', 'Starting vrrplab (keepalived 2.2.7 compatible)');
+  logger.log('info', `Running on ${osVersion()} ${release()}`);
+  logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
+  logger.log('info', `Opening file '${flags.useFile}'.`);
+  for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
+  // Like keepalived, a running daemon reports config problems and carries on with what it could
+  // read; the exit status of `-t` is where they count.
+
+  const pidFiles = [flags.pid, flags.vrrp_pid].filter((p): p is string => Boolean(p));
+  for (const file of pidFiles) writeFileSync(file, `${process.pid}\n`);
+  const removePidFiles = () => {
+    for (const file of pidFiles) rmSync(file, { force: true });
+  };
+
+  const runtime = new Runtime({
+    config: loaded.config,
+    transport: flags.transport,
+    udpGroup: flags.udpGroup,
+    udpPort: flags.udpPort ? Number(flags.udpPort) : undefined,
+    pcapPath: flags.pcap,
+    dumpDir: flags.dumpDir,
+    logger,
+  });
+  const started = await runtime.start();
+  if (!started.ok) {
+    logger.log('error', `Cannot start: ${started.error}`);
+    removePidFiles();
+    return 1;
+  }
+  logger.log('info', 'Startup complete');
+
+  return new Promise<number>((resolve) => {
+    const shutdown = () => {
+      void runtime.stop().then(() => {
+        logger.log('info', 'Stopped');
+        removePidFiles();
+        resolve(0);
+        // Children such as arping may still be waiting for replies; nothing else needs us.
+        setTimeout(() => process.exit(0), 50).unref();
+      });
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+    process.on('SIGHUP', () => {
+      logger.log('info', 'Reloading');
+      const again = loadConfig(flags.useFile);
+      for (const d of again.diagnostics) logger.log('warning', formatDiagnostic(d));
+      // The engine has no reload entry point yet: a changed configuration needs a restart.
+      logger.log('warning', 'Reload: configuration re-read and checked; instance changes take effect on restart (not yet supported live)');
+    });
+    process.on('SIGUSR1', () => logger.log('info', `Printing VRRP data for process(${process.pid}) on signal to ${runtime.writeDataDump()}`));
+    process.on('SIGUSR2', () => logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`));
   });
 }

@@ -1,0 +1,407 @@
+/**
+ * The real-time driver: owns the sockets, the clock, child processes and the host's addresses,
+ * and feeds the sans-I/O HostEngine. One timer is armed for the engine's next deadline; every
+ * input (advert, script result, link change, file change, signal) is handed in with the
+ * current monotonic time, and the returned actions are carried out here.
+ *
+ * Nothing the outside world does can stall the loop: scripts and iproute2/arping run as child
+ * processes, VIP changes per interface are serialised in a promise chain (so a GARP always
+ * follows the address it announces), and failures are logged, never thrown.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeepalivedConfig, VirtualAddress, VrrpInstance } from '../config/model.js';
+import { HostEngine, type HostEnvironment } from '../engine/host.js';
+import type { EngineAction, EngineEvent } from '../engine/types.js';
+import { PcapWriter } from '../capture/writer.js';
+import { formatVrrpStats } from '../wire/stats.js';
+import { buildAdvertPacket } from '../wire/packet.js';
+import { decodeAdvertPacket, type DecodeError } from './decode.js';
+import type { Logger } from './log.js';
+import { RawTransport } from './raw-transport.js';
+import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
+import { addVip, readCarrier, readInterface, removeVip, sendGarp } from './system.js';
+import type { DropReason, InboundAdvert, InterfaceInfo, Transport, TransportListener } from './transport.js';
+import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
+
+const LINKTYPE_RAW = 101;
+
+export interface RuntimeOptions {
+  config: KeepalivedConfig;
+  transport: 'raw' | 'udp';
+  udpGroup?: string;
+  udpPort?: number;
+  pcapPath?: string;
+  /** Directory for keepalived.data / keepalived.stats (keepalived: /tmp). */
+  dumpDir: string;
+  logger: Logger;
+  /** Link and track_file polling period. */
+  pollMs?: number;
+}
+
+export type StartResult = { ok: true } | { ok: false; error: string };
+
+/** Counters the runtime keeps for packets that never reached the engine. */
+export type RuntimeDrops = Partial<Record<DropReason | DecodeError | 'no-instance-interface', number>>;
+
+export class Runtime {
+  private engine!: HostEngine;
+  private transport: Transport | undefined;
+  private pcap: PcapWriter | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly epoch = Date.now() - performance.now();
+  private interfaces = new Map<string, InterfaceInfo>();
+  private hostQueues = new Map<string, Promise<void>>();
+  private runningScripts = new Set<string>();
+  private children = new Set<Promise<unknown>>();
+  private linkState = new Map<string, boolean>();
+  private fileState = new Map<string, number>();
+  readonly drops: RuntimeDrops = {};
+  private stopping = false;
+
+  constructor(private readonly options: RuntimeOptions) {}
+
+  /** Monotonic milliseconds: the engine's clock. */
+  now(): number {
+    return performance.now();
+  }
+
+  private log(level: 'info' | 'debug' | 'warning' | 'error', message: string): void {
+    this.options.logger.log(level, message);
+  }
+
+  private trackedInterfaces(): string[] {
+    const names = new Set<string>();
+    for (const instance of this.options.config.instances) {
+      names.add(instance.interface);
+      for (const t of instance.trackInterfaces) names.add(t.name);
+    }
+    for (const group of this.options.config.syncGroups) for (const t of group.trackInterfaces) names.add(t.name);
+    return [...names];
+  }
+
+  async start(): Promise<StartResult> {
+    const { config } = this.options;
+    const vrrpIfaces = [...new Set(config.instances.map((i) => i.interface))];
+    const env: HostEnvironment = { interfaceAddresses: {}, interfaceAddresses6: {} };
+    for (const name of vrrpIfaces) {
+      const read = readInterface(name);
+      if (!read.ok) return { ok: false, error: `interface ${name}: ${read.error}` };
+      this.interfaces.set(name, read.info);
+      if (read.info.ipv4) {
+        env.interfaceAddresses[name] = read.info.ipv4;
+        this.log('info', `Assigned address ${read.info.ipv4} for interface ${name}`);
+      }
+      if (read.info.ipv6) {
+        (env.interfaceAddresses6 as Record<string, string>)[name] = read.info.ipv6;
+        this.log('info', `Assigned address ${read.info.ipv6} for interface ${name}`);
+      }
+    }
+    const families = [...new Set(config.instances.map((i) => i.family))];
+    const listener: TransportListener = {
+      advert: (inbound) => this.onAdvert(inbound),
+      dropped: (iface, reason, packet) => {
+        this.count(reason);
+        this.record(packet);
+        this.log('debug', `Dropped packet on ${iface}: ${reason}`);
+      },
+      error: (iface, message) => this.log('warning', `${iface}: ${message}`),
+    };
+    const infos = [...this.interfaces.values()];
+    const opened = this.options.transport === 'raw'
+      ? RawTransport.open({ interfaces: infos, families, group4: config.globalDefs.vrrpMcastGroup4, group6: config.globalDefs.vrrpMcastGroup6, listener })
+      : await UdpTransport.open({ interfaces: infos, group: this.options.udpGroup ?? DEFAULT_UDP_GROUP, port: this.options.udpPort ?? DEFAULT_UDP_PORT, listener });
+    if (!opened.ok) return { ok: false, error: opened.error };
+    this.transport = opened.transport;
+    if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
+
+    this.engine = new HostEngine(config, env);
+    const linksDown: string[] = [];
+    for (const name of this.trackedInterfaces()) {
+      const up = readCarrier(name);
+      this.linkState.set(name, up);
+      if (!up) linksDown.push(name);
+    }
+    const fileValues: Record<string, number> = {};
+    for (const tf of config.trackFiles) {
+      const value = readTrackFile(tf.file);
+      this.fileState.set(tf.name, value);
+      fileValues[tf.name] = value;
+    }
+    this.feed({ type: 'start', linksDown, fileValues });
+    this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
+    return { ok: true };
+  }
+
+  /** Hands one event to the engine now, carries out the actions, re-arms the timer. */
+  feed(event: EngineEvent): void {
+    this.execute(this.engine.handle(this.now(), event));
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const deadline = this.engine.nextDeadline();
+    if (deadline === undefined) return;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const deadline = this.engine.nextDeadline();
+    // setTimeout may wake a little early on some platforms: never hand the engine a time before
+    // the deadline it asked for, or it would re-arm for the same instant.
+    if (deadline !== undefined && this.now() < deadline) {
+      this.arm();
+      return;
+    }
+    this.execute(this.engine.handleTimeout(this.now()));
+    this.arm();
+  }
+
+  private count(reason: keyof RuntimeDrops): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  private record(packet: Uint8Array): void {
+    this.pcap?.write((this.epoch + this.now()) / 1000, packet);
+  }
+
+  private onAdvert(inbound: InboundAdvert): void {
+    this.record(inbound.packet);
+    if (this.stopping) return;
+    const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
+    if (!decoded.ok) {
+      this.count(decoded.error);
+      this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${inbound.iface}: ${decoded.error}`);
+      return;
+    }
+    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value });
+  }
+
+  private poll(): void {
+    if (this.stopping) return;
+    for (const [name, was] of this.linkState) {
+      const up = readCarrier(name);
+      if (up !== was) {
+        this.linkState.set(name, up);
+        this.log('info', `Netlink reports ${name} ${up ? 'up' : 'down'}`);
+        this.feed({ type: 'link', iface: name, up });
+      }
+    }
+    for (const tf of this.options.config.trackFiles) {
+      const value = readTrackFile(tf.file);
+      if (value !== this.fileState.get(tf.name)) {
+        this.fileState.set(tf.name, value);
+        this.feed({ type: 'file-value', trackFile: tf.name, value });
+      }
+    }
+  }
+
+  private execute(actions: EngineAction[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'log':
+          this.log(action.level, action.message);
+          break;
+        case 'send-advert':
+          this.sendAdvert(action);
+          break;
+        case 'add-vips':
+        case 'remove-vips':
+          this.changeVips(action.type === 'add-vips' ? 'add' : 'del', action.instance, action.iface, action.addresses);
+          break;
+        case 'send-garp':
+          this.garp(action.iface, action.addresses, action.count);
+          break;
+        case 'run-script':
+          this.runScript(action.script, action.command, action.timeoutMs, action.user);
+          break;
+        case 'notify':
+          this.notify(action.args, action.command);
+          break;
+        case 'transition':
+        case 'priority':
+          // Already logged by the engine in keepalived's words; structured copies for JSON logs.
+          this.options.logger.event?.(action);
+          break;
+      }
+    }
+  }
+
+  private sendAdvert(action: Extract<EngineAction, { type: 'send-advert' }>): void {
+    if (!this.transport) return;
+    const info = this.interfaces.get(action.iface);
+    const src = action.src ?? (action.advert.family === 6 ? info?.ipv6 : info?.ipv4);
+    if (!src) {
+      this.log('warning', `No source address on ${action.iface} for IPv${action.advert.family} advert`);
+      return;
+    }
+    const group = action.advert.family === 6 ? this.options.config.globalDefs.vrrpMcastGroup6 : this.options.config.globalDefs.vrrpMcastGroup4;
+    for (const dst of action.unicastPeers?.length ? action.unicastPeers : [group]) {
+      const packet = buildAdvertPacket(action.advert, { src, dst });
+      const sent = this.transport.send({ iface: action.iface, packet, dst });
+      if (sent.ok) this.record(packet);
+      else this.log('warning', `(${action.instance}) send advert to ${dst} failed: ${sent.error}`);
+    }
+  }
+
+  private findVip(instanceName: string, address: string): { vip: VirtualAddress; instance: VrrpInstance } | undefined {
+    const instance = this.options.config.instances.find((i) => i.name === instanceName);
+    const vip = instance?.virtualIpaddresses.find((v) => v.address === address);
+    return instance && vip ? { vip, instance } : undefined;
+  }
+
+  /** Host changes on one interface happen in order: add, then GARP, then (later) delete. */
+  private enqueue(iface: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.hostQueues.get(iface) ?? Promise.resolve()).then(work, work);
+    this.hostQueues.set(iface, next);
+    this.track(next);
+    return next;
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.children.add(p);
+    void p.finally(() => this.children.delete(p));
+  }
+
+  private changeVips(verb: 'add' | 'del', instance: string, iface: string, addresses: string[]): void {
+    for (const address of addresses) {
+      const found = this.findVip(instance, address);
+      const vip: VirtualAddress = found?.vip ?? { address, prefixLength: address.includes(':') ? 128 : 32, family: address.includes(':') ? 6 : 4, location: { file: '', line: 0 } };
+      const dev = vip.dev ?? iface;
+      void this.enqueue(dev, async () => {
+        const result = verb === 'add' ? await addVip(vip, dev) : await removeVip(vip, dev);
+        if (!result.ok) this.log('warning', `(${instance}) ${verb === 'add' ? 'adding' : 'removing'} VIP ${address}: ${result.error}`);
+      });
+    }
+  }
+
+  private garp(iface: string, addresses: string[], count: number): void {
+    for (const address of addresses) {
+      if (address.includes(':')) {
+        this.log('debug', `Unsolicited NA for ${address} on ${iface} not sent (not implemented, see native-notes/garp.md)`);
+        continue;
+      }
+      void this.enqueue(iface, async () => {
+        const sends: Promise<void>[] = [];
+        for (let n = 0; n < count; n++) {
+          this.log('info', `Sending gratuitous ARP on ${iface} for ${address}`);
+          // Each arping waits ~1 s for replies it never gets: start them together, do not queue.
+          const p = sendGarp(address, iface).then((r) => {
+            if (!r.ok) this.log('warning', `gratuitous ARP on ${iface} for ${address}: ${r.error}`);
+          });
+          this.track(p);
+          sends.push(p);
+        }
+        // Only the start matters for ordering; do not hold the queue for arping's exit.
+        void Promise.all(sends);
+      });
+    }
+  }
+
+  private userIds(user: string | undefined): { uid?: number; gid?: number } | { error: string } {
+    const name = user ?? this.options.config.globalDefs.scriptUser;
+    if (!name) return {};
+    const looked = lookupUser(name, this.options.config.globalDefs.scriptGroup);
+    if (!looked.ok) return { error: looked.error };
+    // Running as the same uid needs no switch (and non-root cannot switch anyway).
+    if (process.getuid?.() === looked.uid) return {};
+    return { uid: looked.uid, gid: looked.gid };
+  }
+
+  private runScript(script: string, command: string, timeoutMs: number, user: string | undefined): void {
+    if (this.runningScripts.has(script)) {
+      this.log('debug', `Track script ${script} is already running, expect idle - skipping run`);
+      return;
+    }
+    const split = splitCommandLine(command);
+    const ids = this.userIds(user);
+    if (!split.ok || 'error' in ids) {
+      const why = !split.ok ? split.error : (ids as { error: string }).error;
+      this.log('warning', `VRRP_Script(${script}) cannot run: ${why}`);
+      queueMicrotask(() => this.feed({ type: 'script-result', script, exitCode: 127 }));
+      return;
+    }
+    this.runningScripts.add(script);
+    const p = runProgram(split.words, { timeoutMs, ...ids }).then((outcome) => {
+      this.runningScripts.delete(script);
+      if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);
+      if (this.stopping) return;
+      this.feed({ type: 'script-result', script, exitCode: outcome.exitCode, timedOut: outcome.timedOut });
+    });
+    this.track(p);
+  }
+
+  private notify(args: string[], command: string): void {
+    if (args.length === 0) return;
+    const ids = this.userIds(undefined);
+    if ('error' in ids) {
+      this.log('warning', `Notify ${command}: ${ids.error}`);
+      return;
+    }
+    const p = runProgram(args, ids).then((outcome) => {
+      if (outcome.spawnError) this.log('warning', `Error exec-ing command '${args[0]}': ${outcome.spawnError}`);
+      else if (outcome.exitCode !== 0) this.log('debug', `Notify ${command} exited with status ${outcome.exitCode}`);
+    });
+    this.track(p);
+  }
+
+  /** SIGUSR1: keepalived.data. */
+  writeDataDump(): string {
+    const path = join(this.options.dumpDir, 'keepalived.data');
+    const lines = ['------< VRRP Topology >------'];
+    for (const s of this.engine.snapshot()) {
+      lines.push(
+        ` VRRP Instance = ${s.name}`,
+        `   State = ${s.state}`,
+        `   Interface = ${s.iface}`,
+        `   Virtual Router ID = ${s.vrid}`,
+        `   Base priority = ${s.basePriority}`,
+        `   Effective priority = ${s.effectivePriority}`,
+        `   Virtual IP = ${s.vipsHeld.length}`,
+        ...s.vipsHeld.map((v) => `     ${v} dev ${s.iface}`),
+      );
+    }
+    lines.push('------< vrrplab runtime >------', `   Transport = ${this.options.transport}`, `   Dropped = ${JSON.stringify(this.drops)}`, '');
+    writeFileSync(path, lines.join('\n'));
+    return path;
+  }
+
+  /** SIGUSR2: keepalived.stats. */
+  writeStatsDump(): string {
+    const path = join(this.options.dumpDir, 'keepalived.stats');
+    writeFileSync(path, this.engine.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
+    return path;
+  }
+
+  snapshot(): ReturnType<HostEngine['snapshot']> {
+    return this.engine.snapshot();
+  }
+
+  /** SIGTERM: resign, remove VIPs, notify_stop; resolves when host changes are done. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.feed({ type: 'stop' });
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    // Let VIP removals and notify_stop finish (bounded: a hung notify script does not hold us).
+    const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
+    this.transport?.close();
+    this.pcap?.close();
+  }
+}
+
+/** keepalived reads a track_file as an integer; missing, unreadable or non-numeric reads as 0. */
+export function readTrackFile(path: string): number {
+  try {
+    const value = parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isFinite(value) ? value : 0;
+  } catch {
+    return 0;
+  }
+}
