@@ -14,6 +14,8 @@ export interface Statement {
   location: SourceLocation;
   /** Present when a `{ ... }` block follows the statement. */
   block?: Statement[];
+  /** The line had an unmatched quote: its value is dropped (already reported). */
+  broken?: boolean;
 }
 
 export interface ReaderIo {
@@ -31,6 +33,7 @@ export interface ReaderOptions {
 interface Item {
   words: string[];
   location: SourceLocation;
+  broken?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -80,7 +83,7 @@ class Lexer {
       if (this.include(line, file, location, depth)) continue;
       for (const segment of splitBraces(line)) {
         const words = splitWords(segment, line, location, this.reporter);
-        if (words.length > 0) this.items.push({ words, location });
+        if (words.length > 0) this.items.push(words.unmatchedQuote ? { words, location, broken: true } : { words, location });
       }
     }
   }
@@ -170,8 +173,8 @@ export function splitBraces(line: string): string[] {
 }
 
 /** Whitespace-separated words; `"..."` is one word without its quotes. */
-export function splitWords(segment: string, line: string, location: SourceLocation, reporter: Reporter): string[] {
-  const words: string[] = [];
+export function splitWords(segment: string, line: string, location: SourceLocation, reporter: Reporter): string[] & { unmatchedQuote?: boolean } {
+  const words: string[] & { unmatchedQuote?: boolean } = [];
   let i = 0;
   while (i < segment.length) {
     while (i < segment.length && /\s/.test(segment[i])) i++;
@@ -180,7 +183,7 @@ export function splitWords(segment: string, line: string, location: SourceLocati
       const end = segment.indexOf('"', i + 1);
       if (end < 0) {
         reporter.report(ErrClass.unmatchedQuote, `Unmatched quote: '${line}'`, location);
-        words.push(segment.slice(i + 1)); // keep the text so the keyword still gets its value
+        words.unmatchedQuote = true; // keepalived keeps the words before the quote and drops the value
         break;
       }
       words.push(segment.slice(i + 1, end));
@@ -221,7 +224,7 @@ function buildTree(items: Item[], reporter: Reporter): Statement[] {
       }
       last = undefined;
     } else {
-      last = { words: item.words, location: item.location };
+      last = item.broken ? { words: item.words, location: item.location, broken: true } : { words: item.words, location: item.location };
       level.push(last);
     }
   }

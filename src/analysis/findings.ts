@@ -1,0 +1,31 @@
+/** vrrplab's own findings about a set of hosts' configurations (beyond what keepalived -t says). */
+import type { KeepalivedConfig } from '../config/model.js';
+
+export type FindingKind =
+  | 'collective-drift'
+  | 'master-change'
+  | 'small-gap'
+  | 'flip-together'
+  | 'peer-mismatch'
+  | 'vrid-collision'
+  | 'dual-master';
+
+export interface Finding {
+  kind: FindingKind;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** Host names involved. */
+  hosts: string[];
+  /** `HOST/INSTANCE` names involved. */
+  instances: string[];
+  vrid?: number;
+}
+
+export interface HostConfig {
+  name: string;
+  config: KeepalivedConfig;
+  /** Reads a file as the host sees it (for notify scripts); undefined when not available. */
+  readFile?: (p: string) => string | undefined;
+}
+
+export const at = (host: string, instance: string): string => `${host}/${instance}`;

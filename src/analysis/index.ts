@@ -1,0 +1,20 @@
+/** Multi-host analysis of keepalived configurations: vrrplab's findings beyond keepalived -t. */
+import { findCollectiveDrift } from './drift.js';
+import type { Finding, HostConfig } from './findings.js';
+import { priorityFindings, priorityTables, type VridTable } from './priority.js';
+import { peerFindings } from './peers.js';
+
+export type { Finding, FindingKind, HostConfig } from './findings.js';
+export { inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState } from './notify.js';
+export { effectivePriority, priorityTables, type PriorityRow, type VridTable } from './priority.js';
+
+export interface Analysis {
+  findings: Finding[];
+  priorities: VridTable[];
+}
+
+export function analyzeHosts(hosts: HostConfig[]): Analysis {
+  const priorities = priorityTables(hosts);
+  const findings = [...findCollectiveDrift(hosts), ...peerFindings(hosts), ...priorityFindings(hosts, priorities)];
+  return { findings, priorities };
+}

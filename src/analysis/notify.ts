@@ -1,0 +1,103 @@
+/**
+ * What shell scripts do to services, read from their text: notify scripts that start or stop
+ * services, and track scripts that probe whether a service runs. Heuristic and conservative:
+ * commented-out lines do nothing; `case "$1" in master) ... ;;` arms give the state.
+ */
+
+export type NotifyState = 'master' | 'backup' | 'fault' | 'stop';
+export const NOTIFY_STATES: readonly NotifyState[] = ['master', 'backup', 'fault', 'stop'];
+
+export interface NotifyEffect {
+  /** The state the script acts on (a `case` arm label, or every state for unconditional commands). */
+  state: NotifyState;
+  action: 'start' | 'stop';
+  service: string;
+  /** True when the command sits in a `case` arm for this state; false when it runs whatever the state. */
+  conditional: boolean;
+  /** 1-based line of the command in the script. */
+  line: number;
+  command: string;
+}
+
+const NAME = '([A-Za-z0-9_][A-Za-z0-9_@.:-]*?)(?:\\.service)?';
+const END = '(?=$|[\\s;&|)`])';
+
+/** Commands that stop a service, with the capture group holding its name. */
+const STOP_PATTERNS: RegExp[] = [
+  new RegExp(`\\bsystemctl\\s+(?:--\\S+\\s+)*(?:stop|kill)\\s+(?:--\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bservice\\s+${NAME}\\s+stop\\b`),
+  new RegExp(`(?:/etc/(?:rc\\.d/)?init\\.d/|\\brc)${NAME}\\s+stop\\b`),
+  new RegExp(`\\bkillall\\s+(?:-(?!0\\b)\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bpkill\\s+(?:-(?!0\\b)\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bkill\\s+(?:-(?!0\\b)\\S+\\s+)*(?:\\$\\(|\`)\\s*(?:pidof|pgrep)\\s+(?:-\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bkill\\s+(?:-(?!0\\b)\\S+\\s+)*(?:\\$\\(|\`)\\s*cat\\s+\\S*/${NAME}\\.pid`),
+];
+
+const START_PATTERNS: RegExp[] = [
+  new RegExp(`\\bsystemctl\\s+(?:--\\S+\\s+)*(?:start|restart|reload-or-restart)\\s+(?:--\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bservice\\s+${NAME}\\s+(?:start|restart)\\b`),
+  new RegExp(`(?:/etc/(?:rc\\.d/)?init\\.d/|\\brc)${NAME}\\s+(?:start|restart)\\b`),
+];
+
+/** Commands that test whether a service runs, as track scripts do. */
+const PROBE_PATTERNS: RegExp[] = [
+  new RegExp(`\\bkillall\\s+(?:-\\S+\\s+)*-0\\s+(?:-\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bpkill\\s+(?:-\\S+\\s+)*-0\\s+(?:-\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bpidof\\s+(?:-\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bpgrep\\s+(?:-\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`\\bsystemctl\\s+(?:--\\S+\\s+)*is-active\\s+(?:--\\S+\\s+)*${NAME}${END}`),
+  new RegExp(`(?:/etc/(?:rc\\.d/)?init\\.d/)${NAME}\\s+status\\b`),
+  new RegExp(`\\bservice\\s+${NAME}\\s+status\\b`),
+];
+
+/** The service a track script's command checks, if it is a recognisable liveness probe. */
+export function probedService(trackScriptCommand: string): string | undefined {
+  for (const re of PROBE_PATTERNS) {
+    const m = re.exec(trackScriptCommand);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** Start/stop effects a notify script has, by state. Never throws. */
+export function inferNotifyEffects(scriptText: string): NotifyEffect[] {
+  const effects: NotifyEffect[] = [];
+  let arm: NotifyState[] | undefined; // states of the case arm we are in
+  const lines = scriptText.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let text = stripComment(lines[i]).trim();
+    if (text === '') continue;
+    const label = /^\(?\s*([^()]*?)\s*\)\s*(.*)$/.exec(text);
+    if (label && !/[\s=$]/.test(label[1].replace(/\|/g, '').replace(/"/g, '')) && !/^(if|then|\$\()/.test(text)) {
+      arm = armStates(label[1]);
+      text = label[2];
+    }
+    for (const [action, patterns] of [['stop', STOP_PATTERNS], ['start', START_PATTERNS]] as const) {
+      const m = patterns.map((re) => re.exec(text)).find((x) => x !== null);
+      if (!m) continue;
+      for (const state of arm ?? NOTIFY_STATES) {
+        effects.push({ state, action, service: m[1], conditional: arm !== undefined, line: i + 1, command: text });
+      }
+    }
+    if (text.includes(';;')) arm = undefined;
+    if (/^esac\b/.test(text)) arm = undefined;
+  }
+  return effects;
+}
+
+/** States a case label such as `backup|BACKUP` or `"fault"` names; [] for other labels (e.g. `*`). */
+function armStates(label: string): NotifyState[] {
+  const words = label.split('|').map((w) => w.replace(/["']/g, '').trim().toLowerCase());
+  return NOTIFY_STATES.filter((s) => words.includes(s));
+}
+
+function stripComment(line: string): string {
+  const t = line.trimStart();
+  if (t.startsWith('#')) return '';
+  return line.replace(/\s#.*$/, '');
+}
+
+/** Services a notify script stops when keepalived calls it for `state` (arguments as configured). */
+export function servicesStoppedOn(scriptText: string, state: NotifyState): NotifyEffect[] {
+  return inferNotifyEffects(scriptText).filter((e) => e.state === state && e.action === 'stop');
+}
