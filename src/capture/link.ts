@@ -36,66 +36,78 @@ export interface LinkPayload {
   offset: number;
 }
 
-function ipEtherTypeByVersion(data: Uint8Array, offset: number): number | undefined {
-  if (offset >= data.length) return undefined;
-  const version = data[offset] >> 4;
-  if (version === 4) return ETHERTYPE.IPV4;
-  if (version === 6) return ETHERTYPE.IPV6;
-  return undefined;
-}
-
-/** Skip VLAN tags: each is 4 bytes (TCI + inner EtherType) after the tag's own EtherType. */
-function afterTags(data: Uint8Array, typeAt: number): LinkPayload | undefined {
-  let at = typeAt;
-  for (;;) {
-    if (at + 2 > data.length) return undefined;
-    const type = (data[at] << 8) | data[at + 1];
-    if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD1 || type === ETHERTYPE.QINQ_OLD2) {
-      at += 4;
-      continue;
-    }
-    return { etherType: type, offset: at + 2 };
-  }
-}
-
 /** Locate the network-layer payload of a frame, or undefined for link types and framings we do not know. */
 export function linkPayloadOf(frame: CapturedFrame): LinkPayload | undefined {
-  const data = frame.data;
-  switch (frame.linkType) {
+  const out: LinkPayload = { etherType: 0, offset: 0 };
+  return locateLinkPayload(frame.linkType, frame.data, out) ? out : undefined;
+}
+
+/** Allocation-free form of `linkPayloadOf` for hot loops: fills `out`, returns false when there is no payload. */
+export function locateLinkPayload(linkType: number, data: Uint8Array, out: LinkPayload): boolean {
+  let type: number;
+  let at: number;
+  switch (linkType) {
     case LINKTYPE.ETHERNET:
-      return afterTags(data, 12);
+      at = 12;
+      break;
     case LINKTYPE.LINUX_SLL: // 16-byte header, protocol type at 14
-      return afterTags(data, 14);
+      at = 14;
+      break;
     case LINKTYPE.LINUX_SLL2: {
-      // 20-byte header, protocol type at 0; a VLAN tag, if not stripped, follows the header.
-      if (data.length < 20) return undefined;
-      const type = (data[0] << 8) | data[1];
-      if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ) {
-        const inner = afterTags(data, 20 + 2);
-        return inner;
+      // 20-byte header with the protocol type at 0; an unstripped VLAN tag follows the header.
+      if (data.length < 20) return false;
+      type = (data[0] << 8) | data[1];
+      if (!isTag(type)) {
+        out.etherType = type;
+        out.offset = 20;
+        return true;
       }
-      return { etherType: type, offset: 20 };
+      at = 22;
+      break;
     }
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_DLT12:
-    case LINKTYPE.RAW_DLT14: {
-      const t = ipEtherTypeByVersion(data, 0);
-      return t === undefined ? undefined : { etherType: t, offset: 0 };
-    }
+    case LINKTYPE.RAW_DLT14:
+      return byVersion(data, 0, out);
     case LINKTYPE.IPV4:
-      return { etherType: ETHERTYPE.IPV4, offset: 0 };
+      out.etherType = ETHERTYPE.IPV4;
+      out.offset = 0;
+      return true;
     case LINKTYPE.IPV6:
-      return { etherType: ETHERTYPE.IPV6, offset: 0 };
+      out.etherType = ETHERTYPE.IPV6;
+      out.offset = 0;
+      return true;
     case LINKTYPE.NULL:
-    case LINKTYPE.LOOP: {
+    case LINKTYPE.LOOP:
       // A 4-byte address family in the writer's byte order (NULL) or network order (LOOP); the
       // values differ between systems for IPv6, so trust the IP version nibble instead.
-      const t = ipEtherTypeByVersion(data, 4);
-      return t === undefined ? undefined : { etherType: t, offset: 4 };
-    }
+      return byVersion(data, 4, out);
     default:
-      return undefined;
+      return false;
   }
+  // Skip VLAN tags: each is 4 bytes (tag type + TCI) before the next EtherType.
+  for (;;) {
+    if (at + 2 > data.length) return false;
+    type = (data[at] << 8) | data[at + 1];
+    if (!isTag(type)) break;
+    at += 4;
+  }
+  out.etherType = type;
+  out.offset = at + 2;
+  return true;
+}
+
+function isTag(type: number): boolean {
+  return type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD1 || type === ETHERTYPE.QINQ_OLD2;
+}
+
+function byVersion(data: Uint8Array, offset: number, out: LinkPayload): boolean {
+  if (offset >= data.length) return false;
+  const version = data[offset] >> 4;
+  if (version !== 4 && version !== 6) return false;
+  out.etherType = version === 4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6;
+  out.offset = offset;
+  return true;
 }
 
 /** Locate the IP packet inside a frame: its family and byte offset, or undefined when there is none. */

@@ -1,9 +1,58 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { formatTimeline } from '../../replay/format.js';
+import { replayCapture } from '../../replay/replay.js';
 
-/** Placeholder until its issue lands. */
+/** Files at least this large get a progress bar on a TTY. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+
 export function registerReplay(program: Command): void {
-  program.command('replay').description('(not yet implemented)').action(() => {
-    process.stderr.write('vrrplab replay: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('replay')
+    .description('what happened on the wire: masters per VRID, transitions, failover gaps, GARPs and anomalies in a pcap/pcapng capture')
+    .argument('<capture>', 'pcap or pcapng file')
+    .option('--json', 'JSON lines instead of a timeline')
+    .option('--vrid <n>', 'only this VRID', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 255) throw new Error(`--vrid must be 1..255, not ${v}`);
+      return n;
+    })
+    .action((capture: string, opts: { json?: boolean; vrid?: number }) => {
+      let size: number;
+      try {
+        size = statSync(capture).size;
+      } catch (error) {
+        process.stderr.write(`vrrplab replay: cannot read ${capture}: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const bar = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar() : undefined;
+      const { records } = replayCapture(capture, { vrid: opts.vrid, onProgress: bar?.update });
+      bar?.done();
+      if (opts.json) {
+        process.stdout.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      } else {
+        const total = records.find((r) => r.type === 'capture');
+        const first = total?.type === 'capture' ? total.first : null;
+        process.stdout.write(formatTimeline(records, first).join('\n') + '\n');
+      }
+      if (records.some((r) => r.type === 'problem')) process.exitCode = 1;
+    });
+}
+
+function progressBar(): { update: (done: number, total: number) => void; done: () => void } {
+  let lastDrawn = -1;
+  return {
+    update(done, total) {
+      const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+      if (pct === lastDrawn) return;
+      lastDrawn = pct;
+      const width = 30;
+      const fill = Math.round((pct / 100) * width);
+      process.stderr.write(`\rreading [${'#'.repeat(fill)}${' '.repeat(width - fill)}] ${pct}%`);
+    },
+    done() {
+      if (lastDrawn >= 0) process.stderr.write('\r\x1b[K');
+    },
+  };
 }

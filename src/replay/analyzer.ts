@@ -1,0 +1,460 @@
+/**
+ * The replay analysis as a pure, streaming reducer: feed it decoded adverts, gratuitous ARPs and
+ * malformed packets with their capture timestamps (in capture order), take the records it
+ * produced with `poll()`, and call `finish()` at the end. No I/O, no clock. Memory grows with the
+ * number of senders and events, not with the number of packets.
+ *
+ * Who is master is read off the wire: in VRRP only a master advertises, so the master of a VRID is
+ * the sender of its non-zero-priority adverts. When a second sender appears while the master is
+ * still advertising, mastership moves only once the old master has gone quiet (no advert for three
+ * of its intervals: shorter than any backup's master-down timer) or resigned (priority 0); the new
+ * master's period starts at its first advert after the old master's last. Two senders that keep
+ * advertising side by side for more than an interval are reported as two masters.
+ */
+import type { FrameSink, SeenAdvert } from './decoder.js';
+import type { AnomalyKind, ReplayRecord } from './records.js';
+
+interface Source {
+  src: string;
+  adverts: number;
+  first: number;
+  last: number;
+  /** First advert of the current continuous run (gaps of at most RUN_GAP intervals). */
+  runStart: number;
+  /** Last advertised priority (-1 before the first). */
+  priority: number;
+  priorities: Set<number>;
+  resigned: boolean;
+  seen: SeenAdvert | undefined;
+  addrKey: string;
+  /** First advert after the current master's last one (NaN when none). */
+  since: number;
+  sinceAdverts: number;
+  sincePriority: number;
+  /** `last` before the current advert. */
+  prevLast: number;
+}
+
+interface Vrid {
+  vrid: number;
+  family: 4 | 6;
+  sources: Map<string, Source>;
+  adverts: number;
+  master: Source | undefined;
+  masterFrom: number;
+  masterAdverts: number;
+  masterPriority: number;
+  /** The master whose period ended last (resigned or silent), for the next gap. */
+  previous: Source | undefined;
+  masters: number;
+  /** Latest non-master sender with non-zero priority. */
+  challenger: Source | undefined;
+  dual: { a: Source; b: Source; from: number; to: number } | undefined;
+  counts: Partial<Record<AnomalyKind, number>>;
+  reported: Set<string>;
+}
+
+interface GarpBurst {
+  ip: string;
+  mac: string;
+  ts: number;
+  last: number;
+  count: number;
+}
+
+/** A master silent for this many of its intervals has lost mastership (keepalived's down timer is 3 + skew). */
+const SILENT_INTERVALS = 3;
+/** A sender's adverts belong to one run while they are at most this many intervals apart. */
+const RUN_GAP = 2.5;
+/** A handover within this many intervals of the old master's last advert is a preemption. */
+const PREEMPT_INTERVALS = 1.5;
+/** Gratuitous ARPs for one address from one MAC at most this far apart form one burst. */
+const GARP_BURST_SECONDS = 1;
+
+export interface AnalyzerOptions {
+  /** Only analyse this VRID (ARP is still reported when it belongs to it, or to no known VRID). */
+  vrid?: number;
+}
+
+export class ReplayAnalyzer implements FrameSink {
+  private out: ReplayRecord[] = [];
+  private readonly vrids = new Map<number, Vrid>();
+  private readonly garps = new Map<string, GarpBurst>();
+  private readonly addressVrids = new Map<string, Set<number>>();
+  private readonly macSource = new Map<string, string>();
+  private readonly malformedSeen = new Set<string>();
+  private finished = false;
+  first: number | null = null;
+  last: number | null = null;
+
+  constructor(private readonly options: AnalyzerOptions = {}) {}
+
+  /** Records produced since the last call. */
+  poll(): ReplayRecord[] {
+    const records = this.out;
+    this.out = [];
+    return records;
+  }
+
+  private tick(ts: number): void {
+    if (this.first === null) this.first = ts;
+    this.last = ts;
+  }
+
+  advert(ts: number, seen: SeenAdvert): void {
+    this.tick(ts);
+    const p = seen.packet;
+    const a = p.advert;
+    if (this.options.vrid !== undefined && a.vrid !== this.options.vrid) return;
+    const key = a.family === 6 ? a.vrid + 256 : a.vrid;
+    let v = this.vrids.get(key);
+    if (v === undefined) {
+      v = newVrid(a.vrid, a.family);
+      this.vrids.set(key, v);
+    }
+    let s = v.sources.get(p.src);
+    if (s === undefined) {
+      s = newSource(p.src, ts);
+      v.sources.set(p.src, s);
+    }
+    v.adverts++;
+    s.adverts++;
+    if (seen !== s.seen) this.changed(ts, v, s, seen);
+    if (!seen.checksumOk) count(v, 'bad-checksum');
+    if (p.ttl !== 255) count(v, 'ttl');
+
+    const interval = intervalOf(s);
+    if (s.adverts === 1 || ts - s.last > RUN_GAP * interval) s.runStart = ts;
+    s.prevLast = s.last;
+    s.last = ts;
+
+    const prio = a.priority;
+    if (prio !== s.priority) {
+      if (prio !== 0 && s.priority > 0) this.emit({ type: 'priority', vrid: v.vrid, ...fam(v), src: s.src, ts, from: s.priority, to: prio });
+      s.priority = prio;
+      s.priorities.add(prio);
+    }
+    if (prio === 0) {
+      if (!s.resigned) this.emit({ type: 'resign', vrid: v.vrid, ...fam(v), src: s.src, ts });
+      s.resigned = true;
+      if (v.master === s) this.endMaster(v, 'resigned');
+      if (v.challenger === s) v.challenger = undefined;
+      return;
+    }
+    s.resigned = false;
+
+    const m = v.master;
+    if (m === undefined) {
+      this.startMaster(v, s, ts, s.adverts - 1, prio);
+    } else if (m === s) {
+      if (s.adverts > 1 && ts - s.prevLast > SILENT_INTERVALS * interval) {
+        // The master itself went quiet and came back: two periods.
+        this.handover(v, s, ts);
+      } else {
+        v.masterAdverts++;
+        this.checkDual(v, s, ts);
+      }
+    } else {
+      if (!(s.since > m.last)) {
+        s.since = ts;
+        s.sinceAdverts = s.adverts - 1;
+        s.sincePriority = prio;
+      }
+      if (ts - m.last > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
+      else {
+        v.challenger = s;
+        this.checkDual(v, s, ts);
+      }
+    }
+  }
+
+  garp(ts: number, ip: string, mac: string): void {
+    this.tick(ts);
+    const key = `${ip}|${mac}`;
+    const burst = this.garps.get(key);
+    if (burst !== undefined && ts - burst.last <= GARP_BURST_SECONDS) {
+      burst.count++;
+      burst.last = ts;
+      return;
+    }
+    if (burst !== undefined) this.emitGarp(burst);
+    this.garps.set(key, { ip, mac, ts, last: ts, count: 1 });
+  }
+
+  malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void {
+    this.tick(ts);
+    if (this.options.vrid !== undefined && vrid !== this.options.vrid) return;
+    const v = vrid === undefined ? undefined : this.vrids.get(vrid);
+    if (v !== undefined) count(v, 'malformed');
+    const key = `${src}|${vrid}|${reason}`;
+    if (this.malformedSeen.has(key)) return;
+    this.malformedSeen.add(key);
+    this.emit({ type: 'anomaly', kind: 'malformed', ...(vrid === undefined ? {} : { vrid }), ...(src === undefined ? {} : { src }), ts, detail: reason });
+  }
+
+  /** Close every open period and burst, then emit the summaries. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const end = this.last ?? 0;
+    for (const v of this.vrids.values()) {
+      const m = v.master;
+      if (m !== undefined) {
+        // A challenger that kept advertising after the master's last advert took over at the end.
+        const c = v.challenger;
+        if (c !== undefined && !c.resigned && c.since > m.last && c.last > m.last) this.handover(v, c, c.since);
+      }
+      if (v.dual !== undefined) this.closeDual(v);
+      const last = v.master;
+      if (last !== undefined) this.endMaster(v, end - last.last <= SILENT_INTERVALS * intervalOf(last) ? 'capture-end' : 'silent');
+    }
+    for (const burst of this.garps.values()) this.emitGarp(burst);
+    this.garps.clear();
+    for (const v of this.vrids.values()) {
+      this.emit({
+        type: 'summary',
+        vrid: v.vrid,
+        ...fam(v),
+        adverts: v.adverts,
+        sources: [...v.sources.values()].map((s) => ({
+          src: s.src,
+          adverts: s.adverts,
+          priorities: [...s.priorities].sort((x, y) => x - y),
+          first: s.first,
+          last: s.last,
+        })),
+        masters: v.masters,
+        anomalies: v.counts,
+      });
+    }
+  }
+
+  // --- mastership ---------------------------------------------------------------------------
+
+  private startMaster(v: Vrid, s: Source, from: number, advertsBefore: number, priority: number): void {
+    const prev = v.previous;
+    this.emit({
+      type: 'transition',
+      vrid: v.vrid,
+      ...fam(v),
+      ts: from,
+      from: prev?.src ?? null,
+      to: s.src,
+      priority,
+      reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - prev.last <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
+    });
+    if (prev !== undefined) {
+      this.emit({ type: 'gap', vrid: v.vrid, ...fam(v), from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
+    }
+    v.master = s;
+    v.masterFrom = from;
+    v.masterAdverts = s.adverts - advertsBefore;
+    v.masterPriority = priority;
+    v.previous = undefined;
+    v.masters++;
+    if (v.challenger === s) v.challenger = undefined;
+    s.since = Number.NaN;
+  }
+
+  private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent'): void {
+    const m = v.master;
+    if (m === undefined) return;
+    this.emit({
+      type: 'master',
+      vrid: v.vrid,
+      ...fam(v),
+      src: m.src,
+      from: v.masterFrom,
+      to: m.last,
+      priority: v.masterPriority,
+      adverts: v.masterAdverts,
+      end,
+    });
+    v.master = undefined;
+    v.previous = m;
+  }
+
+  /** `s` takes over (or the master restarts itself) at `from`. */
+  private handover(v: Vrid, s: Source, from: number): void {
+    const m = v.master;
+    if (m !== undefined) {
+      if (v.dual !== undefined) this.closeDual(v);
+      // The master's own comeback: its period ended at the advert before this one.
+      if (m === s) {
+        const lastOld = s.prevLast;
+        this.emitMasterUntil(v, m, lastOld, 'silent');
+        v.previous = { ...m, last: lastOld };
+        this.startMaster(v, s, from, s.adverts - 1, s.priority);
+        return;
+      }
+      this.endMaster(v, 'replaced');
+    }
+    this.startMaster(v, s, from, s.since === from ? s.sinceAdverts : s.adverts - 1, s.since === from ? s.sincePriority : s.priority);
+  }
+
+  private emitMasterUntil(v: Vrid, m: Source, to: number, end: 'silent'): void {
+    this.emit({ type: 'master', vrid: v.vrid, ...fam(v), src: m.src, from: v.masterFrom, to, priority: v.masterPriority, adverts: v.masterAdverts, end });
+    v.master = undefined;
+  }
+
+  // --- two masters --------------------------------------------------------------------------
+
+  private checkDual(v: Vrid, s: Source, ts: number): void {
+    const m = v.master;
+    const c = v.challenger;
+    if (m === undefined || c === undefined) return;
+    const interval = Math.max(intervalOf(m), intervalOf(c));
+    const alive = ts - c.last <= RUN_GAP * intervalOf(c) && ts - m.last <= RUN_GAP * intervalOf(m) && !c.resigned;
+    if (!alive) {
+      if (v.dual !== undefined) this.closeDual(v);
+      return;
+    }
+    const from = Math.max(c.runStart, m.runStart);
+    const to = Math.min(c.last, m.last);
+    if (to - from > interval) {
+      if (v.dual === undefined || v.dual.b !== c) {
+        if (v.dual !== undefined) this.closeDual(v);
+        v.dual = { a: m, b: c, from, to };
+      } else v.dual.to = to;
+    }
+    void s;
+  }
+
+  private closeDual(v: Vrid): void {
+    const d = v.dual;
+    if (d === undefined) return;
+    v.dual = undefined;
+    count(v, 'two-masters');
+    this.emit({
+      type: 'anomaly',
+      kind: 'two-masters',
+      vrid: v.vrid,
+      ...fam(v),
+      ts: d.from,
+      to: d.to,
+      detail: `${d.a.src} and ${d.b.src} both advertised with non-zero priority for ${(d.to - d.from).toFixed(3)} s`,
+    });
+  }
+
+  // --- what a sender advertises ------------------------------------------------------------
+
+  private changed(ts: number, v: Vrid, s: Source, seen: SeenAdvert): void {
+    const before = s.seen;
+    const a = seen.packet.advert;
+    s.seen = seen;
+    s.addrKey = [...a.addresses].sort().join(',');
+    for (const address of a.addresses) {
+      let set = this.addressVrids.get(address);
+      if (set === undefined) this.addressVrids.set(address, (set = new Set()));
+      set.add(v.vrid);
+    }
+    if (seen.mac !== undefined) this.macSource.set(seen.mac, s.src);
+    if (!seen.checksumOk) this.once(v, 'bad-checksum', s, ts, `${s.src}`, 'VRRP checksum does not verify');
+    if (seen.packet.ttl !== 255) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
+    if (before !== undefined && before.packet.advert.version !== a.version) {
+      this.once(v, 'version-mix', s, ts, `${s.src}|self|${a.version}`, `${s.src} switched from VRRPv${before.packet.advert.version} to VRRPv${a.version}`);
+    }
+    for (const o of v.sources.values()) {
+      if (o === s || o.seen === undefined) continue;
+      const b = o.seen.packet.advert;
+      const pair = [s.src, o.src].sort().join('|');
+      if (b.version !== a.version) {
+        this.once(v, 'version-mix', s, ts, `${pair}|${a.version}|${b.version}`, `${s.src} sends VRRPv${a.version}, ${o.src} VRRPv${b.version}`);
+      }
+      if (b.authType !== a.authType || b.auth !== a.auth) {
+        this.once(v, 'auth-mismatch', s, ts, `${pair}|${a.authType}:${a.auth}|${b.authType}:${b.auth}`,
+          `${s.src} uses ${authText(a.authType, a.auth)}, ${o.src} ${authText(b.authType, b.auth)}`);
+      }
+      if (b.advertIntervalMs !== a.advertIntervalMs) {
+        this.once(v, 'interval-mismatch', s, ts, `${pair}|${a.advertIntervalMs}|${b.advertIntervalMs}`,
+          `${s.src} advertises every ${a.advertIntervalMs / 1000} s, ${o.src} every ${b.advertIntervalMs / 1000} s`);
+      }
+      if (o.addrKey !== s.addrKey) {
+        this.once(v, 'address-mismatch', s, ts, `${pair}|${s.addrKey}|${o.addrKey}`,
+          `${s.src} lists [${a.addresses.join(', ')}], ${o.src} [${b.addresses.join(', ')}]`);
+      }
+    }
+  }
+
+  private once(v: Vrid, kind: AnomalyKind, s: Source, ts: number, key: string, detail: string): void {
+    const k = `${kind}|${key}`;
+    if (v.reported.has(k)) return;
+    v.reported.add(k);
+    if (kind !== 'bad-checksum' && kind !== 'ttl') count(v, kind);
+    this.emit({ type: 'anomaly', kind, vrid: v.vrid, ...fam(v), src: s.src, ts, detail });
+  }
+
+  private emitGarp(b: GarpBurst): void {
+    const vrids = [...(this.addressVrids.get(b.ip) ?? [])].sort((x, y) => x - y);
+    if (this.options.vrid !== undefined && vrids.length > 0 && !vrids.includes(this.options.vrid)) return;
+    const src = this.macSource.get(b.mac);
+    this.emit({ type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, ...(src === undefined ? {} : { src }) });
+  }
+
+  private emit(r: ReplayRecord): void {
+    this.out.push(r);
+  }
+}
+
+function newSource(src: string, ts: number): Source {
+  const s: Source = {
+    src,
+    adverts: 0,
+    first: ts,
+    last: ts,
+    runStart: ts,
+    priority: -1,
+    priorities: new Set(),
+    resigned: false,
+    seen: undefined,
+    addrKey: '',
+    since: Number.NaN,
+    sinceAdverts: 0,
+    sincePriority: 0,
+    prevLast: ts,
+  };
+  return s;
+}
+
+function newVrid(vrid: number, family: 4 | 6): Vrid {
+  return {
+    vrid,
+    family,
+    sources: new Map(),
+    adverts: 0,
+    master: undefined,
+    masterFrom: 0,
+    masterAdverts: 0,
+    masterPriority: 0,
+    previous: undefined,
+    masters: 0,
+    challenger: undefined,
+    dual: undefined,
+    counts: {},
+    reported: new Set(),
+  };
+}
+
+function intervalOf(s: Source): number {
+  const ms = s.seen?.packet.advert.advertIntervalMs ?? 1000;
+  return ms > 0 ? ms / 1000 : 1;
+}
+
+function count(v: Vrid, kind: AnomalyKind): void {
+  v.counts[kind] = (v.counts[kind] ?? 0) + 1;
+}
+
+function fam(v: Vrid): { family?: 6 } {
+  return v.family === 6 ? { family: 6 } : {};
+}
+
+function authText(type: number, auth: string): string {
+  if (type === 0) return 'no authentication';
+  if (type === 1) return `password "${auth}"`;
+  if (type === 2) return 'IPsec AH';
+  return `auth type ${type}`;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,188 @@
+/**
+ * Captured frames to replay inputs: VRRP adverts (decoded with the wire codec), gratuitous ARPs,
+ * and malformed VRRP packets. Hot path for large captures: a sender repeats the same advert
+ * bytes, so each (source, VRID) keeps its last decoded advert and reuses it while the bytes
+ * (and TTL, destination) stay the same; only changes are decoded again.
+ */
+import { ETHERTYPE, LINKTYPE, locateLinkPayload, type LinkPayload } from '../capture/link.js';
+import type { CapturedFrame } from '../capture/types.js';
+import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
+import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid, type VrrpLocation } from '../wire/packet.js';
+import type { ReceivedAdvert } from '../wire/types.js';
+import { readAdvert, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
+
+/** A decoded advert, shared by every identical packet of one sender: treat it as read-only. */
+export interface SeenAdvert {
+  packet: ReceivedAdvert;
+  checksumOk: boolean;
+  /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
+  mac: string | undefined;
+}
+
+/** Where decoded frames go; the replay analyzer implements it. */
+export interface FrameSink {
+  advert(ts: number, advert: SeenAdvert): void;
+  garp(ts: number, ip: string, mac: string): void;
+  malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void;
+}
+
+export interface DecodeCounts {
+  frames: number;
+  adverts: number;
+  arp: number;
+  garps: number;
+  malformed: number;
+  other: number;
+}
+
+interface CacheEntry {
+  seen: SeenAdvert;
+  ttl: number;
+  viaAh: boolean;
+  dst: Uint8Array;
+  vrrp: Uint8Array;
+}
+
+const IPV4_DST = 16;
+const IPV6_SRC = 8;
+const IPV6_DST = 24;
+
+export class FrameDecoder {
+  readonly counts: DecodeCounts = { frames: 0, adverts: 0, arp: 0, garps: 0, malformed: 0, other: 0 };
+  private readonly link: LinkPayload = { etherType: 0, offset: 0 };
+  private readonly loc: VrrpLocation = newLocation();
+  private readonly cache4 = new Map<number, CacheEntry>();
+  private readonly cache6 = new Map<string, CacheEntry>();
+
+  constructor(private readonly sink: FrameSink) {}
+
+  decode(frame: CapturedFrame): void {
+    this.counts.frames++;
+    const data = frame.data;
+    if (!locateLinkPayload(frame.linkType, data, this.link)) {
+      this.counts.other++;
+      return;
+    }
+    const type = this.link.etherType;
+    const at = this.link.offset;
+    if (type === ETHERTYPE.IPV4 || type === ETHERTYPE.IPV6) {
+      // Cheap reject of IPv4 packets that are neither VRRP nor AH before slicing.
+      if (type === ETHERTYPE.IPV4 && at + 10 <= data.length && data[at + 9] !== 112 && data[at + 9] !== 51) {
+        this.counts.other++;
+        return;
+      }
+      this.ip(frame, data.subarray(at), at);
+    } else if (type === ETHERTYPE.ARP) {
+      this.arp(frame.ts, data, at);
+    } else {
+      this.counts.other++;
+    }
+  }
+
+  private ip(frame: CapturedFrame, ip: Uint8Array, linkOffset: number): void {
+    const loc = this.loc;
+    const where = locateVrrp(ip, loc);
+    if (where === 'not-vrrp') {
+      this.counts.other++;
+      return;
+    }
+    const v4 = loc.family === 4;
+    if (where === 'truncated') {
+      this.counts.malformed++;
+      const src = ip.length >= 20 && ip[0] >> 4 === 4 ? formatIpv4(readIpv4(ip, 12)) : ip.length >= 40 ? formatIpv6(ip, IPV6_SRC) : undefined;
+      this.sink.malformed(frame.ts, src, undefined, frame.data.length < frame.originalLength ? 'packet cut by the capture snap length' : 'truncated VRRP packet');
+      return;
+    }
+    const vr = loc.vrrp;
+    const vrid = ip[vr + 1];
+    let entry: CacheEntry | undefined;
+    let key4 = 0;
+    let key6 = '';
+    if (v4) {
+      key4 = readIpv4(ip, 12) * 256 + vrid;
+      entry = this.cache4.get(key4);
+    } else {
+      key6 = `${formatIpv6(ip, IPV6_SRC)}/${vrid}`;
+      entry = this.cache6.get(key6);
+    }
+    if (entry !== undefined && this.same(entry, ip, loc)) {
+      this.counts.adverts++;
+      this.sink.advert(frame.ts, entry.seen);
+      return;
+    }
+    // Changed or new: validate and decode.
+    const src = v4 ? formatIpv4(readIpv4(ip, 12)) : formatIpv6(ip, IPV6_SRC);
+    const version = ip[vr] >> 4;
+    const kind = ip[vr] & 0x0f;
+    if (version !== 2 && version !== 3) return this.bad(frame.ts, src, vrid, `unknown VRRP version ${version}`);
+    if (version === 2 && !v4) return this.bad(frame.ts, src, vrid, 'VRRPv2 over IPv6');
+    if (kind !== VRRP_TYPE_ADVERT) return this.bad(frame.ts, src, vrid, `VRRP type ${kind} is not an advertisement`);
+    const expected = expectedVrrpLength(ip, loc);
+    const actual = loc.end - vr;
+    if (expected !== actual) {
+      return this.bad(frame.ts, src, vrid, `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`);
+    }
+    const dstAt = v4 ? IPV4_DST : IPV6_DST;
+    const dstLen = v4 ? 4 : 16;
+    const packet: ReceivedAdvert = {
+      advert: readAdvert(ip, vr, loc.end, loc.family),
+      src,
+      dst: v4 ? formatIpv4(readIpv4(ip, dstAt)) : formatIpv6(ip, dstAt),
+      ttl: loc.ttl,
+    };
+    const fresh: CacheEntry = {
+      seen: { packet, checksumOk: vrrpChecksumValid(ip, loc), mac: macOf(frame.linkType, frame.data, linkOffset) },
+      ttl: loc.ttl,
+      viaAh: loc.viaAh,
+      dst: ip.slice(dstAt, dstAt + dstLen),
+      vrrp: ip.slice(vr, loc.end),
+    };
+    if (v4) this.cache4.set(key4, fresh);
+    else this.cache6.set(key6, fresh);
+    this.counts.adverts++;
+    this.sink.advert(frame.ts, fresh.seen);
+  }
+
+  private same(e: CacheEntry, ip: Uint8Array, loc: VrrpLocation): boolean {
+    if (e.ttl !== loc.ttl || e.viaAh !== loc.viaAh) return false;
+    const vr = loc.vrrp;
+    const cached = e.vrrp;
+    if (loc.end - vr !== cached.length) return false;
+    for (let i = 0; i < cached.length; i++) if (ip[vr + i] !== cached[i]) return false;
+    const dst = e.dst;
+    const dstAt = loc.family === 4 ? IPV4_DST : IPV6_DST;
+    for (let i = 0; i < dst.length; i++) if (ip[dstAt + i] !== dst[i]) return false;
+    return true;
+  }
+
+  private bad(ts: number, src: string, vrid: number, reason: string): void {
+    this.counts.malformed++;
+    this.sink.malformed(ts, src, vrid, reason);
+  }
+
+  /** ARP for IPv4 over Ethernet; gratuitous when sender and target protocol addresses are equal. */
+  private arp(ts: number, data: Uint8Array, at: number): void {
+    this.counts.arp++;
+    if (at + 28 > data.length) return;
+    const hwType = (data[at] << 8) | data[at + 1];
+    const protoType = (data[at + 2] << 8) | data[at + 3];
+    if (hwType !== 1 || protoType !== ETHERTYPE.IPV4 || data[at + 4] !== 6 || data[at + 5] !== 4) return;
+    const sender = readIpv4(data, at + 14);
+    if (sender !== readIpv4(data, at + 24) || sender === 0) return;
+    this.counts.garps++;
+    this.sink.garp(ts, formatIpv4(sender), hex(data, at + 8, 6));
+  }
+}
+
+function hex(data: Uint8Array, at: number, n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(data[at + i].toString(16).padStart(2, '0'));
+  return parts.join(':');
+}
+
+function macOf(linkType: number, data: Uint8Array, payloadOffset: number): string | undefined {
+  if (linkType === LINKTYPE.ETHERNET && data.length >= 12) return hex(data, 6, 6);
+  if (linkType === LINKTYPE.LINUX_SLL && payloadOffset >= 16 && ((data[4] << 8) | data[5]) === 6) return hex(data, 6, 6);
+  if (linkType === LINKTYPE.LINUX_SLL2 && data.length >= 20 && data[11] === 6) return hex(data, 12, 6);
+  return undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * What a replay analysis produces: plain records, one JSON line each with `--json`. Times are
+ * epoch seconds. `vrid` records of IPv6 instances carry `family: 6` (VRIDs are per family).
+ */
+
+export type AnomalyKind =
+  /** Two sources advertised the same VRID with non-zero priority for more than one interval. */
+  | 'two-masters'
+  | 'auth-mismatch'
+  | 'interval-mismatch'
+  | 'address-mismatch'
+  | 'version-mix'
+  | 'ttl'
+  | 'bad-checksum'
+  /** VRRP part shorter or longer than its address count says, bad type or version, truncated. */
+  | 'malformed';
+
+export type ReplayRecord =
+  /** A period during which `src` was master: its first and last advert. */
+  | { type: 'master'; vrid: number; family?: 6; src: string; from: number; to: number; priority: number; adverts: number; end: 'resigned' | 'replaced' | 'capture-end' | 'silent' }
+  /** Mastership changed hands (`from` is null for the first master seen). */
+  | { type: 'transition'; vrid: number; family?: 6; ts: number; from: string | null; to: string; priority: number; reason: 'first' | 'resigned' | 'preempted' | 'silent' }
+  /** Failover gap: last advert of the old master to the first of the new one. */
+  | { type: 'gap'; vrid: number; family?: 6; from: string; to: string; lastOld: number; firstNew: number; seconds: number }
+  /** A source's advertised priority changed (0 is a resignation and has its own record). */
+  | { type: 'priority'; vrid: number; family?: 6; src: string; ts: number; from: number; to: number }
+  /** A priority-0 advert: the sender resigns mastership. */
+  | { type: 'resign'; vrid: number; family?: 6; src: string; ts: number }
+  /** A burst of gratuitous ARPs for one address from one MAC. `vrids`: VRIDs advertising that address. */
+  | { type: 'garp'; ts: number; ip: string; mac: string; count: number; vrids: number[]; src?: string }
+  /** Something wrong, first seen at `ts` (later repeats are counted in the summary). */
+  | { type: 'anomaly'; kind: AnomalyKind; vrid?: number; family?: 6; src?: string; ts: number; to?: number; detail: string }
+  /** A problem reading the file itself (truncation, corruption), with its byte offset. */
+  | { type: 'problem'; fileOffset: number; message: string }
+  /** Per-VRID totals at the end. */
+  | {
+      type: 'summary';
+      vrid: number;
+      family?: 6;
+      adverts: number;
+      sources: Array<{ src: string; adverts: number; priorities: number[]; first: number; last: number }>;
+      masters: number;
+      anomalies: Partial<Record<AnomalyKind, number>>;
+    }
+  /** Whole-capture totals at the end. */
+  | { type: 'capture'; frames: number; adverts: number; arp: number; garps: number; other: number; first: number | null; last: number | null; problems: number };
+
+/** The time a record is about, for ordering a timeline. */
+export function recordTime(r: ReplayRecord): number {
+  switch (r.type) {
+    case 'master':
+      return r.from;
+    case 'gap':
+      return r.firstNew;
+    case 'problem':
+    case 'summary':
+    case 'capture':
+      return Number.POSITIVE_INFINITY;
+    default:
+      return r.ts;
+  }
+}
