@@ -19,18 +19,30 @@ export function formatIpv4(address: number): string {
   return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
 }
 
-const DECIMAL_OCTET = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
-
-/** Dotted-quad text to an unsigned 32-bit integer, or null when it is not one. */
+/** Dotted-quad text to an unsigned 32-bit integer, or null when it is not one (no leading zeros). */
 export function parseIpv4(text: string): number | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
   let value = 0;
-  for (const part of parts) {
-    if (!DECIMAL_OCTET.test(part)) return null;
-    value = value * 256 + Number(part);
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return null;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return null;
+    } else {
+      return null;
+    }
   }
-  return value;
+  if (dots !== 3 || digits === 0) return null;
+  return value * 256 + part;
 }
 
 /** IPv6 text (RFC 4291 forms, including `::` and a trailing dotted quad) to 16 bytes, or null. */

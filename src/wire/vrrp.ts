@@ -50,7 +50,13 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
  */
 export function passwordBytes(password: string): Uint8Array {
   const out = new Uint8Array(VRRP_AUTH_LEN);
-  out.set(utf8.encode(password).subarray(0, VRRP_AUTH_LEN));
+  let ascii = true;
+  for (let i = 0; i < password.length && i < VRRP_AUTH_LEN; i++) {
+    const c = password.charCodeAt(i);
+    if (c >= 0x80) { ascii = false; break; }
+    out[i] = c;
+  }
+  if (!ascii) out.set(utf8.encode(password).subarray(0, VRRP_AUTH_LEN));
   return out;
 }
 

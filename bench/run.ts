@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: runs each area's bench module in turn. To add one, write bench/<area>.ts
+ * exporting `async function run()` and add it to BENCHES.
+ */
+import * as wire from './wire.js';
+
+interface BenchModule {
+  run(): Promise<unknown>;
+}
+
+const BENCHES: [string, BenchModule][] = [['wire', wire]];
+
+for (const [name, bench] of BENCHES) {
+  const start = Date.now();
+  await bench.run();
+  console.log(`(${name}: ${((Date.now() - start) / 1000).toFixed(1)} s)\n`);
+}
