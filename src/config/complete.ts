@@ -134,6 +134,15 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     v.nopreempt = false;
   }
 
+  if (v.preemptDelayMs > 0 && config.globalDefs.vrrpStrict) {
+    say('preempt_delay is incompatible with strict mode - resetting');
+    v.preemptDelayMs = 0;
+  }
+  if (v.preemptDelayMs > 0 && v.nopreempt) {
+    say('preempt_delay is incompatible with nopreempt mode - resetting');
+    v.preemptDelayMs = 0;
+  }
+
   if (v.version === 2) {
     if (v.advertIntervalMs >= 256000) {
       say(`VRRPv2 advertisement interval ${(v.advertIntervalMs / 1000).toFixed(2)}s is out of range. Must be less than 256s. Setting to 255s`);

@@ -1,0 +1,27 @@
+/** The config corpus: every file states keepalived -t's exit status and the gist of its messages. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/configs');
+
+export interface CorpusCase {
+  name: string;
+  file: string;
+  exitStatus: number;
+  expect: string[];
+}
+
+export function corpus(): CorpusCase[] {
+  return fs
+    .readdirSync(CORPUS_DIR)
+    .filter((n) => n.endsWith('.conf'))
+    .sort()
+    .map((name) => {
+      const file = path.join(CORPUS_DIR, name);
+      const text = fs.readFileSync(file, 'utf8');
+      const exit = /^! expect-exit: (\d+)$/m.exec(text);
+      const expect = [...text.matchAll(/^! expect: (.*)$/gm)].map((m) => m[1]);
+      return { name, file, exitStatus: exit ? Number(exit[1]) : 0, expect };
+    });
+}
