@@ -3,12 +3,13 @@
  * exporting `async function run()` and add it to BENCHES.
  */
 import * as wire from './wire.js';
+import * as capture from './capture.js';
 
 interface BenchModule {
   run(): Promise<unknown>;
 }
 
-const BENCHES: [string, BenchModule][] = [['wire', wire]];
+const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture]];
 
 for (const [name, bench] of BENCHES) {
   const start = Date.now();
