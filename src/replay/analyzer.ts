@@ -83,6 +83,7 @@ export class ReplayAnalyzer implements FrameSink {
   private readonly addressVrids = new Map<string, Set<number>>();
   private readonly macSource = new Map<string, string>();
   private readonly malformedSeen = new Set<string>();
+  private readonly learned = new WeakSet<SeenAdvert>();
   private finished = false;
   first: number | null = null;
   last: number | null = null;
@@ -105,7 +106,14 @@ export class ReplayAnalyzer implements FrameSink {
     this.tick(ts);
     const p = seen.packet;
     const a = p.advert;
-    if (this.options.vrid !== undefined && a.vrid !== this.options.vrid) return;
+    if (this.options.vrid !== undefined && a.vrid !== this.options.vrid) {
+      // Still learn which VRID owns which address, so other VRIDs' GARPs can be left out.
+      if (!this.learned.has(seen)) {
+        this.learned.add(seen);
+        for (const address of a.addresses) this.learnAddress(address, a.vrid);
+      }
+      return;
+    }
     const key = a.family === 6 ? a.vrid + 256 : a.vrid;
     let v = this.vrids.get(key);
     if (v === undefined) {
@@ -152,7 +160,7 @@ export class ReplayAnalyzer implements FrameSink {
         this.handover(v, s, ts);
       } else {
         v.masterAdverts++;
-        this.checkDual(v, s, ts);
+        this.checkDual(v, ts);
       }
     } else {
       if (!(s.since > m.last)) {
@@ -163,7 +171,7 @@ export class ReplayAnalyzer implements FrameSink {
       if (ts - m.last > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
       else {
         v.challenger = s;
-        this.checkDual(v, s, ts);
+        this.checkDual(v, ts);
       }
     }
   }
@@ -299,7 +307,7 @@ export class ReplayAnalyzer implements FrameSink {
 
   // --- two masters --------------------------------------------------------------------------
 
-  private checkDual(v: Vrid, s: Source, ts: number): void {
+  private checkDual(v: Vrid, ts: number): void {
     const m = v.master;
     const c = v.challenger;
     if (m === undefined || c === undefined) return;
@@ -317,7 +325,6 @@ export class ReplayAnalyzer implements FrameSink {
         v.dual = { a: m, b: c, from, to };
       } else v.dual.to = to;
     }
-    void s;
   }
 
   private closeDual(v: Vrid): void {
@@ -343,11 +350,7 @@ export class ReplayAnalyzer implements FrameSink {
     const a = seen.packet.advert;
     s.seen = seen;
     s.addrKey = [...a.addresses].sort().join(',');
-    for (const address of a.addresses) {
-      let set = this.addressVrids.get(address);
-      if (set === undefined) this.addressVrids.set(address, (set = new Set()));
-      set.add(v.vrid);
-    }
+    for (const address of a.addresses) this.learnAddress(address, v.vrid);
     if (seen.mac !== undefined) this.macSource.set(seen.mac, s.src);
     if (!seen.checksumOk) this.once(v, 'bad-checksum', s, ts, `${s.src}`, 'VRRP checksum does not verify');
     if (seen.packet.ttl !== 255) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
@@ -374,6 +377,12 @@ export class ReplayAnalyzer implements FrameSink {
           `${s.src} lists [${a.addresses.join(', ')}], ${o.src} [${b.addresses.join(', ')}]`);
       }
     }
+  }
+
+  private learnAddress(address: string, vrid: number): void {
+    let set = this.addressVrids.get(address);
+    if (set === undefined) this.addressVrids.set(address, (set = new Set()));
+    set.add(vrid);
   }
 
   private once(v: Vrid, kind: AnomalyKind, s: Source, ts: number, key: string, detail: string): void {
