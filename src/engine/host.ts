@@ -188,7 +188,10 @@ export class HostEngine {
       if (instance.state === 'MASTER') this.restoreInterface(instance, true);
     }
     for (const instance of this.instances) {
+      const from = instance.state;
       instance.state = 'STOP';
+      instance.sands = Number.POSITIVE_INFINITY;
+      this.transition(instance, from, 'shutdown');
       this.sendInstanceNotifies(instance);
     }
     for (const group of this.groups) {
