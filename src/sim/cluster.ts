@@ -39,6 +39,8 @@ export interface ClusterOptions {
   seed: number;
   /** One-way LAN latency, ms. */
   latencyMs: number;
+  /** From keepalived's start to its instances' initialisation, ms (jittered 0.8x..1.4x). */
+  startupDelayMs: number;
   /** How long a tracked script takes before its result reaches keepalived, ms (jittered up to 2x). */
   scriptDurationMs: number;
   /** How long after a state change a notify script's effect lands, ms. */
@@ -57,6 +59,8 @@ export class SimHost {
   readonly services = new Map<string, boolean>();
   /** Files that exist on the host (model mode: flag files such as /etc/keepalived/down). */
   readonly files = new Set<string>();
+  /** keepalived was started and its instances are not initialised yet. */
+  starting = false;
   /** Generation of the pending engine timer in the queue; older entries are stale. */
   timerGeneration = 0;
   timerAt = Number.POSITIVE_INFINITY;
@@ -130,9 +134,24 @@ export class Cluster {
 
   // ---------------------------------------------------------------- faults and host control
 
+  /**
+   * Start keepalived on the host. Its instances initialise `startupDelayMs` later (jittered), as
+   * keepalived's do: the reference recordings show 60-100 ms from exec to "Entering BACKUP STATE".
+   */
   start(host: SimHost): void {
-    if (host.engine !== undefined) return;
+    if (host.engine !== undefined || host.starting) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
+    host.starting = true;
+    const delay = this.options.startupDelayMs * (0.8 + 0.6 * this.random.next());
+    this.at(this.now + delay, () => {
+      if (!host.starting) return; // stopped or killed before it came up
+      host.starting = false;
+      this.initialise(host);
+    });
+  }
+
+  private initialise(host: SimHost): void {
+    if (host.engine !== undefined) return;
     const interfaceAddresses: Record<string, string> = {};
     for (const instance of host.spec.config.instances) interfaceAddresses[instance.interface] = host.spec.address;
     host.engine = new HostEngine(host.spec.config, { interfaceAddresses });
@@ -143,6 +162,7 @@ export class Cluster {
 
   /** Graceful stop (SIGTERM): the engine resigns, removes its VIPs and runs notify_stop. */
   stop(host: SimHost): void {
+    host.starting = false;
     const engine = host.engine;
     if (engine === undefined) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
@@ -152,6 +172,7 @@ export class Cluster {
 
   /** Crash (SIGKILL): silence. The VIPs stay on the host, as they do when keepalived is killed. */
   kill(host: SimHost): void {
+    host.starting = false;
     const engine = host.engine;
     if (engine === undefined) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'kill' });

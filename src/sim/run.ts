@@ -1,0 +1,249 @@
+/**
+ * Run a scenario: load each host's keepalived.conf, build the cluster, play the timeline, and
+ * compute findings. Model mode answers scripts and notifies from the scenario's models (never
+ * running user programs); exec mode runs the hosts' real programs while virtual time stands still.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inferNotifyEffects, probedService, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
+import { loadConfig } from '../config/load.js';
+import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
+import type { EngineAction } from '../engine/types.js';
+import { splitCommandLine } from '../engine/command-line.js';
+import { Cluster, type SimHost, type SimRecord } from './cluster.js';
+import { findSimulationFindings, type SimFinding } from './findings.js';
+import type { CheckModel, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
+
+export const DEFAULT_SEED = 1;
+
+export interface SimulationOptions {
+  seed?: number;
+  /** Keep engine log lines as records (the human timeline prints a selection of them). */
+  keepLogs?: boolean;
+  /** Called every few thousand events with the virtual time reached, for progress bars. */
+  onProgress?: (virtualMs: number, totalMs: number) => void;
+}
+
+export interface SimulationResult {
+  scenario: Scenario;
+  seed: number;
+  records: SimRecord[];
+  /** VIPs each host holds at the end. */
+  vips: Record<string, string[]>;
+  /** Services each host runs at the end (model mode). */
+  services: Record<string, Record<string, boolean>>;
+  findings: SimFinding[];
+  /** How each tracked script is answered in model mode, for the report. */
+  checkModels: Record<string, string>;
+  events: number;
+}
+
+export type SimulationOutcome = { ok: true; result: SimulationResult } | { ok: false; errors: string[] };
+
+export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec'): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
+  return loadConfig(host.configPath, {
+    hostRoot: host.root,
+    // In model mode scripts are never run, so whether their programs exist does not matter.
+    ...(mode === 'model' ? { scriptExists: () => true } : {}),
+  });
+}
+
+export function runScenario(scenario: Scenario, options: SimulationOptions = {}): SimulationOutcome {
+  const errors: string[] = [];
+  const specs = scenario.hosts.map((host) => {
+    const loaded = loadHostConfig(host, scenario.scripts);
+    // keepalived runs despite most config errors (keepalived -t exits non-zero for mere warnings),
+    // so only a config without any vrrp_instance stops the simulation.
+    if (loaded.config.instances.length === 0) {
+      const reasons = loaded.diagnostics.map((d) => `${d.location ? `${d.location.file}:${d.location.line}: ` : ''}${d.message}`);
+      errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
+    }
+    return { name: host.name, address: host.address, config: loaded.config };
+  });
+  if (errors.length > 0) return { ok: false, errors };
+
+  const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
+  const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
+  const checkModels: Record<string, string> = {};
+  const modelFor = (script: string, command: string): CheckModel => {
+    const explicit = scenario.checks[script];
+    if (explicit !== undefined) return explicit;
+    const service = probedService(command);
+    return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
+  };
+  for (const spec of specs) {
+    for (const script of spec.config.scripts) checkModels[script.name] ??= describeCheck(modelFor(script.name, script.script));
+  }
+
+  const notifyTexts = new Map<string, string | undefined>();
+  const readHostFile = (host: ScenarioHost, file: string): string | undefined => {
+    const key = `${host.name}\0${file}`;
+    if (!notifyTexts.has(key)) notifyTexts.set(key, readQuietly(resolveOnHost(host, file)));
+    return notifyTexts.get(key);
+  };
+
+  const cluster: Cluster = new Cluster(specs, {
+    seed,
+    latencyMs: 0.1,
+    startupDelayMs: 70,
+    scriptDurationMs: 3,
+    notifyDurationMs: 5,
+    keepLogs: options.keepLogs ?? true,
+    runScript: (host, script, command) => {
+      if (scenario.scripts === 'exec') return execProgram(hostsByName.get(host.name), command, scenario.directory);
+      return evaluateCheck(modelFor(script, command), host);
+    },
+    runNotify: (host, notify) => {
+      const scenarioHost = hostsByName.get(host.name);
+      if (scenarioHost === undefined) return;
+      if (scenario.scripts === 'exec') {
+        execProgram(scenarioHost, notify.command, scenario.directory, notify.args);
+        return;
+      }
+      for (const effect of notifyEffects(scenario, notify, (file) => readHostFile(scenarioHost, file))) {
+        cluster.setService(host, effect.service, effect.action === 'start', `notify ${notify.state.toLowerCase()} (${notify.instance})`);
+      }
+    },
+  });
+
+  for (const host of cluster.hosts) {
+    for (const [service, up] of Object.entries(scenario.services[host.name] ?? {})) host.services.set(service, up);
+    // Services the checks probe and the scenario does not mention start up.
+    for (const model of Object.values(scenario.checks)) if (model.kind === 'service' && !host.services.has(model.service)) host.services.set(model.service, true);
+    for (const spec of specs) for (const script of spec.config.scripts) {
+      const model = modelFor(script.name, script.script);
+      if (model.kind === 'service' && !host.services.has(model.service)) host.services.set(model.service, true);
+    }
+  }
+
+  for (const entry of scenario.timeline) {
+    cluster.at(entry.atMs, () => {
+      switch (entry.do) {
+        case 'start':
+          return cluster.start(cluster.host(entry.host));
+        case 'stop':
+          return cluster.stop(cluster.host(entry.host));
+        case 'kill':
+          return cluster.kill(cluster.host(entry.host));
+        case 'link-down':
+        case 'link-up':
+          return cluster.setLink(cluster.host(entry.host), entry.do === 'link-up');
+        case 'service-stop':
+        case 'service-start':
+          cluster.note(entry.host, entry.do, entry.service);
+          return cluster.setService(cluster.host(entry.host), entry.service, entry.do === 'service-start', 'timeline');
+        case 'touch':
+        case 'rm':
+          cluster.note(entry.host, entry.do, entry.path);
+          return cluster.setFile(cluster.host(entry.host), entry.path, entry.do === 'touch');
+        case 'run':
+          cluster.note(entry.host, 'run', entry.command);
+          if (scenario.scripts === 'exec') spawnSync('/bin/sh', ['-c', entry.command], { cwd: scenario.directory, stdio: 'ignore' });
+          return;
+        case 'partition':
+          return cluster.setPartition(entry.groups);
+        case 'heal':
+          return cluster.setPartition(undefined);
+        case 'loss':
+          return cluster.setLoss(entry.percent);
+        case 'delay':
+          return cluster.setDelay(entry.ms);
+      }
+    });
+  }
+
+  let events = 0;
+  const step = 60_000;
+  for (let until = Math.min(step, scenario.durationMs); ; until = Math.min(until + step, scenario.durationMs)) {
+    events += cluster.run(until);
+    options.onProgress?.(until, scenario.durationMs);
+    if (until >= scenario.durationMs) break;
+  }
+
+  const vips: Record<string, string[]> = {};
+  const services: Record<string, Record<string, boolean>> = {};
+  for (const host of cluster.hosts) {
+    vips[host.name] = [...host.vips.keys()].sort();
+    services[host.name] = Object.fromEntries([...host.services.entries()].sort());
+  }
+  const findings = findSimulationFindings(cluster.records, {
+    hosts: specs.map((spec) => ({ name: spec.name, config: spec.config })),
+    durationMs: scenario.durationMs,
+    flapping: scenario.flapping,
+    endServices: services,
+  });
+  return { ok: true, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, events } };
+}
+
+function describeCheck(model: CheckModel): string {
+  switch (model.kind) {
+    case 'service':
+      return `succeeds while ${model.service} runs`;
+    case 'file-absent':
+      return `succeeds while ${model.path} is absent`;
+    case 'file-present':
+      return `succeeds while ${model.path} exists`;
+    case 'exit':
+      return model.code === 0 ? 'always succeeds' : `always exits ${model.code}`;
+  }
+}
+
+function evaluateCheck(model: CheckModel, host: SimHost): number {
+  switch (model.kind) {
+    case 'service':
+      return host.services.get(model.service) === true ? 0 : 1;
+    case 'file-absent':
+      return host.files.has(model.path) ? 1 : 0;
+    case 'file-present':
+      return host.files.has(model.path) ? 0 : 1;
+    case 'exit':
+      return model.code;
+  }
+}
+
+/**
+ * What a notify run does in model mode: the scenario's explicit effects for the state, or those
+ * read from the notify program's text (the `case "$1"` arm its arguments select).
+ */
+export function notifyEffects(
+  scenario: Pick<Scenario, 'notify'>,
+  notify: Extract<EngineAction, { type: 'notify' }>,
+  readFile: (file: string) => string | undefined,
+): NotifyModelEffect[] {
+  const stateKey = notify.state.toLowerCase();
+  const explicit = scenario.notify[stateKey as NotifyState];
+  if (explicit !== undefined) return explicit;
+  const program = notify.args[0];
+  if (program === undefined) return [];
+  const text = readFile(program);
+  if (text === undefined) return [];
+  const selected = notify.args.slice(1).map((arg) => arg.toLowerCase()).find((arg): arg is NotifyState => (NOTIFY_STATES as readonly string[]).includes(arg));
+  const key = selected ?? stateKey;
+  return inferNotifyEffects(text)
+    .filter((effect) => effect.state === key)
+    .map((effect) => ({ action: effect.action, service: effect.service }));
+}
+
+function resolveOnHost(host: ScenarioHost | undefined, file: string): string {
+  if (host?.root !== undefined && path.isAbsolute(file)) return path.join(host.root, file);
+  return file;
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Exec mode: run a program without a shell (keepalived's way); 127 when it cannot be run. */
+function execProgram(host: ScenarioHost | undefined, command: string, cwd: string, args?: string[]): number {
+  const argv = args ?? splitCommandLine(command);
+  const program = argv[0];
+  if (program === undefined) return 127;
+  const result = spawnSync(resolveOnHost(host, program), argv.slice(1), { cwd, stdio: 'ignore', timeout: 10_000 });
+  if (result.error !== undefined) return 127;
+  return result.status ?? 1;
+}
