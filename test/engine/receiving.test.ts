@@ -1,0 +1,110 @@
+/**
+ * What a MASTER and a BACKUP do with a received advert, as keepalived 2.2.7 does it
+ * (vrrp.c: vrrp_state_master_rx, vrrp_state_backup; vrrp_scheduler.c: the read dispatcher).
+ */
+import { describe, expect, it } from 'vitest';
+import { config, instance } from './config-builder.js';
+import { Bench } from './harness.js';
+
+const MDI_100 = 3609.375;
+const SKEW_100 = 609.375;
+
+/** One instance at priority 100 on 10.0.0.1 that became MASTER at 3609.375 ms. */
+const master = (overrides: Parameters<typeof instance>[0] = {}): Bench =>
+  new Bench(config({ instances: [instance(overrides)] })).start(0).advance(MDI_100);
+
+describe('a MASTER receiving', () => {
+  it('a higher priority advert becomes BACKUP at once, drops its VIPs, runs notify_backup and sends nothing in reply', () => {
+    const bench = master().receive(4000, { priority: 150 });
+    expect(bench.state()).toBe('BACKUP');
+    expect(bench.sent(undefined, 4000)).toEqual([]);
+    expect(bench.of('remove-vips', 4000).map((a) => a.addresses)).toEqual([['10.0.0.100']]);
+    expect(bench.notifies().at(-1)?.state).toBe('BACKUP');
+    expect(bench.logs()).toContain('(VI_1) Master received advert from 10.0.0.2 with higher priority 150, ours 100');
+  });
+
+  it('an equal priority advert from a higher primary IP becomes BACKUP (RFC 3768 6.4.3)', () => {
+    const bench = master().receive(4000, { priority: 100, src: '10.0.0.9' });
+    expect(bench.state()).toBe('BACKUP');
+  });
+
+  it('an equal priority advert from a lower primary IP is treated like a lower priority one: answered at once', () => {
+    const bench = new Bench(config({ instances: [instance()] }), '10.0.0.5').start(0).advance(MDI_100);
+    bench.receive(4000, { priority: 100, src: '10.0.0.3' });
+    expect(bench.state()).toBe('MASTER');
+    expect(bench.sent(undefined, 4000)[0]).toEqual({ t: 4000, priority: 100, vrid: 51 });
+  });
+
+  it('a lower priority advert is answered at once ("forcing new election"), where RFC 3768 says to discard it; the advert timer restarts', () => {
+    const bench = master().receive(4000, { priority: 50 }).advance(6000);
+    expect(bench.state()).toBe('MASTER');
+    expect(bench.sent(undefined, 4000)).toEqual([
+      { t: 4000, priority: 100, vrid: 51 },
+      { t: 5000, priority: 100, vrid: 51 },
+      { t: 6000, priority: 100, vrid: 51 },
+    ]);
+    expect(bench.logs()).toContain('(VI_1) Received advert from 10.0.0.2 with lower priority 50, ours 100, forcing new election');
+  });
+
+  it('a priority 0 advert is answered at once and the MASTER stays MASTER', () => {
+    const bench = master().receive(4000, { priority: 0 });
+    expect(bench.state()).toBe('MASTER');
+    expect(bench.sent(undefined, 4000)).toEqual([{ t: 4000, priority: 100, vrid: 51 }]);
+  });
+});
+
+describe('a BACKUP receiving', () => {
+  it('an advert of higher or equal priority restarts the down timer (Master_Down_Interval from the advert)', () => {
+    const bench = new Bench(config({ instances: [instance()] })).start(0);
+    for (let t = 1000; t <= 10_000; t += 1000) bench.receive(t, { priority: 100, src: '10.0.0.9' });
+    bench.advance(20_000);
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(10_000 + MDI_100);
+  });
+
+  it('priority 0 sets the down timer to Skew_Time, so it takes over after the skew, not Master_Down_Interval', () => {
+    const bench = new Bench(config({ instances: [instance()] })).start(0).receive(1000, { priority: 200 }).receive(1500, { priority: 0 });
+    bench.advance(10_000);
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(1500 + SKEW_100);
+  });
+
+  it('with preempt (the default) a lower priority advert is discarded and does not reset the down timer, so the backup takes over', () => {
+    const bench = new Bench(config({ instances: [instance()] })).start(0).receive(1000, { priority: 150 });
+    for (let t = 2000; t <= 8000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(10_000);
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(1000 + MDI_100);
+    expect(bench.logs()).toContain('(VI_1) received lower priority (50) advert from 10.0.0.2 - discarding');
+  });
+
+  it('with nopreempt a lower priority master is accepted: its adverts reset the down timer and the backup never takes over', () => {
+    const bench = new Bench(config({ instances: [instance({ nopreempt: true })] })).start(0);
+    for (let t = 1000; t <= 20_000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(20_000 + MDI_100 - 1);
+    expect(bench.state()).toBe('BACKUP');
+    bench.advance(30_000);
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(20_000 + MDI_100);
+  });
+
+  it('with preempt_delay lower priority adverts are accepted until preempt_delay has passed since the first one, then discarded', () => {
+    const bench = new Bench(config({ instances: [instance({ preemptDelayMs: 5000 })] })).start(0);
+    for (let t = 1000; t <= 20_000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(30_000);
+    // first lower advert at 1000 starts the delay (ends 6000); the advert at 6000 is the first discarded,
+    // so the last timer reset was the advert at 5000.
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(5000 + MDI_100);
+    expect(bench.logs()).toContain('(VI_1) start preempt delay (5.000000)');
+  });
+
+  it('a higher priority advert during preempt_delay stops the delay, which restarts from the next lower priority advert', () => {
+    const bench = new Bench(config({ instances: [instance({ preemptDelayMs: 5000 })] })).start(0);
+    bench.receive(1000, { priority: 50 }).receive(2000, { priority: 150 });
+    for (let t = 3000; t <= 20_000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(30_000);
+    expect(bench.logs()).toContain('(VI_1) stop preempt delay');
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(7000 + MDI_100);
+  });
+
+  it('an advert for a VRID the host does not run is ignored', () => {
+    const bench = new Bench(config({ instances: [instance()] })).start(0).receive(1000, { vrid: 99, priority: 200 });
+    expect(bench.snap().stats.advert_rcvd).toBe(0);
+  });
+});
