@@ -752,7 +752,7 @@ export class HostEngine {
     const check = checkReceivedAdvert(instance, packet, checkAddresses);
     if (check.log !== undefined) this.log(check.log);
     let ignore = false;
-    if (check.verdict !== 'ok') {
+    if (!check.ok) {
       ignore = true;
     } else if (advert.priority === PRIORITY_STOP) {
       this.log(`(${instance.name}) Backup received priority 0 advertisement`);
@@ -803,7 +803,7 @@ export class HostEngine {
     }
     const check = checkReceivedAdvert(instance, packet, true);
     if (check.log !== undefined) this.log(check.log);
-    if (check.verdict !== 'ok') return false;
+    if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
     const ours = instance.effectivePriority;
     if (

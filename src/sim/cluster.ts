@@ -265,7 +265,7 @@ export class Cluster {
     const t = this.seconds();
     switch (action.type) {
       case 'send-advert':
-        this.broadcast(host, action.iface, action.advert);
+        this.broadcast(host, action.iface, action.advert, action.unicastPeers);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
@@ -307,12 +307,15 @@ export class Cluster {
     }
   }
 
-  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert): void {
+  /** Multicast to every host on the LAN, or unicast to the configured peers only. */
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
     if (!sender.linkUp) return;
     const src = sender.spec.address;
     void iface;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver)) continue;
+      if (unicastPeers !== undefined && !unicastPeers.includes(receiver.spec.address)) continue;
+      const dst = unicastPeers !== undefined ? receiver.spec.address : '224.0.0.18';
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
       const deliverAt = this.now + this.options.latencyMs + this.extraDelayMs;
       this.at(deliverAt, () => {
@@ -320,7 +323,7 @@ export class Cluster {
         if (engine === undefined || !receiver.linkUp) return;
         // One LAN segment: the advert arrives on each interface the receiver runs VRRP on.
         for (const receiverIface of receiver.interfaces) {
-          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet: { advert, src, dst: '224.0.0.18', ttl: 255 } }));
+          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet: { advert, src, dst, ttl: 255 } }));
         }
       });
     }
