@@ -138,11 +138,11 @@ export class Cluster {
    * Start keepalived on the host. Its instances initialise `startupDelayMs` later (jittered), as
    * keepalived's do: the reference recordings show 60-100 ms from exec to "Entering BACKUP STATE".
    */
-  start(host: SimHost): void {
+  start(host: SimHost, startupMs?: number): void {
     if (host.engine !== undefined || host.starting) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
     host.starting = true;
-    const delay = this.options.startupDelayMs * (0.8 + 0.6 * this.random.next());
+    const delay = startupMs ?? this.options.startupDelayMs * (0.8 + 0.6 * this.random.next());
     this.at(this.now + delay, () => {
       if (!host.starting) return; // stopped or killed before it came up
       host.starting = false;

@@ -121,7 +121,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     cluster.at(entry.atMs, () => {
       switch (entry.do) {
         case 'start':
-          return cluster.start(cluster.host(entry.host));
+          return cluster.start(cluster.host(entry.host), entry.startupMs);
         case 'stop':
           return cluster.stop(cluster.host(entry.host));
         case 'kill':

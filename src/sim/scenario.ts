@@ -33,7 +33,9 @@ export interface NotifyModelEffect {
 }
 
 export type TimelineAction =
-  | { do: 'start' | 'stop' | 'kill' | 'link-down' | 'link-up'; host: string }
+  /** `startup`: ms from keepalived's start to its instances' initialisation (default: the simulator's). */
+  | { do: 'start'; host: string; startupMs?: number }
+  | { do: 'stop' | 'kill' | 'link-down' | 'link-up'; host: string }
   | { do: 'service-stop' | 'service-start'; host: string; service: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
   | { do: 'run'; host?: string; command: string }
@@ -223,7 +225,11 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>): TimelineEntry |
   const host = entry['host'];
   const needHost = (): string | undefined => (typeof host === 'string' && hosts.has(host) ? undefined : `host: expected one of ${[...hosts].join(', ')} (got ${JSON.stringify(host)})`);
   switch (action) {
-    case 'start':
+    case 'start': {
+      const startup = entry['startup'] === undefined ? undefined : parseDuration(entry['startup']);
+      if (entry['startup'] !== undefined && startup === undefined) return 'startup: expected a duration such as 60ms';
+      return needHost() ?? { atMs, do: 'start', host: String(host), ...(startup !== undefined ? { startupMs: startup } : {}) };
+    }
     case 'stop':
     case 'kill':
     case 'link-down':
