@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { seedScenario, simulate } from './helpers.js';
+
+const BOTH_START = ['{ at: 0s, host: A, do: start }', '{ at: 2s, host: B, do: start }'];
+
+describe('simulation findings', () => {
+  it('names a collective drift and a stranded haproxy when the buggy notify script stops haproxy on BACKUP', () => {
+    const result = simulate(seedScenario('buggy', '40s', [...BOTH_START, '{ at: 12s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']));
+    expect(result.vips).toEqual({ A: [], B: ['172.16.25.10', '172.16.25.11'] });
+    const kinds = result.findings.map((finding) => finding.kind);
+    expect(kinds).toContain('collective-drift');
+    expect(kinds).toContain('stranded-service');
+    const drift = result.findings.filter((finding) => finding.kind === 'collective-drift').at(-1);
+    expect(drift?.hosts).toEqual(['B', 'A']);
+    expect(drift?.to).toBe(40);
+  });
+
+  it('finds nothing when the fixed notify script keeps haproxy running and the VIPs return home', () => {
+    const result = simulate(seedScenario('fixed', '40s', [...BOTH_START, '{ at: 12s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']));
+    expect(result.vips).toEqual({ A: ['172.16.25.10'], B: ['172.16.25.11'] });
+    expect(result.findings).toEqual([]);
+  });
+
+  it('does not call a failover caused by an injected haproxy stop a drift', () => {
+    const result = simulate(seedScenario('fixed', '40s', [...BOTH_START, '{ at: 12s, host: A, do: service-stop, service: haproxy }', '{ at: 20s, host: A, do: service-start, service: haproxy }']));
+    expect(result.findings).toEqual([]);
+    expect(result.vips).toEqual({ A: ['172.16.25.10'], B: ['172.16.25.11'] });
+  });
+
+  it('names a split brain when a partition makes both hosts MASTER for longer than an advert interval', () => {
+    const result = simulate(seedScenario('fixed', '30s', [...BOTH_START, '{ at: 10s, do: partition, groups: [[A], [B]] }', '{ at: 20s, do: heal }']));
+    const split = result.findings.filter((finding) => finding.kind === 'split-brain');
+    expect(split.map((finding) => finding.message).join('\n')).toMatch(/VRID 125/);
+    expect(split.map((finding) => finding.message).join('\n')).toMatch(/VRID 126/);
+    for (const finding of split) {
+      expect(finding.from).toBeGreaterThan(13);
+      // After the heal, the split ends with the first advert that crosses: within one interval.
+      expect(finding.to).toBeGreaterThanOrEqual(20);
+      expect(finding.to).toBeLessThan(21);
+    }
+  });
+
+  it('names flapping when haproxy on A bounces faster than the flapping window allows', () => {
+    const bounces = Array.from({ length: 6 }, (_, index) => [
+      `{ at: ${10 + index * 8}s, host: A, do: service-stop, service: haproxy }`,
+      `{ at: ${14 + index * 8}s, host: A, do: service-start, service: haproxy }`,
+    ]).flat();
+    const result = simulate(seedScenario('fixed', '70s', [...BOTH_START, ...bounces]));
+    const flapping = result.findings.filter((finding) => finding.kind === 'flapping');
+    expect(flapping.length).toBeGreaterThan(0);
+    expect(flapping[0]?.instances.some((name) => name.endsWith('/VI_1'))).toBe(true);
+  });
+
+  it('names a slow failover when the only backup cannot take over because its link is down', () => {
+    const result = simulate(seedScenario('fixed', '40s', [...BOTH_START, '{ at: 10s, host: B, do: link-down }', '{ at: 11s, host: A, do: kill }', '{ at: 20s, host: B, do: link-up }']));
+    const slow = result.findings.filter((finding) => finding.kind === 'slow-failover' && finding.message.startsWith('VRID 125 '));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]?.from).toBe(11);
+    expect(slow[0]?.to).toBeGreaterThan(20);
+  });
+
+  it('does not call an ordinary failover after a crash slow', () => {
+    const result = simulate(seedScenario('fixed', '30s', [...BOTH_START, '{ at: 10s, host: A, do: kill }']));
+    expect(result.findings.filter((finding) => finding.kind === 'slow-failover')).toEqual([]);
+    // A killed keepalived leaves its VIPs behind, as the real one does.
+    expect(result.vips['A']).toEqual(['172.16.25.10']);
+    expect(result.vips['B']).toEqual(['172.16.25.10', '172.16.25.11']);
+  });
+});
