@@ -1,7 +1,161 @@
+/**
+ * Simulation results as timelines: a lane per host per instance (grouped by VRID), state spans from
+ * the transitions, effective priorities, the VIPs each lane holds, and markers for injected events,
+ * service changes, notify runs and findings.
+ */
+import { writeFileSync } from 'node:fs';
+import type { VrrpState } from '../engine/types.js';
+import { formatFinding } from '../sim/format.js';
 import type { SimulationResult } from '../sim/run.js';
+import { renderReport } from './html.js';
+import type { HoldSpan, Lane, LaneGroup, LaneState, Marker, Timeline } from './timeline.js';
 
-/** Placeholder until the HTML timeline issue lands. */
+interface LaneBuilder {
+  lane: Lane;
+  vrid: number;
+  state: LaneState;
+  since: number;
+  note: string | undefined;
+  vips: Set<string>;
+  holdingSince: number;
+}
+
+export function simulationTimeline(result: SimulationResult, title = result.scenario.name): Timeline {
+  const { scenario } = result;
+  const end = scenario.durationMs / 1000;
+  const builders = new Map<string, LaneBuilder>();
+  const markers: Marker[] = [];
+  const laneFor = (record: { host: string; instance: string }, vrid?: number): LaneBuilder => {
+    const id = `${record.host}/${record.instance}`;
+    let builder = builders.get(id);
+    if (builder === undefined) {
+      builder = {
+        lane: { id, host: record.host, instance: record.instance, spans: [], priorities: [], holds: [] },
+        vrid: vrid ?? 0,
+        state: 'DOWN',
+        since: 0,
+        note: undefined,
+        vips: new Set(),
+        holdingSince: 0,
+      };
+      builders.set(id, builder);
+    }
+    if (vrid !== undefined) builder.vrid = vrid;
+    return builder;
+  };
+  const closeHold = (builder: LaneBuilder, t: number) => {
+    if (builder.vips.size === 0) return;
+    builder.lane.holds.push({ from: builder.holdingSince, to: t, label: [...builder.vips].sort().join(' ') } satisfies HoldSpan);
+  };
+
+  for (const record of result.records) {
+    switch (record.type) {
+      case 'transition': {
+        const builder = laneFor(record, record.vrid);
+        const state = laneState(record.to);
+        if (state !== builder.state) {
+          builder.lane.spans.push({ from: builder.since, to: record.t, state: builder.state, note: builder.note });
+          builder.state = state;
+          builder.since = record.t;
+        }
+        builder.note = record.to === 'STOP' ? undefined : `entered with priority ${record.priority}`;
+        builder.lane.priorities.push({ t: record.t, priority: record.to === 'STOP' ? null : record.priority });
+        break;
+      }
+      case 'priority':
+        laneFor(record, record.vrid).lane.priorities.push({ t: record.t, priority: record.to });
+        break;
+      case 'vip': {
+        const builder = laneFor(record);
+        closeHold(builder, record.t);
+        if (record.held) builder.vips.add(record.address);
+        else builder.vips.delete(record.address);
+        builder.holdingSince = record.t;
+        break;
+      }
+      case 'notify':
+        laneFor(record);
+        markers.push({ kind: 'notify', at: record.t, lane: `${record.host}/${record.instance}`, label: `${record.host} notify ${record.state.toLowerCase()}: ${record.args.join(' ')}` });
+        break;
+      case 'fault':
+        markers.push({ kind: 'event', at: record.t, label: `${record.host === undefined ? '' : `${record.host} `}${record.action}${record.detail === undefined ? '' : ` ${record.detail}`}` });
+        break;
+      case 'service':
+        // Services the timeline itself starts or stops already have an event marker.
+        if (record.cause === 'timeline') break;
+        markers.push({ kind: 'service', at: record.t, label: `${record.host}: ${record.service} ${record.up ? 'started' : 'STOPPED'} (${record.cause})`, tone: record.up ? 'good' : 'bad' });
+        break;
+      case 'log':
+        break;
+    }
+  }
+
+  for (const builder of builders.values()) {
+    if (end > builder.since) builder.lane.spans.push({ from: builder.since, to: end, state: builder.state, note: builder.note });
+    closeHold(builder, end);
+  }
+
+  const laneIds = new Set(builders.keys());
+  for (const finding of result.findings) {
+    // Instances are named `host/instance` (the lane id), or bare names meaning each listed host's.
+    const lanes = [...new Set(finding.instances.flatMap((instance) => (laneIds.has(instance) ? [instance] : finding.hosts.map((host) => `${host}/${instance}`))))].filter((id) => laneIds.has(id));
+    markers.push({ kind: 'finding', at: finding.from, to: finding.to, lanes, label: `${finding.kind}: ${finding.message}` });
+  }
+
+  const hostOrder = new Map(scenario.hosts.map((host, index) => [host.name, index]));
+  const byVrid = new Map<number, LaneBuilder[]>();
+  for (const builder of builders.values()) byVrid.set(builder.vrid, [...(byVrid.get(builder.vrid) ?? []), builder]);
+  const groups: LaneGroup[] = [...byVrid.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([vrid, members]) => {
+      members.sort((a, b) => (hostOrder.get(a.lane.host) ?? 0) - (hostOrder.get(b.lane.host) ?? 0) || a.lane.instance.localeCompare(b.lane.instance));
+      const names = [...new Set(members.map((member) => member.lane.instance))];
+      return { title: `${names.join(' / ')} · VRID ${vrid}`, lanes: members.map((member) => member.lane) };
+    });
+
+  const notes = [
+    ...(result.findings.length === 0 ? ['Findings: none'] : result.findings.map((finding) => formatFinding(finding))),
+    `VIPs at the end: ${scenario.hosts.map((host) => `${host.name} ${(result.vips[host.name] ?? []).join(' ') || '-'}`).join('; ')}`,
+  ];
+  return {
+    title,
+    subtitle: `${scenario.name}: ${scenario.hosts.length} hosts, ${end} s virtual, ${scenario.scripts} mode, seed ${result.seed}`,
+    start: 0,
+    end,
+    groups,
+    markers,
+    notes,
+  };
+}
+
+function laneState(state: VrrpState): LaneState {
+  switch (state) {
+    case 'MASTER':
+      return 'MASTER';
+    case 'BACKUP':
+      return 'BACKUP';
+    case 'FAULT':
+      return 'FAULT';
+    case 'INIT':
+    case 'STOP':
+      return 'DOWN';
+  }
+}
+
+export function renderSimulationReport(result: SimulationResult): string {
+  return renderReport({ title: `vrrplab simulate: ${result.scenario.name}`, timelines: [simulationTimeline(result)] });
+}
+
 export function writeSimulationReport(result: SimulationResult, file: string): void {
-  void result;
-  throw new Error(`--html is not implemented yet (would write ${file})`);
+  writeFileSync(file, renderSimulationReport(result));
+}
+
+/** Two runs on one page, on the same time axis (e.g. the buggy and the fixed notify.sh). */
+export function renderComparisonReport(left: SimulationResult, right: SimulationResult, titles?: [string, string]): string {
+  const timelines = [simulationTimeline(left, titles?.[0]), simulationTimeline(right, titles?.[1])];
+  return renderReport({ title: `vrrplab simulate: ${timelines[0].title} vs ${timelines[1].title}`, timelines, sharedAxis: true });
+}
+
+export function writeComparisonReport(left: SimulationResult, right: SimulationResult, file: string, titles?: [string, string]): void {
+  writeFileSync(file, renderComparisonReport(left, right, titles));
 }

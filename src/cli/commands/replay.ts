@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatTimeline } from '../../replay/format.js';
 import { replayCapture } from '../../replay/replay.js';
@@ -17,7 +18,8 @@ export function registerReplay(program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 255) throw new Error(`--vrid must be 1..255, not ${v}`);
       return n;
     })
-    .action((capture: string, opts: { json?: boolean; vrid?: number }) => {
+    .option('--html <file>', 'also write a self-contained HTML timeline')
+    .action(async (capture: string, opts: { json?: boolean; vrid?: number; html?: string }) => {
       let size: number;
       try {
         size = statSync(capture).size;
@@ -35,6 +37,10 @@ export function registerReplay(program: Command): void {
         const total = records.find((r) => r.type === 'capture');
         const first = total?.type === 'capture' ? total.first : null;
         process.stdout.write(formatTimeline(records, first).join('\n') + '\n');
+      }
+      if (opts.html !== undefined) {
+        const { writeReplayReport } = await import('../../report/replay.js');
+        writeReplayReport(records, opts.html, { title: basename(capture) });
       }
       if (records.some((r) => r.type === 'problem')) process.exitCode = 1;
     });
