@@ -15,6 +15,7 @@ import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type Weig
 import { checkReceivedAdvert } from './receive.js';
 import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
+import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
 import { splitCommandLine } from './command-line.js';
 import type { EngineAction, EngineEvent, VrrpState } from './types.js';
 
@@ -39,7 +40,7 @@ export interface InstanceSnapshot {
 
 /** A gratuitous ARP burst keepalived queued for later (garp_master_delay, garp_lower_prio_delay). */
 interface DelayedGarp {
-  at: number;
+  slot: TimerSlot;
   instance: InstanceState;
   repeat: number;
 }
@@ -58,6 +59,10 @@ export class HostEngine {
   private files = new Map<string, TrackedFile>();
   private linkUp = new Map<string, boolean>();
   private delayedGarps: DelayedGarp[] = [];
+  private readonly timers = new TimerHeap();
+  private scriptSlots = new Map<ScriptTracker, TimerSlot>();
+  /** Instances by interface, VRID and family: how keepalived's socket pool finds the receiver. */
+  private byVrid = new Map<string, InstanceState>();
   private running = false;
   private now = 0;
   private out: EngineAction[] = [];
@@ -69,8 +74,8 @@ export class HostEngine {
 
   /** Handle one event at time `now` (ms). Timers due at or before `now` are handled first. */
   handle(now: number, event: EngineEvent): EngineAction[] {
-    const early = this.handleTimeout(now);
     this.begin(now);
+    this.fireDueTimers(now);
     switch (event.type) {
       case 'start':
         this.start(event.linksDown ?? [], event.fileValues ?? {});
@@ -91,25 +96,29 @@ export class HostEngine {
         this.link(event.iface, event.up);
         break;
     }
-    return early.concat(this.finish());
+    return this.finish();
   }
 
   /** Fire every timer due at or before `now`, in time order. */
   handleTimeout(now: number): EngineAction[] {
     this.begin(now);
-    for (;;) {
-      const due = this.earliestTimer();
-      if (due === undefined || due.at > now) break;
-      this.now = due.at;
-      due.fire();
-    }
-    this.now = now;
+    this.fireDueTimers(now);
     return this.finish();
   }
 
+  private fireDueTimers(now: number): void {
+    for (;;) {
+      const due = this.running ? this.timers.peek() : undefined;
+      if (due === undefined || due.at > now) break;
+      this.now = due.at;
+      this.timers.set(due, Number.POSITIVE_INFINITY);
+      due.fire();
+    }
+    this.now = now;
+  }
+
   nextDeadline(): number | undefined {
-    const timer = this.earliestTimer();
-    return timer?.at;
+    return this.running ? this.timers.peek()?.at : undefined;
   }
 
   snapshot(): InstanceSnapshot[] {
@@ -142,25 +151,12 @@ export class HostEngine {
     this.out.push({ type: 'log', level, message });
   }
 
-  private earliestTimer(): { at: number; fire: () => void } | undefined {
-    if (!this.running) return undefined;
-    let best: { at: number; fire: () => void } | undefined;
-    const consider = (at: number, fire: () => void): void => {
-      if (at !== Number.POSITIVE_INFINITY && (best === undefined || at < best.at)) best = { at, fire };
-    };
-    for (const instance of this.instances) {
-      if (instance.state === 'BACKUP' || instance.state === 'MASTER') consider(instance.sands, () => this.instanceTimer(instance));
-    }
-    for (const garp of this.delayedGarps) consider(garp.at, () => this.fireDelayedGarp(garp));
-    for (const tracker of this.scripts.values()) consider(tracker.nextRunAt, () => this.runScript(tracker));
-    return best;
-  }
-
   // ---------------------------------------------------------------- start and stop
 
   private start(linksDown: string[], fileValues: Record<string, number>): void {
     if (this.running) return;
     this.running = true;
+    this.timers.clear();
     this.delayedGarps = [];
     this.linkUp = new Map(linksDown.map((iface) => [iface, false]));
     this.scripts = new Map(this.config.scripts.map((script) => [script.name, newScriptTracker(script)]));
@@ -168,8 +164,9 @@ export class HostEngine {
     this.instances = this.config.instances.map((config) => {
       const source = config.unicastSrcIp ?? config.mcastSrcIp ??
         (config.family === 4 ? this.env.interfaceAddresses[config.interface] : this.env.interfaceAddresses6?.[config.interface]);
-      return new InstanceState(config, source);
+      return new InstanceState(config, source, this.timers, (instance) => this.instanceTimer(instance));
     });
+    this.byVrid = new Map(this.instances.map((instance) => [vridKey(instance.config.interface, instance.vrid, instance.config.family), instance]));
     this.groups = this.config.syncGroups.map((config) => new SyncGroupState(config));
     this.linkTracking();
     this.linkSyncGroups();
@@ -177,7 +174,8 @@ export class HostEngine {
     this.initState();
     for (const instance of this.instances) this.initSands(instance);
     // vrrp_init_script: every script runs once at start-up, then every interval.
-    for (const tracker of this.scripts.values()) tracker.nextRunAt = this.now;
+    this.scriptSlots = new Map([...this.scripts.values()].map((tracker) => [tracker, newSlot(() => this.runScript(tracker))]));
+    for (const tracker of this.scripts.values()) this.armScript(tracker, this.now);
   }
 
   /** Graceful shutdown (SIGTERM): masters resign with priority 0, VIPs go, notify_stop runs. */
@@ -398,6 +396,18 @@ export class HostEngine {
     this.initSands(instance);
   }
 
+  private armScript(tracker: ScriptTracker, at: number): void {
+    tracker.nextRunAt = at;
+    const slot = this.scriptSlots.get(tracker);
+    if (slot !== undefined) this.timers.set(slot, at);
+  }
+
+  private delayGarp(instance: InstanceState, delayMs: number, repeat: number): void {
+    const garp: DelayedGarp = { slot: newSlot(() => this.fireDelayedGarp(garp)), instance, repeat };
+    this.delayedGarps.push(garp);
+    this.timers.set(garp.slot, this.now + delayMs);
+  }
+
   private fireDelayedGarp(garp: DelayedGarp): void {
     this.delayedGarps = this.delayedGarps.filter((candidate) => candidate !== garp);
     this.sendLinkUpdate(garp.instance, garp.repeat);
@@ -406,7 +416,7 @@ export class HostEngine {
   private runScript(tracker: ScriptTracker): void {
     const { config } = tracker;
     // keepalived re-arms the timer before running, whatever the previous run is doing.
-    tracker.nextRunAt = this.now + config.intervalMs;
+    this.armScript(tracker, this.now + config.intervalMs);
     if (tracker.running) this.log(`Track script ${config.name} is already running, expect idle - skipping run`);
     tracker.running = true;
     this.out.push({ type: 'run-script', script: config.name, command: config.script, timeoutMs: config.timeoutMs, user: config.user });
@@ -643,7 +653,7 @@ export class HostEngine {
       this.transition(instance, from, from === 'BACKUP' ? 'master-down timer expired' : 'became master');
       this.becomeMaster(instance);
       if (instance.config.garpMasterDelayMs > 0) {
-        this.delayedGarps.push({ at: this.now + instance.config.garpMasterDelayMs, instance, repeat: instance.config.garpMasterRepeat });
+        this.delayGarp(instance, instance.config.garpMasterDelayMs, instance.config.garpMasterRepeat);
       }
     } else if (instance.config.garpMasterRefreshMs > 0 && this.now > instance.garpRefreshAt) {
       this.sendLinkUpdate(instance, instance.config.garpMasterRefreshRepeat);
@@ -672,6 +682,7 @@ export class HostEngine {
       instance.stats.pri_zero_sent++;
       this.log(`(${instance.name}) sent 0 priority`);
     }
+    for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
       this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
@@ -727,9 +738,7 @@ export class HostEngine {
   private receive(iface: string, packet: ReceivedAdvert): void {
     if (!this.running) return;
     const { advert } = packet;
-    const instance = this.instances.find(
-      (candidate) => candidate.config.interface === iface && candidate.vrid === advert.vrid && candidate.config.family === advert.family,
-    );
+    const instance = this.byVrid.get(vridKey(iface, advert.vrid, advert.family));
     // Unknown VRIDs are ignored (logged only with log_unknown_vrids).
     if (instance === undefined) return;
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
@@ -833,7 +842,7 @@ export class HostEngine {
       if (instance.config.garpLowerPrioRepeat > 0) {
         this.sendLinkUpdate(instance, instance.config.garpLowerPrioRepeat);
         if (instance.config.garpLowerPrioDelayMs > 0) {
-          this.delayedGarps.push({ at: this.now + instance.config.garpLowerPrioDelayMs, instance, repeat: instance.config.garpLowerPrioRepeat });
+          this.delayGarp(instance, instance.config.garpLowerPrioDelayMs, instance.config.garpLowerPrioRepeat);
         }
       }
       for (const member of instance.sync?.members ?? []) {
@@ -970,6 +979,10 @@ export class HostEngine {
     if (specific !== undefined) push(specific, 'specific', []);
     if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);
   }
+}
+
+function vridKey(iface: string, vrid: number, family: number): string {
+  return `${iface}\0${vrid}\0${family}`;
 }
 
 /** Compare two IPv4 (dotted) or IPv6 addresses numerically: >0 when a > b (keepalived's inet_inaddrcmp). */

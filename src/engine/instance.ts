@@ -6,6 +6,7 @@ import type { SyncGroup, VrrpInstance } from '../config/model.js';
 import { newVrrpStats, type VrrpStats } from '../wire/stats.js';
 import type { VrrpAdvert } from '../wire/types.js';
 import type { ScriptTracker } from './scripts.js';
+import { newSlot, type TimerHeap, type TimerSlot } from './timers.js';
 import type { VrrpState } from './types.js';
 
 export const PRIORITY_OWNER = 255;
@@ -49,8 +50,8 @@ export class InstanceState {
   masterAdvertIntervalMs: number;
   /** Length of the down timer last computed (keepalived's ms_down_timer), ms. */
   downTimerMs = 0;
-  /** When the instance's timer fires: next advert as MASTER, master-down as BACKUP. */
-  sands = Number.POSITIVE_INFINITY;
+  /** The instance's one timer (keepalived's sands): next advert as MASTER, master-down as BACKUP. */
+  readonly timer: TimerSlot;
   numScriptInit = 0;
   numScriptIfFault = 0;
   vipSet = false;
@@ -71,7 +72,10 @@ export class InstanceState {
     readonly config: VrrpInstance,
     /** The address adverts are sent from and ties are broken with (unicast_src_ip, or the interface's primary). */
     readonly sourceAddress: string | undefined,
+    private readonly timers: TimerHeap,
+    onTimer: (instance: InstanceState) => void,
   ) {
+    this.timer = newSlot(() => onTimer(this));
     this.basePriority = config.priority;
     this.totalPriority = config.priority;
     this.effectivePriority = config.priority;
@@ -80,6 +84,15 @@ export class InstanceState {
     // keepalived derives the wanted initial state from `state`, or from priority 255 (address owner).
     this.wantState = config.initialState ?? (config.priority === PRIORITY_OWNER ? 'MASTER' : 'BACKUP');
     this.vips = config.virtualIpaddresses.map((vip) => vip.address);
+  }
+
+  /** When the instance's timer fires (Infinity: not armed). */
+  get sands(): number {
+    return this.timer.at;
+  }
+
+  set sands(at: number) {
+    this.timers.set(this.timer, at);
   }
 
   get name(): string {

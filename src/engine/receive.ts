@@ -32,8 +32,16 @@ export function expectationOf(instance: InstanceState, checkAddresses: boolean):
   };
 }
 
+/** Expectations depend only on configuration and one flag: built once per instance. */
+const expectations = new WeakMap<InstanceState, [AdvertExpectation, AdvertExpectation]>();
+
 export function checkReceivedAdvert(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
-  const expectation = expectationOf(instance, checkAddresses);
+  let pair = expectations.get(instance);
+  if (pair === undefined) {
+    pair = [expectationOf(instance, false), expectationOf(instance, true)];
+    expectations.set(instance, pair);
+  }
+  const expectation = pair[checkAddresses ? 1 : 0];
   const verdict = checkAdvertForInstance(packet, expectation);
   recordVerdict(instance.stats, verdict, packet.advert.priority, instance.config.family);
   if (verdict === 'ok') return { ok: true };
