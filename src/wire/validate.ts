@@ -183,7 +183,8 @@ export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpe
   const checkAddresses = exp.checkAddresses !== false;
   if (checkAddresses && a.addresses.length !== exp.addresses.length) return 'address-count-mismatch';
   if (isMulticast(received.dst, exp.family) === (exp.unicast === true)) return 'unicast-multicast-mismatch';
-  if (checkAddresses) {
+  // Fast path: the same text in the same order (what keepalived peers with one config send).
+  if (checkAddresses && !sameList(a.addresses, exp.addresses)) {
     const got = new Set(a.addresses.map((x) => canonicalAddress(x)));
     for (const want of exp.addresses) if (!got.has(canonicalAddress(want))) return 'address-list-mismatch';
   }
@@ -334,4 +335,10 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation): Ve
     }
   }
   return 'ok';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
