@@ -4,12 +4,13 @@
  */
 import * as wire from './wire.js';
 import * as capture from './capture.js';
+import * as sim from './sim.js';
 
 interface BenchModule {
   run(): Promise<unknown>;
 }
 
-const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture]];
+const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim]];
 
 for (const [name, bench] of BENCHES) {
   const start = Date.now();
