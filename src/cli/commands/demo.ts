@@ -1,9 +1,89 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { formatFinding } from '../../sim/format.js';
+import { runScenario, type SimulationResult } from '../../sim/run.js';
+import { loadScenario } from '../../sim/scenario.js';
 
-/** Placeholder until its issue lands. */
+/** The repository (or installed package) root: examples/ lives there. */
+function packageRoot(): string {
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(directory, 'examples', 'scenarios')) && path.dirname(directory) !== directory) directory = path.dirname(directory);
+  return directory;
+}
+
+const FAULTS = [
+  { id: 'keepalived-restart', title: 'Fault 1: keepalived on A stops at 12 s and starts again at 20 s' },
+  { id: 'haproxy-restart', title: 'Fault 2: haproxy on A stops at 12 s and is started again at 20 s' },
+] as const;
+
 export function registerDemo(program: Command): void {
-  program.command('demo').description('(not yet implemented)').action(() => {
-    process.stderr.write('vrrplab demo: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('demo')
+    .description('the seed story: both faults with the buggy and the fixed notify script, side by side')
+    .option('--out <dir>', 'where to write the HTML reports', 'out')
+    .option('--no-html', 'skip the HTML reports')
+    .action(async (options: { out: string; html: boolean }) => {
+      const root = packageRoot();
+      const write = (text: string) => process.stdout.write(text);
+      write('vrrplab demo: the "VIP collective drift" (examples/seed, examples/scenarios)\n');
+      write('Two hosts, VI_1 (VIP .10) at home on A and VI_2 (VIP .11) at home on B; both track chk_haproxy with weight 2.\n');
+      write('The buggy notify.sh stops haproxy on BACKUP and FAULT; the fixed one only notifies.\n\n');
+      let failures = 0;
+      for (const fault of FAULTS) {
+        const results: SimulationResult[] = [];
+        for (const variant of ['buggy', 'fixed'] as const) {
+          const file = path.join(root, 'examples', 'scenarios', `seed-${variant}-${fault.id}.yaml`);
+          const loaded = loadScenario(file);
+          if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+          const outcome = runScenario(loaded.scenario);
+          if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+          results.push(outcome.result);
+        }
+        const [buggy, fixed] = results as [SimulationResult, SimulationResult];
+        write(`${fault.title}\n`);
+        write(sideBySide(buggy, fixed));
+        write('\n  buggy, what happened:\n');
+        for (const finding of buggy.findings) write(`    ${formatFinding(finding)}\n`);
+        write(`  fixed: ${fixed.findings.length === 0 ? 'no findings, the VIPs are back home' : fixed.findings.map((finding) => finding.kind).join(', ')}\n`);
+        if (!buggy.findings.some((finding) => finding.kind === 'collective-drift') || fixed.findings.length > 0) failures++;
+        if (options.html) {
+          try {
+            const { writeComparisonReport } = await import('../../report/simulation.js');
+            fs.mkdirSync(options.out, { recursive: true });
+            const target = path.join(options.out, `demo-${fault.id}.html`);
+            writeComparisonReport(buggy, fixed, target);
+            write(`  report: ${target} (buggy and fixed side by side)\n`);
+          } catch (error) {
+            write(`  (no HTML report: ${error instanceof Error ? error.message : String(error)})\n`);
+          }
+        }
+        write('\n');
+      }
+      write('Why: every BACKUP transition runs notify_backup, which stops haproxy on that host. chk_haproxy then fails there and\n');
+      write('lowers the effective priority of *every* instance on the host at once, so one host wins them all and the other\n');
+      write('cannot win any back. Try it: vrrplab simulate examples/scenarios/seed-buggy-keepalived-restart.yaml\n');
+      write('and: vrrplab check --host A=examples/seed/buggy/A --host B=examples/seed/buggy/B\n');
+      if (failures > 0) process.exitCode = 1;
+    });
+}
+
+function sideBySide(buggy: SimulationResult, fixed: SimulationResult): string {
+  const rows: [string, string, string][] = [['', 'buggy notify.sh', 'fixed notify.sh']];
+  for (const host of buggy.scenario.hosts) {
+    const list = (result: SimulationResult) => (result.vips[host.name] ?? []).join(' ') || '-';
+    rows.push([`VIPs on ${host.name} at the end`, list(buggy), list(fixed)]);
+  }
+  const services = (result: SimulationResult) =>
+    result.scenario.hosts.map((host) => `${host.name} ${result.services[host.name]?.['haproxy'] === false ? 'DOWN' : 'up'}`).join(', ');
+  rows.push(['haproxy at the end', services(buggy), services(fixed)]);
+  const findings = (result: SimulationResult) => {
+    const counts = new Map<string, number>();
+    for (const finding of result.findings) counts.set(finding.kind, (counts.get(finding.kind) ?? 0) + 1);
+    return counts.size === 0 ? 'none' : [...counts].map(([kind, count]) => (count > 1 ? `${kind} x${count}` : kind)).join(', ');
+  };
+  rows.push(['findings', findings(buggy), findings(fixed)]);
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('   ')}`.trimEnd()).join('\n') + '\n';
 }
