@@ -9,6 +9,12 @@ import { registerCompare } from './commands/compare.js';
 import { registerRun } from './commands/run.js';
 import { registerDemo } from './commands/demo.js';
 
+// A reader that goes away (`| head`) ends the output, not the process with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command();
 program
   .name('vrrplab')

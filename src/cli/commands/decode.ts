@@ -77,11 +77,6 @@ export function registerDecode(program: Command): void {
     .argument('<input...>', 'a capture file, or one or more IP packets (or Ethernet frames) in hex')
     .option('--json', 'one JSON object per line')
     .action((inputs: string[], options: { json?: boolean }) => {
-      // A reader that goes away (`| head`) ends the output, not the process with a stack trace.
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') process.exit(0);
-        throw error;
-      });
       const emit = (r: DecodeRecord): void => {
         process.stdout.write(options.json ? `${JSON.stringify(r)}\n` : `${line(r)}\n`);
       };
