@@ -19,12 +19,17 @@ import { buildAdvertPacket } from '../wire/packet.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
 import { RawTransport } from './raw-transport.js';
+import { SpawnGate, waitUntil } from './pacing.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { addVip, readCarrier, readInterface, removeVip, sendGarp } from './system.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
 const LINKTYPE_RAW = 101;
+/** The timer is armed this much before a deadline; the rest is waited out precisely (pacing.ts). */
+const TIMER_LEAD_MS = 1.5;
+/** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
+const MAX_PRECISE_WAIT_MS = 4;
 
 export interface RuntimeOptions {
   config: KeepalivedConfig;
@@ -59,6 +64,12 @@ export class Runtime {
   private fileState = new Map<string, number>();
   readonly drops: RuntimeDrops = {};
   private stopping = false;
+  /** Child processes start only in gaps between deadlines (see pacing.ts). */
+  private readonly gate = new SpawnGate({
+    clock: () => this.now(),
+    nextDeadline: () => (this.stopping ? undefined : this.engine?.nextDeadline()),
+    schedule: (pump) => setImmediate(pump),
+  });
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -143,19 +154,24 @@ export class Runtime {
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.gate.kick();
     const deadline = this.engine.nextDeadline();
     if (deadline === undefined) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now()));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now() - TIMER_LEAD_MS));
   }
 
   private fire(): void {
     this.timer = undefined;
     const deadline = this.engine.nextDeadline();
-    // setTimeout may wake a little early on some platforms: never hand the engine a time before
-    // the deadline it asked for, or it would re-arm for the same instant.
-    if (deadline !== undefined && this.now() < deadline) {
-      this.arm();
-      return;
+    if (deadline !== undefined) {
+      // setTimeout has millisecond granularity and wakes early or late by about 1 ms: it is
+      // armed a little early and the rest is waited out here, so adverts leave on time. Never
+      // hand the engine a time before the deadline it asked for.
+      if (deadline - this.now() > MAX_PRECISE_WAIT_MS) {
+        this.arm();
+        return;
+      }
+      waitUntil(deadline, () => this.now());
     }
     this.execute(this.engine.handleTimeout(this.now()));
     this.arm();
@@ -273,6 +289,7 @@ export class Runtime {
       const vip: VirtualAddress = found?.vip ?? { address, prefixLength: address.includes(':') ? 128 : 32, family: address.includes(':') ? 6 : 4, location: { file: '', line: 0 } };
       const dev = vip.dev ?? iface;
       void this.enqueue(dev, async () => {
+        await this.gate.clear();
         const result = verb === 'add' ? await addVip(vip, dev) : await removeVip(vip, dev);
         if (!result.ok) this.log('warning', `(${instance}) ${verb === 'add' ? 'adding' : 'removing'} VIP ${address}: ${result.error}`);
       });
@@ -286,18 +303,15 @@ export class Runtime {
         continue;
       }
       void this.enqueue(iface, async () => {
-        const sends: Promise<void>[] = [];
         for (let n = 0; n < count; n++) {
+          // One spawn per gap between deadlines; arping then waits ~1 s for replies it never
+          // gets, which holds nothing: only the start is ordered behind the address change.
+          await this.gate.clear();
           this.log('info', `Sending gratuitous ARP on ${iface} for ${address}`);
-          // Each arping waits ~1 s for replies it never gets: start them together, do not queue.
-          const p = sendGarp(address, iface).then((r) => {
+          this.track(sendGarp(address, iface).then((r) => {
             if (!r.ok) this.log('warning', `gratuitous ARP on ${iface} for ${address}: ${r.error}`);
-          });
-          this.track(p);
-          sends.push(p);
+          }));
         }
-        // Only the start matters for ordering; do not hold the queue for arping's exit.
-        void Promise.all(sends);
       });
     }
   }
@@ -326,7 +340,7 @@ export class Runtime {
       return;
     }
     this.runningScripts.add(script);
-    const p = runProgram(split.words, { timeoutMs, ...ids }).then((outcome) => {
+    const p = this.gate.clear().then(() => runProgram(split.words, { timeoutMs, ...ids })).then((outcome) => {
       this.runningScripts.delete(script);
       if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);
       if (this.stopping) return;
@@ -342,7 +356,7 @@ export class Runtime {
       this.log('warning', `Notify ${command}: ${ids.error}`);
       return;
     }
-    const p = runProgram(args, ids).then((outcome) => {
+    const p = this.gate.clear().then(() => runProgram(args, ids)).then((outcome) => {
       if (outcome.spawnError) this.log('warning', `Error exec-ing command '${args[0]}': ${outcome.spawnError}`);
       else if (outcome.exitCode !== 0) this.log('debug', `Notify ${command} exited with status ${outcome.exitCode}`);
     });
