@@ -1,0 +1,177 @@
+/**
+ * Conformance driver: one HostEngine fed with what a recorded host heard (the other hosts'
+ * adverts, at their recorded times) and what was done to it (start/stop), so that what the engine
+ * sends and the states it goes through can be compared with what the recorded host did.
+ *
+ * Time is ms on the recording's own clock (any origin). The recorded host's scripts are not
+ * re-run: their results come from a model callback, which may look at the notifies the engine
+ * has run so far (the reference recordings' checks test flag files that the notify script
+ * touches and removes).
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import { HostEngine } from '../engine/host.js';
+import type { EngineAction, EngineEvent, VrrpState } from '../engine/types.js';
+import type { ReceivedAdvert } from '../wire/types.js';
+
+export interface TimedAdvert {
+  t: number;
+  packet: ReceivedAdvert;
+}
+
+export interface LifecycleEvent {
+  t: number;
+  /** start: keepalived is exec'd; stop: SIGTERM. */
+  action: 'start' | 'stop';
+}
+
+export interface DrivenNotify {
+  t: number;
+  instance: string;
+  state: VrrpState;
+  args: string[];
+}
+
+/** What a tracked script returns when it runs at `t`; `notifies` are the engine's so far. */
+export type ScriptModel = (script: string, t: number, notifies: readonly DrivenNotify[]) => number;
+
+export interface DriveOptions {
+  config: KeepalivedConfig;
+  /** The host's own address on the instances' interfaces (advert source, tie-breaker). */
+  address: string;
+  /** Adverts the host received: the other hosts', never its own. */
+  received: TimedAdvert[];
+  lifecycle: LifecycleEvent[];
+  /** keepalived's exec-to-initialised delay: a number for every start, or one per start in order. */
+  startLatencyMs: number | number[];
+  scriptModel: ScriptModel;
+  /** How long a tracked script runs before keepalived sees its result (default 5 ms). */
+  scriptDurationMs?: number;
+  /** Drive until this time (default: the last input). */
+  until?: number;
+}
+
+export interface DrivenAdvert {
+  t: number;
+  instance: string;
+  vrid: number;
+  priority: number;
+}
+
+export interface DrivenTransition {
+  t: number;
+  instance: string;
+  vrid: number;
+  from: VrrpState;
+  to: VrrpState;
+  priority: number;
+}
+
+export interface DriveResult {
+  sent: DrivenAdvert[];
+  transitions: DrivenTransition[];
+  notifies: DrivenNotify[];
+  /** When each start's instances were initialised (start time + latency). */
+  initialisedAt: number[];
+}
+
+type Input =
+  | { t: number; order: number; kind: 'advert'; packet: ReceivedAdvert }
+  | { t: number; order: number; kind: 'start' | 'stop' }
+  | { t: number; order: number; kind: 'script'; script: string; exitCode: number; generation: number };
+
+/** Drive one engine through the recorded inputs; deterministic. */
+export function drive(options: DriveOptions): DriveResult {
+  const { config, address, scriptModel } = options;
+  const scriptDurationMs = options.scriptDurationMs ?? 5;
+  const interfaces = [...new Set(config.instances.map((instance) => instance.interface))];
+  const interfaceAddresses = Object.fromEntries(interfaces.map((iface) => [iface, address]));
+  const result: DriveResult = { sent: [], transitions: [], notifies: [], initialisedAt: [] };
+
+  // Pending inputs, kept sorted by (t, order): recorded adverts and lifecycle first, script results as they come.
+  let order = 0;
+  const pending: Input[] = [];
+  const push = (input: Input): void => {
+    let index = pending.length;
+    while (index > 0 && compareInputs(pending[index - 1]!, input) > 0) index--;
+    pending.splice(index, 0, input);
+  };
+  let starts = 0;
+  for (const event of options.lifecycle) {
+    if (event.action === 'start') {
+      const latency = Array.isArray(options.startLatencyMs) ? (options.startLatencyMs[starts] ?? 0) : options.startLatencyMs;
+      starts++;
+      push({ t: event.t + latency, order: order++, kind: 'start' });
+    } else {
+      push({ t: event.t, order: order++, kind: 'stop' });
+    }
+  }
+  for (const advert of options.received) push({ t: advert.t, order: order++, kind: 'advert', packet: advert.packet });
+  const until = options.until ?? Math.max(...pending.map((input) => input.t));
+
+  let engine: HostEngine | undefined;
+  let generation = 0;
+  const apply = (t: number, actions: EngineAction[]): void => {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send-advert':
+          result.sent.push({ t, instance: action.instance, vrid: action.advert.vrid, priority: action.advert.priority });
+          break;
+        case 'transition':
+          result.transitions.push({ t, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority });
+          break;
+        case 'notify':
+          if (action.kind === 'specific') result.notifies.push({ t, instance: action.instance, state: action.state, args: action.args });
+          break;
+        case 'run-script': {
+          const done = t + scriptDurationMs;
+          push({ t: done, order: order++, kind: 'script', script: action.script, exitCode: scriptModel(action.script, done, result.notifies), generation });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  };
+
+  for (;;) {
+    const next = pending[0];
+    const deadline = engine?.nextDeadline();
+    const nextT = Math.min(next?.t ?? Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY);
+    if (nextT > until || nextT === Number.POSITIVE_INFINITY) break;
+    // A timer due before the next input fires first (handle() also fires timers due at its own time).
+    if (engine !== undefined && deadline !== undefined && deadline < (next?.t ?? Number.POSITIVE_INFINITY)) {
+      apply(deadline, engine.handleTimeout(deadline));
+      continue;
+    }
+    pending.shift();
+    if (next === undefined) break;
+    const t = next.t;
+    if (next.kind === 'start') {
+      if (engine !== undefined) continue;
+      generation++;
+      engine = new HostEngine(config, { interfaceAddresses });
+      result.initialisedAt.push(t);
+      apply(t, engine.handle(t, { type: 'start' }));
+    } else if (next.kind === 'stop') {
+      if (engine === undefined) continue;
+      apply(t, engine.handle(t, { type: 'stop' }));
+      engine = undefined;
+    } else if (engine === undefined) {
+      continue;
+    } else if (next.kind === 'script') {
+      if (next.generation !== generation) continue;
+      apply(t, engine.handle(t, { type: 'script-result', script: next.script, exitCode: next.exitCode }));
+    } else if (next.kind === 'advert') {
+      // One LAN segment: the advert arrives on every interface the host runs VRRP on.
+      for (const iface of interfaces) {
+        const event: EngineEvent = { type: 'advert', iface, packet: next.packet };
+        apply(t, engine.handle(t, event));
+      }
+    }
+  }
+  return result;
+}
+
+function compareInputs(a: Input, b: Input): number {
+  return a.t - b.t || a.order - b.order;
+}
