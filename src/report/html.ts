@@ -4,7 +4,7 @@
  * the same bytes.
  */
 import { describeMarker, drawMarkers, drawPriorities, drawSpans, round2, xOf, type DrawnMarker, type Scale } from './aggregate.js';
-import { formatSeconds, LANE_STATES, type Lane, type LaneState, type Marker, type MarkerKind, type Timeline } from './timeline.js';
+import { appendTo, formatSeconds, LANE_STATES, type Lane, type LaneState, type Marker, type MarkerKind, type Timeline } from './timeline.js';
 
 export interface ReportPage {
   title: string;
@@ -110,7 +110,7 @@ function renderTimeline(timeline: Timeline, scale: Scale, id: string, hostColour
   const findings: Marker[] = [];
   for (const marker of timeline.markers) {
     if (marker.kind === 'finding') findings.push(marker);
-    else if (marker.lane !== undefined) laneMarkers.set(marker.lane, [...(laneMarkers.get(marker.lane) ?? []), marker]);
+    else if (marker.lane !== undefined) appendTo(laneMarkers, marker.lane, marker);
     else rowMarkers.push(marker);
   }
   const findingRows = packRows(findings, scale);
@@ -211,15 +211,21 @@ function renderEventsRow(markers: Marker[], scale: Scale): string {
 }
 
 function renderPriorityChart(lanes: Lane[], scale: Scale, top: number, hostColour: Map<string, string>): string {
-  const values = lanes.flatMap((lane) => lane.priorities.flatMap((point) => (point.priority === null ? [] : [point.priority])));
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const lane of lanes) {
+    for (const point of lane.priorities) {
+      if (point.priority === null) continue;
+      if (point.priority < low) low = point.priority;
+      if (point.priority > high) high = point.priority;
+    }
+  }
   const parts = [`<g class="priorities">`];
   parts.push(`<rect class="chart-bg" x="${LABEL_W}" y="${top + 2}" width="${PLOT_W}" height="${PRIORITY_H - 6}"/>`);
-  if (values.length === 0) {
+  if (low > high) {
     parts.push(`<text class="row-title" x="4" y="${top + PRIORITY_H / 2}">no priorities seen</text></g>`);
     return parts.join('');
   }
-  let low = Math.min(...values);
-  let high = Math.max(...values);
   if (low === high) [low, high] = [low - 1, high + 1];
   const innerTop = top + 8;
   const innerH = PRIORITY_H - 18;

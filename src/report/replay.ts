@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ReplayRecord } from '../replay/records.js';
 import { renderReport } from './html.js';
-import { type Lane, type LaneGroup, type Marker, type PriorityPoint, type StateSpan, type Timeline } from './timeline.js';
+import { appendTo, type Lane, type LaneGroup, type Marker, type PriorityPoint, type StateSpan, type Timeline } from './timeline.js';
 
 export interface ReplayReportOptions {
   /** Page and timeline title, e.g. the capture's file name. */
@@ -46,11 +46,11 @@ export function replayTimeline(records: readonly ReplayRecord[], options: Replay
 
   // Transitions per VRID, to stretch a one-advert mastership up to its successor's first advert.
   const transitions = new Map<string, number[]>();
-  for (const r of records) if (r.type === 'transition') transitions.set(vridKey(r), [...(transitions.get(vridKey(r)) ?? []), rel(r.ts)]);
+  for (const r of records) if (r.type === 'transition') appendTo(transitions, vridKey(r), rel(r.ts));
 
   const masters = new Map<string, StateSpan[]>();
   const points = new Map<string, PriorityPoint[]>();
-  const addPoint = (id: string, point: PriorityPoint) => points.set(id, [...(points.get(id) ?? []), point]);
+  const addPoint = (id: string, point: PriorityPoint) => appendTo(points, id, point);
   const markers: Marker[] = [];
   const notes: string[] = [];
   for (const r of records) {
@@ -59,8 +59,8 @@ export function replayTimeline(records: readonly ReplayRecord[], options: Replay
         const id = laneId(r.src, r);
         const from = rel(r.from);
         let to = rel(r.to);
-        if (to <= from) to = Math.min((transitions.get(vridKey(r)) ?? []).find((t) => t > from) ?? from, end);
-        masters.set(id, [...(masters.get(id) ?? []), { from, to, state: 'MASTER', note: `priority ${r.priority}, ${r.adverts} adverts, ended: ${r.end}` }]);
+        if (to <= from) to = Math.min(firstAfter(transitions.get(vridKey(r)) ?? [], from) ?? from, end);
+        appendTo(masters, id, { from, to, state: 'MASTER', note: `priority ${r.priority}, ${r.adverts} adverts, ended: ${r.end}` });
         addPoint(id, { t: from, priority: r.priority });
         break;
       }
@@ -122,6 +122,18 @@ export function replayTimeline(records: readonly ReplayRecord[], options: Replay
       `${capture.frames} frames, ${capture.adverts} VRRP adverts, ${capture.garps} gratuitous ARPs${capture.problems > 0 ? `, ${capture.problems} capture problem(s)` : ''}`;
   }
   return { title: options.title, subtitle, start: 0, end, groups, markers, notes };
+}
+
+/** The first value greater than `t` in an ascending list. */
+function firstAfter(sorted: readonly number[], t: number): number | undefined {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid] <= t) low = mid + 1;
+    else high = mid;
+  }
+  return sorted[low];
 }
 
 /** Master spans with the time between them marked UNKNOWN. */

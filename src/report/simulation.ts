@@ -8,7 +8,7 @@ import type { VrrpState } from '../engine/types.js';
 import { formatFinding } from '../sim/format.js';
 import type { SimulationResult } from '../sim/run.js';
 import { renderReport } from './html.js';
-import type { HoldSpan, Lane, LaneGroup, LaneState, Marker, Timeline } from './timeline.js';
+import { appendTo, type HoldSpan, type Lane, type LaneGroup, type LaneState, type Marker, type Timeline } from './timeline.js';
 
 interface LaneBuilder {
   lane: Lane;
@@ -59,11 +59,11 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
           builder.since = record.t;
         }
         builder.note = record.to === 'STOP' ? undefined : `entered with priority ${record.priority}`;
-        builder.lane.priorities.push({ t: record.t, priority: record.to === 'STOP' ? null : record.priority });
+        pushPriority(builder.lane, record.t, record.to === 'STOP' ? null : record.priority);
         break;
       }
       case 'priority':
-        laneFor(record, record.vrid).lane.priorities.push({ t: record.t, priority: record.to });
+        pushPriority(laneFor(record, record.vrid).lane, record.t, record.to);
         break;
       case 'vip': {
         const builder = laneFor(record);
@@ -104,7 +104,7 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
 
   const hostOrder = new Map(scenario.hosts.map((host, index) => [host.name, index]));
   const byVrid = new Map<number, LaneBuilder[]>();
-  for (const builder of builders.values()) byVrid.set(builder.vrid, [...(byVrid.get(builder.vrid) ?? []), builder]);
+  for (const builder of builders.values()) appendTo(byVrid, builder.vrid, builder);
   const groups: LaneGroup[] = [...byVrid.entries()]
     .sort(([a], [b]) => a - b)
     .map(([vrid, members]) => {
@@ -126,6 +126,13 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
     markers,
     notes,
   };
+}
+
+/** Add a point to a lane's step line unless it repeats the current value. */
+function pushPriority(lane: Lane, t: number, priority: number | null): void {
+  const last = lane.priorities[lane.priorities.length - 1];
+  if (last !== undefined && last.priority === priority) return;
+  lane.priorities.push({ t, priority });
 }
 
 function laneState(state: VrrpState): LaneState {

@@ -86,3 +86,10 @@ export function formatSeconds(t: number): string {
   const fixed = (Math.round(t * 1e6) / 1e6).toFixed(6).replace(/0{1,3}$/, '');
   return fixed === '-0.000' ? '0.000' : fixed;
 }
+
+/** Append to the list kept under `key`, creating it. */
+export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
