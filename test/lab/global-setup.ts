@@ -13,6 +13,7 @@ const PACKAGES: Record<string, string> = {
   keepalived: 'keepalived',
   tcpdump: 'tcpdump',
   tshark: 'tshark',
+  chromium: 'chromium',
 };
 
 function has(command: string): boolean {
