@@ -13,6 +13,8 @@ const PACKAGES: Record<string, string> = {
   keepalived: 'keepalived',
   tcpdump: 'tcpdump',
   tshark: 'tshark',
+  // Packet loss for the runtime fault tests on kernels without sch_netem (test/runtime/lab-helpers.ts).
+  nft: 'nftables',
   chromium: 'chromium',
 };
 
