@@ -96,6 +96,9 @@ export class Cluster {
     specs: SimHostSpec[],
     readonly options: ClusterOptions,
   ) {
+    for (const key of ['seed', 'latencyMs', 'startupDelayMs', 'scriptDurationMs', 'notifyDurationMs'] as const) {
+      if (!Number.isFinite(options[key]) || options[key] < 0) throw new Error(`Cluster option ${key} must be a finite number >= 0 (got ${options[key]})`);
+    }
     this.hosts = specs.map((spec) => new SimHost(spec));
     this.random = new Random(options.seed);
     this.origin = 0;
