@@ -3,6 +3,7 @@
  * script for hover text. No network fetches, no clock, no random ids: the same timelines give
  * the same bytes.
  */
+import { writeFileSync } from 'node:fs';
 import { describeMarker, drawMarkers, drawPriorities, drawSpans, round2, xOf, type DrawnMarker, type Scale } from './aggregate.js';
 import { appendTo, formatSeconds, LANE_STATES, type Lane, type LaneState, type Marker, type MarkerKind, type Timeline } from './timeline.js';
 
@@ -44,7 +45,7 @@ const STATE_WORDS: Record<LaneState, string> = {
 const MARKER_WORDS: Record<MarkerKind, string> = {
   event: 'injected event',
   resign: 'priority 0 advert (resigns)',
-  service: 'service up / down',
+  service: 'service stopped / started',
   notify: 'notify run',
   garp: 'gratuitous ARPs',
   gap: 'failover gap',
@@ -53,6 +54,15 @@ const MARKER_WORDS: Record<MarkerKind, string> = {
 };
 
 const HOST_COLOURS = ['#7b3fa0', '#e07b12', '#138d8d', '#c2366b', '#4f6d1f', '#2a5db0', '#8a5a2b', '#555d66'];
+
+/** Write a rendered page; a path that cannot be written is reported with the file's name. */
+export function writeReportFile(file: string, html: string): void {
+  try {
+    writeFileSync(file, html);
+  } catch (error) {
+    throw new Error(`cannot write HTML report ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 export function renderReport(page: ReportPage): string {
   const hosts = [...new Set(page.timelines.flatMap((timeline) => timeline.groups.flatMap((group) => group.lanes.map((lane) => lane.host))))];
@@ -98,7 +108,11 @@ function renderLegend(states: Set<LaneState>, holds: boolean, kinds: Set<MarkerK
   }
   for (const kind of Object.keys(MARKER_WORDS) as MarkerKind[]) {
     if (!kinds.has(kind)) continue;
-    items.push(`<li data-legend="${kind}"><svg width="14" height="14" viewBox="-7 -7 14 14">${markerGlyph(kind, 0, 0)}</svg>${esc(MARKER_WORDS[kind])}</li>`);
+    const glyph =
+      kind === 'service'
+        ? `<svg width="24" height="14" viewBox="-7 -7 24 14"><g class="tone-bad">${markerGlyph(kind, 0, 0)}</g><g class="tone-good">${markerGlyph(kind, 10, 0)}</g></svg>`
+        : `<svg width="14" height="14" viewBox="-7 -7 14 14">${markerGlyph(kind, 0, 0)}</svg>`;
+    items.push(`<li data-legend="${kind}">${glyph}${esc(MARKER_WORDS[kind])}</li>`);
   }
   return `<ul class="legend">${items.join('')}</ul>`;
 }
@@ -367,7 +381,7 @@ const CSS = `
 :root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1f2328;background:#fafbfc}
 body{margin:16px 24px}
 h1{font-size:20px;margin:0 0 8px}
-h2{font-size:16px;margin:18px 0 2px}
+h2{font-size:16px;margin:8px 0 2px}
 .sub{margin:0 0 6px;color:#57606a;font-size:13px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:8px 12px;margin:0 0 4px;background:#fff;border:1px solid #d8dee4;border-radius:6px;font-size:12.5px}
 .legend li{display:flex;align-items:center;gap:6px}

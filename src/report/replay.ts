@@ -4,9 +4,8 @@
  * host: backups are silent). Priorities are the advertised ones; markers are failover gaps,
  * gratuitous ARP bursts and anomalies. Times are seconds from the capture's first frame.
  */
-import { writeFileSync } from 'node:fs';
 import type { ReplayRecord } from '../replay/records.js';
-import { renderReport } from './html.js';
+import { renderReport, writeReportFile } from './html.js';
 import { appendTo, type Lane, type LaneGroup, type Marker, type PriorityPoint, type StateSpan, type Timeline } from './timeline.js';
 
 export interface ReplayReportOptions {
@@ -158,5 +157,5 @@ export function renderReplayReport(records: readonly ReplayRecord[], options: Re
 }
 
 export function writeReplayReport(records: readonly ReplayRecord[], file: string, options: ReplayReportOptions): void {
-  writeFileSync(file, renderReplayReport(records, options));
+  writeReportFile(file, renderReplayReport(records, options));
 }

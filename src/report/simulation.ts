@@ -3,11 +3,10 @@
  * the transitions, effective priorities, the VIPs each lane holds, and markers for injected events,
  * service changes, notify runs and findings.
  */
-import { writeFileSync } from 'node:fs';
 import type { VrrpState } from '../engine/types.js';
 import { formatFinding } from '../sim/format.js';
 import type { SimulationResult } from '../sim/run.js';
-import { renderReport } from './html.js';
+import { renderReport, writeReportFile } from './html.js';
 import { appendTo, type HoldSpan, type Lane, type LaneGroup, type LaneState, type Marker, type Timeline } from './timeline.js';
 
 interface LaneBuilder {
@@ -154,7 +153,7 @@ export function renderSimulationReport(result: SimulationResult): string {
 }
 
 export function writeSimulationReport(result: SimulationResult, file: string): void {
-  writeFileSync(file, renderSimulationReport(result));
+  writeReportFile(file, renderSimulationReport(result));
 }
 
 /** Two runs on one page, on the same time axis (e.g. the buggy and the fixed notify.sh). */
@@ -164,5 +163,5 @@ export function renderComparisonReport(left: SimulationResult, right: Simulation
 }
 
 export function writeComparisonReport(left: SimulationResult, right: SimulationResult, file: string, titles?: [string, string]): void {
-  writeFileSync(file, renderComparisonReport(left, right, titles));
+  writeReportFile(file, renderComparisonReport(left, right, titles));
 }
