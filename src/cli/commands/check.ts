@@ -59,6 +59,16 @@ function runCheck(opts: CheckOptions): number {
     }
   }
 
+  // keepalived -t exits 0 when the file does not exist ("Config files missing"); a check that
+  // read nothing must not pass silently in CI, so vrrplab check says so and exits 1.
+  for (const h of inputs) {
+    const onDisk = h.root !== undefined && path.isAbsolute(h.file) ? path.join(h.root, h.file) : h.file;
+    if (!fs.existsSync(onDisk)) {
+      process.stderr.write(`vrrplab check: ${onDisk}: no such file (keepalived -t would only say "Config files missing" and exit 0)\n`);
+      return 1;
+    }
+  }
+
   const results = inputs.map((h) => ({ host: h, result: loadConfig(h.file, { hostRoot: h.root, hostname: opts.configId ?? (h.root ? h.name : undefined) }) }));
   const hosts: HostConfig[] = results.map(({ host, result }) => ({ name: host.name, config: result.config, readFile: hostReader(host.root) }));
   const analysis = inputs.length > 1 ? analyzeHosts(hosts) : undefined;

@@ -1,0 +1,41 @@
+/** The command line as users meet it: exit statuses and messages, through the real entry point. */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function vrrplab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('vrrplab on the command line', () => {
+  it('check exits 1 for a config file that does not exist, where keepalived -t would pass silently', () => {
+    const run = vrrplab('check', '-f', '/nonexistent/keepalived.conf');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('no such file');
+  });
+
+  it('simulate reports a scenario error with the offending key and exits 2, without a stack trace', () => {
+    const run = vrrplab('simulate', path.join(ROOT, 'test/fixtures/scenarios/bad-timeline.yaml'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/timeline\[0\]: do: unknown action "explode"/);
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('simulate --fail-on makes a finding fail the run', () => {
+    const scenario = path.join(ROOT, 'examples/scenarios/seed-buggy-keepalived-restart.yaml');
+    expect(vrrplab('simulate', scenario).status).toBe(0);
+    const failing = vrrplab('simulate', scenario, '--fail-on', 'collective-drift');
+    expect(failing.status).toBe(1);
+    expect(failing.stdout).toContain('[collective-drift]');
+  });
+
+  it('the demo shows the buggy script drifting and the fixed one bringing the VIPs home', () => {
+    const run = vrrplab('demo', '--no-html');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/findings\s+collective-drift x2, stranded-service\s+none/);
+    expect(run.stdout).toContain('fixed: no findings, the VIPs are back home');
+  });
+});
