@@ -11,7 +11,7 @@ import { replayCapture } from '../../src/replay/replay.js';
 import { runScenario } from '../../src/sim/run.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 
-const REFERENCE = path.resolve('/work/shared/captures-reference');
+const REFERENCE = path.resolve(import.meta.dirname, '../../captures/reference');
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADDRESS_TO_HOST: Record<string, string> = { '172.16.25.1': 'A', '172.16.25.2': 'B' };
 /** The notify script logs its own start; keepalived ran it a few ms earlier. */
