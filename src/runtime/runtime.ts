@@ -19,6 +19,7 @@ import { buildAdvertPacket } from '../wire/packet.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
 import { RawTransport } from './raw-transport.js';
+import { NaSender } from './ndisc.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { addVip, readCarrier, readInterface, removeVip, sendGarp } from './system.js';
@@ -70,6 +71,8 @@ export class Runtime {
     nextDeadline: () => (this.stopping ? undefined : this.engine?.nextDeadline()),
     schedule: (pump) => setImmediate(pump),
   });
+
+  private readonly na = new NaSender((iface, message) => this.log('warning', `${iface}: ${message}`));
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -299,7 +302,16 @@ export class Runtime {
   private garp(iface: string, addresses: string[], count: number): void {
     for (const address of addresses) {
       if (address.includes(':')) {
-        this.log('debug', `Unsolicited NA for ${address} on ${iface} not sent (not implemented, see native-notes/garp.md)`);
+        // No child process: a raw ICMPv6 socket, sent in order behind the address change.
+        void this.enqueue(iface, async () => {
+          const read = this.interfaces.has(iface) ? undefined : readInterface(iface);
+          const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
+          for (let n = 0; n < count; n++) {
+            this.log('info', `Sending unsolicited Neighbour Advert on ${iface} for ${address}`);
+            const sent = info ? this.na.send(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
+            if (!sent.ok) this.log('warning', `unsolicited NA on ${iface} for ${address}: ${sent.error}`);
+          }
+        });
         continue;
       }
       void this.enqueue(iface, async () => {
@@ -406,6 +418,7 @@ export class Runtime {
     const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
     this.transport?.close();
+    this.na.close();
     this.pcap?.close();
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * Unsolicited neighbour advertisements for IPv6 VIPs (the IPv6 counterpart of a gratuitous ARP,
+ * keepalived's vrrp_ndisc.c): ICMPv6 type 136 to ff02::1, hop limit 255, Override flag set,
+ * Router flag when the interface forwards IPv6, target = the VIP, and a target link-layer
+ * address option with the interface's MAC.
+ *
+ * Sent through an ICMPv6 raw socket (raw-socket package): the kernel computes the ICMPv6
+ * checksum. Difference from keepalived, which writes the whole frame on a packet socket: the
+ * IPv6 source is the kernel's choice (the interface's link-local address), not the VIP; receivers
+ * update their neighbour cache from the target and its link-layer option either way.
+ */
+import { readFileSync } from 'node:fs';
+import { parseIpv6 } from '../wire/address.js';
+import { loadRawSocket } from './raw-transport.js';
+
+const IPPROTO_ICMPV6 = 58;
+const IPPROTO_IPV6 = 41;
+const IPV6_MULTICAST_IF = 17;
+const IPV6_MULTICAST_HOPS = 18;
+const IPV6_MULTICAST_LOOP = 19;
+const ND_NEIGHBOR_ADVERT = 136;
+const ND_NA_FLAG_ROUTER = 0x80;
+const ND_NA_FLAG_OVERRIDE = 0x20;
+const ND_OPT_TARGET_LINKADDR = 2;
+const NA_LENGTH = 32;
+
+/** The ICMPv6 message (checksum left 0 for the kernel); null for a bad address or MAC. */
+export function buildUnsolicitedNa(target: string, mac: string, router: boolean): Uint8Array | null {
+  const address = parseIpv6(target);
+  const macBytes = mac.split(':').map((h) => parseInt(h, 16));
+  if (!address || macBytes.length !== 6 || macBytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) return null;
+  const na = new Uint8Array(NA_LENGTH);
+  na[0] = ND_NEIGHBOR_ADVERT;
+  na[4] = ND_NA_FLAG_OVERRIDE | (router ? ND_NA_FLAG_ROUTER : 0);
+  na.set(address, 8);
+  na[24] = ND_OPT_TARGET_LINKADDR;
+  na[25] = 1; // option length in units of 8 bytes
+  na.set(macBytes, 26);
+  return na;
+}
+
+function forwarding(iface: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${iface}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+interface IcmpSocket {
+  setOption(level: number, option: number, value: Buffer, length: number): void;
+  send(buffer: Buffer, offset: number, length: number, address: string, callback: (error: Error | null) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  pauseRecv(): void;
+  close(): void;
+}
+
+function int(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value);
+  return b;
+}
+
+export type NaResult = { ok: true } | { ok: false; error: string };
+
+/** One ICMPv6 raw socket per interface, opened on first use. */
+export class NaSender {
+  private sockets = new Map<string, IcmpSocket>();
+
+  constructor(private readonly onError: (iface: string, message: string) => void) {}
+
+  send(iface: string, ifindex: number, mac: string | undefined, target: string): NaResult {
+    if (!mac) return { ok: false, error: `no link-layer address on ${iface}` };
+    const na = buildUnsolicitedNa(target, mac, forwarding(iface));
+    if (!na) return { ok: false, error: `bad target ${target} or MAC ${mac}` };
+    let socket = this.sockets.get(iface);
+    if (!socket) {
+      const loaded = loadRawSocket();
+      if (!loaded.ok) return loaded;
+      try {
+        socket = loaded.module.createSocket({ protocol: IPPROTO_ICMPV6, addressFamily: loaded.module.AddressFamily.IPv6 }) as unknown as IcmpSocket;
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255), 4);
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex), 4);
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
+        socket.on('error', (error) => this.onError(iface, error.message));
+        // Send only: do not read the interface's ICMPv6 traffic.
+        socket.pauseRecv();
+      } catch (error) {
+        return { ok: false, error: (error as Error).message };
+      }
+      this.sockets.set(iface, socket);
+    }
+    socket.send(Buffer.from(na), 0, na.length, `ff02::1%${iface}`, (error) => {
+      if (error) this.onError(iface, `unsolicited NA for ${target}: ${error.message}`);
+    });
+    return { ok: true };
+  }
+
+  close(): void {
+    for (const socket of this.sockets.values()) {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.sockets.clear();
+  }
+}
