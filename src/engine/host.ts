@@ -159,7 +159,8 @@ export class HostEngine {
     this.timers.clear();
     this.delayedGarps = [];
     this.linkUp = new Map(linksDown.map((iface) => [iface, false]));
-    this.scripts = new Map(this.config.scripts.map((script) => [script.name, newScriptTracker(script)]));
+    // Scripts keepalived disabled at load (program not found, insecure) are never run nor tracked.
+    this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, newScriptTracker(script)]));
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
     this.instances = this.config.instances.map((config) => {
       const source = config.unicastSrcIp ?? config.mcastSrcIp ??

@@ -15,6 +15,10 @@ export function formatTimeline(result: SimulationResult): string {
   if (scenario.scripts === 'model') {
     for (const [script, description] of Object.entries(result.checkModels)) lines.push(`  script ${script}: ${description}`);
   }
+  for (const { host, diagnostic } of result.diagnostics) {
+    const where = diagnostic.location ? `(${diagnostic.location.file}: Line ${diagnostic.location.line}) ` : '';
+    lines.push(`  ${host} keepalived.conf: ${where}${diagnostic.message}`);
+  }
   lines.push('');
   const width = Math.max(...scenario.hosts.map((host) => host.name.length), 4);
   for (const record of result.records) {

@@ -36,29 +36,47 @@ export interface SimulationResult {
   findings: SimFinding[];
   /** How each tracked script is answered in model mode, for the report. */
   checkModels: Record<string, string>;
+  /** What keepalived would say about each host's config when loading it (warnings and errors). */
+  diagnostics: { host: string; diagnostic: Diagnostic }[];
   events: number;
 }
 
 export type SimulationOutcome = { ok: true; result: SimulationResult } | { ok: false; errors: string[] };
 
-export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec'): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
+export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', directory: string): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
   return loadConfig(host.configPath, {
     hostRoot: host.root,
-    // In model mode scripts are never run, so whether their programs exist does not matter.
-    ...(mode === 'model' ? { scriptExists: () => true } : {}),
+    // In model mode scripts are never run, so whether their programs exist does not matter; in
+    // exec mode they run from the scenario directory, so relative programs are looked up there.
+    scriptExists: mode === 'model' ? () => true : (program) => programExists(host, program, directory),
+  });
+}
+
+function programExists(host: ScenarioHost, program: string, directory: string): boolean {
+  const candidates = program.includes('/')
+    ? [path.isAbsolute(program) ? resolveOnHost(host, program) : path.resolve(directory, program)]
+    : (process.env['PATH'] ?? '/usr/bin:/bin').split(':').map((dir) => path.join(dir, program));
+  return candidates.some((candidate) => {
+    try {
+      return fs.statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
   });
 }
 
 export function runScenario(scenario: Scenario, options: SimulationOptions = {}): SimulationOutcome {
   const errors: string[] = [];
+  const diagnostics: SimulationResult['diagnostics'] = [];
   const specs = scenario.hosts.map((host) => {
-    const loaded = loadHostConfig(host, scenario.scripts);
+    const loaded = loadHostConfig(host, scenario.scripts, scenario.directory);
     // keepalived runs despite most config errors (keepalived -t exits non-zero for mere warnings),
     // so only a config without any vrrp_instance stops the simulation.
     if (loaded.config.instances.length === 0) {
       const reasons = loaded.diagnostics.map((d) => `${d.location ? `${d.location.file}:${d.location.line}: ` : ''}${d.message}`);
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info') diagnostics.push({ host: host.name, diagnostic });
     return { name: host.name, address: host.address, config: loaded.config };
   });
   if (errors.length > 0) return { ok: false, errors };
@@ -173,7 +191,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     flapping: scenario.flapping,
     endServices: services,
   });
-  return { ok: true, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, events } };
+  return { ok: true, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events } };
 }
 
 function describeCheck(model: CheckModel): string {

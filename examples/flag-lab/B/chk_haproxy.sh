@@ -1,0 +1,3 @@
+#!/bin/sh
+# haproxy is modelled by a flag file (paths are relative to the scenario directory).
+[ -f B/haproxy.up ]
