@@ -92,6 +92,23 @@ function recordedMasters(name: string): MasterChange[] {
   return changes.sort((a, b) => a.t - b.t);
 }
 
+/** notify.log as per-host, per-instance state sequences (VIP .10 is VI_1, .11 is VI_2). */
+function notifyStates(name: string, endSeconds: number): Map<string, { t: number; state: string }[]> {
+  const events = JSON.parse(fs.readFileSync(path.join(REFERENCE, name, 'events.json'), 'utf8')) as { captureStart: number };
+  const byKey = new Map<string, { t: number; state: string }[]>();
+  const lines = fs.readFileSync(path.join(REFERENCE, name, 'notify.log'), 'utf8').trim().split('\n');
+  for (const [t = '0', host = '', state = '', vip = ''] of lines.map((line) => line.split(' '))) {
+    const at = Number(t) - events.captureStart;
+    if (at >= endSeconds) continue;
+    const key = `${host}/${vip.endsWith('.10') ? 'VI_1' : 'VI_2'}`;
+    const list = byKey.get(key) ?? [];
+    list.push({ t: at, state });
+    byKey.set(key, list);
+  }
+  for (const list of byKey.values()) list.sort((a, b) => a.t - b.t);
+  return byKey;
+}
+
 describe.each([
   ['seed-buggy-f1', 'buggy'],
   ['seed-fixed-f1', 'fixed'],
@@ -113,6 +130,19 @@ describe.each([
       const errorsMs = actual.map((change, index) => Math.abs(change.t - (expected[index]?.t ?? Number.NaN)) * 1000);
       console.log(`${name} VRID ${vrid}: master changes ${actual.length}, timing errors ms [${errorsMs.map((e) => e.toFixed(1)).join(', ')}]`);
       for (const error of errorsMs) expect(error).toBeLessThan(50);
+    }
+    // Per host and instance: the states keepalived announced through notify.log, in order.
+    const recordedStates = notifyStates(name, endSeconds);
+    for (const [key, states] of recordedStates) {
+      const [host, instance] = key.split('/');
+      const simulatedStates = outcome.result.records.flatMap((record) =>
+        record.type === 'transition' && record.host === host && record.instance === instance && record.to !== 'STOP' ? [{ t: record.t, state: record.to.toLowerCase() }] : [],
+      );
+      expect(simulatedStates.map((entry) => entry.state), `states of ${key}`).toEqual(states.map((entry) => entry.state));
+      // notify.log is written by the script itself, after keepalived forked it: it lags by up to ~50 ms.
+      const lagsMs = states.map((entry, index) => (entry.t - (simulatedStates[index]?.t ?? Number.NaN)) * 1000);
+      console.log(`${name} ${key}: states ${states.map((entry) => entry.state).join(' ')}; notify lag ms [${lagsMs.map((lag) => lag.toFixed(1)).join(', ')}]`);
+      for (const lag of lagsMs) expect(Math.abs(lag)).toBeLessThan(60);
     }
   });
 });
