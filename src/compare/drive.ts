@@ -20,8 +20,8 @@ export interface TimedAdvert {
 
 export interface LifecycleEvent {
   t: number;
-  /** start: keepalived is exec'd; stop: SIGTERM. */
-  action: 'start' | 'stop';
+  /** start: keepalived is exec'd; stop: SIGTERM (priority-0 adverts, then gone); kill: SIGKILL (gone, silently). */
+  action: 'start' | 'stop' | 'kill';
 }
 
 export interface DrivenNotify {
@@ -55,6 +55,8 @@ export interface DrivenAdvert {
   instance: string;
   vrid: number;
   priority: number;
+  /** The advert's interval field, ms. */
+  intervalMs: number;
 }
 
 export interface DrivenTransition {
@@ -76,7 +78,7 @@ export interface DriveResult {
 
 type Input =
   | { t: number; order: number; kind: 'advert'; packet: ReceivedAdvert }
-  | { t: number; order: number; kind: 'start' | 'stop' }
+  | { t: number; order: number; kind: 'start' | 'stop' | 'kill' }
   | { t: number; order: number; kind: 'script'; script: string; exitCode: number; generation: number };
 
 /** Drive one engine through the recorded inputs; deterministic. */
@@ -102,7 +104,7 @@ export function drive(options: DriveOptions): DriveResult {
       starts++;
       push({ t: event.t + latency, order: order++, kind: 'start' });
     } else {
-      push({ t: event.t, order: order++, kind: 'stop' });
+      push({ t: event.t, order: order++, kind: event.action });
     }
   }
   for (const advert of options.received) push({ t: advert.t, order: order++, kind: 'advert', packet: advert.packet });
@@ -114,7 +116,13 @@ export function drive(options: DriveOptions): DriveResult {
     for (const action of actions) {
       switch (action.type) {
         case 'send-advert':
-          result.sent.push({ t, instance: action.instance, vrid: action.advert.vrid, priority: action.advert.priority });
+          result.sent.push({
+            t,
+            instance: action.instance,
+            vrid: action.advert.vrid,
+            priority: action.advert.priority,
+            intervalMs: action.advert.advertIntervalMs,
+          });
           break;
         case 'transition':
           result.transitions.push({ t, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority });
@@ -155,6 +163,9 @@ export function drive(options: DriveOptions): DriveResult {
     } else if (next.kind === 'stop') {
       if (engine === undefined) continue;
       apply(t, engine.handle(t, { type: 'stop' }));
+      engine = undefined;
+    } else if (next.kind === 'kill') {
+      // The process is gone at once: no resignation, no notifies.
       engine = undefined;
     } else if (engine === undefined) {
       continue;

@@ -67,3 +67,36 @@ function compareStream<V>(key: string, recorded: TimedValue<V>[], driven: TimedV
     errorsMs,
   };
 }
+
+/**
+ * Pairing by time, for adverts: walking both streams in time order, a recorded and a driven item
+ * closer than `windowMs` are paired (whatever their values), anything else is left unpaired.
+ * Unlike compareStreams, one missing or extra item does not shift every later pair, so each
+ * difference can be reported on its own, at its own time.
+ */
+export interface TimePair<V> {
+  recorded?: TimedValue<V>;
+  driven?: TimedValue<V>;
+}
+
+export function pairByTime<V>(recorded: TimedValue<V>[], driven: TimedValue<V>[], windowMs: number): TimePair<V>[] {
+  const pairs: TimePair<V>[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < recorded.length || j < driven.length) {
+    const r = recorded[i];
+    const d = driven[j];
+    if (r !== undefined && d !== undefined && Math.abs(d.t - r.t) < windowMs) {
+      pairs.push({ recorded: r, driven: d });
+      i++;
+      j++;
+    } else if (r !== undefined && (d === undefined || r.t < d.t)) {
+      pairs.push({ recorded: r });
+      i++;
+    } else {
+      pairs.push({ driven: d });
+      j++;
+    }
+  }
+  return pairs;
+}

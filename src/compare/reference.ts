@@ -47,22 +47,41 @@ export function readReferenceRun(dir: string, name = dir): ReferenceRun {
   return { recording, spec, configs };
 }
 
+/** A flag file created (touch) or removed (rm) by hand at `t`, as an events file records it. */
+export interface FlagFileEvent {
+  t: number;
+  flag: string;
+  present: boolean;
+}
+
 /**
  * Script results from flag files: a check succeeds when its flag is present (or absent); the
- * host's own notifies set and clear flags `notifyLatencyMs` after keepalived runs them.
+ * host's own notifies set and clear flags `notifyLatencyMs` after keepalived runs them, and
+ * `fileEvents` (sorted by time) set and clear them at their own times.
  */
-export function flagScriptModel(spec: RecordingSpec, notifyLatencyMs: number): ScriptModel {
+export function flagScriptModel(spec: Pick<RecordingSpec, 'flags' | 'checks'>, notifyLatencyMs: number, fileEvents: readonly FlagFileEvent[] = []): ScriptModel {
   return (script: string, t: number, notifies: readonly DrivenNotify[]): number => {
     const check = spec.checks[script];
     if (check === undefined) return 0;
     const flag = spec.flags[check.flag];
     let present = flag?.initial ?? false;
+    let fileIndex = 0;
+    const applyFileEventsUntil = (until: number, inclusive: boolean): void => {
+      for (; fileIndex < fileEvents.length; fileIndex++) {
+        const event = fileEvents[fileIndex]!;
+        if (inclusive ? event.t > until : event.t >= until) break;
+        if (event.flag === check.flag) present = event.present;
+      }
+    };
     for (const notify of notifies) {
-      if (notify.t + notifyLatencyMs > t) break;
+      const effective = notify.t + notifyLatencyMs;
+      if (effective > t) break;
+      applyFileEventsUntil(effective, false);
       const state = notify.args[1] ?? '';
       if (flag?.setBy.includes(state)) present = true;
       if (flag?.clearedBy.includes(state)) present = false;
     }
+    applyFileEventsUntil(t, true);
     return present === (check.succeedsWhen === 'present') ? 0 : 1;
   };
 }
