@@ -4,6 +4,7 @@
  */
 import * as wire from './wire.js';
 import * as capture from './capture.js';
+import * as runtime from './runtime.js';
 import * as sim from './sim.js';
 
 interface BenchModule {

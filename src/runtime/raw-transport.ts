@@ -9,7 +9,7 @@
  *  - IPv6: IPV6_CHECKSUM at offset 6 (the kernel computes and checks the VRRPv3 checksum),
  *    IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS 255, IPV6_TCLASS 0xc0, IPV6_ADD_MEMBERSHIP ff02::12.
  * raw-socket exposes only setsockopt with raw numbers and recvfrom (no recvmsg), so the IPv6
- * hop limit of received packets is not visible: see native-notes/raw-sockets.md.
+ * hop limit of received packets is not visible: see native-notes/README.md (Raw sockets).
  */
 import { createRequire } from 'node:module';
 import type { IpFamily } from '../wire/types.js';

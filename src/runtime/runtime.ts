@@ -28,9 +28,9 @@ import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transpo
 
 const LINKTYPE_RAW = 101;
 /** The timer is armed this much before a deadline; the rest is waited out precisely (pacing.ts). */
-const TIMER_LEAD_MS = 1.5;
+const TIMER_LEAD_MS = 3;
 /** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
-const MAX_PRECISE_WAIT_MS = 4;
+const MAX_PRECISE_WAIT_MS = 6;
 
 export interface RuntimeOptions {
   config: KeepalivedConfig;

@@ -1,7 +1,7 @@
 /**
  * The host side of a VRRP router: interface facts, virtual addresses (iproute2), gratuitous
  * ARP (iputils arping) and link state (/sys/class/net). Every call reports failure as a value;
- * nothing here throws in normal operation. See native-notes/garp.md for why these tools.
+ * nothing here throws in normal operation. See native-notes/README.md for why these tools.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

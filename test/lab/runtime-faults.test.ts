@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
 import {
-  addresses, ensureBuilt, exited, lossAvailable, scratchDir, sleep, startDaemon, startLoss, stopLoss, transitions, waitFor,
+  addresses, crash, ensureBuilt, exited, lossAvailable, scratchDir, sleep, startDaemon, startLoss, stopLoss, transitions, waitFor,
   type Daemon, type LossMethod, type Started,
 } from '../runtime/lab-helpers.js';
 
@@ -107,7 +107,7 @@ describe('vrrplab run under faults, next to keepalived', () => {
     for (const p of pairs) for (const s of [p.a, p.b]) expect(alive(s)).toBe(true);
 
     // The master is killed: the backup takes over after Master_Down_Interval.
-    for (const p of pairs) p.a.child.kill('SIGKILL');
+    await Promise.all(pairs.map((p) => crash(p.a)));
     for (const t of await each((p) => holds(p.lab, 1), 6000)) expect(t).toBeGreaterThanOrEqual(0);
     for (const p of pairs) {
       expect(alive(p.b)).toBe(true);

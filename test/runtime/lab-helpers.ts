@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Lab, LabHost } from '../lab/lab.js';
@@ -21,6 +21,8 @@ export interface Started {
   child: ChildProcess;
   /** Everything the process wrote so far (stdout and stderr). */
   log(): string;
+  /** keepalived's VRRP child PID file (-r); unused by vrrplab, which is one process. */
+  vrrpPidFile?: string;
 }
 
 /** Keeps a child's output; `log()` returns it so far. */
@@ -40,7 +42,35 @@ export function startDaemon(lab: Lab, host: number | LabHost, kind: Daemon, conf
   const pid = join(dir, `${name}-${kind}.pid`);
   const common = ['-n', '-l', ...(options.detail === false ? [] : ['-D']), '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`];
   const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...common, ...(options.extra ?? [])] : ['keepalived', ...common];
-  return collect(lab.spawn(host, argv));
+  return { ...collect(lab.spawn(host, argv)), vrrpPidFile: `${pid}.vrrp` };
+}
+
+/** The daemon's processes: vrrplab's one, or keepalived's parent and its VRRP child. */
+export function daemonPids(started: Started): number[] {
+  const pids = started.child.pid === undefined ? [] : [started.child.pid];
+  if (started.vrrpPidFile && existsSync(started.vrrpPidFile)) {
+    const child = Number(readFileSync(started.vrrpPidFile, 'utf8').trim());
+    if (Number.isInteger(child) && child > 0 && !pids.includes(child)) pids.push(child);
+  }
+  return pids;
+}
+
+/**
+ * A crash: every process of the daemon dies by SIGKILL with no chance to resign. keepalived's
+ * parent is stopped first, so it can neither respawn the VRRP child nor, by dying, make the
+ * child shut down gracefully (priority 0 advert). Kills by PID only.
+ */
+export async function crash(started: Started): Promise<void> {
+  const pids = daemonPids(started);
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch { /* already gone */ }
+  };
+  if (pids.length > 1) signal(pids[0], 'SIGSTOP');
+  for (const pid of pids.slice(1)) signal(pid, 'SIGKILL');
+  signal(pids[0], 'SIGKILL');
+  await exited(started.child);
 }
 
 /** IPv4 addresses on `dev` of a lab host. */
