@@ -68,7 +68,8 @@ export class HostEngine {
   private out: EngineAction[] = [];
 
   constructor(
-    readonly config: KeepalivedConfig,
+    /** The configuration in force (replaced by `reload`). */
+    public config: KeepalivedConfig,
     readonly env: HostEnvironment,
   ) {}
 
@@ -162,6 +163,17 @@ export class HostEngine {
     // Scripts keepalived disabled at load (program not found, insecure) are never run nor tracked.
     this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, newScriptTracker(script)]));
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
+    this.build();
+    this.initialiseTrackingPriorities();
+    this.initState(this.instances, this.groups);
+    for (const instance of this.instances) this.initSands(instance);
+    // vrrp_init_script: every script runs once at start-up, then every interval.
+    this.scriptSlots = new Map([...this.scripts.values()].map((tracker) => [tracker, newSlot(() => this.runScript(tracker))]));
+    for (const tracker of this.scripts.values()) this.armScript(tracker, this.now);
+  }
+
+  /** Instances and sync groups of the current config, linked to what they track. */
+  private build(): void {
     this.instances = this.config.instances.map((config) => {
       const source = config.unicastSrcIp ?? config.mcastSrcIp ??
         (config.family === 4 ? this.env.interfaceAddresses[config.interface] : this.env.interfaceAddresses6?.[config.interface]);
@@ -171,12 +183,107 @@ export class HostEngine {
     this.groups = this.config.syncGroups.map((config) => new SyncGroupState(config));
     this.linkTracking();
     this.linkSyncGroups();
+  }
+
+  /**
+   * SIGHUP: take a new configuration without restarting. As keepalived's reload does, an instance
+   * whose identity (interface, VRID, family) is unchanged keeps its state, timer, VIPs and
+   * counters; its priority and VIP list follow the new config. Instances that are gone release
+   * their VIPs (a MASTER resigns with priority 0) and are notified FAULT, keepalived's default for
+   * a deleted instance; new ones start as at start-up. Scripts with the same name and command
+   * keep their rise/fall state.
+   */
+  reload(now: number, config: KeepalivedConfig): EngineAction[] {
+    this.begin(now);
+    this.fireDueTimers(now);
+    this.config = config;
+    if (!this.running) return this.finish();
+    this.log('Reloading');
+    const oldInstances = new Map(this.instances.map((instance) => [vridKey(instance.config.interface, instance.vrid, instance.config.family), instance]));
+    const oldGroups = new Map(this.groups.map((group) => [group.config.name, group]));
+    const oldScripts = this.scripts;
+    for (const slot of this.scriptSlots.values()) this.timers.set(slot, Number.POSITIVE_INFINITY);
+    this.scripts = new Map(
+      config.scripts.filter((script) => script.disabled !== true).map((script) => {
+        const previous = oldScripts.get(script.name);
+        const tracker = newScriptTracker(script);
+        if (previous !== undefined && previous.config.script === script.script) {
+          Object.assign(tracker, { result: previous.result, initState: previous.initState, lastExitCode: previous.lastExitCode, running: previous.running, nextRunAt: previous.nextRunAt });
+        }
+        return [script.name, tracker] as const;
+      }),
+    );
+    for (const file of config.trackFiles) if (!this.files.has(file.name)) this.files.set(file.name, { value: 0 });
+
+    const oldSands = new Map([...oldInstances.values()].map((instance) => [instance, instance.sands]));
+    for (const instance of oldInstances.values()) this.timers.set(instance.timer, Number.POSITIVE_INFINITY);
+    this.build();
+    const kept: InstanceState[] = [];
+    const added: InstanceState[] = [];
+    for (const instance of this.instances) {
+      const key = vridKey(instance.config.interface, instance.vrid, instance.config.family);
+      const previous = oldInstances.get(key);
+      if (previous === undefined) {
+        added.push(instance);
+        continue;
+      }
+      oldInstances.delete(key);
+      kept.push(instance);
+      for (const garp of this.delayedGarps) if (garp.instance === previous) garp.instance = instance;
+      // Carry the running state over; the priority is recomputed below from the new config.
+      instance.state = previous.state;
+      instance.wantState = previous.wantState;
+      instance.effectivePriority = previous.effectivePriority;
+      instance.masterAdvertIntervalMs = previous.masterAdvertIntervalMs;
+      instance.downTimerMs = previous.downTimerMs;
+      instance.notifiesSent = previous.notifiesSent;
+      instance.preemptTime = previous.preemptTime;
+      instance.masterAddress = previous.masterAddress;
+      instance.masterPriority = previous.masterPriority;
+      instance.garpRefreshAt = previous.garpRefreshAt;
+      instance.stats = previous.stats;
+      instance.vipSet = previous.vipSet;
+      instance.sands = oldSands.get(previous) ?? Number.POSITIVE_INFINITY;
+      if (instance.vipSet) {
+        const before = new Set(previous.vips);
+        const after = new Set(instance.vips);
+        const gone = previous.vips.filter((vip) => !after.has(vip));
+        const fresh = instance.vips.filter((vip) => !before.has(vip));
+        if (gone.length > 0) this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
+        if (fresh.length > 0) this.out.push({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
+      }
+    }
+    for (const group of this.groups) {
+      const previous = oldGroups.get(group.config.name);
+      if (previous !== undefined && group.members.every((member) => kept.includes(member))) group.state = previous.state;
+    }
+    // Instances no longer configured: release and report them.
+    for (const instance of oldInstances.values()) {
+      if (instance.state === 'MASTER') this.restoreInterface(instance, true);
+      const from = instance.state;
+      instance.state = 'FAULT';
+      this.transition(instance, from, 'deleted at reload');
+      this.sendInstanceNotifies(instance);
+    }
+    // Tracking weights from the new config (a kept instance logs only a real priority change and a
+    // BACKUP's down timer moves with it), then new instances start as at start-up.
+    const statesBefore = new Map(kept.map((instance) => [instance, instance.state]));
     this.initialiseTrackingPriorities();
-    this.initState();
-    for (const instance of this.instances) this.initSands(instance);
-    // vrrp_init_script: every script runs once at start-up, then every interval.
+    for (const instance of kept) {
+      const before = statesBefore.get(instance) ?? instance.state;
+      if (instance.state === 'FAULT' && before !== 'FAULT') {
+        // The new config's tracking puts it in FAULT: leave the old state the way keepalived does.
+        instance.state = before;
+        instance.wantState = 'FAULT';
+        if (before === 'MASTER') this.leaveMaster(instance, true);
+        else this.leaveFault(instance);
+      }
+    }
+    this.initState(added, this.groups.filter((group) => !oldGroups.has(group.config.name)));
+    for (const instance of added) this.initSands(instance);
     this.scriptSlots = new Map([...this.scripts.values()].map((tracker) => [tracker, newSlot(() => this.runScript(tracker))]));
-    for (const tracker of this.scripts.values()) this.armScript(tracker, this.now);
+    for (const tracker of this.scripts.values()) this.armScript(tracker, Number.isFinite(tracker.nextRunAt) ? tracker.nextRunAt : this.now);
+    return this.finish();
   }
 
   /** Graceful shutdown (SIGTERM): masters resign with priority 0, VIPs go, notify_stop runs. */
@@ -325,15 +432,15 @@ export class HostEngine {
   }
 
   /** keepalived's vrrp_init_state() (RFC 3768 6.4.1), for a fresh start. */
-  private initState(): void {
-    for (const group of this.groups) {
+  private initState(instances: InstanceState[], groups: SyncGroupState[]): void {
+    for (const group of groups) {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
-    for (const instance of this.instances) {
+    for (const instance of instances) {
       this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       this.log(`(${instance.name}) removing VIPs.`);
     }
-    for (const instance of this.instances) {
+    for (const instance of instances) {
       const beginState = instance.state;
       if (instance.state === 'FAULT') instance.wantState = 'FAULT';
       const newState = instance.sync ? instance.sync.state : instance.wantState;

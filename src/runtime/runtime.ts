@@ -148,6 +148,21 @@ export class Runtime {
     return { ok: true };
   }
 
+  /**
+   * SIGHUP: hand the engine a new configuration (kept instances keep running). Sockets are per
+   * interface and family, so a config that needs other interfaces or families needs a restart.
+   */
+  reload(config: KeepalivedConfig): { ok: true } | { ok: false; error: string } {
+    const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
+    if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
+    this.options.config = config;
+    for (const tf of config.trackFiles) if (!this.fileState.has(tf.name)) this.fileState.set(tf.name, readTrackFile(tf.file));
+    for (const name of this.trackedInterfaces()) if (!this.linkState.has(name)) this.linkState.set(name, readCarrier(name));
+    this.execute(this.engine.reload(this.now(), config));
+    this.arm();
+    return { ok: true };
+  }
+
   /** Hands one event to the engine now, carries out the actions, re-arms the timer. */
   feed(event: EngineEvent): void {
     this.execute(this.engine.handle(this.now(), event));

@@ -137,6 +137,31 @@ describe('vrrplab run on a lab LAN', () => {
     }, 60_000);
   }
 
+  it('reloads on SIGHUP: a kept MASTER keeps its VIP, a lower priority hands it over, without a restart', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l, dir } = newLab();
+    const a = start(l, dir, 0, 150, 'vrrplab');
+    const b = start(l, dir, 1, 100, 'vrrplab');
+    expect(await waitFor(() => holds(l, 0), 8000)).toBeGreaterThanOrEqual(0);
+    // Same config: nothing moves.
+    const before = a.log().length;
+    a.child.kill('SIGHUP');
+    await sleep(1500);
+    expect(holds(l, 0)).toBe(true);
+    const sinceReload = a.log().slice(before);
+    expect(sinceReload).toContain('Reloading');
+    expect(sinceReload).not.toMatch(/Entering|removing VIPs/);
+    // Priority 150 -> 50 in place: the next advert carries 50 and B (100) preempts.
+    writeFileSync(join(dir, 'h0-vrrplab.conf'), config(50));
+    a.child.kill('SIGHUP');
+    expect(await waitFor(() => holds(l, 1) && !holds(l, 0), 6000)).toBeGreaterThanOrEqual(0);
+    expect(a.log()).toContain('(VI_1) Changing effective priority from 150 to 50');
+    expect(a.child.exitCode).toBeNull();
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    await Promise.all([exited(a.child), exited(b.child)]);
+  }, 60_000);
+
   it('lets two hosts elect over the UDP shim when raw sockets are not used', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const { lab: l, dir } = newLab();

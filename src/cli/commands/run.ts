@@ -105,11 +105,10 @@ async function run(flags: RunFlags): Promise<number> {
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
     process.on('SIGHUP', () => {
-      logger.log('info', 'Reloading');
       const again = loadConfig(flags.useFile);
       for (const d of again.diagnostics) logger.log('warning', formatDiagnostic(d));
-      // The engine has no reload entry point yet: a changed configuration needs a restart.
-      logger.log('warning', 'Reload: configuration re-read and checked; instance changes take effect on restart (not yet supported live)');
+      const reloaded = runtime.reload(again.config);
+      if (!reloaded.ok) logger.log('warning', `Reload not applied: ${reloaded.error}`);
     });
     process.on('SIGUSR1', () => logger.log('info', `Printing VRRP data for process(${process.pid}) on signal to ${runtime.writeDataDump()}`));
     process.on('SIGUSR2', () => logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`));

@@ -1,0 +1,56 @@
+/**
+ * SIGHUP reload (keepalived's reload): unchanged instances keep running, changed priorities and
+ * VIP lists apply in place, removed instances let go, new ones start.
+ */
+import { describe, expect, it } from 'vitest';
+import { HostEngine } from '../../src/engine/host.js';
+import type { EngineAction } from '../../src/engine/types.js';
+import { config, instance } from './config-builder.js';
+
+const ENV = { interfaceAddresses: { eth0: '10.0.0.1' } };
+
+function masterOf(vi1: Parameters<typeof instance>[0] = {}): { engine: HostEngine; now: number } {
+  const engine = new HostEngine(config({ instances: [instance({ name: 'VI_1', vrid: 51, ...vi1 })] }), ENV);
+  engine.handle(0, { type: 'start' });
+  // Alone on the LAN it times out of BACKUP after Master_Down_Interval.
+  engine.handleTimeout(10_000);
+  expect(engine.snapshot()[0]?.state).toBe('MASTER');
+  return { engine, now: 10_000 };
+}
+
+const ofType = <T extends EngineAction['type']>(actions: EngineAction[], type: T) =>
+  actions.filter((action): action is Extract<EngineAction, { type: T }> => action.type === type);
+
+describe('reload', () => {
+  it('keeps an unchanged MASTER master, with its VIPs and counters, without a single transition', () => {
+    const { engine, now } = masterOf();
+    const sentBefore = engine.snapshot()[0]?.stats.advert_sent ?? 0;
+    const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51 })] }));
+    expect(ofType(actions, 'transition')).toEqual([]);
+    expect(ofType(actions, 'notify')).toEqual([]);
+    const after = engine.snapshot()[0];
+    expect(after?.state).toBe('MASTER');
+    expect(after?.vipsHeld).toEqual(['10.0.0.100']);
+    expect(after?.stats.advert_sent).toBe(sentBefore);
+    // Its advert timer carried over: the next advert is due within one interval.
+    expect(engine.nextDeadline()).toBeLessThanOrEqual(now + 1000);
+  });
+
+  it('applies a new priority and VIP list to a kept MASTER in place', () => {
+    const { engine, now } = masterOf();
+    const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, priority: 150, vips: ['10.0.0.100', '10.0.0.101'] })] }));
+    expect(ofType(actions, 'priority')).toEqual([{ type: 'priority', instance: 'VI_1', vrid: 51, from: 100, to: 150 }]);
+    expect(ofType(actions, 'add-vips')).toEqual([{ type: 'add-vips', instance: 'VI_1', iface: 'eth0', addresses: ['10.0.0.101'] }]);
+    expect(engine.snapshot()[0]?.vipsHeld).toEqual(['10.0.0.100', '10.0.0.101']);
+  });
+
+  it('lets a removed MASTER resign with priority 0, drop its VIPs and report FAULT, and starts a new instance in BACKUP', () => {
+    const { engine, now } = masterOf();
+    const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_9', vrid: 99, vips: ['10.0.0.199'] })] }));
+    expect(ofType(actions, 'send-advert').map((action) => [action.instance, action.advert.priority])).toContainEqual(['VI_1', 0]);
+    expect(ofType(actions, 'remove-vips')[0]).toMatchObject({ instance: 'VI_1', addresses: ['10.0.0.100'] });
+    expect(ofType(actions, 'transition').map((action) => `${action.instance} ${action.from}->${action.to}`)).toEqual(['VI_1 MASTER->FAULT', 'VI_9 INIT->BACKUP']);
+    expect(ofType(actions, 'notify').map((action) => `${action.instance} ${action.state}`)).toEqual(['VI_1 FAULT', 'VI_9 BACKUP']);
+    expect(engine.snapshot().map((snap) => `${snap.name} ${snap.state}`)).toEqual(['VI_9 BACKUP']);
+  });
+});
