@@ -23,19 +23,23 @@ export function findCollectiveDrift(hosts: HostConfig[]): Finding[] {
       .map((s) => ({ script: s, service: probedService(s.script) }))
       .filter((p): p is { script: typeof p.script; service: string } => p.service !== undefined);
     if (probes.length === 0 || !host.readFile) continue;
-    const reported = new Set<string>();
+    // One finding per stopped service and the check that probes it, naming every state and
+    // instance whose notify stops it (the seed's script does it on BACKUP and on FAULT).
+    const causes = new Map<string, { service: string; check: string; trackers: VrrpInstance[]; states: Set<NotifyState>; instances: Set<string>; trigger: string }>();
     for (const v of config.instances) {
       for (const { state, service, trigger } of stoppedServices(v, host)) {
         for (const probe of probes.filter((p) => p.service === service)) {
           const trackers = config.instances.filter((i) => i.trackScripts.some((r) => r.name === probe.script.name));
           if (trackers.length === 0) continue;
-          const key = `${state}/${service}/${probe.script.name}`;
-          if (reported.has(key)) continue;
-          reported.add(key);
-          findings.push(driftFinding(host.name, v, state, service, trigger, probe.script.name, trackers));
+          const key = `${service}/${probe.script.name}`;
+          const cause = causes.get(key) ?? { service, check: probe.script.name, trackers, states: new Set<NotifyState>(), instances: new Set<string>(), trigger };
+          cause.states.add(state);
+          cause.instances.add(v.name);
+          causes.set(key, cause);
         }
       }
     }
+    for (const cause of causes.values()) findings.push(driftFinding(host.name, cause));
   }
   return findings;
 }
@@ -62,17 +66,22 @@ function stoppedServices(v: VrrpInstance, host: HostConfig): { state: NotifyStat
   return out;
 }
 
-function driftFinding(host: string, v: VrrpInstance, state: NotifyState, service: string, trigger: string, check: string, trackers: VrrpInstance[]): Finding {
-  const names = trackers.map((t) => t.name);
+function driftFinding(
+  host: string,
+  cause: { service: string; check: string; trackers: VrrpInstance[]; states: Set<NotifyState>; instances: Set<string>; trigger: string },
+): Finding {
+  const names = cause.trackers.map((t) => t.name);
+  const states = HOOKS.map((hook) => hook.state).filter((state) => cause.states.has(state));
+  const onlyMaster = states.length === 1 && states[0] === 'master';
   return {
     kind: 'collective-drift',
-    severity: state === 'master' ? 'warning' : 'error',
+    severity: onlyMaster ? 'warning' : 'error',
     hosts: [host],
     instances: names.map((n) => at(host, n)),
     message:
-      `${host}: when ${v.name} enters ${state.toUpperCase()}, its notify script stops ${service} (${trigger}); ` +
-      `track script ${check} probes ${service}, so it fails on ${host} and ${names.join(', ')} ` +
-      `${names.length > 1 ? 'all lose priority at once and move together' : 'loses priority'}; ` +
-      `${host} cannot win ${names.length > 1 ? 'them' : 'it'} back while ${service} stays stopped.`,
+      `${host}: when ${[...cause.instances].join(' or ')} enters ${states.map((state) => state.toUpperCase()).join(' or ')}, ` +
+      `its notify script stops ${cause.service} (e.g. ${cause.trigger}); track script ${cause.check} probes ${cause.service}, ` +
+      `so it fails on ${host} and ${names.join(', ')} ${names.length > 1 ? 'all lose priority at once and move together' : 'loses priority'}; ` +
+      `${host} cannot win ${names.length > 1 ? 'them' : 'it'} back while ${cause.service} stays stopped.`,
   };
 }
