@@ -11,7 +11,7 @@ interface BenchModule {
   run(): Promise<unknown>;
 }
 
-const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim]];
+const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim], ['runtime', runtime]];
 
 for (const [name, bench] of BENCHES) {
   const start = Date.now();
