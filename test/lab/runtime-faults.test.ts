@@ -103,7 +103,9 @@ describe('vrrplab run under faults, next to keepalived', () => {
     for (const t of await each(masterIsA, 8000)) expect(t).toBeGreaterThanOrEqual(0);
     const spurious = pairs.map((p, i) => transitions(p.a.log().slice(mark[i].a)).length + transitions(p.b.log().slice(mark[i].b)).length);
     process.stderr.write(`runtime faults lab: ${LOSS_SECONDS} s of 20% loss (${method}): spurious transitions vrrplab ${spurious[0]}, keepalived ${spurious[1]}\n`);
-    expect(spurious[0]).toBeLessThanOrEqual(spurious[1] + 1);
+    // nft drops the same packets in both pairs: vrrplab may not do worse than keepalived. netem's
+    // random loss differs per pair, so there one spurious takeover (two transitions) of slack.
+    expect(spurious[0]).toBeLessThanOrEqual(spurious[1] + (method === 'nft' ? 0 : 2));
     for (const p of pairs) for (const s of [p.a, p.b]) expect(alive(s)).toBe(true);
 
     // The master is killed: the backup takes over after Master_Down_Interval.

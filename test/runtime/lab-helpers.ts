@@ -149,33 +149,36 @@ export async function ensureBuilt(): Promise<void> {
 
 export type LossMethod = 'netem' | 'nft';
 
-/** Whether this machine can emulate packet loss: tc netem, else nftables (kernels without sch_netem). */
+/** Whether this machine can emulate packet loss: nftables (same loss for every pair), else tc netem. */
 export function lossAvailable(lab: Lab): LossMethod | null {
+  try {
+    lab.exec(0, ['nft', 'list', 'tables']);
+    return 'nft';
+  } catch { /* no nftables */ }
   try {
     lab.exec(0, ['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'loss', '1%']);
     lab.exec(0, ['tc', 'qdisc', 'del', 'dev', 'lo', 'root']);
     return 'netem';
-  } catch { /* no netem */ }
-  try {
-    lab.exec(0, ['nft', 'list', 'tables']);
-    return 'nft';
   } catch {
     return null;
   }
 }
 
 /**
- * Drops `percent`% of the packets a lab host sends on eth0 (random, per packet): `tc netem loss`
- * where the kernel has netem, otherwise an nftables `numgen random` rule on output (same model).
+ * Drops `percent`% of the packets a lab host sends on eth0. With nftables (preferred) the loss is
+ * deterministic — every (100/percent)th IP packet — so two pairs under test see the *same* loss
+ * and their spurious transitions can be compared count for count; with `tc netem loss` (kernels
+ * with sch_netem but no nftables) it is random per packet.
  */
 export function startLoss(lab: Lab, host: number, percent: number, method: LossMethod): void {
   if (method === 'netem') {
     lab.exec(host, ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'loss', `${percent}%`]);
     return;
   }
+  const every = String(Math.max(1, Math.round(100 / percent)));
   lab.exec(host, ['nft', 'add', 'table', 'inet', 'vrrplab_loss']);
   lab.exec(host, ['nft', 'add', 'chain', 'inet', 'vrrplab_loss', 'out', '{ type filter hook output priority 0; }']);
-  lab.exec(host, ['nft', 'add', 'rule', 'inet', 'vrrplab_loss', 'out', 'oifname', 'eth0', 'numgen', 'random', 'mod', '100', '<', String(percent), 'drop']);
+  lab.exec(host, ['nft', 'add', 'rule', 'inet', 'vrrplab_loss', 'out', 'oifname', 'eth0', 'numgen', 'inc', 'mod', every, '==', '0', 'drop']);
 }
 
 export function stopLoss(lab: Lab, host: number, method: LossMethod): void {
