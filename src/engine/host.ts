@@ -10,6 +10,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
+import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
 import { checkReceivedAdvert } from './receive.js';
@@ -1093,27 +1094,18 @@ function vridKey(iface: string, vrid: number, family: number): string {
   return `${iface}\0${vrid}\0${family}`;
 }
 
-/** Compare two IPv4 (dotted) or IPv6 addresses numerically: >0 when a > b (keepalived's inet_inaddrcmp). */
+/** Compare two IPv4 or IPv6 addresses numerically: >0 when a > b (keepalived's inet_inaddrcmp). */
 export function compareAddresses(a: string, b: string | undefined): number {
   if (b === undefined) return 0;
-  const pa = addressBytes(a);
-  const pb = addressBytes(b);
-  if (pa.length !== pb.length) return 0;
-  for (let index = 0; index < pa.length; index++) {
-    const diff = (pa[index] ?? 0) - (pb[index] ?? 0);
+  const a4 = parseIpv4(a);
+  const b4 = parseIpv4(b);
+  if (a4 !== null && b4 !== null) return a4 - b4;
+  const a6 = parseIpv6(a);
+  const b6 = parseIpv6(b);
+  if (a6 === null || b6 === null) return 0;
+  for (let index = 0; index < 16; index++) {
+    const diff = (a6[index] ?? 0) - (b6[index] ?? 0);
     if (diff !== 0) return diff;
   }
   return 0;
-}
-
-function addressBytes(address: string): number[] {
-  if (!address.includes(':')) return address.split('.').map((part) => Number(part));
-  const [head = '', tail = ''] = address.includes('::') ? address.split('::') : [address, ''];
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === '' ? [] : tail.split(':');
-  const groups = [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  return groups.flatMap((group) => {
-    const value = parseInt(group, 16) || 0;
-    return [value >> 8, value & 0xff];
-  });
 }
