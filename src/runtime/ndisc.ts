@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parseIpv6 } from '../wire/address.js';
 import { loadRawSocket } from './raw-transport.js';
+import { closeAll } from './transport.js';
 
 const IPPROTO_ICMPV6 = 58;
 const IPPROTO_IPV6 = 41;
@@ -97,13 +98,7 @@ export class NaSender {
   }
 
   close(): void {
-    for (const socket of this.sockets.values()) {
-      try {
-        socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeAll(this.sockets.values());
     this.sockets.clear();
   }
 }

@@ -16,7 +16,7 @@ import type { IpFamily } from '../wire/types.js';
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text, formatIpv4, readIpv4 } from '../wire/address.js';
 import { IPV6_HEADER_LEN, emitIpv6 } from '../wire/ipv6.js';
 import { PROTO_VRRP, VRRP_TOS, VRRP_TTL, field as ip4 } from '../wire/ipv4.js';
-import type { InterfaceInfo, OutboundAdvert, SendResult, Transport, TransportListener } from './transport.js';
+import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 const IPPROTO_VRRP = PROTO_VRRP;
 
@@ -214,13 +214,7 @@ export class RawTransport implements Transport {
   }
 
   close(): void {
-    for (const channel of this.channels.values()) {
-      try {
-        channel.socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeAll([...this.channels.values()].map((channel) => channel.socket));
     this.channels.clear();
   }
 }

@@ -55,3 +55,14 @@ export interface InterfaceInfo {
   ipv6?: string;
   mac?: string;
 }
+
+/** Closes every socket of a transport; one that is already closed is fine. */
+export function closeAll(sockets: Iterable<{ close(): unknown }>): void {
+  for (const socket of sockets) {
+    try {
+      socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}

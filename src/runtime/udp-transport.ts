@@ -12,7 +12,7 @@
 import dgram from 'node:dgram';
 import { formatIpv4, parseIpv4, readIpv4 } from '../wire/address.js';
 import { field as ip4 } from '../wire/ipv4.js';
-import type { InterfaceInfo, OutboundAdvert, SendResult, Transport, TransportListener } from './transport.js';
+import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 export const DEFAULT_UDP_GROUP = '239.255.18.112';
 export const DEFAULT_UDP_PORT = 11200;
@@ -109,13 +109,7 @@ export class UdpTransport implements Transport {
   }
 
   close(): void {
-    for (const socket of this.sockets.values()) {
-      try {
-        socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeAll(this.sockets.values());
     this.sockets.clear();
   }
 }
