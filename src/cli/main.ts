@@ -1,13 +1,6 @@
 #!/usr/bin/env node
 /** vrrplab command line: a thin layer over the library; each command lives in ./commands/. */
 import { Command } from 'commander';
-import { registerDecode } from './commands/decode.js';
-import { registerCheck } from './commands/check.js';
-import { registerSimulate } from './commands/simulate.js';
-import { registerReplay } from './commands/replay.js';
-import { registerCompare } from './commands/compare.js';
-import { registerRun } from './commands/run.js';
-import { registerDemo } from './commands/demo.js';
 
 // A reader that goes away (`| head`) ends the output, not the process with a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -15,19 +8,31 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+type Register = (program: Command) => void;
+
+/** Commands load on demand: `vrrplab replay` does not pay for the runtime's native socket module. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  decode: async () => (await import('./commands/decode.js')).registerDecode,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  simulate: async () => (await import('./commands/simulate.js')).registerSimulate,
+  replay: async () => (await import('./commands/replay.js')).registerReplay,
+  compare: async () => (await import('./commands/compare.js')).registerCompare,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+};
+
 const program = new Command();
 program
   .name('vrrplab')
   .description('VRRP emulator: speak VRRP with keepalived, simulate clusters, replay captures, check configs')
   .version('0.1.0');
 
-registerDecode(program);
-registerCheck(program);
-registerSimulate(program);
-registerReplay(program);
-registerCompare(program);
-registerRun(program);
-registerDemo(program);
+const requested = process.argv[2];
+const needed = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+for (const name of needed) {
+  const load = COMMANDS[name];
+  if (load !== undefined) (await load())(program);
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`vrrplab: ${error instanceof Error ? error.message : String(error)}\n`);
