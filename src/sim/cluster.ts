@@ -90,7 +90,6 @@ export class Cluster {
   private extraDelayMs = 0;
   /** Partition: host name -> group index; hosts in different groups cannot hear each other. */
   private partition: Map<string, number> | undefined;
-  private readonly origin: number;
 
   constructor(
     specs: SimHostSpec[],
@@ -101,7 +100,6 @@ export class Cluster {
     }
     this.hosts = specs.map((spec) => new SimHost(spec));
     this.random = new Random(options.seed);
-    this.origin = 0;
   }
 
   get time(): number {
@@ -231,7 +229,7 @@ export class Cluster {
 
   /** Virtual seconds since the scenario start, rounded to the microsecond. */
   seconds(): number {
-    return Math.round((this.now - this.origin) * 1000) / 1_000_000;
+    return Math.round(this.now * 1000) / 1_000_000;
   }
 
   // ---------------------------------------------------------------- engine plumbing
@@ -268,7 +266,7 @@ export class Cluster {
     const t = this.seconds();
     switch (action.type) {
       case 'send-advert':
-        this.broadcast(host, action.iface, action.advert, action.unicastPeers);
+        this.broadcast(host, action.advert, action.unicastPeers);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
@@ -311,10 +309,9 @@ export class Cluster {
   }
 
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
-  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
+  private broadcast(sender: SimHost, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
     if (!sender.linkUp) return;
     const src = sender.spec.address;
-    void iface;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver)) continue;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiver.spec.address)) continue;
