@@ -125,14 +125,13 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     },
   });
 
+  // Services that checks follow start up, unless the scenario says otherwise.
+  const followed = new Set(
+    specs.flatMap((spec) => spec.config.scripts.map((script) => modelFor(script.name, script.script))).flatMap((model) => (model.kind === 'service' ? [model.service] : [])),
+  );
   for (const host of cluster.hosts) {
+    for (const service of followed) host.services.set(service, true);
     for (const [service, up] of Object.entries(scenario.services[host.name] ?? {})) host.services.set(service, up);
-    // Services the checks probe and the scenario does not mention start up.
-    for (const model of Object.values(scenario.checks)) if (model.kind === 'service' && !host.services.has(model.service)) host.services.set(model.service, true);
-    for (const spec of specs) for (const script of spec.config.scripts) {
-      const model = modelFor(script.name, script.script);
-      if (model.kind === 'service' && !host.services.has(model.service)) host.services.set(model.service, true);
-    }
   }
 
   for (const entry of scenario.timeline) {
