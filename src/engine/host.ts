@@ -166,6 +166,7 @@ export class HostEngine {
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
     this.build();
     this.initialiseTrackingPriorities();
+    this.completeInit(this.instances);
     this.initState(this.instances, this.groups);
     for (const instance of this.instances) this.initSands(instance);
     // vrrp_init_script: every script runs once at start-up, then every interval.
@@ -280,6 +281,7 @@ export class HostEngine {
         else this.leaveFault(instance);
       }
     }
+    this.completeInit(added);
     this.initState(added, this.groups.filter((group) => !oldGroups.has(group.config.name)));
     for (const instance of added) this.initSands(instance);
     this.scriptSlots = new Map([...this.scripts.values()].map((tracker) => [tracker, newSlot(() => this.runScript(tracker))]));
@@ -429,6 +431,26 @@ export class HostEngine {
           if (group.state !== 'FAULT') group.state = 'INIT';
         }
       }
+    }
+  }
+
+  /**
+   * The end of keepalived's vrrp_complete_init(): a sync group with members wanting MASTER and
+   * members that are not address owners starts them all as BACKUP; an instance already in FAULT
+   * (an interface down, a weight-0 script with init_fail, a faulted sync group) is announced now,
+   * with its notify_fault — checked against keepalived 2.2.7 in a netns lab.
+   */
+  private completeInit(instances: InstanceState[]): void {
+    for (const group of this.groups) {
+      const anyBackup = group.members.some((member) => member.wantState === 'BACKUP' || member.basePriority !== PRIORITY_OWNER);
+      if (anyBackup) for (const member of group.members) if (member.wantState === 'MASTER') member.wantState = 'BACKUP';
+    }
+    for (const instance of instances) {
+      if (instance.state !== 'FAULT' && instance.sync?.state !== 'FAULT') continue;
+      instance.state = 'FAULT';
+      this.log(`(${instance.name}) entering FAULT state`);
+      this.transition(instance, 'INIT', 'fault at start');
+      this.sendInstanceNotifies(instance);
     }
   }
 

@@ -76,14 +76,13 @@ describe('vrrp_script weights', () => {
     const failed = withScript(-10, { initFail: true }).start(0);
     expect(failed.snap().effectivePriority).toBe(90);
     expect(failed.transitions()).toEqual([{ t: 0, from: 'INIT', to: 'BACKUP', priority: 90 }]);
-    // and a weight-0 script with init_fail holds the instance in FAULT from the start; as with an
-    // interface down at start, keepalived 2.2.7 runs no notify for it (the state was already FAULT
-    // when vrrp_init_state() ran).
+    // and a weight-0 script with init_fail holds the instance in FAULT from the start, announced
+    // with notify_fault as for an interface down at start (vrrp_complete_init()).
     const faulted = withScript(0, { initFail: true }).start(0);
     expect(faulted.state()).toBe('FAULT');
-    expect(faulted.notifies()).toEqual([]);
+    expect(faulted.notifies().map((n) => n.state)).toEqual(['FAULT']);
     faulted.script(5, 'chk', 0);
-    expect(faulted.notifies().map((n) => n.state)).toEqual(['BACKUP']);
+    expect(faulted.notifies().map((n) => n.state)).toEqual(['FAULT', 'BACKUP']);
   });
 
   it('the effective priority is clamped to 1..254', () => {
@@ -129,13 +128,14 @@ describe('track_interface and track_file', () => {
     expect(bench.state()).toBe('FAULT');
   });
 
-  it('an interface down at start gives FAULT without notify_fault (2.2.7 sets FAULT before vrrp_init_state, which then sees no change)', () => {
+  it('an interface down at start gives FAULT with notify_fault at once, then BACKUP when it comes up (keepalived 2.2.7 in a netns lab: "(VI_1) entering FAULT state", notify fault, then notify backup)', () => {
     const bench = new Bench(config({ instances: [instance()] })).start(0, { linksDown: ['eth0'] });
     expect(bench.state()).toBe('FAULT');
-    expect(bench.notifies()).toEqual([]);
+    expect(bench.notifies().map((n) => n.state)).toEqual(['FAULT']);
+    expect(bench.logs()).toContain('(VI_1) entering FAULT state');
     bench.link(100, 'eth0', true);
     expect(bench.state()).toBe('BACKUP');
-    expect(bench.notifies().map((n) => n.state)).toEqual(['BACKUP']);
+    expect(bench.notifies().map((n) => n.state)).toEqual(['FAULT', 'BACKUP']);
   });
 
   it('a weighted track_interface adds a positive weight while up and subtracts a negative weight while down', () => {
