@@ -77,4 +77,17 @@ describe('keepalived 2.2.7 as observed in a lab', () => {
     const up = engine.handle(3000, { type: 'link', iface: 'eth0', up: true });
     expect(notifies(up)).toEqual(['/n backup', '/n generic INSTANCE VI_1 BACKUP 100']);
   });
+
+  it('a MASTER answers a lower-priority advert at once and restarts its advert timer from that answer (tcpdump: 50 at 1.9767 s, our 150 at 1.9773 s, the next at 2.9777 s)', () => {
+    const text = instance('VI_1', 51, 150);
+    const lower = { version: 2 as const, vrid: 51, priority: 50, authType: 0, auth: '', advertIntervalMs: 1000, family: 4 as const, addresses: ['10.9.0.51'] };
+    const out = runAlone(text, 6500, [
+      { at: 5000, apply: (engine, t) => engine.handle(t, { type: 'advert', iface: 'eth0', packet: { advert: lower, src: '10.9.0.2', dst: '224.0.0.18', ttl: 255 } }) },
+    ]);
+    expect(logs(out)).toContain('(VI_1) Received advert from 10.9.0.2 with lower priority 50, ours 150, forcing new election');
+    const adverts = out.filter(({ action }) => action.type === 'send-advert').map(({ t }) => t);
+    const answer = adverts.indexOf(5000);
+    expect(answer).toBeGreaterThan(0);
+    expect(adverts[answer + 1]).toBe(6000);
+  });
 });
