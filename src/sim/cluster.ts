@@ -17,6 +17,8 @@ export interface SimHostSpec {
   name: string;
   /** The host's primary IPv4 address on every interface its instances use. */
   address: string;
+  /** Its IPv6 link-local address, for VRRPv3 over IPv6 (default: fe80::N, N its place in the cluster). */
+  address6?: string;
   config: KeepalivedConfig;
 }
 
@@ -154,8 +156,12 @@ export class Cluster {
   private initialise(host: SimHost): void {
     if (host.engine !== undefined) return;
     const interfaceAddresses: Record<string, string> = {};
-    for (const instance of host.spec.config.instances) interfaceAddresses[instance.interface] = host.spec.address;
-    host.engine = new HostEngine(host.spec.config, { interfaceAddresses });
+    const interfaceAddresses6: Record<string, string> = {};
+    for (const instance of host.spec.config.instances) {
+      interfaceAddresses[instance.interface] = host.spec.address;
+      interfaceAddresses6[instance.interface] = this.address6(host);
+    }
+    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 });
     const linksDown = host.linkUp ? [] : Object.keys(interfaceAddresses);
     const fileValues: Record<string, number> = {};
     this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }));
@@ -311,11 +317,13 @@ export class Cluster {
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
   private broadcast(sender: SimHost, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
     if (!sender.linkUp) return;
-    const src = sender.spec.address;
+    const v6 = advert.family === 6;
+    const src = v6 ? this.address6(sender) : sender.spec.address;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver)) continue;
-      if (unicastPeers !== undefined && !unicastPeers.includes(receiver.spec.address)) continue;
-      const dst = unicastPeers !== undefined ? receiver.spec.address : '224.0.0.18';
+      const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
+      if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
+      const dst = unicastPeers !== undefined ? receiverAddress : v6 ? 'ff02::12' : '224.0.0.18';
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
       const deliverAt = this.now + this.options.latencyMs + this.extraDelayMs;
       this.at(deliverAt, () => {
@@ -327,6 +335,10 @@ export class Cluster {
         }
       });
     }
+  }
+
+  private address6(host: SimHost): string {
+    return host.spec.address6 ?? `fe80::${(this.hosts.indexOf(host) + 1).toString(16)}`;
   }
 
   private canHear(a: SimHost, b: SimHost): boolean {

@@ -77,7 +77,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
     for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info') diagnostics.push({ host: host.name, diagnostic });
-    return { name: host.name, address: host.address, config: loaded.config };
+    return { name: host.name, address: host.address, address6: host.address6, config: loaded.config };
   });
   if (errors.length > 0) return { ok: false, errors };
 

@@ -11,6 +11,8 @@ export type ScriptMode = 'model' | 'exec';
 export interface ScenarioHost {
   name: string;
   address: string;
+  /** IPv6 link-local address for VRRPv3 over IPv6 (default fe80::N). */
+  address6?: string;
   /** keepalived.conf path as given (already resolved against the scenario directory / host root). */
   configPath: string;
   /** Host directory: absolute paths in the config (scripts, includes) resolve inside it. */
@@ -122,7 +124,9 @@ export function parseScenario(text: string, directory: string, label = 'scenario
       if (root === undefined && config === undefined) fail(`hosts.${name}: needs config: or root:`);
       // With a root, `config` is a path as the host sees it; without, relative to the scenario.
       const configPath = root !== undefined ? (config ?? '/etc/keepalived/keepalived.conf') : path.resolve(directory, config ?? '');
-      hosts.push({ name, address: typeof address === 'string' ? address : '', configPath, root });
+      const address6 = spec['address6'];
+      if (address6 !== undefined && (typeof address6 !== 'string' || !address6.includes(':'))) fail(`hosts.${name}.address6: expected an IPv6 address`);
+      hosts.push({ name, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root });
     }
   }
   const hostNames = new Set(hosts.map((host) => host.name));
