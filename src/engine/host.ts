@@ -279,6 +279,10 @@ export class HostEngine {
         instance.wantState = 'FAULT';
         if (before === 'MASTER') this.leaveMaster(instance, true);
         else this.leaveFault(instance);
+      } else if (before === 'FAULT' && instance.isUp && instance.numScriptInit === 0) {
+        // Whatever held it in FAULT is gone from the new config: it comes up as BACKUP.
+        instance.wantState = 'BACKUP';
+        this.leaveFault(instance);
       }
     }
     this.completeInit(added);

@@ -54,3 +54,18 @@ describe('reload', () => {
     expect(engine.snapshot().map((snap) => `${snap.name} ${snap.state}`)).toEqual(['VI_9 BACKUP']);
   });
 });
+
+describe('reload out of FAULT', () => {
+  it('brings up an instance whose FAULT came from a track_interface the new config no longer has', () => {
+    const faulty = config({ instances: [instance({ name: 'VI_1', vrid: 51, trackInterfaces: [{ name: 'eth9', location: { file: 't', line: 1 } }] })] });
+    const engine = new HostEngine(faulty, ENV);
+    engine.handle(0, { type: 'start', linksDown: ['eth9'] });
+    expect(engine.snapshot()[0]?.state).toBe('FAULT');
+    const actions = engine.reload(1000, config({ instances: [instance({ name: 'VI_1', vrid: 51 })] }));
+    expect(ofType(actions, 'transition').map((action) => `${action.from}->${action.to}`)).toEqual(['FAULT->BACKUP']);
+    expect(engine.snapshot()[0]?.state).toBe('BACKUP');
+    // And it runs as a BACKUP again: alone on the LAN it takes over after Master_Down_Interval.
+    engine.handleTimeout(10_000);
+    expect(engine.snapshot()[0]?.state).toBe('MASTER');
+  });
+});
