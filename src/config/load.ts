@@ -23,6 +23,8 @@ export interface LoadOptions {
   hostname?: string;
   /** Whether a script's program exists (default: look on disk, inside hostRoot for absolute paths). */
   scriptExists?: ScriptProbe;
+  /** Where a relative script program is looked up (default: the current directory). */
+  scriptDirectory?: string;
 }
 
 /** Reads the configuration file at `file` (a path as the host sees it when hostRoot is given). */
@@ -147,7 +149,7 @@ function newInstance(name: string, location: SourceLocation, config: KeepalivedC
 // ---------------------------------------------------------------- file access
 
 function makeIo(options: LoadOptions): ReaderIo {
-  const toDisk = (p: string): string => (options.hostRoot && path.isAbsolute(p) ? path.join(options.hostRoot, p) : p);
+  const toDisk = (p: string): string => onHostDisk(options.hostRoot, p);
   const readFile = options.readFile ?? ((p: string) => {
     try {
       return fs.readFileSync(toDisk(p), 'utf8');
@@ -215,7 +217,12 @@ function defaultScriptProbe(options: LoadOptions): ScriptProbe {
   };
   return (program) => {
     if (!program.includes('/')) return PATH_DIRS.some((d) => exists(path.join(d, program)));
-    if (options.hostRoot && path.isAbsolute(program)) return exists(path.join(options.hostRoot, program));
-    return exists(program);
+    if (path.isAbsolute(program)) return exists(onHostDisk(options.hostRoot, program));
+    return exists(path.resolve(options.scriptDirectory ?? '.', program));
   };
+}
+
+/** Where a file the host names (`/etc/keepalived/notify.sh`) is on this disk, given a copy of the host's files. */
+export function onHostDisk(hostRoot: string | undefined, file: string): string {
+  return hostRoot !== undefined && hostRoot !== '' && path.isAbsolute(file) ? path.join(hostRoot, file) : file;
 }

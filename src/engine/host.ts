@@ -8,7 +8,7 @@
  * function by function, so that a run can be compared advert by advert with real keepalived.
  * Where keepalived and the RFCs differ, keepalived wins and a comment says so.
  */
-import type { KeepalivedConfig } from '../config/model.js';
+import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -1094,8 +1094,7 @@ export class HostEngine {
     if (instance.notifiesSent && instance.sync && instance.state === instance.sync.state) return;
     instance.notifiesSent = true;
     const { notify } = instance.config;
-    const specific =
-      instance.state === 'MASTER' ? notify.master : instance.state === 'BACKUP' ? notify.backup : instance.state === 'FAULT' ? notify.fault : instance.state === 'STOP' ? notify.stop : undefined;
+    const specific = notifyScriptFor(notify, instance.state);
     if (specific !== undefined) this.notify(instance, instance.state, specific, 'specific');
     if (notify.generic !== undefined) {
       this.notify(instance, instance.state, notify.generic, 'generic', ['INSTANCE', instance.name, instance.state, String(instance.effectivePriority)]);
@@ -1105,14 +1104,28 @@ export class HostEngine {
   private sendGroupNotifies(group: SyncGroupState): void {
     const { notify } = group.config;
     const state = group.state;
-    const specific = state === 'MASTER' ? notify.master : state === 'BACKUP' ? notify.backup : state === 'FAULT' ? notify.fault : state === 'STOP' ? notify.stop : undefined;
-    const target = group.members[0];
-    if (target === undefined) return;
+    const specific = notifyScriptFor(notify, state);
     const push = (command: string, kind: 'specific' | 'generic', extra: string[]) => {
       this.out.push({ type: 'notify', instance: group.config.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
     };
     if (specific !== undefined) push(specific, 'specific', []);
     if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);
+  }
+}
+
+/** The notify_<state> script configured for a state, if any. */
+function notifyScriptFor(notify: NotifyScripts, state: VrrpState): string | undefined {
+  switch (state) {
+    case 'MASTER':
+      return notify.master;
+    case 'BACKUP':
+      return notify.backup;
+    case 'FAULT':
+      return notify.fault;
+    case 'STOP':
+      return notify.stop;
+    default:
+      return undefined;
   }
 }
 

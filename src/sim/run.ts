@@ -5,9 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { inferNotifyEffects, probedService, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, onHostDisk } from '../config/load.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
@@ -48,20 +47,7 @@ export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', direc
     hostRoot: host.root,
     // In model mode scripts are never run, so whether their programs exist does not matter; in
     // exec mode they run from the scenario directory, so relative programs are looked up there.
-    scriptExists: mode === 'model' ? () => true : (program) => programExists(host, program, directory),
-  });
-}
-
-function programExists(host: ScenarioHost, program: string, directory: string): boolean {
-  const candidates = program.includes('/')
-    ? [path.isAbsolute(program) ? resolveOnHost(host, program) : path.resolve(directory, program)]
-    : (process.env['PATH'] ?? '/usr/bin:/bin').split(':').map((dir) => path.join(dir, program));
-  return candidates.some((candidate) => {
-    try {
-      return fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
+    ...(mode === 'model' ? { scriptExists: () => true } : { scriptDirectory: directory }),
   });
 }
 
@@ -243,8 +229,7 @@ export function notifyEffects(
 }
 
 function resolveOnHost(host: ScenarioHost | undefined, file: string): string {
-  if (host?.root !== undefined && path.isAbsolute(file)) return path.join(host.root, file);
-  return file;
+  return onHostDisk(host?.root, file);
 }
 
 function readQuietly(file: string): string | undefined {

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, onHostDisk } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
@@ -62,7 +61,7 @@ function runCheck(opts: CheckOptions): number {
   // keepalived -t exits 0 when the file does not exist ("Config files missing"); a check that
   // read nothing must not pass silently in CI, so vrrplab check says so and exits 1.
   for (const h of inputs) {
-    const onDisk = h.root !== undefined && path.isAbsolute(h.file) ? path.join(h.root, h.file) : h.file;
+    const onDisk = onHostDisk(h.root, h.file);
     if (!fs.existsSync(onDisk)) {
       process.stderr.write(`vrrplab check: ${onDisk}: no such file (keepalived -t would only say "Config files missing" and exit 0)\n`);
       return 1;
@@ -82,7 +81,7 @@ function runCheck(opts: CheckOptions): number {
 function hostReader(root: string | undefined): (p: string) => string | undefined {
   return (p) => {
     try {
-      return fs.readFileSync(root && path.isAbsolute(p) ? path.join(root, p) : p, 'utf8');
+      return fs.readFileSync(onHostDisk(root, p), 'utf8');
     } catch {
       return undefined;
     }
@@ -94,7 +93,7 @@ type Loaded = { host: HostInput; result: ConfigLoadResult }[];
 function printHuman(results: Loaded, analysis: Analysis | undefined): void {
   const many = results.length > 1;
   for (const { host, result } of results) {
-    if (many) process.stdout.write(`== ${host.name} (${host.root ? path.join(host.root, host.file) : host.file}): keepalived -t would exit ${result.exitStatus}\n`);
+    if (many) process.stdout.write(`== ${host.name} (${onHostDisk(host.root, host.file)}): keepalived -t would exit ${result.exitStatus}\n`);
     for (const d of result.diagnostics) {
       if (d.severity === 'info' && !many) continue;
       process.stdout.write(`${many ? '  ' : ''}${formatDiagnostic(d)}\n`);
