@@ -1,0 +1,354 @@
+/*
+ * vrrp_socket: the one native piece of vrrplab's raw transport (see native-notes/README.md).
+ *
+ * raw-socket reads with recvfrom() and writes when the event loop next polls the socket. VRRP
+ * needs three things that does not give:
+ *  - the kernel's receive time of an advert (SO_TIMESTAMPNS): a backup's Master_Down timer runs
+ *    from it, so how long Node takes to wake up and reach JS no longer delays a takeover;
+ *  - the IPv6 hop limit and destination of a received advert (IPV6_HOPLIMIT, IPV6_PKTINFO):
+ *    RFC 5798 5.1.2.3 and 7.1 require dropping an advert whose hop limit is not 255;
+ *  - a sendto() at the moment the runtime calls send, not one loop turn later.
+ *
+ * The module is deliberately small: open a raw socket, set options (levels and values come from
+ * JS, as with raw-socket), read every queued datagram when the socket is readable, send, close.
+ * It uses Node-API only (no C++ wrapper library), so it builds against any Node >= 20.
+ */
+/* struct in6_pktinfo (RFC 3542) is behind _GNU_SOURCE in glibc. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#define MAX_PACKET 4096
+/* Datagrams read per readable event before going back to the loop (others wait one turn). */
+#define MAX_READS_PER_EVENT 64
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int family;
+  uv_poll_t poll;
+  int polling;
+  int closed;
+  int poll_closed;
+  int finalized;
+  napi_ref callback;
+  napi_async_context async_context;
+} vrrp_socket;
+
+static napi_value throw_errno(napi_env env, const char* what, int err) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_value code, text, error;
+  napi_create_string_utf8(env, err == EAGAIN ? "EAGAIN" : "ESYSCALL", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, code, text, &error);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char* message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+static void free_if_done(vrrp_socket* s) {
+  if (s->finalized && (!s->polling || s->poll_closed)) free(s);
+}
+
+static void on_poll_closed(uv_handle_t* handle) {
+  vrrp_socket* s = handle->data;
+  s->poll_closed = 1;
+  free_if_done(s);
+}
+
+static void close_socket(vrrp_socket* s) {
+  if (s->closed) return;
+  s->closed = 1;
+  if (s->polling) {
+    uv_poll_stop(&s->poll);
+    uv_close((uv_handle_t*)&s->poll, on_poll_closed);
+  }
+  if (s->callback) {
+    napi_delete_reference(s->env, s->callback);
+    s->callback = NULL;
+  }
+  if (s->async_context) {
+    napi_async_destroy(s->env, s->async_context);
+    s->async_context = NULL;
+  }
+  close(s->fd);
+}
+
+static void finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  vrrp_socket* s = data;
+  close_socket(s);
+  s->finalized = 1;
+  free_if_done(s);
+}
+
+static vrrp_socket* unwrap(napi_env env, napi_value object) {
+  void* data = NULL;
+  if (napi_unwrap(env, object, &data) != napi_ok || data == NULL) {
+    throw_type(env, "not a vrrp_socket");
+    return NULL;
+  }
+  return data;
+}
+
+/* open(family: 4 | 6, protocol: number): socket object */
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t family = 0, protocol = 0;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &family) != napi_ok || napi_get_value_int32(env, argv[1], &protocol) != napi_ok)
+    return throw_type(env, "open(family, protocol)");
+  if (family != 4 && family != 6) return throw_type(env, "family must be 4 or 6");
+  int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int on = 1;
+  /* Every datagram carries the kernel's receive time; IPv6 ones also their hop limit and destination. */
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  if (family == 6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+  }
+  vrrp_socket* s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "calloc", ENOMEM);
+  }
+  s->env = env;
+  s->fd = fd;
+  s->family = family;
+  napi_value object;
+  napi_create_object(env, &object);
+  if (napi_wrap(env, object, s, finalize, NULL, NULL) != napi_ok) {
+    close(fd);
+    free(s);
+    return throw_type(env, "napi_wrap failed");
+  }
+  return object;
+}
+
+/* setOption(socket, level, option, value: Buffer) */
+static napi_value set_option(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_type(env, "setOption(socket, level, option, value)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  int32_t level = 0, option = 0;
+  void* data = NULL;
+  size_t length = 0;
+  if (napi_get_value_int32(env, argv[1], &level) != napi_ok || napi_get_value_int32(env, argv[2], &option) != napi_ok ||
+      napi_get_buffer_info(env, argv[3], &data, &length) != napi_ok)
+    return throw_type(env, "setOption(socket, level: number, option: number, value: Buffer)");
+  if (s->closed) return throw_errno(env, "setsockopt", EBADF);
+  if (setsockopt(s->fd, level, option, data, (socklen_t)length) != 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+/* A CLOCK_REALTIME kernel time stamp moved onto CLOCK_MONOTONIC (the clock of process.hrtime). */
+static double monotonic_ns(const struct timespec* stamp) {
+  struct timespec real, mono;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  double age = (double)(real.tv_sec - stamp->tv_sec) * 1e9 + (double)(real.tv_nsec - stamp->tv_nsec);
+  return (double)mono.tv_sec * 1e9 + (double)mono.tv_nsec - age;
+}
+
+/*
+ * The JS callback: (error: string | null, packet, source, destination, hopLimit, receivedNs).
+ * destination and hopLimit are "" and -1 where the kernel gave none (IPv4: they are in the
+ * header); receivedNs is the kernel's receive time on CLOCK_MONOTONIC (-1 without a time stamp):
+ * the wall clock is only read to move the stamp over, so a step of it changes nothing but that.
+ */
+static void deliver(vrrp_socket* s, napi_value* argv, size_t argc) {
+  napi_env env = s->env;
+  napi_value callback, receiver, result;
+  if (!s->callback || napi_get_reference_value(env, s->callback, &callback) != napi_ok || callback == NULL) return;
+  napi_get_global(env, &receiver); /* napi_make_callback wants an object as `this` */
+  napi_status status = napi_make_callback(env, s->async_context, receiver, callback, argc, argv, &result);
+  if (status == napi_pending_exception) {
+    napi_value exception;
+    napi_get_and_clear_last_exception(env, &exception);
+    napi_fatal_exception(env, exception);
+  }
+}
+
+static void on_readable(uv_poll_t* handle, int status, int events) {
+  (void)events;
+  vrrp_socket* s = handle->data;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value null_value, argv[6];
+  napi_get_null(env, &null_value);
+  if (status < 0) {
+    napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &argv[0]);
+    deliver(s, argv, 1);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  for (int n = 0; n < MAX_READS_PER_EVENT && !s->closed; n++) {
+    unsigned char packet[MAX_PACKET];
+    union {
+      struct cmsghdr align;
+      char buffer[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+    } control;
+    struct sockaddr_storage from;
+    struct iovec iov = {packet, sizeof packet};
+    struct msghdr message = {0};
+    message.msg_name = &from;
+    message.msg_namelen = sizeof from;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = sizeof control.buffer;
+    ssize_t length = recvmsg(s->fd, &message, MSG_DONTWAIT);
+    if (length < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &argv[0]);
+        deliver(s, argv, 1);
+      }
+      break;
+    }
+    double received = -1;
+    int hop_limit = -1;
+    char source[INET6_ADDRSTRLEN] = "", destination[INET6_ADDRSTRLEN] = "";
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec stamp;
+        memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        received = monotonic_ns(&stamp);
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+        memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        struct in6_pktinfo info;
+        memcpy(&info, CMSG_DATA(c), sizeof info);
+        inet_ntop(AF_INET6, &info.ipi6_addr, destination, sizeof destination);
+      }
+    }
+    if (from.ss_family == AF_INET)
+      inet_ntop(AF_INET, &((struct sockaddr_in*)&from)->sin_addr, source, sizeof source);
+    else if (from.ss_family == AF_INET6)
+      inet_ntop(AF_INET6, &((struct sockaddr_in6*)&from)->sin6_addr, source, sizeof source);
+    argv[0] = null_value;
+    napi_create_buffer_copy(env, (size_t)length, packet, NULL, &argv[1]);
+    napi_create_string_utf8(env, source, NAPI_AUTO_LENGTH, &argv[2]);
+    napi_create_string_utf8(env, destination, NAPI_AUTO_LENGTH, &argv[3]);
+    napi_create_int32(env, hop_limit, &argv[4]);
+    napi_create_double(env, received, &argv[5]);
+    deliver(s, argv, 6);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* start(socket, callback): reads every datagram as it arrives */
+static napi_value start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "start(socket, callback)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  napi_valuetype type;
+  napi_typeof(env, argv[1], &type);
+  if (type != napi_function) return throw_type(env, "callback must be a function");
+  if (s->closed) return throw_errno(env, "start", EBADF);
+  if (s->polling) return throw_type(env, "already started");
+  struct uv_loop_s* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
+  napi_value name;
+  napi_create_string_utf8(env, "vrrp_socket", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, argv[0], name, &s->async_context);
+  napi_create_reference(env, argv[1], 1, &s->callback);
+  int rc = uv_poll_init(loop, &s->poll, s->fd);
+  if (rc != 0) return throw_errno(env, "uv_poll_init", -rc);
+  s->poll.data = s;
+  s->polling = 1;
+  rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  if (rc != 0) return throw_errno(env, "uv_poll_start", -rc);
+  return NULL;
+}
+
+/* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error */
+static napi_value send_to(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_type(env, "send(socket, data, address, scopeId)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  void* data = NULL;
+  size_t length = 0;
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t address_length = 0;
+  uint32_t scope_id = 0;
+  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok)
+    return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
+  if (s->closed) return throw_errno(env, "sendto", EBADF);
+  struct sockaddr_storage to;
+  memset(&to, 0, sizeof to);
+  socklen_t to_length;
+  if (s->family == 4) {
+    struct sockaddr_in* sin = (struct sockaddr_in*)&to;
+    sin->sin_family = AF_INET;
+    if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) return throw_type(env, "bad IPv4 address");
+    to_length = sizeof *sin;
+  } else {
+    struct sockaddr_in6* sin6 = (struct sockaddr_in6*)&to;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_scope_id = scope_id;
+    if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) return throw_type(env, "bad IPv6 address");
+    to_length = sizeof *sin6;
+  }
+  ssize_t sent;
+  do sent = sendto(s->fd, data, length, 0, (struct sockaddr*)&to, to_length);
+  while (sent < 0 && errno == EINTR);
+  if (sent < 0) return throw_errno(env, "sendto", errno);
+  napi_value result;
+  napi_create_int64(env, sent, &result);
+  return result;
+}
+
+/* close(socket): idempotent */
+static napi_value close_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) return throw_type(env, "close(socket)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (s) close_socket(s);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor functions[] = {
+      {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,111 @@
+/**
+ * The typed face of native/vrrp_socket.c: raw IP sockets that read with recvmsg() (kernel receive
+ * time, IPv6 hop limit and destination) and send with a plain sendto() at the call. Built by
+ * `npm ci` (node-gyp, the package's install script); where it could not be built, loading
+ * returns the reason and the runtime offers the UDP shim instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An open socket (opaque: only this module's functions use it). */
+export type SocketHandle = { readonly __vrrpSocket: unique symbol };
+
+type NativeCallback = (error: string | null, packet?: Buffer, source?: string, destination?: string, hopLimit?: number, receivedNs?: number) => void;
+
+interface NativeModule {
+  open(family: 4 | 6, protocol: number): SocketHandle;
+  setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
+  start(socket: SocketHandle, callback: NativeCallback): void;
+  send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
+  close(socket: SocketHandle): void;
+}
+
+export interface Datagram {
+  /** IPv4: the whole packet, header included. IPv6: the payload only (the kernel keeps the header). */
+  packet: Uint8Array;
+  source: string;
+  /** IPv6 only (IPV6_PKTINFO); '' for IPv4, whose destination is in the header. */
+  destination: string;
+  /** IPv6 only (IPV6_HOPLIMIT); undefined for IPv4, whose TTL is in the header. */
+  hopLimit: number | undefined;
+  /**
+   * When the kernel received it (SO_TIMESTAMPNS), on the caller's clock: `now()` minus how long
+   * ago that was on CLOCK_MONOTONIC (process.hrtime's clock).
+   */
+  receivedAt: number;
+}
+
+const ADDON = join('native', 'build', 'Release', 'vrrp_socket.node');
+/** A time stamp older than this is not believed (the wall clock stepped while it was moved over). */
+const MAX_BELIEVED_AGE_MS = 1000;
+
+let loaded: NativeModule | undefined;
+
+/** Finds and loads the add-on once (src/runtime or dist/src/runtime, both under the package root). */
+export function loadVrrpSocket(): { ok: true } | { ok: false; error: string } {
+  if (loaded) return { ok: true };
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++, dir = dirname(dir)) {
+    const path = join(dir, ADDON);
+    if (!existsSync(path)) continue;
+    try {
+      loaded = createRequire(import.meta.url)(path) as NativeModule;
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: `native/vrrp_socket could not be loaded: ${(error as Error).message}` };
+    }
+  }
+  return { ok: false, error: 'native/vrrp_socket is not built (npm ci builds it; needs g++, make and python3)' };
+}
+
+function native(): NativeModule {
+  if (!loaded) throw new Error('loadVrrpSocket() first');
+  return loaded;
+}
+
+/** A raw IP socket of one protocol. Every method throws on a system error (with its errno text). */
+export class VrrpSocket {
+  private closed = false;
+
+  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6) {}
+
+  static open(family: 4 | 6, protocol: number): VrrpSocket {
+    return new VrrpSocket(native().open(family, protocol), family);
+  }
+
+  setOption(level: number, option: number, value: Buffer): void {
+    native().setOption(this.handle, level, option, value);
+  }
+
+  /** Starts reading: every datagram, or a read error, reaches `onDatagram` / `onError`. */
+  start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void): void {
+    native().start(this.handle, (error, packet, source, destination, hopLimit, receivedNs) => {
+      if (error !== null || !packet) {
+        onError(error ?? 'read failed');
+        return;
+      }
+      const at = now();
+      const ageMs = receivedNs === undefined || receivedNs < 0 ? -1 : (Number(process.hrtime.bigint()) - receivedNs) / 1e6;
+      onDatagram({
+        packet: new Uint8Array(packet.buffer, packet.byteOffset, packet.length),
+        source: source ?? '',
+        destination: destination ?? '',
+        hopLimit: hopLimit === undefined || hopLimit < 0 ? undefined : hopLimit,
+        receivedAt: ageMs >= 0 && ageMs <= MAX_BELIEVED_AGE_MS ? at - ageMs : at,
+      });
+    });
+  }
+
+  /** Sends now (sendto on a non-blocking socket); `scopeId` is the interface index for link-local IPv6. */
+  send(data: Uint8Array, address: string, scopeId = 0): void {
+    native().send(this.handle, data, address, scopeId);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    native().close(this.handle);
+  }
+}
