@@ -4,14 +4,14 @@
  * Router flag when the interface forwards IPv6, target = the VIP, and a target link-layer
  * address option with the interface's MAC.
  *
- * Sent through an ICMPv6 raw socket (raw-socket package): the kernel computes the ICMPv6
+ * Sent through an ICMPv6 raw socket (native/vrrp_socket.c, never read): the kernel computes the ICMPv6
  * checksum. Difference from keepalived, which writes the whole frame on a packet socket: the
  * IPv6 source is the kernel's choice (the interface's link-local address), not the VIP; receivers
  * update their neighbour cache from the target and its link-layer option either way.
  */
 import { readFileSync } from 'node:fs';
 import { parseIpv6 } from '../wire/address.js';
-import { loadRawSocket } from './raw-transport.js';
+import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
 import { closeAll } from './transport.js';
 
 const IPPROTO_ICMPV6 = 58;
@@ -48,14 +48,6 @@ function forwarding(iface: string): boolean {
   }
 }
 
-interface IcmpSocket {
-  setOption(level: number, option: number, value: Buffer, length: number): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, callback: (error: Error | null) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  pauseRecv(): void;
-  close(): void;
-}
-
 function int(value: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value);
@@ -66,35 +58,29 @@ export type NaResult = { ok: true } | { ok: false; error: string };
 
 /** One ICMPv6 raw socket per interface, opened on first use. */
 export class NaSender {
-  private sockets = new Map<string, IcmpSocket>();
-
-  constructor(private readonly onError: (iface: string, message: string) => void) {}
+  private sockets = new Map<string, VrrpSocket>();
 
   send(iface: string, ifindex: number, mac: string | undefined, target: string): NaResult {
     if (!mac) return { ok: false, error: `no link-layer address on ${iface}` };
     const na = buildUnsolicitedNa(target, mac, forwarding(iface));
     if (!na) return { ok: false, error: `bad target ${target} or MAC ${mac}` };
     let socket = this.sockets.get(iface);
-    if (!socket) {
-      const loaded = loadRawSocket();
-      if (!loaded.ok) return loaded;
-      try {
-        socket = loaded.module.createSocket({ protocol: IPPROTO_ICMPV6, addressFamily: loaded.module.AddressFamily.IPv6 }) as unknown as IcmpSocket;
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255), 4);
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex), 4);
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
-        socket.on('error', (error) => this.onError(iface, error.message));
-        // Send only: do not read the interface's ICMPv6 traffic.
-        socket.pauseRecv();
-      } catch (error) {
-        return { ok: false, error: (error as Error).message };
+    try {
+      if (!socket) {
+        const loaded = loadVrrpSocket();
+        if (!loaded.ok) return loaded;
+        // Send only: never started, so the interface's ICMPv6 traffic is not read.
+        socket = VrrpSocket.open(6, IPPROTO_ICMPV6);
+        this.sockets.set(iface, socket);
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255));
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex));
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
       }
-      this.sockets.set(iface, socket);
+      socket.send(na, 'ff02::1', ifindex);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
     }
-    socket.send(Buffer.from(na), 0, na.length, `ff02::1%${iface}`, (error) => {
-      if (error) this.onError(iface, `unsolicited NA for ${target}: ${error.message}`);
-    });
-    return { ok: true };
   }
 
   close(): void {

@@ -10,19 +10,60 @@
  *    longer than `maxDeferMs` (a host whose deadlines never leave such a gap still makes progress).
  *  - `waitUntil`: setTimeout has millisecond granularity and may fire early or late by about
  *    1 ms; the runtime arms it a little early and waits out the last few ms here, blocking
- *    without burning CPU (Atomics.wait), to the exact deadline.
+ *    (Atomics.wait) and then spinning for a margin learnt from how late such waits wake.
  */
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Blocks until `clock()` reaches `deadline` (callers keep the wait to a few ms). */
-export function waitUntil(deadline: number, clock: () => number = () => performance.now()): void {
-  let remaining = deadline - clock();
-  if (remaining > 0.05) Atomics.wait(sleeper, 0, 0, remaining - 0.05);
-  // The last tens of microseconds: a short spin (a timed wait may also wake a little early).
-  while ((remaining = deadline - clock()) > 0) {
-    /* spin */
+/**
+ * Waits out the last few ms before a deadline: a timed wait (Atomics.wait: blocks, no CPU) up to
+ * a margin before it, then a spin. A timed wait wakes late by the kernel's timer slack plus the
+ * time to get a CPU back (measured in the lab: 0.1-0.2 ms, enough to put a takeover advert
+ * behind keepalived's), so the margin follows how late the waits here have woken: it rises at
+ * once and decays slowly, and it is bounded so a single preemption cannot make us spin for long.
+ */
+export class PreciseWait {
+  /** How late a timed wait woke, as estimated from the recent ones (ms). */
+  private lateness: number;
+
+  constructor(
+    private readonly clock: () => number = () => performance.now(),
+    /** Blocks for about `ms` (tests pass a fake). */
+    private readonly sleep: (ms: number) => void = (ms) => Atomics.wait(sleeper, 0, 0, ms),
+    initialLatenessMs = 0.2,
+    private readonly maxMarginMs = 1,
+  ) {
+    this.lateness = initialLatenessMs;
   }
+
+  /** The spin before each deadline (ms). */
+  get marginMs(): number {
+    return Math.min(this.maxMarginMs, this.lateness + SPIN_FLOOR_MS);
+  }
+
+  /** Blocks until the clock reaches `deadline` (callers keep the wait to a few ms). */
+  until(deadline: number): void {
+    const margin = this.marginMs;
+    const asked = deadline - this.clock() - margin;
+    if (asked > 0) {
+      const start = this.clock();
+      this.sleep(asked);
+      const late = Math.min(this.maxMarginMs, Math.max(0, this.clock() - start - asked));
+      this.lateness = late > this.lateness ? late : this.lateness * 0.9 + late * 0.1;
+    }
+    while (deadline - this.clock() > 0) {
+      /* spin */
+    }
+  }
+}
+
+/** The least spin: a timed wait may also wake a little early. */
+const SPIN_FLOOR_MS = 0.03;
+
+const shared = new PreciseWait();
+/** Blocks until `performance.now()` reaches `deadline`, with a margin shared by the process. */
+export function waitUntil(deadline: number): void {
+  shared.until(deadline);
 }
 
 export interface SpawnGateOptions {

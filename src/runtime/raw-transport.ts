@@ -8,14 +8,15 @@
  *  - IP_MULTICAST_LOOP and IP_MULTICAST_ALL off;
  *  - IPv6: IPV6_CHECKSUM at offset 6 (the kernel computes and checks the VRRPv3 checksum),
  *    IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS 255, IPV6_TCLASS 0xc0, IPV6_ADD_MEMBERSHIP ff02::12.
- * raw-socket exposes only setsockopt with raw numbers and recvfrom (no recvmsg), so the IPv6
- * hop limit of received packets is not visible: see native-notes/README.md (Raw sockets).
+ * The sockets are native/vrrp_socket.c's (vrrp-socket.ts): recvmsg gives each advert's kernel
+ * receive time and, for IPv6, its hop limit and destination; sends are a sendto() at the call.
+ * See native-notes/README.md (Raw sockets).
  */
-import { createRequire } from 'node:module';
 import type { IpFamily } from '../wire/types.js';
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text, formatIpv4, readIpv4 } from '../wire/address.js';
 import { IPV6_HEADER_LEN, emitIpv6 } from '../wire/ipv6.js';
 import { PROTO_VRRP, VRRP_TOS, VRRP_TTL, field as ip4 } from '../wire/ipv4.js';
+import { loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
 import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 const IPPROTO_VRRP = PROTO_VRRP;
@@ -41,31 +42,6 @@ const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
 const IPV6_MULTICAST_ALL = 29;
 const IPV6_TCLASS = 67;
-
-/** The slice of the raw-socket package this module uses. */
-interface RawSocket {
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, callback: (error: Error | null, bytes: number) => void): void;
-  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-}
-
-let rawModule: RawSocketModule | undefined;
-/** Loads the native module on first use, so hosts without it can still run the UDP shim. */
-export function loadRawSocket(): { ok: true; module: RawSocketModule } | { ok: false; error: string } {
-  if (rawModule) return { ok: true, module: rawModule };
-  try {
-    rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-    return { ok: true, module: rawModule };
-  } catch (error) {
-    return { ok: false, error: `raw-socket native module unavailable: ${(error as Error).message}` };
-  }
-}
 
 function int(value: number): Buffer {
   const b = Buffer.alloc(4);
@@ -101,7 +77,7 @@ export interface RawTransportOptions {
 }
 
 interface Channel {
-  socket: RawSocket;
+  socket: VrrpSocket;
   info: InterfaceInfo;
   family: IpFamily;
 }
@@ -114,14 +90,14 @@ export class RawTransport implements Transport {
 
   /** Opens every socket or none: a setup failure (EPERM, ENODEV) is returned, never thrown. */
   static open(options: RawTransportOptions): { ok: true; transport: RawTransport } | { ok: false; error: string } {
-    const loaded = loadRawSocket();
+    const loaded = loadVrrpSocket();
     if (!loaded.ok) return loaded;
     const transport = new RawTransport(options);
     for (const info of options.interfaces) {
       for (const family of options.families) {
         if (family === 6 && !info.ipv6) continue;
         try {
-          transport.openChannel(loaded.module, info, family);
+          transport.openChannel(info, family);
         } catch (error) {
           transport.close();
           return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };
@@ -131,68 +107,64 @@ export class RawTransport implements Transport {
     return { ok: true, transport };
   }
 
-  private openChannel(mod: RawSocketModule, info: InterfaceInfo, family: IpFamily): void {
-    const socket = mod.createSocket({
-      protocol: IPPROTO_VRRP,
-      addressFamily: family === 4 ? mod.AddressFamily.IPv4 : mod.AddressFamily.IPv6,
-      bufferSize: 2048,
-    });
+  private openChannel(info: InterfaceInfo, family: IpFamily): void {
+    const socket = VrrpSocket.open(family, IPPROTO_VRRP);
     const channel: Channel = { socket, info, family };
-    const name = Buffer.from(`${info.name}\0`);
-    socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
-    socket.setOption(SOL_SOCKET, SO_RCVBUF, int(1 << 20), 4);
+    this.channels.set(`${info.name}/${family}`, channel);
+    socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${info.name}\0`));
+    socket.setOption(SOL_SOCKET, SO_RCVBUF, int(1 << 20));
     if (family === 4) {
-      socket.setOption(IPPROTO_IP, IP_HDRINCL, int(1), 4);
-      socket.setOption(IPPROTO_IP, IP_TOS, int(VRRP_TOS), 4);
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, int(VRRP_TTL), 4);
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, int(0), 4);
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_ALL, int(0), 4);
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('', info.index), 12);
-      socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.options.group4, info.index), 12);
+      socket.setOption(IPPROTO_IP, IP_HDRINCL, int(1));
+      socket.setOption(IPPROTO_IP, IP_TOS, int(VRRP_TOS));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, int(VRRP_TTL));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, int(0));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_ALL, int(0));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('', info.index));
+      socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.options.group4, info.index));
     } else {
-      socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, int(6), 4);
-      socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, int(VRRP_TOS), 4);
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(VRRP_TTL), 4);
-      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(VRRP_TTL), 4);
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
+      socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, int(6));
+      socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, int(VRRP_TOS));
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(VRRP_TTL));
+      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(VRRP_TTL));
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
       try {
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_ALL, int(0), 4);
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_ALL, int(0));
       } catch {
         // Older kernels lack IPV6_MULTICAST_ALL; SO_BINDTODEVICE still limits what is read.
       }
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(info.index), 4);
-      socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index), 20);
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(info.index));
+      socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index));
     }
-    socket.on('message', (buffer, source) => this.receive(channel, new Uint8Array(buffer), source));
-    socket.on('error', (error) => this.options.listener.error(info.name, error.message));
-    this.channels.set(`${info.name}/${family}`, channel);
+    const { listener } = this.options;
+    socket.start(() => listener.now(), (datagram) => this.receive(channel, datagram), (message) => listener.error(info.name, message));
   }
 
-  private receive(channel: Channel, packet: Uint8Array, source: string): void {
+  private receive(channel: Channel, datagram: Datagram): void {
     const iface = channel.info.name;
+    const { packet, receivedAt } = datagram;
     if (channel.family === 4) {
       // A raw IPv4 socket returns the header; the decoder checks it (and the engine the TTL).
-      const src = packet.length >= 20 ? formatIpv4(readIpv4(packet, ip4.SRC)) : source;
-      this.options.listener.advert({ iface, packet, src, ttlKnown: true, checksumVerified: false });
+      const src = packet.length >= 20 ? formatIpv4(readIpv4(packet, ip4.SRC)) : datagram.source;
+      this.options.listener.advert({ iface, packet, src, ttlKnown: true, checksumVerified: false, receivedAt });
       return;
     }
-    // IPv6: no header, no hop limit, no destination through recvfrom. Put a header back for the
-    // decoder and pcap (destination assumed to be the group); the kernel checked the checksum.
-    const src = source.split('%')[0];
+    // IPv6: the kernel keeps the header but hands its facts over (recvmsg ancillary data); put
+    // one back in front for the decoder and the pcap. The kernel checked the checksum.
+    const src = datagram.source;
     const full = new Uint8Array(IPV6_HEADER_LEN + packet.length);
     emitIpv6(
       {
         src: parseIpv6Text(src) ?? new Uint8Array(16),
-        dst: parseIpv6Text(this.options.group6) ?? new Uint8Array(16),
+        dst: parseIpv6Text(datagram.destination || this.options.group6) ?? new Uint8Array(16),
         nextHeader: IPPROTO_VRRP,
         payloadLength: packet.length,
-        hopLimit: VRRP_TTL,
+        hopLimit: datagram.hopLimit ?? VRRP_TTL,
       },
       full,
       0,
     );
     full.set(packet, IPV6_HEADER_LEN);
-    this.options.listener.advert({ iface, packet: full, src, ttlKnown: false, checksumVerified: true });
+    this.options.listener.advert({ iface, packet: full, src, ttlKnown: datagram.hopLimit !== undefined, checksumVerified: true, receivedAt });
   }
 
   send(out: OutboundAdvert): SendResult {
@@ -201,16 +173,13 @@ export class RawTransport implements Transport {
     if (!channel) return { ok: false, error: `no IPv${family} socket on ${out.iface}` };
     const wire = family === 4 ? out.packet : out.packet.subarray(IPV6_HEADER_LEN);
     const lower = out.dst.toLowerCase();
-    const address = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? `${out.dst}%${out.iface}` : out.dst;
-    let failure: string | undefined;
-    // raw-socket queues the request and sends when the fd is writable (normally at once).
-    channel.socket.send(Buffer.from(wire.buffer, wire.byteOffset, wire.length), 0, wire.length, address, (error) => {
-      if (error) {
-        failure = error.message;
-        this.options.listener.error(out.iface, `send to ${out.dst}: ${error.message}`);
-      }
-    });
-    return failure ? { ok: false, error: failure } : { ok: true };
+    const scope = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? channel.info.index : 0;
+    try {
+      channel.socket.send(wire, out.dst, scope);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
   }
 
   close(): void {

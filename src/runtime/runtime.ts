@@ -24,7 +24,7 @@ import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { addVip, readCarrier, readInterface, removeVip, sendGarp } from './system.js';
-import type { DropReason, InboundAdvert, InterfaceInfo, Transport, TransportListener } from './transport.js';
+import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
 const LINKTYPE_RAW = 101;
@@ -44,6 +44,11 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Link and track_file polling period. */
   pollMs?: number;
+}
+
+/** An advert built and ready to leave. */
+interface Outbound extends OutboundAdvert {
+  instance: string;
 }
 
 export type StartResult = { ok: true } | { ok: false; error: string };
@@ -69,6 +74,7 @@ export class Runtime {
   private stopping = false;
   private deferred: EngineAction[] = [];
   private drainScheduled = false;
+  private lastEngineTime = -Infinity;
   /** Child processes start only in gaps between deadlines (see pacing.ts). */
   private readonly gate = new SpawnGate({
     clock: () => this.now(),
@@ -76,7 +82,7 @@ export class Runtime {
     schedule: (pump) => setImmediate(pump),
   });
 
-  private readonly na = new NaSender((iface, message) => this.log('warning', `${iface}: ${message}`));
+  private readonly na = new NaSender();
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -118,6 +124,7 @@ export class Runtime {
     }
     const families = [...new Set(config.instances.map((i) => i.family))];
     const listener: TransportListener = {
+      now: () => this.now(),
       advert: (inbound) => this.onAdvert(inbound),
       dropped: (iface, reason, packet) => {
         this.count(reason);
@@ -163,14 +170,24 @@ export class Runtime {
     this.options.config = config;
     for (const tf of config.trackFiles) if (!this.fileState.has(tf.name)) this.fileState.set(tf.name, readTrackFile(tf.file));
     for (const name of this.trackedInterfaces()) if (!this.linkState.has(name)) this.linkState.set(name, readCarrier(name));
-    this.execute(this.engine.reload(this.now(), config));
+    this.execute(this.engine.reload(this.engineTime(this.now()), config));
     this.arm();
     return { ok: true };
   }
 
-  /** Hands one event to the engine now, carries out the actions, re-arms the timer. */
-  feed(event: EngineEvent): void {
-    this.execute(this.engine.handle(this.now(), event));
+  /**
+   * The engine's clock: monotonic ms that never run backwards, even though a timeout is worked out
+   * at its deadline (before the real clock gets there, see fire()) and an advert is handed in at
+   * the time it was read, which can be a little before the last event's.
+   */
+  private engineTime(at: number): number {
+    this.lastEngineTime = Math.max(this.lastEngineTime, at);
+    return this.lastEngineTime;
+  }
+
+  /** Hands one event to the engine (at `at`, default now), carries out the actions, re-arms the timer. */
+  feed(event: EngineEvent, at = this.now()): void {
+    this.execute(this.engine.handle(this.engineTime(at), event));
     this.arm();
   }
 
@@ -183,20 +200,24 @@ export class Runtime {
     this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now() - TIMER_LEAD_MS));
   }
 
+  /**
+   * The timer fires a little early (setTimeout has millisecond granularity and wakes early or late
+   * by about 1 ms). The engine is pure, so what it does at the deadline can be worked out before
+   * the deadline: its actions are computed and the adverts built now, the rest of the wait is
+   * spent precisely (pacing.ts), and the adverts leave at the deadline with nothing but a sendto
+   * in between. Nothing else can run during the wait (one thread), so an advert arriving in that
+   * window is handed in after the timeout either way. With the kernel's receive time for adverts
+   * (vrrp-socket.ts), this brought the SIGKILL failover down to keepalived's (native-notes/README.md,
+   * Failover latency).
+   */
   private fire(): void {
     this.timer = undefined;
-    const deadline = this.engine.nextDeadline();
-    if (deadline !== undefined) {
-      // setTimeout has millisecond granularity and wakes early or late by about 1 ms: it is
-      // armed a little early and the rest is waited out here, so adverts leave on time. Never
-      // hand the engine a time before the deadline it asked for.
-      if (deadline - this.now() > MAX_PRECISE_WAIT_MS) {
-        this.arm();
-        return;
-      }
-      waitUntil(deadline, () => this.now());
+    const deadline = this.engine.nextDeadline() ?? this.now();
+    if (deadline - this.now() > MAX_PRECISE_WAIT_MS) {
+      this.arm();
+      return;
     }
-    this.execute(this.engine.handleTimeout(this.now()));
+    this.execute(this.engine.handleTimeout(this.engineTime(deadline)), deadline);
     this.arm();
   }
 
@@ -204,12 +225,13 @@ export class Runtime {
     this.drops[reason] = (this.drops[reason] ?? 0) + 1;
   }
 
-  private record(packet: Uint8Array): void {
-    this.pcap?.write((this.epoch + this.now()) / 1000, packet);
+  /** Into --pcap, at `at` (runtime clock; received adverts: when the kernel got them). */
+  private record(packet: Uint8Array, at = this.now()): void {
+    this.pcap?.write((this.epoch + at) / 1000, packet);
   }
 
   private onAdvert(inbound: InboundAdvert): void {
-    this.record(inbound.packet);
+    this.record(inbound.packet, inbound.receivedAt);
     if (this.stopping) return;
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
     if (!decoded.ok) {
@@ -217,7 +239,7 @@ export class Runtime {
       this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${inbound.iface}: ${decoded.error}`);
       return;
     }
-    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value });
+    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
   }
 
   private poll(): void {
@@ -240,16 +262,18 @@ export class Runtime {
   }
 
   /**
-   * Adverts go out at once; everything else (logs, VIPs, GARPs, scripts, notifies) runs on the next
-   * loop turn, in order. raw-socket only writes when the loop polls the socket, so work done
-   * before returning to the loop delayed the takeover advert by ~1 ms (measured on SIGKILL
-   * failover against keepalived).
+   * Adverts go out at once (at `sendAt` when given: waited out here); everything else (logs, VIPs,
+   * GARPs, scripts, notifies) runs on the next loop turn, in order, so none of it holds the
+   * advert back (measured on SIGKILL failover against keepalived).
    */
-  private execute(actions: EngineAction[]): void {
+  private execute(actions: EngineAction[], sendAt?: number): void {
+    const outbound: Outbound[] = [];
     for (const action of actions) {
-      if (action.type === 'send-advert') this.sendAdvert(action);
+      if (action.type === 'send-advert') this.buildAdvert(action, outbound);
       else this.deferred.push(action);
     }
+    if (sendAt !== undefined) waitUntil(sendAt);
+    for (const out of outbound) this.transmit(out);
     if (this.deferred.length > 0 && !this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(() => this.drainDeferred());
@@ -291,7 +315,7 @@ export class Runtime {
     }
   }
 
-  private sendAdvert(action: Extract<EngineAction, { type: 'send-advert' }>): void {
+  private buildAdvert(action: Extract<EngineAction, { type: 'send-advert' }>, into: Outbound[]): void {
     if (!this.transport) return;
     const info = this.interfaces.get(action.iface);
     const src = action.src ?? (action.advert.family === 6 ? info?.ipv6 : info?.ipv4);
@@ -301,11 +325,14 @@ export class Runtime {
     }
     const group = action.advert.family === 6 ? this.options.config.globalDefs.vrrpMcastGroup6 : this.options.config.globalDefs.vrrpMcastGroup4;
     for (const dst of action.unicastPeers?.length ? action.unicastPeers : [group]) {
-      const packet = buildAdvertPacket(action.advert, { src, dst });
-      const sent = this.transport.send({ iface: action.iface, packet, dst });
-      if (sent.ok) this.record(packet);
-      else this.log('warning', `(${action.instance}) send advert to ${dst} failed: ${sent.error}`);
+      into.push({ instance: action.instance, iface: action.iface, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
     }
+  }
+
+  private transmit(out: Outbound): void {
+    const sent = this.transport?.send(out);
+    if (sent?.ok) this.record(out.packet);
+    else if (sent) this.log('warning', `(${out.instance}) send advert to ${out.dst} failed: ${sent.error}`);
   }
 
   private findVip(instanceName: string, address: string): { vip: VirtualAddress; instance: VrrpInstance } | undefined {

@@ -25,6 +25,11 @@ export interface InboundAdvert {
   src: string;
   ttlKnown: boolean;
   checksumVerified: boolean;
+  /**
+   * The listener's clock when the socket became readable, taken before anything else: the
+   * engine's master-down timer runs from here (keepalived takes the time as epoll returns).
+   */
+  receivedAt: number;
 }
 
 /** Why a received packet never reached the decoder. */
@@ -33,6 +38,8 @@ export type DropReason = 'foreign-interface' | 'own-packet' | 'spoofed-source';
 export type SendResult = { ok: true } | { ok: false; error: string };
 
 export interface TransportListener {
+  /** The clock received adverts are stamped with. */
+  now(): number;
   advert(inbound: InboundAdvert): void;
   dropped(iface: string, reason: DropReason, packet: Uint8Array): void;
   error(iface: string, message: string): void;

@@ -74,6 +74,7 @@ export class UdpTransport implements Transport {
         socket.removeAllListeners('error');
         socket.on('error', (error) => listener.error(info.name, error.message));
         socket.on('message', (msg, rinfo) => {
+          const receivedAt = listener.now();
           const packet = new Uint8Array(msg);
           if (rinfo.address === info.ipv4) {
             listener.dropped(info.name, 'own-packet', packet);
@@ -87,7 +88,7 @@ export class UdpTransport implements Transport {
             listener.dropped(info.name, 'spoofed-source', packet);
             return;
           }
-          listener.advert({ iface: info.name, packet, src: rinfo.address, ttlKnown: true, checksumVerified: false });
+          listener.advert({ iface: info.name, packet, src: rinfo.address, ttlKnown: true, checksumVerified: false, receivedAt });
         });
         this.sockets.set(info.name, socket);
         resolve({ ok: true });

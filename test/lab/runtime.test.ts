@@ -61,6 +61,18 @@ function start(l: Lab, dir: string, host: number, priority: number, kind: Daemon
 
 const holds = (l: Lab, host: number) => addresses(l, host).includes(VIP);
 
+/** eth0's IPv6 link-local address once duplicate address detection let it go (not tentative). */
+async function linkLocal(l: Lab, host: number): Promise<string> {
+  let address = '';
+  const ready = await waitFor(() => {
+    const out = l.exec(host, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']);
+    address = /inet6 (fe80::[0-9a-f:]+)\//.exec(out)?.[1] ?? '';
+    return address !== '' && !out.includes('tentative');
+  }, 5000);
+  expect(ready).toBeGreaterThanOrEqual(0);
+  return address;
+}
+
 describe('vrrplab run on a lab LAN', () => {
   it('carries adverts over raw IP between namespaces that have no default route', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
@@ -74,6 +86,23 @@ describe('vrrplab run on a lab LAN', () => {
     expect(sender.log()).not.toContain('unreachable');
     expect(received).toHaveLength(2);
     expect(received[0]).toMatchObject({ src: l.hosts[0].address, dst: '224.0.0.18', ttl: 255, advert: { vrid: 51, auth: 'secret' } });
+  });
+
+  it('carries VRRPv3 over IPv6 to ff02::12, with the hop limit and destination the kernel saw', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l } = newLab();
+    const [from] = await Promise.all([linkLocal(l, 0), linkLocal(l, 1)]);
+    const listener = collect(l.spawn(1, ['node', PROBE, join(ROOT, 'dist'), 'raw', 'eth0', 'listen', '2500', 'ff02::12']));
+    await sleep(600);
+    const sender = collect(l.spawn(0, ['node', PROBE, join(ROOT, 'dist'), 'raw', 'eth0', 'send', '2', 'ff02::12']));
+    await exited(sender.child);
+    await exited(listener.child);
+    const received = listener.log().split('\n').filter((line) => line.includes('"ok":true')).map((line) => JSON.parse(line));
+    expect(sender.log()).toContain('"sent":true');
+    expect(received).toHaveLength(2);
+    expect(received[0]).toMatchObject({ src: from, dst: 'ff02::12', ttl: 255, ttlKnown: true, advert: { version: 3, vrid: 51, family: 6 } });
+    // Stamped by the kernel on arrival: a little before the listener's JS got it, never after.
+    expect(received[0].ageMs).toBeGreaterThanOrEqual(0);
   });
 
   it('elects the higher priority, announces the VIP with GARPs, hands over on SIGTERM and SIGKILL, and preempts on return', async (ctx) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpawnGate, waitUntil } from '../../src/runtime/pacing.js';
+import { PreciseWait, SpawnGate, waitUntil } from '../../src/runtime/pacing.js';
 
 /** A gate on a hand-driven clock; scheduled pumps are kept and run by `turn()`. */
 function gateAt(deadline: () => number | undefined) {
@@ -67,5 +67,33 @@ describe('waiting out the last milliseconds before a deadline', () => {
     const after = performance.now();
     expect(after).toBeGreaterThanOrEqual(deadline);
     expect(after - deadline).toBeLessThan(2);
+  });
+
+  it('learns how late timed waits wake and spins that long before the next deadline, so it lands on time', () => {
+    // A fake machine: the clock moves 1 µs per reading, and every timed wait wakes 0.4 ms late.
+    let now = 0;
+    const clock = () => (now += 0.001);
+    const slept: number[] = [];
+    const wait = new PreciseWait(clock, (ms) => {
+      slept.push(ms);
+      now += ms + 0.4;
+    }, 0.05);
+    wait.until(5);
+    expect(now - 5).toBeGreaterThan(0.3); // the first wait overslept: nothing to be done then
+    expect(wait.marginMs).toBeGreaterThanOrEqual(0.4);
+    wait.until(10);
+    expect(now).toBeGreaterThanOrEqual(10);
+    expect(now - 10).toBeLessThan(0.01); // woke early enough to spin to the deadline
+    expect(slept[1]).toBeLessThan(5 - 0.4);
+  });
+
+  it('keeps the spin bounded when one wait wakes very late (a preemption)', () => {
+    let now = 0;
+    const clock = () => (now += 0.001);
+    const wait = new PreciseWait(clock, (ms) => {
+      now += ms + 50;
+    });
+    wait.until(5);
+    expect(wait.marginMs).toBeLessThanOrEqual(1);
   });
 });
