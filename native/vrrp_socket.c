@@ -9,6 +9,9 @@
  *    RFC 5798 5.1.2.3 and 7.1 require dropping an advert whose hop limit is not 255;
  *  - a sendto() at the moment the runtime calls send, not one loop turn later.
  *
+ * It also opens the AF_PACKET socket a gratuitous ARP needs (keepalived's vrrp_arp.c writes the
+ * whole Ethernet frame): before, every GARP was an `arping` child process.
+ *
  * The module is deliberately small: open a raw socket, set options (levels and values come from
  * JS, as with raw-socket), read every queued datagram when the socket is readable, send, close.
  * It uses Node-API only (no C++ wrapper library), so it builds against any Node >= 20.
@@ -17,6 +20,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,9 @@
 #define MAX_PACKET 4096
 /* Datagrams read per readable event before going back to the loop (others wait one turn). */
 #define MAX_READS_PER_EVENT 64
+
+/* family: 4 or 6 (raw IP), or FAMILY_PACKET (a send-only AF_PACKET socket bound to one interface) */
+#define FAMILY_PACKET 17
 
 typedef struct {
   napi_env env;
@@ -106,6 +113,25 @@ static vrrp_socket* unwrap(napi_env env, napi_value object) {
   return data;
 }
 
+static napi_value wrap_socket(napi_env env, int fd, int family) {
+  vrrp_socket* s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "calloc", ENOMEM);
+  }
+  s->env = env;
+  s->fd = fd;
+  s->family = family;
+  napi_value object;
+  napi_create_object(env, &object);
+  if (napi_wrap(env, object, s, finalize, NULL, NULL) != napi_ok) {
+    close(fd);
+    free(s);
+    return throw_type(env, "napi_wrap failed");
+  }
+  return object;
+}
+
 /* open(family: 4 | 6, protocol: number): socket object */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -124,22 +150,31 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
   }
-  vrrp_socket* s = calloc(1, sizeof *s);
-  if (!s) {
+  return wrap_socket(env, fd, family);
+}
+
+/*
+ * openPacket(ifindex): a raw AF_PACKET socket bound to one interface, for writing whole Ethernet
+ * frames (gratuitous ARP). Protocol 0: it receives nothing (packet(7)).
+ */
+static napi_value open_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t ifindex = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &ifindex) != napi_ok) return throw_type(env, "openPacket(ifindex)");
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  struct sockaddr_ll link;
+  memset(&link, 0, sizeof link);
+  link.sll_family = AF_PACKET;
+  link.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr*)&link, sizeof link) != 0) {
+    int err = errno;
     close(fd);
-    return throw_errno(env, "calloc", ENOMEM);
+    return throw_errno(env, "bind", err);
   }
-  s->env = env;
-  s->fd = fd;
-  s->family = family;
-  napi_value object;
-  napi_create_object(env, &object);
-  if (napi_wrap(env, object, s, finalize, NULL, NULL) != napi_ok) {
-    close(fd);
-    free(s);
-    return throw_type(env, "napi_wrap failed");
-  }
-  return object;
+  return wrap_socket(env, fd, FAMILY_PACKET);
 }
 
 /* setOption(socket, level, option, value: Buffer) */
@@ -286,7 +321,8 @@ static napi_value start(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error */
+/* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error.
+   A packet socket ignores address and scopeId. */
 static napi_value send_to(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -304,6 +340,16 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok)
     return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
+  ssize_t sent;
+  if (s->family == FAMILY_PACKET) {
+    /* Bound to its interface: the frame carries its own addresses. */
+    do sent = send(s->fd, data, length, 0);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) return throw_errno(env, "send", errno);
+    napi_value result;
+    napi_create_int64(env, sent, &result);
+    return result;
+  }
   struct sockaddr_storage to;
   memset(&to, 0, sizeof to);
   socklen_t to_length;
@@ -319,7 +365,6 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
     if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) return throw_type(env, "bad IPv6 address");
     to_length = sizeof *sin6;
   }
-  ssize_t sent;
   do sent = sendto(s->fd, data, length, 0, (struct sockaddr*)&to, to_length);
   while (sent < 0 && errno == EINTR);
   if (sent < 0) return throw_errno(env, "sendto", errno);
@@ -342,6 +387,7 @@ static napi_value close_js(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},

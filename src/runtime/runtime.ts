@@ -4,7 +4,7 @@
  * input (advert, script result, link change, file change, signal) is handed in with the
  * current monotonic time, and the returned actions are carried out here.
  *
- * Nothing the outside world does can stall the loop: scripts and iproute2/arping run as child
+ * Nothing the outside world does can stall the loop: scripts and iproute2 run as child
  * processes, VIP changes per interface are serialised in a promise chain (so a GARP always
  * follows the address it announces), and failures are logged, never thrown.
  */
@@ -19,11 +19,12 @@ import { buildAdvertPacket } from '../wire/packet.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
 import { RawTransport } from './raw-transport.js';
+import { GarpSender } from './arp.js';
 import { NaSender } from './ndisc.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
-import { addVip, readCarrier, readInterface, removeVip, sendGarp } from './system.js';
+import { addVip, readCarrier, readInterface, removeVip } from './system.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -83,6 +84,7 @@ export class Runtime {
   });
 
   private readonly na = new NaSender();
+  private readonly arp = new GarpSender();
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -367,33 +369,24 @@ export class Runtime {
     }
   }
 
+  /**
+   * Gratuitous ARPs (IPv4) and unsolicited NAs (IPv6), keepalived's vrrp_send_link_update: `count`
+   * rounds over the addresses, back to back, no child process. Queued behind the address change
+   * on the same interface, so the announcement follows the address. The engine logged
+   * keepalived's line already.
+   */
   private garp(iface: string, addresses: string[], count: number): void {
-    for (const address of addresses) {
-      if (address.includes(':')) {
-        // No child process: a raw ICMPv6 socket, sent in order behind the address change.
-        void this.enqueue(iface, async () => {
-          const read = this.interfaces.has(iface) ? undefined : readInterface(iface);
-          const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
-          for (let n = 0; n < count; n++) {
-            this.log('info', `Sending unsolicited Neighbour Advert on ${iface} for ${address}`);
-            const sent = info ? this.na.send(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
-            if (!sent.ok) this.log('warning', `unsolicited NA on ${iface} for ${address}: ${sent.error}`);
-          }
-        });
-        continue;
-      }
-      void this.enqueue(iface, async () => {
-        for (let n = 0; n < count; n++) {
-          // One spawn per gap between deadlines; arping then waits ~1 s for replies it never
-          // gets, which holds nothing: only the start is ordered behind the address change.
-          await this.gate.clear();
-          this.log('info', `Sending gratuitous ARP on ${iface} for ${address}`);
-          this.track(sendGarp(address, iface).then((r) => {
-            if (!r.ok) this.log('warning', `gratuitous ARP on ${iface} for ${address}: ${r.error}`);
-          }));
+    void this.enqueue(iface, async () => {
+      const read = this.interfaces.has(iface) ? undefined : readInterface(iface);
+      const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
+      for (let n = 0; n < count; n++) {
+        for (const address of addresses) {
+          const v6 = address.includes(':');
+          const sent = !info ? { ok: false as const, error: `interface ${iface} not found` } : (v6 ? this.na : this.arp).send(iface, info.index, info.mac, address);
+          if (!sent.ok) this.log('warning', `${v6 ? 'unsolicited NA' : 'gratuitous ARP'} on ${iface} for ${address}: ${sent.error}`);
         }
-      });
-    }
+      }
+    });
   }
 
   private userIds(user: string | undefined): { uid?: number; gid?: number } | { error: string } {
@@ -488,6 +481,7 @@ export class Runtime {
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
     this.transport?.close();
     this.na.close();
+    this.arp.close();
     this.pcap?.close();
   }
 }

@@ -1,9 +1,9 @@
 /**
- * The host side of a VRRP router: interface facts, virtual addresses (iproute2), gratuitous
- * ARP (iputils arping) and link state (/sys/class/net). Every call reports failure as a value;
+ * The host side of a VRRP router: interface facts, virtual addresses (iproute2) and link state
+ * (/sys/class/net); gratuitous ARPs are arp.ts's. Every call reports failure as a value;
  * nothing here throws in normal operation. See native-notes/README.md for why these tools.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { VirtualAddress } from '../config/model.js';
 import type { InterfaceInfo } from './transport.js';
@@ -80,30 +80,6 @@ export function removeVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
   return run('ip', vipArgs('del', vip, dev)).then((r) =>
     !r.ok && /Cannot assign requested address|Address not found/.test(r.error) ? { ok: true } : r,
   );
-}
-
-/**
- * One gratuitous ARP for `address` on `dev`: a broadcast ARP request with sender and target
- * both the VIP, exactly the frame keepalived sends (see the reference capture). raw-socket
- * cannot open AF_PACKET sockets, so iputils `arping -U` does it; it needs the address to be
- * on the interface already, which is the case after add-vips.
- */
-export function sendGarp(address: string, dev: string): Promise<Outcome> {
-  // Bursts spawn many of these (5 per VIP, 255 VIPs): no stdin/stdout pipes, only stderr kept
-  // for the error message, so each child costs the runtime as little as possible.
-  return new Promise((resolve) => {
-    let stderr = '';
-    const child = spawn('arping', ['-U', '-c', '1', '-I', dev, address], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 3000 });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderr.length < 500) stderr += chunk.toString();
-    });
-    child.on('error', (error) => resolve({ ok: false, error: `arping: ${error.message}` }));
-    child.on('close', (code, signal) => {
-      // iputils arping exits 0 when sent (with -U no reply is awaited) and 1 when nothing was.
-      if (code === 0) resolve({ ok: true });
-      else resolve({ ok: false, error: `arping -U -c 1 -I ${dev} ${address}: ${stderr.trim() || (signal ? `killed by ${signal}` : `exit status ${code}`)}` });
-    });
-  });
 }
 
 /** Carrier state of an interface: true when up, false when down or missing. */

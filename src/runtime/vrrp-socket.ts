@@ -16,6 +16,7 @@ type NativeCallback = (error: string | null, packet?: Buffer, source?: string, d
 
 interface NativeModule {
   open(family: 4 | 6, protocol: number): SocketHandle;
+  openPacket(ifindex: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
@@ -69,10 +70,15 @@ function native(): NativeModule {
 export class VrrpSocket {
   private closed = false;
 
-  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6) {}
+  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet') {}
 
   static open(family: 4 | 6, protocol: number): VrrpSocket {
     return new VrrpSocket(native().open(family, protocol), family);
+  }
+
+  /** A send-only AF_PACKET socket on one interface: `send(frame)` writes a whole Ethernet frame. */
+  static openPacket(ifindex: number): VrrpSocket {
+    return new VrrpSocket(native().openPacket(ifindex), 'packet');
   }
 
   setOption(level: number, option: number, value: Buffer): void {
@@ -98,8 +104,11 @@ export class VrrpSocket {
     });
   }
 
-  /** Sends now (sendto on a non-blocking socket); `scopeId` is the interface index for link-local IPv6. */
-  send(data: Uint8Array, address: string, scopeId = 0): void {
+  /**
+   * Sends now (sendto on a non-blocking socket); `scopeId` is the interface index for link-local
+   * IPv6. A packet socket ignores both.
+   */
+  send(data: Uint8Array, address = '', scopeId = 0): void {
     native().send(this.handle, data, address, scopeId);
   }
 

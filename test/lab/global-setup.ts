@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 const PACKAGES: Record<string, string> = {
   ip: 'iproute2',
   ping: 'iputils-ping',
-  arping: 'iputils-arping',
   keepalived: 'keepalived',
   tcpdump: 'tcpdump',
   tshark: 'tshark',

@@ -98,7 +98,7 @@ async function run(flags: RunFlags): Promise<number> {
         logger.log('info', 'Stopped');
         removePidFiles();
         resolve(0);
-        // Children such as arping may still be waiting for replies; nothing else needs us.
+        // A notify or script child may still be running (detached); nothing else needs us.
         setTimeout(() => process.exit(0), 50).unref();
       });
     };
