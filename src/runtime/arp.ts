@@ -4,12 +4,10 @@
  * and target are both the VIP, sender MAC the interface's, target MAC ff:ff:ff:ff:ff:ff.
  * 42 bytes; the NIC pads it on the wire where it must.
  *
- * Written on an AF_PACKET socket per interface (native/vrrp_socket.c), so a burst of
- * garp_master_repeat frames leaves back to back, as keepalived's does, with no child process.
+ * Written on an AF_PACKET socket (announce.ts), so a burst of garp_master_repeat frames leaves
+ * back to back, as keepalived's does, with no child process.
  */
 import { parseIpv4 } from '../wire/address.js';
-import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
-import { closeAll } from './transport.js';
 
 const ETHERTYPE_ARP = 0x0806;
 const ARPHRD_ETHER = 1;
@@ -42,35 +40,4 @@ export function buildGratuitousArp(vip: string, mac: string): Uint8Array | null 
   frame.fill(0xff, 32, 38); // target MAC, as keepalived sets it
   view.setUint32(38, address >>> 0); // target IP: the VIP
   return frame;
-}
-
-export type GarpResult = { ok: true } | { ok: false; error: string };
-
-/** One AF_PACKET socket per interface, opened on first use. */
-export class GarpSender {
-  private sockets = new Map<string, VrrpSocket>();
-
-  send(iface: string, ifindex: number, mac: string | undefined, vip: string): GarpResult {
-    if (!mac) return { ok: false, error: `no link-layer address on ${iface}` };
-    const frame = buildGratuitousArp(vip, mac);
-    if (!frame) return { ok: false, error: `bad address ${vip} or MAC ${mac}` };
-    try {
-      let socket = this.sockets.get(iface);
-      if (!socket) {
-        const loaded = loadVrrpSocket();
-        if (!loaded.ok) return loaded;
-        socket = VrrpSocket.openPacket(ifindex);
-        this.sockets.set(iface, socket);
-      }
-      socket.send(frame);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
-  }
-
-  close(): void {
-    closeAll(this.sockets.values());
-    this.sockets.clear();
-  }
 }

@@ -11,8 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseIpv6 } from '../wire/address.js';
-import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
-import { closeAll } from './transport.js';
+import { VrrpSocket } from './vrrp-socket.js';
 
 const IPPROTO_ICMPV6 = 58;
 const IPPROTO_IPV6 = 41;
@@ -40,7 +39,8 @@ export function buildUnsolicitedNa(target: string, mac: string, router: boolean)
   return na;
 }
 
-function forwarding(iface: string): boolean {
+/** Whether the interface forwards IPv6 (the NA's Router flag). */
+export function ipv6Forwarding(iface: string): boolean {
   try {
     return readFileSync(`/proc/sys/net/ipv6/conf/${iface}/forwarding`, 'utf8').trim() === '1';
   } catch {
@@ -54,37 +54,19 @@ function int(value: number): Buffer {
   return b;
 }
 
-export type NaResult = { ok: true } | { ok: false; error: string };
-
-/** One ICMPv6 raw socket per interface, opened on first use. */
-export class NaSender {
-  private sockets = new Map<string, VrrpSocket>();
-
-  send(iface: string, ifindex: number, mac: string | undefined, target: string): NaResult {
-    if (!mac) return { ok: false, error: `no link-layer address on ${iface}` };
-    const na = buildUnsolicitedNa(target, mac, forwarding(iface));
-    if (!na) return { ok: false, error: `bad target ${target} or MAC ${mac}` };
-    let socket = this.sockets.get(iface);
-    try {
-      if (!socket) {
-        const loaded = loadVrrpSocket();
-        if (!loaded.ok) return loaded;
-        // Send only: never started, so the interface's ICMPv6 traffic is not read.
-        socket = VrrpSocket.open(6, IPPROTO_ICMPV6);
-        this.sockets.set(iface, socket);
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255));
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex));
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
-      }
-      socket.send(na, 'ff02::1', ifindex);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: (error as Error).message };
-    }
-  }
-
-  close(): void {
-    closeAll(this.sockets.values());
-    this.sockets.clear();
+/** A send-only ICMPv6 socket for unsolicited NAs on one interface (never started: reads nothing). */
+export function openNaSocket(ifindex: number): VrrpSocket {
+  const socket = VrrpSocket.open(6, IPPROTO_ICMPV6);
+  try {
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255));
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex));
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
+    return socket;
+  } catch (error) {
+    socket.close();
+    throw error;
   }
 }
+
+/** All-nodes: where an unsolicited NA goes (RFC 4861 7.2.6). */
+export const ALL_NODES = 'ff02::1';

@@ -19,8 +19,7 @@ import { buildAdvertPacket } from '../wire/packet.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
 import { RawTransport } from './raw-transport.js';
-import { GarpSender } from './arp.js';
-import { NaSender } from './ndisc.js';
+import { Announcer } from './announce.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
@@ -83,8 +82,7 @@ export class Runtime {
     schedule: (pump) => setImmediate(pump),
   });
 
-  private readonly na = new NaSender();
-  private readonly arp = new GarpSender();
+  private readonly announcer = new Announcer();
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -381,9 +379,8 @@ export class Runtime {
       const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
       for (let n = 0; n < count; n++) {
         for (const address of addresses) {
-          const v6 = address.includes(':');
-          const sent = !info ? { ok: false as const, error: `interface ${iface} not found` } : (v6 ? this.na : this.arp).send(iface, info.index, info.mac, address);
-          if (!sent.ok) this.log('warning', `${v6 ? 'unsolicited NA' : 'gratuitous ARP'} on ${iface} for ${address}: ${sent.error}`);
+          const sent = info ? this.announcer.announce(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
+          if (!sent.ok) this.log('warning', `${address.includes(':') ? 'unsolicited NA' : 'gratuitous ARP'} on ${iface} for ${address}: ${sent.error}`);
         }
       }
     });
@@ -480,8 +477,7 @@ export class Runtime {
     const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
     this.transport?.close();
-    this.na.close();
-    this.arp.close();
+    this.announcer.close();
     this.pcap?.close();
   }
 }
