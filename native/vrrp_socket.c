@@ -1,5 +1,5 @@
 /*
- * vrrp_socket: the one native piece of vrrplab's raw transport (see native-notes/README.md).
+ * vrrp_socket: the one native piece of `vrrplab run` (see native-notes/README.md).
  *
  * raw-socket reads with recvfrom() and writes when the event loop next polls the socket. VRRP
  * needs three things that does not give:
@@ -10,7 +10,8 @@
  *  - a sendto() at the moment the runtime calls send, not one loop turn later.
  *
  * It also opens the AF_PACKET socket a gratuitous ARP needs (keepalived's vrrp_arp.c writes the
- * whole Ethernet frame): before, every GARP was an `arping` child process.
+ * whole Ethernet frame) and the rtnetlink socket VIPs are added and removed on (keepalived's
+ * vrrp_ipaddress.c): before, each was an `arping` or `ip` child process.
  *
  * The module is deliberately small: open a raw socket, set options (levels and values come from
  * JS, as with raw-socket), read every queued datagram when the socket is readable, send, close.
@@ -21,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,10 @@
 /* Datagrams read per readable event before going back to the loop (others wait one turn). */
 #define MAX_READS_PER_EVENT 64
 
-/* family: 4 or 6 (raw IP), or FAMILY_PACKET (a send-only AF_PACKET socket bound to one interface) */
+/* family: 4 or 6 (raw IP), FAMILY_PACKET (a send-only AF_PACKET socket bound to one interface)
+   or FAMILY_NETLINK (NETLINK_ROUTE, requests to the kernel) */
 #define FAMILY_PACKET 17
+#define FAMILY_NETLINK 16
 
 typedef struct {
   napi_env env;
@@ -175,6 +179,22 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
     return throw_errno(env, "bind", err);
   }
   return wrap_socket(env, fd, FAMILY_PACKET);
+}
+
+/* openNetlink(): a NETLINK_ROUTE socket; send() goes to the kernel, start() reads its answers. */
+static napi_value open_netlink(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  struct sockaddr_nl local;
+  memset(&local, 0, sizeof local);
+  local.nl_family = AF_NETLINK;
+  if (bind(fd, (struct sockaddr*)&local, sizeof local) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  return wrap_socket(env, fd, FAMILY_NETLINK);
 }
 
 /* setOption(socket, level, option, value: Buffer) */
@@ -322,7 +342,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
 }
 
 /* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error.
-   A packet socket ignores address and scopeId. */
+   Packet and netlink sockets ignore address and scopeId. */
 static napi_value send_to(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -353,7 +373,11 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   struct sockaddr_storage to;
   memset(&to, 0, sizeof to);
   socklen_t to_length;
-  if (s->family == 4) {
+  if (s->family == FAMILY_NETLINK) {
+    struct sockaddr_nl* kernel = (struct sockaddr_nl*)&to;
+    kernel->nl_family = AF_NETLINK; /* nl_pid 0: the kernel */
+    to_length = sizeof *kernel;
+  } else if (s->family == 4) {
     struct sockaddr_in* sin = (struct sockaddr_in*)&to;
     sin->sin_family = AF_INET;
     if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) return throw_type(env, "bad IPv4 address");
@@ -388,6 +412,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},

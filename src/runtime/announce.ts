@@ -5,16 +5,15 @@
  */
 import { buildGratuitousArp } from './arp.js';
 import { ALL_NODES, buildUnsolicitedNa, ipv6Forwarding, openNaSocket } from './ndisc.js';
+import type { Outcome } from './system.js';
 import { closeAll } from './transport.js';
 import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
-
-export type AnnounceResult = { ok: true } | { ok: false; error: string };
 
 export class Announcer {
   private sockets = new Map<string, VrrpSocket>();
 
   /** One GARP or NA for `address` (the kind follows from it), from `mac` on `iface`. */
-  announce(iface: string, ifindex: number, mac: string | undefined, address: string): AnnounceResult {
+  announce(iface: string, ifindex: number, mac: string | undefined, address: string): Outcome {
     if (!mac) return { ok: false, error: `no link-layer address on ${iface}` };
     const v6 = address.includes(':');
     const message = v6 ? buildUnsolicitedNa(address, mac, ipv6Forwarding(iface)) : buildGratuitousArp(address, mac);

@@ -5,7 +5,7 @@
  * timer path, the advert that coincided with the delayed GARP burst (garp_master_delay 5 s) left
  * 21 ms late — five `arping` spawns (GARPs were child processes then) cost the loop ~4 ms each
  * (fork of a large process), and the GARP deadline falls a hair before the advert's. Two fixes:
- *  - `SpawnGate`: every child process (ip, scripts, notify) waits for a gap of at least
+ *  - `SpawnGate`: every child process (tracked scripts, notify) waits for a gap of at least
  *    `guardMs` before the engine's next deadline, one spawn per loop turn; a job never waits
  *    longer than `maxDeferMs` (a host whose deadlines never leave such a gap still makes progress).
  *  - `waitUntil`: setTimeout has millisecond granularity and may fire early or late by about

@@ -4,8 +4,8 @@
  * input (advert, script result, link change, file change, signal) is handed in with the
  * current monotonic time, and the returned actions are carried out here.
  *
- * Nothing the outside world does can stall the loop: scripts and iproute2 run as child
- * processes, VIP changes per interface are serialised in a promise chain (so a GARP always
+ * Nothing the outside world does can stall the loop: scripts run as child processes, VIPs and
+ * GARPs go through sockets, VIP changes per interface are serialised in a promise chain (so a GARP always
  * follows the address it announces), and failures are logged, never thrown.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,8 @@ import { Announcer } from './announce.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
-import { addVip, readCarrier, readInterface, removeVip } from './system.js';
+import { readCarrier, readInterface } from './system.js';
+import { AddressChanger } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -83,6 +84,7 @@ export class Runtime {
   });
 
   private readonly announcer = new Announcer();
+  private readonly addresses = new AddressChanger();
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -360,8 +362,7 @@ export class Runtime {
       const vip: VirtualAddress = found?.vip ?? { address, prefixLength: address.includes(':') ? 128 : 32, family: address.includes(':') ? 6 : 4, location: { file: '', line: 0 } };
       const dev = vip.dev ?? iface;
       void this.enqueue(dev, async () => {
-        await this.gate.clear();
-        const result = verb === 'add' ? await addVip(vip, dev) : await removeVip(vip, dev);
+        const result = verb === 'add' ? await this.addresses.add(vip, dev) : await this.addresses.remove(vip, dev);
         if (!result.ok) this.log('warning', `(${instance}) ${verb === 'add' ? 'adding' : 'removing'} VIP ${address}: ${result.error}`);
       });
     }
@@ -478,6 +479,7 @@ export class Runtime {
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
     this.transport?.close();
     this.announcer.close();
+    this.addresses.close();
     this.pcap?.close();
   }
 }

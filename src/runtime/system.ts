@@ -1,13 +1,13 @@
 /**
- * The host side of a VRRP router: interface facts, virtual addresses (iproute2) and link state
- * (/sys/class/net); gratuitous ARPs are arp.ts's. Every call reports failure as a value;
+ * The host side of a VRRP router: interface facts (iproute2) and link state (/sys/class/net);
+ * virtual addresses are netlink.ts's, gratuitous ARPs announce.ts's. Every call reports failure as a value;
  * nothing here throws in normal operation. See native-notes/README.md for why these tools.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { VirtualAddress } from '../config/model.js';
 import type { InterfaceInfo } from './transport.js';
 
+/** What a host change came to: failures are values, never thrown. */
 export type Outcome = { ok: true } | { ok: false; error: string };
 
 interface IpAddrJson {
@@ -45,41 +45,6 @@ export function readInterface(name: string): { ok: true; info: InterfaceInfo } |
       mac: link.address,
     },
   };
-}
-
-function run(cmd: string, args: string[], timeoutMs = 5000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (error, _stdout, stderr) => {
-      if (error) resolve({ ok: false, error: `${cmd} ${args.join(' ')}: ${String(stderr).trim() || error.message}` });
-      else resolve({ ok: true });
-    });
-  });
-}
-
-/** `ip addr add|del` arguments for one VIP, as keepalived would set it (label, scope, brd, nodad). */
-export function vipArgs(verb: 'add' | 'del', vip: Pick<VirtualAddress, 'address' | 'prefixLength' | 'family' | 'label' | 'scope' | 'broadcast'>, dev: string): string[] {
-  const args = [vip.family === 6 ? '-6' : '-4', 'addr', verb, `${vip.address}/${vip.prefixLength}`, 'dev', dev];
-  if (verb === 'add') {
-    if (vip.broadcast) args.push('broadcast', vip.broadcast);
-    if (vip.scope) args.push('scope', vip.scope);
-    if (vip.label && vip.family === 4) args.push('label', vip.label);
-    // keepalived adds IPv6 VIPs with IFA_F_NODAD so they are usable at once.
-    if (vip.family === 6) args.push('nodad');
-  }
-  return args;
-}
-
-export function addVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
-  return run('ip', vipArgs('add', vip, dev)).then((r) =>
-    // keepalived treats an address already present as set.
-    !r.ok && /File exists/.test(r.error) ? { ok: true } : r,
-  );
-}
-
-export function removeVip(vip: VirtualAddress, dev: string): Promise<Outcome> {
-  return run('ip', vipArgs('del', vip, dev)).then((r) =>
-    !r.ok && /Cannot assign requested address|Address not found/.test(r.error) ? { ok: true } : r,
-  );
 }
 
 /** Carrier state of an interface: true when up, false when down or missing. */

@@ -17,6 +17,7 @@ type NativeCallback = (error: string | null, packet?: Buffer, source?: string, d
 interface NativeModule {
   open(family: 4 | 6, protocol: number): SocketHandle;
   openPacket(ifindex: number): SocketHandle;
+  openNetlink(): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
@@ -70,7 +71,7 @@ function native(): NativeModule {
 export class VrrpSocket {
   private closed = false;
 
-  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet') {}
+  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet' | 'netlink') {}
 
   static open(family: 4 | 6, protocol: number): VrrpSocket {
     return new VrrpSocket(native().open(family, protocol), family);
@@ -79,6 +80,11 @@ export class VrrpSocket {
   /** A send-only AF_PACKET socket on one interface: `send(frame)` writes a whole Ethernet frame. */
   static openPacket(ifindex: number): VrrpSocket {
     return new VrrpSocket(native().openPacket(ifindex), 'packet');
+  }
+
+  /** A NETLINK_ROUTE socket: `send(request)` goes to the kernel, `start()` reads its answers. */
+  static openNetlink(): VrrpSocket {
+    return new VrrpSocket(native().openNetlink(), 'netlink');
   }
 
   setOption(level: number, option: number, value: Buffer): void {
@@ -106,7 +112,7 @@ export class VrrpSocket {
 
   /**
    * Sends now (sendto on a non-blocking socket); `scopeId` is the interface index for link-local
-   * IPv6. A packet socket ignores both.
+   * IPv6. Packet and netlink sockets ignore both.
    */
   send(data: Uint8Array, address = '', scopeId = 0): void {
     native().send(this.handle, data, address, scopeId);

@@ -217,6 +217,34 @@ describe('vrrplab run on a lab LAN', () => {
     await Promise.all(daemons.map((d) => exited(d.child)));
   }, 30_000);
 
+  it('puts VIPs on the interface over netlink exactly as `ip addr add` would: label, broadcast, scope, IPv6 nodad', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l } = newLab();
+    const cases = [
+      { vip: { address: '172.16.25.150', prefixLength: 16, family: 4, label: 'eth0:vip', broadcast: '+' }, ip: ['-4', 'addr', 'add', '172.16.25.150/16', 'dev', 'eth0', 'broadcast', '+', 'label', 'eth0:vip'] },
+      { vip: { address: '10.25.0.7', prefixLength: 32, family: 4, scope: 'link' }, ip: ['-4', 'addr', 'add', '10.25.0.7/32', 'dev', 'eth0', 'scope', 'link'] },
+      { vip: { address: '2001:db8:25::7', prefixLength: 64, family: 6 }, ip: ['-6', 'addr', 'add', '2001:db8:25::7/64', 'dev', 'eth0', 'nodad'] },
+    ];
+    const shown = (address: string) => {
+      const links = JSON.parse(l.exec(0, ['ip', '-j', 'addr', 'show', 'dev', 'eth0'])) as { addr_info: Record<string, unknown>[] }[];
+      const found = links[0].addr_info.find((a) => a.local === address);
+      // Lifetimes tick; everything else must be the same.
+      return found && Object.fromEntries(Object.entries(found).filter(([key]) => !key.endsWith('_life_time')));
+    };
+    for (const { vip, ip } of cases) {
+      const probe = (verb: string) => JSON.parse(l.exec(0, ['node', join(ROOT, 'test/runtime/fixtures/address-probe.mjs'), join(ROOT, 'dist'), verb, 'eth0', JSON.stringify(vip)]).trim());
+      expect(probe('add')).toEqual({ ok: true });
+      expect(probe('add')).toEqual({ ok: true }); // already there: done, as keepalived
+      const ours = shown(vip.address);
+      expect(probe('del')).toEqual({ ok: true });
+      expect(shown(vip.address)).toBeUndefined();
+      expect(probe('del')).toEqual({ ok: true }); // already gone: done
+      l.exec(0, ['ip', ...ip]);
+      expect(ours).toEqual(shown(vip.address));
+      l.exec(0, ['ip', ...ip.map((word) => (word === 'add' ? 'del' : word)).slice(0, 6)]);
+    }
+  });
+
   it('lets two hosts elect over the UDP shim when raw sockets are not used', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const { lab: l, dir } = newLab();

@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeAcks, encodeAddressRequest } from '../../src/runtime/netlink.js';
+
+/** The attributes of an ifaddr request, as type -> bytes (hex). */
+function attributes(message: Uint8Array): Record<number, string> {
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  const found: Record<number, string> = {};
+  for (let at = 24; at + 4 <= message.length; ) {
+    const length = view.getUint16(at, true);
+    found[view.getUint16(at + 2, true)] = Buffer.from(message.subarray(at + 4, at + length)).toString('hex');
+    at += (length + 3) & ~3;
+  }
+  return found;
+}
+
+function ack(seq: number, errno: number): Uint8Array {
+  const message = new Uint8Array(36);
+  const view = new DataView(message.buffer);
+  view.setUint32(0, 36, true);
+  view.setUint16(4, 2, true); // NLMSG_ERROR
+  view.setUint32(8, seq, true);
+  view.setInt32(16, -errno, true);
+  return message;
+}
+
+describe('rtnetlink address requests', () => {
+  it('add an IPv4 VIP as `ip addr add 10.1.2.3/24 dev #7 broadcast + label eth0:1` does', () => {
+    const message = encodeAddressRequest('add', { address: '10.1.2.3', prefixLength: 24, family: 4, broadcast: '+', label: 'eth0:1' }, 7, 42);
+    if (typeof message === 'string') throw new Error(message);
+    const view = new DataView(message.buffer);
+    expect(view.getUint32(0, true)).toBe(message.length);
+    expect(view.getUint16(4, true)).toBe(20); // RTM_NEWADDR
+    expect(view.getUint16(6, true)).toBe(0x1 | 0x4 | 0x400 | 0x200); // REQUEST | ACK | CREATE | EXCL
+    expect(view.getUint32(8, true)).toBe(42);
+    expect([...message.subarray(16, 20)]).toEqual([2, 24, 0, 0]); // AF_INET, /24, no flags, scope global
+    expect(view.getUint32(20, true)).toBe(7);
+    expect(attributes(message)).toEqual({ 1: '0a010203', 2: '0a010203', 3: Buffer.from('eth0:1\0').toString('hex'), 4: '0a0102ff' });
+  });
+
+  it('add an IPv6 VIP with IFA_F_NODAD (keepalived) and remove one with only its address', () => {
+    const add = encodeAddressRequest('add', { address: '2001:db8::7', prefixLength: 64, family: 6, scope: 'link' }, 3, 1);
+    const del = encodeAddressRequest('del', { address: '2001:db8::7', prefixLength: 64, family: 6, label: 'ignored' }, 3, 2);
+    if (typeof add === 'string' || typeof del === 'string') throw new Error('encode failed');
+    expect([...add.subarray(16, 20)]).toEqual([10, 64, 0x02, 253]);
+    expect(new DataView(del.buffer).getUint16(4, true)).toBe(21); // RTM_DELADDR
+    expect(new DataView(del.buffer).getUint16(6, true)).toBe(0x1 | 0x4);
+    expect(Object.keys(attributes(del))).toEqual(['1', '2']);
+  });
+
+  it('refuse what they cannot encode instead of sending something else', () => {
+    expect(encodeAddressRequest('add', { address: '10.1.2', prefixLength: 24, family: 4 }, 1, 1)).toBe('bad address 10.1.2');
+    expect(encodeAddressRequest('add', { address: '10.1.2.3', prefixLength: 24, family: 4, scope: 'galaxy' }, 1, 1)).toBe('unknown scope galaxy');
+    expect(encodeAddressRequest('add', { address: '10.1.2.3', prefixLength: 24, family: 4, broadcast: 'x' }, 1, 1)).toBe('bad broadcast x');
+  });
+});
+
+describe('rtnetlink answers', () => {
+  it('give the sequence and errno of each acknowledgement in a datagram', () => {
+    const both = new Uint8Array(72);
+    both.set(ack(5, 0), 0);
+    both.set(ack(6, 17), 36);
+    expect(decodeAcks(both)).toEqual([{ seq: 5, errno: 0 }, { seq: 6, errno: 17 }]);
+  });
+
+  it('never throw and never read past the datagram, whatever the bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        for (const a of decodeAcks(bytes)) expect(Number.isInteger(a.seq) && Number.isInteger(a.errno)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 4095 }), fc.integer({ min: 0, max: 36 }), (seq, errno, cut) => {
+        const acks = decodeAcks(ack(seq, errno).subarray(0, cut));
+        expect(acks).toEqual(cut === 36 ? [{ seq, errno }] : []);
+      }),
+    );
+  });
+});
