@@ -4,9 +4,10 @@
  * input (advert, script result, link change, file change, signal) is handed in with the
  * current monotonic time, and the returned actions are carried out here.
  *
- * Nothing the outside world does can stall the loop: scripts run as child processes, VIPs and
- * GARPs go through sockets, VIP changes per interface are serialised in a promise chain (so a GARP always
- * follows the address it announces), and failures are logged, never thrown.
+ * Nothing the outside world does can stall the loop: scripts run as child processes; VIPs
+ * (netlink) and GARPs (packet socket) go through the native helper's sockets, serialised per
+ * interface in a promise chain (so a GARP always follows the address it announces); failures
+ * are logged, never thrown.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
