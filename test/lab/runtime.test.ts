@@ -4,7 +4,7 @@
  * also on failure. Seed pair: runtime-seed.test.ts; faults: runtime-faults.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
@@ -215,6 +215,29 @@ describe('vrrplab run on a lab LAN', () => {
     expect(daemons[1].log()).toContain('(VI_6) Entering BACKUP STATE');
     for (const d of daemons) d.child.kill('SIGTERM');
     await Promise.all(daemons.map((d) => exited(d.child)));
+  }, 30_000);
+
+  it('drops and counts a VRRPv3/IPv6 advert whose hop limit is not 255, and obeys the same advert at 255', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l, dir } = newLab();
+    await Promise.all([linkLocal(l, 0), linkLocal(l, 1)]);
+    const conf = join(dir, 'v6.conf');
+    writeFileSync(conf, 'vrrp_instance VI_6 {\n interface eth0\n state BACKUP\n priority 100\n virtual_router_id 61\n advert_int 1\n virtual_ipaddress {\n  2001:db8:25::100/64\n }\n}\n');
+    const b = startDaemon(l, 1, 'vrrplab', conf, dir, { extra: ['--dump-dir', dir] });
+    expect(await waitFor(() => b.log().includes('(VI_6) Entering MASTER STATE'), 8000)).toBeGreaterThanOrEqual(0);
+    const send = (hops: number) => l.exec(0, ['node', join(ROOT, 'test/runtime/fixtures/v6-advert-sender.mjs'), join(ROOT, 'dist'), 'eth0', String(hops), '3', '61', '200']);
+    const asMaster = b.log().length;
+    expect(send(1)).toContain('sent');
+    await sleep(300);
+    b.child.kill('SIGUSR2');
+    await sleep(300);
+    expect(readFileSync(join(dir, 'keepalived.stats'), 'utf8')).toMatch(/TTL: 3\b/);
+    expect(b.log().slice(asMaster)).toContain('(VI_6) invalid TTL/HL. Received 1 and expect 255');
+    expect(b.log().slice(asMaster)).not.toContain('Entering BACKUP STATE');
+    expect(send(255)).toContain('sent');
+    expect(await waitFor(() => b.log().slice(asMaster).includes('(VI_6) Entering BACKUP STATE'), 3000)).toBeGreaterThanOrEqual(0);
+    b.child.kill('SIGTERM');
+    await exited(b.child);
   }, 30_000);
 
   it('puts VIPs on the interface over netlink exactly as `ip addr add` would: label, broadcast, scope, IPv6 nodad', async (ctx) => {
