@@ -59,7 +59,7 @@ export function loadVrrpSocket(): { ok: true } | { ok: false; error: string } {
       return { ok: false, error: `native/vrrp_socket could not be loaded: ${(error as Error).message}` };
     }
   }
-  return { ok: false, error: 'native/vrrp_socket is not built (npm ci builds it; needs g++, make and python3)' };
+  return { ok: false, error: 'native/vrrp_socket is not built (npm ci builds it; needs g++, make and python3); --transport udp works without it' };
 }
 
 function native(): NativeModule {
