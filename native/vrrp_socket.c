@@ -136,6 +136,16 @@ static napi_value wrap_socket(napi_env env, int fd, int family) {
   return object;
 }
 
+/* Binds the socket and wraps it, or closes it and throws. */
+static napi_value bind_and_wrap(napi_env env, int fd, const struct sockaddr* address, socklen_t length, int family) {
+  if (bind(fd, address, length) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "bind", err);
+  }
+  return wrap_socket(env, fd, family);
+}
+
 /* open(family: 4 | 6, protocol: number): socket object */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -173,12 +183,7 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
   memset(&link, 0, sizeof link);
   link.sll_family = AF_PACKET;
   link.sll_ifindex = ifindex;
-  if (bind(fd, (struct sockaddr*)&link, sizeof link) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, "bind", err);
-  }
-  return wrap_socket(env, fd, FAMILY_PACKET);
+  return bind_and_wrap(env, fd, (struct sockaddr*)&link, sizeof link, FAMILY_PACKET);
 }
 
 /* openNetlink(): a NETLINK_ROUTE socket; send() goes to the kernel, start() reads its answers. */
@@ -189,12 +194,7 @@ static napi_value open_netlink(napi_env env, napi_callback_info info) {
   struct sockaddr_nl local;
   memset(&local, 0, sizeof local);
   local.nl_family = AF_NETLINK;
-  if (bind(fd, (struct sockaddr*)&local, sizeof local) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, "bind", err);
-  }
-  return wrap_socket(env, fd, FAMILY_NETLINK);
+  return bind_and_wrap(env, fd, (struct sockaddr*)&local, sizeof local, FAMILY_NETLINK);
 }
 
 /* setOption(socket, level, option, value: Buffer) */
