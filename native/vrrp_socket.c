@@ -186,14 +186,22 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
   return bind_and_wrap(env, fd, (struct sockaddr*)&link, sizeof link, FAMILY_PACKET);
 }
 
-/* openNetlink(): a NETLINK_ROUTE socket; send() goes to the kernel, start() reads its answers. */
+/*
+ * openNetlink(groups): a NETLINK_ROUTE socket; send() goes to the kernel, start() reads its
+ * answers and, for the multicast groups given (RTMGRP_* bits, 0 for none), its notifications.
+ */
 static napi_value open_netlink(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint32_t groups = 0;
+  if (argc >= 1 && napi_get_value_uint32(env, argv[0], &groups) != napi_ok) return throw_type(env, "openNetlink(groups)");
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return throw_errno(env, "socket", errno);
   struct sockaddr_nl local;
   memset(&local, 0, sizeof local);
   local.nl_family = AF_NETLINK;
+  local.nl_groups = groups;
   return bind_and_wrap(env, fd, (struct sockaddr*)&local, sizeof local, FAMILY_NETLINK);
 }
 

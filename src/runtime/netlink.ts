@@ -206,3 +206,45 @@ export class AddressChanger {
     this.socket = undefined;
   }
 }
+
+const RTMGRP_LINK = 0x1;
+const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
+
+/** Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK). */
+export function hasLinkChange(datagram: Uint8Array): boolean {
+  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  for (let at = 0; at + NLMSG_HDRLEN <= datagram.length; ) {
+    const length = view.getUint32(at, LE);
+    if (length < NLMSG_HDRLEN || at + length > datagram.length) return false;
+    const type = view.getUint16(at + 4, LE);
+    if (type === RTM_NEWLINK || type === RTM_DELLINK) return true;
+    at += align4(length);
+  }
+  return false;
+}
+
+/**
+ * Calls `onChange` as soon as the kernel reports a link change (RTMGRP_LINK), as keepalived hears
+ * of one; the caller reads the new state itself. A host without the native helper gets
+ * undefined and keeps polling.
+ */
+export function watchLinks(onChange: () => void): { close(): void } | undefined {
+  if (!loadVrrpSocket().ok) return undefined;
+  try {
+    const socket = VrrpSocket.openNetlink(RTMGRP_LINK);
+    socket.start(
+      () => 0,
+      (datagram) => {
+        if (hasLinkChange(datagram.packet)) onChange();
+      },
+      () => {
+        // ENOBUFS (notifications lost in a burst): look anyway.
+        onChange();
+      },
+    );
+    return socket;
+  } catch {
+    return undefined;
+  }
+}

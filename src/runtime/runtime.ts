@@ -25,7 +25,7 @@ import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
-import { AddressChanger } from './netlink.js';
+import { AddressChanger, watchLinks } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -64,6 +64,7 @@ export class Runtime {
   private pcap: PcapWriter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private linkWatch: { close(): void } | undefined;
   /** Epoch ms at performance.now() == 0, to the microsecond (Date.now() would cost up to 1 ms). */
   private readonly epoch = performance.timeOrigin;
   private interfaces = new Map<string, InterfaceInfo>();
@@ -160,6 +161,9 @@ export class Runtime {
     }
     this.feed({ type: 'start', linksDown, fileValues });
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
+    // Link changes are heard at once from the kernel (keepalived does the same); the poll stays
+    // for track_file and as a fallback.
+    this.linkWatch = watchLinks(() => this.poll());
     return { ok: true };
   }
 
@@ -475,6 +479,7 @@ export class Runtime {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.linkWatch?.close();
     // Let VIP removals and notify_stop finish (bounded: a hung notify script does not hold us).
     const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);

@@ -17,7 +17,7 @@ type NativeCallback = (error: string | null, packet?: Buffer, source?: string, d
 interface NativeModule {
   open(family: 4 | 6, protocol: number): SocketHandle;
   openPacket(ifindex: number): SocketHandle;
-  openNetlink(): SocketHandle;
+  openNetlink(groups: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
@@ -82,9 +82,12 @@ export class VrrpSocket {
     return new VrrpSocket(native().openPacket(ifindex), 'packet');
   }
 
-  /** A NETLINK_ROUTE socket: `send(request)` goes to the kernel, `start()` reads its answers. */
-  static openNetlink(): VrrpSocket {
-    return new VrrpSocket(native().openNetlink(), 'netlink');
+  /**
+   * A NETLINK_ROUTE socket: `send(request)` goes to the kernel, `start()` reads its answers and
+   * the notifications of the multicast `groups` (RTMGRP_* bits).
+   */
+  static openNetlink(groups = 0): VrrpSocket {
+    return new VrrpSocket(native().openNetlink(groups), 'netlink');
   }
 
   setOption(level: number, option: number, value: Buffer): void {

@@ -240,6 +240,31 @@ describe('vrrplab run on a lab LAN', () => {
     await exited(b.child);
   }, 30_000);
 
+  it('hears of link changes from the kernel at once, not at the next 200 ms poll', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l, dir } = newLab();
+    const a = start(l, dir, 0, 150, 'vrrplab', ['--log-format', 'json']);
+    expect(await waitFor(() => holds(l, 0), 8000)).toBeGreaterThanOrEqual(0);
+    const heard = (message: string): number | undefined => {
+      const line = a.log().split('\n').reverse().find((text) => text.includes(`"message":"${message}"`));
+      return line ? Date.parse((JSON.parse(line) as { ts: string }).ts) : undefined;
+    };
+    const delays: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const before = a.log().length;
+      l.exec(0, ['ip', 'link', 'set', 'eth0', 'down']);
+      const done = Date.now(); // the link is down by now
+      expect(await waitFor(() => a.log().slice(before).includes('Netlink reports eth0 down'), 2000)).toBeGreaterThanOrEqual(0);
+      delays.push((heard('Netlink reports eth0 down') ?? Infinity) - done);
+      l.exec(0, ['ip', 'link', 'set', 'eth0', 'up']);
+      expect(await waitFor(() => a.log().slice(before).includes('Netlink reports eth0 up'), 2000)).toBeGreaterThanOrEqual(0);
+    }
+    // Polling alone lands anywhere in 0-200 ms: all three within 20 ms would be a 1-in-1000 fluke.
+    for (const delay of delays) expect(delay).toBeLessThan(20);
+    a.child.kill('SIGTERM');
+    await exited(a.child);
+  }, 30_000);
+
   it('puts VIPs on the interface over netlink exactly as `ip addr add` would: label, broadcast, scope, IPv6 nodad', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const { lab: l } = newLab();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAcks, encodeAddressRequest } from '../../src/runtime/netlink.js';
+import { decodeAcks, encodeAddressRequest, hasLinkChange } from '../../src/runtime/netlink.js';
 
 /** The attributes of an ifaddr request, as type -> bytes (hex). */
 function attributes(message: Uint8Array): Record<number, string> {
@@ -76,5 +76,30 @@ describe('rtnetlink answers', () => {
         expect(acks).toEqual(cut === 36 ? [{ seq, errno }] : []);
       }),
     );
+  });
+});
+
+describe('rtnetlink link notifications', () => {
+  const message = (type: number, length = 32): Uint8Array => {
+    const bytes = new Uint8Array(length);
+    new DataView(bytes.buffer).setUint32(0, length, true);
+    new DataView(bytes.buffer).setUint16(4, type, true);
+    return bytes;
+  };
+
+  it('are found in a datagram, after other messages too', () => {
+    expect(hasLinkChange(message(16))).toBe(true); // RTM_NEWLINK
+    expect(hasLinkChange(message(17))).toBe(true); // RTM_DELLINK
+    const both = new Uint8Array(68);
+    both.set(ack(1, 0), 0);
+    both.set(message(16), 36);
+    expect(hasLinkChange(both)).toBe(true);
+  });
+
+  it('are not seen in acknowledgements, address messages or a cut-off datagram', () => {
+    expect(hasLinkChange(ack(1, 0))).toBe(false);
+    expect(hasLinkChange(message(20))).toBe(false); // RTM_NEWADDR
+    expect(hasLinkChange(message(16).subarray(0, 20))).toBe(false);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => typeof hasLinkChange(bytes) === 'boolean'), { numRuns: 5000 });
   });
 });
