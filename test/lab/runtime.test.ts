@@ -176,6 +176,8 @@ describe('vrrplab run on a lab LAN', () => {
     const a = start(l, dir, 0, 150, 'vrrplab');
     const b = start(l, dir, 1, 100, 'vrrplab');
     expect(await waitFor(() => holds(l, 0), 8000)).toBeGreaterThanOrEqual(0);
+    // The VIP can be on (netlink) before the takeover's log lines have come through the pipe.
+    expect(await waitFor(() => a.log().includes('(VI_1) Entering MASTER STATE'), 2000)).toBeGreaterThanOrEqual(0);
     // Same config: nothing moves.
     const before = a.log().length;
     a.child.kill('SIGHUP');
