@@ -111,17 +111,24 @@ export function encodeAddressRequest(verb: 'add' | 'del', vip: VipSpec, ifindex:
   return message;
 }
 
-/** The (sequence, errno) of every NLMSG_ERROR (an ACK when errno is 0) in a netlink datagram. */
-export function decodeAcks(datagram: Uint8Array): { seq: number; errno: number }[] {
+/** The whole messages of a netlink datagram, in order; a cut-off or malformed one ends it. */
+function* messages(datagram: Uint8Array): Generator<{ type: number; at: number; length: number; view: DataView }> {
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-  const acks: { seq: number; errno: number }[] = [];
   for (let at = 0; at + NLMSG_HDRLEN <= datagram.length; ) {
     const length = view.getUint32(at, LE);
-    if (length < NLMSG_HDRLEN || at + length > datagram.length) break;
-    if (view.getUint16(at + 4, LE) === NLMSG_ERROR && length >= NLMSG_HDRLEN + 4) {
+    if (length < NLMSG_HDRLEN || at + length > datagram.length) return;
+    yield { type: view.getUint16(at + 4, LE), at, length, view };
+    at += align4(length);
+  }
+}
+
+/** The (sequence, errno) of every NLMSG_ERROR (an ACK when errno is 0) in a netlink datagram. */
+export function decodeAcks(datagram: Uint8Array): { seq: number; errno: number }[] {
+  const acks: { seq: number; errno: number }[] = [];
+  for (const { type, at, length, view } of messages(datagram)) {
+    if (type === NLMSG_ERROR && length >= NLMSG_HDRLEN + 4) {
       acks.push({ seq: view.getUint32(at + 8, LE), errno: 0 - view.getInt32(at + NLMSG_HDRLEN, LE) });
     }
-    at += align4(length);
   }
   return acks;
 }
@@ -213,14 +220,7 @@ const RTM_DELLINK = 17;
 
 /** Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK). */
 export function hasLinkChange(datagram: Uint8Array): boolean {
-  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-  for (let at = 0; at + NLMSG_HDRLEN <= datagram.length; ) {
-    const length = view.getUint32(at, LE);
-    if (length < NLMSG_HDRLEN || at + length > datagram.length) return false;
-    const type = view.getUint16(at + 4, LE);
-    if (type === RTM_NEWLINK || type === RTM_DELLINK) return true;
-    at += align4(length);
-  }
+  for (const { type } of messages(datagram)) if (type === RTM_NEWLINK || type === RTM_DELLINK) return true;
   return false;
 }
 
