@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseIpv6 } from '../wire/address.js';
-import { VrrpSocket } from './vrrp-socket.js';
+import { intOption, VrrpSocket } from './vrrp-socket.js';
 
 const IPPROTO_ICMPV6 = 58;
 const IPPROTO_IPV6 = 41;
@@ -48,19 +48,13 @@ export function ipv6Forwarding(iface: string): boolean {
   }
 }
 
-function int(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(value);
-  return b;
-}
-
 /** A send-only ICMPv6 socket for unsolicited NAs on one interface (never started: reads nothing). */
 export function openNaSocket(ifindex: number): VrrpSocket {
   const socket = VrrpSocket.open(6, IPPROTO_ICMPV6);
   try {
-    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255));
-    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex));
-    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, intOption(255));
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, intOption(ifindex));
+    socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, intOption(0));
     return socket;
   } catch (error) {
     socket.close();

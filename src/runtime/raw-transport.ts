@@ -16,7 +16,7 @@ import type { IpFamily } from '../wire/types.js';
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text, formatIpv4, readIpv4 } from '../wire/address.js';
 import { IPV6_HEADER_LEN, emitIpv6 } from '../wire/ipv6.js';
 import { PROTO_VRRP, VRRP_TOS, VRRP_TTL, field as ip4 } from '../wire/ipv4.js';
-import { loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
+import { intOption, loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
 import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 const IPPROTO_VRRP = PROTO_VRRP;
@@ -42,12 +42,6 @@ const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
 const IPV6_MULTICAST_ALL = 29;
 const IPV6_TCLASS = 67;
-
-function int(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(value);
-  return b;
-}
 
 /** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; } */
 function ipMreqn(group: string, ifindex: number): Buffer {
@@ -112,27 +106,27 @@ export class RawTransport implements Transport {
     const channel: Channel = { socket, info, family };
     this.channels.set(`${info.name}/${family}`, channel);
     socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${info.name}\0`));
-    socket.setOption(SOL_SOCKET, SO_RCVBUF, int(1 << 20));
+    socket.setOption(SOL_SOCKET, SO_RCVBUF, intOption(1 << 20));
     if (family === 4) {
-      socket.setOption(IPPROTO_IP, IP_HDRINCL, int(1));
-      socket.setOption(IPPROTO_IP, IP_TOS, int(VRRP_TOS));
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, int(VRRP_TTL));
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, int(0));
-      socket.setOption(IPPROTO_IP, IP_MULTICAST_ALL, int(0));
+      socket.setOption(IPPROTO_IP, IP_HDRINCL, intOption(1));
+      socket.setOption(IPPROTO_IP, IP_TOS, intOption(VRRP_TOS));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, intOption(VRRP_TTL));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, intOption(0));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_ALL, intOption(0));
       socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('', info.index));
       socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.options.group4, info.index));
     } else {
-      socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, int(6));
-      socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, int(VRRP_TOS));
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(VRRP_TTL));
-      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(VRRP_TTL));
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0));
+      socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, intOption(6));
+      socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, intOption(VRRP_TOS));
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, intOption(VRRP_TTL));
+      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, intOption(VRRP_TTL));
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, intOption(0));
       try {
-        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_ALL, int(0));
+        socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_ALL, intOption(0));
       } catch {
         // Older kernels lack IPV6_MULTICAST_ALL; SO_BINDTODEVICE still limits what is read.
       }
-      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, int(info.index));
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, intOption(info.index));
       socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index));
     }
     const { listener } = this.options;

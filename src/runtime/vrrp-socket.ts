@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +38,14 @@ export interface Datagram {
    * ago that was on CLOCK_MONOTONIC (process.hrtime's clock).
    */
   receivedAt: number;
+}
+
+/** An `int` socket option value, as setsockopt(2) reads it (host byte order). */
+export function intOption(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  if (endianness() === 'LE') b.writeInt32LE(value);
+  else b.writeInt32BE(value);
+  return b;
 }
 
 const ADDON = join('native', 'build', 'Release', 'vrrp_socket.node');

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireLab } from './lab.js';
-import { loadVrrpSocket, VrrpSocket, type Datagram } from '../../src/runtime/vrrp-socket.js';
+import { intOption, loadVrrpSocket, VrrpSocket, type Datagram } from '../../src/runtime/vrrp-socket.js';
 
 const EXPERIMENT = 253;
 const IPPROTO_IPV6 = 41;
@@ -22,12 +22,6 @@ function socket(family: 4 | 6): VrrpSocket {
   const s = VrrpSocket.open(family, EXPERIMENT);
   open.push(s);
   return s;
-}
-
-function int(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(value);
-  return b;
 }
 
 /** Starts reading and resolves with the first datagram (and when JS got it), or rejects. */
@@ -69,7 +63,7 @@ describe('the native raw socket', () => {
     requireLab(ctx);
     const receiver = socket(6);
     const sender = socket(6);
-    sender.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(7));
+    sender.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, intOption(7));
     const got = firstDatagram(receiver);
     sender.send(new Uint8Array([1, 2, 3]), '::1');
     const { datagram } = await got;
@@ -80,7 +74,7 @@ describe('the native raw socket', () => {
   it('throws the system error for a failed call instead of crashing, and closes twice without harm', (ctx) => {
     requireLab(ctx);
     const s = socket(4);
-    expect(() => s.setOption(0, 0x7fff, int(1))).toThrow(/setsockopt: /);
+    expect(() => s.setOption(0, 0x7fff, intOption(1))).toThrow(/setsockopt: /);
     expect(() => s.send(new Uint8Array(4), 'not an address')).toThrow(/bad IPv4 address/);
     s.close();
     expect(() => s.send(new Uint8Array(4), '127.0.0.1')).toThrow(/Bad file descriptor/);
