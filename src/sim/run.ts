@@ -22,7 +22,14 @@ export interface SimulationOptions {
   keepLogs?: boolean;
   /** Called every few thousand events with the virtual time reached, for progress bars. */
   onProgress?: (virtualMs: number, totalMs: number) => void;
+  /**
+   * Configs already loaded, by host name; filled on first use. Explore runs thousands of
+   * schedules over the same hosts and loads each host's config once.
+   */
+  configCache?: Map<string, LoadedHostConfig>;
 }
+
+export type LoadedHostConfig = ReturnType<typeof loadHostConfig>;
 
 export interface SimulationResult {
   scenario: Scenario;
@@ -55,7 +62,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const errors: string[] = [];
   const diagnostics: SimulationResult['diagnostics'] = [];
   const specs = scenario.hosts.map((host) => {
-    const loaded = loadHostConfig(host, scenario.scripts, scenario.directory);
+    const cached = options.configCache?.get(host.name);
+    const loaded = cached ?? loadHostConfig(host, scenario.scripts, scenario.directory);
+    if (cached === undefined) options.configCache?.set(host.name, loaded);
     // keepalived runs despite most config errors (keepalived -t exits non-zero for mere warnings),
     // so only a config without any vrrp_instance stops the simulation.
     if (loaded.config.instances.length === 0) {
