@@ -1,10 +1,14 @@
 /**
  * Scenario files (YAML): which hosts run which keepalived.conf, what their scripts depend on,
- * and what happens when. Parsing returns typed errors with the offending key, never throws.
+ * and what happens when. Parsing never throws: what the file cannot mean is an error naming the
+ * file and line (`FILE:LINE: key: message`), as keepalived names a bad config line; what merely
+ * looks odd is a warning. Checks that need the hosts' configs (script, service and interface
+ * names) are in ./validate.ts, run once the configs are loaded.
  */
 import * as fs from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 
 export type ScriptMode = 'model' | 'exec';
 
@@ -37,7 +41,9 @@ export interface NotifyModelEffect {
 export type TimelineAction =
   /** `startup`: ms from keepalived's start to its instances' initialisation (default: the simulator's). */
   | { do: 'start'; host: string; startupMs?: number }
-  | { do: 'stop' | 'kill' | 'link-down' | 'link-up'; host: string }
+  | { do: 'stop' | 'kill'; host: string }
+  /** `interface`: only this interface (a VRRP one or one that is only tracked); default: all the host's VRRP interfaces. */
+  | { do: 'link-down' | 'link-up'; host: string; interface?: string }
   | { do: 'service-stop' | 'service-start'; host: string; service: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
   | { do: 'run'; host?: string; command: string }
@@ -46,7 +52,15 @@ export type TimelineAction =
   | { do: 'loss'; percent: number }
   | { do: 'delay'; ms: number };
 
-export type TimelineEntry = TimelineAction & { atMs: number };
+/** `line`: where the entry is in the scenario file, when it was read from one (for messages). */
+export type TimelineEntry = TimelineAction & { atMs: number; line?: number };
+
+/** Where a parsed scenario came from, so later checks (./validate.ts) can name file and line. */
+export interface ScenarioSource {
+  file: string;
+  /** 1-based line of each key or list item, by path: `hosts.A.address`, `checks.chk_x`, `timeline[2].service`. */
+  lines: Record<string, number>;
+}
 
 export interface Scenario {
   name: string;
@@ -64,9 +78,39 @@ export interface Scenario {
   seed?: number;
   /** Flapping: more than `transitions` state changes of one instance within `windowMs`. */
   flapping: { transitions: number; windowMs: number };
+  /** Absent when the scenario was built in code rather than read from YAML. */
+  source?: ScenarioSource;
 }
 
-export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
+export type ScenarioResult = { ok: true; scenario: Scenario; warnings: string[] } | { ok: false; errors: string[] };
+
+/** Longest virtual run a scenario may ask for: a month of virtual time already takes minutes. */
+export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
+
+/** The keys each part of a scenario takes; anything else is an error (it would be ignored). */
+const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline'];
+/** `stopped: true` says the host's keepalived is meant to stay down unless the timeline starts it. */
+const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped'];
+const CHECK_KEYS = ['service', 'file-absent', 'file-present', 'exit'];
+const FINDINGS_KEYS = ['flapping'];
+const FLAPPING_KEYS = ['transitions', 'window'];
+const ACTION_KEYS: Record<string, string[]> = {
+  start: ['host', 'startup'],
+  stop: ['host'],
+  kill: ['host'],
+  'link-down': ['host', 'interface'],
+  'link-up': ['host', 'interface'],
+  'service-stop': ['host', 'service'],
+  'service-start': ['host', 'service'],
+  touch: ['host', 'path'],
+  rm: ['host', 'path'],
+  run: ['host', 'command'],
+  partition: ['groups'],
+  heal: [],
+  loss: ['percent'],
+  delay: ['ms'],
+};
+const ACTIONS = Object.keys(ACTION_KEYS);
 
 /** "40s", "1500ms", "2m", "24h", or a bare number of seconds -> milliseconds. */
 export function parseDuration(value: unknown): number | undefined {
@@ -90,62 +134,193 @@ export function loadScenario(file: string): ScenarioResult {
   return parseScenario(text, path.dirname(path.resolve(file)), file);
 }
 
+/** `FILE:LINE: message`, or `FILE: message` when the line is not known. */
+export function located(source: ScenarioSource | undefined, fallbackLabel: string, key: string, message: string): string {
+  const line = source === undefined ? undefined : lineOf(source.lines, key);
+  const file = source?.file ?? fallbackLabel;
+  return `${file}${line !== undefined ? `:${line}` : ''}: ${message}`;
+}
+
+/** The line of `key`, else of the nearest enclosing key that has one. */
+export function lineOf(lines: Record<string, number>, key: string): number | undefined {
+  for (let probe = key; probe !== ''; ) {
+    if (Object.hasOwn(lines, probe)) return lines[probe];
+    const shorter = probe.replace(/(\.[^.[\]]*|\[\d+\])$/, '');
+    if (shorter === probe) return undefined;
+    probe = shorter;
+  }
+  return undefined;
+}
+
+/**
+ * The closest of `candidates` to `name` when it is close enough to be a typo of it (at most two
+ * edits, transpositions counting as one, fewer for short names), else undefined.
+ */
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.min(2, Math.floor(name.length / 3)));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    if (candidate === name) continue;
+    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate);
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [];
+    for (let j = 0; j <= b.length; j++) {
+      if (i === 0 || j === 0) {
+        row.push(i + j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min((rows[i - 1]?.[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (rows[i - 1]?.[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      row.push(value);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
+}
+
 export function parseScenario(text: string, directory: string, label = 'scenario'): ScenarioResult {
+  try {
+    return parseScenarioText(text, directory, label);
+  } catch (error) {
+    // Not expected (the property test feeds it arbitrary text), but a parser must not crash the CLI.
+    return { ok: false, errors: [`${label}: cannot read the scenario: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+}
+
+function parseScenarioText(text: string, directory: string, label: string): ScenarioResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number): number => Math.max(1, lineCounter.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    return { ok: false, errors: doc.errors.map((error) => `${label}:${lineAt(error.pos[0])}: not valid YAML: ${error.message}`) };
+  }
+  const warnings: string[] = doc.warnings.map((warning) => `${label}:${lineAt(warning.pos[0])}: ${warning.message}`);
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     return { ok: false, errors: [`${label}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`] };
   }
-  const errors: string[] = [];
-  const fail = (message: string): void => {
-    errors.push(`${label}: ${message}`);
-  };
-  if (!isRecord(document)) return { ok: false, errors: [`${label}: expected a mapping at the top level`] };
+  const lines: Record<string, number> = {};
+  collectLines(doc.contents, '', lines, lineAt, 0);
+  const source: ScenarioSource = { file: label, lines };
 
+  const errors: string[] = [];
+  const fail = (key: string, message: string): void => {
+    errors.push(located(source, label, key, key === '' ? message : `${key}: ${message}`));
+  };
+  const warn = (key: string, message: string): void => {
+    warnings.push(located(source, label, key, key === '' ? message : `${key}: ${message}`));
+  };
+  /** Unknown keys are errors: a misspelt or misplaced key would otherwise be ignored without a word. */
+  const checkKeys = (node: Record<string, unknown>, prefix: string, allowed: string[], what: string): void => {
+    for (const key of Object.keys(node)) {
+      if (allowed.includes(key)) continue;
+      const near = didYouMean(key, allowed);
+      const where = prefix === '' ? key : `${prefix}.${key}`;
+      fail(where, `unknown key${what === '' ? '' : ` for ${what}`}${near !== undefined ? ` (did you mean ${near}?)` : ''}; expected ${allowed.length > 0 ? allowed.join(', ') : 'no other keys'}`);
+    }
+  };
+  if (!isRecord(document)) return { ok: false, errors: [`${label}:${lineAt(doc.contents?.range?.[0] ?? 0)}: expected a mapping at the top level (name, duration, hosts, timeline, ...)`] };
+  checkKeys(document, '', TOP_KEYS, '');
+
+  const name = document['name'];
+  if (name !== undefined && typeof name !== 'string' && typeof name !== 'number') fail('name', 'expected a name');
   const durationMs = parseDuration(document['duration'] ?? '60s');
-  if (durationMs === undefined) fail(`duration: expected e.g. 40s, 1500ms, 2m, 24h (got ${JSON.stringify(document['duration'])})`);
+  if (durationMs === undefined) fail('duration', `expected e.g. 40s, 1500ms, 2m, 24h (got ${JSON.stringify(document['duration'])})`);
+  else if (durationMs > MAX_DURATION_MS) {
+    fail('duration', `${String(document['duration'])} is longer than the 31-day limit (${MAX_DURATION_MS / 3_600_000}h): the run would not end in any useful time`);
+  }
   const scripts = document['scripts'] ?? 'model';
-  if (scripts !== 'model' && scripts !== 'exec') fail(`scripts: expected model or exec (got ${JSON.stringify(scripts)})`);
+  if (scripts !== 'model' && scripts !== 'exec') fail('scripts', `expected model or exec (got ${JSON.stringify(scripts)})`);
 
   const hosts: ScenarioHost[] = [];
+  const mayStayStopped = new Set<string>();
   const hostsNode = document['hosts'];
-  if (!isRecord(hostsNode) || Object.keys(hostsNode).length === 0) fail('hosts: expected a mapping of host names');
+  if (!isRecord(hostsNode) || Object.keys(hostsNode).length === 0) fail('hosts', 'expected a mapping of host names');
   else {
-    for (const [name, spec] of Object.entries(hostsNode)) {
+    const byAddress = new Map<string, string>();
+    const byAddress6 = new Map<string, string>();
+    for (const [hostName, spec] of Object.entries(hostsNode)) {
+      const key = `hosts.${hostName}`;
       if (!isRecord(spec)) {
-        fail(`hosts.${name}: expected { config: FILE, address: IP } or { root: DIR, address: IP }`);
+        fail(key, 'expected { config: FILE, address: IP } or { root: DIR, address: IP }');
         continue;
       }
+      checkKeys(spec, key, HOST_KEYS, 'a host');
       const address = spec['address'];
-      if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) fail(`hosts.${name}.address: expected an IPv4 address`);
-      const root = typeof spec['root'] === 'string' ? path.resolve(directory, spec['root']) : undefined;
-      const config = typeof spec['config'] === 'string' ? spec['config'] : undefined;
-      if (root === undefined && config === undefined) fail(`hosts.${name}: needs config: or root:`);
+      if (address === undefined) fail(key, 'needs address: (its IPv4 address on the LAN)');
+      else if (typeof address !== 'string' || !isIPv4(address)) fail(`${key}.address`, `${JSON.stringify(address)} is not an IPv4 address`);
+      else if (!isHostAddress4(address)) fail(`${key}.address`, `${address} is not a host's unicast address`);
+      else {
+        // Two hosts with one address would each take the other's adverts for its own.
+        const other = byAddress.get(address);
+        if (other !== undefined) fail(`${key}.address`, `${address} is also ${other}'s address: each host needs its own`);
+        else byAddress.set(address, hostName);
+      }
+      const rootNode = spec['root'];
+      const configNode = spec['config'];
+      if (rootNode !== undefined && typeof rootNode !== 'string') fail(`${key}.root`, 'expected a directory');
+      if (configNode !== undefined && typeof configNode !== 'string') fail(`${key}.config`, 'expected a file');
+      const root = typeof rootNode === 'string' ? path.resolve(directory, rootNode) : undefined;
+      const config = typeof configNode === 'string' ? configNode : undefined;
+      if (rootNode === undefined && configNode === undefined) fail(key, 'needs config: or root:');
       // With a root, `config` is a path as the host sees it; without, relative to the scenario.
       const configPath = root !== undefined ? (config ?? '/etc/keepalived/keepalived.conf') : path.resolve(directory, config ?? '');
       const address6 = spec['address6'];
-      if (address6 !== undefined && (typeof address6 !== 'string' || !address6.includes(':'))) fail(`hosts.${name}.address6: expected an IPv6 address`);
-      hosts.push({ name, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root });
+      if (address6 !== undefined) {
+        if (typeof address6 !== 'string' || !isIPv6(address6)) fail(`${key}.address6`, `${JSON.stringify(address6)} is not an IPv6 address`);
+        else {
+          const normal = normaliseIPv6(address6);
+          const other = byAddress6.get(normal);
+          if (other !== undefined) fail(`${key}.address6`, `${address6} is also ${other}'s address6: each host needs its own`);
+          else byAddress6.set(normal, hostName);
+        }
+      }
+      const stopped = spec['stopped'];
+      if (stopped !== undefined && typeof stopped !== 'boolean') fail(`${key}.stopped`, 'expected true or false');
+      if (stopped === true) mayStayStopped.add(hostName);
+      hosts.push({ name: hostName, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root });
     }
+    // Hosts without address6 get fe80::N (N their place in the list, as the cluster assigns it).
+    hosts.forEach((host, index) => {
+      if (host.address6 !== undefined) return;
+      const fallback = `fe80::${(index + 1).toString(16)}`;
+      const other = byAddress6.get(normaliseIPv6(fallback));
+      if (other !== undefined) fail(`hosts.${other}.address6`, `${explicitAddress6(hosts, other)} is also ${host.name}'s default address6 (${fallback}): give ${host.name} an address6 of its own or pick another`);
+    });
   }
   const hostNames = new Set(hosts.map((host) => host.name));
+  const modelOnly = (key: string): void => {
+    if (scripts === 'exec') warn(key, 'only model mode uses it; with scripts: exec the hosts\' real programs run, so it changes nothing');
+  };
 
   const services: Record<string, Record<string, boolean>> = {};
   for (const host of hosts) services[host.name] = {};
   const servicesNode = document['services'] ?? {};
-  if (!isRecord(servicesNode)) fail('services: expected a mapping');
+  if (!isRecord(servicesNode)) fail('services', 'expected a mapping');
   else {
+    if (Object.keys(servicesNode).length > 0) modelOnly('services');
     for (const [key, value] of Object.entries(servicesNode)) {
       if (hostNames.has(key) && isRecord(value)) {
         for (const [service, state] of Object.entries(value)) {
           const up = parseUpDown(state);
-          if (up === undefined) fail(`services.${key}.${service}: expected up or down`);
+          if (up === undefined) fail(`services.${key}.${service}`, 'expected up or down');
           else (services[key] ??= {})[service] = up;
         }
       } else {
         const up = parseUpDown(value);
-        if (up === undefined) fail(`services.${key}: expected up or down`);
+        if (up === undefined) fail(`services.${key}`, isRecord(value) ? `${key} is not a host (hosts: ${[...hostNames].join(', ')})` : 'expected up or down');
         else for (const host of hosts) (services[host.name] ??= {})[key] = up;
       }
     }
@@ -153,60 +328,120 @@ export function parseScenario(text: string, directory: string, label = 'scenario
 
   const checks: Record<string, CheckModel> = {};
   const checksNode = document['checks'] ?? {};
-  if (!isRecord(checksNode)) fail('checks: expected a mapping of vrrp_script names');
+  if (!isRecord(checksNode)) fail('checks', 'expected a mapping of vrrp_script names');
   else {
+    if (Object.keys(checksNode).length > 0) modelOnly('checks');
     for (const [script, spec] of Object.entries(checksNode)) {
+      if (isRecord(spec) && Object.keys(spec).some((key) => !CHECK_KEYS.includes(key))) {
+        checkKeys(spec, `checks.${script}`, CHECK_KEYS, 'a check');
+        continue;
+      }
       const model = parseCheck(spec);
-      if (model === undefined) fail(`checks.${script}: expected { service: NAME }, { file-absent: PATH }, { file-present: PATH } or { exit: N }`);
+      if (model === undefined) fail(`checks.${script}`, 'expected one of { service: NAME }, { file-absent: PATH }, { file-present: PATH } or { exit: N }');
       else checks[script] = model;
     }
   }
 
   const notify: Partial<Record<NotifyStateKey, NotifyModelEffect[]>> = {};
   const notifyNode = document['notify'] ?? {};
-  if (!isRecord(notifyNode)) fail('notify: expected a mapping of states');
+  if (!isRecord(notifyNode)) fail('notify', 'expected a mapping of states');
   else {
+    if (Object.keys(notifyNode).length > 0) modelOnly('notify');
     for (const [state, list] of Object.entries(notifyNode)) {
       if (state !== 'master' && state !== 'backup' && state !== 'fault' && state !== 'stop') {
-        fail(`notify.${state}: expected one of master, backup, fault, stop`);
+        fail(`notify.${state}`, 'expected one of master, backup, fault, stop');
+        continue;
+      }
+      if (!Array.isArray(list)) {
+        fail(`notify.${state}`, 'expected a list');
         continue;
       }
       const effects: NotifyModelEffect[] = [];
-      for (const item of Array.isArray(list) ? list : []) {
+      list.forEach((item: unknown, index: number) => {
         const match = typeof item === 'string' ? /^\s*(start|stop)\s+(\S+)\s*$/.exec(item) : null;
-        if (match === null) fail(`notify.${state}: expected entries like "stop haproxy" (got ${JSON.stringify(item)})`);
+        if (match === null) fail(`notify.${state}[${index}]`, `expected entries like "stop haproxy" (got ${JSON.stringify(item)})`);
         else effects.push({ action: match[1] as 'start' | 'stop', service: match[2] ?? '' });
-      }
-      if (!Array.isArray(list)) fail(`notify.${state}: expected a list`);
+      });
       notify[state] = effects;
     }
   }
 
   const timeline: TimelineEntry[] = [];
   const timelineNode = document['timeline'] ?? [];
-  if (!Array.isArray(timelineNode)) fail('timeline: expected a list');
-  else {
+  let timelineComplete = true;
+  if (!Array.isArray(timelineNode)) {
+    fail('timeline', 'expected a list');
+    timelineComplete = false;
+  } else {
     timelineNode.forEach((entry: unknown, index: number) => {
-      const parsed = parseTimelineEntry(entry, hostNames);
-      if (typeof parsed === 'string') fail(`timeline[${index}]: ${parsed}`);
-      else timeline.push(parsed);
+      const key = `timeline[${index}]`;
+      const parsed = parseTimelineEntry(entry, hostNames, (field, message) => fail(`${key}.${field}`, message));
+      if (typeof parsed === 'string') {
+        fail(key, parsed);
+        timelineComplete = false;
+        return;
+      }
+      if (parsed === undefined) {
+        timelineComplete = false;
+        return;
+      }
+      const line = lineOf(lines, key);
+      timeline.push({ ...parsed, ...(line !== undefined ? { line } : {}) });
+      if (durationMs !== undefined && parsed.atMs > durationMs) {
+        fail(`${key}.at`, `${formatMs(parsed.atMs)} is after the end of the run (duration: ${formatMs(durationMs)}), so it would never happen: raise duration or drop the event`);
+      }
+      if (scripts === 'exec' && (parsed.do === 'service-stop' || parsed.do === 'service-start')) modelOnly(`${key}.do`);
     });
   }
   timeline.sort((a, b) => a.atMs - b.atMs);
 
+  // A host that is never started runs nothing, and the report says "Findings: none" about a cluster
+  // that never ran. That is an error unless the host says `stopped: true` (meant to stay down).
+  if (timelineComplete && hosts.length > 0) {
+    const started = new Set(timeline.flatMap((entry) => (entry.do === 'start' ? [entry.host] : [])));
+    if (started.size === 0) {
+      fail(document['timeline'] === undefined ? '' : 'timeline', 'no host is ever started, so nothing would run: add { at: 0s, host: NAME, do: start } for each host');
+    } else {
+      for (const host of hosts) {
+        if (started.has(host.name) || mayStayStopped.has(host.name)) continue;
+        fail(`hosts.${host.name}`, `${host.name} is never started (no { do: start, host: ${host.name} } in the timeline): start it, or say stopped: true if it is meant to stay down`);
+      }
+    }
+  }
+
   const seedNode = document['seed'];
-  const seed = typeof seedNode === 'number' && Number.isInteger(seedNode) ? seedNode : undefined;
-  const flappingNode = isRecord(document['findings']) && isRecord(document['findings']['flapping']) ? document['findings']['flapping'] : {};
-  const flapping = {
-    transitions: typeof flappingNode['transitions'] === 'number' ? flappingNode['transitions'] : 4,
-    windowMs: parseDuration(flappingNode['window'] ?? '60s') ?? 60_000,
-  };
+  if (seedNode !== undefined && !(typeof seedNode === 'number' && Number.isSafeInteger(seedNode))) fail('seed', `expected an integer (got ${JSON.stringify(seedNode)})`);
+  const seed = typeof seedNode === 'number' && Number.isSafeInteger(seedNode) ? seedNode : undefined;
+  const flapping = { transitions: 4, windowMs: 60_000 };
+  const findingsNode = document['findings'];
+  if (findingsNode !== undefined) {
+    if (!isRecord(findingsNode)) fail('findings', 'expected a mapping, e.g. { flapping: { transitions: 4, window: 60s } }');
+    else {
+      checkKeys(findingsNode, 'findings', FINDINGS_KEYS, 'findings');
+      const flappingNode = findingsNode['flapping'];
+      if (flappingNode !== undefined && !isRecord(flappingNode)) fail('findings.flapping', 'expected { transitions: N, window: DURATION }');
+      else if (isRecord(flappingNode)) {
+        checkKeys(flappingNode, 'findings.flapping', FLAPPING_KEYS, 'flapping');
+        const transitions = flappingNode['transitions'];
+        if (transitions !== undefined) {
+          if (typeof transitions !== 'number' || !Number.isInteger(transitions) || transitions < 1) fail('findings.flapping.transitions', 'expected a whole number >= 1');
+          else flapping.transitions = transitions;
+        }
+        if (flappingNode['window'] !== undefined) {
+          const windowMs = parseDuration(flappingNode['window']);
+          if (windowMs === undefined || windowMs <= 0) fail('findings.flapping.window', 'expected a duration such as 60s');
+          else flapping.windowMs = windowMs;
+        }
+      }
+    }
+  }
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
+    warnings,
     scenario: {
-      name: typeof document['name'] === 'string' ? document['name'] : path.basename(label),
+      name: typeof name === 'string' || typeof name === 'number' ? String(name) : path.basename(label),
       directory,
       durationMs: durationMs ?? 60_000,
       scripts: scripts === 'exec' ? 'exec' : 'model',
@@ -217,76 +452,114 @@ export function parseScenario(text: string, directory: string, label = 'scenario
       timeline,
       seed,
       flapping,
+      source,
     },
   };
 }
 
-function parseTimelineEntry(entry: unknown, hosts: Set<string>): TimelineEntry | string {
+/**
+ * One timeline entry: the entry, a message for the entry as a whole, or undefined when `failField`
+ * was told what is wrong with one of its keys.
+ */
+function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (field: string, message: string) => void): TimelineEntry | string | undefined {
   if (!isRecord(entry)) return 'expected a mapping like { at: 5s, host: A, do: start }';
-  const atMs = parseDuration(entry['at']);
-  if (atMs === undefined) return `at: expected a time such as 5s (got ${JSON.stringify(entry['at'])})`;
   const action = entry['do'];
+  if (typeof action !== 'string' || !Object.hasOwn(ACTION_KEYS, action)) {
+    const near = typeof action === 'string' ? didYouMean(action, ACTIONS) : undefined;
+    return `do: unknown action ${JSON.stringify(action)}${near !== undefined ? ` (did you mean ${near}?)` : ''} (${ACTIONS.join(', ')})`;
+  }
+  let bad = false;
+  const fieldError = (field: string, message: string): undefined => {
+    failField(field, message);
+    bad = true;
+    return undefined;
+  };
+  const allowed = ['at', 'do', ...(ACTION_KEYS[action] ?? [])];
+  for (const key of Object.keys(entry)) {
+    if (allowed.includes(key)) continue;
+    const near = didYouMean(key, allowed);
+    fieldError(key, `unknown key for ${action}${near !== undefined ? ` (did you mean ${near}?)` : ''}; ${action} takes ${allowed.join(', ')}`);
+  }
+  const atMs = parseDuration(entry['at']);
+  if (atMs === undefined) fieldError('at', `expected a time such as 5s (got ${JSON.stringify(entry['at'])})`);
   const host = entry['host'];
-  const needHost = (): string | undefined => (typeof host === 'string' && hosts.has(host) ? undefined : `host: expected one of ${[...hosts].join(', ')} (got ${JSON.stringify(host)})`);
+  const hostName = (): string => {
+    if (typeof host === 'string' && hosts.has(host)) return host;
+    fieldError('host', `expected one of ${[...hosts].join(', ')} (got ${JSON.stringify(host)})`);
+    return '';
+  };
+  const text = (field: string, what: string): string => {
+    const value = entry[field];
+    if (typeof value === 'string' && value.trim() !== '') return value;
+    fieldError(field, `expected ${what}`);
+    return '';
+  };
+  let parsed: TimelineAction;
   switch (action) {
     case 'start': {
       const startup = entry['startup'] === undefined ? undefined : parseDuration(entry['startup']);
-      if (entry['startup'] !== undefined && startup === undefined) return 'startup: expected a duration such as 60ms';
-      return needHost() ?? { atMs, do: 'start', host: String(host), ...(startup !== undefined ? { startupMs: startup } : {}) };
+      if (entry['startup'] !== undefined && startup === undefined) fieldError('startup', 'expected a duration such as 60ms');
+      parsed = { do: 'start', host: hostName(), ...(startup !== undefined ? { startupMs: startup } : {}) };
+      break;
     }
     case 'stop':
     case 'kill':
+      parsed = { do: action, host: hostName() };
+      break;
     case 'link-down':
-    case 'link-up':
-      return needHost() ?? { atMs, do: action, host: String(host) };
+    case 'link-up': {
+      const iface = entry['interface'] === undefined ? undefined : text('interface', 'an interface name such as eth1');
+      parsed = { do: action, host: hostName(), ...(iface !== undefined ? { interface: iface } : {}) };
+      break;
+    }
     case 'service-stop':
-    case 'service-start': {
-      const service = entry['service'];
-      if (typeof service !== 'string') return 'service: expected a service name';
-      return needHost() ?? { atMs, do: action, host: String(host), service };
-    }
+    case 'service-start':
+      parsed = { do: action, host: hostName(), service: text('service', 'a service name') };
+      break;
     case 'touch':
-    case 'rm': {
-      const file = entry['path'];
-      if (typeof file !== 'string') return 'path: expected a file path';
-      return needHost() ?? { atMs, do: action, host: String(host), path: file };
-    }
-    case 'run': {
-      const command = entry['command'];
-      if (typeof command !== 'string') return 'command: expected a shell command';
-      if (host !== undefined && needHost() !== undefined) return needHost() ?? '';
-      return { atMs, do: 'run', host: typeof host === 'string' ? host : undefined, command };
-    }
+    case 'rm':
+      parsed = { do: action, host: hostName(), path: text('path', 'a file path') };
+      break;
+    case 'run':
+      parsed = { do: 'run', ...(host !== undefined ? { host: hostName() } : {}), command: text('command', 'a shell command') };
+      break;
     case 'partition': {
       const groups = entry['groups'];
-      if (!Array.isArray(groups) || !groups.every((group) => Array.isArray(group) && group.every((name) => typeof name === 'string' && hosts.has(name)))) {
-        return 'groups: expected a list of host-name lists, e.g. [[A], [B]]';
-      }
-      return { atMs, do: 'partition', groups: groups as string[][] };
+      if (!Array.isArray(groups) || !groups.every((group) => Array.isArray(group) && group.every((member) => typeof member === 'string' && hosts.has(member)))) {
+        fieldError('groups', `expected a list of host-name lists, e.g. [[A], [B]] (hosts: ${[...hosts].join(', ')})`);
+        parsed = { do: 'partition', groups: [] };
+      } else parsed = { do: 'partition', groups: groups as string[][] };
+      break;
     }
     case 'heal':
-      return { atMs, do: 'heal' };
+      parsed = { do: 'heal' };
+      break;
     case 'loss': {
       const percent = entry['percent'];
-      if (typeof percent !== 'number' || percent < 0 || percent > 100) return 'percent: expected 0..100';
-      return { atMs, do: 'loss', percent };
+      if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) fieldError('percent', 'expected 0..100');
+      parsed = { do: 'loss', percent: typeof percent === 'number' ? percent : 0 };
+      break;
     }
-    case 'delay': {
+    case 'delay':
+    default: {
       const ms = entry['ms'];
-      if (typeof ms !== 'number' || ms < 0) return 'ms: expected a non-negative number';
-      return { atMs, do: 'delay', ms };
+      if (typeof ms !== 'number' || !(ms >= 0 && Number.isFinite(ms))) fieldError('ms', 'expected a non-negative number');
+      parsed = { do: 'delay', ms: typeof ms === 'number' ? ms : 0 };
+      break;
     }
-    default:
-      return `do: unknown action ${JSON.stringify(action)} (start, stop, kill, service-stop, service-start, touch, rm, run, link-down, link-up, partition, heal, loss, delay)`;
   }
+  if (bad || atMs === undefined) return undefined;
+  return { atMs, ...parsed };
 }
 
 function parseCheck(spec: unknown): CheckModel | undefined {
   if (!isRecord(spec)) return undefined;
+  const given = CHECK_KEYS.filter((key) => spec[key] !== undefined);
+  if (given.length !== 1) return undefined;
   if (typeof spec['service'] === 'string') return { kind: 'service', service: spec['service'] };
   if (typeof spec['file-absent'] === 'string') return { kind: 'file-absent', path: spec['file-absent'] };
   if (typeof spec['file-present'] === 'string') return { kind: 'file-present', path: spec['file-present'] };
-  if (typeof spec['exit'] === 'number') return { kind: 'exit', code: spec['exit'] };
+  if (typeof spec['exit'] === 'number' && Number.isInteger(spec['exit'])) return { kind: 'exit', code: spec['exit'] };
   return undefined;
 }
 
@@ -297,5 +570,53 @@ function parseUpDown(value: unknown): boolean | undefined {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set);
+}
+
+/** An address a host can have: not unspecified, broadcast, multicast or reserved (240/4). */
+function isHostAddress4(address: string): boolean {
+  const first = Number(address.split('.')[0]);
+  return address !== '0.0.0.0' && first < 224;
+}
+
+/** One spelling per IPv6 address (zone dropped), so fe80::0:1 and fe80::1 compare equal. */
+function normaliseIPv6(address: string): string {
+  const bare = address.split('%')[0] ?? address;
+  try {
+    return new URL(`http://[${bare}]/`).hostname;
+  } catch {
+    return bare.toLowerCase();
+  }
+}
+
+function explicitAddress6(hosts: ScenarioHost[], name: string): string {
+  return hosts.find((host) => host.name === name)?.address6 ?? name;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Records the line of every map key and list item, by path (`timeline[2].do`). */
+function collectLines(node: unknown, prefix: string, lines: Record<string, number>, lineAt: (offset: number) => number, depth: number): void {
+  if (depth > 16 || isAlias(node)) return;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const keyNode = pair.key as YamlNode | null;
+      const keyText = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const where = prefix === '' ? keyText : `${prefix}.${keyText}`;
+      const offset = keyNode?.range?.[0] ?? (pair.value as YamlNode | null)?.range?.[0];
+      if (offset !== undefined && !Object.hasOwn(lines, where)) lines[where] = lineAt(offset);
+      collectLines(pair.value, where, lines, lineAt, depth + 1);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      const where = `${prefix}[${index}]`;
+      const offset = (item as YamlNode | null)?.range?.[0];
+      if (offset !== undefined) lines[where] = lineAt(offset);
+      collectLines(item, where, lines, lineAt, depth + 1);
+    });
+  }
 }
