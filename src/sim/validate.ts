@@ -62,16 +62,22 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
       }
     }
     for (const effects of Object.values(scenario.notify)) for (const effect of effects ?? []) services.add(effect.service);
-    const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
-    for (const host of hosts) {
-      const scenarioHost = hostsByName.get(host.name);
-      if (scenarioHost === undefined) continue;
-      for (const program of notifyPrograms(host.config)) {
-        const text = readFile(scenarioHost, program);
-        if (text !== undefined) for (const effect of inferNotifyEffects(text)) services.add(effect.service);
+    // The notify scripts are read only when a name is not known otherwise (explore runs this per schedule).
+    let notifiesRead = false;
+    const readNotifies = (): void => {
+      notifiesRead = true;
+      const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
+      for (const host of hosts) {
+        const scenarioHost = hostsByName.get(host.name);
+        if (scenarioHost === undefined) continue;
+        for (const program of notifyPrograms(host.config)) {
+          const text = readFile(scenarioHost, program);
+          if (text !== undefined) for (const effect of inferNotifyEffects(text)) services.add(effect.service);
+        }
       }
-    }
+    };
     const unusedService = (service: string): { error: boolean; message: string } | undefined => {
+      if (!services.has(service) && !notifiesRead) readNotifies();
       if (services.has(service)) return undefined;
       const near = didYouMean(service, services);
       if (near !== undefined) return { error: true, message: `no check or notify script uses service ${service} (did you mean ${near}?)` };
