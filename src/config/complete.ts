@@ -5,7 +5,7 @@
 import type { KeepalivedConfig, VrrpInstance } from './model.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
-import { lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
+import { loopbackIgnored, lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
 
 /** Whether the program a script line starts with exists (bare names: on PATH). */
 export type ScriptProbe = (program: string) => boolean;
@@ -80,6 +80,7 @@ function linkSyncGroups(config: KeepalivedConfig, drafts: InstanceDraft[], repor
 function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: Reporter): void {
   const say = (message: string, cls: ErrClass = ErrClass.general): void => reporter.report(cls, `(${v.name}) ${message}`);
   if (v.vrid === 0) say('the virtual router id must be set');
+  if (loopbackIgnored.has(v)) say('Unknown interface!');
 
   const first = v.virtualIpaddresses[0];
   if (first) v.family = first.family;
@@ -116,12 +117,15 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   }
 
   // Sync group members (without sync_group_tracking_weight) and address owners ignore weights.
-  if (v.syncGroup !== undefined || owner) {
-    const why = v.syncGroup !== undefined ? 'SYNC group' : 'address_owner';
+  const group = v.syncGroup === undefined ? undefined : config.syncGroups.find((g) => g.name === v.syncGroup);
+  const syncIgnores = group !== undefined && group.trackingWeight !== true;
+  if (syncIgnores || owner) {
+    const why = syncIgnores ? 'SYNC group' : 'address_owner';
     const weights = new Map(config.scripts.map((s) => [s.name, s.weight]));
     v.trackScripts = v.trackScripts.filter((ref) => {
       if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) return true;
       say(`ignoring tracked script ${ref.name} with weights due to ${why}`);
+      (v.ignoredTrackScripts ??= []).push({ ref, why: syncIgnores ? 'sync-group' : 'address-owner' });
       return false;
     });
   }

@@ -10,9 +10,25 @@ import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
 import { Args, isIpAddress, parseVirtualAddress } from './values.js';
+import { checkRoute, checkRule, type InterfaceUse } from './routes.js';
 
 export interface ParseContext {
   reporter: Reporter;
+  /** Interfaces the config names; reports nothing unless the loader was given a way to look them up. */
+  interfaces?: InterfaceUse & { loopback(name: string): boolean };
+  /** Preferences keepalived gives rules that have none (see routes.ts). */
+  rulePriority?: { 4: number; 6: number };
+}
+
+/** The interface check, or one that takes every interface to exist. */
+function ifaces(ctx: ParseContext): InterfaceUse & { loopback(name: string): boolean } {
+  return ctx.interfaces ?? { exists: () => true, loopback: () => false };
+}
+
+/** Context for route and rule lines. */
+export function lineContext(ctx: ParseContext): { reporter: Reporter; interfaces: InterfaceUse; rulePriority: { 4: number; 6: number } } {
+  ctx.rulePriority ??= { 4: 16384, 6: 16384 };
+  return { reporter: ctx.reporter, interfaces: ifaces(ctx), rulePriority: ctx.rulePriority };
 }
 
 type Handler<T> = (target: T, a: Args, st: Statement, ctx: ParseContext) => void;
@@ -137,6 +153,9 @@ export const SCRIPT_KEYWORDS: KeywordTable<VrrpScript> = {
   init_fail: set((s) => { s.initFail = true; }),
 };
 
+/** Instances whose interface keepalived ignored (a loopback): it says "Unknown interface!" at the end. */
+export const loopbackIgnored = new WeakSet<InstanceDraft>();
+
 /** Scripts whose timeout was given; the others use their interval, as keepalived does. */
 export const timeoutGiven = new WeakSet<VrrpScript>();
 
@@ -238,10 +257,33 @@ const repeat = (field: 'garpMasterRepeat' | 'garpMasterRefreshRepeat' | 'garpLow
 const vips = (field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): Handler<InstanceDraft> => (v, _a, st, ctx) => {
   for (const line of valueLines(st)) {
     const vip = parseVirtualAddress(line.words, line.location);
-    if (vip) v[field].push(vip);
-    else ctx.reporter.report(ErrClass.general, `VRRP parsed invalid IP ${line.words[0]}. skipping IP...`, line.location);
+    if (!vip) {
+      ctx.reporter.report(ErrClass.general, `VRRP parsed invalid IP ${line.words[0]}. skipping IP...`, line.location);
+      continue;
+    }
+    if (vip.dev !== undefined && !ifaces(ctx).exists(vip.dev)) {
+      ctx.reporter.report(ErrClass.general, `WARNING - interface ${vip.dev} for ip address ${line.words[0]} doesn't exist`, line.location);
+      continue;
+    }
+    v[field].push(vip);
   }
 };
+
+/** `static_ipaddress` lines: the same address syntax, checked the same way. */
+export function checkStaticAddresses(st: Statement, ctx: ParseContext): void {
+  const scratch = { virtualIpaddresses: [], virtualIpaddressesExcluded: [] } as unknown as InstanceDraft;
+  vips('virtualIpaddresses')(scratch, new Args(st, ctx.reporter), st, ctx);
+}
+
+/** Track references to interfaces, each looked up as keepalived does (the entry is dropped when missing). */
+function trackInterfaces(list: TrackReference[], owner: string, ctx: ParseContext, st: Statement): void {
+  const added: TrackReference[] = [];
+  trackRefs(added, owner, 'track_interface', ctx, st);
+  for (const ref of added) {
+    if (ifaces(ctx).exists(ref.name)) list.push(ref);
+    else ctx.reporter.report(ErrClass.general, `(${owner}) tracked interface ${ref.name} doesn't exist`, ref.location);
+  }
+}
 
 export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   state: (v, a, _st, ctx) => {
@@ -255,7 +297,20 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
       v.initialState = 'BACKUP';
     }
   },
-  interface: set((v, a) => { v.interface = a.word(1) ?? v.interface; }),
+  interface: (v, a, _st, ctx) => {
+    const name = a.word(1);
+    if (name === undefined) return;
+    if (name.length >= 16) {
+      ctx.reporter.report(ErrClass.general, `Interface name '${name}' too long - ignoring`, a.location);
+      return;
+    }
+    v.interface = name;
+    if (!ifaces(ctx).exists(name)) ctx.reporter.report(ErrClass.general, `WARNING - interface ${name} for vrrp_instance ${v.name} doesn't exist`, a.location);
+    else if (ifaces(ctx).loopback(name)) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) cannot use a loopback interface (${name}) for vrrp - ignoring`, a.location);
+      loopbackIgnored.add(v);
+    }
+  },
   virtual_router_id: (v, a, _st, ctx) => {
     const id = a.unsigned(1, 1, 255);
     if (id === undefined) {
@@ -323,9 +378,11 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   },
   virtual_ipaddress: vips('virtualIpaddresses'),
   virtual_ipaddress_excluded: vips('virtualIpaddressesExcluded'),
-  track_interface: (v, _a, st, ctx) => trackRefs(v.trackInterfaces, v.name, 'track_interface', ctx, st),
+  track_interface: (v, _a, st, ctx) => trackInterfaces(v.trackInterfaces, v.name, ctx, st),
   track_script: (v, _a, st, ctx) => trackRefs(v.trackScripts, v.name, 'track_script', ctx, st),
   track_file: (v, _a, st, ctx) => trackRefs(v.trackFiles, v.name, 'track_file', ctx, st),
+  virtual_routes: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRoute(line.words, line.location, lineContext(ctx)); },
+  virtual_rules: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRule(line.words, line.location, lineContext(ctx)); },
   unicast_src_ip: (v, a, _st, ctx) => {
     const ip = a.word(1);
     if (isIpAddress(ip)) v.unicastSrcIp = ip;
@@ -360,7 +417,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
 /** vrrp_instance keywords keepalived 2.2.7 accepts and vrrplab does not model (vrrp/vrrp_parser.c). */
 export const INSTANCE_ACCEPTED = new Set(`use_vmac_addr vmac_xmit_base use_ipvlan unicast_fault_no_peer check_unicast_src
  old_unicast_checksum native_ipv6 vrf track_process track_bfd mcast_dst_ip track_src_ip unicast_ttl promote_secondaries
- linkbeat_use_polling virtual_routes virtual_rules skip_check_adv_addr strict_mode debug notify_deleted
+ linkbeat_use_polling skip_check_adv_addr strict_mode debug notify_deleted
  notify_priority_changes lvs_sync_daemon_interface down_timer_adverts garp_extra_if vmac_garp_intvl lower_prio_no_advert
  higher_prio_send_advert kernel_rx_buf_size`.split(/\s+/));
 
@@ -368,13 +425,18 @@ export const INSTANCE_ACCEPTED = new Set(`use_vmac_addr vmac_xmit_base use_ipvla
 
 export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroup> = {
   group: (g, _a, st) => { for (const line of valueLines(st)) g.members.push(...line.words); },
-  track_interface: (g, _a, st, ctx) => trackRefs(g.trackInterfaces, g.name, 'track_interface', ctx, st),
+  track_interface: (g, _a, st, ctx) => trackInterfaces(g.trackInterfaces, g.name, ctx, st),
   track_script: (g, _a, st, ctx) => trackRefs(g.trackScripts, g.name, 'track_script', ctx, st),
   track_file: (g, _a, st, ctx) => trackRefs(g.trackFiles, g.name, 'track_file', ctx, st),
   ...notifyHandlers<SyncGroup>(),
+  sync_group_tracking_weight: set((g) => { g.trackingWeight = true; }),
+  global_tracking: (g, a) => {
+    report(a, `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+    g.trackingWeight = true;
+  },
 };
 
-export const SYNC_GROUP_ACCEPTED = new Set(['track_process', 'track_bfd', 'smtp_alert', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes']);
+export const SYNC_GROUP_ACCEPTED = new Set(['track_process', 'track_bfd', 'smtp_alert', 'notify_priority_changes']);
 
 /** Top-level blocks keepalived reads and vrrplab lists as ignored. */
 export const IGNORED_ROOTS = new Set([

@@ -13,6 +13,12 @@ import {
   type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
 } from './keywords.js';
 import { completeConfig, type ScriptProbe } from './complete.js';
+import { checkRoute, checkRule } from './routes.js';
+import { checkVirtualServer } from './lvs.js';
+import { checkStaticAddresses, lineContext } from './keywords.js';
+
+/** How an interface named by the config looks on the machine keepalived -t would run on. */
+export type InterfaceProbe = (name: string) => 'present' | 'missing' | 'loopback';
 
 export interface LoadOptions {
   /** Directory holding a copy of the host's files: absolute paths (includes, scripts) resolve inside it. */
@@ -25,6 +31,18 @@ export interface LoadOptions {
   scriptExists?: ScriptProbe;
   /** Where a relative script program is looked up (default: the current directory). */
   scriptDirectory?: string;
+  /**
+   * Look interfaces up as keepalived -t does (it reads the machine's interfaces). Without a probe
+   * every interface is taken to exist and is listed in the result's `assumed.interfaces`.
+   */
+  interfaces?: InterfaceProbe;
+  /**
+   * With hostRoot: the directory holds the host's configuration, not its system. A script program
+   * is missing only where the copy holds its directory without it (`/etc/keepalived/chk.sh`);
+   * programs outside the copy (`/usr/bin/pidof`, `nginx`) are taken to be on the host and listed in
+   * the result's `assumed.programs`. Shell words (`[[`) are never programs, as for keepalived.
+   */
+  assumeSystemPrograms?: boolean;
 }
 
 /** Reads the configuration file at `file` (a path as the host sees it when hostRoot is given). */
@@ -49,11 +67,36 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
   const reporter = new Reporter();
   const { statements, files } = readConfig(fileName, text, io, reporter, { configId: options.hostname });
   const config = emptyConfig(files);
-  const ctx: ParseContext = { reporter };
+  const named = new Set<string>();
+  let missing = false;
+  const probe = options.interfaces;
+  const ctx: ParseContext = {
+    reporter,
+    interfaces: {
+      exists: (name) => {
+        named.add(name);
+        if (!probe || probe(name) !== 'missing') return true;
+        // With dynamic_interfaces keepalived waits for the interface instead (a LOG_INFO line only).
+        if (Object.hasOwn(config.globalDefs.other, 'dynamic_interfaces')) return true;
+        missing = true;
+        return false;
+      },
+      loopback: (name) => (probe ? probe(name) === 'loopback' : name === 'lo'),
+    },
+  };
   const instances: InstanceDraft[] = [];
   for (const st of statements) parseRoot(st, config, instances, ctx);
-  completeConfig(config, instances, reporter, options.scriptExists ?? defaultScriptProbe(options));
-  return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus() };
+  const assumedPrograms: string[] = [];
+  const scripts = options.scriptExists ??
+    (options.assumeSystemPrograms && options.hostRoot ? hostTreeScriptProbe(options.hostRoot, assumedPrograms) : defaultScriptProbe(options));
+  if (missing) {
+    // keepalived's VRRP process stops right after reading the file (vrrp_daemon.c start_vrrp), so
+    // none of the end-of-configuration checks (script security, instance completion) are reported.
+    reporter.report(ErrClass.badInterface, 'Non-existent interface specified in configuration');
+    completeConfig(config, instances, new Reporter(), scripts);
+  } else completeConfig(config, instances, reporter, scripts);
+  const assumed = { interfaces: probe ? [] : [...named].sort(), programs: [...new Set(assumedPrograms)] };
+  return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus(), assumed };
 }
 
 function emptyConfig(files: string[]): KeepalivedConfig {
@@ -107,6 +150,11 @@ function parseRoot(st: Statement, config: KeepalivedConfig, instances: InstanceD
   if (keyword === undefined) return; // an orphan '{' block, already reported
   if (IGNORED_ROOTS.has(keyword)) {
     config.ignored.push({ keyword, location: st.location });
+    // Not modelled, but keepalived -t reads them: their diagnostics still count.
+    if (keyword === 'virtual_server') checkVirtualServer(st, reporter);
+    else if (keyword === 'static_routes') for (const line of st.block ?? []) checkRoute(line.words, line.location, lineContext(ctx));
+    else if (keyword === 'static_rules') for (const line of st.block ?? []) checkRule(line.words, line.location, lineContext(ctx));
+    else if (keyword === 'static_ipaddress') checkStaticAddresses(st, ctx);
     return;
   }
   const handler = Object.hasOwn(ROOTS, keyword) ? ROOTS[keyword] : undefined;
@@ -219,6 +267,43 @@ function defaultScriptProbe(options: LoadOptions): ScriptProbe {
     if (!program.includes('/')) return PATH_DIRS.some((d) => exists(path.join(d, program)));
     if (path.isAbsolute(program)) return exists(onHostDisk(options.hostRoot, program));
     return exists(path.resolve(options.scriptDirectory ?? '.', program));
+  };
+}
+
+/** Words a shell gives meaning to that are not programs: keepalived runs no shell, so it cannot find them. */
+const SHELL_WORDS = new Set(['[[', ']]', 'if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'while', 'until', 'do', 'done',
+  'function', 'select', '{', '}', '!', '((', 'cd', 'exit', 'export', 'source', '.', 'return', 'eval', 'exec', 'set', 'unset', 'alias',
+  'let', 'declare', 'local', 'read', 'shift', 'trap', 'ulimit', 'umask']);
+
+/** See LoadOptions.assumeSystemPrograms. Programs taken to be on the host are appended to `assumed`. */
+export function hostTreeScriptProbe(hostRoot: string, assumed: string[]): ScriptProbe {
+  const isFile = (p: string): boolean => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const isDir = (p: string): boolean => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  return (program) => {
+    if (program === '' || SHELL_WORDS.has(program) || /[=$;|&()<>`]/.test(program)) return false;
+    if (path.isAbsolute(program)) {
+      if (isFile(onHostDisk(hostRoot, program))) return true;
+      // The copy holds that directory, so it says the program is missing there.
+      if (isDir(onHostDisk(hostRoot, path.dirname(program)))) return false;
+      assumed.push(program);
+      return true;
+    }
+    if (program.includes('/')) return isFile(path.resolve(program));
+    if (PATH_DIRS.some((d) => isFile(onHostDisk(hostRoot, path.join(d, program))) || isFile(path.join(d, program)))) return true;
+    assumed.push(program);
+    return true;
   };
 }
 

@@ -146,6 +146,11 @@ export interface VrrpInstance {
   dontTrackPrimary: boolean;
   /** Instance name of the sync group it belongs to, filled in after parsing. */
   syncGroup?: string;
+  /**
+   * Weighted track_script entries keepalived drops at load ("ignoring tracked script ... with
+   * weights due to SYNC group / address_owner"): present only when some were dropped.
+   */
+  ignoredTrackScripts?: { ref: TrackReference; why: 'sync-group' | 'address-owner' }[];
 }
 
 export interface SyncGroup {
@@ -156,6 +161,8 @@ export interface SyncGroup {
   trackScripts: TrackReference[];
   trackInterfaces: TrackReference[];
   trackFiles: TrackReference[];
+  /** `sync_group_tracking_weight` (or the deprecated `global_tracking`): members keep their weights. */
+  trackingWeight?: boolean;
 }
 
 /** A block keepalived reads but vrrplab does not model (virtual_server, SMTP, BFD...). */
@@ -180,4 +187,13 @@ export interface ConfigLoadResult {
   diagnostics: Diagnostic[];
   /** keepalived -t's exit status for this file: 0 ok, non-zero when it would refuse the config. */
   exitStatus: number;
+  /** What the check took for granted about the machine the config is for (see LoadOptions). */
+  assumed?: Assumptions;
+}
+
+export interface Assumptions {
+  /** Interfaces the config names that were not looked up (no interface probe was given). */
+  interfaces: string[];
+  /** Script programs taken to be on the host although the host directory does not hold them. */
+  programs: string[];
 }

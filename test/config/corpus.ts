@@ -3,6 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The interfaces of the lab namespace keepalived -t runs the corpus in (test/lab/keepalived-t.test.ts). */
+export const LAB_INTERFACES: Record<string, 'present' | 'loopback'> = { lo: 'loopback', eth0: 'present', eth8: 'present', eth9: 'present' };
+export const labInterfaces = (name: string): 'present' | 'missing' | 'loopback' => LAB_INTERFACES[name] ?? 'missing';
+
 export const CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/configs');
 
 export interface CorpusCase {

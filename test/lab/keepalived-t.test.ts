@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
-import { corpus } from '../config/corpus.js';
+import { corpus, labInterfaces } from '../config/corpus.js';
 import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
 
 let lab: Lab | undefined;
@@ -34,7 +34,8 @@ function keepalivedT(file: string): { status: number; lines: string[] } {
 }
 
 function vrrplab(file: string): { status: number; lines: string[] } {
-  const r = loadConfig(file);
+  // As `vrrplab check --local` run inside the namespace: the namespace's interfaces are looked up.
+  const r = loadConfig(file, { interfaces: labInterfaces });
   return { status: r.exitStatus, lines: r.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic) };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig, onHostDisk } from '../../config/load.js';
+import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
@@ -12,6 +12,7 @@ interface CheckOptions {
   host: string[];
   json?: boolean;
   configId?: string;
+  local?: boolean;
 }
 
 interface HostInput {
@@ -30,6 +31,7 @@ export function registerCheck(program: Command): void {
     .option('-f, --file <FILE>', 'a keepalived.conf (repeat for several hosts)', collect, [])
     .option('--host <NAME=DIR>', `a host as a directory copy of its files (${DEFAULT_CONF} inside it)`, collect, [])
     .option('-i, --config-id <ID>', 'config id for @ID lines (keepalived -i)')
+    .option('--local', "look the config's interfaces up on this machine, as keepalived -t does (default: assume they exist and list them)")
     .option('--json', 'print results as JSON')
     .action((opts: CheckOptions) => {
       process.exitCode = runCheck(opts);
@@ -68,7 +70,17 @@ function runCheck(opts: CheckOptions): number {
     }
   }
 
-  const results = inputs.map((h) => ({ host: h, result: loadConfig(h.file, { hostRoot: h.root, hostname: opts.configId ?? (h.root ? h.name : undefined) }) }));
+  const interfaces = opts.local ? localInterfaces() : undefined;
+  const results = inputs.map((h) => ({
+    host: h,
+    result: loadConfig(h.file, {
+      hostRoot: h.root,
+      hostname: opts.configId ?? (h.root ? h.name : undefined),
+      interfaces,
+      // A host directory holds the host's configuration, not its system (see LoadOptions).
+      assumeSystemPrograms: h.root !== undefined,
+    }),
+  }));
   const hosts: HostConfig[] = results.map(({ host, result }) => ({ name: host.name, config: result.config, readFile: hostReader(host.root) }));
   const analysis = inputs.length > 1 ? analyzeHosts(hosts) : undefined;
   const status = results.map((r) => r.result.exitStatus).find((s) => s !== 0) ?? (analysis?.findings.some((f) => f.severity === 'error') ? 1 : 0);
@@ -76,6 +88,25 @@ function runCheck(opts: CheckOptions): number {
   if (opts.json) process.stdout.write(`${JSON.stringify(toJson(results, analysis, status), null, 2)}\n`);
   else printHuman(results, analysis);
   return status;
+}
+
+/** This machine's interfaces, as keepalived -t sees them (loopback by its ARP hardware type). */
+function localInterfaces(): InterfaceProbe {
+  const dir = '/sys/class/net';
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  return (name) => {
+    if (!names.includes(name)) return 'missing';
+    try {
+      return fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim() === '772' ? 'loopback' : 'present';
+    } catch {
+      return 'present';
+    }
+  };
 }
 
 function hostReader(root: string | undefined): (p: string) => string | undefined {
@@ -98,10 +129,22 @@ function printHuman(results: Loaded, analysis: Analysis | undefined): void {
       if (d.severity === 'info' && !many) continue;
       process.stdout.write(`${many ? '  ' : ''}${formatDiagnostic(d)}\n`);
     }
+    for (const line of assumptionLines(result, many)) process.stdout.write(`${many ? '  ' : ''}${line}\n`);
   }
   if (!analysis) return;
   process.stdout.write(`== analysis: ${analysis.findings.length} finding(s)\n`);
   for (const f of analysis.findings) process.stdout.write(`  [${f.severity}] ${f.kind}: ${f.message}\n`);
+}
+
+/** What the check took for granted, one line each (info: never part of the exit status). */
+function assumptionLines(result: ConfigLoadResult, many: boolean): string[] {
+  const lines: string[] = [];
+  const { interfaces = [], programs = [] } = result.assumed ?? {};
+  if (interfaces.length > 0) {
+    lines.push(`info: interfaces assumed to exist: ${interfaces.join(', ')} (keepalived -t looks them up on the machine it runs on${many ? '' : '; --local does that here'})`);
+  }
+  if (programs.length > 0) lines.push(`info: assumed present on the host: ${programs.join(', ')}`);
+  return lines;
 }
 
 function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: number): unknown {
@@ -115,6 +158,7 @@ function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: num
       diagnostics: result.diagnostics,
       instances: result.config.instances.map((v) => ({ name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface })),
       ignored: result.config.ignored,
+      assumed: result.assumed,
     })),
     findings: analysis?.findings ?? [],
     priorities: analysis?.priorities ?? [],
