@@ -30,6 +30,8 @@ export type SimRecord =
   | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean }
   | { type: 'service'; t: number; host: string; service: string; up: boolean; cause: string }
   | { type: 'fault'; t: number; host?: string; action: string; detail?: string }
+  /** A tracked script's state as keepalived sees it changed (after rise/fall): "VRRP_Script(name) succeeded/failed". */
+  | { type: 'script'; t: number; host: string; script: string; ok: boolean }
   | { type: 'log'; t: number; host: string; message: string };
 
 /** What a tracked script returns, decided by the driver (model or exec mode). */
@@ -41,8 +43,14 @@ export interface ClusterOptions {
   seed: number;
   /** One-way LAN latency, ms. */
   latencyMs: number;
-  /** From keepalived's start to its instances' initialisation, ms (jittered 0.8x..1.4x). */
+  /** From keepalived's start to its instances' initialisation, ms. */
   startupDelayMs: number;
+  /**
+   * Spread the start-up delay over 0.8x..1.4x at random. Off by default: on an idle machine
+   * keepalived's exec-to-init latency is steady to a few ms (lab, issue 13), so hosts started 10 ms
+   * apart come up 10 ms apart; the jitter is for searching startup races on a loaded machine.
+   */
+  startupJitter?: boolean;
   /** How long a tracked script takes before its result reaches keepalived, ms (jittered up to 2x). */
   scriptDurationMs: number;
   /** How long after a state change a notify script's effect lands, ms. */
@@ -55,7 +63,8 @@ export interface ClusterOptions {
 
 export class SimHost {
   engine: HostEngine | undefined;
-  linkUp = true;
+  /** Interfaces whose link is down: VRRP interfaces and interfaces that are only tracked. */
+  readonly linksDown = new Set<string>();
   /** VIPs currently on the host's interfaces: address -> instance that added it. */
   readonly vips = new Map<string, string>();
   readonly services = new Map<string, boolean>();
@@ -79,6 +88,11 @@ export class SimHost {
 
   get running(): boolean {
     return this.engine !== undefined;
+  }
+
+  /** Every interface the host runs VRRP on has its link up. */
+  get linkUp(): boolean {
+    return this.interfaces.every((iface) => !this.linksDown.has(iface));
   }
 }
 
@@ -138,14 +152,14 @@ export class Cluster {
   // ---------------------------------------------------------------- faults and host control
 
   /**
-   * Start keepalived on the host. Its instances initialise `startupDelayMs` later (jittered), as
+   * Start keepalived on the host. Its instances initialise `startupDelayMs` later, as
    * keepalived's do: the reference recordings show 60-100 ms from exec to "Entering BACKUP STATE".
    */
   start(host: SimHost, startupMs?: number): void {
     if (host.engine !== undefined || host.starting) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
     host.starting = true;
-    const delay = startupMs ?? this.options.startupDelayMs * (0.8 + 0.6 * this.random.next());
+    const delay = startupMs ?? (this.options.startupJitter === true ? this.options.startupDelayMs * (0.8 + 0.6 * this.random.next()) : this.options.startupDelayMs);
     this.at(this.now + delay, () => {
       if (!host.starting) return; // stopped or killed before it came up
       host.starting = false;
@@ -162,7 +176,7 @@ export class Cluster {
       interfaceAddresses6[instance.interface] = this.address6(host);
     }
     host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 });
-    const linksDown = host.linkUp ? [] : Object.keys(interfaceAddresses);
+    const linksDown = [...host.linksDown];
     const fileValues: Record<string, number> = {};
     this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }));
   }
@@ -187,14 +201,21 @@ export class Cluster {
     host.engine = undefined;
   }
 
-  setLink(host: SimHost, up: boolean): void {
-    if (host.linkUp === up) return;
-    host.linkUp = up;
-    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: up ? 'link-up' : 'link-down' });
+  /**
+   * Link down or up on one interface (a VRRP interface or one that is only tracked), or, with no
+   * `iface`, on every interface the host's instances run on.
+   */
+  setLink(host: SimHost, up: boolean, iface?: string): void {
+    const changed = (iface !== undefined ? [iface] : host.interfaces).filter((name) => host.linksDown.has(name) === up);
+    if (changed.length === 0) return;
+    for (const name of changed) {
+      if (up) host.linksDown.delete(name);
+      else host.linksDown.add(name);
+    }
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: up ? 'link-up' : 'link-down', ...(iface !== undefined ? { detail: iface } : {}) });
     const engine = host.engine;
     if (engine === undefined) return;
-    const ifaces = new Set(host.spec.config.instances.map((instance) => instance.interface));
-    for (const iface of ifaces) this.apply(host, engine.handle(this.now, { type: 'link', iface, up }));
+    for (const name of changed) this.apply(host, engine.handle(this.now, { type: 'link', iface: name, up }));
   }
 
   setPartition(groups: string[][] | undefined): void {
@@ -272,7 +293,7 @@ export class Cluster {
     const t = this.seconds();
     switch (action.type) {
       case 'send-advert':
-        this.broadcast(host, action.advert, action.unicastPeers);
+        this.broadcast(host, action.iface, action.advert, action.unicastPeers);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
@@ -294,7 +315,10 @@ export class Cluster {
         const delay = this.options.scriptDurationMs * (1 + this.random.next());
         this.at(this.now + delay, () => {
           if (host.engine !== engine || engine === undefined) return;
-          this.apply(host, engine.handle(this.now, { type: 'script-result', script: action.script, exitCode }));
+          const actions = engine.handle(this.now, { type: 'script-result', script: action.script, exitCode });
+          const ok = scriptStateChange(action.script, actions);
+          if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script: action.script, ok });
+          this.apply(host, actions);
         });
         break;
       }
@@ -315,8 +339,8 @@ export class Cluster {
   }
 
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
-  private broadcast(sender: SimHost, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
-    if (!sender.linkUp) return;
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
+    if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
     for (const receiver of this.hosts) {
@@ -328,9 +352,10 @@ export class Cluster {
       const deliverAt = this.now + this.options.latencyMs + this.extraDelayMs;
       this.at(deliverAt, () => {
         const engine = receiver.engine;
-        if (engine === undefined || !receiver.linkUp) return;
-        // One LAN segment: the advert arrives on each interface the receiver runs VRRP on.
+        if (engine === undefined) return;
+        // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
         for (const receiverIface of receiver.interfaces) {
+          if (receiver.linksDown.has(receiverIface)) continue;
           this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet: { advert, src, dst, ttl: 255 } }));
         }
       });
@@ -345,4 +370,16 @@ export class Cluster {
     if (this.partition === undefined) return true;
     return this.partition.get(a.name) === this.partition.get(b.name);
   }
+}
+
+/** The state a script result moved a tracked script to, read from the engine's log line for it (undefined: no change). */
+function scriptStateChange(script: string, actions: EngineAction[]): boolean | undefined {
+  const prefix = `VRRP_Script(${script}) `;
+  for (const action of actions) {
+    if (action.type !== 'log' || !action.message.startsWith(prefix)) continue;
+    const rest = action.message.slice(prefix.length);
+    if (rest.startsWith('succeeded')) return true;
+    if (rest.startsWith('failed') || rest.startsWith('timed_out')) return false;
+  }
+  return undefined;
 }

@@ -13,6 +13,7 @@ import { splitCommandLine } from '../engine/command-line.js';
 import { Cluster, type SimHost, type SimRecord } from './cluster.js';
 import { findSimulationFindings, type SimFinding } from './findings.js';
 import type { CheckModel, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
+import { validateScenario } from './validate.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -47,7 +48,8 @@ export interface SimulationResult {
   events: number;
 }
 
-export type SimulationOutcome = { ok: true; result: SimulationResult } | { ok: false; errors: string[] };
+/** `warnings`: what the scenario names that no config uses, where keepalived would go on (./validate.ts). */
+export type SimulationOutcome = { ok: true; result: SimulationResult; warnings: string[] } | { ok: false; errors: string[] };
 
 export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', directory: string): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
   return loadConfig(host.configPath, {
@@ -75,6 +77,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     return { name: host.name, address: host.address, address6: host.address6, config: loaded.config };
   });
   if (errors.length > 0) return { ok: false, errors };
+  // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
+  const validation = validateScenario(scenario, specs);
+  if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
 
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
   const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
@@ -140,7 +145,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.kill(cluster.host(entry.host));
         case 'link-down':
         case 'link-up':
-          return cluster.setLink(cluster.host(entry.host), entry.do === 'link-up');
+          return cluster.setLink(cluster.host(entry.host), entry.do === 'link-up', entry.interface);
         case 'service-stop':
         case 'service-start':
           cluster.note(entry.host, entry.do, entry.service);
@@ -185,7 +190,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     flapping: scenario.flapping,
     endServices: services,
   });
-  return { ok: true, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events } };
+  return { ok: true, warnings: validation.warnings, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events } };
 }
 
 function describeCheck(model: CheckModel): string {

@@ -28,6 +28,7 @@ export function registerSimulate(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       const seed = options.seed === undefined ? undefined : Number(options.seed);
       if (seed !== undefined && !Number.isInteger(seed)) {
         process.stderr.write(`--seed: expected an integer (got ${options.seed})\n`);
@@ -51,6 +52,7 @@ export function registerSimulate(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(options.json ? formatJsonLines(outcome.result) : formatTimeline(outcome.result));
       if (options.html !== undefined) {
         const { writeSimulationReport } = await import('../../report/simulation.js');
