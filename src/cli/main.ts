@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   decode: async () => (await import('./commands/decode.js')).registerDecode,
   check: async () => (await import('./commands/check.js')).registerCheck,
   simulate: async () => (await import('./commands/simulate.js')).registerSimulate,
+  explore: async () => (await import('./commands/explore.js')).registerExplore,
   replay: async () => (await import('./commands/replay.js')).registerReplay,
   compare: async () => (await import('./commands/compare.js')).registerCompare,
   run: async () => (await import('./commands/run.js')).registerRun,

@@ -1,0 +1,227 @@
+/**
+ * `vrrplab explore`: search the space of faults for the distinct ways a cluster ends up wrong.
+ *
+ * Schedules are numbered (./plan.ts); chunks of numbers go to worker threads, each with its own
+ * Explorer over the same space. Per failure key the lowest-numbered failing schedule is kept and
+ * shrunk; shrunk failures with the same key are merged, the simplest kept. With a count budget
+ * the result depends only on the inputs and the seed, not on the number of workers or shards.
+ */
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Scenario } from '../sim/scenario.js';
+import { Explorer, type Candidate, type ChunkResult, type ExplorerSetup, type Shrunk } from './explorer.js';
+import type { Plan } from './plan.js';
+import { simpler } from './shrink.js';
+
+export type Budget = { kind: 'count'; schedules: number } | { kind: 'time'; ms: number };
+
+export interface ExploreOptions {
+  seed: number;
+  /** Most faults in one schedule (random phase); the exhaustive phases go to min(depth, 2). */
+  depth: number;
+  budget: Budget;
+  workers: number;
+  shard?: { index: number; count: number };
+  onProgress?: (progress: { done: number; total: number | undefined; failures: number; elapsedMs: number }) => void;
+}
+
+export interface ExploreSummary {
+  schedules: number;
+  seconds: number;
+  failures: number;
+  /** Every schedule of up to this many faults was tried (-1: not even the plain starts). */
+  exhaustiveDepth: number;
+  /** Schedules in each exhaustive phase of the plan. */
+  phases: { phase: string; depth: number; count: number }[];
+  /** Findings explained by the faults in force (not failures), by kind: in how many schedules. */
+  excused: Record<string, number>;
+  shard?: { index: number; count: number };
+}
+
+export interface ExploreResult {
+  failures: Shrunk[];
+  summary: ExploreSummary;
+}
+
+const CHUNK = 64;
+
+export async function explore(base: Scenario, options: ExploreOptions): Promise<ExploreResult> {
+  const started = performance.now();
+  const setup: ExplorerSetup = { base, seed: options.seed, depth: options.depth };
+  const pool = options.workers > 1 ? await WorkerPool.start(setup, options.workers) : undefined;
+  const local = pool === undefined ? new Explorer(setup) : undefined;
+  const plan = pool?.plan ?? summarisePlan(local?.plan);
+  try {
+    const shard = options.shard ?? { index: 0, count: 1 };
+    const limit = options.budget.kind === 'count' ? options.budget.schedules : Number.POSITIVE_INFINITY;
+    const deadline = options.budget.kind === 'time' ? started + options.budget.ms : Number.POSITIVE_INFINITY;
+    const total = options.budget.kind === 'count' ? countInShard(limit, shard) : undefined;
+    let nextIndex = shard.index;
+    const takeChunk = (): number[] | undefined => {
+      if (performance.now() >= deadline) return undefined;
+      const chunk: number[] = [];
+      while (chunk.length < CHUNK && nextIndex < limit) {
+        chunk.push(nextIndex);
+        nextIndex += shard.count;
+      }
+      return chunk.length > 0 ? chunk : undefined;
+    };
+
+    const candidates = new Map<string, Candidate>();
+    const excused: Record<string, number> = {};
+    const done = new Set<number>();
+    let ran = 0;
+    const absorb = (chunk: readonly number[], result: ChunkResult): void => {
+      ran += result.ran;
+      for (const index of chunk) done.add(index);
+      for (const candidate of result.candidates) {
+        const known = candidates.get(candidate.key);
+        if (known === undefined || candidate.index < known.index) candidates.set(candidate.key, candidate);
+      }
+      for (const [kind, count] of Object.entries(result.excused)) excused[kind] = (excused[kind] ?? 0) + count;
+      options.onProgress?.({ done: ran, total, failures: candidates.size, elapsedMs: performance.now() - started });
+    };
+
+    if (pool !== undefined) await pool.runAll(takeChunk, absorb);
+    else if (local !== undefined) for (let chunk = takeChunk(); chunk !== undefined; chunk = takeChunk()) absorb(chunk, local.runChunk(chunk));
+
+    const origins = [...candidates.values()].sort((a, b) => a.index - b.index);
+    const shrunk = pool !== undefined ? await pool.shrinkAll(origins) : origins.map((candidate) => (local as Explorer).shrink(candidate));
+    const failures = mergeShrunk(shrunk);
+    const summary: ExploreSummary = {
+      schedules: ran,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+      failures: failures.length,
+      exhaustiveDepth: exhaustiveDepth(plan.phases, done, shard),
+      phases: plan.phases,
+      excused,
+      ...(options.shard !== undefined ? { shard: options.shard } : {}),
+    };
+    return { failures, summary };
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Keep one failure per key: the simplest schedule, then the lowest-numbered origin. */
+export function mergeShrunk(shrunk: readonly Shrunk[]): Shrunk[] {
+  // Per origin key only the lowest-numbered origin counts (shards each keep their own lowest).
+  const byOrigin = new Map<string, Shrunk>();
+  for (const item of shrunk) {
+    const known = byOrigin.get(item.origin.key);
+    if (known === undefined || item.origin.index < known.origin.index) byOrigin.set(item.origin.key, item);
+  }
+  const byKey = new Map<string, Shrunk>();
+  for (const item of byOrigin.values()) {
+    const known = byKey.get(item.key);
+    if (known === undefined || simpler(item.schedule, known.schedule) < 0 || (simpler(item.schedule, known.schedule) === 0 && item.origin.index < known.origin.index)) byKey.set(item.key, item);
+  }
+  return [...byKey.values()].sort((a, b) => a.schedule.faults.length - b.schedule.faults.length || a.origin.index - b.origin.index);
+}
+
+function countInShard(limit: number, shard: { index: number; count: number }): number {
+  return limit <= shard.index ? 0 : Math.ceil((limit - shard.index) / shard.count);
+}
+
+export function exhaustiveDepth(phases: readonly { depth: number; count: number }[], done: ReadonlySet<number>, shard: { index: number; count: number }): number {
+  let end = 0;
+  let depth = -1;
+  for (const phase of phases) {
+    const from = end;
+    end += phase.count;
+    for (let index = from; index < end; index++) if (index % shard.count === shard.index && !done.has(index)) return depth;
+    depth = phase.depth;
+  }
+  return depth;
+}
+
+function summarisePlan(plan: Plan | undefined): { phases: Plan['phases'] } {
+  return { phases: plan?.phases ?? [] };
+}
+
+// ------------------------------------------------------------------ worker threads
+
+type ToWorker = { type: 'run'; indices: number[] } | { type: 'shrink'; candidate: Candidate };
+type FromWorker = { type: 'ready'; phases: Plan['phases'] } | { type: 'ran'; result: ChunkResult } | { type: 'shrunk'; shrunk: Shrunk } | { type: 'error'; message: string };
+
+function workerUrl(): URL {
+  const beside = new URL('./worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(beside))) return beside;
+  // Running from the TypeScript sources (tests): use the build.
+  return new URL(fileURLToPath(beside).replace(`${'/src/explore/'}`, '/dist/src/explore/'), 'file://');
+}
+
+class WorkerPool {
+  private constructor(
+    private readonly workers: Worker[],
+    readonly plan: { phases: Plan['phases'] },
+  ) {}
+
+  static async start(setup: ExplorerSetup, count: number): Promise<WorkerPool> {
+    const url = workerUrl();
+    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: setup }));
+    const ready = await Promise.all(workers.map((worker) => next(worker)));
+    const first = ready[0];
+    if (first === undefined || first.type !== 'ready') throw new Error(`explore worker failed to start: ${first?.type === 'error' ? first.message : 'no answer'}`);
+    return new WorkerPool(workers, { phases: first.phases });
+  }
+
+  /** Hand out chunks until `take` has none left; results are absorbed as they come. */
+  async runAll(take: () => number[] | undefined, absorb: (chunk: number[], result: ChunkResult) => void): Promise<void> {
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        for (let chunk = take(); chunk !== undefined; chunk = take()) {
+          worker.postMessage({ type: 'run', indices: chunk } satisfies ToWorker);
+          const answer = await next(worker);
+          if (answer.type !== 'ran') throw new Error(answer.type === 'error' ? answer.message : `explore worker: unexpected ${answer.type}`);
+          absorb(chunk, answer.result);
+        }
+      }),
+    );
+  }
+
+  async shrinkAll(candidates: readonly Candidate[]): Promise<Shrunk[]> {
+    const results: Shrunk[] = new Array<Shrunk>(candidates.length);
+    let position = 0;
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        while (position < candidates.length) {
+          const mine = position++;
+          const candidate = candidates[mine];
+          if (candidate === undefined) break;
+          worker.postMessage({ type: 'shrink', candidate } satisfies ToWorker);
+          const answer = await next(worker);
+          if (answer.type !== 'shrunk') throw new Error(answer.type === 'error' ? answer.message : `explore worker: unexpected ${answer.type}`);
+          results[mine] = answer.shrunk;
+        }
+      }),
+    );
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+function next(worker: Worker): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    };
+    const onMessage = (message: FromWorker) => {
+      cleanup();
+      resolve(message);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  });
+}
+
+export type { ToWorker, FromWorker };

@@ -1,0 +1,178 @@
+/**
+ * What explore hands back: each failure as a scenario `vrrplab simulate` replays from any
+ * directory (host paths absolute), as text for people and as JSON lines for programs.
+ */
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import type { SimFinding } from '../sim/findings.js';
+import { formatFinding } from '../sim/format.js';
+import type { CheckModel, Scenario, TimelineEntry } from '../sim/scenario.js';
+import type { ExploreResult, ExploreSummary } from './explore.js';
+import type { Shrunk } from './explorer.js';
+import type { Schedule } from './plan.js';
+import { describeFault, type Fault } from './space.js';
+
+/** A failure as written out: its kinds, faults, findings and the scenario that replays it. */
+export interface FailureReport {
+  name: string;
+  kinds: string[];
+  faults: Fault[];
+  start?: { order: string[]; skewMs: number };
+  findings: SimFinding[];
+  yaml: string;
+  /** The schedule it was found as: its number and key (`explore merge` needs them). */
+  origin: { schedule: number; phase: string; key: string };
+}
+
+export function failureReports(result: ExploreResult, scenarioOf: (schedule: Schedule) => Scenario): FailureReport[] {
+  return result.failures.map((failure, i) => {
+    const name = failureName(i, failure);
+    const scenario = scenarioOf(failure.schedule);
+    return {
+      name,
+      kinds: failure.kinds,
+      faults: failure.schedule.faults,
+      ...(failure.schedule.start !== undefined ? { start: failure.schedule.start } : {}),
+      findings: failure.findings,
+      yaml: scenarioYaml({ ...scenario, name }, failure),
+      origin: { schedule: failure.origin.index, phase: failure.origin.phase, key: failure.origin.key },
+    };
+  });
+}
+
+function failureName(index: number, failure: Shrunk): string {
+  const what = failure.schedule.faults.map((fault) => ('host' in fault ? `${fault.host}-${fault.do}` : fault.do));
+  if (failure.schedule.start !== undefined) what.unshift(`start-${failure.schedule.start.order.join('')}`);
+  if (what.length === 0) what.push('no-fault');
+  return `${String(index + 1).padStart(2, '0')}-${what.join('-')}`.replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+/** A scenario file `vrrplab simulate` reads back to the same run. */
+export function scenarioYaml(scenario: Scenario, failure: Shrunk): string {
+  const hosts: Record<string, Record<string, string>> = {};
+  for (const host of scenario.hosts) {
+    const spec: Record<string, string> = {};
+    if (host.root !== undefined) {
+      spec['root'] = path.resolve(host.root);
+      if (host.configPath !== '/etc/keepalived/keepalived.conf') spec['config'] = host.configPath;
+    } else spec['config'] = path.resolve(scenario.directory, host.configPath);
+    spec['address'] = host.address;
+    if (host.address6 !== undefined) spec['address6'] = host.address6;
+    hosts[host.name] = spec;
+  }
+  const document: Record<string, unknown> = {
+    name: scenario.name,
+    duration: `${scenario.durationMs / 1000}s`,
+    scripts: scenario.scripts,
+    seed: scenario.seed ?? 1,
+    hosts,
+  };
+  const services = Object.entries(scenario.services).filter(([, states]) => Object.keys(states).length > 0);
+  if (services.length > 0) document['services'] = Object.fromEntries(services.map(([host, states]) => [host, Object.fromEntries(Object.entries(states).map(([service, up]) => [service, up ? 'up' : 'down']))]));
+  if (Object.keys(scenario.checks).length > 0) document['checks'] = Object.fromEntries(Object.entries(scenario.checks).map(([name, model]) => [name, checkYaml(model)]));
+  if (Object.keys(scenario.notify).length > 0) {
+    document['notify'] = Object.fromEntries(Object.entries(scenario.notify).map(([state, effects]) => [state, (effects ?? []).map((effect) => `${effect.action} ${effect.service}`)]));
+  }
+  if (scenario.flapping.transitions !== 4 || scenario.flapping.windowMs !== 60_000) {
+    document['findings'] = { flapping: { transitions: scenario.flapping.transitions, window: `${scenario.flapping.windowMs / 1000}s` } };
+  }
+  const header = [
+    `# Found by vrrplab explore: ${failure.kinds.join(', ')}`,
+    ...describeSchedule(failure.schedule).map((line) => `#   ${line}`),
+    `# Reproduce: vrrplab simulate THIS_FILE`,
+  ];
+  const body = stringify(document, { lineWidth: 0 });
+  const timeline = scenario.timeline.map((entry) => `  - ${flowEntry(entry)}`).join('\n');
+  return `${header.join('\n')}\n${body}timeline:\n${timeline}\n`;
+}
+
+function checkYaml(model: CheckModel): Record<string, string | number> {
+  switch (model.kind) {
+    case 'service':
+      return { service: model.service };
+    case 'file-absent':
+      return { 'file-absent': model.path };
+    case 'file-present':
+      return { 'file-present': model.path };
+    case 'exit':
+      return { exit: model.code };
+  }
+}
+
+/** One timeline entry as a YAML flow mapping, `at` first, in seconds. */
+function flowEntry(entry: TimelineEntry): string {
+  const { atMs, ...rest } = entry;
+  const fields: string[] = [`at: ${formatSeconds(atMs)}`];
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    const name = key === 'startupMs' ? 'startup' : key;
+    const text = key === 'startupMs' ? `${String(value)}ms` : JSON.stringify(value);
+    fields.push(`${name}: ${text}`);
+  }
+  return `{ ${fields.join(', ')} }`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+export function describeSchedule(schedule: Schedule): string[] {
+  const lines: string[] = [];
+  if (schedule.start !== undefined) {
+    const { order, skewMs } = schedule.start;
+    lines.push(`keepalived starts on ${order.join(', then ')}, ${skewMs >= 1000 ? `${skewMs / 1000} s` : `${skewMs} ms`} apart`);
+  }
+  for (const fault of schedule.faults) lines.push(describeFault(fault));
+  if (lines.length === 0) lines.push('no fault: every host starts at once');
+  return lines;
+}
+
+/** The JSON line of one failure, as the issue's interface gives it (times in seconds). */
+export function failureJson(report: FailureReport): string {
+  const faults = report.faults.map((fault) => {
+    const { at, until, ...rest } = fault;
+    return { at: at / 1000, ...(until !== undefined ? { until: until / 1000 } : {}), ...rest };
+  });
+  return JSON.stringify({
+    type: 'failure',
+    name: report.name,
+    kinds: report.kinds,
+    faults,
+    ...(report.start !== undefined ? { start: { order: report.start.order, skew: report.start.skewMs / 1000 } } : {}),
+    findings: report.findings.map((finding) => ({ kind: finding.kind, from: finding.from, to: finding.to, message: finding.message })),
+    scenario: report.yaml,
+    origin: report.origin,
+  });
+}
+
+export function summaryJson(summary: ExploreSummary): string {
+  return JSON.stringify({ type: 'summary', ...summary });
+}
+
+/** The human report: per failure its kinds, faults in words, findings, and how to replay it. */
+export function formatText(reports: readonly FailureReport[], summary: ExploreSummary, files: ReadonlyMap<string, string>): string {
+  const lines: string[] = [];
+  const depth = summary.exhaustiveDepth;
+  const exhaustive =
+    depth >= 2 ? 'every single fault and every pair of faults at the moments that matter' : depth === 1 ? 'every single fault at the moments that matter' : depth === 0 ? 'every start order' : 'not even every start order';
+  lines.push(`Explored ${summary.schedules} schedules${summary.shard !== undefined ? ` (shard ${summary.shard.index + 1}/${summary.shard.count})` : ''}: exhaustive to depth ${Math.max(depth, 0)} (${exhaustive}).`);
+  lines.push(reports.length === 0 ? 'No failure found.' : `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}:`);
+  for (const report of reports) {
+    lines.push('');
+    lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}`);
+    for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) })) lines.push(`  ${line}`);
+    for (const finding of report.findings) lines.push(`    ${formatFinding(finding)}`);
+    const file = files.get(report.name);
+    if (file !== undefined) lines.push(`  reproduce: vrrplab simulate ${file}`);
+  }
+  const excused = Object.entries(summary.excused).sort(([a], [b]) => a.localeCompare(b));
+  if (excused.length > 0) {
+    lines.push('');
+    lines.push('Not counted as failures (they ended with the faults that caused them, within the takeover time):');
+    for (const [kind, count] of excused) {
+      const why = kind === 'split-brain' ? ' (two masters while the hosts cannot hear each other: VRRP by design)' : '';
+      lines.push(`  ${kind} in ${count} schedule${count === 1 ? '' : 's'}${why}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

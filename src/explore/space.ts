@@ -1,0 +1,286 @@
+/**
+ * The space explore searches: a base scenario (hosts, services, checks, the common timeline
+ * prefix) and the vocabulary of faults that the hosts' configurations make meaningful.
+ *
+ * A fault is one injected event together with its undoing, if it has one (a stop and its later
+ * start, a partition and its heal). The vocabulary is derived from the configs alone: services
+ * that checks probe or notify scripts start and stop, interfaces the instances use or track,
+ * files that checks read, and the network between the hosts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { inferNotifyEffects, probedService } from '../analysis/notify.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { onHostDisk } from '../config/load.js';
+import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
+import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
+
+/** Fault templates: what is done, where; `at`/`until` are chosen by the search. */
+export type FaultTemplate =
+  | { do: 'stop' | 'kill'; host: string }
+  | { do: 'service-stop'; host: string; service: string }
+  | { do: 'link-down'; host: string; interface?: string }
+  | { do: 'touch' | 'rm'; host: string; path: string }
+  | { do: 'partition'; groups: string[][] }
+  | { do: 'loss'; percent: number }
+  | { do: 'delay'; ms: number };
+
+/** A fault placed in time (virtual ms); `until` undefined means it is never undone. */
+export type Fault = FaultTemplate & { at: number; until?: number };
+
+export interface ExploreSpace {
+  /** Hosts, services, checks and notify models; its timeline is the common prefix. */
+  base: Scenario;
+  configs: Map<string, LoadedHostConfig>;
+  vocabulary: FaultTemplate[];
+  /** Faults that may be left in force until the end (a host that dies and stays dead). */
+  permanent: FaultTemplate[];
+  /** How long the cluster needs to react to a change: the slowest check's rise/fall plus Master_Down_Interval, ms. */
+  takeoverMs: number;
+  /** The largest advert interval of any instance, ms. */
+  advertIntervalMs: number;
+}
+
+export interface HostDirectory {
+  name: string;
+  root: string;
+  /** keepalived.conf as the host sees it (default /etc/keepalived/keepalived.conf). */
+  config?: string;
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
+const SCENARIO_MS = 60_000;
+
+/**
+ * A base scenario from host directories alone, as `check --host` takes them: each host gets its
+ * `unicast_src_ip`, else an address named by the other hosts' `unicast_peer` lists that no host
+ * claims, else a lab address next to the first VIP (or in 192.0.2.0/24, the documentation range).
+ */
+export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenario {
+  const loaded = hosts.map((host) => {
+    const scenarioHost: ScenarioHost = { name: host.name, address: '', configPath: host.config ?? DEFAULT_CONFIG_PATH, root: path.resolve(host.root) };
+    return { scenarioHost, config: loadHostConfig(scenarioHost, 'model', process.cwd()).config };
+  });
+  const claimed = new Set<string>();
+  for (const { scenarioHost, config } of loaded) {
+    const source = config.instances.find((instance) => instance.unicastSrcIp !== undefined)?.unicastSrcIp;
+    if (source !== undefined && isIpv4(source) && !claimed.has(source)) {
+      scenarioHost.address = source;
+      claimed.add(source);
+    }
+  }
+  const named = new Map<string, number>();
+  for (const { config } of loaded) {
+    for (const peer of new Set(config.instances.flatMap((instance) => instance.unicastPeers))) if (isIpv4(peer) && !claimed.has(peer)) named.set(peer, (named.get(peer) ?? 0) + 1);
+  }
+  const unclaimedPeers = [...named.entries()].sort((a, b) => b[1] - a[1] || compareAddresses(a[0], b[0])).map(([address]) => address);
+  const vipAddresses = new Set(loaded.flatMap(({ config }) => config.instances.flatMap((instance) => instance.virtualIpaddresses.map((vip) => vip.address))));
+  const firstVip = [...vipAddresses].find(isIpv4);
+  const prefix = firstVip !== undefined ? firstVip.split('.').slice(0, 3).join('.') : '192.0.2';
+  let next = 1;
+  for (const { scenarioHost } of loaded) {
+    if (scenarioHost.address !== '') continue;
+    const peer = unclaimedPeers.shift();
+    if (peer !== undefined) {
+      scenarioHost.address = peer;
+      claimed.add(peer);
+      continue;
+    }
+    while (claimed.has(`${prefix}.${next}`) || vipAddresses.has(`${prefix}.${next}`)) next++;
+    scenarioHost.address = `${prefix}.${next}`;
+    claimed.add(scenarioHost.address);
+  }
+  return {
+    name: `explore-${hosts.map((host) => host.name).join('-')}`,
+    directory: process.cwd(),
+    durationMs: SCENARIO_MS,
+    scripts: 'model',
+    hosts: loaded.map(({ scenarioHost }) => scenarioHost),
+    services: Object.fromEntries(hosts.map((host) => [host.name, {}])),
+    checks: {},
+    notify: {},
+    timeline: [],
+    seed,
+    flapping: { transitions: 4, windowMs: 60_000 },
+  };
+}
+
+/** Build the space for a base scenario: load its configs once and derive the fault vocabulary. */
+export function exploreSpace(base: Scenario): ExploreSpace {
+  const configs = new Map<string, LoadedHostConfig>();
+  for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory));
+  const vocabulary: FaultTemplate[] = [];
+  const permanent: FaultTemplate[] = [];
+  const modelFor = (script: string, command: string): CheckModel => {
+    const explicit = base.checks[script];
+    if (explicit !== undefined) return explicit;
+    const service = probedService(command);
+    return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
+  };
+
+  let takeoverMs = 0;
+  let advertIntervalMs = 0;
+  for (const host of base.hosts) {
+    const config = configs.get(host.name)?.config;
+    if (config === undefined) continue;
+    const tracked = trackedScripts(config);
+    const scripts = config.scripts.filter((script) => tracked.has(script.name));
+    const services = new Set<string>();
+    const files = new Map<string, 'touch' | 'rm'>();
+    for (const script of scripts) {
+      const model = modelFor(script.name, script.script);
+      if (model.kind === 'service') services.add(model.service);
+      if (model.kind === 'file-absent') files.set(model.path, 'touch');
+      if (model.kind === 'file-present') files.set(model.path, 'rm');
+    }
+    for (const service of notifiedServices(host, config, base)) services.add(service);
+    for (const service of [...services].sort()) vocabulary.push({ do: 'service-stop', host: host.name, service });
+    vocabulary.push({ do: 'stop', host: host.name }, { do: 'kill', host: host.name });
+    permanent.push({ do: 'kill', host: host.name }, { do: 'stop', host: host.name });
+    for (const iface of interfacesOf(config)) {
+      const fault: FaultTemplate = iface.vrrp && interfacesOf(config).length === 1 ? { do: 'link-down', host: host.name } : { do: 'link-down', host: host.name, interface: iface.name };
+      vocabulary.push(fault);
+    }
+    for (const [file, action] of [...files.entries()].sort()) vocabulary.push({ do: action, host: host.name, path: file });
+
+    for (const instance of config.instances) {
+      advertIntervalMs = Math.max(advertIntervalMs, instance.advertIntervalMs);
+      const checkDelay = Math.max(0, ...scripts.map((script) => Math.max(script.rise, script.fall) * script.intervalMs));
+      takeoverMs = Math.max(takeoverMs, 3 * instance.advertIntervalMs + instance.advertIntervalMs + instance.preemptDelayMs + checkDelay);
+    }
+  }
+  const names = base.hosts.map((host) => host.name);
+  if (names.length === 2) vocabulary.push({ do: 'partition', groups: [[names[0] ?? ''], [names[1] ?? '']] });
+  else if (names.length > 2) for (const name of names) vocabulary.push({ do: 'partition', groups: [[name], names.filter((other) => other !== name)] });
+  if (names.length > 1) {
+    vocabulary.push({ do: 'loss', percent: 50 });
+    // Longer than Master_Down_Interval: adverts arrive too late for the backups' down timers.
+    vocabulary.push({ do: 'delay', ms: 3 * (advertIntervalMs || 1000) + 500 });
+  }
+  return { base, configs, vocabulary, permanent, takeoverMs: Math.max(takeoverMs, 1000) + 1000, advertIntervalMs: advertIntervalMs || 1000 };
+}
+
+/** Timeline entries for a fault: the event, and its undoing when it has one. */
+export function faultEntries(fault: Fault): TimelineEntry[] {
+  const undo = (entry: TimelineEntry): TimelineEntry[] => (fault.until === undefined ? [] : [entry]);
+  const at = fault.at;
+  const until = fault.until ?? 0;
+  switch (fault.do) {
+    case 'stop':
+    case 'kill':
+      return [{ atMs: at, do: fault.do, host: fault.host }, ...undo({ atMs: until, do: 'start', host: fault.host })];
+    case 'service-stop':
+      return [{ atMs: at, do: 'service-stop', host: fault.host, service: fault.service }, ...undo({ atMs: until, do: 'service-start', host: fault.host, service: fault.service })];
+    case 'link-down': {
+      const iface = fault.interface !== undefined ? { interface: fault.interface } : {};
+      return [{ atMs: at, do: 'link-down', host: fault.host, ...iface }, ...undo({ atMs: until, do: 'link-up', host: fault.host, ...iface })];
+    }
+    case 'touch':
+    case 'rm':
+      return [{ atMs: at, do: fault.do, host: fault.host, path: fault.path }, ...undo({ atMs: until, do: fault.do === 'touch' ? 'rm' : 'touch', host: fault.host, path: fault.path })];
+    case 'partition':
+      return [{ atMs: at, do: 'partition', groups: fault.groups }, ...undo({ atMs: until, do: 'heal' })];
+    case 'loss':
+      return [{ atMs: at, do: 'loss', percent: fault.percent }, ...undo({ atMs: until, do: 'loss', percent: 0 })];
+    case 'delay':
+      return [{ atMs: at, do: 'delay', ms: fault.ms }, ...undo({ atMs: until, do: 'delay', ms: 0 })];
+  }
+}
+
+/** What a fault is and where, without when: the identity two failures are compared by. */
+export function faultIdentity(fault: FaultTemplate): string {
+  switch (fault.do) {
+    case 'stop':
+    case 'kill':
+      return `${fault.host}:${fault.do}`;
+    case 'service-stop':
+      return `${fault.host}:service-stop:${fault.service}`;
+    case 'link-down':
+      return `${fault.host}:link-down${fault.interface !== undefined ? `:${fault.interface}` : ''}`;
+    case 'touch':
+    case 'rm':
+      return `${fault.host}:${fault.do}:${fault.path}`;
+    case 'partition':
+      return `partition:${fault.groups.map((group) => group.join('+')).join('|')}`;
+    case 'loss':
+      return `loss:${fault.percent}`;
+    case 'delay':
+      return `delay:${fault.ms}`;
+  }
+}
+
+/** A fault in words, as the report prints it. */
+export function describeFault(fault: Fault): string {
+  const at = seconds(fault.at);
+  const until = fault.until === undefined ? undefined : seconds(fault.until);
+  switch (fault.do) {
+    case 'stop':
+      return `keepalived on ${fault.host} stops at ${at}${until !== undefined ? ` and starts again at ${until}` : ' and stays down'}`;
+    case 'kill':
+      return `keepalived on ${fault.host} is killed (SIGKILL) at ${at}${until !== undefined ? ` and starts again at ${until}` : ' and stays down'}`;
+    case 'service-stop':
+      return `${fault.service} on ${fault.host} stops at ${at}${until !== undefined ? ` and is started again at ${until}` : ''}`;
+    case 'link-down':
+      return `${fault.interface ?? 'the link'} on ${fault.host} goes down at ${at}${until !== undefined ? ` and comes back at ${until}` : ''}`;
+    case 'touch':
+      return `${fault.path} is created on ${fault.host} at ${at}${until !== undefined ? ` and removed at ${until}` : ''}`;
+    case 'rm':
+      return `${fault.path} is removed on ${fault.host} at ${at}${until !== undefined ? ` and created again at ${until}` : ''}`;
+    case 'partition':
+      return `the LAN splits into ${fault.groups.map((group) => group.join('+')).join(' | ')} at ${at}${until !== undefined ? ` and heals at ${until}` : ''}`;
+    case 'loss':
+      return `${fault.percent}% of packets are lost from ${at}${until !== undefined ? ` to ${until}` : ''}`;
+    case 'delay':
+      return `packets are delayed by ${fault.ms} ms from ${at}${until !== undefined ? ` to ${until}` : ''}`;
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+function trackedScripts(config: KeepalivedConfig): Set<string> {
+  const names = new Set<string>();
+  for (const instance of config.instances) for (const ref of instance.trackScripts) names.add(ref.name);
+  for (const group of config.syncGroups) for (const ref of group.trackScripts) names.add(ref.name);
+  return names;
+}
+
+function interfacesOf(config: KeepalivedConfig): { name: string; vrrp: boolean }[] {
+  const vrrp = new Set(config.instances.map((instance) => instance.interface));
+  const tracked = new Set([...config.instances.flatMap((instance) => instance.trackInterfaces), ...config.syncGroups.flatMap((group) => group.trackInterfaces)].map((ref) => ref.name));
+  return [...new Set([...vrrp, ...tracked])].sort().map((name) => ({ name, vrrp: vrrp.has(name) }));
+}
+
+/** Services a host's notify scripts start or stop (model mode reads them the same way). */
+function notifiedServices(host: ScenarioHost, config: KeepalivedConfig, base: Scenario): string[] {
+  const services = new Set<string>();
+  for (const effects of Object.values(base.notify)) for (const effect of effects ?? []) services.add(effect.service);
+  const programs = new Set<string>();
+  const notifies = [...config.instances.map((instance) => instance.notify), ...config.syncGroups.map((group) => group.notify)];
+  for (const notify of notifies) {
+    for (const command of [notify.master, notify.backup, notify.fault, notify.stop, notify.generic]) {
+      const program = command?.trim().split(/\s+/)[0]?.replace(/^["']|["']$/g, '');
+      if (program !== undefined && program !== '') programs.add(program);
+    }
+  }
+  for (const program of programs) {
+    let text: string;
+    try {
+      text = fs.readFileSync(onHostDisk(host.root, program), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const effect of inferNotifyEffects(text)) services.add(effect.service);
+  }
+  return [...services];
+}
+
+function isIpv4(address: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+}
+
+function compareAddresses(a: string, b: string): number {
+  const key = (address: string) => address.split('.').map((part) => part.padStart(3, '0')).join('.');
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
