@@ -4,9 +4,11 @@ import type { KeepalivedConfig } from '../config/model.js';
 export type FindingKind =
   | 'collective-drift'
   | 'master-change'
-  | 'small-gap'
+  | 'unhealthy-master'
   | 'flip-together'
   | 'peer-mismatch'
+  | 'unicast-peer'
+  | 'duplicate-vip'
   | 'vrid-collision'
   | 'dual-master';
 

@@ -2,7 +2,8 @@
 import { findCollectiveDrift } from './drift.js';
 import type { Finding, HostConfig } from './findings.js';
 import { priorityFindings, priorityTables, type VridTable } from './priority.js';
-import { peerFindings } from './peers.js';
+import { duplicateVipFindings, peerFindings } from './peers.js';
+import { unicastFindings } from './unicast.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
 export { inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState } from './notify.js';
@@ -15,6 +16,8 @@ export interface Analysis {
 
 export function analyzeHosts(hosts: HostConfig[]): Analysis {
   const priorities = priorityTables(hosts);
-  const findings = [...findCollectiveDrift(hosts), ...peerFindings(hosts), ...priorityFindings(hosts, priorities)];
+  const findings = [
+    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...priorityFindings(hosts, priorities),
+  ];
   return { findings, priorities };
 }

@@ -47,6 +47,35 @@ export function peerFindings(hosts: HostConfig[]): Finding[] {
   return findings;
 }
 
+/** One VIP under different VRIDs: each VRID elects its own master, so two hosts can hold it at once. */
+export function duplicateVipFindings(hosts: HostConfig[]): Finding[] {
+  const byVip = new Map<string, { host: string; v: VrrpInstance }[]>();
+  for (const h of hosts) {
+    for (const v of h.config.instances) {
+      if (v.vrid === 0) continue;
+      for (const a of [...v.virtualIpaddresses, ...v.virtualIpaddressesExcluded]) {
+        const list = byVip.get(a.address) ?? [];
+        list.push({ host: h.name, v });
+        byVip.set(a.address, list);
+      }
+    }
+  }
+  const findings: Finding[] = [];
+  for (const [vip, users] of byVip) {
+    const vrids = [...new Set(users.map((u) => u.v.vrid))].sort((a, b) => a - b);
+    if (vrids.length < 2) continue;
+    const hostsOf = (vrid: number): string[] => [...new Set(users.filter((u) => u.v.vrid === vrid).map((u) => u.host))];
+    const spread = vrids.map((vrid) => `VRID ${vrid} (${users.filter((u) => u.v.vrid === vrid).map((u) => at(u.host, u.v.name)).join(', ')})`);
+    const twoHosts = new Set(vrids.flatMap(hostsOf)).size > 1;
+    findings.push({
+      kind: 'duplicate-vip', severity: 'error', hosts: [...new Set(users.map((u) => u.host))], instances: users.map((u) => at(u.host, u.v.name)),
+      message: `${vip} is a VIP of ${spread.join(' and of ')}: each VRID elects its own master, ` +
+        (twoHosts ? 'so two hosts hold it at once (both answer ARP for it)' : 'so the host adds it twice and drops it when either instance leaves MASTER'),
+    });
+  }
+  return findings;
+}
+
 /** Unrelated instances on one host using the same VRID on the same interface and family. */
 function collisions(h: HostConfig): Finding[] {
   const seen = new Map<string, VrrpInstance>();

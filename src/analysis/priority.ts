@@ -109,53 +109,189 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
 
 const describe = (failed: Check[]): string => (failed.length === 0 ? 'nothing failing' : failed.map((c) => `${c.script} on ${c.host}`).join(' + '));
 
+/** How one instance's effective priority comes about, e.g. "150 - 20 (chk_nginx fails) = 130". */
+export function explainPriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): string {
+  if (v.priority === 255) return '255 (address owner)';
+  const terms: string[] = [];
+  let prio = v.priority;
+  for (const ref of v.trackScripts) {
+    const script = config.scripts.find((s) => s.name === ref.name);
+    if (!script || script.disabled) continue;
+    const weight = ref.weight ?? script.weight;
+    const reverse = ref.weight !== undefined ? ref.reverse === true : script.weightReverse;
+    const ok = !failed.has(ref.name);
+    if (weight === 0) {
+      if (!ok) return `FAULT (${ref.name} fails, weight 0)`;
+      continue;
+    }
+    const good = reverse ? !ok : ok;
+    const delta = (weight > 0 && good) || (weight < 0 && !good) ? (reverse ? -weight : weight) : 0;
+    if (delta === 0) continue;
+    prio += delta;
+    terms.push(`${delta > 0 ? '+' : '-'} ${Math.abs(delta)} (${ref.name} ${ok ? 'succeeds' : 'fails'})`);
+  }
+  const effective = Math.min(254, Math.max(1, prio));
+  const cap = effective !== prio ? `, capped to ${effective} (effective priorities stay within 1..254)` : '';
+  return terms.length === 0 ? `${v.priority}` : `${v.priority} ${terms.join(' ')} = ${prio}${cap}`;
+}
+
+interface Holder {
+  member: Member;
+  prio: number | 'FAULT';
+}
+
+/**
+ * What can go wrong with the weights, per VRID: a host keeps the VIP while a check it tracks fails
+ * although a peer whose checks all pass could hold it (`unhealthy-master`). Moving the VIP on a
+ * single failure is what weights are for, so that is not reported (only listed, as info).
+ * keepalived's rules: equal priority never preempts (the incumbent keeps the VIP); a backup with
+ * `nopreempt` never takes over from a master that still advertises; weights are ignored in sync
+ * groups (without sync_group_tracking_weight) and by address owners; 1..254 caps.
+ */
 export function priorityFindings(hosts: HostConfig[], tables = priorityTables(hosts)): Finding[] {
   const findings: Finding[] = [];
+  const members = membersByVrid(hosts);
   /** host/script -> VRIDs whose master that single failure moves */
   const movers = new Map<string, { check: Check; vrids: number[] }>();
   for (const t of tables) {
     if (t.members.length < 2) continue;
+    const all = members.get(t.vrid) ?? [];
     const [base, ...rest] = t.rows;
     const names = t.members.map((m) => at(m.host, m.instance));
+    const hostsOf = [...new Set(t.members.map((m) => m.host))];
     const changing = rest.filter((r) => r.master !== base.master);
     if (changing.length > 0) {
       findings.push({
-        kind: 'master-change', severity: 'info', vrid: t.vrid, hosts: [...new Set(t.members.map((m) => m.host))], instances: names,
+        kind: 'master-change', severity: 'info', vrid: t.vrid, hosts: hostsOf, instances: names,
         message: `VRID ${t.vrid}: master is ${base.master ?? (base.tie ? 'a tie' : 'nobody')} with ${describe([])}; ` +
           `${changing.length} of ${rest.length} failure combinations change it: ` +
           changing.slice(0, 6).map((r) => `${describe(r.failed)} -> ${r.master ?? (r.tie ? 'tie' : 'none')}`).join('; ') +
           (changing.length > 6 ? '; ...' : ''),
       });
     }
-    for (const r of changing.filter((x) => x.failed.length === 1)) {
+    for (const r of changing.filter((x) => x.failed.length === 1 && x.master !== undefined && base.master === x.failed[0].host)) {
       const c = r.failed[0];
-      findings.push({
-        kind: 'small-gap', severity: 'warning', vrid: t.vrid, hosts: [c.host], instances: names,
-        message: `VRID ${t.vrid}: one check failure moves the VIP: ${c.script} failing on ${c.host} ` +
-          `(${fmtPrio(base.priorities)} -> ${fmtPrio(r.priorities)}) hands it from ${base.master ?? 'nobody'} to ${r.master ?? 'nobody'}`,
-      });
       const key = `${c.host}\u0000${c.script}`;
       const entry = movers.get(key) ?? { check: c, vrids: [] };
       entry.vrids.push(t.vrid);
       movers.set(key, entry);
     }
+    findings.push(...unhealthyMasters(t, all));
   }
-  for (const h of hosts) {
-    for (const script of h.config.scripts) {
-      const fails = new Set([script.name]);
-      const hit = h.config.instances.filter((v) => effectivePriority(v, h.config, fails) !== effectivePriority(v, h.config, new Set()));
-      if (hit.length < 2) continue;
-      const moved = movers.get(`${h.name}\u0000${script.name}`)?.vrids ?? [];
-      findings.push({
-        kind: 'flip-together', severity: 'warning', hosts: [h.name], instances: hit.map((v) => at(h.name, v.name)),
-        message: `${h.name}: ${hit.map((v) => v.name).join(', ')} all lose priority when ${script.name} fails there, ` +
-          `so every VIP this host holds among them moves at once` + (moved.length ? ` (a single failure moves VRID ${moved.join(', ')})` : ''),
-      });
-    }
+  for (const { check, vrids } of movers.values()) {
+    if (vrids.length < 2) continue;
+    findings.push({
+      kind: 'flip-together', severity: 'info', hosts: [check.host], instances: [],
+      message: `${check.host}: ${check.script} failing there moves VRID ${vrids.join(', ')} away together (${check.host} is master of each); ` +
+        'as intended when they share the checked service',
+    });
   }
   return findings;
 }
 
-function fmtPrio(p: Record<string, number | 'FAULT'>): string {
-  return Object.entries(p).map(([h, v]) => `${h} ${v}`).join(', ');
+function membersByVrid(hosts: HostConfig[]): Map<number, Member[]> {
+  const byVrid = new Map<number, Member[]>();
+  for (const h of hosts) {
+    for (const v of h.config.instances) {
+      if (v.vrid === 0) continue;
+      byVrid.set(v.vrid, [...(byVrid.get(v.vrid) ?? []), { host: h.name, instance: v, config: h.config }]);
+    }
+  }
+  return byVrid;
+}
+
+/**
+ * The smallest weight (of the same sign, given to that script on every host tracking it) with which
+ * the failure would hand the VIP over, found by trying each: the 1..254 caps make a formula wrong.
+ */
+function weightHint(members: Member[], sick: Member, script: string, row: PriorityRow, to: string): string {
+  const current = weightOf(sick, script);
+  if (current === undefined || current === 0) return '';
+  const sign = Math.sign(current);
+  for (let n = Math.abs(current) + 1; n <= 253; n++) {
+    const w = sign * n;
+    const prio = (m: Member): number | 'FAULT' => {
+      const config = { ...m.config, scripts: m.config.scripts.map((x) => (x.name === script ? { ...x, weight: w } : x)) };
+      const instance = { ...m.instance, trackScripts: m.instance.trackScripts.map((x) => (x.name === script && x.weight !== undefined ? { ...x, weight: w } : x)) };
+      return effectivePriority(instance, config, new Set(row.failed.filter((c) => c.host === m.host).map((c) => c.script)));
+    };
+    const own = prio(sick);
+    const others = members.filter((m) => m !== sick).map(prio).filter((p): p is number => p !== 'FAULT');
+    if (own === 'FAULT' || own < Math.max(...others)) return `; a weight of ${w}${sign < 0 ? ' or lower' : ' or more'} (or weight 0: FAULT) would hand it to ${to}`;
+  }
+  return `; no weight of that sign can, with priorities capped to 1..254: use weight 0 (FAULT)`;
+}
+
+function weightOf(m: Member, script: string): number | undefined {
+  const ref = m.instance.trackScripts.find((x) => x.name === script);
+  return ref?.weight ?? m.config.scripts.find((x) => x.name === script)?.weight;
+}
+
+function unhealthyMasters(t: VridTable, members: Member[]): Finding[] {
+  const out: Finding[] = [];
+  const names = members.map((m) => at(m.host, m.instance.name));
+  const reported = new Set<string>();
+  const failedOn = (r: PriorityRow, host: string): Set<string> => new Set(r.failed.filter((c) => c.host === host).map((c) => c.script));
+  const rows = [...t.rows].sort((a, b) => a.failed.length - b.failed.length);
+  const base = t.rows[0];
+  for (const r of rows) {
+    if (r.failed.length === 0) continue;
+    for (const sick of members) {
+      const fails = failedOn(r, sick.host);
+      if (fails.size === 0 || reported.has(sick.host)) continue;
+      const own = r.priorities[sick.host];
+      if (own === 'FAULT') continue;
+      const healthy: Holder[] = members
+        .filter((p) => p !== sick && failedOn(r, p.host).size === 0 && r.priorities[p.host] !== 'FAULT')
+        .map((p) => ({ member: p, prio: r.priorities[p.host] }));
+      if (healthy.length === 0) continue;
+      const others = members.filter((p) => p !== sick).map((p) => r.priorities[p.host]).filter((p): p is number => p !== 'FAULT');
+      const best = Math.max(...healthy.map((h) => h.prio as number));
+      const arithmetic = (): string =>
+        members.map((m) => `${m.host} ${explainPriority(m.instance, m.config, failedOn(r, m.host))}` +
+          (m === sick ? ` (with its checks passing: ${explainPriority(m.instance, m.config, new Set())})` : '')).join('; ');
+      const what = describe(r.failed);
+      const severity = r.failed.length === 1 ? 'warning' : 'info';
+      const bestHost = healthy.find((h) => h.prio === best)?.member.host ?? '';
+      if (own >= Math.max(...others)) {
+        // The sick host still has the highest priority (a tie keeps the incumbent too).
+        reported.add(sick.host);
+        const single = r.failed.length === 1 ? r.failed[0] : undefined;
+        const hint = single ? weightHint(members, sick, single.script, r, bestHost) : '';
+        out.push({
+          kind: 'unhealthy-master', severity, vrid: t.vrid, hosts: [sick.host, ...healthy.map((h) => h.member.host)], instances: names,
+          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what} fail${r.failed.length === 1 ? 's' : ''}, although ${healthy.map((h) => h.member.host).join(', ')} ` +
+            `(checks passing) could hold it: ${arithmetic()}` + (own === best ? ` (equal priority does not preempt: the incumbent keeps it)` : '') + hint,
+        });
+        continue;
+      }
+      // A healthy peer outranks the sick host, but nopreempt keeps it from taking over.
+      const outranking = healthy.filter((h) => (h.prio as number) > own);
+      if (base.master === sick.host && outranking.length > 0 && outranking.every((h) => h.member.instance.nopreempt)) {
+        reported.add(sick.host);
+        out.push({
+          kind: 'unhealthy-master', severity, vrid: t.vrid, hosts: [sick.host, ...outranking.map((h) => h.member.host)], instances: names,
+          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what} fail${r.failed.length === 1 ? 's' : ''}: ${outranking.map((h) => h.member.host).join(', ')} ` +
+            `outrank${outranking.length === 1 ? 's' : ''} it (${arithmetic()}) but ${outranking.length === 1 ? 'has' : 'have'} nopreempt, and a backup with nopreempt ` +
+            `never takes over from a master that still advertises; only weight 0 (FAULT) or a stop moves it`,
+        });
+      }
+    }
+  }
+  // Weights keepalived drops: a failing check then never moves the VIP.
+  for (const m of members) {
+    if (base.master !== m.host || !m.instance.ignoredTrackScripts?.length) continue;
+    const others = members.filter((p) => p !== m && base.priorities[p.host] !== 'FAULT');
+    if (others.length === 0) continue;
+    for (const { ref, why } of m.instance.ignoredTrackScripts) {
+      out.push({
+        kind: 'unhealthy-master', severity: 'warning', vrid: t.vrid, hosts: [m.host, ...others.map((p) => p.host)], instances: names,
+        message: `VRID ${t.vrid}: ${m.host} keeps the VIP while ${ref.name} fails, although ${others.map((p) => p.host).join(', ')} could hold it: ` +
+          (why === 'sync-group'
+            ? `${m.instance.name} is in sync group ${m.instance.syncGroup ?? ''}, so keepalived ignores the weight of ${ref.name} (add sync_group_tracking_weight to the group, or use weight 0: FAULT)`
+            : `${m.instance.name} has priority 255 (address owner), so keepalived ignores the weight of ${ref.name}`),
+      });
+    }
+  }
+  return out;
 }
