@@ -57,6 +57,14 @@ export function unicastFindings(hosts: HostConfig[]): Finding[] {
       const unknownMembers = members.filter((x) => x.address === undefined && x !== m);
       for (const peer of m.v.unicastPeers) {
         if (known.has(peer) || peer === m.address || peer === m.v.unicastSrcIp) continue;
+        const elsewhere = hosts.find((h) => h.config.instances.some((x) => x.unicastSrcIp === peer));
+        if (elsewhere && !members.some((x) => x.host === elsewhere.name)) {
+          findings.push({
+            kind: 'unicast-peer', severity: 'warning', vrid, hosts: [m.host, elsewhere.name], instances: [name(m)],
+            message: `VRID ${vrid}: ${name(m)}'s unicast_peer names ${peer} (${elsewhere.name}'s unicast_src_ip), but ${elsewhere.name} has no instance with VRID ${vrid}`,
+          });
+          continue;
+        }
         findings.push({
           kind: 'unicast-peer', severity: 'warning', vrid, hosts: [m.host], instances: [name(m)],
           message: `VRID ${vrid}: ${name(m)}'s unicast_peer names ${peer}, which no given host has` +
