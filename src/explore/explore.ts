@@ -88,7 +88,9 @@ export async function explore(base: Scenario, options: ExploreOptions): Promise<
 
     const origins = [...candidates.values()].sort((a, b) => a.index - b.index);
     const shrunk = pool !== undefined ? await pool.shrinkAll(origins) : origins.map((candidate) => (local as Explorer).shrink(candidate));
-    const failures = mergeShrunk(shrunk);
+    // A shard hands back every shrunk failure, not only the simplest per key: which one is the
+    // simplest overall, and which origin is the lowest-numbered, only the merge can tell.
+    const failures = options.shard !== undefined ? [...shrunk].sort((a, b) => a.origin.index - b.origin.index) : mergeShrunk(shrunk);
     const summary: ExploreSummary = {
       schedules: ran,
       seconds: Math.round((performance.now() - started) / 10) / 100,
