@@ -1,24 +1,44 @@
 /**
  * What went wrong in a simulated run, named: computed from the run's records after the fact, so
- * the same code can judge any timeline of transitions, VIP moves and service changes.
+ * the same code can judge any timeline of transitions, VIP moves, script results and service
+ * changes.
+ *
+ * A finding blames the configuration, not the faults the timeline injected: each allows for the
+ * time keepalived needs to react (a check's rise/fall x interval, Master_Down_Interval,
+ * preempt_delay) and excuses what an injected fault explains. Where VRRP itself makes the outcome
+ * expected under a fault (two MASTERs while a partition separates them), the finding is kept for
+ * the timeline but marked `byDesign`, so that `vrrplab explore` does not count it as a failure.
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { masterDownIntervalMs, skewTimeMs } from '../engine/timing.js';
 import type { VrrpState } from '../engine/types.js';
 import type { SimRecord } from './cluster.js';
 
-export type SimFindingKind = 'collective-drift' | 'split-brain' | 'flapping' | 'stranded-service' | 'slow-failover';
+export type SimFindingKind = 'collective-drift' | 'split-brain' | 'flapping' | 'stranded-service' | 'slow-failover' | 'unhealthy-master' | 'duplicate-vip';
 
-export const SIM_FINDING_KINDS: readonly SimFindingKind[] = ['collective-drift', 'split-brain', 'flapping', 'stranded-service', 'slow-failover'];
+export const SIM_FINDING_KINDS: readonly SimFindingKind[] = [
+  'collective-drift',
+  'split-brain',
+  'flapping',
+  'stranded-service',
+  'slow-failover',
+  'unhealthy-master',
+  'duplicate-vip',
+];
 
 export interface SimFinding {
   kind: SimFindingKind;
-  /** Virtual seconds. */
+  /** Virtual seconds: when the wrong state began (after the allowances above) and when it ended (the run's end if it never did). */
   from: number;
   to: number;
   hosts: string[];
+  /** `host/instance` names. */
   instances: string[];
   message: string;
+  /** Injected faults in force at some moment of from..to, e.g. "A service-stop nginx", "partition A | B+C". */
+  duringFaults?: string[];
+  /** What VRRP does by design under the injected faults (e.g. a split brain only while a partition lasts): reported, but not a failure. */
+  byDesign?: true;
 }
 
 export interface FindingContext {
@@ -29,92 +49,440 @@ export interface FindingContext {
 }
 
 export function findSimulationFindings(records: SimRecord[], context: FindingContext): SimFinding[] {
+  const facts = new Facts(context);
+  const spans = faultSpans(records, facts);
   const findings = [
-    ...collectiveDrift(records, context),
-    ...splitBrain(records, context),
-    ...flapping(records, context),
-    ...strandedServices(records, context),
-    ...slowFailover(records, context),
+    ...collectiveDrift(records, facts),
+    ...splitBrain(records, facts),
+    ...flapping(records, facts),
+    ...strandedServices(records, context, facts),
+    ...slowFailover(records, facts),
+    ...unhealthyMaster(records, facts),
+    ...duplicateVips(records, facts),
   ];
+  for (const finding of findings) {
+    const during = spans.filter((span) => span.from <= finding.to && span.to >= finding.from).map((span) => span.label);
+    if (during.length > 0) finding.duringFaults = [...new Set(during)];
+  }
   return findings.sort((a, b) => a.from - b.from || a.kind.localeCompare(b.kind));
 }
 
+// ---------------------------------------------------------------- what the configs say
+
+/** Slack for script run time, start-up jitter and LAN latency, seconds. */
+const SLACK_S = 0.1;
+/** keepalived's exec-to-init delay at most (70 ms jittered up to 1.4x, rounded up), seconds. */
+const STARTUP_S = 0.15;
+
+interface ScriptLink {
+  script: string;
+  weight: number;
+  reverse: boolean;
+}
+
 interface InstanceInfo {
+  host: string;
   name: string;
   vrid: number;
   vips: string[];
   advertIntervalMs: number;
   version: 2 | 3;
+  priority: number;
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  /** Tracked scripts (own and the sync group's) with a non-zero weight; weight-0 scripts cause FAULT instead. */
+  weighted: ScriptLink[];
 }
 
-function instancesByVrid(context: FindingContext): Map<number, { home: string | undefined; byHost: Map<string, InstanceInfo> }> {
-  const result = new Map<number, { home: string | undefined; byHost: Map<string, InstanceInfo> }>();
-  for (const host of context.hosts) {
-    for (const instance of host.config.instances) {
-      const entry = result.get(instance.vrid) ?? { home: undefined, byHost: new Map<string, InstanceInfo>() };
-      entry.byHost.set(host.name, {
-        name: instance.name,
-        vrid: instance.vrid,
-        vips: instance.virtualIpaddresses.map((vip) => vip.address),
-        advertIntervalMs: instance.advertIntervalMs,
-        version: instance.version,
-      });
-      result.set(instance.vrid, entry);
-    }
-  }
-  // The home of a VRID: the host configured `state MASTER`, else the highest base priority.
-  for (const [vrid, entry] of result) {
-    let best: { host: string; score: number } | undefined;
-    for (const host of context.hosts) {
-      const instance = host.config.instances.find((candidate) => candidate.vrid === vrid);
-      if (instance === undefined) continue;
-      const score = (instance.initialState === 'MASTER' ? 1000 : 0) + instance.priority;
-      if (best === undefined || score > best.score) best = { host: host.name, score };
-    }
-    entry.home = best?.host;
-  }
-  return result;
+interface VridInfo {
+  home: string | undefined;
+  byHost: Map<string, InstanceInfo>;
 }
+
+class Facts {
+  readonly hosts: string[];
+  readonly vrids = new Map<number, VridInfo>();
+  readonly interfaces = new Map<string, string[]>();
+  private readonly checkDelays = new Map<string, number>();
+  private readonly takeovers = new Map<string, number>();
+  private readonly hostVrids = new Map<string, number[]>();
+  readonly flappingLimit: { transitions: number; windowMs: number };
+  readonly durationS: number;
+
+  constructor(context: FindingContext) {
+    this.hosts = context.hosts.map((host) => host.name);
+    this.flappingLimit = context.flapping;
+    this.durationS = context.durationMs / 1000;
+    for (const { name: host, config } of context.hosts) {
+      this.interfaces.set(host, [...new Set(config.instances.map((instance) => instance.interface))]);
+      const scripts = new Map(config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, script]));
+      let delay = 0;
+      for (const instance of config.instances) {
+        const group = config.syncGroups.find((candidate) => candidate.name === instance.syncGroup || candidate.members.includes(instance.name));
+        const refs = [...instance.trackScripts, ...(group?.trackScripts ?? [])];
+        const weighted: ScriptLink[] = [];
+        for (const ref of refs) {
+          const script = scripts.get(ref.name);
+          if (script === undefined) continue;
+          // Recovering takes `rise` good runs, failing `fall` bad ones, one interval apart.
+          delay = Math.max(delay, (Math.max(script.rise, script.fall) * script.intervalMs) / 1000);
+          const weight = ref.weight ?? script.weight;
+          if (weight !== 0) weighted.push({ script: script.name, weight, reverse: ref.reverse ?? script.weightReverse });
+        }
+        const entry = this.vrids.get(instance.vrid) ?? { home: undefined, byHost: new Map<string, InstanceInfo>() };
+        if (!entry.byHost.has(host)) {
+          entry.byHost.set(host, {
+            host,
+            name: instance.name,
+            vrid: instance.vrid,
+            vips: instance.virtualIpaddresses.map((vip) => normaliseAddress(vip.address)),
+            advertIntervalMs: instance.advertIntervalMs,
+            version: instance.version,
+            priority: instance.priority,
+            nopreempt: instance.nopreempt,
+            preemptDelayMs: instance.preemptDelayMs,
+            weighted,
+          });
+        }
+        this.vrids.set(instance.vrid, entry);
+      }
+      this.checkDelays.set(host, delay + SLACK_S);
+    }
+    // The home of a VRID: the host configured `state MASTER`, else the highest base priority.
+    for (const [vrid, entry] of this.vrids) {
+      let best: { host: string; score: number } | undefined;
+      for (const host of context.hosts) {
+        const instance = host.config.instances.find((candidate) => candidate.vrid === vrid);
+        if (instance === undefined) continue;
+        const score = (instance.initialState === 'MASTER' ? 1000 : 0) + instance.priority;
+        if (best === undefined || score > best.score) best = { host: host.name, score };
+      }
+      entry.home = best?.host;
+    }
+  }
+
+  instance(host: string, vrid: number): InstanceInfo | undefined {
+    return this.vrids.get(vrid)?.byHost.get(host);
+  }
+
+  /** The longest a host's tracked checks take to follow a service or file (max(rise, fall) x interval), seconds. */
+  checkDelay(host: string | undefined): number {
+    if (host !== undefined) return this.checkDelays.get(host) ?? SLACK_S;
+    return Math.max(SLACK_S, ...this.checkDelays.values());
+  }
+
+  /**
+   * The longest a backup of the VRID on `host` (any, when undefined) takes to take over once it
+   * should: Master_Down_Interval at the lowest priority (3 advert intervals + Skew_Time), plus its
+   * preempt_delay, plus slack.
+   */
+  takeover(vrid: number, host?: string): number {
+    const key = `${vrid}\0${host ?? ''}`;
+    let value = this.takeovers.get(key);
+    if (value === undefined) {
+      value = this.computeTakeover(vrid, host);
+      this.takeovers.set(key, value);
+    }
+    return value;
+  }
+
+  private computeTakeover(vrid: number, host?: string): number {
+    const infos = [...(this.vrids.get(vrid)?.byHost.values() ?? [])].filter((info) => host === undefined || info.host === host);
+    if (infos.length === 0) return (masterDownIntervalMs(2, 1, 1000) + SLACK_S * 1000) / 1000;
+    return Math.max(...infos.map((info) => (masterDownIntervalMs(info.version, 1, info.advertIntervalMs) + info.preemptDelayMs) / 1000)) + SLACK_S;
+  }
+
+  advertInterval(vrid: number): number {
+    return Math.max(1, ...[...(this.vrids.get(vrid)?.byHost.values() ?? [])].map((info) => info.advertIntervalMs)) / 1000;
+  }
+
+  /** VRIDs a host has an instance of. */
+  vridsOf(host: string): number[] {
+    let list = this.hostVrids.get(host);
+    if (list === undefined) {
+      list = [...this.vrids.entries()].filter(([, entry]) => entry.byHost.has(host)).map(([vrid]) => vrid);
+      this.hostVrids.set(host, list);
+    }
+    return list;
+  }
+
+  /** The VRIDs a record can change the picture of: its own, its host's, or all for a network fault. */
+  affected(record: SimRecord): Iterable<number> {
+    if (record.type === 'transition' || record.type === 'priority') return [record.vrid];
+    if ('host' in record && record.host !== undefined) return this.vridsOf(record.host);
+    return this.vrids.keys();
+  }
+}
+
+function normaliseAddress(address: string): string {
+  return address.toLowerCase();
+}
+
+// ---------------------------------------------------------------- the cluster as the records tell it
+
+/**
+ * The state of the run at the record being read: who runs keepalived, each instance's state, each
+ * tracked script's state as keepalived sees it, and the injected impairments in force.
+ */
+class World {
+  readonly alive = new Set<string>();
+  /** vrid -> host -> state (hosts whose keepalived runs and whose instance left INIT). */
+  readonly states = new Map<number, Map<string, VrrpState>>();
+  /** vrid -> host -> when it entered that state. */
+  readonly stateSince = new Map<number, Map<string, number>>();
+  /** host -> script -> succeeding (absent: no result yet, keepalived's "init"). */
+  readonly scripts = new Map<string, Map<string, boolean>>();
+  /** host -> injected impairments in force: service:NAME, file:PATH, link:IFACE. */
+  readonly impaired = new Map<string, Set<string>>();
+  /** host -> time from which its checks can have caught up with the last start or cleared impairment. */
+  readonly eligibleAt = new Map<string, number>();
+  partition: Map<string, number> | undefined;
+  partitionGroups: string[][] | undefined;
+  lossPercent = 0;
+  delayMs = 0;
+
+  constructor(private readonly facts: Facts) {
+    for (const host of facts.hosts) this.impaired.set(host, new Set());
+  }
+
+  apply(record: SimRecord): void {
+    switch (record.type) {
+      case 'transition': {
+        const states = this.states.get(record.vrid) ?? new Map<string, VrrpState>();
+        this.states.set(record.vrid, states);
+        if (record.to === 'STOP') states.delete(record.host);
+        else states.set(record.host, record.to);
+        const since = this.stateSince.get(record.vrid) ?? new Map<string, number>();
+        this.stateSince.set(record.vrid, since);
+        since.set(record.host, record.t);
+        // Its checks start over when its instances initialise (however long the start-up took).
+        if (record.from === 'INIT') this.eligible(record.host, record.t + this.facts.checkDelay(record.host));
+        break;
+      }
+      case 'script': {
+        const map = this.scripts.get(record.host) ?? new Map<string, boolean>();
+        map.set(record.script, record.ok);
+        this.scripts.set(record.host, map);
+        break;
+      }
+      case 'fault':
+        this.fault(record);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private fault(record: Extract<SimRecord, { type: 'fault' }>): void {
+    const { t, host } = record;
+    switch (record.action) {
+      case 'start':
+        if (host === undefined) return;
+        this.alive.add(host);
+        this.scripts.delete(host);
+        this.eligible(host, t + STARTUP_S + this.facts.checkDelay(host));
+        return;
+      case 'stop':
+      case 'kill':
+        if (host === undefined) return;
+        this.alive.delete(host);
+        this.scripts.delete(host);
+        for (const vrid of this.facts.vridsOf(host)) this.states.get(vrid)?.delete(host);
+        return;
+      case 'partition':
+      case 'heal': {
+        this.partitionGroups = record.action === 'partition' ? parseGroups(record.detail) : undefined;
+        this.partition = this.partitionGroups === undefined ? undefined : new Map(this.partitionGroups.flatMap((group, index) => group.map((name) => [name, index] as const)));
+        if (record.action === 'heal') for (const name of this.facts.hosts) this.eligible(name, t);
+        return;
+      }
+      case 'loss':
+        this.lossPercent = Number.parseFloat(record.detail ?? '0') || 0;
+        return;
+      case 'delay':
+        this.delayMs = Number.parseFloat(record.detail ?? '0') || 0;
+        return;
+      case 'service-stop':
+      case 'service-start':
+        return this.impair(host, `service:${record.detail ?? ''}`, record.action === 'service-stop', t, true);
+      case 'touch':
+      case 'rm':
+        return this.impair(host, `file:${record.detail ?? ''}`, record.action === 'touch', t, true);
+      case 'link-down':
+      case 'link-up': {
+        if (host === undefined) return;
+        const ifaces = record.detail !== undefined ? [record.detail] : (this.facts.interfaces.get(host) ?? []);
+        for (const iface of ifaces) this.impair(host, `link:${iface}`, record.action === 'link-down', t, false);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private impair(host: string | undefined, key: string, on: boolean, t: number, throughChecks: boolean): void {
+    if (host === undefined) return;
+    const set = this.impaired.get(host);
+    if (set === undefined) return;
+    if (on) set.add(key);
+    else if (set.delete(key)) this.eligible(host, t + (throughChecks ? this.facts.checkDelay(host) : 0));
+  }
+
+  private eligible(host: string, at: number): void {
+    this.eligibleAt.set(host, Math.max(this.eligibleAt.get(host) ?? 0, at));
+  }
+
+  state(host: string, vrid: number): VrrpState | undefined {
+    return this.states.get(vrid)?.get(host);
+  }
+
+  since(host: string, vrid: number): number | undefined {
+    return this.stateSince.get(vrid)?.get(host);
+  }
+
+  masters(vrid: number): string[] {
+    const states = this.states.get(vrid);
+    if (states === undefined) return [];
+    const result: string[] = [];
+    for (const [host, state] of states) if (state === 'MASTER') result.push(host);
+    return result;
+  }
+
+  isImpaired(host: string): boolean {
+    return (this.impaired.get(host)?.size ?? 0) > 0;
+  }
+
+  /** Hosts can hear each other (same partition group, or no partition). */
+  reachable(a: string, b: string): boolean {
+    return this.partition === undefined || this.partition.get(a) === this.partition.get(b);
+  }
+
+  /** A weighted check of the instance is in the state that lowers its priority (failing; succeeding for `reverse`). */
+  badChecks(info: InstanceInfo): string[] {
+    const states = this.scripts.get(info.host);
+    return info.weighted.filter((link) => states?.get(link.script) === link.reverse).map((link) => link.script);
+  }
+}
+
+function parseGroups(detail: string | undefined): string[][] {
+  return (detail ?? '').split(' | ').map((group) => group.split('+').filter((name) => name !== ''));
+}
+
+// ---------------------------------------------------------------- injected faults as spans
+
+interface FaultSpan {
+  label: string;
+  host?: string;
+  from: number;
+  /** Infinity while still in force at the end. */
+  to: number;
+  network: boolean;
+  /** partition groups, for partitions. */
+  groups?: string[][];
+}
+
+/** The injected faults as spans from the fault to its undoing (start after stop, heal after partition, ...). */
+function faultSpans(records: SimRecord[], facts: Facts): FaultSpan[] {
+  const spans: FaultSpan[] = [];
+  const open = new Map<string, FaultSpan>();
+  const close = (key: string, t: number): void => {
+    const span = open.get(key);
+    if (span === undefined) return;
+    span.to = t;
+    open.delete(key);
+  };
+  const begin = (key: string, span: Omit<FaultSpan, 'to'>): void => {
+    close(key, span.from);
+    const full = { ...span, to: Number.POSITIVE_INFINITY };
+    open.set(key, full);
+    spans.push(full);
+  };
+  for (const record of records) {
+    if (record.type !== 'fault') continue;
+    const { t, host, action, detail } = record;
+    const who = host ?? '*';
+    switch (action) {
+      case 'start':
+        close(`${who}\0down`, t);
+        break;
+      case 'stop':
+      case 'kill':
+        begin(`${who}\0down`, { label: `${who} ${action}`, host, from: t, network: false });
+        break;
+      case 'service-stop':
+        begin(`${who}\0service\0${detail ?? ''}`, { label: `${who} service-stop ${detail ?? ''}`, host, from: t, network: false });
+        break;
+      case 'service-start':
+        close(`${who}\0service\0${detail ?? ''}`, t);
+        break;
+      case 'touch':
+        begin(`${who}\0file\0${detail ?? ''}`, { label: `${who} touch ${detail ?? ''}`, host, from: t, network: false });
+        break;
+      case 'rm':
+        close(`${who}\0file\0${detail ?? ''}`, t);
+        break;
+      case 'link-down':
+        begin(`${who}\0link\0${detail ?? ''}`, { label: `${who} link-down${detail !== undefined ? ` ${detail}` : ''}`, host, from: t, network: false });
+        break;
+      case 'link-up':
+        if (detail !== undefined) close(`${who}\0link\0${detail}`, t);
+        else for (const key of [...open.keys()].filter((candidate) => candidate.startsWith(`${who}\0link\0`))) close(key, t);
+        break;
+      case 'partition':
+        begin('partition', { label: `partition ${detail ?? ''}`, from: t, network: true, groups: parseGroups(detail) });
+        break;
+      case 'heal':
+        close('partition', t);
+        break;
+      case 'loss':
+      case 'delay':
+        close(action, t);
+        if ((Number.parseFloat(detail ?? '0') || 0) > 0) begin(action, { label: `${action} ${detail ?? ''}`, from: t, network: true });
+        break;
+      default:
+        spans.push({ label: `${who} ${action}${detail !== undefined ? ` ${detail}` : ''}`, host, from: t, to: t, network: host === undefined });
+        break;
+    }
+  }
+  for (const span of spans) if (span.to === Number.POSITIVE_INFINITY) span.to = facts.durationS;
+  return spans;
+}
+
+// ---------------------------------------------------------------- collective drift
 
 /**
  * Collective drift: one host holds every VIP of two or more instances while the home of one of
- * them (configured MASTER, else highest base priority) runs keepalived and nothing external keeps
- * it down. Excused: the home host's own injected faults (a service stopped by the timeline, its
- * link down, a flag file, a partition) and the Master_Down_Interval it needs to take over again.
+ * them (configured MASTER, else highest base priority) runs keepalived and nothing injected keeps
+ * it down. Excused: the home's own injected faults (a service stopped by the timeline, its link
+ * down, a flag file, a partition), the time its checks need to recover afterwards (rise x
+ * interval), and the takeover time after that (Master_Down_Interval + preempt_delay). A home with
+ * `nopreempt` is expected not to take its VIPs back.
  */
-function collectiveDrift(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const vrids = instancesByVrid(context);
-  const held = new Map<string, Set<string>>(context.hosts.map((host) => [host.name, new Set<string>()]));
-  const alive = new Set<string>();
-  /** Per host: injected impairments in force (service:NAME, link, file:PATH, partition). */
-  const impaired = new Map<string, Set<string>>(context.hosts.map((host) => [host.name, new Set<string>()]));
-  /** Per host: when it last became able to win (started, or last impairment cleared). */
-  const eligibleSince = new Map<string, number>();
+function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
+  const world = new World(facts);
+  const held = new Map<string, Set<string>>(facts.hosts.map((host) => [host, new Set<string>()]));
   const findings: SimFinding[] = [];
   let open: { key: string; from: number; host: string; vrids: number[]; away: string[] } | undefined;
 
-  const reclaimSeconds = (vrid: number, home: string): number => {
-    const interval = vrids.get(vrid)?.byHost.get(home)?.advertIntervalMs ?? 1000;
-    return (3 * interval) / 1000 + 1;
-  };
   const evaluate = (t: number): void => {
     let current: { key: string; host: string; vrids: number[]; away: string[]; since: number } | undefined;
-    for (const host of context.hosts) {
-      const vips = held.get(host.name) ?? new Set<string>();
-      const whole = [...vrids.entries()].filter(([, entry]) => {
-        const info = entry.byHost.get(host.name);
+    for (const host of facts.hosts) {
+      const vips = held.get(host) ?? new Set<string>();
+      const whole = [...facts.vrids.entries()].filter(([, entry]) => {
+        const info = entry.byHost.get(host);
         return info !== undefined && info.vips.length > 0 && info.vips.every((vip) => vips.has(vip));
       });
       if (whole.length < 2) continue;
       const away = whole.filter(([, entry]) => {
         const home = entry.home;
-        return home !== undefined && home !== host.name && alive.has(home) && (impaired.get(home)?.size ?? 0) === 0;
+        if (home === undefined || home === host || !world.alive.has(home) || world.isImpaired(home) || world.partition !== undefined) return false;
+        return entry.byHost.get(home)?.nopreempt !== true;
       });
       if (away.length === 0) continue;
       const vridList = whole.map(([vrid]) => vrid).sort((a, b) => a - b);
       const homes = [...new Set(away.map(([, entry]) => entry.home ?? ''))];
-      const since = Math.min(...homes.map((home) => eligibleSince.get(home) ?? t));
-      current = { key: `${host.name}:${vridList.join(',')}:${homes.join(',')}`, host: host.name, vrids: vridList, away: homes, since };
+      const since = Math.min(...homes.map((home) => world.eligibleAt.get(home) ?? t));
+      current = { key: `${host}:${vridList.join(',')}:${homes.join(',')}`, host, vrids: vridList, away: homes, since };
       break;
     }
     if (open !== undefined && current?.key !== open.key) {
@@ -124,10 +492,10 @@ function collectiveDrift(records: SimRecord[], context: FindingContext): SimFind
     if (current !== undefined && open === undefined) open = { key: current.key, host: current.host, vrids: current.vrids, away: current.away, from: Math.max(t, current.since) };
   };
   const closeDrift = (span: { from: number; host: string; vrids: number[]; away: string[] }, to: number): void => {
-    const threshold = Math.max(...span.vrids.map((vrid) => reclaimSeconds(vrid, span.away[0] ?? '')));
+    const threshold = Math.max(...span.vrids.map((vrid) => facts.takeover(vrid, facts.vrids.get(vrid)?.home)));
     if (to - span.from < threshold) return;
-    const names = span.vrids.map((vrid) => vrids.get(vrid)?.byHost.get(span.host)?.name ?? `VRID ${vrid}`);
-    const vips = span.vrids.flatMap((vrid) => vrids.get(vrid)?.byHost.get(span.host)?.vips ?? []);
+    const names = span.vrids.map((vrid) => facts.instance(span.host, vrid)?.name ?? `VRID ${vrid}`);
+    const vips = span.vrids.flatMap((vrid) => facts.instance(span.host, vrid)?.vips ?? []);
     findings.push({
       kind: 'collective-drift',
       from: span.from,
@@ -139,57 +507,31 @@ function collectiveDrift(records: SimRecord[], context: FindingContext): SimFind
         `home to some of them, runs keepalived with no injected fault: the instances moved together`,
     });
   };
-  const impairment = (record: Extract<SimRecord, { type: 'fault' }>): { key: string; on: boolean } | undefined => {
-    switch (record.action) {
-      case 'service-stop':
-      case 'service-start':
-        return { key: `service:${record.detail ?? ''}`, on: record.action === 'service-stop' };
-      case 'link-down':
-      case 'link-up':
-        return { key: 'link', on: record.action === 'link-down' };
-      case 'touch':
-      case 'rm':
-        return { key: `file:${record.detail ?? ''}`, on: record.action === 'touch' };
-      default:
-        return undefined;
-    }
-  };
 
   for (const record of records) {
+    world.apply(record);
     if (record.type === 'vip') {
       const set = held.get(record.host);
-      if (record.held) set?.add(record.address);
-      else set?.delete(record.address);
+      if (record.held) set?.add(normaliseAddress(record.address));
+      else set?.delete(normaliseAddress(record.address));
       evaluate(record.t);
     } else if (record.type === 'fault') {
-      const hostNames = record.host !== undefined ? [record.host] : context.hosts.map((host) => host.name);
-      for (const name of hostNames) {
-        if (record.action === 'start') {
-          alive.add(name);
-          eligibleSince.set(name, record.t);
-        } else if (record.action === 'stop' || record.action === 'kill') {
-          alive.delete(name);
-        } else if (record.action === 'partition' || record.action === 'heal') {
-          const set = impaired.get(name);
-          if (record.action === 'partition') set?.add('partition');
-          else if (set?.delete('partition') === true && set.size === 0) eligibleSince.set(name, record.t);
-        } else {
-          const change = record.host === undefined ? undefined : impairment(record);
-          if (change === undefined) continue;
-          const set = impaired.get(name);
-          if (change.on) set?.add(change.key);
-          else if (set?.delete(change.key) === true && set.size === 0) eligibleSince.set(name, record.t);
-        }
-      }
       evaluate(record.t);
     }
   }
-  if (open !== undefined) closeDrift(open, context.durationMs / 1000);
+  if (open !== undefined) closeDrift(open, facts.durationS);
   return findings;
 }
 
-function splitBrain(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const vrids = instancesByVrid(context);
+// ---------------------------------------------------------------- split brain
+
+/**
+ * Two MASTERs of one VRID for more than one advert interval. While a partition separates them (or
+ * adverts are being lost or delayed) that is what VRRP does: such a split brain is marked
+ * `byDesign` when it ends within one advert interval of the heal.
+ */
+function splitBrain(records: SimRecord[], facts: Facts): SimFinding[] {
+  const spans = faultSpans(records, facts).filter((span) => span.network);
   const masters = new Map<number, Map<string, string>>();
   const since = new Map<number, number>();
   const findings: SimFinding[] = [];
@@ -197,18 +539,27 @@ function splitBrain(records: SimRecord[], context: FindingContext): SimFinding[]
     const from = since.get(vrid);
     since.delete(vrid);
     if (from === undefined) return;
-    const interval = [...(vrids.get(vrid)?.byHost.values() ?? [])][0]?.advertIntervalMs ?? 1000;
-    if ((t - from) * 1000 <= interval) return;
-    findings.push({
-      kind: 'split-brain',
-      from,
-      to: t,
-      hosts,
-      instances,
-      message: `${hosts.join(' and ')} were both MASTER of VRID ${vrid} for ${(t - from).toFixed(3)} s (longer than one advert interval)`,
+    const interval = facts.advertInterval(vrid);
+    if (t - from <= interval) return;
+    const grace = interval + SLACK_S;
+    // The network fault that separated these masters when the split began.
+    const cause = spans.find((span) => {
+      if (span.from > from || span.to + grace < from) return false;
+      // A delay explains a split brain only when it is as long as an advert interval.
+      if (span.label.startsWith('delay ')) return (Number.parseFloat(span.label.slice('delay '.length)) || 0) >= interval * 1000;
+      if (span.groups === undefined) return true;
+      const group = (host: string): number => span.groups?.findIndex((members) => members.includes(host)) ?? -1;
+      return new Set(hosts.map(group)).size > 1;
     });
+    const base = `${hosts.join(' and ')} were both MASTER of VRID ${vrid} for ${(t - from).toFixed(3)} s (longer than one advert interval)`;
+    if (cause !== undefined && t <= cause.to + grace) {
+      const what = cause.groups !== undefined ? 'during a partition' : `during ${cause.label}`;
+      findings.push({ kind: 'split-brain', from, to: t, hosts, instances, byDesign: true, message: `${base}, ${what}: expected of VRRP` });
+      return;
+    }
+    const outlived = cause !== undefined ? `, outliving the end of ${cause.label} at ${cause.to.toFixed(3)} s by ${(t - cause.to).toFixed(3)} s` : '';
+    findings.push({ kind: 'split-brain', from, to: t, hosts, instances, message: `${base}${outlived}` });
   };
-  const end = context.durationMs / 1000;
   for (const record of records) {
     if (record.type !== 'transition') continue;
     const current = masters.get(record.vrid) ?? new Map<string, string>();
@@ -221,16 +572,43 @@ function splitBrain(records: SimRecord[], context: FindingContext): SimFinding[]
     if (current.size < 2 && since.has(record.vrid)) close(record.vrid, record.t, before, beforeInstances);
   }
   for (const [vrid, current] of masters) {
-    if (since.has(vrid)) close(vrid, end, [...current.keys()], [...current.entries()].map(([host, instance]) => `${host}/${instance}`));
+    if (since.has(vrid)) close(vrid, facts.durationS, [...current.keys()], [...current.entries()].map(([host, instance]) => `${host}/${instance}`));
   }
   return findings;
 }
 
-function flapping(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const { transitions: limit, windowMs } = context.flapping;
+// ---------------------------------------------------------------- flapping
+
+/**
+ * More than N state changes of one instance within the window, counting only changes that no
+ * injected fault explains. A change is explained when it comes within the cluster's reaction time
+ * of a fault on its own host, on a host of the same VRID, or on the network (partition, heal,
+ * loss, delay; loss and delay for as long as they last): the checks' max(rise, fall) x interval
+ * plus the takeover time.
+ */
+function flapping(records: SimRecord[], facts: Facts): SimFinding[] {
+  const { transitions: limit, windowMs } = facts.flappingLimit;
+  // Injected events, and each host's initialisation after a start (start-up may take a while).
+  const faults = records.filter(
+    (record): record is Extract<SimRecord, { type: 'fault' }> | Extract<SimRecord, { type: 'transition' }> => record.type === 'fault' || (record.type === 'transition' && record.from === 'INIT'),
+  );
+  const lasting = faultSpans(records, facts).filter((span) => span.label.startsWith('loss ') || span.label.startsWith('delay '));
+  const explained = (record: Extract<SimRecord, { type: 'transition' }>): boolean => {
+    const takeover = facts.takeover(record.vrid);
+    const sharesVrid = (host: string): boolean => host === record.host || facts.instance(host, record.vrid) !== undefined;
+    for (const fault of faults) {
+      if (fault.t > record.t) break;
+      if (fault.host !== undefined && !sharesVrid(fault.host)) continue;
+      const reaction = takeover + facts.checkDelay(fault.host) + STARTUP_S;
+      if (record.t <= fault.t + reaction) return true;
+    }
+    const reaction = takeover + facts.checkDelay(undefined);
+    return lasting.some((span) => span.from <= record.t && record.t <= span.to + reaction);
+  };
   const times = new Map<string, number[]>();
   for (const record of records) {
     if (record.type !== 'transition' || record.from === 'INIT' || record.to === 'STOP') continue;
+    if (explained(record)) continue;
     const key = `${record.host}/${record.instance}`;
     const list = times.get(key) ?? [];
     list.push(record.t);
@@ -253,19 +631,28 @@ function flapping(records: SimRecord[], context: FindingContext): SimFinding[] {
       to: worst.to,
       hosts: [host],
       instances: [key],
-      message: `${key} changed state ${worst.count} times within ${(windowMs / 1000).toFixed(0)} s (more than ${limit})`,
+      message: `${key} changed state ${worst.count} times within ${(windowMs / 1000).toFixed(0)} s (more than ${limit}) with no injected fault to explain it`,
     });
   }
   return findings;
 }
 
-function strandedServices(records: SimRecord[], context: FindingContext): SimFinding[] {
+// ---------------------------------------------------------------- stranded services
+
+/**
+ * A service a notify script stopped and nothing started again by the end of the run. A stop in the
+ * last moments of the run (less than the host's reaction time: its checks plus a takeover) may
+ * still be undone, so it is not judged.
+ */
+function strandedServices(records: SimRecord[], context: FindingContext, facts: Facts): SimFinding[] {
   const last = new Map<string, Extract<SimRecord, { type: 'service' }>>();
   for (const record of records) if (record.type === 'service') last.set(`${record.host}\0${record.service}`, record);
   const findings: SimFinding[] = [];
   for (const record of last.values()) {
     if (record.up || !record.cause.startsWith('notify')) continue;
     if (context.endServices[record.host]?.[record.service] !== false) continue;
+    const reaction = facts.checkDelay(record.host) + Math.max(0, ...facts.vridsOf(record.host).map((vrid) => facts.takeover(vrid)));
+    if (facts.durationS - record.t < reaction) continue;
     findings.push({
       kind: 'stranded-service',
       from: record.t,
@@ -278,43 +665,230 @@ function strandedServices(records: SimRecord[], context: FindingContext): SimFin
   return findings;
 }
 
-function slowFailover(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const vrids = instancesByVrid(context);
-  const state = new Map<string, VrrpState>();
-  const priority = new Map<string, number>();
-  const lost = new Map<number, { t: number; from: string }>();
+// ---------------------------------------------------------------- slow failover
+
+/**
+ * A VRID with no MASTER for longer than Master_Down_Interval (+100 ms) while some host could have
+ * taken over: one running keepalived with its instance in BACKUP, or in FAULT with no injected
+ * fault to explain it (e.g. a weight-0 check whose service a notify script stopped). The clock
+ * starts when the last master left (or, at start-up, when the first instance came up) and waits
+ * for a host excused by injected faults until its checks can have recovered. A gap that only the
+ * injected faults made long (the only backup's link down) is reported as `byDesign`.
+ */
+function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
+  const world = new World(facts);
   const findings: SimFinding[] = [];
-  const mastersOf = (vrid: number): string[] =>
-    [...state.entries()].filter(([key, value]) => value === 'MASTER' && key.endsWith(`\0${vrid}`)).map(([key]) => key.split('\0')[0] ?? '');
+  interface Gap {
+    /** When the VRID lost its master (undefined: never had one yet). */
+    since: number | undefined;
+    from: string | undefined;
+    /** Start of the running clock (when someone could take over), if any. */
+    clock: number | undefined;
+    /** The clock ran out while someone could have taken over. */
+    blamed: { at: number; hosts: string[] } | undefined;
+  }
+  const gaps = new Map<number, Gap>([...facts.vrids.keys()].map((vrid) => [vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined }]));
+  const limit = (vrid: number): number => facts.takeover(vrid) - SLACK_S + 0.1;
+
+  /** Hosts that could hold the VRID now, with the time since when they could. */
+  const candidates = (vrid: number): { host: string; since: number }[] => {
+    const result: { host: string; since: number }[] = [];
+    for (const host of facts.hosts) {
+      if (facts.instance(host, vrid) === undefined || !world.alive.has(host)) continue;
+      const state = world.state(host, vrid);
+      const since = world.since(host, vrid) ?? 0;
+      if (state === 'BACKUP') result.push({ host, since });
+      else if (state === 'FAULT' && !world.isImpaired(host)) result.push({ host, since: Math.max(since, world.eligibleAt.get(host) ?? 0) });
+    }
+    return result;
+  };
+  const tick = (vrid: number, gap: Gap, t: number): void => {
+    if (gap.clock !== undefined && gap.blamed === undefined && t - gap.clock > limit(vrid)) {
+      const deadline = gap.clock + limit(vrid);
+      gap.blamed = { at: gap.clock, hosts: candidates(vrid).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
+    }
+    const now = candidates(vrid);
+    const start = now.length === 0 ? undefined : Math.min(...now.map((candidate) => candidate.since));
+    gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
+  };
+  const report = (vrid: number, gap: Gap, to: number, newMaster: { host: string; instance: string; priority: number } | undefined): void => {
+    const start = gap.since ?? gap.clock;
+    if (start === undefined) return;
+    const info = newMaster !== undefined ? facts.instance(newMaster.host, vrid) : undefined;
+    const expectedMs =
+      info !== undefined && newMaster !== undefined
+        ? Math.max(masterDownIntervalMs(info.version, newMaster.priority, info.advertIntervalMs), skewTimeMs(info.version, newMaster.priority, info.advertIntervalMs))
+        : (facts.takeover(vrid) - SLACK_S) * 1000;
+    const blamed = gap.blamed !== undefined || (gap.clock !== undefined && (to - gap.clock) * 1000 > expectedMs + 100);
+    const gapMs = (to - start) * 1000;
+    if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100)) return;
+    const left = gap.from !== undefined ? ` after ${gap.from} left` : ' from the start';
+    const could = gap.blamed?.hosts ?? candidates(vrid).filter((candidate) => candidate.since <= to).map((candidate) => candidate.host);
+    const hosts = [...new Set([...(gap.from !== undefined ? [gap.from] : []), ...(newMaster !== undefined ? [newMaster.host] : []), ...could])];
+    const instances = hosts.flatMap((host) => {
+      const name = facts.instance(host, vrid)?.name;
+      return name === undefined ? [] : [`${host}/${name}`];
+    });
+    const base = `VRID ${vrid} had no master for ${(gapMs / 1000).toFixed(3)} s${left}${newMaster === undefined ? ' (until the end)' : ''} (Master_Down_Interval ${(expectedMs / 1000).toFixed(3)} s)`;
+    if (blamed) {
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.length > 0 ? could.join(', ') : 'a host'} ran keepalived with no injected fault to stop it taking over` });
+    } else {
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, byDesign: true, message: `${base}, while the injected faults left no host able to take over: expected of VRRP` });
+    }
+  };
+
   for (const record of records) {
-    if (record.type === 'priority') priority.set(`${record.host}\0${record.vrid}`, record.to);
-    if (record.type !== 'transition') continue;
-    const key = `${record.host}\0${record.vrid}`;
-    const wasMaster = state.get(key) === 'MASTER';
-    state.set(key, record.to);
-    priority.set(key, record.priority);
-    if (wasMaster && record.to !== 'MASTER' && mastersOf(record.vrid).length === 0) lost.set(record.vrid, { t: record.t, from: record.host });
-    if (record.to === 'MASTER') {
-      const gap = lost.get(record.vrid);
-      lost.delete(record.vrid);
+    world.apply(record);
+    if (record.type === 'transition') {
+      const gap = gaps.get(record.vrid);
       if (gap === undefined) continue;
-      const info = vrids.get(record.vrid)?.byHost.get(record.host);
-      const interval = info?.advertIntervalMs ?? 1000;
-      const version = info?.version ?? 2;
-      const newPriority = priority.get(key) ?? 100;
-      // A resigning master (priority 0) hands over after Skew_Time; a silent one after Master_Down_Interval.
-      const expectedMs = Math.max(masterDownIntervalMs(version, newPriority, interval), skewTimeMs(version, newPriority, interval));
-      const gapMs = (record.t - gap.t) * 1000;
-      if (gapMs <= expectedMs + 100) continue;
-      findings.push({
-        kind: 'slow-failover',
-        from: gap.t,
-        to: record.t,
-        hosts: [gap.from, record.host],
-        instances: [`${record.host}/${record.instance}`],
-        message: `VRID ${record.vrid} had no master for ${(gapMs / 1000).toFixed(3)} s after ${gap.from} left (Master_Down_Interval ${(expectedMs / 1000).toFixed(3)} s)`,
-      });
+      const masters = world.masters(record.vrid);
+      if (record.to === 'MASTER' && masters.length === 1 && (gap.since !== undefined || gap.clock !== undefined)) {
+        tick(record.vrid, gap, record.t);
+        report(record.vrid, gap, record.t, { host: record.host, instance: record.instance, priority: record.priority });
+        gaps.set(record.vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined });
+        continue;
+      }
+      if (record.from === 'MASTER' && masters.length === 0) {
+        gaps.set(record.vrid, { since: record.t, from: record.host, clock: undefined, blamed: undefined });
+      }
+    }
+    if (record.type === 'transition' || record.type === 'fault' || record.type === 'script') {
+      for (const vrid of facts.affected(record)) {
+        const gap = gaps.get(vrid);
+        if (gap === undefined) continue;
+        if (world.masters(vrid).length > 0) {
+          gap.clock = undefined;
+          continue;
+        }
+        tick(vrid, gap, record.t);
+      }
     }
   }
+  for (const [vrid, gap] of gaps) {
+    if (world.masters(vrid).length > 0) continue;
+    tick(vrid, gap, facts.durationS);
+    if (gap.blamed !== undefined) report(vrid, gap, facts.durationS, undefined);
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------- unhealthy master
+
+/**
+ * A host stays MASTER while a check it tracks with a weight fails (succeeds, for `weight -N
+ * reverse`), although a peer of the same VRID could hold the VIP: it runs keepalived, is BACKUP
+ * (so its link is up and no weight-0 check holds it in FAULT), every weighted check it tracks
+ * passes, and it hears the master (no partition between them). Longer than the takeover time, this
+ * is the classic "weight too small". Checks with weight 0 need no such finding: keepalived puts
+ * the instance in FAULT instead, and scripts no instance tracks do not count.
+ */
+function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[] {
+  const world = new World(facts);
+  const findings: SimFinding[] = [];
+  const open = new Map<string, { from: number; vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }>();
+
+  const evaluate = (t: number, vrids: Iterable<number>): void => {
+    const current = new Map<string, { vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }>();
+    const touched = new Set<number>();
+    for (const vrid of vrids) {
+      touched.add(vrid);
+      const entry = facts.vrids.get(vrid);
+      if (entry === undefined) continue;
+      for (const holder of world.masters(vrid)) {
+        const info = entry.byHost.get(holder);
+        if (info === undefined) continue;
+        const checks = world.badChecks(info);
+        if (checks.length === 0) continue;
+        const peers = [...entry.byHost.values()].filter(
+          (peer) => peer.host !== holder && world.alive.has(peer.host) && world.state(peer.host, vrid) === 'BACKUP' && world.reachable(holder, peer.host) && world.badChecks(peer).length === 0,
+        );
+        if (peers.length === 0) continue;
+        const threshold = Math.min(...peers.map((peer) => facts.takeover(vrid, peer.host)));
+        current.set(`${holder}\0${vrid}`, { vrid, host: holder, checks, peers: peers.map((peer) => peer.host), threshold });
+      }
+    }
+    for (const [key, span] of open) {
+      if (current.has(key) || !touched.has(span.vrid)) continue;
+      close(span, t);
+      open.delete(key);
+    }
+    for (const [key, now] of current) if (!open.has(key)) open.set(key, { ...now, from: t });
+  };
+  const close = (span: { from: number; vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }, to: number): void => {
+    if (to - span.from <= span.threshold) return;
+    const info = facts.instance(span.host, span.vrid);
+    const name = info?.name ?? `VRID ${span.vrid}`;
+    const owner = info?.priority === 255 ? ' (priority 255: keepalived ignores weights for an address owner)' : '';
+    findings.push({
+      kind: 'unhealthy-master',
+      from: span.from,
+      to,
+      hosts: [span.host, ...span.peers],
+      instances: [`${span.host}/${name}`, ...span.peers.map((peer) => `${peer}/${facts.instance(peer, span.vrid)?.name ?? name}`)],
+      message:
+        `${span.host} stayed MASTER of ${name} (VRID ${span.vrid}) for ${(to - span.from).toFixed(3)} s while ${span.checks.join(', ')} failed there, ` +
+        `although ${span.peers.join(', ')} passed every check and could hold it: the check's weight does not move the VIP${owner}`,
+    });
+  };
+  for (const record of records) {
+    world.apply(record);
+    if (record.type === 'transition' || record.type === 'script' || record.type === 'fault') evaluate(record.t, facts.affected(record));
+  }
+  for (const span of open.values()) close(span, facts.durationS);
+  return findings;
+}
+
+// ---------------------------------------------------------------- duplicate VIPs
+
+/**
+ * One VIP on two hosts at once under different VRIDs (e.g. one host's instance configured with
+ * VRID 61, the others' with 51): the two routers never hear of each other, so nothing ever ends
+ * it. The same VRID on two hosts is a split brain (that finding's job), and a handover within one
+ * VRID is not a duplicate. Overlaps up to one advert interval are allowed.
+ */
+function duplicateVips(records: SimRecord[], facts: Facts): SimFinding[] {
+  const vridOf = new Map<string, number>();
+  for (const [vrid, entry] of facts.vrids) for (const info of entry.byHost.values()) vridOf.set(`${info.host}\0${info.name}`, vrid);
+  const holders = new Map<string, Map<string, { instance: string; vrid: number | undefined }>>();
+  const open = new Map<string, { from: number; who: Set<string> }>();
+  const findings: SimFinding[] = [];
+  const close = (address: string, span: { from: number; who: Set<string> }, to: number): void => {
+    const entries = [...span.who].map((item) => item.split('\0'));
+    const vrids = [...new Set(entries.map(([, , vrid]) => vrid ?? '?'))];
+    const grace = Math.max(...vrids.map((vrid) => facts.advertInterval(Number(vrid))));
+    if (to - span.from <= grace) return;
+    const hosts = [...new Set(entries.map(([host]) => host ?? ''))];
+    const instances = entries.map(([host, instance]) => `${host ?? ''}/${instance ?? ''}`);
+    const described = entries.map(([host, instance, vrid]) => `${host ?? ''} (${instance ?? ''}, VRID ${vrid ?? '?'})`);
+    findings.push({
+      kind: 'duplicate-vip',
+      from: span.from,
+      to,
+      hosts,
+      instances: [...new Set(instances)],
+      message: `${address} was held by ${described.join(' and ')} at once for ${(to - span.from).toFixed(3)} s: different VRIDs for one VIP never hear each other`,
+    });
+  };
+  for (const record of records) {
+    if (record.type !== 'vip') continue;
+    const address = normaliseAddress(record.address);
+    const map = holders.get(address) ?? new Map<string, { instance: string; vrid: number | undefined }>();
+    holders.set(address, map);
+    if (record.held) map.set(record.host, { instance: record.instance, vrid: vridOf.get(`${record.host}\0${record.instance}`) });
+    else map.delete(record.host);
+    const vrids = new Set([...map.values()].map((holder) => holder.vrid));
+    const duplicate = map.size >= 2 && vrids.size >= 2;
+    const span = open.get(address);
+    if (duplicate) {
+      const who = [...map.entries()].map(([host, holder]) => `${host}\0${holder.instance}\0${holder.vrid ?? '?'}`);
+      if (span === undefined) open.set(address, { from: record.t, who: new Set(who) });
+      else for (const item of who) span.who.add(item);
+    } else if (span !== undefined) {
+      close(address, span, record.t);
+      open.delete(address);
+    }
+  }
+  for (const [address, span] of open) close(address, span, facts.durationS);
   return findings;
 }

@@ -58,7 +58,8 @@ function describeRecord(record: SimRecord): string | undefined {
       return `${record.held ? 'added' : 'removed'} VIP ${record.address} (${record.instance})`;
     case 'transition':
     case 'priority':
-      // Printed through the engine's own log lines ("Entering MASTER STATE", "Changing effective priority").
+    case 'script':
+      // Printed through the engine's own log lines ("Entering MASTER STATE", "Changing effective priority", "VRRP_Script(x) failed").
       return undefined;
   }
 }
