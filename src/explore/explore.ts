@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from '../sim/scenario.js';
 import { Explorer, type Candidate, type ChunkResult, type ExplorerSetup, type Shrunk } from './explorer.js';
 import type { Plan } from './plan.js';
@@ -147,11 +148,18 @@ function summarisePlan(plan: Plan | undefined): { phases: Plan['phases'] } {
 type ToWorker = { type: 'run'; indices: number[] } | { type: 'shrink'; candidate: Candidate };
 type FromWorker = { type: 'ready'; phases: Plan['phases'] } | { type: 'ran'; result: ChunkResult } | { type: 'shrunk'; shrunk: Shrunk } | { type: 'error'; message: string };
 
-function workerUrl(): URL {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (fs.existsSync(fileURLToPath(beside))) return beside;
-  // Running from the TypeScript sources (tests): use the build.
-  return new URL(fileURLToPath(beside).replace(`${'/src/explore/'}`, '/dist/src/explore/'), 'file://');
+/**
+ * A worker thread running ./worker: the built module beside this one, or, when running from the
+ * TypeScript sources (tests, tsx), the source through tsx's loader, registered in the thread.
+ */
+function startWorker(setup: ExplorerSetup): Worker {
+  const built = new URL('./worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(built))) return new Worker(built, { workerData: setup });
+  // The package's `import` entry (the `require` one registers hooks that do not load in a thread).
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const source = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(code, { eval: true, workerData: setup });
 }
 
 class WorkerPool {
@@ -161,8 +169,7 @@ class WorkerPool {
   ) {}
 
   static async start(setup: ExplorerSetup, count: number): Promise<WorkerPool> {
-    const url = workerUrl();
-    const workers = Array.from({ length: count }, () => new Worker(url, { workerData: setup }));
+    const workers = Array.from({ length: count }, () => startWorker(setup));
     const ready = await Promise.all(workers.map((worker) => next(worker)));
     const first = ready[0];
     if (first === undefined || first.type !== 'ready') throw new Error(`explore worker failed to start: ${first?.type === 'error' ? first.message : 'no answer'}`);

@@ -35,7 +35,8 @@ export function judge(space: ExploreSpace, schedule: Schedule, result: Simulatio
 }
 
 function excusedBy(space: ExploreSpace, faults: readonly Fault[], finding: SimFinding): boolean {
-  if (finding.kind === 'stranded-service') return false;
+  // A service left stopped on a host whose keepalived was stopped for good does not matter there.
+  if (finding.kind === 'stranded-service') return faults.some((fault) => (fault.do === 'stop' || fault.do === 'kill') && fault.until === undefined && finding.hosts.includes(fault.host));
   const fromMs = finding.from * 1000;
   const toMs = finding.to * 1000;
   const grace = space.takeoverMs;

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -64,9 +65,39 @@ export function registerDemo(program: Command): void {
       write('Why: every BACKUP transition runs notify_backup, which stops haproxy on that host. chk_haproxy then fails there and\n');
       write('lowers the effective priority of *every* instance on the host at once, so one host wins them all and the other\n');
       write('cannot win any back. Try it: vrrplab simulate examples/scenarios/seed-buggy-keepalived-restart.yaml\n');
-      write('and: vrrplab check --host A=examples/seed/buggy/A --host B=examples/seed/buggy/B\n');
+      write('and: vrrplab check --host A=examples/seed/buggy/A --host B=examples/seed/buggy/B\n\n');
+      if (!(await exploreSeed(root, write))) failures++;
       if (failures > 0) process.exitCode = 1;
     });
+}
+
+/** Schedules explore runs per pair in the demo: every single fault and pair, and some random ones. */
+const EXPLORE_BUDGET = 2000;
+
+/**
+ * The demo's last part: the same failures found by `explore` from the host directories alone,
+ * before any scenario was written; the fixed pair stays clean. True when that is what happened.
+ */
+async function exploreSeed(root: string, write: (text: string) => void): Promise<boolean> {
+  const { explore } = await import('../../explore/explore.js');
+  const { scenarioFromHosts } = await import('../../explore/space.js');
+  const { describeSchedule } = await import('../../explore/report.js');
+  write('Explore: the same failures, found from the configs alone before any scenario was written\n');
+  let asExpected = true;
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const hosts = ['A', 'B'].map((name) => ({ name, root: path.join(root, 'examples', 'seed', variant, name) }));
+    write(`  vrrplab explore --host A=examples/seed/${variant}/A --host B=examples/seed/${variant}/B --budget ${EXPLORE_BUDGET}\n`);
+    const { failures, summary } = await explore(scenarioFromHosts(hosts, 1), { seed: 1, depth: 2, budget: { kind: 'count', schedules: EXPLORE_BUDGET }, workers: Math.min(2, os.availableParallelism()) });
+    const depth = summary.exhaustiveDepth >= 2 ? 'every single fault and every pair tried' : `exhaustive to depth ${summary.exhaustiveDepth}`;
+    write(`  ${variant}: ${failures.length === 0 ? 'no failure' : `${failures.length} distinct failures`} in ${summary.schedules} schedules (${depth})\n`);
+    const single = failures.filter((failure) => failure.schedule.faults.length <= 1);
+    for (const failure of single) write(`    ${describeSchedule(failure.schedule).join('; ')}: ${failure.kinds.join(', ')}\n`);
+    if (failures.length > single.length) write(`    ... and ${failures.length - single.length} more that need two faults (vrrplab explore lists them all)\n`);
+    const found = (what: string) => single.some((failure) => failure.schedule.faults.some((fault) => fault.do === what) && failure.kinds.includes('collective-drift') && failure.kinds.includes('stranded-service'));
+    if (variant === 'buggy' && !(found('stop') && found('service-stop'))) asExpected = false;
+    if (variant === 'fixed' && (failures.length > 0 || summary.exhaustiveDepth < 2)) asExpected = false;
+  }
+  return asExpected;
 }
 
 function sideBySide(buggy: SimulationResult, fixed: SimulationResult): string {
