@@ -6,12 +6,13 @@ import * as wire from './wire.js';
 import * as capture from './capture.js';
 import * as runtime from './runtime.js';
 import * as sim from './sim.js';
+import * as exploreBench from './explore.js';
 
 interface BenchModule {
   run(): Promise<unknown>;
 }
 
-const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim], ['runtime', runtime]];
+const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim], ['explore', exploreBench], ['runtime', runtime]];
 
 for (const [name, bench] of BENCHES) {
   const start = Date.now();

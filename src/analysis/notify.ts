@@ -39,6 +39,9 @@ const START_PATTERNS: RegExp[] = [
   new RegExp(`(?:/etc/(?:rc\\.d/)?init\\.d/|\\brc)${NAME}\\s+(?:start|restart)\\b`),
 ];
 
+/** How many texts the memos below keep: the simulator asks about the same few again and again. */
+const MEMO_LIMIT = 256;
+
 /** Commands that test whether a service runs, as track scripts do. */
 const PROBE_PATTERNS: RegExp[] = [
   new RegExp(`\\bkillall\\s+(?:-\\S+\\s+)*-0\\s+(?:-\\S+\\s+)*${NAME}${END}`),
@@ -51,7 +54,17 @@ const PROBE_PATTERNS: RegExp[] = [
 ];
 
 /** The service a track script's command checks, if it is a recognisable liveness probe. */
+const probedByCommand = new Map<string, string | undefined>();
+
 export function probedService(trackScriptCommand: string): string | undefined {
+  if (probedByCommand.has(trackScriptCommand)) return probedByCommand.get(trackScriptCommand);
+  if (probedByCommand.size >= MEMO_LIMIT) probedByCommand.clear();
+  const service = readProbedService(trackScriptCommand);
+  probedByCommand.set(trackScriptCommand, service);
+  return service;
+}
+
+function readProbedService(trackScriptCommand: string): string | undefined {
   for (const re of PROBE_PATTERNS) {
     const m = re.exec(trackScriptCommand);
     if (m) return m[1];
@@ -60,7 +73,20 @@ export function probedService(trackScriptCommand: string): string | undefined {
 }
 
 /** Start/stop effects a notify script has, by state. Never throws. */
+/** Scripts already read: the simulator asks about the same few texts on every state change. */
+const effectsByText = new Map<string, readonly NotifyEffect[]>();
+
 export function inferNotifyEffects(scriptText: string): NotifyEffect[] {
+  let effects = effectsByText.get(scriptText);
+  if (effects === undefined) {
+    if (effectsByText.size >= MEMO_LIMIT) effectsByText.clear();
+    effects = readNotifyEffects(scriptText);
+    effectsByText.set(scriptText, effects);
+  }
+  return effects.map((effect) => ({ ...effect }));
+}
+
+function readNotifyEffects(scriptText: string): NotifyEffect[] {
   const effects: NotifyEffect[] = [];
   let arm: NotifyState[] | undefined; // states of the case arm we are in
   const lines = scriptText.split('\n');

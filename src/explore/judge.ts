@@ -37,6 +37,9 @@ export function judge(space: ExploreSpace, schedule: Schedule, result: Simulatio
 function excusedBy(space: ExploreSpace, faults: readonly Fault[], finding: SimFinding): boolean {
   // A service left stopped on a host whose keepalived was stopped for good does not matter there.
   if (finding.kind === 'stranded-service') return faults.some((fault) => (fault.do === 'stop' || fault.do === 'kill') && fault.until === undefined && finding.hosts.includes(fault.host));
+  // The simulator's own judgement: a split brain only while the hosts cannot hear each other, a
+  // failover gap only the injected faults explain (no host was able to take over).
+  if (finding.byDesign === true) return true;
   const fromMs = finding.from * 1000;
   const toMs = finding.to * 1000;
   const grace = space.takeoverMs;
@@ -71,11 +74,12 @@ export interface Runner {
 /** Runs schedules over one space, loading each host's config once. */
 export function makeRunner(space: ExploreSpace): Runner {
   const configCache = new Map(space.configs);
+  const fileCache = new Map<string, string | undefined>();
   return {
     space,
     run(schedule) {
       const scenario = scheduleScenario(space, schedule);
-      const outcome = runScenario(scenario, { keepLogs: false, configCache });
+      const outcome = runScenario(scenario, { keepLogs: false, configCache, fileCache, namesChecked: true });
       if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
       return { result: outcome.result, verdict: judge(space, schedule, outcome.result) };
     },

@@ -101,7 +101,7 @@ function checkYaml(model: CheckModel): Record<string, string | number> {
 
 /** One timeline entry as a YAML flow mapping, `at` first, in seconds. */
 function flowEntry(entry: TimelineEntry): string {
-  const { atMs, ...rest } = entry;
+  const { atMs, line: _line, ...rest } = entry;
   const fields: string[] = [`at: ${formatSeconds(atMs)}`];
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) continue;

@@ -13,6 +13,7 @@ import { inferNotifyEffects, probedService } from '../analysis/notify.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
+import { validateScenario } from '../sim/validate.js';
 import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 
 /** Fault templates: what is done, where; `at`/`until` are chosen by the search. */
@@ -109,6 +110,9 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
 export function exploreSpace(base: Scenario): ExploreSpace {
   const configs = new Map<string, LoadedHostConfig>();
   for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory));
+  // The names the base uses are checked against the configs once, here; the runs skip it.
+  const validation = validateScenario(base, base.hosts.map((host) => ({ name: host.name, config: configs.get(host.name)?.config as KeepalivedConfig })));
+  if (validation.errors.length > 0) throw new Error(validation.errors.join('\n'));
   const vocabulary: FaultTemplate[] = [];
   const permanent: FaultTemplate[] = [];
   const modelFor = (script: string, command: string): CheckModel => {

@@ -28,6 +28,13 @@ export interface SimulationOptions {
    * schedules over the same hosts and loads each host's config once.
    */
   configCache?: Map<string, LoadedHostConfig>;
+  /** Model mode: the hosts' notify script texts already read, by host and path; filled on first use. */
+  fileCache?: Map<string, string | undefined>;
+  /**
+   * Skip the checks of the scenario's names against the configs (./validate.ts): for a caller
+   * that derived the scenario's names from these configs itself, once (explore).
+   */
+  namesChecked?: boolean;
 }
 
 export type LoadedHostConfig = ReturnType<typeof loadHostConfig>;
@@ -78,7 +85,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   });
   if (errors.length > 0) return { ok: false, errors };
   // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
-  const validation = validateScenario(scenario, specs);
+  const validation = options.namesChecked === true ? { errors: [], warnings: [] } : validateScenario(scenario, specs);
   if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
 
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
@@ -94,7 +101,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     for (const script of spec.config.scripts) checkModels[script.name] ??= describeCheck(modelFor(script.name, script.script));
   }
 
-  const notifyTexts = new Map<string, string | undefined>();
+  const notifyTexts = options.fileCache ?? new Map<string, string | undefined>();
   const readHostFile = (host: ScenarioHost, file: string): string | undefined => {
     const key = `${host.name}\0${file}`;
     if (!notifyTexts.has(key)) notifyTexts.set(key, readQuietly(resolveOnHost(host, file)));
