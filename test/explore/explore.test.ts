@@ -1,0 +1,156 @@
+/**
+ * `vrrplab explore` from host directories alone: what it finds on the seed pair and on the
+ * fixture sets (one per failure kind, and a clean set), that every failure it reports replays
+ * under `vrrplab simulate`, and that a count budget gives one answer whatever the workers/shards.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { explore, mergeShrunk, type ExploreResult } from '../../src/explore/explore.js';
+import type { Shrunk } from '../../src/explore/explorer.js';
+import { scheduleScenario } from '../../src/explore/plan.js';
+import { failureReports, type FailureReport } from '../../src/explore/report.js';
+import { exploreSpace, scenarioFromHosts } from '../../src/explore/space.js';
+import { runScenario } from '../../src/sim/run.js';
+import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
+import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings-helpers.js';
+import { ROOT } from '../sim/helpers.js';
+
+const BUDGET = 2500;
+
+function seedPair(variant: 'buggy' | 'fixed'): Scenario {
+  return scenarioFromHosts(['A', 'B'].map((name) => ({ name, root: path.join(ROOT, 'examples/seed', variant, name) })), 1);
+}
+
+function fixtureSet(set: string): Scenario {
+  return scenarioFromHosts(fixtureHosts(set).map((name) => ({ name, root: path.join(EXPLORE_FIXTURES, set, name) })), 1);
+}
+
+async function exploreWith(base: Scenario, budget = BUDGET, workers = 1): Promise<ExploreResult> {
+  return explore(base, { seed: 1, depth: 2, budget: { kind: 'count', schedules: budget }, workers });
+}
+
+/** The one-fault failures, as "what:kinds" strings (the host and the fault, then the kinds). */
+function singleFaults(result: ExploreResult): string[] {
+  return result.failures.filter((failure) => failure.schedule.faults.length === 1 && failure.schedule.start === undefined).map((failure) => {
+    const fault = failure.schedule.faults[0];
+    const where = fault !== undefined && 'host' in fault ? `${fault.host}:` : '';
+    return `${where}${fault?.do}:${failure.kinds.join(',')}`;
+  });
+}
+
+function noFault(result: ExploreResult): Shrunk[] {
+  return result.failures.filter((failure) => failure.schedule.faults.length === 0 && failure.schedule.start === undefined);
+}
+
+/** Every reported scenario, run by the simulator as `vrrplab simulate` would, shows its kinds. */
+function expectReproducible(base: Scenario, result: ExploreResult): FailureReport[] {
+  const space = exploreSpace(base);
+  const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule));
+  for (const report of reports) {
+    const parsed = parseScenario(report.yaml, '/', `${report.name}.yaml`);
+    expect(parsed.ok ? [] : parsed.errors, report.name).toEqual([]);
+    if (!parsed.ok) continue;
+    expect(parsed.warnings, report.name).toEqual([]);
+    const outcome = runScenario(parsed.scenario);
+    expect(outcome.ok, report.name).toBe(true);
+    if (!outcome.ok) continue;
+    const seen = new Set(outcome.result.findings.filter((finding) => finding.byDesign !== true).map((finding) => finding.kind));
+    for (const kind of report.kinds) expect(seen.has(kind), `${report.name} reproduces ${kind}`).toBe(true);
+  }
+  return reports;
+}
+
+describe('explore on the seed pair, from its host directories alone', () => {
+  it('finds a keepalived restart and a haproxy restart on the buggy pair, each a one-fault failure with collective-drift and stranded-service', async () => {
+    const result = await exploreWith(seedPair('buggy'));
+    const singles = singleFaults(result);
+    expect(singles).toContain('A:stop:collective-drift,stranded-service');
+    expect(singles).toContain('A:service-stop:collective-drift,stranded-service');
+    expect(singles).toContain('B:stop:collective-drift,stranded-service');
+    // Started all at once the pair is fine; started apart, it drifts with no other fault.
+    expect(noFault(result)).toEqual([]);
+    expect(result.failures.some((failure) => failure.schedule.start?.skewMs === 2000 && failure.kinds.includes('collective-drift'))).toBe(true);
+    expectReproducible(seedPair('buggy'), result);
+  });
+
+  it('finds no failure on the fixed pair, having tried every single fault and every pair', async () => {
+    const result = await exploreWith(seedPair('fixed'));
+    expect(result.failures.map((failure) => failure.key)).toEqual([]);
+    expect(result.summary.exhaustiveDepth).toBe(2);
+    // Split brains while the LAN was split were seen, and not counted: VRRP by design.
+    expect(result.summary.excused['split-brain']).toBeGreaterThan(0);
+  });
+
+  it('keepalived restarts of the buggy pair are shrunk to the fewest, earliest and shortest faults', async () => {
+    const result = await exploreWith(seedPair('buggy'));
+    const restart = result.failures.find((failure) => failure.key === 'collective-drift,stranded-service|A:stop');
+    const plan = result.summary.phases;
+    expect(plan.map((phase) => phase.phase)).toEqual(['start', 'single', 'pair']);
+    expect(restart?.schedule.faults).toHaveLength(1);
+    const [stop] = restart?.schedule.faults ?? [];
+    expect(stop !== undefined && stop.until !== undefined ? stop.until - stop.at : undefined).toBe(500);
+  });
+});
+
+describe('explore on config sets with one known fault each', () => {
+  it('finds the unicast peer typo as a split brain with no fault at all', async () => {
+    const result = await exploreWith(fixtureSet('unicast-typo'));
+    expect(noFault(result).map((failure) => failure.kinds)).toEqual([['split-brain']]);
+    expectReproducible(fixtureSet('unicast-typo'), result);
+  });
+
+  it('finds a weight too small as unhealthy-master after one service stop on the master', async () => {
+    const result = await exploreWith(fixtureSet('weight-too-small'));
+    expect(singleFaults(result)).toContain('A:service-stop:unhealthy-master');
+    expect(noFault(result)).toEqual([]);
+    expectReproducible(fixtureSet('weight-too-small'), result);
+  });
+
+  it('finds the flapping pair flapping with no fault', async () => {
+    const result = await exploreWith(fixtureSet('flapping'));
+    expect(noFault(result).flatMap((failure) => failure.kinds)).toContain('flapping');
+    expectReproducible(fixtureSet('flapping'), result);
+  });
+
+  it('finds the slow failover when the master stops or dies', async () => {
+    const result = await exploreWith(fixtureSet('slow-failover'));
+    const slow = result.failures.filter((failure) => failure.kinds.includes('slow-failover') && failure.schedule.faults.length === 1);
+    expect(slow.map((failure) => failure.schedule.faults[0]?.do).sort()).toEqual(expect.arrayContaining(['kill', 'stop']));
+    expectReproducible(fixtureSet('slow-failover'), result);
+  });
+
+  it('finds one VIP under two VRIDs as duplicate-vip with no fault', async () => {
+    const result = await exploreWith(fixtureSet('duplicate-vip'));
+    expect(noFault(result).flatMap((failure) => failure.kinds)).toContain('duplicate-vip');
+    expectReproducible(fixtureSet('duplicate-vip'), result);
+  });
+
+  it('keeps a clean three-node cluster clean under every single fault and every pair', async () => {
+    const result = await exploreWith(fixtureSet('three-node-clean'), 4000);
+    expect(result.failures.map((failure) => failure.key)).toEqual([]);
+    expect(result.summary.exhaustiveDepth).toBe(2);
+  });
+});
+
+describe('explore with a count budget is one answer', () => {
+  it('gives the same failures, scenario for scenario, on one worker and on two', async () => {
+    const base = seedPair('buggy');
+    const one = await exploreWith(base, 1200, 1);
+    const two = await exploreWith(base, 1200, 2);
+    const space = exploreSpace(base);
+    const yaml = (result: ExploreResult) => failureReports(result, (schedule) => scheduleScenario(space, schedule)).map((report) => report.yaml);
+    expect(yaml(two)).toEqual(yaml(one));
+    expect(two.summary.schedules).toBe(1200);
+  });
+
+  it('merges three shards into what one unsharded run finds', async () => {
+    const base = seedPair('buggy');
+    const whole = await exploreWith(base, 1500);
+    const shards = await Promise.all([0, 1, 2].map((index) => explore(base, { seed: 1, depth: 2, budget: { kind: 'count', schedules: 1500 }, workers: 1, shard: { index, count: 3 } })));
+    const merged = mergeShrunk(shards.flatMap((shard) => shard.failures));
+    expect(merged.map((failure) => [failure.key, failure.origin.index, JSON.stringify(failure.schedule)])).toEqual(
+      whole.failures.map((failure) => [failure.key, failure.origin.index, JSON.stringify(failure.schedule)]),
+    );
+    expect(shards.reduce((sum, shard) => sum + shard.summary.schedules, 0)).toBe(1500);
+  });
+});
