@@ -41,11 +41,14 @@ export interface ExplorerSetup {
 export class Explorer {
   readonly plan: Plan;
   private readonly runner: Runner;
+  /** What the plain run (every host started at once, no fault) already fails with. */
+  private readonly plainKinds: string[];
 
   constructor(setup: ExplorerSetup) {
     const space = exploreSpace(setup.base);
     this.runner = makeRunner(space);
     this.plan = makePlan(space, setup.seed, setup.depth, (schedule) => this.runner.run(schedule).verdict.transitions);
+    this.plainKinds = this.runner.run({ phase: 'start', faults: [] }).verdict.kinds;
   }
 
   runChunk(indices: readonly number[]): ChunkResult {
@@ -64,7 +67,7 @@ export class Explorer {
 
   shrink(candidate: Candidate): Shrunk {
     const schedule = this.plan.schedule(candidate.index);
-    const shrunk = shrink(this.runner, schedule, candidate.kinds, this.plan.steadyMs, this.plan.moments);
+    const shrunk = shrink(this.runner, schedule, candidate.kinds, this.plainKinds, this.plan.steadyMs, this.plan.moments);
     const { verdict } = this.runner.run(shrunk);
     return { origin: candidate, key: failureKey(verdict.kinds, shrunk), kinds: verdict.kinds, schedule: shrunk, findings: verdict.failures };
   }

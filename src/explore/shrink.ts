@@ -1,8 +1,9 @@
 /**
  * Shrinking a failing schedule: fewest faults first, then each fault as early and as short as
- * it can be while the run still fails with at least one of the kinds it was found with (a fault
- * that only adds noise to a failure is dropped, and the failure then joins the one the remaining
- * faults cause). Deterministic: the same schedule always shrinks to the same result, which is
+ * it can be while the run still fails with at least one of the kinds it was found with that the
+ * plain run (no fault) does not show already. A fault that only adds noise to a failure is
+ * dropped, and the failure then joins the one the remaining faults cause; a fault that adds a
+ * kind of its own to a cluster that is already broken stays. Deterministic: the same schedule always shrinks to the same result, which is
  * what lets shards be merged.
  */
 import type { Runner } from './judge.js';
@@ -15,8 +16,9 @@ const SHORTER_MS = [500, 1_000, 2_000, 4_000];
  * `steadyMs`: faults found after the cluster settled are not moved before it settles (into the
  * start-up election), which would make a different, harder to read failure of them.
  */
-export function shrink(runner: Runner, schedule: Schedule, kinds: readonly string[], steadyMs: number, moments: readonly number[]): Schedule {
-  const wanted = new Set(kinds);
+export function shrink(runner: Runner, schedule: Schedule, kinds: readonly string[], plainKinds: readonly string[], steadyMs: number, moments: readonly number[]): Schedule {
+  const own = kinds.filter((kind) => !plainKinds.includes(kind));
+  const wanted = new Set(own.length > 0 ? own : kinds);
   const fails = (candidate: Schedule): boolean => runner.run(candidate).verdict.kinds.some((kind) => wanted.has(kind));
   let current = schedule;
 

@@ -22,6 +22,7 @@ export type FaultTemplate =
   | { do: 'service-stop'; host: string; service: string }
   | { do: 'link-down'; host: string; interface?: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
+  | { do: 'script-hang'; host: string; script: string }
   | { do: 'partition'; groups: string[][] }
   | { do: 'loss'; percent: number }
   | { do: 'delay'; ms: number };
@@ -146,6 +147,8 @@ export function exploreSpace(base: Scenario): ExploreSpace {
       vocabulary.push(fault);
     }
     for (const [file, action] of [...files.entries()].sort()) vocabulary.push({ do: action, host: host.name, path: file });
+    // A check that hangs past its timeout fails late, and only by timing out: not what a stopped service does.
+    for (const script of scripts) vocabulary.push({ do: 'script-hang', host: host.name, script: script.name });
 
     for (const instance of config.instances) {
       advertIntervalMs = Math.max(advertIntervalMs, instance.advertIntervalMs);
@@ -182,6 +185,8 @@ export function faultEntries(fault: Fault): TimelineEntry[] {
     case 'touch':
     case 'rm':
       return [{ atMs: at, do: fault.do, host: fault.host, path: fault.path }, ...undo({ atMs: until, do: fault.do === 'touch' ? 'rm' : 'touch', host: fault.host, path: fault.path })];
+    case 'script-hang':
+      return [{ atMs: at, do: 'script-hang', host: fault.host, script: fault.script }, ...undo({ atMs: until, do: 'script-resume', host: fault.host, script: fault.script })];
     case 'partition':
       return [{ atMs: at, do: 'partition', groups: fault.groups }, ...undo({ atMs: until, do: 'heal' })];
     case 'loss':
@@ -204,6 +209,8 @@ export function faultIdentity(fault: FaultTemplate): string {
     case 'touch':
     case 'rm':
       return `${fault.host}:${fault.do}:${fault.path}`;
+    case 'script-hang':
+      return `${fault.host}:script-hang:${fault.script}`;
     case 'partition':
       return `partition:${fault.groups.map((group) => group.join('+')).join('|')}`;
     case 'loss':
@@ -230,6 +237,8 @@ export function describeFault(fault: Fault): string {
       return `${fault.path} is created on ${fault.host} at ${at}${until !== undefined ? ` and removed at ${until}` : ''}`;
     case 'rm':
       return `${fault.path} is removed on ${fault.host} at ${at}${until !== undefined ? ` and created again at ${until}` : ''}`;
+    case 'script-hang':
+      return `${fault.script} on ${fault.host} hangs past its timeout from ${at}${until !== undefined ? ` to ${until}` : ''}`;
     case 'partition':
       return `the LAN splits into ${fault.groups.map((group) => group.join('+')).join(' | ')} at ${at}${until !== undefined ? ` and heals at ${until}` : ''}`;
     case 'loss':

@@ -70,6 +70,8 @@ export class SimHost {
   readonly services = new Map<string, boolean>();
   /** Files that exist on the host (model mode: flag files such as /etc/keepalived/down). */
   readonly files = new Set<string>();
+  /** vrrp_scripts that hang: each run is killed at its timeout, a failure (keepalived's "timed_out"). */
+  readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
   starting = false;
   /** Generation of the pending engine timer in the queue; older entries are stale. */
@@ -244,6 +246,11 @@ export class Cluster {
     this.record({ type: 'service', t: this.seconds(), host: host.name, service, up, cause });
   }
 
+  setScriptHung(host: SimHost, script: string, hung: boolean): void {
+    if (hung) host.hungScripts.add(script);
+    else host.hungScripts.delete(script);
+  }
+
   setFile(host: SimHost, path: string, present: boolean): void {
     if (present) host.files.add(path);
     else host.files.delete(path);
@@ -310,12 +317,14 @@ export class Cluster {
       case 'send-garp':
         break;
       case 'run-script': {
-        const exitCode = this.options.runScript(host, action.script, action.command);
+        // A hung script is killed at its timeout; keepalived counts that as a failure ("timed_out").
+        const hung = host.hungScripts.has(action.script);
+        const exitCode = hung ? 1 : this.options.runScript(host, action.script, action.command);
         const engine = host.engine;
-        const delay = this.options.scriptDurationMs * (1 + this.random.next());
+        const delay = hung ? action.timeoutMs : this.options.scriptDurationMs * (1 + this.random.next());
         this.at(this.now + delay, () => {
           if (host.engine !== engine || engine === undefined) return;
-          const actions = engine.handle(this.now, { type: 'script-result', script: action.script, exitCode });
+          const actions = engine.handle(this.now, { type: 'script-result', script: action.script, exitCode, ...(hung ? { timedOut: true } : {}) });
           const ok = scriptStateChange(action.script, actions);
           if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script: action.script, ok });
           this.apply(host, actions);

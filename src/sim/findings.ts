@@ -308,6 +308,9 @@ class World {
       case 'touch':
       case 'rm':
         return this.impair(host, `file:${record.detail ?? ''}`, record.action === 'touch', t, true);
+      case 'script-hang':
+      case 'script-resume':
+        return this.impair(host, `script:${record.detail ?? ''}`, record.action === 'script-hang', t, true);
       case 'link-down':
       case 'link-up': {
         if (host === undefined) return;
@@ -420,6 +423,12 @@ function faultSpans(records: SimRecord[], facts: Facts): FaultSpan[] {
         break;
       case 'rm':
         close(`${who}\0file\0${detail ?? ''}`, t);
+        break;
+      case 'script-hang':
+        begin(`${who}\0script\0${detail ?? ''}`, { label: `${who} script-hang ${detail ?? ''}`, host, from: t, network: false });
+        break;
+      case 'script-resume':
+        close(`${who}\0script\0${detail ?? ''}`, t);
         break;
       case 'link-down':
         begin(`${who}\0link\0${detail ?? ''}`, { label: `${who} link-down${detail !== undefined ? ` ${detail}` : ''}`, host, from: t, network: false });

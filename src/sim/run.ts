@@ -161,6 +161,10 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
         case 'rm':
           cluster.note(entry.host, entry.do, entry.path);
           return cluster.setFile(cluster.host(entry.host), entry.path, entry.do === 'touch');
+        case 'script-hang':
+        case 'script-resume':
+          cluster.note(entry.host, entry.do, entry.script);
+          return cluster.setScriptHung(cluster.host(entry.host), entry.script, entry.do === 'script-hang');
         case 'run':
           cluster.note(entry.host, 'run', entry.command);
           if (scenario.scripts === 'exec') spawnSync('/bin/sh', ['-c', entry.command], { cwd: scenario.directory, stdio: 'ignore' });

@@ -46,6 +46,8 @@ export type TimelineAction =
   | { do: 'link-down' | 'link-up'; host: string; interface?: string }
   | { do: 'service-stop' | 'service-start'; host: string; service: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
+  /** A vrrp_script hangs: each run is killed at its timeout and counts as a failure, until resumed. */
+  | { do: 'script-hang' | 'script-resume'; host: string; script: string }
   | { do: 'run'; host?: string; command: string }
   | { do: 'partition'; groups: string[][] }
   | { do: 'heal' }
@@ -104,6 +106,8 @@ const ACTION_KEYS: Record<string, string[]> = {
   'service-start': ['host', 'service'],
   touch: ['host', 'path'],
   rm: ['host', 'path'],
+  'script-hang': ['host', 'script'],
+  'script-resume': ['host', 'script'],
   run: ['host', 'command'],
   partition: ['groups'],
   heal: [],
@@ -519,6 +523,10 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (fiel
     case 'touch':
     case 'rm':
       parsed = { do: action, host: hostName(), path: text('path', 'a file path') };
+      break;
+    case 'script-hang':
+    case 'script-resume':
+      parsed = { do: action, host: hostName(), script: text('script', 'a vrrp_script name') };
       break;
     case 'run':
       parsed = { do: 'run', ...(host !== undefined ? { host: hostName() } : {}), command: text('command', 'a shell command') };

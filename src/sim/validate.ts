@@ -118,6 +118,15 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
       ),
     );
   }
+  // script-hang/script-resume name a vrrp_script of that host.
+  for (const entry of scenario.timeline) {
+    if (entry.do !== 'script-hang' && entry.do !== 'script-resume') continue;
+    const config = hosts.find((host) => host.name === entry.host)?.config;
+    const names = new Set(config?.scripts.map((script) => script.name) ?? []);
+    if (names.has(entry.script)) continue;
+    const near = didYouMean(entry.script, names);
+    errors.push(atEntry(entry, `script ${entry.script}: ${entry.host}'s config has no such vrrp_script${near !== undefined ? ` (did you mean ${near}?)` : ''}`));
+  }
   return { errors, warnings };
 }
 

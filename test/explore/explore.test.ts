@@ -54,7 +54,7 @@ function expectReproducible(base: Scenario, result: ExploreResult): FailureRepor
     const outcome = runScenario(parsed.scenario);
     expect(outcome.ok, report.name).toBe(true);
     if (!outcome.ok) continue;
-    const seen = new Set(outcome.result.findings.filter((finding) => finding.byDesign !== true).map((finding) => finding.kind));
+    const seen = new Set<string>(outcome.result.findings.filter((finding) => finding.byDesign !== true).map((finding) => finding.kind));
     for (const kind of report.kinds) expect(seen.has(kind), `${report.name} reproduces ${kind}`).toBe(true);
   }
   return reports;
