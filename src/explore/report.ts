@@ -65,6 +65,7 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk): string {
     duration: `${scenario.durationMs / 1000}s`,
     scripts: scenario.scripts,
     seed: scenario.seed ?? 1,
+    ...(scenario.startJitter === true ? { 'start-jitter': true } : {}),
     hosts,
   };
   const services = Object.entries(scenario.services).filter(([, states]) => Object.keys(states).length > 0);

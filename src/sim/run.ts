@@ -112,6 +112,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     seed,
     latencyMs: 0.1,
     startupDelayMs: 70,
+    startupJitter: scenario.startJitter === true,
     scriptDurationMs: 3,
     notifyDurationMs: 5,
     keepLogs: options.keepLogs ?? true,

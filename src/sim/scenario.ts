@@ -78,6 +78,11 @@ export interface Scenario {
   notify: Partial<Record<NotifyStateKey, NotifyModelEffect[]>>;
   timeline: TimelineEntry[];
   seed?: number;
+  /**
+   * `start-jitter: true`: spread keepalived's start-up latency over 0.8x..1.4x at random, as on a
+   * loaded machine. By default it is steady, as keepalived's is on an idle one.
+   */
+  startJitter?: boolean;
   /** Flapping: more than `transitions` state changes of one instance within `windowMs`. */
   flapping: { transitions: number; windowMs: number };
   /** Absent when the scenario was built in code rather than read from YAML. */
@@ -90,7 +95,7 @@ export type ScenarioResult = { ok: true; scenario: Scenario; warnings: string[] 
 export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
 
 /** The keys each part of a scenario takes; anything else is an error (it would be ignored). */
-const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline'];
+const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'start-jitter', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline'];
 /** `stopped: true` says the host's keepalived is meant to stay down unless the timeline starts it. */
 const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped'];
 const CHECK_KEYS = ['service', 'file-absent', 'file-present', 'exit'];
@@ -416,6 +421,8 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
   const seedNode = document['seed'];
   if (seedNode !== undefined && !(typeof seedNode === 'number' && Number.isSafeInteger(seedNode))) fail('seed', `expected an integer (got ${JSON.stringify(seedNode)})`);
   const seed = typeof seedNode === 'number' && Number.isSafeInteger(seedNode) ? seedNode : undefined;
+  const jitterNode = document['start-jitter'];
+  if (jitterNode !== undefined && typeof jitterNode !== 'boolean') fail('start-jitter', `expected true or false (got ${JSON.stringify(jitterNode)})`);
   const flapping = { transitions: 4, windowMs: 60_000 };
   const findingsNode = document['findings'];
   if (findingsNode !== undefined) {
@@ -455,6 +462,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
       notify,
       timeline,
       seed,
+      ...(jitterNode === true ? { startJitter: true } : {}),
       flapping,
       source,
     },

@@ -157,7 +157,7 @@ describe('scenario files: bad input gets an error naming file and line', () => {
   it('an unknown top-level key is an error suggesting the known one', () => {
     const errors = parseErrors(scenarioText([...HEADER, 'timline:', ...STARTS]));
     // The timeline is misspelt, so nothing starts either.
-    expect(errors[0]).toBe('s.yaml:6: timline: unknown key (did you mean timeline?); expected name, duration, scripts, seed, hosts, services, checks, notify, findings, timeline');
+    expect(errors[0]).toBe('s.yaml:6: timline: unknown key (did you mean timeline?); expected name, duration, scripts, seed, start-jitter, hosts, services, checks, notify, findings, timeline');
     expect(errors[1]).toMatch(/^s\.yaml: no host is ever started, so nothing would run/);
   });
 

@@ -32,3 +32,17 @@ describe('script-hang in the simulator', () => {
     expect(outcome.ok ? [] : outcome.errors).toEqual([expect.stringMatching(/hang\.yaml:\d+: .*chk_haproxi.*did you mean chk_haproxy\?/)]);
   });
 });
+
+describe('start-up latency', () => {
+  it('is steady by default, so hosts started 10 ms apart come up 10 ms apart, and jitters only when asked', () => {
+    const starts = ['{ at: 0s, host: A, do: start }', '{ at: 10ms, host: B, do: start }'];
+    const firstInit = (extra: string[], seed: number) => {
+      const result = simulate(seedScenario('fixed', '5s', starts, extra), seed);
+      const inits = result.records.filter((record) => record.type === 'transition' && record.from === 'INIT');
+      return [...new Set(inits.map((record) => `${record.host}@${record.t.toFixed(3)}`))];
+    };
+    for (const seed of [1, 2, 3, 4, 5]) expect(firstInit([], seed)).toEqual(['A@0.070', 'B@0.080']);
+    const jittered = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => firstInit(['start-jitter: true'], seed).join(' '));
+    expect(new Set(jittered).size).toBeGreaterThan(1);
+  });
+});
