@@ -31,11 +31,11 @@ describe('simulation adapter', () => {
 
   it('colours A down before its start, backup, master until its stop, down until the restart, then backup', () => {
     expect(visibleSpans(lane(timeline, 'A/VI_1'))).toEqual([
-      ['DOWN', 0, 0.08],
-      ['BACKUP', 0.08, 3.68],
-      ['MASTER', 3.68, 12],
-      ['DOWN', 12, 20.06],
-      ['BACKUP', 20.06, 40],
+      ['DOWN', 0, 0.07],
+      ['BACKUP', 0.07, 3.67],
+      ['MASTER', 3.67, 12],
+      ['DOWN', 12, 20.07],
+      ['BACKUP', 20.07, 40],
     ]);
   });
 
@@ -70,13 +70,13 @@ describe('simulation adapter', () => {
     expect(notifies.every((m) => m.lane !== undefined && laneIds(timeline).includes(m.lane))).toBe(true);
     expect(timeline.markers.some((m) => m.kind === 'service' && m.tone === 'bad' && m.label.startsWith('A: haproxy STOPPED'))).toBe(true);
     const findings = timeline.markers.filter((m) => m.kind === 'finding');
-    expect(findings.map((m) => m.label.split(':')[0])).toEqual(['collective-drift', 'collective-drift', 'stranded-service']);
+    expect(findings.map((m) => m.label.split(':')[0])).toEqual(['collective-drift', 'stranded-service', 'collective-drift']);
     expect(findings[0].lanes).toEqual(['A/VI_1', 'A/VI_2']);
     expect(findings[0].to).toBe(12);
   });
 
   it('lists the findings and the VIPs at the end under the chart', () => {
-    expect(timeline.notes[0]).toMatch(/^\[collective-drift\] 3\.688-12\.000 s: A holds every VIP/);
+    expect(timeline.notes[0]).toMatch(/^\[collective-drift\] 3\.675-12\.000 s: A holds every VIP/);
     expect(timeline.notes[timeline.notes.length - 1]).toBe('VIPs at the end: A -; B 172.16.25.10 172.16.25.11');
   });
 });
