@@ -19,12 +19,14 @@ export interface FailureReport {
   faults: Fault[];
   start?: { order: string[]; skewMs: number };
   findings: SimFinding[];
+  /** The base scenario had a timeline of its own, which every schedule starts with. */
+  prefix: boolean;
   yaml: string;
   /** The schedule it was found as: its number and key (`explore merge` needs them). */
   origin: { schedule: number; phase: string; key: string };
 }
 
-export function failureReports(result: ExploreResult, scenarioOf: (schedule: Schedule) => Scenario): FailureReport[] {
+export function failureReports(result: ExploreResult, scenarioOf: (schedule: Schedule) => Scenario, prefix = false): FailureReport[] {
   return result.failures.map((failure, i) => {
     const name = failureName(i, failure);
     const scenario = scenarioOf(failure.schedule);
@@ -34,7 +36,8 @@ export function failureReports(result: ExploreResult, scenarioOf: (schedule: Sch
       faults: failure.schedule.faults,
       ...(failure.schedule.start !== undefined ? { start: failure.schedule.start } : {}),
       findings: failure.findings,
-      yaml: scenarioYaml({ ...scenario, name }, failure),
+      prefix,
+      yaml: scenarioYaml({ ...scenario, name }, failure, prefix),
       origin: { schedule: failure.origin.index, phase: failure.origin.phase, key: failure.origin.key },
     };
   });
@@ -48,7 +51,7 @@ function failureName(index: number, failure: Shrunk): string {
 }
 
 /** A scenario file `vrrplab simulate` reads back to the same run. */
-export function scenarioYaml(scenario: Scenario, failure: Shrunk): string {
+export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false): string {
   const hosts: Record<string, Record<string, string>> = {};
   for (const host of scenario.hosts) {
     const spec: Record<string, string> = {};
@@ -79,7 +82,7 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk): string {
   }
   const header = [
     `# Found by vrrplab explore: ${failure.kinds.join(', ')}`,
-    ...describeSchedule(failure.schedule).map((line) => `#   ${line}`),
+    ...describeSchedule(failure.schedule, prefix).map((line) => `#   ${line}`),
     `# Reproduce: vrrplab simulate THIS_FILE`,
   ];
   const body = stringify(document, { lineWidth: 0 });
@@ -107,24 +110,31 @@ function flowEntry(entry: TimelineEntry): string {
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) continue;
     const name = key === 'startupMs' ? 'startup' : key;
-    const text = key === 'startupMs' ? `${String(value)}ms` : JSON.stringify(value);
+    const text = key === 'startupMs' ? `${String(value)}ms` : plainScalar(value);
     fields.push(`${name}: ${text}`);
   }
   return `{ ${fields.join(', ')} }`;
+}
+
+/** A value as YAML flow text: bare where YAML reads it back as the same string, JSON otherwise. */
+function plainScalar(value: unknown): string {
+  if (typeof value === 'string' && /^[A-Za-z_/][A-Za-z0-9_.\/:@+-]*$/.test(value) && !/^(true|false|yes|no|on|off|null|~)$/i.test(value)) return value;
+  if (Array.isArray(value)) return `[${value.map(plainScalar).join(', ')}]`;
+  return JSON.stringify(value);
 }
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
-export function describeSchedule(schedule: Schedule): string[] {
+export function describeSchedule(schedule: Schedule, prefix = false): string[] {
   const lines: string[] = [];
   if (schedule.start !== undefined) {
     const { order, skewMs } = schedule.start;
     lines.push(`keepalived starts on ${order.join(', then ')}, ${skewMs >= 1000 ? `${skewMs / 1000} s` : `${skewMs} ms`} apart`);
   }
   for (const fault of schedule.faults) lines.push(describeFault(fault));
-  if (lines.length === 0) lines.push('no fault: every host starts at once');
+  if (lines.length === 0) lines.push(prefix ? "no fault beyond the scenario's own timeline" : 'no fault: every host starts at once');
   return lines;
 }
 
@@ -141,6 +151,7 @@ export function failureJson(report: FailureReport): string {
     faults,
     ...(report.start !== undefined ? { start: { order: report.start.order, skew: report.start.skewMs / 1000 } } : {}),
     findings: report.findings.map((finding) => ({ kind: finding.kind, from: finding.from, to: finding.to, message: finding.message })),
+    ...(report.prefix ? { prefix: true } : {}),
     scenario: report.yaml,
     origin: report.origin,
   });
@@ -161,7 +172,7 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
   for (const report of reports) {
     lines.push('');
     lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}`);
-    for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) })) lines.push(`  ${line}`);
+    for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) }, report.prefix)) lines.push(`  ${line}`);
     for (const finding of report.findings) lines.push(`    ${formatFinding(finding)}`);
     const file = files.get(report.name);
     if (file !== undefined) lines.push(`  reproduce: vrrplab simulate ${file}`);

@@ -86,6 +86,14 @@ describe('vrrplab explore on the command line', () => {
     expect(jsonLines(merged.stdout).at(-1)).toMatchObject({ type: 'summary', schedules: 400 });
   });
 
+  it('takes a scenario file as the common prefix of every schedule and says so', () => {
+    const run = vrrplab(['explore', path.join(ROOT, 'examples/scenarios/seed-buggy-haproxy-restart.yaml'), '--budget', '40', '--workers', '1', '--out', 'prefix-out']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("01-no-fault  [collective-drift, stranded-service]  0 faults\n  no fault beyond the scenario's own timeline");
+    const yaml = fs.readFileSync(path.join(work, 'prefix-out/01-no-fault.yaml'), 'utf8');
+    expect(yaml).toContain('  - { at: 12s, do: service-stop, host: A, service: haproxy }');
+  });
+
   it('rejects a host directory that does not exist, and a bad budget, with exit 2 and no stack trace', () => {
     const missing = vrrplab(['explore', '--host', 'A=/nonexistent/A', '--host', `B=${path.join(ROOT, 'examples/seed/buggy/B')}`]);
     expect(missing.status).toBe(2);

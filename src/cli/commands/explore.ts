@@ -80,7 +80,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   });
   progress.done();
   const space = exploreSpace(base);
-  const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule));
+  const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule), base.timeline.length > 0);
   await emit(reports, result.summary, options);
   if (!options.json) process.stderr.write(`explore: ${result.summary.schedules} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return reports.some((report) => report.kinds.some((kind) => failOn.has(kind))) ? 1 : 0;
@@ -239,6 +239,7 @@ function reportFromJson(value: Record<string, unknown>, where: string): FailureR
     }),
     ...(start !== undefined ? { start } : {}),
     findings: Array.isArray(value['findings']) ? (value['findings'] as FailureReport['findings']) : [],
+    prefix: value['prefix'] === true,
     yaml: value['scenario'],
     origin: { schedule: Number(origin['schedule']), phase: String(origin['phase']), key: String(origin['key']) },
   };
