@@ -37,10 +37,13 @@ interface Member {
   config: KeepalivedConfig;
 }
 
-/** Effective priority of one instance given the set of failed scripts on its host. */
-export function effectivePriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): number | 'FAULT' {
-  if (v.priority === 255) return 255;
-  let prio = v.priority;
+/**
+ * What each tracked script adds to an instance's priority given the scripts that fail on its
+ * host, as keepalived applies weights (weight > 0 adds on success, < 0 subtracts on failure,
+ * `reverse` swaps them); `fault` names a failing weight-0 script, which puts it in FAULT instead.
+ */
+function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): { fault?: string; terms: { script: string; delta: number; ok: boolean }[] } {
+  const terms: { script: string; delta: number; ok: boolean }[] = [];
   for (const ref of v.trackScripts) {
     const script = config.scripts.find((s) => s.name === ref.name);
     if (!script || script.disabled) continue;
@@ -48,14 +51,22 @@ export function effectivePriority(v: VrrpInstance, config: KeepalivedConfig, fai
     const reverse = ref.weight !== undefined ? ref.reverse === true : script.weightReverse;
     const ok = !failed.has(ref.name);
     if (weight === 0) {
-      if (!ok) return 'FAULT';
+      if (!ok) return { fault: ref.name, terms };
       continue;
     }
     const good = reverse ? !ok : ok;
-    if (weight > 0 && good) prio += reverse ? -weight : weight;
-    if (weight < 0 && !good) prio += reverse ? -weight : weight;
+    const delta = (weight > 0 && good) || (weight < 0 && !good) ? (reverse ? -weight : weight) : 0;
+    if (delta !== 0) terms.push({ script: ref.name, delta, ok });
   }
-  return Math.min(254, Math.max(1, prio));
+  return { terms };
+}
+
+/** Effective priority of one instance given the set of failed scripts on its host. */
+export function effectivePriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): number | 'FAULT' {
+  if (v.priority === 255) return 255;
+  const { fault, terms } = priorityTerms(v, config, failed);
+  if (fault !== undefined) return 'FAULT';
+  return Math.min(254, Math.max(1, terms.reduce((prio, term) => prio + term.delta, v.priority)));
 }
 
 function masterOf(priorities: Record<string, number | 'FAULT'>): { master?: string; tie: boolean } {
@@ -112,27 +123,13 @@ const describe = (failed: Check[]): string => (failed.length === 0 ? 'nothing fa
 /** How one instance's effective priority comes about, e.g. "150 - 20 (chk_nginx fails) = 130". */
 export function explainPriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): string {
   if (v.priority === 255) return '255 (address owner)';
-  const terms: string[] = [];
-  let prio = v.priority;
-  for (const ref of v.trackScripts) {
-    const script = config.scripts.find((s) => s.name === ref.name);
-    if (!script || script.disabled) continue;
-    const weight = ref.weight ?? script.weight;
-    const reverse = ref.weight !== undefined ? ref.reverse === true : script.weightReverse;
-    const ok = !failed.has(ref.name);
-    if (weight === 0) {
-      if (!ok) return `FAULT (${ref.name} fails, weight 0)`;
-      continue;
-    }
-    const good = reverse ? !ok : ok;
-    const delta = (weight > 0 && good) || (weight < 0 && !good) ? (reverse ? -weight : weight) : 0;
-    if (delta === 0) continue;
-    prio += delta;
-    terms.push(`${delta > 0 ? '+' : '-'} ${Math.abs(delta)} (${ref.name} ${ok ? 'succeeds' : 'fails'})`);
-  }
+  const { fault, terms } = priorityTerms(v, config, failed);
+  if (fault !== undefined) return `FAULT (${fault} fails, weight 0)`;
+  const prio = terms.reduce((sum, term) => sum + term.delta, v.priority);
   const effective = Math.min(254, Math.max(1, prio));
   const cap = effective !== prio ? `, capped to ${effective} (effective priorities stay within 1..254)` : '';
-  return terms.length === 0 ? `${v.priority}` : `${v.priority} ${terms.join(' ')} = ${prio}${cap}`;
+  const words = terms.map((term) => `${term.delta > 0 ? '+' : '-'} ${Math.abs(term.delta)} (${term.script} ${term.ok ? 'succeeds' : 'fails'})`);
+  return words.length === 0 ? `${v.priority}` : `${v.priority} ${words.join(' ')} = ${prio}${cap}`;
 }
 
 interface Holder {
