@@ -13,6 +13,7 @@
  */
 import type { FrameSink, SeenAdvert } from './decoder.js';
 import type { AnomalyKind, ReplayRecord } from './records.js';
+import { AUTH_CISCO_MD5 } from '../wire/vrrp.js';
 
 interface Source {
   src: string;
@@ -352,7 +353,15 @@ export class ReplayAnalyzer implements FrameSink {
     s.addrKey = [...a.addresses].sort().join(',');
     for (const address of a.addresses) this.learnAddress(address, v.vrid);
     if (seen.mac !== undefined) this.macSource.set(seen.mac, s.src);
-    if (!seen.checksumOk) this.once(v, 'bad-checksum', s, ts, `${s.src}`, 'VRRP checksum does not verify');
+    if (!seen.checksumOk) {
+      this.once(v, 'bad-checksum', s, ts, `${s.src}|${seen.checksumVariant ?? 'bad'}`,
+        seen.checksumVariant === 'no-pseudo-header'
+          ? 'VRRPv3 checksum verifies only without the IPv4 pseudo-header (computed as for VRRPv2, as some routers do); keepalived drops these ("Invalid VRRPv3 checksum")'
+          : 'VRRP checksum does not verify');
+    }
+    if (seen.lengthNote !== undefined) {
+      this.once(v, 'malformed', s, ts, `${s.src}|length|${seen.lengthNote}`, `${seen.lengthNote}, replay follows them`);
+    }
     if (seen.packet.ttl !== 255) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
     if (before !== undefined && before.packet.advert.version !== a.version) {
       this.once(v, 'version-mix', s, ts, `${s.src}|self|${a.version}`, `${s.src} switched from VRRPv${before.packet.advert.version} to VRRPv${a.version}`);
@@ -461,6 +470,7 @@ function authText(type: number, auth: string): string {
   if (type === 0) return 'no authentication';
   if (type === 1) return `password "${auth}"`;
   if (type === 2) return 'IPsec AH';
+  if (type === AUTH_CISCO_MD5) return 'Cisco MD5 authentication';
   return `auth type ${type}`;
 }
 

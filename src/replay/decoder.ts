@@ -7,14 +7,22 @@
 import { ETHERTYPE, LINKTYPE, locateLinkPayload, type LinkPayload } from '../capture/link.js';
 import type { CapturedFrame } from '../capture/types.js';
 import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
-import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid, type VrrpLocation } from '../wire/packet.js';
+import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant, type VrrpLocation } from '../wire/packet.js';
 import type { ReceivedAdvert } from '../wire/types.js';
-import { readAdvert, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
+import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
 
 /** A decoded advert, shared by every identical packet of one sender: treat it as read-only. */
 export interface SeenAdvert {
   packet: ReceivedAdvert;
   checksumOk: boolean;
+  /** Which checksum verifies ('no-pseudo-header': a VRRPv3/IPv4 checksum summed without the pseudo-header). */
+  checksumVariant?: ChecksumVariant;
+  /**
+   * Set when the VRRP part's length does not match its address count but the header and every
+   * address are there (Cisco MD5 authentication, extra trailing bytes): keepalived drops such a
+   * packet ("vrrp packet too long"), yet it shows who advertises what, so replay follows it.
+   */
+  lengthNote?: string;
   /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
   mac: string | undefined;
 }
@@ -119,24 +127,34 @@ export class FrameDecoder {
     if (kind !== VRRP_TYPE_ADVERT) return this.bad(frame.ts, src, vrid, `VRRP type ${kind} is not an advertisement`);
     const expected = expectedVrrpLength(ip, loc);
     const actual = loc.end - vr;
+    let lengthNote: string | undefined;
     if (expected !== actual) {
-      return this.bad(frame.ts, src, vrid, `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`);
+      const reason = `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`;
+      // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
+      // auth data are all there, so follow it. Shorter: what is missing cannot be told apart.
+      if (actual < expected) return this.bad(frame.ts, src, vrid, reason);
+      const keepalived = 'keepalived drops these ("vrrp packet too long")';
+      lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; ${keepalived}`;
     }
     const dstAt = v4 ? IPV4_DST : IPV6_DST;
     const dstLen = v4 ? 4 : 16;
     const packet: ReceivedAdvert = {
-      advert: readAdvert(ip, vr, loc.end, loc.family),
+      advert: lengthNote === undefined ? readAdvert(ip, vr, loc.end, loc.family) : readPartialAdvert(ip, vr, loc.end, loc.family),
       src,
       dst: v4 ? formatIpv4(readIpv4(ip, dstAt)) : formatIpv6(ip, dstAt),
       ttl: loc.ttl,
     };
     const fresh: CacheEntry = {
-      seen: { packet, checksumOk: vrrpChecksumValid(ip, loc), mac: macOf(frame.linkType, frame.data, linkOffset) },
+      seen: { packet, checksumOk: false, mac: macOf(frame.linkType, frame.data, linkOffset) },
       ttl: loc.ttl,
       viaAh: loc.viaAh,
       dst: ip.slice(dstAt, dstAt + dstLen),
       vrrp: ip.slice(vr, loc.end),
     };
+    const variant = vrrpChecksumVariant(ip, loc);
+    fresh.seen.checksumOk = variant === 'rfc';
+    if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
+    if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
     if (v4) this.cache4.set(key4, fresh);
     else this.cache6.set(key6, fresh);
     this.counts.adverts++;

@@ -2,12 +2,12 @@
  * Decoding an IP packet into a `ReceivedAdvert` for display, replay and the engine, with the
  * byte-level verdict; and keepalived-worded log lines for verdicts.
  */
-import type { IpFamily, ReceivedAdvert } from './types.js';
+import type { IpFamily, ReceivedAdvert, VrrpAdvert } from './types.js';
 import { canonicalAddress, formatIpv4, formatIpv6, readIpv4 } from './address.js';
 import { field as ip4 } from './ipv4.js';
 import { field as ip6 } from './ipv6.js';
-import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid } from './packet.js';
-import { readAdvert, readVrrpHeader, type VrrpHeader } from './vrrp.js';
+import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant } from './packet.js';
+import { readAdvert, readAuthTrailer, readPartialAdvert, readVrrpHeader, type AuthTrailer, type VrrpHeader } from './vrrp.js';
 import { checkVrrpPacket, type AdvertExpectation, type PacketVerdict, type Verdict } from './validate.js';
 
 export interface DecodedPacket {
@@ -22,8 +22,21 @@ export interface DecodedPacket {
   header: VrrpHeader | null;
   /** The decoded advert; null when truncated, of the wrong length or of an unknown version. */
   received: ReceivedAdvert | null;
-  /** Whether the VRRP checksum verifies; null when it could not be computed. */
+  /**
+   * Whether the VRRP checksum verifies as the RFC computes it, over the whole VRRP part the IP
+   * header delimits (as tshark does, also when its length is wrong); null when it could not be
+   * computed (truncated, unknown version).
+   */
   checksumValid: boolean | null;
+  /** Which checksum verifies ('no-pseudo-header': VRRPv3/IPv4 summed without the pseudo-header). */
+  checksumVariant: ChecksumVariant | null;
+  /** VRRPv2: the authentication part as read (PASS text, AH, Cisco MD5 digest, or missing). */
+  auth: AuthTrailer | null;
+  /**
+   * What could be read when `received` is null but the fixed header is there (a length that does
+   * not match the address count, e.g. Cisco MD5): the header fields and the addresses that fit.
+   */
+  partial: VrrpAdvert | null;
   /** IP packet length and the length the VRRP header implies, for messages. */
   length: number;
   expectedLength: number | null;
@@ -52,10 +65,26 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     header: null,
     received: null,
     checksumValid: null,
+    checksumVariant: null,
+    auth: null,
+    partial: null,
     length: ip.length,
     expectedLength: null,
   };
-  if (where === 'truncated') return out;
+  if (where === 'truncated') {
+    // Cut short (snap length, a broken total length): show the fixed header and the addresses
+    // that were captured, as tshark does.
+    const at = truncatedVrrpOffset(ip);
+    if (at !== null && at + 8 <= ip.length) {
+      out.header = readVrrpHeader(ip, at);
+      const v = out.header.version;
+      if (family === 4 ? v === 2 || v === 3 : v === 3) {
+        out.partial = readPartialAdvert(ip, at, ip.length, family);
+        if (v === 2) out.auth = readAuthTrailer(ip, at, ip.length, family);
+      }
+    }
+    return out;
+  }
   const l = { ...loc };
   out.viaAh = l.viaAh;
   out.length = l.end;
@@ -64,13 +93,32 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   out.verdict = checkVrrpPacket(ip);
   const v = out.header.version;
   const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
-  if (out.expectedLength === l.end && knownVersion) {
-    out.checksumValid = vrrpChecksumValid(ip, l);
+  if (!knownVersion) return out;
+  out.checksumVariant = vrrpChecksumVariant(ip, l);
+  out.checksumValid = out.checksumVariant === 'rfc';
+  if (v === 2) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
+  if (out.expectedLength !== l.end) {
+    out.partial = readPartialAdvert(ip, l.vrrp, l.end, family);
+  } else {
     const received: ReceivedAdvert = { advert: readAdvert(ip, l.vrrp, l.end, family), src: out.src, dst: out.dst, ttl: out.ttl };
     if (l.viaAh) received.viaAh = true;
     out.received = received;
   }
   return out;
+}
+
+/** Where VRRP starts in a packet too short for `locateVrrp()` (IPv4, IPv4+AH, IPv6 without extension headers). */
+function truncatedVrrpOffset(ip: Uint8Array): number | null {
+  const version = ip[0] >> 4;
+  if (version === 4 && ip.length >= 20) {
+    const ihl = (ip[0] & 0x0f) << 2;
+    if (ihl < 20) return null;
+    if (ip[ip4.PROTOCOL] === 112) return ihl;
+    if (ip[ip4.PROTOCOL] === 51 && ip.length >= ihl + 24 && ip[ihl] === 112) return ihl + 24;
+    return null;
+  }
+  if (version === 6 && ip.length >= 40 && ip[ip6.NEXT_HEADER] === 112) return 40;
+  return null;
 }
 
 /** Facts a log line may quote. */

@@ -99,6 +99,20 @@ export function vrrpChecksumValid(ip: Uint8Array, loc: VrrpLocation): boolean {
   return finishChecksum(sumWords(ip, start, end, pseudo)) === 0;
 }
 
+/**
+ * How the checksum of a whole VRRP part verifies: 'rfc' (RFC 3768 for v2; RFC 5798 with the
+ * pseudo-header for v3), 'no-pseudo-header' (a VRRPv3/IPv4 checksum computed over the VRRP part
+ * alone, as some routers do and as Wireshark's "v3_checksum_as_in_v2" preference reads it; keepalived
+ * rejects it as "Invalid VRRPv3 checksum"), or 'bad'.
+ */
+export type ChecksumVariant = 'rfc' | 'no-pseudo-header' | 'bad';
+
+export function vrrpChecksumVariant(ip: Uint8Array, loc: VrrpLocation): ChecksumVariant {
+  if (vrrpChecksumValid(ip, loc)) return 'rfc';
+  if (loc.family === 4 && ip[loc.vrrp] >> 4 === 3 && finishChecksum(sumWords(ip, loc.vrrp, loc.end, 0)) === 0) return 'no-pseudo-header';
+  return 'bad';
+}
+
 export interface BuildOptions {
   /** Source address (required: it is part of the v3 checksum). */
   src: string;

@@ -31,6 +31,16 @@ export const VRRP_TYPE_ADVERT = 1;
 export const AUTH_NONE = 0;
 export const AUTH_PASS = 1;
 export const AUTH_AH = 2;
+/**
+ * Not in any RFC: Cisco IOS's VRRPv2 MD5 authentication, as Wireshark's dissector reads it ("Cisco
+ * VRRP MD5 authentication"): after the address list and the 8 auth-data bytes comes a Cisco block
+ * whose last 16 bytes are the MD5 digest, so the VRRP part is longer than RFC 3768 says. keepalived
+ * 2.2.7 has no such type: it drops the packet for its length ("vrrp packet too long") before it
+ * reads the auth type, and an auth type above 2 is "Invalid auth type" when the length is right.
+ */
+export const AUTH_CISCO_MD5 = 254;
+/** Length of the MD5 digest that ends a Cisco MD5 VRRP part. */
+export const CISCO_MD5_DIGEST_LEN = 16;
 
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
@@ -152,6 +162,72 @@ export function readVrrpHeader(bytes: Uint8Array, offset: number): VrrpHeader {
   };
 }
 
+/** How the authentication part of a VRRPv2 advert reads (what tshark shows of it). */
+export type AuthTrailer =
+  | { kind: 'none' }
+  /** auth_type PASS: the 8-byte text (trailing NULs removed). */
+  | { kind: 'pass'; text: string }
+  /** RFC 2338's IP Authentication Header type: the auth data is unused, an AH header precedes VRRP. */
+  | { kind: 'ah' }
+  /** Cisco MD5: the bytes between the address list and the digest (hex), and the digest (hex). */
+  | { kind: 'cisco-md5'; block: string; digest: string }
+  /** Any other type: its auth-data bytes as hex. */
+  | { kind: 'unknown'; type: number; data: string }
+  /** The packet ends before the auth data. */
+  | { kind: 'missing'; type: number };
+
+export function hexOf(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) out += bytes[i].toString(16).padStart(2, '0');
+  return out;
+}
+
+/** Human name of a VRRPv2 auth type, as Wireshark names them. */
+export function authTypeName(type: number): string {
+  switch (type) {
+    case AUTH_NONE: return 'none';
+    case AUTH_PASS: return 'PASS';
+    case AUTH_AH: return 'AH (RFC 2338 IP Authentication Header)';
+    case AUTH_CISCO_MD5: return 'Cisco MD5';
+    default: return `unknown (${type})`;
+  }
+}
+
+/**
+ * Reads whatever addresses fit in `bytes[offset, end)` (at most the header's count), for packets
+ * whose length does not match their count: as tshark, show what can be read.
+ */
+export function readAddressesUpTo(bytes: Uint8Array, offset: number, end: number, family: IpFamily): string[] {
+  const size = family === 4 ? 4 : 16;
+  const count = bytes[offset + field.COUNT];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = offset + field.ADDRESSES + i * size;
+    if (at + size > end) break;
+    out.push(family === 4 ? formatIpv4(readIpv4(bytes, at)) : formatIpv6(bytes, at));
+  }
+  return out;
+}
+
+/**
+ * The auth part of a VRRPv2 VRRP part `bytes[offset, end)` (8-byte header already there): PASS
+ * text, Cisco MD5 block and digest (the last 16 bytes, when at least 16 follow the addresses), or
+ * 'missing' when the packet ends before it. Never throws.
+ */
+export function readAuthTrailer(bytes: Uint8Array, offset: number, end: number, family: IpFamily): AuthTrailer {
+  const type = bytes[offset + field.AUTH_TYPE];
+  const after = offset + field.ADDRESSES + bytes[offset + field.COUNT] * (family === 4 ? 4 : 16);
+  if (type === AUTH_NONE) return { kind: 'none' };
+  if (type === AUTH_AH) return { kind: 'ah' };
+  if (type === AUTH_CISCO_MD5) {
+    if (end - after < CISCO_MD5_DIGEST_LEN) return { kind: 'missing', type };
+    return { kind: 'cisco-md5', block: hexOf(bytes, after, end - CISCO_MD5_DIGEST_LEN), digest: hexOf(bytes, end - CISCO_MD5_DIGEST_LEN, end) };
+  }
+  if (end - after < VRRP_AUTH_LEN) return { kind: 'missing', type };
+  if (type === AUTH_PASS) return { kind: 'pass', text: passwordText(bytes, after) };
+  return { kind: 'unknown', type, data: hexOf(bytes, after, after + VRRP_AUTH_LEN) };
+}
+
 /**
  * Builds the `VrrpAdvert` of a length-checked VRRP part `bytes[offset, end)` of the given version
  * (2 or 3) and family. Auth text is reported for PASS only.
@@ -174,5 +250,26 @@ export function readAdvert(bytes: Uint8Array, offset: number, end: number, famil
     advertIntervalMs: h.advertIntervalMs,
     family,
     addresses,
+  };
+}
+
+/**
+ * The advert as far as it can be read from a VRRP part whose length does not match its address
+ * count (Cisco MD5, a missing auth part, a short address list): the fixed header, the addresses
+ * that fit, and a PASS text when the auth data is there.
+ */
+export function readPartialAdvert(bytes: Uint8Array, offset: number, end: number, family: IpFamily): VrrpAdvert {
+  const h = readVrrpHeader(bytes, offset);
+  const version = h.version === 3 ? 3 : 2;
+  const trailer = version === 2 ? readAuthTrailer(bytes, offset, end, family) : null;
+  return {
+    version,
+    vrid: h.vrid,
+    priority: h.priority,
+    authType: h.authType,
+    auth: trailer?.kind === 'pass' ? trailer.text : '',
+    advertIntervalMs: h.advertIntervalMs,
+    family,
+    addresses: readAddressesUpTo(bytes, offset, end, family),
   };
 }

@@ -24,16 +24,17 @@ describe('vrrplab decode', () => {
     expect(lines).toHaveLength(52);
     expect(JSON.parse(lines[0])).toEqual({
       ts: 1795550607.721772, frame: 1, src: '172.16.25.2', dst: '224.0.0.18', ttl: 255, version: 2, vrid: 126, priority: 104,
-      authType: 1, auth: '7615c4b7', advertIntervalMs: 1000, addresses: ['172.16.25.11'], checksumValid: true, verdict: 'ok',
+      authType: 1, auth: '7615c4b7', advertIntervalMs: 1000, addresses: ['172.16.25.11'], checksumValid: true, checksumVariant: 'rfc', verdict: 'ok',
     });
   });
 
-  it('decodes hex packets and prints malformed ones with their reason', async () => {
+  it('decodes hex packets and prints malformed ones with their reason and what could be read of them', async () => {
     const good = '45c0002800010000ff701580ac101902e0000012217e68010101828cac10190b3736313563346237';
     const badSum = good.slice(0, 54) + '8d' + good.slice(56);
     const lines = await decode(good, badSum, good.slice(0, 60));
     expect(lines[0]).toBe('#1 172.16.25.2 > 224.0.0.18 ttl 255 VRRPv2 vrid 126 prio 104 auth PASS "7615c4b7" int 1000ms [172.16.25.11] ok');
     expect(lines[1]).toMatch(/vrid 126 .* MALFORMED: bad-checksum$/);
-    expect(lines[2]).toBe('#3 172.16.25.2 > 224.0.0.18 ttl 255 VRRP malformed: truncated');
+    // Cut inside the address list: the fixed header is still shown, as tshark shows it.
+    expect(lines[2]).toBe('#3 172.16.25.2 > 224.0.0.18 ttl 255 VRRPv2 vrid 126 prio 104 auth PASS (auth data missing) int 1000ms MALFORMED: truncated');
   });
 });

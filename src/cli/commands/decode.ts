@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readCaptureFile } from '../../capture/reader.js';
 import { ipPacketOf } from '../../capture/link.js';
 import { decodeAdvertPacket, type DecodedPacket } from '../../wire/decode.js';
+import { authTypeName } from '../../wire/vrrp.js';
 
 /** One VRRP packet as `vrrplab decode --json` prints it. */
 export interface DecodeRecord {
@@ -20,13 +21,22 @@ export interface DecodeRecord {
   advertIntervalMs: number | null;
   addresses: string[];
   checksumValid: boolean | null;
+  /** 'rfc', 'no-pseudo-header' (a VRRPv3/IPv4 checksum without the pseudo-header), 'bad', or null. */
+  checksumVariant: string | null;
+  /** Cisco MD5 (auth type 254): the 16-byte digest and the Cisco block before it, hex. */
+  md5Digest?: string;
+  ciscoBlock?: string;
+  /** VRRPv2 auth type 1..254 whose auth data is missing from the packet. */
+  authMissing?: true;
+  /** The addresses (and other fields) were read from a packet whose length is wrong. */
+  partial?: true;
   verdict: string;
 }
 
 function record(d: DecodedPacket, ts: number | null, frame: number): DecodeRecord {
-  const a = d.received?.advert;
+  const a = d.received?.advert ?? d.partial ?? undefined;
   const h = d.header;
-  return {
+  const out: DecodeRecord = {
     ts,
     frame,
     src: d.src,
@@ -40,20 +50,35 @@ function record(d: DecodedPacket, ts: number | null, frame: number): DecodeRecor
     advertIntervalMs: h?.advertIntervalMs ?? null,
     addresses: a?.addresses ?? [],
     checksumValid: d.checksumValid,
+    checksumVariant: d.checksumVariant,
     verdict: d.verdict,
   };
+  if (d.auth?.kind === 'cisco-md5') {
+    out.md5Digest = d.auth.digest;
+    out.ciscoBlock = d.auth.block;
+  }
+  if (d.auth?.kind === 'missing') out.authMissing = true;
+  if (d.received === null && d.partial !== null) out.partial = true;
+  // Keep `verdict` last, where it always was.
+  const { verdict, ...rest } = out;
+  return { ...rest, verdict };
 }
-
-const AUTH_NAMES: Record<number, string> = { 0: 'none', 1: 'PASS', 2: 'AH' };
 
 function line(r: DecodeRecord): string {
   const when = r.ts === null ? `#${r.frame}` : new Date(r.ts * 1000).toISOString();
   const head = `${when} ${r.src} > ${r.dst} ttl ${r.ttl}`;
   if (r.version === null) return `${head} VRRP malformed: ${r.verdict}`;
-  const auth = r.authType === null ? '' : r.authType === 1 ? ` auth PASS "${r.auth}"` : ` auth ${AUTH_NAMES[r.authType] ?? r.authType}`;
+  let auth = '';
+  if (r.authType !== null && r.version === 2) {
+    auth = r.authType === 1 && r.authMissing !== true ? ` auth PASS "${r.auth}"` : ` auth ${authTypeName(r.authType)}`;
+    if (r.md5Digest !== undefined) auth += ` digest ${r.md5Digest}`;
+    if (r.authMissing === true) auth += ' (auth data missing)';
+  }
   const addrs = r.addresses.length > 0 ? ` [${r.addresses.join(', ')}]` : '';
+  const checksum =
+    r.checksumVariant === 'no-pseudo-header' ? ' checksum without the IPv4 pseudo-header (not RFC 5798)' : r.checksumVariant === 'bad' && r.verdict !== 'bad-checksum' ? ' bad checksum' : '';
   const status = r.verdict === 'ok' ? 'ok' : `MALFORMED: ${r.verdict}`;
-  return `${head} VRRPv${r.version} vrid ${r.vrid} prio ${r.priority}${r.version === 2 ? auth : ''} int ${r.advertIntervalMs}ms${addrs} ${status}`;
+  return `${head} VRRPv${r.version} vrid ${r.vrid} prio ${r.priority}${auth} int ${r.advertIntervalMs}ms${addrs}${checksum} ${status}`;
 }
 
 /** Hex text (IP packet or Ethernet frame; spaces, colons and 0x allowed) to bytes, or null. */
@@ -64,8 +89,14 @@ function hexBytes(text: string): Uint8Array | null {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   const v = out[0] >> 4;
   if (v !== 4 && v !== 6 && out.length >= 14) {
-    const type = (out[12] << 8) | out[13];
-    if (type === 0x0800 || type === 0x86dd) return out.subarray(14);
+    // An Ethernet frame, possibly with 802.1Q / QinQ tags before the EtherType.
+    let at = 12;
+    let type = (out[at] << 8) | out[at + 1];
+    while ((type === 0x8100 || type === 0x88a8) && at + 6 <= out.length) {
+      at += 4;
+      type = (out[at] << 8) | out[at + 1];
+    }
+    if (type === 0x0800 || type === 0x86dd) return out.subarray(at + 2);
   }
   return out;
 }
@@ -77,8 +108,14 @@ export function registerDecode(program: Command): void {
     .argument('<input...>', 'a capture file, or one or more IP packets (or Ethernet frames) in hex')
     .option('--json', 'one JSON object per line')
     .action((inputs: string[], options: { json?: boolean }) => {
+      let emitted = 0;
       const emit = (r: DecodeRecord): void => {
+        emitted++;
         process.stdout.write(options.json ? `${JSON.stringify(r)}\n` : `${line(r)}\n`);
+      };
+      const noVrrp = (what: string): void => {
+        process.stderr.write(`vrrplab decode: no VRRP packet in ${what}\n`);
+        process.exitCode = 1;
       };
       if (inputs.length === 1 && existsSync(inputs[0])) {
         let frame = 0;
@@ -96,6 +133,7 @@ export function registerDecode(program: Command): void {
           if (d) emit(record(d, f.ts, frame));
         }
         if (problems > 0 && frame === 0) process.exitCode = 1;
+        if (emitted === 0) noVrrp(`${inputs[0]} (${frame} frame${frame === 1 ? '' : 's'})`);
         return;
       }
       inputs.forEach((text, i) => {
@@ -107,6 +145,8 @@ export function registerDecode(program: Command): void {
         }
         const d = decodeAdvertPacket(bytes);
         if (d) emit(record(d, null, i + 1));
+        else process.stderr.write(`vrrplab decode: ${text}: not a VRRP packet (neither IPv4/IPv6 carrying protocol 112 nor an Ethernet frame holding one)\n`);
       });
+      if (emitted === 0) noVrrp(inputs.length === 1 ? 'the input' : `the ${inputs.length} inputs`);
     });
 }
