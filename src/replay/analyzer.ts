@@ -296,7 +296,17 @@ export class ReplayAnalyzer implements FrameSink {
         this.startMaster(v, s, from, s.adverts - 1, s.priority);
         return;
       }
+      // Senders that began advertising after the old master's last advert and before `s` held
+      // mastership in between (with long intervals a whole period can fit in the old master's
+      // silence allowance: A stops, B advertises three times over 20 s, C takes over).
+      const between = [...v.sources.values()]
+        .filter((x) => x !== s && x !== m && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
+        .sort((x, y) => x.since - y.since);
       this.endMaster(v, 'replaced');
+      for (const x of between) {
+        this.startMaster(v, x, x.since, x.sinceAdverts, x.sincePriority);
+        this.endMaster(v, 'replaced');
+      }
     }
     this.startMaster(v, s, from, s.since === from ? s.sinceAdverts : s.adverts - 1, s.since === from ? s.sincePriority : s.priority);
   }

@@ -86,6 +86,40 @@ describe('who was master when', () => {
     expect(of(records, 'transition')[1].reason).toBe('preempted');
   });
 
+  it('keeps a master whose whole period fits in the old master\'s silence allowance (10 s adverts: A, then B three times over 20 s, then C)', () => {
+    const C = '10.0.0.3';
+    // A (191) preempted by B (192) at 52 s, B by C (193) at 75 s: every handover comes before
+    // the old master has been silent for three of its 10 s intervals.
+    const records = replay([
+      ...every(A, 0, 50, { interval: 10, priority: 191 }),
+      ...every(B, 52, 72, { interval: 10, priority: 192 }),
+      ...every(C, 75, 135, { interval: 10, priority: 193 }),
+    ]);
+    expect(masters(records)).toEqual([
+      [51, A, 0, 50],
+      [51, B, 52, 72],
+      [51, C, 75, 135],
+    ]);
+    expect(of(records, 'transition').map((t) => [t.from, t.to, t.priority, t.reason])).toEqual([
+      [null, A, 191, 'first'],
+      [A, B, 192, 'preempted'],
+      [B, C, 193, 'preempted'],
+    ]);
+    expect(of(records, 'gap').map((g) => [g.from, g.to, g.seconds])).toEqual([[A, B, 2], [B, C, 3]]);
+    expect(of(records, 'master').map((m) => m.adverts)).toEqual([6, 3, 7]);
+    expect(of(records, 'anomaly')).toEqual([]);
+  });
+
+  it('keeps such a master when the capture ends before its successor is confirmed', () => {
+    const C = '10.0.0.3';
+    const records = replay([
+      ...every(A, 0, 50, { interval: 10, priority: 191 }),
+      ...every(B, 52, 72, { interval: 10, priority: 192 }),
+      ...every(C, 75, 85, { interval: 10, priority: 193 }),
+    ]);
+    expect(masters(records).map((m) => m[1])).toEqual([A, B, C]);
+  });
+
   it('settles a takeover still pending when the capture ends', () => {
     const records = replay([...every(A, 0, 5), ...every(B, 5.3, 6.3, { priority: 150 })]);
     expect(masters(records).map((m) => m[1])).toEqual([A, B]);
