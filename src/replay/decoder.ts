@@ -54,6 +54,8 @@ interface CacheEntry {
 const IPV4_DST = 16;
 const IPV6_SRC = 8;
 const IPV6_DST = 24;
+/** Address and MAC texts kept for gratuitous ARPs (bounded: a capture of many hosts starts over). */
+const TEXT_CACHE_MAX = 4096;
 
 export class FrameDecoder {
   readonly counts: DecodeCounts = { frames: 0, adverts: 0, arp: 0, garps: 0, malformed: 0, other: 0 };
@@ -61,6 +63,8 @@ export class FrameDecoder {
   private readonly loc: VrrpLocation = newLocation();
   private readonly cache4 = new Map<number, CacheEntry>();
   private readonly cache6 = new Map<string, CacheEntry>();
+  private readonly ipText = new Map<number, string>();
+  private readonly macText = new Map<number, string>();
 
   constructor(private readonly sink: FrameSink) {}
 
@@ -79,6 +83,7 @@ export class FrameDecoder {
         this.counts.other++;
         return;
       }
+      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame.ts, data, at)) return;
       this.ip(frame, data.subarray(at), at);
     } else if (type === ETHERTYPE.ARP) {
       this.arp(frame.ts, data, at);
@@ -161,6 +166,29 @@ export class FrameDecoder {
     this.sink.advert(frame.ts, fresh.seen);
   }
 
+  /**
+   * The common case without slicing: an IPv4 VRRP packet (no AH) whose bytes repeat its sender's
+   * cached advert. Anything else returns false and takes the general path, which reaches the same
+   * verdict for these packets (locateVrrp's checks, then `same`).
+   */
+  private repeatedIpv4(ts: number, data: Uint8Array, at: number): boolean {
+    if (data.length - at < 20 || data[at + 9] !== 112 || data[at] >> 4 !== 4) return false;
+    const ihl = (data[at] & 0x0f) << 2;
+    const total = (data[at + 2] << 8) | data[at + 3];
+    if (ihl < 20 || total < ihl + 8 || total > data.length - at) return false;
+    const vr = at + ihl;
+    const e = this.cache4.get(readIpv4(data, at + 12) * 256 + data[vr + 1]);
+    if (e === undefined || e.viaAh || e.ttl !== data[at + 8]) return false;
+    const cached = e.vrrp;
+    if (total - ihl !== cached.length) return false;
+    for (let i = 0; i < cached.length; i++) if (data[vr + i] !== cached[i]) return false;
+    const dst = e.dst;
+    for (let i = 0; i < 4; i++) if (data[at + IPV4_DST + i] !== dst[i]) return false;
+    this.counts.adverts++;
+    this.sink.advert(ts, e.seen);
+    return true;
+  }
+
   private same(e: CacheEntry, ip: Uint8Array, loc: VrrpLocation): boolean {
     if (e.ttl !== loc.ttl || e.viaAh !== loc.viaAh) return false;
     const vr = loc.vrrp;
@@ -188,7 +216,19 @@ export class FrameDecoder {
     const sender = readIpv4(data, at + 14);
     if (sender !== readIpv4(data, at + 24) || sender === 0) return;
     this.counts.garps++;
-    this.sink.garp(ts, formatIpv4(sender), hex(data, at + 8, 6));
+    // Bursts repeat one address and MAC: their texts are made once (numeric keys, no strings).
+    let ip = this.ipText.get(sender);
+    if (ip === undefined) {
+      if (this.ipText.size >= TEXT_CACHE_MAX) this.ipText.clear();
+      this.ipText.set(sender, (ip = formatIpv4(sender)));
+    }
+    const macKey = ((data[at + 8] << 8) | data[at + 9]) * 4294967296 + readIpv4(data, at + 10);
+    let mac = this.macText.get(macKey);
+    if (mac === undefined) {
+      if (this.macText.size >= TEXT_CACHE_MAX) this.macText.clear();
+      this.macText.set(macKey, (mac = hex(data, at + 8, 6)));
+    }
+    this.sink.garp(ts, ip, mac);
   }
 }
 

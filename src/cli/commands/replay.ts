@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { formatTimeline } from '../../replay/format.js';
+import { writeJsonLines, writeTimeline, type LineSink } from '../../replay/format.js';
 import { replayCapture } from '../../replay/replay.js';
 
 /** Files at least this large get a progress bar on a TTY. */
@@ -31,19 +31,47 @@ export function registerReplay(program: Command): void {
       const bar = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar() : undefined;
       const { records } = replayCapture(capture, { vrid: opts.vrid, onProgress: bar?.update });
       bar?.done();
+      const out = batchedLines((text) => process.stdout.write(text));
       if (opts.json) {
-        process.stdout.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        writeJsonLines(records, out.line);
       } else {
         const total = records.find((r) => r.type === 'capture');
-        const first = total?.type === 'capture' ? total.first : null;
-        process.stdout.write(formatTimeline(records, first).join('\n') + '\n');
+        writeTimeline(records, total?.type === 'capture' ? total.first : null, out.line);
       }
+      out.end();
       if (opts.html !== undefined) {
         const { writeReplayReport } = await import('../../report/replay.js');
         writeReplayReport(records, opts.html, { title: basename(capture) });
       }
       if (records.some((r) => r.type === 'problem')) process.exitCode = 1;
     });
+}
+
+/** Output batch size in characters: a few hundred writes for a 30 MB timeline, not one per line. */
+const BATCH_CHARS = 1 << 18;
+
+/**
+ * Lines joined with newlines and handed to `write` in large batches. What reaches `write` is
+ * exactly `lines.join('\n') + '\n'`, cut at line ends.
+ */
+export function batchedLines(write: (text: string) => void, batchChars = BATCH_CHARS): { line: LineSink; end: () => void } {
+  let pending = '';
+  let lines = 0;
+  return {
+    line(text) {
+      pending += text + '\n';
+      lines++;
+      if (pending.length >= batchChars) {
+        write(pending);
+        pending = '';
+      }
+    },
+    end() {
+      if (lines === 0) pending = '\n';
+      if (pending.length > 0) write(pending);
+      pending = '';
+    },
+  };
 }
 
 function progressBar(): { update: (done: number, total: number) => void; done: () => void } {
