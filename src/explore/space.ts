@@ -129,7 +129,8 @@ export function exploreSpace(base: Scenario): ExploreSpace {
     const config = configs.get(host.name)?.config;
     if (config === undefined) continue;
     const tracked = trackedScripts(config);
-    const scripts = config.scripts.filter((script) => tracked.has(script.name));
+    // A script keepalived disables (its program cannot exist) never runs: nothing to fault there.
+    const scripts = config.scripts.filter((script) => tracked.has(script.name) && script.disabled !== true);
     const services = new Set<string>();
     const files = new Map<string, 'touch' | 'rm'>();
     for (const script of scripts) {

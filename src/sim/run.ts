@@ -61,9 +61,12 @@ export type SimulationOutcome = { ok: true; result: SimulationResult; warnings: 
 export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', directory: string): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
   return loadConfig(host.configPath, {
     hostRoot: host.root,
-    // In model mode scripts are never run, so whether their programs exist does not matter; in
-    // exec mode they run from the scenario directory, so relative programs are looked up there.
-    ...(mode === 'model' ? { scriptExists: () => true } : { scriptDirectory: directory }),
+    // Model mode never runs scripts, but keepalived disables one whose program cannot exist, so
+    // the simulation must too: from a host directory, as `check --host` judges it (a program in the
+    // copied tree must be there; one outside it, /usr/bin/pidof, is assumed present; a shell word
+    // such as `[[` is no program: keepalived runs no shell). With only a config file, nothing can
+    // be judged and every script runs. Exec mode looks relative programs up in the scenario directory.
+    ...(mode === 'exec' ? { scriptDirectory: directory } : host.root !== undefined ? { assumeSystemPrograms: true } : { scriptExists: () => true }),
   });
 }
 
@@ -98,7 +101,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
   };
   for (const spec of specs) {
-    for (const script of spec.config.scripts) checkModels[script.name] ??= describeCheck(modelFor(script.name, script.script));
+    for (const script of spec.config.scripts) {
+      checkModels[script.name] ??= script.disabled === true ? 'disabled: keepalived cannot run its program, so it never counts' : describeCheck(modelFor(script.name, script.script));
+    }
   }
 
   const notifyTexts = options.fileCache ?? new Map<string, string | undefined>();

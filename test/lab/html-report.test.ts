@@ -127,6 +127,6 @@ describe('the seed report in headless Chromium', () => {
     expect(probe.legendVisible).toBe(true);
     expect(probe.legend).toEqual(expect.arrayContaining(['MASTER', 'BACKUP', 'DOWN', 'vip-held', 'priority-A', 'priority-B', 'event', 'notify', 'finding']));
     expect(probe.tip.hidden).toBe(false);
-    expect(probe.tip.text).toMatch(/^A\/VI_1 MASTER 3\.671562–12\.000 s/);
+    expect(probe.tip.text).toMatch(/^A\/VI_1 MASTER 3\.679375–12\.000 s/);
   });
 });

@@ -32,8 +32,8 @@ describe('simulation adapter', () => {
   it('colours A down before its start, backup, master until its stop, down until the restart, then backup', () => {
     expect(visibleSpans(lane(timeline, 'A/VI_1'))).toEqual([
       ['DOWN', 0, 0.07],
-      ['BACKUP', 0.07, 3.67],
-      ['MASTER', 3.67, 12],
+      ['BACKUP', 0.07, 3.68],
+      ['MASTER', 3.68, 12],
       ['DOWN', 12, 20.07],
       ['BACKUP', 20.07, 40],
     ]);
@@ -52,9 +52,10 @@ describe('simulation adapter', () => {
     const priorities = lane(timeline, 'A/VI_1').priorities;
     const stop = priorities.find((point) => point.priority === null);
     expect(stop?.t).toBe(12);
-    // Base 100, +2 chk_maintaince_down, +2 chk_haproxy; haproxy stopped by notify backup (-2),
-    // haproxy started by notify master (+2).
-    expect(priorities.filter((point) => point.t < 12).map((point) => point.priority)).toEqual([100, 102, 104, 102, 104]);
+    // Base 100, +2 chk_haproxy; haproxy stopped by notify backup (-2), haproxy started by notify
+    // master (+2). chk_maintaince_down adds nothing: its program is `[[`, a shell word, so
+    // keepalived disables it (it runs no shell).
+    expect(priorities.filter((point) => point.t < 12).map((point) => point.priority)).toEqual([100, 102, 100, 102]);
   });
 
   it('shows which lane holds the VIPs: A while master, then B to the end', () => {
@@ -76,7 +77,7 @@ describe('simulation adapter', () => {
   });
 
   it('lists the findings and the VIPs at the end under the chart', () => {
-    expect(timeline.notes[0]).toMatch(/^\[collective-drift\] 3\.675-12\.000 s: A holds every VIP/);
+    expect(timeline.notes[0]).toMatch(/^\[collective-drift\] 3\.683-12\.000 s: A holds every VIP/);
     expect(timeline.notes[timeline.notes.length - 1]).toBe('VIPs at the end: A -; B 172.16.25.10 172.16.25.11');
   });
 });

@@ -47,8 +47,8 @@ describe('simulation report', () => {
     expect(count(html, 'data-marker-kind="event"')).toBe(4);
     expect(count(html, 'data-marker-kind="finding"')).toBe(3);
     expect(count(html, 'data-marker-kind="notify"')).toBeGreaterThan(0);
-    expect(html.includes('data-tip="A/VI_1 MASTER 3.671562–12.000 s (8.328438 s), entered with priority 102"')).toBe(true);
-    expect(html.includes('data-tip="A/VI_1 priority 102 → 104 at 4.073463 s"')).toBe(true);
+    expect(html.includes('data-tip="A/VI_1 MASTER 3.679375–12.000 s (8.320625 s), entered with priority 100"')).toBe(true);
+    expect(html.includes('data-tip="A/VI_1 priority 100 → 102 at 4.075162 s"')).toBe(true);
   });
 
   it('fetches nothing: no external scripts, styles, images or links', () => {
