@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { formatFinding } from '../../sim/format.js';
+import type { Shrunk } from '../../explore/explorer.js';
 import { runScenario, type SimulationResult } from '../../sim/run.js';
 import { loadScenario } from '../../sim/scenario.js';
 
@@ -81,7 +82,6 @@ const EXPLORE_BUDGET = 2000;
 async function exploreSeed(root: string, write: (text: string) => void): Promise<boolean> {
   const { explore } = await import('../../explore/explore.js');
   const { scenarioFromHosts } = await import('../../explore/space.js');
-  const { describeSchedule } = await import('../../explore/report.js');
   write('Explore: the same failures, found from the configs alone before any scenario was written\n');
   let asExpected = true;
   for (const variant of ['buggy', 'fixed'] as const) {
@@ -91,13 +91,63 @@ async function exploreSeed(root: string, write: (text: string) => void): Promise
     const depth = summary.exhaustiveDepth >= 2 ? 'every single fault and every pair tried' : `exhaustive to depth ${summary.exhaustiveDepth}`;
     write(`  ${variant}: ${failures.length === 0 ? 'no failure' : `${failures.length} distinct failures`} in ${summary.schedules} schedules (${depth})\n`);
     const single = failures.filter((failure) => failure.schedule.faults.length <= 1);
-    for (const failure of single) write(`    ${describeSchedule(failure.schedule).join('; ')}: ${failure.kinds.join(', ')}\n`);
-    if (failures.length > single.length) write(`    ... and ${failures.length - single.length} more that need two faults (vrrplab explore lists them all)\n`);
+    // One line per set of kinds, naming the single faults (or start orders) that cause it.
+    const byKinds = new Map<string, string[]>();
+    for (const failure of single) {
+      const kinds = failure.kinds.join(', ');
+      byKinds.set(kinds, [...(byKinds.get(kinds) ?? []), shortFault(failure)]);
+    }
+    for (const [kinds, causes] of byKinds) write(`    ${kinds}, after any one of:\n${wrap(causes.join(', '), 6, 100)}\n`);
+    const more = failures.length - single.length;
+    if (more > 0) write(`    ... and ${more} more that ${more === 1 ? 'needs' : 'need'} two faults (vrrplab explore lists ${more === 1 ? 'it' : 'them all'})\n`);
     const found = (what: string) => single.some((failure) => failure.schedule.faults.some((fault) => fault.do === what) && failure.kinds.includes('collective-drift') && failure.kinds.includes('stranded-service'));
     if (variant === 'buggy' && !(found('stop') && found('service-stop'))) asExpected = false;
     if (variant === 'fixed' && (failures.length > 0 || summary.exhaustiveDepth < 2)) asExpected = false;
   }
   return asExpected;
+}
+
+/** A failure's one fault (or start race) in a few words, for the demo's summary. */
+function shortFault(failure: Shrunk): string {
+  const start = failure.schedule.start;
+  if (start !== undefined) return `${start.order.slice(1).join(', ')} started ${start.skewMs >= 1000 ? `${start.skewMs / 1000} s` : `${start.skewMs} ms`} after ${start.order[0] ?? ''}`;
+  const fault = failure.schedule.faults[0];
+  if (fault === undefined) return 'no fault at all';
+  const forGood = fault.until === undefined;
+  switch (fault.do) {
+    case 'stop':
+      return forGood ? `keepalived stopped on ${fault.host}` : `keepalived restart on ${fault.host}`;
+    case 'kill':
+      return forGood ? `keepalived killed on ${fault.host}` : `kill -9 and restart on ${fault.host}`;
+    case 'service-stop':
+      return `${fault.service} restart on ${fault.host}`;
+    case 'link-down':
+      return `link flap on ${fault.host}${fault.interface !== undefined ? ` ${fault.interface}` : ''}`;
+    case 'touch':
+    case 'rm':
+      return `${fault.do} ${fault.path} on ${fault.host}`;
+    case 'script-hang':
+      return `${fault.script} hanging on ${fault.host}`;
+    case 'partition':
+      return 'a partition';
+    case 'loss':
+      return forGood ? "lasting packet loss" : `a ${((fault.until ?? fault.at) - fault.at) / 1000} s loss burst`;
+    case 'delay':
+      return 'delayed packets';
+  }
+}
+
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line.length > 0 && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line.length === 0 ? word : `${line} ${word}`;
+  }
+  if (line.length > 0) lines.push(line);
+  return lines.map((item) => `${' '.repeat(indent)}${item}`).join('\n');
 }
 
 function sideBySide(buggy: SimulationResult, fixed: SimulationResult): string {
