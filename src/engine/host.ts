@@ -13,7 +13,7 @@ import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
-import { checkReceivedAdvert } from './receive.js';
+import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, truncatedLogLine, type ReceiveCheck } from './receive.js';
 import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
@@ -37,6 +37,27 @@ export interface InstanceSnapshot {
   /** VIPs this instance has added (non-empty only while MASTER). */
   vipsHeld: string[];
   stats: VrrpStats;
+  /** What keepalived's SIGUSR1 dump shows besides (vrrp_data.c dump_vrrp). */
+  wantState: VrrpState;
+  totalPriority: number;
+  /** Engine time of the instance's next timer (advert or Master_Down), or Infinity. */
+  sands: number;
+  downTimerMs: number;
+  masterAdvertIntervalMs: number;
+  masterAddress: string | undefined;
+  masterPriority: number;
+  numScriptIfFault: number;
+  numScriptInit: number;
+  sourceAddress: string | undefined;
+}
+
+/** A vrrp_script's tracking state, for the SIGUSR1 dump. */
+export interface ScriptSnapshot {
+  name: string;
+  result: number;
+  initState: ScriptInitState;
+  succeeding: boolean;
+  running: boolean;
 }
 
 /** A gratuitous ARP burst keepalived queued for later (garp_master_delay, garp_lower_prio_delay). */
@@ -52,6 +73,17 @@ interface TrackedFile {
 }
 
 const FILE_FAULT_STATUS = -254;
+
+/** Engine options that are not keepalived configuration. */
+export interface HostOptions {
+  /**
+   * Beyond keepalived (opt-in, off by default): a received packet that fails a check never moves a
+   * timer. keepalived 2.2.7 re-arms the instance timer after every packet it reads for the VRID,
+   * valid or not, so a stream of bad packets delays a master's adverts until the backups take over
+   * (lab: test/lab/hostile.test.ts); with this option only accepted adverts re-arm it.
+   */
+  hardenedReceive?: boolean;
+}
 
 export class HostEngine {
   private instances: InstanceState[] = [];
@@ -72,7 +104,11 @@ export class HostEngine {
     /** The configuration in force (replaced by `reload`). */
     public config: KeepalivedConfig,
     readonly env: HostEnvironment,
+    readonly options: HostOptions = {},
   ) {}
+
+  /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
+  readonly receiveDrops: Partial<Record<string, number>> = {};
 
   /** Handle one event at time `now` (ms). Timers due at or before `now` are handled first. */
   handle(now: number, event: EngineEvent): EngineAction[] {
@@ -87,6 +123,9 @@ export class HostEngine {
         break;
       case 'advert':
         this.receive(event.iface, event.packet);
+        break;
+      case 'packet':
+        this.receivePacket(event.iface, event.packet);
         break;
       case 'script-result':
         this.scriptResult(event.script, event.exitCode, event.timedOut === true);
@@ -133,6 +172,26 @@ export class HostEngine {
       effectivePriority: instance.effectivePriority,
       vipsHeld: instance.vipSet ? [...instance.vips] : [],
       stats: { ...instance.stats },
+      wantState: instance.wantState,
+      totalPriority: instance.totalPriority,
+      sands: instance.sands,
+      downTimerMs: instance.downTimerMs,
+      masterAdvertIntervalMs: instance.masterAdvertIntervalMs,
+      masterAddress: instance.masterAddress,
+      masterPriority: instance.masterPriority,
+      numScriptIfFault: instance.numScriptIfFault,
+      numScriptInit: instance.numScriptInit,
+      sourceAddress: instance.sourceAddress,
+    }));
+  }
+
+  scriptSnapshot(): ScriptSnapshot[] {
+    return [...this.scripts.values()].map((tracker) => ({
+      name: tracker.config.name,
+      result: tracker.result,
+      initState: tracker.initState,
+      succeeding: scriptSucceeding(tracker),
+      running: tracker.running,
     }));
   }
 
@@ -201,6 +260,12 @@ export class HostEngine {
     this.config = config;
     if (!this.running) return this.finish();
     this.log('Reloading');
+    // keepalived 2.2.7 (lab, tcpdump): every MASTER sends one advert with the old settings as the
+    // reload begins, and one with the new settings when it ends (below); pending delayed GARP
+    // bursts (garp_master_delay) are dropped.
+    for (const instance of this.instances) if (instance.state === 'MASTER') this.sendAdvert(instance, instance.effectivePriority);
+    for (const garp of this.delayedGarps) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
+    this.delayedGarps = [];
     const oldInstances = new Map(this.instances.map((instance) => [vridKey(instance.config.interface, instance.vrid, instance.config.family), instance]));
     const oldGroups = new Map(this.groups.map((group) => [group.config.name, group]));
     const oldScripts = this.scripts;
@@ -211,6 +276,8 @@ export class HostEngine {
         const tracker = newScriptTracker(script);
         if (previous !== undefined && previous.config.script === script.script) {
           Object.assign(tracker, { result: previous.result, initState: previous.initState, lastExitCode: previous.lastExitCode, running: previous.running, nextRunAt: previous.nextRunAt });
+          // keepalived 2.2.7 logs the carried-over result of a succeeding script (lab).
+          if (tracker.initState === 'done' && scriptSucceeding(tracker)) this.log(`VRRP_Script(${script.name}) considered successful on reload`);
         }
         return [script.name, tracker] as const;
       }),
@@ -222,6 +289,7 @@ export class HostEngine {
     this.build();
     const kept: InstanceState[] = [];
     const added: InstanceState[] = [];
+    const freshVips = new Set<InstanceState>();
     for (const instance of this.instances) {
       const key = vridKey(instance.config.interface, instance.vrid, instance.config.family);
       const previous = oldInstances.get(key);
@@ -231,7 +299,6 @@ export class HostEngine {
       }
       oldInstances.delete(key);
       kept.push(instance);
-      for (const garp of this.delayedGarps) if (garp.instance === previous) garp.instance = instance;
       // Carry the running state over; the priority is recomputed below from the new config.
       instance.state = previous.state;
       instance.wantState = previous.wantState;
@@ -246,6 +313,14 @@ export class HostEngine {
       instance.stats = previous.stats;
       instance.vipSet = previous.vipSet;
       instance.sands = oldSands.get(previous) ?? Number.POSITIVE_INFINITY;
+      if (instance.basePriority !== previous.basePriority && instance.basePriority !== PRIORITY_OWNER) {
+        // keepalived starts the effective priority again from the new base: the tracking weights
+        // applied below then log "Changing effective priority from <new base> to ...".
+        instance.effectivePriority = instance.basePriority;
+        const oldDownTimer = instance.downTimerMs;
+        instance.downTimerMs = this.masterDownInterval(instance);
+        if (instance.state === 'BACKUP') instance.sands += instance.downTimerMs - oldDownTimer;
+      }
       if (instance.vipSet) {
         const before = new Set(previous.vips);
         const after = new Set(instance.vips);
@@ -253,19 +328,12 @@ export class HostEngine {
         const fresh = instance.vips.filter((vip) => !before.has(vip));
         if (gone.length > 0) this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
         if (fresh.length > 0) this.out.push({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
+        if (fresh.length > 0) freshVips.add(instance);
       }
     }
     for (const group of this.groups) {
       const previous = oldGroups.get(group.config.name);
       if (previous !== undefined && group.members.every((member) => kept.includes(member))) group.state = previous.state;
-    }
-    // Instances no longer configured: release and report them.
-    for (const instance of oldInstances.values()) {
-      if (instance.state === 'MASTER') this.restoreInterface(instance, true);
-      const from = instance.state;
-      instance.state = 'FAULT';
-      this.transition(instance, from, 'deleted at reload');
-      this.sendInstanceNotifies(instance);
     }
     // Tracking weights from the new config (a kept instance logs only a real priority change and a
     // BACKUP's down timer moves with it), then new instances start as at start-up.
@@ -285,8 +353,27 @@ export class HostEngine {
         this.leaveFault(instance);
       }
     }
+    // Instances no longer configured: release and report them.
+    for (const instance of oldInstances.values()) {
+      if (instance.state === 'MASTER') this.restoreInterface(instance, true);
+      const from = instance.state;
+      instance.state = 'FAULT';
+      this.transition(instance, from, 'deleted at reload');
+      this.sendInstanceNotifies(instance);
+    }
+    // A kept MASTER sets its VIPs again (keepalived logs it), announces them all when the reload
+    // added one, sends an advert with the new settings and restarts its advert timer from it, so a
+    // new priority or advert_int shows at once (keepalived 2.2.7, lab).
+    for (const instance of kept) {
+      if (instance.state !== 'MASTER') continue;
+      this.log(`(${instance.name}) setting VIPs.`);
+      if (freshVips.has(instance)) this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
+      instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+      this.sendAdvert(instance, instance.effectivePriority);
+      instance.sands = this.now + instance.advertIntervalMs;
+    }
     this.completeInit(added);
-    this.initState(added, this.groups.filter((group) => !oldGroups.has(group.config.name)));
+    this.initState(added, this.groups.filter((group) => !oldGroups.has(group.config.name)), true);
     for (const instance of added) this.initSands(instance);
     this.scriptSlots = new Map([...this.scripts.values()].map((tracker) => [tracker, newSlot(() => this.runScript(tracker))]));
     for (const tracker of this.scripts.values()) this.armScript(tracker, Number.isFinite(tracker.nextRunAt) ? tracker.nextRunAt : this.now);
@@ -459,13 +546,14 @@ export class HostEngine {
   }
 
   /** keepalived's vrrp_init_state() (RFC 3768 6.4.1), for a fresh start. */
-  private initState(instances: InstanceState[], groups: SyncGroupState[]): void {
+  private initState(instances: InstanceState[], groups: SyncGroupState[], reloading = false): void {
     for (const group of groups) {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
     for (const instance of instances) {
       this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
-      this.log(`(${instance.name}) removing VIPs.`);
+      // keepalived logs this at start-up only, not for an instance a reload adds.
+      if (!reloading) this.log(`(${instance.name}) removing VIPs.`);
     }
     for (const instance of instances) {
       const beginState = instance.state;
@@ -870,7 +958,7 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- receiving (vrrp_dispatcher_read)
 
-  private receive(iface: string, packet: ReceivedAdvert): void {
+  private receive(iface: string, packet: ReceivedAdvert, raw?: Uint8Array): void {
     if (!this.running) return;
     const { advert } = packet;
     const instance = this.byVrid.get(vridKey(iface, advert.vrid, advert.family));
@@ -878,22 +966,67 @@ export class HostEngine {
     if (instance === undefined) return;
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
+    let accepted = true;
+    const check = (checkAddresses: boolean): ReceiveCheck => {
+      const result = this.check(instance, packet, raw, checkAddresses);
+      if (!result.ok) accepted = false;
+      return result;
+    };
     if (instance.state === 'BACKUP') {
-      this.backupReceive(instance, packet);
-    } else if (this.masterReceive(instance, packet)) {
+      this.backupReceive(instance, packet, check);
+    } else if (this.masterReceive(instance, packet, check)) {
       this.leaveMaster(instance, false);
     }
     this.tsmHandle(prevState, instance);
     // keepalived resets the instance timer after every packet it read for the instance, valid or
-    // not (unless lower_prio_no_advert in MASTER): a master's next advert is one interval later.
+    // not (unless lower_prio_no_advert in MASTER): a master's next advert is one interval later,
+    // so bad packets 0.5 s apart silence a master. The opt-in hardened receive leaves it alone.
+    if (!accepted && this.options.hardenedReceive === true) return;
     this.initSands(instance);
   }
 
+  /** The receive checks, on the bytes when the driver handed them in (keepalived's order), else on the decoded advert. */
+  private check(instance: InstanceState, packet: ReceivedAdvert, raw: Uint8Array | undefined, checkAddresses: boolean): ReceiveCheck {
+    if (raw === undefined) {
+      const result = checkReceivedAdvert(instance, packet, checkAddresses);
+      if (!result.ok) this.countDrop(result.verdict ?? 'invalid');
+      return result;
+    }
+    const result = checkReceivedPacket(instance, raw, checkAddresses);
+    if (result.ok) return { ok: true };
+    this.countDrop(result.verdict);
+    return { ok: false, log: result.log, verdict: result.verdict };
+  }
+
+  private countDrop(reason: string): void {
+    this.receiveDrops[reason] = (this.receiveDrops[reason] ?? 0) + 1;
+  }
+
+  /**
+   * keepalived's vrrp_dispatcher_read() for one datagram: vrrp_get_header() first (too short: log,
+   * no instance, no timer), then the VRID's instance, then the state's receive function with every
+   * check on the bytes. A packet that fails a check still re-arms the instance timer, as in
+   * keepalived (see receive()).
+   */
+  private receivePacket(iface: string, bytes: Uint8Array): void {
+    if (!this.running) return;
+    const head = packetHead(bytes);
+    if (head.kind === 'not-vrrp') return;
+    if (head.kind === 'truncated') {
+      this.countDrop('truncated');
+      this.log(truncatedLogLine(head));
+      return;
+    }
+    const instance = this.byVrid.get(vridKey(iface, head.vrid, head.family));
+    if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
+    this.receive(iface, receivedOf(bytes, head), bytes);
+  }
+
   /** keepalived's vrrp_state_backup(). */
-  private backupReceive(instance: InstanceState, packet: ReceivedAdvert): void {
+  private backupReceive(instance: InstanceState, packet: ReceivedAdvert, checkPacket: (checkAddresses: boolean) => ReceiveCheck): void {
     const { advert } = packet;
     const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
-    const check = checkReceivedAdvert(instance, packet, checkAddresses);
+    const check = checkPacket(checkAddresses);
     if (check.log !== undefined) this.log(check.log);
     let ignore = false;
     if (!check.ok) {
@@ -934,7 +1067,7 @@ export class HostEngine {
   }
 
   /** keepalived's vrrp_state_master_rx(): true when the instance must leave MASTER. */
-  private masterReceive(instance: InstanceState, packet: ReceivedAdvert): boolean {
+  private masterReceive(instance: InstanceState, packet: ReceivedAdvert, checkPacket: (checkAddresses: boolean) => ReceiveCheck): boolean {
     const { advert } = packet;
     if (instance.wantState === 'FAULT') {
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
@@ -945,7 +1078,7 @@ export class HostEngine {
       this.sendInstanceNotifies(instance);
       return true;
     }
-    const check = checkReceivedAdvert(instance, packet, true);
+    const check = checkPacket(true);
     if (check.log !== undefined) this.log(check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);

@@ -49,7 +49,9 @@ export function applyScriptResult(tracker: ScriptTracker, exitCode: number, time
   const logs: string[] = [];
   const initStateBefore = tracker.initState;
   const success = !timedOut && exitCode === 0;
-  if (!timedOut && exitCode !== tracker.lastExitCode) logs.push(`Script \`${name}\` now returning ${exitCode}`);
+  // keepalived's last_status starts at 0 (zeroed allocation): a first exit status of 0 is not a
+  // change and is not logged (keepalived 2.2.7 in a netns lab).
+  if (!timedOut && exitCode !== (tracker.lastExitCode ?? 0)) logs.push(`Script \`${name}\` now returning ${exitCode}`);
   if (!timedOut) tracker.lastExitCode = exitCode;
   let changed = false;
   if (success) {

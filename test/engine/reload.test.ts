@@ -24,30 +24,47 @@ const ofType = <T extends EngineAction['type']>(actions: EngineAction[], type: T
 describe('reload', () => {
   it('keeps an unchanged MASTER master, with its VIPs and counters, without a single transition', () => {
     const { engine, now } = masterOf();
-    const sentBefore = engine.snapshot()[0]?.stats.advert_sent ?? 0;
     const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51 })] }));
     expect(ofType(actions, 'transition')).toEqual([]);
     expect(ofType(actions, 'notify')).toEqual([]);
+    expect(ofType(actions, 'add-vips')).toEqual([]);
+    expect(ofType(actions, 'send-garp')).toEqual([]);
     const after = engine.snapshot()[0];
     expect(after?.state).toBe('MASTER');
     expect(after?.vipsHeld).toEqual(['10.0.0.100']);
-    expect(after?.stats.advert_sent).toBe(sentBefore);
-    // Its advert timer carried over: the next advert is due within one interval.
-    expect(engine.nextDeadline()).toBeLessThanOrEqual(now + 1000);
   });
 
-  it('applies a new priority and VIP list to a kept MASTER in place', () => {
+  it('sends one advert with the old settings and one with the new, and restarts the advert timer from the reload, as keepalived does', () => {
+    const { engine, now } = masterOf();
+    const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, priority: 80, advertIntervalMs: 2000 })] }));
+    expect(ofType(actions, 'send-advert').map((a) => [a.advert.priority, a.advert.advertIntervalMs])).toEqual([[100, 1000], [80, 2000]]);
+    expect(engine.nextDeadline()).toBe(now + 100 + 2000);
+    expect(ofType(actions, 'log').map((a) => a.message)).toContain('(VI_1) setting VIPs.');
+  });
+
+  it('applies a new priority and VIP list to a kept MASTER in place and announces all its VIPs at once', () => {
     const { engine, now } = masterOf();
     const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, priority: 150, vips: ['10.0.0.100', '10.0.0.101'] })] }));
-    expect(ofType(actions, 'priority')).toEqual([{ type: 'priority', instance: 'VI_1', vrid: 51, from: 100, to: 150 }]);
+    // keepalived restarts the effective priority from the new base without a log line.
+    expect(engine.snapshot()[0]?.effectivePriority).toBe(150);
     expect(ofType(actions, 'add-vips')).toEqual([{ type: 'add-vips', instance: 'VI_1', iface: 'eth0', addresses: ['10.0.0.101'] }]);
+    expect(ofType(actions, 'send-garp')).toEqual([{ type: 'send-garp', instance: 'VI_1', iface: 'eth0', addresses: ['10.0.0.100', '10.0.0.101'], count: 5 }]);
     expect(engine.snapshot()[0]?.vipsHeld).toEqual(['10.0.0.100', '10.0.0.101']);
+  });
+
+  it('cancels the delayed gratuitous ARP burst that was pending at the reload', () => {
+    const { engine, now } = masterOf();
+    engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100', '10.0.0.101'] })] }));
+    // garp_master_delay (5 s) after becoming MASTER would have fired at now + 5000.
+    const later: EngineAction[] = [];
+    for (let t = now + 1100; t <= now + 8100; t += 1000) later.push(...engine.handleTimeout(t));
+    expect(ofType(later, 'send-garp')).toEqual([]);
   });
 
   it('lets a removed MASTER resign with priority 0, drop its VIPs and report FAULT, and starts a new instance in BACKUP', () => {
     const { engine, now } = masterOf();
     const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_9', vrid: 99, vips: ['10.0.0.199'] })] }));
-    expect(ofType(actions, 'send-advert').map((action) => [action.instance, action.advert.priority])).toContainEqual(['VI_1', 0]);
+    expect(ofType(actions, 'send-advert').map((action) => [action.instance, action.advert.priority])).toEqual([['VI_1', 100], ['VI_1', 0]]);
     expect(ofType(actions, 'remove-vips')[0]).toMatchObject({ instance: 'VI_1', addresses: ['10.0.0.100'] });
     expect(ofType(actions, 'transition').map((action) => `${action.instance} ${action.from}->${action.to}`)).toEqual(['VI_1 MASTER->FAULT', 'VI_9 INIT->BACKUP']);
     expect(ofType(actions, 'notify').map((action) => `${action.instance} ${action.state}`)).toEqual(['VI_1 FAULT', 'VI_9 BACKUP']);
