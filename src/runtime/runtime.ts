@@ -9,7 +9,8 @@
  * interface in a promise chain (so a GARP always follows the address it announces); failures
  * are logged, never thrown.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { KeepalivedConfig, VirtualAddress, VrrpInstance } from '../config/model.js';
 import { HostEngine, type HostEnvironment } from '../engine/host.js';
@@ -23,6 +24,8 @@ import { RawTransport } from './raw-transport.js';
 import { Announcer } from './announce.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
+import { formatDataDump } from './dump.js';
+import { commandForDump, listInterfaces, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
 import { AddressChanger, watchLinks } from './netlink.js';
@@ -34,6 +37,8 @@ const LINKTYPE_RAW = 101;
 const TIMER_LEAD_MS = 3;
 /** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
 const MAX_PRECISE_WAIT_MS = 6;
+/** The warm-up runs only when the engine's next deadline is at least this far. */
+const WARM_UP_ROOM_MS = 100;
 
 export interface RuntimeOptions {
   config: KeepalivedConfig;
@@ -46,6 +51,8 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Link and track_file polling period. */
   pollMs?: number;
+  /** Beyond keepalived, opt-in: rejected packets never move a timer (HostOptions.hardenedReceive). */
+  hardenedReceive?: boolean;
 }
 
 /** An advert built and ready to leave. */
@@ -78,6 +85,10 @@ export class Runtime {
   private deferred: EngineAction[] = [];
   private drainScheduled = false;
   private lastEngineTime = -Infinity;
+  /** Epoch ms of each instance's last transition (SIGUSR1 dump). */
+  private readonly lastTransition = new Map<string, number>();
+  /** The config before the last reload: VIPs of removed instances are deleted with their own prefix. */
+  private previousConfig: KeepalivedConfig | undefined;
   /** Child processes start only in gaps between deadlines (see pacing.ts). */
   private readonly gate = new SpawnGate({
     clock: () => this.now(),
@@ -113,6 +124,9 @@ export class Runtime {
     const { config } = this.options;
     const vrrpIfaces = [...new Set(config.instances.map((i) => i.interface))];
     const env: HostEnvironment = { interfaceAddresses: {}, interfaceAddresses6: {} };
+    // keepalived's start-up lines for the two netlink sockets (vrrplab: link watch and addresses).
+    this.log('info', 'Registering Kernel netlink reflector');
+    this.log('info', 'Registering Kernel netlink command channel');
     for (const name of vrrpIfaces) {
       const read = readInterface(name);
       if (!read.ok) return { ok: false, error: `interface ${name}: ${read.error}` };
@@ -145,8 +159,7 @@ export class Runtime {
     this.transport = opened.transport;
     if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
 
-    warmUp(config, env);
-    this.engine = new HostEngine(config, env);
+    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true });
     const linksDown: string[] = [];
     for (const name of this.trackedInterfaces()) {
       const up = readCarrier(name);
@@ -159,7 +172,13 @@ export class Runtime {
       this.fileState.set(tf.name, value);
       fileValues[tf.name] = value;
     }
+    this.log('info', 'Registering gratuitous ARP shared channel');
     this.feed({ type: 'start', linksDown, fileValues });
+    // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
+    // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.
+    this.scheduleWarmUp(config, env);
+    // After the instances' init lines, as keepalived logs it once its dispatcher runs.
+    this.deferLog(...this.sockpoolLines());
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
     // Link changes are heard at once from the kernel (keepalived does the same); the poll stays
     // for track_file and as a fallback.
@@ -174,10 +193,30 @@ export class Runtime {
   reload(config: KeepalivedConfig): { ok: true } | { ok: false; error: string } {
     const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
     if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
+    this.previousConfig = this.options.config;
     this.options.config = config;
     for (const tf of config.trackFiles) if (!this.fileState.has(tf.name)) this.fileState.set(tf.name, readTrackFile(tf.file));
     for (const name of this.trackedInterfaces()) if (!this.linkState.has(name)) this.linkState.set(name, readCarrier(name));
-    this.execute(this.engine.reload(this.engineTime(this.now()), config));
+    const actions = this.engine.reload(this.engineTime(this.now()), config);
+    // keepalived's reload sequence: its "Reloading" and script lines, the interfaces' addresses
+    // again, then what the instances do, the socket pool and "Reload complete" (netns lab).
+    let at = 0;
+    actions.forEach((a, i) => {
+      if (a.type === 'log' && /^(Reloading$|VRRP_Script\(.*\) considered)/.test(a.message)) at = i + 1;
+    });
+    const assigned: EngineAction[] = [];
+    for (const [name, info] of this.interfaces) {
+      if (info.ipv4) assigned.push({ type: 'log', level: 'info', message: `Assigned address ${info.ipv4} for interface ${name}` });
+      if (info.ipv6) assigned.push({ type: 'log', level: 'info', message: `Assigned address ${info.ipv6} for interface ${name}` });
+    }
+    actions.splice(at, 0, ...assigned);
+    const when = this.epoch + this.now();
+    for (const s of this.engine.snapshot()) if (s.state === 'MASTER') this.lastTransition.set(s.name, when);
+    this.execute(actions);
+    const added = actions.some((a) => a.type === 'transition' && a.from === 'INIT');
+    // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
+    if (added) this.deferLog(...this.sockpoolLines(), 'Reload complete');
+    else this.deferLog('Reload complete', ...this.sockpoolLines());
     this.arm();
     return { ok: true };
   }
@@ -240,6 +279,12 @@ export class Runtime {
   private onAdvert(inbound: InboundAdvert): void {
     this.record(inbound.packet, inbound.receivedAt);
     if (this.stopping) return;
+    // IPv4: the bytes go to the engine as read, which checks them as keepalived does, so a bad
+    // packet has keepalived's effect on the timers and its log line (engine receivePacket()).
+    if (!inbound.checksumVerified && inbound.packet.length > 0 && inbound.packet[0] >> 4 === 4) {
+      this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet }, inbound.receivedAt);
+      return;
+    }
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
     if (!decoded.ok) {
       this.count(decoded.error);
@@ -278,6 +323,7 @@ export class Runtime {
     for (const action of actions) {
       if (action.type === 'send-advert') this.buildAdvert(action, outbound);
       else this.deferred.push(action);
+      if (action.type === 'transition') this.lastTransition.set(action.instance, this.epoch + (sendAt ?? this.now()));
     }
     if (sendAt !== undefined) waitUntil(sendAt);
     for (const out of outbound) this.transmit(out);
@@ -285,6 +331,53 @@ export class Runtime {
       this.drainScheduled = true;
       setImmediate(() => this.drainDeferred());
     }
+  }
+
+  private scheduleWarmUp(config: KeepalivedConfig, env: HostEnvironment, tries = 0): void {
+    const timer = setTimeout(() => {
+      const deadline = this.engine.nextDeadline();
+      if (this.stopping) return;
+      if (tries < 50 && ((deadline !== undefined && deadline - this.now() < WARM_UP_ROOM_MS) || this.gate.pending > 0)) {
+        this.scheduleWarmUp(config, env, tries + 1);
+        return;
+      }
+      warmUp(config, env);
+    }, tries === 0 ? 1 : 20);
+    timer.unref();
+  }
+
+  /** Log lines that follow the actions already queued (keepalived's order). */
+  private deferLog(...messages: string[]): void {
+    for (const message of messages) this.deferred.push({ type: 'log', level: 'info', message });
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => this.drainDeferred());
+    }
+  }
+
+  /** keepalived's "VRRP sockpool: [...]" line per socket (interface, family, unicast or multicast). */
+  private sockpoolLines(): string[] {
+    const { config } = this.options;
+    const seen = new Set<string>();
+    const lines: string[] = [];
+    for (const instance of config.instances) {
+      const unicast = instance.unicastPeers.length > 0;
+      const key = `${instance.interface}/${instance.family}/${unicast}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const index = this.interfaces.get(instance.interface)?.index ?? 0;
+      const fd = this.socketFds(instance.family);
+      const address = unicast ? (instance.unicastSrcIp ?? '') : instance.family === 6 ? config.globalDefs.vrrpMcastGroup6 : config.globalDefs.vrrpMcastGroup4;
+      lines.push(`VRRP sockpool: [ifindex(${String(index).padStart(3)}), family(IPv${instance.family}), proto(112), fd(${fd.in},${fd.out}) ${unicast ? 'unicast' : 'multicast'}, address(${address})]`);
+    }
+    return lines;
+  }
+
+  /** The fds of the VRRP socket for a family (one socket does both ways here; keepalived has two). */
+  private socketFds(family: 4 | 6): { in: number; out: number } {
+    const fds = this.options.transport === 'raw' ? rawSocketFds(family, 112) : [];
+    const fd = fds[0] ?? -1;
+    return { in: fd, out: fds[1] ?? fd };
   }
 
   private drainDeferred(): void {
@@ -343,9 +436,12 @@ export class Runtime {
   }
 
   private findVip(instanceName: string, address: string): { vip: VirtualAddress; instance: VrrpInstance } | undefined {
-    const instance = this.options.config.instances.find((i) => i.name === instanceName);
-    const vip = instance?.virtualIpaddresses.find((v) => v.address === address);
-    return instance && vip ? { vip, instance } : undefined;
+    for (const config of [this.options.config, this.previousConfig]) {
+      const instance = config?.instances.find((i) => i.name === instanceName);
+      const vip = instance?.virtualIpaddresses.find((v) => v.address === address);
+      if (instance && vip) return { vip, instance };
+    }
+    return undefined;
   }
 
   /** Host changes on one interface happen in order: add, then GARP, then (later) delete. */
@@ -386,6 +482,8 @@ export class Runtime {
       for (let n = 0; n < count; n++) {
         for (const address of addresses) {
           const sent = info ? this.announcer.announce(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
+          // keepalived -D logs every frame.
+          if (sent.ok) this.log('debug', address.includes(':') ? `Sending unsolicited Neighbour Advert on ${iface} for ${address}` : `Sending gratuitous ARP on ${iface} for ${address}`);
           if (!sent.ok) this.log('warning', `${address.includes(':') ? 'unsolicited NA' : 'gratuitous ARP'} on ${iface} for ${address}: ${sent.error}`);
         }
       }
@@ -439,25 +537,32 @@ export class Runtime {
     this.track(p);
   }
 
-  /** SIGUSR1: keepalived.data. */
+  /** SIGUSR1: keepalived.data, as keepalived 2.2.7 writes it (dump.ts), mode 0600. */
   writeDataDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.data');
-    const lines = ['------< VRRP Topology >------'];
-    for (const s of this.engine.snapshot()) {
-      lines.push(
-        ` VRRP Instance = ${s.name}`,
-        `   State = ${s.state}`,
-        `   Interface = ${s.iface}`,
-        `   Virtual Router ID = ${s.vrid}`,
-        `   Base priority = ${s.basePriority}`,
-        `   Effective priority = ${s.effectivePriority}`,
-        `   Virtual IP = ${s.vipsHeld.length}`,
-        ...s.vipsHeld.map((v) => `     ${v} dev ${s.iface}`),
-      );
-    }
-    lines.push('------< vrrplab runtime >------', `   Transport = ${this.options.transport}`, `   Dropped = ${JSON.stringify(this.drops)}`, '');
-    writeFileSync(path, lines.join('\n'));
+    const { config } = this.options;
+    const text = formatDataDump({
+      config,
+      routerId: config.globalDefs.routerId ?? hostname(),
+      instances: this.engine.snapshot(),
+      scripts: this.engine.scriptSnapshot(),
+      interfaces: listInterfaces(),
+      lastTransition: this.lastTransition,
+      toEpoch: (ms) => this.epoch + ms,
+      fds: (_iface, family) => this.socketFds(family),
+      command: commandForDump,
+      scriptIds: this.scriptIds(),
+    });
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
     return path;
+  }
+
+  private scriptIds(): string {
+    const ids = this.userIds(undefined);
+    const uid = 'uid' in ids && ids.uid !== undefined ? ids.uid : (process.getuid?.() ?? 0);
+    const gid = 'gid' in ids && ids.gid !== undefined ? ids.gid : (process.getgid?.() ?? 0);
+    return `${uid}:${gid}`;
   }
 
   /** SIGUSR2: keepalived.stats. */

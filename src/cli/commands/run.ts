@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import { StreamLogger, type LogFormat } from '../../runtime/log.js';
 import { Runtime } from '../../runtime/runtime.js';
+import { cpuTimes, stopLines } from '../../runtime/host-info.js';
 
 interface RunFlags {
   useFile: string;
@@ -21,6 +22,7 @@ interface RunFlags {
   pcap?: string;
   logFormat: LogFormat;
   dumpDir: string;
+  hardenedReceive?: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function registerRun(program: Command): void {
     .option('--pcap <FILE>', 'record every VRRP packet sent and received (raw IP pcap)')
     .option('--log-format <FORMAT>', 'keepalived (console lines) or json', 'keepalived')
     .option('--dump-dir <DIR>', 'where SIGUSR1/SIGUSR2 write keepalived.data/keepalived.stats', '/tmp')
+    .option('--hardened-receive', 'beyond keepalived: a rejected packet never moves a timer (keepalived lets a stream of bad packets silence a master)')
     .action(async (flags: RunFlags) => {
       process.exitCode = await run(flags);
     });
@@ -65,6 +68,7 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('info', `Running on ${osVersion()} ${release()}`);
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
   logger.log('info', `Opening file '${flags.useFile}'.`);
+  logger.log('info', `Configuration file ${flags.useFile}`);
   for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
   // Like keepalived, a running daemon reports config problems and carries on with what it could
   // read; the exit status of `-t` is where they count.
@@ -83,7 +87,9 @@ async function run(flags: RunFlags): Promise<number> {
     pcapPath: flags.pcap,
     dumpDir: flags.dumpDir,
     logger,
+    hardenedReceive: flags.hardenedReceive === true,
   });
+  const cpuAtStart = cpuTimes();
   const started = await runtime.start();
   if (!started.ok) {
     logger.log('error', `Cannot start: ${started.error}`);
@@ -95,7 +101,9 @@ async function run(flags: RunFlags): Promise<number> {
   return new Promise<number>((resolve) => {
     const shutdown = () => {
       void runtime.stop().then(() => {
-        logger.log('info', 'Stopped');
+        // keepalived's VRRP child and parent each log their CPU use; vrrplab is one process.
+        for (const line of stopLines(cpuAtStart, cpuTimes())) logger.log('info', line);
+        logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
         removePidFiles();
         resolve(0);
         // A notify or script child may still be running (detached); nothing else needs us.
@@ -105,6 +113,9 @@ async function run(flags: RunFlags): Promise<number> {
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);
     process.on('SIGHUP', () => {
+      logger.log('info', 'Reloading ...');
+      logger.log('info', `Opening file '${flags.useFile}'.`);
+      logger.log('info', `Configuration file ${flags.useFile}`);
       const again = loadConfig(flags.useFile);
       for (const d of again.diagnostics) logger.log('warning', formatDiagnostic(d));
       const reloaded = runtime.reload(again.config);
