@@ -48,27 +48,44 @@ export function intOption(value: number): Buffer {
   return b;
 }
 
-const ADDON = join('native', 'build', 'Release', 'vrrp_socket.node');
+/** Marks the package root (in the repository and in the published package alike). */
+const BINDING = join('native', 'binding.gyp');
 /** A time stamp older than this is not believed (the wall clock stepped while it was moved over). */
 const MAX_BELIEVED_AGE_MS = 1000;
 
 let loaded: NativeModule | undefined;
 
-/** Finds and loads the add-on once (src/runtime or dist/src/runtime, both under the package root). */
+/**
+ * Finds and loads the add-on once (src/runtime or dist/src/runtime, both under the package root),
+ * through node-gyp-build: native/build/Release when it was built here (npm ci, npm rebuild), else
+ * the prebuild the package carries for this platform (native/prebuilds/linux-x64/, made by
+ * `npm pack`), so an install with scripts off still has it. Node-API: one build serves Node >= 20.
+ */
 export function loadVrrpSocket(): { ok: true } | { ok: false; error: string } {
   if (loaded) return { ok: true };
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 5; up++, dir = dirname(dir)) {
-    const path = join(dir, ADDON);
-    if (!existsSync(path)) continue;
+    if (!existsSync(join(dir, BINDING))) continue;
+    const require = createRequire(import.meta.url);
+    let path: string;
     try {
-      loaded = createRequire(import.meta.url)(path) as NativeModule;
+      path = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(join(dir, 'native'));
+    } catch {
+      break;
+    }
+    try {
+      loaded = require(path) as NativeModule;
       return { ok: true };
     } catch (error) {
       return { ok: false, error: `native/vrrp_socket could not be loaded: ${(error as Error).message}` };
     }
   }
-  return { ok: false, error: 'native/vrrp_socket is not built (npm ci builds it; needs g++, make and python3); --transport udp works without it' };
+  return {
+    ok: false,
+    error:
+      'native/vrrp_socket is not built and the package has no prebuild for this platform ' +
+      '(npm ci or `npm rebuild vrrplab` builds it; needs g++, make and python3); --transport udp works without it',
+  };
 }
 
 function native(): NativeModule {

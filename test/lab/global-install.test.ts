@@ -1,0 +1,97 @@
+/**
+ * Lab tier: vrrplab installed as npm installs a CLI globally, with install scripts off (as npm 11
+ * asks for global installs): `npm pack`, then `npm i -g --prefix DIR --ignore-scripts TARBALL`.
+ * Nothing is compiled at install time, so `run --transport raw` must find the prebuilt add-on the
+ * package carries (native/prebuilds/, made by `npm pack`'s prepack) and elect over raw sockets.
+ *
+ * The pack runs in a scratch copy of the working tree (its node_modules linked), so the shared
+ * dist/ and native/build/ are left alone; the prefix and the copy are removed afterwards, the lab's
+ * namespaces and processes too (by PID), also on failure. Dependencies come from npm's cache
+ * (--offline), or from the registry when the cache lacks them (--prefer-offline).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLab, requireLab, type Lab } from './lab.js';
+import { ROOT, addresses, collect, scratchDir, waitFor, type Started } from '../runtime/lab-helpers.js';
+
+const VIP = '172.16.25.100';
+
+/** Working-tree paths the copy leaves out: build output, dependencies, VCS data, scratch. */
+const NOT_COPIED = new Set(['node_modules', '.git', 'dist', 'out', 'tmp-scratch', 'native/build', 'native/prebuilds']);
+
+function config(priority: number): string {
+  return `vrrp_instance VI_1 {
+  interface eth0
+  state BACKUP
+  priority ${priority}
+  virtual_router_id 51
+  advert_int 1
+  virtual_ipaddress {
+    ${VIP}/16 dev eth0
+  }
+}
+`;
+}
+
+/** npm with the environment of a plain shell: none of the npm_* variables of an enclosing `npm test`. */
+function npm(args: string[], cwd: string): { status: number | null; output: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  const r = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+let lab: Lab | undefined;
+let scratch: ReturnType<typeof scratchDir> | undefined;
+afterEach(async () => {
+  await lab?.destroy();
+  scratch?.remove();
+  lab = undefined;
+  scratch = undefined;
+});
+
+describe('vrrplab installed globally with install scripts off', () => {
+  it('packs a prebuilt add-on, installs without compiling, and elects a master over raw sockets', { timeout: 300_000 }, async (ctx) => {
+    requireLab(ctx, ['ip']);
+    scratch = scratchDir('vlinstall');
+    const copy = join(scratch.dir, 'tree');
+    const prefix = join(scratch.dir, 'prefix');
+    cpSync(ROOT, copy, { recursive: true, filter: (path) => !NOT_COPIED.has(relative(ROOT, path)) });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+
+    const packed = npm(['pack', '--pack-destination', scratch.dir], copy);
+    expect(packed.status, packed.output).toBe(0);
+    const tarball = readdirSync(scratch.dir).find((f) => f.endsWith('.tgz'));
+    expect(tarball, packed.output).toBeDefined();
+    const listing = spawnSync('tar', ['tzf', join(scratch.dir, tarball!)], { encoding: 'utf8' }).stdout;
+    expect(listing).toMatch(/^package\/native\/prebuilds\/linux-x64\/vrrp_socket\.napi\.glibc\.node$/m);
+
+    const install = ['i', '-g', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', join(scratch.dir, tarball!)];
+    let installed = npm([...install, '--offline'], scratch.dir);
+    if (installed.status !== 0) installed = npm([...install, '--prefer-offline'], scratch.dir);
+    expect(installed.status, installed.output).toBe(0);
+    const pkg = join(prefix, 'lib', 'node_modules', 'vrrplab');
+    expect(existsSync(join(pkg, 'native', 'build')), 'install scripts were off: nothing may have been compiled').toBe(false);
+    const bin = join(prefix, 'bin', 'vrrplab');
+    expect(existsSync(bin)).toBe(true);
+
+    lab = createLab();
+    const started: Started[] = [150, 100].map((priority, host) => {
+      const conf = join(scratch!.dir, `h${host}.conf`);
+      writeFileSync(conf, config(priority));
+      const pid = join(scratch!.dir, `h${host}.pid`);
+      return collect(lab!.spawn(host, [bin, 'run', '-n', '-l', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--transport', 'raw']));
+    });
+    const elected = await waitFor(() => addresses(lab!, 0).includes(VIP) && /Entering BACKUP STATE/.test(started[1].log()), 15_000);
+    const logs = started.map((s, i) => `--- host ${i}\n${s.log()}`).join('\n');
+    expect(elected, logs).toBeGreaterThanOrEqual(0);
+    expect(started[0].log(), logs).toMatch(/Entering MASTER STATE/);
+    expect(addresses(lab, 1)).not.toContain(VIP);
+    expect(logs).not.toMatch(/not built|could not be loaded/);
+    // The backup heard the master over raw IP (protocol 112) and stays backup.
+    const after = started[1].log();
+    await waitFor(() => false, 2500);
+    expect(started[1].log().slice(after.length)).not.toMatch(/Entering MASTER STATE/);
+  });
+});
