@@ -1,7 +1,7 @@
 /**
  * `vrrplab explore`: search the space of faults for the distinct ways a cluster ends up wrong.
  *
- * Schedules are numbered (./plan.ts); chunks of numbers go to worker threads, each with its own
+ * Schedules are numbered (./plan.ts); chunks of numbers go to worker processes, each with its own
  * Explorer over the same space. Per failure key the lowest-numbered failing schedule is kept and
  * shrunk; shrunk failures with the same key are merged, the simplest kept. With a count budget
  * the result depends only on the inputs and the seed, not on the number of workers or shards.

@@ -1,6 +1,6 @@
 /**
  * One explorer: a space, its plan and a runner, able to run any schedule by number and shrink
- * any failure. The same object works in the main thread and in each worker thread.
+ * any failure. The same object works in the main process and in each worker process.
  */
 import type { SimFinding } from '../sim/findings.js';
 import type { Scenario } from '../sim/scenario.js';

@@ -36,7 +36,7 @@ export function registerExplore(program: Command): void {
     .option('--budget <60s|N>', 'wall time (60s, 2m) or a number of schedules (deterministic output)', '60s')
     .option('--depth <n>', 'most faults in one schedule', '2')
     .option('--seed <n>', 'seed for the random phase and the simulator', '1')
-    .option('--workers <n>', 'worker threads (default: one per core)')
+    .option('--workers <n>', 'worker processes (default: one per core)')
     .option('--shard <I/N>', 'explore shard I (0-based) of N; join the --json outputs with explore merge')
     .option('--out <dir>', 'where the failing scenarios are written', 'explore-out')
     .option('--json', 'JSON lines: one per failure, then a summary')
