@@ -4,8 +4,8 @@
  *     (target: at least 1,000 per second per core);
  * (b) how long `explore` takes to find the seed's two one-fault failures (target: within 10 s);
  * (c) `vrrplab explore --budget N` as a fresh process pinned to one core with one worker, and on
- *     two cores with two, in the same run (target: two cores at least 1.8x one), next to the same
- *     ratio for a plain allocating workload: the ceiling this machine's memory allows two threads.
+ *     two cores with two worker processes, in the same run (target: two cores at least 1.8x one),
+ *     next to the same ratio for a plain allocating loop: what this machine allows two processes.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,17 +31,13 @@ function pinned(cpus: string, args: string[]): number | undefined {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** One thread's share of the peer workload: allocating and dropping small objects, as a simulator does. */
-const ALLOCATING_THREAD = `
-const { parentPort } = require('node:worker_threads');
-let keep = [];
-for (let i = 0; i < 2e7; i++) { keep.push({ a: i, b: [i, i + 1] }); if (keep.length > 100000) keep = []; }
-parentPort.postMessage(keep.length);`;
+/** One process's share of the peer workload: allocating and dropping small objects, as a simulator does. */
+const ALLOCATING_LOOP = 'let keep = []; for (let i = 0; i < 2e7; i++) { keep.push({ a: i, b: [i, i + 1] }); if (keep.length > 100000) keep = []; }';
 
-/** The peer: the same allocating loop on `threads` worker threads, pinned to `cpus`. */
-function allocating(cpus: string, threads: number): number | undefined {
-  const script = `const { Worker } = require('node:worker_threads');
-for (let i = 0; i < ${threads}; i++) new Worker(${JSON.stringify(ALLOCATING_THREAD)}, { eval: true });`;
+/** The peer: the same allocating loop in `processes` processes at once, pinned to `cpus`. */
+function allocating(cpus: string, processes: number): number | undefined {
+  const script = `const { spawn } = require('node:child_process');
+for (let i = 0; i < ${processes}; i++) spawn(process.execPath, ['-e', ${JSON.stringify(ALLOCATING_LOOP)}], { stdio: 'ignore' });`;
   return pinned(cpus, ['-e', script]);
 }
 
@@ -87,7 +83,7 @@ export async function run(): Promise<void> {
   const oneAlloc = allocating('0', 1);
   const twoAlloc = allocating('0,1', 2);
   if (oneAlloc !== undefined && twoAlloc !== undefined) {
-    console.log(`${'peer: allocating loop, 2 threads vs 1'.padEnd(44)} ${((2 * oneAlloc) / twoAlloc).toFixed(2)}x (1 thread ${oneAlloc.toFixed(2)} s, 2 threads doing twice the work ${twoAlloc.toFixed(2)} s): this machine's ceiling`);
+    console.log(`${'peer: allocating loop, 2 processes vs 1'.padEnd(44)} ${((2 * oneAlloc) / twoAlloc).toFixed(2)}x (1 process ${oneAlloc.toFixed(2)} s, 2 doing twice the work ${twoAlloc.toFixed(2)} s): what this machine allows`);
   }
 }
 
