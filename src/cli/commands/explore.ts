@@ -73,7 +73,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
     workers,
     ...(shard !== undefined ? { shard } : {}),
     onProgress: ({ done, total, failures, elapsedMs }) => {
-      const fraction = total !== undefined ? done / total : budget.kind === 'time' ? elapsedMs / budget.ms : 0;
+      const fraction = Math.min(1, total !== undefined ? done / total : budget.kind === 'time' ? elapsedMs / budget.ms : 0);
       const left = total !== undefined ? (done > 0 ? ((total - done) * elapsedMs) / done : 0) : budget.kind === 'time' ? budget.ms - elapsedMs : 0;
       progress.update(fraction, `${done} schedules, ${failures} failing, ${Math.max(0, Math.round(left / 1000))} s left`);
     },
