@@ -20,6 +20,12 @@ export type EngineEvent =
   | { type: 'stop' }
   /** An advert arrived on `iface` (already IP-decoded; validation happens in the engine). */
   | { type: 'advert'; iface: string; packet: ReceivedAdvert }
+  /**
+   * An IP datagram as keepalived's raw socket reads it (IPv4 header included), not yet decoded:
+   * the engine makes every check keepalived makes, in its order, so a malformed packet has the
+   * effect on timers, counters and log lines that it has on keepalived (see receive.ts).
+   */
+  | { type: 'packet'; iface: string; packet: Uint8Array }
   /** A vrrp_script finished: exit status 0 is success. `timedOut` counts as failure. */
   | { type: 'script-result'; script: string; exitCode: number; timedOut?: boolean }
   /** A track_file's file was read: its integer value (missing or unreadable file = 0). */
