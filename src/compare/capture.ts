@@ -29,6 +29,7 @@ import { readCaptureFile } from '../capture/reader.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { canonicalAddress as canonicalOrNull } from '../wire/address.js';
 import { decodeAdvertPacket } from '../wire/decode.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { drive, type DriveResult, type LifecycleEvent, type ScriptModel } from './drive.js';
@@ -40,7 +41,7 @@ export interface CompareOptions {
   capture: string;
   /** The host's keepalived.conf. */
   config: string;
-  /** The host's address (advert source), or its name in the events file. */
+  /** The host's name in the events file, or any of its addresses (IPv4, or IPv6 for VRRPv3/IPv6). */
   host: string;
   events?: string;
   /** Script model file (recording.json format: `flags`, `checks`, optional `hosts`, `endStops`). */
@@ -60,13 +61,18 @@ export interface CompareOptions {
 export interface ScriptModelSpec {
   flags: Record<string, FlagSpec>;
   checks: Record<string, { flag: string; succeedsWhen: 'present' | 'absent' }>;
-  hosts?: Record<string, { address: string }>;
+  hosts?: Record<string, { address: string; address6?: string }>;
   endStops?: string[];
 }
 
 /** Everything read from files, in ms since the time origin. */
 export interface CompareInputs {
+  /** The host's IPv4 address (or the one address known), its advert source and tie-breaker. */
   address: string;
+  /** Every address of the host (canonical text): its adverts are those from any of them. */
+  addresses: string[];
+  /** Its IPv6 address, the source of VRRPv3/IPv6 adverts, when known. */
+  address6?: string;
   /** The host's name in the events file, when it has one. */
   hostName?: string;
   config: KeepalivedConfig;
@@ -113,6 +119,8 @@ export interface VridSummary {
 
 export interface CompareReport {
   address: string;
+  /** Every address of the host whose adverts were compared. */
+  addresses: string[];
   hostName?: string;
   originEpoch: number;
   windowEndMs: number;
@@ -144,7 +152,7 @@ export type CompareOutcome = { ok: true; report: CompareReport } | { ok: false; 
 
 export const DEFAULT_TOLERANCE_MS = 20;
 /** Range of the fitted exec-to-initialised delay with an events file, ms. */
-export const FIT_RANGE_MS = { min: 0, max: 200 };
+export const FIT_RANGE_MS = { min: 0, max: 1000 };
 /** How long after a SIGTERM at the `end` event its resignation adverts may still come. */
 const STOP_GRACE_MS = 50;
 
@@ -159,8 +167,13 @@ export function compareCapture(options: CompareOptions): CompareOutcome {
 
 interface EventsFile {
   captureStart: number;
-  events: { t: number; host?: string; address?: string; action: string; arg?: string }[];
+  /** `addresses`: every address the event names (`address`, `address6` and `addresses`), canonical. */
+  events: { t: number; host?: string; address?: string; addresses: string[]; action: string; arg?: string }[];
 }
+
+const isIpv6 = (address: string): boolean => address.includes(':');
+/** An address in one spelling (RFC 5952 for IPv6); text that is no address stays as it is (a name). */
+const canonicalAddress = (text: string): string => canonicalOrNull(text) ?? text;
 
 export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: CompareInputs } | { ok: false; error: string } {
   const warnings: string[] = [];
@@ -199,25 +212,37 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
     scriptSpecSource = options.scripts !== undefined ? specFile : `${specFile} (beside the events file)`;
   }
 
-  // Who the host is: an address, or a name the events file (or the model's hosts) gives an address.
-  let address = options.host;
+  // Who the host is: a name the events file (or the model's hosts) gives addresses, or any one of
+  // its addresses; the events file's other addresses of that host, and (below) the addresses that
+  // advertise from the same link-layer address, are its too.
+  const given = canonicalAddress(options.host);
+  const known = new Set<string>();
   let hostName: string | undefined;
-  const named = eventsFile?.events.find((event) => event.host === options.host && event.address !== undefined);
-  if (named?.address !== undefined) {
-    address = named.address;
+  const byName = eventsFile?.events.filter((event) => event.host === options.host && event.addresses.length > 0) ?? [];
+  if (byName.length > 0) {
     hostName = options.host;
+    for (const event of byName) for (const a of event.addresses) known.add(a);
   } else if (scriptSpec?.hosts?.[options.host] !== undefined) {
-    address = scriptSpec.hosts[options.host]!.address;
     hostName = options.host;
+    const h = scriptSpec.hosts[options.host]!;
+    for (const a of [h.address, h.address6]) if (a !== undefined) known.add(canonicalAddress(a));
   } else {
+    known.add(given);
     hostName =
-      eventsFile?.events.find((event) => event.address === address && event.host !== undefined)?.host ??
-      Object.entries(scriptSpec?.hosts ?? {}).find(([, h]) => h.address === address)?.[0];
+      eventsFile?.events.find((event) => event.addresses.includes(given) && event.host !== undefined)?.host ??
+      Object.entries(scriptSpec?.hosts ?? {}).find(([, h]) => canonicalAddress(h.address) === given || (h.address6 !== undefined && canonicalAddress(h.address6) === given))?.[0];
+    if (hostName !== undefined) {
+      for (const event of eventsFile?.events ?? []) if (event.host === hostName) for (const a of event.addresses) known.add(a);
+      const h = scriptSpec?.hosts?.[hostName];
+      for (const a of [h?.address, h?.address6]) if (a !== undefined) known.add(canonicalAddress(a));
+    }
   }
 
   let problems = 0;
   let firstProblem: string | undefined;
   const frames: { ts: number; packet: ReceivedAdvert }[] = [];
+  /** Link-layer source of each advertising address (Ethernet and Linux cooked captures). */
+  const macOf = new Map<string, string>();
   let firstTs: number | undefined;
   let lastTs: number | undefined;
   for (const frame of readCaptureFile(options.capture, {
@@ -233,6 +258,8 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
     const decoded = decodeAdvertPacket(frame.data.subarray(ip.offset));
     if (decoded?.received == null || decoded.verdict !== 'ok') continue;
     frames.push({ ts: frame.ts, packet: decoded.received });
+    const mac = ip.offset >= 14 && frame.linkType === 1 ? Array.from(frame.data.subarray(6, 12), (b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
+    if (mac !== undefined) macOf.set(canonicalAddress(decoded.received.src), mac);
   }
   if (firstTs === undefined || lastTs === undefined) {
     return { ok: false, error: `capture ${options.capture}: no packets${firstProblem !== undefined ? ` (${firstProblem})` : ''}` };
@@ -243,7 +270,18 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   const originEpoch = eventsFile?.captureStart ?? firstTs;
   const ms = (epochSeconds: number): number => (epochSeconds - originEpoch) * 1000;
   const adverts = frames.map((frame) => ({ t: ms(frame.ts), packet: frame.packet }));
-  if (!adverts.some((advert) => advert.packet.src === address)) warnings.push(`the capture has no adverts from ${address}`);
+  // keepalived advertises from the interface's own MAC (no VMAC), so the host's IPv4 and IPv6
+  // adverts share a link-layer source: a host named by one address is found under the other.
+  const hostMacs = new Set([...known].map((a) => macOf.get(a)).filter((m): m is string => m !== undefined));
+  for (const [src, mac] of macOf) if (hostMacs.has(mac)) known.add(src);
+  const addresses = [...known].sort((a, b) => Number(isIpv6(a)) - Number(isIpv6(b)));
+  const address = addresses.find((a) => !isIpv6(a)) ?? addresses[0]!;
+  const address6 = addresses.find((a) => a.startsWith('fe80:')) ?? addresses.find(isIpv6);
+  const mine = new Set(addresses);
+  if (!adverts.some((advert) => mine.has(canonicalAddress(advert.packet.src)))) warnings.push(`the capture has no adverts from ${addresses.join(' or ')}`);
+  if (address6 === undefined && loaded.config.instances.some((instance) => instance.family === 6)) {
+    warnings.push(`no IPv6 address of ${options.host} is known (name the host by it, or list it in the events file's "addresses"): its IPv6 instances have no source address`);
+  }
 
   let lifecycle: LifecycleEvent[] | undefined;
   let windowEndMs = ms(lastTs) + 1;
@@ -251,7 +289,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   if (eventsFile !== undefined) {
     lifecycle = [];
     const stopsAtEnd = hostName !== undefined && (scriptSpec?.endStops ?? []).includes(hostName);
-    const ours = (event: EventsFile['events'][number]): boolean => event.address === address || (hostName !== undefined && event.host === hostName);
+    const ours = (event: EventsFile['events'][number]): boolean => event.addresses.some((a) => mine.has(a)) || (hostName !== undefined && event.host === hostName);
     for (const event of eventsFile.events) {
       const t = ms(event.t);
       if (event.action === 'end') {
@@ -266,8 +304,9 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
       }
     }
     if (!lifecycle.some((event) => event.action === 'start')) {
-      const known = [...new Set(eventsFile.events.map((event) => event.address ?? event.host).filter((a) => a !== undefined))];
-      return { ok: false, error: `events file ${options.events}: no start of ${options.host} (hosts in it: ${known.join(', ') || 'none'})` };
+      const named = [...new Set(eventsFile.events.filter((event) => event.host !== undefined || event.addresses.length > 0)
+        .map((event) => (event.host === undefined ? event.addresses.join('/') : `${event.host}${event.addresses.length > 0 ? ` (${event.addresses.join(', ')})` : ''}`)))];
+      return { ok: false, error: `events file ${options.events}: no start of ${options.host} (hosts in it: ${named.join(', ') || 'none'})` };
     }
     if (fileEvents.length > 0 && scriptSpec === undefined) {
       warnings.push('the events file touches/removes flag files, but no script model (--scripts FILE) says which checks test them: tracked scripts are taken to succeed');
@@ -276,7 +315,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
 
   return {
     ok: true,
-    inputs: { address, hostName, config: loaded.config, originEpoch, adverts, lifecycle, windowEndMs, fileEvents, scriptSpec, scriptSpecSource, warnings },
+    inputs: { address, addresses, ...(address6 === undefined ? {} : { address6 }), hostName, config: loaded.config, originEpoch, adverts, lifecycle, windowEndMs, fileEvents, scriptSpec, scriptSpecSource, warnings },
   };
 }
 
@@ -300,7 +339,9 @@ function checkEventsFile(value: unknown, file: string): { ok: true; value: Event
       return { ok: false, error: `events file ${file}: events[${index}] wants "t" (epoch seconds) and "action"` };
     }
     const text = (key: string): string | undefined => (typeof event[key] === 'string' ? event[key] : undefined);
-    events.push({ t: event.t, action: event.action, host: text('host'), address: text('address'), arg: text('arg') });
+    const list = Array.isArray(event.addresses) ? event.addresses.filter((a): a is string => typeof a === 'string') : [];
+    const addresses = [...new Set([text('address'), text('address6'), ...list].filter((a): a is string => a !== undefined).map(canonicalAddress))];
+    events.push({ t: event.t, action: event.action, host: text('host'), address: text('address'), addresses, arg: text('arg') });
   }
   return { ok: true, value: { captureStart: value.captureStart, events: events.sort((a, b) => a.t - b.t) } };
 }
@@ -320,9 +361,11 @@ function checkScriptSpec(value: unknown, file: string): { ok: true; value: Scrip
     }
     checks[name] = { flag: check.flag, succeedsWhen: check.succeedsWhen };
   }
-  const hosts: Record<string, { address: string }> = {};
+  const hosts: Record<string, { address: string; address6?: string }> = {};
   for (const [name, host] of Object.entries(isRecord(value.hosts) ? value.hosts : {})) {
-    if (isRecord(host) && typeof host.address === 'string') hosts[name] = { address: host.address };
+    if (isRecord(host) && typeof host.address === 'string') {
+      hosts[name] = { address: host.address, ...(typeof host.address6 === 'string' ? { address6: host.address6 } : {}) };
+    }
   }
   const endStops = Array.isArray(value.endStops) ? value.endStops.filter((s): s is string => typeof s === 'string') : [];
   return { ok: true, value: { flags, checks, hosts, endStops } };
@@ -336,8 +379,10 @@ type Settings = Pick<CompareOptions, 'scriptResults' | 'toleranceMs' | 'startDel
 export function compareInputs(inputs: CompareInputs, settings: Settings = {}): CompareReport {
   const toleranceMs = settings.toleranceMs ?? DEFAULT_TOLERANCE_MS;
   const scriptModel = buildScriptModel(inputs, settings);
-  const received = inputs.adverts.filter((advert) => advert.packet.src !== inputs.address && advert.t < inputs.windowEndMs);
-  const own = inputs.adverts.filter((advert) => advert.packet.src === inputs.address && advert.t < inputs.windowEndMs);
+  const mine = new Set(inputs.addresses);
+  const isMine = (advert: CompareInputs['adverts'][number]): boolean => mine.has(canonicalAddress(advert.packet.src));
+  const received = inputs.adverts.filter((advert) => !isMine(advert) && advert.t < inputs.windowEndMs);
+  const own = inputs.adverts.filter((advert) => isMine(advert) && advert.t < inputs.windowEndMs);
 
   // Starts: from the events file, or one start against the capture's first frame (time 0).
   const fromEvents = inputs.lifecycle !== undefined;
@@ -348,6 +393,7 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
     const driven = drive({
       config: inputs.config,
       address: inputs.address,
+      ...(inputs.address6 === undefined ? {} : { address6: inputs.address6 }),
       received,
       lifecycle,
       startLatencyMs: delayMs,
@@ -391,6 +437,7 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
   }
   return {
     address: inputs.address,
+    addresses: inputs.addresses,
     hostName: inputs.hostName,
     originEpoch: inputs.originEpoch,
     windowEndMs: inputs.windowEndMs,

@@ -36,8 +36,10 @@ export type ScriptModel = (script: string, t: number, notifies: readonly DrivenN
 
 export interface DriveOptions {
   config: KeepalivedConfig;
-  /** The host's own address on the instances' interfaces (advert source, tie-breaker). */
+  /** The host's own IPv4 address on the instances' interfaces (advert source, tie-breaker). */
   address: string;
+  /** Its IPv6 (link-local) address there, the source of VRRPv3/IPv6 adverts; without one an IPv6 instance has no source address. */
+  address6?: string;
   /** Adverts the host received: the other hosts', never its own. */
   received: TimedAdvert[];
   lifecycle: LifecycleEvent[];
@@ -87,6 +89,8 @@ export function drive(options: DriveOptions): DriveResult {
   const scriptDurationMs = options.scriptDurationMs ?? 5;
   const interfaces = [...new Set(config.instances.map((instance) => instance.interface))];
   const interfaceAddresses = Object.fromEntries(interfaces.map((iface) => [iface, address]));
+  const address6 = options.address6;
+  const interfaceAddresses6 = address6 === undefined ? undefined : Object.fromEntries(interfaces.map((iface) => [iface, address6]));
   const result: DriveResult = { sent: [], transitions: [], notifies: [], initialisedAt: [] };
 
   // Pending inputs, kept sorted by (t, order): recorded adverts and lifecycle first, script results as they come.
@@ -157,7 +161,7 @@ export function drive(options: DriveOptions): DriveResult {
     if (next.kind === 'start') {
       if (engine !== undefined) continue;
       generation++;
-      engine = new HostEngine(config, { interfaceAddresses });
+      engine = new HostEngine(config, { interfaceAddresses, ...(interfaceAddresses6 === undefined ? {} : { interfaceAddresses6 }) });
       result.initialisedAt.push(t);
       apply(t, engine.handle(t, { type: 'start' }));
     } else if (next.kind === 'stop') {

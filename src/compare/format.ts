@@ -8,7 +8,8 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 
 export function formatCompareReport(report: CompareReport, labels: { capture: string; config: string; events?: string }): string[] {
   const lines: string[] = [];
-  const who = report.hostName !== undefined ? `${report.address} (${report.hostName})` : report.address;
+  const all = report.addresses.length > 0 ? report.addresses.join(', ') : report.address;
+  const who = report.hostName !== undefined ? `${all} (${report.hostName})` : all;
   lines.push(`compare ${labels.capture}: host ${who} as configured in ${labels.config}`);
   const origin = new Date(report.originEpoch * 1000).toISOString();
   lines.push(`  time 0 = ${origin} (${labels.events !== undefined ? 'the events file\'s captureStart' : 'the capture\'s first packet'}); compared up to ${secs(report.windowEndMs)}`);
@@ -58,6 +59,7 @@ export function compareReportJsonLines(report: CompareReport): string[] {
   out.push({
     type: 'setup',
     address: report.address,
+    addresses: report.addresses,
     host: report.hostName ?? null,
     originEpoch: report.originEpoch,
     windowEndMs: round(report.windowEndMs),

@@ -7,6 +7,7 @@
  * checks test and which notifies change them) comes from the run's recording.json.
  */
 import { readFileSync } from 'node:fs';
+import { canonicalAddress } from '../wire/address.js';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -24,7 +25,8 @@ export interface FlagSpec {
 
 export interface RecordingSpec {
   description?: string;
-  hosts: Record<string, { address: string; config: string }>;
+  /** `address6`: the host's IPv6 (link-local) address, the source of its VRRPv3/IPv6 adverts. */
+  hosts: Record<string, { address: string; address6?: string; config: string }>;
   /** Hosts the `end` event stops at its time (others stop later, at an unrecorded time). */
   endStops: string[];
   flags: Record<string, FlagSpec>;
@@ -109,6 +111,14 @@ export interface HostReplay {
 /** How long after a SIGTERM the last resignation adverts may come (keepalived sends them at once). */
 const STOP_GRACE_MS = 50;
 
+/** Whether an advert came from this host of the recording (any of its addresses). */
+export function sentBy(spec: RecordingSpec, host: string, src: string): boolean {
+  const h = spec.hosts[host];
+  if (h === undefined) return false;
+  const canonical = canonicalAddress(src);
+  return canonical === canonicalAddress(h.address) || (h.address6 !== undefined && canonical === canonicalAddress(h.address6));
+}
+
 export function replayHost(run: ReferenceRun, host: string, options: HostReplayOptions): HostReplay {
   const { recording, spec } = run;
   const hostSpec = spec.hosts[host];
@@ -121,14 +131,15 @@ export function replayHost(run: ReferenceRun, host: string, options: HostReplayO
       const stopped = spec.endStops.includes(host);
       if (stopped) lifecycle.push({ t: event.t, action: 'stop' });
       windowEndMs = event.t + (stopped ? STOP_GRACE_MS : 0);
-    } else if (event.host === host && (event.action === 'start' || event.action === 'stop')) {
+    } else if (event.host === host && (event.action === 'start' || event.action === 'stop' || event.action === 'kill')) {
       lifecycle.push({ t: event.t, action: event.action });
     }
   }
-  const received = recording.adverts.filter((advert) => advert.packet.src !== hostSpec.address && advert.t < windowEndMs);
+  const received = recording.adverts.filter((advert) => !sentBy(spec, host, advert.packet.src) && advert.t < windowEndMs);
   const driven = drive({
     config,
     address: hostSpec.address,
+    ...(hostSpec.address6 === undefined ? {} : { address6: hostSpec.address6 }),
     received,
     lifecycle,
     startLatencyMs: options.startLatencyMs,
@@ -137,7 +148,7 @@ export function replayHost(run: ReferenceRun, host: string, options: HostReplayO
     until: windowEndMs,
   });
   const inWindow = <T extends { t: number }>(items: T[]): T[] => items.filter((item) => item.t < windowEndMs);
-  const recordedAdverts: TimedValue<number>[] = inWindow(recording.adverts.filter((advert) => advert.packet.src === hostSpec.address)).map((advert) => ({
+  const recordedAdverts: TimedValue<number>[] = inWindow(recording.adverts.filter((advert) => sentBy(spec, host, advert.packet.src))).map((advert) => ({
     t: advert.t,
     key: `vrid ${advert.packet.advert.vrid}`,
     value: advert.packet.advert.priority,
@@ -168,8 +179,8 @@ export interface Calibration {
 /**
  * Fits keepalived's start-up latency, which a recording does not hold (only the exec time), one
  * start at a time: the value in [minMs, maxMs] (1 ms steps) that first maximises the matched
- * adverts and states, then minimises the summed advert timing error of the adverts sent
- * between that start and the next one. Instances initialise before their first notify runs, so
+ * adverts and states, then minimises the summed timing error of the adverts sent and the
+ * notifies run between that start and the next one. Instances initialise before their first notify runs, so
  * the host's first notify.log line after a start bounds the latency from above.
  */
 export function calibrateStartLatency(
@@ -193,8 +204,17 @@ export function calibrateStartLatency(
       let error = 0;
       for (const stream of replay.adverts.streams) {
         const recorded = run.recording.adverts.filter(
-          (advert) => advert.packet.src === run.spec.hosts[host]?.address && `vrid ${advert.packet.advert.vrid}` === stream.key,
+          (advert) => sentBy(run.spec, host, advert.packet.src) && `vrid ${advert.packet.advert.vrid}` === stream.key,
         );
+        stream.errorsMs.forEach((e, i) => {
+          const t = recorded[i]?.t ?? 0;
+          if (t >= from && t < to) error += Math.abs(e);
+        });
+      }
+      // Ties (e.g. a host whose adverts all follow a takeover, not its start) go to the latency
+      // that best times its notifies after this start too.
+      for (const stream of replay.states.streams) {
+        const recorded = run.recording.notifies.filter((notify) => notify.host === host && notify.arg === stream.key);
         stream.errorsMs.forEach((e, i) => {
           const t = recorded[i]?.t ?? 0;
           if (t >= from && t < to) error += Math.abs(e);

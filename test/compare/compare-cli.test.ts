@@ -148,7 +148,7 @@ describe('vrrplab compare input errors', () => {
     expect(compare(capture, { config: join(dir, 'A.conf'), host: '172.16.25.1', events: badEvents })).toMatchObject({ status: 2, stderr: expect.stringContaining('events[0] wants "t"') });
     expect(compare(capture, { config: join(dir, 'A.conf'), host: '10.9.9.9', events: join(dir, 'events.json') })).toMatchObject({
       status: 2,
-      stderr: expect.stringContaining('no start of 10.9.9.9 (hosts in it: 172.16.25.1, 172.16.25.2)'),
+      stderr: expect.stringContaining('no start of 10.9.9.9 (hosts in it: A (172.16.25.1), B (172.16.25.2))'),
     });
   });
 
