@@ -10,6 +10,7 @@ export type FindingKind =
   | 'unicast-peer'
   | 'duplicate-vip'
   | 'vrid-collision'
+  | 'vrid-conflict'
   | 'dual-master';
 
 export interface Finding {

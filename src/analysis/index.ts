@@ -4,6 +4,7 @@ import type { Finding, HostConfig } from './findings.js';
 import { priorityFindings, priorityTables, type VridTable } from './priority.js';
 import { duplicateVipFindings, peerFindings } from './peers.js';
 import { unicastFindings } from './unicast.js';
+import { vridConflictFindings } from './vrid-conflict.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
 export { inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState } from './notify.js';
@@ -17,7 +18,8 @@ export interface Analysis {
 export function analyzeHosts(hosts: HostConfig[]): Analysis {
   const priorities = priorityTables(hosts);
   const findings = [
-    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...priorityFindings(hosts, priorities),
+    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts),
+    ...priorityFindings(hosts, priorities),
   ];
   return { findings, priorities };
 }

@@ -10,6 +10,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
 import type { EngineAction, VrrpState } from '../engine/types.js';
 import type { VrrpAdvert } from '../wire/types.js';
+import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { EventQueue } from './queue.js';
 import { Random } from './random.js';
 
@@ -32,7 +33,24 @@ export type SimRecord =
   | { type: 'fault'; t: number; host?: string; action: string; detail?: string }
   /** A tracked script's state as keepalived sees it changed (after rise/fall): "VRRP_Script(name) succeeded/failed". */
   | { type: 'script'; t: number; host: string; script: string; ok: boolean }
-  | { type: 'log'; t: number; host: string; message: string };
+  | { type: 'log'; t: number; host: string; message: string }
+  /**
+   * A MASTER's advert went out more than 1.5 advert intervals after its previous one while it stayed
+   * MASTER (keepalived re-arms the advert timer after every packet it reads for the VRID, so
+   * foreign or malformed packets put adverts off). `gap` in seconds.
+   */
+  | { type: 'advert-delay'; t: number; host: string; instance: string; vrid: number; gap: number };
+
+/** A stream of packets from a sender that is not one of the scenario's keepalived hosts. */
+export interface InjectStream extends Omit<ForgeSpec, 'dst'> {
+  /** How many packets. */
+  count: number;
+  /** Packets per second; a burst (no rate given) is sent back to back, 20,000/s. */
+  rate: number;
+}
+
+/** Distinct packets forged per stream; a longer stream repeats them (the lab's sender does the same). */
+const STREAM_VARIANTS = 64;
 
 /** What a tracked script returns, decided by the driver (model or exec mode). */
 export type ScriptRunner = (host: SimHost, script: string, command: string) => number;
@@ -108,6 +126,8 @@ export class Cluster {
   private extraDelayMs = 0;
   /** Partition: host name -> group index; hosts in different groups cannot hear each other. */
   private partition: Map<string, number> | undefined;
+  /** Last advert each MASTER instance sent (host/instance -> ms), for advert-delay records. */
+  private lastAdvert = new Map<string, number>();
 
   constructor(
     specs: SimHostSpec[],
@@ -256,6 +276,39 @@ export class Cluster {
     else host.files.delete(path);
   }
 
+  /**
+   * A foreign sender on the LAN (not a keepalived host of the scenario): `count` packets of a kind
+   * at `rate` per second, multicast to every host, each handed to the engine as bytes so that it
+   * has keepalived's effect (see HostEngine's 'packet' event). Loss applies; partitions do not
+   * (the sender belongs to no group).
+   */
+  inject(stream: InjectStream): void {
+    const packets = Array.from({ length: Math.min(stream.count, STREAM_VARIANTS) }, (_, i) => forgePacket(stream, i));
+    const spacing = 1000 / stream.rate;
+    const start = this.now;
+    this.record({
+      type: 'fault',
+      t: this.seconds(),
+      action: 'inject',
+      detail: `${stream.count} ${stream.kind} packet${stream.count === 1 ? '' : 's'} from ${stream.src} (VRID ${stream.vrid}, ${formatRate(stream.rate)})`,
+    });
+    // One queue entry at a time, so a flood does not fill the queue up front.
+    const send = (index: number): void => {
+      const packet = packets[index % packets.length];
+      for (const receiver of this.hosts) {
+        const engine = receiver.engine;
+        if (engine === undefined) continue;
+        if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
+        for (const iface of receiver.interfaces) {
+          if (receiver.linksDown.has(iface)) continue;
+          this.apply(receiver, engine.handle(this.now, { type: 'packet', iface, packet }));
+        }
+      }
+      if (index + 1 < stream.count) this.at(start + (index + 1) * spacing + this.options.latencyMs, () => send(index + 1));
+    };
+    if (stream.count > 0 && packets.length > 0) this.at(start + this.options.latencyMs, () => send(0));
+  }
+
   /** Record an injected event that the cluster itself does not interpret (e.g. a `run` command). */
   note(host: string | undefined, action: string, detail?: string): void {
     this.record({ type: 'fault', t: this.seconds(), host, action, detail });
@@ -300,6 +353,7 @@ export class Cluster {
     const t = this.seconds();
     switch (action.type) {
       case 'send-advert':
+        this.noteAdvert(host, action.instance, action.advert);
         this.broadcast(host, action.iface, action.advert, action.unicastPeers);
         break;
       case 'add-vips':
@@ -336,6 +390,7 @@ export class Cluster {
         this.at(this.now + this.options.notifyDurationMs, () => this.options.runNotify(host, action));
         break;
       case 'transition':
+        this.lastAdvert.delete(`${host.name}/${action.instance}`);
         this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority });
         break;
       case 'priority':
@@ -344,6 +399,22 @@ export class Cluster {
       case 'log':
         if (this.options.keepLogs) this.record({ type: 'log', t, host: host.name, message: action.message });
         break;
+    }
+  }
+
+  /** A MASTER's advert later than 1.5 intervals after its previous one is an `advert-delay` record. */
+  private noteAdvert(host: SimHost, instance: string, advert: VrrpAdvert): void {
+    const key = `${host.name}/${instance}`;
+    if (advert.priority === 0) {
+      this.lastAdvert.delete(key);
+      return;
+    }
+    const previous = this.lastAdvert.get(key);
+    this.lastAdvert.set(key, this.now);
+    if (previous === undefined) return;
+    const gap = this.now - previous;
+    if (gap > 1.5 * advert.advertIntervalMs) {
+      this.record({ type: 'advert-delay', t: this.seconds(), host: host.name, instance, vrid: advert.vrid, gap: Math.round(gap) / 1000 });
     }
   }
 
@@ -379,6 +450,10 @@ export class Cluster {
     if (this.partition === undefined) return true;
     return this.partition.get(a.name) === this.partition.get(b.name);
   }
+}
+
+function formatRate(rate: number): string {
+  return rate >= 20_000 ? 'back to back' : `${rate}/s`;
 }
 
 /** The state a script result moved a tracked script to, read from the engine's log line for it (undefined: no change). */

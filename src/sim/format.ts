@@ -8,6 +8,52 @@ import type { SimulationResult } from './run.js';
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
 const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Receive advertisement timeout|higher priority|lower priority|priority 0|sent 0 priority|Stopping|Netlink reports|VRRP_Group/;
 
+/**
+ * keepalived's lines for a received packet it rejects (vrrp_check_packet(), vrrp_get_header()):
+ * they explain a split brain or a takeover caused by a foreign or malformed sender, so the
+ * timeline and --json show them (src/wire/decode.ts verdictLogLine() words them).
+ */
+export const REJECT_LOG =
+  /received an invalid passwd!|advertisement interval mismatch|wrong version\.|invalid TTL\/HL|Invalid VRRPv\d checksum|vrrp packet too (short|long)|VRRP packet too short|VRRP packet with AH too short|unexpected ip number count|not present in MASTER advert|auth, expecting|Invalid auth type|Invalid packet type|Expected (unicast|multicast) packet|not a unicast peer|AH header/;
+
+/** Identical reject lines this close (virtual s) are one run: a conflicting peer's adverts come once per interval. */
+const FOLD_WINDOW_S = 2.5;
+
+/** A run of one host's identical reject lines, each within FOLD_WINDOW_S of the last, shown once with a count. */
+interface Repeat {
+  count: number;
+  /** Virtual seconds of the last line of the run. */
+  until: number;
+}
+
+/**
+ * What to print of each log record: the first line of a run of identical reject lines is printed,
+ * the rest are folded into "last message repeated N times" (at the last one, as syslog does).
+ */
+function foldRejects(records: readonly SimRecord[]): Map<number, 'skip' | Repeat> {
+  const marks = new Map<number, 'skip' | Repeat>();
+  const runs = new Map<string, { last: number; lastT: number; count: number }>();
+  const close = (run: { last: number; lastT: number; count: number }): void => {
+    if (run.count > 0) marks.set(run.last, { count: run.count, until: run.lastT });
+  };
+  records.forEach((record, index) => {
+    if (record.type !== 'log' || !REJECT_LOG.test(record.message)) return;
+    const key = `${record.host}\0${record.message}`;
+    const run = runs.get(key);
+    if (run !== undefined && record.t - run.lastT <= FOLD_WINDOW_S) {
+      marks.set(index, 'skip');
+      run.last = index;
+      run.lastT = record.t;
+      run.count++;
+      return;
+    }
+    if (run !== undefined) close(run);
+    runs.set(key, { last: index, lastT: record.t, count: 0 });
+  });
+  for (const run of runs.values()) close(run);
+  return marks;
+}
+
 export function formatTimeline(result: SimulationResult): string {
   const { scenario } = result;
   const lines: string[] = [];
@@ -21,7 +67,14 @@ export function formatTimeline(result: SimulationResult): string {
   }
   lines.push('');
   const width = Math.max(...scenario.hosts.map((host) => host.name.length), 4);
-  for (const record of result.records) {
+  const folded = foldRejects(result.records);
+  for (const [index, record] of result.records.entries()) {
+    const mark = folded.get(index);
+    if (mark === 'skip') continue;
+    if (mark !== undefined && record.type === 'log') {
+      lines.push(`${record.t.toFixed(3).padStart(10)}  ${record.host.padEnd(width)}  last message repeated ${mark.count} times`);
+      continue;
+    }
     const text = describeRecord(record);
     if (text === undefined) continue;
     const host = 'host' in record && record.host !== undefined ? record.host : '*';
@@ -47,7 +100,9 @@ export function formatFinding(finding: SimFinding): string {
 function describeRecord(record: SimRecord): string | undefined {
   switch (record.type) {
     case 'log':
-      return INTERESTING_LOG.test(record.message) ? record.message : undefined;
+      return INTERESTING_LOG.test(record.message) || REJECT_LOG.test(record.message) ? record.message : undefined;
+    case 'advert-delay':
+      return `(${record.instance}) advert ${record.gap.toFixed(3)} s after the previous one (timer re-armed by received packets)`;
     case 'notify':
       return `notify ${record.state.toLowerCase()}: ${record.args.join(' ')}`;
     case 'service':
@@ -67,7 +122,8 @@ function describeRecord(record: SimRecord): string | undefined {
 /** JSON lines: transitions, notifies, faults and services as they happen, then a summary. */
 export function formatJsonLines(result: SimulationResult): string {
   const lines: string[] = [];
-  for (const record of result.records) {
+  const rejectMarks = foldJson(result.records);
+  for (const [index, record] of result.records.entries()) {
     switch (record.type) {
       case 'transition':
         lines.push(JSON.stringify({ type: 'transition', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, from: record.from, to: record.to, priority: record.priority }));
@@ -84,8 +140,17 @@ export function formatJsonLines(result: SimulationResult): string {
       case 'service':
         lines.push(JSON.stringify({ type: 'service', t: record.t, host: record.host, service: record.service, up: record.up, cause: record.cause }));
         break;
+      case 'log': {
+        // keepalived's reject lines, a run of identical ones folded into one line with a count.
+        const mark = rejectMarks.get(index);
+        if (mark === 'skip' || !REJECT_LOG.test(record.message)) break;
+        lines.push(JSON.stringify({ type: 'log', t: record.t, host: record.host, message: record.message, ...(mark !== undefined ? { repeated: mark.count, until: mark.until } : {}) }));
+        break;
+      }
+      case 'advert-delay':
+        lines.push(JSON.stringify({ type: 'advert-delay', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, gap: record.gap }));
+        break;
       case 'vip':
-      case 'log':
         break;
     }
   }
@@ -97,4 +162,26 @@ function formatSeconds(seconds: number): string {
   if (seconds >= 3600) return `${(seconds / 3600).toFixed(seconds % 3600 === 0 ? 0 : 2)} h`;
   if (seconds >= 60) return `${(seconds / 60).toFixed(seconds % 60 === 0 ? 0 : 2)} min`;
   return `${seconds} s`;
+}
+
+/** For JSON: the first line of each run carries the count of the lines folded into it. */
+function foldJson(records: readonly SimRecord[]): Map<number, 'skip' | Repeat> {
+  const marks = foldRejects(records);
+  const out = new Map<number, 'skip' | Repeat>();
+  const firstOf = new Map<string, number>();
+  records.forEach((record, index) => {
+    if (record.type !== 'log' || !REJECT_LOG.test(record.message)) return;
+    const key = `${record.host}\0${record.message}`;
+    const mark = marks.get(index);
+    if (mark === undefined) {
+      firstOf.set(key, index);
+      return;
+    }
+    out.set(index, 'skip');
+    if (mark !== 'skip') {
+      const first = firstOf.get(key);
+      if (first !== undefined) out.set(first, mark);
+    }
+  });
+  return out;
 }

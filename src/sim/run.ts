@@ -10,9 +10,9 @@ import { loadConfig, onHostDisk } from '../config/load.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
-import { Cluster, type SimHost, type SimRecord } from './cluster.js';
+import { Cluster, type InjectStream, type SimHost, type SimRecord } from './cluster.js';
 import { findSimulationFindings, type SimFinding } from './findings.js';
-import type { CheckModel, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
+import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
 import { validateScenario } from './validate.js';
 
 export const DEFAULT_SEED = 1;
@@ -183,6 +183,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.setLoss(entry.percent);
         case 'delay':
           return cluster.setDelay(entry.ms);
+        case 'inject':
+          return cluster.inject(injectStream(entry, specs.map((spec) => spec.config), seed));
       }
     });
   }
@@ -208,6 +210,29 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     endServices: services,
   });
   return { ok: true, warnings: validation.warnings, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events } };
+}
+
+/**
+ * An inject event as a packet stream: the advert it forges takes the VRID's password, interval and
+ * VIPs from the first configured IPv4 instance with that VRID (what the victims expect), unless
+ * the event names them. Exported for explore, which may inject streams of its own.
+ */
+export function injectStream(entry: InjectAction, configs: readonly KeepalivedConfig[], seed: number): InjectStream {
+  const victim = configs.flatMap((config) => config.instances).find((instance) => instance.vrid === entry.vrid && instance.family === 4);
+  const auth = victim?.version === 2 ? victim.authentication : undefined;
+  return {
+    kind: entry.kind,
+    src: entry.from,
+    vrid: entry.vrid,
+    priority: entry.priority ?? 100,
+    password: entry.password ?? (auth?.type === 'PASS' ? auth.password : ''),
+    advertIntervalMs: entry.intervalMs ?? victim?.advertIntervalMs ?? 1000,
+    addresses: entry.addresses ?? victim?.virtualIpaddresses.filter((vip) => vip.family === 4).map((vip) => vip.address) ?? [],
+    seed: entry.seed ?? seed,
+    count: entry.count,
+    // A burst: back to back, as a sender's loop puts them on the wire.
+    rate: entry.rate ?? 20_000,
+  };
 }
 
 function describeCheck(model: CheckModel): string {

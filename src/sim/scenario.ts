@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isPacketKind, PACKET_KINDS, type PacketKind } from '../wire/forge.js';
 
 export type ScriptMode = 'model' | 'exec';
 
@@ -52,7 +53,33 @@ export type TimelineAction =
   | { do: 'partition'; groups: string[][] }
   | { do: 'heal' }
   | { do: 'loss'; percent: number }
-  | { do: 'delay'; ms: number };
+  | { do: 'delay'; ms: number }
+  /**
+   * A sender that is not one of the scenario's keepalived hosts: `count` packets of `kind` from
+   * `from` to VRID `vrid`, at `rate` per second (a burst when no rate is given). The advert they
+   * are made from takes the VRID's password, interval and VIPs from the hosts' configs unless
+   * `priority`, `password`, `intervalMs` or `addresses` say otherwise.
+   */
+  | InjectAction;
+
+export interface InjectAction {
+  do: 'inject';
+  kind: PacketKind;
+  from: string;
+  vrid: number;
+  count: number;
+  /** Packets per second; absent: back to back. */
+  rate?: number;
+  priority?: number;
+  password?: string;
+  intervalMs?: number;
+  addresses?: string[];
+  /** Seed of the `random` kind's bytes. */
+  seed?: number;
+}
+
+/** Most packets one inject event may send (a flood of 2,000/s for 10 minutes). */
+export const MAX_INJECT_PACKETS = 1_200_000;
 
 /** `line`: where the entry is in the scenario file, when it was read from one (for messages). */
 export type TimelineEntry = TimelineAction & { atMs: number; line?: number };
@@ -118,6 +145,7 @@ const ACTION_KEYS: Record<string, string[]> = {
   heal: [],
   loss: ['percent'],
   delay: ['ms'],
+  inject: ['kind', 'from', 'vrid', 'count', 'rate', 'duration', 'priority', 'password', 'interval', 'addresses', 'seed'],
 };
 const ACTIONS = Object.keys(ACTION_KEYS);
 
@@ -554,6 +582,58 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (fiel
       const percent = entry['percent'];
       if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) fieldError('percent', 'expected 0..100');
       parsed = { do: 'loss', percent: typeof percent === 'number' ? percent : 0 };
+      break;
+    }
+    case 'inject': {
+      const kindNode = entry['kind'];
+      let kind: PacketKind = 'valid';
+      if (typeof kindNode !== 'string' || !isPacketKind(kindNode)) {
+        const near = typeof kindNode === 'string' ? didYouMean(kindNode, PACKET_KINDS) : undefined;
+        fieldError('kind', `expected one of ${PACKET_KINDS.join(', ')}${near !== undefined ? ` (did you mean ${near}?)` : ''} (got ${JSON.stringify(kindNode)})`);
+      } else kind = kindNode;
+      const from = entry['from'];
+      if (typeof from !== 'string' || !isIPv4(from) || !isHostAddress4(from)) fieldError('from', `expected the sender's IPv4 address (got ${JSON.stringify(from)})`);
+      const vrid = entry['vrid'];
+      if (typeof vrid !== 'number' || !Number.isInteger(vrid) || vrid < 1 || vrid > 255) fieldError('vrid', 'expected a VRID, 1..255');
+      const rateNode = entry['rate'];
+      if (rateNode !== undefined && (typeof rateNode !== 'number' || !(rateNode > 0 && rateNode <= 100_000))) fieldError('rate', 'expected packets per second, more than 0 and at most 100000');
+      const rate = typeof rateNode === 'number' ? rateNode : undefined;
+      let count = 1;
+      if (entry['duration'] !== undefined) {
+        const durationMs = parseDuration(entry['duration']);
+        if (entry['count'] !== undefined) fieldError('duration', 'give count or duration, not both');
+        else if (durationMs === undefined || durationMs <= 0) fieldError('duration', 'expected a duration such as 6s');
+        else if (rate === undefined) fieldError('duration', 'a duration needs a rate (packets per second)');
+        else count = Math.max(1, Math.round((rate * durationMs) / 1000));
+      } else if (entry['count'] !== undefined) {
+        const c = entry['count'];
+        if (typeof c !== 'number' || !Number.isInteger(c) || c < 1) fieldError('count', 'expected a whole number of packets >= 1');
+        else count = c;
+      }
+      if (count > MAX_INJECT_PACKETS) fieldError(entry['duration'] !== undefined ? 'duration' : 'count', `${count} packets is more than the ${MAX_INJECT_PACKETS} one inject may send`);
+      const priority = entry['priority'];
+      if (priority !== undefined && (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 255)) fieldError('priority', 'expected 0..255');
+      const password = entry['password'];
+      if (password !== undefined && typeof password !== 'string' && typeof password !== 'number') fieldError('password', 'expected a password (at most 8 characters are sent)');
+      const intervalMs = entry['interval'] === undefined ? undefined : parseDuration(entry['interval']);
+      if (entry['interval'] !== undefined && (intervalMs === undefined || intervalMs < 1000 || intervalMs > 255_000 || intervalMs % 1000 !== 0)) fieldError('interval', 'expected whole seconds, 1s..255s (a VRRPv2 advert interval)');
+      const addresses = entry['addresses'];
+      if (addresses !== undefined && !(Array.isArray(addresses) && addresses.length <= 255 && addresses.every((a) => typeof a === 'string' && isIPv4(a)))) fieldError('addresses', 'expected a list of IPv4 addresses');
+      const seed = entry['seed'];
+      if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed))) fieldError('seed', 'expected an integer');
+      parsed = {
+        do: 'inject',
+        kind,
+        from: typeof from === 'string' ? from : '',
+        vrid: typeof vrid === 'number' ? vrid : 0,
+        count,
+        ...(rate !== undefined ? { rate } : {}),
+        ...(typeof priority === 'number' ? { priority } : {}),
+        ...(password !== undefined && (typeof password === 'string' || typeof password === 'number') ? { password: String(password) } : {}),
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+        ...(Array.isArray(addresses) ? { addresses: addresses as string[] } : {}),
+        ...(typeof seed === 'number' ? { seed } : {}),
+      };
       break;
     }
     case 'delay':
