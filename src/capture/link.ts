@@ -44,51 +44,59 @@ export function linkPayloadOf(frame: CapturedFrame): LinkPayload | undefined {
 
 /** Allocation-free form of `linkPayloadOf` for hot loops: fills `out`, returns false when there is no payload. */
 export function locateLinkPayload(linkType: number, data: Uint8Array, out: LinkPayload): boolean {
+  return locateLinkPayloadIn(linkType, data, 0, data.length, out);
+}
+
+/**
+ * `locateLinkPayload` for a frame held in place, `bytes[start..end)` (a capture reader's buffer):
+ * `out.offset` is an index into `bytes`.
+ */
+export function locateLinkPayloadIn(linkType: number, bytes: Uint8Array, start: number, end: number, out: LinkPayload): boolean {
   let type: number;
   let at: number;
   switch (linkType) {
     case LINKTYPE.ETHERNET:
-      at = 12;
+      at = start + 12;
       break;
     case LINKTYPE.LINUX_SLL: // 16-byte header, protocol type at 14
-      at = 14;
+      at = start + 14;
       break;
     case LINKTYPE.LINUX_SLL2: {
       // 20-byte header with the protocol type at 0; an unstripped VLAN tag follows the header.
-      if (data.length < 20) return false;
-      type = (data[0] << 8) | data[1];
+      if (end - start < 20) return false;
+      type = (bytes[start] << 8) | bytes[start + 1];
       if (!isTag(type)) {
         out.etherType = type;
-        out.offset = 20;
+        out.offset = start + 20;
         return true;
       }
-      at = 22;
+      at = start + 22;
       break;
     }
     case LINKTYPE.RAW:
     case LINKTYPE.RAW_DLT12:
     case LINKTYPE.RAW_DLT14:
-      return byVersion(data, 0, out);
+      return byVersion(bytes, start, end, out);
     case LINKTYPE.IPV4:
       out.etherType = ETHERTYPE.IPV4;
-      out.offset = 0;
+      out.offset = start;
       return true;
     case LINKTYPE.IPV6:
       out.etherType = ETHERTYPE.IPV6;
-      out.offset = 0;
+      out.offset = start;
       return true;
     case LINKTYPE.NULL:
     case LINKTYPE.LOOP:
       // A 4-byte address family in the writer's byte order (NULL) or network order (LOOP); the
       // values differ between systems for IPv6, so trust the IP version nibble instead.
-      return byVersion(data, 4, out);
+      return byVersion(bytes, start + 4, end, out);
     default:
       return false;
   }
   // Skip VLAN tags: each is 4 bytes (tag type + TCI) before the next EtherType.
   for (;;) {
-    if (at + 2 > data.length) return false;
-    type = (data[at] << 8) | data[at + 1];
+    if (at + 2 > end) return false;
+    type = (bytes[at] << 8) | bytes[at + 1];
     if (!isTag(type)) break;
     at += 4;
   }
@@ -101,8 +109,8 @@ function isTag(type: number): boolean {
   return type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD1 || type === ETHERTYPE.QINQ_OLD2;
 }
 
-function byVersion(data: Uint8Array, offset: number, out: LinkPayload): boolean {
-  if (offset >= data.length) return false;
+function byVersion(data: Uint8Array, offset: number, end: number, out: LinkPayload): boolean {
+  if (offset >= end) return false;
   const version = data[offset] >> 4;
   if (version !== 4 && version !== 6) return false;
   out.etherType = version === 4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6;

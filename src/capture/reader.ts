@@ -12,7 +12,7 @@
  * input: what can be read is yielded, the rest is reported through `onProblem` with its offset.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type { CapturedFrame, CaptureProblem } from './types.js';
+import type { CapturedFrame, CaptureProblem, FrameCursor } from './types.js';
 import { ReadWindow } from './window.js';
 
 export interface ReadCaptureOptions {
@@ -38,6 +38,17 @@ const PCAP_HEADER_LEN = 24;
 const MAX_RECORD = 16 * 1024 * 1024;
 
 export function* readCaptureFile(path: string, options: ReadCaptureOptions = {}): Generator<CapturedFrame> {
+  for (const c of scanCaptureFile(path, options)) {
+    yield { ts: c.ts, linkType: c.linkType, data: c.bytes.subarray(c.start, c.end), originalLength: c.originalLength, fileOffset: c.fileOffset };
+  }
+}
+
+/**
+ * `readCaptureFile` without an allocation per frame, for hot loops: every frame is the same
+ * cursor object, pointing into the read buffer (`bytes[start..end)`), valid until the generator
+ * is resumed.
+ */
+export function* scanCaptureFile(path: string, options: ReadCaptureOptions = {}): Generator<FrameCursor> {
   const report = options.onProblem ?? (() => {});
   let fd: number;
   let size: number;
@@ -84,7 +95,12 @@ export function* readCaptureFile(path: string, options: ReadCaptureOptions = {})
 // ---------------------------------------------------------------------------------------------
 // Classic pcap
 
-function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void): Generator<CapturedFrame> {
+function newCursor(): FrameCursor {
+  return { ts: 0, linkType: 0, bytes: new Uint8Array(0), start: 0, end: 0, originalLength: 0, fileOffset: 0 };
+}
+
+function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void): Generator<FrameCursor> {
+  const frame = newCursor();
   const little = magic === PCAP_US_LE || magic === PCAP_NS_LE || magic === PCAP_MODIFIED_LE;
   const nano = magic === PCAP_NS_LE || magic === PCAP_NS_BE;
   const recordHeader = magic === PCAP_MODIFIED_LE || magic === PCAP_MODIFIED_BE ? 24 : 16;
@@ -147,13 +163,14 @@ function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) =
       return;
     }
     lastSec = sec;
-    yield {
-      ts: sec + frac * fracScale,
-      linkType,
-      data: win.bytes.subarray(dataAt, dataAt + incl),
-      originalLength: orig,
-      fileOffset: off,
-    };
+    frame.ts = sec + frac * fracScale;
+    frame.linkType = linkType;
+    frame.bytes = win.bytes;
+    frame.start = dataAt;
+    frame.end = dataAt + incl;
+    frame.originalLength = orig;
+    frame.fileOffset = off;
+    yield frame;
     off += recordHeader + incl;
   }
 }
@@ -209,7 +226,8 @@ interface Interface {
   offsetSeconds: number;
 }
 
-function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void): Generator<CapturedFrame> {
+function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void): Generator<FrameCursor> {
+  const frame = newCursor();
   const size = win.fileSize;
   let little = true;
   let interfaces: Interface[] = [];
@@ -323,13 +341,14 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void): Gene
           cap = bodyEnd - body - 20;
         }
         lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
-        yield {
-          ts: lastTs,
-          linkType: iface.linkType,
-          data: win.bytes.subarray(body + 20, body + 20 + cap),
-          originalLength: orig,
-          fileOffset: off,
-        };
+        frame.ts = lastTs;
+        frame.linkType = iface.linkType;
+        frame.bytes = win.bytes;
+        frame.start = body + 20;
+        frame.end = body + 20 + cap;
+        frame.originalLength = orig;
+        frame.fileOffset = off;
+        yield frame;
         break;
       }
       case BT_SPB: {
@@ -346,7 +365,14 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void): Gene
         let cap = Math.min(orig, bodyEnd - body - 4);
         if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
         // Simple packet blocks carry no timestamp: use the previous packet's.
-        yield { ts: lastTs, linkType: iface.linkType, data: win.bytes.subarray(body + 4, body + 4 + cap), originalLength: orig, fileOffset: off };
+        frame.ts = lastTs;
+        frame.linkType = iface.linkType;
+        frame.bytes = win.bytes;
+        frame.start = body + 4;
+        frame.end = body + 4 + cap;
+        frame.originalLength = orig;
+        frame.fileOffset = off;
+        yield frame;
         break;
       }
       default:

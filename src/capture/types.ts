@@ -12,6 +12,17 @@ export interface CapturedFrame {
   fileOffset: number;
 }
 
+/** A frame in place: `bytes[start..end)` are its captured bytes (reused: valid only until the next frame). */
+export interface FrameCursor {
+  ts: number;
+  linkType: number;
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  originalLength: number;
+  fileOffset: number;
+}
+
 /** A problem found while reading a capture: reported, never thrown. */
 export interface CaptureProblem {
   fileOffset: number;

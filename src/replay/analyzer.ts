@@ -81,6 +81,8 @@ export class ReplayAnalyzer implements FrameSink {
   private out: ReplayRecord[] = [];
   private readonly vrids = new Map<number, Vrid>();
   private readonly garps = new Map<string, GarpBurst>();
+  /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
+  private readonly garpKeys = new Map<string, Map<string, string>>();
   private readonly addressVrids = new Map<string, Set<number>>();
   private readonly macSource = new Map<string, string>();
   private readonly malformedSeen = new Set<string>();
@@ -179,7 +181,7 @@ export class ReplayAnalyzer implements FrameSink {
 
   garp(ts: number, ip: string, mac: string): void {
     this.tick(ts);
-    const key = `${ip}|${mac}`;
+    const key = this.garpKey(ip, mac);
     const burst = this.garps.get(key);
     if (burst !== undefined && ts - burst.last <= GARP_BURST_SECONDS) {
       burst.count++;
@@ -188,6 +190,14 @@ export class ReplayAnalyzer implements FrameSink {
     }
     if (burst !== undefined) this.emitGarp(burst);
     this.garps.set(key, { ip, mac, ts, last: ts, count: 1 });
+  }
+
+  private garpKey(ip: string, mac: string): string {
+    let byMac = this.garpKeys.get(ip);
+    if (byMac === undefined) this.garpKeys.set(ip, (byMac = new Map()));
+    let key = byMac.get(mac);
+    if (key === undefined) byMac.set(mac, (key = `${ip}|${mac}`));
+    return key;
   }
 
   malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void {

@@ -4,8 +4,8 @@
  * bytes, so each (source, VRID) keeps its last decoded advert and reuses it while the bytes
  * (and TTL, destination) stay the same; only changes are decoded again.
  */
-import { ETHERTYPE, LINKTYPE, locateLinkPayload, type LinkPayload } from '../capture/link.js';
-import type { CapturedFrame } from '../capture/types.js';
+import { ETHERTYPE, LINKTYPE, locateLinkPayloadIn, type LinkPayload } from '../capture/link.js';
+import type { CapturedFrame, FrameCursor } from '../capture/types.js';
 import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant, type VrrpLocation } from '../wire/packet.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -54,6 +54,8 @@ interface CacheEntry {
 const IPV4_DST = 16;
 const IPV6_SRC = 8;
 const IPV6_DST = 24;
+/** Earlier adverts kept per sender and VRID besides the latest. */
+const EARLIER_MAX = 4;
 /** Address and MAC texts kept for gratuitous ARPs (bounded: a capture of many hosts starts over). */
 const TEXT_CACHE_MAX = 4096;
 
@@ -63,15 +65,33 @@ export class FrameDecoder {
   private readonly loc: VrrpLocation = newLocation();
   private readonly cache4 = new Map<number, CacheEntry>();
   private readonly cache6 = new Map<string, CacheEntry>();
+  /** Each sender's adverts before its latest one, most recent last (at most EARLIER_MAX). */
+  private readonly earlier4 = new Map<number, CacheEntry[]>();
+  private readonly earlier6 = new Map<string, CacheEntry[]>();
   private readonly ipText = new Map<number, string>();
   private readonly macText = new Map<number, string>();
+  private readonly cursor: FrameCursor = { ts: 0, linkType: 0, bytes: new Uint8Array(0), start: 0, end: 0, originalLength: 0, fileOffset: 0 };
 
   constructor(private readonly sink: FrameSink) {}
 
   decode(frame: CapturedFrame): void {
+    const c = this.cursor;
+    c.ts = frame.ts;
+    c.linkType = frame.linkType;
+    c.bytes = frame.data;
+    c.start = 0;
+    c.end = frame.data.length;
+    c.originalLength = frame.originalLength;
+    c.fileOffset = frame.fileOffset;
+    this.decodeAt(c);
+  }
+
+  /** `decode` for a frame in place (scanCaptureFile's cursor): nothing is sliced unless the frame is new. */
+  decodeAt(frame: FrameCursor): void {
     this.counts.frames++;
-    const data = frame.data;
-    if (!locateLinkPayload(frame.linkType, data, this.link)) {
+    const data = frame.bytes;
+    const end = frame.end;
+    if (!locateLinkPayloadIn(frame.linkType, data, frame.start, end, this.link)) {
       this.counts.other++;
       return;
     }
@@ -79,14 +99,21 @@ export class FrameDecoder {
     const at = this.link.offset;
     if (type === ETHERTYPE.IPV4 || type === ETHERTYPE.IPV6) {
       // Cheap reject of IPv4 packets that are neither VRRP nor AH before slicing.
-      if (type === ETHERTYPE.IPV4 && at + 10 <= data.length && data[at + 9] !== 112 && data[at + 9] !== 51) {
+      if (type === ETHERTYPE.IPV4 && at + 10 <= end && data[at + 9] !== 112 && data[at + 9] !== 51) {
         this.counts.other++;
         return;
       }
-      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame.ts, data, at)) return;
-      this.ip(frame, data.subarray(at), at);
+      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame.ts, data, at, end)) return;
+      const whole: CapturedFrame = {
+        ts: frame.ts,
+        linkType: frame.linkType,
+        data: data.subarray(frame.start, end),
+        originalLength: frame.originalLength,
+        fileOffset: frame.fileOffset,
+      };
+      this.ip(whole, data.subarray(at, end), at - frame.start);
     } else if (type === ETHERTYPE.ARP) {
-      this.arp(frame.ts, data, at);
+      this.arp(frame.ts, data, at, end);
     } else {
       this.counts.other++;
     }
@@ -123,6 +150,24 @@ export class FrameDecoder {
       this.sink.advert(frame.ts, entry.seen);
       return;
     }
+    // A sender that goes back to an advert it sent before (priorities that alternate, a
+    // restart's first advert): the earlier decoding serves when bytes and MAC are the same,
+    // exactly what decoding again would give.
+    const mac = macOf(frame.linkType, frame.data, linkOffset);
+    const earlier = v4 ? this.earlier4.get(key4) : this.earlier6.get(key6);
+    if (earlier !== undefined) {
+      for (let i = 0; i < earlier.length; i++) {
+        const e = earlier[i];
+        if (e.seen.mac !== mac || !this.same(e, ip, loc)) continue;
+        earlier.splice(i, 1);
+        if (entry !== undefined) earlier.push(entry);
+        if (v4) this.cache4.set(key4, e);
+        else this.cache6.set(key6, e);
+        this.counts.adverts++;
+        this.sink.advert(frame.ts, e.seen);
+        return;
+      }
+    }
     // Changed or new: validate and decode.
     const src = v4 ? formatIpv4(readIpv4(ip, 12)) : formatIpv6(ip, IPV6_SRC);
     const version = ip[vr] >> 4;
@@ -150,7 +195,7 @@ export class FrameDecoder {
       ttl: loc.ttl,
     };
     const fresh: CacheEntry = {
-      seen: { packet, checksumOk: false, mac: macOf(frame.linkType, frame.data, linkOffset) },
+      seen: { packet, checksumOk: false, mac },
       ttl: loc.ttl,
       viaAh: loc.viaAh,
       dst: ip.slice(dstAt, dstAt + dstLen),
@@ -160,6 +205,15 @@ export class FrameDecoder {
     fresh.seen.checksumOk = variant === 'rfc';
     if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
     if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
+    if (entry !== undefined) {
+      const list = earlier ?? [];
+      if (list.length >= EARLIER_MAX) list.shift();
+      list.push(entry);
+      if (earlier === undefined) {
+        if (v4) this.earlier4.set(key4, list);
+        else this.earlier6.set(key6, list);
+      }
+    }
     if (v4) this.cache4.set(key4, fresh);
     else this.cache6.set(key6, fresh);
     this.counts.adverts++;
@@ -171,11 +225,11 @@ export class FrameDecoder {
    * cached advert. Anything else returns false and takes the general path, which reaches the same
    * verdict for these packets (locateVrrp's checks, then `same`).
    */
-  private repeatedIpv4(ts: number, data: Uint8Array, at: number): boolean {
-    if (data.length - at < 20 || data[at + 9] !== 112 || data[at] >> 4 !== 4) return false;
+  private repeatedIpv4(ts: number, data: Uint8Array, at: number, end: number): boolean {
+    if (end - at < 20 || data[at + 9] !== 112 || data[at] >> 4 !== 4) return false;
     const ihl = (data[at] & 0x0f) << 2;
     const total = (data[at + 2] << 8) | data[at + 3];
-    if (ihl < 20 || total < ihl + 8 || total > data.length - at) return false;
+    if (ihl < 20 || total < ihl + 8 || total > end - at) return false;
     const vr = at + ihl;
     const e = this.cache4.get(readIpv4(data, at + 12) * 256 + data[vr + 1]);
     if (e === undefined || e.viaAh || e.ttl !== data[at + 8]) return false;
@@ -207,9 +261,9 @@ export class FrameDecoder {
   }
 
   /** ARP for IPv4 over Ethernet; gratuitous when sender and target protocol addresses are equal. */
-  private arp(ts: number, data: Uint8Array, at: number): void {
+  private arp(ts: number, data: Uint8Array, at: number, end: number): void {
     this.counts.arp++;
-    if (at + 28 > data.length) return;
+    if (at + 28 > end) return;
     const hwType = (data[at] << 8) | data[at + 1];
     const protoType = (data[at + 2] << 8) | data[at + 3];
     if (hwType !== 1 || protoType !== ETHERTYPE.IPV4 || data[at + 4] !== 6 || data[at + 5] !== 4) return;

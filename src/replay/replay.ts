@@ -2,7 +2,7 @@
  * The replay driver: reads a capture file, decodes its frames and runs the analysis. The only
  * part of replay that touches the file system; everything it calls is pure.
  */
-import { readCaptureFile } from '../capture/reader.js';
+import { scanCaptureFile } from '../capture/reader.js';
 import { ReplayAnalyzer } from './analyzer.js';
 import { FrameDecoder } from './decoder.js';
 import { recordTime, type ReplayRecord } from './records.js';
@@ -23,13 +23,13 @@ export function replayCapture(path: string, options: ReplayOptions = {}): Replay
   const decoder = new FrameDecoder(analyzer);
   const problems: ReplayRecord[] = [];
   const records: ReplayRecord[] = [];
-  const frames = readCaptureFile(path, {
+  const frames = scanCaptureFile(path, {
     onProblem: (p) => problems.push({ type: 'problem', fileOffset: p.fileOffset, message: p.message }),
     onProgress: options.onProgress,
   });
   let n = 0;
   for (const frame of frames) {
-    decoder.decode(frame);
+    decoder.decodeAt(frame);
     if ((++n & 0xfff) === 0) for (const r of analyzer.poll()) records.push(r);
   }
   analyzer.finish();
