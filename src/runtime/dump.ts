@@ -341,7 +341,9 @@ function interfacesSection(input: DumpInput): string[] {
       '   Original arp_ignore 0',
       '   Original arp_filter 0',
     );
-    if (!loopback) lines.push(`   rp_filter ${i.rpFilter ?? 0}`);
+    // keepalived prints "rp_filter N" only for an interface whose rp_filter it changed (it was
+    // there in one lab run where eth0 came up late, absent when it was up at start); vrrplab
+    // never changes it.
     lines.push('   Original promote_secondaries 0', '   Reset promote_secondaries counter 0');
     const tracking: string[] = [];
     for (const instance of input.config.instances) {

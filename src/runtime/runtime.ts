@@ -177,8 +177,10 @@ export class Runtime {
     // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
     // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.
     this.scheduleWarmUp(config, env);
-    // After the instances' init lines, as keepalived logs it once its dispatcher runs.
-    this.deferLog(...this.sockpoolLines());
+    // After the instances' init lines, as keepalived logs them once its dispatcher runs. keepalived's
+    // parent logs "Startup complete" in a race with its VRRP child's lines (before or after them
+    // from one lab run to the next); here it always follows them.
+    this.deferLog(...this.sockpoolLines(), 'Startup complete');
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
     // Link changes are heard at once from the kernel (keepalived does the same); the poll stays
     // for track_file and as a fallback.

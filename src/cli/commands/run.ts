@@ -96,7 +96,7 @@ async function run(flags: RunFlags): Promise<number> {
     removePidFiles();
     return 1;
   }
-  logger.log('info', 'Startup complete');
+  // "Startup complete" is logged by the runtime after the instances' init lines.
 
   return new Promise<number>((resolve) => {
     const shutdown = () => {
