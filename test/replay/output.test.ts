@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repeatCapture } from '../../src/capture/repeat.js';
-import { batchedLines } from '../../src/cli/commands/replay.js';
+import { batchedLines, replayWithoutCommander } from '../../src/cli/commands/replay.js';
 import { formatTimeline, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
 import { replayCapture } from '../../src/replay/replay.js';
 
@@ -46,6 +46,14 @@ describe('replay output written in batches', () => {
 
   it('writes a lone newline when there are no lines, as joining none would', () => {
     expect(batched(() => {}, 100).text).toBe('\n');
+  });
+});
+
+describe('replay started without commander', () => {
+  it('leaves help, errors and unknown forms to commander, doing nothing itself', async () => {
+    for (const args of [[], ['--help'], ['a.pcap', 'b.pcap'], ['a.pcap', '--vrid', '300'], ['a.pcap', '--vrid'], ['a.pcap', '--bogus'], ['a.pcap', '--html', '-x'], ['--', 'a.pcap']]) {
+      expect(await replayWithoutCommander(args), args.join(' ')).toBe(false);
+    }
   });
 });
 
