@@ -581,7 +581,9 @@ export class HostEngine {
         if (beginState !== instance.state) this.log(`(${instance.name}) Entering FAULT STATE (init)`);
         instance.state = 'FAULT';
       }
-      if (beginState !== instance.state) this.transition(instance, beginState, 'init');
+      // Entering FAULT here is never logged (keepalived's check runs before the state is set) and
+      // notified only for a failed script: waiting for a first script result is silent.
+      if (beginState !== instance.state) this.transition(instance, beginState, 'init', instance.state === 'FAULT' && instance.numScriptIfFault === 0);
       if (beginState !== instance.state && (instance.state !== 'FAULT' || instance.numScriptIfFault > 0)) {
         this.sendInstanceNotifies(instance);
       }
@@ -822,7 +824,7 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- state transitions (vrrp.c)
 
-  private transition(instance: InstanceState, from: VrrpState, reason: string): void {
+  private transition(instance: InstanceState, from: VrrpState, reason: string, silent = false): void {
     this.out.push({
       type: 'transition',
       instance: instance.name,
@@ -831,6 +833,7 @@ export class HostEngine {
       to: instance.state,
       priority: instance.effectivePriority,
       reason,
+      ...(silent ? { silent: true as const } : {}),
     });
   }
 

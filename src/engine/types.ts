@@ -45,7 +45,20 @@ export type EngineAction =
   /** Run a notify program (keepalived's order and arguments); failures are only logged. */
   | { type: 'notify'; instance: string; state: VrrpState; command: string; args: string[]; kind: 'specific' | 'generic' }
   /** A state transition (also logged); the simulator and replay timelines are built from these. */
-  | { type: 'transition'; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; reason: string }
+  | {
+      type: 'transition';
+      instance: string;
+      vrid: number;
+      from: VrrpState;
+      to: VrrpState;
+      priority: number;
+      reason: string;
+      /**
+       * keepalived neither logs nor notifies it: an instance whose weight-0 script (or a sync-group
+       * member's) has not run yet sits in FAULT from its start, then logs "Entering BACKUP STATE".
+       */
+      silent?: true;
+    }
   | { type: 'priority'; instance: string; vrid: number; from: number; to: number }
   /** A log line in keepalived's wording, e.g. "(VI_1) Entering MASTER STATE". */
   | { type: 'log'; level: 'info' | 'debug' | 'warning'; message: string };

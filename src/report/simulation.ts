@@ -50,6 +50,11 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
   for (const record of result.records) {
     switch (record.type) {
       case 'transition': {
+        // A FAULT keepalived never shows (awaiting a first script result): the lane stays as it was.
+        if (record.silent === true) {
+          laneFor(record, record.vrid);
+          break;
+        }
         const builder = laneFor(record, record.vrid);
         const state = laneState(record.to);
         if (state !== builder.state) {

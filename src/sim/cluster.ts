@@ -25,7 +25,8 @@ export interface SimHostSpec {
 
 /** Everything a run records; timelines, findings and reports are computed from these. */
 export type SimRecord =
-  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number }
+  /** `silent`: keepalived neither logs nor notifies it (FAULT while a first script result is awaited). */
+  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; silent?: true }
   | { type: 'priority'; t: number; host: string; instance: string; vrid: number; from: number; to: number }
   | { type: 'notify'; t: number; host: string; instance: string; state: VrrpState; command: string; args: string[] }
   | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean }
@@ -391,7 +392,7 @@ export class Cluster {
         break;
       case 'transition':
         this.lastAdvert.delete(`${host.name}/${action.instance}`);
-        this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority });
+        this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
         break;
       case 'priority':
         this.record({ type: 'priority', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });

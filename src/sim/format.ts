@@ -126,7 +126,7 @@ export function formatJsonLines(result: SimulationResult): string {
   for (const [index, record] of result.records.entries()) {
     switch (record.type) {
       case 'transition':
-        lines.push(JSON.stringify({ type: 'transition', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, from: record.from, to: record.to, priority: record.priority }));
+        lines.push(JSON.stringify({ type: 'transition', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, from: record.from, to: record.to, priority: record.priority, ...(record.silent ? { silent: true } : {}) }));
         break;
       case 'notify':
         lines.push(JSON.stringify({ type: 'notify', t: record.t, host: record.host, instance: record.instance, state: record.state, command: record.command, args: record.args }));

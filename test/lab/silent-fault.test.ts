@@ -1,0 +1,89 @@
+/**
+ * Lab tier, issue 13: an instance whose weight-0 vrrp_script has not returned yet sits in FAULT
+ * without a word: keepalived 2.2.7 logs no FAULT line and runs no notify, then logs "Entering
+ * BACKUP STATE" once the script succeeds. The simulator marks that FAULT `silent` and keeps it out
+ * of the timeline, the notifies and the HTML lanes. Pinned here against real keepalived.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLab, requireLab, type Lab } from './lab.js';
+import { scratchDir, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { parseScenario } from '../../src/sim/scenario.js';
+import { runScenario } from '../../src/sim/run.js';
+import { formatJsonLines, formatTimeline } from '../../src/sim/format.js';
+import { simulationTimeline } from '../../src/report/simulation.js';
+
+let lab: Lab | undefined;
+let scratch: ReturnType<typeof scratchDir> | undefined;
+afterEach(async () => {
+  await lab?.destroy();
+  scratch?.remove();
+  lab = undefined;
+  scratch = undefined;
+});
+
+function config(dir: string): string {
+  return `global_defs {
+  router_id lab
+  enable_script_security
+  script_user root
+}
+vrrp_script chk_slow {
+  script "${join(dir, 'slow-check.sh')}"
+  interval 5
+  weight 0
+}
+vrrp_instance VI_1 {
+  interface eth0
+  state BACKUP
+  priority 150
+  virtual_router_id 51
+  advert_int 1
+  track_script {
+    chk_slow
+  }
+  notify ${join(dir, 'notify.sh')}
+  virtual_ipaddress {
+    172.16.25.100/16
+  }
+}
+`;
+}
+
+describe('a weight-0 script that has not returned yet', () => {
+  it('keeps keepalived in a FAULT it never logs nor notifies, and the simulator marks that FAULT silent', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    lab = createLab();
+    scratch = scratchDir('vlsilent');
+    const { dir } = scratch;
+    const notified = join(dir, 'notified');
+    writeFileSync(join(dir, 'slow-check.sh'), '#!/bin/sh\nsleep 1.5\nexit 0\n');
+    writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" >> ${notified}\n`);
+    chmodSync(join(dir, 'slow-check.sh'), 0o755);
+    chmodSync(join(dir, 'notify.sh'), 0o755);
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, config(dir));
+    const keepalived = startDaemon(lab, 0, 'keepalived', conf, dir);
+    expect(await waitFor(() => /Entering BACKUP STATE/.test(keepalived.log()), 8000)).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    const log = keepalived.log();
+    // Observed: no FAULT line at all, and the first notify is BACKUP.
+    expect(log).not.toMatch(/FAULT/);
+    expect(log).toMatch(/VRRP_Script\(chk_slow\) succeeded[\s\S]*\(VI_1\) Entering BACKUP STATE/);
+    expect(existsSync(notified) ? readFileSync(notified, 'utf8').trim().split('\n') : []).toEqual(['INSTANCE VI_1 BACKUP 150']);
+
+    // The simulator, on the same config (model mode: the check succeeds after the script's run time).
+    const parsed = parseScenario(`name: silent\nduration: 5s\nhosts:\n  A: { config: ${conf}, address: 172.16.25.1 }\ntimeline:\n  - { at: 0s, host: A, do: start }\n`, dir, 'silent.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const outcome = runScenario(parsed.scenario);
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    const json = formatJsonLines(outcome.result).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const transitions = json.filter((line) => line['type'] === 'transition').map((line) => `${String(line['from'])}>${String(line['to'])}${line['silent'] === true ? ' silent' : ''}`);
+    expect(transitions.slice(0, 2)).toEqual(['INIT>FAULT silent', 'FAULT>BACKUP']);
+    expect(json.filter((line) => line['type'] === 'notify').map((line) => line['state'])[0]).toBe('BACKUP');
+    expect(formatTimeline(outcome.result)).not.toMatch(/FAULT/);
+    const lanes = simulationTimeline(outcome.result).groups.flatMap((group) => group.lanes);
+    expect(lanes.flatMap((lane) => lane.spans.map((span) => span.state))).not.toContain('FAULT');
+  });
+});
