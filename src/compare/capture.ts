@@ -78,8 +78,11 @@ export interface CompareInputs {
   config: KeepalivedConfig;
   /** Epoch seconds of time 0: the events file's captureStart, or the capture's first frame. */
   originEpoch: number;
-  /** Every well-formed advert in the capture, in capture order. */
-  adverts: { t: number; packet: ReceivedAdvert }[];
+  /**
+   * Every VRRP packet in the capture, in capture order, with its bytes (what the engine is fed);
+   * `valid` when it passes the instance-independent checks (only those count as a host's adverts).
+   */
+  adverts: { t: number; packet: ReceivedAdvert; bytes?: Uint8Array; valid?: boolean }[];
   /** The host's starts and stops from the events file; undefined without one. */
   lifecycle?: LifecycleEvent[];
   /** End of the compared window (the `end` event, or just after the last frame). */
@@ -240,7 +243,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
 
   let problems = 0;
   let firstProblem: string | undefined;
-  const frames: { ts: number; packet: ReceivedAdvert }[] = [];
+  const frames: { ts: number; packet: ReceivedAdvert; bytes: Uint8Array; valid: boolean }[] = [];
   /** Link-layer source of each advertising address (Ethernet and Linux cooked captures). */
   const macOf = new Map<string, string>();
   let firstTs: number | undefined;
@@ -255,21 +258,30 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
     lastTs = frame.ts;
     const ip = ipPacketOf(frame);
     if (ip === undefined) continue;
-    const decoded = decodeAdvertPacket(frame.data.subarray(ip.offset));
-    if (decoded?.received == null || decoded.verdict !== 'ok') continue;
-    frames.push({ ts: frame.ts, packet: decoded.received });
+    const bytes = frame.data.slice(ip.offset);
+    const decoded = decodeAdvertPacket(bytes);
+    if (decoded === null) continue;
+    // keepalived reads malformed packets too (and they move its timers): keep them for the engine.
+    const packet: ReceivedAdvert = decoded.received ?? {
+      advert: decoded.partial ?? { version: 2, vrid: decoded.header?.vrid ?? 0, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: decoded.family, addresses: [] },
+      src: decoded.src,
+      dst: decoded.dst,
+      ttl: decoded.ttl,
+    };
+    frames.push({ ts: frame.ts, packet, bytes, valid: decoded.received !== null && decoded.verdict === 'ok' });
+    if (!frames.at(-1)!.valid) continue;
     const mac = ip.offset >= 14 && frame.linkType === 1 ? Array.from(frame.data.subarray(6, 12), (b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
-    if (mac !== undefined) macOf.set(canonicalAddress(decoded.received.src), mac);
+    if (mac !== undefined) macOf.set(canonicalAddress(packet.src), mac);
   }
   if (firstTs === undefined || lastTs === undefined) {
     return { ok: false, error: `capture ${options.capture}: no packets${firstProblem !== undefined ? ` (${firstProblem})` : ''}` };
   }
   if (problems > 0) warnings.push(`capture ${options.capture}: ${problems} problem(s), first ${firstProblem}; the readable part is compared`);
-  if (frames.length === 0) return { ok: false, error: `capture ${options.capture}: no VRRP adverts` };
+  if (!frames.some((frame) => frame.valid)) return { ok: false, error: `capture ${options.capture}: no VRRP adverts` };
 
   const originEpoch = eventsFile?.captureStart ?? firstTs;
   const ms = (epochSeconds: number): number => (epochSeconds - originEpoch) * 1000;
-  const adverts = frames.map((frame) => ({ t: ms(frame.ts), packet: frame.packet }));
+  const adverts = frames.map((frame) => ({ t: ms(frame.ts), packet: frame.packet, bytes: frame.bytes, valid: frame.valid }));
   // keepalived advertises from the interface's own MAC (no VMAC), so the host's IPv4 and IPv6
   // adverts share a link-layer source: a host named by one address is found under the other.
   const hostMacs = new Set([...known].map((a) => macOf.get(a)).filter((m): m is string => m !== undefined));
@@ -278,7 +290,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   const address = addresses.find((a) => !isIpv6(a)) ?? addresses[0]!;
   const address6 = addresses.find((a) => a.startsWith('fe80:')) ?? addresses.find(isIpv6);
   const mine = new Set(addresses);
-  if (!adverts.some((advert) => mine.has(canonicalAddress(advert.packet.src)))) warnings.push(`the capture has no adverts from ${addresses.join(' or ')}`);
+  if (!adverts.some((advert) => advert.valid && mine.has(canonicalAddress(advert.packet.src)))) warnings.push(`the capture has no adverts from ${addresses.join(' or ')}`);
   if (address6 === undefined && loaded.config.instances.some((instance) => instance.family === 6)) {
     warnings.push(`no IPv6 address of ${options.host} is known (name the host by it, or list it in the events file's "addresses"): its IPv6 instances have no source address`);
   }
@@ -382,7 +394,7 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
   const mine = new Set(inputs.addresses);
   const isMine = (advert: CompareInputs['adverts'][number]): boolean => mine.has(canonicalAddress(advert.packet.src));
   const received = inputs.adverts.filter((advert) => !isMine(advert) && advert.t < inputs.windowEndMs);
-  const own = inputs.adverts.filter((advert) => isMine(advert) && advert.t < inputs.windowEndMs);
+  const own = inputs.adverts.filter((advert) => isMine(advert) && advert.valid !== false && advert.t < inputs.windowEndMs);
 
   // Starts: from the events file, or one start against the capture's first frame (time 0).
   const fromEvents = inputs.lifecycle !== undefined;

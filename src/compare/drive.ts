@@ -16,6 +16,12 @@ import type { ReceivedAdvert } from '../wire/types.js';
 export interface TimedAdvert {
   t: number;
   packet: ReceivedAdvert;
+  /**
+   * The IP packet as captured: when given, the engine gets the bytes (a 'packet' event) and runs
+   * every receive check on them as keepalived does, with their effect on its timers; a packet
+   * keepalived rejects (wrong password, bad checksum, ...) still re-arms its timer.
+   */
+  bytes?: Uint8Array;
 }
 
 export interface LifecycleEvent {
@@ -79,7 +85,7 @@ export interface DriveResult {
 }
 
 type Input =
-  | { t: number; order: number; kind: 'advert'; packet: ReceivedAdvert }
+  | { t: number; order: number; kind: 'advert'; packet: ReceivedAdvert; bytes?: Uint8Array }
   | { t: number; order: number; kind: 'start' | 'stop' | 'kill' }
   | { t: number; order: number; kind: 'script'; script: string; exitCode: number; generation: number };
 
@@ -111,7 +117,7 @@ export function drive(options: DriveOptions): DriveResult {
       push({ t: event.t, order: order++, kind: event.action });
     }
   }
-  for (const advert of options.received) push({ t: advert.t, order: order++, kind: 'advert', packet: advert.packet });
+  for (const advert of options.received) push({ t: advert.t, order: order++, kind: 'advert', packet: advert.packet, ...(advert.bytes === undefined ? {} : { bytes: advert.bytes }) });
   const until = options.until ?? Math.max(...pending.map((input) => input.t));
 
   let engine: HostEngine | undefined;
@@ -179,7 +185,7 @@ export function drive(options: DriveOptions): DriveResult {
     } else if (next.kind === 'advert') {
       // One LAN segment: the advert arrives on every interface the host runs VRRP on.
       for (const iface of interfaces) {
-        const event: EngineEvent = { type: 'advert', iface, packet: next.packet };
+        const event: EngineEvent = next.bytes !== undefined ? { type: 'packet', iface, packet: next.bytes } : { type: 'advert', iface, packet: next.packet };
         apply(t, engine.handle(t, event));
       }
     }

@@ -10,6 +10,14 @@
  * of its intervals: shorter than any backup's master-down timer) or resigned (priority 0); the new
  * master's period starts at its first advert after the old master's last. Two senders that keep
  * advertising side by side for more than an interval are reported as two masters.
+ *
+ * Senders whose adverts keepalived would reject from each other (another password or auth type,
+ * VRRP version, VRRPv2 interval, or address list) cannot see each other: each such group follows
+ * its own mastership, and two groups with a master at once are two masters and a VRID conflict.
+ * A master's silence does not end its period while another group keeps advertising on the VRID:
+ * keepalived 2.2.7 re-arms a master's advert timer on every packet it reads for the VRID, even one
+ * it rejects ("received an invalid passwd!"), so a master can be held silent for as long as the
+ * other group advertises at least as often.
  */
 import type { FrameSink, SeenAdvert } from './decoder.js';
 import type { AnomalyKind, ReplayRecord } from './records.js';
@@ -34,11 +42,22 @@ interface Source {
   sincePriority: number;
   /** `last` before the current advert. */
   prevLast: number;
+  /** The group (see `groupKeyOf`) of its latest advert. */
+  groupKey: string;
 }
 
+/** One group of mutually acceptable senders of a VRID (the fields shared by a VRID's groups are the same objects). */
 interface Vrid {
   vrid: number;
   family: 4 | 6;
+  groupKey: string;
+  /** Every group of this VRID and family, this one included (shared). */
+  groups: Vrid[];
+  /** The sender of this group's master advertised, or another group advertised often enough to hold its timer back, until here. */
+  coveredUntil: number;
+  /** Which other group's sender held the master's timer back last, if any. */
+  heldBackBy: string | undefined;
+  /** Shared by the VRID's groups. */
   sources: Map<string, Source>;
   adverts: number;
   master: Source | undefined;
@@ -53,6 +72,8 @@ interface Vrid {
   dual: { a: Source; b: Source; from: number; to: number } | undefined;
   counts: Partial<Record<AnomalyKind, number>>;
   reported: Set<string>;
+  /** Open conflicts with other groups (both had a master), by the other group's key; shared. */
+  conflicts: Map<string, { a: Source; b: Source; from: number; to: number }>;
 }
 
 interface GarpBurst {
@@ -79,7 +100,10 @@ export interface AnalyzerOptions {
 
 export class ReplayAnalyzer implements FrameSink {
   private out: ReplayRecord[] = [];
-  private readonly vrids = new Map<number, Vrid>();
+  /** Groups by family, VRID and group key. */
+  private readonly vrids = new Map<string, Vrid>();
+  /** The first group of each family and VRID (its `groups` lists them all). */
+  private readonly byVrid = new Map<string, Vrid>();
   private readonly garps = new Map<string, GarpBurst>();
   /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
   private readonly garpKeys = new Map<string, Map<string, string>>();
@@ -117,16 +141,28 @@ export class ReplayAnalyzer implements FrameSink {
       }
       return;
     }
-    const key = a.family === 6 ? a.vrid + 256 : a.vrid;
+    const gk = groupKeyOf(seen);
+    const key = `${a.family}|${a.vrid}|${gk}`;
     let v = this.vrids.get(key);
     if (v === undefined) {
-      v = newVrid(a.vrid, a.family);
+      v = newVrid(a.vrid, a.family, gk, this.byVrid.get(`${a.family}|${a.vrid}`));
       this.vrids.set(key, v);
+      if (v.groups.length === 1) this.byVrid.set(`${a.family}|${a.vrid}`, v);
     }
     let s = v.sources.get(p.src);
     if (s === undefined) {
       s = newSource(p.src, ts);
       v.sources.set(p.src, s);
+    }
+    s.groupKey = gk;
+    // Every packet for the VRID re-arms the advert timer of the other groups' masters.
+    for (const g of v.groups) {
+      const gm = g.master;
+      if (g === v || gm === undefined || gm.src === s.src) continue;
+      if (ts - Math.max(gm.last, g.coveredUntil) <= 1.1 * intervalOf(gm)) {
+        g.coveredUntil = ts;
+        g.heldBackBy = s.src;
+      }
     }
     v.adverts++;
     s.adverts++;
@@ -158,25 +194,28 @@ export class ReplayAnalyzer implements FrameSink {
     if (m === undefined) {
       this.startMaster(v, s, ts, s.adverts - 1, prio);
     } else if (m === s) {
-      if (s.adverts > 1 && ts - s.prevLast > SILENT_INTERVALS * interval) {
+      if (s.adverts > 1 && ts - Math.max(s.prevLast, v.coveredUntil) > SILENT_INTERVALS * interval) {
         // The master itself went quiet and came back: two periods.
         this.handover(v, s, ts);
       } else {
         v.masterAdverts++;
         this.checkDual(v, ts);
       }
+      v.coveredUntil = ts;
+      v.heldBackBy = undefined;
     } else {
       if (!(s.since > m.last)) {
         s.since = ts;
         s.sinceAdverts = s.adverts - 1;
         s.sincePriority = prio;
       }
-      if (ts - m.last > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
+      if (ts - Math.max(m.last, v.coveredUntil) > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
       else {
         v.challenger = s;
         this.checkDual(v, ts);
       }
     }
+    this.checkConflicts(v, ts);
   }
 
   garp(ts: number, ip: string, mac: string): void {
@@ -203,7 +242,7 @@ export class ReplayAnalyzer implements FrameSink {
   malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void {
     this.tick(ts);
     if (this.options.vrid !== undefined && vrid !== this.options.vrid) return;
-    const v = vrid === undefined ? undefined : this.vrids.get(vrid);
+    const v = vrid === undefined ? undefined : (this.byVrid.get(`4|${vrid}`) ?? this.byVrid.get(`6|${vrid}`));
     if (v !== undefined) count(v, 'malformed');
     const key = `${src}|${vrid}|${reason}`;
     if (this.malformedSeen.has(key)) return;
@@ -225,16 +264,16 @@ export class ReplayAnalyzer implements FrameSink {
       }
       if (v.dual !== undefined) this.closeDual(v);
       const last = v.master;
-      if (last !== undefined) this.endMaster(v, end - last.last <= SILENT_INTERVALS * intervalOf(last) ? 'capture-end' : 'silent');
+      if (last !== undefined) this.endMaster(v, end - Math.max(last.last, v.coveredUntil) <= SILENT_INTERVALS * intervalOf(last) ? 'capture-end' : 'silent');
     }
     for (const burst of this.garps.values()) this.emitGarp(burst);
     this.garps.clear();
-    for (const v of this.vrids.values()) {
+    for (const v of this.byVrid.values()) {
       this.emit({
         type: 'summary',
         vrid: v.vrid,
         ...fam(v),
-        adverts: v.adverts,
+        adverts: v.groups.reduce((sum, g) => sum + g.adverts, 0),
         sources: [...v.sources.values()].map((s) => ({
           src: s.src,
           adverts: s.adverts,
@@ -242,7 +281,7 @@ export class ReplayAnalyzer implements FrameSink {
           first: s.first,
           last: s.last,
         })),
-        masters: v.masters,
+        masters: v.groups.reduce((sum, g) => sum + g.masters, 0),
         anomalies: v.counts,
       });
     }
@@ -271,6 +310,8 @@ export class ReplayAnalyzer implements FrameSink {
     v.masterPriority = priority;
     v.previous = undefined;
     v.masters++;
+    v.coveredUntil = from;
+    v.heldBackBy = undefined;
     if (v.challenger === s) v.challenger = undefined;
     s.since = Number.NaN;
   }
@@ -278,19 +319,70 @@ export class ReplayAnalyzer implements FrameSink {
   private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent'): void {
     const m = v.master;
     if (m === undefined) return;
+    // Held silent by another group's adverts until the end: master all along.
+    const held = (end === 'capture-end' || end === 'silent') && v.coveredUntil > m.last && v.heldBackBy !== undefined;
+    const to = held ? v.coveredUntil : m.last;
+    this.closeConflicts(v, to);
     this.emit({
       type: 'master',
       vrid: v.vrid,
       ...fam(v),
       src: m.src,
       from: v.masterFrom,
-      to: m.last,
+      to,
       priority: v.masterPriority,
       adverts: v.masterAdverts,
       end,
     });
     v.master = undefined;
     v.previous = m;
+  }
+
+  // --- groups that cannot hear each other ---------------------------------------------------
+
+  /** After an advert in group `v`: every other group with a live master is in conflict with it. */
+  private checkConflicts(v: Vrid, ts: number): void {
+    if (v.groups.length < 2) return;
+    const m = v.master;
+    if (m === undefined || ts - Math.max(m.last, v.coveredUntil) > RUN_GAP * intervalOf(m)) return;
+    for (const g of v.groups) {
+      const gm = g.master;
+      if (g === v || gm === undefined || gm.src === m.src) continue;
+      if (ts - Math.max(gm.last, g.coveredUntil) > RUN_GAP * intervalOf(gm)) continue;
+      const key = [v.groupKey, g.groupKey].sort().join('\n');
+      const open = v.conflicts.get(key);
+      if (open === undefined) {
+        // `a` became master first.
+        const [a, b] = g.masterFrom <= v.masterFrom ? [gm, m] : [m, gm];
+        v.conflicts.set(key, { a, b, from: Math.max(g.masterFrom, v.masterFrom), to: ts });
+      } else {
+        open.to = ts;
+      }
+    }
+  }
+
+  private closeConflicts(v: Vrid, at: number): void {
+    for (const [key, c] of v.conflicts) {
+      if (!key.split('\n').includes(v.groupKey)) continue;
+      v.conflicts.delete(key);
+      const to = Math.max(c.to, Math.min(at, this.last ?? at));
+      // As for two masters in one group: side by side for more than an interval.
+      if (to - c.from <= Math.max(intervalOf(c.a), intervalOf(c.b))) continue;
+      count(v, 'two-masters');
+      const cause = conflictCause(c.a, c.b);
+      this.emit({
+        type: 'anomaly',
+        kind: 'two-masters',
+        vrid: v.vrid,
+        ...fam(v),
+        ts: c.from,
+        to,
+        detail: `${c.a.src} and ${c.b.src} were both master for ${(to - c.from).toFixed(3)} s: ${cause.why}`,
+      });
+      this.once(v, 'vrid-conflict', c.b, c.from, `${[c.a.src, c.b.src].sort().join('|')}|${cause.why}`,
+        `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of the other's adverts, ` +
+          'and every packet it reads for the VRID re-arms a master\'s advert timer, so each one\'s adverts hold back the other\'s');
+    }
   }
 
   /** `s` takes over (or the master restarts itself) at `from`. */
@@ -310,7 +402,7 @@ export class ReplayAnalyzer implements FrameSink {
       // mastership in between (with long intervals a whole period can fit in the old master's
       // silence allowance: A stops, B advertises three times over 20 s, C takes over).
       const between = [...v.sources.values()]
-        .filter((x) => x !== s && x !== m && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
+        .filter((x) => x !== s && x !== m && x.groupKey === v.groupKey && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
         .sort((x, y) => x.since - y.since);
       this.endMaster(v, 'replaced');
       for (const x of between) {
@@ -450,15 +542,51 @@ function newSource(src: string, ts: number): Source {
     sinceAdverts: 0,
     sincePriority: 0,
     prevLast: ts,
+    groupKey: '',
   };
   return s;
 }
 
-function newVrid(vrid: number, family: 4 | 6): Vrid {
-  return {
+/**
+ * Adverts keepalived would accept from each other share a group key: VRRP version, auth type and
+ * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list.
+ */
+const groupKeys = new WeakMap<SeenAdvert, string>();
+function groupKeyOf(seen: SeenAdvert): string {
+  let key = groupKeys.get(seen);
+  if (key === undefined) {
+    const a = seen.packet.advert;
+    const addresses = [...a.addresses].sort().join(',');
+    key = a.version === 2 ? `2|${a.authType}|${a.authType === 1 ? a.auth : ''}|${a.advertIntervalMs}|${addresses}` : `3|${addresses}`;
+    groupKeys.set(seen, key);
+  }
+  return key;
+}
+
+/** Why two masters' adverts are rejected by each other, and what keepalived logs for it. */
+function conflictCause(a: Source, b: Source): { why: string; log: string } {
+  const x = a.seen?.packet.advert;
+  const y = b.seen?.packet.advert;
+  if (x === undefined || y === undefined) return { why: 'they do not accept each other\'s adverts', log: '' };
+  if (x.version !== y.version) return { why: `one sends VRRPv${x.version}, the other VRRPv${y.version}`, log: `wrong version. Received ${y.version} and expect ${x.version}` };
+  if (x.authType !== y.authType) return { why: `their auth types differ (${authText(x.authType, x.auth)}, ${authText(y.authType, y.auth)})`, log: `received a ${y.authType} auth, expecting ${x.authType}!` };
+  if (x.auth !== y.auth) return { why: `they use different passwords ("${x.auth}", "${y.auth}")`, log: 'received an invalid passwd!' };
+  if (x.advertIntervalMs !== y.advertIntervalMs) {
+    return { why: `their advert intervals differ (${x.advertIntervalMs / 1000} s, ${y.advertIntervalMs / 1000} s)`, log: 'advertisement interval mismatch' };
+  }
+  if (x.addresses.length !== y.addresses.length) return { why: `they list ${x.addresses.length} and ${y.addresses.length} addresses`, log: 'received an unexpected ip number count' };
+  return { why: `they list other addresses ([${x.addresses.join(', ')}], [${y.addresses.join(', ')}])`, log: 'ip address associated with VRID … not present in MASTER advert' };
+}
+
+function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | undefined): Vrid {
+  const v: Vrid = {
     vrid,
     family,
-    sources: new Map(),
+    groupKey,
+    groups: sibling?.groups ?? [],
+    coveredUntil: 0,
+    heldBackBy: undefined,
+    sources: sibling?.sources ?? new Map(),
     adverts: 0,
     master: undefined,
     masterFrom: 0,
@@ -468,9 +596,12 @@ function newVrid(vrid: number, family: 4 | 6): Vrid {
     masters: 0,
     challenger: undefined,
     dual: undefined,
-    counts: {},
-    reported: new Set(),
+    counts: sibling?.counts ?? {},
+    reported: sibling?.reported ?? new Set(),
+    conflicts: sibling?.conflicts ?? new Map(),
   };
+  v.groups.push(v);
+  return v;
 }
 
 function intervalOf(s: Source): number {

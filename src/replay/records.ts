@@ -6,6 +6,8 @@
 export type AnomalyKind =
   /** Two sources advertised the same VRID with non-zero priority for more than one interval. */
   | 'two-masters'
+  /** Senders of one VRID that reject each other's adverts (password, auth type, version, interval, addresses): the cause of their two masters. */
+  | 'vrid-conflict'
   | 'auth-mismatch'
   | 'interval-mismatch'
   | 'address-mismatch'
