@@ -45,6 +45,8 @@ export interface DecodeCounts {
 
 interface CacheEntry {
   seen: SeenAdvert;
+  /** IPv4 source as a number (0 for IPv6). */
+  src4: number;
   ttl: number;
   viaAh: boolean;
   dst: Uint8Array;
@@ -54,6 +56,8 @@ interface CacheEntry {
 const IPV4_DST = 16;
 const IPV6_SRC = 8;
 const IPV6_DST = 24;
+/** IPv4 senders per VRID that the in-place fast path looks at (more are found through cache4). */
+const FAST_SENDERS = 8;
 /** Earlier adverts kept per sender and VRID besides the latest. */
 const EARLIER_MAX = 4;
 /** Address and MAC texts kept for gratuitous ARPs (bounded: a capture of many hosts starts over). */
@@ -64,6 +68,8 @@ export class FrameDecoder {
   private readonly link: LinkPayload = { etherType: 0, offset: 0 };
   private readonly loc: VrrpLocation = newLocation();
   private readonly cache4 = new Map<number, CacheEntry>();
+  /** Per VRID, the latest entries of its first FAST_SENDERS IPv4 senders (the in-place fast path; cache4 has them all). */
+  private readonly latest4: CacheEntry[][] = [];
   private readonly cache6 = new Map<string, CacheEntry>();
   /** Each sender's adverts before its latest one, most recent last (at most EARLIER_MAX). */
   private readonly earlier4 = new Map<number, CacheEntry[]>();
@@ -161,7 +167,7 @@ export class FrameDecoder {
         if (e.seen.mac !== mac || !this.same(e, ip, loc)) continue;
         earlier.splice(i, 1);
         if (entry !== undefined) earlier.push(entry);
-        if (v4) this.cache4.set(key4, e);
+        if (v4) this.setLatest4(key4, e);
         else this.cache6.set(key6, e);
         this.counts.adverts++;
         this.sink.advert(frame.ts, e.seen);
@@ -196,6 +202,7 @@ export class FrameDecoder {
     };
     const fresh: CacheEntry = {
       seen: { packet, checksumOk: false, mac },
+      src4: 0,
       ttl: loc.ttl,
       viaAh: loc.viaAh,
       dst: ip.slice(dstAt, dstAt + dstLen),
@@ -214,7 +221,7 @@ export class FrameDecoder {
         else this.earlier6.set(key6, list);
       }
     }
-    if (v4) this.cache4.set(key4, fresh);
+    if (v4) this.setLatest4(key4, fresh);
     else this.cache6.set(key6, fresh);
     this.counts.adverts++;
     this.sink.advert(frame.ts, fresh.seen);
@@ -231,7 +238,16 @@ export class FrameDecoder {
     const total = (data[at + 2] << 8) | data[at + 3];
     if (ihl < 20 || total < ihl + 8 || total > end - at) return false;
     const vr = at + ihl;
-    const e = this.cache4.get(readIpv4(data, at + 12) * 256 + data[vr + 1]);
+    const senders = this.latest4[data[vr + 1]];
+    if (senders === undefined) return false;
+    const src = readIpv4(data, at + 12);
+    let e: CacheEntry | undefined;
+    for (let i = 0; i < senders.length; i++) {
+      if (senders[i].src4 === src) {
+        e = senders[i];
+        break;
+      }
+    }
     if (e === undefined || e.viaAh || e.ttl !== data[at + 8]) return false;
     const cached = e.vrrp;
     if (total - ihl !== cached.length) return false;
@@ -241,6 +257,21 @@ export class FrameDecoder {
     this.counts.adverts++;
     this.sink.advert(ts, e.seen);
     return true;
+  }
+
+  /** The latest IPv4 advert of a sender and VRID (`key4`: source * 256 + VRID). */
+  private setLatest4(key4: number, entry: CacheEntry): void {
+    this.cache4.set(key4, entry);
+    const vrid = key4 % 256;
+    entry.src4 = (key4 - vrid) / 256;
+    const senders = (this.latest4[vrid] ??= []);
+    for (let i = 0; i < senders.length; i++) {
+      if (senders[i].src4 === entry.src4) {
+        senders[i] = entry;
+        return;
+      }
+    }
+    if (senders.length < FAST_SENDERS) senders.push(entry);
   }
 
   private same(e: CacheEntry, ip: Uint8Array, loc: VrrpLocation): boolean {

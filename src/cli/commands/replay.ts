@@ -104,21 +104,29 @@ const BATCH_CHARS = 1 << 18;
  * exactly `lines.join('\n') + '\n'`, cut at line ends.
  */
 export function batchedLines(write: (text: string) => void, batchChars = BATCH_CHARS): { line: LineSink; end: () => void } {
-  let pending = '';
+  // An array joined once per batch: one flat string per write, not a rope of 250k concatenations.
+  let pending: string[] = [];
+  let chars = 0;
   let lines = 0;
   return {
     line(text) {
-      pending += text + '\n';
+      pending.push(text);
+      chars += text.length + 1;
       lines++;
-      if (pending.length >= batchChars) {
-        write(pending);
-        pending = '';
+      if (chars >= batchChars) {
+        pending.push('');
+        write(pending.join('\n'));
+        pending = [];
+        chars = 0;
       }
     },
     end() {
-      if (lines === 0) pending = '\n';
-      if (pending.length > 0) write(pending);
-      pending = '';
+      if (lines === 0) write('\n');
+      else if (pending.length > 0) {
+        pending.push('');
+        write(pending.join('\n'));
+      }
+      pending = [];
     },
   };
 }
