@@ -4,6 +4,10 @@
  * the same run on the same file:
  *   - tshark -r FILE -Y vrrp -T fields -e vrrp.prio   (target: replay >= 25x faster)
  *   - the npm pcap-parser package only reading the packets (target: replay faster)
+ * Then `vrrplab replay FILE [--json]` as a fresh process (node start-up and output included),
+ * text and JSON, on that clean capture and on an anomaly-heavy one (the seed-buggy-f1 reference
+ * recording repeated to 1M packets, with two masters in every copy: a quarter of a million
+ * records), each against tshark on the same file in the same run (target: >= 25x).
  * Peak RSS is measured in child processes on a 100k- and the 1M-packet file: memory must stay
  * flat in the capture's size.
  */
@@ -13,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repeatCapture } from '../src/capture/repeat.js';
 import { PcapWriter } from '../src/capture/writer.js';
 import { replayCapture } from '../src/replay/replay.js';
 import { buildAdvertPacket } from '../src/wire/packet.js';
@@ -103,6 +108,42 @@ function pcapParserRead(path: string): Promise<number> {
   });
 }
 
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** dist/bench -> the repository root. */
+const ROOT = join(HERE, '..', '..');
+const CLI = join(HERE, '..', 'src', 'cli', 'main.js');
+const SEED_BUGGY = join(ROOT, 'captures', 'reference', 'seed-buggy-f1', 'capture.pcap');
+
+/** Wall time of a command, stdout and stderr to /dev/null; undefined when it failed. */
+function timeCommand(command: string, args: string[]): number | undefined {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  // replay exits 1 when the file itself has problems; these captures have none.
+  return r.error === undefined && r.status === 0 ? ms : undefined;
+}
+
+function tsharkMs(path: string, runs: number): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < runs; i++) {
+    const ms = timeCommand('tshark', ['-r', path, '-Y', 'vrrp', '-T', 'fields', '-e', 'vrrp.prio']);
+    if (ms === undefined) return undefined;
+    best = Math.min(best ?? ms, ms);
+  }
+  return best;
+}
+
+/** `vrrplab replay` as a user runs it: a fresh process, best of `runs`. */
+function freshReplayMs(path: string, json: boolean, runs: number): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < runs; i++) {
+    const ms = timeCommand(process.execPath, [CLI, 'replay', path, ...(json ? ['--json'] : [])]);
+    if (ms === undefined) return undefined;
+    best = Math.min(best ?? ms, ms);
+  }
+  return best;
+}
+
 /** Runs the compiled replay in a fresh node process; returns its analysis time and peak RSS. */
 function childReplay(path: string): { ms: number; maxRssMb: number; wallMs: number } | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -160,6 +201,29 @@ export async function run(): Promise<void> {
     } else {
       const ratio = ts.ms / best;
       console.log(`  tshark -Y vrrp -T fields -e vrrp.prio           ${ts.ms.toFixed(0).padStart(6)} ms   replay is ${ratio.toFixed(1)}x faster (target >= 25x: ${ratio >= 25 ? 'meets target' : 'MISSES target'})`);
+    }
+
+    // Fresh processes, text and JSON, clean and anomaly-heavy, each against tshark on the same file.
+    const anomalies = join(dir, 'seed-buggy-1m.pcap');
+    const copies = repeatCapture(SEED_BUGGY, anomalies, PACKETS, { echoFirstAt: [5, 6, 7, 8, 9, 10] });
+    const records = replayCapture(anomalies).records;
+    const count = (type: string) => records.filter((r) => r.type === type).length;
+    console.log(`  anomaly-heavy capture: seed-buggy-f1 x ${copies} (two masters in each copy), ${PACKETS.toLocaleString('en')} packets: ${records.length} records ` +
+      `(${count('transition')} transitions, ${count('anomaly')} anomalies, ${count('garp')} GARP bursts)`);
+    const tsharkRuns = 2;
+    const replayRuns = 3;
+    for (const [name, path, tsharkKnown] of [['clean', big, ts.value.status === 0 ? ts.ms : undefined], ['anomaly-heavy', anomalies, undefined]] as const) {
+      const peer = name === 'clean' && tsharkKnown !== undefined ? Math.min(tsharkKnown, tsharkMs(path, tsharkRuns - 1) ?? tsharkKnown) : tsharkMs(path, tsharkRuns);
+      for (const json of [false, true]) {
+        const ms = freshReplayMs(path, json, replayRuns);
+        const label = `  fresh \`vrrplab replay${json ? ' --json' : ''}\`, ${name}`.padEnd(50);
+        if (ms === undefined) {
+          console.log(`${label} failed`);
+          continue;
+        }
+        const vs = peer === undefined ? 'tshark not run' : `tshark ${peer.toFixed(0)} ms: ${(peer / ms).toFixed(1)}x (target >= 25x: ${peer / ms >= 25 ? 'meets target' : 'MISSES target'})`;
+        console.log(`${label}${ms.toFixed(0).padStart(6)} ms   ${vs}`);
+      }
     }
 
     const c1 = childReplay(small);
