@@ -11,6 +11,7 @@ import { HostEngine } from '../engine/host.js';
 import type { EngineAction, VrrpState } from '../engine/types.js';
 import type { VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
+import { trackFileValue } from '../engine/track-file.js';
 import { EventQueue } from './queue.js';
 import { Random } from './random.js';
 
@@ -78,6 +79,11 @@ export interface ClusterOptions {
   runNotify: NotifyRunner;
   /** Keep every engine log line as a record (for keepalived-style timelines). */
   keepLogs: boolean;
+  /**
+   * The text of a file as the host sees it (undefined: no such file), for track_file. Default: the
+   * model's files (`touch` makes an empty one, `write` sets its text); exec mode reads the disk.
+   */
+  readFile?: (host: SimHost, path: string) => string | undefined;
 }
 
 export class SimHost {
@@ -89,6 +95,10 @@ export class SimHost {
   readonly services = new Map<string, boolean>();
   /** Files that exist on the host (model mode: flag files such as /etc/keepalived/down). */
   readonly files = new Set<string>();
+  /** Model mode: what files written by the timeline hold (a touched file not listed here is empty). */
+  readonly fileTexts = new Map<string, string>();
+  /** Value last read from each track_file, by track_file name (ignored reads keep the previous one). */
+  readonly trackValues = new Map<string, number>();
   /** vrrp_scripts that hang: each run is killed at its timeout, a failure (keepalived's "timed_out"). */
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
@@ -201,6 +211,16 @@ export class Cluster {
     host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 });
     const linksDown = [...host.linksDown];
     const fileValues: Record<string, number> = {};
+    for (const tf of host.spec.config.trackFiles) {
+      // init_file: keepalived creates the file with the value when it is missing (or always, with overwrite).
+      if (tf.initFile !== undefined && this.options.readFile === undefined && (tf.initFile.overwrite || !host.files.has(tf.file))) {
+        host.files.add(tf.file);
+        host.fileTexts.set(tf.file, `${tf.initFile.value}\n`);
+      }
+      const value = trackFileValue(this.readFile(host, tf.file)) ?? host.trackValues.get(tf.name) ?? 0;
+      host.trackValues.set(tf.name, value);
+      fileValues[tf.name] = value;
+    }
     this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }));
   }
 
@@ -274,7 +294,40 @@ export class Cluster {
 
   setFile(host: SimHost, path: string, present: boolean): void {
     if (present) host.files.add(path);
-    else host.files.delete(path);
+    else {
+      host.files.delete(path);
+      host.fileTexts.delete(path);
+    }
+    this.readTrackedFiles(host);
+  }
+
+  /** Model mode: the host's file now holds `text` (`echo 1 > flag`); a track_file on it changes at once. */
+  writeFile(host: SimHost, path: string, text: string): void {
+    host.files.add(path);
+    host.fileTexts.set(path, text);
+    this.readTrackedFiles(host);
+  }
+
+  /**
+   * keepalived watches tracked files with inotify and reads one as soon as it changes: hand each
+   * running engine the values of its track_files (value x weight is the engine's), e.g. after a
+   * timeline `run` in exec mode. Unchanged values change nothing.
+   */
+  readTrackedFiles(host?: SimHost): void {
+    for (const target of host !== undefined ? [host] : this.hosts) {
+      for (const tf of target.spec.config.trackFiles) {
+        const value = trackFileValue(this.readFile(target, tf.file));
+        if (value === null || value === target.trackValues.get(tf.name)) continue;
+        target.trackValues.set(tf.name, value);
+        const engine = target.engine;
+        if (engine !== undefined) this.apply(target, engine.handle(this.now, { type: 'file-value', trackFile: tf.name, value }));
+      }
+    }
+  }
+
+  private readFile(host: SimHost, path: string): string | undefined {
+    if (this.options.readFile !== undefined) return this.options.readFile(host, path);
+    return host.files.has(path) ? (host.fileTexts.get(path) ?? '') : undefined;
   }
 
   /**

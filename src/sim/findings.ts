@@ -427,6 +427,15 @@ function faultSpans(records: SimRecord[], facts: Facts): FaultSpan[] {
       case 'rm':
         close(`${who}\0file\0${detail ?? ''}`, t);
         break;
+      case 'write': {
+        // "PATH \"VALUE\"": a file with a value other than 0 is in force like a touched one.
+        const cut = (detail ?? '').lastIndexOf(' ');
+        const file = cut < 0 ? (detail ?? '') : (detail ?? '').slice(0, cut);
+        const zero = /^"\s*[-+]?0*\s*"$/.test(cut < 0 ? '' : (detail ?? '').slice(cut + 1));
+        if (zero) close(`${who}\0file\0${file}`, t);
+        else begin(`${who}\0file\0${file}`, { label: `${who} write ${detail ?? ''}`, host, from: t, network: false });
+        break;
+      }
       case 'script-hang':
         begin(`${who}\0script\0${detail ?? ''}`, { label: `${who} script-hang ${detail ?? ''}`, host, from: t, network: false });
         break;

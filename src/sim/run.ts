@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { inferNotifyEffects, probedService, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
 import { loadConfig, onHostDisk } from '../config/load.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
@@ -121,6 +122,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     scriptDurationMs: 3,
     notifyDurationMs: 5,
     keepLogs: options.keepLogs ?? true,
+    // Exec mode: tracked files are read from the disk (relative paths from the scenario directory).
+    ...(scenario.scripts === 'exec' ? { readFile: (host: SimHost, file: string) => readQuietly(execPath(hostsByName.get(host.name), file, scenario.directory)) } : {}),
     runScript: (host, script, command) => {
       if (scenario.scripts === 'exec') return execProgram(hostsByName.get(host.name), command, scenario.directory);
       return evaluateCheck(modelFor(script, command), host);
@@ -173,8 +176,15 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.setScriptHung(cluster.host(entry.host), entry.script, entry.do === 'script-hang');
         case 'run':
           cluster.note(entry.host, 'run', entry.command);
-          if (scenario.scripts === 'exec') spawnSync('/bin/sh', ['-c', entry.command], { cwd: scenario.directory, stdio: 'ignore' });
+          if (scenario.scripts === 'exec') {
+            spawnSync('/bin/sh', ['-c', entry.command], { cwd: scenario.directory, stdio: 'ignore' });
+            // keepalived hears of a tracked file's change at once (inotify) and reads it.
+            cluster.readTrackedFiles();
+          }
           return;
+        case 'write':
+          cluster.note(entry.host, 'write', `${entry.path} ${JSON.stringify(entry.value)}`);
+          return cluster.writeFile(cluster.host(entry.host), entry.path, entry.value);
         case 'partition':
           return cluster.setPartition(entry.groups);
         case 'heal':
@@ -282,6 +292,10 @@ export function notifyEffects(
   return inferNotifyEffects(text)
     .filter((effect) => effect.state === key)
     .map((effect) => ({ action: effect.action, service: effect.service }));
+}
+
+function execPath(host: ScenarioHost | undefined, file: string, directory: string): string {
+  return host?.root === undefined && !path.isAbsolute(file) ? path.resolve(directory, file) : onHostDisk(host?.root, file);
 }
 
 function resolveOnHost(host: ScenarioHost | undefined, file: string): string {

@@ -47,6 +47,8 @@ export type TimelineAction =
   | { do: 'link-down' | 'link-up'; host: string; interface?: string }
   | { do: 'service-stop' | 'service-start'; host: string; service: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
+  /** Model mode: the file now holds `value` (`echo 3 > flag`): a track_file on it reads value x weight at once. */
+  | { do: 'write'; host: string; path: string; value: string }
   /** A vrrp_script hangs: each run is killed at its timeout and counts as a failure, until resumed. */
   | { do: 'script-hang' | 'script-resume'; host: string; script: string }
   | { do: 'run'; host?: string; command: string }
@@ -138,6 +140,7 @@ const ACTION_KEYS: Record<string, string[]> = {
   'service-start': ['host', 'service'],
   touch: ['host', 'path'],
   rm: ['host', 'path'],
+  write: ['host', 'path', 'value'],
   'script-hang': ['host', 'script'],
   'script-resume': ['host', 'script'],
   run: ['host', 'command'],
@@ -564,6 +567,12 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (fiel
     case 'script-resume':
       parsed = { do: action, host: hostName(), script: text('script', 'a vrrp_script name') };
       break;
+    case 'write': {
+      const value = entry['value'];
+      if (typeof value !== 'number' && typeof value !== 'string') fieldError('value', 'expected what the file holds, e.g. 1 (keepalived reads a number from a tracked file)');
+      parsed = { do: 'write', host: hostName(), path: text('path', 'a file path'), value: typeof value === 'number' || typeof value === 'string' ? String(value) : '' };
+      break;
+    }
     case 'run':
       parsed = { do: 'run', ...(host !== undefined ? { host: hostName() } : {}), command: text('command', 'a shell command') };
       break;

@@ -187,3 +187,24 @@ describe('inject parsing', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('track_file in the simulator', () => {
+  const TRACK = path.join(ROOT, 'examples/track-file');
+  it('model mode: writing 1, 0, 3 and removing the file moves the VIP B, A, B, A (weight -30 on a 150/130 pair)', () => {
+    const parsed = parseScenario(readFileSync(path.join(TRACK, 'write.yaml'), 'utf8'), TRACK, 'write.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const outcome = runScenario(parsed.scenario);
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    const holders = outcome.result.records.filter((r) => r.type === 'vip' && r.held).map((r) => (r.type === 'vip' ? r.host : ''));
+    expect(holders).toEqual(['A', 'B', 'A', 'B', 'A']);
+    const priorities = outcome.result.records.filter((r) => r.type === 'priority' && r.host === 'A').map((r) => (r.type === 'priority' ? r.to : 0));
+    expect(priorities).toEqual([120, 150, 60, 150]);
+    expect(outcome.result.findings).toEqual([]);
+  });
+
+  it('write takes host, path and value; anything else is an error with file:line', () => {
+    const base = ['name: x', 'duration: 20s', 'hosts:', '  A: { config: A.conf, address: 172.16.25.1 }', 'timeline:', '  - { at: 0s, host: A, do: start }'].join('\n');
+    const parsed = parseScenario(`${base}\n  - { at: 5s, host: A, do: write, path: /etc/keepalived/flag, valeu: 1 }`, TRACK, 'w.yaml');
+    expect(parsed.ok ? [] : parsed.errors.map((e) => e.replace(/;.*$/, ''))).toEqual(['w.yaml:7: timeline[1].valeu: unknown key for write (did you mean value?)', 'w.yaml:7: timeline[1].value: expected what the file holds, e.g. 1 (keepalived reads a number from a tracked file)']);
+  });
+});
