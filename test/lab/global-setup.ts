@@ -15,6 +15,8 @@ const PACKAGES: Record<string, string> = {
   // Packet loss for the runtime fault tests on kernels without sch_netem (test/runtime/lab-helpers.ts).
   nft: 'nftables',
   chromium: 'chromium',
+  // FRRouting's vrrpd, zebra and vtysh for the interop tests (test/lab/frr.test.ts).
+  vtysh: 'frr',
 };
 
 function has(command: string): boolean {
