@@ -40,8 +40,13 @@ function slowClock(ts: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
+const VRID_TEXT: string[] = [];
+
 function vridText(r: { vrid: number; family?: 6 }): string {
-  return `VRID ${r.vrid}${r.family === 6 ? ' (IPv6)' : ''}`;
+  const vrid = r.vrid;
+  if (!(vrid >= 0 && vrid <= 255 && Number.isInteger(vrid))) return `VRID ${vrid}${r.family === 6 ? ' (IPv6)' : ''}`;
+  const i = r.family === 6 ? vrid + 256 : vrid;
+  return (VRID_TEXT[i] ??= `VRID ${vrid}${r.family === 6 ? ' (IPv6)' : ''}`);
 }
 
 /** Lines for a whole record list; `start` (epoch s) is the origin of the relative times. */
@@ -54,7 +59,10 @@ export function formatTimeline(records: readonly ReplayRecord[], start: number |
 /** The lines of `formatTimeline`, handed to `out` one at a time. */
 export function writeTimeline(records: readonly ReplayRecord[], start: number | null, out: LineSink): void {
   const origin = start ?? 0;
-  const at = (ts: number) => `${clock(ts)} +${(ts - origin).toFixed(3).padStart(8)}s`;
+  // Records often share a time (a transition and its gap): the last one's text is kept.
+  let lastTs = Number.NaN;
+  let lastAt = '';
+  const at = (ts: number) => (ts === lastTs ? lastAt : ((lastTs = ts), (lastAt = `${clock(ts)} +${(ts - origin).toFixed(3).padStart(8)}s`)));
   for (const r of records) {
     switch (r.type) {
       case 'problem':
