@@ -1,9 +1,10 @@
 #!/bin/bash
 # Three keepalived hosts on one bridge share VRID 52 (VRRPv2, PASS, advert_int 1): .1 (priority
 # 150) and .2 (100) with one auth_pass, .3 (50) with another, as when a second cluster reuses a
-# VRID. usage: conflict.sh OUTDIR [SECONDS]
+# VRID. With KILL_AT, H1 is killed (SIGKILL) that many seconds after the start, and the run goes
+# on for SECONDS more. usage: conflict.sh OUTDIR [SECONDS [KILL_AT]]
 set -u
-OUT=$(realpath -m $1); SECS=${2:-20}; P=vcf$$; HERE=$(cd $(dirname $0) && pwd)
+OUT=$(realpath -m $1); SECS=${2:-20}; KILL_AT=${3:-}; P=vcf$$; HERE=$(cd $(dirname $0) && pwd)
 rm -rf $OUT; mkdir -p $OUT
 source $HERE/lab.sh
 trap lab_down EXIT
@@ -47,9 +48,10 @@ sleep 1
 T0=$(now)
 ev() { echo "{\"t\": $(now), \"host\": \"$1\", \"address\": \"$2\", \"action\": \"$3\"}" >> $OUT/events.lines; }
 for i in 1 2 3; do ev H$i 172.16.25.$i start; ka_start $i H$i $OUT; done
+if [ -n "$KILL_AT" ]; then sleep $KILL_AT; ev H1 172.16.25.1 kill; ka_kill H1 $OUT; fi
 sleep $SECS
 echo "{\"t\": $(now), \"action\": \"end\"}" >> $OUT/events.lines
-for i in 1 2 3; do ka_stop H$i $OUT; done; sleep 1
+for i in 1 2 3; do [ -n "$KILL_AT" ] && [ $i = 1 ] && continue; ka_stop H$i $OUT; done; sleep 1
 kill $TD; wait $TD 2>/dev/null
 { echo "{\"captureStart\": $T0, \"events\": ["; paste -sd, $OUT/events.lines; echo "]}"; } > $OUT/events.json
 rm -f $OUT/events.lines $OUT/*.pid
