@@ -75,6 +75,10 @@ describe('vrrplab installed globally with install scripts off', () => {
     expect(existsSync(join(pkg, 'native', 'build')), 'install scripts were off: nothing may have been compiled').toBe(false);
     const bin = join(prefix, 'bin', 'vrrplab');
     expect(existsSync(bin)).toBe(true);
+    // With scripts on, the install script would find that prebuild and compile nothing either.
+    const script = spawnSync(process.execPath, [join(pkg, 'native', 'install.mjs')], { cwd: pkg, encoding: 'utf8', timeout: 60_000 });
+    expect(script.status, `${script.stdout}${script.stderr}`).toBe(0);
+    expect(existsSync(join(pkg, 'native', 'build'))).toBe(false);
 
     lab = createLab();
     const started: Started[] = [150, 100].map((priority, host) => {
