@@ -25,7 +25,7 @@ import { Announcer } from './announce.js';
 import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { formatDataDump } from './dump.js';
-import { commandForDump, listInterfaces, rawSocketFds } from './host-info.js';
+import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
 import { AddressChanger, watchLinks } from './netlink.js';
@@ -579,6 +579,13 @@ export class Runtime {
     const uid = 'uid' in ids && ids.uid !== undefined ? ids.uid : (process.getuid?.() ?? 0);
     const gid = 'gid' in ids && ids.gid !== undefined ? ids.gid : (process.getgid?.() ?? 0);
     return `${uid}:${gid}`;
+  }
+
+  /** One line for -D on SIGUSR2 (beyond keepalived): what a soak watches for leaks. */
+  resourceLine(): string {
+    const kinds = process.getActiveResourcesInfo();
+    const timers = kinds.filter((k) => k === 'Timeout').length;
+    return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB`;
   }
 
   /** SIGUSR2: keepalived.stats. */

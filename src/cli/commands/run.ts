@@ -122,6 +122,9 @@ async function run(flags: RunFlags): Promise<number> {
       if (!reloaded.ok) logger.log('warning', `Reload not applied: ${reloaded.error}`);
     });
     process.on('SIGUSR1', () => logger.log('info', `Printing VRRP data for process(${process.pid}) on signal to ${runtime.writeDataDump()}`));
-    process.on('SIGUSR2', () => logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`));
+    process.on('SIGUSR2', () => {
+      logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`);
+      logger.log('debug', runtime.resourceLine());
+    });
   });
 }

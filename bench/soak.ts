@@ -1,0 +1,139 @@
+/**
+ * Soak (issue 15), run by hand — not in CI, not in `npm run bench`:
+ *
+ *   npm run build && sudo node dist/bench/soak.js            # 30 minutes
+ *   SOAK_MINUTES=5 SOAK_RELOADS=100 sudo node dist/bench/soak.js
+ *
+ * Lab: host A runs `vrrplab run` with 255 MASTER instances (advert_int 1), host B `vrrplab run`
+ * with the same 255 as BACKUP. Phase 1: SOAK_MINUTES of steady state; every 30 s both get
+ * SIGUSR2, and with -D vrrplab logs its open fds, armed timers and heap (runtime.resourceLine()),
+ * beside RSS from /proc. Targets: RSS grows by less than 5% (median of the last three samples
+ * against the first three after a 2-minute settle), fds and timers the same at the end as at
+ * the start. Phase 2: SOAK_RELOADS SIGHUPs in a row to each daemon, 250 ms apart, the config
+ * alternating between two priorities that keep the same master (A 200/199, B 100/101). Target: no
+ * state transition on either host. Prints one summary line per target and exits 1 if one is missed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLab, labStatus } from '../test/lab/lab.js';
+import { addresses, ensureBuilt, exited, scratchDir, sleep, startDaemon, waitFor, type Started } from '../test/runtime/lab-helpers.js';
+
+const COUNT = Number(process.env.SOAK_INSTANCES ?? 255);
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
+const RELOADS = Number(process.env.SOAK_RELOADS ?? 100);
+const SAMPLE_S = 30;
+const SETTLE_S = Math.min(120, (MINUTES * 60) / 4);
+
+function instances(priority: number, state: 'MASTER' | 'BACKUP'): string {
+  const blocks: string[] = [];
+  for (let vrid = 1; vrid <= COUNT; vrid++) {
+    blocks.push(`vrrp_instance VI_${vrid} {\n interface eth0\n state ${state}\n priority ${priority}\n virtual_router_id ${vrid}\n advert_int 1\n virtual_ipaddress {\n  10.${100 + (vrid >> 8)}.${vrid & 255}.1/32\n }\n}\n`);
+  }
+  return blocks.join('');
+}
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+interface Resources {
+  fds: number;
+  timers: number;
+  heapMb: number;
+}
+
+/** The last "vrrplab resources" line a daemon logged (SIGUSR2 with -D). */
+function resources(d: Started): Resources | undefined {
+  const all = [...d.log().matchAll(/vrrplab resources: fds (\d+), timers (\d+), active resources \d+, children \d+, heap used ([\d.]+) MB/g)];
+  const last = all.at(-1);
+  return last ? { fds: Number(last[1]), timers: Number(last[2]), heapMb: Number(last[3]) } : undefined;
+}
+
+const transitionsIn = (log: string) => (log.match(/Entering (MASTER|BACKUP|FAULT) STATE/g) ?? []).length;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<number> {
+  const status = labStatus(['keepalived']);
+  if (status.reason !== null) {
+    console.log(`soak SKIPPED: ${status.reason}`);
+    return 2;
+  }
+  await ensureBuilt();
+  const lab = createLab();
+  const scratch = scratchDir('vlsoak');
+  try {
+    const dir = scratch.dir;
+    const confA = join(dir, 'a.conf');
+    const confB = join(dir, 'b.conf');
+    writeFileSync(confA, instances(200, 'MASTER'));
+    writeFileSync(confB, instances(100, 'BACKUP'));
+    const daemons = [
+      startDaemon(lab, 0, 'vrrplab', confA, dir, { extra: ['--dump-dir', dir] }),
+      startDaemon(lab, 1, 'vrrplab', confB, dir, { extra: ['--dump-dir', dir] }),
+    ];
+    const ready = await waitFor(() => addresses(lab, 0).filter((a) => a.startsWith('10.')).length === COUNT, 30_000);
+    if (ready < 0) throw new Error('host A never held every VIP');
+    console.log(`soak: ${COUNT} masters on A, ${COUNT} backups on B; ${MINUTES} min steady, then ${RELOADS} reloads each`);
+
+    const samples: { t: number; rss: number[]; res: (Resources | undefined)[] }[] = [];
+    const start = Date.now();
+    const transitionsAtStart = daemons.map((d) => transitionsIn(d.log()));
+    while (Date.now() - start < MINUTES * 60_000) {
+      await sleep(SAMPLE_S * 1000);
+      for (const d of daemons) d.child.kill('SIGUSR2');
+      await sleep(500);
+      const t = (Date.now() - start) / 1000;
+      const sample = { t, rss: daemons.map((d) => rssKb(d.child.pid!)), res: daemons.map(resources) };
+      samples.push(sample);
+      console.log(`soak: t=${t.toFixed(0)} s RSS A ${(sample.rss[0] / 1024).toFixed(1)} MB B ${(sample.rss[1] / 1024).toFixed(1)} MB; A ${JSON.stringify(sample.res[0])} B ${JSON.stringify(sample.res[1])}`);
+    }
+    const steadyTransitions = daemons.map((d, i) => transitionsIn(d.log()) - transitionsAtStart[i]);
+    const settled = samples.filter((s) => s.t >= SETTLE_S);
+    let failed = 0;
+    const report = (ok: boolean, line: string) => {
+      if (!ok) failed++;
+      console.log(`soak: ${line} (${ok ? 'met' : 'NOT met'})`);
+    };
+    if (settled.length >= 6) {
+      for (const [i, name] of ['A (masters)', 'B (backups)'].entries()) {
+        const first = median(settled.slice(0, 3).map((s) => s.rss[i]));
+        const last = median(settled.slice(-3).map((s) => s.rss[i]));
+        const growth = ((last - first) / first) * 100;
+        report(growth < 5, `RSS ${name} ${(first / 1024).toFixed(1)} -> ${(last / 1024).toFixed(1)} MB over ${((settled.at(-1)!.t - settled[0].t) / 60).toFixed(1)} min: ${growth.toFixed(2)}% (target < 5%)`);
+        const r0 = settled[0].res[i];
+        const r1 = settled.at(-1)!.res[i];
+        report(r0 !== undefined && r1 !== undefined && r1.fds <= r0.fds && r1.timers <= r0.timers, `fds/timers ${name} ${r0?.fds}/${r0?.timers} -> ${r1?.fds}/${r1?.timers}`);
+      }
+    } else {
+      console.log('soak: too short for the RSS comparison (needs 6 samples after the settle)');
+    }
+    report(steadyTransitions.every((n) => n === 0), `transitions while steady: A ${steadyTransitions[0]}, B ${steadyTransitions[1]}`);
+
+    // Phase 2: reloads in a row.
+    const before = daemons.map((d) => transitionsIn(d.log()));
+    const reloadStart = Date.now();
+    for (let n = 0; n < RELOADS; n++) {
+      writeFileSync(confA, instances(n % 2 === 0 ? 199 : 200, 'MASTER'));
+      writeFileSync(confB, instances(n % 2 === 0 ? 101 : 100, 'BACKUP'));
+      daemons[0].child.kill('SIGHUP');
+      daemons[1].child.kill('SIGHUP');
+      await sleep(250);
+    }
+    await sleep(5000);
+    const reloadsDone = daemons.map((d) => (d.log().match(/Reload complete/g) ?? []).length);
+    const after = daemons.map((d, i) => transitionsIn(d.log()) - before[i]);
+    const held = addresses(lab, 0).filter((a) => a.startsWith('10.')).length;
+    report(after.every((n) => n === 0) && held === COUNT, `${RELOADS} reloads each in ${((Date.now() - reloadStart) / 1000).toFixed(0)} s (completed: A ${reloadsDone[0]}, B ${reloadsDone[1]}): transitions A ${after[0]}, B ${after[1]}; A holds ${held}/${COUNT} VIPs`);
+    const end = daemons.map((d) => rssKb(d.child.pid!));
+    console.log(`soak: RSS after the reloads A ${(end[0] / 1024).toFixed(1)} MB B ${(end[1] / 1024).toFixed(1)} MB`);
+    for (const d of daemons) d.child.kill('SIGTERM');
+    await Promise.all(daemons.map((d) => exited(d.child)));
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await lab.destroy();
+    scratch.remove();
+  }
+}
+
+process.exitCode = await main();
