@@ -44,6 +44,7 @@ interface Source {
   prevLast: number;
   /** The group (see `groupKeyOf`) of its latest advert. */
   groupKey: string;
+  group: Vrid | undefined;
 }
 
 /** One group of mutually acceptable senders of a VRID (the fields shared by a VRID's groups are the same objects). */
@@ -103,7 +104,7 @@ export class ReplayAnalyzer implements FrameSink {
   /** Groups by family, VRID and group key. */
   private readonly vrids = new Map<string, Vrid>();
   /** The first group of each family and VRID (its `groups` lists them all). */
-  private readonly byVrid = new Map<string, Vrid>();
+  private readonly byVrid = new Map<number, Vrid>();
   private readonly garps = new Map<string, GarpBurst>();
   /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
   private readonly garpKeys = new Map<string, Map<string, string>>();
@@ -141,27 +142,40 @@ export class ReplayAnalyzer implements FrameSink {
       }
       return;
     }
-    const gk = groupKeyOf(seen);
-    const key = `${a.family}|${a.vrid}|${gk}`;
-    let v = this.vrids.get(key);
-    if (v === undefined) {
-      v = newVrid(a.vrid, a.family, gk, this.byVrid.get(`${a.family}|${a.vrid}`));
-      this.vrids.set(key, v);
-      if (v.groups.length === 1) this.byVrid.set(`${a.family}|${a.vrid}`, v);
+    // Hot path: a sender repeating its last advert stays in its group; look groups up only on a change.
+    const vkey = a.family === 6 ? a.vrid + 256 : a.vrid;
+    let first = this.byVrid.get(vkey);
+    let s = first?.sources.get(p.src);
+    let v: Vrid;
+    if (s !== undefined && s.seen === seen && s.group !== undefined) {
+      v = s.group;
+    } else {
+      const gk = groupKeyOf(seen);
+      const key = `${a.family}|${a.vrid}|${gk}`;
+      let g = this.vrids.get(key);
+      if (g === undefined) {
+        g = newVrid(a.vrid, a.family, gk, first);
+        this.vrids.set(key, g);
+        if (first === undefined) this.byVrid.set(vkey, (first = g));
+      }
+      v = g;
+      if (s === undefined) {
+        s = newSource(p.src, ts);
+        v.sources.set(p.src, s);
+      }
+      s.groupKey = gk;
+      s.group = v;
     }
-    let s = v.sources.get(p.src);
-    if (s === undefined) {
-      s = newSource(p.src, ts);
-      v.sources.set(p.src, s);
-    }
-    s.groupKey = gk;
     // Every packet for the VRID re-arms the advert timer of the other groups' masters.
-    for (const g of v.groups) {
-      const gm = g.master;
-      if (g === v || gm === undefined || gm.src === s.src) continue;
-      if (ts - Math.max(gm.last, g.coveredUntil) <= 1.1 * intervalOf(gm)) {
-        g.coveredUntil = ts;
-        g.heldBackBy = s.src;
+    const groups = v.groups;
+    if (groups.length > 1) {
+      for (const g of groups) {
+        const gm = g.master;
+        if (g === v || gm === undefined || gm.src === s.src) continue;
+        if (ts - Math.max(gm.last, g.coveredUntil) <= 1.1 * intervalOf(gm)) {
+          g.coveredUntil = ts;
+          g.heldBackBy = s.src;
+        }
       }
     }
     v.adverts++;
@@ -242,7 +256,7 @@ export class ReplayAnalyzer implements FrameSink {
   malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void {
     this.tick(ts);
     if (this.options.vrid !== undefined && vrid !== this.options.vrid) return;
-    const v = vrid === undefined ? undefined : (this.byVrid.get(`4|${vrid}`) ?? this.byVrid.get(`6|${vrid}`));
+    const v = vrid === undefined ? undefined : (this.byVrid.get(vrid) ?? this.byVrid.get(vrid + 256));
     if (v !== undefined) count(v, 'malformed');
     const key = `${src}|${vrid}|${reason}`;
     if (this.malformedSeen.has(key)) return;
@@ -543,6 +557,7 @@ function newSource(src: string, ts: number): Source {
     sincePriority: 0,
     prevLast: ts,
     groupKey: '',
+    group: undefined,
   };
   return s;
 }
