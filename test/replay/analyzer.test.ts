@@ -238,3 +238,22 @@ describe('timeline text', () => {
     expect(text).toMatch(/Masters:\n {2}VRID 51/);
   });
 });
+
+describe('a long-interval master chain recorded with keepalived 2.2.7', () => {
+  // captures/long-interval (captures/how-made/long-interval.sh): 10 s adverts; A (191) master,
+  // B (192) started at 35 s preempts it, C (193) started at 57 s preempts B after B's three
+  // adverts over 20 s; then C, B and A are stopped in turn.
+  const records = replayCapture('captures/long-interval/capture.pcap').records;
+
+  it('names B as master between A and C, with its three adverts and the gaps on both sides', () => {
+    const spans = of(records, 'master').map((m) => [m.src, m.priority, m.adverts, Math.round(m.to - m.from), m.end]);
+    expect(spans.slice(0, 3)).toEqual([
+      ['172.16.25.1', 191, 4, 30, 'replaced'],
+      ['172.16.25.2', 192, 3, 20, 'replaced'],
+      ['172.16.25.3', 193, 3, 25, 'resigned'],
+    ]);
+    const gaps = of(records, 'gap').slice(0, 2).map((g) => [g.from, g.to, Math.round(g.seconds * 1000) / 1000]);
+    expect(gaps).toEqual([['172.16.25.1', '172.16.25.2', 5.005], ['172.16.25.2', '172.16.25.3', 2.046]]);
+    expect(of(records, 'transition').slice(1, 3).map((t) => t.reason)).toEqual(['preempted', 'preempted']);
+  });
+});
