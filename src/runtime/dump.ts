@@ -58,8 +58,9 @@ const secs = (ms: number) => Math.floor(ms / 1000);
 
 /** "1795931933.195320 (Sun Nov 29 05:58:53.195320 2026)", keepalived's timeval with ctime. */
 export function timevalString(epochMs: number): string {
-  const sec = Math.floor(epochMs / 1000);
-  const usec = String(Math.floor((epochMs - sec * 1000) * 1000)).padStart(6, '0');
+  const total = Math.round(epochMs * 1000);
+  const sec = Math.floor(total / 1e6);
+  const usec = String(total - sec * 1e6).padStart(6, '0');
   const c = ctimeString(sec * 1000);
   return `${sec}.${usec} (${c.slice(0, 19)}.${usec} ${c.slice(20)})`;
 }
