@@ -23,6 +23,8 @@ export type FaultTemplate =
   | { do: 'link-down'; host: string; interface?: string }
   | { do: 'touch' | 'rm'; host: string; path: string }
   | { do: 'script-hang'; host: string; script: string }
+  /** A vrrp_track_file's file gets a value other than 0 (undone: 0 again). */
+  | { do: 'write'; host: string; path: string; value: string }
   | { do: 'partition'; groups: string[][] }
   | { do: 'loss'; percent: number }
   | { do: 'delay'; ms: number };
@@ -150,6 +152,8 @@ export function exploreSpace(base: Scenario): ExploreSpace {
     for (const [file, action] of [...files.entries()].sort()) vocabulary.push({ do: action, host: host.name, path: file });
     // A check that hangs past its timeout fails late, and only by timing out: not what a stopped service does.
     for (const script of scripts) vocabulary.push({ do: 'script-hang', host: host.name, script: script.name });
+    // A tracked file read as 1: value x weight off the priority, or FAULT with weight 0.
+    for (const file of trackedFiles(config)) vocabulary.push({ do: 'write', host: host.name, path: file, value: '1' });
 
     for (const instance of config.instances) {
       advertIntervalMs = Math.max(advertIntervalMs, instance.advertIntervalMs);
@@ -188,6 +192,8 @@ export function faultEntries(fault: Fault): TimelineEntry[] {
       return [{ atMs: at, do: fault.do, host: fault.host, path: fault.path }, ...undo({ atMs: until, do: fault.do === 'touch' ? 'rm' : 'touch', host: fault.host, path: fault.path })];
     case 'script-hang':
       return [{ atMs: at, do: 'script-hang', host: fault.host, script: fault.script }, ...undo({ atMs: until, do: 'script-resume', host: fault.host, script: fault.script })];
+    case 'write':
+      return [{ atMs: at, do: 'write', host: fault.host, path: fault.path, value: fault.value }, ...undo({ atMs: until, do: 'write', host: fault.host, path: fault.path, value: '0' })];
     case 'partition':
       return [{ atMs: at, do: 'partition', groups: fault.groups }, ...undo({ atMs: until, do: 'heal' })];
     case 'loss':
@@ -212,6 +218,8 @@ export function faultIdentity(fault: FaultTemplate): string {
       return `${fault.host}:${fault.do}:${fault.path}`;
     case 'script-hang':
       return `${fault.host}:script-hang:${fault.script}`;
+    case 'write':
+      return `${fault.host}:write:${fault.path}=${fault.value}`;
     case 'partition':
       return `partition:${fault.groups.map((group) => group.join('+')).join('|')}`;
     case 'loss':
@@ -240,6 +248,8 @@ export function describeFault(fault: Fault): string {
       return `${fault.path} is removed on ${fault.host} at ${at}${until !== undefined ? ` and created again at ${until}` : ''}`;
     case 'script-hang':
       return `${fault.script} on ${fault.host} hangs past its timeout from ${at}${until !== undefined ? ` to ${until}` : ''}`;
+    case 'write':
+      return `${fault.value} is written to ${fault.path} on ${fault.host} at ${at}${until !== undefined ? ` and 0 at ${until}` : ''}`;
     case 'partition':
       return `the LAN splits into ${fault.groups.map((group) => group.join('+')).join(' | ')} at ${at}${until !== undefined ? ` and heals at ${until}` : ''}`;
     case 'loss':
@@ -258,6 +268,12 @@ function trackedScripts(config: KeepalivedConfig): Set<string> {
   for (const instance of config.instances) for (const ref of instance.trackScripts) names.add(ref.name);
   for (const group of config.syncGroups) for (const ref of group.trackScripts) names.add(ref.name);
   return names;
+}
+
+/** The files of the vrrp_track_files an instance or sync group tracks. */
+function trackedFiles(config: KeepalivedConfig): string[] {
+  const names = new Set([...config.instances.flatMap((instance) => instance.trackFiles), ...config.syncGroups.flatMap((group) => group.trackFiles)].map((ref) => ref.name));
+  return [...new Set(config.trackFiles.filter((file) => names.has(file.name)).map((file) => file.file))].sort();
 }
 
 function interfacesOf(config: KeepalivedConfig): { name: string; vrrp: boolean }[] {

@@ -311,6 +311,11 @@ class World {
       case 'touch':
       case 'rm':
         return this.impair(host, `file:${record.detail ?? ''}`, record.action === 'touch', t, true);
+      case 'write': {
+        // "PATH \"VALUE\"": a tracked file holding a value other than 0 impairs the host like a touched flag file.
+        const { file, zero } = writtenValue(record.detail);
+        return this.impair(host, `file:${file}`, !zero, t, true);
+      }
       case 'script-hang':
       case 'script-resume':
         return this.impair(host, `script:${record.detail ?? ''}`, record.action === 'script-hang', t, true);
@@ -429,9 +434,7 @@ function faultSpans(records: SimRecord[], facts: Facts): FaultSpan[] {
         break;
       case 'write': {
         // "PATH \"VALUE\"": a file with a value other than 0 is in force like a touched one.
-        const cut = (detail ?? '').lastIndexOf(' ');
-        const file = cut < 0 ? (detail ?? '') : (detail ?? '').slice(0, cut);
-        const zero = /^"\s*[-+]?0*\s*"$/.test(cut < 0 ? '' : (detail ?? '').slice(cut + 1));
+        const { file, zero } = writtenValue(detail);
         if (zero) close(`${who}\0file\0${file}`, t);
         else begin(`${who}\0file\0${file}`, { label: `${who} write ${detail ?? ''}`, host, from: t, network: false });
         break;
@@ -1008,4 +1011,11 @@ function vridConflicts(records: SimRecord[], context: FindingContext): SimFindin
     });
   }
   return findings;
+}
+
+/** A `write` fault record's detail, `PATH "VALUE"`: the file, and whether the value reads as 0. */
+function writtenValue(detail: string | undefined): { file: string; zero: boolean } {
+  const text = detail ?? '';
+  const cut = text.lastIndexOf(' ');
+  return { file: cut < 0 ? text : text.slice(0, cut), zero: /^"\s*[-+]?0*\s*"$/.test(cut < 0 ? '' : text.slice(cut + 1)) };
 }

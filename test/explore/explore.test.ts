@@ -132,6 +132,29 @@ describe('explore on config sets with one known fault each', () => {
   });
 });
 
+describe('the fault vocabulary', () => {
+  it('writes 1 into a tracked file, which moves the VIP while it is there, and the pair stays clean', async () => {
+    const base = fixtureSet('track-file');
+    const space = exploreSpace(base);
+    const write = space.vocabulary.find((fault) => fault.do === 'write' && fault.host === 'A');
+    expect(write).toEqual({ do: 'write', host: 'A', path: '/etc/keepalived/drain', value: '1' });
+    if (write === undefined) return;
+    const outcome = runScenario(scheduleScenario(space, { phase: 'single', faults: [{ ...write, at: 20_000, until: 30_000 }] }), { keepLogs: false });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    const masters = outcome.result.records.filter((record) => record.type === 'transition' && record.to === 'MASTER').map((record) => `${record.host}@${Math.floor(record.t / 10) * 10}`);
+    expect(masters).toEqual(['A@0', 'B@20', 'A@30']);
+    const result = await exploreWith(base, 1500);
+    expect(result.failures.map((failure) => failure.key)).toEqual([]);
+  });
+
+  it('leaves out the scripts keepalived would disable, and hangs the ones it runs', () => {
+    const space = exploreSpace(seedPair('buggy'));
+    const hangs = space.vocabulary.filter((fault) => fault.do === 'script-hang').map((fault) => (fault.do === 'script-hang' ? `${fault.host}:${fault.script}` : ''));
+    expect(hangs).toEqual(['A:chk_haproxy', 'B:chk_haproxy']);
+  });
+});
+
 describe('explore with a count budget is one answer', () => {
   it('gives the same failures, scenario for scenario, on one worker and on two', async () => {
     const base = seedPair('buggy');

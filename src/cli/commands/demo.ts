@@ -128,6 +128,8 @@ function shortFault(failure: Shrunk): string {
       return `${fault.do} ${fault.path} on ${fault.host}`;
     case 'script-hang':
       return `${fault.script} hanging on ${fault.host}`;
+    case 'write':
+      return `${fault.value} in ${fault.path} on ${fault.host}`;
     case 'partition':
       return 'a partition';
     case 'loss':
