@@ -226,6 +226,7 @@ describe('the fixture sets', () => {
     'unicast-typo': ['split-brain'],
     flapping: ['flapping'],
     'slow-failover': ['slow-failover', 'stranded-service'],
+    'track-file': [],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {
