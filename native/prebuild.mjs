@@ -1,12 +1,20 @@
 // `npm pack` (prepack): build native/vrrp_socket.c and keep the add-on as this platform's prebuild,
 // native/prebuilds/<platform>-<arch>/vrrp_socket.napi[.glibc|.musl].node, where node-gyp-build
-// finds it at run time. Node-API (NAPI_VERSION in binding.gyp), so one build serves every Node >= 20.
+// finds it at run time; postpack (--clean) removes it from the working tree again. Node-API (NAPI_VERSION in binding.gyp), so one build serves every Node >= 20.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+// postpack: the prebuild is for the package only. Left in a working tree, it would let the next
+// `npm ci` skip compiling a changed vrrp_socket.c (the install script takes a prebuild that loads).
+if (process.argv[2] === '--clean') {
+  rmSync(join(here, 'prebuilds'), { recursive: true, force: true });
+  process.exit(0);
+}
+
 const gyp = process.env.npm_config_node_gyp;
 const args = ['rebuild', '-C', here, '--loglevel=warn'];
 const built = gyp ? spawnSync(process.execPath, [gyp, ...args], { stdio: 'inherit' }) : spawnSync('node-gyp', args, { stdio: 'inherit' });
