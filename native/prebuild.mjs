@@ -1,6 +1,7 @@
 // `npm pack` (prepack): build native/vrrp_socket.c and keep the add-on as this platform's prebuild,
 // native/prebuilds/<platform>-<arch>/vrrp_socket.napi[.glibc|.musl].node, where node-gyp-build
-// finds it at run time; postpack (--clean) removes it from the working tree again. Node-API (NAPI_VERSION in binding.gyp), so one build serves every Node >= 20.
+// finds it at run time; postpack (--clean) removes it from the working tree again. Node-API
+// (NAPI_VERSION in binding.gyp), so one build serves every Node >= 20.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
