@@ -14,8 +14,8 @@
  * running when the capture began and whose config starts it in BACKUP, needs an events file.
  *
  * keepalived's exec-to-initialised delay is in no recording: by default it is fitted per start
- * (the value in 0..1000 ms that matches most; IPv6 instances on a busy machine took 400-600 ms, then has the smallest largest timing error), or
- * given. The report says which value was used.
+ * (the value in 0..1000 ms that matches most, then has the smallest largest timing error;
+ * keepalived's IPv6 instances took up to 600 ms on a busy machine), or given. The report says which value was used.
  *
  * Script results: with a script model (recording.json's `flags` and `checks`: which flag file a
  * check tests, which notify states create or remove it), checks follow the flag files, changed by
