@@ -58,3 +58,54 @@ describe('compare as the VRRPv3/IPv6 host of a keepalived recording', () => {
     expect(outcome.report.adverts.sent).toBeGreaterThan(0);
   });
 });
+
+describe('a host named by one address', () => {
+  it('has its other addresses found through the MAC its adverts come from', async () => {
+    const { buildAdvertPacket } = await import('../../src/wire/packet.js');
+    const { encodePcap } = await import('../../src/capture/writer.js');
+    const mac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
+    const other = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+    const frame = (ip: Uint8Array, from: number[], v6: boolean) =>
+      Uint8Array.from([...(v6 ? [0x33, 0x33, 0, 0, 0, 0x12] : [1, 0, 0x5e, 0, 0, 0x12]), ...from, ...(v6 ? [0x86, 0xdd] : [0x08, 0x00]), ...ip]);
+    const v4 = buildAdvertPacket({ version: 3, vrid: 1, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 4, addresses: ['10.0.0.100'] }, { src: '10.0.0.1' });
+    const v6 = buildAdvertPacket({ version: 3, vrid: 2, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 6, addresses: ['fd00::1'] }, { src: 'fe80::1' });
+    const stranger = buildAdvertPacket({ version: 3, vrid: 2, priority: 10, authType: 0, auth: '', advertIntervalMs: 1000, family: 6, addresses: ['fd00::1'] }, { src: 'fe80::9' });
+    const records = [];
+    for (let s = 0; s < 5; s++) {
+      records.push({ ts: 1_700_000_000 + s, data: frame(v4, mac, false) }, { ts: 1_700_000_000 + s + 0.001, data: frame(v6, mac, true) });
+    }
+    records.push({ ts: 1_700_000_010, data: frame(stranger, other, true) });
+    const capture = join(scratch, 'mac.pcap');
+    writeFileSync(capture, encodePcap({ linkType: 1 }, records));
+    const config = join(scratch, 'dual.conf');
+    writeFileSync(config, `vrrp_instance V4 {
+  interface eth0
+  state BACKUP
+  priority 150
+  virtual_router_id 1
+  version 3
+  advert_int 1
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+vrrp_instance V6 {
+  interface eth0
+  state BACKUP
+  priority 150
+  virtual_router_id 2
+  version 3
+  advert_int 1
+  virtual_ipaddress {
+    fd00::1/64
+  }
+}
+`);
+    const outcome = compareCapture({ capture, config, host: '10.0.0.1' });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.report.addresses).toEqual(['10.0.0.1', 'fe80::1']);
+    expect(outcome.report.vrids.map((v) => [v.vrid, v.recorded])).toEqual([[1, 5], [2, 5]]);
+    expect(outcome.report.warnings.filter((w) => w.includes('no IPv6 address'))).toEqual([]);
+  });
+});
