@@ -16,6 +16,7 @@ import { encodePcap } from '../../src/capture/writer.js';
 import { decodeAdvertPacket, verdictLogLine } from '../../src/wire/decode.js';
 import { checkVrrpPacket, validateAdvertPacket, compileExpectation } from '../../src/wire/validate.js';
 import { replayCapture } from '../../src/replay/replay.js';
+import { buildAdvertPacket } from '../../src/wire/packet.js';
 import { FrameDecoder } from '../../src/replay/decoder.js';
 import { ReplayAnalyzer } from '../../src/replay/analyzer.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
@@ -163,18 +164,20 @@ describe('a malformed packet', () => {
 });
 
 describe('decoding never throws', () => {
-  it('on 20k arbitrary tails after a Cisco MD5, v3 or AH header, nor in the replay decoder', () => {
+  it('on 20k arbitrary tails after a Cisco MD5, VRRPv3 (IPv4 and IPv6) or AH header, nor in the replay decoder', () => {
     const sink = new ReplayAnalyzer();
     const decoder = new FrameDecoder(sink);
-    const heads = [CISCO_MD5.subarray(0, 28), V3_RFC.subarray(0, 28), RFC2338_AH.subarray(0, 52)];
+    const v6 = buildAdvertPacket({ version: 3, vrid: 9, priority: 100, authType: 0, auth: '', advertIntervalMs: 1000, family: 6, addresses: ['fd00::100'] }, { src: 'fe80::1' });
+    const heads = [CISCO_MD5.subarray(0, 28), V3_RFC.subarray(0, 28), RFC2338_AH.subarray(0, 52), v6.subarray(0, 48)];
+    const countAt = [23, 23, 47, 43];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 }), fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (which, tail, count, total) => {
+      fc.property(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (which, tail, count, total) => {
         const head = Uint8Array.from(heads[which]!);
         const ip = new Uint8Array(head.length + tail.length);
         ip.set(head);
         ip.set(tail, head.length);
-        ip[3] = total; // any IP total length
-        ip[(which === 2 ? 44 : 20) + 3] = count;
+        ip[which === 3 ? 5 : 3] = total; // any IP total / payload length
+        ip[countAt[which]!] = count;
         const d = decodeAdvertPacket(ip);
         if (d !== null) verdictLogLine(d.verdict === 'ok' ? 'bad-length' : d.verdict, { instance: 'x', packet: d });
         checkVrrpPacket(ip);
