@@ -45,6 +45,8 @@ interface Source {
   /** The group (see `groupKeyOf`) of its latest advert. */
   groupKey: string;
   group: Vrid | undefined;
+  /** Advertised from the VRRP virtual router MAC. */
+  virtualMac: boolean;
 }
 
 /** One group of mutually acceptable senders of a VRID (the fields shared by a VRID's groups are the same objects). */
@@ -294,6 +296,7 @@ export class ReplayAnalyzer implements FrameSink {
           priorities: [...s.priorities].sort((x, y) => x - y),
           first: s.first,
           last: s.last,
+          ...(s.virtualMac ? { virtualMac: true as const } : {}),
         })),
         masters: v.groups.reduce((sum, g) => sum + g.masters, 0),
         anomalies: v.counts,
@@ -478,7 +481,10 @@ export class ReplayAnalyzer implements FrameSink {
     s.seen = seen;
     s.addrKey = [...a.addresses].sort().join(',');
     for (const address of a.addresses) this.learnAddress(address, v.vrid);
-    if (seen.mac !== undefined) this.macSource.set(seen.mac, s.src);
+    if (seen.mac !== undefined) {
+      this.macSource.set(seen.mac, s.src);
+      if (seen.mac.startsWith('00:00:5e:00:01:') || seen.mac.startsWith('00:00:5e:00:02:')) s.virtualMac = true;
+    }
     if (!seen.checksumOk) {
       this.once(v, 'bad-checksum', s, ts, `${s.src}|${seen.checksumVariant ?? 'bad'}`,
         seen.checksumVariant === 'no-pseudo-header'
@@ -558,6 +564,7 @@ function newSource(src: string, ts: number): Source {
     prevLast: ts,
     groupKey: '',
     group: undefined,
+    virtualMac: false,
   };
   return s;
 }

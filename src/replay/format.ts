@@ -115,7 +115,7 @@ export function writeTimeline(records: readonly ReplayRecord[], start: number | 
     out('Masters:');
   }
   for (const s of summaries) {
-    out(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')})`).join(', ')}`);
+    out(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
     for (const m of spans.get(s.vrid + (s.family === 6 ? 256 : 0)) ?? []) {
       out(`    ${clock(m.from)} .. ${clock(m.to)}  ${m.src} (priority ${m.priority}, ${m.adverts} adverts, ${(m.to - m.from).toFixed(1)} s, ended: ${m.end})`);
     }

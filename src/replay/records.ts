@@ -40,7 +40,8 @@ export type ReplayRecord =
       vrid: number;
       family?: 6;
       adverts: number;
-      sources: Array<{ src: string; adverts: number; priorities: number[]; first: number; last: number }>;
+      /** `virtualMac`: its adverts came from the VRRP virtual router MAC (00:00:5e:00:01:VRID or 00:00:5e:00:02:VRID), as RFC routers (FRR, Cisco) send them; keepalived does only with use_vmac. */
+      sources: Array<{ src: string; adverts: number; priorities: number[]; first: number; last: number; virtualMac?: true }>;
       masters: number;
       anomalies: Partial<Record<AnomalyKind, number>>;
     }

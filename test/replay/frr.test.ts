@@ -23,6 +23,9 @@ describe('replay of FRR beside vrrplab', () => {
       if (variant !== 'v3-ipv6') expect(masters[1]![0]).toBe(OURS4);
       expect(of(records, 'transition').map((t) => t.reason)).toEqual(['first', 'resigned', 'preempted']);
       expect(of(records, 'anomaly')).toEqual([]);
+      // FRR advertises from the virtual router MAC, as the RFCs say; vrrplab (as keepalived) from eth0's.
+      const sources = of(records, 'summary')[0]!.sources.map((x) => [x.src, x.virtualMac === true]);
+      expect(sources).toEqual(expect.arrayContaining([[frr, true], [masters[1]![0], false]]));
     });
 
     it(`${variant}: names vrrplab as master, then FRR after vrrplab stops, then vrrplab again`, () => {
