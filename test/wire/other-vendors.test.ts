@@ -229,4 +229,21 @@ describe('replay of a Cisco MD5 failover on a tagged link', () => {
     const anomaly = pick('anomaly').find((a) => a.kind === 'malformed');
     expect(anomaly?.detail).toMatch(/^Cisco MD5 authentication \(auth type 254\): .*keepalived drops these \("vrrp packet too long"\), replay follows them$/);
   });
+
+  it('follows masters sending VRRPv3 checksums without the pseudo-header, and RFC 2338 AH adverts, naming the checksum variant', () => {
+    const T0 = 1_700_000_100;
+    const ether = (ip: Uint8Array) => Uint8Array.from([...hex('01005e000012 00005e000114 0800'), ...ip]);
+    const frames: { ts: number; data: Uint8Array }[] = [];
+    for (let s = 0; s < 3; s++) frames.push({ ts: T0 + s, data: ether(V3_NO_PSEUDO) }, { ts: T0 + s + 0.5, data: ether(RFC2338_AH) });
+    const file = join(dir, 'v3-ah.pcap');
+    writeFileSync(file, encodePcap({ linkType: 1 }, frames));
+    const records = replayCapture(file).records;
+    const masters = records.flatMap((r) => (r.type === 'master' ? [[r.vrid, r.src, r.adverts]] : []));
+    expect(masters).toEqual([[20, '10.1.1.2', 3], [30, '172.16.0.2', 3]]);
+    const anomalies = records.flatMap((r) => (r.type === 'anomaly' ? [[r.kind, r.vrid, r.detail]] : []));
+    expect(anomalies).toEqual([[
+      'bad-checksum', 20,
+      'VRRPv3 checksum verifies only without the IPv4 pseudo-header (computed as for VRRPv2, as some routers do); keepalived drops these ("Invalid VRRPv3 checksum")',
+    ]]);
+  });
 });
