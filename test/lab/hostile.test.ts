@@ -12,7 +12,7 @@
  * is such a record; the simulator's scenarios are checked against it in test/sim/hostile.test.ts).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
@@ -85,7 +85,15 @@ export interface CaseOutcome {
   lines: number;
 }
 
-interface LanResult { daemon: string; outcomes: Partial<Record<PacketKind, CaseOutcome>>; log: string }
+interface LanResult {
+  daemon: string;
+  outcomes: Partial<Record<PacketKind, CaseOutcome>>;
+  log: string;
+  /** vrrplab masters: resident memory before the sender started and the most seen while it ran, MB. */
+  rss?: { before: number; max: number };
+  /** vrrplab masters: keepalived.stats as SIGUSR2 wrote it at the end. */
+  stats?: string;
+}
 
 interface Lan { lab: Lab; dir: string; master: Started; backup: Started; capture: ChildProcess; pcap: string }
 
@@ -102,7 +110,7 @@ async function openLan(daemon: Daemon, extra: string[], backupDaemon: Daemon = '
   const capture = lab.spawn(2, ['tcpdump', '-i', 'eth0', '-U', '-n', '-w', pcap, `ip proto 112 and (src host ${MASTER} or src host ${BACKUP})`]);
   writeFileSync(join(dir, 'master.conf'), config(150));
   writeFileSync(join(dir, 'backup.conf'), config(100));
-  const master = startDaemon(lab, 0, daemon, join(dir, 'master.conf'), dir, { extra });
+  const master = startDaemon(lab, 0, daemon, join(dir, 'master.conf'), dir, { extra: daemon === 'vrrplab' ? [...extra, '--dump-dir', dir] : extra });
   const up = await waitFor(() => addresses(lab, 0).includes(VIP), 12_000);
   if (up < 0) throw new Error(`${daemon} master never took the VIP:\n${master.log()}`);
   const backup = startDaemon(lab, 1, backupDaemon, join(dir, 'backup.conf'), dir, { extra: backupDaemon === 'vrrplab' ? extra : [] });
@@ -146,8 +154,25 @@ function outcome(seen: { t: number; src: string }[], from: number, to: number, l
 async function measure(daemon: Daemon, extra: string[], mode: 'burst' | 'flood', options: { kinds?: readonly PacketKind[]; backup?: Daemon } = {}): Promise<LanResult> {
   const lan = await openLan(daemon, extra, options.backup);
   const steps = mode === 'burst' ? burstPlan() : floodPlan(options.kinds);
+  const pid = lan.master.child.pid;
+  const rssOf = (): number => {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  };
+  const rss = daemon === 'vrrplab' ? { before: rssOf(), max: 0 } : undefined;
+  const sampler = rss !== undefined ? setInterval(() => { rss.max = Math.max(rss.max, rssOf()); }, 500) : undefined;
   const sent = await runSender(lan, steps);
   await sleep(3000);
+  if (sampler !== undefined) clearInterval(sampler);
+  let stats: string | undefined;
+  if (daemon === 'vrrplab' && pid !== undefined) {
+    process.kill(pid, 'SIGUSR2');
+    await waitFor(() => existsSync(join(lan.dir, 'keepalived.stats')), 3000);
+    stats = existsSync(join(lan.dir, 'keepalived.stats')) ? readFileSync(join(lan.dir, 'keepalived.stats'), 'utf8') : undefined;
+  }
   await lan.lab.destroy();
   const seen = adverts(lan.pcap);
   const outcomes: Partial<Record<PacketKind, CaseOutcome>> = {};
@@ -157,7 +182,7 @@ async function measure(daemon: Daemon, extra: string[], mode: 'burst' | 'flood',
     if (mine.length === 0) continue;
     outcomes[kind] = outcome(seen, mine[0].start / 1000, mine.at(-1)!.end / 1000 + 2.5, log, kind);
   }
-  return { daemon: `${daemon}${extra.length ? ' ' + extra.join(' ') : ''} ${mode}`, outcomes, log };
+  return { daemon: `${daemon}${extra.length ? ' ' + extra.join(' ') : ''} ${mode}`, outcomes, log, rss, stats };
 }
 
 /** Steady (an advert every second), delayed (a gap up to 3 s) or silent (longer: past Master_Down_Interval). */
@@ -182,6 +207,7 @@ beforeAll(async () => {
   ];
   const table = Object.fromEntries(results.map((r) => [r.daemon, r.outcomes]));
   console.log(JSON.stringify(table, null, 1));
+  for (const r of results) if (r.rss !== undefined) console.log(`${r.daemon}: RSS ${r.rss.before.toFixed(1)} MB before, at most ${r.rss.max.toFixed(1)} MB`);
   if (process.env.HOSTILE_LAB_RECORD) writeFileSync(process.env.HOSTILE_LAB_RECORD, `${JSON.stringify(table, null, 1)}\n`);
 }, 300_000);
 
@@ -219,27 +245,40 @@ describe('a hostile sender on the LAN, keepalived 2.2.7 and vrrplab run as the m
     }
   });
 
-  it('a flood of each kind makes the backup take over from vrrplab exactly when it does from keepalived (wrong passwords aside)', (ctx) => {
+  it('a flood of each invalid kind that reaches the instance silences vrrplab\'s master as it silences keepalived\'s, and the backup takes over', (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const k = result('keepalived flood').outcomes;
     const v = result('vrrplab flood').outcomes;
-    // Known difference: under a flood of wrong passwords keepalived read only a few hundred of the
-    // 12,000 packets (2 runs of 2; its socket buffer overflows and the kernel drops the rest, more
-    // for this kind than for the others) and its master kept advertising about every 2 s, so its
-    // backup did not take over; vrrplab reads every packet and falls silent as for the other kinds.
-    const taken = PACKET_KINDS.filter((kind) => kind !== 'wrong-password').map((kind) => [kind, k[kind]!.takeover, v[kind]!.takeover]);
-    expect(taken.filter(([, a, b]) => a !== b)).toEqual([]);
-    // Valid lower-priority adverts are answered, truncated packets and random bytes never reach the
-    // instance: no takeover; every other invalid kind silences the master until the backup takes over.
-    for (const kind of ['valid', 'truncated', 'random'] as const) expect(k[kind]!.takeover, kind).toBe(false);
-    for (const kind of ['ttl-64', 'bad-checksum', 'no-auth', 'wrong-interval', 'vrrp-v3', 'count-mismatch'] as const) expect(k[kind]!.takeover, kind).toBe(true);
+    // Silenced: no advert for 2.5 s or more (observed 2.9-8.7 s when silenced).
+    const silenced = (o: CaseOutcome): boolean => o.maxGap >= 2.5;
+    for (const kind of ['ttl-64', 'bad-checksum', 'no-auth', 'wrong-interval', 'vrrp-v3', 'count-mismatch'] as const) {
+      expect([kind, silenced(k[kind]!), k[kind]!.takeover, silenced(v[kind]!), v[kind]!.takeover]).toEqual([kind, true, true, true, true]);
+    }
+    // Random bytes name other VRIDs, valid lower-priority adverts are answered at once: no takeover.
+    for (const kind of ['valid', 'random'] as const) expect([kind, k[kind]!.takeover, v[kind]!.takeover]).toEqual([kind, false, false]);
+    // Known differences, measured but not asserted (5 runs):
+    // - wrong passwords: keepalived read only 81-408 of the 12,000 packets (the kernel dropped the
+    //   rest at its socket, far more than for the other kinds) and its master kept advertising
+    //   every 1.3-2.4 s: no takeover. vrrplab reads them all and falls silent as for the others.
+    // - truncated packets reach no instance and move no timer, but keepalived stops reading its
+    //   socket at each one (one per wake-up), and its scheduler serves a readable socket before a
+    //   due timer: under a 2,000/s stream its master went 3 s without advertising once in 5 runs,
+    //   and its BACKUP's socket overflowed and lost the master's adverts (takeover in 3 of 5 runs,
+    //   beside either master). vrrplab's master keeps advertising.
+    expect(silenced(v.truncated!)).toBe(false);
   });
 
-  it('vrrplab stays up through every flood and logs each rejected packet', (ctx) => {
+  it('vrrplab stays up through every flood, its memory bounded, logs each rejected packet and counts it as keepalived counts', (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const v = result('vrrplab flood');
     expect(v.log).not.toMatch(/Error|exception|heap out of memory/i);
     for (const kind of Object.keys(REJECT_LINES) as PacketKind[]) expect(v.outcomes[kind]!.lines, kind).toBeGreaterThan(0);
+    // keepalived's counters in keepalived.stats (SIGUSR2): one per rejected packet of the counted kinds.
+    const counter = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(v.stats ?? '')?.[1] ?? -1);
+    expect([counter('Failure'), counter('TTL'), counter('Type Mismatch')]).toEqual([v.outcomes['wrong-password']!.lines, v.outcomes['ttl-64']!.lines, v.outcomes['no-auth']!.lines]);
+    // 120,000 packets in 90 s (and 12,000 valid adverts answered, each with an advert and GARPs):
+    // the heap grows until the collector catches up, and the resident set stays under 192 MB.
+    expect(v.rss!.max).toBeLessThan(192);
   });
 
   it('a vrrplab pair with --hardened-receive keeps advertising every second through every flood of invalid packets, and the backup never takes over', (ctx) => {
