@@ -125,7 +125,7 @@ export class HostEngine {
         this.receive(event.iface, event.packet);
         break;
       case 'packet':
-        this.receivePacket(event.iface, event.packet);
+        this.receivePacket(event.iface, event.packet, event.checksumVerified === true);
         break;
       case 'script-result':
         this.scriptResult(event.script, event.exitCode, event.timedOut === true);
@@ -961,7 +961,7 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- receiving (vrrp_dispatcher_read)
 
-  private receive(iface: string, packet: ReceivedAdvert, raw?: Uint8Array): void {
+  private receive(iface: string, packet: ReceivedAdvert, raw?: Uint8Array, checksumVerified = false): void {
     if (!this.running) return;
     const { advert } = packet;
     const instance = this.byVrid.get(vridKey(iface, advert.vrid, advert.family));
@@ -971,7 +971,7 @@ export class HostEngine {
     const prevState = instance.state;
     let accepted = true;
     const check = (checkAddresses: boolean): ReceiveCheck => {
-      const result = this.check(instance, packet, raw, checkAddresses);
+      const result = this.check(instance, packet, raw, checkAddresses, checksumVerified);
       if (!result.ok) accepted = false;
       return result;
     };
@@ -989,13 +989,13 @@ export class HostEngine {
   }
 
   /** The receive checks, on the bytes when the driver handed them in (keepalived's order), else on the decoded advert. */
-  private check(instance: InstanceState, packet: ReceivedAdvert, raw: Uint8Array | undefined, checkAddresses: boolean): ReceiveCheck {
+  private check(instance: InstanceState, packet: ReceivedAdvert, raw: Uint8Array | undefined, checkAddresses: boolean, checksumVerified: boolean): ReceiveCheck {
     if (raw === undefined) {
       const result = checkReceivedAdvert(instance, packet, checkAddresses);
       if (!result.ok) this.countDrop(result.verdict ?? 'invalid');
       return result;
     }
-    const result = checkReceivedPacket(instance, raw, checkAddresses);
+    const result = checkReceivedPacket(instance, raw, checkAddresses, checksumVerified);
     if (result.ok) return { ok: true };
     this.countDrop(result.verdict);
     return { ok: false, log: result.log, verdict: result.verdict };
@@ -1011,7 +1011,7 @@ export class HostEngine {
    * check on the bytes. A packet that fails a check still re-arms the instance timer, as in
    * keepalived (see receive()).
    */
-  private receivePacket(iface: string, bytes: Uint8Array): void {
+  private receivePacket(iface: string, bytes: Uint8Array, checksumVerified: boolean): void {
     if (!this.running) return;
     const head = packetHead(bytes);
     if (head.kind === 'not-vrrp') return;
@@ -1022,7 +1022,7 @@ export class HostEngine {
     }
     const instance = this.byVrid.get(vridKey(iface, head.vrid, head.family));
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
-    this.receive(iface, receivedOf(bytes, head), bytes);
+    this.receive(iface, receivedOf(bytes, head), bytes, checksumVerified);
   }
 
   /** keepalived's vrrp_state_backup(). */

@@ -112,14 +112,14 @@ const compiled = new WeakMap<InstanceState, [CompiledExpectation, CompiledExpect
  * type, address count, checksum, address list. Counters are bumped as keepalived bumps them and
  * the rejected packet gets keepalived's log line. Never throws.
  */
-export function checkReceivedPacket(instance: InstanceState, ip: Uint8Array, checkAddresses: boolean): RawReceiveCheck {
+export function checkReceivedPacket(instance: InstanceState, ip: Uint8Array, checkAddresses: boolean, checksumVerified = false): RawReceiveCheck {
   let pair = compiled.get(instance);
   if (pair === undefined) {
     pair = [compileExpectation(expectationOf(instance, false)), compileExpectation(expectationOf(instance, true))];
     compiled.set(instance, pair);
   }
   const expectation = pair[checkAddresses ? 1 : 0];
-  const verdict = validateAdvertPacket(ip, expectation);
+  const verdict = validateAdvertPacket(ip, expectation, checksumVerified);
   const decoded = decodeAdvertPacket(ip);
   const priority = decoded?.received?.advert.priority ?? -1;
   recordVerdict(instance.stats, verdict, priority, instance.config.family);

@@ -25,7 +25,13 @@ export type EngineEvent =
    * the engine makes every check keepalived makes, in its order, so a malformed packet has the
    * effect on timers, counters and log lines that it has on keepalived (see receive.ts).
    */
-  | { type: 'packet'; iface: string; packet: Uint8Array }
+  | {
+      type: 'packet';
+      iface: string;
+      packet: Uint8Array;
+      /** IPv6: the kernel checked the checksum (IPV6_CHECKSUM) and the header was rebuilt from ancillary data. */
+      checksumVerified?: boolean;
+    }
   /** A vrrp_script finished: exit status 0 is success. `timedOut` counts as failure. */
   | { type: 'script-result'; script: string; exitCode: number; timedOut?: boolean }
   /** A track_file's file was read: its integer value (missing or unreadable file = 0). */

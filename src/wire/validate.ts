@@ -270,9 +270,10 @@ function hasV6(list: Uint8Array, start: number, end: number, bytes: Uint8Array, 
 
 /**
  * All receive checks of one instance on an IP packet, in keepalived 2.2.7's order, reading the
- * bytes in place (no allocation). Never throws.
+ * bytes in place (no allocation). Never throws. `checksumVerified`: an IPv6 packet whose checksum
+ * the kernel already checked (IPV6_CHECKSUM) and whose header was put back by the reader.
  */
-export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation): Verdict {
+export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, checksumVerified = false): Verdict {
   const exp = c.expectation;
   const loc = scratch;
   const where = locateVrrp(ip, loc);
@@ -281,7 +282,7 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation): Ve
   if (family !== exp.family) return 'not-vrrp';
   const v = loc.vrrp;
   const end = loc.end;
-  if (family === 6 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  if (family === 6 && !checksumVerified && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
   if (ip[v + vf.VRID] !== exp.vrid) return 'unknown-vrid';
   if (family === 4 && loc.viaAh !== (exp.authType === AUTH_AH)) return 'auth-type-mismatch';
   if (end - v !== expectedVrrpLength(ip, loc)) return 'bad-length';
