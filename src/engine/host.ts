@@ -73,6 +73,7 @@ interface TrackedFile {
 }
 
 const FILE_FAULT_STATUS = -254;
+const OK: ReceiveCheck = { ok: true };
 
 /** Engine options that are not keepalived configuration. */
 export interface HostOptions {
@@ -109,6 +110,8 @@ export class HostEngine {
 
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
+  /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean } = { raw: undefined, checksumVerified: false, rejected: false };
 
   /** Handle one event at time `now` (ms). Timers due at or before `now` are handled first. */
   handle(now: number, event: EngineEvent): EngineAction[] {
@@ -969,17 +972,17 @@ export class HostEngine {
     if (instance === undefined) return;
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
-    let accepted = true;
-    const check = (checkAddresses: boolean): ReceiveCheck => {
-      const result = this.check(instance, packet, raw, checkAddresses, checksumVerified);
-      if (!result.ok) accepted = false;
-      return result;
-    };
+    const rx = this.rx;
+    rx.raw = raw;
+    rx.checksumVerified = checksumVerified;
+    rx.rejected = false;
     if (instance.state === 'BACKUP') {
-      this.backupReceive(instance, packet, check);
-    } else if (this.masterReceive(instance, packet, check)) {
+      this.backupReceive(instance, packet);
+    } else if (this.masterReceive(instance, packet)) {
       this.leaveMaster(instance, false);
     }
+    const accepted = !rx.rejected;
+    rx.raw = undefined;
     this.tsmHandle(prevState, instance);
     // keepalived resets the instance timer after every packet it read for the instance, valid or
     // not (unless lower_prio_no_advert in MASTER): a master's next advert is one interval later,
@@ -988,16 +991,16 @@ export class HostEngine {
     this.initSands(instance);
   }
 
-  /** The receive checks, on the bytes when the driver handed them in (keepalived's order), else on the decoded advert. */
-  private check(instance: InstanceState, packet: ReceivedAdvert, raw: Uint8Array | undefined, checkAddresses: boolean, checksumVerified: boolean): ReceiveCheck {
-    if (raw === undefined) {
-      const result = checkReceivedAdvert(instance, packet, checkAddresses);
-      if (!result.ok) this.countDrop(result.verdict ?? 'invalid');
-      return result;
-    }
-    const result = checkReceivedPacket(instance, raw, checkAddresses, checksumVerified);
-    if (result.ok) return { ok: true };
-    this.countDrop(result.verdict);
+  /**
+   * The receive checks of the packet receive() is handling: on its bytes when the driver handed
+   * them in (keepalived's order), else on the decoded advert. A rejection is noted in `rx`.
+   */
+  private check(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
+    const { raw } = this.rx;
+    const result = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses) : checkReceivedPacket(instance, raw, checkAddresses, this.rx.checksumVerified);
+    if (result.ok) return OK;
+    this.rx.rejected = true;
+    this.countDrop(result.verdict ?? 'invalid');
     return { ok: false, log: result.log, verdict: result.verdict };
   }
 
@@ -1026,10 +1029,10 @@ export class HostEngine {
   }
 
   /** keepalived's vrrp_state_backup(). */
-  private backupReceive(instance: InstanceState, packet: ReceivedAdvert, checkPacket: (checkAddresses: boolean) => ReceiveCheck): void {
+  private backupReceive(instance: InstanceState, packet: ReceivedAdvert): void {
     const { advert } = packet;
     const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
-    const check = checkPacket(checkAddresses);
+    const check = this.check(instance, packet, checkAddresses);
     if (check.log !== undefined) this.log(check.log);
     let ignore = false;
     if (!check.ok) {
@@ -1070,7 +1073,7 @@ export class HostEngine {
   }
 
   /** keepalived's vrrp_state_master_rx(): true when the instance must leave MASTER. */
-  private masterReceive(instance: InstanceState, packet: ReceivedAdvert, checkPacket: (checkAddresses: boolean) => ReceiveCheck): boolean {
+  private masterReceive(instance: InstanceState, packet: ReceivedAdvert): boolean {
     const { advert } = packet;
     if (instance.wantState === 'FAULT') {
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
@@ -1081,7 +1084,7 @@ export class HostEngine {
       this.sendInstanceNotifies(instance);
       return true;
     }
-    const check = checkPacket(true);
+    const check = this.check(instance, packet, true);
     if (check.log !== undefined) this.log(check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);

@@ -99,6 +99,8 @@ export class SimHost {
   readonly fileTexts = new Map<string, string>();
   /** Value last read from each track_file, by track_file name (ignored reads keep the previous one). */
   readonly trackValues = new Map<string, number>();
+  /** When each of its MASTER instances last advertised (instance -> ms), for advert-delay records. */
+  readonly lastAdvert = new Map<string, number>();
   /** vrrp_scripts that hang: each run is killed at its timeout, a failure (keepalived's "timed_out"). */
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
@@ -137,8 +139,6 @@ export class Cluster {
   private extraDelayMs = 0;
   /** Partition: host name -> group index; hosts in different groups cannot hear each other. */
   private partition: Map<string, number> | undefined;
-  /** Last advert each MASTER instance sent (host/instance -> ms), for advert-delay records. */
-  private lastAdvert = new Map<string, number>();
 
   constructor(
     specs: SimHostSpec[],
@@ -444,7 +444,7 @@ export class Cluster {
         this.at(this.now + this.options.notifyDurationMs, () => this.options.runNotify(host, action));
         break;
       case 'transition':
-        this.lastAdvert.delete(`${host.name}/${action.instance}`);
+        host.lastAdvert.delete(action.instance);
         this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
         break;
       case 'priority':
@@ -458,13 +458,12 @@ export class Cluster {
 
   /** A MASTER's advert later than 1.5 intervals after its previous one is an `advert-delay` record. */
   private noteAdvert(host: SimHost, instance: string, advert: VrrpAdvert): void {
-    const key = `${host.name}/${instance}`;
     if (advert.priority === 0) {
-      this.lastAdvert.delete(key);
+      host.lastAdvert.delete(instance);
       return;
     }
-    const previous = this.lastAdvert.get(key);
-    this.lastAdvert.set(key, this.now);
+    const previous = host.lastAdvert.get(instance);
+    host.lastAdvert.set(instance, this.now);
     if (previous === undefined) return;
     const gap = this.now - previous;
     if (gap > 1.5 * advert.advertIntervalMs) {
