@@ -24,8 +24,10 @@
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,9 +83,12 @@ static void on_poll_closed(uv_handle_t* handle) {
   free_if_done(s);
 }
 
+static void drop_scheduled(int fd);
+
 static void close_socket(vrrp_socket* s) {
   if (s->closed) return;
   s->closed = 1;
+  drop_scheduled(s->fd);
   if (s->polling) {
     uv_poll_stop(&s->poll);
     uv_close((uv_handle_t*)&s->poll, on_poll_closed);
@@ -405,6 +410,180 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * Scheduled sends (sendAt): an advert worked out before its deadline is handed to one sender
+ * thread, which sleeps until the deadline on CLOCK_MONOTONIC (1 ns timer slack), spins the last
+ * SPIN_NS and calls sendto(). The JS thread does not wait: a garbage collection or a busy loop
+ * there no longer delays an advert that was queued in time (native-notes, Timer precision).
+ * Jobs are kept in deadline order; closing a socket drops its jobs. Failures are counted
+ * (sendAtErrors) since there is no caller left to throw to.
+ */
+#define SPIN_NS 150000L
+
+typedef struct job {
+  struct job* next;
+  int fd;
+  struct sockaddr_storage to;
+  socklen_t to_length;
+  struct timespec at;
+  size_t length;
+  unsigned char data[];
+} job;
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cond;
+static job* jobs_head = NULL;
+static int sender_started = 0;
+static int64_t send_errors = 0;
+static int last_send_errno = 0;
+
+static int64_t ts_ns(const struct timespec* t) { return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec; }
+
+static void* sender_main(void* arg) {
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pthread_mutex_lock(&jobs_lock);
+  for (;;) {
+    while (!jobs_head) pthread_cond_wait(&jobs_cond, &jobs_lock);
+    job* j = jobs_head;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = ts_ns(&j->at) - ts_ns(&now);
+    if (left > SPIN_NS) {
+      /* Wake SPIN_NS early (or when an earlier job arrives), then look again. */
+      int64_t wake = ts_ns(&j->at) - SPIN_NS;
+      struct timespec until = {wake / 1000000000LL, wake % 1000000000LL};
+      pthread_cond_timedwait(&jobs_cond, &jobs_lock, &until);
+      continue;
+    }
+    jobs_head = j->next;
+    while (left > 0) {
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      left = ts_ns(&j->at) - ts_ns(&now);
+    }
+    /* Sent under the lock, so a socket being closed cannot lose its fd under us. */
+    ssize_t sent;
+    do sent = sendto(j->fd, j->data, j->length, 0, (struct sockaddr*)&j->to, j->to_length);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) {
+      send_errors++;
+      last_send_errno = errno;
+    }
+    free(j);
+  }
+  return NULL;
+}
+
+static int start_sender(void) {
+  if (sender_started) return 0;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&jobs_cond, &attr);
+  pthread_condattr_destroy(&attr);
+  pthread_t thread;
+  pthread_attr_t tattr;
+  pthread_attr_init(&tattr);
+  pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&tattr, 64 * 1024);
+  int err = pthread_create(&thread, &tattr, sender_main, NULL);
+  pthread_attr_destroy(&tattr);
+  if (err) return err;
+  sender_started = 1;
+  return 0;
+}
+
+static void drop_scheduled(int fd) {
+  if (!sender_started) return;
+  pthread_mutex_lock(&jobs_lock);
+  job** link = &jobs_head;
+  while (*link) {
+    if ((*link)->fd == fd) {
+      job* gone = *link;
+      *link = gone->next;
+      free(gone);
+    } else {
+      link = &(*link)->next;
+    }
+  }
+  pthread_mutex_unlock(&jobs_lock);
+}
+
+/* sendAt(socket, data: Buffer, address: string, scopeId: number, delayMs: number): queues the
+   datagram to leave delayMs from now (raw IP sockets only); throws on bad arguments. */
+static napi_value send_at(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) return throw_type(env, "sendAt(socket, data, address, scopeId, delayMs)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  void* data = NULL;
+  size_t length = 0;
+  char address[INET6_ADDRSTRLEN + 1];
+  size_t address_length = 0;
+  uint32_t scope_id = 0;
+  double delay_ms = 0;
+  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok ||
+      napi_get_value_double(env, argv[4], &delay_ms) != napi_ok)
+    return throw_type(env, "sendAt(socket, data: Buffer, address: string, scopeId: number, delayMs: number)");
+  if (s->family != 4 && s->family != 6) return throw_type(env, "sendAt: raw IP sockets only");
+  if (s->closed) return throw_errno(env, "sendto", EBADF);
+  job* j = malloc(sizeof(job) + length);
+  if (!j) return throw_errno(env, "malloc", ENOMEM);
+  memset(j, 0, sizeof(job));
+  if (s->family == 4) {
+    struct sockaddr_in* sin = (struct sockaddr_in*)&j->to;
+    sin->sin_family = AF_INET;
+    if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) { free(j); return throw_type(env, "bad IPv4 address"); }
+    j->to_length = sizeof *sin;
+  } else {
+    struct sockaddr_in6* sin6 = (struct sockaddr_in6*)&j->to;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_scope_id = scope_id;
+    if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) { free(j); return throw_type(env, "bad IPv6 address"); }
+    j->to_length = sizeof *sin6;
+  }
+  j->fd = s->fd;
+  j->length = length;
+  memcpy(j->data, data, length);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  int64_t at = ts_ns(&now) + (delay_ms > 0 ? (int64_t)(delay_ms * 1e6) : 0);
+  j->at.tv_sec = at / 1000000000LL;
+  j->at.tv_nsec = at % 1000000000LL;
+  pthread_mutex_lock(&jobs_lock);
+  int err = start_sender();
+  if (err) {
+    pthread_mutex_unlock(&jobs_lock);
+    free(j);
+    return throw_errno(env, "pthread_create", err);
+  }
+  job** link = &jobs_head;
+  while (*link && ts_ns(&(*link)->at) <= at) link = &(*link)->next;
+  j->next = *link;
+  *link = j;
+  pthread_cond_signal(&jobs_cond);
+  pthread_mutex_unlock(&jobs_lock);
+  return NULL;
+}
+
+/* sendAtErrors(): [failed scheduled sends so far, errno of the last one]. */
+static napi_value send_at_errors(napi_env env, napi_callback_info info) {
+  pthread_mutex_lock(&jobs_lock);
+  int64_t count = send_errors;
+  int last = last_send_errno;
+  pthread_mutex_unlock(&jobs_lock);
+  napi_value result, a, b;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int64(env, count, &a);
+  napi_create_int32(env, last, &b);
+  napi_set_element(env, result, 0, a);
+  napi_set_element(env, result, 1, b);
+  return result;
+}
+
 /* close(socket): idempotent */
 static napi_value close_js(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -424,6 +603,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendAt", NULL, send_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendAtErrors", NULL, send_at_errors, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

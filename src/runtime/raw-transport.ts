@@ -161,7 +161,9 @@ export class RawTransport implements Transport {
     this.options.listener.advert({ iface, packet: full, src, ttlKnown: datagram.hopLimit !== undefined, checksumVerified: true, receivedAt });
   }
 
-  send(out: OutboundAdvert): SendResult {
+  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, delayMs: number): SendResult => this.send(out, delayMs) : undefined;
+
+  send(out: OutboundAdvert, delayMs?: number): SendResult {
     const family: IpFamily = out.packet[0] >> 4 === 6 ? 6 : 4;
     const channel = this.channels.get(`${out.iface}/${family}`);
     if (!channel) return { ok: false, error: `no IPv${family} socket on ${out.iface}` };
@@ -169,7 +171,8 @@ export class RawTransport implements Transport {
     const lower = out.dst.toLowerCase();
     const scope = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? channel.info.index : 0;
     try {
-      channel.socket.send(wire, out.dst, scope);
+      if (delayMs === undefined) channel.socket.send(wire, out.dst, scope);
+      else channel.socket.sendAt(wire, out.dst, scope, delayMs);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

@@ -37,6 +37,13 @@ const LINKTYPE_RAW = 101;
 const TIMER_LEAD_MS = 3;
 /** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
 const MAX_PRECISE_WAIT_MS = 6;
+/** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
+const DRAIN_PRECISE_MS = 3.5;
+/** ... and this long after the advert's moment, for the sender thread's sendto. */
+const DRAIN_AFTER_SEND_MS = 0.03;
+/** With scheduled sends, the lead grows with the number of instances, up to this. */
+const MAX_SCHEDULED_LEAD_MS = 10;
+const LEAD_PER_INSTANCE_MS = 0.02;
 /** A deadline this close after the one just served is served in the same turn (see fire()). */
 const BATCH_GAP_MS = 1;
 /** ... for at most this long per turn. */
@@ -89,6 +96,8 @@ export class Runtime {
   private deferred: EngineAction[] = [];
   private drainScheduled = false;
   private lastEngineTime = -Infinity;
+  /** The latest moment an advert was queued to leave at (native sender thread). */
+  private scheduledUntil = -Infinity;
   /** Epoch ms of each instance's last transition (SIGUSR1 dump). */
   private readonly lastTransition = new Map<string, number>();
   /** The config before the last reload: VIPs of removed instances are deleted with their own prefix. */
@@ -249,7 +258,7 @@ export class Runtime {
     this.gate.kick();
     const deadline = this.engine.nextDeadline();
     if (deadline === undefined) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now() - TIMER_LEAD_MS));
+    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now() - this.leadMs()));
   }
 
   /**
@@ -265,7 +274,7 @@ export class Runtime {
   private fire(): void {
     this.timer = undefined;
     const deadline = this.engine.nextDeadline() ?? this.now();
-    if (deadline - this.now() > MAX_PRECISE_WAIT_MS) {
+    if (deadline - this.now() > this.leadMs() + MAX_PRECISE_WAIT_MS - TIMER_LEAD_MS) {
       this.arm();
       return;
     }
@@ -274,13 +283,27 @@ export class Runtime {
     // microseconds apart for good) are served in this same turn, each at its own time: re-arming a
     // timer for each would cost a loop turn (>= 1 ms) and leave the rest late by a varying amount
     // (bench: jitter with 255 masters). Bounded, so the loop gets back to reading sockets.
+    // Measured from the deadline just served, not from now: with the native sender thread nothing
+    // here waits, so now stays ahead of the deadlines.
     const turnEnds = this.now() + BATCH_TURN_MS;
+    let last = deadline;
     for (;;) {
       const next = this.engine.nextDeadline();
-      if (next === undefined || next - this.now() > BATCH_GAP_MS || this.now() > turnEnds) break;
+      if (next === undefined || next - last > BATCH_GAP_MS || this.now() > turnEnds) break;
       this.execute(this.engine.handleTimeout(this.engineTime(next)), next);
+      last = next;
     }
     this.arm();
+  }
+
+  /**
+   * How early the timer fires. With the native sender thread nothing waits here, so the adverts of
+   * many instances due together are worked out further ahead (about 20 us each): with 255 masters
+   * a 3 ms lead left the last of a group late whenever the loop was a little slow.
+   */
+  private leadMs(): number {
+    if (this.transport?.sendAt === undefined) return TIMER_LEAD_MS;
+    return Math.min(MAX_SCHEDULED_LEAD_MS, TIMER_LEAD_MS + this.options.config.instances.length * LEAD_PER_INSTANCE_MS);
   }
 
   private count(reason: keyof RuntimeDrops): void {
@@ -295,10 +318,11 @@ export class Runtime {
   private onAdvert(inbound: InboundAdvert): void {
     this.record(inbound.packet, inbound.receivedAt);
     if (this.stopping) return;
-    // IPv4: the bytes go to the engine as read, which checks them as keepalived does, so a bad
-    // packet has keepalived's effect on the timers and its log line (engine receivePacket()).
-    if (!inbound.checksumVerified && inbound.packet.length > 0 && inbound.packet[0] >> 4 === 4) {
-      this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet }, inbound.receivedAt);
+    // The bytes go to the engine as read (IPv6: the header rebuilt, the checksum checked by the
+    // kernel), which checks them as keepalived does, so a bad packet has keepalived's effect on the
+    // timers and its log line (engine receivePacket()).
+    if (inbound.packet.length > 0) {
+      this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
       return;
     }
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
@@ -341,8 +365,15 @@ export class Runtime {
       else this.deferred.push(action);
       if (action.type === 'transition') this.lastTransition.set(action.instance, this.epoch + (sendAt ?? this.now()));
     }
-    if (sendAt !== undefined) waitUntil(sendAt);
-    for (const out of outbound) this.transmit(out);
+    if (sendAt !== undefined && this.transport?.sendAt !== undefined) {
+      // The native sender thread sends them at `sendAt`; this thread goes back to the loop.
+      for (const out of outbound) this.transmit(out, sendAt);
+    } else {
+      if (sendAt !== undefined) waitUntil(sendAt);
+      // Never ahead of adverts still queued for a later moment (a resignation after the advert).
+      const after = this.scheduledUntil > this.now() ? this.scheduledUntil : undefined;
+      for (const out of outbound) this.transmit(out, after);
+    }
     if (this.deferred.length > 0 && !this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(() => this.drainDeferred());
@@ -396,7 +427,16 @@ export class Runtime {
     return { in: fd, out: fds[1] ?? fd };
   }
 
-  private drainDeferred(): void {
+  private drainDeferred(force = false): void {
+    // Adverts queued on the native sender thread leave first: keepalived sends the takeover advert
+    // before the VIP is added and announced (the old master drops it before our GARPs).
+    const wait = this.scheduledUntil - this.now();
+    if (!force && wait > DRAIN_PRECISE_MS) {
+      setTimeout(() => this.drainDeferred(), Math.floor(wait - DRAIN_PRECISE_MS));
+      return;
+    }
+    // The last stretch is waited out precisely (a timer could be a millisecond late).
+    if (!force && wait > 0) waitUntil(this.scheduledUntil + DRAIN_AFTER_SEND_MS);
     this.drainScheduled = false;
     const batch = this.deferred;
     this.deferred = [];
@@ -445,9 +485,11 @@ export class Runtime {
     }
   }
 
-  private transmit(out: Outbound): void {
-    const sent = this.transport?.send(out);
-    if (sent?.ok) this.record(out.packet);
+  private transmit(out: Outbound, at?: number): void {
+    const transport = this.transport;
+    const sent = at !== undefined && transport?.sendAt ? transport.sendAt(out, at - this.now()) : transport?.send(out);
+    if (at !== undefined && transport?.sendAt) this.scheduledUntil = Math.max(this.scheduledUntil, at);
+    if (sent?.ok) this.record(out.packet, at);
     else if (sent) this.log('warning', `(${out.instance}) send advert to ${out.dst} failed: ${sent.error}`);
   }
 
@@ -603,7 +645,10 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.feed({ type: 'stop' });
-    this.drainDeferred();
+    // The resignations leave before the VIPs go, as keepalived does it.
+    const queued = this.scheduledUntil - this.now();
+    if (queued > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(queued)));
+    this.drainDeferred(true);
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -611,6 +656,9 @@ export class Runtime {
     // Let VIP removals and notify_stop finish (bounded: a hung notify script does not hold us).
     const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);
+    // Closing a socket drops what is still queued on it: let the last scheduled adverts leave.
+    const pending = this.scheduledUntil - this.now();
+    if (pending > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(pending) + 1));
     this.transport?.close();
     this.announcer.close();
     this.addresses.close();

@@ -49,6 +49,11 @@ export interface Transport {
   readonly kind: 'raw' | 'udp';
   /** Sends one advert; failures (e.g. ENETUNREACH) are returned or reported, never thrown. */
   send(out: OutboundAdvert): SendResult;
+  /**
+   * Sends one advert `delayMs` from now without the caller waiting (the native helper's sender
+   * thread); absent where it cannot (UDP shim, a helper built before it had it).
+   */
+  sendAt?(out: OutboundAdvert, delayMs: number): SendResult;
   close(): void;
 }
 

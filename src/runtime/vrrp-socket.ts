@@ -22,6 +22,9 @@ interface NativeModule {
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
+  /** Absent from builds before scheduled sends. */
+  sendAt?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, delayMs: number): void;
+  sendAtErrors?(): [number, number];
   close(socket: SocketHandle): void;
 }
 
@@ -145,6 +148,27 @@ export class VrrpSocket {
    */
   send(data: Uint8Array, address = '', scopeId = 0): void {
     native().send(this.handle, data, address, scopeId);
+  }
+
+  /** Whether this build can schedule sends (sendAt). */
+  static get canSendAt(): boolean {
+    return typeof native().sendAt === 'function';
+  }
+
+  /**
+   * Queues a datagram to leave `delayMs` from now, sent by the helper's sender thread at that
+   * moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets only).
+   */
+  sendAt(data: Uint8Array, address: string, scopeId: number, delayMs: number): void {
+    const sendAt = native().sendAt;
+    if (!sendAt) throw new Error('this build of native/vrrp_socket has no sendAt');
+    sendAt(this.handle, data, address, scopeId, delayMs);
+  }
+
+  /** Scheduled sends that failed so far, and the errno of the last one. */
+  static scheduledErrors(): { count: number; errno: number } {
+    const [count, errno] = native().sendAtErrors?.() ?? [0, 0];
+    return { count, errno };
   }
 
   close(): void {
