@@ -177,9 +177,10 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
     lines.push(`   Master router = ${snap.masterAddress ?? (instance.unicastPeers.length > 0 ? '(none)' : group)}`, `   Master priority = ${snap.masterPriority}`);
     if (instance.version === 3) lines.push(`   Master advert int = ${(snap.masterAdvertIntervalMs / 1000).toFixed(2)} sec`);
   }
-  // keepalived 2.2.7 prints its instance flags by name, "none" when there are none; nopreempt is
-  // a flag it does not name (lab: "Flags:" with nothing after it).
-  lines.push(instance.nopreempt ? '   Flags:' : '   Flags: none');
+  // keepalived 2.2.7 prints its instance flags one per line under "Flags:", "none" when there are
+  // none; nopreempt is a flag it does not name (lab: "Flags:" with nothing after it).
+  const flags = instance.unicastPeers.length > 0 ? ['Using unicast'] : [];
+  lines.push(flags.length === 0 && !instance.nopreempt ? '   Flags: none' : '   Flags:', ...flags.map((flag) => `     ${flag}`));
   lines.push(
     `   Wantstate = ${snap.wantState}`,
     '   Number of config faults = 0',
@@ -232,7 +233,13 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
     lines.push(`   Virtual IP Excluded (${instance.virtualIpaddressesExcluded.length}):`, ...instance.virtualIpaddressesExcluded.map((vip) => vipLine(vip, instance.interface, false)));
   }
   if (instance.unicastPeers.length > 0) {
-    lines.push(`   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :', ...instance.unicastPeers.map((peer) => `     ${peer} min_ttl 0 max_ttl 255`));
+    lines.push(
+      '   Unicast TTL = 255',
+      `   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`,
+      '   Unicast Peer :',
+      ...instance.unicastPeers.map((peer) => `     ${peer} min_ttl 0 max_ttl 255`),
+      '   Unicast checksum compatibility = no',
+    );
   }
   const fd = input.fds(instance.interface, instance.family);
   lines.push(`   fd_in ${fd.in}, fd_out ${fd.out}`);

@@ -241,7 +241,73 @@ function normalise(text: string): string[] {
       .replace(/fe80::[0-9a-f:]+/g, 'fe80::LL'));
 }
 
+/** VRRPv3 over unicast, preempt_delay, GARP settings, a tracked interface and a failing script, notify scripts. */
+const UNICAST_V3 = `global_defs {
+  router_id lab2
+  script_user root
+  enable_script_security
+}
+vrrp_script chk_fail {
+  script "/bin/false"
+  interval 1
+  rise 2
+  fall 2
+  weight -20
+}
+vrrp_instance VI_U {
+  interface eth0
+  state BACKUP
+  version 3
+  priority 120
+  virtual_router_id 61
+  advert_int 1
+  unicast_src_ip 172.16.25.1
+  unicast_peer {
+    172.16.25.2
+  }
+  preempt_delay 5
+  garp_master_delay 2
+  garp_master_repeat 3
+  track_interface {
+    lo weight 10
+  }
+  track_script {
+    chk_fail
+  }
+  notify_master "/bin/echo master"
+  notify_backup "/bin/echo backup"
+  virtual_ipaddress {
+    172.16.25.150/24
+    172.16.25.151
+  }
+}
+`;
+
 describe('SIGUSR1 data dump, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('writes a unicast VRRPv3 instance with tracking, preempt_delay and notify scripts field by field as keepalived does', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const dumps = new Map<Daemon, string>();
+    for (const kind of KINDS) {
+      const { lab, dir } = newLab();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, UNICAST_V3);
+      const file = join(kind === 'keepalived' ? '/tmp' : dir, 'keepalived.data');
+      const d: Started = startDaemon(lab, 0, kind, conf, dir, { extra: kind === 'vrrplab' ? ['--dump-dir', dir] : [] });
+      expect(await waitFor(() => d.log().includes('(VI_U) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
+      await sleep(1500);
+      rmSync(file, { force: true });
+      d.child.kill('SIGUSR1');
+      expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('------< Interfaces >------'), 5000)).toBeGreaterThanOrEqual(0);
+      await sleep(300);
+      dumps.set(kind, readFileSync(file, 'utf8'));
+      rmSync(file, { force: true });
+    }
+    if (process.env.VRRPLAB_DUMP_DIFF) writeFileSync(`${process.env.VRRPLAB_DUMP_DIFF}.unicast`, JSON.stringify(Object.fromEntries(dumps)));
+    const kl = normalise(dumps.get('keepalived')!);
+    const vl = normalise(dumps.get('vrrplab')!);
+    for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+  }, 60_000);
+
   it('writes keepalived.data field by field as keepalived does, mode 0600', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const dumps = new Map<Daemon, { text: string; mode: number }>();
