@@ -27,6 +27,9 @@ export interface DumpInterface {
   /** ARPHRD_* (/sys/class/net/IF/type). */
   type: number;
   rpFilter?: number;
+  /** When an unsolicited NA last went out here, which is when keepalived reads the forwarding flag (epoch ms). */
+  ipv6ForwardingCheckedAt?: number;
+  ipv6Forwarding?: boolean;
 }
 
 export interface DumpInput {
@@ -65,12 +68,16 @@ export function timevalString(epochMs: number): string {
   return `${sec}.${usec} (${c.slice(0, 19)}.${usec} ${c.slice(20)})`;
 }
 
-/** A VIP as keepalived's dump_ipaddress writes it: the prefix only when it is not the host's. */
+/**
+ * A VIP as keepalived's dump_ipaddress writes it: the prefix only when it is not the host's; an
+ * IPv6 VIP with a prefix is "preferred_lft forever", one without (/128) "deprecated" (lab).
+ */
 export function vipLine(vip: VirtualAddress, iface: string, set: boolean): string {
   const full = vip.family === 6 ? 128 : 32;
   const prefix = vip.prefixLength === full ? '' : `/${vip.prefixLength}`;
   const broadcast = vip.broadcast ? ` brd ${vip.broadcast}` : '';
-  return `     ${vip.address}${prefix}${broadcast} dev ${vip.dev ?? iface} scope ${vip.scope ?? 'global'}${vip.label ? ` label ${vip.label}` : ''}${set ? ' set' : ''}`;
+  const lifetime = vip.family === 6 ? (vip.prefixLength === full ? ' deprecated' : ' preferred_lft forever') : '';
+  return `     ${vip.address}${prefix}${broadcast} dev ${vip.dev ?? iface} scope ${vip.scope ?? 'global'}${vip.label ? ` label ${vip.label}` : ''}${lifetime}${set ? ' set' : ''}`;
 }
 
 function globalSection(input: DumpInput): string[] {
@@ -196,7 +203,10 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
   if (g.vrrpStrict) lines.push('   Enforcing strict VRRP compliance');
   const fromConfig = instance.unicastSrcIp ?? instance.mcastSrcIp;
   lines.push(`   Using src_ip = ${snap.sourceAddress ?? '(none)'}${fromConfig ? ' (from configuration)' : ''}`);
-  if (instance.unicastPeers.length === 0) lines.push(`   Multicast address ${instance.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4}`);
+  if (instance.unicastPeers.length === 0) {
+    const index = input.interfaces.find((i) => i.name === instance.interface)?.index ?? 0;
+    lines.push(instance.family === 6 ? `   Multicast address ${g.vrrpMcastGroup6}, ifindex ${index}` : `   Multicast address ${g.vrrpMcastGroup4}`);
+  }
   lines.push(
     `   Gratuitous ARP delay = ${secs(instance.garpMasterDelayMs)}`,
     `   Gratuitous ARP repeat = ${instance.garpMasterRepeat}`,
@@ -353,6 +363,14 @@ function interfacesSection(input: DumpInput): string[] {
     // there in one lab run where eth0 came up late, absent when it was up at start); vrrplab
     // never changes it.
     lines.push('   Original promote_secondaries 0', '   Reset promote_secondaries counter 0');
+    if (i.ipv6ForwardingCheckedAt !== undefined) {
+      const t = timevalString(i.ipv6ForwardingCheckedAt);
+      // keepalived's own layout here: "(<ctime> .<usec>)" with the microseconds after the year.
+      const [stamp] = t.split(' ');
+      const usec = stamp.split('.')[1];
+      const c = ctimeString(Math.floor(i.ipv6ForwardingCheckedAt / 1000) * 1000);
+      lines.push(`   ${i.ipv6Forwarding ? 'IPv6 forwarding' : 'Not IPv6 forwarding'}. Last checked ${stamp} (${c}.${usec})`);
+    }
     const tracking: string[] = [];
     for (const instance of input.config.instances) {
       if (instance.interface === i.name && !instance.dontTrackPrimary) tracking.push(`     ${instance.name}, weight 0`);

@@ -100,6 +100,8 @@ export class Runtime {
   private scheduledUntil = -Infinity;
   /** Epoch ms of each instance's last transition (SIGUSR1 dump). */
   private readonly lastTransition = new Map<string, number>();
+  /** When unsolicited NAs last went out on each interface (epoch ms; the dump's forwarding check). */
+  private readonly ndiscCheckedAt = new Map<string, number>();
   /** The config before the last reload: VIPs of removed instances are deleted with their own prefix. */
   private previousConfig: KeepalivedConfig | undefined;
   /** Child processes start only in gaps between deadlines (see pacing.ts). */
@@ -537,6 +539,7 @@ export class Runtime {
     void this.enqueue(iface, async () => {
       const read = this.interfaces.has(iface) ? undefined : readInterface(iface);
       const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
+      if (addresses.some((a) => a.includes(':'))) this.ndiscCheckedAt.set(iface, this.epoch + this.now());
       for (let n = 0; n < count; n++) {
         for (const address of addresses) {
           const sent = info ? this.announcer.announce(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
@@ -604,7 +607,16 @@ export class Runtime {
       routerId: config.globalDefs.routerId ?? hostname(),
       instances: this.engine.snapshot(),
       scripts: this.engine.scriptSnapshot(),
-      interfaces: listInterfaces(),
+      interfaces: listInterfaces().map((i) => {
+        // The interface's own addresses (the VIPs on it are listed under the instances).
+        const own = this.interfaces.get(i.name);
+        const checked = this.ndiscCheckedAt.get(i.name);
+        return {
+          ...i,
+          ...(own ? { ipv4: own.ipv4 ?? i.ipv4, ipv6: own.ipv6 ?? i.ipv6 } : {}),
+          ...(checked !== undefined ? { ipv6ForwardingCheckedAt: checked, ipv6Forwarding: readForwarding6(i.name) } : {}),
+        };
+      }),
       lastTransition: this.lastTransition,
       toEpoch: (ms) => this.epoch + ms,
       fds: (_iface, family) => this.socketFds(family),
@@ -663,6 +675,15 @@ export class Runtime {
     this.announcer.close();
     this.addresses.close();
     this.pcap?.close();
+  }
+}
+
+/** /proc/sys/net/ipv6/conf/IF/forwarding is 1 (keepalived sets the NA Router flag then). */
+function readForwarding6(iface: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${iface}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
   }
 }
 

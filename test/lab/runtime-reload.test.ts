@@ -283,7 +283,45 @@ vrrp_instance VI_U {
 }
 `;
 
+/** VRRPv3 over IPv6 multicast with a global and a link-local VIP. */
+const V6CONF = `vrrp_instance VI_6 {
+  interface eth0
+  state BACKUP
+  version 3
+  priority 100
+  virtual_router_id 66
+  advert_int 1
+  virtual_ipaddress {
+    2001:db8:25::100/64
+    fe80::100
+  }
+}
+`;
 describe('SIGUSR1 data dump, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('writes an IPv6 VRRPv3 instance (multicast ifindex, IPv6 VIP lifetimes, the forwarding check) field by field as keepalived does', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const dumps = new Map<Daemon, string>();
+    for (const kind of KINDS) {
+      const { lab, dir } = newLab();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, V6CONF);
+      const file = join(kind === 'keepalived' ? '/tmp' : dir, 'keepalived.data');
+      const d: Started = startDaemon(lab, 0, kind, conf, dir, { extra: kind === 'vrrplab' ? ['--dump-dir', dir] : [] });
+      expect(await waitFor(() => d.log().includes('(VI_6) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
+      await sleep(1500);
+      rmSync(file, { force: true });
+      d.child.kill('SIGUSR1');
+      expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('------< Interfaces >------'), 5000)).toBeGreaterThanOrEqual(0);
+      await sleep(300);
+      dumps.set(kind, readFileSync(file, 'utf8'));
+      rmSync(file, { force: true });
+    }
+    if (process.env.VRRPLAB_DUMP_DIFF) writeFileSync(`${process.env.VRRPLAB_DUMP_DIFF}.v6`, JSON.stringify(Object.fromEntries(dumps)));
+    const kl = normalise(dumps.get('keepalived')!);
+    const vl = normalise(dumps.get('vrrplab')!);
+    for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+  }, 60_000);
+
   it('writes a unicast VRRPv3 instance with tracking, preempt_delay and notify scripts field by field as keepalived does', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const dumps = new Map<Daemon, string>();
