@@ -87,21 +87,20 @@ describe('inject: foreign packets on the simulated LAN, against the lab', () => 
     for (const kind of PACKET_KINDS) expect(sim.get(kind)!.takeover, kind).toBe(observed['keepalived burst']![kind].takeover);
   });
 
-  it('a flood of each kind silences the master and hands the VIP to the backup exactly when it did keepalived\'s in the lab (wrong passwords and truncated packets aside)', () => {
+  it('a flood of each kind silences the master and hands the VIP to the backup exactly when it did keepalived\'s in the lab (truncated packets aside)', () => {
     const { yaml, windows } = floodScenario();
     const sim = outcomes(run(yaml), windows);
     const lab = observed['keepalived flood']!;
     const silenced = (gap: number): boolean => gap >= 2.5;
-    // Wrong passwords: keepalived's socket dropped most of that flood in the lab (see the lab test);
-    // here every packet arrives. Truncated packets: see below.
-    const kinds = PACKET_KINDS.filter((kind) => kind !== 'wrong-password' && kind !== 'truncated');
+    // Truncated packets: see below.
+    const kinds = PACKET_KINDS.filter((kind) => kind !== 'truncated');
     expect(kinds.filter((kind) => silenced(lab[kind].maxGap) !== silenced(sim.get(kind)!.maxGap))).toEqual([]);
     for (const kind of kinds) if (silenced(lab[kind].maxGap)) expect([kind, sim.get(kind)!.takeover]).toEqual([kind, true]);
     // Valid lower-priority adverts are answered at once, random bytes name other VRIDs: no takeover,
     // in the lab and here. Truncated packets never reach an instance, so the simulated master keeps
     // advertising and keeps the VIP; in the lab keepalived, reading one short packet per wake-up and
     // serving a readable socket before a due timer, once went 3 s without an advert, and its BACKUP's
-    // socket overflowed and missed the master's adverts (3 runs of 5): neither the scheduler nor socket
+    // socket overflowed and missed the master's adverts (2 runs of 8): neither the scheduler nor socket
     // buffers are modelled here.
     for (const kind of ['valid', 'random'] as const) expect([kind, sim.get(kind)!.takeover]).toEqual([kind, lab[kind].takeover]);
     expect(sim.get('truncated')!.takeover).toBe(false);
