@@ -51,6 +51,29 @@ vrrp_instance VI_1 {
 `;
 }
 
+function syncConfig(dir: string): string {
+  return config(dir)
+    .replace('vrrp_instance VI_1 {', `vrrp_sync_group G {
+  group {
+    VI_1
+    VI_2
+  }
+  notify ${join(dir, 'notify.sh')}
+}
+vrrp_instance VI_2 {
+  interface eth0
+  state BACKUP
+  priority 150
+  virtual_router_id 52
+  advert_int 1
+  notify ${join(dir, 'notify.sh')}
+  virtual_ipaddress {
+    172.16.25.101/16
+  }
+}
+vrrp_instance VI_1 {`);
+}
+
 describe('a weight-0 script that has not returned yet', () => {
   it('keeps keepalived in a FAULT it never logs nor notifies, and the simulator marks that FAULT silent', async (ctx) => {
     requireLab(ctx, ['keepalived']);
@@ -85,5 +108,34 @@ describe('a weight-0 script that has not returned yet', () => {
     expect(formatTimeline(outcome.result)).not.toMatch(/FAULT/);
     const lanes = simulationTimeline(outcome.result).groups.flatMap((group) => group.lanes);
     expect(lanes.flatMap((lane) => lane.spans.map((span) => span.state))).not.toContain('FAULT');
+  });
+
+  it('keeps every member of its sync group in the same silent FAULT (no log line, no notify), and the simulator marks each silent', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    lab = createLab();
+    scratch = scratchDir('vlsilentsg');
+    const { dir } = scratch;
+    const notified = join(dir, 'notified');
+    writeFileSync(join(dir, 'slow-check.sh'), '#!/bin/sh\nsleep 1.5\nexit 0\n');
+    writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" >> ${notified}\n`);
+    chmodSync(join(dir, 'slow-check.sh'), 0o755);
+    chmodSync(join(dir, 'notify.sh'), 0o755);
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, syncConfig(dir));
+    const keepalived = startDaemon(lab, 0, 'keepalived', conf, dir);
+    expect(await waitFor(() => /\(VI_2\) Entering BACKUP STATE/.test(keepalived.log()) && /\(VI_1\) Entering BACKUP STATE/.test(keepalived.log()), 8000)).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    expect(keepalived.log()).not.toMatch(/FAULT/);
+    const notes = existsSync(notified) ? readFileSync(notified, 'utf8').trim().split('\n') : [];
+    expect(notes.filter((line) => /FAULT/.test(line))).toEqual([]);
+    expect(notes).toEqual(expect.arrayContaining(['INSTANCE VI_1 BACKUP 150', 'INSTANCE VI_2 BACKUP 150', 'GROUP G BACKUP 0']));
+
+    const parsed = parseScenario(`name: silent-sync\nduration: 5s\nhosts:\n  A: { config: ${conf}, address: 172.16.25.1 }\ntimeline:\n  - { at: 0s, host: A, do: start }\n`, dir, 'silent.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const outcome = runScenario(parsed.scenario);
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    const faults = outcome.result.records.filter((r) => r.type === 'transition' && r.to === 'FAULT').map((r) => (r.type === 'transition' ? `${r.instance}${r.silent ? ' silent' : ''}` : ''));
+    expect(faults.sort()).toEqual(['VI_1 silent', 'VI_2 silent']);
+    expect(outcome.result.records.some((r) => r.type === 'notify' && r.state === 'FAULT')).toBe(false);
   });
 });
