@@ -13,10 +13,11 @@
  * alternating between two priorities that keep the same master (A 200/199, B 100/101). Target: no
  * state transition on either host. Prints one summary line per target and exits 1 if one is missed.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, labStatus } from '../test/lab/lab.js';
-import { addresses, ensureBuilt, exited, scratchDir, sleep, startDaemon, waitFor, type Started } from '../test/runtime/lab-helpers.js';
+import { createLab, labStatus, type Lab } from '../test/lab/lab.js';
+import { MAIN, addresses, ensureBuilt, exited, scratchDir, sleep, waitFor } from '../test/runtime/lab-helpers.js';
 
 const COUNT = Number(process.env.SOAK_INSTANCES ?? 255);
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
@@ -43,9 +44,28 @@ interface Resources {
   heapMb: number;
 }
 
+/**
+ * A daemon whose log goes to a file, not a pipe: writes to a pipe are synchronous in Node, so a
+ * harness slow to drain it (scanning a long log) would stall the daemon it is measuring.
+ */
+interface Daemon {
+  child: ChildProcess;
+  logFile: string;
+  log(): string;
+}
+
+function startLogged(lab: Lab, host: number, conf: string, dir: string, name: string): Daemon {
+  const logFile = join(dir, `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  const pid = join(dir, `${name}.pid`);
+  const child = lab.spawn(host, ['node', MAIN, 'run', '-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--dump-dir', dir], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return { child, logFile, log: () => readFileSync(logFile, 'utf8') };
+}
+
 /** The last "vrrplab resources" line a daemon logged (SIGUSR2 with -D). */
-function resources(d: Started): Resources | undefined {
-  const all = [...d.log().matchAll(/vrrplab resources: fds (\d+), timers (\d+), active resources \d+, children \d+, heap used ([\d.]+) MB/g)];
+function resources(d: Daemon): Resources | undefined {
+  const all = [...d.log().slice(-20_000).matchAll(/vrrplab resources: fds (\d+), timers (\d+), active resources \d+, children \d+, heap used ([\d.]+) MB/g)];
   const last = all.at(-1);
   return last ? { fds: Number(last[1]), timers: Number(last[2]), heapMb: Number(last[3]) } : undefined;
 }
@@ -68,10 +88,10 @@ async function main(): Promise<number> {
     const confB = join(dir, 'b.conf');
     writeFileSync(confA, instances(200, 'MASTER'));
     writeFileSync(confB, instances(100, 'BACKUP'));
-    const daemons = [
-      startDaemon(lab, 0, 'vrrplab', confA, dir, { extra: ['--dump-dir', dir] }),
-      startDaemon(lab, 1, 'vrrplab', confB, dir, { extra: ['--dump-dir', dir] }),
-    ];
+    // Logs are kept in SOAK_LOG_DIR when given (else the scratch directory, removed at the end).
+    const logDir = process.env.SOAK_LOG_DIR ?? dir;
+    mkdirSync(logDir, { recursive: true });
+    const daemons = [startLogged(lab, 0, confA, logDir, 'a'), startLogged(lab, 1, confB, logDir, 'b')];
     const ready = await waitFor(() => addresses(lab, 0).filter((a) => a.startsWith('10.')).length === COUNT, 30_000);
     if (ready < 0) throw new Error('host A never held every VIP');
     console.log(`soak: ${COUNT} masters on A, ${COUNT} backups on B; ${MINUTES} min steady, then ${RELOADS} reloads each`);
