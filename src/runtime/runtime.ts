@@ -37,6 +37,12 @@ const LINKTYPE_RAW = 101;
 const TIMER_LEAD_MS = 3;
 /** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
 const MAX_PRECISE_WAIT_MS = 6;
+/**
+ * Lines keepalived 2.2.7 logs only with -D (log detail), seen in the lab by running it with and
+ * without: they are debug lines here, whoever writes them (the engine's words are shared with the
+ * simulator, whose timeline keeps them).
+ */
+const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous ARP)|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
 /** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
@@ -122,7 +128,7 @@ export class Runtime {
   }
 
   private log(level: 'info' | 'debug' | 'warning' | 'error', message: string): void {
-    this.options.logger.log(level, message);
+    this.options.logger.log(level === 'info' && DETAIL_ONLY.test(message) ? 'debug' : level, message);
   }
 
   private trackedInterfaces(): string[] {
@@ -639,7 +645,9 @@ export class Runtime {
   resourceLine(): string {
     const kinds = process.getActiveResourcesInfo();
     const timers = kinds.filter((k) => k === 'Timeout').length;
-    return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB`;
+    // Received packets dropped, by reason: before the engine (transport, decoding) and by its checks.
+    const dropped = Object.entries({ ...this.drops, ...this.engine.receiveDrops }).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB, dropped: ${dropped || 'none'}`;
   }
 
   /** SIGUSR2: keepalived.stats. */

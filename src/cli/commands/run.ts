@@ -67,7 +67,7 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('info', 'Starting vrrplab (keepalived 2.2.7 compatible)');
   logger.log('info', `Running on ${osVersion()} ${release()}`);
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
-  logger.log('info', `Opening file '${flags.useFile}'.`);
+  logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
   logger.log('info', `Configuration file ${flags.useFile}`);
   for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
   // Like keepalived, a running daemon reports config problems and carries on with what it could
@@ -114,7 +114,7 @@ async function run(flags: RunFlags): Promise<number> {
     process.on('SIGINT', shutdown);
     process.on('SIGHUP', () => {
       logger.log('info', 'Reloading ...');
-      logger.log('info', `Opening file '${flags.useFile}'.`);
+      logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
       logger.log('info', `Configuration file ${flags.useFile}`);
       const again = loadConfig(flags.useFile);
       for (const d of again.diagnostics) logger.log('warning', formatDiagnostic(d));
