@@ -297,7 +297,8 @@ export class Runtime {
     let last = deadline;
     for (;;) {
       const next = this.engine.nextDeadline();
-      if (next === undefined || next - last > BATCH_GAP_MS || this.now() > turnEnds) break;
+      // Never beyond the lead: the engine's clock would run ahead of the real one.
+      if (next === undefined || next - last > BATCH_GAP_MS || next - this.now() > this.leadMs() || this.now() > turnEnds) break;
       this.execute(this.engine.handleTimeout(this.engineTime(next)), next);
       last = next;
     }
