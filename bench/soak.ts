@@ -12,6 +12,12 @@
  * the start. Phase 2: SOAK_RELOADS SIGHUPs in a row to each daemon, 250 ms apart, the config
  * alternating between two priorities that keep the same master (A 200/199, B 100/101). Target: no
  * state transition on either host. Prints one summary line per target and exits 1 if one is missed.
+ *
+ * keepalived runs the same pair in a second lab at the same time (C masters, D backups, the same
+ * reloads) as the control: this 2-core VM is shared and was seen to stall whole for 20+ s (the
+ * harness's own 30 s sleep took 54 s), after which any VRRP backup finds its masters silent. The
+ * harness reports such stalls (its own 100 ms ticker running late by more than 1 s) and the
+ * control's transitions beside vrrplab's.
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -54,11 +60,13 @@ interface Daemon {
   log(): string;
 }
 
-function startLogged(lab: Lab, host: number, conf: string, dir: string, name: string): Daemon {
+function startLogged(lab: Lab, host: number, conf: string, dir: string, name: string, kind: 'vrrplab' | 'keepalived' = 'vrrplab'): Daemon {
   const logFile = join(dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
   const pid = join(dir, `${name}.pid`);
-  const child = lab.spawn(host, ['node', MAIN, 'run', '-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--dump-dir', dir], { stdio: ['ignore', fd, fd] });
+  const flags = ['-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`];
+  const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...flags, '--dump-dir', dir] : ['keepalived', ...flags];
+  const child = lab.spawn(host, argv, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   return { child, logFile, log: () => readFileSync(logFile, 'utf8') };
 }
@@ -81,7 +89,16 @@ async function main(): Promise<number> {
   }
   await ensureBuilt();
   const lab = createLab();
+  const control = createLab();
   const scratch = scratchDir('vlsoak');
+  // The harness's own clock: a 100 ms ticker that runs late by more than 1 s means the machine stalled.
+  const stalls: { at: number; ms: number }[] = [];
+  let lastTick = Date.now();
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > 1100) stalls.push({ at: now, ms: now - lastTick - 100 });
+    lastTick = now;
+  }, 100);
   try {
     const dir = scratch.dir;
     const confA = join(dir, 'a.conf');
@@ -92,13 +109,22 @@ async function main(): Promise<number> {
     const logDir = process.env.SOAK_LOG_DIR ?? dir;
     mkdirSync(logDir, { recursive: true });
     const daemons = [startLogged(lab, 0, confA, logDir, 'a'), startLogged(lab, 1, confB, logDir, 'b')];
+    const confC = join(dir, 'c.conf');
+    const confD = join(dir, 'd.conf');
+    writeFileSync(confC, instances(200, 'MASTER'));
+    writeFileSync(confD, instances(100, 'BACKUP'));
+    const keepalived = [startLogged(control, 0, confC, logDir, 'c-keepalived', 'keepalived'), startLogged(control, 1, confD, logDir, 'd-keepalived', 'keepalived')];
     const ready = await waitFor(() => addresses(lab, 0).filter((a) => a.startsWith('10.')).length === COUNT, 30_000);
     if (ready < 0) throw new Error('host A never held every VIP');
+    // Both pairs settled (the control's election, the delayed GARP bursts) before counting.
+    await sleep(10_000);
     console.log(`soak: ${COUNT} masters on A, ${COUNT} backups on B; ${MINUTES} min steady, then ${RELOADS} reloads each`);
 
     const samples: { t: number; rss: number[]; res: (Resources | undefined)[] }[] = [];
     const start = Date.now();
     const transitionsAtStart = daemons.map((d) => transitionsIn(d.log()));
+    const controlAtStart = keepalived.map((d) => transitionsIn(d.log()));
+    const stallsAtStart = stalls.length;
     while (Date.now() - start < MINUTES * 60_000) {
       await sleep(SAMPLE_S * 1000);
       for (const d of daemons) d.child.kill('SIGUSR2');
@@ -128,29 +154,39 @@ async function main(): Promise<number> {
     } else {
       console.log('soak: too short for the RSS comparison (needs 6 samples after the settle)');
     }
-    report(steadyTransitions.every((n) => n === 0), `transitions while steady: A ${steadyTransitions[0]}, B ${steadyTransitions[1]}`);
+    const controlSteady = keepalived.map((d, i) => transitionsIn(d.log()) - controlAtStart[i]);
+    const steadyStalls = stalls.slice(stallsAtStart);
+    console.log(`soak: machine stalls while steady (harness ticker > 1 s late): ${steadyStalls.length === 0 ? 'none' : steadyStalls.map((x) => `${new Date(x.at).toISOString().slice(11, 19)} ${(x.ms / 1000).toFixed(1)} s`).join(', ')}`);
+    report(steadyTransitions.every((n) => n === 0), `transitions while steady: vrrplab A ${steadyTransitions[0]}, B ${steadyTransitions[1]}; keepalived (control, same run) C ${controlSteady[0]}, D ${controlSteady[1]}`);
 
     // Phase 2: reloads in a row.
     const before = daemons.map((d) => transitionsIn(d.log()));
+    const controlBefore = keepalived.map((d) => transitionsIn(d.log()));
+    const stallsBefore = stalls.length;
     const reloadStart = Date.now();
     for (let n = 0; n < RELOADS; n++) {
       writeFileSync(confA, instances(n % 2 === 0 ? 199 : 200, 'MASTER'));
       writeFileSync(confB, instances(n % 2 === 0 ? 101 : 100, 'BACKUP'));
-      daemons[0].child.kill('SIGHUP');
-      daemons[1].child.kill('SIGHUP');
+      writeFileSync(confC, instances(n % 2 === 0 ? 199 : 200, 'MASTER'));
+      writeFileSync(confD, instances(n % 2 === 0 ? 101 : 100, 'BACKUP'));
+      for (const d of [...daemons, ...keepalived]) d.child.kill('SIGHUP');
       await sleep(250);
     }
     await sleep(5000);
     const reloadsDone = daemons.map((d) => (d.log().match(/Reload complete/g) ?? []).length);
     const after = daemons.map((d, i) => transitionsIn(d.log()) - before[i]);
     const held = addresses(lab, 0).filter((a) => a.startsWith('10.')).length;
+    const controlAfter = keepalived.map((d, i) => transitionsIn(d.log()) - controlBefore[i]);
+    console.log(`soak: keepalived (control) over the same reloads: transitions C ${controlAfter[0]}, D ${controlAfter[1]}; machine stalls ${stalls.length - stallsBefore}`);
     report(after.every((n) => n === 0) && held === COUNT, `${RELOADS} reloads each in ${((Date.now() - reloadStart) / 1000).toFixed(0)} s (completed: A ${reloadsDone[0]}, B ${reloadsDone[1]}): transitions A ${after[0]}, B ${after[1]}; A holds ${held}/${COUNT} VIPs`);
     const end = daemons.map((d) => rssKb(d.child.pid!));
     console.log(`soak: RSS after the reloads A ${(end[0] / 1024).toFixed(1)} MB B ${(end[1] / 1024).toFixed(1)} MB`);
-    for (const d of daemons) d.child.kill('SIGTERM');
-    await Promise.all(daemons.map((d) => exited(d.child)));
+    for (const d of [...daemons, ...keepalived]) d.child.kill('SIGTERM');
+    await Promise.all([...daemons, ...keepalived].map((d) => exited(d.child)));
     return failed === 0 ? 0 : 1;
   } finally {
+    clearInterval(ticker);
+    await control.destroy();
     await lab.destroy();
     scratch.remove();
   }
