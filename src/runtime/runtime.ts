@@ -47,6 +47,8 @@ const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous ARP)|Assigned addr
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
 const DRAIN_AFTER_SEND_MS = 0.03;
+/** A timer this late (ms) lets pending socket reads go first. */
+const LATE_TIMER_MS = 5;
 /** With scheduled sends, the lead grows with the number of instances, up to this. */
 const MAX_SCHEDULED_LEAD_MS = 10;
 const LEAD_PER_INSTANCE_MS = 0.02;
@@ -102,6 +104,8 @@ export class Runtime {
   private deferred: EngineAction[] = [];
   private drainScheduled = false;
   private lastEngineTime = -Infinity;
+  /** A late timer is waiting one loop turn for the sockets to be read (fire()). */
+  private readFirst = false;
   /** The latest moment an advert was queued to leave at (native sender thread). */
   private scheduledUntil = -Infinity;
   /** Epoch ms of each instance's last transition (SIGUSR1 dump). */
@@ -279,11 +283,25 @@ export class Runtime {
    * (vrrp-socket.ts), this brought the SIGKILL failover down to keepalived's (native-notes/README.md,
    * Failover latency).
    */
-  private fire(): void {
+  private fire(afterRead = false): void {
     this.timer = undefined;
     const deadline = this.engine.nextDeadline() ?? this.now();
     if (deadline - this.now() > this.leadMs() + MAX_PRECISE_WAIT_MS - TIMER_LEAD_MS) {
       this.arm();
+      return;
+    }
+    // A timer that fires late (the process was held up) lets the sockets be read first, as
+    // keepalived's scheduler does: an advert the kernel received before the deadline (its receive
+    // time is kept) resets the timer instead of a takeover on a silence that never was.
+    if (!afterRead && this.now() - deadline > LATE_TIMER_MS) {
+      if (this.readFirst) return;
+      this.readFirst = true;
+      setImmediate(() => {
+        this.readFirst = false;
+        if (this.stopping) return;
+        if (this.timer) clearTimeout(this.timer);
+        this.fire(true);
+      });
       return;
     }
     this.execute(this.engine.handleTimeout(this.engineTime(deadline)), deadline);

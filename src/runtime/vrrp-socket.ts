@@ -54,7 +54,12 @@ export function intOption(value: number): Buffer {
 /** Marks the package root (in the repository and in the published package alike). */
 const BINDING = join('native', 'binding.gyp');
 /** A time stamp older than this is not believed (the wall clock stepped while it was moved over). */
-const MAX_BELIEVED_AGE_MS = 1000;
+/**
+ * A kernel receive time older than this is not believed (then: now). 10 s, not less: a process held
+ * up for seconds (SIGSTOP, a stalled VM) must still see when its queued adverts really arrived, or
+ * a backup takes their silence for its master's (test/lab/runtime-stall.test.ts).
+ */
+const MAX_BELIEVED_AGE_MS = 10_000;
 
 let loaded: NativeModule | undefined;
 
