@@ -290,7 +290,12 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   const address = addresses.find((a) => !isIpv6(a)) ?? addresses[0]!;
   const address6 = addresses.find((a) => a.startsWith('fe80:')) ?? addresses.find(isIpv6);
   const mine = new Set(addresses);
-  if (!adverts.some((advert) => advert.valid && mine.has(canonicalAddress(advert.packet.src)))) warnings.push(`the capture has no adverts from ${addresses.join(' or ')}`);
+  if (!adverts.some((advert) => advert.valid && mine.has(canonicalAddress(advert.packet.src)))) {
+    // Without an events file that starts it, a host that never advertised may not be on this LAN
+    // at all (a mistyped address): a PASS with nothing compared would mislead.
+    if (options.events === undefined) return { ok: false, error: `capture ${options.capture}: no adverts from ${addresses.join(' or ')}, and no events file says when it ran: nothing to compare` };
+    warnings.push(`the capture has no adverts from ${addresses.join(' or ')}`);
+  }
   if (address6 === undefined && loaded.config.instances.some((instance) => instance.family === 6)) {
     warnings.push(`no IPv6 address of ${options.host} is known (name the host by it, or list it in the events file's "addresses"): its IPv6 instances have no source address`);
   }

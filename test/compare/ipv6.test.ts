@@ -50,6 +50,11 @@ describe('compare as the VRRPv3/IPv6 host of a keepalived recording', () => {
     expect([outcome.report.adverts.recorded, outcome.report.adverts.sent]).toEqual([0, 0]);
   });
 
+  it('refuses a host that never advertised when no events file says it ran, instead of passing with nothing compared', () => {
+    const outcome = compareCapture({ capture: join(DIR, 'capture.pcap'), config: join(DIR, 'A.conf'), host: '172.16.25.9' });
+    expect(outcome).toEqual({ ok: false, error: expect.stringMatching(/no adverts from 172\.16\.25\.9, and no events file says when it ran: nothing to compare$/) });
+  });
+
   it('takes the host\'s IPv6 adverts as its own when named by its link-local address without any events file', () => {
     const outcome = compareCapture({ capture: join(DIR, 'capture.pcap'), config: join(DIR, 'B.conf'), host: spec.hosts.B!.address6 });
     expect(outcome.ok).toBe(true);
