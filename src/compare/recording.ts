@@ -33,7 +33,8 @@ export interface Recording {
   events: RecordedEvent[];
   notifies: RecordedNotify[];
   /** Every well-formed VRRP advert in the capture, in capture order. */
-  adverts: { t: number; packet: ReceivedAdvert }[];
+  /** With the IP packet's bytes: the engine checks them as keepalived checks what it receives. */
+  adverts: { t: number; packet: ReceivedAdvert; bytes: Uint8Array }[];
 }
 
 interface EventsFile {
@@ -57,9 +58,10 @@ export function readRecording(dir: string, name = dir): Recording {
   for (const frame of readCaptureFile(join(dir, 'capture.pcap'))) {
     const ip = ipPacketOf(frame);
     if (ip === undefined) continue;
-    const decoded = decodeAdvertPacket(frame.data.subarray(ip.offset));
+    const bytes = frame.data.slice(ip.offset); // a copy: the reader reuses its frame buffer
+    const decoded = decodeAdvertPacket(bytes);
     if (decoded?.received == null || decoded.verdict !== 'ok') continue;
-    adverts.push({ t: ms(frame.ts), packet: decoded.received });
+    adverts.push({ t: ms(frame.ts), packet: decoded.received, bytes });
   }
   return { name, captureStart: start, events, notifies, adverts };
 }

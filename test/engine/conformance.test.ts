@@ -1,8 +1,9 @@
 /**
  * Conformance with real keepalived 2.2.7: for every reference recording (captures/reference/<run>,
  * copied from ../shared/captures-reference with a recording.json describing its inputs) and every
- * host in it, one engine is fed the OTHER hosts' adverts at their captured times (the capture is
- * taken on A's eth0 and holds both hosts' adverts) plus the host's recorded start/stop times.
+ * host in it, one engine is fed the OTHER hosts' advert packets, as bytes that it checks as
+ * keepalived checks what it receives, at their captured times (the capture is taken on A's eth0
+ * and holds both hosts' adverts) plus the host's recorded start/stop times.
  *
  * "Matches" means, for that host:
  * - adverts: per VRID, the engine sends the same number of adverts with the same priorities in
