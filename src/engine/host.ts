@@ -96,10 +96,11 @@ export class HostEngine {
   private readonly timers = new TimerHeap();
   private scriptSlots = new Map<ScriptTracker, TimerSlot>();
   /** Instances by interface, VRID and family: how keepalived's socket pool finds the receiver. */
-  private byVrid = new Map<string, InstanceState>();
+  private byVrid = new Map<string, Map<number, InstanceState>>();
   private running = false;
   private now = 0;
-  private out: EngineAction[] = [];
+  /** The actions of the call in progress; made on the first one, so a call with none allocates no list. */
+  private out: EngineAction[] | undefined;
 
   constructor(
     /** The configuration in force (replaced by `reload`). */
@@ -202,17 +203,23 @@ export class HostEngine {
 
   private begin(now: number): void {
     this.now = now;
-    this.out = [];
+    this.out = undefined;
   }
 
+  /** The call's actions: a list the caller owns (and may change). */
   private finish(): EngineAction[] {
-    const actions = this.out;
-    this.out = [];
+    const actions = this.out ?? [];
+    this.out = undefined;
     return actions;
   }
 
+  private emit(action: EngineAction): void {
+    if (this.out === undefined) this.out = [action];
+    else this.out.push(action);
+  }
+
   private log(message: string, level: 'info' | 'debug' | 'warning' = 'info'): void {
-    this.out.push({ type: 'log', level, message });
+    this.emit({ type: 'log', level, message });
   }
 
   // ---------------------------------------------------------------- start and stop
@@ -243,7 +250,13 @@ export class HostEngine {
         (config.family === 4 ? this.env.interfaceAddresses[config.interface] : this.env.interfaceAddresses6?.[config.interface]);
       return new InstanceState(config, source, this.timers, (instance) => this.instanceTimer(instance));
     });
-    this.byVrid = new Map(this.instances.map((instance) => [vridKey(instance.config.interface, instance.vrid, instance.config.family), instance]));
+    this.byVrid = new Map();
+    for (const instance of this.instances) {
+      const { interface: iface, family } = instance.config;
+      const onInterface = this.byVrid.get(iface) ?? new Map<number, InstanceState>();
+      this.byVrid.set(iface, onInterface);
+      onInterface.set(vridOnInterface(instance.vrid, family), instance);
+    }
     this.groups = this.config.syncGroups.map((config) => new SyncGroupState(config));
     this.linkTracking();
     this.linkSyncGroups();
@@ -329,8 +342,8 @@ export class HostEngine {
         const after = new Set(instance.vips);
         const gone = previous.vips.filter((vip) => !after.has(vip));
         const fresh = instance.vips.filter((vip) => !before.has(vip));
-        if (gone.length > 0) this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
-        if (fresh.length > 0) this.out.push({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
+        if (gone.length > 0) this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
+        if (fresh.length > 0) this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
         if (fresh.length > 0) freshVips.add(instance);
       }
     }
@@ -554,7 +567,7 @@ export class HostEngine {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
     for (const instance of instances) {
-      this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (!reloading) this.log(`(${instance.name}) removing VIPs.`);
     }
@@ -647,7 +660,7 @@ export class HostEngine {
     this.armScript(tracker, this.now + config.intervalMs);
     if (tracker.running) this.log(`Track script ${config.name} is already running, expect idle - skipping run`);
     tracker.running = true;
-    this.out.push({ type: 'run-script', script: config.name, command: config.script, timeoutMs: config.timeoutMs, user: config.user });
+    this.emit({ type: 'run-script', script: config.name, command: config.script, timeoutMs: config.timeoutMs, user: config.user });
   }
 
   // ---------------------------------------------------------------- priorities and tracking
@@ -658,7 +671,7 @@ export class HostEngine {
     const newPriority = Math.max(1, Math.min(PRIORITY_OWNER - 1, instance.totalPriority));
     if (newPriority === instance.effectivePriority) return;
     this.log(`(${instance.name}) Changing effective priority from ${instance.effectivePriority} to ${newPriority}`);
-    this.out.push({ type: 'priority', instance: instance.name, vrid: instance.vrid, from: instance.effectivePriority, to: newPriority });
+    this.emit({ type: 'priority', instance: instance.name, vrid: instance.vrid, from: instance.effectivePriority, to: newPriority });
     instance.effectivePriority = newPriority;
     const oldDownTimer = instance.downTimerMs;
     instance.downTimerMs = this.masterDownInterval(instance);
@@ -828,7 +841,7 @@ export class HostEngine {
   // ---------------------------------------------------------------- state transitions (vrrp.c)
 
   private transition(instance: InstanceState, from: VrrpState, reason: string, silent = false): void {
-    this.out.push({
+    this.emit({
       type: 'transition',
       instance: instance.name,
       vrid: instance.vrid,
@@ -842,7 +855,7 @@ export class HostEngine {
 
   private sendAdvert(instance: InstanceState, priority: number): void {
     const { config } = instance;
-    this.out.push({
+    this.emit({
       type: 'send-advert',
       instance: instance.name,
       iface: config.interface,
@@ -860,7 +873,7 @@ export class HostEngine {
       const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
       this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
     }
-    this.out.push({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
+    this.emit({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
   }
 
   private gotoMaster(instance: InstanceState): void {
@@ -896,7 +909,7 @@ export class HostEngine {
       this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
-    this.out.push({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+    this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
     this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
     this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
@@ -914,7 +927,7 @@ export class HostEngine {
     for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
-      this.out.push({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       this.log(`(${instance.name}) removing VIPs.`);
       instance.vipSet = false;
     }
@@ -964,10 +977,15 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- receiving (vrrp_dispatcher_read)
 
+  /** The instance a packet for `vrid` of `family` arriving on `iface` is for (keyed without building a string per packet). */
+  private receiver(iface: string, vrid: number, family: number): InstanceState | undefined {
+    return this.byVrid.get(iface)?.get(vridOnInterface(vrid, family));
+  }
+
   private receive(iface: string, packet: ReceivedAdvert, raw?: Uint8Array, checksumVerified = false): void {
     if (!this.running) return;
     const { advert } = packet;
-    const instance = this.byVrid.get(vridKey(iface, advert.vrid, advert.family));
+    const instance = this.receiver(iface, advert.vrid, advert.family);
     // Unknown VRIDs are ignored (logged only with log_unknown_vrids).
     if (instance === undefined) return;
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
@@ -1023,7 +1041,7 @@ export class HostEngine {
       this.log(truncatedLogLine(head));
       return;
     }
-    const instance = this.byVrid.get(vridKey(iface, head.vrid, head.family));
+    const instance = this.receiver(iface, head.vrid, head.family);
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
     this.receive(iface, receivedOf(bytes, head), bytes, checksumVerified);
   }
@@ -1225,7 +1243,7 @@ export class HostEngine {
   // ---------------------------------------------------------------- notifies (vrrp_notify.c)
 
   private notify(instance: InstanceState, state: VrrpState, command: string, kind: 'specific' | 'generic', extra: string[] = []): void {
-    this.out.push({ type: 'notify', instance: instance.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+    this.emit({ type: 'notify', instance: instance.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
   }
 
   /** keepalived's send_instance_notifies(): notify_<state>, then the generic `notify` with 4 arguments. */
@@ -1245,7 +1263,7 @@ export class HostEngine {
     const state = group.state;
     const specific = notifyScriptFor(notify, state);
     const push = (command: string, kind: 'specific' | 'generic', extra: string[]) => {
-      this.out.push({ type: 'notify', instance: group.config.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+      this.emit({ type: 'notify', instance: group.config.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
     };
     if (specific !== undefined) push(specific, 'specific', []);
     if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);
@@ -1266,6 +1284,11 @@ function notifyScriptFor(notify: NotifyScripts, state: VrrpState): string | unde
     default:
       return undefined;
   }
+}
+
+/** An instance's key among those of its interface: VRID and family. */
+function vridOnInterface(vrid: number, family: number): number {
+  return vrid * 8 + family;
 }
 
 function vridKey(iface: string, vrid: number, family: number): string {

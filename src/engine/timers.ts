@@ -1,51 +1,40 @@
 /**
- * The engine's timers: a time heap with lazy deletion. Each timer source owns a `TimerSlot`;
- * re-arming a slot pushes a new entry and makes older entries for it stale, so re-arming is
- * O(log n) and finding the next deadline is O(1) amortised — what keeps 255 instances per host fast.
+ * The engine's timers: each timer source owns a `TimerSlot`, and the slot itself sits in a time
+ * heap while armed. Re-arming moves it there in O(log n) and allocates nothing; finding the next
+ * deadline is O(1) — what keeps 255 instances per host fast.
  */
-import { TimeHeap } from './heap.js';
+import { TimeHeap, type Timed } from './heap.js';
 
-export interface TimerSlot {
-  at: number;
-  generation: number;
+export interface TimerSlot extends Timed {
   fire: () => void;
 }
 
-interface Entry {
-  at: number;
-  seq: number;
-  slot: TimerSlot;
-  generation: number;
-}
-
 export function newSlot(fire: () => void): TimerSlot {
-  return { at: Number.POSITIVE_INFINITY, generation: 0, fire };
+  return { at: Number.POSITIVE_INFINITY, seq: 0, heapIndex: -1, fire };
 }
 
 export class TimerHeap {
-  private readonly heap = new TimeHeap<Entry>();
+  private readonly heap = new TimeHeap<TimerSlot>();
   private seq = 0;
 
   clear(): void {
     this.heap.clear();
   }
 
-  /** Arm (or re-arm, or with Infinity disarm) a slot. */
+  /** Arm (or re-arm, or with Infinity disarm) a slot. Slots due at the same time fire in the order they were armed. */
   set(slot: TimerSlot, at: number): void {
     if (slot.at === at) return;
     slot.at = at;
-    slot.generation++;
-    if (at === Number.POSITIVE_INFINITY) return;
-    this.heap.push({ at, seq: this.seq++, slot, generation: slot.generation });
+    if (at === Number.POSITIVE_INFINITY) {
+      this.heap.remove(slot);
+      return;
+    }
+    slot.seq = this.seq++;
+    this.heap.update(slot);
   }
 
-  /** The earliest live slot, or undefined. */
+  /** The earliest armed slot, or undefined. */
   peek(): TimerSlot | undefined {
-    for (;;) {
-      const top = this.heap.peek();
-      if (top === undefined) return undefined;
-      if (top.generation === top.slot.generation) return top.slot;
-      this.heap.pop();
-    }
+    return this.heap.peek();
   }
 }

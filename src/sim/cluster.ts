@@ -9,10 +9,10 @@
 import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
 import type { EngineAction, VrrpState } from '../engine/types.js';
-import type { VrrpAdvert } from '../wire/types.js';
+import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { trackFileValue } from '../engine/track-file.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, type QueueEntry } from './queue.js';
 import { Random } from './random.js';
 
 export interface SimHostSpec {
@@ -54,10 +54,25 @@ export interface InjectStream extends Omit<ForgeSpec, 'dst'> {
 /** Distinct packets forged per stream; a longer stream repeats them (the lab's sender does the same). */
 const STREAM_VARIANTS = 64;
 
+type NotifyAction = Extract<EngineAction, { type: 'notify' }>;
+
+/** What the cluster does when a queued event's time comes: plain values for the frequent ones, a closure for the rest. */
+type ClusterEvent =
+  /** The host's engine timer is due (one standing queue entry per host). */
+  | { kind: 'timer'; host: SimHost }
+  /** An advert reaches a host. */
+  | { kind: 'deliver'; receiver: SimHost; packet: ReceivedAdvert }
+  /** A tracked script that `engine` ran ends. */
+  | { kind: 'script-result'; host: SimHost; engine: HostEngine; script: string; exitCode: number; hung: boolean }
+  /** A notify program's effect lands. */
+  | { kind: 'notify'; host: SimHost; notify: NotifyAction }
+  /** Anything else: timeline entries, start-ups, injected packets. */
+  | { kind: 'call'; run: () => void };
+
 /** What a tracked script returns, decided by the driver (model or exec mode). */
 export type ScriptRunner = (host: SimHost, script: string, command: string) => number;
 /** What a notify program does to its host (model: service changes; exec: run it). */
-export type NotifyRunner = (host: SimHost, notify: Extract<EngineAction, { type: 'notify' }>) => void;
+export type NotifyRunner = (host: SimHost, notify: NotifyAction) => void;
 
 export interface ClusterOptions {
   seed: number;
@@ -105,9 +120,10 @@ export class SimHost {
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
   starting = false;
-  /** Generation of the pending engine timer in the queue; older entries are stale. */
-  timerGeneration = 0;
+  /** When the engine's timer is queued (Infinity: not queued). */
   timerAt = Number.POSITIVE_INFINITY;
+  /** The engine timer's standing entry in the cluster's queue. */
+  timerEntry: QueueEntry<ClusterEvent> | undefined;
 
   readonly interfaces: string[];
 
@@ -132,7 +148,7 @@ export class SimHost {
 export class Cluster {
   readonly hosts: SimHost[];
   readonly records: SimRecord[] = [];
-  private readonly queue = new EventQueue();
+  private readonly queue = new EventQueue<ClusterEvent>();
   private readonly random: Random;
   private now = 0;
   private lossPercent = 0;
@@ -148,6 +164,7 @@ export class Cluster {
       if (!Number.isFinite(options[key]) || options[key] < 0) throw new Error(`Cluster option ${key} must be a finite number >= 0 (got ${options[key]})`);
     }
     this.hosts = specs.map((spec) => new SimHost(spec));
+    for (const host of this.hosts) host.timerEntry = this.queue.standing({ kind: 'timer', host });
     this.random = new Random(options.seed);
   }
 
@@ -163,7 +180,7 @@ export class Cluster {
 
   /** Schedule `run` at virtual time `at` (ms). */
   at(at: number, run: () => void): void {
-    this.queue.push(at, run);
+    this.queue.push(at, { kind: 'call', run });
   }
 
   /** Run the queue until virtual time `until` (ms); returns the number of events handled. */
@@ -172,14 +189,52 @@ export class Cluster {
     for (;;) {
       const next = this.queue.peekTime();
       if (next === undefined || next > until) break;
-      const entry = this.queue.pop();
-      if (entry === undefined) break;
-      this.now = entry.at;
-      entry.run();
+      const event = this.queue.pop();
+      if (event === undefined) break;
+      this.now = next;
+      this.handleEvent(event);
       handled++;
     }
     this.now = until;
     return handled;
+  }
+
+  private handleEvent(event: ClusterEvent): void {
+    switch (event.kind) {
+      case 'timer': {
+        const { host } = event;
+        if (host.engine === undefined) return;
+        host.timerAt = Number.POSITIVE_INFINITY;
+        this.apply(host, host.engine.handleTimeout(this.now));
+        return;
+      }
+      case 'deliver': {
+        const { receiver, packet } = event;
+        const engine = receiver.engine;
+        if (engine === undefined) return;
+        // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
+        for (const receiverIface of receiver.interfaces) {
+          if (receiver.linksDown.has(receiverIface)) continue;
+          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet }));
+        }
+        return;
+      }
+      case 'script-result': {
+        const { host, engine, script, hung } = event;
+        if (host.engine !== engine) return;
+        const actions = engine.handle(this.now, { type: 'script-result', script, exitCode: event.exitCode, ...(hung ? { timedOut: true } : {}) });
+        const ok = scriptStateChange(script, actions);
+        if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script, ok });
+        this.apply(host, actions);
+        return;
+      }
+      case 'notify':
+        this.options.runNotify(event.host, event.notify);
+        return;
+      case 'call':
+        event.run();
+        return;
+    }
   }
 
   // ---------------------------------------------------------------- faults and host control
@@ -394,17 +449,10 @@ export class Cluster {
     const deadline = host.engine?.nextDeadline() ?? Number.POSITIVE_INFINITY;
     if (deadline === host.timerAt) return;
     host.timerAt = deadline;
-    const generation = ++host.timerGeneration;
-    if (deadline === Number.POSITIVE_INFINITY) return;
-    this.queue.push(deadline, () => {
-      if (host.timerGeneration !== generation || host.engine === undefined) return;
-      host.timerAt = Number.POSITIVE_INFINITY;
-      this.apply(host, host.engine.handleTimeout(this.now));
-    });
+    if (host.timerEntry !== undefined) this.queue.reschedule(host.timerEntry, deadline);
   }
 
   private applyOne(host: SimHost, action: EngineAction): void {
-    const t = this.seconds();
     switch (action.type) {
       case 'send-advert':
         this.noteAdvert(host, action.instance, action.advert);
@@ -412,13 +460,13 @@ export class Cluster {
         break;
       case 'add-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t, host: host.name, instance: action.instance, address, held: true });
+          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: true });
           host.vips.set(address, action.instance);
         }
         break;
       case 'remove-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t, host: host.name, instance: action.instance, address, held: false });
+          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: false });
           host.vips.delete(address);
         }
         break;
@@ -430,28 +478,22 @@ export class Cluster {
         const exitCode = hung ? 1 : this.options.runScript(host, action.script, action.command);
         const engine = host.engine;
         const delay = hung ? action.timeoutMs : this.options.scriptDurationMs * (1 + this.random.next());
-        this.at(this.now + delay, () => {
-          if (host.engine !== engine || engine === undefined) return;
-          const actions = engine.handle(this.now, { type: 'script-result', script: action.script, exitCode, ...(hung ? { timedOut: true } : {}) });
-          const ok = scriptStateChange(action.script, actions);
-          if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script: action.script, ok });
-          this.apply(host, actions);
-        });
+        if (engine !== undefined) this.queue.push(this.now + delay, { kind: 'script-result', host, engine, script: action.script, exitCode, hung });
         break;
       }
       case 'notify':
-        this.record({ type: 'notify', t, host: host.name, instance: action.instance, state: action.state, command: action.command, args: action.args });
-        this.at(this.now + this.options.notifyDurationMs, () => this.options.runNotify(host, action));
+        this.record({ type: 'notify', t: this.seconds(), host: host.name, instance: action.instance, state: action.state, command: action.command, args: action.args });
+        this.queue.push(this.now + this.options.notifyDurationMs, { kind: 'notify', host, notify: action });
         break;
       case 'transition':
         host.lastAdvert.delete(action.instance);
-        this.record({ type: 'transition', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
+        this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
         break;
       case 'priority':
-        this.record({ type: 'priority', t, host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });
+        this.record({ type: 'priority', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });
         break;
       case 'log':
-        if (this.options.keepLogs) this.record({ type: 'log', t, host: host.name, message: action.message });
+        if (this.options.keepLogs) this.record({ type: 'log', t: this.seconds(), host: host.name, message: action.message });
         break;
     }
   }
@@ -476,22 +518,15 @@ export class Cluster {
     if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
+    // Multicast: one packet for every receiver (the engine only reads it).
+    let multicast: ReceivedAdvert | undefined;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver)) continue;
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
-      const dst = unicastPeers !== undefined ? receiverAddress : v6 ? 'ff02::12' : '224.0.0.18';
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
-      const deliverAt = this.now + this.options.latencyMs + this.extraDelayMs;
-      this.at(deliverAt, () => {
-        const engine = receiver.engine;
-        if (engine === undefined) return;
-        // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
-        for (const receiverIface of receiver.interfaces) {
-          if (receiver.linksDown.has(receiverIface)) continue;
-          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet: { advert, src, dst, ttl: 255 } }));
-        }
-      });
+      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255 } : (multicast ??= { advert, src, dst: v6 ? 'ff02::12' : '224.0.0.18', ttl: 255 });
+      this.queue.push(this.now + this.options.latencyMs + this.extraDelayMs, { kind: 'deliver', receiver, packet });
     }
   }
 

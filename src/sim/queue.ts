@@ -1,29 +1,69 @@
-/** The simulator's event queue: timed callbacks, ties run in insertion order (deterministic runs). */
-import { TimeHeap } from '../engine/heap.js';
+/**
+ * The simulator's event queue: timed events, ties handled in the order they were queued
+ * (deterministic runs). Events are plain values the driver interprets, not closures, and the
+ * queue's entries are reused: a run of a virtual minute queues hundreds of events and allocates
+ * only the events themselves.
+ */
+import { TimeHeap, type Timed } from '../engine/heap.js';
 
-interface Entry {
-  at: number;
-  seq: number;
-  run: () => void;
+export interface QueueEntry<E> extends Timed {
+  /** Undefined while the entry is spare. */
+  event: E | undefined;
+  /** A standing entry (see `standing()`) is moved, never reused for another event. */
+  readonly standing: boolean;
 }
 
-export class EventQueue {
-  private readonly heap = new TimeHeap<Entry>();
+export class EventQueue<E> {
+  private readonly heap = new TimeHeap<QueueEntry<E>>();
+  /** Entries popped and free for the next push. */
+  private readonly spare: QueueEntry<E>[] = [];
   private seq = 0;
 
   get size(): number {
     return this.heap.size;
   }
 
-  push(at: number, run: () => void): void {
-    this.heap.push({ at, seq: this.seq++, run });
+  push(at: number, event: E): void {
+    const entry = this.spare.pop();
+    if (entry === undefined) {
+      this.heap.push({ at, seq: this.seq++, heapIndex: -1, event, standing: false });
+      return;
+    }
+    entry.at = at;
+    entry.seq = this.seq++;
+    entry.event = event;
+    this.heap.push(entry);
+  }
+
+  /** An entry for one recurring event (a host's next timer), queued with `reschedule`. */
+  standing(event: E): QueueEntry<E> {
+    return { at: Number.POSITIVE_INFINITY, seq: 0, heapIndex: -1, event, standing: true };
+  }
+
+  /** Queue a standing entry at `at` (counted as queued now), or with Infinity take it out. */
+  reschedule(entry: QueueEntry<E>, at: number): void {
+    entry.at = at;
+    if (at === Number.POSITIVE_INFINITY) {
+      this.heap.remove(entry);
+      return;
+    }
+    entry.seq = this.seq++;
+    this.heap.update(entry);
   }
 
   peekTime(): number | undefined {
     return this.heap.peek()?.at;
   }
 
-  pop(): Entry | undefined {
-    return this.heap.pop();
+  /** The earliest event (its time is the `peekTime()` before the call). */
+  pop(): E | undefined {
+    const entry = this.heap.pop();
+    if (entry === undefined) return undefined;
+    const { event } = entry;
+    if (!entry.standing) {
+      entry.event = undefined;
+      this.spare.push(entry);
+    }
+    return event;
   }
 }
