@@ -33,3 +33,18 @@ export function splitCommandLine(command: string): string[] {
   if (inWord) args.push(current);
   return args;
 }
+
+/** Command lines already split: a config has a handful, and a notify runs one on every state change. */
+const wordsByCommand = new Map<string, readonly string[]>();
+const MEMO_LIMIT = 1000;
+
+/** `splitCommandLine`, remembered per command line (the words are shared: copy before changing them). */
+export function commandWords(command: string): readonly string[] {
+  let words = wordsByCommand.get(command);
+  if (words === undefined) {
+    if (wordsByCommand.size >= MEMO_LIMIT) wordsByCommand.clear();
+    words = splitCommandLine(command);
+    wordsByCommand.set(command, words);
+  }
+  return words;
+}

@@ -17,7 +17,7 @@ import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, trunc
 import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
-import { splitCommandLine } from './command-line.js';
+import { commandWords } from './command-line.js';
 import type { EngineAction, EngineEvent, VrrpState } from './types.js';
 
 export interface HostEnvironment {
@@ -1243,7 +1243,7 @@ export class HostEngine {
   // ---------------------------------------------------------------- notifies (vrrp_notify.c)
 
   private notify(instance: InstanceState, state: VrrpState, command: string, kind: 'specific' | 'generic', extra: string[] = []): void {
-    this.emit({ type: 'notify', instance: instance.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+    this.emit({ type: 'notify', instance: instance.name, state, command, args: commandWords(command).concat(extra), kind });
   }
 
   /** keepalived's send_instance_notifies(): notify_<state>, then the generic `notify` with 4 arguments. */
@@ -1263,7 +1263,7 @@ export class HostEngine {
     const state = group.state;
     const specific = notifyScriptFor(notify, state);
     const push = (command: string, kind: 'specific' | 'generic', extra: string[]) => {
-      this.emit({ type: 'notify', instance: group.config.name, state, command, args: [...splitCommandLine(command), ...extra], kind });
+      this.emit({ type: 'notify', instance: group.config.name, state, command, args: commandWords(command).concat(extra), kind });
     };
     if (specific !== undefined) push(specific, 'specific', []);
     if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);

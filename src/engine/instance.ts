@@ -115,8 +115,16 @@ export class InstanceState {
     return this.config.unicastPeers.length > 0;
   }
 
+  /** The advert last made, handed out again while the priority is the same (adverts are values nobody changes). */
+  private lastAdvert: VrrpAdvert | undefined;
+
   /** The advert this instance sends with `priority`. */
   advert(priority: number): VrrpAdvert {
+    if (this.lastAdvert?.priority !== priority) this.lastAdvert = this.makeAdvert(priority);
+    return this.lastAdvert;
+  }
+
+  private makeAdvert(priority: number): VrrpAdvert {
     const auth = this.config.version === 2 ? this.config.authentication : undefined;
     return {
       version: this.config.version,

@@ -13,6 +13,7 @@ import {
   validateAdvertPacket,
   type AdvertExpectation,
   type CompiledExpectation,
+  type InstanceVerdict,
   type Verdict,
 } from '../wire/validate.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -43,19 +44,37 @@ export function expectationOf(instance: InstanceState, checkAddresses: boolean):
   };
 }
 
+/**
+ * An expectation with the verdict on the packet it last judged. A packet is a value nobody changes,
+ * and a driver may hand the same one in again (the simulator: every advert of a steady master),
+ * so its verdict is reused rather than worked out again.
+ */
+interface Judged {
+  expectation: AdvertExpectation;
+  packet: ReceivedAdvert | undefined;
+  verdict: InstanceVerdict;
+}
+
 /** Expectations depend only on configuration and one flag: built once per instance. */
-const expectations = new WeakMap<InstanceState, [AdvertExpectation, AdvertExpectation]>();
+const expectations = new WeakMap<InstanceState, [Judged, Judged]>();
+
+const ACCEPTED: ReceiveCheck = { ok: true };
 
 export function checkReceivedAdvert(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
   let pair = expectations.get(instance);
   if (pair === undefined) {
-    pair = [expectationOf(instance, false), expectationOf(instance, true)];
+    pair = [judged(expectationOf(instance, false)), judged(expectationOf(instance, true))];
     expectations.set(instance, pair);
   }
-  const expectation = pair[checkAddresses ? 1 : 0];
-  const verdict = checkAdvertForInstance(packet, expectation);
+  const judgedBy = pair[checkAddresses ? 1 : 0];
+  const { expectation } = judgedBy;
+  if (judgedBy.packet !== packet) {
+    judgedBy.verdict = checkAdvertForInstance(packet, expectation);
+    judgedBy.packet = packet;
+  }
+  const verdict = judgedBy.verdict;
   recordVerdict(instance.stats, verdict, packet.advert.priority, instance.config.family);
-  if (verdict === 'ok') return { ok: true };
+  if (verdict === 'ok') return ACCEPTED;
   return { ok: false, verdict, log: verdictLogLine(verdict, { instance: instance.name, received: packet, expectation }) ?? undefined };
 }
 
@@ -98,6 +117,10 @@ export function receivedOf(ip: Uint8Array, head: Extract<PacketHead, { kind: 'vr
     dst: decoded?.dst ?? '',
     ttl: decoded?.ttl ?? 0,
   };
+}
+
+function judged(expectation: AdvertExpectation): Judged {
+  return { expectation, packet: undefined, verdict: 'ok' };
 }
 
 export type RawReceiveCheck =

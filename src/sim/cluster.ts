@@ -153,6 +153,12 @@ export class Cluster {
   private now = 0;
   private lossPercent = 0;
   private extraDelayMs = 0;
+  /**
+   * The multicast packet each advert went out as. An engine hands out the same advert while its
+   * priority stays, so every advert of a steady master is one packet, and the receiving engine
+   * checks it once (see src/engine/receive.ts).
+   */
+  private readonly multicastPackets = new WeakMap<VrrpAdvert, ReceivedAdvert>();
   /** Partition: host name -> group index; hosts in different groups cannot hear each other. */
   private partition: Map<string, number> | undefined;
 
@@ -518,16 +524,23 @@ export class Cluster {
     if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
-    // Multicast: one packet for every receiver (the engine only reads it).
-    let multicast: ReceivedAdvert | undefined;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver)) continue;
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
-      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255 } : (multicast ??= { advert, src, dst: v6 ? 'ff02::12' : '224.0.0.18', ttl: 255 });
+      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255 } : this.multicastPacket(advert, src);
       this.queue.push(this.now + this.options.latencyMs + this.extraDelayMs, { kind: 'deliver', receiver, packet });
     }
+  }
+
+  private multicastPacket(advert: VrrpAdvert, src: string): ReceivedAdvert {
+    let packet = this.multicastPackets.get(advert);
+    if (packet === undefined || packet.src !== src) {
+      packet = { advert, src, dst: advert.family === 6 ? 'ff02::12' : '224.0.0.18', ttl: 255 };
+      this.multicastPackets.set(advert, packet);
+    }
+    return packet;
   }
 
   private address6(host: SimHost): string {

@@ -13,7 +13,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { masterDownIntervalMs, skewTimeMs } from '../engine/timing.js';
 import type { VrrpState } from '../engine/types.js';
 import type { SimRecord } from './cluster.js';
-import { conflictSides, describeSides } from '../analysis/vrid-conflict.js';
+import { conflictSides, describeSides, type VridConflict } from '../analysis/vrid-conflict.js';
 
 export type SimFindingKind = 'collective-drift' | 'split-brain' | 'flapping' | 'stranded-service' | 'slow-failover' | 'unhealthy-master' | 'duplicate-vip' | 'vrid-conflict';
 
@@ -51,17 +51,17 @@ export interface FindingContext {
 }
 
 export function findSimulationFindings(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const facts = new Facts(context);
+  const { facts, conflicts } = configFacts(context);
   const spans = faultSpans(records, facts);
   const findings = [
     ...collectiveDrift(records, facts),
-    ...splitBrain(records, facts),
-    ...flapping(records, facts),
+    ...splitBrain(records, facts, spans),
+    ...flapping(records, facts, spans),
     ...strandedServices(records, context, facts),
     ...slowFailover(records, facts),
     ...unhealthyMaster(records, facts),
     ...duplicateVips(records, facts),
-    ...vridConflicts(records, context),
+    ...vridConflicts(records, context, conflicts),
   ];
   for (const finding of findings) {
     const during = spans.filter((span) => span.from <= finding.to && span.to >= finding.from).map((span) => span.label);
@@ -71,6 +71,43 @@ export function findSimulationFindings(records: SimRecord[], context: FindingCon
 }
 
 // ---------------------------------------------------------------- what the configs say
+
+interface ConfigFacts {
+  context: FindingContext;
+  facts: Facts;
+  conflicts: VridConflict[];
+}
+
+/** Facts already worked out, by the first host's config: explore judges thousands of runs of the same hosts. */
+const factsByConfig = new WeakMap<KeepalivedConfig, ConfigFacts[]>();
+const FACTS_PER_CONFIG = 8;
+
+/** The facts of a context's configs (and duration and flapping limit), worked out once for the same ones. */
+function configFacts(context: FindingContext): ConfigFacts {
+  const first = context.hosts[0]?.config;
+  const known = first === undefined ? undefined : factsByConfig.get(first);
+  const match = known?.find((candidate) => sameConfigs(candidate.context, context));
+  if (match !== undefined) return match;
+  const made = { context, facts: new Facts(context), conflicts: conflictSides(context.hosts) };
+  if (first !== undefined) {
+    const list = known ?? [];
+    if (list.length >= FACTS_PER_CONFIG) list.shift();
+    list.push(made);
+    factsByConfig.set(first, list);
+  }
+  return made;
+}
+
+/** The same host names with the same config objects, duration and flapping limit (what Facts and conflicts depend on). */
+function sameConfigs(a: FindingContext, b: FindingContext): boolean {
+  return (
+    a.durationMs === b.durationMs &&
+    a.flapping.transitions === b.flapping.transitions &&
+    a.flapping.windowMs === b.flapping.windowMs &&
+    a.hosts.length === b.hosts.length &&
+    a.hosts.every((host, index) => host.name === b.hosts[index]?.name && host.config === b.hosts[index]?.config)
+  );
+}
 
 /** Slack for script run time, start-up jitter and LAN latency, seconds. */
 const SLACK_S = 0.1;
@@ -109,6 +146,10 @@ class Facts {
   private readonly checkDelays = new Map<string, number>();
   private readonly takeovers = new Map<string, number>();
   private readonly hostVrids = new Map<string, number[]>();
+  private readonly vridAlone = new Map<number, readonly number[]>();
+  private allVrids: readonly number[] | undefined;
+  /** Per host, its instances that have VIPs, by VRID in the order of `vrids`. */
+  private readonly withVips = new Map<string, { vrid: number; entry: VridInfo; info: InstanceInfo }[]>();
   readonly flappingLimit: { transitions: number; windowMs: number };
   readonly durationS: number;
 
@@ -210,11 +251,38 @@ class Facts {
   }
 
   /** The VRIDs a record can change the picture of: its own, its host's, or all for a network fault. */
-  affected(record: SimRecord): Iterable<number> {
-    if (record.type === 'transition' || record.type === 'priority') return [record.vrid];
+  affected(record: SimRecord): readonly number[] {
+    if (record.type === 'transition' || record.type === 'priority') {
+      let alone = this.vridAlone.get(record.vrid);
+      if (alone === undefined) {
+        alone = [record.vrid];
+        this.vridAlone.set(record.vrid, alone);
+      }
+      return alone;
+    }
     if ('host' in record && record.host !== undefined) return this.vridsOf(record.host);
-    return this.vrids.keys();
+    this.allVrids ??= [...this.vrids.keys()];
+    return this.allVrids;
   }
+
+  /** The host's instances that have VIPs, with their VRIDs, in the order of `vrids`. */
+  instancesWithVips(host: string): readonly { vrid: number; entry: VridInfo; info: InstanceInfo }[] {
+    let list = this.withVips.get(host);
+    if (list === undefined) {
+      list = [];
+      for (const [vrid, entry] of this.vrids) {
+        const info = entry.byHost.get(host);
+        if (info !== undefined && info.vips.length > 0) list.push({ vrid, entry, info });
+      }
+      this.withVips.set(host, list);
+    }
+    return list;
+  }
+}
+
+function holdsAll(held: ReadonlySet<string>, vips: readonly string[]): boolean {
+  for (const vip of vips) if (!held.has(vip)) return false;
+  return true;
 }
 
 function normaliseAddress(address: string): string {
@@ -351,6 +419,14 @@ class World {
     return this.stateSince.get(vrid)?.get(host);
   }
 
+  masterCount(vrid: number): number {
+    const states = this.states.get(vrid);
+    if (states === undefined) return 0;
+    let count = 0;
+    for (const state of states.values()) if (state === 'MASTER') count++;
+    return count;
+  }
+
   masters(vrid: number): string[] {
     const states = this.states.get(vrid);
     if (states === undefined) return [];
@@ -372,6 +448,13 @@ class World {
   badChecks(info: InstanceInfo): string[] {
     const states = this.scripts.get(info.host);
     return info.weighted.filter((link) => states?.get(link.script) === link.reverse).map((link) => link.script);
+  }
+
+  hasBadCheck(info: InstanceInfo): boolean {
+    const states = this.scripts.get(info.host);
+    if (states === undefined) return false;
+    for (const link of info.weighted) if (states.get(link.script) === link.reverse) return true;
+    return false;
   }
 }
 
@@ -498,12 +581,14 @@ function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
   const evaluate = (t: number): void => {
     let current: { key: string; host: string; vrids: number[]; away: string[]; since: number } | undefined;
     for (const host of facts.hosts) {
-      const vips = held.get(host) ?? new Set<string>();
-      const whole = [...facts.vrids.entries()].filter(([, entry]) => {
-        const info = entry.byHost.get(host);
-        return info !== undefined && info.vips.length > 0 && info.vips.every((vip) => vips.has(vip));
-      });
-      if (whole.length < 2) continue;
+      const vips = held.get(host);
+      // Most of the time a host holds no instance's every VIP, or one: nothing to build.
+      if (vips === undefined || vips.size === 0) continue;
+      const candidates = facts.instancesWithVips(host);
+      let count = 0;
+      for (const { info } of candidates) if (holdsAll(vips, info.vips)) count++;
+      if (count < 2) continue;
+      const whole = candidates.filter(({ info }) => holdsAll(vips, info.vips)).map(({ vrid, entry }) => [vrid, entry] as const);
       const away = whole.filter(([, entry]) => {
         const home = entry.home;
         if (home === undefined || home === host || !world.alive.has(home) || world.isImpaired(home) || world.partition !== undefined) return false;
@@ -561,8 +646,8 @@ function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
  * adverts are being lost or delayed) that is what VRRP does: such a split brain is marked
  * `byDesign` when it ends within one advert interval of the heal.
  */
-function splitBrain(records: SimRecord[], facts: Facts): SimFinding[] {
-  const spans = faultSpans(records, facts).filter((span) => span.network);
+function splitBrain(records: SimRecord[], facts: Facts, faults: readonly FaultSpan[]): SimFinding[] {
+  const spans = faults.filter((span) => span.network);
   const masters = new Map<number, Map<string, string>>();
   const since = new Map<number, number>();
   const findings: SimFinding[] = [];
@@ -617,13 +702,13 @@ function splitBrain(records: SimRecord[], facts: Facts): SimFinding[] {
  * loss, delay; loss and delay for as long as they last): the checks' max(rise, fall) x interval
  * plus the takeover time.
  */
-function flapping(records: SimRecord[], facts: Facts): SimFinding[] {
+function flapping(records: SimRecord[], facts: Facts, spans: readonly FaultSpan[]): SimFinding[] {
   const { transitions: limit, windowMs } = facts.flappingLimit;
   // Injected events, and each host's initialisation after a start (start-up may take a while).
   const faults = records.filter(
     (record): record is Extract<SimRecord, { type: 'fault' }> | Extract<SimRecord, { type: 'transition' }> => record.type === 'fault' || (record.type === 'transition' && record.from === 'INIT'),
   );
-  const lasting = faultSpans(records, facts).filter((span) => span.label.startsWith('loss ') || span.label.startsWith('delay '));
+  const lasting = spans.filter((span) => span.label.startsWith('loss ') || span.label.startsWith('delay '));
   const explained = (record: Extract<SimRecord, { type: 'transition' }>): boolean => {
     const takeover = facts.takeover(record.vrid);
     const sharesVrid = (host: string): boolean => host === record.host || facts.instance(host, record.vrid) !== undefined;
@@ -773,14 +858,14 @@ function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     if (record.type === 'transition') {
       const gap = gaps.get(record.vrid);
       if (gap === undefined) continue;
-      const masters = world.masters(record.vrid);
-      if (record.to === 'MASTER' && masters.length === 1 && (gap.since !== undefined || gap.clock !== undefined)) {
+      const masters = world.masterCount(record.vrid);
+      if (record.to === 'MASTER' && masters === 1 && (gap.since !== undefined || gap.clock !== undefined)) {
         tick(record.vrid, gap, record.t);
         report(record.vrid, gap, record.t, { host: record.host, instance: record.instance, priority: record.priority });
         gaps.set(record.vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined });
         continue;
       }
-      if (record.from === 'MASTER' && masters.length === 0) {
+      if (record.from === 'MASTER' && masters === 0) {
         gaps.set(record.vrid, { since: record.t, from: record.host, clock: undefined, blamed: undefined });
       }
     }
@@ -788,7 +873,7 @@ function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       for (const vrid of facts.affected(record)) {
         const gap = gaps.get(vrid);
         if (gap === undefined) continue;
-        if (world.masters(vrid).length > 0) {
+        if (world.masterCount(vrid) > 0) {
           gap.clock = undefined;
           continue;
         }
@@ -797,7 +882,7 @@ function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     }
   }
   for (const [vrid, gap] of gaps) {
-    if (world.masters(vrid).length > 0) continue;
+    if (world.masterCount(vrid) > 0) continue;
     tick(vrid, gap, facts.durationS);
     if (gap.blamed !== undefined) report(vrid, gap, facts.durationS, undefined);
   }
@@ -819,32 +904,31 @@ function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[] {
   const findings: SimFinding[] = [];
   const open = new Map<string, { from: number; vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }>();
 
-  const evaluate = (t: number, vrids: Iterable<number>): void => {
-    const current = new Map<string, { vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }>();
-    const touched = new Set<number>();
+  const evaluate = (t: number, vrids: readonly number[]): void => {
+    // Made only when some master keeps a failing check: most records find none.
+    let current: Map<string, { vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }> | undefined;
     for (const vrid of vrids) {
-      touched.add(vrid);
       const entry = facts.vrids.get(vrid);
-      if (entry === undefined) continue;
+      if (entry === undefined || world.masterCount(vrid) === 0) continue;
       for (const holder of world.masters(vrid)) {
         const info = entry.byHost.get(holder);
-        if (info === undefined) continue;
+        if (info === undefined || !world.hasBadCheck(info)) continue;
         const checks = world.badChecks(info);
-        if (checks.length === 0) continue;
         const peers = [...entry.byHost.values()].filter(
-          (peer) => peer.host !== holder && world.alive.has(peer.host) && world.state(peer.host, vrid) === 'BACKUP' && world.reachable(holder, peer.host) && world.badChecks(peer).length === 0,
+          (peer) => peer.host !== holder && world.alive.has(peer.host) && world.state(peer.host, vrid) === 'BACKUP' && world.reachable(holder, peer.host) && !world.hasBadCheck(peer),
         );
         if (peers.length === 0) continue;
         const threshold = Math.min(...peers.map((peer) => facts.takeover(vrid, peer.host)));
+        current ??= new Map();
         current.set(`${holder}\0${vrid}`, { vrid, host: holder, checks, peers: peers.map((peer) => peer.host), threshold });
       }
     }
-    for (const [key, span] of open) {
-      if (current.has(key) || !touched.has(span.vrid)) continue;
+    if (open.size > 0) for (const [key, span] of open) {
+      if (current?.has(key) === true || !vrids.includes(span.vrid)) continue;
       close(span, t);
       open.delete(key);
     }
-    for (const [key, now] of current) if (!open.has(key)) open.set(key, { ...now, from: t });
+    if (current !== undefined) for (const [key, now] of current) if (!open.has(key)) open.set(key, { ...now, from: t });
   };
   const close = (span: { from: number; vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }, to: number): void => {
     if (to - span.from <= span.threshold) return;
@@ -931,8 +1015,7 @@ function duplicateVips(records: SimRecord[], facts: Facts): SimFinding[] {
  * src/analysis/vrid-conflict.ts): reported once both sides have run at the same time, with what it
  * caused in this run (keepalived's reject lines, adverts put off, takeovers, two MASTERs at once).
  */
-function vridConflicts(records: SimRecord[], context: FindingContext): SimFinding[] {
-  const conflicts = conflictSides(context.hosts);
+function vridConflicts(records: SimRecord[], context: FindingContext, conflicts: readonly VridConflict[]): SimFinding[] {
   if (conflicts.length === 0) return [];
   const findings: SimFinding[] = [];
   for (const conflict of conflicts) {

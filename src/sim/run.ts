@@ -114,6 +114,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     return notifyTexts.get(key);
   };
 
+  const effectsByNotify = new Map<string, NotifyModelEffect[]>();
   const cluster: Cluster = new Cluster(specs, {
     seed,
     latencyMs: 0.1,
@@ -135,7 +136,14 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
         execProgram(scenarioHost, notify.command, scenario.directory, notify.args);
         return;
       }
-      for (const effect of notifyEffects(scenario, notify, (file) => readHostFile(scenarioHost, file))) {
+      // What a notify does depends on its host, command line and arguments only: worked out once per run.
+      const key = `${host.name}\0${notify.kind}\0${notify.instance}\0${notify.state}\0${notify.command}`;
+      let effects = effectsByNotify.get(key);
+      if (effects === undefined) {
+        effects = notifyEffects(scenario, notify, (file) => readHostFile(scenarioHost, file));
+        effectsByNotify.set(key, effects);
+      }
+      for (const effect of effects) {
         cluster.setService(host, effect.service, effect.action === 'start', `notify ${notify.state.toLowerCase()} (${notify.instance})`);
       }
     },
