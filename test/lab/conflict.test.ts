@@ -6,9 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLab, requireLab, type Lab } from './lab.js';
-import { collect, exited, scratchDir, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { collect, exited, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { compareCapture } from '../../src/compare/capture.js';
@@ -34,24 +35,15 @@ vrrp_instance VI_52 {
 `;
 }
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 describe('a VRID conflict between keepalived hosts', () => {
   it('makes .1 and .3 masters side by side; replay reports both and the conflict, compare as .2 matches', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump']);
-    lab = createLab({ hosts: 3 });
-    scratch = scratchDir('vlconflict');
-    const l = lab;
-    const dir = scratch.dir;
+    const lab = made.lab({ hosts: 3 });
+    const dir = made.scratch('vlconflict');
     const pcap = join(dir, 'capture.pcap');
-    const tcpdump = collect(l.spawn(1, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'ip proto 112']));
+    const tcpdump = collect(lab.spawn(1, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'ip proto 112']));
     await sleep(500);
     const captureStart = Date.now() / 1000;
     const started: Started[] = [];
@@ -60,8 +52,8 @@ describe('a VRID conflict between keepalived hosts', () => {
     for (const [i, [priority, password]] of settings.entries()) {
       const conf = join(dir, `H${i + 1}.conf`);
       writeFileSync(conf, config(priority, password));
-      events.push({ t: Date.now() / 1000, host: `H${i + 1}`, address: l.hosts[i].address, action: 'start' });
-      started.push(startDaemon(l, i, 'keepalived', conf, dir));
+      events.push({ t: Date.now() / 1000, host: `H${i + 1}`, address: lab.hosts[i].address, action: 'start' });
+      started.push(startDaemon(lab, i, 'keepalived', conf, dir));
     }
     const master = (s: Started) => transitions(s.log()).at(-1) === 'VI_52 MASTER';
     expect(await waitFor(() => master(started[0]!) && master(started[2]!), 10_000), started[2]!.log()).toBeGreaterThanOrEqual(0);

@@ -12,9 +12,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
-import { collect, ensureBuilt, exited, scratchDir, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { collect, ensureBuilt, exited, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 
@@ -105,19 +106,13 @@ async function startFrr(lab: Lab, host: number, v: Variant, priority: number): P
   return { name, zebra, vrrpd, vtysh, state };
 }
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
 const frrNames: string[] = [];
-
-afterEach(async () => {
-  await lab?.destroy();
+// FRR's per-namespace run and config directories go once its daemons have ended with the lab.
+const made = removedAfterEach(() => {
   for (const name of frrNames.splice(0)) {
     rmSync(`/var/run/frr/${name}`, { recursive: true, force: true });
     rmSync(`/etc/frr/${name}`, { recursive: true, force: true });
   }
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
 });
 
 beforeAll(async () => {
@@ -134,12 +129,12 @@ function requireFrr(ctx: Parameters<typeof requireLab>[0]): void {
 
 /** The lab's two hosts: FRR on host 0, vrrplab on host 1, with IPv6 link-local addresses usable at once. */
 function newLab(): { l: Lab; dir: string } {
-  lab = createLab();
-  scratch = scratchDir('vlfrr');
+  const lab = made.lab();
+  const dir = made.scratch('vlfrr');
   for (let i = 0; i < 2; i++) {
     lab.exec(i, ['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.eth0.accept_dad=0']);
   }
-  return { l: lab, dir: scratch.dir };
+  return { l: lab, dir };
 }
 
 async function linkLocal(l: Lab, host: number, dev = 'eth0'): Promise<string> {

@@ -12,9 +12,10 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLab, requireLab, type Lab } from './lab.js';
-import { ROOT, addresses, collect, scratchDir, waitFor, type Started } from '../runtime/lab-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { ROOT, addresses, collect, waitFor, type Started } from '../runtime/lab-helpers.js';
 
 const VIP = '172.16.25.100';
 
@@ -42,34 +43,27 @@ function npm(args: string[], cwd: string): { status: number | null; output: stri
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 describe('vrrplab installed globally with install scripts off', () => {
   it('packs a prebuilt add-on, installs without compiling, and elects a master over raw sockets', { timeout: 300_000 }, async (ctx) => {
     requireLab(ctx, ['ip']);
-    scratch = scratchDir('vlinstall');
-    const copy = join(scratch.dir, 'tree');
-    const prefix = join(scratch.dir, 'prefix');
+    const dir = made.scratch('vlinstall');
+    const copy = join(dir, 'tree');
+    const prefix = join(dir, 'prefix');
     cpSync(ROOT, copy, { recursive: true, filter: (path) => !NOT_COPIED.has(relative(ROOT, path)) });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
 
-    const packed = npm(['pack', '--pack-destination', scratch.dir], copy);
+    const packed = npm(['pack', '--pack-destination', dir], copy);
     expect(packed.status, packed.output).toBe(0);
-    const tarball = readdirSync(scratch.dir).find((f) => f.endsWith('.tgz'));
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     expect(tarball, packed.output).toBeDefined();
-    const listing = spawnSync('tar', ['tzf', join(scratch.dir, tarball!)], { encoding: 'utf8' }).stdout;
+    const listing = spawnSync('tar', ['tzf', join(dir, tarball!)], { encoding: 'utf8' }).stdout;
     expect(listing).toMatch(/^package\/native\/prebuilds\/linux-x64\/vrrp_socket\.napi\.glibc\.node$/m);
 
-    const install = ['i', '-g', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', join(scratch.dir, tarball!)];
-    let installed = npm([...install, '--offline'], scratch.dir);
-    if (installed.status !== 0) installed = npm([...install, '--prefer-offline'], scratch.dir);
+    const install = ['i', '-g', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', join(dir, tarball!)];
+    let installed = npm([...install, '--offline'], dir);
+    if (installed.status !== 0) installed = npm([...install, '--prefer-offline'], dir);
     expect(installed.status, installed.output).toBe(0);
     const pkg = join(prefix, 'lib', 'node_modules', 'vrrplab');
     expect(existsSync(join(pkg, 'native', 'build')), 'install scripts were off: nothing may have been compiled').toBe(false);
@@ -80,14 +74,14 @@ describe('vrrplab installed globally with install scripts off', () => {
     expect(script.status, `${script.stdout}${script.stderr}`).toBe(0);
     expect(existsSync(join(pkg, 'native', 'build'))).toBe(false);
 
-    lab = createLab();
+    const lab = made.lab();
     const started: Started[] = [150, 100].map((priority, host) => {
-      const conf = join(scratch!.dir, `h${host}.conf`);
+      const conf = join(dir, `h${host}.conf`);
       writeFileSync(conf, config(priority));
-      const pid = join(scratch!.dir, `h${host}.pid`);
-      return collect(lab!.spawn(host, [bin, 'run', '-n', '-l', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--transport', 'raw']));
+      const pid = join(dir, `h${host}.pid`);
+      return collect(lab.spawn(host, [bin, 'run', '-n', '-l', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--transport', 'raw']));
     });
-    const elected = await waitFor(() => addresses(lab!, 0).includes(VIP) && /Entering BACKUP STATE/.test(started[1].log()), 15_000);
+    const elected = await waitFor(() => addresses(lab, 0).includes(VIP) && /Entering BACKUP STATE/.test(started[1].log()), 15_000);
     const logs = started.map((s, i) => `--- host ${i}\n${s.log()}`).join('\n');
     expect(elected, logs).toBeGreaterThanOrEqual(0);
     expect(started[0].log(), logs).toMatch(/Entering MASTER STATE/);

@@ -12,10 +12,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
 import {
-  addresses, crash, ensureBuilt, exited, lossAvailable, scratchDir, sleep, startDaemon, startLoss, stopLoss, transitions, waitFor,
+  addresses, crash, ensureBuilt, exited, lossAvailable, sleep, startDaemon, startLoss, stopLoss, transitions, waitFor,
   type Daemon, type LossMethod, type Started,
 } from '../runtime/lab-helpers.js';
 
@@ -43,14 +44,7 @@ interface Pair {
   b: Started;
 }
 
-const labs: Lab[] = [];
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await Promise.all(labs.map((l) => l.destroy()));
-  labs.length = 0;
-  scratch?.remove();
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 beforeAll(async () => {
   if (labAvailable(['keepalived'])) await ensureBuilt();
@@ -63,11 +57,9 @@ const alive = (s: Started) => s.child.exitCode === null && s.child.signalCode ==
 describe('vrrplab run under faults, next to keepalived', () => {
   it('survives link down and up, 20% loss for 30 s and a killed master, with no more spurious transitions than keepalived', async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    scratch = scratchDir('vlfault');
-    const dir = scratch.dir;
+    const dir = made.scratch('vlfault');
     const pairs: Pair[] = (['vrrplab', 'keepalived'] as const).map((kind) => {
-      const lab = createLab();
-      labs.push(lab);
+      const lab = made.lab();
       const conf = (priority: number) => {
         const path = join(dir, `${kind}-${priority}.conf`);
         writeFileSync(path, config(priority));

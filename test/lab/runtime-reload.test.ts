@@ -7,9 +7,10 @@
  */
 import { readFileSync, statSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
-import { addresses, ensureBuilt, exited, scratchDir, sleep, startDaemon, waitFor, type Daemon, type Started } from '../runtime/lab-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { addresses, ensureBuilt, exited, sleep, startDaemon, waitFor, type Daemon, type Started } from '../runtime/lab-helpers.js';
 import { startupLatencyMs } from '../runtime/startup.js';
 import { execFileSync } from 'node:child_process';
 
@@ -73,23 +74,14 @@ const AFTER = BEFORE.replace('priority 150', 'priority 80')
 }
 `);
 
-const labs: Lab[] = [];
-const scratches: ReturnType<typeof scratchDir>[] = [];
-afterEach(async () => {
-  for (const l of labs.splice(0)) await l.destroy();
-  for (const s of scratches.splice(0)) s.remove();
-});
+const made = removedAfterEach();
 
 beforeAll(async () => {
   if (labAvailable(['keepalived', 'tcpdump', 'tshark'])) await ensureBuilt();
 });
 
 function newLab(): { lab: Lab; dir: string } {
-  const lab = createLab();
-  labs.push(lab);
-  const scratch = scratchDir('vlrl');
-  scratches.push(scratch);
-  return { lab, dir: scratch.dir };
+  return { lab: made.lab(), dir: made.scratch('vlrl') };
 }
 
 interface Frame {

@@ -7,9 +7,10 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
-import { addresses, ensureBuilt, exited, scratchDir, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { addresses, ensureBuilt, exited, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 
 const VIP1 = '172.16.25.10';
 const VIP2 = '172.16.25.11';
@@ -81,14 +82,7 @@ ${instance('VI_1', s1, p1, 125, '1e3459f77aba4ded', VIP1, 'eth0:0')}${instance('
   return conf;
 }
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 beforeAll(async () => {
   if (labAvailable()) await ensureBuilt();
@@ -97,17 +91,16 @@ beforeAll(async () => {
 describe('the seed pair on two vrrplab hosts', () => {
   it('ends each phase as keepalived did in seed-fixed-f1: A VI_1 and B VI_2, B both while A is stopped, VI_1 back to A after its restart', async (ctx) => {
     requireLab(ctx);
-    lab = createLab();
-    scratch = scratchDir('vlseed');
-    const l = lab;
-    const root = scratch.dir;
+    const lab = made.lab();
+    const dir = made.scratch('vlseed');
+    const root = dir;
     const confs = { A: seedHost(root, 'A'), B: seedHost(root, 'B') };
-    const held = (host: number) => addresses(l, host).filter((a) => a === VIP1 || a === VIP2).sort();
+    const held = (host: number) => addresses(lab, host).filter((a) => a === VIP1 || a === VIP2).sort();
     const exactly = (host: number, vips: string[]) => JSON.stringify(held(host)) === JSON.stringify(vips);
     const settled = () => exactly(0, [VIP1]) && exactly(1, [VIP2]);
 
-    let a = startDaemon(l, 0, 'vrrplab', confs.A, root);
-    const b = startDaemon(l, 1, 'vrrplab', confs.B, root);
+    let a = startDaemon(lab, 0, 'vrrplab', confs.A, root);
+    const b = startDaemon(lab, 1, 'vrrplab', confs.B, root);
     // keepalived: both VIPs placed 3-4 s after start (recording: by 5.1 s from a start at 1.0 s).
     expect(await waitFor(settled, 12_000)).toBeGreaterThanOrEqual(0);
     await sleep(2000);
@@ -122,7 +115,7 @@ describe('the seed pair on two vrrplab hosts', () => {
     expect(exactly(1, [VIP1, VIP2])).toBe(true);
 
     // Start A again: VI_1 comes back to A, B keeps VI_2.
-    a = startDaemon(l, 0, 'vrrplab', confs.A, root);
+    a = startDaemon(lab, 0, 'vrrplab', confs.A, root);
     const back = await waitFor(settled, 12_000);
     expect(back).toBeGreaterThanOrEqual(0);
     process.stderr.write(`runtime seed lab: VI_1 back on A ${(back / 1000).toFixed(1)} s after its restart (keepalived: ~4 s)\n`);

@@ -7,16 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
-import { daemonPids, ensureBuilt, scratchDir, sleep, startDaemon, waitFor, type Daemon } from '../runtime/lab-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { daemonPids, ensureBuilt, sleep, startDaemon, waitFor, type Daemon } from '../runtime/lab-helpers.js';
 
-const labs: Lab[] = [];
-const scratches: ReturnType<typeof scratchDir>[] = [];
-afterEach(async () => {
-  for (const l of labs.splice(0)) await l.destroy();
-  for (const s of scratches.splice(0)) s.remove();
-});
+const made = removedAfterEach();
 
 beforeAll(async () => {
   if (labAvailable(['keepalived'])) await ensureBuilt();
@@ -25,17 +21,15 @@ beforeAll(async () => {
 const conf = (priority: number) => `vrrp_instance VI_1 {\n  interface eth0\n  state BACKUP\n  priority ${priority}\n  virtual_router_id 71\n  advert_int 1\n  virtual_ipaddress {\n    172.16.25.171/16\n  }\n}\n`;
 
 async function heldUpBackup(kind: Daemon): Promise<string[]> {
-  const lab = createLab();
-  labs.push(lab);
-  const scratch = scratchDir('vlstall');
-  scratches.push(scratch);
-  const master = join(scratch.dir, 'master.conf');
-  const backup = join(scratch.dir, 'backup.conf');
+  const lab = made.lab();
+  const dir = made.scratch('vlstall');
+  const master = join(dir, 'master.conf');
+  const backup = join(dir, 'backup.conf');
   writeFileSync(master, conf(200));
   writeFileSync(backup, conf(100));
-  const m = startDaemon(lab, 0, 'keepalived', master, scratch.dir, { detail: false });
+  const m = startDaemon(lab, 0, 'keepalived', master, dir, { detail: false });
   expect(await waitFor(() => m.log().includes('(VI_1) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
-  const b = startDaemon(lab, 1, kind, backup, scratch.dir, { detail: false });
+  const b = startDaemon(lab, 1, kind, backup, dir, { detail: false });
   expect(await waitFor(() => b.log().includes('(VI_1) Entering BACKUP STATE'), 10_000)).toBeGreaterThanOrEqual(0);
   await sleep(2500);
   // keepalived's VRRP work is in its child; vrrplab is one process.

@@ -6,9 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, requireLab, type Lab } from './lab.js';
-import { ROOT, addresses, collect, ensureBuilt, exited, scratchDir, sleep, startDaemon, waitFor, type Daemon } from '../runtime/lab-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { ROOT, addresses, collect, ensureBuilt, exited, sleep, startDaemon, waitFor, type Daemon } from '../runtime/lab-helpers.js';
 
 const PROBE = join(ROOT, 'test/runtime/fixtures/transport-probe.mjs');
 const VIP = '172.16.25.100';
@@ -34,23 +35,16 @@ vrrp_instance VI_1 {
 `;
 }
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 beforeAll(async () => {
   if (labAvailable(['keepalived', 'tcpdump', 'tshark'])) await ensureBuilt();
 });
 
 function newLab(): { lab: Lab; dir: string } {
-  lab = createLab();
-  scratch = scratchDir('vlrt');
-  return { lab, dir: scratch.dir };
+  const lab = made.lab();
+  const dir = made.scratch('vlrt');
+  return { lab, dir };
 }
 
 function start(l: Lab, dir: string, host: number, priority: number, kind: Daemon, extra: string[] = []) {

@@ -6,22 +6,16 @@
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLab, requireLab, type Lab } from './lab.js';
-import { scratchDir, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { runScenario } from '../../src/sim/run.js';
 import { formatJsonLines, formatTimeline } from '../../src/sim/format.js';
 import { simulationTimeline } from '../../src/report/simulation.js';
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 function config(dir: string): string {
   return `global_defs {
@@ -77,9 +71,8 @@ vrrp_instance VI_1 {`);
 describe('a weight-0 script that has not returned yet', () => {
   it('keeps keepalived in a FAULT it never logs nor notifies, and the simulator marks that FAULT silent', async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    lab = createLab();
-    scratch = scratchDir('vlsilent');
-    const { dir } = scratch;
+    const lab = made.lab();
+    const dir = made.scratch('vlsilent');
     const notified = join(dir, 'notified');
     writeFileSync(join(dir, 'slow-check.sh'), '#!/bin/sh\nsleep 1.5\nexit 0\n');
     writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" >> ${notified}\n`);
@@ -112,9 +105,8 @@ describe('a weight-0 script that has not returned yet', () => {
 
   it('keeps every member of its sync group in the same silent FAULT (no log line, no notify), and the simulator marks each silent', async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    lab = createLab();
-    scratch = scratchDir('vlsilentsg');
-    const { dir } = scratch;
+    const lab = made.lab();
+    const dir = made.scratch('vlsilentsg');
     const notified = join(dir, 'notified');
     writeFileSync(join(dir, 'slow-check.sh'), '#!/bin/sh\nsleep 1.5\nexit 0\n');
     writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" >> ${notified}\n`);

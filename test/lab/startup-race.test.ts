@@ -9,20 +9,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLab, requireLab, type Lab } from './lab.js';
-import { scratchDir, sleep, startDaemon, waitFor, type Started } from '../runtime/lab-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { sleep, startDaemon, waitFor, type Started } from '../runtime/lab-helpers.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { runScenario } from '../../src/sim/run.js';
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 const CONFIG = `vrrp_instance VI_1 {
   interface eth0
@@ -41,16 +35,15 @@ const ROUNDS = 7;
 describe('two hosts with equal priority started 10 ms apart', () => {
   it('the host whose instance enters BACKUP first wins in keepalived, and the simulator with its steady start-up gives the earlier-started host the win', async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    scratch = scratchDir('vlrace');
-    const conf = join(scratch.dir, 'keepalived.conf');
+    const dir = made.scratch('vlrace');
+    const conf = join(dir, 'keepalived.conf');
     writeFileSync(conf, CONFIG);
     const rounds: { first: number; winner: number; initMs: number[]; initAt: number[] }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      lab = createLab();
+      const lab = made.lab();
       // The kernel reports a fresh veth's carrier up to a second late (linkwatch); keepalived waits
       // for it ("Netlink reports eth0 up"), so both links must be up before the race starts.
-      const l = lab;
-      expect(await waitFor(() => [0, 1].every((h) => /state UP/.test(l.exec(h, ['ip', 'link', 'show', 'eth0']))), 5000)).toBeGreaterThanOrEqual(0);
+      expect(await waitFor(() => [0, 1].every((h) => /state UP/.test(lab.exec(h, ['ip', 'link', 'show', 'eth0']))), 5000)).toBeGreaterThanOrEqual(0);
       const first = round % 2;
       const order = [first, 1 - first];
       const started: Started[] = [];
@@ -60,7 +53,7 @@ describe('two hosts with equal priority started 10 ms apart', () => {
       for (const [i, host] of order.entries()) {
         if (i > 0) await sleep(10);
         t0[host] = performance.now();
-        const daemon = startDaemon(lab, host, 'keepalived', conf, scratch.dir, { detail: false });
+        const daemon = startDaemon(lab, host, 'keepalived', conf, dir, { detail: false });
         daemon.child.stdout?.on('data', () => {
           if (Number.isNaN(init[host]!) && /Entering BACKUP STATE/.test(daemon.log())) {
             initAt[host] = performance.now();
@@ -79,7 +72,6 @@ describe('two hosts with equal priority started 10 ms apart', () => {
       expect(await waitFor(() => masterOf() >= 0, 8000)).toBeGreaterThanOrEqual(0);
       rounds.push({ first, winner: masterOf(), initMs: init.map((ms) => Math.round(ms)), initAt: initAt.map((t) => t - t0[first]!) });
       await lab.destroy();
-      lab = undefined;
     }
     console.log('startup race (lab):', JSON.stringify(rounds));
     // The host that entered BACKUP first wins, whenever the two did so more than 5 ms apart (closer
@@ -95,7 +87,7 @@ describe('two hosts with equal priority started 10 ms apart', () => {
       const second = first === 'A' ? 'B' : 'A';
       const yaml = ['name: race', 'duration: 6s', 'hosts:', `  A: { config: ${conf}, address: 172.16.25.1 }`, `  B: { config: ${conf}, address: 172.16.25.2 }`,
         'timeline:', `  - { at: 0s, host: ${first}, do: start }`, `  - { at: 10ms, host: ${second}, do: start }`].join('\n');
-      const parsed = parseScenario(yaml, scratch.dir, 'race.yaml');
+      const parsed = parseScenario(yaml, dir, 'race.yaml');
       if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
       const outcome = runScenario(parsed.scenario);
       if (!outcome.ok) throw new Error(outcome.errors.join('\n'));

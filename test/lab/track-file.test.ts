@@ -7,22 +7,16 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLab, requireLab, type Lab } from './lab.js';
-import { ROOT, addresses, scratchDir, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { requireLab, type Lab } from './lab.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { ROOT, addresses, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { runScenario } from '../../src/sim/run.js';
 
 const VIP = '172.16.25.100';
 
-let lab: Lab | undefined;
-let scratch: ReturnType<typeof scratchDir> | undefined;
-afterEach(async () => {
-  await lab?.destroy();
-  scratch?.remove();
-  lab = undefined;
-  scratch = undefined;
-});
+const made = removedAfterEach();
 
 /** [what is written ('rm' removes the file), the host that holds the VIP afterwards]. */
 const STEPS: [string, 'A' | 'B'][] = [['1', 'B'], ['0', 'A'], ['3', 'B'], ['rm', 'A']];
@@ -31,9 +25,8 @@ const PHASE_S = 6;
 describe('track_file with weight -30 on a 150/130 pair', () => {
   it('moves the VIP on each write as keepalived does, and the simulator (exec mode) moves it the same way', async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    lab = createLab();
-    scratch = scratchDir('vltrackfile');
-    const { dir } = scratch;
+    const lab = made.lab();
+    const dir = made.scratch('vltrackfile');
     const flag = join(dir, 'flag');
     const confA = join(dir, 'A.conf');
     const confB = join(dir, 'B.conf');
@@ -41,7 +34,7 @@ describe('track_file with weight -30 on a 150/130 pair', () => {
     writeFileSync(confB, readFileSync(join(ROOT, 'examples/track-file/B.conf'), 'utf8'));
     const a = startDaemon(lab, 0, 'keepalived', confA, dir);
     startDaemon(lab, 1, 'keepalived', confB, dir);
-    const holder = (): string => (addresses(lab!, 0).includes(VIP) ? 'A' : addresses(lab!, 1).includes(VIP) ? 'B' : '-');
+    const holder = (): string => (addresses(lab, 0).includes(VIP) ? 'A' : addresses(lab, 1).includes(VIP) ? 'B' : '-');
     expect(await waitFor(() => holder() === 'A', 8000)).toBeGreaterThanOrEqual(0);
     const lab_: { wrote: string; holder: string; afterS: number }[] = [];
     for (const [value, expected] of STEPS) {
