@@ -93,6 +93,8 @@ const SILENT_INTERVALS = 3;
 const RUN_GAP = 2.5;
 /** A handover within this many intervals of the old master's last advert is a preemption. */
 const PREEMPT_INTERVALS = 1.5;
+/** The longest advert interval a packet can carry: VRRPv2's 8-bit seconds (VRRPv3's 12-bit centiseconds stop at 40.95 s). */
+const MAX_INTERVAL_SECONDS = 255;
 /** Gratuitous ARPs for one address from one MAC at most this far apart form one burst. */
 const GARP_BURST_SECONDS = 1;
 
@@ -110,7 +112,9 @@ export class ReplayAnalyzer implements FrameSink {
   private readonly garps = new Map<string, GarpBurst>();
   /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
   private readonly garpKeys = new Map<string, Map<string, string>>();
-  private readonly addressVrids = new Map<string, Set<number>>();
+  private readonly lastGarp: { ip: string | undefined; mac: string | undefined; key: string } = { ip: undefined, mac: undefined, key: '' };
+  /** VRIDs advertising each address, ascending. */
+  private readonly addressVrids = new Map<string, number[]>();
   private readonly macSource = new Map<string, string>();
   private readonly malformedSeen = new Set<string>();
   private readonly learned = new WeakSet<SeenAdvert>();
@@ -119,6 +123,44 @@ export class ReplayAnalyzer implements FrameSink {
   last: number | null = null;
 
   constructor(private readonly options: AnalyzerOptions = {}) {}
+
+  /**
+   * No record emitted from now on is about a time before this (its `recordTime`), as long as
+   * the capture's timestamps do not go backwards. Records polled so far with a time at or before
+   * it are therefore final in the time order (later ones come after them even on a tie), and can
+   * be written out. Open periods, bursts and the runs two masters could start from hold it back.
+   */
+  horizon(): number {
+    if (this.last === null) return Number.NEGATIVE_INFINITY;
+    const now = this.last;
+    let bound = now;
+    for (const burst of this.garps.values()) if (burst.ts < bound) bound = burst.ts;
+    for (const g of this.vrids.values()) {
+      if (g.master !== undefined && g.masterFrom < bound) bound = g.masterFrom;
+      if (g.dual !== undefined && g.dual.from < bound) bound = g.dual.from;
+    }
+    for (const v of this.byVrid.values()) {
+      for (const c of v.conflicts.values()) if (c.from < bound) bound = c.from;
+      // A handover starts the new master at its `since`, which counts while it is after the
+      // master's last advert (masters only ever advertise later).
+      let masterLast = Number.POSITIVE_INFINITY;
+      for (const g of v.groups) if (g.master !== undefined && g.master.last < masterLast) masterLast = g.master.last;
+      // Two masters open from the later of two senders' run starts: at least the second earliest
+      // run start that can still continue (a run broken off restarts at a later advert).
+      let earliestRun = now;
+      let secondRun = now;
+      for (const s of v.sources.values()) {
+        if (s.since > masterLast && s.since < bound) bound = s.since;
+        if (now - s.last > RUN_GAP * MAX_INTERVAL_SECONDS) continue;
+        if (s.runStart < earliestRun) {
+          secondRun = earliestRun;
+          earliestRun = s.runStart;
+        } else if (s.runStart < secondRun) secondRun = s.runStart;
+      }
+      if (secondRun < bound) bound = secondRun;
+    }
+    return bound;
+  }
 
   /** Records produced since the last call. */
   poll(): ReplayRecord[] {
@@ -193,12 +235,12 @@ export class ReplayAnalyzer implements FrameSink {
 
     const prio = a.priority;
     if (prio !== s.priority) {
-      if (prio !== 0 && s.priority > 0) this.emit({ type: 'priority', vrid: v.vrid, ...fam(v), src: s.src, ts, from: s.priority, to: prio });
+      if (prio !== 0 && s.priority > 0) this.emitFor(v, { type: 'priority', vrid: v.vrid, src: s.src, ts, from: s.priority, to: prio });
       s.priority = prio;
       s.priorities.add(prio);
     }
     if (prio === 0) {
-      if (!s.resigned) this.emit({ type: 'resign', vrid: v.vrid, ...fam(v), src: s.src, ts });
+      if (!s.resigned) this.emitFor(v, { type: 'resign', vrid: v.vrid, src: s.src, ts });
       s.resigned = true;
       if (v.master === s) this.endMaster(v, 'resigned');
       if (v.challenger === s) v.challenger = undefined;
@@ -236,7 +278,12 @@ export class ReplayAnalyzer implements FrameSink {
 
   garp(ts: number, ip: string, mac: string): void {
     this.tick(ts);
-    const key = this.garpKey(ip, mac);
+    // Bursts repeat the pair (and the decoder the very same strings): compare before looking up.
+    const last = this.lastGarp;
+    const key = ip === last.ip && mac === last.mac ? last.key : this.garpKey(ip, mac);
+    last.ip = ip;
+    last.mac = mac;
+    last.key = key;
     const burst = this.garps.get(key);
     if (burst !== undefined && ts - burst.last <= GARP_BURST_SECONDS) {
       burst.count++;
@@ -285,10 +332,9 @@ export class ReplayAnalyzer implements FrameSink {
     for (const burst of this.garps.values()) this.emitGarp(burst);
     this.garps.clear();
     for (const v of this.byVrid.values()) {
-      this.emit({
+      this.emitFor(v, {
         type: 'summary',
         vrid: v.vrid,
-        ...fam(v),
         adverts: v.groups.reduce((sum, g) => sum + g.adverts, 0),
         sources: [...v.sources.values()].map((s) => ({
           src: s.src,
@@ -308,10 +354,9 @@ export class ReplayAnalyzer implements FrameSink {
 
   private startMaster(v: Vrid, s: Source, from: number, advertsBefore: number, priority: number): void {
     const prev = v.previous;
-    this.emit({
+    this.emitFor(v, {
       type: 'transition',
       vrid: v.vrid,
-      ...fam(v),
       ts: from,
       from: prev?.src ?? null,
       to: s.src,
@@ -319,7 +364,7 @@ export class ReplayAnalyzer implements FrameSink {
       reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - prev.last <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
     });
     if (prev !== undefined) {
-      this.emit({ type: 'gap', vrid: v.vrid, ...fam(v), from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
+      this.emitFor(v, { type: 'gap', vrid: v.vrid, from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
     }
     v.master = s;
     v.masterFrom = from;
@@ -340,10 +385,9 @@ export class ReplayAnalyzer implements FrameSink {
     const held = (end === 'capture-end' || end === 'silent') && v.coveredUntil > m.last && v.heldBackBy !== undefined;
     const to = held ? v.coveredUntil : m.last;
     this.closeConflicts(v, to);
-    this.emit({
+    this.emitFor(v, {
       type: 'master',
       vrid: v.vrid,
-      ...fam(v),
       src: m.src,
       from: v.masterFrom,
       to,
@@ -387,11 +431,10 @@ export class ReplayAnalyzer implements FrameSink {
       if (to - c.from <= Math.max(intervalOf(c.a), intervalOf(c.b))) continue;
       count(v, 'two-masters');
       const cause = conflictCause(c.a, c.b);
-      this.emit({
+      this.emitFor(v, {
         type: 'anomaly',
         kind: 'two-masters',
         vrid: v.vrid,
-        ...fam(v),
         ts: c.from,
         to,
         detail: `${c.a.src} and ${c.b.src} were both master for ${(to - c.from).toFixed(3)} s: ${cause.why}`,
@@ -418,7 +461,7 @@ export class ReplayAnalyzer implements FrameSink {
       // Senders that began advertising after the old master's last advert and before `s` held
       // mastership in between (with long intervals a whole period can fit in the old master's
       // silence allowance: A stops, B advertises three times over 20 s, C takes over).
-      const between = [...v.sources.values()]
+      const between = v.sources.size <= 2 ? [] : [...v.sources.values()]
         .filter((x) => x !== s && x !== m && x.groupKey === v.groupKey && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
         .sort((x, y) => x.since - y.since);
       this.endMaster(v, 'replaced');
@@ -431,7 +474,7 @@ export class ReplayAnalyzer implements FrameSink {
   }
 
   private emitMasterUntil(v: Vrid, m: Source, to: number, end: 'silent'): void {
-    this.emit({ type: 'master', vrid: v.vrid, ...fam(v), src: m.src, from: v.masterFrom, to, priority: v.masterPriority, adverts: v.masterAdverts, end });
+    this.emitFor(v, { type: 'master', vrid: v.vrid, src: m.src, from: v.masterFrom, to, priority: v.masterPriority, adverts: v.masterAdverts, end });
     v.master = undefined;
   }
 
@@ -462,11 +505,10 @@ export class ReplayAnalyzer implements FrameSink {
     if (d === undefined) return;
     v.dual = undefined;
     count(v, 'two-masters');
-    this.emit({
+    this.emitFor(v, {
       type: 'anomaly',
       kind: 'two-masters',
       vrid: v.vrid,
-      ...fam(v),
       ts: d.from,
       to: d.to,
       detail: `${d.a.src} and ${d.b.src} both advertised with non-zero priority for ${(d.to - d.from).toFixed(3)} s`,
@@ -521,9 +563,13 @@ export class ReplayAnalyzer implements FrameSink {
   }
 
   private learnAddress(address: string, vrid: number): void {
-    let set = this.addressVrids.get(address);
-    if (set === undefined) this.addressVrids.set(address, (set = new Set()));
-    set.add(vrid);
+    let vrids = this.addressVrids.get(address);
+    if (vrids === undefined) this.addressVrids.set(address, (vrids = []));
+    if (vrids.includes(vrid)) return;
+    // Kept sorted: every GARP burst for the address lists them.
+    let i = vrids.length;
+    while (i > 0 && vrids[i - 1] > vrid) i--;
+    vrids.splice(i, 0, vrid);
   }
 
   private once(v: Vrid, kind: AnomalyKind, s: Source, ts: number, key: string, detail: string): void {
@@ -531,18 +577,23 @@ export class ReplayAnalyzer implements FrameSink {
     if (v.reported.has(k)) return;
     v.reported.add(k);
     if (kind !== 'bad-checksum' && kind !== 'ttl') count(v, kind);
-    this.emit({ type: 'anomaly', kind, vrid: v.vrid, ...fam(v), src: s.src, ts, detail });
+    this.emitFor(v, { type: 'anomaly', kind, vrid: v.vrid, src: s.src, ts, detail });
   }
 
   private emitGarp(b: GarpBurst): void {
-    const vrids = [...(this.addressVrids.get(b.ip) ?? [])].sort((x, y) => x - y);
+    const vrids = this.addressVrids.get(b.ip)?.slice() ?? [];
     if (this.options.vrid !== undefined && vrids.length > 0 && !vrids.includes(this.options.vrid)) return;
     const src = this.macSource.get(b.mac);
-    this.emit({ type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, ...(src === undefined ? {} : { src }) });
+    this.emit(src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src });
   }
 
   private emit(r: ReplayRecord): void {
     this.out.push(r);
+  }
+
+  /** A record about VRID `v` (built without the spread of a family field: IPv4 is the common case). */
+  private emitFor(v: Vrid, r: ReplayRecord): void {
+    this.out.push(inFamily(v, r));
   }
 }
 
@@ -635,8 +686,15 @@ function count(v: Vrid, kind: AnomalyKind): void {
   v.counts[kind] = (v.counts[kind] ?? 0) + 1;
 }
 
-function fam(v: Vrid): { family?: 6 } {
-  return v.family === 6 ? { family: 6 } : {};
+/** `record` with `family: 6` right after its `vrid` when the VRID is IPv6 (the field order of its type). */
+function inFamily(v: Vrid, record: ReplayRecord): ReplayRecord {
+  if (v.family !== 6) return record;
+  const withFamily: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    withFamily[key] = value;
+    if (key === 'vrid') withFamily.family = 6;
+  }
+  return withFamily as ReplayRecord;
 }
 
 function authText(type: number, auth: string): string {

@@ -76,6 +76,8 @@ export class FrameDecoder {
   private readonly earlier6 = new Map<string, CacheEntry[]>();
   private readonly ipText = new Map<number, string>();
   private readonly macText = new Map<number, string>();
+  /** The latest gratuitous ARP's sender address and MAC (as numbers) and their texts. */
+  private readonly lastGarp = { sender: -1, macHigh: -1, macLow: -1, ip: '', mac: '' };
   private readonly cursor: FrameCursor = { ts: 0, linkType: 0, bytes: new Uint8Array(0), start: 0, end: 0, originalLength: 0, fileOffset: 0 };
 
   constructor(private readonly sink: FrameSink) {}
@@ -301,18 +303,31 @@ export class FrameDecoder {
     const sender = readIpv4(data, at + 14);
     if (sender !== readIpv4(data, at + 24) || sender === 0) return;
     this.counts.garps++;
-    // Bursts repeat one address and MAC: their texts are made once (numeric keys, no strings).
+    const macHigh = (data[at + 8] << 8) | data[at + 9];
+    const macLow = readIpv4(data, at + 10);
+    // A burst repeats its address and MAC: the previous GARP's texts serve without a lookup.
+    const last = this.lastGarp;
+    if (sender === last.sender && macHigh === last.macHigh && macLow === last.macLow) {
+      this.sink.garp(ts, last.ip, last.mac);
+      return;
+    }
+    // Their texts are made once (numeric keys, no strings).
     let ip = this.ipText.get(sender);
     if (ip === undefined) {
       if (this.ipText.size >= TEXT_CACHE_MAX) this.ipText.clear();
       this.ipText.set(sender, (ip = formatIpv4(sender)));
     }
-    const macKey = ((data[at + 8] << 8) | data[at + 9]) * 4294967296 + readIpv4(data, at + 10);
+    const macKey = macHigh * 4294967296 + macLow;
     let mac = this.macText.get(macKey);
     if (mac === undefined) {
       if (this.macText.size >= TEXT_CACHE_MAX) this.macText.clear();
       this.macText.set(macKey, (mac = hex(data, at + 8, 6)));
     }
+    last.sender = sender;
+    last.macHigh = macHigh;
+    last.macLow = macLow;
+    last.ip = ip;
+    last.mac = mac;
     this.sink.garp(ts, ip, mac);
   }
 }

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repeatCapture } from '../../src/capture/repeat.js';
-import { batchedLines, replayWithoutCommander } from '../../src/cli/commands/replay.js';
-import { formatTimeline, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
-import { replayCapture } from '../../src/replay/replay.js';
+import { readCaptureFile } from '../../src/capture/reader.js';
+import { PcapWriter } from '../../src/capture/writer.js';
+import { LineBatches, replayWithoutCommander } from '../../src/cli/commands/replay.js';
+import { formatTimeline, jsonLine, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
+import type { ReplayRecord } from '../../src/replay/records.js';
+import { replayCapture, streamReplay } from '../../src/replay/replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrplab-replay-output-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,12 +19,31 @@ const capture = join(dir, 'anomalies.pcap');
 repeatCapture('captures/reference/seed-buggy-f1/capture.pcap', capture, 3000, { echoFirstAt: [5, 6, 7, 8, 9, 10] });
 const { records } = replayCapture(capture);
 
-function batched(write: (out: ReturnType<typeof batchedLines>) => void, batchChars: number): { text: string; writes: number } {
-  const chunks: string[] = [];
-  const out = batchedLines((text) => chunks.push(text), batchChars);
+function batched(write: (out: LineBatches) => void, batchBytes: number): { text: string; writes: number } {
+  const chunks: Buffer[] = [];
+  const out = new LineBatches(batchBytes);
   write(out);
-  out.end();
-  return { text: chunks.join(''), writes: chunks.length };
+  out.writeTo((bytes) => chunks.push(Buffer.from(bytes)));
+  return { text: Buffer.concat(chunks).toString('utf8'), writes: chunks.length };
+}
+
+/** What `vrrplab replay` prints for `args`, and its exit code. */
+async function cliOutput(args: string[]): Promise<{ text: string; exitCode: number }> {
+  const chunks: Buffer[] = [];
+  const write = process.stdout.write;
+  const exitCode = process.exitCode;
+  process.exitCode = 0;
+  process.stdout.write = ((bytes: Uint8Array | string) => {
+    chunks.push(Buffer.from(bytes));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    expect(await replayWithoutCommander(args)).toBe(true);
+    return { text: Buffer.concat(chunks).toString('utf8'), exitCode: Number(process.exitCode ?? 0) };
+  } finally {
+    process.stdout.write = write;
+    process.exitCode = exitCode;
+  }
 }
 
 describe('replay output written in batches', () => {
@@ -32,7 +54,7 @@ describe('replay output written in batches', () => {
 
   it('writes the timeline text byte for byte as one joined string would be, in several writes', () => {
     const whole = formatTimeline(records, replayFirst()).join('\n') + '\n';
-    for (const size of [1, 100, 4096, 1 << 18]) {
+    for (const size of [1, 100, 4096, 1 << 20]) {
       const { text, writes } = batched((out) => writeTimeline(records, replayFirst(), out.line), size);
       expect(text).toBe(whole);
       if (size <= 4096) expect(writes).toBeGreaterThan(1);
@@ -41,11 +63,101 @@ describe('replay output written in batches', () => {
 
   it('writes the JSON lines byte for byte as one JSON.stringify per record joined with newlines', () => {
     const whole = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    for (const size of [1, 100, 4096, 1 << 18]) expect(batched((out) => writeJsonLines(records, out.line), size).text).toBe(whole);
+    for (const size of [1, 100, 4096, 1 << 20]) expect(batched((out) => writeJsonLines(records, out.line), size).text).toBe(whole);
+  });
+
+  it('builds each JSON line as JSON.stringify does, IPv6 family fields, odd numbers and strings included', () => {
+    for (const r of records) expect(jsonLine(r)).toBe(JSON.stringify(r));
+    const odd: ReplayRecord[] = [
+      { type: 'transition', vrid: 7, family: 6, ts: 0.000001, from: null, to: 'fe80::1', priority: 255, reason: 'first' },
+      { type: 'gap', vrid: 7, family: 6, from: 'fe80::1', to: 'fe80::2', lastOld: 1e-7, firstNew: 8589934592.5, seconds: -0.25 },
+      { type: 'master', vrid: 7, src: 'a"b\\c\u0001', from: 1795550541.1, to: Number.NaN, priority: 100, adverts: 3, end: 'silent' },
+      { type: 'garp', ts: 1795550541.000001, ip: '10.0.0.1', mac: '00:00:5e:00:01:07', count: 2, vrids: [], src: 'é' },
+      { type: 'anomaly', kind: 'malformed', ts: 1795550541.999999, detail: 'quote " and \\ and \n' },
+      { type: 'anomaly', kind: 'two-masters', vrid: 1, family: 6, ts: 2, to: 3.5, detail: 'x' },
+      { type: 'priority', vrid: 300, src: '1.2.3.4', ts: 1e21, from: -1, to: Number.POSITIVE_INFINITY },
+      { type: 'resign', vrid: 0, src: '1.2.3.4', ts: 123456789.123456789 },
+    ];
+    for (const r of odd) expect(jsonLine(r)).toBe(JSON.stringify(r));
+    for (let i = 0; i < 20000; i++) {
+      const ts = Math.round(Math.random() * 4e15) / 1e6;
+      const r: ReplayRecord = { type: 'resign', vrid: 1, src: 'x', ts };
+      expect(jsonLine(r)).toBe(JSON.stringify(r));
+    }
   });
 
   it('writes a lone newline when there are no lines, as joining none would', () => {
     expect(batched(() => {}, 100).text).toBe('\n');
+  });
+
+  it('encodes lines outside ASCII as UTF-8, however they fall across batches', () => {
+    const lines = ['a', 'é€😀', '', 'x'.repeat(50), '€'.repeat(40)];
+    for (const size of [1, 7, 64]) expect(batched((out) => lines.forEach(out.line), size).text).toBe(lines.join('\n') + '\n');
+  });
+});
+
+describe('replay records handed on as the capture is read', () => {
+  const captures = [capture, 'captures/conflict-vrid52/capture.pcap', 'captures/long-interval/capture.pcap', 'captures/reference/v3-ipv6-kill/capture.pcap'];
+
+  it('come in the order of the whole sorted list, whichever frame the records are looked at after', () => {
+    for (const path of captures) {
+      for (const vrid of [undefined, 125]) {
+        const all = replayCapture(path, { vrid }).records;
+        const timeline = all.filter((r) => r.type !== 'problem' && r.type !== 'capture');
+        for (const pollFrames of [1, 3, 64, 4096]) {
+          const got: ReplayRecord[] = [];
+          const streamed = streamReplay(path, (r) => got.push(r), { vrid, pollFrames });
+          expect(streamed.inOrder).toBe(true);
+          expect(got).toEqual(timeline);
+          expect(streamed.capture).toEqual(all[all.length - 1]);
+        }
+      }
+    }
+  });
+
+  it('hand on records long before the end of a long capture', () => {
+    let handedOnEarly = 0;
+    const streamed = streamReplay(capture, (r) => {
+      if (r.type !== 'summary') handedOnEarly++;
+    }, { pollFrames: 64 });
+    expect(streamed.inOrder).toBe(true);
+    expect(handedOnEarly).toBeGreaterThan(100);
+  });
+
+  it('say so when timestamps go backwards, and the command then prints the sorted timeline', async () => {
+    const shuffled = join(dir, 'backwards.pcap');
+    const frames = [...readCaptureFile(capture)].map((f) => ({ ts: f.ts, data: f.data.slice(), linkType: f.linkType }));
+    // The second half of the long capture first, then the first half.
+    const half = frames.length >> 1;
+    const writer = new PcapWriter(shuffled, { linkType: frames[0].linkType });
+    for (const f of [...frames.slice(half), ...frames.slice(0, half)]) writer.write(f.ts, f.data);
+    writer.close();
+    expect(streamReplay(shuffled, () => {}, { pollFrames: 1 }).inOrder).toBe(false);
+    const all = replayCapture(shuffled).records;
+    expect((await cliOutput([shuffled])).text).toBe(formatTimeline(all, replayFirst(all)).join('\n') + '\n');
+    expect((await cliOutput([shuffled, '--json'])).text).toBe(all.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  });
+
+  it('print, as a command, what formatting the whole sorted list gives, file problems first', async () => {
+    const truncated = join(dir, 'truncated.pcap');
+    const frames = [...readCaptureFile(capture)].map((f) => ({ ts: f.ts, data: f.data.slice(), linkType: f.linkType }));
+    const writer = new PcapWriter(truncated, { linkType: frames[0].linkType });
+    for (const f of frames) writer.write(f.ts, f.data);
+    writer.close();
+    // Cut the last record short: a problem found only at the very end.
+    const { truncateSync, statSync } = await import('node:fs');
+    truncateSync(truncated, statSync(truncated).size - 10);
+    for (const path of [capture, truncated, ...captures.slice(1)]) {
+      const all = replayCapture(path).records;
+      const problems = all.some((r) => r.type === 'problem');
+      const text = await cliOutput([path]);
+      expect(text.text).toBe(formatTimeline(all, replayFirst(all)).join('\n') + '\n');
+      expect(text.exitCode).toBe(problems ? 1 : 0);
+      expect((await cliOutput([path, '--json'])).text).toBe(all.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const only = replayCapture(path, { vrid: 125 }).records;
+      expect((await cliOutput([path, '--vrid', '125'])).text).toBe(formatTimeline(only, replayFirst(only)).join('\n') + '\n');
+    }
+    expect(replayCapture(truncated).records[0].type).toBe('problem');
   });
 });
 
@@ -57,7 +169,7 @@ describe('replay started without commander', () => {
   });
 });
 
-function replayFirst(): number | null {
-  const total = records.find((r) => r.type === 'capture');
+function replayFirst(list: readonly ReplayRecord[] = records): number | null {
+  const total = list.find((r) => r.type === 'capture');
   return total?.type === 'capture' ? total.first : null;
 }

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { writeJsonLines, writeTimeline, type LineSink } from '../../replay/format.js';
-import { replayCapture } from '../../replay/replay.js';
+import { jsonLine, problemLine, TimelineWriter, writeJsonLines, writeTimeline } from '../../replay/format.js';
+import { replayCapture, streamReplay } from '../../replay/replay.js';
 
 /** Files at least this large get a progress bar on a TTY. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -79,56 +79,113 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     return;
   }
   const bar = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar() : undefined;
-  const { records } = replayCapture(capture, { vrid: opts.vrid, onProgress: bar?.update });
+  const options = { vrid: opts.vrid, onProgress: bar?.update };
+  // File problems come first in the output but can turn up anywhere in the file, so the
+  // formatted output is held (as bytes, in large batches) until the whole file has been read.
+  let output: LineBatches | undefined;
+  let problems = 0;
+  if (opts.html === undefined) {
+    const timeline = new LineBatches();
+    const text = opts.json ? undefined : new TimelineWriter(timeline.line);
+    const streamed = streamReplay(
+      capture,
+      text === undefined
+        ? (r) => timeline.line(jsonLine(r))
+        : (r, first) => {
+            text.origin = first;
+            text.write(r);
+          },
+      options,
+    );
+    if (streamed.inOrder) {
+      if (text === undefined) timeline.line(jsonLine(streamed.capture));
+      else {
+        text.write(streamed.capture);
+        text.end();
+      }
+      output = new LineBatches();
+      for (const p of streamed.problems) output.line(text === undefined ? jsonLine(p) : problemLine(p));
+      output.append(timeline);
+      problems = streamed.problems.length;
+    }
+  }
+  if (output === undefined) {
+    // Timestamps that go backwards (or --html, which needs every record): sort them all first.
+    const { records } = replayCapture(capture, options);
+    output = new LineBatches();
+    if (opts.json) writeJsonLines(records, output.line);
+    else {
+      const total = records.find((r) => r.type === 'capture');
+      writeTimeline(records, total?.type === 'capture' ? total.first : null, output.line);
+    }
+    if (opts.html !== undefined) {
+      const { writeReplayReport } = await import('../../report/replay.js');
+      writeReplayReport(records, opts.html, { title: basename(capture) });
+    }
+    problems = records.filter((r) => r.type === 'problem').length;
+  }
   bar?.done();
-  const out = batchedLines((text) => process.stdout.write(text));
-  if (opts.json) {
-    writeJsonLines(records, out.line);
-  } else {
-    const total = records.find((r) => r.type === 'capture');
-    writeTimeline(records, total?.type === 'capture' ? total.first : null, out.line);
-  }
-  out.end();
-  if (opts.html !== undefined) {
-    const { writeReplayReport } = await import('../../report/replay.js');
-    writeReplayReport(records, opts.html, { title: basename(capture) });
-  }
-  if (records.some((r) => r.type === 'problem')) process.exitCode = 1;
+  output.writeTo((bytes) => process.stdout.write(bytes));
+  if (problems > 0) process.exitCode = 1;
 }
 
-/** Output batch size in characters: a few hundred writes for a 30 MB timeline, not one per line. */
-const BATCH_CHARS = 1 << 18;
+/** Bytes per batch: a few dozen writes for a 30 MB output, not one per line. */
+const BATCH_BYTES = 1 << 20;
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_UTF8_PER_UNIT = 3;
 
 /**
- * Lines joined with newlines and handed to `write` in large batches. What reaches `write` is
- * exactly `lines.join('\n') + '\n'`, cut at line ends.
+ * Lines (each followed by a newline) encoded straight into large byte batches, off the JS heap:
+ * no line is kept as a string, and no batch-sized string is built (flattening one is what made
+ * the output cost as much as the analysis). What `writeTo` hands on is exactly
+ * `lines.join('\n') + '\n'` (a lone newline when there were no lines).
  */
-export function batchedLines(write: (text: string) => void, batchChars = BATCH_CHARS): { line: LineSink; end: () => void } {
-  // An array joined once per batch: one flat string per write, not a rope of 250k concatenations.
-  let pending: string[] = [];
-  let chars = 0;
-  let lines = 0;
-  return {
-    line(text) {
-      pending.push(text);
-      chars += text.length + 1;
-      lines++;
-      if (chars >= batchChars) {
-        pending.push('');
-        write(pending.join('\n'));
-        pending = [];
-        chars = 0;
-      }
-    },
-    end() {
-      if (lines === 0) write('\n');
-      else if (pending.length > 0) {
-        pending.push('');
-        write(pending.join('\n'));
-      }
-      pending = [];
-    },
+export class LineBatches {
+  private readonly batches: Buffer[] = [];
+  private batch: Buffer;
+  private used = 0;
+  private lines = 0;
+
+  constructor(private readonly batchBytes = BATCH_BYTES) {
+    this.batch = Buffer.allocUnsafe(batchBytes);
+  }
+
+  readonly line = (text: string): void => {
+    const room = MAX_UTF8_PER_UNIT * text.length + 1;
+    if (this.used + room > this.batch.length) this.next(room);
+    this.used += this.batch.write(text, this.used);
+    this.batch[this.used++] = 0x0a;
+    this.lines++;
   };
+
+  /** Moves `other`'s lines to the end of these. */
+  append(other: LineBatches): void {
+    this.seal();
+    other.seal();
+    for (const b of other.batches) this.batches.push(b);
+    this.lines += other.lines;
+    other.batches.length = 0;
+    other.lines = 0;
+  }
+
+  writeTo(write: (bytes: Buffer) => void): void {
+    this.seal();
+    if (this.lines === 0) write(Buffer.from('\n'));
+    for (const b of this.batches) write(b);
+    this.batches.length = 0;
+  }
+
+  private seal(): void {
+    if (this.used === 0) return;
+    this.batches.push(this.batch.subarray(0, this.used));
+    this.batch = this.batch.subarray(this.used);
+    this.used = 0;
+  }
+
+  private next(room: number): void {
+    this.seal();
+    if (this.batch.length < room) this.batch = Buffer.allocUnsafe(Math.max(this.batchBytes, room));
+  }
 }
 
 function progressBar(): { update: (done: number, total: number) => void; done: () => void } {
