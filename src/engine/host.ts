@@ -114,9 +114,13 @@ export class HostEngine {
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
   private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean } = { raw: undefined, checksumVerified: false, rejected: false };
 
-  /** Handle one event at time `now` (ms). Timers due at or before `now` are handled first. */
-  handle(now: number, event: EngineEvent): EngineAction[] {
-    this.begin(now);
+  /**
+   * Handle one event at time `now` (ms). Timers due at or before `now` are handled first.
+   * The actions come back in a new list, or appended to `into`: a list the driver empties and
+   * hands in again, so that a busy driver (the simulator) allocates no list per call.
+   */
+  handle(now: number, event: EngineEvent, into?: EngineAction[]): EngineAction[] {
+    this.begin(now, into);
     this.fireDueTimers(now);
     switch (event.type) {
       case 'start':
@@ -144,9 +148,9 @@ export class HostEngine {
     return this.finish();
   }
 
-  /** Fire every timer due at or before `now`, in time order. */
-  handleTimeout(now: number): EngineAction[] {
-    this.begin(now);
+  /** Fire every timer due at or before `now`, in time order. The actions as `handle` returns them. */
+  handleTimeout(now: number, into?: EngineAction[]): EngineAction[] {
+    this.begin(now, into);
     this.fireDueTimers(now);
     return this.finish();
   }
@@ -201,9 +205,9 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- plumbing
 
-  private begin(now: number): void {
+  private begin(now: number, into?: EngineAction[]): void {
     this.now = now;
-    this.out = undefined;
+    this.out = into;
   }
 
   /** The call's actions: a list the caller owns (and may change). */

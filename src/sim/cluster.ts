@@ -149,6 +149,8 @@ export class Cluster {
   readonly hosts: SimHost[];
   readonly records: SimRecord[] = [];
   private readonly queue = new EventQueue<ClusterEvent>();
+  /** Every engine call's actions go into this one list, emptied once carried out: no list per call. */
+  private readonly actions: EngineAction[] = [];
   private readonly random: Random;
   private now = 0;
   private lossPercent = 0;
@@ -211,7 +213,7 @@ export class Cluster {
         const { host } = event;
         if (host.engine === undefined) return;
         host.timerAt = Number.POSITIVE_INFINITY;
-        this.apply(host, host.engine.handleTimeout(this.now));
+        this.apply(host, host.engine.handleTimeout(this.now, this.actions));
         return;
       }
       case 'deliver': {
@@ -221,14 +223,14 @@ export class Cluster {
         // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
         for (const receiverIface of receiver.interfaces) {
           if (receiver.linksDown.has(receiverIface)) continue;
-          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet }));
+          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet }, this.actions));
         }
         return;
       }
       case 'script-result': {
         const { host, engine, script, hung } = event;
         if (host.engine !== engine) return;
-        const actions = engine.handle(this.now, { type: 'script-result', script, exitCode: event.exitCode, ...(hung ? { timedOut: true } : {}) });
+        const actions = engine.handle(this.now, { type: 'script-result', script, exitCode: event.exitCode, timedOut: hung }, this.actions);
         const ok = scriptStateChange(script, actions);
         if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script, ok });
         this.apply(host, actions);
@@ -282,7 +284,7 @@ export class Cluster {
       host.trackValues.set(tf.name, value);
       fileValues[tf.name] = value;
     }
-    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }));
+    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }, this.actions));
   }
 
   /** Graceful stop (SIGTERM): the engine resigns, removes its VIPs and runs notify_stop. */
@@ -291,7 +293,7 @@ export class Cluster {
     const engine = host.engine;
     if (engine === undefined) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
-    this.apply(host, engine.handle(this.now, { type: 'stop' }));
+    this.apply(host, engine.handle(this.now, { type: 'stop' }, this.actions));
     host.engine = undefined;
   }
 
@@ -319,7 +321,7 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: up ? 'link-up' : 'link-down', ...(iface !== undefined ? { detail: iface } : {}) });
     const engine = host.engine;
     if (engine === undefined) return;
-    for (const name of changed) this.apply(host, engine.handle(this.now, { type: 'link', iface: name, up }));
+    for (const name of changed) this.apply(host, engine.handle(this.now, { type: 'link', iface: name, up }, this.actions));
   }
 
   setPartition(groups: string[][] | undefined): void {
@@ -381,7 +383,7 @@ export class Cluster {
         if (value === null || value === target.trackValues.get(tf.name)) continue;
         target.trackValues.set(tf.name, value);
         const engine = target.engine;
-        if (engine !== undefined) this.apply(target, engine.handle(this.now, { type: 'file-value', trackFile: tf.name, value }));
+        if (engine !== undefined) this.apply(target, engine.handle(this.now, { type: 'file-value', trackFile: tf.name, value }, this.actions));
       }
     }
   }
@@ -416,7 +418,7 @@ export class Cluster {
         if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
         for (const iface of receiver.interfaces) {
           if (receiver.linksDown.has(iface)) continue;
-          this.apply(receiver, engine.handle(this.now, { type: 'packet', iface, packet }));
+          this.apply(receiver, engine.handle(this.now, { type: 'packet', iface, packet }, this.actions));
         }
       }
       if (index + 1 < stream.count) this.at(start + (index + 1) * spacing + this.options.latencyMs, () => send(index + 1));
@@ -446,9 +448,15 @@ export class Cluster {
     }
   }
 
+  /**
+   * Carry out an engine call's actions (the list is `actions`, see there) and re-arm the host's timer.
+   * Nothing here calls an engine while the list is being read: what the actions cause is queued.
+   */
   private apply(host: SimHost, actions: EngineAction[]): void {
     for (const action of actions) this.applyOne(host, action);
     this.rearm(host);
+    // Emptied keeping its storage (`length = 0` would give it back, and the next call allocate it again).
+    while (actions.length > 0) actions.pop();
   }
 
   private rearm(host: SimHost): void {

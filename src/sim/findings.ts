@@ -578,6 +578,12 @@ function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
   const findings: SimFinding[] = [];
   let open: { key: string; from: number; host: string; vrids: number[]; away: string[] } | undefined;
 
+  /** `host` holds the VIPs of a VRID whose home runs keepalived with nothing injected to keep it from taking them back. */
+  const awayFromHome = (host: string, entry: VridInfo): boolean => {
+    const home = entry.home;
+    if (home === undefined || home === host || !world.alive.has(home) || world.isImpaired(home) || world.partition !== undefined) return false;
+    return entry.byHost.get(home)?.nopreempt !== true;
+  };
   const evaluate = (t: number): void => {
     let current: { key: string; host: string; vrids: number[]; away: string[]; since: number } | undefined;
     for (const host of facts.hosts) {
@@ -586,15 +592,15 @@ function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
       if (vips === undefined || vips.size === 0) continue;
       const candidates = facts.instancesWithVips(host);
       let count = 0;
-      for (const { info } of candidates) if (holdsAll(vips, info.vips)) count++;
-      if (count < 2) continue;
+      let awayCount = 0;
+      for (const { info, entry } of candidates) {
+        if (!holdsAll(vips, info.vips)) continue;
+        count++;
+        if (awayFromHome(host, entry)) awayCount++;
+      }
+      if (count < 2 || awayCount === 0) continue;
       const whole = candidates.filter(({ info }) => holdsAll(vips, info.vips)).map(({ vrid, entry }) => [vrid, entry] as const);
-      const away = whole.filter(([, entry]) => {
-        const home = entry.home;
-        if (home === undefined || home === host || !world.alive.has(home) || world.isImpaired(home) || world.partition !== undefined) return false;
-        return entry.byHost.get(home)?.nopreempt !== true;
-      });
-      if (away.length === 0) continue;
+      const away = whole.filter(([, entry]) => awayFromHome(host, entry));
       const vridList = whole.map(([vrid]) => vrid).sort((a, b) => a - b);
       const homes = [...new Set(away.map(([, entry]) => entry.home ?? ''))];
       const since = Math.min(...homes.map((home) => world.eligibleAt.get(home) ?? t));
@@ -680,8 +686,10 @@ function splitBrain(records: SimRecord[], facts: Facts, faults: readonly FaultSp
     if (record.type !== 'transition') continue;
     const current = masters.get(record.vrid) ?? new Map<string, string>();
     masters.set(record.vrid, current);
-    const before = [...current.keys()];
-    const beforeInstances = [...current.entries()].map(([host, instance]) => `${host}/${instance}`);
+    // Only a split brain already open can close here: the masters before the change are needed then only.
+    const splitOpen = since.has(record.vrid);
+    const before = splitOpen ? [...current.keys()] : [];
+    const beforeInstances = splitOpen ? [...current.entries()].map(([host, instance]) => `${host}/${instance}`) : [];
     if (record.to === 'MASTER') current.set(record.host, record.instance);
     else current.delete(record.host);
     if (current.size >= 2 && !since.has(record.vrid)) since.set(record.vrid, record.t);
@@ -806,25 +814,39 @@ function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
   const gaps = new Map<number, Gap>([...facts.vrids.keys()].map((vrid) => [vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined }]));
   const limit = (vrid: number): number => facts.takeover(vrid) - SLACK_S + 0.1;
 
+  /** Since when `host` could hold the VRID (undefined: it cannot now). */
+  const candidateSince = (vrid: number, host: string): number | undefined => {
+    if (facts.instance(host, vrid) === undefined || !world.alive.has(host)) return undefined;
+    const state = world.state(host, vrid);
+    const since = world.since(host, vrid) ?? 0;
+    if (state === 'BACKUP') return since;
+    if (state === 'FAULT' && !world.isImpaired(host)) return Math.max(since, world.eligibleAt.get(host) ?? 0);
+    return undefined;
+  };
   /** Hosts that could hold the VRID now, with the time since when they could. */
   const candidates = (vrid: number): { host: string; since: number }[] => {
     const result: { host: string; since: number }[] = [];
     for (const host of facts.hosts) {
-      if (facts.instance(host, vrid) === undefined || !world.alive.has(host)) continue;
-      const state = world.state(host, vrid);
-      const since = world.since(host, vrid) ?? 0;
-      if (state === 'BACKUP') result.push({ host, since });
-      else if (state === 'FAULT' && !world.isImpaired(host)) result.push({ host, since: Math.max(since, world.eligibleAt.get(host) ?? 0) });
+      const since = candidateSince(vrid, host);
+      if (since !== undefined) result.push({ host, since });
     }
     return result;
+  };
+  /** The earliest time since when some host could hold the VRID (undefined: none can now). */
+  const earliestCandidate = (vrid: number): number | undefined => {
+    let earliest: number | undefined;
+    for (const host of facts.hosts) {
+      const since = candidateSince(vrid, host);
+      if (since !== undefined && (earliest === undefined || since < earliest)) earliest = since;
+    }
+    return earliest;
   };
   const tick = (vrid: number, gap: Gap, t: number): void => {
     if (gap.clock !== undefined && gap.blamed === undefined && t - gap.clock > limit(vrid)) {
       const deadline = gap.clock + limit(vrid);
       gap.blamed = { at: gap.clock, hosts: candidates(vrid).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
     }
-    const now = candidates(vrid);
-    const start = now.length === 0 ? undefined : Math.min(...now.map((candidate) => candidate.since));
+    const start = earliestCandidate(vrid);
     gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
   };
   const report = (vrid: number, gap: Gap, to: number, newMaster: { host: string; instance: string; priority: number } | undefined): void => {
@@ -906,21 +928,28 @@ function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[] {
 
   const evaluate = (t: number, vrids: readonly number[]): void => {
     // Made only when some master keeps a failing check: most records find none.
-    let current: Map<string, { vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }> | undefined;
+    let current: Set<string> | undefined;
+    let opening: Map<string, { vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }> | undefined;
     for (const vrid of vrids) {
       const entry = facts.vrids.get(vrid);
       if (entry === undefined || world.masterCount(vrid) === 0) continue;
       for (const holder of world.masters(vrid)) {
         const info = entry.byHost.get(holder);
         if (info === undefined || !world.hasBadCheck(info)) continue;
-        const checks = world.badChecks(info);
-        const peers = [...entry.byHost.values()].filter(
-          (peer) => peer.host !== holder && world.alive.has(peer.host) && world.state(peer.host, vrid) === 'BACKUP' && world.reachable(holder, peer.host) && !world.hasBadCheck(peer),
-        );
-        if (peers.length === 0) continue;
+        const couldHold = (peer: InstanceInfo): boolean =>
+          peer.host !== holder && world.alive.has(peer.host) && world.state(peer.host, vrid) === 'BACKUP' && world.reachable(holder, peer.host) && !world.hasBadCheck(peer);
+        let any = false;
+        for (const peer of entry.byHost.values()) if (couldHold(peer)) any = true;
+        if (!any) continue;
+        const key = `${holder}\0${vrid}`;
+        current ??= new Set();
+        current.add(key);
+        // A span already open keeps what it was opened with.
+        if (open.has(key)) continue;
+        const peers = [...entry.byHost.values()].filter(couldHold);
         const threshold = Math.min(...peers.map((peer) => facts.takeover(vrid, peer.host)));
-        current ??= new Map();
-        current.set(`${holder}\0${vrid}`, { vrid, host: holder, checks, peers: peers.map((peer) => peer.host), threshold });
+        opening ??= new Map();
+        opening.set(key, { vrid, host: holder, checks: world.badChecks(info), peers: peers.map((peer) => peer.host), threshold });
       }
     }
     if (open.size > 0) for (const [key, span] of open) {
@@ -928,7 +957,7 @@ function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[] {
       close(span, t);
       open.delete(key);
     }
-    if (current !== undefined) for (const [key, now] of current) if (!open.has(key)) open.set(key, { ...now, from: t });
+    if (opening !== undefined) for (const [key, now] of opening) open.set(key, { ...now, from: t });
   };
   const close = (span: { from: number; vrid: number; host: string; checks: string[]; peers: string[]; threshold: number }, to: number): void => {
     if (to - span.from <= span.threshold) return;

@@ -40,6 +40,17 @@ export interface SimulationOptions {
 
 export type LoadedHostConfig = ReturnType<typeof loadHostConfig>;
 
+type NotifyAction = Extract<EngineAction, { type: 'notify' }>;
+
+/** A notify as model mode carries it out: the services it starts or stops, and the cause its service records give. */
+interface NotifyModel {
+  kind: NotifyAction['kind'];
+  instance: string;
+  state: NotifyAction['state'];
+  effects: NotifyModelEffect[];
+  cause: string;
+}
+
 export interface SimulationResult {
   scenario: Scenario;
   seed: number;
@@ -114,7 +125,21 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     return notifyTexts.get(key);
   };
 
-  const effectsByNotify = new Map<string, NotifyModelEffect[]>();
+  // What a notify does depends on its host, command line and arguments only: worked out once per run.
+  const notifyModels = new Map<SimHost, Map<string, NotifyModel[]>>();
+  const notifyModel = (host: SimHost, notify: NotifyAction, effectsOf: () => NotifyModelEffect[]): NotifyModel => {
+    const byCommand = notifyModels.get(host) ?? new Map<string, NotifyModel[]>();
+    notifyModels.set(host, byCommand);
+    const models = byCommand.get(notify.command) ?? [];
+    byCommand.set(notify.command, models);
+    for (const model of models) {
+      // The same command, kind, instance and state: the same arguments (the generic notify's priority never names a state).
+      if (model.kind === notify.kind && model.instance === notify.instance && model.state === notify.state) return model;
+    }
+    const model = { kind: notify.kind, instance: notify.instance, state: notify.state, effects: effectsOf(), cause: `notify ${notify.state.toLowerCase()} (${notify.instance})` };
+    models.push(model);
+    return model;
+  };
   const cluster: Cluster = new Cluster(specs, {
     seed,
     latencyMs: 0.1,
@@ -136,16 +161,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
         execProgram(scenarioHost, notify.command, scenario.directory, notify.args);
         return;
       }
-      // What a notify does depends on its host, command line and arguments only: worked out once per run.
-      const key = `${host.name}\0${notify.kind}\0${notify.instance}\0${notify.state}\0${notify.command}`;
-      let effects = effectsByNotify.get(key);
-      if (effects === undefined) {
-        effects = notifyEffects(scenario, notify, (file) => readHostFile(scenarioHost, file));
-        effectsByNotify.set(key, effects);
-      }
-      for (const effect of effects) {
-        cluster.setService(host, effect.service, effect.action === 'start', `notify ${notify.state.toLowerCase()} (${notify.instance})`);
-      }
+      const { effects, cause } = notifyModel(host, notify, () => notifyEffects(scenario, notify, (file) => readHostFile(scenarioHost, file)));
+      for (const effect of effects) cluster.setService(host, effect.service, effect.action === 'start', cause);
     },
   });
 
