@@ -567,12 +567,15 @@ function formatRate(rate: number): string {
 
 /** The state a script result moved a tracked script to, read from the engine's log line for it (undefined: no change). */
 function scriptStateChange(script: string, actions: EngineAction[]): boolean | undefined {
-  const prefix = `VRRP_Script(${script}) `;
+  // "VRRP_Script(<script>) succeeded", read in place: no string is made for each result.
+  const opening = 'VRRP_Script(';
+  const rest = opening.length + script.length + 2;
   for (const action of actions) {
-    if (action.type !== 'log' || !action.message.startsWith(prefix)) continue;
-    const rest = action.message.slice(prefix.length);
-    if (rest.startsWith('succeeded')) return true;
-    if (rest.startsWith('failed') || rest.startsWith('timed_out')) return false;
+    if (action.type !== 'log') continue;
+    const { message } = action;
+    if (!message.startsWith(opening) || !message.startsWith(script, opening.length) || !message.startsWith(') ', rest - 2)) continue;
+    if (message.startsWith('succeeded', rest)) return true;
+    if (message.startsWith('failed', rest) || message.startsWith('timed_out', rest)) return false;
   }
   return undefined;
 }

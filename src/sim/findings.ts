@@ -299,6 +299,8 @@ class World {
   readonly alive = new Set<string>();
   /** vrid -> host -> state (hosts whose keepalived runs and whose instance left INIT). */
   readonly states = new Map<number, Map<string, VrrpState>>();
+  /** vrid -> its MASTERs, as `masters()` last listed them; dropped when a state of the VRID changes. */
+  private readonly mastersOf = new Map<number, string[]>();
   /** vrid -> host -> when it entered that state. */
   readonly stateSince = new Map<number, Map<string, number>>();
   /** host -> script -> succeeding (absent: no result yet, keepalived's "init"). */
@@ -323,6 +325,7 @@ class World {
         this.states.set(record.vrid, states);
         if (record.to === 'STOP') states.delete(record.host);
         else states.set(record.host, record.to);
+        this.mastersOf.delete(record.vrid);
         const since = this.stateSince.get(record.vrid) ?? new Map<string, number>();
         this.stateSince.set(record.vrid, since);
         since.set(record.host, record.t);
@@ -358,7 +361,10 @@ class World {
         if (host === undefined) return;
         this.alive.delete(host);
         this.scripts.delete(host);
-        for (const vrid of this.facts.vridsOf(host)) this.states.get(vrid)?.delete(host);
+        for (const vrid of this.facts.vridsOf(host)) {
+          this.states.get(vrid)?.delete(host);
+          this.mastersOf.delete(vrid);
+        }
         return;
       case 'partition':
       case 'heal': {
@@ -427,11 +433,14 @@ class World {
     return count;
   }
 
-  masters(vrid: number): string[] {
-    const states = this.states.get(vrid);
-    if (states === undefined) return [];
-    const result: string[] = [];
-    for (const [host, state] of states) if (state === 'MASTER') result.push(host);
+  /** The hosts MASTER of the VRID (a list shared until the VRID's states change: do not change it). */
+  masters(vrid: number): readonly string[] {
+    let result = this.mastersOf.get(vrid);
+    if (result === undefined) {
+      result = [];
+      for (const [host, state] of this.states.get(vrid) ?? []) if (state === 'MASTER') result.push(host);
+      this.mastersOf.set(vrid, result);
+    }
     return result;
   }
 

@@ -106,11 +106,18 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
   const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
   const checkModels: Record<string, string> = {};
+  // A check the scenario does not model follows the service its command probes: read once per command.
+  const probedModels = new Map<string, CheckModel>();
   const modelFor = (script: string, command: string): CheckModel => {
     const explicit = scenario.checks[script];
     if (explicit !== undefined) return explicit;
-    const service = probedService(command);
-    return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
+    let model = probedModels.get(command);
+    if (model === undefined) {
+      const service = probedService(command);
+      model = service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
+      probedModels.set(command, model);
+    }
+    return model;
   };
   for (const spec of specs) {
     for (const script of spec.config.scripts) {
