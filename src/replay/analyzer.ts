@@ -521,7 +521,7 @@ export class ReplayAnalyzer implements FrameSink {
     const before = s.seen;
     const a = seen.packet.advert;
     s.seen = seen;
-    s.addrKey = [...a.addresses].sort().join(',');
+    s.addrKey = addressKeyOf(seen);
     for (const address of a.addresses) this.learnAddress(address, v.vrid);
     if (seen.mac !== undefined) {
       this.macSource.set(seen.mac, s.src);
@@ -543,7 +543,7 @@ export class ReplayAnalyzer implements FrameSink {
     for (const o of v.sources.values()) {
       if (o === s || o.seen === undefined) continue;
       const b = o.seen.packet.advert;
-      const pair = [s.src, o.src].sort().join('|');
+      const pair = s.src < o.src ? `${s.src}|${o.src}` : `${o.src}|${s.src}`;
       if (b.version !== a.version) {
         this.once(v, 'version-mix', s, ts, `${pair}|${a.version}|${b.version}`, `${s.src} sends VRRPv${a.version}, ${o.src} VRRPv${b.version}`);
       }
@@ -620,6 +620,14 @@ function newSource(src: string, ts: number): Source {
   return s;
 }
 
+const addressKeys = new WeakMap<SeenAdvert, string>();
+/** An advert's addresses, sorted and joined (made once per decoded advert). */
+function addressKeyOf(seen: SeenAdvert): string {
+  let key = addressKeys.get(seen);
+  if (key === undefined) addressKeys.set(seen, (key = [...seen.packet.advert.addresses].sort().join(',')));
+  return key;
+}
+
 /**
  * Adverts keepalived would accept from each other share a group key: VRRP version, auth type and
  * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list.
@@ -629,7 +637,7 @@ function groupKeyOf(seen: SeenAdvert): string {
   let key = groupKeys.get(seen);
   if (key === undefined) {
     const a = seen.packet.advert;
-    const addresses = [...a.addresses].sort().join(',');
+    const addresses = addressKeyOf(seen);
     key = a.version === 2 ? `2|${a.authType}|${a.authType === 1 ? a.auth : ''}|${a.advertIntervalMs}|${addresses}` : `3|${addresses}`;
     groupKeys.set(seen, key);
   }

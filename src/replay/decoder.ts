@@ -161,7 +161,7 @@ export class FrameDecoder {
     // A sender that goes back to an advert it sent before (priorities that alternate, a
     // restart's first advert): the earlier decoding serves when bytes and MAC are the same,
     // exactly what decoding again would give.
-    const mac = macOf(frame.linkType, frame.data, linkOffset);
+    const mac = this.macOf(frame.linkType, frame.data, linkOffset);
     const earlier = v4 ? this.earlier4.get(key4) : this.earlier6.get(key6);
     if (earlier !== undefined) {
       for (let i = 0; i < earlier.length; i++) {
@@ -293,6 +293,22 @@ export class FrameDecoder {
     this.sink.malformed(ts, src, vrid, reason);
   }
 
+  /** The sender MAC's text (made once per MAC: a changed advert comes from a MAC seen before). */
+  private macOf(linkType: number, data: Uint8Array, payloadOffset: number): string | undefined {
+    const at = macOffset(linkType, data, payloadOffset);
+    return at < 0 ? undefined : this.macTextAt(data, at);
+  }
+
+  private macTextAt(data: Uint8Array, at: number): string {
+    const key = ((data[at] << 8) | data[at + 1]) * 4294967296 + readIpv4(data, at + 2);
+    let mac = this.macText.get(key);
+    if (mac === undefined) {
+      if (this.macText.size >= TEXT_CACHE_MAX) this.macText.clear();
+      this.macText.set(key, (mac = hex(data, at, 6)));
+    }
+    return mac;
+  }
+
   /** ARP for IPv4 over Ethernet; gratuitous when sender and target protocol addresses are equal. */
   private arp(ts: number, data: Uint8Array, at: number, end: number): void {
     this.counts.arp++;
@@ -317,12 +333,7 @@ export class FrameDecoder {
       if (this.ipText.size >= TEXT_CACHE_MAX) this.ipText.clear();
       this.ipText.set(sender, (ip = formatIpv4(sender)));
     }
-    const macKey = macHigh * 4294967296 + macLow;
-    let mac = this.macText.get(macKey);
-    if (mac === undefined) {
-      if (this.macText.size >= TEXT_CACHE_MAX) this.macText.clear();
-      this.macText.set(macKey, (mac = hex(data, at + 8, 6)));
-    }
+    const mac = this.macTextAt(data, at + 8);
     last.sender = sender;
     last.macHigh = macHigh;
     last.macLow = macLow;
@@ -338,9 +349,10 @@ function hex(data: Uint8Array, at: number, n: number): string {
   return parts.join(':');
 }
 
-function macOf(linkType: number, data: Uint8Array, payloadOffset: number): string | undefined {
-  if (linkType === LINKTYPE.ETHERNET && data.length >= 12) return hex(data, 6, 6);
-  if (linkType === LINKTYPE.LINUX_SLL && payloadOffset >= 16 && ((data[4] << 8) | data[5]) === 6) return hex(data, 6, 6);
-  if (linkType === LINKTYPE.LINUX_SLL2 && data.length >= 20 && data[11] === 6) return hex(data, 12, 6);
-  return undefined;
+/** Where a frame's sender MAC is (-1: none known). */
+function macOffset(linkType: number, data: Uint8Array, payloadOffset: number): number {
+  if (linkType === LINKTYPE.ETHERNET && data.length >= 12) return 6;
+  if (linkType === LINKTYPE.LINUX_SLL && payloadOffset >= 16 && ((data[4] << 8) | data[5]) === 6) return 6;
+  if (linkType === LINKTYPE.LINUX_SLL2 && data.length >= 20 && data[11] === 6) return 12;
+  return -1;
 }

@@ -3,6 +3,7 @@
  * one record at a time into a `LineSink`, so a caller can format records as they become final
  * (`streamReplay`) and write them out in batches (src/cli/commands/replay.ts).
  */
+import { LineBatches, utf8 } from './lines.js';
 import type { ReplayRecord } from './records.js';
 
 /** Receives output lines one by one, without their newline. */
@@ -225,62 +226,200 @@ function fixed(x: number, digits: 1 | 3): string {
 
 /** One JSON object per record, each handed to `out` as one line. */
 export function writeJsonLines(records: readonly ReplayRecord[], out: LineSink): void {
-  for (const r of records) out(jsonLine(r));
+  for (const r of records) out(JSON.stringify(r));
+}
+
+/** `JSON.stringify(r)` as a string, through `writeJsonLine` (for tests and the odd record). */
+export function jsonLine(r: ReplayRecord): string {
+  const out = new LineBatches(4096);
+  writeJsonLine(r, out);
+  const bytes: Buffer[] = [];
+  out.writeTo((b) => bytes.push(b));
+  return Buffer.concat(bytes).toString('utf8').slice(0, -1);
 }
 
 /**
- * `JSON.stringify(r)`, byte for byte, built by hand for the records a long capture has many of
- * (fields in the order the analyzer creates them, which is the order of their type); the rest
- * go through JSON.stringify.
+ * `JSON.stringify(r)` and a newline, byte for byte, written straight into `out` for the records
+ * a long capture has many of (fields in the order the analyzer creates them, which is the order
+ * of their type); the rest go through JSON.stringify.
  */
-export function jsonLine(r: ReplayRecord): string {
+export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
   switch (r.type) {
     case 'transition':
-      return `{"type":"transition",${vridJson(r)}"ts":${num(r.ts)},"from":${r.from === null ? 'null' : str(r.from)},"to":${str(r.to)},"priority":${num(r.priority)},"reason":${str(r.reason)}}`;
+      out.startLine();
+      out.piece(J.transition);
+      vridJson(r, out);
+      out.piece(J.ts);
+      num(r.ts, out);
+      out.piece(J.from);
+      if (r.from === null) out.piece(J.null);
+      else str(r.from, out);
+      out.piece(J.to);
+      str(r.to, out);
+      out.piece(J.priority);
+      num(r.priority, out);
+      out.piece(J.reason);
+      str(r.reason, out);
+      break;
     case 'master':
-      return `{"type":"master",${vridJson(r)}"src":${str(r.src)},"from":${num(r.from)},"to":${num(r.to)},"priority":${num(r.priority)},"adverts":${num(r.adverts)},"end":${str(r.end)}}`;
+      out.startLine();
+      out.piece(J.master);
+      vridJson(r, out);
+      out.piece(J.src);
+      str(r.src, out);
+      out.piece(J.from);
+      num(r.from, out);
+      out.piece(J.to);
+      num(r.to, out);
+      out.piece(J.priority);
+      num(r.priority, out);
+      out.piece(J.adverts);
+      num(r.adverts, out);
+      out.piece(J.end);
+      str(r.end, out);
+      break;
     case 'gap':
-      return `{"type":"gap",${vridJson(r)}"from":${str(r.from)},"to":${str(r.to)},"lastOld":${num(r.lastOld)},"firstNew":${num(r.firstNew)},"seconds":${num(r.seconds)}}`;
+      out.startLine();
+      out.piece(J.gap);
+      vridJson(r, out);
+      out.piece(J.from);
+      str(r.from, out);
+      out.piece(J.to);
+      str(r.to, out);
+      out.piece(J.lastOld);
+      num(r.lastOld, out);
+      out.piece(J.firstNew);
+      num(r.firstNew, out);
+      out.piece(J.seconds);
+      num(r.seconds, out);
+      break;
     case 'priority':
-      return `{"type":"priority",${vridJson(r)}"src":${str(r.src)},"ts":${num(r.ts)},"from":${num(r.from)},"to":${num(r.to)}}`;
+      out.startLine();
+      out.piece(J.priorityType);
+      vridJson(r, out);
+      out.piece(J.src);
+      str(r.src, out);
+      out.piece(J.ts);
+      num(r.ts, out);
+      out.piece(J.from);
+      num(r.from, out);
+      out.piece(J.to);
+      num(r.to, out);
+      break;
     case 'resign':
-      return `{"type":"resign",${vridJson(r)}"src":${str(r.src)},"ts":${num(r.ts)}}`;
-    case 'garp': {
-      let vrids = '';
-      for (let i = 0; i < r.vrids.length; i++) vrids += (i === 0 ? '' : ',') + num(r.vrids[i]);
-      return `{"type":"garp","ts":${num(r.ts)},"ip":${str(r.ip)},"mac":${str(r.mac)},"count":${num(r.count)},"vrids":[${vrids}]${r.src === undefined ? '' : `,"src":${str(r.src)}`}}`;
-    }
+      out.startLine();
+      out.piece(J.resign);
+      vridJson(r, out);
+      out.piece(J.src);
+      str(r.src, out);
+      out.piece(J.ts);
+      num(r.ts, out);
+      break;
+    case 'garp':
+      out.startLine();
+      out.piece(J.garp);
+      num(r.ts, out);
+      out.piece(J.ip);
+      str(r.ip, out);
+      out.piece(J.mac);
+      str(r.mac, out);
+      out.piece(J.count);
+      num(r.count, out);
+      out.piece(J.vrids);
+      for (let i = 0; i < r.vrids.length; i++) {
+        if (i > 0) out.byte(0x2c);
+        num(r.vrids[i], out);
+      }
+      out.byte(0x5d);
+      if (r.src !== undefined) {
+        out.piece(J.src);
+        str(r.src, out);
+      }
+      break;
     case 'anomaly':
-      return (
-        `{"type":"anomaly","kind":${str(r.kind)},${r.vrid === undefined ? '' : `"vrid":${num(r.vrid)},`}${r.family === undefined ? '' : `"family":${num(r.family)},`}` +
-        `${r.src === undefined ? '' : `"src":${str(r.src)},`}"ts":${num(r.ts)},${r.to === undefined ? '' : `"to":${num(r.to)},`}"detail":${JSON.stringify(r.detail)}}`
-      );
+      out.startLine();
+      out.piece(J.anomaly);
+      str(r.kind, out);
+      if (r.vrid !== undefined) {
+        out.piece(J.vridAfter);
+        num(r.vrid, out);
+      }
+      if (r.family !== undefined) {
+        out.piece(J.family);
+        num(r.family, out);
+      }
+      if (r.src !== undefined) {
+        out.piece(J.src);
+        str(r.src, out);
+      }
+      out.piece(J.ts);
+      num(r.ts, out);
+      if (r.to !== undefined) {
+        out.piece(J.to);
+        num(r.to, out);
+      }
+      out.piece(J.detail);
+      out.string(JSON.stringify(r.detail));
+      break;
     default:
-      return JSON.stringify(r);
+      out.line(JSON.stringify(r));
+      return;
   }
+  out.byte(0x7d);
+  out.endLine();
 }
 
-/** `"vrid":N,` and `"family":6,` when the record has one. */
-function vridJson(r: { vrid: number; family?: 6 }): string {
-  return r.family === undefined ? `"vrid":${num(r.vrid)},` : `"vrid":${num(r.vrid)},"family":${num(r.family)},`;
+/** The fixed pieces of the JSON lines, as bytes. */
+const J = {
+  transition: utf8('{"type":"transition","vrid":'),
+  master: utf8('{"type":"master","vrid":'),
+  gap: utf8('{"type":"gap","vrid":'),
+  priorityType: utf8('{"type":"priority","vrid":'),
+  resign: utf8('{"type":"resign","vrid":'),
+  garp: utf8('{"type":"garp","ts":'),
+  anomaly: utf8('{"type":"anomaly","kind":'),
+  vridAfter: utf8(',"vrid":'),
+  family: utf8(',"family":'),
+  ts: utf8(',"ts":'),
+  from: utf8(',"from":'),
+  to: utf8(',"to":'),
+  src: utf8(',"src":'),
+  priority: utf8(',"priority":'),
+  reason: utf8(',"reason":'),
+  adverts: utf8(',"adverts":'),
+  end: utf8(',"end":'),
+  lastOld: utf8(',"lastOld":'),
+  firstNew: utf8(',"firstNew":'),
+  seconds: utf8(',"seconds":'),
+  ip: utf8(',"ip":'),
+  mac: utf8(',"mac":'),
+  count: utf8(',"count":'),
+  vrids: utf8(',"vrids":['),
+  detail: utf8(',"detail":'),
+  null: utf8('null'),
+};
+
+/** The VRID, and `"family":6` when the record has one (the `"vrid":` before it is in the opening piece). */
+function vridJson(r: { vrid: number; family?: 6 }, out: LineBatches): void {
+  num(r.vrid, out);
+  if (r.family !== undefined) {
+    out.piece(J.family);
+    num(r.family, out);
+  }
 }
 
 const QUOTED_MAX = 4096;
-const quoted = new Map<string, string>();
+const quoted = new Map<string, Uint8Array>();
 
-/** A string as JSON: addresses and kinds repeat, so each one's text is made once. */
-function str(s: string): string {
+/** A string as JSON: addresses and kinds repeat, so each one's bytes are made once. */
+function str(s: string, out: LineBatches): void {
   let q = quoted.get(s);
   if (q === undefined) {
     if (quoted.size >= QUOTED_MAX) quoted.clear();
-    quoted.set(s, (q = JSON.stringify(s)));
+    quoted.set(s, (q = utf8(JSON.stringify(s))));
   }
-  return q;
+  out.text(q);
 }
-
-const TRIMMED = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0').replace(/0+$/, ''));
-let lastNum = Number.NaN;
-let lastNumText = '';
 
 /**
  * A number as JSON (as `String(x)` for finite numbers, else `null`). Capture timestamps are whole
@@ -288,24 +427,28 @@ let lastNumText = '';
  * zeros dropped) are its shortest round-trip text, which is what `String` gives; below 2^33 two
  * such decimals are more than a double's spacing apart, so no shorter text could round-trip.
  */
-function num(x: number): string {
-  if ((x | 0) === x) return String(x);
-  if (x === lastNum) return lastNumText;
-  let text: string | undefined;
+function num(x: number, out: LineBatches): void {
+  if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x) {
+    out.digits(x);
+    return;
+  }
   if (x > 0 && x < 8_589_934_592) {
     const micros = Math.round(x * 1e6);
     if (micros / 1e6 === x) {
       const whole = Math.floor(micros / 1e6);
-      const part = micros - whole * 1e6;
+      let part = micros - whole * 1e6;
       if (part > 0 && part < 1e6) {
-        const high = Math.floor(part / 1000);
-        const low = part - high * 1000;
-        text = low === 0 ? `${whole}.${TRIMMED[high]}` : `${whole}.${THREE[high]}${TRIMMED[low]}`;
+        out.digits(whole);
+        out.byte(0x2e);
+        let width = 6;
+        while (part % 10 === 0) {
+          part /= 10;
+          width--;
+        }
+        out.fixedDigits(part, width);
+        return;
       }
     }
   }
-  text ??= Number.isFinite(x) ? String(x) : 'null';
-  lastNum = x;
-  lastNumText = text;
-  return text;
+  out.string(Number.isFinite(x) ? String(x) : 'null');
 }

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { jsonLine, problemLine, TimelineWriter, writeJsonLines, writeTimeline } from '../../replay/format.js';
+import { problemLine, TimelineWriter, writeJsonLine, writeTimeline } from '../../replay/format.js';
+import { LineBatches } from '../../replay/lines.js';
 import { replayCapture, streamReplay } from '../../replay/replay.js';
 
 /** Files at least this large get a progress bar on a TTY. */
@@ -90,7 +91,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     const streamed = streamReplay(
       capture,
       text === undefined
-        ? (r) => timeline.line(jsonLine(r))
+        ? (r) => writeJsonLine(r, timeline)
         : (r, first) => {
             text.origin = first;
             text.write(r);
@@ -98,13 +99,16 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
       options,
     );
     if (streamed.inOrder) {
-      if (text === undefined) timeline.line(jsonLine(streamed.capture));
+      if (text === undefined) writeJsonLine(streamed.capture, timeline);
       else {
         text.write(streamed.capture);
         text.end();
       }
       output = new LineBatches();
-      for (const p of streamed.problems) output.line(text === undefined ? jsonLine(p) : problemLine(p));
+      for (const p of streamed.problems) {
+        if (text === undefined) writeJsonLine(p, output);
+        else output.line(problemLine(p));
+      }
       output.append(timeline);
       problems = streamed.problems.length;
     }
@@ -113,7 +117,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     // Timestamps that go backwards (or --html, which needs every record): sort them all first.
     const { records } = replayCapture(capture, options);
     output = new LineBatches();
-    if (opts.json) writeJsonLines(records, output.line);
+    if (opts.json) for (const r of records) writeJsonLine(r, output);
     else {
       const total = records.find((r) => r.type === 'capture');
       writeTimeline(records, total?.type === 'capture' ? total.first : null, output.line);
@@ -127,65 +131,6 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
   bar?.done();
   output.writeTo((bytes) => process.stdout.write(bytes));
   if (problems > 0) process.exitCode = 1;
-}
-
-/** Bytes per batch: a few dozen writes for a 30 MB output, not one per line. */
-const BATCH_BYTES = 1 << 20;
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
-const MAX_UTF8_PER_UNIT = 3;
-
-/**
- * Lines (each followed by a newline) encoded straight into large byte batches, off the JS heap:
- * no line is kept as a string, and no batch-sized string is built (flattening one is what made
- * the output cost as much as the analysis). What `writeTo` hands on is exactly
- * `lines.join('\n') + '\n'` (a lone newline when there were no lines).
- */
-export class LineBatches {
-  private readonly batches: Buffer[] = [];
-  private batch: Buffer;
-  private used = 0;
-  private lines = 0;
-
-  constructor(private readonly batchBytes = BATCH_BYTES) {
-    this.batch = Buffer.allocUnsafe(batchBytes);
-  }
-
-  readonly line = (text: string): void => {
-    const room = MAX_UTF8_PER_UNIT * text.length + 1;
-    if (this.used + room > this.batch.length) this.next(room);
-    this.used += this.batch.write(text, this.used);
-    this.batch[this.used++] = 0x0a;
-    this.lines++;
-  };
-
-  /** Moves `other`'s lines to the end of these. */
-  append(other: LineBatches): void {
-    this.seal();
-    other.seal();
-    for (const b of other.batches) this.batches.push(b);
-    this.lines += other.lines;
-    other.batches.length = 0;
-    other.lines = 0;
-  }
-
-  writeTo(write: (bytes: Buffer) => void): void {
-    this.seal();
-    if (this.lines === 0) write(Buffer.from('\n'));
-    for (const b of this.batches) write(b);
-    this.batches.length = 0;
-  }
-
-  private seal(): void {
-    if (this.used === 0) return;
-    this.batches.push(this.batch.subarray(0, this.used));
-    this.batch = this.batch.subarray(this.used);
-    this.used = 0;
-  }
-
-  private next(room: number): void {
-    this.seal();
-    if (this.batch.length < room) this.batch = Buffer.allocUnsafe(Math.max(this.batchBytes, room));
-  }
 }
 
 function progressBar(): { update: (done: number, total: number) => void; done: () => void } {

@@ -1,0 +1,150 @@
+/**
+ * Output lines gathered into large byte batches, off the JS heap, for a few dozen writes of a
+ * 30 MB replay output instead of one per line. Lines come whole (`line`) or are built piece by
+ * piece straight into the bytes (`piece`, `quoted`, `number`, then `endLine`): no string per line,
+ * which is what made formatting a quarter of a million records cost as much as the analysis.
+ */
+
+/** Bytes per batch. */
+const BATCH_BYTES = 1 << 20;
+/**
+ * Characters of whole lines gathered into a string before it is encoded: one call into the
+ * encoder per line costs more than the encoding, and a much longer string would be built
+ * outside V8's young generation.
+ */
+const STRING_CHARS = 1 << 14;
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_UTF8_PER_UNIT = 3;
+/** Room always left for a built line's fixed pieces and numbers (strings check for themselves). */
+const PIECES_ROOM = 1024;
+
+export class LineBatches {
+  private readonly batches: Buffer[] = [];
+  private batch: Buffer;
+  private used = 0;
+  private pending = '';
+  private lines = 0;
+
+  constructor(private readonly batchBytes = BATCH_BYTES) {
+    this.batch = Buffer.allocUnsafe(Math.max(batchBytes, PIECES_ROOM));
+  }
+
+  /** A whole line (without its newline). */
+  readonly line = (text: string): void => {
+    this.pending += text;
+    this.pending += '\n';
+    this.lines++;
+    if (this.pending.length >= STRING_CHARS) this.encodePending();
+  };
+
+  /** Starts a line built from pieces: makes room for its fixed pieces and numbers. */
+  startLine(): void {
+    if (this.pending.length > 0) this.encodePending();
+    this.room(PIECES_ROOM);
+  }
+
+  /** ASCII bytes (a fixed piece of a line); at most PIECES_ROOM bytes per line in all. */
+  piece(bytes: Uint8Array): void {
+    const b = this.batch;
+    let at = this.used;
+    for (let i = 0; i < bytes.length; i++) b[at++] = bytes[i];
+    this.used = at;
+  }
+
+  /** A string's UTF-8 bytes, as prepared by `utf8` (then room again for the pieces after it). */
+  text(bytes: Uint8Array): void {
+    this.room(bytes.length + PIECES_ROOM);
+    this.piece(bytes);
+  }
+
+  /** A string, encoded here (for strings that do not repeat). */
+  string(s: string): void {
+    this.room(MAX_UTF8_PER_UNIT * s.length + PIECES_ROOM);
+    this.used += this.batch.write(s, this.used);
+  }
+
+  /** A non-negative integer below 2^53, in decimal. */
+  digits(n: number): void {
+    const b = this.batch;
+    if (n < 10) {
+      b[this.used++] = 48 + n;
+      return;
+    }
+    let len = 1;
+    for (let p = 10; p <= n; p *= 10) len++;
+    let at = this.used + len;
+    this.used = at;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      b[--at] = 48 + (n - q * 10);
+      n = q;
+    }
+    b[--at] = 48 + n;
+  }
+
+  /** `count` digits of `n` (below 10^count), leading zeros included. */
+  fixedDigits(n: number, count: number): void {
+    const b = this.batch;
+    let at = this.used + count;
+    this.used = at;
+    for (let i = 0; i < count; i++) {
+      const q = Math.floor(n / 10);
+      b[--at] = 48 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  byte(code: number): void {
+    this.batch[this.used++] = code;
+  }
+
+  endLine(): void {
+    this.batch[this.used++] = 0x0a;
+    this.lines++;
+  }
+
+  /** Moves `other`'s lines to the end of these. */
+  append(other: LineBatches): void {
+    this.seal();
+    other.seal();
+    for (const b of other.batches) this.batches.push(b);
+    this.lines += other.lines;
+    other.batches.length = 0;
+    other.lines = 0;
+  }
+
+  /** Hands on the batches: exactly `lines.join('\n') + '\n'` (a lone newline when there were no lines). */
+  writeTo(write: (bytes: Buffer) => void): void {
+    this.seal();
+    if (this.lines === 0) write(Buffer.from('\n'));
+    for (const b of this.batches) write(b);
+    this.batches.length = 0;
+  }
+
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.batch.length) return;
+    this.seal();
+    if (this.batch.length < bytes) this.batch = Buffer.allocUnsafe(Math.max(this.batchBytes, bytes));
+  }
+
+  private encodePending(): void {
+    const text = this.pending;
+    this.pending = '';
+    this.room(MAX_UTF8_PER_UNIT * text.length);
+    this.used += this.batch.write(text, this.used);
+  }
+
+  private seal(): void {
+    if (this.pending.length > 0) this.encodePending();
+    if (this.used === 0) return;
+    this.batches.push(this.batch.subarray(0, this.used));
+    this.batch = this.batch.subarray(this.used);
+    this.used = 0;
+    if (this.batch.length < PIECES_ROOM) this.batch = Buffer.allocUnsafe(Math.max(this.batchBytes, PIECES_ROOM));
+  }
+}
+
+/** A string's UTF-8 bytes. */
+export function utf8(s: string): Uint8Array {
+  return Buffer.from(s, 'utf8');
+}
