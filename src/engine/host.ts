@@ -84,6 +84,12 @@ export interface HostOptions {
    * (lab: test/lab/hostile.test.ts); with this option only accepted adverts re-arm it.
    */
   hardenedReceive?: boolean;
+  /**
+   * keepalived's log lines as 'log' actions (default true). Off, the engine builds no line at all
+   * (a simulator exploring thousands of runs keeps none), and a tracked script's change of state,
+   * which only a line tells otherwise, comes as a 'script-state' action.
+   */
+  logs?: boolean;
 }
 
 export class HostEngine {
@@ -222,6 +228,11 @@ export class HostEngine {
     else this.out.push(action);
   }
 
+  /** Whether 'log' actions are wanted (HostOptions.logs): every line is built only when they are. */
+  private get logging(): boolean {
+    return this.options.logs !== false;
+  }
+
   private log(message: string, level: 'info' | 'debug' | 'warning' = 'info'): void {
     this.emit({ type: 'log', level, message });
   }
@@ -279,7 +290,7 @@ export class HostEngine {
     this.fireDueTimers(now);
     this.config = config;
     if (!this.running) return this.finish();
-    this.log('Reloading');
+    if (this.logging) this.log('Reloading');
     // keepalived 2.2.7 (lab, tcpdump): every MASTER sends one advert with the old settings as the
     // reload begins, and one with the new settings when it ends (below); pending delayed GARP
     // bursts (garp_master_delay) are dropped.
@@ -297,7 +308,7 @@ export class HostEngine {
         if (previous !== undefined && previous.config.script === script.script) {
           Object.assign(tracker, { result: previous.result, initState: previous.initState, lastExitCode: previous.lastExitCode, running: previous.running, nextRunAt: previous.nextRunAt });
           // keepalived 2.2.7 logs the carried-over result of a succeeding script (lab).
-          if (tracker.initState === 'done' && scriptSucceeding(tracker)) this.log(`VRRP_Script(${script.name}) considered successful on reload`);
+          if (this.logging && tracker.initState === 'done' && scriptSucceeding(tracker)) this.log(`VRRP_Script(${script.name}) considered successful on reload`);
         }
         return [script.name, tracker] as const;
       }),
@@ -386,7 +397,7 @@ export class HostEngine {
     // new priority or advert_int shows at once (keepalived 2.2.7, lab).
     for (const instance of kept) {
       if (instance.state !== 'MASTER') continue;
-      this.log(`(${instance.name}) setting VIPs.`);
+      if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
       if (freshVips.has(instance)) this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
       this.sendAdvert(instance, instance.effectivePriority);
@@ -403,7 +414,7 @@ export class HostEngine {
   /** Graceful shutdown (SIGTERM): masters resign with priority 0, VIPs go, notify_stop runs. */
   private stop(): void {
     if (!this.running) return;
-    this.log('Stopping');
+    if (this.logging) this.log('Stopping');
     for (const instance of this.instances) {
       if (instance.state === 'MASTER') this.restoreInterface(instance, true);
     }
@@ -429,7 +440,7 @@ export class HostEngine {
       if (!config.dontTrackPrimary) instance.interfaces.push({ iface: config.interface, weight: 0, multiplier: 1 });
       for (const ref of config.trackInterfaces) {
         if (ref.name === config.interface) {
-          this.log(`(${config.name}) Ignoring track_interface ${ref.name} since own interface`);
+          if (this.logging) this.log(`(${config.name}) Ignoring track_interface ${ref.name} since own interface`);
           continue;
         }
         instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
@@ -486,7 +497,7 @@ export class HostEngine {
         const up = this.isLinkUp(link.iface);
         if (link.weight === 0) {
           if (up !== (link.multiplier === 1)) {
-            this.log(`(${instance.name}): entering FAULT state (interface ${link.iface} down)`);
+            if (this.logging) this.log(`(${instance.name}): entering FAULT state (interface ${link.iface} down)`);
             instance.state = 'FAULT';
             instance.numScriptIfFault++;
           }
@@ -497,7 +508,7 @@ export class HostEngine {
       for (const link of instance.files) {
         const status = this.fileStatus(link);
         if (status <= FILE_FAULT_STATUS) {
-          this.log(`(${instance.name}): entering FAULT state (tracked file ${link.trackFile} has status ${status})`);
+          if (this.logging) this.log(`(${instance.name}): entering FAULT state (tracked file ${link.trackFile} has status ${status})`);
           instance.state = 'FAULT';
           instance.numScriptIfFault++;
         } else {
@@ -507,7 +518,7 @@ export class HostEngine {
     }
     for (const instance of this.instances) {
       if (instance.sourceAddress === undefined) {
-        this.log(`(${instance.name}) entering FAULT state (no IPv${instance.config.family} address for interface)`);
+        if (this.logging) this.log(`(${instance.name}) entering FAULT state (no IPv${instance.config.family} address for interface)`);
         instance.state = 'FAULT';
         instance.numScriptIfFault++;
       }
@@ -517,7 +528,7 @@ export class HostEngine {
           if (tracker.initState === 'init') instance.numScriptInit++;
           else if (tracker.initState === 'failed' || !scriptSucceeding(tracker)) {
             instance.numScriptIfFault++;
-            this.log(`(${instance.name}): entering FAULT state due to script ${tracker.config.name}`);
+            if (this.logging) this.log(`(${instance.name}): entering FAULT state due to script ${tracker.config.name}`);
             instance.state = 'FAULT';
           }
           continue;
@@ -533,7 +544,7 @@ export class HostEngine {
         if (instance.state === 'FAULT') {
           if (group.state !== 'FAULT') {
             group.state = 'FAULT';
-            this.log(`VRRP_Group(${group.config.name}): Syncing ${instance.name} to FAULT state`);
+            if (this.logging) this.log(`VRRP_Group(${group.config.name}): Syncing ${instance.name} to FAULT state`);
           }
           group.numMemberFault++;
         }
@@ -559,7 +570,7 @@ export class HostEngine {
     for (const instance of instances) {
       if (instance.state !== 'FAULT' && instance.sync?.state !== 'FAULT') continue;
       instance.state = 'FAULT';
-      this.log(`(${instance.name}) entering FAULT state`);
+      if (this.logging) this.log(`(${instance.name}) entering FAULT state`);
       this.transition(instance, 'INIT', 'fault at start');
       this.sendInstanceNotifies(instance);
     }
@@ -573,7 +584,7 @@ export class HostEngine {
     for (const instance of instances) {
       this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       // keepalived logs this at start-up only, not for an instance a reload adds.
-      if (!reloading) this.log(`(${instance.name}) removing VIPs.`);
+      if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
     }
     for (const instance of instances) {
       const beginState = instance.state;
@@ -594,11 +605,11 @@ export class HostEngine {
       }
       if (instance.isUp && newState !== 'FAULT' && noInit) {
         if (instance.state !== 'BACKUP') {
-          this.log(`(${instance.name}) Entering BACKUP STATE (init)`);
+          if (this.logging) this.log(`(${instance.name}) Entering BACKUP STATE (init)`);
           instance.state = 'BACKUP';
         }
       } else {
-        if (beginState !== instance.state) this.log(`(${instance.name}) Entering FAULT STATE (init)`);
+        if (this.logging && beginState !== instance.state) this.log(`(${instance.name}) Entering FAULT STATE (init)`);
         instance.state = 'FAULT';
       }
       // Entering FAULT here is never logged (keepalived's check runs before the state is set) and
@@ -631,7 +642,7 @@ export class HostEngine {
   private instanceTimer(instance: InstanceState): void {
     const prevState = instance.state;
     if (instance.state === 'BACKUP') {
-      this.log(`(${instance.name}) Receive advertisement timeout`);
+      if (this.logging) this.log(`(${instance.name}) Receive advertisement timeout`);
       instance.wantState = 'MASTER';
       this.gotoMaster(instance);
     } else if (instance.state === 'MASTER') {
@@ -662,7 +673,7 @@ export class HostEngine {
     const { config } = tracker;
     // keepalived re-arms the timer before running, whatever the previous run is doing.
     this.armScript(tracker, this.now + config.intervalMs);
-    if (tracker.running) this.log(`Track script ${config.name} is already running, expect idle - skipping run`);
+    if (this.logging && tracker.running) this.log(`Track script ${config.name} is already running, expect idle - skipping run`);
     tracker.running = true;
     this.emit({ type: 'run-script', script: config.name, command: config.script, timeoutMs: config.timeoutMs, user: config.user });
   }
@@ -674,7 +685,7 @@ export class HostEngine {
     if (instance.basePriority === PRIORITY_OWNER) return;
     const newPriority = Math.max(1, Math.min(PRIORITY_OWNER - 1, instance.totalPriority));
     if (newPriority === instance.effectivePriority) return;
-    this.log(`(${instance.name}) Changing effective priority from ${instance.effectivePriority} to ${newPriority}`);
+    if (this.logging) this.log(`(${instance.name}) Changing effective priority from ${instance.effectivePriority} to ${newPriority}`);
     this.emit({ type: 'priority', instance: instance.name, vrid: instance.vrid, from: instance.effectivePriority, to: newPriority });
     instance.effectivePriority = newPriority;
     const oldDownTimer = instance.downTimerMs;
@@ -689,7 +700,12 @@ export class HostEngine {
     const tracker = this.scripts.get(name);
     if (tracker === undefined) return;
     const outcome = applyScriptResult(tracker, exitCode, timedOut);
-    for (const line of outcome.logs) this.log(line);
+    if (this.logging) {
+      for (const line of outcome.logs) this.log(line);
+    } else if (outcome.changed) {
+      // Without log lines, a driver still learns what "VRRP_Script(name) succeeded/failed" would tell.
+      this.emit({ type: 'script-state', script: name, ok: outcome.succeeded });
+    }
     if (!outcome.changed) return;
     for (const instance of this.instances) {
       for (const link of instance.scripts) {
@@ -733,7 +749,7 @@ export class HostEngine {
     this.linkUp.set(iface, up);
     if (!this.running) return;
     const affected = this.instances.filter((instance) => instance.interfaces.some((link) => link.iface === iface));
-    if (affected.length > 0) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
+    if (this.logging && affected.length > 0) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
     // keepalived's process_if_status_change().
     for (const instance of affected) {
       for (const link of instance.interfaces) {
@@ -875,7 +891,7 @@ export class HostEngine {
     if (!instance.vipSet || repeat <= 0 || instance.vips.length === 0) return;
     for (const vip of instance.vips) {
       const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
-      this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
+      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
     }
     this.emit({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
   }
@@ -895,7 +911,7 @@ export class HostEngine {
   private masterTx(instance: InstanceState, from: VrrpState = 'MASTER'): void {
     this.sendAdvert(instance, instance.effectivePriority);
     if (!instance.vipSet) {
-      this.log(`(${instance.name}) Entering MASTER STATE`);
+      if (this.logging) this.log(`(${instance.name}) Entering MASTER STATE`);
       this.transition(instance, from, from === 'BACKUP' ? 'master-down timer expired' : 'became master');
       this.becomeMaster(instance);
       if (instance.config.garpMasterDelayMs > 0) {
@@ -910,11 +926,11 @@ export class HostEngine {
   private becomeMaster(instance: InstanceState): void {
     instance.stats.become_master++;
     if (instance.version === 3 && instance.masterAdvertIntervalMs !== instance.advertIntervalMs) {
-      this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
+      if (this.logging) this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
     this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
-    this.log(`(${instance.name}) setting VIPs.`);
+    if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
     this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
     if (instance.config.garpMasterRefreshMs > 0) instance.garpRefreshAt = this.now + instance.config.garpMasterRefreshMs;
@@ -926,23 +942,23 @@ export class HostEngine {
     if (resign) {
       this.sendAdvert(instance, PRIORITY_STOP);
       instance.stats.pri_zero_sent++;
-      this.log(`(${instance.name}) sent 0 priority`);
+      if (this.logging) this.log(`(${instance.name}) sent 0 priority`);
     }
     for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
       this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
-      this.log(`(${instance.name}) removing VIPs.`);
+      if (this.logging) this.log(`(${instance.name}) removing VIPs.`);
       instance.vipSet = false;
     }
   }
 
   private leaveMaster(instance: InstanceState, resign: boolean): void {
     if (instance.wantState === 'BACKUP') {
-      this.log(`(${instance.name}) Entering BACKUP STATE`);
+      if (this.logging) this.log(`(${instance.name}) Entering BACKUP STATE`);
       instance.preemptTime = 0;
     } else if (instance.wantState === 'FAULT') {
-      this.log(`(${instance.name}) Entering FAULT STATE`);
+      if (this.logging) this.log(`(${instance.name}) Entering FAULT STATE`);
       this.sendAdvert(instance, PRIORITY_STOP);
     } else {
       return;
@@ -963,7 +979,7 @@ export class HostEngine {
     } else {
       const from = instance.state;
       if (instance.state !== instance.wantState) {
-        this.log(`(${instance.name}) Entering ${instance.wantState === 'BACKUP' ? 'BACKUP' : 'FAULT'} STATE`);
+        if (this.logging) this.log(`(${instance.name}) Entering ${instance.wantState === 'BACKUP' ? 'BACKUP' : 'FAULT'} STATE`);
       }
       if (instance.wantState === 'FAULT' && instance.state === 'MASTER') {
         this.sendAdvert(instance, PRIORITY_STOP);
@@ -1042,7 +1058,7 @@ export class HostEngine {
     if (head.kind === 'not-vrrp') return;
     if (head.kind === 'truncated') {
       this.countDrop('truncated');
-      this.log(truncatedLogLine(head));
+      if (this.logging) this.log(truncatedLogLine(head));
       return;
     }
     const instance = this.receiver(iface, head.vrid, head.family);
@@ -1055,12 +1071,12 @@ export class HostEngine {
     const { advert } = packet;
     const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
     const check = this.check(instance, packet, checkAddresses);
-    if (check.log !== undefined) this.log(check.log);
+    if (this.logging && check.log !== undefined) this.log(check.log);
     let ignore = false;
     if (!check.ok) {
       ignore = true;
     } else if (advert.priority === PRIORITY_STOP) {
-      this.log(`(${instance.name}) Backup received priority 0 advertisement`);
+      if (this.logging) this.log(`(${instance.name}) Backup received priority 0 advertisement`);
       instance.downTimerMs = this.skew(instance);
     } else if (
       instance.config.nopreempt ||
@@ -1069,7 +1085,7 @@ export class HostEngine {
     ) {
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.
-        this.log(`(${instance.name}) advertisement interval updated from ${instance.masterAdvertIntervalMs}ms to ${advert.advertIntervalMs}ms by master`);
+        if (this.logging) this.log(`(${instance.name}) advertisement interval updated from ${instance.masterAdvertIntervalMs}ms to ${advert.advertIntervalMs}ms by master`);
         instance.masterAdvertIntervalMs = advert.advertIntervalMs;
       }
       instance.downTimerMs = this.masterDownInterval(instance);
@@ -1077,17 +1093,17 @@ export class HostEngine {
       instance.masterPriority = advert.priority;
       if (instance.config.preemptDelayMs > 0) {
         if (advert.priority >= instance.effectivePriority) {
-          if (instance.preemptTime !== 0) this.log(`(${instance.name}) stop preempt delay`);
+          if (this.logging && instance.preemptTime !== 0) this.log(`(${instance.name}) stop preempt delay`);
           instance.preemptTime = 0;
         } else if (instance.preemptTime === 0) {
-          this.log(`(${instance.name}) start preempt delay (${(instance.config.preemptDelayMs / 1000).toFixed(6)})`);
+          if (this.logging) this.log(`(${instance.name}) start preempt delay (${(instance.config.preemptDelayMs / 1000).toFixed(6)})`);
           instance.preemptTime = this.now + instance.config.preemptDelayMs;
         }
       }
       instance.wantState = 'BACKUP';
     } else {
       // Preemption: a lower-priority master is ignored, so our down timer runs out and we take over.
-      this.log(`(${instance.name}) received lower priority (${advert.priority}) advert from ${packet.src} - discarding`);
+      if (this.logging) this.log(`(${instance.name}) received lower priority (${advert.priority}) advert from ${packet.src} - discarding`);
       ignore = true;
       instance.masterAddress = packet.src;
     }
@@ -1107,7 +1123,7 @@ export class HostEngine {
       return true;
     }
     const check = this.check(instance, packet, true);
-    if (check.log !== undefined) this.log(check.log);
+    if (this.logging && check.log !== undefined) this.log(check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
     const ours = instance.effectivePriority;
@@ -1117,15 +1133,15 @@ export class HostEngine {
     ) {
       this.sendAdvert(instance, ours);
       if (advert.priority === PRIORITY_STOP) {
-        this.log(`(${instance.name}) Master received priority 0 message`);
+        if (this.logging) this.log(`(${instance.name}) Master received priority 0 message`);
         return false;
       }
     }
     if (advert.priority === ours) {
       if (addressOrder === 0) {
-        this.log(`(${instance.name}) WARNING - equal priority advert received from remote host with our IP address.`);
+        if (this.logging) this.log(`(${instance.name}) WARNING - equal priority advert received from remote host with our IP address.`);
       } else if (ours === PRIORITY_OWNER) {
-        this.log(`(${instance.name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`);
+        if (this.logging) this.log(`(${instance.name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`);
         instance.effectivePriority = PRIORITY_OWNER - 1;
         instance.basePriority = PRIORITY_OWNER - 1;
       }
@@ -1133,7 +1149,7 @@ export class HostEngine {
     if (advert.priority < instance.effectivePriority || (advert.priority === instance.effectivePriority && addressOrder < 0)) {
       // RFC 3768 says a master ignores a lower priority advert; keepalived answers it at once
       // ("forcing new election") unless lower_prio_no_advert, and may re-send GARPs.
-      this.log(`(${instance.name}) Received advert from ${packet.src} with lower priority ${advert.priority}, ours ${instance.effectivePriority}, forcing new election`);
+      if (this.logging) this.log(`(${instance.name}) Received advert from ${packet.src} with lower priority ${advert.priority}, ours ${instance.effectivePriority}, forcing new election`);
       this.sendAdvert(instance, instance.effectivePriority);
       if (instance.config.garpLowerPrioRepeat > 0) {
         this.sendLinkUpdate(instance, instance.config.garpLowerPrioRepeat);
@@ -1152,9 +1168,9 @@ export class HostEngine {
     }
     if (advert.priority > instance.effectivePriority || (advert.priority === instance.effectivePriority && addressOrder > 0)) {
       if (advert.priority > instance.effectivePriority) {
-        this.log(`(${instance.name}) Master received advert from ${packet.src} with higher priority ${advert.priority}, ours ${instance.effectivePriority}`);
+        if (this.logging) this.log(`(${instance.name}) Master received advert from ${packet.src} with higher priority ${advert.priority}, ours ${instance.effectivePriority}`);
       } else {
-        this.log(`(${instance.name}) Master received advert from ${packet.src} with same priority ${advert.priority} but higher IP address than ours`);
+        if (this.logging) this.log(`(${instance.name}) Master received advert from ${packet.src} with same priority ${advert.priority} but higher IP address than ours`);
       }
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         instance.masterAdvertIntervalMs = advert.advertIntervalMs;
@@ -1197,7 +1213,7 @@ export class HostEngine {
   private syncBackup(instance: InstanceState): void {
     const group = instance.sync;
     if (group === undefined || group.state === 'BACKUP') return;
-    this.log(`VRRP_Group(${group.config.name}) Syncing instances to BACKUP state`);
+    if (this.logging) this.log(`VRRP_Group(${group.config.name}) Syncing instances to BACKUP state`);
     for (const member of group.members) {
       if (member === instance || member.state === 'BACKUP') continue;
       member.wantState = 'BACKUP';
@@ -1212,7 +1228,7 @@ export class HostEngine {
     const group = instance.sync;
     if (group === undefined || group.state === 'MASTER') return;
     if (!this.syncCanGotoMaster(instance)) return;
-    this.log(`VRRP_Group(${group.config.name}) Syncing instances to MASTER state`);
+    if (this.logging) this.log(`VRRP_Group(${group.config.name}) Syncing instances to MASTER state`);
     for (const member of group.members) {
       if (member !== instance && member.state !== 'MASTER') {
         member.wantState = 'MASTER';
@@ -1226,7 +1242,7 @@ export class HostEngine {
   private syncFault(instance: InstanceState): void {
     const group = instance.sync;
     if (group === undefined || group.state === 'FAULT') return;
-    this.log(`VRRP_Group(${group.config.name}) Syncing instances to FAULT state`);
+    if (this.logging) this.log(`VRRP_Group(${group.config.name}) Syncing instances to FAULT state`);
     for (const member of group.members) {
       if (member === instance || member.state === 'FAULT') continue;
       member.wantState = 'FAULT';

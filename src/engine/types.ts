@@ -67,4 +67,9 @@ export type EngineAction =
     }
   | { type: 'priority'; instance: string; vrid: number; from: number; to: number }
   /** A log line in keepalived's wording, e.g. "(VI_1) Entering MASTER STATE". */
-  | { type: 'log'; level: 'info' | 'debug' | 'warning'; message: string };
+  | { type: 'log'; level: 'info' | 'debug' | 'warning'; message: string }
+  /**
+   * Only with log lines off (HostOptions.logs false): a tracked script changed state as keepalived
+   * sees it, where its line "VRRP_Script(name) succeeded" (or failed, timed_out) would be.
+   */
+  | { type: 'script-state'; script: string; ok: boolean };

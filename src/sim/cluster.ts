@@ -271,7 +271,8 @@ export class Cluster {
       interfaceAddresses[instance.interface] = host.spec.address;
       interfaceAddresses6[instance.interface] = this.address6(host);
     }
-    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 });
+    // Log lines are only built when they are kept.
+    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 }, { logs: this.options.keepLogs });
     const linksDown = [...host.linksDown];
     const fileValues: Record<string, number> = {};
     for (const tf of host.spec.config.trackFiles) {
@@ -509,6 +510,8 @@ export class Cluster {
       case 'log':
         if (this.options.keepLogs) this.record({ type: 'log', t: this.seconds(), host: host.name, message: action.message });
         break;
+      case 'script-state':
+        break; // recorded before the actions of the result that caused it (handleEvent)
     }
   }
 
@@ -565,12 +568,16 @@ function formatRate(rate: number): string {
   return rate >= 20_000 ? 'back to back' : `${rate}/s`;
 }
 
-/** The state a script result moved a tracked script to, read from the engine's log line for it (undefined: no change). */
+/**
+ * The state a script result moved a tracked script to (undefined: no change): the engine's
+ * 'script-state' action, or with log lines on, its line for it.
+ */
 function scriptStateChange(script: string, actions: EngineAction[]): boolean | undefined {
   // "VRRP_Script(<script>) succeeded", read in place: no string is made for each result.
   const opening = 'VRRP_Script(';
   const rest = opening.length + script.length + 2;
   for (const action of actions) {
+    if (action.type === 'script-state' && action.script === script) return action.ok;
     if (action.type !== 'log') continue;
     const { message } = action;
     if (!message.startsWith(opening) || !message.startsWith(script, opening.length) || !message.startsWith(') ', rest - 2)) continue;
