@@ -4,7 +4,7 @@
  * time it happened (timers are fired one by one at their own deadlines).
  */
 import type { KeepalivedConfig } from '../../src/config/model.js';
-import { HostEngine, type InstanceSnapshot } from '../../src/engine/host.js';
+import { HostEngine, type HostOptions, type InstanceSnapshot } from '../../src/engine/host.js';
 import type { EngineAction, EngineEvent, VrrpState } from '../../src/engine/types.js';
 import type { VrrpAdvert } from '../../src/wire/types.js';
 
@@ -31,10 +31,11 @@ export class Bench {
   constructor(
     readonly config: KeepalivedConfig,
     readonly address = '10.0.0.1',
+    options: HostOptions = {},
   ) {
     const interfaceAddresses: Record<string, string> = {};
     for (const inst of config.instances) interfaceAddresses[inst.interface] = address;
-    this.engine = new HostEngine(config, { interfaceAddresses });
+    this.engine = new HostEngine(config, { interfaceAddresses }, options);
   }
 
   /** Fire every timer due up to `t`, each at its own deadline, then set the clock to `t`. */
