@@ -9,31 +9,7 @@ import type { ReplayRecord } from './records.js';
 /** Receives output lines one by one, without their newline. */
 export type LineSink = (line: string) => void;
 
-const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const MS_PER_DAY = 86_400_000;
-let cachedDay = Number.NaN;
-let cachedDayText = '';
-
-/** `YYYY-MM-DD hh:mm:ss.mmm` (UTC) of epoch seconds, as `Date`'s UTC getters give it. */
-function clock(ts: number): string {
-  // Date truncates a fractional time value towards zero (TimeClip); the date part is computed
-  // once per day and the time of day by arithmetic, which is what made a 250k-record timeline slow.
-  const ms = Math.trunc(ts * 1000);
-  if (!(ms >= 0 && ms < 8.64e15)) return slowClock(ts);
-  const day = Math.floor(ms / MS_PER_DAY);
-  if (day !== cachedDay) {
-    cachedDay = day;
-    cachedDayText = slowClock(day * 86_400).slice(0, 11);
-  }
-  let rest = ms - day * MS_PER_DAY;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  return `${cachedDayText}${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[rest - s * 1000]}`;
-}
 
 function slowClock(ts: number): string {
   const d = new Date(ts * 1000);
@@ -50,7 +26,10 @@ function vridText(r: { vrid: number; family?: 6 }): string {
   return (VRID_TEXT[i] ??= `VRID ${vrid}${r.family === 6 ? ' (IPv6)' : ''}`);
 }
 
-/** Lines for a whole record list; `start` (epoch s) is the origin of the relative times. */
+/**
+ * Lines for a whole record list; `start` (epoch s) is the origin of the relative times. (A line
+ * whose text has a newline in it, such as a password in an anomaly, comes as two.)
+ */
 export function formatTimeline(records: readonly ReplayRecord[], start: number | null): string[] {
   const lines: string[] = [];
   writeTimeline(records, start, (line) => lines.push(line));
@@ -59,9 +38,14 @@ export function formatTimeline(records: readonly ReplayRecord[], start: number |
 
 /** The lines of `formatTimeline`, handed to `out` one at a time. */
 export function writeTimeline(records: readonly ReplayRecord[], start: number | null, out: LineSink): void {
-  const timeline = new TimelineWriter(out, start);
+  const bytes = new LineBatches(1 << 16);
+  const timeline = new TimelineWriter(bytes, start);
   for (const r of records) timeline.write(r);
   timeline.end();
+  const chunks: Buffer[] = [];
+  bytes.writeTo((b) => chunks.push(b));
+  const text = Buffer.concat(chunks).toString('utf8');
+  for (const line of text.slice(0, -1).split('\n')) out(line);
 }
 
 type MasterRecord = Extract<ReplayRecord, { type: 'master' }>;
@@ -69,22 +53,19 @@ type SummaryRecord = Extract<ReplayRecord, { type: 'summary' }>;
 type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 
 /**
- * `writeTimeline` a record at a time: each event's line goes out as its record comes; master
- * periods are listed under their VRID's summary, so they, the summaries and the totals are kept
- * (as text) for `end()`.
+ * The timeline a record at a time, written straight into output bytes: each event's line goes
+ * out as its record comes; master periods are listed under their VRID's summary, so their lines
+ * (bytes too), the summaries and the totals are kept for `end()`.
  */
 export class TimelineWriter {
   private readonly summaries: SummaryRecord[] = [];
   /** Master period lines by VRID key (VRID, +256 for IPv6), in record order. */
-  private readonly spans = new Map<number, SpanLines>();
+  private readonly spans = new Map<number, LineBatches>();
   private total: CaptureRecord | undefined;
-  // Records often share a time (a transition and its gap): the last one's text is kept.
-  private lastTs = Number.NaN;
-  private lastAt = '';
 
   /** `origin` (epoch s) is where relative times count from; it may be set later, before the first timed record. */
   constructor(
-    private readonly out: LineSink,
+    private readonly out: LineBatches,
     public origin: number | null = null,
   ) {}
 
@@ -92,48 +73,103 @@ export class TimelineWriter {
     const out = this.out;
     switch (r.type) {
       case 'problem':
-        out(problemLine(r));
-        break;
+        out.line(problemLine(r));
+        return;
       case 'transition':
-        out(
-          r.from === null
-            ? `${this.at(r.ts)}  ${vridText(r)}  ${r.to} is master (priority ${r.priority})`
-            : `${this.at(r.ts)}  ${vridText(r)}  ${r.to} takes over from ${r.from} (priority ${r.priority}; old master ${r.reason})`,
-        );
+        this.at(r.ts);
+        vridBytes(r, out);
+        out.piece(T.twoSpaces);
+        text(r.to, out);
+        if (r.from === null) {
+          out.piece(T.isMaster);
+          number(r.priority, out);
+        } else {
+          out.piece(T.takesOverFrom);
+          text(r.from, out);
+          out.piece(T.priorityOpen);
+          number(r.priority, out);
+          out.piece(T.oldMaster);
+          text(r.reason, out);
+        }
+        out.byte(0x29);
         break;
       case 'gap':
-        out(`${this.at(r.firstNew)}  ${vridText(r)}  failover gap ${fixed(r.seconds, 3)} s (last advert of ${r.from} -> first of ${r.to})`);
+        this.at(r.firstNew);
+        vridBytes(r, out);
+        out.piece(T.failoverGap);
+        fixedBytes(r.seconds, 3, 0, out);
+        out.piece(T.lastAdvertOf);
+        text(r.from, out);
+        out.piece(T.firstOf);
+        text(r.to, out);
+        out.byte(0x29);
         break;
       case 'master': {
-        // Listed under the summary; the text is made now so the record need not be kept.
+        // Listed under the summary; the line is made now so the record need not be kept.
         const key = r.vrid + (r.family === 6 ? 256 : 0);
         let lines = this.spans.get(key);
-        if (lines === undefined) this.spans.set(key, (lines = new SpanLines()));
-        lines.add(spanLine(r));
-        break;
+        if (lines === undefined) this.spans.set(key, (lines = new LineBatches(1 << 14)));
+        spanLine(r, lines);
+        return;
       }
       case 'priority':
-        out(`${this.at(r.ts)}  ${vridText(r)}  ${r.src} priority ${r.from} -> ${r.to}`);
+        this.at(r.ts);
+        vridBytes(r, out);
+        out.piece(T.twoSpaces);
+        text(r.src, out);
+        out.piece(T.priorityWord);
+        number(r.from, out);
+        out.piece(T.arrow);
+        number(r.to, out);
         break;
       case 'resign':
-        out(`${this.at(r.ts)}  ${vridText(r)}  ${r.src} resigns (priority 0)`);
+        this.at(r.ts);
+        vridBytes(r, out);
+        out.piece(T.twoSpaces);
+        text(r.src, out);
+        out.piece(T.resigns);
         break;
       case 'garp':
-        out(
-          `${this.at(r.ts)}  gratuitous ARP x${r.count} for ${r.ip} from ${r.mac}${r.src ? ` (${r.src})` : ''}` +
-            (r.vrids.length ? ` [VRID ${r.vrids.join(', ')}]` : ' [no VRID advertises it]'),
-        );
+        this.at(r.ts);
+        out.piece(T.garp);
+        number(r.count, out);
+        out.piece(T.for);
+        text(r.ip, out);
+        out.piece(T.fromWord);
+        text(r.mac, out);
+        if (r.src) {
+          out.piece(T.spaceOpen);
+          text(r.src, out);
+          out.byte(0x29);
+        }
+        if (r.vrids.length) {
+          out.piece(T.vridList);
+          for (let i = 0; i < r.vrids.length; i++) {
+            if (i > 0) out.piece(T.comma);
+            number(r.vrids[i], out);
+          }
+          out.byte(0x5d);
+        } else out.piece(T.noVrid);
         break;
       case 'anomaly':
-        out(`${this.at(r.ts)}  ${r.vrid === undefined ? '' : `${vridText({ vrid: r.vrid, family: r.family })}  `}ANOMALY ${r.kind}: ${r.detail}`);
+        this.at(r.ts);
+        if (r.vrid !== undefined) {
+          vridBytes({ vrid: r.vrid, family: r.family }, out);
+          out.piece(T.twoSpaces);
+        }
+        out.piece(T.anomaly);
+        text(r.kind, out);
+        out.piece(T.colon);
+        out.string(r.detail);
         break;
       case 'summary':
         this.summaries.push(r);
-        break;
+        return;
       case 'capture':
         this.total ??= r;
-        break;
+        return;
     }
+    out.endLine();
   }
 
   /** The master periods per VRID and the totals. */
@@ -141,31 +177,35 @@ export class TimelineWriter {
     const out = this.out;
     const summaries = this.summaries;
     if (summaries.length > 0) {
-      out('');
-      out('Masters:');
+      out.line('');
+      out.line('Masters:');
     }
     for (const s of summaries) {
-      out(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
-      this.spans.get(s.vrid + (s.family === 6 ? 256 : 0))?.writeTo(out);
+      out.line(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
+      const spans = this.spans.get(s.vrid + (s.family === 6 ? 256 : 0));
+      // Each summary lists its VRID's periods (copied: two summaries of one VRID list them both).
+      if (spans !== undefined) out.append(spans.copy());
       const anomalies = Object.entries(s.anomalies);
-      if (anomalies.length) out(`    anomalies: ${anomalies.map(([k, n]) => `${k} x${n}`).join(', ')}`);
+      if (anomalies.length) out.line(`    anomalies: ${anomalies.map(([k, n]) => `${k} x${n}`).join(', ')}`);
     }
     const total = this.total;
     if (total !== undefined) {
-      out('');
-      out(
+      out.line('');
+      out.line(
         `${total.frames} frames: ${total.adverts} VRRP adverts, ${total.arp} ARP (${total.garps} gratuitous), ${total.other} other` +
           (total.problems ? `, ${total.problems} capture problem(s)` : ''),
       );
     }
   }
 
-  private at(ts: number): string {
-    if (ts !== this.lastTs) {
-      this.lastTs = ts;
-      this.lastAt = `${clock(ts)} +${fixed(ts - (this.origin ?? 0), 3).padStart(8)}s`;
-    }
-    return this.lastAt;
+  /** A line's start: `YYYY-MM-DD hh:mm:ss.mmm +%8.3fs  ` of the record's time. */
+  private at(ts: number): void {
+    const out = this.out;
+    out.startLine();
+    clockBytes(ts, out);
+    out.piece(T.spacePlus);
+    fixedBytes(ts - (this.origin ?? 0), 3, 8, out);
+    out.piece(T.secondsSpaces);
   }
 }
 
@@ -174,55 +214,143 @@ export function problemLine(p: Extract<ReplayRecord, { type: 'problem' }>): stri
   return `capture problem at byte ${p.fileOffset}: ${p.message}`;
 }
 
-/** Lines per joined block of `SpanLines`. */
-const SPAN_BLOCK = 256;
-
-/**
- * Lines kept for the end, joined into flat blocks as they come: a long capture has tens of
- * thousands of master periods, and each line as built is a tree of string pieces, costly to
- * keep alive (the garbage collector walks every piece of every kept tree).
- */
-class SpanLines {
-  private readonly blocks: string[] = [];
-  private recent: string[] = [];
-
-  add(line: string): void {
-    this.recent.push(line);
-    if (this.recent.length === SPAN_BLOCK) {
-      this.blocks.push(this.recent.join('\n'));
-      this.recent = [];
-    }
-  }
-
-  writeTo(out: LineSink): void {
-    for (const block of this.blocks) for (const line of block.split('\n')) out(line);
-    for (const line of this.recent) out(line);
-  }
+function spanLine(m: MasterRecord, out: LineBatches): void {
+  out.startLine();
+  out.piece(T.indent);
+  clockBytes(m.from, out);
+  out.piece(T.dots);
+  clockBytes(m.to, out);
+  out.piece(T.twoSpaces);
+  text(m.src, out);
+  out.piece(T.priorityOpen);
+  number(m.priority, out);
+  out.piece(T.commaSpace);
+  number(m.adverts, out);
+  out.piece(T.adverts);
+  fixedBytes(m.to - m.from, 1, 0, out);
+  out.piece(T.ended);
+  text(m.end, out);
+  out.byte(0x29);
+  out.endLine();
 }
 
-function spanLine(m: MasterRecord): string {
-  return `    ${clock(m.from)} .. ${clock(m.to)}  ${m.src} (priority ${m.priority}, ${m.adverts} adverts, ${fixed(m.to - m.from, 1)} s, ended: ${m.end})`;
+/** The fixed pieces of the timeline lines, as bytes. */
+const T = {
+  twoSpaces: utf8('  '),
+  spacePlus: utf8(' +'),
+  secondsSpaces: utf8('s  '),
+  isMaster: utf8(' is master (priority '),
+  takesOverFrom: utf8(' takes over from '),
+  priorityOpen: utf8(' (priority '),
+  oldMaster: utf8('; old master '),
+  failoverGap: utf8('  failover gap '),
+  lastAdvertOf: utf8(' s (last advert of '),
+  firstOf: utf8(' -> first of '),
+  priorityWord: utf8(' priority '),
+  arrow: utf8(' -> '),
+  resigns: utf8(' resigns (priority 0)'),
+  garp: utf8('gratuitous ARP x'),
+  for: utf8(' for '),
+  fromWord: utf8(' from '),
+  spaceOpen: utf8(' ('),
+  vridList: utf8(' [VRID '),
+  comma: utf8(', '),
+  noVrid: utf8(' [no VRID advertises it]'),
+  anomaly: utf8('ANOMALY '),
+  colon: utf8(': '),
+  indent: utf8('    '),
+  dots: utf8(' .. '),
+  commaSpace: utf8(', '),
+  adverts: utf8(' adverts, '),
+  ended: utf8(' s, ended: '),
+};
+
+const VRID_BYTES: Uint8Array[] = [];
+
+function vridBytes(r: { vrid: number; family?: 6 }, out: LineBatches): void {
+  const vrid = r.vrid;
+  if (!(vrid >= 0 && vrid <= 255 && Number.isInteger(vrid))) {
+    out.string(vridText(r));
+    return;
+  }
+  out.piece((VRID_BYTES[r.family === 6 ? vrid + 256 : vrid] ??= utf8(vridText(r))));
+}
+
+const TEXT_MAX = 4096;
+const textBytes = new Map<string, Uint8Array>();
+
+/** A string's bytes: addresses, kinds and reasons repeat, so each one's are made once. */
+function text(s: string, out: LineBatches): void {
+  let b = textBytes.get(s);
+  if (b === undefined) {
+    if (textBytes.size >= TEXT_MAX) textBytes.clear();
+    textBytes.set(s, (b = utf8(s)));
+  }
+  out.piece(b);
+}
+
+/** A number as a template literal writes it. */
+function number(x: number, out: LineBatches): void {
+  if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x) out.digits(x);
+  else out.string(String(x));
 }
 
 const POWERS = [1, 10, 100, 1000];
 
 /**
- * `x.toFixed(digits)` (digits 1 to 3) by integer arithmetic where that is exact: away from a
- * rounding tie the product's own rounding cannot change the nearest integer.
+ * `x.toFixed(digits).padStart(width)` (digits 1 or 3) by integer arithmetic where that is exact:
+ * away from a rounding tie, the product's own rounding cannot change the nearest integer.
  */
-function fixed(x: number, digits: 1 | 3): string {
+function fixedBytes(x: number, digits: 1 | 3, width: number, out: LineBatches): void {
   if (x >= 0 && x < 1e9) {
     const scale = POWERS[digits];
     const y = x * scale;
     const n = Math.round(y);
     if (Math.abs(y - n) < 0.499) {
       const whole = Math.floor(n / scale);
-      const part = n - whole * scale;
-      return `${whole}.${digits === 3 ? THREE[part] : part}`;
+      let len = digits + 2;
+      for (let p = 10; p <= whole; p *= 10) len++;
+      for (; len < width; len++) out.byte(0x20);
+      out.digits(whole);
+      out.byte(0x2e);
+      out.fixedDigits(n - whole * scale, digits);
+      return;
     }
   }
-  return x.toFixed(digits);
+  out.string(x.toFixed(digits).padStart(width));
 }
+
+/** `clock(ts)` into the bytes: the date part made once per day, the time of day by arithmetic. */
+function clockBytes(ts: number, out: LineBatches): void {
+  // Date truncates a fractional time value towards zero (TimeClip).
+  const ms = Math.trunc(ts * 1000);
+  if (!(ms >= 0 && ms < 8.64e15)) {
+    out.string(slowClock(ts));
+    return;
+  }
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== cachedDayBytesDay) {
+    cachedDayBytesDay = day;
+    cachedDayBytes = utf8(slowClock(day * 86_400).slice(0, 11));
+  }
+  out.piece(cachedDayBytes);
+  let rest = ms - day * MS_PER_DAY;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  out.fixedDigits(h, 2);
+  out.byte(0x3a);
+  out.fixedDigits(m, 2);
+  out.byte(0x3a);
+  out.fixedDigits(s, 2);
+  out.byte(0x2e);
+  out.fixedDigits(rest - s * 1000, 3);
+}
+
+let cachedDayBytesDay = Number.NaN;
+let cachedDayBytes: Uint8Array = new Uint8Array(0);
 
 /** One JSON object per record, each handed to `out` as one line. */
 export function writeJsonLines(records: readonly ReplayRecord[], out: LineSink): void {
@@ -418,7 +546,7 @@ function str(s: string, out: LineBatches): void {
     if (quoted.size >= QUOTED_MAX) quoted.clear();
     quoted.set(s, (q = utf8(JSON.stringify(s))));
   }
-  out.text(q);
+  out.piece(q);
 }
 
 /**

@@ -15,19 +15,15 @@ const BATCH_BYTES = 1 << 20;
 const STRING_CHARS = 1 << 14;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
 const MAX_UTF8_PER_UNIT = 3;
-/** Room always left for a built line's fixed pieces and numbers (strings check for themselves). */
-const PIECES_ROOM = 1024;
 
 export class LineBatches {
-  private readonly batches: Buffer[] = [];
-  private batch: Buffer;
+  private batches: Buffer[] = [];
+  private batch: Buffer = Buffer.alloc(0);
   private used = 0;
   private pending = '';
   private lines = 0;
 
-  constructor(private readonly batchBytes = BATCH_BYTES) {
-    this.batch = Buffer.allocUnsafe(Math.max(batchBytes, PIECES_ROOM));
-  }
+  constructor(private readonly batchBytes = BATCH_BYTES) {}
 
   /** A whole line (without its newline). */
   readonly line = (text: string): void => {
@@ -37,34 +33,29 @@ export class LineBatches {
     if (this.pending.length >= STRING_CHARS) this.encodePending();
   };
 
-  /** Starts a line built from pieces: makes room for its fixed pieces and numbers. */
+  /** Starts a line built from pieces (after any whole lines still held as a string). */
   startLine(): void {
     if (this.pending.length > 0) this.encodePending();
-    this.room(PIECES_ROOM);
   }
 
-  /** ASCII bytes (a fixed piece of a line); at most PIECES_ROOM bytes per line in all. */
+  /** Bytes as they are (a fixed piece, or a string's UTF-8 bytes as made by `utf8`). */
   piece(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.batch.length) this.room(bytes.length);
     const b = this.batch;
     let at = this.used;
     for (let i = 0; i < bytes.length; i++) b[at++] = bytes[i];
     this.used = at;
   }
 
-  /** A string's UTF-8 bytes, as prepared by `utf8` (then room again for the pieces after it). */
-  text(bytes: Uint8Array): void {
-    this.room(bytes.length + PIECES_ROOM);
-    this.piece(bytes);
-  }
-
   /** A string, encoded here (for strings that do not repeat). */
   string(s: string): void {
-    this.room(MAX_UTF8_PER_UNIT * s.length + PIECES_ROOM);
+    this.room(MAX_UTF8_PER_UNIT * s.length);
     this.used += this.batch.write(s, this.used);
   }
 
   /** A non-negative integer below 2^53, in decimal. */
   digits(n: number): void {
+    if (this.used + 16 > this.batch.length) this.room(16);
     const b = this.batch;
     if (n < 10) {
       b[this.used++] = 48 + n;
@@ -82,8 +73,9 @@ export class LineBatches {
     b[--at] = 48 + n;
   }
 
-  /** `count` digits of `n` (below 10^count), leading zeros included. */
+  /** `count` (at most 16) digits of `n` (below 10^count), leading zeros included. */
   fixedDigits(n: number, count: number): void {
+    if (this.used + count > this.batch.length) this.room(count);
     const b = this.batch;
     let at = this.used + count;
     this.used = at;
@@ -94,12 +86,14 @@ export class LineBatches {
     }
   }
 
+  /** One ASCII character. */
   byte(code: number): void {
+    if (this.used === this.batch.length) this.room(1);
     this.batch[this.used++] = code;
   }
 
   endLine(): void {
-    this.batch[this.used++] = 0x0a;
+    this.byte(0x0a);
     this.lines++;
   }
 
@@ -109,8 +103,17 @@ export class LineBatches {
     other.seal();
     for (const b of other.batches) this.batches.push(b);
     this.lines += other.lines;
-    other.batches.length = 0;
+    other.batches = [];
     other.lines = 0;
+  }
+
+  /** These lines again, to be appended elsewhere (the bytes are shared: they are never written again). */
+  copy(): LineBatches {
+    this.seal();
+    const copy = new LineBatches(this.batchBytes);
+    copy.batches = [...this.batches];
+    copy.lines = this.lines;
+    return copy;
   }
 
   /** Hands on the batches: exactly `lines.join('\n') + '\n'` (a lone newline when there were no lines). */
@@ -118,9 +121,10 @@ export class LineBatches {
     this.seal();
     if (this.lines === 0) write(Buffer.from('\n'));
     for (const b of this.batches) write(b);
-    this.batches.length = 0;
+    this.batches = [];
   }
 
+  /** Makes room for `bytes` more (a line may go on in the next batch: the bytes are one stream). */
   private room(bytes: number): void {
     if (this.used + bytes <= this.batch.length) return;
     this.seal();
@@ -140,7 +144,6 @@ export class LineBatches {
     this.batches.push(this.batch.subarray(0, this.used));
     this.batch = this.batch.subarray(this.used);
     this.used = 0;
-    if (this.batch.length < PIECES_ROOM) this.batch = Buffer.allocUnsafe(Math.max(this.batchBytes, PIECES_ROOM));
   }
 }
 

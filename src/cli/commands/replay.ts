@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { problemLine, TimelineWriter, writeJsonLine, writeTimeline } from '../../replay/format.js';
+import { problemLine, TimelineWriter, writeJsonLine } from '../../replay/format.js';
 import { LineBatches } from '../../replay/lines.js';
 import { replayCapture, streamReplay } from '../../replay/replay.js';
 
@@ -87,7 +87,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
   let problems = 0;
   if (opts.html === undefined) {
     const timeline = new LineBatches();
-    const text = opts.json ? undefined : new TimelineWriter(timeline.line);
+    const text = opts.json ? undefined : new TimelineWriter(timeline);
     const streamed = streamReplay(
       capture,
       text === undefined
@@ -120,7 +120,9 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     if (opts.json) for (const r of records) writeJsonLine(r, output);
     else {
       const total = records.find((r) => r.type === 'capture');
-      writeTimeline(records, total?.type === 'capture' ? total.first : null, output.line);
+      const text = new TimelineWriter(output, total?.type === 'capture' ? total.first : null);
+      for (const r of records) text.write(r);
+      text.end();
     }
     if (opts.html !== undefined) {
       const { writeReplayReport } = await import('../../report/replay.js');
