@@ -16,7 +16,7 @@ import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repeatCapture } from '../src/capture/repeat.js';
 import { PcapWriter } from '../src/capture/writer.js';
 import { replayCapture } from '../src/replay/replay.js';
@@ -237,3 +237,6 @@ export async function run(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// `node dist/bench/capture.js` runs this bench alone.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

@@ -334,19 +334,14 @@ function clockBytes(ts: number, out: LineBatches): void {
     cachedDayBytes = utf8(slowClock(day * 86_400).slice(0, 11));
   }
   out.piece(cachedDayBytes);
-  let rest = ms - day * MS_PER_DAY;
-  const h = Math.floor(rest / 3_600_000);
+  // Milliseconds of the day fit in 32 bits: integer arithmetic from here.
+  let rest = (ms - day * MS_PER_DAY) | 0;
+  const h = (rest / 3_600_000) | 0;
   rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
+  const m = (rest / 60_000) | 0;
   rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  out.fixedDigits(h, 2);
-  out.byte(0x3a);
-  out.fixedDigits(m, 2);
-  out.byte(0x3a);
-  out.fixedDigits(s, 2);
-  out.byte(0x2e);
-  out.fixedDigits(rest - s * 1000, 3);
+  const s = (rest / 1000) | 0;
+  out.timeOfDay(h, m, s, rest - s * 1000);
 }
 
 let cachedDayBytesDay = Number.NaN;

@@ -86,6 +86,26 @@ export class LineBatches {
     }
   }
 
+  /** `hh:mm:ss.mmm`. */
+  timeOfDay(h: number, m: number, s: number, ms: number): void {
+    if (this.used + 12 > this.batch.length) this.room(12);
+    const b = this.batch;
+    const at = this.used;
+    b[at] = 48 + ((h / 10) | 0);
+    b[at + 1] = 48 + (h % 10);
+    b[at + 2] = 0x3a;
+    b[at + 3] = 48 + ((m / 10) | 0);
+    b[at + 4] = 48 + (m % 10);
+    b[at + 5] = 0x3a;
+    b[at + 6] = 48 + ((s / 10) | 0);
+    b[at + 7] = 48 + (s % 10);
+    b[at + 8] = 0x2e;
+    b[at + 9] = 48 + ((ms / 100) | 0);
+    b[at + 10] = 48 + (((ms / 10) | 0) % 10);
+    b[at + 11] = 48 + (ms % 10);
+    this.used = at + 12;
+  }
+
   /** One ASCII character. */
   byte(code: number): void {
     if (this.used === this.batch.length) this.room(1);
