@@ -699,9 +699,10 @@ export class HostEngine {
     if (!this.running) return;
     const tracker = this.scripts.get(name);
     if (tracker === undefined) return;
-    const outcome = applyScriptResult(tracker, exitCode, timedOut);
-    if (this.logging) {
-      for (const line of outcome.logs) this.log(line);
+    const lines: string[] | undefined = this.logging ? [] : undefined;
+    const outcome = applyScriptResult(tracker, exitCode, timedOut, lines);
+    if (lines !== undefined) {
+      for (const line of lines) this.log(line);
     } else if (outcome.changed) {
       // Without log lines, a driver still learns what "VRRP_Script(name) succeeded/failed" would tell.
       this.emit({ type: 'script-state', script: name, ok: outcome.succeeded });

@@ -16,6 +16,7 @@ import {
   type InstanceVerdict,
   type Verdict,
 } from '../wire/validate.js';
+import type { VrrpInstance } from '../config/model.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import type { InstanceState } from './instance.js';
 
@@ -55,16 +56,16 @@ interface Judged {
   verdict: InstanceVerdict;
 }
 
-/** Expectations depend only on configuration and one flag: built once per instance. */
-const expectations = new WeakMap<InstanceState, [Judged, Judged]>();
+/** Expectations depend only on the instance's configuration and one flag: built once per instance config. */
+const expectations = new WeakMap<VrrpInstance, [Judged, Judged]>();
 
 const ACCEPTED: ReceiveCheck = { ok: true };
 
 export function checkReceivedAdvert(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
-  let pair = expectations.get(instance);
+  let pair = expectations.get(instance.config);
   if (pair === undefined) {
     pair = [judged(expectationOf(instance, false)), judged(expectationOf(instance, true))];
-    expectations.set(instance, pair);
+    expectations.set(instance.config, pair);
   }
   const judgedBy = pair[checkAddresses ? 1 : 0];
   const { expectation } = judgedBy;

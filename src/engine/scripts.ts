@@ -40,18 +40,19 @@ export interface ScriptOutcome {
   succeeded: boolean;
   /** The init state the change happened in (affects how weights apply). */
   initStateBefore: ScriptInitState;
-  logs: string[];
 }
 
-/** Apply one finished run (exit code, or timed out) to the rise/fall counter. */
-export function applyScriptResult(tracker: ScriptTracker, exitCode: number, timedOut: boolean): ScriptOutcome {
+/**
+ * Apply one finished run (exit code, or timed out) to the rise/fall counter. keepalived's log
+ * lines for it are added to `logs` when given (none are built otherwise).
+ */
+export function applyScriptResult(tracker: ScriptTracker, exitCode: number, timedOut: boolean, logs?: string[]): ScriptOutcome {
   const { rise, fall, name } = tracker.config;
-  const logs: string[] = [];
   const initStateBefore = tracker.initState;
   const success = !timedOut && exitCode === 0;
   // keepalived's last_status starts at 0 (zeroed allocation): a first exit status of 0 is not a
   // change and is not logged (keepalived 2.2.7 in a netns lab).
-  if (!timedOut && exitCode !== (tracker.lastExitCode ?? 0)) logs.push(`Script \`${name}\` now returning ${exitCode}`);
+  if (!timedOut && exitCode !== (tracker.lastExitCode ?? 0)) logs?.push(`Script \`${name}\` now returning ${exitCode}`);
   if (!timedOut) tracker.lastExitCode = exitCode;
   let changed = false;
   if (success) {
@@ -59,7 +60,7 @@ export function applyScriptResult(tracker: ScriptTracker, exitCode: number, time
       tracker.result++;
     } else if (tracker.result !== rise + fall - 1) {
       if (tracker.result < rise) {
-        logs.push(`VRRP_Script(${name}) succeeded`);
+        logs?.push(`VRRP_Script(${name}) succeeded`);
         changed = true;
       }
       tracker.result = rise + fall - 1;
@@ -68,12 +69,12 @@ export function applyScriptResult(tracker: ScriptTracker, exitCode: number, time
     tracker.result--;
   } else {
     if (tracker.result === rise || tracker.initState === 'init') {
-      logs.push(timedOut ? `VRRP_Script(${name}) timed_out` : `VRRP_Script(${name}) failed (exited with status ${exitCode})`);
+      logs?.push(timedOut ? `VRRP_Script(${name}) timed_out` : `VRRP_Script(${name}) failed (exited with status ${exitCode})`);
       changed = true;
     }
     tracker.result = 0;
   }
   tracker.running = false;
   tracker.initState = 'done';
-  return { changed, succeeded: success, initStateBefore, logs };
+  return { changed, succeeded: success, initStateBefore };
 }

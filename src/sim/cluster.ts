@@ -8,7 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
-import type { EngineAction, VrrpState } from '../engine/types.js';
+import type { EngineAction, EngineEvent, VrrpState } from '../engine/types.js';
 import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { trackFileValue } from '../engine/track-file.js';
@@ -50,6 +50,9 @@ export interface InjectStream extends Omit<ForgeSpec, 'dst'> {
   /** Packets per second; a burst (no rate given) is sent back to back, 20,000/s. */
   rate: number;
 }
+
+/** A placeholder until the first advert arrives. */
+const NO_ADVERT: VrrpAdvert = { version: 2, vrid: 0, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: 4, addresses: [] };
 
 /** Distinct packets forged per stream; a longer stream repeats them (the lab's sender does the same). */
 const STREAM_VARIANTS = 64;
@@ -151,6 +154,8 @@ export class Cluster {
   private readonly queue = new EventQueue<ClusterEvent>();
   /** Every engine call's actions go into this one list, emptied once carried out: no list per call. */
   private readonly actions: EngineAction[] = [];
+  /** The event of each advert's arrival, filled in anew for each: an engine reads an event and keeps none. */
+  private readonly arrival: Extract<EngineEvent, { type: 'advert' }> = { type: 'advert', iface: '', packet: { advert: NO_ADVERT, src: '', dst: '', ttl: 0 } };
   private readonly random: Random;
   private now = 0;
   private lossPercent = 0;
@@ -221,9 +226,12 @@ export class Cluster {
         const engine = receiver.engine;
         if (engine === undefined) return;
         // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
+        const arrival = this.arrival;
+        arrival.packet = packet;
         for (const receiverIface of receiver.interfaces) {
           if (receiver.linksDown.has(receiverIface)) continue;
-          this.apply(receiver, engine.handle(this.now, { type: 'advert', iface: receiverIface, packet }, this.actions));
+          arrival.iface = receiverIface;
+          this.apply(receiver, engine.handle(this.now, arrival, this.actions));
         }
         return;
       }
