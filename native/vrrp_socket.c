@@ -55,6 +55,12 @@ typedef struct {
   int finalized;
   napi_ref callback;
   napi_async_context async_context;
+  /* startBatch: datagrams are read into the JS buffers below (kept alive by their references)
+     and handed over as a count, one call per wake-up. */
+  napi_ref data_ref, meta_ref;
+  unsigned char* data;
+  unsigned char* meta;
+  unsigned slots;
 } vrrp_socket;
 
 static napi_value throw_errno(napi_env env, const char* what, int err) {
@@ -101,6 +107,15 @@ static void close_socket(vrrp_socket* s) {
     napi_async_destroy(s->env, s->async_context);
     s->async_context = NULL;
   }
+  if (s->data_ref) {
+    napi_delete_reference(s->env, s->data_ref);
+    s->data_ref = NULL;
+  }
+  if (s->meta_ref) {
+    napi_delete_reference(s->env, s->meta_ref);
+    s->meta_ref = NULL;
+  }
+  s->data = s->meta = NULL;
   close(s->fd);
 }
 
@@ -326,7 +341,157 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-/* start(socket, callback): reads every datagram as it arrives */
+/*
+ * Batched reads (startBatch): one recvmmsg() per wake-up takes up to `slots` datagrams straight
+ * into a JS Buffer (slot i at i * MAX_PACKET) and writes what the kernel said of each into a
+ * second one, META_RECORD bytes per datagram, host byte order:
+ *    0 double  kernel receive time on CLOCK_MONOTONIC, ns (-1: none)
+ *    8 uint32  offset of the datagram in the data buffer
+ *   12 uint32  its length
+ *   16 int32   IPv6 hop limit (-1: none)
+ *   20 int32   1 when the destination below is set (IPv6 IPV6_PKTINFO)
+ *   24 16 B    source address (IPv4: the first 4 bytes)
+ *   40 16 B    destination address
+ * then calls back once with (null, count). No Buffer, string or number object per datagram:
+ * the JS side reads both buffers in place before returning, and the next wake-up reuses them.
+ */
+#define META_RECORD 64
+#define MAX_BATCH 64
+
+static void on_readable_batch(uv_poll_t* handle, int status, int events) {
+  (void)events;
+  vrrp_socket* s = handle->data;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[2];
+  if (status < 0) {
+    napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &argv[0]);
+    deliver(s, argv, 1);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  unsigned slots = s->slots < MAX_BATCH ? s->slots : MAX_BATCH;
+  struct mmsghdr messages[MAX_BATCH];
+  struct iovec iovs[MAX_BATCH];
+  struct sockaddr_storage froms[MAX_BATCH];
+  union {
+    struct cmsghdr align;
+    char buffer[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+  } controls[MAX_BATCH];
+  memset(messages, 0, sizeof(struct mmsghdr) * slots);
+  for (unsigned i = 0; i < slots; i++) {
+    iovs[i].iov_base = s->data + (size_t)i * MAX_PACKET;
+    iovs[i].iov_len = MAX_PACKET;
+    messages[i].msg_hdr.msg_name = &froms[i];
+    messages[i].msg_hdr.msg_namelen = sizeof froms[i];
+    messages[i].msg_hdr.msg_iov = &iovs[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+    messages[i].msg_hdr.msg_control = controls[i].buffer;
+    messages[i].msg_hdr.msg_controllen = sizeof controls[i].buffer;
+  }
+  int count;
+  do count = recvmmsg(s->fd, messages, slots, MSG_DONTWAIT, NULL);
+  while (count < 0 && errno == EINTR);
+  if (count < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &argv[0]);
+      deliver(s, argv, 1);
+    }
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  /* The stamps are CLOCK_REALTIME: moved onto CLOCK_MONOTONIC with one reading of each clock. */
+  struct timespec real, mono;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  double shift = (double)(mono.tv_sec - real.tv_sec) * 1e9 + (double)(mono.tv_nsec - real.tv_nsec);
+  for (int i = 0; i < count; i++) {
+    unsigned char* record = s->meta + (size_t)i * META_RECORD;
+    struct msghdr* message = &messages[i].msg_hdr;
+    double received = -1;
+    int32_t hop_limit = -1, has_destination = 0;
+    uint32_t offset = (uint32_t)i * MAX_PACKET, length = messages[i].msg_len;
+    memset(record + 24, 0, 32);
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(message); c != NULL; c = CMSG_NXTHDR(message, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec stamp;
+        memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        received = (double)stamp.tv_sec * 1e9 + (double)stamp.tv_nsec + shift;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
+        memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        struct in6_pktinfo info;
+        memcpy(&info, CMSG_DATA(c), sizeof info);
+        memcpy(record + 40, &info.ipi6_addr, 16);
+        has_destination = 1;
+      }
+    }
+    if (froms[i].ss_family == AF_INET)
+      memcpy(record + 24, &((struct sockaddr_in*)&froms[i])->sin_addr, 4);
+    else if (froms[i].ss_family == AF_INET6)
+      memcpy(record + 24, &((struct sockaddr_in6*)&froms[i])->sin6_addr, 16);
+    memcpy(record, &received, sizeof received);
+    memcpy(record + 8, &offset, 4);
+    memcpy(record + 12, &length, 4);
+    memcpy(record + 16, &hop_limit, 4);
+    memcpy(record + 20, &has_destination, 4);
+  }
+  if (count > 0) {
+    napi_get_null(env, &argv[0]);
+    napi_create_int32(env, count, &argv[1]);
+    deliver(s, argv, 2);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* Starts polling the socket with `on_event`: the one callback is kept for every event. */
+static napi_value start_polling(napi_env env, vrrp_socket* s, napi_value object, napi_value callback, uv_poll_cb on_event) {
+  struct uv_loop_s* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
+  napi_value name;
+  napi_create_string_utf8(env, "vrrp_socket", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, object, name, &s->async_context);
+  napi_create_reference(env, callback, 1, &s->callback);
+  int rc = uv_poll_init(loop, &s->poll, s->fd);
+  if (rc != 0) return throw_errno(env, "uv_poll_init", -rc);
+  s->poll.data = s;
+  s->polling = 1;
+  rc = uv_poll_start(&s->poll, UV_READABLE, on_event);
+  if (rc != 0) return throw_errno(env, "uv_poll_start", -rc);
+  return NULL;
+}
+
+/* startBatch(socket, callback, data: Buffer, meta: Buffer): slots = the datagrams both hold
+   (data: MAX_PACKET bytes each, meta: META_RECORD bytes each), at most MAX_BATCH. Raw IP only. */
+static napi_value start_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) return throw_type(env, "startBatch(socket, callback, data, meta)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  napi_valuetype type;
+  napi_typeof(env, argv[1], &type);
+  if (type != napi_function) return throw_type(env, "callback must be a function");
+  void *data = NULL, *meta = NULL;
+  size_t data_length = 0, meta_length = 0;
+  if (napi_get_buffer_info(env, argv[2], &data, &data_length) != napi_ok || napi_get_buffer_info(env, argv[3], &meta, &meta_length) != napi_ok)
+    return throw_type(env, "startBatch(socket, callback, data: Buffer, meta: Buffer)");
+  size_t slots = data_length / MAX_PACKET < meta_length / META_RECORD ? data_length / MAX_PACKET : meta_length / META_RECORD;
+  if (slots < 1) return throw_type(env, "startBatch: buffers too small for one datagram");
+  if (s->family != 4 && s->family != 6) return throw_type(env, "startBatch: raw IP sockets only");
+  if (s->closed) return throw_errno(env, "start", EBADF);
+  if (s->polling) return throw_type(env, "already started");
+  napi_create_reference(env, argv[2], 1, &s->data_ref);
+  napi_create_reference(env, argv[3], 1, &s->meta_ref);
+  s->data = data;
+  s->meta = meta;
+  s->slots = slots > MAX_BATCH ? MAX_BATCH : (unsigned)slots;
+  return start_polling(env, s, argv[0], argv[1], on_readable_batch);
+}
+
+/* start(socket, callback): reads every datagram as it arrives, one callback each */
 static napi_value start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -339,19 +504,45 @@ static napi_value start(napi_env env, napi_callback_info info) {
   if (type != napi_function) return throw_type(env, "callback must be a function");
   if (s->closed) return throw_errno(env, "start", EBADF);
   if (s->polling) return throw_type(env, "already started");
-  struct uv_loop_s* loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
-  napi_value name;
-  napi_create_string_utf8(env, "vrrp_socket", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, argv[0], name, &s->async_context);
-  napi_create_reference(env, argv[1], 1, &s->callback);
-  int rc = uv_poll_init(loop, &s->poll, s->fd);
-  if (rc != 0) return throw_errno(env, "uv_poll_init", -rc);
-  s->poll.data = s;
-  s->polling = 1;
-  rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  if (rc != 0) return throw_errno(env, "uv_poll_start", -rc);
-  return NULL;
+  return start_polling(env, s, argv[0], argv[1], on_readable);
+}
+
+/*
+ * Where a datagram goes: a raw IP socket's address (`scope_id` for link-local IPv6), the kernel
+ * for netlink; a packet socket is bound to its interface and takes none (length 0). Returns 0, or
+ * -1 when the address does not parse.
+ */
+static int destination(int family, const char* address, uint32_t scope_id, struct sockaddr_storage* to, socklen_t* length) {
+  memset(to, 0, sizeof *to);
+  *length = 0;
+  if (family == FAMILY_PACKET) return 0;
+  if (family == FAMILY_NETLINK) {
+    ((struct sockaddr_nl*)to)->nl_family = AF_NETLINK; /* nl_pid 0: the kernel */
+    *length = sizeof(struct sockaddr_nl);
+    return 0;
+  }
+  if (family == 4) {
+    struct sockaddr_in* sin = (struct sockaddr_in*)to;
+    sin->sin_family = AF_INET;
+    if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) return -1;
+    *length = sizeof *sin;
+    return 0;
+  }
+  struct sockaddr_in6* sin6 = (struct sockaddr_in6*)to;
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_scope_id = scope_id;
+  if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) return -1;
+  *length = sizeof *sin6;
+  return 0;
+}
+
+/* The one send of the module, at the call (send) and on the sender thread (sendAt): sendto(),
+   or send() when there is no destination (packet sockets); retried on EINTR. -1: see errno. */
+static ssize_t send_datagram(int fd, const void* data, size_t length, const struct sockaddr_storage* to, socklen_t to_length) {
+  ssize_t sent;
+  do sent = to_length ? sendto(fd, data, length, 0, (const struct sockaddr*)to, to_length) : send(fd, data, length, 0);
+  while (sent < 0 && errno == EINTR);
+  return sent;
 }
 
 /* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error.
@@ -373,38 +564,12 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok)
     return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
-  ssize_t sent;
-  if (s->family == FAMILY_PACKET) {
-    /* Bound to its interface: the frame carries its own addresses. */
-    do sent = send(s->fd, data, length, 0);
-    while (sent < 0 && errno == EINTR);
-    if (sent < 0) return throw_errno(env, "send", errno);
-    napi_value result;
-    napi_create_int64(env, sent, &result);
-    return result;
-  }
   struct sockaddr_storage to;
-  memset(&to, 0, sizeof to);
   socklen_t to_length;
-  if (s->family == FAMILY_NETLINK) {
-    struct sockaddr_nl* kernel = (struct sockaddr_nl*)&to;
-    kernel->nl_family = AF_NETLINK; /* nl_pid 0: the kernel */
-    to_length = sizeof *kernel;
-  } else if (s->family == 4) {
-    struct sockaddr_in* sin = (struct sockaddr_in*)&to;
-    sin->sin_family = AF_INET;
-    if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) return throw_type(env, "bad IPv4 address");
-    to_length = sizeof *sin;
-  } else {
-    struct sockaddr_in6* sin6 = (struct sockaddr_in6*)&to;
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_scope_id = scope_id;
-    if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) return throw_type(env, "bad IPv6 address");
-    to_length = sizeof *sin6;
-  }
-  do sent = sendto(s->fd, data, length, 0, (struct sockaddr*)&to, to_length);
-  while (sent < 0 && errno == EINTR);
-  if (sent < 0) return throw_errno(env, "sendto", errno);
+  if (destination(s->family, address, scope_id, &to, &to_length) != 0)
+    return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
+  ssize_t sent = send_datagram(s->fd, data, length, &to, to_length);
+  if (sent < 0) return throw_errno(env, to_length ? "sendto" : "send", errno);
   napi_value result;
   napi_create_int64(env, sent, &result);
   return result;
@@ -413,12 +578,14 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
 /*
  * Scheduled sends (sendAt): an advert worked out before its deadline is handed to one sender
  * thread, which sleeps until the deadline on CLOCK_MONOTONIC (1 ns timer slack), spins the last
- * SPIN_NS and calls sendto(). The JS thread does not wait: a garbage collection or a busy loop
+ * SPIN_NS and sends (with the jobs on the same socket due within TOGETHER_NS, in one sendmmsg). The JS thread does not wait: a garbage collection or a busy loop
  * there no longer delays an advert that was queued in time (native-notes, Timer precision).
  * Jobs are kept in deadline order; closing a socket drops its jobs. Failures are counted
  * (sendAtErrors) since there is no caller left to throw to.
  */
 #define SPIN_NS 150000L
+/* Adverts due this close together leave in one sendmmsg() (at most 20 us early). */
+#define TOGETHER_NS 20000L
 
 typedef struct job {
   struct job* next;
@@ -438,6 +605,42 @@ static int64_t send_errors = 0;
 static int last_send_errno = 0;
 
 static int64_t ts_ns(const struct timespec* t) { return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec; }
+
+static void count_failure(int err) {
+  send_errors++;
+  last_send_errno = err;
+}
+
+/* Jobs on one socket, due now: send_datagram() for one, sendmmsg() for several (a failed one is
+   counted and skipped, the rest still go, in order). Called with jobs_lock held. */
+static void send_group(job** group, int count) {
+  if (count == 1) {
+    if (send_datagram(group[0]->fd, group[0]->data, group[0]->length, &group[0]->to, group[0]->to_length) < 0) count_failure(errno);
+    return;
+  }
+  struct mmsghdr messages[MAX_BATCH];
+  struct iovec iovs[MAX_BATCH];
+  memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+  for (int i = 0; i < count; i++) {
+    iovs[i].iov_base = group[i]->data;
+    iovs[i].iov_len = group[i]->length;
+    messages[i].msg_hdr.msg_name = &group[i]->to;
+    messages[i].msg_hdr.msg_namelen = group[i]->to_length;
+    messages[i].msg_hdr.msg_iov = &iovs[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int done = 0;
+  while (done < count) {
+    int sent = sendmmsg(group[0]->fd, messages + done, (unsigned)(count - done), 0);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      count_failure(errno);
+      done++;
+    } else {
+      done += sent;
+    }
+  }
+}
 
 static void* sender_main(void* arg) {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -460,15 +663,17 @@ static void* sender_main(void* arg) {
       clock_gettime(CLOCK_MONOTONIC, &now);
       left = ts_ns(&j->at) - ts_ns(&now);
     }
-    /* Sent under the lock, so a socket being closed cannot lose its fd under us. */
-    ssize_t sent;
-    do sent = sendto(j->fd, j->data, j->length, 0, (struct sockaddr*)&j->to, j->to_length);
-    while (sent < 0 && errno == EINTR);
-    if (sent < 0) {
-      send_errors++;
-      last_send_errno = errno;
+    /* The jobs on the same socket due within TOGETHER_NS of now leave with it, in one sendmmsg. */
+    job* group[MAX_BATCH];
+    int count = 0;
+    group[count++] = j;
+    while (jobs_head && count < MAX_BATCH && jobs_head->fd == j->fd && ts_ns(&jobs_head->at) - ts_ns(&now) <= TOGETHER_NS) {
+      group[count++] = jobs_head;
+      jobs_head = jobs_head->next;
     }
-    free(j);
+    /* Sent under the lock, so a socket being closed cannot lose its fd under us. */
+    send_group(group, count);
+    for (int i = 0; i < count; i++) free(group[i]);
   }
   return NULL;
 }
@@ -533,17 +738,9 @@ static napi_value send_at(napi_env env, napi_callback_info info) {
   job* j = malloc(sizeof(job) + length);
   if (!j) return throw_errno(env, "malloc", ENOMEM);
   memset(j, 0, sizeof(job));
-  if (s->family == 4) {
-    struct sockaddr_in* sin = (struct sockaddr_in*)&j->to;
-    sin->sin_family = AF_INET;
-    if (inet_pton(AF_INET, address, &sin->sin_addr) != 1) { free(j); return throw_type(env, "bad IPv4 address"); }
-    j->to_length = sizeof *sin;
-  } else {
-    struct sockaddr_in6* sin6 = (struct sockaddr_in6*)&j->to;
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_scope_id = scope_id;
-    if (inet_pton(AF_INET6, address, &sin6->sin6_addr) != 1) { free(j); return throw_type(env, "bad IPv6 address"); }
-    j->to_length = sizeof *sin6;
+  if (destination(s->family, address, scope_id, &j->to, &j->to_length) != 0) {
+    free(j);
+    return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
   }
   j->fd = s->fd;
   j->length = length;
@@ -564,7 +761,8 @@ static napi_value send_at(napi_env env, napi_callback_info info) {
   while (*link && ts_ns(&(*link)->at) <= at) link = &(*link)->next;
   j->next = *link;
   *link = j;
-  pthread_cond_signal(&jobs_cond);
+  /* The sender sleeps until the head's moment: only a new head needs to wake it. */
+  if (jobs_head == j) pthread_cond_signal(&jobs_cond);
   pthread_mutex_unlock(&jobs_lock);
   return NULL;
 }
@@ -602,6 +800,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"startBatch", NULL, start_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAt", NULL, send_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtErrors", NULL, send_at_errors, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -8,14 +8,15 @@
  *  - IP_MULTICAST_LOOP and IP_MULTICAST_ALL off;
  *  - IPv6: IPV6_CHECKSUM at offset 6 (the kernel computes and checks the VRRPv3 checksum),
  *    IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS 255, IPV6_TCLASS 0xc0, IPV6_ADD_MEMBERSHIP ff02::12.
- * The sockets are native/vrrp_socket.c's (vrrp-socket.ts): recvmsg gives each advert's kernel
- * receive time and, for IPv6, its hop limit and destination; sends are a sendto() at the call.
+ * The sockets are native/vrrp_socket.c's (vrrp-socket.ts): recvmmsg gives each advert's kernel
+ * receive time and, for IPv6, its hop limit and destination, every datagram of a wake-up in one
+ * batch (the listener's batchEnd follows the last); sends are a sendto() at the call.
  * See native-notes/README.md (Raw sockets).
  */
 import type { IpFamily } from '../wire/types.js';
-import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text, formatIpv4, readIpv4 } from '../wire/address.js';
+import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text } from '../wire/address.js';
 import { IPV6_HEADER_LEN, emitIpv6 } from '../wire/ipv6.js';
-import { PROTO_VRRP, VRRP_TOS, VRRP_TTL, field as ip4 } from '../wire/ipv4.js';
+import { PROTO_VRRP, VRRP_TOS, VRRP_TTL } from '../wire/ipv4.js';
 import { intOption, loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
 import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
@@ -80,7 +81,9 @@ export class RawTransport implements Transport {
   readonly kind = 'raw' as const;
   private channels = new Map<string, Channel>();
 
-  private constructor(private readonly options: RawTransportOptions) {}
+  private constructor(private readonly options: RawTransportOptions) {
+    this.group6Bytes = parseIpv6Text(options.group6) ?? new Uint8Array(16);
+  }
 
   /** Opens every socket or none: a setup failure (EPERM, ENODEV) is returned, never thrown. */
   static open(options: RawTransportOptions): { ok: true; transport: RawTransport } | { ok: false; error: string } {
@@ -130,7 +133,12 @@ export class RawTransport implements Transport {
       socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index));
     }
     const { listener } = this.options;
-    socket.start(() => listener.now(), (datagram) => this.receive(channel, datagram), (message) => listener.error(info.name, message));
+    socket.start(
+      () => listener.now(),
+      (datagram) => this.receive(channel, datagram),
+      (message) => listener.error(info.name, message),
+      () => listener.batchEnd?.(),
+    );
   }
 
   private receive(channel: Channel, datagram: Datagram): void {
@@ -138,18 +146,19 @@ export class RawTransport implements Transport {
     const { packet, receivedAt } = datagram;
     if (channel.family === 4) {
       // A raw IPv4 socket returns the header; the decoder checks it (and the engine the TTL).
-      const src = packet.length >= 20 ? formatIpv4(readIpv4(packet, ip4.SRC)) : datagram.source;
+      // The bytes are the helper's read buffer: the listener reads them before returning.
+      // Its header carries the source; a text copy is made only for a packet too short to (InboundAdvert.src).
+      const src = packet.length >= 20 ? '' : datagram.source;
       this.options.listener.advert({ iface, packet, src, ttlKnown: true, checksumVerified: false, receivedAt });
       return;
     }
     // IPv6: the kernel keeps the header but hands its facts over (recvmsg ancillary data); put
     // one back in front for the decoder and the pcap. The kernel checked the checksum.
-    const src = datagram.source;
     const full = new Uint8Array(IPV6_HEADER_LEN + packet.length);
     emitIpv6(
       {
-        src: parseIpv6Text(src) ?? new Uint8Array(16),
-        dst: parseIpv6Text(datagram.destination || this.options.group6) ?? new Uint8Array(16),
+        src: datagram.sourceBytes,
+        dst: datagram.destinationBytes ?? this.group6Bytes,
         nextHeader: IPPROTO_VRRP,
         payloadLength: packet.length,
         hopLimit: datagram.hopLimit ?? VRRP_TTL,
@@ -158,8 +167,10 @@ export class RawTransport implements Transport {
       0,
     );
     full.set(packet, IPV6_HEADER_LEN);
-    this.options.listener.advert({ iface, packet: full, src, ttlKnown: datagram.hopLimit !== undefined, checksumVerified: true, receivedAt });
+    this.options.listener.advert({ iface, packet: full, src: '', ttlKnown: datagram.hopLimit !== undefined, checksumVerified: true, receivedAt });
   }
+
+  private readonly group6Bytes: Uint8Array;
 
   readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, delayMs: number): SendResult => this.send(out, delayMs) : undefined;
 

@@ -22,6 +22,7 @@ export interface InboundAdvert {
    * `ttlKnown` is false because the hop limit is not visible).
    */
   packet: Uint8Array;
+  /** The source address as text; '' when the packet's IP header carries it (raw sockets: not made per packet). */
   src: string;
   ttlKnown: boolean;
   checksumVerified: boolean;
@@ -40,7 +41,16 @@ export type SendResult = { ok: true } | { ok: false; error: string };
 export interface TransportListener {
   /** The clock received adverts are stamped with. */
   now(): number;
+  /**
+   * One received packet. Its bytes may be the transport's read buffer, reused for the next one:
+   * read them before returning (the engine decodes them at once; the pcap writer copies).
+   */
   advert(inbound: InboundAdvert): void;
+  /**
+   * After the last packet of a batch read at one wake-up (raw sockets): what waits for the batch
+   * (re-arming the timer) is done once. A transport without batches need not call it.
+   */
+  batchEnd?(): void;
   dropped(iface: string, reason: DropReason, packet: Uint8Array): void;
   error(iface: string, message: string): void;
 }

@@ -1,6 +1,7 @@
 /**
- * The typed face of native/vrrp_socket.c: raw IP sockets that read with recvmsg() (kernel receive
- * time, IPv6 hop limit and destination) and send with a plain sendto() at the call. Built by
+ * The typed face of native/vrrp_socket.c: raw IP sockets that read with recvmmsg() (kernel receive
+ * time, IPv6 hop limit and destination; every datagram of a wake-up in one call, into buffers
+ * allocated once) and send with a plain sendto() at the call. Built by
  * `npm ci` (node-gyp, the package's install script); where it could not be built, loading
  * returns the reason and the runtime offers the UDP shim instead.
  */
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6, readIpv4, writeIpv4 } from '../wire/address.js';
 
 /** An open socket (opaque: only this module's functions use it). */
 export type SocketHandle = { readonly __vrrpSocket: unique symbol };
@@ -21,6 +23,8 @@ interface NativeModule {
   openNetlink(groups: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
+  /** Absent from builds before batched reads. */
+  startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
   /** Absent from builds before scheduled sends. */
   sendAt?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, delayMs: number): void;
@@ -28,12 +32,22 @@ interface NativeModule {
   close(socket: SocketHandle): void;
 }
 
+/**
+ * One datagram as read. Raw IP sockets hand over the datagrams of one wake-up in one batch, each
+ * in a Datagram object and buffers that the next datagram reuses: read it during the call, keep
+ * nothing of it (copy what must outlive the call).
+ */
 export interface Datagram {
   /** IPv4: the whole packet, header included. IPv6: the payload only (the kernel keeps the header). */
   packet: Uint8Array;
-  source: string;
-  /** IPv6 only (IPV6_PKTINFO); '' for IPv4, whose destination is in the header. */
-  destination: string;
+  /** The source address, 4 bytes (IPv4) or 16 (IPv6). */
+  sourceBytes: Uint8Array;
+  /** IPv6 only (IPV6_PKTINFO), 16 bytes; undefined for IPv4, whose destination is in the header. */
+  destinationBytes: Uint8Array | undefined;
+  /** The source address as text (made when read). */
+  readonly source: string;
+  /** The destination as text; '' for IPv4 (made when read). */
+  readonly destination: string;
   /** IPv6 only (IPV6_HOPLIMIT); undefined for IPv4, whose TTL is in the header. */
   hopLimit: number | undefined;
   /**
@@ -51,9 +65,14 @@ export function intOption(value: number): Buffer {
   return b;
 }
 
+/** native/vrrp_socket.c: bytes per datagram slot and per record of what the kernel said of it. */
+const MAX_PACKET = 4096;
+const META_RECORD = 64;
+/** Datagrams read per wake-up (one recvmmsg); more wait for the next loop turn. */
+const BATCH = 64;
+
 /** Marks the package root (in the repository and in the published package alike). */
 const BINDING = join('native', 'binding.gyp');
-/** A time stamp older than this is not believed (the wall clock stepped while it was moved over). */
 /**
  * A kernel receive time older than this is not believed (then: now). 10 s, not less: a process held
  * up for seconds (SIGSTOP, a stalled VM) must still see when its queued adverts really arrived, or
@@ -96,6 +115,44 @@ export function loadVrrpSocket(): { ok: true } | { ok: false; error: string } {
   };
 }
 
+/** The one Datagram of a batched socket, refilled for each datagram; addresses become text only when asked. */
+class BatchDatagram implements Datagram {
+  destinationBytes: Uint8Array | undefined = undefined;
+  hopLimit: number | undefined = undefined;
+  receivedAt = 0;
+
+  constructor(
+    public packet: Uint8Array,
+    public sourceBytes: Uint8Array,
+  ) {}
+
+  get source(): string {
+    return addressText(this.sourceBytes);
+  }
+
+  get destination(): string {
+    return this.destinationBytes ? addressText(this.destinationBytes) : '';
+  }
+}
+
+function addressText(bytes: Uint8Array): string {
+  return bytes.length === 4 ? formatIpv4(readIpv4(bytes, 0)) : formatIpv6(bytes, 0);
+}
+
+/** When a datagram `ageMs` old (-1: unknown) was received, on the clock that reads `at` now. */
+function believed(at: number, ageMs: number): number {
+  return ageMs >= 0 && ageMs <= MAX_BELIEVED_AGE_MS ? at - ageMs : at;
+}
+
+/** An address the old per-datagram read gave as text, as bytes (empty when it does not parse). */
+function addressBytes(text: string): Uint8Array {
+  if (text.includes(':')) return parseIpv6(text) ?? new Uint8Array(16);
+  const v4 = parseIpv4(text);
+  const b = new Uint8Array(4);
+  if (v4 !== null) writeIpv4(b, 0, v4);
+  return b;
+}
+
 function native(): NativeModule {
   if (!loaded) throw new Error('loadVrrpSocket() first');
   return loaded;
@@ -128,9 +185,18 @@ export class VrrpSocket {
     native().setOption(this.handle, level, option, value);
   }
 
-  /** Starts reading: every datagram, or a read error, reaches `onDatagram` / `onError`. */
-  start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void): void {
-    native().start(this.handle, (error, packet, source, destination, hopLimit, receivedNs) => {
+  /**
+   * Starts reading: every datagram, or a read error, reaches `onDatagram` / `onError`. Raw IP
+   * sockets read every datagram of a wake-up at once (recvmmsg) and call `onBatchEnd` after the
+   * last one; the Datagram and its bytes are only valid during the call (see Datagram).
+   */
+  start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void, onBatchEnd?: () => void): void {
+    const mod = native();
+    if ((this.family === 4 || this.family === 6) && mod.startBatch) {
+      this.startBatch(mod.startBatch, now, onDatagram, onError, onBatchEnd);
+      return;
+    }
+    mod.start(this.handle, (error, packet, source, destination, hopLimit, receivedNs) => {
       if (error !== null || !packet) {
         onError(error ?? 'read failed');
         return;
@@ -141,10 +207,60 @@ export class VrrpSocket {
         packet: new Uint8Array(packet.buffer, packet.byteOffset, packet.length),
         source: source ?? '',
         destination: destination ?? '',
+        sourceBytes: addressBytes(source ?? ''),
+        destinationBytes: destination ? addressBytes(destination) : undefined,
         hopLimit: hopLimit === undefined || hopLimit < 0 ? undefined : hopLimit,
-        receivedAt: ageMs >= 0 && ageMs <= MAX_BELIEVED_AGE_MS ? at - ageMs : at,
+        receivedAt: believed(at, ageMs),
       });
+      onBatchEnd?.();
     });
+  }
+
+  private startBatch(
+    startBatch: NonNullable<NativeModule['startBatch']>,
+    now: () => number,
+    onDatagram: (datagram: Datagram) => void,
+    onError: (message: string) => void,
+    onBatchEnd: (() => void) | undefined,
+  ): void {
+    // Allocated once: the helper reads into them on every wake-up.
+    const data = Buffer.alloc(BATCH * MAX_PACKET);
+    const meta = Buffer.alloc(BATCH * META_RECORD);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    const f64 = new Float64Array(meta.buffer, meta.byteOffset, meta.length / 8);
+    const i32 = new Int32Array(meta.buffer, meta.byteOffset, meta.length / 4);
+    const sourceLength = this.family === 4 ? 4 : 16;
+    const sources: Uint8Array[] = [];
+    const destinations: Uint8Array[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      sources.push(new Uint8Array(meta.buffer, meta.byteOffset + i * META_RECORD + 24, sourceLength));
+      destinations.push(new Uint8Array(meta.buffer, meta.byteOffset + i * META_RECORD + 40, 16));
+    }
+    const datagram = new BatchDatagram(bytes, sources[0]);
+    startBatch(this.handle, (error, count) => {
+      if (error !== null || count === undefined) {
+        onError(error ?? 'read failed');
+        return;
+      }
+      const at = now();
+      const monotonicNs = Number(process.hrtime.bigint());
+      try {
+        for (let i = 0; i < count; i++) {
+          const f = i * (META_RECORD / 8);
+          const n = i * (META_RECORD / 4);
+          const receivedNs = f64[f];
+          const hopLimit = i32[n + 4];
+          datagram.packet = bytes.subarray(i32[n + 2], i32[n + 2] + i32[n + 3]);
+          datagram.sourceBytes = sources[i];
+          datagram.destinationBytes = i32[n + 5] === 1 ? destinations[i] : undefined;
+          datagram.hopLimit = hopLimit < 0 ? undefined : hopLimit;
+          datagram.receivedAt = believed(at, receivedNs < 0 ? -1 : (monotonicNs - receivedNs) / 1e6);
+          onDatagram(datagram);
+        }
+      } finally {
+        onBatchEnd?.();
+      }
+    }, data, meta);
   }
 
   /**
