@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { KeepalivedConfig, VirtualAddress, VrrpInstance } from '../config/model.js';
 import { HostEngine, type HostEnvironment } from '../engine/host.js';
+import { trackFileValue } from '../engine/track-file.js';
 import type { EngineAction, EngineEvent } from '../engine/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { formatVrrpStats } from '../wire/stats.js';
@@ -89,6 +90,11 @@ export class Runtime {
   private transport: Transport | undefined;
   private pcap: PcapWriter | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (runtime clock). */
+  private timerAt = Infinity;
+  /** Raw sockets hand in the packets of one wake-up as a batch: the timer is re-armed after the last. */
+  private readonly batchedReads: boolean;
+  private armAfterBatch = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private linkWatch: { close(): void } | undefined;
   /** Epoch ms at performance.now() == 0, to the microsecond (Date.now() would cost up to 1 ms). */
@@ -124,7 +130,9 @@ export class Runtime {
   private readonly announcer = new Announcer();
   private readonly addresses = new AddressChanger();
 
-  constructor(private readonly options: RuntimeOptions) {}
+  constructor(private readonly options: RuntimeOptions) {
+    this.batchedReads = options.transport === 'raw';
+  }
 
   /** Monotonic milliseconds: the engine's clock. */
   now(): number {
@@ -169,6 +177,11 @@ export class Runtime {
     const listener: TransportListener = {
       now: () => this.now(),
       advert: (inbound) => this.onAdvert(inbound),
+      batchEnd: () => {
+        if (!this.armAfterBatch) return;
+        this.armAfterBatch = false;
+        this.arm();
+      },
       dropped: (iface, reason, packet) => {
         this.count(reason);
         this.record(packet);
@@ -264,13 +277,30 @@ export class Runtime {
     this.arm();
   }
 
+  /**
+   * One libuv timer, for the engine's earliest deadline (less the lead). A timer already armed to
+   * fire no later than that stays armed: when it fires early, fire() re-arms it. So a backup
+   * reading 255 adverts a second re-arms a timer about once per Master_Down_Interval, not at every
+   * advert (each setTimeout/clearTimeout pair costs an object and a timer-list insert).
+   */
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.gate.kick();
     const deadline = this.engine.nextDeadline();
-    if (deadline === undefined) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, deadline - this.now() - this.leadMs()));
+    if (deadline === undefined) {
+      this.disarm();
+      return;
+    }
+    const at = deadline - this.leadMs();
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    this.disarm();
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   /**
@@ -285,6 +315,7 @@ export class Runtime {
    */
   private fire(afterRead = false): void {
     this.timer = undefined;
+    this.timerAt = Infinity;
     const deadline = this.engine.nextDeadline() ?? this.now();
     if (deadline - this.now() > this.leadMs() + MAX_PRECISE_WAIT_MS - TIMER_LEAD_MS) {
       this.arm();
@@ -299,7 +330,7 @@ export class Runtime {
       setImmediate(() => {
         this.readFirst = false;
         if (this.stopping) return;
-        if (this.timer) clearTimeout(this.timer);
+        this.disarm();
         this.fire(true);
       });
       return;
@@ -349,7 +380,14 @@ export class Runtime {
     // kernel), which checks them as keepalived does, so a bad packet has keepalived's effect on the
     // timers and its log line (engine receivePacket()).
     if (inbound.packet.length > 0) {
-      this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
+      const event: EngineEvent = { type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified };
+      if (!this.batchedReads) {
+        this.feed(event, inbound.receivedAt);
+        return;
+      }
+      // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
+      this.execute(this.engine.handle(this.engineTime(inbound.receivedAt), event));
+      this.armAfterBatch = true;
       return;
     }
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
@@ -372,7 +410,7 @@ export class Runtime {
       }
     }
     for (const tf of this.options.config.trackFiles) {
-      const value = readTrackFile(tf.file);
+      const value = readTrackFile(tf.file, this.fileState.get(tf.name));
       if (value !== this.fileState.get(tf.name)) {
         this.fileState.set(tf.name, value);
         this.feed({ type: 'file-value', trackFile: tf.name, value });
@@ -689,7 +727,7 @@ export class Runtime {
     if (queued > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(queued)));
     this.drainDeferred(true);
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.disarm();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.linkWatch?.close();
     // Let VIP removals and notify_stop finish (bounded: a hung notify script does not hold us).
@@ -714,12 +752,17 @@ function readForwarding6(iface: string): boolean {
   }
 }
 
-/** keepalived reads a track_file as an integer; missing, unreadable or non-numeric reads as 0. */
-export function readTrackFile(path: string): number {
+/**
+ * The value of a track_file as keepalived reads it (the engine's trackFileValue: strtol base 0, so
+ * 0x1f and 010 are 31 and 8; missing or unreadable: 0). A number keepalived ignores (out of range)
+ * leaves `previous` in force.
+ */
+export function readTrackFile(path: string, previous = 0): number {
+  let text: string | undefined;
   try {
-    const value = parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isFinite(value) ? value : 0;
+    text = readFileSync(path, 'utf8');
   } catch {
-    return 0;
+    text = undefined;
   }
+  return trackFileValue(text) ?? previous;
 }
