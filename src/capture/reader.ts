@@ -45,31 +45,40 @@ export function* readCaptureFile(path: string, options: ReadCaptureOptions = {})
 
 /**
  * `readCaptureFile` without an allocation per frame, for hot loops: every frame is the same
- * cursor object, pointing into the read buffer (`bytes[start..end)`), valid until the generator
- * is resumed.
+ * cursor object, pointing into the read buffer (`bytes[start..end)`), valid until the next one is
+ * asked for. The file is opened when iteration starts; its iterator is the pcap or pcapng reader
+ * itself (a generator delegating to it would cost a second resumption per frame), which closes
+ * the file when it ends or is left.
  */
-export function* scanCaptureFile(path: string, options: ReadCaptureOptions = {}): Generator<FrameCursor> {
+export function scanCaptureFile(path: string, options: ReadCaptureOptions = {}): Iterable<FrameCursor> {
+  return { [Symbol.iterator]: () => openCapture(path, options) };
+}
+
+const NO_FRAMES: FrameCursor[] = [];
+
+function openCapture(path: string, options: ReadCaptureOptions): Iterator<FrameCursor> {
   const report = options.onProblem ?? (() => {});
   let fd: number;
-  let size: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     report({ fileOffset: 0, message: `cannot open ${path}: ${error instanceof Error ? error.message : String(error)}` });
-    return;
+    return NO_FRAMES[Symbol.iterator]();
   }
+  let handedOn = false;
   try {
+    let size: number;
     try {
       size = fstatSync(fd).size;
     } catch (error) {
       report({ fileOffset: 0, message: `cannot stat ${path}: ${error instanceof Error ? error.message : String(error)}` });
-      return;
+      return NO_FRAMES[Symbol.iterator]();
     }
     const win = new ReadWindow(fd, size, options.onProgress, options.chunkSize);
     const at = win.need(0, 4);
     if (at < 0) {
       report({ fileOffset: 0, message: `file too short to be a capture (${size} bytes)` });
-      return;
+      return NO_FRAMES[Symbol.iterator]();
     }
     const magic = win.view.getUint32(at, true);
     switch (magic) {
@@ -79,16 +88,17 @@ export function* scanCaptureFile(path: string, options: ReadCaptureOptions = {})
       case PCAP_NS_BE:
       case PCAP_MODIFIED_LE:
       case PCAP_MODIFIED_BE:
-        yield* readPcap(win, magic, report);
-        return;
+        handedOn = true;
+        return readPcap(win, magic, report, fd);
       case PCAPNG_SHB:
-        yield* readPcapng(win, report);
-        return;
+        handedOn = true;
+        return readPcapng(win, report, fd);
       default:
         report({ fileOffset: 0, message: `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, '0')})` });
+        return NO_FRAMES[Symbol.iterator]();
     }
   } finally {
-    closeSync(fd);
+    if (!handedOn) closeSync(fd);
   }
 }
 
@@ -99,79 +109,83 @@ function newCursor(): FrameCursor {
   return { ts: 0, linkType: 0, bytes: new Uint8Array(0), start: 0, end: 0, originalLength: 0, fileOffset: 0 };
 }
 
-function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void): Generator<FrameCursor> {
-  const frame = newCursor();
-  const little = magic === PCAP_US_LE || magic === PCAP_NS_LE || magic === PCAP_MODIFIED_LE;
-  const nano = magic === PCAP_NS_LE || magic === PCAP_NS_BE;
-  const recordHeader = magic === PCAP_MODIFIED_LE || magic === PCAP_MODIFIED_BE ? 24 : 16;
-  const fracScale = nano ? 1e-9 : 1e-6;
-  const fracLimit = nano ? 1e9 : 1e6;
+function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void, fd: number): Generator<FrameCursor> {
+  try {
+    const frame = newCursor();
+    const little = magic === PCAP_US_LE || magic === PCAP_NS_LE || magic === PCAP_MODIFIED_LE;
+    const nano = magic === PCAP_NS_LE || magic === PCAP_NS_BE;
+    const recordHeader = magic === PCAP_MODIFIED_LE || magic === PCAP_MODIFIED_BE ? 24 : 16;
+    const fracScale = nano ? 1e-9 : 1e-6;
+    const fracLimit = nano ? 1e9 : 1e6;
 
-  let at = win.need(0, PCAP_HEADER_LEN);
-  if (at < 0) {
-    report({ fileOffset: 0, message: `truncated pcap file header (${win.fileSize} of ${PCAP_HEADER_LEN} bytes)` });
-    return;
-  }
-  const snaplen = win.view.getUint32(at + 16, little);
-  // The upper bits of the link type field carry FCS information (pcap spec, LinkType field).
-  const linkType = win.view.getUint32(at + 20, little) & 0x0fffffff;
-  const limit = Math.min(MAX_RECORD, Math.max(snaplen, 262144));
-
-  let lastSec = -1;
-  const plausible = (idx: number, strict: boolean): boolean => {
-    const v = win.view;
-    const sec = v.getUint32(idx, little);
-    const frac = v.getUint32(idx + 4, little);
-    const incl = v.getUint32(idx + 8, little);
-    const orig = v.getUint32(idx + 12, little);
-    if (incl > limit) return false;
-    if (!strict) return true;
-    if (incl === 0 || frac >= fracLimit || orig < incl || orig > MAX_RECORD) return false;
-    return lastSec < 0 || Math.abs(sec - lastSec) < 10 * 365 * 86400;
-  };
-
-  let off = PCAP_HEADER_LEN;
-  const size = win.fileSize;
-  while (off < size) {
-    at = win.need(off, recordHeader);
+    let at = win.need(0, PCAP_HEADER_LEN);
     if (at < 0) {
-      report({ fileOffset: off, message: `truncated pcap record header: ${size - off} of ${recordHeader} bytes at end of file` });
+      report({ fileOffset: 0, message: `truncated pcap file header (${win.fileSize} of ${PCAP_HEADER_LEN} bytes)` });
       return;
     }
-    const v = win.view;
-    const incl = v.getUint32(at + 8, little);
-    if (!plausible(at, false)) {
-      const next = resyncPcap(win, off + 1, recordHeader, little, plausible);
-      report({
-        fileOffset: off,
-        message: `corrupt pcap record header (captured length ${incl})` +
-          (next < 0 ? '; no further valid record found, rest of file skipped' : `; skipped ${next - off} bytes to the next valid record at ${next}`),
-      });
-      if (next < 0) return;
-      off = next;
-      continue;
+    const snaplen = win.view.getUint32(at + 16, little);
+    // The upper bits of the link type field carry FCS information (pcap spec, LinkType field).
+    const linkType = win.view.getUint32(at + 20, little) & 0x0fffffff;
+    const limit = Math.min(MAX_RECORD, Math.max(snaplen, 262144));
+
+    let lastSec = -1;
+    const plausible = (idx: number, strict: boolean): boolean => {
+      const v = win.view;
+      const sec = v.getUint32(idx, little);
+      const frac = v.getUint32(idx + 4, little);
+      const incl = v.getUint32(idx + 8, little);
+      const orig = v.getUint32(idx + 12, little);
+      if (incl > limit) return false;
+      if (!strict) return true;
+      if (incl === 0 || frac >= fracLimit || orig < incl || orig > MAX_RECORD) return false;
+      return lastSec < 0 || Math.abs(sec - lastSec) < 10 * 365 * 86400;
+    };
+
+    let off = PCAP_HEADER_LEN;
+    const size = win.fileSize;
+    while (off < size) {
+      at = win.need(off, recordHeader);
+      if (at < 0) {
+        report({ fileOffset: off, message: `truncated pcap record header: ${size - off} of ${recordHeader} bytes at end of file` });
+        return;
+      }
+      const v = win.view;
+      const incl = v.getUint32(at + 8, little);
+      if (!plausible(at, false)) {
+        const next = resyncPcap(win, off + 1, recordHeader, little, plausible);
+        report({
+          fileOffset: off,
+          message: `corrupt pcap record header (captured length ${incl})` +
+            (next < 0 ? '; no further valid record found, rest of file skipped' : `; skipped ${next - off} bytes to the next valid record at ${next}`),
+        });
+        if (next < 0) return;
+        off = next;
+        continue;
+      }
+      const sec = v.getUint32(at, little);
+      const frac = v.getUint32(at + 4, little);
+      const orig = v.getUint32(at + 12, little);
+      const dataAt = win.need(off + recordHeader, incl);
+      if (dataAt < 0) {
+        report({
+          fileOffset: off,
+          message: `truncated pcap record: ${size - off - recordHeader} of ${incl} captured bytes at end of file`,
+        });
+        return;
+      }
+      lastSec = sec;
+      frame.ts = sec + frac * fracScale;
+      frame.linkType = linkType;
+      frame.bytes = win.bytes;
+      frame.start = dataAt;
+      frame.end = dataAt + incl;
+      frame.originalLength = orig;
+      frame.fileOffset = off;
+      yield frame;
+      off += recordHeader + incl;
     }
-    const sec = v.getUint32(at, little);
-    const frac = v.getUint32(at + 4, little);
-    const orig = v.getUint32(at + 12, little);
-    const dataAt = win.need(off + recordHeader, incl);
-    if (dataAt < 0) {
-      report({
-        fileOffset: off,
-        message: `truncated pcap record: ${size - off - recordHeader} of ${incl} captured bytes at end of file`,
-      });
-      return;
-    }
-    lastSec = sec;
-    frame.ts = sec + frac * fracScale;
-    frame.linkType = linkType;
-    frame.bytes = win.bytes;
-    frame.start = dataAt;
-    frame.end = dataAt + incl;
-    frame.originalLength = orig;
-    frame.fileOffset = off;
-    yield frame;
-    off += recordHeader + incl;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -226,159 +240,163 @@ interface Interface {
   offsetSeconds: number;
 }
 
-function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void): Generator<FrameCursor> {
-  const frame = newCursor();
-  const size = win.fileSize;
-  let little = true;
-  let interfaces: Interface[] = [];
-  let lastTs = 0;
-  let off = 0;
+function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: number): Generator<FrameCursor> {
+  try {
+    const frame = newCursor();
+    const size = win.fileSize;
+    let little = true;
+    let interfaces: Interface[] = [];
+    let lastTs = 0;
+    let off = 0;
 
-  const blockPlausible = (pos: number): boolean => {
-    const at = win.need(pos, 12);
-    if (at < 0) return false;
-    const type = win.view.getUint32(at, little);
-    if (type === PCAPNG_SHB) return true; // its byte order is checked when read
-    if (!KNOWN_BLOCKS.has(type)) return false;
-    const len = win.view.getUint32(at + 4, little);
-    if (len < 12 || len % 4 !== 0 || pos + len > size || len > MAX_RECORD) return false;
-    const tat = win.need(pos + len - 4, 4);
-    return tat >= 0 && win.view.getUint32(tat, little) === len;
-  };
-  const resync = (from: number): number => {
-    for (let pos = from; pos + 12 <= size; pos += 4) if (blockPlausible(pos)) return pos;
-    return -1;
-  };
-  const skipCorrupt = (pos: number, what: string): number => {
-    const next = resync(pos + 4);
-    report({
-      fileOffset: pos,
-      message: `${what}` + (next < 0 ? '; no further valid block found, rest of file skipped' : `; skipped ${next - pos} bytes to the next valid block at ${next}`),
-    });
-    return next;
-  };
+    const blockPlausible = (pos: number): boolean => {
+      const at = win.need(pos, 12);
+      if (at < 0) return false;
+      const type = win.view.getUint32(at, little);
+      if (type === PCAPNG_SHB) return true; // its byte order is checked when read
+      if (!KNOWN_BLOCKS.has(type)) return false;
+      const len = win.view.getUint32(at + 4, little);
+      if (len < 12 || len % 4 !== 0 || pos + len > size || len > MAX_RECORD) return false;
+      const tat = win.need(pos + len - 4, 4);
+      return tat >= 0 && win.view.getUint32(tat, little) === len;
+    };
+    const resync = (from: number): number => {
+      for (let pos = from; pos + 12 <= size; pos += 4) if (blockPlausible(pos)) return pos;
+      return -1;
+    };
+    const skipCorrupt = (pos: number, what: string): number => {
+      const next = resync(pos + 4);
+      report({
+        fileOffset: pos,
+        message: `${what}` + (next < 0 ? '; no further valid block found, rest of file skipped' : `; skipped ${next - pos} bytes to the next valid block at ${next}`),
+      });
+      return next;
+    };
 
-  while (off < size) {
-    let at = win.need(off, 12);
-    if (at < 0) {
-      report({ fileOffset: off, message: `truncated pcapng block header: ${size - off} bytes at end of file` });
-      return;
-    }
-    let type = win.view.getUint32(at, little);
-    if (type === PCAPNG_SHB) {
-      // The byte-order magic decides how this section (including the SHB's own length) is read.
-      const bom = win.view.getUint32(at + 8, true);
-      if (bom === PCAPNG_BOM) little = true;
-      else if (bom === 0x4d3c2b1a) little = false;
-      else {
-        const next = skipCorrupt(off, `pcapng section header with unknown byte-order magic 0x${bom.toString(16)}`);
+    while (off < size) {
+      let at = win.need(off, 12);
+      if (at < 0) {
+        report({ fileOffset: off, message: `truncated pcapng block header: ${size - off} bytes at end of file` });
+        return;
+      }
+      let type = win.view.getUint32(at, little);
+      if (type === PCAPNG_SHB) {
+        // The byte-order magic decides how this section (including the SHB's own length) is read.
+        const bom = win.view.getUint32(at + 8, true);
+        if (bom === PCAPNG_BOM) little = true;
+        else if (bom === 0x4d3c2b1a) little = false;
+        else {
+          const next = skipCorrupt(off, `pcapng section header with unknown byte-order magic 0x${bom.toString(16)}`);
+          if (next < 0) return;
+          off = next;
+          continue;
+        }
+        type = PCAPNG_SHB;
+      }
+      const len = win.view.getUint32(at + 4, little);
+      if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
+        const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}, length ${len})`);
         if (next < 0) return;
         off = next;
         continue;
       }
-      type = PCAPNG_SHB;
-    }
-    const len = win.view.getUint32(at + 4, little);
-    if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
-      const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}, length ${len})`);
-      if (next < 0) return;
-      off = next;
-      continue;
-    }
-    at = win.need(off, len);
-    if (at < 0) {
-      report({ fileOffset: off, message: `truncated pcapng block (type 0x${type.toString(16)}): ${size - off} of ${len} bytes at end of file` });
-      return;
-    }
-    const v = win.view;
-    if (v.getUint32(at + len - 4, little) !== len) {
-      const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}): trailing length does not match ${len}`);
-      if (next < 0) return;
-      off = next;
-      continue;
-    }
-    const body = at + 8;
-    const bodyEnd = at + len - 4;
-    switch (type) {
-      case PCAPNG_SHB:
-        interfaces = [];
-        break;
-      case BT_IDB: {
-        if (bodyEnd - body < 8) {
-          report({ fileOffset: off, message: 'interface description block too short' });
-          interfaces.push({ linkType: -1, snaplen: 0, unitsPerSecond: 1e6, offsetSeconds: 0 });
-          break;
-        }
-        const iface: Interface = {
-          linkType: v.getUint16(body, little),
-          snaplen: v.getUint32(body + 4, little),
-          unitsPerSecond: 1e6,
-          offsetSeconds: 0,
-        };
-        readIdbOptions(v, body + 8, bodyEnd, little, iface, off, report);
-        interfaces.push(iface);
-        break;
+      at = win.need(off, len);
+      if (at < 0) {
+        report({ fileOffset: off, message: `truncated pcapng block (type 0x${type.toString(16)}): ${size - off} of ${len} bytes at end of file` });
+        return;
       }
-      case BT_EPB:
-      case BT_OPB: {
-        const epb = type === BT_EPB;
-        if (bodyEnd - body < 20) {
-          report({ fileOffset: off, message: `${epb ? 'enhanced' : 'obsolete'} packet block too short` });
-          break;
-        }
-        const ifId = epb ? v.getUint32(body, little) : v.getUint16(body, little);
-        const iface = interfaces[ifId];
-        if (iface === undefined || iface.linkType < 0) {
-          report({ fileOffset: off, message: `packet block for unknown interface ${ifId} (${interfaces.length} described)` });
-          break;
-        }
-        const hi = v.getUint32(body + 4, little);
-        const lo = v.getUint32(body + 8, little);
-        let cap = v.getUint32(body + 12, little);
-        const orig = v.getUint32(body + 16, little);
-        if (body + 20 + cap > bodyEnd) {
-          report({ fileOffset: off, message: `packet block captured length ${cap} exceeds its block; data cut to the block` });
-          cap = bodyEnd - body - 20;
-        }
-        lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
-        frame.ts = lastTs;
-        frame.linkType = iface.linkType;
-        frame.bytes = win.bytes;
-        frame.start = body + 20;
-        frame.end = body + 20 + cap;
-        frame.originalLength = orig;
-        frame.fileOffset = off;
-        yield frame;
-        break;
+      const v = win.view;
+      if (v.getUint32(at + len - 4, little) !== len) {
+        const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}): trailing length does not match ${len}`);
+        if (next < 0) return;
+        off = next;
+        continue;
       }
-      case BT_SPB: {
-        const iface = interfaces[0];
-        if (iface === undefined || iface.linkType < 0) {
-          report({ fileOffset: off, message: 'simple packet block without an interface description' });
+      const body = at + 8;
+      const bodyEnd = at + len - 4;
+      switch (type) {
+        case PCAPNG_SHB:
+          interfaces = [];
+          break;
+        case BT_IDB: {
+          if (bodyEnd - body < 8) {
+            report({ fileOffset: off, message: 'interface description block too short' });
+            interfaces.push({ linkType: -1, snaplen: 0, unitsPerSecond: 1e6, offsetSeconds: 0 });
+            break;
+          }
+          const iface: Interface = {
+            linkType: v.getUint16(body, little),
+            snaplen: v.getUint32(body + 4, little),
+            unitsPerSecond: 1e6,
+            offsetSeconds: 0,
+          };
+          readIdbOptions(v, body + 8, bodyEnd, little, iface, off, report);
+          interfaces.push(iface);
           break;
         }
-        if (bodyEnd - body < 4) {
-          report({ fileOffset: off, message: 'simple packet block too short' });
+        case BT_EPB:
+        case BT_OPB: {
+          const epb = type === BT_EPB;
+          if (bodyEnd - body < 20) {
+            report({ fileOffset: off, message: `${epb ? 'enhanced' : 'obsolete'} packet block too short` });
+            break;
+          }
+          const ifId = epb ? v.getUint32(body, little) : v.getUint16(body, little);
+          const iface = interfaces[ifId];
+          if (iface === undefined || iface.linkType < 0) {
+            report({ fileOffset: off, message: `packet block for unknown interface ${ifId} (${interfaces.length} described)` });
+            break;
+          }
+          const hi = v.getUint32(body + 4, little);
+          const lo = v.getUint32(body + 8, little);
+          let cap = v.getUint32(body + 12, little);
+          const orig = v.getUint32(body + 16, little);
+          if (body + 20 + cap > bodyEnd) {
+            report({ fileOffset: off, message: `packet block captured length ${cap} exceeds its block; data cut to the block` });
+            cap = bodyEnd - body - 20;
+          }
+          lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
+          frame.ts = lastTs;
+          frame.linkType = iface.linkType;
+          frame.bytes = win.bytes;
+          frame.start = body + 20;
+          frame.end = body + 20 + cap;
+          frame.originalLength = orig;
+          frame.fileOffset = off;
+          yield frame;
           break;
         }
-        const orig = v.getUint32(body, little);
-        let cap = Math.min(orig, bodyEnd - body - 4);
-        if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
-        // Simple packet blocks carry no timestamp: use the previous packet's.
-        frame.ts = lastTs;
-        frame.linkType = iface.linkType;
-        frame.bytes = win.bytes;
-        frame.start = body + 4;
-        frame.end = body + 4 + cap;
-        frame.originalLength = orig;
-        frame.fileOffset = off;
-        yield frame;
-        break;
+        case BT_SPB: {
+          const iface = interfaces[0];
+          if (iface === undefined || iface.linkType < 0) {
+            report({ fileOffset: off, message: 'simple packet block without an interface description' });
+            break;
+          }
+          if (bodyEnd - body < 4) {
+            report({ fileOffset: off, message: 'simple packet block too short' });
+            break;
+          }
+          const orig = v.getUint32(body, little);
+          let cap = Math.min(orig, bodyEnd - body - 4);
+          if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
+          // Simple packet blocks carry no timestamp: use the previous packet's.
+          frame.ts = lastTs;
+          frame.linkType = iface.linkType;
+          frame.bytes = win.bytes;
+          frame.start = body + 4;
+          frame.end = body + 4 + cap;
+          frame.originalLength = orig;
+          frame.fileOffset = off;
+          yield frame;
+          break;
+        }
+        default:
+          break; // statistics, name resolution, custom and unknown blocks
       }
-      default:
-        break; // statistics, name resolution, custom and unknown blocks
+      off += len;
     }
-    off += len;
+  } finally {
+    closeSync(fd);
   }
 }
 

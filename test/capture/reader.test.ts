@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readCaptureFile } from '../../src/capture/reader.js';
+import { readCaptureFile, scanCaptureFile } from '../../src/capture/reader.js';
 import { encodePcap, PcapWriter } from '../../src/capture/writer.js';
 import type { CapturedFrame, CaptureProblem } from '../../src/capture/types.js';
 import { ethernet, PcapngBuilder, vrrpIpv4 } from './craft.js';
@@ -261,5 +261,26 @@ describe('files that are not captures', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the file behind a capture read', () => {
+  const openFds = () => readdirSync('/proc/self/fd').length;
+  const frames = [1, 2, 3].map((i) => ({ ts: 1000 + i, data: ethernet(vrrpIpv4({ vrid: i, src: '10.0.0.1', priority: 100 }), 0x0800) }));
+
+  it('is opened only when reading starts and closed when it ends, is left early, or is no capture', () => {
+    const pcap = file(encodePcap({ linkType: 1 }, frames));
+    const pcapng = file(new PcapngBuilder().section().interface(1).enhanced(0, 1_000_000n, frames[0].data).bytes());
+    const before = openFds();
+    const unread = scanCaptureFile(pcap);
+    expect(openFds()).toBe(before);
+    for (const path of [pcap, pcapng]) {
+      expect([...scanCaptureFile(path)].length).toBeGreaterThan(0);
+      for (const f of scanCaptureFile(path)) if (f.ts > 0) break;
+    }
+    expect([...scanCaptureFile(file(new Uint8Array(64)))]).toEqual([]);
+    expect([...scanCaptureFile(join(dir, 'missing.pcap'))]).toEqual([]);
+    expect(openFds()).toBe(before);
+    expect(unread).toBeDefined();
   });
 });
