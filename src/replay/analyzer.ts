@@ -35,6 +35,8 @@ interface Source {
   priorities: Set<number>;
   resigned: boolean;
   seen: SeenAdvert | undefined;
+  /** The advert interval of `seen`, in seconds (looked up on every advert). */
+  interval: number;
   addrKey: string;
   /** First advert after the current master's last one (NaN when none). */
   since: number;
@@ -109,6 +111,8 @@ export class ReplayAnalyzer implements FrameSink {
   private readonly vrids = new Map<string, Vrid>();
   /** The first group of each family and VRID (its `groups` lists them all). */
   private readonly byVrid = new Map<number, Vrid>();
+  /** `byVrid` by key (VRID, +256 for IPv6) for the lookup on every advert. */
+  private readonly byVridKey: Array<Vrid | undefined> = [];
   private readonly garps = new Map<string, GarpBurst>();
   /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
   private readonly garpKeys = new Map<string, Map<string, string>>();
@@ -188,7 +192,7 @@ export class ReplayAnalyzer implements FrameSink {
     }
     // Hot path: a sender repeating its last advert stays in its group; look groups up only on a change.
     const vkey = a.family === 6 ? a.vrid + 256 : a.vrid;
-    let first = this.byVrid.get(vkey);
+    let first = this.byVridKey[vkey];
     let s = first?.sources.get(p.src);
     let v: Vrid;
     if (s !== undefined && s.seen === seen && s.group !== undefined) {
@@ -200,7 +204,10 @@ export class ReplayAnalyzer implements FrameSink {
       if (g === undefined) {
         g = newVrid(a.vrid, a.family, gk, first);
         this.vrids.set(key, g);
-        if (first === undefined) this.byVrid.set(vkey, (first = g));
+        if (first === undefined) {
+          this.byVrid.set(vkey, (first = g));
+          this.byVridKey[vkey] = g;
+        }
       }
       v = g;
       if (s === undefined) {
@@ -521,6 +528,7 @@ export class ReplayAnalyzer implements FrameSink {
     const before = s.seen;
     const a = seen.packet.advert;
     s.seen = seen;
+    s.interval = intervalOfSeen(seen);
     s.addrKey = addressKeyOf(seen);
     for (const address of a.addresses) this.learnAddress(address, v.vrid);
     if (seen.mac !== undefined) {
@@ -608,6 +616,7 @@ function newSource(src: string, ts: number): Source {
     priorities: new Set(),
     resigned: false,
     seen: undefined,
+    interval: intervalOfSeen(undefined),
     addrKey: '',
     since: Number.NaN,
     sinceAdverts: 0,
@@ -686,7 +695,12 @@ function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | 
 }
 
 function intervalOf(s: Source): number {
-  const ms = s.seen?.packet.advert.advertIntervalMs ?? 1000;
+  return s.interval;
+}
+
+/** A sender's advert interval in seconds (1 s before its first advert, or when it advertises 0). */
+function intervalOfSeen(seen: SeenAdvert | undefined): number {
+  const ms = seen?.packet.advert.advertIntervalMs ?? 1000;
   return ms > 0 ? ms / 1000 : 1;
 }
 

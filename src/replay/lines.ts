@@ -61,6 +61,19 @@ export class LineBatches {
       b[this.used++] = 48 + n;
       return;
     }
+    if (n <= 0x7fffffff) {
+      // Timestamps' seconds (until 2038) and every count: 32-bit integer arithmetic.
+      let x = n | 0;
+      let at = this.used + (x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10);
+      this.used = at;
+      while (x >= 10) {
+        const q = (x / 10) | 0;
+        b[--at] = 48 + x - q * 10;
+        x = q;
+      }
+      b[--at] = 48 + x;
+      return;
+    }
     let len = 1;
     for (let p = 10; p <= n; p *= 10) len++;
     let at = this.used + len;
@@ -73,16 +86,17 @@ export class LineBatches {
     b[--at] = 48 + n;
   }
 
-  /** `count` (at most 16) digits of `n` (below 10^count), leading zeros included. */
+  /** `count` (at most 9) digits of `n` (below 10^count), leading zeros included. */
   fixedDigits(n: number, count: number): void {
     if (this.used + count > this.batch.length) this.room(count);
     const b = this.batch;
     let at = this.used + count;
     this.used = at;
+    let x = n | 0;
     for (let i = 0; i < count; i++) {
-      const q = Math.floor(n / 10);
-      b[--at] = 48 + (n - q * 10);
-      n = q;
+      const q = (x / 10) | 0;
+      b[--at] = 48 + x - q * 10;
+      x = q;
     }
   }
 
