@@ -3,7 +3,7 @@
  * one record at a time into a `LineSink`, so a caller can format records as they become final
  * (`streamReplay`) and write them out in batches (src/cli/commands/replay.ts).
  */
-import { LineBatches, utf8 } from './lines.js';
+import { LineBatches, StringBytes, utf8 } from './lines.js';
 import type { ReplayRecord } from './records.js';
 
 /** Receives output lines one by one, without their newline. */
@@ -276,17 +276,11 @@ function vridBytes(r: { vrid: number; family?: 6 }, out: LineBatches): void {
   out.piece((VRID_BYTES[r.family === 6 ? vrid + 256 : vrid] ??= utf8(vridText(r))));
 }
 
-const TEXT_MAX = 4096;
-const textBytes = new Map<string, Uint8Array>();
+const textBytes = new StringBytes(utf8);
 
 /** A string's bytes: addresses, kinds and reasons repeat, so each one's are made once. */
 function text(s: string, out: LineBatches): void {
-  let b = textBytes.get(s);
-  if (b === undefined) {
-    if (textBytes.size >= TEXT_MAX) textBytes.clear();
-    textBytes.set(s, (b = utf8(s)));
-  }
-  out.piece(b);
+  out.piece(textBytes.get(s));
 }
 
 /** A number as a template literal writes it. */
@@ -531,17 +525,11 @@ function vridJson(r: { vrid: number; family?: 6 }, out: LineBatches): void {
   }
 }
 
-const QUOTED_MAX = 4096;
-const quoted = new Map<string, Uint8Array>();
+const quoted = new StringBytes((s) => utf8(JSON.stringify(s)));
 
 /** A string as JSON: addresses and kinds repeat, so each one's bytes are made once. */
 function str(s: string, out: LineBatches): void {
-  let q = quoted.get(s);
-  if (q === undefined) {
-    if (quoted.size >= QUOTED_MAX) quoted.clear();
-    quoted.set(s, (q = utf8(JSON.stringify(s))));
-  }
-  out.piece(q);
+  out.piece(quoted.get(s));
 }
 
 /**

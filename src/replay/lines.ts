@@ -181,6 +181,43 @@ export class LineBatches {
   }
 }
 
+/** Strings kept in a map, at most this many (a capture of many hosts starts over). */
+const STRING_BYTES_MAX = 4096;
+
+/**
+ * Strings' bytes (by `encode`) made once each: the four most recently asked for are checked first
+ * (a line's addresses are mostly those of the lines before it, the very same string objects),
+ * then a map.
+ */
+export class StringBytes {
+  private readonly keys: Array<string | undefined> = [undefined, undefined, undefined, undefined];
+  private readonly values: Uint8Array[] = [EMPTY, EMPTY, EMPTY, EMPTY];
+  private nextSlot = 0;
+  private readonly all = new Map<string, Uint8Array>();
+
+  constructor(private readonly encode: (s: string) => Uint8Array) {}
+
+  get(s: string): Uint8Array {
+    const keys = this.keys;
+    if (keys[0] === s) return this.values[0];
+    if (keys[1] === s) return this.values[1];
+    if (keys[2] === s) return this.values[2];
+    if (keys[3] === s) return this.values[3];
+    let bytes = this.all.get(s);
+    if (bytes === undefined) {
+      if (this.all.size >= STRING_BYTES_MAX) this.all.clear();
+      this.all.set(s, (bytes = this.encode(s)));
+    }
+    const slot = this.nextSlot;
+    this.nextSlot = (slot + 1) & 3;
+    keys[slot] = s;
+    this.values[slot] = bytes;
+    return bytes;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
 /** A string's UTF-8 bytes. */
 export function utf8(s: string): Uint8Array {
   return Buffer.from(s, 'utf8');
