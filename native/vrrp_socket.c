@@ -536,7 +536,7 @@ static int destination(int family, const char* address, uint32_t scope_id, struc
   return 0;
 }
 
-/* The one send of the module, at the call (send) and on the sender thread (sendAt): sendto(),
+/* The one send of the module, at the call (send) and on the sender thread (sendAtTime): sendto(),
    or send() when there is no destination (packet sockets); retried on EINTR. -1: see errno. */
 static ssize_t send_datagram(int fd, const void* data, size_t length, const struct sockaddr_storage* to, socklen_t to_length) {
   ssize_t sent;
@@ -576,7 +576,7 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
 }
 
 /*
- * Scheduled sends (sendAt): an advert worked out before its deadline is handed to one sender
+ * Scheduled sends (sendAtTime): an advert worked out before its deadline is handed to one sender
  * thread, which sleeps until the deadline on CLOCK_MONOTONIC (1 ns timer slack), spins the last
  * SPIN_NS and sends (with the jobs on the same socket due within TOGETHER_NS, in one sendmmsg). The JS thread does not wait: a garbage collection or a busy loop
  * there no longer delays an advert that was queued in time (native-notes, Timer precision).
@@ -713,13 +713,14 @@ static void drop_scheduled(int fd) {
   pthread_mutex_unlock(&jobs_lock);
 }
 
-/* sendAt(socket, data: Buffer, address: string, scopeId: number, delayMs: number): queues the
-   datagram to leave delayMs from now (raw IP sockets only); throws on bad arguments. */
-static napi_value send_at(napi_env env, napi_callback_info info) {
+/* sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number): queues
+   the datagram to leave at that moment on CLOCK_MONOTONIC (raw IP sockets only); throws on bad
+   arguments. Jobs for the same moment leave in the order they were queued. */
+static napi_value send_at_time(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) return throw_type(env, "sendAt(socket, data, address, scopeId, delayMs)");
+  if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs)");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
   void* data = NULL;
@@ -727,13 +728,13 @@ static napi_value send_at(napi_env env, napi_callback_info info) {
   char address[INET6_ADDRSTRLEN + 1];
   size_t address_length = 0;
   uint32_t scope_id = 0;
-  double delay_ms = 0;
+  double monotonic_ns = 0;
   if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
       napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
       napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok ||
-      napi_get_value_double(env, argv[4], &delay_ms) != napi_ok)
-    return throw_type(env, "sendAt(socket, data: Buffer, address: string, scopeId: number, delayMs: number)");
-  if (s->family != 4 && s->family != 6) return throw_type(env, "sendAt: raw IP sockets only");
+      napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
+    return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number)");
+  if (s->family != 4 && s->family != 6) return throw_type(env, "sendAtTime: raw IP sockets only");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
   job* j = malloc(sizeof(job) + length);
   if (!j) return throw_errno(env, "malloc", ENOMEM);
@@ -745,9 +746,9 @@ static napi_value send_at(napi_env env, napi_callback_info info) {
   j->fd = s->fd;
   j->length = length;
   memcpy(j->data, data, length);
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  int64_t at = ts_ns(&now) + (delay_ms > 0 ? (int64_t)(delay_ms * 1e6) : 0);
+  /* An absolute moment, not a delay: adverts due together keep one time and their queued order
+     (a delay measured at each call would give each a few ns of its own and shuffle them). */
+  int64_t at = monotonic_ns > 0 ? (int64_t)monotonic_ns : 0;
   j->at.tv_sec = at / 1000000000LL;
   j->at.tv_nsec = at % 1000000000LL;
   pthread_mutex_lock(&jobs_lock);
@@ -802,7 +803,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startBatch", NULL, start_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sendAt", NULL, send_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendAtTime", NULL, send_at_time, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtErrors", NULL, send_at_errors, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };

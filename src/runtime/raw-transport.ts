@@ -172,9 +172,10 @@ export class RawTransport implements Transport {
 
   private readonly group6Bytes: Uint8Array;
 
-  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, delayMs: number): SendResult => this.send(out, delayMs) : undefined;
+  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number): SendResult => this.send(out, at) : undefined;
 
-  send(out: OutboundAdvert, delayMs?: number): SendResult {
+  /** Sends now, or at `at` (performance.now()'s clock) on the helper's sender thread. */
+  send(out: OutboundAdvert, at?: number): SendResult {
     const family: IpFamily = out.packet[0] >> 4 === 6 ? 6 : 4;
     const channel = this.channels.get(`${out.iface}/${family}`);
     if (!channel) return { ok: false, error: `no IPv${family} socket on ${out.iface}` };
@@ -182,8 +183,8 @@ export class RawTransport implements Transport {
     const lower = out.dst.toLowerCase();
     const scope = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? channel.info.index : 0;
     try {
-      if (delayMs === undefined) channel.socket.send(wire, out.dst, scope);
-      else channel.socket.sendAt(wire, out.dst, scope, delayMs);
+      if (at === undefined) channel.socket.send(wire, out.dst, scope);
+      else channel.socket.sendAt(wire, out.dst, scope, at);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

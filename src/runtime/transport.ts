@@ -60,10 +60,11 @@ export interface Transport {
   /** Sends one advert; failures (e.g. ENETUNREACH) are returned or reported, never thrown. */
   send(out: OutboundAdvert): SendResult;
   /**
-   * Sends one advert `delayMs` from now without the caller waiting (the native helper's sender
-   * thread); absent where it cannot (UDP shim, a helper built before it had it).
+   * Sends one advert at `at` (the listener's clock, performance.now()) without the caller waiting
+   * (the native helper's sender thread); adverts for the same moment leave in the order given.
+   * Absent where it cannot (UDP shim, a helper built before it had it).
    */
-  sendAt?(out: OutboundAdvert, delayMs: number): SendResult;
+  sendAt?(out: OutboundAdvert, at: number): SendResult;
   close(): void;
 }
 

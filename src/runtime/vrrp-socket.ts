@@ -26,8 +26,8 @@ interface NativeModule {
   /** Absent from builds before batched reads. */
   startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
-  /** Absent from builds before scheduled sends. */
-  sendAt?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, delayMs: number): void;
+  /** Absent from builds before scheduled sends at absolute times. */
+  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number): void;
   sendAtErrors?(): [number, number];
   close(socket: SocketHandle): void;
 }
@@ -137,6 +137,27 @@ class BatchDatagram implements Datagram {
 
 function addressText(bytes: Uint8Array): string {
   return bytes.length === 4 ? formatIpv4(readIpv4(bytes, 0)) : formatIpv6(bytes, 0);
+}
+
+let offsetNs: number | undefined;
+
+/**
+ * CLOCK_MONOTONIC (process.hrtime) minus performance.now(), in ns: both read libuv's hrtime, so
+ * the difference is performance.timeOrigin and fixed; read once (the closest of a few pairs).
+ */
+function monotonicOffsetNs(): number {
+  if (offsetNs !== undefined) return offsetNs;
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const before = performance.now();
+    const mono = Number(process.hrtime.bigint());
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      offsetNs = mono - ((before + after) / 2) * 1e6;
+    }
+  }
+  return offsetNs as number;
 }
 
 /** When a datagram `ageMs` old (-1: unknown) was received, on the clock that reads `at` now. */
@@ -273,17 +294,18 @@ export class VrrpSocket {
 
   /** Whether this build can schedule sends (sendAt). */
   static get canSendAt(): boolean {
-    return typeof native().sendAt === 'function';
+    return typeof native().sendAtTime === 'function';
   }
 
   /**
-   * Queues a datagram to leave `delayMs` from now, sent by the helper's sender thread at that
-   * moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets only).
+   * Queues a datagram to leave at `at` (performance.now()'s clock, ms), sent by the helper's sender
+   * thread at that moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets
+   * only). Datagrams queued for the same moment leave in the order they were queued.
    */
-  sendAt(data: Uint8Array, address: string, scopeId: number, delayMs: number): void {
-    const sendAt = native().sendAt;
-    if (!sendAt) throw new Error('this build of native/vrrp_socket has no sendAt');
-    sendAt(this.handle, data, address, scopeId, delayMs);
+  sendAt(data: Uint8Array, address: string, scopeId: number, at: number): void {
+    const sendAtTime = native().sendAtTime;
+    if (!sendAtTime) throw new Error('this build of native/vrrp_socket has no sendAtTime');
+    sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
   }
 
   /** Scheduled sends that failed so far, and the errno of the last one. */
