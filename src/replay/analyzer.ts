@@ -551,20 +551,26 @@ export class ReplayAnalyzer implements FrameSink {
     for (const o of v.sources.values()) {
       if (o === s || o.seen === undefined) continue;
       const b = o.seen.packet.advert;
-      const pair = s.src < o.src ? `${s.src}|${o.src}` : `${o.src}|${s.src}`;
+      // A mismatch between two senders is one anomaly, whichever of the two is heard first: its key
+      // names the pair and their two values in the same (address) order.
+      const sFirst = s.src < o.src;
+      const pair = sFirst ? `${s.src}|${o.src}` : `${o.src}|${s.src}`;
       if (b.version !== a.version) {
-        this.once(v, 'version-mix', s, ts, `${pair}|${a.version}|${b.version}`, `${s.src} sends VRRPv${a.version}, ${o.src} VRRPv${b.version}`);
+        this.once(v, 'version-mix', s, ts, sFirst ? `${pair}|${a.version}|${b.version}` : `${pair}|${b.version}|${a.version}`,
+          `${s.src} sends VRRPv${a.version}, ${o.src} VRRPv${b.version}`);
       }
       if (b.authType !== a.authType || b.auth !== a.auth) {
-        this.once(v, 'auth-mismatch', s, ts, `${pair}|${a.authType}:${a.auth}|${b.authType}:${b.auth}`,
+        const mine = `${a.authType}:${a.auth}`;
+        const theirs = `${b.authType}:${b.auth}`;
+        this.once(v, 'auth-mismatch', s, ts, sFirst ? `${pair}|${mine}|${theirs}` : `${pair}|${theirs}|${mine}`,
           `${s.src} uses ${authText(a.authType, a.auth)}, ${o.src} ${authText(b.authType, b.auth)}`);
       }
       if (b.advertIntervalMs !== a.advertIntervalMs) {
-        this.once(v, 'interval-mismatch', s, ts, `${pair}|${a.advertIntervalMs}|${b.advertIntervalMs}`,
+        this.once(v, 'interval-mismatch', s, ts, sFirst ? `${pair}|${a.advertIntervalMs}|${b.advertIntervalMs}` : `${pair}|${b.advertIntervalMs}|${a.advertIntervalMs}`,
           `${s.src} advertises every ${a.advertIntervalMs / 1000} s, ${o.src} every ${b.advertIntervalMs / 1000} s`);
       }
       if (o.addrKey !== s.addrKey) {
-        this.once(v, 'address-mismatch', s, ts, `${pair}|${s.addrKey}|${o.addrKey}`,
+        this.once(v, 'address-mismatch', s, ts, sFirst ? `${pair}|${s.addrKey}|${o.addrKey}` : `${pair}|${o.addrKey}|${s.addrKey}`,
           `${s.src} lists [${a.addresses.join(', ')}], ${o.src} [${b.addresses.join(', ')}]`);
       }
     }

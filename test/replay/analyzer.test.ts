@@ -190,6 +190,17 @@ describe('anomalies', () => {
     expect(new Set(kinds(records))).toEqual(new Set(['auth-mismatch', 'interval-mismatch', 'address-mismatch', 'version-mix']));
   });
 
+  it('reports a mismatch between two senders once, whichever of them is heard first afterwards', () => {
+    // B is heard after A; then A's advert changes (its priority), and A is compared with B again.
+    const records = replay([
+      ...every(A, 0, 3, { password: 'secret', addresses: ['10.0.0.100'] }),
+      ...every(A, 4, 6, { priority: 110, password: 'secret', addresses: ['10.0.0.100'] }),
+      ...every(B, 0.5, 6.5, { priority: 50, password: 'other', addresses: ['10.0.0.101'] }),
+    ].sort((x, y) => x.t - y.t));
+    // Both advertise as masters (VRID conflict); each mismatch is one anomaly, not one per order.
+    expect(of(records, 'anomaly').map((a) => a.kind).sort()).toEqual(['address-mismatch', 'auth-mismatch', 'two-masters', 'vrid-conflict']);
+  });
+
   it('reports malformed VRRP packets and keeps going', () => {
     const bad = vrrpIpv4({ src: B, vrid: 51, priority: 100 });
     bad[20 + 3] = 3; // claims three addresses, carries one
