@@ -8,7 +8,7 @@
  *   other blocks are skipped.
  *
  * The file is read in large chunks; each frame's `data` is a view into the current chunk and is
- * only valid until the generator is resumed (copy it if you keep it). Nothing here throws on bad
+ * only valid until the next frame is asked for (copy it if you keep it). Nothing here throws on bad
  * input: what can be read is yielded, the rest is reported through `onProblem` with its offset.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
@@ -44,26 +44,50 @@ export function* readCaptureFile(path: string, options: ReadCaptureOptions = {})
 }
 
 /**
- * `readCaptureFile` without an allocation per frame, for hot loops: every frame is the same
- * cursor object, pointing into the read buffer (`bytes[start..end)`), valid until the next one is
- * asked for. The file is opened when iteration starts; its iterator is the pcap or pcapng reader
- * itself (a generator delegating to it would cost a second resumption per frame), which closes
- * the file when it ends or is left.
+ * A capture file read one frame at a time: `next()` hands out the same cursor object each time,
+ * pointing into the read buffer (`bytes[start..end)`) and valid until the next call, or undefined
+ * once the file has ended (it is then closed). `close()` leaves it early. A plain method call per
+ * frame: no generator to resume, no iterator result to allocate.
  */
-export function scanCaptureFile(path: string, options: ReadCaptureOptions = {}): Iterable<FrameCursor> {
-  return { [Symbol.iterator]: () => openCapture(path, options) };
+export interface CaptureFrames {
+  next(): FrameCursor | undefined;
+  close(): void;
 }
 
-const NO_FRAMES: FrameCursor[] = [];
+/**
+ * `readCaptureFile` without an allocation per frame, for `for...of` loops: every frame is the
+ * same cursor object (as `CaptureFrames` hands it out). The file is opened when iteration starts
+ * and closed when it ends or is left.
+ */
+export function scanCaptureFile(path: string, options: ReadCaptureOptions = {}): Iterable<FrameCursor> {
+  return {
+    [Symbol.iterator]: (): Iterator<FrameCursor> => {
+      const frames = openCaptureFrames(path, options);
+      return {
+        next: () => {
+          const value = frames.next();
+          return value === undefined ? { done: true, value: undefined } : { done: false, value };
+        },
+        return: () => {
+          frames.close();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
 
-function openCapture(path: string, options: ReadCaptureOptions): Iterator<FrameCursor> {
+const NO_FRAMES: CaptureFrames = { next: () => undefined, close: () => {} };
+
+/** Opens a capture file for reading frame by frame; problems (even a missing file) go to `onProblem`, never thrown. */
+export function openCaptureFrames(path: string, options: ReadCaptureOptions = {}): CaptureFrames {
   const report = options.onProblem ?? (() => {});
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     report({ fileOffset: 0, message: `cannot open ${path}: ${error instanceof Error ? error.message : String(error)}` });
-    return NO_FRAMES[Symbol.iterator]();
+    return NO_FRAMES;
   }
   let handedOn = false;
   try {
@@ -72,13 +96,13 @@ function openCapture(path: string, options: ReadCaptureOptions): Iterator<FrameC
       size = fstatSync(fd).size;
     } catch (error) {
       report({ fileOffset: 0, message: `cannot stat ${path}: ${error instanceof Error ? error.message : String(error)}` });
-      return NO_FRAMES[Symbol.iterator]();
+      return NO_FRAMES;
     }
     const win = new ReadWindow(fd, size, options.onProgress, options.chunkSize);
     const at = win.need(0, 4);
     if (at < 0) {
       report({ fileOffset: 0, message: `file too short to be a capture (${size} bytes)` });
-      return NO_FRAMES[Symbol.iterator]();
+      return NO_FRAMES;
     }
     const magic = win.view.getUint32(at, true);
     switch (magic) {
@@ -89,76 +113,103 @@ function openCapture(path: string, options: ReadCaptureOptions): Iterator<FrameC
       case PCAP_MODIFIED_LE:
       case PCAP_MODIFIED_BE:
         handedOn = true;
-        return readPcap(win, magic, report, fd);
+        return new PcapFrames(win, magic, report, fd);
       case PCAPNG_SHB:
         handedOn = true;
-        return readPcapng(win, report, fd);
+        return new PcapngFrames(win, report, fd);
       default:
         report({ fileOffset: 0, message: `not a pcap or pcapng file (magic 0x${magic.toString(16).padStart(8, '0')})` });
-        return NO_FRAMES[Symbol.iterator]();
+        return NO_FRAMES;
     }
   } finally {
     if (!handedOn) closeSync(fd);
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Classic pcap
-
 function newCursor(): FrameCursor {
   return { ts: 0, linkType: 0, bytes: new Uint8Array(0), start: 0, end: 0, originalLength: 0, fileOffset: 0 };
 }
 
-function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void, fd: number): Generator<FrameCursor> {
-  try {
-    const frame = newCursor();
-    const little = magic === PCAP_US_LE || magic === PCAP_NS_LE || magic === PCAP_MODIFIED_LE;
-    const nano = magic === PCAP_NS_LE || magic === PCAP_NS_BE;
-    const recordHeader = magic === PCAP_MODIFIED_LE || magic === PCAP_MODIFIED_BE ? 24 : 16;
-    const fracScale = nano ? 1e-9 : 1e-6;
-    const fracLimit = nano ? 1e9 : 1e6;
+/** The file behind a reader, closed once (at the end, on a fatal problem, or when left early). */
+abstract class FileFrames implements CaptureFrames {
+  protected readonly frame = newCursor();
+  private open = true;
 
-    let at = win.need(0, PCAP_HEADER_LEN);
+  constructor(
+    protected readonly win: ReadWindow,
+    protected readonly report: (p: CaptureProblem) => void,
+    private readonly fd: number,
+  ) {}
+
+  abstract next(): FrameCursor | undefined;
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    closeSync(this.fd);
+  }
+
+  /** The end of the frames: the file is closed. */
+  protected done(): undefined {
+    this.close();
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classic pcap
+
+class PcapFrames extends FileFrames {
+  private readonly little: boolean;
+  private readonly recordHeader: number;
+  private readonly fracScale: number;
+  private readonly fracLimit: number;
+  private readonly linkType: number = 0;
+  /** Captured lengths above this are taken as a corrupt record header. */
+  private readonly limit: number = 0;
+  /** File offset of the next record (the file size once it has ended). */
+  private off = PCAP_HEADER_LEN;
+  private lastSec = -1;
+
+  constructor(win: ReadWindow, magic: number, report: (p: CaptureProblem) => void, fd: number) {
+    super(win, report, fd);
+    this.little = magic === PCAP_US_LE || magic === PCAP_NS_LE || magic === PCAP_MODIFIED_LE;
+    const nano = magic === PCAP_NS_LE || magic === PCAP_NS_BE;
+    this.recordHeader = magic === PCAP_MODIFIED_LE || magic === PCAP_MODIFIED_BE ? 24 : 16;
+    this.fracScale = nano ? 1e-9 : 1e-6;
+    this.fracLimit = nano ? 1e9 : 1e6;
+    const at = win.need(0, PCAP_HEADER_LEN);
     if (at < 0) {
       report({ fileOffset: 0, message: `truncated pcap file header (${win.fileSize} of ${PCAP_HEADER_LEN} bytes)` });
+      this.off = win.fileSize;
       return;
     }
-    const snaplen = win.view.getUint32(at + 16, little);
+    const snaplen = win.view.getUint32(at + 16, this.little);
     // The upper bits of the link type field carry FCS information (pcap spec, LinkType field).
-    const linkType = win.view.getUint32(at + 20, little) & 0x0fffffff;
-    const limit = Math.min(MAX_RECORD, Math.max(snaplen, 262144));
+    this.linkType = win.view.getUint32(at + 20, this.little) & 0x0fffffff;
+    this.limit = Math.min(MAX_RECORD, Math.max(snaplen, 262144));
+  }
 
-    let lastSec = -1;
-    const plausible = (idx: number, strict: boolean): boolean => {
-      const v = win.view;
-      const sec = v.getUint32(idx, little);
-      const frac = v.getUint32(idx + 4, little);
-      const incl = v.getUint32(idx + 8, little);
-      const orig = v.getUint32(idx + 12, little);
-      if (incl > limit) return false;
-      if (!strict) return true;
-      if (incl === 0 || frac >= fracLimit || orig < incl || orig > MAX_RECORD) return false;
-      return lastSec < 0 || Math.abs(sec - lastSec) < 10 * 365 * 86400;
-    };
-
-    let off = PCAP_HEADER_LEN;
+  next(): FrameCursor | undefined {
+    const { win, little, recordHeader } = this;
     const size = win.fileSize;
+    let off = this.off;
     while (off < size) {
-      at = win.need(off, recordHeader);
+      const at = win.need(off, recordHeader);
       if (at < 0) {
-        report({ fileOffset: off, message: `truncated pcap record header: ${size - off} of ${recordHeader} bytes at end of file` });
-        return;
+        this.report({ fileOffset: off, message: `truncated pcap record header: ${size - off} of ${recordHeader} bytes at end of file` });
+        break;
       }
       const v = win.view;
       const incl = v.getUint32(at + 8, little);
-      if (!plausible(at, false)) {
-        const next = resyncPcap(win, off + 1, recordHeader, little, plausible);
-        report({
+      if (incl > this.limit) {
+        const next = this.resync(off + 1);
+        this.report({
           fileOffset: off,
           message: `corrupt pcap record header (captured length ${incl})` +
             (next < 0 ? '; no further valid record found, rest of file skipped' : `; skipped ${next - off} bytes to the next valid record at ${next}`),
         });
-        if (next < 0) return;
+        if (next < 0) break;
         off = next;
         continue;
       }
@@ -167,50 +218,57 @@ function* readPcap(win: ReadWindow, magic: number, report: (p: CaptureProblem) =
       const orig = v.getUint32(at + 12, little);
       const dataAt = win.need(off + recordHeader, incl);
       if (dataAt < 0) {
-        report({
-          fileOffset: off,
-          message: `truncated pcap record: ${size - off - recordHeader} of ${incl} captured bytes at end of file`,
-        });
-        return;
+        this.report({ fileOffset: off, message: `truncated pcap record: ${size - off - recordHeader} of ${incl} captured bytes at end of file` });
+        break;
       }
-      lastSec = sec;
-      frame.ts = sec + frac * fracScale;
-      frame.linkType = linkType;
+      this.lastSec = sec;
+      const frame = this.frame;
+      frame.ts = sec + frac * this.fracScale;
+      frame.linkType = this.linkType;
       frame.bytes = win.bytes;
       frame.start = dataAt;
       frame.end = dataAt + incl;
       frame.originalLength = orig;
       frame.fileOffset = off;
-      yield frame;
-      off += recordHeader + incl;
+      this.off = off + recordHeader + incl;
+      return frame;
     }
-  } finally {
-    closeSync(fd);
+    this.off = size;
+    return this.done();
   }
-}
 
-/** Find the next offset (>= from) where a plausible record header is followed by another one (or the end). */
-function resyncPcap(
-  win: ReadWindow,
-  from: number,
-  recordHeader: number,
-  little: boolean,
-  plausible: (idx: number, strict: boolean) => boolean,
-): number {
-  const size = win.fileSize;
-  for (let pos = from; pos + recordHeader <= size; pos++) {
-    const at = win.need(pos, recordHeader);
-    if (at < 0) return -1;
-    if (!plausible(at, true)) continue;
-    const next = pos + recordHeader + win.view.getUint32(at + 8, little);
-    if (next === size) return pos;
-    if (next > size) continue;
-    const nat = win.need(next, recordHeader);
-    if (nat < 0) return pos; // a truncated header follows: still take this record
-    if (plausible(nat, true)) return pos;
-    // `need(next)` may have moved the window; `pos` is re-fetched on the next iteration.
+  /** A record header that could be real (`strict`: also its lengths, fraction and time against the last record's). */
+  private plausible(idx: number, strict: boolean): boolean {
+    const { little } = this;
+    const v = this.win.view;
+    const sec = v.getUint32(idx, little);
+    const frac = v.getUint32(idx + 4, little);
+    const incl = v.getUint32(idx + 8, little);
+    const orig = v.getUint32(idx + 12, little);
+    if (incl > this.limit) return false;
+    if (!strict) return true;
+    if (incl === 0 || frac >= this.fracLimit || orig < incl || orig > MAX_RECORD) return false;
+    return this.lastSec < 0 || Math.abs(sec - this.lastSec) < 10 * 365 * 86400;
   }
-  return -1;
+
+  /** The next offset (>= from) where a plausible record header is followed by another one (or the end); -1 for none. */
+  private resync(from: number): number {
+    const { win, recordHeader, little } = this;
+    const size = win.fileSize;
+    for (let pos = from; pos + recordHeader <= size; pos++) {
+      const at = win.need(pos, recordHeader);
+      if (at < 0) return -1;
+      if (!this.plausible(at, true)) continue;
+      const next = pos + recordHeader + win.view.getUint32(at + 8, little);
+      if (next === size) return pos;
+      if (next > size) continue;
+      const nat = win.need(next, recordHeader);
+      if (nat < 0) return pos; // a truncated header follows: still take this record
+      if (this.plausible(nat, true)) return pos;
+      // `need(next)` may have moved the window; `pos` is re-fetched on the next iteration.
+    }
+    return -1;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,88 +298,65 @@ interface Interface {
   offsetSeconds: number;
 }
 
-function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: number): Generator<FrameCursor> {
-  try {
-    const frame = newCursor();
+class PcapngFrames extends FileFrames {
+  /** Byte order of the current section. */
+  private little = true;
+  private interfaces: Interface[] = [];
+  /** The last packet's timestamp (Simple Packet Blocks have none of their own). */
+  private lastTs = 0;
+  /** File offset of the next block. */
+  private off = 0;
+
+  next(): FrameCursor | undefined {
+    const { win, report } = this;
     const size = win.fileSize;
-    let little = true;
-    let interfaces: Interface[] = [];
-    let lastTs = 0;
-    let off = 0;
-
-    const blockPlausible = (pos: number): boolean => {
-      const at = win.need(pos, 12);
-      if (at < 0) return false;
-      const type = win.view.getUint32(at, little);
-      if (type === PCAPNG_SHB) return true; // its byte order is checked when read
-      if (!KNOWN_BLOCKS.has(type)) return false;
-      const len = win.view.getUint32(at + 4, little);
-      if (len < 12 || len % 4 !== 0 || pos + len > size || len > MAX_RECORD) return false;
-      const tat = win.need(pos + len - 4, 4);
-      return tat >= 0 && win.view.getUint32(tat, little) === len;
-    };
-    const resync = (from: number): number => {
-      for (let pos = from; pos + 12 <= size; pos += 4) if (blockPlausible(pos)) return pos;
-      return -1;
-    };
-    const skipCorrupt = (pos: number, what: string): number => {
-      const next = resync(pos + 4);
-      report({
-        fileOffset: pos,
-        message: `${what}` + (next < 0 ? '; no further valid block found, rest of file skipped' : `; skipped ${next - pos} bytes to the next valid block at ${next}`),
-      });
-      return next;
-    };
-
-    while (off < size) {
+    while (this.off < size) {
+      const off = this.off;
       let at = win.need(off, 12);
       if (at < 0) {
         report({ fileOffset: off, message: `truncated pcapng block header: ${size - off} bytes at end of file` });
-        return;
+        break;
       }
-      let type = win.view.getUint32(at, little);
+      let type = win.view.getUint32(at, this.little);
       if (type === PCAPNG_SHB) {
         // The byte-order magic decides how this section (including the SHB's own length) is read.
         const bom = win.view.getUint32(at + 8, true);
-        if (bom === PCAPNG_BOM) little = true;
-        else if (bom === 0x4d3c2b1a) little = false;
+        if (bom === PCAPNG_BOM) this.little = true;
+        else if (bom === 0x4d3c2b1a) this.little = false;
         else {
-          const next = skipCorrupt(off, `pcapng section header with unknown byte-order magic 0x${bom.toString(16)}`);
-          if (next < 0) return;
-          off = next;
+          if (!this.skipCorrupt(off, `pcapng section header with unknown byte-order magic 0x${bom.toString(16)}`)) break;
           continue;
         }
         type = PCAPNG_SHB;
       }
+      const little = this.little;
       const len = win.view.getUint32(at + 4, little);
       if (len < 12 || len % 4 !== 0 || len > MAX_RECORD) {
-        const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}, length ${len})`);
-        if (next < 0) return;
-        off = next;
+        if (!this.skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}, length ${len})`)) break;
         continue;
       }
       at = win.need(off, len);
       if (at < 0) {
         report({ fileOffset: off, message: `truncated pcapng block (type 0x${type.toString(16)}): ${size - off} of ${len} bytes at end of file` });
-        return;
+        break;
       }
       const v = win.view;
       if (v.getUint32(at + len - 4, little) !== len) {
-        const next = skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}): trailing length does not match ${len}`);
-        if (next < 0) return;
-        off = next;
+        if (!this.skipCorrupt(off, `corrupt pcapng block (type 0x${type.toString(16)}): trailing length does not match ${len}`)) break;
         continue;
       }
+      this.off = off + len;
       const body = at + 8;
       const bodyEnd = at + len - 4;
+      const frame = this.frame;
       switch (type) {
         case PCAPNG_SHB:
-          interfaces = [];
+          this.interfaces = [];
           break;
         case BT_IDB: {
           if (bodyEnd - body < 8) {
             report({ fileOffset: off, message: 'interface description block too short' });
-            interfaces.push({ linkType: -1, snaplen: 0, unitsPerSecond: 1e6, offsetSeconds: 0 });
+            this.interfaces.push({ linkType: -1, snaplen: 0, unitsPerSecond: 1e6, offsetSeconds: 0 });
             break;
           }
           const iface: Interface = {
@@ -331,7 +366,7 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: n
             offsetSeconds: 0,
           };
           readIdbOptions(v, body + 8, bodyEnd, little, iface, off, report);
-          interfaces.push(iface);
+          this.interfaces.push(iface);
           break;
         }
         case BT_EPB:
@@ -342,9 +377,9 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: n
             break;
           }
           const ifId = epb ? v.getUint32(body, little) : v.getUint16(body, little);
-          const iface = interfaces[ifId];
+          const iface = this.interfaces[ifId];
           if (iface === undefined || iface.linkType < 0) {
-            report({ fileOffset: off, message: `packet block for unknown interface ${ifId} (${interfaces.length} described)` });
+            report({ fileOffset: off, message: `packet block for unknown interface ${ifId} (${this.interfaces.length} described)` });
             break;
           }
           const hi = v.getUint32(body + 4, little);
@@ -355,19 +390,18 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: n
             report({ fileOffset: off, message: `packet block captured length ${cap} exceeds its block; data cut to the block` });
             cap = bodyEnd - body - 20;
           }
-          lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
-          frame.ts = lastTs;
+          this.lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
+          frame.ts = this.lastTs;
           frame.linkType = iface.linkType;
           frame.bytes = win.bytes;
           frame.start = body + 20;
           frame.end = body + 20 + cap;
           frame.originalLength = orig;
           frame.fileOffset = off;
-          yield frame;
-          break;
+          return frame;
         }
         case BT_SPB: {
-          const iface = interfaces[0];
+          const iface = this.interfaces[0];
           if (iface === undefined || iface.linkType < 0) {
             report({ fileOffset: off, message: 'simple packet block without an interface description' });
             break;
@@ -380,23 +414,51 @@ function* readPcapng(win: ReadWindow, report: (p: CaptureProblem) => void, fd: n
           let cap = Math.min(orig, bodyEnd - body - 4);
           if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
           // Simple packet blocks carry no timestamp: use the previous packet's.
-          frame.ts = lastTs;
+          frame.ts = this.lastTs;
           frame.linkType = iface.linkType;
           frame.bytes = win.bytes;
           frame.start = body + 4;
           frame.end = body + 4 + cap;
           frame.originalLength = orig;
           frame.fileOffset = off;
-          yield frame;
-          break;
+          return frame;
         }
         default:
           break; // statistics, name resolution, custom and unknown blocks
       }
-      off += len;
     }
-  } finally {
-    closeSync(fd);
+    this.off = size;
+    return this.done();
+  }
+
+  /** Reports a corrupt block at `pos` and moves to the next plausible one; false when there is none. */
+  private skipCorrupt(pos: number, what: string): boolean {
+    const next = this.resync(pos + 4);
+    this.report({
+      fileOffset: pos,
+      message: `${what}` + (next < 0 ? '; no further valid block found, rest of file skipped' : `; skipped ${next - pos} bytes to the next valid block at ${next}`),
+    });
+    if (next < 0) return false;
+    this.off = next;
+    return true;
+  }
+
+  private resync(from: number): number {
+    for (let pos = from; pos + 12 <= this.win.fileSize; pos += 4) if (this.blockPlausible(pos)) return pos;
+    return -1;
+  }
+
+  private blockPlausible(pos: number): boolean {
+    const { win, little } = this;
+    const at = win.need(pos, 12);
+    if (at < 0) return false;
+    const type = win.view.getUint32(at, little);
+    if (type === PCAPNG_SHB) return true; // its byte order is checked when read
+    if (!KNOWN_BLOCKS.has(type)) return false;
+    const len = win.view.getUint32(at + 4, little);
+    if (len < 12 || len % 4 !== 0 || pos + len > win.fileSize || len > MAX_RECORD) return false;
+    const tat = win.need(pos + len - 4, 4);
+    return tat >= 0 && win.view.getUint32(tat, little) === len;
   }
 }
 

@@ -2,7 +2,7 @@
  * The replay driver: reads a capture file, decodes its frames and runs the analysis. The only
  * part of replay that touches the file system; everything it calls is pure.
  */
-import { scanCaptureFile } from '../capture/reader.js';
+import { openCaptureFrames } from '../capture/reader.js';
 import { ReplayAnalyzer } from './analyzer.js';
 import { FrameDecoder } from './decoder.js';
 import { RecordOrder } from './order.js';
@@ -46,13 +46,13 @@ export function streamReplay(path: string, onRecord: (record: ReplayRecord, firs
   const problems: ProblemRecord[] = [];
   // A record exists only once a frame has been read, so `first` is set by then.
   const order = new RecordOrder((r) => onRecord(r, analyzer.first ?? 0));
-  const frames = scanCaptureFile(path, {
+  const frames = openCaptureFrames(path, {
     onProblem: (p) => problems.push({ type: 'problem', fileOffset: p.fileOffset, message: p.message }),
     onProgress: options.onProgress,
   });
   const pollFrames = options.pollFrames ?? POLL_FRAMES;
   let n = 0;
-  for (const frame of frames) {
+  for (let frame = frames.next(); frame !== undefined; frame = frames.next()) {
     decoder.decodeAt(frame);
     if (++n === pollFrames) {
       n = 0;
@@ -87,12 +87,12 @@ export function replayCapture(path: string, options: ReplayOptions = {}): Replay
   const decoder = new FrameDecoder(analyzer);
   const problems: ReplayRecord[] = [];
   const records: ReplayRecord[] = [];
-  const frames = scanCaptureFile(path, {
+  const frames = openCaptureFrames(path, {
     onProblem: (p) => problems.push({ type: 'problem', fileOffset: p.fileOffset, message: p.message }),
     onProgress: options.onProgress,
   });
   let n = 0;
-  for (const frame of frames) {
+  for (let frame = frames.next(); frame !== undefined; frame = frames.next()) {
     decoder.decodeAt(frame);
     if ((++n & (POLL_FRAMES - 1)) === 0) for (const r of analyzer.poll()) records.push(r);
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readCaptureFile, scanCaptureFile } from '../../src/capture/reader.js';
+import { openCaptureFrames, readCaptureFile, scanCaptureFile } from '../../src/capture/reader.js';
 import { encodePcap, PcapWriter } from '../../src/capture/writer.js';
 import type { CapturedFrame, CaptureProblem } from '../../src/capture/types.js';
 import { ethernet, PcapngBuilder, vrrpIpv4 } from './craft.js';
@@ -282,5 +282,27 @@ describe('the file behind a capture read', () => {
     expect([...scanCaptureFile(join(dir, 'missing.pcap'))]).toEqual([]);
     expect(openFds()).toBe(before);
     expect(unread).toBeDefined();
+  });
+
+  it('is read frame by frame by openCaptureFrames as by iteration, and closed at the end or when left', () => {
+    const pcap = file(encodePcap({ linkType: 1 }, frames));
+    const pcapng = file(new PcapngBuilder().section().interface(1).enhanced(0, 1_000_000n, frames[0].data).enhanced(0, 2_000_000n, frames[1].data).bytes());
+    const before = openFds();
+    for (const path of [pcap, pcapng]) {
+      const iterated = [...scanCaptureFile(path, { chunkSize: 64 })].length;
+      const reader = openCaptureFrames(path, { chunkSize: 64 });
+      const read: Array<{ ts: number; data: number[]; fileOffset: number }> = [];
+      for (let f = reader.next(); f !== undefined; f = reader.next()) read.push({ ts: f.ts, data: Array.from(f.bytes.subarray(f.start, f.end)), fileOffset: f.fileOffset });
+      expect(reader.next()).toBeUndefined();
+      expect(read.length).toBe(iterated);
+      expect(read).toEqual(readAll(path, 64).frames.map((f) => ({ ts: f.ts, data: Array.from(f.data), fileOffset: f.fileOffset })));
+      expect(openFds()).toBe(before);
+      const left = openCaptureFrames(path);
+      expect(left.next()).toBeDefined();
+      expect(openFds()).toBe(before + 1);
+      left.close();
+      left.close();
+      expect(openFds()).toBe(before);
+    }
   });
 });
