@@ -111,7 +111,7 @@ export class FrameDecoder {
         this.counts.other++;
         return;
       }
-      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame.ts, data, at, end)) return;
+      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame, at)) return;
       const whole: CapturedFrame = {
         ts: frame.ts,
         linkType: frame.linkType,
@@ -230,17 +230,21 @@ export class FrameDecoder {
   }
 
   /**
-   * The common case without slicing: an IPv4 VRRP packet (no AH) whose bytes repeat its sender's
-   * cached advert. Anything else returns false and takes the general path, which reaches the same
-   * verdict for these packets (locateVrrp's checks, then `same`).
+   * The common cases without slicing: an IPv4 VRRP packet (no AH) whose bytes repeat its sender's
+   * cached advert, or one of the sender's earlier adverts (from the same MAC), as `ip` would find
+   * them. Anything else returns false and takes the general path, which reaches the same verdict
+   * for these packets (locateVrrp's checks, then `same`).
    */
-  private repeatedIpv4(ts: number, data: Uint8Array, at: number, end: number): boolean {
+  private repeatedIpv4(frame: FrameCursor, at: number): boolean {
+    const data = frame.bytes;
+    const end = frame.end;
     if (end - at < 20 || data[at + 9] !== 112 || data[at] >> 4 !== 4) return false;
     const ihl = (data[at] & 0x0f) << 2;
     const total = (data[at + 2] << 8) | data[at + 3];
     if (ihl < 20 || total < ihl + 8 || total > end - at) return false;
     const vr = at + ihl;
-    const senders = this.latest4[data[vr + 1]];
+    const vrid = data[vr + 1];
+    const senders = this.latest4[vrid];
     if (senders === undefined) return false;
     const src = readIpv4(data, at + 12);
     let e: CacheEntry | undefined;
@@ -250,15 +254,30 @@ export class FrameDecoder {
         break;
       }
     }
-    if (e === undefined || e.viaAh || e.ttl !== data[at + 8]) return false;
-    const cached = e.vrrp;
-    if (total - ihl !== cached.length) return false;
-    for (let i = 0; i < cached.length; i++) if (data[vr + i] !== cached[i]) return false;
-    const dst = e.dst;
-    for (let i = 0; i < 4; i++) if (data[at + IPV4_DST + i] !== dst[i]) return false;
+    if (e === undefined) return false;
+    if (!sameIpv4InPlace(e, data, at, total - ihl)) return this.earlierIpv4(frame, at, total - ihl, src * 256 + vrid, e);
     this.counts.adverts++;
-    this.sink.advert(ts, e.seen);
+    this.sink.advert(frame.ts, e.seen);
     return true;
+  }
+
+  /** `ip`'s return to an earlier advert of the sender (`latest`: its cached one), in place. */
+  private earlierIpv4(frame: FrameCursor, at: number, vrrpLength: number, key4: number, latest: CacheEntry): boolean {
+    const earlier = this.earlier4.get(key4);
+    if (earlier === undefined) return false;
+    const macAt = macOffset(frame.linkType, frame.bytes, frame.start, frame.end, at);
+    const mac = macAt < 0 ? undefined : this.macTextAt(frame.bytes, macAt);
+    for (let i = 0; i < earlier.length; i++) {
+      const e = earlier[i];
+      if (e.seen.mac !== mac || !sameIpv4InPlace(e, frame.bytes, at, vrrpLength)) continue;
+      earlier.splice(i, 1);
+      earlier.push(latest);
+      this.setLatest4(key4, e);
+      this.counts.adverts++;
+      this.sink.advert(frame.ts, e.seen);
+      return true;
+    }
+    return false;
   }
 
   /** The latest IPv4 advert of a sender and VRID (`key4`: source * 256 + VRID). */
@@ -295,7 +314,7 @@ export class FrameDecoder {
 
   /** The sender MAC's text (made once per MAC: a changed advert comes from a MAC seen before). */
   private macOf(linkType: number, data: Uint8Array, payloadOffset: number): string | undefined {
-    const at = macOffset(linkType, data, payloadOffset);
+    const at = macOffset(linkType, data, 0, data.length, payloadOffset);
     return at < 0 ? undefined : this.macTextAt(data, at);
   }
 
@@ -349,10 +368,22 @@ function hex(data: Uint8Array, at: number, n: number): string {
   return parts.join(':');
 }
 
-/** Where a frame's sender MAC is (-1: none known). */
-function macOffset(linkType: number, data: Uint8Array, payloadOffset: number): number {
-  if (linkType === LINKTYPE.ETHERNET && data.length >= 12) return 6;
-  if (linkType === LINKTYPE.LINUX_SLL && payloadOffset >= 16 && ((data[4] << 8) | data[5]) === 6) return 6;
-  if (linkType === LINKTYPE.LINUX_SLL2 && data.length >= 20 && data[11] === 6) return 12;
+/** Where the sender MAC of the frame `data[start..end)` is, its payload at `payloadAt` (-1: none known). */
+function macOffset(linkType: number, data: Uint8Array, start: number, end: number, payloadAt: number): number {
+  if (linkType === LINKTYPE.ETHERNET && end - start >= 12) return start + 6;
+  if (linkType === LINKTYPE.LINUX_SLL && payloadAt - start >= 16 && ((data[start + 4] << 8) | data[start + 5]) === 6) return start + 6;
+  if (linkType === LINKTYPE.LINUX_SLL2 && end - start >= 20 && data[start + 11] === 6) return start + 12;
   return -1;
+}
+
+/** `same` for an IPv4 packet without AH at `data[at]`, its VRRP part `vrrpLength` bytes long. */
+function sameIpv4InPlace(e: CacheEntry, data: Uint8Array, at: number, vrrpLength: number): boolean {
+  if (e.viaAh || e.ttl !== data[at + 8]) return false;
+  const cached = e.vrrp;
+  if (vrrpLength !== cached.length) return false;
+  const vr = at + ((data[at] & 0x0f) << 2);
+  for (let i = 0; i < cached.length; i++) if (data[vr + i] !== cached[i]) return false;
+  const dst = e.dst;
+  for (let i = 0; i < 4; i++) if (data[at + IPV4_DST + i] !== dst[i]) return false;
+  return true;
 }

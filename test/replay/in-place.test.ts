@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FrameCursor } from '../../src/capture/types.js';
 import { readCaptureFile, scanCaptureFile } from '../../src/capture/reader.js';
 import { repeatCapture } from '../../src/capture/repeat.js';
 import { FrameDecoder, type FrameSink, type SeenAdvert } from '../../src/replay/decoder.js';
+import { ethernet, sll, vrrpIpv4 } from '../capture/craft.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrplab-in-place-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,3 +91,41 @@ describe('decoding frames in place', () => {
     );
   });
 });
+
+describe('a sender going back to an earlier advert', () => {
+  /** Frames at offset 7 of a larger buffer (as in the reader's window), each decoded in place. */
+  function decodeInPlace(frames: Array<{ linkType: number; bytes: Uint8Array }>): SeenAdvert[] {
+    const seen: SeenAdvert[] = [];
+    const d = new FrameDecoder({ advert: (_, s) => seen.push(s), garp: () => {}, malformed: () => {} });
+    frames.forEach((f, i) => {
+      const bytes = new Uint8Array(f.bytes.length + 20);
+      bytes.set(f.bytes, 7);
+      const cursor: FrameCursor = { ts: i, linkType: f.linkType, bytes, start: 7, end: 7 + f.bytes.length, originalLength: f.bytes.length, fileOffset: 0 };
+      d.decodeAt(cursor);
+    });
+    return seen;
+  }
+  const advert = (priority: number) => vrrpIpv4({ src: '10.0.0.1', vrid: 9, priority });
+  const fromMac = (frame: Uint8Array, last: number) => {
+    const copy = frame.slice();
+    copy[11] = last;
+    return copy;
+  };
+
+  it('gets the advert decoded before, when bytes and MAC are the same, and a fresh one from another MAC', () => {
+    for (const [linkType, frame] of [[1, (p: Uint8Array) => ethernet(p, 0x0800)], [113, (p: Uint8Array) => sll(p, 0x0800)]] as const) {
+      const a = frame(advert(100));
+      const b = frame(advert(50));
+      const seen = decodeInPlace([a, b, a, b, fromMac(a, 0x77), b, a].map((bytes) => ({ linkType, bytes })));
+      expect(seen.map((s) => s.packet.advert.priority)).toEqual([100, 50, 100, 50, 100, 50, 100]);
+      expect(seen[2]).toBe(seen[0]);
+      expect(seen[3]).toBe(seen[1]);
+      expect(seen[4]).not.toBe(seen[0]);
+      expect(seen[4].mac).not.toBe(seen[0].mac);
+      // Back to earlier adverts, past the one from the other MAC.
+      expect(seen[5]).toBe(seen[1]);
+      expect(seen[6]).toBe(seen[0]);
+    }
+  });
+});
+
