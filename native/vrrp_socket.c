@@ -776,6 +776,24 @@ static napi_value send_at_time(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sendAtPending(monotonicNs): how many queued datagrams due at or before that moment have not
+   left yet. The sender sends under jobs_lock, so a 0 here means they have been handed to the
+   kernel (the runtime adds a VIP only after the advert that announces it has left). */
+static napi_value send_at_pending(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  double until = 0;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &until) != napi_ok) return throw_type(env, "sendAtPending(monotonicNs: number)");
+  int32_t count = 0;
+  pthread_mutex_lock(&jobs_lock);
+  for (job* j = jobs_head; j && (double)ts_ns(&j->at) <= until; j = j->next) count++;
+  pthread_mutex_unlock(&jobs_lock);
+  napi_value result;
+  napi_create_int32(env, count, &result);
+  return result;
+}
+
 /* sendAtErrors(): [failed scheduled sends so far, errno of the last one]. */
 static napi_value send_at_errors(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&jobs_lock);
@@ -813,6 +831,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtTime", NULL, send_at_time, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtErrors", NULL, send_at_errors, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendAtPending", NULL, send_at_pending, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

@@ -174,6 +174,10 @@ export class RawTransport implements Transport {
 
   readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number): SendResult => this.send(out, at) : undefined;
 
+  scheduledPending(at: number): number {
+    return VrrpSocket.scheduledPending(at);
+  }
+
   /** Sends now, or at `at` (performance.now()'s clock) on the helper's sender thread. */
   send(out: OutboundAdvert, at?: number): SendResult {
     const family: IpFamily = out.packet[0] >> 4 === 6 ? 6 : 4;

@@ -48,6 +48,8 @@ const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous ARP)|Assigned addr
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
 const DRAIN_AFTER_SEND_MS = 0.03;
+/** ... and at most this much longer, while the sender thread has not sent it yet. */
+const DRAIN_SENT_MAX_MS = 5;
 /** A timer this late (ms) lets pending socket reads go first. */
 const LATE_TIMER_MS = 5;
 /** With scheduled sends, the lead grows with the number of instances, up to this. */
@@ -534,6 +536,13 @@ export class Runtime {
     }
     // The last stretch is waited out precisely (a timer could be a millisecond late).
     if (!force && wait > 0) waitUntil(this.scheduledUntil + DRAIN_AFTER_SEND_MS);
+    // ... and until the sender thread has really sent them: woken late (its CPU taken), it put the
+    // takeover advert on the wire 0.1 ms after the first GARP once (bench failover). Bounded.
+    if (!force && this.transport?.scheduledPending) {
+      const until = this.scheduledUntil;
+      const giveUp = this.now() + DRAIN_SENT_MAX_MS;
+      while (this.transport.scheduledPending(until) > 0 && this.now() < giveUp) waitUntil(this.now() + 0.02);
+    }
     this.drainScheduled = false;
     const batch = this.deferred;
     this.deferred = [];

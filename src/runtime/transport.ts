@@ -65,6 +65,8 @@ export interface Transport {
    * Absent where it cannot (UDP shim, a helper built before it had it).
    */
   sendAt?(out: OutboundAdvert, at: number): SendResult;
+  /** How many adverts queued by sendAt to leave at or before `at` have not left yet. */
+  scheduledPending?(at: number): number;
   close(): void;
 }
 

@@ -29,6 +29,7 @@ interface NativeModule {
   /** Absent from builds before scheduled sends at absolute times. */
   sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number): void;
   sendAtErrors?(): [number, number];
+  sendAtPending?(monotonicNs: number): number;
   close(socket: SocketHandle): void;
 }
 
@@ -306,6 +307,11 @@ export class VrrpSocket {
     const sendAtTime = native().sendAtTime;
     if (!sendAtTime) throw new Error('this build of native/vrrp_socket has no sendAtTime');
     sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
+  }
+
+  /** Scheduled datagrams due at or before `at` (performance.now()'s clock) that have not left yet. */
+  static scheduledPending(at: number): number {
+    return native().sendAtPending?.(at * 1e6 + monotonicOffsetNs()) ?? 0;
   }
 
   /** Scheduled sends that failed so far, and the errno of the last one. */
