@@ -113,6 +113,8 @@ export class ReplayAnalyzer implements FrameSink {
   private readonly byVrid = new Map<number, Vrid>();
   /** `byVrid` by key (VRID, +256 for IPv6) for the lookup on every advert. */
   private readonly byVridKey: Array<Vrid | undefined> = [];
+  /** The sender of each VRID's latest advert, by the same key. */
+  private readonly latestSource: Array<Source | undefined> = [];
   private readonly garps = new Map<string, GarpBurst>();
   /** `ip|mac` keys made once per pair (bursts repeat the pair: a hot path on long captures). */
   private readonly garpKeys = new Map<string, Map<string, string>>();
@@ -193,7 +195,10 @@ export class ReplayAnalyzer implements FrameSink {
     // Hot path: a sender repeating its last advert stays in its group; look groups up only on a change.
     const vkey = a.family === 6 ? a.vrid + 256 : a.vrid;
     let first = this.byVridKey[vkey];
-    let s = first?.sources.get(p.src);
+    // The VRID's latest sender is found without a lookup by address when it repeats its advert
+    // (an advert object belongs to one sender and VRID).
+    let s = this.latestSource[vkey];
+    if (s === undefined || s.seen !== seen) s = first?.sources.get(p.src);
     let v: Vrid;
     if (s !== undefined && s.seen === seen && s.group !== undefined) {
       v = s.group;
@@ -217,6 +222,7 @@ export class ReplayAnalyzer implements FrameSink {
       s.groupKey = gk;
       s.group = v;
     }
+    this.latestSource[vkey] = s;
     // Every packet for the VRID re-arms the advert timer of the other groups' masters.
     const groups = v.groups;
     if (groups.length > 1) {
