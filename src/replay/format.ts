@@ -49,6 +49,7 @@ export function writeTimeline(records: readonly ReplayRecord[], start: number | 
 }
 
 type MasterRecord = Extract<ReplayRecord, { type: 'master' }>;
+type GarpRecord = Extract<ReplayRecord, { type: 'garp' }>;
 type SummaryRecord = Extract<ReplayRecord, { type: 'summary' }>;
 type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 
@@ -62,6 +63,7 @@ export class TimelineWriter {
   /** Master period lines by VRID key (VRID, +256 for IPv6), in record order. */
   private readonly spans = new Map<number, LineBatches>();
   private total: CaptureRecord | undefined;
+  private readonly garpTails = new GarpTails();
 
   /** `origin` (epoch s) is where relative times count from; it may be set later, before the first timed record. */
   constructor(
@@ -129,8 +131,14 @@ export class TimelineWriter {
         text(r.src, out);
         out.piece(T.resigns);
         break;
-      case 'garp':
+      case 'garp': {
         this.at(r.ts);
+        const known = this.garpTails.find(r);
+        if (known !== undefined) {
+          out.piece(known);
+          break;
+        }
+        const from = out.position();
         out.piece(T.garp);
         number(r.count, out);
         out.piece(T.for);
@@ -150,7 +158,9 @@ export class TimelineWriter {
           }
           out.byte(0x5d);
         } else out.piece(T.noVrid);
+        this.garpTails.remember(r, out.copySince(from));
         break;
+      }
       case 'anomaly':
         this.at(r.ts);
         if (r.vrid !== undefined) {
@@ -207,6 +217,41 @@ export class TimelineWriter {
     fixedBytes(ts - (this.origin ?? 0), 3, 8, out);
     out.piece(T.secondsSpaces);
   }
+}
+
+/** Tails kept per line format: a few bursts' worth. */
+const GARP_TAILS = 8;
+
+/**
+ * A GARP line's bytes after its time, kept for the last few (address, MAC, count, VRIDs, sender):
+ * most bursts repeat one of them, and their bytes then go out in one copy.
+ */
+class GarpTails {
+  private readonly records: GarpRecord[] = [];
+  private readonly tails: Uint8Array[] = [];
+  private next = 0;
+
+  find(r: GarpRecord): Uint8Array | undefined {
+    const records = this.records;
+    for (let i = 0; i < records.length; i++) if (sameTail(records[i], r)) return this.tails[i];
+    return undefined;
+  }
+
+  /** `tail` (undefined: it could not be copied) is the bytes made for `r`. */
+  remember(r: GarpRecord, tail: Uint8Array | undefined): void {
+    if (tail === undefined) return;
+    const slot = this.next;
+    this.next = (slot + 1) % GARP_TAILS;
+    this.records[slot] = r;
+    this.tails[slot] = tail;
+  }
+}
+
+/** Whether two GARP records' lines are the same after their time. */
+function sameTail(a: GarpRecord, b: GarpRecord): boolean {
+  if (a.ip !== b.ip || a.mac !== b.mac || a.count !== b.count || a.src !== b.src || a.vrids.length !== b.vrids.length) return false;
+  for (let i = 0; i < a.vrids.length; i++) if (a.vrids[i] !== b.vrids[i]) return false;
+  return true;
 }
 
 /** A file problem's line in the timeline. */
@@ -432,10 +477,16 @@ export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
       out.piece(J.ts);
       num(r.ts, out);
       break;
-    case 'garp':
+    case 'garp': {
       out.startLine();
       out.piece(J.garp);
       num(r.ts, out);
+      const known = jsonGarpTails.find(r);
+      if (known !== undefined) {
+        out.piece(known);
+        break;
+      }
+      const from = out.position();
       out.piece(J.ip);
       str(r.ip, out);
       out.piece(J.mac);
@@ -452,7 +503,9 @@ export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
         out.piece(J.src);
         str(r.src, out);
       }
+      jsonGarpTails.remember(r, out.copySince(from));
       break;
+    }
     case 'anomaly':
       out.startLine();
       out.piece(J.anomaly);
@@ -515,6 +568,8 @@ const J = {
   detail: utf8(',"detail":'),
   null: utf8('null'),
 };
+
+const jsonGarpTails = new GarpTails();
 
 /** The VRID, and `"family":6` when the record has one (the `"vrid":` before it is in the opening piece). */
 function vridJson(r: { vrid: number; family?: 6 }, out: LineBatches): void {

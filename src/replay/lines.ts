@@ -13,8 +13,16 @@ const BATCH_BYTES = 1 << 20;
  * outside V8's young generation.
  */
 const STRING_CHARS = 1 << 14;
+/** Pieces longer than this are copied by `set` (a call into the runtime), shorter ones byte by byte. */
+const LONG_PIECE = 32;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
 const MAX_UTF8_PER_UNIT = 3;
+
+/** A place in a `LineBatches`' current batch. */
+export interface LinePosition {
+  batch: Buffer;
+  at: number;
+}
 
 export class LineBatches {
   private batches: Buffer[] = [];
@@ -43,7 +51,13 @@ export class LineBatches {
     if (this.used + bytes.length > this.batch.length) this.room(bytes.length);
     const b = this.batch;
     let at = this.used;
-    for (let i = 0; i < bytes.length; i++) b[at++] = bytes[i];
+    const n = bytes.length;
+    if (n > LONG_PIECE) {
+      b.set(bytes, at);
+      this.used = at + n;
+      return;
+    }
+    for (let i = 0; i < n; i++) b[at++] = bytes[i];
     this.used = at;
   }
 
@@ -129,6 +143,16 @@ export class LineBatches {
   endLine(): void {
     this.byte(0x0a);
     this.lines++;
+  }
+
+  /** Where the next byte goes, for `copySince`. */
+  position(): LinePosition {
+    return { batch: this.batch, at: this.used };
+  }
+
+  /** A copy of the bytes written since `from` (within one line), or undefined when they went into more than one batch. */
+  copySince(from: LinePosition): Uint8Array | undefined {
+    return from.batch === this.batch && this.pending.length === 0 ? this.batch.slice(from.at, this.used) : undefined;
   }
 
   /** Moves `other`'s lines to the end of these. */

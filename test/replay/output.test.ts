@@ -7,7 +7,7 @@ import { readCaptureFile } from '../../src/capture/reader.js';
 import { PcapWriter } from '../../src/capture/writer.js';
 import { replayWithoutCommander } from '../../src/cli/commands/replay.js';
 import { LineBatches } from '../../src/replay/lines.js';
-import { formatTimeline, jsonLine, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
+import { formatTimeline, jsonLine, TimelineWriter, writeJsonLine, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture, streamReplay } from '../../src/replay/replay.js';
 
@@ -84,6 +84,29 @@ describe('replay output written in batches', () => {
       const ts = Math.round(Math.random() * 4e15) / 1e6;
       const r: ReplayRecord = { type: 'resign', vrid: 1, src: 'x', ts };
       expect(jsonLine(r)).toBe(JSON.stringify(r));
+    }
+  });
+
+  it('writes GARP lines that repeat an earlier one after its time as they would be written afresh', () => {
+    const garp = (ts: number, more: Partial<Extract<ReplayRecord, { type: 'garp' }>> = {}): ReplayRecord =>
+      ({ type: 'garp', ts, ip: '10.0.0.1', mac: '02:00:00:00:00:01', count: 5, vrids: [7], src: '10.0.0.2', ...more }) as ReplayRecord;
+    const variants: Array<Partial<Extract<ReplayRecord, { type: 'garp' }>>> = [
+      {}, { count: 4 }, { count: -0 }, { count: 0 }, { vrids: [7, 8] }, { vrids: [] }, { vrids: [8] }, { src: undefined }, { src: '' },
+      { ip: '10.0.0.11' }, { mac: '02:00:00:00:00:02' }, { count: Number.NaN }, { ip: 'é' },
+    ];
+    // Each variant twice in a row and again after the others (more than the tails kept).
+    const list = [...variants, ...variants, ...variants.flatMap((v) => [v, v])].map((v, i) => garp(1795550541 + i / 7, v));
+    for (const r of list) expect(jsonLine(r)).toBe(JSON.stringify(r));
+    const afresh = list.map((r) => formatTimeline([r], 1795550541)[0]);
+    expect(formatTimeline(list, 1795550541)).toEqual(afresh);
+    // Small batches: a line's tail that went into two batches is written but not kept.
+    for (const size of [1, 50, 100]) {
+      const text = batched((out) => {
+        const writer = new TimelineWriter(out, 1795550541);
+        for (const r of list) writer.write(r);
+      }, size).text;
+      expect(text).toBe(afresh.join('\n') + '\n');
+      expect(batched((out) => list.forEach((r) => writeJsonLine(r, out)), size).text).toBe(list.map((r) => JSON.stringify(r)).join('\n') + '\n');
     }
   });
 
