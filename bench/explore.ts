@@ -5,12 +5,17 @@
  * (b) how long `explore` takes to find the seed's two one-fault failures (target: within 10 s);
  * (c) `vrrplab explore --budget N` as a fresh process pinned to one core with one worker, and on
  *     two cores with two worker processes, in the same run (target: two cores at least 1.8x one),
- *     next to the same ratio for a plain allocating loop: what this machine allows two processes.
+ *     next to the same ratio for a plain allocating loop: what this machine allows two processes;
+ * (d) the same comparison warm: schedules run in-process after a warm-up, one process on one core
+ *     against two on two cores, each doing the one's work. A fresh process spends its first ~1,000
+ *     schedules warming up V8 (about 1 s of one core), and with two workers each pays it: (c)
+ *     against (d) tells that cost from the simulator's own scaling.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { explore } from '../src/explore/explore.js';
 import { Explorer } from '../src/explore/explorer.js';
 import { scenarioFromHosts } from '../src/explore/space.js';
@@ -18,6 +23,9 @@ import { scenarioFromHosts } from '../src/explore/space.js';
 const ROOT = path.resolve(import.meta.dirname, '..', fs.existsSync(path.resolve(import.meta.dirname, '../examples')) ? '' : '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const BUDGET = 20_000;
+/** (d): schedules per process after a warm-up of WARM_UP. */
+const WARM_SCHEDULES = 5_000;
+const WARM_UP = 1_500;
 
 function seedHosts(variant: 'buggy' | 'fixed') {
   return ['A', 'B'].map((name) => ({ name, root: path.join(ROOT, 'examples', 'seed', variant, name) }));
@@ -39,6 +47,38 @@ function allocating(cpus: string, processes: number): number | undefined {
   const script = `const { spawn } = require('node:child_process');
 for (let i = 0; i < ${processes}; i++) spawn(process.execPath, ['-e', ${JSON.stringify(ALLOCATING_LOOP)}], { stdio: 'ignore' });`;
   return pinned(cpus, ['-e', script]);
+}
+
+/** (d), in a child process: warm up, wait for the common start, run the schedules; prints the seconds they took. */
+function warmChild(variant: 'buggy' | 'fixed', startAt: number): void {
+  const explorer = new Explorer({ base: scenarioFromHosts(seedHosts(variant), 1), seed: 1, depth: 2 });
+  const indices = Array.from({ length: WARM_SCHEDULES }, (_, i) => i);
+  explorer.runChunk(indices.slice(0, WARM_UP));
+  while (Date.now() < startAt) {
+    // the processes of one measurement start together
+  }
+  const start = process.hrtime.bigint();
+  explorer.runChunk(indices);
+  console.log(Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/** (d): seconds the slowest of `processes` warm processes pinned to `cpus` took for WARM_SCHEDULES each. */
+async function warm(cpus: string, processes: number, variant: 'buggy' | 'fixed'): Promise<number> {
+  const startAt = Date.now() + 3000;
+  const self = fileURLToPath(import.meta.url);
+  const seconds = await Promise.all(
+    Array.from(
+      { length: processes },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn('taskset', ['-c', cpus, process.execPath, self, 'warm-child', variant, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+          child.on('close', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`warm child exited ${code}`))));
+        }),
+    ),
+  );
+  return Math.max(...seconds);
 }
 
 export async function run(): Promise<void> {
@@ -80,6 +120,14 @@ export async function run(): Promise<void> {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }
+  for (const variant of ['buggy', 'fixed'] as const) {
+    const one = await warm('0', 1, variant);
+    const two = await warm('0,1', 2, variant);
+    const speedup = (2 * one) / two;
+    console.log(
+      `${`${variant}: warm, ${WARM_SCHEDULES} per process`.padEnd(44)} 1 core ${Math.round(WARM_SCHEDULES / one).toLocaleString('en')} per s, 2 cores ${Math.round((2 * WARM_SCHEDULES) / two).toLocaleString('en')} per s = ${speedup.toFixed(2)}x (the simulator's own scaling, without V8's warm-up)`,
+    );
+  }
   const oneAlloc = allocating('0', 1);
   const twoAlloc = allocating('0,1', 2);
   if (oneAlloc !== undefined && twoAlloc !== undefined) {
@@ -87,4 +135,7 @@ export async function run(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv[2] === 'warm-child') warmChild(process.argv[3] === 'fixed' ? 'fixed' : 'buggy', Number(process.argv[4]));
+  else await run();
+}
