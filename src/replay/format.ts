@@ -170,7 +170,8 @@ export class TimelineWriter {
         out.piece(T.anomaly);
         text(r.kind, out);
         out.piece(T.colon);
-        out.string(r.detail);
+        // Details repeat too (the same two masters for the same time, copy after copy).
+        text(r.detail, out);
         break;
       case 'summary':
         this.summaries.push(r);
@@ -529,7 +530,7 @@ export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
         num(r.to, out);
       }
       out.piece(J.detail);
-      out.string(JSON.stringify(r.detail));
+      str(r.detail, out);
       break;
     default:
       out.line(JSON.stringify(r));
@@ -602,16 +603,18 @@ function num(x: number, out: LineBatches): void {
     const micros = Math.round(x * 1e6);
     if (micros / 1e6 === x) {
       const whole = Math.floor(micros / 1e6);
-      let part = micros - whole * 1e6;
+      const part = micros - whole * 1e6;
       if (part > 0 && part < 1e6) {
         out.digits(whole);
         out.byte(0x2e);
         let width = 6;
-        while (part % 10 === 0) {
-          part /= 10;
+        // Below 10^6: 32-bit integer arithmetic.
+        let digits = part | 0;
+        while (digits % 10 === 0) {
+          digits = (digits / 10) | 0;
           width--;
         }
-        out.fixedDigits(part, width);
+        out.fixedDigits(digits, width);
         return;
       }
     }
