@@ -128,7 +128,9 @@ async function reloadRun(kind: Daemon): Promise<ReloadRun> {
   const reloadAt = Date.now();
   d.child.kill('SIGHUP');
   await waitFor(() => d.log().includes('Reload complete'), 5000);
-  await sleep(6500);
+  // Past the cancelled GARP burst (3.8 s after the reload) and the next adverts, and well before
+  // the added VI_3's Master_Down_Interval (7.22 s) ends: 6.5 s here once let VI_3 take over under load.
+  await sleep(5000);
   const held = addresses(lab, 0);
   d.child.kill('SIGTERM');
   await exited(d.child);

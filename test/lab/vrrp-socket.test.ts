@@ -24,15 +24,19 @@ function socket(family: 4 | 6): VrrpSocket {
   return s;
 }
 
+/** What a test reads of a datagram, copied out during the call (the socket reuses the Datagram and its buffers). */
+type Received = Pick<Datagram, 'source' | 'destination' | 'hopLimit' | 'receivedAt'> & { packet: Uint8Array };
+
 /** Starts reading and resolves with the first datagram (and when JS got it), or rejects. */
-function firstDatagram(receiver: VrrpSocket): Promise<{ datagram: Datagram; deliveredAt: number }> {
+function firstDatagram(receiver: VrrpSocket): Promise<{ datagram: Received; deliveredAt: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('nothing received in 2 s')), 2000);
     receiver.start(
       () => performance.now(),
       (datagram) => {
         clearTimeout(timer);
-        resolve({ datagram, deliveredAt: performance.now() });
+        const { source, destination, hopLimit, receivedAt } = datagram;
+        resolve({ datagram: { source, destination, hopLimit, receivedAt, packet: datagram.packet.slice() }, deliveredAt: performance.now() });
       },
       (message) => reject(new Error(message)),
     );
