@@ -35,10 +35,9 @@ export function judge(space: ExploreSpace, schedule: Schedule, result: Simulatio
 }
 
 function excusedBy(space: ExploreSpace, faults: readonly Fault[], finding: SimFinding): boolean {
-  // A service left stopped on a host whose keepalived was stopped for good does not matter there.
-  if (finding.kind === 'stranded-service') return faults.some((fault) => (fault.do === 'stop' || fault.do === 'kill') && fault.until === undefined && finding.hosts.includes(fault.host));
   // The simulator's own judgement: a split brain only while the hosts cannot hear each other, a
-  // failover gap only the injected faults explain (no host was able to take over).
+  // failover gap only the injected faults explain (no host was able to take over), a service
+  // stranded on a host whose keepalived was stopped for good.
   if (finding.byDesign === true) return true;
   const fromMs = finding.from * 1000;
   const toMs = finding.to * 1000;

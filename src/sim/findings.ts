@@ -779,20 +779,32 @@ function flapping(records: SimRecord[], facts: Facts, spans: readonly FaultSpan[
  */
 function strandedServices(records: SimRecord[], context: FindingContext, facts: Facts): SimFinding[] {
   const last = new Map<string, Extract<SimRecord, { type: 'service' }>>();
-  for (const record of records) if (record.type === 'service') last.set(`${record.host}\0${record.service}`, record);
+  // Hosts whose keepalived the scenario stopped (or killed) and never started again.
+  const stoppedForGood = new Set<string>();
+  for (const record of records) {
+    if (record.type === 'service') last.set(`${record.host}\0${record.service}`, record);
+    else if (record.type === 'fault' && record.host !== undefined) {
+      if (record.action === 'stop' || record.action === 'kill') stoppedForGood.add(record.host);
+      else if (record.action === 'start') stoppedForGood.delete(record.host);
+    }
+  }
   const findings: SimFinding[] = [];
   for (const record of last.values()) {
     if (record.up || !record.cause.startsWith('notify')) continue;
     if (context.endServices[record.host]?.[record.service] !== false) continue;
     const reaction = facts.checkDelay(record.host) + Math.max(0, ...facts.vridsOf(record.host).map((vrid) => facts.takeover(vrid)));
     if (facts.durationS - record.t < reaction) continue;
+    const message = `${record.service} on ${record.host} was stopped by ${record.cause} at ${record.t.toFixed(3)} s and never started again`;
+    // On a host taken out of the cluster for good, nothing is left for the service to serve.
+    const forGood = stoppedForGood.has(record.host);
     findings.push({
       kind: 'stranded-service',
       from: record.t,
       to: context.durationMs / 1000,
       hosts: [record.host],
       instances: [],
-      message: `${record.service} on ${record.host} was stopped by ${record.cause} at ${record.t.toFixed(3)} s and never started again`,
+      ...(forGood ? { byDesign: true as const } : {}),
+      message: forGood ? `${message}, on a host whose keepalived the scenario stopped for good: expected` : message,
     });
   }
   return findings;
