@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab, type Lab } from './lab.js';
+import { requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { collect, exited, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
 import { replayCapture } from '../../src/replay/replay.js';

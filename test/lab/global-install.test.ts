@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab, type Lab } from './lab.js';
+import { requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { ROOT, addresses, collect, waitFor, type Started } from '../runtime/lab-helpers.js';
 

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labAvailable, requireLab, type Lab } from './lab.js';
+import { labAvailable, requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { daemonPids, ensureBuilt, sleep, startDaemon, waitFor, type Daemon } from '../runtime/lab-helpers.js';
 

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab, type Lab } from './lab.js';
+import { requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 import { parseScenario } from '../../src/sim/scenario.js';

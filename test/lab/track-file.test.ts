@@ -8,7 +8,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab, type Lab } from './lab.js';
+import { requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { ROOT, addresses, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 import { parseScenario } from '../../src/sim/scenario.js';
