@@ -143,6 +143,19 @@ abstract class FileFrames implements CaptureFrames {
 
   abstract next(): FrameCursor | undefined;
 
+  /** The cursor, pointed at the frame whose captured bytes are [start, end) of the read window. */
+  protected frameAt(ts: number, linkType: number, start: number, end: number, originalLength: number, fileOffset: number): FrameCursor {
+    const frame = this.frame;
+    frame.ts = ts;
+    frame.linkType = linkType;
+    frame.bytes = this.win.bytes;
+    frame.start = start;
+    frame.end = end;
+    frame.originalLength = originalLength;
+    frame.fileOffset = fileOffset;
+    return frame;
+  }
+
   close(): void {
     if (!this.open) return;
     this.open = false;
@@ -222,16 +235,8 @@ class PcapFrames extends FileFrames {
         break;
       }
       this.lastSec = sec;
-      const frame = this.frame;
-      frame.ts = sec + frac * this.fracScale;
-      frame.linkType = this.linkType;
-      frame.bytes = win.bytes;
-      frame.start = dataAt;
-      frame.end = dataAt + incl;
-      frame.originalLength = orig;
-      frame.fileOffset = off;
       this.off = off + recordHeader + incl;
-      return frame;
+      return this.frameAt(sec + frac * this.fracScale, this.linkType, dataAt, dataAt + incl, orig, off);
     }
     this.off = size;
     return this.done();
@@ -348,7 +353,6 @@ class PcapngFrames extends FileFrames {
       this.off = off + len;
       const body = at + 8;
       const bodyEnd = at + len - 4;
-      const frame = this.frame;
       switch (type) {
         case PCAPNG_SHB:
           this.interfaces = [];
@@ -391,14 +395,7 @@ class PcapngFrames extends FileFrames {
             cap = bodyEnd - body - 20;
           }
           this.lastTs = iface.offsetSeconds + (hi * 4294967296 + lo) / iface.unitsPerSecond;
-          frame.ts = this.lastTs;
-          frame.linkType = iface.linkType;
-          frame.bytes = win.bytes;
-          frame.start = body + 20;
-          frame.end = body + 20 + cap;
-          frame.originalLength = orig;
-          frame.fileOffset = off;
-          return frame;
+          return this.frameAt(this.lastTs, iface.linkType, body + 20, body + 20 + cap, orig, off);
         }
         case BT_SPB: {
           const iface = this.interfaces[0];
@@ -414,14 +411,7 @@ class PcapngFrames extends FileFrames {
           let cap = Math.min(orig, bodyEnd - body - 4);
           if (iface.snaplen > 0) cap = Math.min(cap, iface.snaplen);
           // Simple packet blocks carry no timestamp: use the previous packet's.
-          frame.ts = this.lastTs;
-          frame.linkType = iface.linkType;
-          frame.bytes = win.bytes;
-          frame.start = body + 4;
-          frame.end = body + 4 + cap;
-          frame.originalLength = orig;
-          frame.fileOffset = off;
-          return frame;
+          return this.frameAt(this.lastTs, iface.linkType, body + 4, body + 4 + cap, orig, off);
         }
         default:
           break; // statistics, name resolution, custom and unknown blocks
