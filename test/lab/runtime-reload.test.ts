@@ -291,53 +291,47 @@ const V6CONF = `vrrp_instance VI_6 {
   }
 }
 `;
+/** Each daemon's SIGUSR1 dump of `config`, taken once `instance` is MASTER, by daemon. */
+async function dumpsOf(config: string, instance: string): Promise<Map<Daemon, string>> {
+  const dumps = new Map<Daemon, string>();
+  for (const kind of KINDS) {
+    const { lab, dir } = newLab();
+    const conf = join(dir, 'k.conf');
+    writeFileSync(conf, config);
+    const file = join(kind === 'keepalived' ? '/tmp' : dir, 'keepalived.data');
+    const d: Started = startDaemon(lab, 0, kind, conf, dir, { extra: kind === 'vrrplab' ? ['--dump-dir', dir] : [] });
+    expect(await waitFor(() => d.log().includes(`(${instance}) Entering MASTER STATE`), 10_000)).toBeGreaterThanOrEqual(0);
+    await sleep(1500);
+    rmSync(file, { force: true });
+    d.child.kill('SIGUSR1');
+    expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('------< Interfaces >------'), 5000)).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    dumps.set(kind, readFileSync(file, 'utf8'));
+    rmSync(file, { force: true });
+  }
+  return dumps;
+}
+
+/** vrrplab's dump, line by line, is keepalived's (once normalised). */
+function expectSameDump(keepalived: string, vrrplab: string): void {
+  const kl = normalise(keepalived);
+  const vl = normalise(vrrplab);
+  for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+}
+
 describe('SIGUSR1 data dump, vrrplab against keepalived 2.2.7 in the same run', () => {
   it('writes an IPv6 VRRPv3 instance (multicast ifindex, IPv6 VIP lifetimes, the forwarding check) field by field as keepalived does', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
-    const dumps = new Map<Daemon, string>();
-    for (const kind of KINDS) {
-      const { lab, dir } = newLab();
-      const conf = join(dir, 'k.conf');
-      writeFileSync(conf, V6CONF);
-      const file = join(kind === 'keepalived' ? '/tmp' : dir, 'keepalived.data');
-      const d: Started = startDaemon(lab, 0, kind, conf, dir, { extra: kind === 'vrrplab' ? ['--dump-dir', dir] : [] });
-      expect(await waitFor(() => d.log().includes('(VI_6) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
-      await sleep(1500);
-      rmSync(file, { force: true });
-      d.child.kill('SIGUSR1');
-      expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('------< Interfaces >------'), 5000)).toBeGreaterThanOrEqual(0);
-      await sleep(300);
-      dumps.set(kind, readFileSync(file, 'utf8'));
-      rmSync(file, { force: true });
-    }
+    const dumps = await dumpsOf(V6CONF, 'VI_6');
     if (process.env.VRRPLAB_DUMP_DIFF) writeFileSync(`${process.env.VRRPLAB_DUMP_DIFF}.v6`, JSON.stringify(Object.fromEntries(dumps)));
-    const kl = normalise(dumps.get('keepalived')!);
-    const vl = normalise(dumps.get('vrrplab')!);
-    for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+    expectSameDump(dumps.get('keepalived')!, dumps.get('vrrplab')!);
   }, 60_000);
 
   it('writes a unicast VRRPv3 instance with tracking, preempt_delay and notify scripts field by field as keepalived does', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
-    const dumps = new Map<Daemon, string>();
-    for (const kind of KINDS) {
-      const { lab, dir } = newLab();
-      const conf = join(dir, 'k.conf');
-      writeFileSync(conf, UNICAST_V3);
-      const file = join(kind === 'keepalived' ? '/tmp' : dir, 'keepalived.data');
-      const d: Started = startDaemon(lab, 0, kind, conf, dir, { extra: kind === 'vrrplab' ? ['--dump-dir', dir] : [] });
-      expect(await waitFor(() => d.log().includes('(VI_U) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
-      await sleep(1500);
-      rmSync(file, { force: true });
-      d.child.kill('SIGUSR1');
-      expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('------< Interfaces >------'), 5000)).toBeGreaterThanOrEqual(0);
-      await sleep(300);
-      dumps.set(kind, readFileSync(file, 'utf8'));
-      rmSync(file, { force: true });
-    }
+    const dumps = await dumpsOf(UNICAST_V3, 'VI_U');
     if (process.env.VRRPLAB_DUMP_DIFF) writeFileSync(`${process.env.VRRPLAB_DUMP_DIFF}.unicast`, JSON.stringify(Object.fromEntries(dumps)));
-    const kl = normalise(dumps.get('keepalived')!);
-    const vl = normalise(dumps.get('vrrplab')!);
-    for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+    expectSameDump(dumps.get('keepalived')!, dumps.get('vrrplab')!);
   }, 60_000);
 
   it('writes keepalived.data field by field as keepalived does, mode 0600', async (ctx) => {
@@ -368,9 +362,7 @@ describe('SIGUSR1 data dump, vrrplab against keepalived 2.2.7 in the same run', 
     const k = dumps.get('keepalived')!;
     const v = dumps.get('vrrplab')!;
     expect(v.mode.toString(8)).toBe(k.mode.toString(8));
-    const kl = normalise(k.text);
-    const vl = normalise(v.text);
     if (process.env.VRRPLAB_DUMP_DIFF) writeFileSync(process.env.VRRPLAB_DUMP_DIFF, JSON.stringify({ keepalived: k.text, vrrplab: v.text }));
-    for (let i = 0; i < Math.max(kl.length, vl.length); i++) expect(vl[i], `line ${i + 1}`).toBe(kl[i]);
+    expectSameDump(k.text, v.text);
   }, 60_000);
 });
