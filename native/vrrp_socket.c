@@ -547,6 +547,28 @@ static ssize_t send_datagram(int fd, const void* data, size_t length, const stru
   return sent;
 }
 
+/* What send() and sendAtTime() take after the socket: data (argv[1]), address (argv[2]) and
+   scopeId (argv[3]). */
+typedef struct {
+  void* data;
+  size_t length;
+  char address[INET6_ADDRSTRLEN + 1];
+  uint32_t scope_id;
+} outgoing;
+
+/* 0, or -1 when an argument has the wrong type (the caller throws, naming its own signature). */
+static int read_outgoing(napi_env env, const napi_value* argv, outgoing* out) {
+  size_t address_length = 0;
+  out->data = NULL;
+  out->length = 0;
+  out->scope_id = 0;
+  if (napi_get_buffer_info(env, argv[1], &out->data, &out->length) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[2], out->address, sizeof out->address, &address_length) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &out->scope_id) != napi_ok)
+    return -1;
+  return 0;
+}
+
 /* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error.
    Packet and netlink sockets ignore address and scopeId. */
 static napi_value send_to(napi_env env, napi_callback_info info) {
@@ -556,21 +578,14 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   if (argc < 4) return throw_type(env, "send(socket, data, address, scopeId)");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
-  void* data = NULL;
-  size_t length = 0;
-  char address[INET6_ADDRSTRLEN + 1];
-  size_t address_length = 0;
-  uint32_t scope_id = 0;
-  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
-      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
-      napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok)
-    return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
+  outgoing out;
+  if (read_outgoing(env, argv, &out) != 0) return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
   struct sockaddr_storage to;
   socklen_t to_length;
-  if (destination(s->family, address, scope_id, &to, &to_length) != 0)
+  if (destination(s->family, out.address, out.scope_id, &to, &to_length) != 0)
     return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
-  ssize_t sent = send_datagram(s->fd, data, length, &to, to_length);
+  ssize_t sent = send_datagram(s->fd, out.data, out.length, &to, to_length);
   if (sent < 0) return throw_errno(env, to_length ? "sendto" : "send", errno);
   napi_value result;
   napi_create_int64(env, sent, &result);
@@ -731,29 +746,22 @@ static napi_value send_at_time(napi_env env, napi_callback_info info) {
   if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs)");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
-  void* data = NULL;
-  size_t length = 0;
-  char address[INET6_ADDRSTRLEN + 1];
-  size_t address_length = 0;
-  uint32_t scope_id = 0;
+  outgoing out;
   double monotonic_ns = 0;
-  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
-      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
-      napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok ||
-      napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
+  if (read_outgoing(env, argv, &out) != 0 || napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
     return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number)");
   if (s->family != 4 && s->family != 6) return throw_type(env, "sendAtTime: raw IP sockets only");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
-  job* j = malloc(sizeof(job) + length);
+  job* j = malloc(sizeof(job) + out.length);
   if (!j) return throw_errno(env, "malloc", ENOMEM);
   memset(j, 0, sizeof(job));
-  if (destination(s->family, address, scope_id, &j->to, &j->to_length) != 0) {
+  if (destination(s->family, out.address, out.scope_id, &j->to, &j->to_length) != 0) {
     free(j);
     return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
   }
   j->fd = s->fd;
-  j->length = length;
-  memcpy(j->data, data, length);
+  j->length = out.length;
+  memcpy(j->data, out.data, out.length);
   /* An absolute moment, not a delay: adverts due together keep one time and their queued order
      (a delay measured at each call would give each a few ns of its own and shuffle them). */
   int64_t at = monotonic_ns > 0 ? (int64_t)monotonic_ns : 0;
