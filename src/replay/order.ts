@@ -15,7 +15,7 @@ export class RecordOrder {
   private records: ReplayRecord[] = [];
   private times: number[] = [];
   private head = 0;
-  /** Whether the records after `sortedUpTo` (arrived since the last release) may be out of order. */
+  /** Records from this index on arrived since the last release and may be out of order. */
   private sortedUpTo = 0;
   private lastReleased = Number.NEGATIVE_INFINITY;
   inOrder = true;
