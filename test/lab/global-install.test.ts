@@ -81,7 +81,9 @@ describe('vrrplab installed globally with install scripts off', () => {
       const pid = join(dir, `h${host}.pid`);
       return collect(lab.spawn(host, [bin, 'run', '-n', '-l', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`, '--transport', 'raw']));
     });
-    const elected = await waitFor(() => addresses(lab, 0).includes(VIP) && /Entering BACKUP STATE/.test(started[1].log()), 15_000);
+    // The master's log line is waited for too: it is written before the VIP is added, but reaches
+    // this process through a pipe, which the synchronous `ip addr` check can overtake.
+    const elected = await waitFor(() => addresses(lab, 0).includes(VIP) && /Entering MASTER STATE/.test(started[0].log()) && /Entering BACKUP STATE/.test(started[1].log()), 15_000);
     const logs = started.map((s, i) => `--- host ${i}\n${s.log()}`).join('\n');
     expect(elected, logs).toBeGreaterThanOrEqual(0);
     expect(started[0].log(), logs).toMatch(/Entering MASTER STATE/);
