@@ -30,8 +30,22 @@ export class LineBatches {
   private used = 0;
   private pending = '';
   private lines = 0;
+  /** Whether `flushTo`'s writer has been given bytes. */
+  private flushed = false;
 
-  constructor(private readonly batchBytes = BATCH_BYTES) {}
+  /**
+   * `flushTo`, when given, takes each batch as soon as it is full, so the lines are not held
+   * (`writeTo` then hands on only what is left).
+   */
+  constructor(
+    private readonly batchBytes = BATCH_BYTES,
+    private readonly flushTo?: (bytes: Buffer) => void,
+  ) {}
+
+  /** Whether bytes have already gone to the `flushTo` writer. */
+  get startedWriting(): boolean {
+    return this.flushed;
+  }
 
   /** A whole line (without its newline). */
   readonly line = (text: string): void => {
@@ -159,7 +173,13 @@ export class LineBatches {
   append(other: LineBatches): void {
     this.seal();
     other.seal();
-    for (const b of other.batches) this.batches.push(b);
+    for (const b of other.batches) {
+      if (this.flushTo === undefined) this.batches.push(b);
+      else {
+        this.flushed = true;
+        this.flushTo(b);
+      }
+    }
     this.lines += other.lines;
     other.batches = [];
     other.lines = 0;
@@ -177,7 +197,7 @@ export class LineBatches {
   /** Hands on the batches: exactly `lines.join('\n') + '\n'` (a lone newline when there were no lines). */
   writeTo(write: (bytes: Buffer) => void): void {
     this.seal();
-    if (this.lines === 0) write(Buffer.from('\n'));
+    if (this.lines === 0 && !this.flushed) write(Buffer.from('\n'));
     for (const b of this.batches) write(b);
     this.batches = [];
   }
@@ -199,7 +219,12 @@ export class LineBatches {
   private seal(): void {
     if (this.pending.length > 0) this.encodePending();
     if (this.used === 0) return;
-    this.batches.push(this.batch.subarray(0, this.used));
+    const sealed = this.batch.subarray(0, this.used);
+    // The bytes after `sealed` are written next; `sealed` itself is never written again.
+    if (this.flushTo !== undefined) {
+      this.flushed = true;
+      this.flushTo(sealed);
+    } else this.batches.push(sealed);
     this.batch = this.batch.subarray(this.used);
     this.used = 0;
   }

@@ -5,8 +5,9 @@
  *
  * Records wait here until the analyzer's horizon passes their time; then they are handed on,
  * sorted. A record that arrives with a time before one already handed on (a capture whose
- * timestamps go backwards) cannot be put in its place any more: `inOrder` turns false and the
- * caller falls back to sorting everything.
+ * timestamps go backwards) cannot be put in its place any more: `inOrder` turns false, and from
+ * then on records are still each handed on once, sorted among those waiting with them. A caller
+ * that has not yet written anything out can fall back to sorting everything.
  */
 import { recordTime, type ReplayRecord } from './records.js';
 
@@ -23,7 +24,6 @@ export class RecordOrder {
   constructor(private readonly onRecord: (record: ReplayRecord) => void) {}
 
   add(records: readonly ReplayRecord[]): void {
-    if (!this.inOrder) return;
     for (const r of records) {
       const t = recordTime(r);
       // NaN fails too: such a time has no place in a sorted timeline.
@@ -35,12 +35,13 @@ export class RecordOrder {
 
   /** Hands on, in order, every waiting record with a time at or before `horizon`. */
   release(horizon: number): void {
-    if (!this.inOrder) return;
     this.sortArrived();
     const { records, times } = this;
     let i = this.head;
-    for (; i < records.length && times[i] <= horizon; i++) {
-      this.lastReleased = times[i];
+    // `end()` hands on every record, even one whose time has no place (NaN).
+    const all = horizon === Number.POSITIVE_INFINITY;
+    for (; i < records.length && (all || times[i] <= horizon); i++) {
+      if (times[i] > this.lastReleased) this.lastReleased = times[i];
       this.onRecord(records[i]);
     }
     if (i === records.length) {

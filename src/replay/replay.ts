@@ -16,7 +16,11 @@ export interface ReplayOptions {
 }
 
 export interface ReplayResult {
-  /** Every record, in time order (file problems first, summaries and totals last). */
+  /**
+   * Every record: the timeline in time order, then the file's problems, the summaries and the
+   * totals (problems can turn up anywhere in a file; after the timeline, it can be written out
+   * as it is read).
+   */
   records: ReplayRecord[];
 }
 
@@ -26,7 +30,7 @@ export type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 export interface StreamedReplay {
   /** False when the timeline could not be put in order as it went (see RecordOrder): what was handed on is not the timeline, use `replayCapture`. */
   inOrder: boolean;
-  /** Problems reading the file: in `replayCapture`'s list they come first. */
+  /** Problems reading the file (handed on after the timeline, as in `replayCapture`'s list). */
   problems: ProblemRecord[];
   /** The whole-capture totals, `replayCapture`'s last record. */
   capture: CaptureRecord;
@@ -36,9 +40,9 @@ export interface StreamedReplay {
 const POLL_FRAMES = 0x1000;
 
 /**
- * `replayCapture`'s records but the file problems and the totals, handed to `onRecord` in the
- * same order as the capture is read, each once it is final: memory stays flat in the number of
- * records. `first` is the capture's first timestamp (set before the first record).
+ * `replayCapture`'s records but the totals, handed to `onRecord` in the same order as the
+ * capture is read, each timeline record once it is final: memory stays flat in the number of
+ * records. `first` is the capture's first timestamp (set before the first timed record).
  */
 export function streamReplay(path: string, onRecord: (record: ReplayRecord, first: number) => void, options: ReplayOptions = {}): StreamedReplay {
   const analyzer = new ReplayAnalyzer({ vrid: options.vrid });
@@ -61,8 +65,13 @@ export function streamReplay(path: string, onRecord: (record: ReplayRecord, firs
     }
   }
   analyzer.finish();
-  order.add(analyzer.poll());
+  const last = analyzer.poll();
+  order.add(last.filter((r) => r.type !== 'summary'));
   order.end();
+  // After the timeline: file problems, then the summaries (replayCapture's order).
+  const first = analyzer.first ?? 0;
+  for (const p of problems) onRecord(p, first);
+  for (const r of last) if (r.type === 'summary') onRecord(r, first);
   return { inOrder: order.inOrder, problems, capture: captureTotals(decoder, analyzer, problems.length) };
 }
 
@@ -102,6 +111,6 @@ export function replayCapture(path: string, options: ReplayOptions = {}): Replay
   // Stable sort: records about the same instant keep the order they were produced in.
   timeline.sort((x, y) => recordTime(x) - recordTime(y));
   return {
-    records: [...problems, ...timeline, ...records.filter((r) => r.type === 'summary'), captureTotals(decoder, analyzer, problems.length)],
+    records: [...timeline, ...problems, ...records.filter((r) => r.type === 'summary'), captureTotals(decoder, analyzer, problems.length)],
   };
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { problemLine, TimelineWriter, writeJsonLine } from '../../replay/format.js';
+import { TimelineWriter, writeJsonLine } from '../../replay/format.js';
 import { LineBatches } from '../../replay/lines.js';
 import { replayCapture, streamReplay } from '../../replay/replay.js';
 
@@ -81,46 +81,50 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
   }
   const bar = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar() : undefined;
   const options = { vrid: opts.vrid, onProgress: bar?.update };
-  // File problems come first in the output but can turn up anywhere in the file, so the
-  // formatted output is held (as bytes, in large batches) until the whole file has been read.
-  let output: LineBatches | undefined;
-  let problems = 0;
+  // On one terminal, the bar's line is wiped before timeline lines are written under it.
+  const barShares = process.stdout.isTTY === true;
+  const write = (bytes: Buffer): void => {
+    if (barShares) bar?.clear();
+    process.stdout.write(bytes);
+  };
+  let problems: number | undefined;
   if (opts.html === undefined) {
-    const timeline = new LineBatches();
-    const text = opts.json ? undefined : new TimelineWriter(timeline);
+    // Each 1 MiB of output goes out as soon as it is made: the output is never held whole.
+    const out = new LineBatches(undefined, write);
+    const text = opts.json ? undefined : new TimelineWriter(out);
     const streamed = streamReplay(
       capture,
       text === undefined
-        ? (r) => writeJsonLine(r, timeline)
+        ? (r) => writeJsonLine(r, out)
         : (r, first) => {
             text.origin = first;
             text.write(r);
           },
       options,
     );
-    if (streamed.inOrder) {
-      if (text === undefined) writeJsonLine(streamed.capture, timeline);
+    // Timestamps that went backwards before anything was written: the sorted timeline below instead.
+    if (streamed.inOrder || out.startedWriting) {
+      if (!streamed.inOrder) {
+        process.stderr.write('vrrplab replay: the capture\'s timestamps go backwards; the timeline was already being written, so from there on it is in capture order\n');
+      }
+      if (text === undefined) writeJsonLine(streamed.capture, out);
       else {
         text.write(streamed.capture);
         text.end();
       }
-      output = new LineBatches();
-      for (const p of streamed.problems) {
-        if (text === undefined) writeJsonLine(p, output);
-        else output.line(problemLine(p));
-      }
-      output.append(timeline);
+      bar?.done();
+      out.writeTo(write);
       problems = streamed.problems.length;
     }
   }
-  if (output === undefined) {
+  if (problems === undefined) {
     // Timestamps that go backwards (or --html, which needs every record): sort them all first.
     const { records } = replayCapture(capture, options);
-    output = new LineBatches();
-    if (opts.json) for (const r of records) writeJsonLine(r, output);
+    const out = new LineBatches(undefined, write);
+    if (opts.json) for (const r of records) writeJsonLine(r, out);
     else {
       const total = records.find((r) => r.type === 'capture');
-      const text = new TimelineWriter(output, total?.type === 'capture' ? total.first : null);
+      const text = new TimelineWriter(out, total?.type === 'capture' ? total.first : null);
       for (const r of records) text.write(r);
       text.end();
     }
@@ -128,16 +132,21 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
       const { writeReplayReport } = await import('../../report/replay.js');
       writeReplayReport(records, opts.html, { title: basename(capture) });
     }
+    bar?.done();
+    out.writeTo(write);
     problems = records.filter((r) => r.type === 'problem').length;
   }
-  bar?.done();
-  output.writeTo((bytes) => process.stdout.write(bytes));
   if (problems > 0) process.exitCode = 1;
 }
 
-function progressBar(): { update: (done: number, total: number) => void; done: () => void } {
+function progressBar(): { update: (done: number, total: number) => void; clear: () => void; done: () => void } {
   let lastDrawn = -1;
+  const clear = (): void => {
+    if (lastDrawn >= 0) process.stderr.write('\r\x1b[K');
+    lastDrawn = -1;
+  };
   return {
+    clear,
     update(done, total) {
       const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
       if (pct === lastDrawn) return;
@@ -146,8 +155,6 @@ function progressBar(): { update: (done: number, total: number) => void; done: (
       const fill = Math.round((pct / 100) * width);
       process.stderr.write(`\rreading [${'#'.repeat(fill)}${' '.repeat(width - fill)}] ${pct}%`);
     },
-    done() {
-      if (lastDrawn >= 0) process.stderr.write('\r\x1b[K');
-    },
+    done: clear,
   };
 }
