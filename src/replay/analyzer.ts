@@ -21,7 +21,7 @@
  */
 import type { FrameSink, SeenAdvert } from './decoder.js';
 import type { AnomalyKind, ReplayRecord } from './records.js';
-import { AUTH_CISCO_MD5 } from '../wire/vrrp.js';
+import { AUTH_CISCO_MD5, quotedPassword } from '../wire/vrrp.js';
 
 interface Source {
   src: string;
@@ -672,7 +672,7 @@ function conflictCause(a: Source, b: Source): { why: string; log: string } {
   if (x === undefined || y === undefined) return { why: 'they do not accept each other\'s adverts', log: '' };
   if (x.version !== y.version) return { why: `one sends VRRPv${x.version}, the other VRRPv${y.version}`, log: `wrong version. Received ${y.version} and expect ${x.version}` };
   if (x.authType !== y.authType) return { why: `their auth types differ (${authText(x.authType, x.auth)}, ${authText(y.authType, y.auth)})`, log: `received a ${y.authType} auth, expecting ${x.authType}!` };
-  if (x.auth !== y.auth) return { why: `they use different passwords ("${x.auth}", "${y.auth}")`, log: 'received an invalid passwd!' };
+  if (x.auth !== y.auth) return { why: `they use different passwords (${quotedPassword(x.auth)}, ${quotedPassword(y.auth)})`, log: 'received an invalid passwd!' };
   if (x.advertIntervalMs !== y.advertIntervalMs) {
     return { why: `their advert intervals differ (${x.advertIntervalMs / 1000} s, ${y.advertIntervalMs / 1000} s)`, log: 'advertisement interval mismatch' };
   }
@@ -733,7 +733,7 @@ function inFamily(v: Vrid, record: ReplayRecord): ReplayRecord {
 
 function authText(type: number, auth: string): string {
   if (type === 0) return 'no authentication';
-  if (type === 1) return `password "${auth}"`;
+  if (type === 1) return `password ${quotedPassword(auth)}`;
   if (type === 2) return 'IPsec AH';
   if (type === AUTH_CISCO_MD5) return 'Cisco MD5 authentication';
   return `auth type ${type}`;

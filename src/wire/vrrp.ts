@@ -70,6 +70,28 @@ export function passwordBytes(password: string): Uint8Array {
   return out;
 }
 
+/**
+ * A password read off the wire, in double quotes, for a line of text: quotes, backslashes and
+ * control characters (C0, DEL, C1) are escaped (`\"`, `\\`, `\n`, `\xNN`), and so are the line
+ * separators and bidirectional overrides (`\uNNNN`). A forged advert's auth data must not be able
+ * to end a timeline line early, add lines of its own, reorder what a terminal shows, or send it
+ * escape sequences.
+ */
+export function quotedPassword(password: string): string {
+  let out = '"';
+  for (let i = 0; i < password.length; i++) {
+    const c = password.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += `\\${password[i]}`;
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) out += `\\u${c.toString(16)}`;
+    else out += password[i];
+  }
+  return out + '"';
+}
+
 /** Auth-data bytes back to text, trailing NULs removed. */
 export function passwordText(bytes: Uint8Array, offset: number): string {
   let end = offset + VRRP_AUTH_LEN;

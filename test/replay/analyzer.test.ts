@@ -201,6 +201,20 @@ describe('anomalies', () => {
     expect(of(records, 'anomaly').map((a) => a.kind).sort()).toEqual(['address-mismatch', 'auth-mismatch', 'two-masters', 'vrid-conflict']);
   });
 
+  it('quotes a forged password with its line breaks and escapes escaped, so it cannot add lines to the timeline', () => {
+    // Eight bytes, as many as VRRPv2 auth data carries.
+    const forged = '\n19\x1b[J"\\';
+    const records = replay([
+      ...every(A, 0, 3, { password: 'secret' }),
+      ...every(B, 0.5, 3.5, { priority: 50, password: forged }),
+    ]);
+    const auth = of(records, 'anomaly').find((a) => a.kind === 'auth-mismatch');
+    expect(auth?.detail).toBe(`${B} uses password "\\n19\\x1b[J\\"\\\\", ${A} password "secret"`);
+    const lines = formatTimeline(records, T0);
+    expect(lines.filter((l) => l.includes('ANOMALY auth-mismatch'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+  });
+
   it('reports malformed VRRP packets and keeps going', () => {
     const bad = vrrpIpv4({ src: B, vrid: 51, priority: 100 });
     bad[20 + 3] = 3; // claims three addresses, carries one

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { VrrpAdvert } from '../../src/wire/types.js';
 import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
 import { buildAdvertPacket } from '../../src/wire/packet.js';
+import { passwordText, quotedPassword } from '../../src/wire/vrrp.js';
 import { decodeAdvertPacket, verdictLogLine } from '../../src/wire/decode.js';
 import { checkAdvertForInstance, checkVrrpPacket, compileExpectation, validateAdvertPacket, type AdvertExpectation } from '../../src/wire/validate.js';
 
@@ -105,5 +106,38 @@ describe('decoding and validation', () => {
       everything(b.subarray(0, cut % (b.length + 1)));
       everything(b);
     }), { numRuns: 60_000 });
+  });
+});
+
+describe('a password read off the wire, quoted for a line of text', () => {
+  // Undoes quotedPassword's escapes.
+  const unquote = (q: string) =>
+    q.slice(1, -1).replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt"\\])/g, (_, e: string) =>
+      e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e.length > 1 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e);
+
+  it('holds no control character, line separator or bidirectional override, and gives back the password', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (bytes) => {
+        const text = passwordText(bytes, 0);
+        const quoted = quotedPassword(text);
+        expect(quoted).not.toMatch(/[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/);
+        expect(quoted.startsWith('"') && quoted.endsWith('"')).toBe(true);
+        expect(unquote(quoted)).toBe(text);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('does the same for any text, line separators and bidirectional overrides among it', () => {
+    const special = fc.constantFrom('\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069', '\u0085', '\u009b', '\x7f', '\x1b', '"', '\\');
+    const unit = fc.oneof(special, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 8 }).map((units) => units.join('')), (text) => {
+        const quoted = quotedPassword(text);
+        expect(quoted).not.toMatch(/[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/);
+        expect(unquote(quoted)).toBe(text);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readCaptureFile } from '../../capture/reader.js';
 import { ipPacketOf } from '../../capture/link.js';
 import { decodeAdvertPacket, type DecodedPacket } from '../../wire/decode.js';
-import { authTypeName } from '../../wire/vrrp.js';
+import { authTypeName, quotedPassword } from '../../wire/vrrp.js';
 
 /** One VRRP packet as `vrrplab decode --json` prints it. */
 export interface DecodeRecord {
@@ -70,7 +70,7 @@ function line(r: DecodeRecord): string {
   if (r.version === null) return `${head} VRRP malformed: ${r.verdict}`;
   let auth = '';
   if (r.authType !== null && r.version === 2) {
-    auth = r.authType === 1 && r.authMissing !== true ? ` auth PASS "${r.auth}"` : ` auth ${authTypeName(r.authType)}`;
+    auth = r.authType === 1 && r.authMissing !== true ? ` auth PASS ${quotedPassword(r.auth)}` : ` auth ${authTypeName(r.authType)}`;
     if (r.md5Digest !== undefined) auth += ` digest ${r.md5Digest}`;
     if (r.authMissing === true) auth += ' (auth data missing)';
   }
