@@ -84,6 +84,9 @@ describe('vrrplab explore on the command line', () => {
     const failures = (text: string) => jsonLines(text).filter((line) => line['type'] === 'failure');
     expect(failures(merged.stdout)).toEqual(failures(whole.stdout));
     expect(jsonLines(merged.stdout).at(-1)).toMatchObject({ type: 'summary', schedules: 400 });
+    // The kinds excused as expected, counted and listed as one run lists them (by name).
+    const excused = (text: string) => JSON.stringify(jsonLines(text).at(-1)?.['excused']);
+    expect(excused(merged.stdout)).toBe(excused(whole.stdout));
   });
 
   it('takes a scenario file as the common prefix of every schedule and says so', () => {

@@ -134,7 +134,10 @@ async function merge(files: string[], options: ExploreCliOptions): Promise<numbe
     phases: summaries[0]?.phases ?? [],
     excused: {},
   };
-  for (const item of summaries) for (const [kind, count] of Object.entries(item.excused)) summary.excused[kind] = (summary.excused[kind] ?? 0) + count;
+  const excused: Record<string, number> = {};
+  for (const item of summaries) for (const [kind, count] of Object.entries(item.excused)) excused[kind] = (excused[kind] ?? 0) + count;
+  // Sorted by kind, as one unsharded run writes them.
+  for (const kind of Object.keys(excused).sort()) summary.excused[kind] = excused[kind];
   const shards = new Set(summaries.map((item) => item.shard?.count));
   if (summaries.some((item) => item.shard === undefined) || shards.size !== 1 || new Set(summaries.map((item) => item.shard?.index)).size !== summaries.length) {
     process.stderr.write(`explore merge: warning: the inputs are not one complete set of shards (${summaries.length} summaries)\n`);
