@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { VirtualAddress } from '../config/model.js';
-import { parseIpv4, parseIpv6 } from '../wire/address.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { Outcome } from './system.js';
 import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
 
@@ -133,7 +133,10 @@ export function decodeAcks(datagram: Uint8Array): { seq: number; errno: number }
   return acks;
 }
 
-function ifindexOf(dev: string): number | undefined {
+/** An interface's index, from /sys/class/net (undefined: no such interface). */
+export function interfaceIndex(dev: string): number | undefined {
+  // A name with a slash, or a dot name, would read elsewhere in sysfs.
+  if (dev.includes('/') || dev === '.' || dev === '..') return undefined;
   try {
     const index = Number(readFileSync(`/sys/class/net/${dev}/ifindex`, 'utf8').trim());
     return Number.isInteger(index) && index > 0 ? index : undefined;
@@ -157,7 +160,7 @@ export class AddressChanger {
   }
 
   private change(verb: 'add' | 'del', vip: VipSpec, dev: string): Promise<Outcome> {
-    const ifindex = ifindexOf(dev);
+    const ifindex = interfaceIndex(dev);
     if (ifindex === undefined) return Promise.resolve({ ok: false, error: `Device "${dev}" does not exist.` });
     const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
     const request = encodeAddressRequest(verb, vip, ifindex, seq);
@@ -212,6 +215,122 @@ export class AddressChanger {
     this.socket?.close();
     this.socket = undefined;
   }
+}
+
+// Reading an interface's addresses: one RTM_GETADDR dump, as `ip -j addr show dev DEV` sends.
+const NLMSG_DONE = 3;
+const NLM_F_DUMP = 0x300;
+const RTM_GETADDR = 22;
+const IFA_FLAGS = 8;
+const IFA_F_SECONDARY = 0x01;
+
+/** An address of an RTM_NEWADDR message, as `ip -j addr` shows it. */
+export interface DumpedAddress {
+  family: 4 | 6;
+  ifindex: number;
+  /** IFA_LOCAL, or IFA_ADDRESS without it (iproute2's "local"). */
+  local: string;
+  prefixLength: number;
+  /** rtnetlink scope: 0 global, 253 link, 254 host. */
+  scope: number;
+  /** IFA_F_SECONDARY (IPv4 only: for IPv6 the bit means a temporary address). */
+  secondary: boolean;
+}
+
+/** The RTM_GETADDR dump request for every address of every interface. */
+export function encodeAddressDump(seq: number): Uint8Array {
+  const message = new Uint8Array(NLMSG_HDRLEN + IFADDRMSG_LEN);
+  const view = new DataView(message.buffer);
+  view.setUint32(0, message.length, LE);
+  view.setUint16(4, RTM_GETADDR, LE);
+  view.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, LE);
+  view.setUint32(8, seq, LE);
+  // ifaddrmsg: AF_UNSPEC, every interface.
+  return message;
+}
+
+/**
+ * One datagram of the dump's answer (`seq`): its addresses, and whether it ends the dump
+ * (NLMSG_DONE, or an error with its errno). Messages of other sequences are skipped; malformed
+ * attributes end their message.
+ */
+export function decodeAddressDump(datagram: Uint8Array, seq: number): { addresses: DumpedAddress[]; done: boolean; errno: number } {
+  const addresses: DumpedAddress[] = [];
+  for (const { type, at, length, view } of messages(datagram)) {
+    if (view.getUint32(at + 8, LE) !== seq) continue;
+    if (type === NLMSG_DONE) return { addresses, done: true, errno: 0 };
+    if (type === NLMSG_ERROR) return { addresses, done: true, errno: length >= NLMSG_HDRLEN + 4 ? 0 - view.getInt32(at + NLMSG_HDRLEN, LE) : -1 };
+    if (type !== RTM_NEWADDR || length < NLMSG_HDRLEN + IFADDRMSG_LEN) continue;
+    const ifa = at + NLMSG_HDRLEN;
+    const familyCode = view.getUint8(ifa);
+    if (familyCode !== AF_INET && familyCode !== AF_INET6) continue;
+    const family = familyCode === AF_INET ? 4 : 6;
+    let flags = view.getUint8(ifa + 2);
+    let local: Uint8Array | undefined;
+    let address: Uint8Array | undefined;
+    const size = family === 4 ? 4 : 16;
+    for (let a = ifa + IFADDRMSG_LEN; a + 4 <= at + length; ) {
+      const attributeLength = view.getUint16(a, LE);
+      if (attributeLength < 4 || a + attributeLength > at + length) break;
+      const attributeType = view.getUint16(a + 2, LE) & 0x3fff;
+      const data = datagram.subarray(a + 4, a + attributeLength);
+      if (attributeType === IFA_LOCAL && data.length === size) local = data;
+      else if (attributeType === IFA_ADDRESS && data.length === size) address = data;
+      else if (attributeType === IFA_FLAGS && data.length === 4) flags = view.getUint32(a + 4, LE);
+      a += align4(attributeLength);
+    }
+    const chosen = local ?? address;
+    if (chosen === undefined) continue;
+    addresses.push({
+      family,
+      ifindex: view.getUint32(ifa + 4, LE),
+      local: family === 4 ? formatIpv4(new DataView(chosen.buffer, chosen.byteOffset).getUint32(0)) : formatIpv6(chosen),
+      prefixLength: view.getUint8(ifa + 1),
+      scope: view.getUint8(ifa + 3),
+      secondary: family === 4 && (flags & IFA_F_SECONDARY) !== 0,
+    });
+  }
+  return { addresses, done: false, errno: 0 };
+}
+
+/** A dump that is not over by then is reported as failed (it never should happen). */
+const DUMP_TIMEOUT_MS = 2000;
+
+/**
+ * Every address of every interface, read over rtnetlink (the dump `ip addr` reads); undefined
+ * when the native helper is not there.
+ */
+export function dumpAddresses(): Promise<{ ok: true; addresses: DumpedAddress[] } | { ok: false; error: string }> | undefined {
+  if (!loadVrrpSocket().ok) return undefined;
+  return new Promise((done) => {
+    let socket: VrrpSocket | undefined;
+    const addresses: DumpedAddress[] = [];
+    const finish = (outcome: { ok: true; addresses: DumpedAddress[] } | { ok: false; error: string }): void => {
+      clearTimeout(timer);
+      socket?.close();
+      socket = undefined;
+      done(outcome);
+    };
+    const timer = setTimeout(() => finish({ ok: false, error: 'no answer from the kernel' }), DUMP_TIMEOUT_MS);
+    try {
+      socket = VrrpSocket.openNetlink();
+      const seq = 1;
+      socket.start(
+        () => 0,
+        (datagram) => {
+          if (socket === undefined) return;
+          const part = decodeAddressDump(datagram.packet, seq);
+          for (const a of part.addresses) addresses.push(a);
+          if (!part.done) return;
+          finish(part.errno === 0 ? { ok: true, addresses } : { ok: false, error: `RTNETLINK answers: ${part.errno > 0 ? getSystemErrorName(-part.errno) : 'a cut-off error'}` });
+        },
+        (message) => finish({ ok: false, error: message }),
+      );
+      socket.send(encodeAddressDump(seq));
+    } catch (error) {
+      finish({ ok: false, error: (error as Error).message });
+    }
+  });
 }
 
 const RTMGRP_LINK = 0x1;

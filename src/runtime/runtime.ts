@@ -167,7 +167,7 @@ export class Runtime {
     this.log('info', 'Registering Kernel netlink reflector');
     this.log('info', 'Registering Kernel netlink command channel');
     for (const name of vrrpIfaces) {
-      const read = readInterface(name);
+      const read = await readInterface(name);
       if (!read.ok) return { ok: false, error: `interface ${name}: ${read.error}` };
       this.interfaces.set(name, read.info);
       if (read.info.ipv4) {
@@ -641,7 +641,7 @@ export class Runtime {
    */
   private garp(iface: string, addresses: string[], count: number): void {
     void this.enqueue(iface, async () => {
-      const read = this.interfaces.has(iface) ? undefined : readInterface(iface);
+      const read = this.interfaces.has(iface) ? undefined : await readInterface(iface);
       const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
       if (addresses.some((a) => a.includes(':'))) this.ndiscCheckedAt.set(iface, this.epoch + this.now());
       for (let n = 0; n < count; n++) {

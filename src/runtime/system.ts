@@ -1,10 +1,12 @@
 /**
- * The host side of a VRRP router: interface facts (iproute2) and link state (/sys/class/net);
- * virtual addresses are netlink.ts's, gratuitous ARPs announce.ts's. Every call reports failure as a value;
- * nothing here throws in normal operation. See native-notes/README.md for why these tools.
+ * The host side of a VRRP router: interface facts (/sys/class/net and an rtnetlink address
+ * dump) and link state (/sys/class/net); virtual addresses are netlink.ts's, gratuitous ARPs
+ * announce.ts's. Every call reports failure as a value; nothing here throws in normal operation.
+ * See native-notes/README.md for why these tools.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dumpAddresses, interfaceIndex } from './netlink.js';
 import type { InterfaceInfo } from './transport.js';
 
 /** What a host change came to: failures are values, never thrown. */
@@ -17,8 +19,47 @@ interface IpAddrJson {
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string; secondary?: boolean; label?: string }[];
 }
 
+export type InterfaceRead = { ok: true; info: InterfaceInfo } | { ok: false; error: string };
+
+/** rtnetlink's RT_SCOPE_LINK. */
+const SCOPE_LINK = 253;
+
+/**
+ * Index, MAC and primary addresses of an interface: the index and MAC from /sys/class/net, the
+ * addresses from one rtnetlink dump (what `ip addr` reads, without starting it: keepalived needs
+ * no iproute2 either). Where the native helper is missing, `ip -j addr show dev NAME` answers.
+ */
+export async function readInterface(name: string): Promise<InterfaceRead> {
+  const dump = dumpAddresses();
+  if (dump === undefined) return readInterfaceWithIp(name);
+  const index = interfaceIndex(name);
+  if (index === undefined) {
+    // Settle the dump before answering, so its socket is closed.
+    await dump;
+    return { ok: false, error: `Device "${name}" does not exist.` };
+  }
+  const mac = sysfsText(name, 'address');
+  const read = await dump;
+  if (!read.ok) return read;
+  const own = read.addresses.filter((a) => a.ifindex === index);
+  // As below: the first primary IPv4 address, the first link-scope IPv6 one.
+  const v4 = own.find((a) => a.family === 4 && !a.secondary);
+  const v6 = own.find((a) => a.family === 6 && a.scope === SCOPE_LINK);
+  return { ok: true, info: { name, index, ipv4: v4?.local, ipv4PrefixLength: v4?.prefixLength, ipv6: v6?.local, mac: mac || undefined } };
+}
+
+/** A file of the interface's /sys/class/net directory, trimmed (undefined: not there). */
+function sysfsText(dev: string, file: string): string | undefined {
+  if (dev.includes('/') || dev === '.' || dev === '..') return undefined;
+  try {
+    return readFileSync(`/sys/class/net/${dev}/${file}`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Index and primary addresses of an interface, read with `ip -j addr show dev NAME`. */
-export function readInterface(name: string): { ok: true; info: InterfaceInfo } | { ok: false; error: string } {
+export function readInterfaceWithIp(name: string): InterfaceRead {
   let text: string;
   try {
     text = execFileSync('ip', ['-j', 'addr', 'show', 'dev', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,11 +90,8 @@ export function readInterface(name: string): { ok: true; info: InterfaceInfo } |
 
 /** Carrier state of an interface: true when up, false when down or missing. */
 export function readCarrier(dev: string): boolean {
-  try {
-    const operstate = readFileSync(`/sys/class/net/${dev}/operstate`, 'utf8').trim();
-    if (operstate === 'down' || operstate === 'lowerlayerdown') return false;
-    return readFileSync(`/sys/class/net/${dev}/carrier`, 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
+  const operstate = sysfsText(dev, 'operstate');
+  if (operstate === undefined || operstate === 'down' || operstate === 'lowerlayerdown') return false;
+  // Reading `carrier` of a down interface fails (EINVAL): not up.
+  return sysfsText(dev, 'carrier') === '1';
 }

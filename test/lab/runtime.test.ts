@@ -292,6 +292,30 @@ describe('vrrplab run on a lab LAN', () => {
     }
   });
 
+  it('reads an interface\'s index, MAC and primary addresses over rtnetlink as `ip -j addr` shows them', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const { lab: l } = newLab();
+    // Secondaries after the primary, a second primary, a global IPv6 address before the link-local one.
+    for (const add of [['172.16.25.201/16'], ['10.9.0.1/24'], ['10.9.0.2/24'], ['-6', '2001:db8:9::1/64', 'nodad']]) {
+      const [first, ...rest] = add;
+      l.exec(0, first === '-6' ? ['ip', '-6', 'addr', 'add', ...rest, 'dev', 'eth0'] : ['ip', 'addr', 'add', first, 'dev', 'eth0']);
+    }
+    const probe = (dev: string) => JSON.parse(l.exec(0, ['node', join(ROOT, 'test/runtime/fixtures/interface-probe.mjs'), join(ROOT, 'dist'), dev]).trim()) as { netlink: unknown; ip: unknown };
+    for (const dev of ['eth0', 'lo']) {
+      const { netlink, ip } = probe(dev);
+      expect(netlink).toEqual(ip);
+      expect(netlink).toMatchObject({ ok: true, info: { name: dev } });
+    }
+    const eth0 = probe('eth0').netlink as { info: { ipv4: string; ipv6: string; mac: string } };
+    expect(eth0.info.ipv4).toBe(addresses(l, 0)[0]);
+    expect(eth0.info.ipv6).toMatch(/^fe80:/);
+    expect(eth0.info.mac).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    // No such interface: iproute2's words.
+    const missing = probe('eth9');
+    expect(missing.netlink).toEqual(missing.ip);
+    expect(missing.netlink).toEqual({ ok: false, error: 'Device "eth9" does not exist.' });
+  });
+
   it('lets two hosts elect over the UDP shim when raw sockets are not used', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const { lab: l, dir } = newLab();

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAcks, encodeAddressRequest, hasLinkChange } from '../../src/runtime/netlink.js';
+import { decodeAcks, decodeAddressDump, encodeAddressDump, encodeAddressRequest, hasLinkChange, type DumpedAddress } from '../../src/runtime/netlink.js';
+import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
 
 /** The attributes of an ifaddr request, as type -> bytes (hex). */
 function attributes(message: Uint8Array): Record<number, string> {
@@ -101,5 +102,109 @@ describe('rtnetlink link notifications', () => {
     expect(hasLinkChange(message(20))).toBe(false); // RTM_NEWADDR
     expect(hasLinkChange(message(16).subarray(0, 20))).toBe(false);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => typeof hasLinkChange(bytes) === 'boolean'), { numRuns: 5000 });
+  });
+});
+
+/** An RTM_NEWADDR message as the kernel writes one: ifaddrmsg, then IFA_ADDRESS, IFA_LOCAL (IPv4) and IFA_FLAGS. */
+function newAddress(a: { family: 4 | 6; ifindex: number; bytes: Uint8Array; prefixLength: number; scope: number; flags: number; seq: number; withLocal: boolean; flagsAttribute: boolean }): Uint8Array {
+  const attributes: [number, Uint8Array][] = [[1, a.bytes]];
+  if (a.withLocal) attributes.push([2, a.bytes]);
+  if (a.flagsAttribute) {
+    const flags = new Uint8Array(4);
+    new DataView(flags.buffer).setUint32(0, a.flags, true);
+    attributes.push([8, flags]);
+  }
+  const length = 24 + attributes.reduce((sum, [, data]) => sum + ((4 + data.length + 3) & ~3), 0);
+  const message = new Uint8Array(length);
+  const view = new DataView(message.buffer);
+  view.setUint32(0, length, true);
+  view.setUint16(4, 20, true); // RTM_NEWADDR
+  view.setUint16(6, 0x2, true); // NLM_F_MULTI
+  view.setUint32(8, a.seq, true);
+  message.set([a.family === 4 ? 2 : 10, a.prefixLength, a.flagsAttribute ? a.flags & 0xff : a.flags, a.scope], 16);
+  view.setUint32(20, a.ifindex, true);
+  let at = 24;
+  for (const [type, data] of attributes) {
+    view.setUint16(at, 4 + data.length, true);
+    view.setUint16(at + 2, type, true);
+    message.set(data, at + 4);
+    at += (4 + data.length + 3) & ~3;
+  }
+  return message;
+}
+
+function done(seq: number): Uint8Array {
+  const message = new Uint8Array(20);
+  new DataView(message.buffer).setUint32(0, 20, true);
+  new DataView(message.buffer).setUint16(4, 3, true); // NLMSG_DONE
+  new DataView(message.buffer).setUint32(8, seq, true);
+  return message;
+}
+
+const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+describe('rtnetlink address dump', () => {
+  it('asks for every address of every interface, as `ip addr` does', () => {
+    const request = encodeAddressDump(9);
+    const view = new DataView(request.buffer);
+    expect(view.getUint32(0, true)).toBe(24);
+    expect(view.getUint16(4, true)).toBe(22); // RTM_GETADDR
+    expect(view.getUint16(6, true)).toBe(0x1 | 0x300); // REQUEST | DUMP
+    expect(view.getUint32(8, true)).toBe(9);
+    expect([...request.subarray(16)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // AF_UNSPEC, every interface
+  });
+
+  it('gives back every address of the answer in order, secondary only for IPv4, and ends at NLMSG_DONE', () => {
+    const address = fc.oneof(
+      fc.record({ family: fc.constant(4 as const), raw: fc.integer({ min: 0, max: 0xffffffff }) }),
+      fc.record({ family: fc.constant(6 as const), raw: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
+    );
+    const entry = fc.record({
+      address,
+      ifindex: fc.integer({ min: 1, max: 0xffffffff }),
+      prefixLength: fc.integer({ min: 0, max: 128 }),
+      scope: fc.constantFrom(0, 200, 253, 254),
+      flags: fc.integer({ min: 0, max: 0x3ff }),
+      withLocal: fc.boolean(),
+      flagsAttribute: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), fc.integer({ min: 1, max: 0xffffffff }), (entries, seq) => {
+        const expected: DumpedAddress[] = [];
+        const parts = entries.map((e) => {
+          const bytes = e.address.family === 4 ? new Uint8Array(4) : e.address.raw;
+          if (e.address.family === 4) new DataView(bytes.buffer).setUint32(0, e.address.raw);
+          const flags = e.flagsAttribute ? e.flags : e.flags & 0xff;
+          expected.push({
+            family: e.address.family,
+            ifindex: e.ifindex,
+            local: e.address.family === 4 ? formatIpv4(e.address.raw) : formatIpv6(bytes),
+            prefixLength: e.prefixLength,
+            scope: e.scope,
+            secondary: e.address.family === 4 && (flags & 1) !== 0,
+          });
+          return newAddress({ family: e.address.family, ifindex: e.ifindex, bytes, prefixLength: e.prefixLength, scope: e.scope, flags, seq, withLocal: e.withLocal, flagsAttribute: e.flagsAttribute });
+        });
+        expect(decodeAddressDump(concat(parts), seq)).toEqual({ addresses: expected, done: false, errno: 0 });
+        expect(decodeAddressDump(concat([...parts, done(seq)]), seq)).toEqual({ addresses: expected, done: true, errno: 0 });
+        // Another request's messages are not this dump's.
+        expect(decodeAddressDump(concat([...parts, done(seq)]), seq + 1 >>> 0 || 1).addresses).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('ends with the errno of an error answer', () => {
+    expect(decodeAddressDump(ack(4, 1), 4)).toEqual({ addresses: [], done: true, errno: 1 });
+  });
+
+  it('never throws and never reads past the datagram, whatever the bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 3 }), (bytes, seq) => {
+        const { addresses } = decodeAddressDump(bytes, seq);
+        for (const a of addresses) expect(a.family === 4 || a.family === 6).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
