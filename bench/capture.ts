@@ -111,7 +111,8 @@ function pcapParserRead(path: string): Promise<number> {
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/bench -> the repository root. */
 const ROOT = join(HERE, '..', '..');
-const CLI = join(HERE, '..', 'src', 'cli', 'main.js');
+/** The `vrrplab` command as installed (scripts/bundle.mjs). */
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const SEED_BUGGY = join(ROOT, 'captures', 'reference', 'seed-buggy-f1', 'capture.pcap');
 
 /** Wall time of a command, stdout and stderr to /dev/null; undefined when it failed. */

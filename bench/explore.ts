@@ -24,7 +24,7 @@ import { Explorer } from '../src/explore/explorer.js';
 import { scenarioFromHosts } from '../src/explore/space.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', fs.existsSync(path.resolve(import.meta.dirname, '../examples')) ? '' : '..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
 const BUDGET = 20_000;
 /** (e): explore's default time budget. */
 const TIME_BUDGET = '60s';

@@ -13,7 +13,8 @@ import type { Lab, LabHost } from '../lab/lab.js';
 
 /** The repository root (also from dist/, where this file is compiled to dist/test/runtime). */
 export const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
-export const MAIN = join(ROOT, 'dist/src/cli/main.js');
+/** The `vrrplab` command as installed: the bundle (scripts/bundle.mjs). */
+export const MAIN = join(ROOT, 'dist/cli/main.js');
 
 export type Daemon = 'vrrplab' | 'keepalived';
 
@@ -140,6 +141,7 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
+    spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, stdio: 'ignore', timeout: 60_000 });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
