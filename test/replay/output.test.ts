@@ -166,12 +166,7 @@ describe('replay records handed on as the capture is read', () => {
   });
 
   it('hand on every record once, in time order where it can still be kept, when timestamps go backwards', () => {
-    const shuffled = join(dir, 'backwards-streamed.pcap');
-    const frames = [...readCaptureFile(capture)].map((f) => ({ ts: f.ts, data: f.data.slice(), linkType: f.linkType }));
-    const half = frames.length >> 1;
-    const writer = new PcapWriter(shuffled, { linkType: frames[0].linkType });
-    for (const f of [...frames.slice(half), ...frames.slice(0, half)]) writer.write(f.ts, f.data);
-    writer.close();
+    const shuffled = halvesSwapped('backwards-streamed.pcap');
     const got: ReplayRecord[] = [];
     const streamed = streamReplay(shuffled, (r) => got.push(r), { pollFrames: 64 });
     expect(streamed.inOrder).toBe(false);
@@ -185,13 +180,7 @@ describe('replay records handed on as the capture is read', () => {
   });
 
   it('say so when timestamps go backwards, and the command then prints the sorted timeline', async () => {
-    const shuffled = join(dir, 'backwards.pcap');
-    const frames = [...readCaptureFile(capture)].map((f) => ({ ts: f.ts, data: f.data.slice(), linkType: f.linkType }));
-    // The second half of the long capture first, then the first half.
-    const half = frames.length >> 1;
-    const writer = new PcapWriter(shuffled, { linkType: frames[0].linkType });
-    for (const f of [...frames.slice(half), ...frames.slice(0, half)]) writer.write(f.ts, f.data);
-    writer.close();
+    const shuffled = halvesSwapped('backwards.pcap');
     expect(streamReplay(shuffled, () => {}, { pollFrames: 1 }).inOrder).toBe(false);
     const all = replayCapture(shuffled).records;
     expect((await cliOutput([shuffled])).text).toBe(formatTimeline(all, replayFirst(all)).join('\n') + '\n');
@@ -230,6 +219,17 @@ describe('replay started without commander', () => {
     }
   });
 });
+
+/** The long capture's second half, then its first half: timestamps that go backwards once. */
+function halvesSwapped(name: string): string {
+  const path = join(dir, name);
+  const frames = [...readCaptureFile(capture)].map((f) => ({ ts: f.ts, data: f.data.slice(), linkType: f.linkType }));
+  const half = frames.length >> 1;
+  const writer = new PcapWriter(path, { linkType: frames[0].linkType });
+  for (const f of [...frames.slice(half), ...frames.slice(0, half)]) writer.write(f.ts, f.data);
+  writer.close();
+  return path;
+}
 
 function replayFirst(list: readonly ReplayRecord[] = records): number | null {
   const total = list.find((r) => r.type === 'capture');
