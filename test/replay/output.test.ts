@@ -28,21 +28,28 @@ function batched(write: (out: LineBatches) => void, batchBytes: number): { text:
   return { text: Buffer.concat(chunks).toString('utf8'), writes: chunks.length };
 }
 
-/** What `vrrplab replay` prints for `args`, and its exit code. */
-async function cliOutput(args: string[]): Promise<{ text: string; exitCode: number }> {
+/** What `vrrplab replay` prints for `args` on stdout and stderr, and its exit code. */
+async function cliOutput(args: string[]): Promise<{ text: string; stderr: string; exitCode: number }> {
   const chunks: Buffer[] = [];
+  const errors: string[] = [];
   const write = process.stdout.write;
+  const writeError = process.stderr.write;
   const exitCode = process.exitCode;
   process.exitCode = 0;
   process.stdout.write = ((bytes: Uint8Array | string) => {
     chunks.push(Buffer.from(bytes));
     return true;
   }) as typeof process.stdout.write;
+  process.stderr.write = ((text: Uint8Array | string) => {
+    errors.push(String(text));
+    return true;
+  }) as typeof process.stderr.write;
   try {
     expect(await replayWithoutCommander(args)).toBe(true);
-    return { text: Buffer.concat(chunks).toString('utf8'), exitCode: Number(process.exitCode ?? 0) };
+    return { text: Buffer.concat(chunks).toString('utf8'), stderr: errors.join(''), exitCode: Number(process.exitCode ?? 0) };
   } finally {
     process.stdout.write = write;
+    process.stderr.write = writeError;
     process.exitCode = exitCode;
   }
 }
@@ -202,6 +209,8 @@ describe('replay records handed on as the capture is read', () => {
       const text = await cliOutput([path]);
       expect(text.text).toBe(formatTimeline(all, replayFirst(all)).join('\n') + '\n');
       expect(text.exitCode).toBe(problems ? 1 : 0);
+      // Problems come after a timeline that may be long or piped away: stderr names them too.
+      expect(text.stderr).toBe(problems ? `vrrplab replay: 1 capture problem(s), the first at byte ${all.find((r) => r.type === 'problem')?.fileOffset}: truncated pcap record: 44 of 54 captured bytes at end of file\n` : '');
       expect((await cliOutput([path, '--json'])).text).toBe(all.map((r) => JSON.stringify(r)).join('\n') + '\n');
       const only = replayCapture(path, { vrid: 125 }).records;
       expect((await cliOutput([path, '--vrid', '125'])).text).toBe(formatTimeline(only, replayFirst(only)).join('\n') + '\n');

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { TimelineWriter, writeJsonLine } from '../../replay/format.js';
 import { LineBatches } from '../../replay/lines.js';
-import { replayCapture, streamReplay } from '../../replay/replay.js';
+import { replayCapture, streamReplay, type ProblemRecord } from '../../replay/replay.js';
 
 /** Files at least this large get a progress bar on a TTY. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -87,7 +87,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     if (barShares) bar?.clear();
     process.stdout.write(bytes);
   };
-  let problems: number | undefined;
+  let problems: ProblemRecord[] | undefined;
   if (opts.html === undefined) {
     // Each 1 MiB of output goes out as soon as it is made: the output is never held whole.
     const out = new LineBatches(undefined, write);
@@ -114,7 +114,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
       }
       bar?.done();
       out.writeTo(write);
-      problems = streamed.problems.length;
+      problems = streamed.problems;
     }
   }
   if (problems === undefined) {
@@ -134,9 +134,14 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     }
     bar?.done();
     out.writeTo(write);
-    problems = records.filter((r) => r.type === 'problem').length;
+    problems = records.filter((r): r is ProblemRecord => r.type === 'problem');
   }
-  if (problems > 0) process.exitCode = 1;
+  if (problems.length > 0) {
+    // Listed after the timeline, which may be long or piped away: said on stderr too, as tshark does.
+    const first = problems[0];
+    process.stderr.write(`vrrplab replay: ${problems.length} capture problem(s), the first at byte ${first.fileOffset}: ${first.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 function progressBar(): { update: (done: number, total: number) => void; clear: () => void; done: () => void } {
