@@ -1064,7 +1064,7 @@ export class HostEngine {
     }
     const instance = this.receiver(iface, head.vrid, head.family);
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
-    this.receive(iface, receivedOf(bytes, head), bytes, checksumVerified);
+    this.receive(iface, receivedOf(bytes, head, instance), bytes, checksumVerified);
   }
 
   /** keepalived's vrrp_state_backup(). */

@@ -4,7 +4,7 @@
  * what keepalived accepts, counts and logs. Byte-level checks (length, checksum) happen when the
  * packet is decoded; a packet that reaches the engine is well formed.
  */
-import { decodeAdvertPacket, verdictLogLine } from '../wire/decode.js';
+import { decodeAdvertPacket, verdictLogLine, type DecodedPacket } from '../wire/decode.js';
 import { locateVrrp, newLocation } from '../wire/packet.js';
 import {
   checkAdvertForInstance,
@@ -91,13 +91,25 @@ export type PacketHead =
   | { kind: 'vrrp'; family: 4 | 6; vrid: number };
 
 const headLocation = newLocation();
+const NOT_VRRP: PacketHead = { kind: 'not-vrrp' };
+const truncatedHead: Extract<PacketHead, { kind: 'truncated' }> = { kind: 'truncated', family: 4, length: 0 };
+const vrrpHead: Extract<PacketHead, { kind: 'vrrp' }> = { kind: 'vrrp', family: 4, vrid: 0 };
 
+/**
+ * The head of a datagram. The object is reused by the next call (no allocation per received
+ * packet: a backup of 255 instances reads 255 a second): read it before calling again.
+ */
 export function packetHead(ip: Uint8Array): PacketHead {
   const where = locateVrrp(ip, headLocation);
-  const family: 4 | 6 = ip.length > 0 && ip[0] >> 4 === 6 ? 6 : 4;
-  if (where === 'not-vrrp') return { kind: 'not-vrrp' };
-  if (where === 'truncated') return { kind: 'truncated', family, length: ip.length };
-  return { kind: 'vrrp', family: headLocation.family, vrid: ip[headLocation.vrrp + 1] };
+  if (where === 'not-vrrp') return NOT_VRRP;
+  if (where === 'truncated') {
+    truncatedHead.family = ip.length > 0 && ip[0] >> 4 === 6 ? 6 : 4;
+    truncatedHead.length = ip.length;
+    return truncatedHead;
+  }
+  vrrpHead.family = headLocation.family;
+  vrrpHead.vrid = ip[headLocation.vrrp + 1];
+  return vrrpHead;
 }
 
 /** The line keepalived logs for a datagram too short for a VRRP header (vrrp_get_header()). */
@@ -110,14 +122,78 @@ export function truncatedLogLine(head: Extract<PacketHead, { kind: 'truncated' }
  * (length, version) still reaches the instance's checks, which reject it: the placeholder only
  * carries the VRID, family and IP facts there.
  */
-export function receivedOf(ip: Uint8Array, head: Extract<PacketHead, { kind: 'vrrp' }>): ReceivedAdvert {
-  const decoded = decodeAdvertPacket(ip);
+export function receivedOf(ip: Uint8Array, head: Extract<PacketHead, { kind: 'vrrp' }>, instance?: InstanceState): ReceivedAdvert {
+  if (instance === undefined) return receivedFrom(decodeAdvertPacket(ip), head);
+  const memo = seen(instance, ip);
+  memo.received ??= receivedFrom(memo.decoded, head);
+  return memo.received;
+}
+
+function receivedFrom(decoded: DecodedPacket | null, head: Extract<PacketHead, { kind: 'vrrp' }>): ReceivedAdvert {
   return decoded?.received ?? {
     advert: { version: 2, vrid: head.vrid, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: head.family, addresses: [] },
     src: decoded?.src ?? '',
     dst: decoded?.dst ?? '',
     ttl: decoded?.ttl ?? 0,
   };
+}
+
+/**
+ * The last datagram an instance was handed as bytes, with what was worked out from them. A master
+ * sends the same bytes every advert_int, so a backup's next datagram is nearly always byte for byte
+ * the last one: then its decoding and verdicts are taken from here. Decoding allocates (objects,
+ * address strings), a backup of 255 instances reads 255 adverts a second, and what it kept of each
+ * (the master's address) lived about a second: long enough to survive scavenges into old space,
+ * which grew until a mark-compact (issue 15's soak: the backup's RSS moved in a band). Decoded
+ * values are changed by no one, so handing the same ones out again is what decoding anew gives.
+ */
+interface Seen {
+  /** A copy of the bytes: the first `length` of `bytes`. */
+  bytes: Uint8Array;
+  length: number;
+  decoded: DecodedPacket | null;
+  /** receivedOf()'s advert for these bytes, once asked for. */
+  received: ReceivedAdvert | undefined;
+  /** Verdicts on these bytes (without, with the address check) under `compiled` and `checksumVerified`. */
+  verdicts: [Verdict | undefined, Verdict | undefined];
+  compiled: [CompiledExpectation, CompiledExpectation] | undefined;
+  checksumVerified: boolean;
+  /** checkReceivedPacket()'s accepting answer for these bytes, made once. */
+  accepted: RawReceiveCheck | undefined;
+}
+
+const seenBy = new WeakMap<InstanceState, Seen>();
+
+/**
+ * Whether `ip` is `bytes` but for an IPv4 header's identification and header checksum: the
+ * kernel sets those afresh in every datagram a master sends (keepalived's and ours: id 0 with
+ * IP_HDRINCL), and no check or decoding here reads either.
+ */
+function sameExceptIpv4Ident(bytes: Uint8Array, ip: Uint8Array): boolean {
+  const ipv4 = ip.length >= 20 && ip[0] >> 4 === 4;
+  for (let i = 0; i < ip.length; i++) {
+    if (bytes[i] !== ip[i] && !(ipv4 && (i === 4 || i === 5 || i === 10 || i === 11))) return false;
+  }
+  return true;
+}
+
+/** What is known of `ip` for `instance`: the last datagram's record when the bytes are the same, else a new one. */
+function seen(instance: InstanceState, ip: Uint8Array): Seen {
+  let memo = seenBy.get(instance);
+  if (memo !== undefined && memo.length === ip.length && sameExceptIpv4Ident(memo.bytes, ip)) return memo;
+  const decoded = decodeAdvertPacket(ip);
+  if (memo === undefined || memo.bytes.length < ip.length) {
+    const bytes = new Uint8Array(Math.max(ip.length, 128));
+    memo = { bytes, length: 0, decoded, received: undefined, verdicts: [undefined, undefined], compiled: undefined, checksumVerified: false, accepted: undefined };
+    seenBy.set(instance, memo);
+  }
+  memo.bytes.set(ip);
+  memo.length = ip.length;
+  memo.decoded = decoded;
+  memo.received = undefined;
+  memo.verdicts[0] = memo.verdicts[1] = undefined;
+  memo.accepted = undefined;
+  return memo;
 }
 
 function judged(expectation: AdvertExpectation): Judged {
@@ -143,11 +219,18 @@ export function checkReceivedPacket(instance: InstanceState, ip: Uint8Array, che
     compiled.set(instance, pair);
   }
   const expectation = pair[checkAddresses ? 1 : 0];
-  const verdict = validateAdvertPacket(ip, expectation, checksumVerified);
-  const decoded = decodeAdvertPacket(ip);
+  const memo = seen(instance, ip);
+  if (memo.compiled !== pair || memo.checksumVerified !== checksumVerified) {
+    memo.compiled = pair;
+    memo.checksumVerified = checksumVerified;
+    memo.verdicts[0] = memo.verdicts[1] = undefined;
+  }
+  // validateAdvertPacket() reads only the bytes, the expectation and the flag: the same answer again.
+  const verdict = (memo.verdicts[checkAddresses ? 1 : 0] ??= validateAdvertPacket(ip, expectation, checksumVerified));
+  const decoded = memo.decoded;
   const priority = decoded?.received?.advert.priority ?? -1;
   recordVerdict(instance.stats, verdict, priority, instance.config.family);
-  if (verdict === 'ok' && decoded?.received) return { ok: true, received: decoded.received };
+  if (verdict === 'ok' && decoded?.received) return (memo.accepted ??= { ok: true, received: decoded.received });
   const log = verdictLogLine(verdict === 'ok' ? 'bad-length' : verdict, {
     instance: instance.name,
     packet: decoded ?? undefined,

@@ -15,12 +15,14 @@
  */
 import type { IpFamily } from '../wire/types.js';
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text } from '../wire/address.js';
-import { IPV6_HEADER_LEN, emitIpv6 } from '../wire/ipv6.js';
+import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { PROTO_VRRP, VRRP_TOS, VRRP_TTL } from '../wire/ipv4.js';
 import { intOption, loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
-import { closeAll, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
+import { closeAll, type InboundAdvert, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 const IPPROTO_VRRP = PROTO_VRRP;
+/** What a reused InboundAdvert holds between datagrams (not the last read buffer). */
+const NO_BYTES = new Uint8Array(0);
 
 // Linux <netinet/in.h>, <linux/in6.h>, <asm-generic/socket.h> values.
 const SOL_SOCKET = 1;
@@ -75,6 +77,14 @@ interface Channel {
   socket: VrrpSocket;
   info: InterfaceInfo;
   family: IpFamily;
+  /**
+   * What is handed to the listener, refilled for each datagram (InboundAdvert: read during the
+   * call, keep nothing), and for IPv6 the buffer the header is rebuilt in with a view of it per
+   * length: nothing is allocated per received advert (issue 15's soak, see runtime.ts).
+   */
+  inbound: InboundAdvert;
+  rebuilt: Uint8Array | undefined;
+  rebuiltView: Uint8Array | undefined;
 }
 
 export class RawTransport implements Transport {
@@ -106,7 +116,8 @@ export class RawTransport implements Transport {
 
   private openChannel(info: InterfaceInfo, family: IpFamily): void {
     const socket = VrrpSocket.open(family, IPPROTO_VRRP);
-    const channel: Channel = { socket, info, family };
+    const inbound: InboundAdvert = { iface: info.name, packet: NO_BYTES, src: '', ttlKnown: true, checksumVerified: false, receivedAt: 0 };
+    const channel: Channel = { socket, info, family, inbound, rebuilt: undefined, rebuiltView: undefined };
     this.channels.set(`${info.name}/${family}`, channel);
     socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${info.name}\0`));
     socket.setOption(SOL_SOCKET, SO_RCVBUF, intOption(1 << 20));
@@ -142,32 +153,55 @@ export class RawTransport implements Transport {
   }
 
   private receive(channel: Channel, datagram: Datagram): void {
-    const iface = channel.info.name;
     const { packet, receivedAt } = datagram;
+    const inbound = channel.inbound;
+    inbound.receivedAt = receivedAt;
     if (channel.family === 4) {
       // A raw IPv4 socket returns the header; the decoder checks it (and the engine the TTL).
       // The bytes are the helper's read buffer: the listener reads them before returning.
       // Its header carries the source; a text copy is made only for a packet too short to (InboundAdvert.src).
-      const src = packet.length >= 20 ? '' : datagram.source;
-      this.options.listener.advert({ iface, packet, src, ttlKnown: true, checksumVerified: false, receivedAt });
+      inbound.packet = packet;
+      inbound.src = packet.length >= 20 ? '' : datagram.source;
+      inbound.ttlKnown = true;
+      inbound.checksumVerified = false;
+      this.options.listener.advert(inbound);
+      inbound.packet = NO_BYTES;
       return;
     }
     // IPv6: the kernel keeps the header but hands its facts over (recvmsg ancillary data); put
-    // one back in front for the decoder and the pcap. The kernel checked the checksum.
-    const full = new Uint8Array(IPV6_HEADER_LEN + packet.length);
-    emitIpv6(
-      {
-        src: datagram.sourceBytes,
-        dst: datagram.destinationBytes ?? this.group6Bytes,
-        nextHeader: IPPROTO_VRRP,
-        payloadLength: packet.length,
-        hopLimit: datagram.hopLimit ?? VRRP_TTL,
-      },
-      full,
-      0,
-    );
+    // one back in front for the decoder and the pcap (as emitIpv6 writes it). The kernel checked the checksum.
+    const length = IPV6_HEADER_LEN + packet.length;
+    if (channel.rebuilt === undefined || channel.rebuilt.length < length) {
+      channel.rebuilt = new Uint8Array(Math.max(length, IPV6_HEADER_LEN + 1024));
+      channel.rebuiltView = undefined;
+    }
+    const full = channel.rebuilt;
+    if (channel.rebuiltView?.length !== length) channel.rebuiltView = full.subarray(0, length);
+    full[0] = 0x60;
+    full[1] = 0;
+    full[2] = 0;
+    full[3] = 0;
+    full[4] = packet.length >>> 8;
+    full[5] = packet.length & 0xff;
+    full[6] = IPPROTO_VRRP;
+    full[7] = datagram.hopLimit ?? VRRP_TTL;
+    const src = datagram.sourceBytes;
+    const dst = datagram.destinationBytes ?? this.group6Bytes;
+    if (src.length === 16 && dst.length === 16) {
+      full.set(src, 8);
+      full.set(dst, 24);
+    } else {
+      full.fill(0, 8, IPV6_HEADER_LEN);
+      full.set(src.subarray(0, 16), 8);
+      full.set(dst.subarray(0, 16), 24);
+    }
     full.set(packet, IPV6_HEADER_LEN);
-    this.options.listener.advert({ iface, packet: full, src: '', ttlKnown: datagram.hopLimit !== undefined, checksumVerified: true, receivedAt });
+    inbound.packet = channel.rebuiltView;
+    inbound.src = '';
+    inbound.ttlKnown = datagram.hopLimit !== undefined;
+    inbound.checksumVerified = true;
+    this.options.listener.advert(inbound);
+    inbound.packet = NO_BYTES;
   }
 
   private readonly group6Bytes: Uint8Array;

@@ -42,8 +42,9 @@ export interface TransportListener {
   /** The clock received adverts are stamped with. */
   now(): number;
   /**
-   * One received packet. Its bytes may be the transport's read buffer, reused for the next one:
-   * read them before returning (the engine decodes them at once; the pcap writer copies).
+   * One received packet. Its bytes may be the transport's read buffer, and the InboundAdvert
+   * itself the transport's, both reused for the next one: read them before returning (the engine
+   * decodes them at once; the pcap writer copies).
    */
   advert(inbound: InboundAdvert): void;
   /**

@@ -258,6 +258,10 @@ export class VrrpSocket {
       sources.push(new Uint8Array(meta.buffer, meta.byteOffset + i * META_RECORD + 24, sourceLength));
       destinations.push(new Uint8Array(meta.buffer, meta.byteOffset + i * META_RECORD + 40, 16));
     }
+    // Each slot's view of its datagram, made again only when the length changes: a master's
+    // adverts are all one length, so a backup reading 255 a second makes none (issue 15's soak).
+    const views: Uint8Array[] = [];
+    for (let i = 0; i < BATCH; i++) views.push(bytes.subarray(i * MAX_PACKET, i * MAX_PACKET));
     const datagram = new BatchDatagram(bytes, sources[0]);
     startBatch(this.handle, (error, count) => {
       if (error !== null || count === undefined) {
@@ -265,14 +269,19 @@ export class VrrpSocket {
         return;
       }
       const at = now();
-      const monotonicNs = Number(process.hrtime.bigint());
+      // CLOCK_MONOTONIC as process.hrtime.bigint() reads it, without a BigInt per wake-up.
+      const monotonicNs = performance.now() * 1e6 + monotonicOffsetNs();
       try {
         for (let i = 0; i < count; i++) {
           const f = i * (META_RECORD / 8);
           const n = i * (META_RECORD / 4);
           const receivedNs = f64[f];
           const hopLimit = i32[n + 4];
-          datagram.packet = bytes.subarray(i32[n + 2], i32[n + 2] + i32[n + 3]);
+          const offset = i32[n + 2];
+          const length = i32[n + 3];
+          let view = views[i];
+          if (view.byteOffset !== data.byteOffset + offset || view.length !== length) view = views[i] = bytes.subarray(offset, offset + length);
+          datagram.packet = view;
           datagram.sourceBytes = sources[i];
           datagram.destinationBytes = i32[n + 5] === 1 ? destinations[i] : undefined;
           datagram.hopLimit = hopLimit < 0 ? undefined : hopLimit;
