@@ -17,7 +17,8 @@
  * reloads) as the control: this 2-core VM is shared and was seen to stall whole for 20+ s (the
  * harness's own 30 s sleep took 54 s), after which any VRRP backup finds its masters silent. The
  * harness reports such stalls (its own 100 ms ticker running late by more than 1 s) and the
- * control's transitions beside vrrplab's.
+ * control's transitions beside vrrplab's, and the RSS of keepalived's VRRP processes (the -r pid
+ * file's; their parents, added in brackets, do no VRRP work) with the same first/last comparison.
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,8 @@ interface Daemon {
   child: ChildProcess;
   logFile: string;
   log(): string;
+  /** The process whose RSS is sampled: vrrplab's one process, keepalived's VRRP child. */
+  vrrpPid(): number;
 }
 
 function startLogged(lab: Lab, host: number, conf: string, dir: string, name: string, kind: 'vrrplab' | 'keepalived' = 'vrrplab'): Daemon {
@@ -68,7 +71,8 @@ function startLogged(lab: Lab, host: number, conf: string, dir: string, name: st
   const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...flags, '--dump-dir', dir] : ['keepalived', ...flags];
   const child = lab.spawn(host, argv, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  return { child, logFile, log: () => readFileSync(logFile, 'utf8') };
+  const vrrpPid = () => (kind === 'vrrplab' ? child.pid! : Number(readFileSync(`${pid}.vrrp`, 'utf8').trim()));
+  return { child, logFile, log: () => readFileSync(logFile, 'utf8'), vrrpPid };
 }
 
 /** The last "vrrplab resources" line a daemon logged (SIGUSR2 with -D). */
@@ -120,7 +124,7 @@ async function main(): Promise<number> {
     await sleep(10_000);
     console.log(`soak: ${COUNT} masters on A, ${COUNT} backups on B; ${MINUTES} min steady, then ${RELOADS} reloads each`);
 
-    const samples: { t: number; rss: number[]; res: (Resources | undefined)[] }[] = [];
+    const samples: { t: number; rss: number[]; res: (Resources | undefined)[]; controlRss: number[]; controlParentRss: number[] }[] = [];
     const start = Date.now();
     const transitionsAtStart = daemons.map((d) => transitionsIn(d.log()));
     const controlAtStart = keepalived.map((d) => transitionsIn(d.log()));
@@ -130,9 +134,9 @@ async function main(): Promise<number> {
       for (const d of daemons) d.child.kill('SIGUSR2');
       await sleep(500);
       const t = (Date.now() - start) / 1000;
-      const sample = { t, rss: daemons.map((d) => rssKb(d.child.pid!)), res: daemons.map(resources) };
+      const sample = { t, rss: daemons.map((d) => rssKb(d.vrrpPid())), res: daemons.map(resources), controlRss: keepalived.map((d) => rssKb(d.vrrpPid())), controlParentRss: keepalived.map((d) => rssKb(d.child.pid!)) };
       samples.push(sample);
-      console.log(`soak: t=${t.toFixed(0)} s RSS A ${(sample.rss[0] / 1024).toFixed(1)} MB B ${(sample.rss[1] / 1024).toFixed(1)} MB; A ${JSON.stringify(sample.res[0])} B ${JSON.stringify(sample.res[1])}`);
+      console.log(`soak: t=${t.toFixed(0)} s RSS A ${(sample.rss[0] / 1024).toFixed(1)} MB B ${(sample.rss[1] / 1024).toFixed(1)} MB (keepalived C ${(sample.controlRss[0] / 1024).toFixed(1)} D ${(sample.controlRss[1] / 1024).toFixed(1)}); A ${JSON.stringify(sample.res[0])} B ${JSON.stringify(sample.res[1])}`);
     }
     const steadyTransitions = daemons.map((d, i) => transitionsIn(d.log()) - transitionsAtStart[i]);
     const settled = samples.filter((s) => s.t >= SETTLE_S);
@@ -150,6 +154,12 @@ async function main(): Promise<number> {
         const r0 = settled[0].res[i];
         const r1 = settled.at(-1)!.res[i];
         report(r0 !== undefined && r1 !== undefined && r1.fds <= r0.fds && r1.timers <= r0.timers, `fds/timers ${name} ${r0?.fds}/${r0?.timers} -> ${r1?.fds}/${r1?.timers}`);
+      }
+      for (const [i, name] of ['C (masters)', 'D (backups)'].entries()) {
+        const first = median(settled.slice(0, 3).map((s) => s.controlRss[i]));
+        const last = median(settled.slice(-3).map((s) => s.controlRss[i]));
+        const parent = [settled[0], settled.at(-1)!].map((s) => (s.controlParentRss[i] / 1024).toFixed(1));
+        console.log(`soak: keepalived (control) RSS ${name} ${(first / 1024).toFixed(1)} -> ${(last / 1024).toFixed(1)} MB: ${(((last - first) / first) * 100).toFixed(2)}% (its parent ${parent[0]} -> ${parent[1]} MB)`);
       }
     } else {
       console.log('soak: too short for the RSS comparison (needs 6 samples after the settle)');
