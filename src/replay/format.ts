@@ -54,14 +54,39 @@ type SummaryRecord = Extract<ReplayRecord, { type: 'summary' }>;
 type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 
 /**
+ * Where the timeline keeps the master period lines of each VRID key (VRID, +256 for IPv6) until
+ * the summaries they are listed under: `lines` takes them in record order, `appendTo` copies a
+ * key's lines so far to the output (again, when asked twice).
+ */
+export interface SpanStore {
+  lines(key: number): LineBatches;
+  appendTo(key: number, out: LineBatches): void;
+}
+
+/** Span lines in memory. */
+export class MemorySpans implements SpanStore {
+  private readonly spans = new Map<number, LineBatches>();
+
+  lines(key: number): LineBatches {
+    let lines = this.spans.get(key);
+    if (lines === undefined) this.spans.set(key, (lines = new LineBatches(1 << 14)));
+    return lines;
+  }
+
+  appendTo(key: number, out: LineBatches): void {
+    const spans = this.spans.get(key);
+    // Copied: two summaries of one VRID list them both.
+    if (spans !== undefined) out.append(spans.copy());
+  }
+}
+
+/**
  * The timeline a record at a time, written straight into output bytes: each event's line goes
  * out as its record comes; master periods are listed under their VRID's summary, so their lines
- * (bytes too), the summaries and the totals are kept for `end()`.
+ * (bytes, in `spans`), the summaries and the totals are kept for `end()`.
  */
 export class TimelineWriter {
   private readonly summaries: SummaryRecord[] = [];
-  /** Master period lines by VRID key (VRID, +256 for IPv6), in record order. */
-  private readonly spans = new Map<number, LineBatches>();
   private total: CaptureRecord | undefined;
   private readonly garpTails = new GarpTails();
 
@@ -69,6 +94,7 @@ export class TimelineWriter {
   constructor(
     private readonly out: LineBatches,
     public origin: number | null = null,
+    private readonly spans: SpanStore = new MemorySpans(),
   ) {}
 
   write(r: ReplayRecord): void {
@@ -108,10 +134,7 @@ export class TimelineWriter {
         break;
       case 'master': {
         // Listed under the summary; the line is made now so the record need not be kept.
-        const key = r.vrid + (r.family === 6 ? 256 : 0);
-        let lines = this.spans.get(key);
-        if (lines === undefined) this.spans.set(key, (lines = new LineBatches(1 << 14)));
-        spanLine(r, lines);
+        spanLine(r, this.spans.lines(r.vrid + (r.family === 6 ? 256 : 0)));
         return;
       }
       case 'priority':
@@ -193,9 +216,7 @@ export class TimelineWriter {
     }
     for (const s of summaries) {
       out.line(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
-      const spans = this.spans.get(s.vrid + (s.family === 6 ? 256 : 0));
-      // Each summary lists its VRID's periods (copied: two summaries of one VRID list them both).
-      if (spans !== undefined) out.append(spans.copy());
+      this.spans.appendTo(s.vrid + (s.family === 6 ? 256 : 0), out);
       const anomalies = Object.entries(s.anomalies);
       if (anomalies.length) out.line(`    anomalies: ${anomalies.map(([k, n]) => `${k} x${n}`).join(', ')}`);
     }

@@ -194,6 +194,11 @@ export class LineBatches {
     return copy;
   }
 
+  /** Hands what is written so far to `flushTo` (without one, seals it into the kept batches). */
+  flush(): void {
+    this.seal();
+  }
+
   /** Hands on the batches: exactly `lines.join('\n') + '\n'` (a lone newline when there were no lines). */
   writeTo(write: (bytes: Buffer) => void): void {
     this.seal();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { LineBatches } from '../../src/replay/lines.js';
 import { formatTimeline, jsonLine, TimelineWriter, writeJsonLine, writeJsonLines, writeTimeline } from '../../src/replay/format.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture, streamReplay } from '../../src/replay/replay.js';
+import { SpillingSpans } from '../../src/replay/spans.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrplab-replay-output-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,6 +115,26 @@ describe('replay output written in batches', () => {
       }, size).text;
       expect(text).toBe(afresh.join('\n') + '\n');
       expect(batched((out) => list.forEach((r) => writeJsonLine(r, out)), size).text).toBe(list.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+  });
+
+  it('lists the master periods under the summaries byte for byte when they went to temporary files, and removes the files', () => {
+    const whole = formatTimeline(records, replayFirst()).join('\n') + '\n';
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('vrrplab-spans-')));
+    // Batches of 256 bytes: the lines go to files while the records are still being written.
+    for (const budget of [0, 3000, 1 << 30]) {
+      const spans = new SpillingSpans(budget, 256);
+      const chunks: Buffer[] = [];
+      const out = new LineBatches(4096, (bytes) => chunks.push(Buffer.from(bytes)));
+      const writer = new TimelineWriter(out, replayFirst(), spans);
+      for (const r of records) writer.write(r);
+      writer.end();
+      out.writeTo((bytes) => chunks.push(Buffer.from(bytes)));
+      const spilled = readdirSync(tmpdir()).filter((name) => name.startsWith('vrrplab-spans-') && !before.has(name));
+      expect(spilled.length, `budget ${budget}`).toBe(budget < 1 << 30 ? 1 : 0);
+      spans.close();
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(whole);
+      for (const name of spilled) expect(existsSync(join(tmpdir(), name))).toBe(false);
     }
   });
 

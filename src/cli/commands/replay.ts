@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { TimelineWriter, writeJsonLine } from '../../replay/format.js';
 import { LineBatches } from '../../replay/lines.js';
-import { replayCapture, streamReplay, type ProblemRecord } from '../../replay/replay.js';
+import { replayCapture, streamReplay, type ProblemRecord, type ReplayOptions } from '../../replay/replay.js';
+import { SpillingSpans } from '../../replay/spans.js';
 
 /** Files at least this large get a progress bar on a TTY. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -87,61 +88,81 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     if (barShares) bar?.clear();
     process.stdout.write(bytes);
   };
-  let problems: ProblemRecord[] | undefined;
-  if (opts.html === undefined) {
-    // Each 1 MiB of output goes out as soon as it is made: the output is never held whole.
-    const out = new LineBatches(undefined, write);
-    const text = opts.json ? undefined : new TimelineWriter(out);
-    const streamed = streamReplay(
-      capture,
-      text === undefined
-        ? (r) => writeJsonLine(r, out)
-        : (r, first) => {
-            text.origin = first;
-            text.write(r);
-          },
-      options,
-    );
-    // Timestamps that went backwards before anything was written: the sorted timeline below instead.
-    if (streamed.inOrder || out.startedWriting) {
-      if (!streamed.inOrder) {
-        process.stderr.write('vrrplab replay: the capture\'s timestamps go backwards; the timeline was already being written, so from there on it is in capture order\n');
-      }
-      if (text === undefined) writeJsonLine(streamed.capture, out);
-      else {
-        text.write(streamed.capture);
-        text.end();
-      }
-      bar?.done();
-      out.writeTo(write);
-      problems = streamed.problems;
-    }
-  }
-  if (problems === undefined) {
-    // Timestamps that go backwards (or --html, which needs every record): sort them all first.
-    const { records } = replayCapture(capture, options);
-    const out = new LineBatches(undefined, write);
-    if (opts.json) for (const r of records) writeJsonLine(r, out);
-    else {
-      const total = records.find((r) => r.type === 'capture');
-      const text = new TimelineWriter(out, total?.type === 'capture' ? total.first : null);
-      for (const r of records) text.write(r);
-      text.end();
-    }
-    if (opts.html !== undefined) {
-      const { writeReplayReport } = await import('../../report/replay.js');
-      writeReplayReport(records, opts.html, { title: basename(capture) });
-    }
-    bar?.done();
-    out.writeTo(write);
-    problems = records.filter((r): r is ProblemRecord => r.type === 'problem');
-  }
+  const problems = await writeReplay(capture, opts, options, write);
+  bar?.done();
   if (problems.length > 0) {
     // Listed after the timeline, which may be long or piped away: said on stderr too, as tshark does.
     const first = problems[0];
     process.stderr.write(`vrrplab replay: ${problems.length} capture problem(s), the first at byte ${first.fileOffset}: ${first.message}\n`);
     process.exitCode = 1;
   }
+}
+
+/** Master period lines wait for the summaries: past a few MB, in temporary files, removed after `use`. */
+async function withSpans<T>(use: (spans: SpillingSpans) => T | Promise<T>): Promise<T> {
+  const spans = new SpillingSpans();
+  try {
+    return await use(spans);
+  } finally {
+    spans.close();
+  }
+}
+
+/** Replays `capture` and writes the output; returns the file's problems. */
+async function writeReplay(capture: string, opts: ReplayFlags, options: ReplayOptions, write: (bytes: Buffer) => void): Promise<ProblemRecord[]> {
+  if (opts.html === undefined) {
+    const streamed = await withSpans((spans) => streamTimeline(capture, opts, options, write, spans));
+    if (streamed !== undefined) return streamed;
+  }
+  // Timestamps that go backwards (or --html, which needs every record): sort them all first.
+  const { records } = replayCapture(capture, options);
+  await withSpans((spans) => {
+    const out = new LineBatches(undefined, write);
+    if (opts.json) for (const r of records) writeJsonLine(r, out);
+    else {
+      const total = records.find((r) => r.type === 'capture');
+      const text = new TimelineWriter(out, total?.type === 'capture' ? total.first : null, spans);
+      for (const r of records) text.write(r);
+      text.end();
+    }
+    out.writeTo(write);
+  });
+  if (opts.html !== undefined) {
+    const { writeReplayReport } = await import('../../report/replay.js');
+    writeReplayReport(records, opts.html, { title: basename(capture) });
+  }
+  return records.filter((r): r is ProblemRecord => r.type === 'problem');
+}
+
+/**
+ * The output written as the capture is read; undefined, having written nothing, when timestamps
+ * went backwards before anything was written (the caller then sorts the whole capture).
+ */
+function streamTimeline(capture: string, opts: ReplayFlags, options: ReplayOptions, write: (bytes: Buffer) => void, spans: SpillingSpans): ProblemRecord[] | undefined {
+  // Each 1 MiB of output goes out as soon as it is made: the output is never held whole.
+  const out = new LineBatches(undefined, write);
+  const text = opts.json ? undefined : new TimelineWriter(out, null, spans);
+  const streamed = streamReplay(
+    capture,
+    text === undefined
+      ? (r) => writeJsonLine(r, out)
+      : (r, first) => {
+          text.origin = first;
+          text.write(r);
+        },
+    options,
+  );
+  if (!streamed.inOrder && !out.startedWriting) return undefined;
+  if (!streamed.inOrder) {
+    process.stderr.write('vrrplab replay: the capture\'s timestamps go backwards; the timeline was already being written, so from there on it is in capture order\n');
+  }
+  if (text === undefined) writeJsonLine(streamed.capture, out);
+  else {
+    text.write(streamed.capture);
+    text.end();
+  }
+  out.writeTo(write);
+  return streamed.problems;
 }
 
 function progressBar(): { update: (done: number, total: number) => void; clear: () => void; done: () => void } {
