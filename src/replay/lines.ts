@@ -166,7 +166,8 @@ export class LineBatches {
 
   /** A copy of the bytes written since `from` (within one line), or undefined when they went into more than one batch. */
   copySince(from: LinePosition): Uint8Array | undefined {
-    return from.batch === this.batch && this.pending.length === 0 ? this.batch.slice(from.at, this.used) : undefined;
+    // Uint8Array's copy, not Buffer#slice's view: a view would keep the whole batch alive.
+    return from.batch === this.batch && this.pending.length === 0 ? Uint8Array.prototype.slice.call(this.batch, from.at, this.used) : undefined;
   }
 
   /** Moves `other`'s lines to the end of these. */
