@@ -28,7 +28,7 @@ export type ProblemRecord = Extract<ReplayRecord, { type: 'problem' }>;
 export type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 
 export interface StreamedReplay {
-  /** False when the timeline could not be put in order as it went (see RecordOrder): what was handed on is not the timeline, use `replayCapture`. */
+  /** False when the timeline could not be kept in order as it went (see RecordOrder): every record was handed on, but not in time order throughout; `replayCapture` sorts them all. */
   inOrder: boolean;
   /** Problems reading the file (handed on after the timeline, as in `replayCapture`'s list). */
   problems: ProblemRecord[];
