@@ -5,7 +5,7 @@
  * See native-notes/README.md for why these tools.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dumpAddresses, interfaceIndex } from './netlink.js';
 import type { InterfaceInfo } from './transport.js';
 
@@ -88,10 +88,60 @@ export function readInterfaceWithIp(name: string): InterfaceRead {
   };
 }
 
-/** Carrier state of an interface: true when up, false when down or missing. */
+/**
+ * Carrier state of an interface: true when up, false when down or missing. The runtime polls it
+ * every 200 ms per interface, for the life of the daemon: the files are read into one buffer and
+ * compared as bytes, their paths made once, so a poll makes no string, Buffer or options object
+ * (readFileSync made all three, and they were most of what an idle daemon's old space grew by:
+ * issue 15's soak).
+ */
 export function readCarrier(dev: string): boolean {
-  const operstate = sysfsText(dev, 'operstate');
-  if (operstate === undefined || operstate === 'down' || operstate === 'lowerlayerdown') return false;
+  let paths = carrierPaths.get(dev);
+  if (paths === undefined) {
+    if (dev.includes('/') || dev === '.' || dev === '..') return false;
+    paths = [`/sys/class/net/${dev}/operstate`, `/sys/class/net/${dev}/carrier`];
+    carrierPaths.set(dev, paths);
+  }
+  const operstate = readSmall(paths[0]);
+  if (operstate < 0 || sysfsIs(operstate, DOWN) || sysfsIs(operstate, LOWER_LAYER_DOWN)) return false;
   // Reading `carrier` of a down interface fails (EINVAL): not up.
-  return sysfsText(dev, 'carrier') === '1';
+  return sysfsIs(readSmall(paths[1]), ONE);
+}
+
+const carrierPaths = new Map<string, [string, string]>();
+const small = Buffer.alloc(64);
+const DOWN = Buffer.from('down');
+const LOWER_LAYER_DOWN = Buffer.from('lowerlayerdown');
+const ONE = Buffer.from('1');
+
+/** Reads the start of a small file into `small`: how many bytes, or -1 when it cannot be read. */
+function readSmall(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    return readSync(fd, small, 0, small.length, 0);
+  } catch {
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether the `length` bytes read into `small`, without surrounding whitespace (as trim()), are `text`. */
+function sysfsIs(length: number, text: Buffer): boolean {
+  let start = 0;
+  let end = length;
+  while (start < end && isSpace(small[start])) start++;
+  while (end > start && isSpace(small[end - 1])) end--;
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (small[start + i] !== text[i]) return false;
+  return true;
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 }
