@@ -67,7 +67,12 @@ interface Frr {
 }
 
 /** Starts zebra and vrrpd in `host`'s namespace (foreground children of the lab) and configures VRID 5. */
-async function startFrr(lab: Lab, host: number, v: Variant, priority: number): Promise<Frr> {
+/**
+ * FRR's zebra and vrrpd on `host`, then its virtual router. `beforeRouter` runs once the daemons
+ * are up and before the router is configured: starting them takes the peer's carrier down for a
+ * moment (a daemon started there then begins in FAULT).
+ */
+async function startFrr(lab: Lab, host: number, v: Variant, priority: number, beforeRouter?: () => Promise<void>): Promise<Frr> {
   const ns = lab.hosts[host].ns;
   const name = ns;
   // The macvlan FRR looks up by the virtual MAC; it holds the VIP.
@@ -90,6 +95,7 @@ async function startFrr(lab: Lab, host: number, v: Variant, priority: number): P
   expect(await waitFor(() => existsSync(`/var/run/frr/${name}/vrrpd.vty`), 10_000)).toBeGreaterThanOrEqual(0);
   const vtysh = (...commands: string[]): string =>
     execFileSync('vtysh', ['-N', name, ...commands.flatMap((c) => ['-c', c])], { encoding: 'utf8', timeout: 10_000 });
+  await beforeRouter?.();
   vtysh(
     'configure terminal',
     'interface eth0',
@@ -207,8 +213,21 @@ describe('vrrplab run beside FRR vrrpd', () => {
       await sleep(300);
       const conf = join(dir, 'vrrplab.conf');
       writeFileSync(conf, vrrplabConfig(v, 200));
-      let ours = startDaemon(l, 1, 'vrrplab', conf, dir);
-      const frr = await startFrr(l, 0, v, 100);
+      const started: ReturnType<typeof startDaemon>[] = [];
+      // vrrplab first, settled in BACKUP on a link that FRR's daemons no longer touch: it is the
+      // first master, FRR's router (configured after) hears it before its own timer runs out.
+      const frr = await startFrr(l, 0, v, 100, async () => {
+        // FRR's start takes the peer's carrier down for about a second; vrrplab reads its link and
+        // addresses at start (a link-local address comes back only with the carrier).
+        expect(await waitFor(() => l.exec(1, ['cat', '/sys/class/net/eth0/carrier']).trim() === '1', 10_000)).toBeGreaterThanOrEqual(0);
+        if (v.family === 6) await linkLocal(l, 1);
+        const daemon = startDaemon(l, 1, 'vrrplab', conf, dir);
+        started.push(daemon);
+        expect(await waitFor(() => transitions(daemon.log()).at(-1) === 'VI_FRR BACKUP', 10_000), daemon.log()).toBeGreaterThanOrEqual(0);
+      });
+      const [first] = started;
+      if (first === undefined) throw new Error('vrrplab did not start');
+      let ours = first;
       const vrrplabLL = v.family === 6 ? await linkLocal(l, 1) : l.hosts[1].address;
 
       expect(await waitFor(() => transitions(ours.log()).at(-1) === 'VI_FRR MASTER', 10_000), ours.log()).toBeGreaterThanOrEqual(0);
