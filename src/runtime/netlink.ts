@@ -8,11 +8,11 @@
  * NLM_F_CREATE|NLM_F_EXCL on add, and an ACK asked for. keepalived treats "exists" on add and
  * "not there" on delete as done; so does this.
  */
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { VirtualAddress } from '../config/model.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../wire/address.js';
+import { interfaceIndex } from './sysfs.js';
 import type { Outcome } from './system.js';
 import { loadVrrpSocket, VrrpSocket } from './vrrp-socket.js';
 
@@ -131,18 +131,6 @@ export function decodeAcks(datagram: Uint8Array): { seq: number; errno: number }
     }
   }
   return acks;
-}
-
-/** An interface's index, from /sys/class/net (undefined: no such interface). */
-export function interfaceIndex(dev: string): number | undefined {
-  // A name with a slash, or a dot name, would read elsewhere in sysfs.
-  if (dev.includes('/') || dev === '.' || dev === '..') return undefined;
-  try {
-    const index = Number(readFileSync(`/sys/class/net/${dev}/ifindex`, 'utf8').trim());
-    return Number.isInteger(index) && index > 0 ? index : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** One rtnetlink socket; requests are answered in the order sent, matched by sequence number. */

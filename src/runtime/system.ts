@@ -5,8 +5,9 @@
  * See native-notes/README.md for why these tools.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { dumpAddresses, interfaceIndex } from './netlink.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { dumpAddresses } from './netlink.js';
+import { interfaceIndex, sysfsPath, sysfsText } from './sysfs.js';
 import type { InterfaceInfo } from './transport.js';
 
 /** What a host change came to: failures are values, never thrown. */
@@ -46,16 +47,6 @@ export async function readInterface(name: string): Promise<InterfaceRead> {
   const v4 = own.find((a) => a.family === 4 && !a.secondary);
   const v6 = own.find((a) => a.family === 6 && a.scope === SCOPE_LINK);
   return { ok: true, info: { name, index, ipv4: v4?.local, ipv4PrefixLength: v4?.prefixLength, ipv6: v6?.local, mac: mac || undefined } };
-}
-
-/** A file of the interface's /sys/class/net directory, trimmed (undefined: not there). */
-function sysfsText(dev: string, file: string): string | undefined {
-  if (dev.includes('/') || dev === '.' || dev === '..') return undefined;
-  try {
-    return readFileSync(`/sys/class/net/${dev}/${file}`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Index and primary addresses of an interface, read with `ip -j addr show dev NAME`. */
@@ -98,8 +89,10 @@ export function readInterfaceWithIp(name: string): InterfaceRead {
 export function readCarrier(dev: string): boolean {
   let paths = carrierPaths.get(dev);
   if (paths === undefined) {
-    if (dev.includes('/') || dev === '.' || dev === '..') return false;
-    paths = [`/sys/class/net/${dev}/operstate`, `/sys/class/net/${dev}/carrier`];
+    const operstatePath = sysfsPath(dev, 'operstate');
+    const carrierPath = sysfsPath(dev, 'carrier');
+    if (operstatePath === undefined || carrierPath === undefined) return false;
+    paths = [operstatePath, carrierPath];
     carrierPaths.set(dev, paths);
   }
   const operstate = readSmall(paths[0]);
