@@ -4,6 +4,7 @@
  * (`streamReplay`) and write them out in batches (src/cli/commands/replay.ts).
  */
 import { LineBatches, StringBytes, utf8 } from './lines.js';
+import { SpillingSpans } from './spans.js';
 import type { ReplayRecord } from './records.js';
 
 /** Receives output lines one by one, without their newline. */
@@ -54,33 +55,6 @@ type SummaryRecord = Extract<ReplayRecord, { type: 'summary' }>;
 type CaptureRecord = Extract<ReplayRecord, { type: 'capture' }>;
 
 /**
- * Where the timeline keeps the master period lines of each VRID key (VRID, +256 for IPv6) until
- * the summaries they are listed under: `lines` takes them in record order, `appendTo` copies a
- * key's lines so far to the output (again, when asked twice).
- */
-export interface SpanStore {
-  lines(key: number): LineBatches;
-  appendTo(key: number, out: LineBatches): void;
-}
-
-/** Span lines in memory. */
-export class MemorySpans implements SpanStore {
-  private readonly spans = new Map<number, LineBatches>();
-
-  lines(key: number): LineBatches {
-    let lines = this.spans.get(key);
-    if (lines === undefined) this.spans.set(key, (lines = new LineBatches(1 << 14)));
-    return lines;
-  }
-
-  appendTo(key: number, out: LineBatches): void {
-    const spans = this.spans.get(key);
-    // Copied: two summaries of one VRID list them both.
-    if (spans !== undefined) out.append(spans.copy());
-  }
-}
-
-/**
  * The timeline a record at a time, written straight into output bytes: each event's line goes
  * out as its record comes; master periods are listed under their VRID's summary, so their lines
  * (bytes, in `spans`), the summaries and the totals are kept for `end()`.
@@ -90,11 +64,14 @@ export class TimelineWriter {
   private total: CaptureRecord | undefined;
   private readonly garpTails = new GarpTails();
 
-  /** `origin` (epoch s) is where relative times count from; it may be set later, before the first timed record. */
+  /**
+   * `origin` (epoch s) is where relative times count from; it may be set later, before the first
+   * timed record. `spans` keeps the master period lines (by default all in memory).
+   */
   constructor(
     private readonly out: LineBatches,
     public origin: number | null = null,
-    private readonly spans: SpanStore = new MemorySpans(),
+    private readonly spans = new SpillingSpans(Number.POSITIVE_INFINITY),
   ) {}
 
   write(r: ReplayRecord): void {

@@ -170,31 +170,6 @@ export class LineBatches {
     return from.batch === this.batch && this.pending.length === 0 ? Uint8Array.prototype.slice.call(this.batch, from.at, this.used) : undefined;
   }
 
-  /** Moves `other`'s lines to the end of these. */
-  append(other: LineBatches): void {
-    this.seal();
-    other.seal();
-    for (const b of other.batches) {
-      if (this.flushTo === undefined) this.batches.push(b);
-      else {
-        this.flushed = true;
-        this.flushTo(b);
-      }
-    }
-    this.lines += other.lines;
-    other.batches = [];
-    other.lines = 0;
-  }
-
-  /** These lines again, to be appended elsewhere (the bytes are shared: they are never written again). */
-  copy(): LineBatches {
-    this.seal();
-    const copy = new LineBatches(this.batchBytes);
-    copy.batches = [...this.batches];
-    copy.lines = this.lines;
-    return copy;
-  }
-
   /** Hands what is written so far to `flushTo` (without one, seals it into the kept batches). */
   flush(): void {
     this.seal();

@@ -7,7 +7,6 @@
 import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SpanStore } from './format.js';
 import { LineBatches } from './lines.js';
 
 /** Span bytes kept in memory before they go to files. */
@@ -15,7 +14,12 @@ const MEMORY_BYTES = 8 << 20;
 /** Bytes per batch of one VRID's lines (and per file write once spilled). */
 const BATCH_BYTES = 1 << 16;
 
-export class SpillingSpans implements SpanStore {
+/**
+ * Master period lines by VRID key (VRID, +256 for IPv6): `lines` takes them in record order,
+ * `appendTo` copies a key's lines so far to the output (again, when asked twice: two summaries of
+ * one VRID list them both).
+ */
+export class SpillingSpans {
   private readonly batches = new Map<number, LineBatches>();
   /** Sealed bytes per key, in memory (before spilling). */
   private readonly held = new Map<number, Uint8Array[]>();
