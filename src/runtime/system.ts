@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { dumpAddresses } from './netlink.js';
 import { interfaceIndex, sysfsPath, sysfsText } from './sysfs.js';
+import { loadVrrpSocket } from './vrrp-socket.js';
 import type { InterfaceInfo } from './transport.js';
 
 /** What a host change came to: failures are values, never thrown. */
@@ -31,14 +32,11 @@ const SCOPE_LINK = 253;
  * no iproute2 either). Where the native helper is missing, `ip -j addr show dev NAME` answers.
  */
 export async function readInterface(name: string): Promise<InterfaceRead> {
+  const index = interfaceIndex(name);
+  // No such interface: no dump is read for it.
+  if (index === undefined) return loadVrrpSocket().ok ? { ok: false, error: `Device "${name}" does not exist.` } : readInterfaceWithIp(name);
   const dump = dumpAddresses();
   if (dump === undefined) return readInterfaceWithIp(name);
-  const index = interfaceIndex(name);
-  if (index === undefined) {
-    // Settle the dump before answering, so its socket is closed.
-    await dump;
-    return { ok: false, error: `Device "${name}" does not exist.` };
-  }
   const mac = sysfsText(name, 'address');
   const read = await dump;
   if (!read.ok) return read;
