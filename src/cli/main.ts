@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   replay: async () => (await import('./commands/replay.js')).registerReplay,
   compare: async () => (await import('./commands/compare.js')).registerCompare,
   run: async () => (await import('./commands/run.js')).registerRun,
+  lab: async () => (await import('./commands/lab.js')).registerLab,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
 };
 

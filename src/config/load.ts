@@ -311,3 +311,14 @@ export function hostTreeScriptProbe(hostRoot: string, assumed: string[]): Script
 export function onHostDisk(hostRoot: string | undefined, file: string): string {
   return hostRoot !== undefined && hostRoot !== '' && path.isAbsolute(file) ? path.join(hostRoot, file) : file;
 }
+
+/**
+ * The statement tree keepalived would read from `file` (includes, definitions and `@host` lines
+ * resolved), for callers that write a configuration back out (the lab's rewritten copies).
+ */
+export function readConfigStatements(file: string, options: LoadOptions = {}): Statement[] | undefined {
+  const io = makeIo(options);
+  const text = io.readFile(file);
+  if (text === undefined) return undefined;
+  return readConfig(file, text, io, new Reporter(), { configId: options.hostname }).statements;
+}

@@ -113,8 +113,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     if (explicit !== undefined) return explicit;
     let model = probedModels.get(command);
     if (model === undefined) {
-      const service = probedService(command);
-      model = service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
+      model = inferredCheckModel(command);
       probedModels.set(command, model);
     }
     return model;
@@ -275,6 +274,12 @@ export function injectStream(entry: InjectAction, configs: readonly KeepalivedCo
     // A burst: back to back, as a sender's loop puts them on the wire.
     rate: entry.rate ?? 20_000,
   };
+}
+
+/** What a check the scenario does not model follows: the service its command probes, else it succeeds. */
+export function inferredCheckModel(command: string): CheckModel {
+  const service = probedService(command);
+  return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
 }
 
 function describeCheck(model: CheckModel): string {

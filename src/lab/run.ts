@@ -1,0 +1,374 @@
+/**
+ * `vrrplab lab`: a simulate scenario run for real. Each host is a network namespace on a bridge
+ * running real keepalived (or `vrrplab run`), the timeline's faults are played for real (signals,
+ * `ip link`, nftables and netem on the bridge, files written), model-mode checks and notifies are
+ * played by stand-ins (./host-config.ts), and what happened is read back as the simulator's
+ * records (./observe.ts). The result has the shape of a simulation's, so the same timeline, VIP
+ * table, findings, JSON and HTML come out, and a simulation can be compared with it (./compare.ts).
+ *
+ * This is the only driver beside the runtime that touches the machine: it needs root, iproute2,
+ * nftables, tc and keepalived (tcpdump for the capture).
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KeepalivedConfig } from '../config/model.js';
+import type { SimRecord } from '../sim/cluster.js';
+import { findSimulationFindings } from '../sim/findings.js';
+import { loadHostConfig, type SimulationResult } from '../sim/run.js';
+import type { Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
+import { validateScenario } from '../sim/validate.js';
+import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
+import { createLabNetwork, type LabHostSpec, type LabNetwork } from './network.js';
+import { HostObserver, lineSplitter, notifyRecords } from './observe.js';
+
+export type LabImplementation = 'keepalived' | 'vrrplab';
+
+export interface LabOptions {
+  /** keepalived binary (default: `keepalived` on PATH). */
+  keepalived?: string;
+  /** What each host runs: real keepalived (default), or `vrrplab run`; per host with a map. */
+  impl?: LabImplementation | Record<string, LabImplementation>;
+  /** `vrrplab run`'s entry (default: this process's own command). */
+  vrrplabMain?: string;
+  /** Where the run's files go (configs, logs, notify logs, capture); default a new directory under /run/vrrplab-lab. */
+  outDir?: string;
+  /** Record a capture of the bridge (tcpdump; default true when tcpdump is there). */
+  capture?: boolean;
+  onProgress?: (elapsedMs: number, totalMs: number) => void;
+}
+
+export interface LabArtifacts {
+  dir: string;
+  capture?: string;
+  logs: Record<string, string>;
+}
+
+export type LabOutcome = { ok: true; result: SimulationResult; artifacts: LabArtifacts; warnings: string[] } | { ok: false; errors: string[] };
+
+interface RunningHost {
+  spec: ScenarioHost;
+  config: KeepalivedConfig;
+  prepared: PreparedHost;
+  observer: HostObserver;
+  impl: LabImplementation;
+  daemon?: ChildProcess;
+  vrrpPidFile: string;
+  logFile: string;
+  log: fs.WriteStream;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** What the lab cannot play yet, as errors naming the timeline entry. */
+function unsupported(scenario: Scenario): string[] {
+  const where = (entry: TimelineEntry, index: number): string => `${scenario.source?.file ?? scenario.name}${entry.line !== undefined ? `:${entry.line}` : ''}: timeline[${index}]`;
+  return scenario.timeline.flatMap((entry, index) =>
+    entry.do === 'inject' ? [`${where(entry, index)}: inject is not played in the lab (a forged sender needs a namespace of its own; use simulate, or test/lab/hostile.test.ts's sender)`] : []);
+}
+
+/** Runs the scenario for real; resolves when its duration has passed and everything is removed. */
+export async function runLab(scenario: Scenario, options: LabOptions = {}): Promise<LabOutcome> {
+  const errors = unsupported(scenario);
+  const loaded = scenario.hosts.map((host) => ({ host, loaded: loadHostConfig(host, scenario.scripts, scenario.directory) }));
+  for (const { host, loaded: result } of loaded) if (result.config.instances.length === 0) errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}`);
+  if (errors.length > 0) return { ok: false, errors };
+  const specs = loaded.map(({ host, loaded: result }) => ({ name: host.name, address: host.address, address6: host.address6, config: result.config }));
+  const validation = validateScenario(scenario, specs);
+  if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
+
+  const dir = options.outDir ?? makeRunDir();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const records: SimRecord[] = [];
+  const hosts: RunningHost[] = loaded.map(({ host, loaded: result }, index) => {
+    const prepared = prepareHost(scenario, host, result.config, dir);
+    const logFile = path.join(dir, `${host.name}.log`);
+    const impl = typeof options.impl === 'string' ? options.impl : options.impl?.[host.name] ?? 'keepalived';
+    void index;
+    return {
+      spec: host, config: result.config, prepared, impl, logFile,
+      observer: new HostObserver(host.name, result.config, records),
+      vrrpPidFile: path.join(prepared.dir, 'vrrp.pid'),
+      log: fs.createWriteStream(logFile),
+    };
+  });
+
+  const network = createLabNetwork(hosts.map((host, index) => networkSpec(host.spec, host.config, index)));
+  const capture = path.join(dir, 'capture.pcap');
+  let tcpdump: ChildProcess | undefined;
+  const warnings = [...validation.warnings];
+  try {
+    if (options.capture !== false && hasCommand('tcpdump')) {
+      const bridge = [...network.bridges.values()][0] ?? 'br0';
+      tcpdump = network.spawn(null, ['tcpdump', '-i', bridge, '-w', capture, '-U', '-s', '256', 'vrrp or arp or icmp6 or udp'], { stdio: 'ignore' });
+      await sleep(300);
+    }
+    const t0 = performance.now();
+    const t0Epoch = Date.now() / 1000;
+    const now = (): number => Math.round(performance.now() - t0) / 1000;
+    const host = (name: string): RunningHost => {
+      const found = hosts.find((candidate) => candidate.spec.name === name);
+      if (found === undefined) throw new Error(`lab: no host ${name}`);
+      return found;
+    };
+    const fault = (hostName: string | undefined, action: string, detail?: string): void => {
+      records.push({ type: 'fault', t: now(), ...(hostName !== undefined ? { host: hostName } : {}), action, ...(detail !== undefined ? { detail } : {}) });
+    };
+    const services = new Map(hosts.map((h) => [h.spec.name, new Map(h.prepared.services)]));
+
+    const play = (entry: TimelineEntry): void => {
+      switch (entry.do) {
+        case 'start': {
+          const h = host(entry.host);
+          if (h.daemon !== undefined && h.daemon.exitCode === null && h.daemon.signalCode === null) return;
+          fault(entry.host, 'start');
+          start(h, network, options, now);
+          return;
+        }
+        case 'stop': {
+          const h = host(entry.host);
+          if (!running(h)) return;
+          fault(entry.host, 'stop');
+          signal(h.daemon?.pid, 'SIGTERM');
+          h.observer.stopped(now());
+          return;
+        }
+        case 'kill': {
+          const h = host(entry.host);
+          if (!running(h)) return;
+          fault(entry.host, 'kill');
+          crash(h);
+          h.observer.stopped(now());
+          return;
+        }
+        case 'link-down':
+        case 'link-up': {
+          const h = host(entry.host);
+          const names = entry.interface !== undefined ? [entry.interface] : [...new Set(h.config.instances.map((instance) => instance.interface))];
+          fault(entry.host, entry.do, entry.interface);
+          for (const name of names) network.setLink(entry.host, name, entry.do === 'link-up');
+          return;
+        }
+        case 'service-stop':
+        case 'service-start': {
+          const h = host(entry.host);
+          fault(entry.host, entry.do, entry.service);
+          const up = entry.do === 'service-start';
+          const flag = path.join(h.prepared.dir, 'services', entry.service);
+          if (up) fs.writeFileSync(flag, '');
+          else fs.rmSync(flag, { force: true });
+          const known = services.get(entry.host);
+          if ((known?.get(entry.service) ?? false) !== up) records.push({ type: 'service', t: now(), host: entry.host, service: entry.service, up, cause: 'timeline' });
+          known?.set(entry.service, up);
+          return;
+        }
+        case 'touch':
+        case 'rm': {
+          const h = host(entry.host);
+          fault(entry.host, entry.do, entry.path);
+          const file = labFilePath(scenario, h.spec, h.prepared.dir, entry.path);
+          if (entry.do === 'touch') {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.closeSync(fs.openSync(file, 'a'));
+          } else fs.rmSync(file, { force: true });
+          return;
+        }
+        case 'write': {
+          const h = host(entry.host);
+          fault(entry.host, 'write', `${entry.path} ${JSON.stringify(entry.value)}`);
+          const file = labFilePath(scenario, h.spec, h.prepared.dir, entry.path);
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          fs.writeFileSync(file, entry.value);
+          return;
+        }
+        case 'script-hang':
+        case 'script-resume': {
+          const h = host(entry.host);
+          fault(entry.host, entry.do, entry.script);
+          const flag = path.join(h.prepared.dir, 'hang', entry.script);
+          if (entry.do === 'script-hang') fs.writeFileSync(flag, '');
+          else fs.rmSync(flag, { force: true });
+          return;
+        }
+        case 'run':
+          fault(entry.host, 'run', entry.command);
+          if (scenario.scripts === 'exec') spawnSync('/bin/sh', ['-c', entry.command], { cwd: scenario.directory, stdio: 'ignore', timeout: 10_000 });
+          return;
+        case 'partition':
+          fault(undefined, 'partition', entry.groups.map((group) => group.join('+')).join(' | '));
+          network.setPartition(entry.groups);
+          return;
+        case 'heal':
+          fault(undefined, 'heal');
+          network.setPartition(undefined);
+          return;
+        case 'loss':
+          fault(undefined, 'loss', `${entry.percent}%`);
+          network.setLoss(entry.percent);
+          return;
+        case 'delay':
+          fault(undefined, 'delay', `${entry.ms} ms`);
+          network.setDelay(entry.ms);
+          return;
+        case 'inject':
+          return;
+      }
+    };
+
+    const timeline = [...scenario.timeline].sort((a, b) => a.atMs - b.atMs);
+    for (const entry of timeline) {
+      const wait = entry.atMs - (performance.now() - t0);
+      if (wait > 0) await sleep(wait);
+      try {
+        play(entry);
+      } catch (error) {
+        warnings.push(`lab: ${entry.do} at ${entry.atMs / 1000} s failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+      options.onProgress?.(performance.now() - t0, scenario.durationMs);
+    }
+    for (;;) {
+      const left = scenario.durationMs - (performance.now() - t0);
+      if (left <= 0) break;
+      await sleep(Math.min(left, 1000));
+      options.onProgress?.(Math.min(performance.now() - t0, scenario.durationMs), scenario.durationMs);
+    }
+    const end = scenario.durationMs / 1000;
+    // The run ends as a simulation does: nothing more is recorded. The daemons are killed only to clean up.
+    for (const h of hosts) {
+      if (running(h)) crash(h);
+      await exited(h.daemon);
+    }
+    for (const h of hosts) {
+      const commands = notifyCommands(h.config);
+      const text = readQuietly(path.join(h.prepared.dir, 'notify.log'));
+      for (const record of notifyRecords(h.spec.name, text, t0Epoch, (owner, kind) => commands.get(`${owner}\0${kind}`))) {
+        if (record.type === 'service') {
+          const known = services.get(h.spec.name);
+          if ((known?.get(record.service) ?? false) === record.up) continue;
+          known?.set(record.service, record.up);
+        }
+        if (record.t <= end) records.push(record);
+      }
+    }
+    const kept = records.filter((record) => record.t <= end);
+    kept.sort((a, b) => a.t - b.t);
+    const vips: Record<string, string[]> = {};
+    const endServices: Record<string, Record<string, boolean>> = {};
+    for (const h of hosts) {
+      vips[h.spec.name] = [...h.observer.held.keys()].sort();
+      endServices[h.spec.name] = Object.fromEntries([...(services.get(h.spec.name) ?? new Map<string, boolean>()).entries()].sort());
+    }
+    const findings = findSimulationFindings(kept, {
+      hosts: hosts.map((h) => ({ name: h.spec.name, config: h.config })),
+      durationMs: scenario.durationMs,
+      flapping: scenario.flapping,
+      endServices,
+    });
+    const result: SimulationResult = {
+      scenario, seed: scenario.seed ?? 1, records: kept, vips, services: endServices, findings,
+      checkModels: {}, diagnostics: [], events: kept.length,
+    };
+    const logs = Object.fromEntries(hosts.map((h) => [h.spec.name, h.logFile]));
+    return { ok: true, result, artifacts: { dir, logs, ...(tcpdump !== undefined ? { capture } : {}) }, warnings };
+  } finally {
+    for (const h of hosts) if (running(h)) crash(h);
+    if (tcpdump?.pid !== undefined) {
+      signal(tcpdump.pid, 'SIGTERM');
+      await Promise.race([exited(tcpdump), sleep(2000)]);
+    }
+    for (const h of hosts) h.log.end();
+    network.destroy();
+  }
+}
+
+function makeRunDir(): string {
+  // Under /run, not /tmp: keepalived's script security refuses programs below a world-writable directory.
+  const base = '/run/vrrplab-lab';
+  fs.mkdirSync(base, { recursive: true, mode: 0o755 });
+  return fs.mkdtempSync(path.join(base, 'run-'));
+}
+
+function networkSpec(host: ScenarioHost, config: KeepalivedConfig, index: number): LabHostSpec {
+  const interfaces = [...new Set(config.instances.map((instance) => instance.interface))];
+  const named = [
+    ...config.instances.flatMap((instance) => [...instance.trackInterfaces.map((ref) => ref.name), ...instance.virtualIpaddresses.flatMap((vip) => (vip.dev !== undefined ? [vip.dev] : []))]),
+    ...config.syncGroups.flatMap((group) => group.trackInterfaces.map((ref) => ref.name)),
+  ];
+  const dummies = [...new Set(named)].filter((name) => !interfaces.includes(name) && name !== 'lo');
+  const sources = config.instances.flatMap((instance) => (instance.unicastSrcIp !== undefined ? [instance.unicastSrcIp] : []));
+  const addresses = [host.address, ...sources.filter((a) => !a.includes(':'))];
+  const addresses6 = [host.address6 ?? `fe80::${(index + 1).toString(16)}`, ...sources.filter((a) => a.includes(':'))];
+  return { name: host.name, interfaces, dummies, addresses: [...new Set(addresses)], addresses6: [...new Set(addresses6)] };
+}
+
+function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: () => number): void {
+  const pid = path.join(h.prepared.dir, 'keepalived.pid');
+  fs.rmSync(h.vrrpPidFile, { force: true });
+  const flags = ['-n', '-l', '-D', '-P', '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
+  const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? process.argv[1] ?? 'vrrplab', 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
+  h.observer.started();
+  const daemon = network.spawn(h.spec.name, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: h.prepared.dir });
+  h.daemon = daemon;
+  const onLine = (line: string): void => {
+    const t = now();
+    h.log.write(`${t.toFixed(3)} ${line}\n`);
+    h.observer.line(t, line);
+  };
+  daemon.stdout?.on('data', lineSplitter(onLine));
+  daemon.stderr?.on('data', lineSplitter(onLine));
+}
+
+function running(h: RunningHost): boolean {
+  return h.daemon !== undefined && h.daemon.exitCode === null && h.daemon.signalCode === null;
+}
+
+function signal(pid: number | undefined, name: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, name);
+  } catch { /* already gone */ }
+}
+
+/**
+ * A crash: every process of the daemon dies by SIGKILL. keepalived's parent is stopped first, so it
+ * neither restarts its VRRP child nor, by dying, makes the child resign (priority 0). By PID only.
+ * `ip netns exec` execs the command, so the child process's PID is keepalived's parent's.
+ */
+function crash(h: RunningHost): void {
+  const parent = h.daemon?.pid;
+  signal(parent, 'SIGSTOP');
+  const child = Number(readQuietly(h.vrrpPidFile).trim());
+  if (Number.isInteger(child) && child > 0 && child !== parent) signal(child, 'SIGKILL');
+  signal(parent, 'SIGKILL');
+}
+
+function exited(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+function readQuietly(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function hasCommand(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Each notify command as configured, by owner (instance or sync group) and kind. */
+function notifyCommands(config: KeepalivedConfig): Map<string, string> {
+  const commands = new Map<string, string>();
+  const add = (owner: string, notify: KeepalivedConfig['instances'][number]['notify']): void => {
+    for (const [key, kind] of [['master', 'master'], ['backup', 'backup'], ['fault', 'fault'], ['stop', 'stop'], ['generic', 'generic'], ['masterRxLowerPri', 'master_rx_lower_pri']] as const) {
+      const command = notify[key];
+      if (command !== undefined) commands.set(`${owner}\0${kind}`, command);
+    }
+  };
+  for (const instance of config.instances) add(instance.name, instance.notify);
+  for (const group of config.syncGroups) add(group.name, group.notify);
+  return commands;
+}
