@@ -132,7 +132,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
       const effects = notifyEffects(scenario, action, readHostFile);
       const body = effects.map((effect) => {
         const flag = shellQuote(path.join(dir, 'services', effect.service));
-        return `${effect.action === 'start' ? `touch ${flag}` : `rm -f ${flag}`}; echo "S $(date +%s.%N) ${effect.service} ${effect.action === 'start' ? 1 : 0} notify_${state.toLowerCase()}_${owner}" >> ${shellQuote(notifyLog)}`;
+        return `${effect.action === 'start' ? `touch ${flag}` : `rm -f ${flag}`}; echo "S $(date +%s.%N) ${effect.service} ${effect.action === 'start' ? 1 : 0} notify ${state.toLowerCase()} (${owner})" >> ${shellQuote(notifyLog)}`;
       });
       return { state, body };
     });

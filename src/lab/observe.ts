@@ -132,7 +132,7 @@ export function notifyRecords(host: string, text: string, t0Epoch: number, comma
       const state = (generic ? passed[passed.length - 2] : kind === 'master_rx_lower_pri' ? 'MASTER' : kind.toUpperCase()) as VrrpState;
       records.push({ type: 'notify', t, host, instance: owner, state, command, args: [program, ...passed.filter((word) => word !== '')] });
     } else if (words[0] === 'S' && words.length >= 4) {
-      records.push({ type: 'service', t, host, service: words[2], up: words[3] === '1', cause: words.slice(4).join(' ').replace(/^notify_(\w+)_(.*)$/, 'notify $1 ($2)') });
+      records.push({ type: 'service', t, host, service: words[2], up: words[3] === '1', cause: words.slice(4).join(' ') });
     }
   }
   return records;

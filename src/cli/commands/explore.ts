@@ -23,6 +23,9 @@ interface ExploreCliOptions {
   json?: boolean;
   html?: string;
   failOn?: string;
+  confirm?: boolean;
+  confirmJobs?: string;
+  keepalived?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -42,6 +45,9 @@ export function registerExplore(program: Command): void {
     .option('--json', 'JSON lines: one per failure, then a summary')
     .option('--html <file>', 'write the timelines of the minimal failing scenarios')
     .option('--fail-on <kinds>', 'exit 1 when a failure of these kinds is found (comma-separated)')
+    .option('--confirm', 'run each failure\'s scenario on real keepalived in network namespaces (root) and mark it confirmed or not reproduced')
+    .option('--confirm-jobs <n>', 'with --confirm: lab runs at once', '4')
+    .option('--keepalived <path>', 'with --confirm: the keepalived binary (default: keepalived on PATH)')
     .action(async (inputs: string[], options: ExploreCliOptions) => {
       try {
         process.exitCode = inputs[0] === 'merge' ? await merge(inputs.slice(1), options) : await run(inputs, options);
@@ -61,6 +67,8 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   const workers = options.workers === undefined ? Math.max(1, os.availableParallelism()) : integer(options.workers, '--workers', 1);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   const failOn = parseKinds(options.failOn);
+  const confirmJobs = integer(options.confirmJobs ?? '4', '--confirm-jobs', 1);
+  if (options.confirm === true && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
   const base = baseScenario(inputs, options.host, seed);
   if (base === undefined) return 2;
 
@@ -83,6 +91,22 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule), base.timeline.length > 0);
   await emit(reports, result.summary, options);
   if (!options.json) process.stderr.write(`explore: ${result.summary.schedules} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  if (options.confirm === true && reports.length > 0) {
+    const { confirmFailures, formatConfirmations } = await import('../../explore/confirm.js');
+    const confirming = progressReporter('confirming on keepalived');
+    const confirmations = await confirmFailures(space, reports.map((report) => ({
+      name: report.name,
+      file: path.join(options.out, `${report.name}.yaml`),
+      kinds: report.kinds,
+      schedule: { faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) },
+    })), { jobs: confirmJobs, keepalived: options.keepalived, onProgress: (done, total) => confirming.update(done / total, `${done} of ${total} lab runs`) });
+    confirming.done();
+    if (options.json) for (const confirmation of confirmations) process.stdout.write(`${JSON.stringify({ type: 'confirmation', ...confirmation })}\n`);
+    else process.stdout.write(formatConfirmations(confirmations));
+    // Only what keepalived confirmed fails the gate.
+    const confirmedKinds = confirmations.filter((c) => c.status === 'confirmed').flatMap((c) => c.kinds);
+    return confirmedKinds.some((kind) => failOn.has(kind)) ? 1 : 0;
+  }
   return reports.some((report) => report.kinds.some((kind) => failOn.has(kind))) ? 1 : 0;
 }
 

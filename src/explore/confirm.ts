@@ -1,0 +1,92 @@
+/**
+ * `explore --confirm`: each shrunk failure's scenario run again on real keepalived in the lab
+ * (../lab/run.ts) and judged by the same judge. A failure is `confirmed` when the lab run fails with
+ * every kind the simulator reported; otherwise it is `not reproduced`, with what keepalived showed
+ * instead and the first divergence between the two runs. A finding keepalived does not show is a
+ * bug in the finding until shown otherwise: this says which ones to distrust.
+ */
+import { compareRuns } from '../lab/compare.js';
+import { runLab, type LabOptions } from '../lab/run.js';
+import { runScenario } from '../sim/run.js';
+import { loadScenario } from '../sim/scenario.js';
+import { judge } from './judge.js';
+import type { Schedule } from './plan.js';
+import type { ExploreSpace } from './space.js';
+
+export interface ConfirmItem {
+  name: string;
+  /** The failure's scenario file, as explore wrote it. */
+  file: string;
+  kinds: readonly string[];
+  schedule: Pick<Schedule, 'faults' | 'start'>;
+}
+
+export interface Confirmation {
+  name: string;
+  status: 'confirmed' | 'not reproduced' | 'error';
+  kinds: string[];
+  /** The kinds the lab run failed with. */
+  seen: string[];
+  /** Not reproduced: the first divergence between simulate and the lab run, explained. */
+  divergence?: string;
+  /** Where the lab run's configs, logs and capture are. */
+  dir?: string;
+  error?: string;
+}
+
+export interface ConfirmOptions extends Pick<LabOptions, 'keepalived' | 'impl'> {
+  /** Lab runs at once (each has namespaces of its own); default 4. */
+  jobs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function confirmFailures(space: ExploreSpace, items: readonly ConfirmItem[], options: ConfirmOptions = {}): Promise<Confirmation[]> {
+  const results: Confirmation[] = new Array(items.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await confirmOne(space, items[index], options);
+      options.onProgress?.(++done, items.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 4, items.length)) }, () => worker()));
+  return results;
+}
+
+async function confirmOne(space: ExploreSpace, item: ConfirmItem, options: ConfirmOptions): Promise<Confirmation> {
+  const base = { name: item.name, kinds: [...item.kinds] };
+  const loaded = loadScenario(item.file);
+  if (!loaded.ok) return { ...base, status: 'error', seen: [], error: loaded.errors.join('; ') };
+  const lab = await runLab(loaded.scenario, { keepalived: options.keepalived, impl: options.impl, capture: true });
+  if (!lab.ok) return { ...base, status: 'error', seen: [], error: lab.errors.join('; ') };
+  const schedule = { phase: 'single' as const, ...item.schedule } as Schedule;
+  const verdict = judge(space, schedule, lab.result);
+  const seen = verdict.kinds;
+  if (item.kinds.every((kind) => seen.includes(kind))) return { ...base, status: 'confirmed', seen, dir: lab.artifacts.dir };
+  const simulated = runScenario(loaded.scenario);
+  const comparison = simulated.ok ? compareRuns(simulated.result, lab.result) : undefined;
+  const first = comparison?.divergences[0];
+  return {
+    ...base, status: 'not reproduced', seen, dir: lab.artifacts.dir,
+    ...(first !== undefined ? { divergence: `at ${first.t.toFixed(3)} s: ${first.message}` } : {}),
+  };
+}
+
+/** The confirmations for people: one line each, then the count. */
+export function formatConfirmations(confirmations: readonly Confirmation[]): string {
+  const lines = ['', 'Checked on real keepalived (explore --confirm):'];
+  for (const c of confirmations) {
+    if (c.status === 'confirmed') lines.push(`  ${c.name}  confirmed [${c.kinds.join(', ')}]  (${c.dir})`);
+    else if (c.status === 'error') lines.push(`  ${c.name}  not run: ${c.error}`);
+    else {
+      const missing = c.kinds.filter((kind) => !c.seen.includes(kind));
+      lines.push(`  ${c.name}  NOT REPRODUCED: keepalived showed no ${missing.join(', ')}${c.seen.length > 0 ? ` (it showed ${c.seen.join(', ')})` : ''}  (${c.dir})`);
+      if (c.divergence !== undefined) lines.push(`      first divergence ${c.divergence}`);
+    }
+  }
+  const confirmed = confirmations.filter((c) => c.status === 'confirmed').length;
+  lines.push(`${confirmed} of ${confirmations.length} failure${confirmations.length === 1 ? '' : 's'} confirmed on real keepalived.`);
+  return `${lines.join('\n')}\n`;
+}
