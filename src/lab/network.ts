@@ -1,7 +1,7 @@
 /**
  * The lab's network: one network namespace per scenario host, each VRRP interface a veth whose
  * other end sits on a bridge in a namespace of its own, interfaces that are only tracked as
- * dummies. Nothing is joined to the root namespace. Faults are played on the bridge side: a
+ * veth pairs within the host's namespace. Nothing is joined to the root namespace. Faults are played on the bridge side: a
  * partition and loss with nftables (bridge family, forward hook), a delay with netem on the ports.
  *
  * Names are unique per run (pid + random); `destroy()` ends this lab's processes by PID and removes
@@ -14,7 +14,7 @@ export interface LabHostSpec {
   name: string;
   /** VRRP interfaces, bridged between the hosts that name them (a bridge per name). */
   interfaces: string[];
-  /** Interfaces only tracked (track_interface, a VIP's dev): dummies, so a link fault can be played on them. */
+  /** Interfaces only tracked (track_interface, a VIP's dev): local veth pairs, so a link fault can be played on them. */
   dummies: string[];
   /** IPv4 addresses on every VRRP interface (the first is the host's address). */
   addresses: string[];
@@ -133,10 +133,12 @@ export function createLabNetwork(hosts: readonly LabHostSpec[]): LabNetwork {
         ipIn(ns, 'link', 'set', iface, 'up');
       });
       ports.set(host.name, hostPorts);
-      for (const dummy of host.dummies) {
-        ipIn(ns, 'link', 'add', dummy, 'type', 'dummy');
+      host.dummies.forEach((dummy, i) => {
+        // A veth pair within the namespace, not a dummy: kernels without the dummy module have veth.
+        ipIn(ns, 'link', 'add', dummy, 'type', 'veth', 'peer', 'name', `trk${i}`);
+        ipIn(ns, 'link', 'set', `trk${i}`, 'up');
         ipIn(ns, 'link', 'set', dummy, 'up');
-      }
+      });
       // Every peer on-link, whatever subnets the scenario's addresses are in (unicast peers too).
       const first = host.interfaces[0];
       if (first !== undefined) {

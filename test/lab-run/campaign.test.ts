@@ -1,0 +1,52 @@
+/**
+ * The differential campaign's cases (src/lab/campaign.ts): case i of a seed is always the same case,
+ * every case is a scenario simulate runs and configurations keepalived -t would accept, and the
+ * cases together cover every feature the campaign promises to vary.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { generateCase } from '../../src/lab/campaign.js';
+import { runScenario } from '../../src/sim/run.js';
+import { loadScenario } from '../../src/sim/scenario.js';
+
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-campaign-'));
+afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+const read = (dir: string): string => fs.readdirSync(dir).sort().map((file) => `${file}\n${fs.readFileSync(path.join(dir, file), 'utf8')}`).join('\n');
+
+describe('the differential campaign cases', () => {
+  it('case i of a seed is the same case every time, and another seed gives other cases', () => {
+    const a = generateCase(7, 3, path.join(base, 'a'));
+    const b = generateCase(7, 3, path.join(base, 'b'));
+    expect(read(b.dir).replaceAll(path.join(base, 'b'), '')).toBe(read(a.dir).replaceAll(path.join(base, 'a'), ''));
+    expect(b.description).toBe(a.description);
+    const others = Array.from({ length: 5 }, (_, i) => generateCase(8, i, path.join(base, 'c')).description);
+    expect(others).not.toContain(a.description);
+  });
+
+  it('every case is a scenario simulate runs, with configurations keepalived -t would accept', () => {
+    for (let i = 0; i < 60; i++) {
+      const item = generateCase(11, i, path.join(base, 'valid'));
+      const loaded = loadScenario(item.file);
+      expect(loaded.ok, `${item.file}: ${loaded.ok ? '' : loaded.errors.join('; ')}`).toBe(true);
+      if (!loaded.ok) continue;
+      for (const host of loaded.scenario.hosts) {
+        const config = loadConfig(host.configPath, { scriptExists: () => true });
+        expect(config.exitStatus, `${host.configPath}: ${config.diagnostics.map((d) => d.message).join('; ')}`).toBe(0);
+      }
+      const outcome = runScenario(loaded.scenario);
+      expect(outcome.ok).toBe(true);
+    }
+  });
+
+  it('the cases vary every feature the campaign promises', () => {
+    const descriptions = Array.from({ length: 200 }, (_, i) => generateCase(5, i, path.join(base, 'mix')).description).join('\n');
+    for (const feature of ['2 hosts', '3 hosts', 'VRRPv2/IPv4', 'VRRPv3/IPv4', 'VRRPv3/IPv6', 'sync group', '2 instances', 'unicast', 'auth PASS', 'advert_int 2',
+      'script weight 0', 'script weight -', 'track_file weight', 'nopreempt', 'preempt_delay', 'stop ', 'kill ', 'link-down', 'partition', 'svc stopped', 'chk_svc hangs', 'tf=']) {
+      expect(descriptions, feature).toContain(feature);
+    }
+  });
+});
