@@ -7,7 +7,8 @@
  * from loading the runtime) loads in ~10 ms. dist/src stays: tests and the library use it.
  *
  * The explore workers' module is an entry of its own (dist/cli/worker.js), where explore's
- * `new URL('./worker.js', import.meta.url)` finds it. Files of an earlier bundle that this one
+ * `new URL('./worker.js', import.meta.url)` finds it; so is the lab's foreign sender (dist/cli/sender.js),
+ * which `vrrplab lab` starts in a namespace of its own. Files of an earlier bundle that this one
  * did not write are removed; nothing is removed before writing, so a vrrplab started from
  * dist/cli while a build runs (parallel lab tests) finds its files.
  */
@@ -18,7 +19,7 @@ import { basename, join } from 'node:path';
 const OUT = 'dist/cli';
 
 const result = await build({
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/explore/worker.js'],
+  entryPoints: ['dist/src/cli/main.js', 'dist/src/explore/worker.js', 'dist/src/lab/sender.js'],
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -12,10 +12,13 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { SimRecord } from '../sim/cluster.js';
+import type { SenderStream } from './sender.js';
 import { findSimulationFindings } from '../sim/findings.js';
-import { loadHostConfig, type SimulationResult } from '../sim/run.js';
+import { describeInject } from '../sim/cluster.js';
+import { injectStream, loadHostConfig, type SimulationResult } from '../sim/run.js';
 import type { Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 import { validateScenario } from '../sim/validate.js';
 import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
@@ -60,16 +63,9 @@ interface RunningHost {
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-/** What the lab cannot play yet, as errors naming the timeline entry. */
-function unsupported(scenario: Scenario): string[] {
-  const where = (entry: TimelineEntry, index: number): string => `${scenario.source?.file ?? scenario.name}${entry.line !== undefined ? `:${entry.line}` : ''}: timeline[${index}]`;
-  return scenario.timeline.flatMap((entry, index) =>
-    entry.do === 'inject' ? [`${where(entry, index)}: inject is not played in the lab (a forged sender needs a namespace of its own; use simulate, or test/lab/hostile.test.ts's sender)`] : []);
-}
-
 /** Runs the scenario for real; resolves when its duration has passed and everything is removed. */
 export async function runLab(scenario: Scenario, options: LabOptions = {}): Promise<LabOutcome> {
-  const errors = unsupported(scenario);
+  const errors: string[] = [];
   const loaded = scenario.hosts.map((host) => ({ host, loaded: loadHostConfig(host, scenario.scripts, scenario.directory) }));
   for (const { host, loaded: result } of loaded) if (result.config.instances.length === 0) errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}`);
   if (errors.length > 0) return { ok: false, errors };
@@ -93,7 +89,14 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     };
   });
 
-  const network = createLabNetwork(hosts.map((host, index) => networkSpec(host.spec, host.config, index)));
+  // One sender namespace per address the timeline injects from, on the first VRRP interface's bridge.
+  const injects = scenario.timeline.filter((entry): entry is Extract<TimelineEntry, { do: 'inject' }> => entry.do === 'inject');
+  const senders = [...new Set(injects.map((entry) => entry.from))];
+  const firstInterface = hosts[0]?.config.instances[0]?.interface ?? 'eth0';
+  const network = createLabNetwork([
+    ...hosts.map((host, index) => networkSpec(host.spec, host.config, index)),
+    ...senders.map((from, i) => ({ name: senderName(i), interfaces: [firstInterface], dummies: [], addresses: [from], addresses6: [], sender: true })),
+  ]);
   const capture = path.join(dir, 'capture.pcap');
   let tcpdump: ChildProcess | undefined;
   const warnings = [...validation.warnings];
@@ -115,6 +118,14 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       records.push({ type: 'fault', t: now(), ...(hostName !== undefined ? { host: hostName } : {}), action, ...(detail !== undefined ? { detail } : {}) });
     };
     const services = new Map(hosts.map((h) => [h.spec.name, new Map(h.prepared.services)]));
+    // The senders start now, each with its streams' epoch times: a node process's start-up would make a late burst.
+    const seed = scenario.seed ?? 1;
+    const configs = hosts.map((h) => h.config);
+    senders.forEach((from, i) => {
+      const streams: SenderStream[] = injects.filter((entry) => entry.from === from).map((entry) => ({ ...injectStream(entry, configs, seed), atEpochMs: t0Epoch * 1000 + entry.atMs }));
+      const sender = network.spawn(senderName(i), [process.execPath, fileURLToPath(new URL('./sender.js', import.meta.url)), firstInterface, JSON.stringify(streams)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      sender.stderr?.on('data', lineSplitter((line) => warnings.push(`lab: sender ${from}: ${line}`)));
+    });
 
     const play = (entry: TimelineEntry): void => {
       switch (entry.do) {
@@ -211,6 +222,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
           network.setDelay(entry.ms);
           return;
         case 'inject':
+          fault(undefined, 'inject', describeInject(injectStream(entry, hosts.map((h) => h.config), scenario.seed ?? 1)));
           return;
       }
     };
@@ -280,6 +292,8 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     network.destroy();
   }
 }
+
+const senderName = (index: number): string => `inject-${index + 1}`;
 
 function makeRunDir(): string {
   // Under /run, not /tmp: keepalived's script security refuses programs below a world-writable directory.

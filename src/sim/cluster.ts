@@ -416,7 +416,7 @@ export class Cluster {
       type: 'fault',
       t: this.seconds(),
       action: 'inject',
-      detail: `${stream.count} ${stream.kind} packet${stream.count === 1 ? '' : 's'} from ${stream.src} (VRID ${stream.vrid}, ${formatRate(stream.rate)})`,
+      detail: describeInject(stream),
     });
     // One queue entry at a time, so a flood does not fill the queue up front.
     const send = (index: number): void => {
@@ -570,6 +570,11 @@ export class Cluster {
     if (this.partition === undefined) return true;
     return this.partition.get(a.name) === this.partition.get(b.name);
   }
+}
+
+/** An inject event in the timeline's words (the lab's records use the same). */
+export function describeInject(stream: InjectStream): string {
+  return `${stream.count} ${stream.kind} packet${stream.count === 1 ? '' : 's'} from ${stream.src} (VRID ${stream.vrid}, ${formatRate(stream.rate)})`;
 }
 
 function formatRate(rate: number): string {

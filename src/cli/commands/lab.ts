@@ -44,7 +44,12 @@ export function registerLab(program: Command): void {
         return;
       }
       for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+      // Everything this command loads is loaded now: a run takes the scenario's duration in real
+      // time, and a rebuild of the bundle meanwhile would leave later chunk imports dangling.
       const { runLab } = await import('../../lab/run.js');
+      const { runScenario } = await import('../../sim/run.js');
+      const { compareRuns, formatComparison } = await import('../../lab/compare.js');
+      const { writeSimulationReport } = await import('../../report/simulation.js');
       const progress = progressReporter('lab');
       const outcome = await runLab(loaded.scenario, {
         keepalived: options.keepalived,
@@ -61,10 +66,8 @@ export function registerLab(program: Command): void {
       }
       for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
       const realName = typeof impl === 'string' ? impl : 'the lab';
-      let comparison: import('../../lab/compare.js').Comparison | undefined;
+      let comparison: ReturnType<typeof compareRuns> | undefined;
       if (options.compare === true) {
-        const { runScenario } = await import('../../sim/run.js');
-        const { compareRuns } = await import('../../lab/compare.js');
         const simulated = runScenario(loaded.scenario);
         if (!simulated.ok) {
           for (const error of simulated.errors) process.stderr.write(`${error}\n`);
@@ -79,16 +82,10 @@ export function registerLab(program: Command): void {
         process.stdout.write(`${JSON.stringify({ type: 'artifacts', ...outcome.artifacts })}\n`);
       } else {
         process.stdout.write(formatTimeline(outcome.result));
-        if (comparison !== undefined) {
-          const { formatComparison } = await import('../../lab/compare.js');
-          process.stdout.write(`\n${formatComparison(comparison, realName)}`);
-        }
+        if (comparison !== undefined) process.stdout.write(`\n${formatComparison(comparison, realName)}`);
         process.stdout.write(`\nRun files: ${outcome.artifacts.dir} (configs, logs${outcome.artifacts.capture !== undefined ? ', capture.pcap' : ''})\n`);
       }
-      if (options.html !== undefined) {
-        const { writeSimulationReport } = await import('../../report/simulation.js');
-        writeSimulationReport(outcome.result, options.html);
-      }
+      if (options.html !== undefined) writeSimulationReport(outcome.result, options.html);
       if (comparison !== undefined && comparison.divergences.length > 0) process.exitCode = 1;
     });
 }
