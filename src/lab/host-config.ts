@@ -98,13 +98,15 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
   };
   const services = new Map<string, boolean>();
   let programs = 0;
+  // Exec mode runs the hosts' programs where the simulator does: in the scenario's directory.
+  const inScenarioDirectory = `cd ${shellQuote(scenario.directory)} || exit 127\n`;
 
   const checkProgram = (script: string, command: string): string => {
     const file = path.join(dir, 'bin', `check-${++programs}`);
     const hang = `[ -e ${shellQuote(path.join(dir, 'hang', script))} ] && exec sleep 3600\n`;
     if (exec) {
       const argv = splitCommandLine(command);
-      writeProgram(file, `${hang}exec ${[onHost(argv[0] ?? ''), ...argv.slice(1)].map(shellQuote).join(' ')}\n`);
+      writeProgram(file, `${hang}${inScenarioDirectory}exec ${[onHost(argv[0] ?? ''), ...argv.slice(1)].map(shellQuote).join(' ')}\n`);
       return file;
     }
     const model: CheckModel = scenario.checks[script] ?? inferredCheckModel(command);
@@ -122,7 +124,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
     const argv = splitCommandLine(command);
     const log = `echo "N $(date +%s.%N) ${kind} ${owner} $*" >> ${shellQuote(notifyLog)}\n`;
     if (exec) {
-      writeProgram(file, `${log}exec ${shellQuote(onHost(argv[0] ?? ''))} "$@"\n`);
+      writeProgram(file, `${log}${inScenarioDirectory}exec ${shellQuote(onHost(argv[0] ?? ''))} "$@"\n`);
       return file;
     }
     // The services each state's call starts or stops, as the simulator reads them from the script.
