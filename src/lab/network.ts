@@ -181,6 +181,12 @@ export function createLabNetwork(hosts: readonly LabHostSpec[]): LabNetwork {
     },
     setLink(host, iface, up) {
       ipIn(nsOf(host), 'link', 'set', iface, up ? 'up' : 'down');
+      // The kernel drops IPv6 addresses (link-local ones even with keep_addr_on_down) when a link
+      // goes down; a real host's generated link-local comes back with the link, so the lab's do too.
+      const spec = hosts.find((candidate) => candidate.name === host);
+      if (up && spec !== undefined && spec.interfaces.includes(iface)) {
+        for (const address of spec.addresses6) spawnSync('ip', ['-n', nsOf(host), 'addr', 'add', `${address}/64`, 'dev', iface, 'nodad'], { stdio: 'ignore' });
+      }
     },
     setPartition(groups) {
       const rules: string[] = ['flush chain bridge vrrplab_lab partition'];
