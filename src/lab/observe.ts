@@ -12,6 +12,7 @@ const TRANSITION = /\((\S+?)\):? [Ee]ntering (MASTER|BACKUP|FAULT) (?:STATE|stat
 const PRIORITY = /\((\S+?)\) Changing effective priority from (\d+) to (\d+)/;
 const SCRIPT = /VRRP_Script\((\S+?)\) (succeeded|failed|timed_out)/;
 const VIPS = /\((\S+?)\) (setting|removing) VIPs\./;
+const GROUP_FAULT = /VRRP_Group\((\S+?)\) Syncing instances to FAULT state/;
 
 interface InstanceView {
   vrid: number;
@@ -24,6 +25,7 @@ interface InstanceView {
 /** One host's instances as its log shows them; `line()` turns a log line into records. */
 export class HostObserver {
   private readonly instances = new Map<string, InstanceView>();
+  private readonly groups = new Map<string, string[]>();
   /** VIPs the host holds now (keepalived leaves them behind when it is killed). */
   readonly held = new Map<string, string>();
 
@@ -41,6 +43,7 @@ export class HostObserver {
         basePriority: instance.priority,
       });
     }
+    for (const group of config.syncGroups) this.groups.set(group.name, group.members);
   }
 
   /** keepalived (re)started: every instance is in INIT until its first line. */
@@ -71,6 +74,17 @@ export class HostObserver {
       if (view !== undefined && view.state !== to) {
         this.records.push({ type: 'transition', t, host: this.host, instance: match[1], vrid: view.vrid, from: view.state, to, priority: view.priority });
         view.state = to;
+      }
+      return;
+    }
+    // keepalived 2.2.7 logs no "Entering FAULT STATE" for the members a sync group takes to FAULT.
+    match = GROUP_FAULT.exec(message);
+    if (match !== null) {
+      for (const member of this.groups.get(match[1]) ?? []) {
+        const view = this.instances.get(member);
+        if (view === undefined || view.state === 'FAULT') continue;
+        this.records.push({ type: 'transition', t, host: this.host, instance: member, vrid: view.vrid, from: view.state, to: 'FAULT', priority: view.priority });
+        view.state = 'FAULT';
       }
       return;
     }

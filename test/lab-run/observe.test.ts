@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfigText } from '../../src/config/load.js';
 import { HostObserver, lineSplitter, notifyRecords } from '../../src/lab/observe.js';
 import type { SimRecord } from '../../src/sim/cluster.js';
 import { ROOT } from '../sim/helpers.js';
@@ -78,5 +78,17 @@ describe("keepalived's log read back as records", () => {
       { type: 'service', t: 0.26, host: 'A', service: 'haproxy', up: false, cause: 'notify backup (VI_1)' },
       { type: 'notify', t: 1.5, host: 'A', instance: 'VI_1', state: 'MASTER', command: '/n.sh', args: ['/n.sh', 'INSTANCE', 'VI_1', 'MASTER', '100'] },
     ]);
+  });
+});
+
+describe('a sync group in FAULT', () => {
+  it('"Syncing instances to FAULT state" takes every member to FAULT, as keepalived logs no line of its own for them', () => {
+    const text = 'vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n';
+    const records: SimRecord[] = [];
+    const observer = new HostObserver('A', parseConfigText(text, 'g.conf', { scriptExists: () => true }).config, records);
+    observer.started();
+    // keepalived 2.2.7, campaign seed 2 case 6: a link down under a sync group of two.
+    for (const [t, line] of [[1, '(VI_1) Entering BACKUP STATE (init)'], [1, '(VI_2) Entering BACKUP STATE (init)'], [2, 'Netlink reports eth0 down'], [2, '(VI_1) Entering FAULT STATE'], [2, 'VRRP_Group(G) Syncing instances to FAULT state']] as const) observer.line(t, line);
+    expect(records.filter((r) => r.type === 'transition' && r.to === 'FAULT').map((r) => (r.type === 'transition' ? r.instance : ''))).toEqual(['VI_1', 'VI_2']);
   });
 });
