@@ -649,6 +649,10 @@ export class HostEngine {
       this.masterTx(instance);
     }
     this.tsmHandle(prevState, instance);
+    // keepalived re-queues the instance whose timer fired after its state change, the sync group's
+    // members it took along included: at the same time they fire before it (tcpdump: the member
+    // synced to MASTER sends every later advert ahead of the one that timed out).
+    instance.sands = Number.POSITIVE_INFINITY;
     this.initSands(instance);
   }
 

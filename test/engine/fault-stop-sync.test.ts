@@ -87,6 +87,16 @@ describe('sync groups', () => {
     expect(bench.notifies('G').map((n) => n.args.join(' '))).toEqual(['/group.sh backup', '/group.sh master']);
   });
 
+  it('the member whose timer fired advertises first as the group goes MASTER, and after the members it took along from then on (keepalived re-queues its timer last)', () => {
+    // keepalived 2.2.7 (campaign seed 2 case 6, tcpdump): VI_1 timed out and sent at 10.332 s, VI_2
+    // synced at 10.336 s; every later second VI_2 went first (11.3364 s, then VI_1 at 11.3387 s).
+    const bench = grouped().start(0).advance(MDI_50 + 2500);
+    const order = (from: number, to: number) => bench.sent(undefined, from).filter((advert) => advert.t < to).map((advert) => advert.vrid);
+    expect(order(MDI_50, MDI_50 + 1)).toEqual([2, 1]);
+    expect(order(MDI_50 + 1, MDI_50 + 1001)).toEqual([1, 2]);
+    expect(order(MDI_50 + 1001, MDI_50 + 2001)).toEqual([1, 2]);
+  });
+
   it('a higher priority advert for one member takes the whole group to BACKUP', () => {
     const bench = grouped().start(0).advance(MDI_50).receive(4000, { vrid: 2, priority: 200 });
     expect(bench.state('VI_2')).toBe('BACKUP');
