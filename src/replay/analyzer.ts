@@ -228,7 +228,9 @@ export class ReplayAnalyzer implements FrameSink {
     if (groups.length > 1) {
       for (const g of groups) {
         const gm = g.master;
-        if (g === v || gm === undefined || gm.src === s.src) continue;
+        // A sender of adverts keepalived drops for their length is no keepalived: nothing says
+        // other packets hold its adverts back.
+        if (g === v || gm === undefined || gm.src === s.src || gm.seen?.dropLog !== undefined) continue;
         if (ts - Math.max(gm.last, g.coveredUntil) <= 1.1 * intervalOf(gm)) {
           g.coveredUntil = ts;
           g.heldBackBy = s.src;
@@ -453,8 +455,11 @@ export class ReplayAnalyzer implements FrameSink {
         detail: `${c.a.src} and ${c.b.src} were both master for ${(to - c.from).toFixed(3)} s: ${cause.why}`,
       });
       this.once(v, 'vrid-conflict', c.b, c.from, `${[c.a.src, c.b.src].sort().join('|')}|${cause.why}`,
-        `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of the other's adverts, ` +
-          'and every packet it reads for the VRID re-arms a master\'s advert timer, so each one\'s adverts hold back the other\'s');
+        cause.dropped === undefined
+          ? `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of the other's adverts, ` +
+              'and every packet it reads for the VRID re-arms a master\'s advert timer, so each one\'s adverts hold back the other\'s'
+          : `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of them, ` +
+              `and every packet it reads for the VRID re-arms a master's advert timer, so ${cause.dropped.src}'s adverts hold back ${(cause.dropped === c.a ? c.b : c.a).src}'s`);
     }
   }
 
@@ -651,7 +656,8 @@ function addressKeyOf(seen: SeenAdvert): string {
 
 /**
  * Adverts keepalived would accept from each other share a group key: VRRP version, auth type and
- * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list.
+ * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list, and
+ * a length keepalived drops (too short or too long for the address count).
  */
 const groupKeys = new WeakMap<SeenAdvert, string>();
 function groupKeyOf(seen: SeenAdvert): string {
@@ -660,18 +666,26 @@ function groupKeyOf(seen: SeenAdvert): string {
     const a = seen.packet.advert;
     const addresses = addressKeyOf(seen);
     key = a.version === 2 ? `2|${a.authType}|${a.authType === 1 ? a.auth : ''}|${a.advertIntervalMs}|${addresses}` : `3|${addresses}`;
+    // keepalived drops an advert for its length before anything else: its sender is heard by no
+    // keepalived, only by senders of the same kind.
+    if (seen.dropLog !== undefined) key += `|${seen.dropLog.startsWith('vrrp packet too short') ? 'short' : 'long'}`;
     groupKeys.set(seen, key);
   }
   return key;
 }
 
 /** Why two masters' adverts are rejected by each other, and what keepalived logs for it. */
-function conflictCause(a: Source, b: Source): { why: string; log: string } {
+function conflictCause(a: Source, b: Source): { why: string; log: string; dropped?: Source } {
   const x = a.seen?.packet.advert;
   const y = b.seen?.packet.advert;
   if (x === undefined || y === undefined) return { why: 'they do not accept each other\'s adverts', log: '' };
   if (x.version !== y.version) return { why: `one sends VRRPv${x.version}, the other VRRPv${y.version}`, log: `wrong version. Received ${y.version} and expect ${x.version}` };
   if (x.authType !== y.authType) return { why: `their auth types differ (${authText(x.authType, x.auth)}, ${authText(y.authType, y.auth)})`, log: `received a ${y.authType} auth, expecting ${x.authType}!` };
+  const dropped = a.seen?.dropLog !== undefined ? a : b.seen?.dropLog !== undefined ? b : undefined;
+  if (dropped !== undefined && (a.seen?.dropLog === undefined) !== (b.seen?.dropLog === undefined)) {
+    const log = dropped.seen?.dropLog ?? '';
+    return { why: `keepalived drops ${dropped.src}'s adverts for their length (${log.startsWith('vrrp packet too short') ? 'too short' : 'too long'} for their address count)`, log, dropped };
+  }
   if (x.auth !== y.auth) return { why: `they use different passwords (${quotedPassword(x.auth)}, ${quotedPassword(y.auth)})`, log: 'received an invalid passwd!' };
   if (x.advertIntervalMs !== y.advertIntervalMs) {
     return { why: `their advert intervals differ (${x.advertIntervalMs / 1000} s, ${y.advertIntervalMs / 1000} s)`, log: 'advertisement interval mismatch' };

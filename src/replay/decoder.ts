@@ -9,7 +9,7 @@ import type { CapturedFrame, FrameCursor } from '../capture/types.js';
 import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant, type VrrpLocation } from '../wire/packet.js';
 import type { ReceivedAdvert } from '../wire/types.js';
-import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
+import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_AUTH_LEN, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
 
 /** A decoded advert, shared by every identical packet of one sender: treat it as read-only. */
 export interface SeenAdvert {
@@ -19,10 +19,13 @@ export interface SeenAdvert {
   checksumVariant?: ChecksumVariant;
   /**
    * Set when the VRRP part's length does not match its address count but the header and every
-   * address are there (Cisco MD5 authentication, extra trailing bytes): keepalived drops such a
-   * packet ("vrrp packet too long"), yet it shows who advertises what, so replay follows it.
+   * address are there (Cisco MD5 authentication, extra trailing bytes, a VRRPv2 advert without its
+   * 8 auth bytes): keepalived drops such a packet ("vrrp packet too long" / "too short"), yet it
+   * shows who advertises what, so replay follows it.
    */
   lengthNote?: string;
+  /** What keepalived 2.2.7 logs when it drops this advert for its length (set with `lengthNote`). */
+  dropLog?: string;
   /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
   mac: string | undefined;
 }
@@ -186,13 +189,25 @@ export class FrameDecoder {
     const expected = expectedVrrpLength(ip, loc);
     const actual = loc.end - vr;
     let lengthNote: string | undefined;
+    let dropLog: string | undefined;
     if (expected !== actual) {
       const reason = `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`;
-      // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
-      // auth data are all there, so follow it. Shorter: what is missing cannot be told apart.
-      if (actual < expected) return this.bad(frame.ts, src, vrid, reason);
-      const keepalived = 'keepalived drops these ("vrrp packet too long")';
-      lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; ${keepalived}`;
+      // keepalived counts the whole IP packet in its log line.
+      dropLog = `vrrp packet too ${actual > expected ? 'long' : 'short'}, length ${loc.end} and expect ${vr + expected}`;
+      if (actual > expected) {
+        // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
+        // auth data are all there, so follow it.
+        lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; keepalived drops these ("vrrp packet too long")`;
+      } else if (version === 2 && actual === expected - VRRP_AUTH_LEN && vrrpChecksumVariant(ip, loc) === 'rfc') {
+        // A VRRPv2 advert that ends right after its addresses, its checksum verifying over what is
+        // there: only the 8 auth bytes are missing (some senders leave them out with auth type 0).
+        // tshark shows it whole; follow it. (With a bad checksum it could as well be a wrong
+        // address count over one address fewer and its auth bytes.)
+        lengthNote = `VRRPv2 advert without its ${VRRP_AUTH_LEN} auth bytes (auth type ${ip[vr + 4]}): ${reason}; keepalived drops these ("${dropLog}")`;
+      } else {
+        // Shorter by anything else: what is missing cannot be told apart.
+        return this.bad(frame.ts, src, vrid, reason);
+      }
     }
     const dstAt = v4 ? IPV4_DST : IPV6_DST;
     const dstLen = v4 ? 4 : 16;
@@ -214,6 +229,7 @@ export class FrameDecoder {
     fresh.seen.checksumOk = variant === 'rfc';
     if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
     if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
+    if (dropLog !== undefined) fresh.seen.dropLog = dropLog;
     if (entry !== undefined) {
       const list = earlier ?? [];
       if (list.length >= EARLIER_MAX) list.shift();
