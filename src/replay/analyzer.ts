@@ -283,6 +283,12 @@ export class ReplayAnalyzer implements FrameSink {
         s.sincePriority = prio;
       }
       if (ts - Math.max(m.last, v.coveredUntil) > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
+      else if (m.priority > 0 && beats(s, prio, m)) {
+        // keepalived's master goes BACKUP on the first advert it accepts with a higher priority
+        // (or the same priority from a higher address): the sender preempts it at once, even
+        // when the old master advertises again later (held back, its down timer expiring).
+        this.handover(v, s, s.since);
+      }
       else {
         v.challenger = s;
         this.checkDual(v, ts);
@@ -376,7 +382,7 @@ export class ReplayAnalyzer implements FrameSink {
       from: prev?.src ?? null,
       to: s.src,
       priority,
-      reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - prev.last <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
+      reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - lastHeard(v, prev, s, priority) <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
     });
     if (prev !== undefined) {
       this.emitFor(v, { type: 'gap', vrid: v.vrid, from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
@@ -620,6 +626,42 @@ export class ReplayAnalyzer implements FrameSink {
   private emitFor(v: Vrid, r: ReplayRecord): void {
     this.out.push(inFamily(v, r));
   }
+}
+
+/**
+ * When old master `prev` of group `v` was last known alive, for telling a preemption by `s` (at
+ * `priority`) from a takeover after silence: its last advert, or, when another group's adverts held
+ * it silent and `s` outranks it, the last of those (a held-back master is still master; a lower
+ * priority takes over only from a master that is gone).
+ */
+function lastHeard(v: Vrid, prev: Source, s: Source, priority: number): number {
+  return v.heldBackBy !== undefined && v.coveredUntil > prev.last && beats(s, priority, prev) ? v.coveredUntil : prev.last;
+}
+
+/** Whether `s`'s advert with priority `prio` wins over master `m`'s last one (higher priority, or equal and a higher address). */
+function beats(s: Source, prio: number, m: Source): boolean {
+  if (prio !== m.priority) return prio > m.priority;
+  return compareAddresses(s.src, m.src) > 0;
+}
+
+/** Addresses compared as numbers (IPv4 dotted quads, or IPv6 text expanded), as keepalived compares them. */
+function compareAddresses(a: string, b: string): number {
+  const x = addressBytes(a);
+  const y = addressBytes(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+function addressBytes(address: string): number[] {
+  if (!address.includes(':')) return address.split('.').map((p) => Number(p) || 0);
+  const [head, tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16) || 0;
+    return [n >> 8, n & 0xff];
+  });
 }
 
 function newSource(src: string, ts: number): Source {

@@ -88,6 +88,11 @@ export class TimelineWriter {
         if (r.from === null) {
           out.piece(T.isMaster);
           number(r.priority, out);
+        } else if (r.from === r.to) {
+          // Its own comeback after a silence: not a takeover.
+          out.piece(T.isMasterAgain);
+          number(r.priority, out);
+          out.piece(T.afterSilence);
         } else {
           out.piece(T.takesOverFrom);
           text(r.from, out);
@@ -284,6 +289,8 @@ const T = {
   spacePlus: utf8(' +'),
   secondsSpaces: utf8('s  '),
   isMaster: utf8(' is master (priority '),
+  isMasterAgain: utf8(' is master again (priority '),
+  afterSilence: utf8('; after a silence of its own'),
   takesOverFrom: utf8(' takes over from '),
   priorityOpen: utf8(' (priority '),
   oldMaster: utf8('; old master '),
