@@ -79,6 +79,28 @@ interface Vrid {
   reported: Set<string>;
   /** Open conflicts with other groups (both had a master), by the other group's key; shared. */
   conflicts: Map<string, { a: Source; b: Source; from: number; to: number }>;
+  /** Senders of gratuitous ARPs for the VRID's addresses that advertise nothing for it while its master advertises, by MAC; shared. */
+  shadows: Map<string, Shadow>;
+  /** Gratuitous ARPs for the VRID's addresses per sending MAC, in order of first burst; shared. */
+  garpSenders: Map<string, number>;
+}
+
+/**
+ * A master seen only by its gratuitous ARPs: keepalived sends them only as master (on taking over,
+ * and again for each lower-priority advert it receives as master), so a MAC that sends them for a
+ * VRID's address while another host advertises as its master, with no advert of its own in the
+ * capture, is a second master whose adverts go where the capture does not see them (a unicast
+ * peer elsewhere or one that does not exist).
+ */
+interface Shadow {
+  mac: string;
+  /** The address its bursts were for (the first one). */
+  ip: string;
+  from: number;
+  to: number;
+  garps: number;
+  /** The advertising master it overlapped. */
+  master: Source;
 }
 
 interface GarpBurst {
@@ -87,6 +109,8 @@ interface GarpBurst {
   ts: number;
   last: number;
   count: number;
+  /** VRIDs whose shadow master (see Shadow) this burst belongs to. */
+  shadowOf: number[] | undefined;
 }
 
 /** A master silent for this many of its intervals has lost mastership (keepalived's down timer is 3 + skew). */
@@ -122,6 +146,8 @@ export class ReplayAnalyzer implements FrameSink {
   /** VRIDs advertising each address, ascending. */
   private readonly addressVrids = new Map<string, number[]>();
   private readonly macSource = new Map<string, string>();
+  /** Senders' addresses by MAC from ordinary ARP (for GARP senders that do not advertise). */
+  private readonly arpAddress = new Map<string, string>();
   private readonly malformedSeen = new Set<string>();
   private readonly learned = new WeakSet<SeenAdvert>();
   private finished = false;
@@ -147,6 +173,7 @@ export class ReplayAnalyzer implements FrameSink {
     }
     for (const v of this.byVrid.values()) {
       for (const c of v.conflicts.values()) if (c.from < bound) bound = c.from;
+      for (const sh of v.shadows.values()) if (sh.from < bound) bound = sh.from;
       // A handover starts the new master at its `since`, which counts while it is after the
       // master's last advert (masters only ever advertise later).
       let masterLast = Number.POSITIVE_INFINITY;
@@ -239,6 +266,7 @@ export class ReplayAnalyzer implements FrameSink {
     }
     v.adverts++;
     s.adverts++;
+    if (v.shadows.size > 0) this.expireShadows(v, ts);
     if (seen !== s.seen) this.changed(ts, v, s, seen);
     if (!seen.checksumOk) count(v, 'bad-checksum');
     if (p.ttl !== 255) count(v, 'ttl');
@@ -312,7 +340,96 @@ export class ReplayAnalyzer implements FrameSink {
       return;
     }
     if (burst !== undefined) this.emitGarp(burst);
-    this.garps.set(key, { ip, mac, ts, last: ts, count: 1 });
+    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac) });
+  }
+
+  /** A non-gratuitous ARP's sender: the address of its MAC, for naming GARP senders that do not advertise. */
+  arpSender(_ts: number, ip: string, mac: string): void {
+    // A virtual address as sender says nothing about which host the MAC is.
+    if (this.addressVrids.has(ip)) return;
+    if (this.arpAddress.size >= 4096) this.arpAddress.clear();
+    if (!this.arpAddress.has(mac)) this.arpAddress.set(mac, ip);
+  }
+
+  // --- masters seen only by their gratuitous ARPs ---------------------------------------------
+
+  /** A burst for `ip` from `mac` starts at `ts`: the VRIDs whose shadow master it opens or continues. */
+  private shadowStart(ts: number, ip: string, mac: string): number[] | undefined {
+    const vrids = this.addressVrids.get(ip);
+    if (vrids === undefined) return undefined;
+    let out: number[] | undefined;
+    for (const vrid of vrids) {
+      if (this.options.vrid !== undefined && vrid !== this.options.vrid) continue;
+      const v = this.byVridKey[vrid];
+      if (v === undefined) continue;
+      let advertises = false;
+      for (const s of v.sources.values()) {
+        if (s.seen?.mac === mac) {
+          advertises = true;
+          break;
+        }
+      }
+      const open = v.shadows.get(mac);
+      if (advertises) {
+        if (open !== undefined) this.closeShadow(v, open);
+        continue;
+      }
+      let live: Source | undefined;
+      for (const g of v.groups) {
+        const gm = g.master;
+        if (gm !== undefined && gm.seen?.mac !== mac && ts - Math.max(gm.last, g.coveredUntil) <= RUN_GAP * intervalOf(gm)) {
+          live = gm;
+          break;
+        }
+      }
+      if (open !== undefined && (live === undefined || ts - open.to > RUN_GAP * intervalOf(open.master))) this.closeShadow(v, open);
+      if (live === undefined) continue;
+      const shadow = v.shadows.get(mac);
+      if (shadow === undefined) v.shadows.set(mac, { mac, ip, from: ts, to: ts, garps: 0, master: live });
+      else shadow.to = ts;
+      (out ??= []).push(vrid);
+    }
+    return out;
+  }
+
+  /** Shadows whose bursts stopped more than RUN_GAP intervals before `ts` end. */
+  private expireShadows(v: Vrid, ts: number): void {
+    for (const shadow of [...v.shadows.values()]) {
+      const key = this.garpKey(shadow.ip, shadow.mac);
+      const burst = this.garps.get(key);
+      const to = burst !== undefined && burst.shadowOf !== undefined ? Math.max(shadow.to, burst.last) : shadow.to;
+      if (ts - to <= RUN_GAP * intervalOf(shadow.master) + GARP_BURST_SECONDS) continue;
+      // Its last burst is over (more than GARP_BURST_SECONDS ago): counted in now.
+      if (burst !== undefined && burst.shadowOf !== undefined) {
+        this.garps.delete(key);
+        this.emitGarp(burst);
+      }
+      this.closeShadow(v, shadow);
+    }
+  }
+
+  private closeShadow(v: Vrid, shadow: Shadow): void {
+    v.shadows.delete(shadow.mac);
+    const m = shadow.master;
+    // Side by side for more than an interval, as for two advertising masters.
+    const to = Math.min(shadow.to, Math.max(m.last, m.group?.coveredUntil ?? m.last) + intervalOf(m));
+    if (to - shadow.from <= intervalOf(m)) return;
+    count(v, 'two-masters');
+    const ip = this.macSource.get(shadow.mac) ?? this.arpAddress.get(shadow.mac);
+    const who = ip === undefined ? shadow.mac : `${shadow.mac} (${ip})`;
+    this.emitFor(v, {
+      type: 'anomaly',
+      kind: 'two-masters',
+      vrid: v.vrid,
+      ...(ip === undefined ? {} : { src: ip }),
+      ts: shadow.from,
+      to,
+      detail:
+        `${m.src} advertised as master while ${who} sent ${shadow.garps} gratuitous ARPs for ${shadow.ip} over ${(to - shadow.from).toFixed(3)} s ` +
+        'with no advert of its own in the capture: both were master. keepalived sends gratuitous ARPs only as master (on taking over, and again for ' +
+        `each lower-priority advert it receives as master: ${m.src}'s reach it), so its adverts went where the capture does not see them ` +
+        '(a unicast_peer on another link, or one that names no host)',
+    });
   }
 
   private garpKey(ip: string, mac: string): string {
@@ -352,7 +469,12 @@ export class ReplayAnalyzer implements FrameSink {
     }
     for (const burst of this.garps.values()) this.emitGarp(burst);
     this.garps.clear();
+    for (const v of this.byVrid.values()) for (const shadow of [...v.shadows.values()]) this.closeShadow(v, shadow);
     for (const v of this.byVrid.values()) {
+      const garps = [...v.garpSenders].map(([mac, n]) => {
+        const src = this.macSource.get(mac) ?? this.arpAddress.get(mac);
+        return src === undefined ? { mac, count: n } : { mac, src, count: n };
+      });
       this.emitFor(v, {
         type: 'summary',
         vrid: v.vrid,
@@ -367,6 +489,7 @@ export class ReplayAnalyzer implements FrameSink {
         })),
         masters: v.groups.reduce((sum, g) => sum + g.masters, 0),
         anomalies: v.counts,
+        ...(garps.length > 0 ? { garps } : {}),
       });
     }
   }
@@ -613,8 +736,21 @@ export class ReplayAnalyzer implements FrameSink {
 
   private emitGarp(b: GarpBurst): void {
     const vrids = this.addressVrids.get(b.ip)?.slice() ?? [];
+    if (b.shadowOf !== undefined) {
+      for (const vrid of b.shadowOf) {
+        const shadow = this.byVridKey[vrid]?.shadows.get(b.mac);
+        if (shadow === undefined) continue;
+        shadow.garps += b.count;
+        if (b.last > shadow.to) shadow.to = b.last;
+      }
+    }
     if (this.options.vrid !== undefined && vrids.length > 0 && !vrids.includes(this.options.vrid)) return;
-    const src = this.macSource.get(b.mac);
+    for (const vrid of vrids) {
+      const v = this.byVridKey[vrid];
+      if (v === undefined || (this.options.vrid !== undefined && vrid !== this.options.vrid)) continue;
+      v.garpSenders.set(b.mac, (v.garpSenders.get(b.mac) ?? 0) + b.count);
+    }
+    const src = this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
     this.emit(src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src });
   }
 
@@ -757,6 +893,8 @@ function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | 
     counts: sibling?.counts ?? {},
     reported: sibling?.reported ?? new Set(),
     conflicts: sibling?.conflicts ?? new Map(),
+    shadows: sibling?.shadows ?? new Map(),
+    garpSenders: sibling?.garpSenders ?? new Map(),
   };
   v.groups.push(v);
   return v;

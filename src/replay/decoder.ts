@@ -34,6 +34,8 @@ export interface SeenAdvert {
 export interface FrameSink {
   advert(ts: number, advert: SeenAdvert): void;
   garp(ts: number, ip: string, mac: string): void;
+  /** The sender of an ordinary (not gratuitous) ARP packet: which address a MAC has. */
+  arpSender?(ts: number, ip: string, mac: string): void;
   malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void;
 }
 
@@ -78,6 +80,8 @@ export class FrameDecoder {
   private readonly earlier4 = new Map<number, CacheEntry[]>();
   private readonly earlier6 = new Map<string, CacheEntry[]>();
   private readonly ipText = new Map<number, string>();
+  /** Ordinary ARP senders handed on: MAC text by IPv4 address. */
+  private readonly arpSenders = new Map<number, string>();
   private readonly macText = new Map<number, string>();
   /** The latest gratuitous ARP's sender address and MAC (as numbers) and their texts. */
   private readonly lastGarp = { sender: -1, macHigh: -1, macLow: -1, ip: '', mac: '' };
@@ -344,6 +348,17 @@ export class FrameDecoder {
     return mac;
   }
 
+  /** An ordinary ARP packet's sender, handed on once per address and MAC. */
+  private arpSender(ts: number, data: Uint8Array, at: number, sender: number): void {
+    const sink = this.sink;
+    if (sink.arpSender === undefined) return;
+    const mac = this.macTextAt(data, at + 8);
+    if (this.arpSenders.get(sender) === mac) return;
+    if (this.arpSenders.size >= TEXT_CACHE_MAX) this.arpSenders.clear();
+    this.arpSenders.set(sender, mac);
+    sink.arpSender(ts, formatIpv4(sender), mac);
+  }
+
   /** ARP for IPv4 over Ethernet; gratuitous when sender and target protocol addresses are equal. */
   private arp(ts: number, data: Uint8Array, at: number, end: number): void {
     this.counts.arp++;
@@ -352,7 +367,11 @@ export class FrameDecoder {
     const protoType = (data[at + 2] << 8) | data[at + 3];
     if (hwType !== 1 || protoType !== ETHERTYPE.IPV4 || data[at + 4] !== 6 || data[at + 5] !== 4) return;
     const sender = readIpv4(data, at + 14);
-    if (sender !== readIpv4(data, at + 24) || sender === 0) return;
+    if (sender === 0) return;
+    if (sender !== readIpv4(data, at + 24)) {
+      this.arpSender(ts, data, at, sender);
+      return;
+    }
     this.counts.garps++;
     const macHigh = (data[at + 8] << 8) | data[at + 9];
     const macLow = readIpv4(data, at + 10);

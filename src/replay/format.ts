@@ -199,6 +199,9 @@ export class TimelineWriter {
     for (const s of summaries) {
       out.line(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
       this.spans.appendTo(s.vrid + (s.family === 6 ? 256 : 0), out);
+      if (s.garps !== undefined && s.garps.length > 0) {
+        out.line(`    gratuitous ARPs: ${s.garps.map((g) => `${g.mac}${g.src === undefined ? '' : ` (${g.src})`} x${g.count}`).join(', ')}`);
+      }
       const anomalies = Object.entries(s.anomalies);
       if (anomalies.length) out.line(`    anomalies: ${anomalies.map(([k, n]) => `${k} x${n}`).join(', ')}`);
     }

@@ -44,6 +44,8 @@ export type ReplayRecord =
       sources: Array<{ src: string; adverts: number; priorities: number[]; first: number; last: number; virtualMac?: true }>;
       masters: number;
       anomalies: Partial<Record<AnomalyKind, number>>;
+      /** Gratuitous ARPs for the VRID's addresses per sending MAC (`src`: its address, from its adverts or its ordinary ARP), when there were any. */
+      garps?: Array<{ mac: string; src?: string; count: number }>;
     }
   /** Whole-capture totals at the end. */
   | { type: 'capture'; frames: number; adverts: number; arp: number; garps: number; other: number; first: number | null; last: number | null; problems: number };
