@@ -4,6 +4,7 @@
  * .4 (80) with y-51 and VIP .151. .1 is stopped at 15 s and started again at 31 s, .3 killed at
  * 41 s. Each cluster's master is followed on its own; notify.log is the truth.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { formatTimeline } from '../../src/replay/format.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import { ethernet, vrrpIpv4, type CraftAdvert } from '../capture/craft.js';
+import { requireLab } from '../lab/lab.js';
 
 const of = <K extends ReplayRecord['type']>(records: ReplayRecord[], type: K) =>
   records.filter((r): r is Extract<ReplayRecord, { type: K }> => r.type === type);
@@ -59,6 +61,14 @@ describe('replay of two keepalived clusters sharing VRID 51', () => {
     const text = formatTimeline(records, null).join('\n');
     expect(text).not.toMatch(/(\S+) takes over from \1 /);
     expect(text).not.toContain('is master again');
+  });
+
+  it('counts the adverts of each sender as tshark does', (ctx) => {
+    requireLab(ctx, ['tshark']);
+    const out = execFileSync('tshark', ['-r', join(DIR, 'capture.pcap'), '-Y', 'vrrp', '-T', 'fields', '-e', 'ip.src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const counts: Record<string, number> = {};
+    for (const src of out.trim().split('\n')) counts[src] = (counts[src] ?? 0) + 1;
+    expect(Object.fromEntries(of(records, 'summary')[0]!.sources.map((x) => [x.src, x.adverts]))).toEqual(counts);
   });
 
   it('reports each pair of masters from the two clusters as two masters, caused by their passwords', () => {

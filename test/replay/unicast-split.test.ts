@@ -7,6 +7,7 @@
  * the check passes at 28 s. B answers each of A's adverts with gratuitous ARPs ("forcing new
  * election"). Replay sees A's adverts and B's GARPs only.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,12 @@ import { formatTimeline } from '../../src/replay/format.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture } from '../../src/replay/replay.js';
 import { garpPayload, ipv4Bytes, vrrpIpv4 } from '../capture/craft.js';
+import { requireLab } from '../lab/lab.js';
+
+function tshark(path: string, filter: string, fields: string[]): string[][] {
+  const out = execFileSync('tshark', ['-r', path, '-Y', filter, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.trim() === '' ? [] : out.trimEnd().split('\n').map((l) => l.split('\t'));
+}
 
 const of = <K extends ReplayRecord['type']>(records: ReplayRecord[], type: K) =>
   records.filter((r): r is Extract<ReplayRecord, { type: K }> => r.type === type);
@@ -49,6 +56,17 @@ describe('replay of a keepalived split brain over unicast (a wrong unicast_peer)
     const text = formatTimeline(records, null).join('\n');
     expect(text).toContain('    gratuitous ARPs: 7e:02:9a:6e:d8:b5 (10.77.4.31) x10, 42:d5:bc:15:d5:42 (10.77.4.32) x190');
     expect(text).toMatch(/gratuitous ARP x10 for 10\.77\.4\.40 from 42:d5:bc:15:d5:42 \(10\.77\.4\.32\) \[VRID 40\]/);
+  });
+
+  it('counts the gratuitous ARPs per sender as tshark does, and B has no VRRP packet on the wire, only its unanswered ARP for 10.77.4.13', (ctx) => {
+    requireLab(ctx, ['tshark']);
+    const path = join(DIR, 'capture.pcap');
+    const perMac = new Map<string, number>();
+    for (const [mac] of tshark(path, 'arp.isgratuitous', ['arp.src.hw_mac'])) perMac.set(mac!, (perMac.get(mac!) ?? 0) + 1);
+    expect(of(records, 'summary')[0]!.garps!.map((g) => [g.mac, g.count])).toEqual([...perMac]);
+    expect(tshark(path, 'vrrp && ip.src == 10.77.4.32', ['frame.number'])).toEqual([]);
+    expect(tshark(path, 'arp.opcode == 1 && arp.dst.proto_ipv4 == 10.77.4.13', ['arp.src.proto_ipv4']).length).toBeGreaterThan(10);
+    expect(tshark(path, 'arp.opcode == 2 && arp.src.proto_ipv4 == 10.77.4.13', ['frame.number'])).toEqual([]);
   });
 
   it('leaves B unreported once A has resigned: its GARPs then stand beside no advertising master', () => {
