@@ -751,7 +751,10 @@ export class ReplayAnalyzer implements FrameSink {
       v.garpSenders.set(b.mac, (v.garpSenders.get(b.mac) ?? 0) + b.count);
     }
     const src = this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
-    this.emit(src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src });
+    const r: ReplayRecord = src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src };
+    // A stream rather than a burst (a master answering each advert with more): say how long.
+    if (b.last - b.ts > GARP_BURST_SECONDS) r.last = b.last;
+    this.emit(r);
   }
 
   private emit(r: ReplayRecord): void {

@@ -146,6 +146,11 @@ export class TimelineWriter {
         const from = out.position();
         out.piece(T.garp);
         number(r.count, out);
+        if (r.last !== undefined) {
+          out.piece(T.over);
+          fixedBytes(r.last - r.ts, 1, 0, out);
+          out.piece(T.seconds);
+        }
         out.piece(T.for);
         text(r.ip, out);
         out.piece(T.fromWord);
@@ -257,6 +262,8 @@ class GarpTails {
 /** Whether two GARP records' lines are the same after their time. */
 function sameTail(a: GarpRecord, b: GarpRecord): boolean {
   if (a.ip !== b.ip || a.mac !== b.mac || a.count !== b.count || a.src !== b.src || a.vrids.length !== b.vrids.length) return false;
+  // A long burst's tail has its length in it.
+  if (a.last !== undefined || b.last !== undefined) return false;
   for (let i = 0; i < a.vrids.length; i++) if (a.vrids[i] !== b.vrids[i]) return false;
   return true;
 }
@@ -293,6 +300,8 @@ const T = {
   secondsSpaces: utf8('s  '),
   isMaster: utf8(' is master (priority '),
   isMasterAgain: utf8(' is master again (priority '),
+  over: utf8(' over '),
+  seconds: utf8(' s'),
   afterSilence: utf8('; after a silence of its own'),
   takesOverFrom: utf8(' takes over from '),
   priorityOpen: utf8(' (priority '),
@@ -512,6 +521,10 @@ export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
         out.piece(J.src);
         str(r.src, out);
       }
+      if (r.last !== undefined) {
+        out.piece(J.last);
+        num(r.last, out);
+      }
       jsonGarpTails.remember(r, out.copySince(from));
       break;
     }
@@ -568,6 +581,7 @@ const J = {
   adverts: utf8(',"adverts":'),
   end: utf8(',"end":'),
   lastOld: utf8(',"lastOld":'),
+  last: utf8(',"last":'),
   firstNew: utf8(',"firstNew":'),
   seconds: utf8(',"seconds":'),
   ip: utf8(',"ip":'),

@@ -53,9 +53,11 @@ describe('replay of a keepalived split brain over unicast (a wrong unicast_peer)
       { mac: '7e:02:9a:6e:d8:b5', src: '10.77.4.31', count: 10 },
       { mac: '42:d5:bc:15:d5:42', src: '10.77.4.32', count: 190 },
     ]);
-    const text = formatTimeline(records, null).join('\n');
+    const text = formatTimeline(records, of(records, 'capture')[0]!.first).join('\n');
     expect(text).toContain('    gratuitous ARPs: 7e:02:9a:6e:d8:b5 (10.77.4.31) x10, 42:d5:bc:15:d5:42 (10.77.4.32) x190');
     expect(text).toMatch(/gratuitous ARP x10 for 10\.77\.4\.40 from 42:d5:bc:15:d5:42 \(10\.77\.4\.32\) \[VRID 40\]/);
+    // B's stream of them, each at most a second after the one before, says how long it went on.
+    expect(text).toMatch(/\+ +10\.021s  gratuitous ARP x110 over 10\.0 s for 10\.77\.4\.40 from 42:d5:bc:15:d5:42 \(10\.77\.4\.32\) \[VRID 40\]/);
   });
 
   it('counts the gratuitous ARPs per sender as tshark does, and B has no VRRP packet on the wire, only its unanswered ARP for 10.77.4.13', (ctx) => {
