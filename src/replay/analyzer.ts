@@ -362,6 +362,9 @@ export class ReplayAnalyzer implements FrameSink {
       if (this.options.vrid !== undefined && vrid !== this.options.vrid) continue;
       const v = this.byVridKey[vrid];
       if (v === undefined) continue;
+      // The VRID's virtual router MAC is whoever is master (keepalived's use_vmac may send its
+      // adverts from the interface's own MAC, vmac_xmit_base, and its GARPs from the VMAC).
+      if (mac === virtualMac4(vrid)) continue;
       let advertises = false;
       for (const s of v.sources.values()) {
         if (s.seen?.mac === mac) {
@@ -801,6 +804,12 @@ function addressBytes(address: string): number[] {
     const n = parseInt(g, 16) || 0;
     return [n >> 8, n & 0xff];
   });
+}
+
+const VIRTUAL_MACS: string[] = [];
+/** The IPv4 virtual router MAC of a VRID, 00:00:5e:00:01:VRID. */
+function virtualMac4(vrid: number): string {
+  return (VIRTUAL_MACS[vrid] ??= `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}`);
 }
 
 function newSource(src: string, ts: number): Source {

@@ -133,6 +133,14 @@ describe('gratuitous ARPs from a host that does not advertise', () => {
     expect(twoMasters(replay([...range(0, 4).map((t) => advert(t)), ...range(9, 15).flatMap((t) => garps(t))]))).toEqual([]);
   });
 
+  it("are no second master when they come from the VRID's virtual router MAC (use_vmac with adverts from the interface's own MAC)", () => {
+    const vmac = [0x00, 0x00, 0x5e, 0x00, 0x01, 40];
+    const fromVmac = (t: number): Array<[number, Uint8Array]> => Array.from({ length: 5 }, (_, i) => [t + i * 0.001, frame(vmac, 0x0806, garpPayload(VIP, vmac))]);
+    const records = replay([...range(0, 20).map((t) => advert(t)), ...range(5, 15).flatMap((t) => fromVmac(t + 0.01))]);
+    expect(twoMasters(records)).toEqual([]);
+    expect(of(records, 'summary')[0]!.garps).toEqual([{ mac: '00:00:5e:00:01:28', count: 55 }]);
+  });
+
   it('are no second master when their sender advertises the VRID too', () => {
     const b = (t: number): [number, Uint8Array] => [t, frame(MAC_B, 0x0800, vrrpIpv4({ src: '10.0.0.2', vrid: 40, priority: 50, version: 3, addresses: [VIP] }))];
     const records = replay([...range(0, 20).map((t) => advert(t)), b(1), ...range(5, 15).flatMap((t) => garps(t + 0.01))]);
