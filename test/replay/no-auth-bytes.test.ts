@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodePcap } from '../../src/capture/writer.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
@@ -91,6 +92,28 @@ describe('a VRRPv2 advert without its 8 auth bytes', () => {
     const records = replayCapture(write('bad-sum.pcap', [vrrpIpv4({ ...SHORT, badChecksum: true })])).records;
     expect(of(records, 'master')).toEqual([]);
     expect(of(records, 'anomaly').map((a) => [a.kind, a.detail])).toEqual([['malformed', 'VRRP length 20 does not match 3 addresses (expected 28)']]);
+  });
+
+  it('is followed for any VRID, priority, interval and address list, and anything shorter stays malformed', () => {
+    const address = fc.tuple(fc.integer({ min: 1, max: 223 }), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 })).map((b) => b.join('.'));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 255 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 1, max: 255 }), fc.uniqueArray(address, { minLength: 1, maxLength: 12 }), fc.nat(),
+        (vrid, priority, interval, addresses, cutAt) => {
+          const short = vrrpIpv4({ src: '10.0.0.9', vrid, priority, interval, addresses, noAuthBytes: true });
+          const followed = replayCapture(write('prop.pcap', [short])).records;
+          expect(of(followed, 'master').map((m) => [m.vrid, m.src, m.priority])).toEqual([[vrid, '10.0.0.9', priority]]);
+          expect(of(followed, 'summary')[0]!.sources[0]!.adverts).toBe(1);
+          // Any other length below the whole advert's, but the header's own: no master.
+          const length = 8 + (cutAt % (4 * addresses.length + 8));
+          if (length === 8 + 4 * addresses.length) return;
+          const cutShort = replayCapture(write('prop-cut.pcap', [cut(vrrpIpv4({ src: '10.0.0.9', vrid, priority, interval, addresses }), length)])).records;
+          expect(of(cutShort, 'master')).toEqual([]);
+          expect(of(cutShort, 'anomaly').map((a) => a.kind)).toEqual(['malformed']);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('with the auth bytes there is an ordinary advert, no anomaly', () => {
