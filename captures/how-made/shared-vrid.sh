@@ -3,9 +3,12 @@
 # 1): X is H1 (172.16.25.1, priority 150) and H2 (.2, 100) with auth_pass x-51 and VIP
 # 172.16.25.51; Y is H3 (.3, 120) and H4 (.4, 80) with auth_pass y-51 and VIP 172.16.25.151.
 # All start at once; H1 is stopped (SIGTERM) at 15 s and started again at 30 s (it preempts H2);
-# H3 is killed (SIGKILL) at 40 s; the run ends at 60 s. usage: shared-vrid.sh OUTDIR
+# H3 is killed (SIGKILL) at 40 s; the run ends at 60 s. With VERSION 3 the instances say
+# `version 3` (keepalived then ignores auth_pass: the clusters differ by their VIPs only).
+# usage: shared-vrid.sh OUTDIR [VERSION]
 set -u
-OUT=$(realpath -m $1); P=vsv$$; HERE=$(cd $(dirname $0) && pwd)
+OUT=$(realpath -m $1); VERSION=${2:-2}; P=vsv$$; HERE=$(cd $(dirname $0) && pwd)
+V3=''; [ $VERSION = 3 ] && V3=$'\n    version 3'
 rm -rf $OUT; mkdir -p $OUT
 source $HERE/lab.sh
 trap lab_down EXIT
@@ -32,7 +35,7 @@ vrrp_instance VI_51 {
     state BACKUP
     priority $PRIO
     virtual_router_id 51
-    advert_int 1
+    advert_int 1$V3
     authentication {
         auth_type PASS
         auth_pass $PASS

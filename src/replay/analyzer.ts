@@ -71,6 +71,8 @@ interface Vrid {
   masterPriority: number;
   /** The master whose period ended last (resigned or silent), for the next gap. */
   previous: Source | undefined;
+  /** `previous` was replaced while held silent by another group: master until the takeover, no gap. */
+  previousHeld: boolean;
   masters: number;
   /** Latest non-master sender with non-zero priority. */
   challenger: Source | undefined;
@@ -510,9 +512,10 @@ export class ReplayAnalyzer implements FrameSink {
       priority,
       reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - lastHeard(v, prev, s, priority) <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
     });
-    if (prev !== undefined) {
+    if (prev !== undefined && !v.previousHeld) {
       this.emitFor(v, { type: 'gap', vrid: v.vrid, from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
     }
+    v.previousHeld = false;
     v.master = s;
     v.masterFrom = from;
     v.masterAdverts = s.adverts - advertsBefore;
@@ -525,12 +528,13 @@ export class ReplayAnalyzer implements FrameSink {
     s.since = Number.NaN;
   }
 
-  private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent'): void {
+  /** `heldUntil`: a replaced master was held silent by another group's adverts until then (see lastHeard). */
+  private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent', heldUntil?: number): void {
     const m = v.master;
     if (m === undefined) return;
     // Held silent by another group's adverts until the end: master all along.
     const held = (end === 'capture-end' || end === 'silent') && v.coveredUntil > m.last && v.heldBackBy !== undefined;
-    const to = held ? v.coveredUntil : m.last;
+    const to = held ? v.coveredUntil : heldUntil !== undefined && heldUntil > m.last ? heldUntil : m.last;
     this.closeConflicts(v, to);
     this.emitFor(v, {
       type: 'master',
@@ -614,7 +618,11 @@ export class ReplayAnalyzer implements FrameSink {
       const between = v.sources.size <= 2 ? [] : [...v.sources.values()]
         .filter((x) => x !== s && x !== m && x.groupKey === v.groupKey && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
         .sort((x, y) => x.since - y.since);
-      this.endMaster(v, 'replaced');
+      // A master held silent by the other group's adverts and outranked by `s` was master until
+      // `s` took over: no failover gap between them.
+      const heard = between.length === 0 ? Math.min(lastHeard(v, m, s, s.since === from ? s.sincePriority : s.priority), from) : m.last;
+      this.endMaster(v, 'replaced', heard);
+      v.previousHeld = heard > m.last;
       for (const x of between) {
         this.startMaster(v, x, x.since, x.sinceAdverts, x.sincePriority);
         this.endMaster(v, 'replaced');
@@ -899,6 +907,7 @@ function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | 
     masterAdverts: 0,
     masterPriority: 0,
     previous: undefined,
+    previousHeld: false,
     masters: 0,
     challenger: undefined,
     dual: undefined,

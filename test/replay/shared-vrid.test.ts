@@ -1,5 +1,5 @@
 /**
- * Two keepalived clusters on one VRID (captures/shared-vrid51, made by how-made/shared-vrid.sh with
+ * Two keepalived clusters on one VRID (captures/shared-vrid51 and -v3, made by how-made/shared-vrid.sh with
  * keepalived 2.2.7): X is .1 (150) and .2 (100) with auth_pass x-51 and VIP .51, Y is .3 (120) and
  * .4 (80) with y-51 and VIP .151. .1 is stopped at 15 s and started again at 31 s, .3 killed at
  * 41 s. Each cluster's master is followed on its own; notify.log is the truth.
@@ -19,69 +19,86 @@ import { requireLab } from '../lab/lab.js';
 const of = <K extends ReplayRecord['type']>(records: ReplayRecord[], type: K) =>
   records.filter((r): r is Extract<ReplayRecord, { type: K }> => r.type === type);
 
-describe('replay of two keepalived clusters sharing VRID 51', () => {
-  const DIR = resolve(import.meta.dirname, '../../captures/shared-vrid51');
-  const records = replayCapture(join(DIR, 'capture.pcap')).records;
-  const host = (name: string) => `172.16.25.${name.slice(1)}`;
-  /** notify.log's "master" calls, in time order: [address, epoch s]. */
-  const notified = readFileSync(join(DIR, 'notify.log'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((f) => f[2] === 'master')
-    .map((f) => [host(f[1]!), Number(f[0])] as const)
-    .sort((a, b) => a[1] - b[1]);
+for (const [name, cause] of [
+  ['shared-vrid51', /: they use different passwords \("[xy]-51", "[xy]-51"\)$/],
+  // VRRPv3: keepalived ignores auth_pass ("VRRP version 3 does not support authentication"); the
+  // VIPs alone keep the clusters apart, and .2, once master, is held silent for 18 s.
+  ['shared-vrid51-v3', /: they list other addresses \(\[172\.16\.25\.1?51\], \[172\.16\.25\.1?51\]\)$/],
+] as const) {
+  describe(`replay of two keepalived clusters sharing VRID 51 (captures/${name})`, () => {
+    const DIR = resolve(import.meta.dirname, '../../captures', name);
+    const records = replayCapture(join(DIR, 'capture.pcap')).records;
+    const host = (h: string) => `172.16.25.${h.slice(1)}`;
+    /** notify.log's "master" calls, in time order: [address, epoch s]. */
+    const notified = readFileSync(join(DIR, 'notify.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'master')
+      .map((f) => [host(f[1]!), Number(f[0])] as const)
+      .sort((a, b) => a[1] - b[1]);
 
-  it("follows each cluster's master on its own: every master period starts within 50 ms of that host's notify_master", () => {
-    const masters = of(records, 'master');
-    // notify.log also has two hosts that were master for a few ms (one advert, answered at once):
-    // .4 at 12.4 s and .2 at 38.1 s, neither with an advert of its own in a period.
-    const lasting = notified.filter(([src, t]) => masters.some((m) => m.src === src && Math.abs(m.from - t) < 0.05));
-    expect(lasting.map(([src]) => src)).toEqual(['172.16.25.1', '172.16.25.3', '172.16.25.2', '172.16.25.1', '172.16.25.4', '172.16.25.2']);
-    expect(masters.map((m) => [m.src, m.priority, m.end])).toEqual([
-      ['172.16.25.1', 150, 'resigned'],
-      ['172.16.25.3', 120, 'replaced'],
-      ['172.16.25.2', 100, 'replaced'],
-      ['172.16.25.1', 150, 'resigned'],
-      ['172.16.25.4', 80, 'resigned'],
-      ['172.16.25.2', 100, 'resigned'],
-    ]);
-  });
+    it("follows each cluster's master on its own: every master period starts within 50 ms of that host's notify_master", () => {
+      const masters = of(records, 'master');
+      // notify.log also has hosts that were master for a few ms (one advert, answered at once).
+      for (const m of masters) expect(notified.some(([src, t]) => src === m.src && Math.abs(m.from - t) < 0.05), `${m.src} at ${m.from}`).toBe(true);
+      expect(masters.map((m) => [m.src, m.priority, m.end])).toEqual([
+        ['172.16.25.1', 150, 'resigned'],
+        ['172.16.25.3', 120, 'replaced'],
+        ['172.16.25.2', 100, 'replaced'],
+        ['172.16.25.1', 150, 'resigned'],
+        ['172.16.25.4', 80, 'resigned'],
+        ['172.16.25.2', 100, 'resigned'],
+      ]);
+    });
 
-  it('names each takeover once, by the right reason, and none of a master from itself', () => {
-    expect(of(records, 'transition').filter((t) => t.from !== null).map((t) => [t.to, t.from, t.reason])).toEqual([
-      ['172.16.25.2', '172.16.25.1', 'resigned'],
-      // .1, back, preempts .2 at its first advert: .2's own advert 3.6 s later (its down timer ran
-      // out while .3's adverts held .1 silent; notify.log: master, then backup 6 ms later) is no comeback.
-      ['172.16.25.1', '172.16.25.2', 'preempted'],
-      ['172.16.25.4', '172.16.25.3', 'silent'],
-      ['172.16.25.2', '172.16.25.1', 'resigned'],
-    ]);
-    expect(of(records, 'priority')).toEqual([]);
-    const text = formatTimeline(records, null).join('\n');
-    expect(text).not.toMatch(/(\S+) takes over from \1 /);
-    expect(text).not.toContain('is master again');
-  });
+    it('names each takeover once, by the right reason, and none of a master from itself', () => {
+      expect(of(records, 'transition').filter((t) => t.from !== null).map((t) => [t.to, t.from, t.reason])).toEqual([
+        ['172.16.25.2', '172.16.25.1', 'resigned'],
+        // .1, back, preempts .2 at its first advert: .2's own advert after that (its down timer ran
+        // out while .3's adverts held .1 silent; notify.log: master, then backup within ms) is no comeback.
+        ['172.16.25.1', '172.16.25.2', 'preempted'],
+        ['172.16.25.4', '172.16.25.3', 'silent'],
+        ['172.16.25.2', '172.16.25.1', 'resigned'],
+      ]);
+      expect(of(records, 'priority')).toEqual([]);
+      const text = formatTimeline(records, null).join('\n');
+      expect(text).not.toMatch(/(\S+) takes over from \1 /);
+      expect(text).not.toContain('is master again');
+    });
 
-  it('counts the adverts of each sender as tshark does', (ctx) => {
-    requireLab(ctx, ['tshark']);
-    const out = execFileSync('tshark', ['-r', join(DIR, 'capture.pcap'), '-Y', 'vrrp', '-T', 'fields', '-e', 'ip.src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const counts: Record<string, number> = {};
-    for (const src of out.trim().split('\n')) counts[src] = (counts[src] ?? 0) + 1;
-    expect(Object.fromEntries(of(records, 'summary')[0]!.sources.map((x) => [x.src, x.adverts]))).toEqual(counts);
-  });
+    it('keeps .2 master while .3 held it silent, up to .1 taking over, with no failover gap between them', () => {
+      const takeover = of(records, 'transition').find((t) => t.to === '172.16.25.1' && t.from === '172.16.25.2')!;
+      const held = of(records, 'master').find((m) => m.src === '172.16.25.2' && m.end === 'replaced')!;
+      expect(takeover.ts - held.to).toBeGreaterThanOrEqual(0);
+      expect(takeover.ts - held.to).toBeLessThan(1.1);
+      expect(of(records, 'gap').map((g) => [g.from, g.to])).toEqual([
+        ['172.16.25.1', '172.16.25.2'],
+        ['172.16.25.3', '172.16.25.4'],
+        ['172.16.25.1', '172.16.25.2'],
+      ]);
+    });
 
-  it('reports each pair of masters from the two clusters as two masters, caused by their passwords', () => {
-    const two = of(records, 'anomaly').filter((a) => a.kind === 'two-masters');
-    expect(two.map((a) => a.detail.split(' were ')[0])).toEqual([
-      '172.16.25.1 and 172.16.25.3',
-      '172.16.25.3 and 172.16.25.2',
-      '172.16.25.3 and 172.16.25.1',
-      '172.16.25.1 and 172.16.25.4',
-    ]);
-    for (const a of two) expect(a.detail).toMatch(/: they use different passwords \("[xy]-51", "[xy]-51"\)$/);
+    it('counts the adverts of each sender as tshark does', (ctx) => {
+      requireLab(ctx, ['tshark']);
+      const out = execFileSync('tshark', ['-r', join(DIR, 'capture.pcap'), '-Y', 'vrrp', '-T', 'fields', '-e', 'ip.src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const counts: Record<string, number> = {};
+      for (const src of out.trim().split('\n')) counts[src] = (counts[src] ?? 0) + 1;
+      expect(Object.fromEntries(of(records, 'summary')[0]!.sources.map((x) => [x.src, x.adverts]))).toEqual(counts);
+    });
+
+    it('reports each pair of masters from the two clusters as two masters, with what keeps them apart', () => {
+      const two = of(records, 'anomaly').filter((a) => a.kind === 'two-masters');
+      expect(two.map((a) => a.detail.split(' were ')[0])).toEqual([
+        '172.16.25.1 and 172.16.25.3',
+        '172.16.25.3 and 172.16.25.2',
+        '172.16.25.3 and 172.16.25.1',
+        '172.16.25.1 and 172.16.25.4',
+      ]);
+      for (const a of two) expect(a.detail).toMatch(cause);
+    });
   });
-});
+}
 
 describe('a higher-priority sender of the same group', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrplab-shared-'));
@@ -113,6 +130,9 @@ describe('a higher-priority sender of the same group', () => {
       [A, null, 0, 'first'],
       [B, A, 5.2, 'preempted'],
     ]);
+    // A was master until B took over: held silent by C's adverts after its last one, no gap.
+    expect(of(records, 'master').filter((m) => m.src === A).map((m) => Math.round((m.to - T0) * 10) / 10)).toEqual([4.5]);
+    expect(of(records, 'gap').filter((g) => g.from === A)).toEqual([]);
   });
 
   it('does not take over while it advertises a lower priority than the master', () => {
