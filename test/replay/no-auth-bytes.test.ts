@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Command } from 'commander';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { registerDecode } from '../../src/cli/commands/decode.js';
 import { encodePcap } from '../../src/capture/writer.js';
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture } from '../../src/replay/replay.js';
@@ -131,6 +133,35 @@ describe('a VRRPv2 advert without its 8 auth bytes', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     expect(out.trimEnd().split('\t')).toEqual(['40', '2', '60', '200', '3', '0', VIPS.join(','), '', '1']);
+  });
+});
+
+/** `vrrplab decode ARGS` as the command prints it. */
+async function decodeCommand(...args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  try {
+    const program = new Command().exitOverride();
+    registerDecode(program);
+    await program.parseAsync(['node', 'vrrplab', 'decode', ...args]);
+  } finally {
+    write.mockRestore();
+    process.exitCode = undefined;
+  }
+  return out.join('').trimEnd().split('\n');
+}
+
+describe('vrrplab decode of an advert without its auth bytes', () => {
+  it("says the auth data is missing and gives keepalived's verdict, with every field tshark shows", async () => {
+    const hex = Buffer.from(vrrpIpv4(SHORT)).toString('hex');
+    expect(await decodeCommand(hex)).toEqual([
+      '#1 10.0.0.1 > 224.0.0.18 ttl 255 VRRPv2 vrid 60 prio 200 auth none (auth data missing) int 1000ms [10.0.0.60, 10.0.0.61, 10.0.0.62] MALFORMED: bad-length',
+    ]);
+    const json = JSON.parse((await decodeCommand('--json', hex))[0]!) as Record<string, unknown>;
+    expect(json).toMatchObject({ authType: 0, authMissing: true, partial: true, checksumValid: true, verdict: 'bad-length', addresses: VIPS });
   });
 });
 
