@@ -6,10 +6,17 @@
  *
  * Who is master is read off the wire: in VRRP only a master advertises, so the master of a VRID is
  * the sender of its non-zero-priority adverts. When a second sender appears while the master is
- * still advertising, mastership moves only once the old master has gone quiet (no advert for three
- * of its intervals: shorter than any backup's master-down timer) or resigned (priority 0); the new
- * master's period starts at its first advert after the old master's last. Two senders that keep
- * advertising side by side for more than an interval are reported as two masters.
+ * still advertising, mastership moves once the old master has gone quiet (no advert for three of
+ * its intervals: shorter than any backup's master-down timer) or resigned (priority 0), or at once
+ * when the newcomer outranks it (higher priority, or equal from a higher address: keepalived's
+ * master goes BACKUP on such an advert); the new master's period starts at its first advert after
+ * the old master's last. Two senders that keep advertising side by side for more than an interval
+ * are reported as two masters.
+ *
+ * A master whose adverts are not in the capture (sent unicast where the capture does not see them)
+ * still sends gratuitous ARPs, which keepalived sends only as master: a MAC that sends them for a
+ * VRID's address while another host advertises as its master, with no advert of its own, is a
+ * second master too.
  *
  * Senders whose adverts keepalived would reject from each other (another password or auth type,
  * VRRP version, VRRPv2 interval, or address list) cannot see each other: each such group follows
