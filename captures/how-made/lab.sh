@@ -3,6 +3,7 @@
 # namespaces joined by a bridge that lives in its own namespace; nothing touches the root
 # namespace. Hosts are ${P}1..${P}N with eth0 at 172.16.25.i/16 and an IPv6 link-local address
 # (DAD off, so it is usable at once). Processes started here are ended by PID in lab_down.
+# LAB_NET, LAB_BASE and LAB_PLEN change the addresses: host i gets $LAB_NET.$((LAB_BASE+i))/$LAB_PLEN.
 # usage: P=prefix; source lab.sh; lab_up N; ...; lab_down
 lab_up() {
   local n=$1 i
@@ -13,11 +14,12 @@ lab_up() {
     ip -n ${P}br link add p$i type veth peer name eth0 netns ${P}$i
     ip -n ${P}br link set p$i master br0; ip -n ${P}br link set p$i up
     ip -n ${P}$i link set lo up
-    ip -n ${P}$i addr add 172.16.25.$i/16 dev eth0
+    ip -n ${P}$i addr add $(lab_addr $i)/${LAB_PLEN:-16} dev eth0
     ip -n ${P}$i link set eth0 up
   done
   sleep 0.5
 }
+lab_addr() { echo ${LAB_NET:-172.16.25}.$((${LAB_BASE:-0} + $1)); }
 lab_v6() { ip -n ${P}$1 -6 addr show dev eth0 scope link | awk '/inet6/ {sub("/.*","",$2); print $2; exit}'; }
 PIDS=()
 lab_down() {

@@ -6,10 +6,17 @@
  *
  * Who is master is read off the wire: in VRRP only a master advertises, so the master of a VRID is
  * the sender of its non-zero-priority adverts. When a second sender appears while the master is
- * still advertising, mastership moves only once the old master has gone quiet (no advert for three
- * of its intervals: shorter than any backup's master-down timer) or resigned (priority 0); the new
- * master's period starts at its first advert after the old master's last. Two senders that keep
- * advertising side by side for more than an interval are reported as two masters.
+ * still advertising, mastership moves once the old master has gone quiet (no advert for three of
+ * its intervals: shorter than any backup's master-down timer) or resigned (priority 0), or at once
+ * when the newcomer outranks it (higher priority, or equal from a higher address: keepalived's
+ * master goes BACKUP on such an advert); the new master's period starts at its first advert after
+ * the old master's last. Two senders that keep advertising side by side for more than an interval
+ * are reported as two masters.
+ *
+ * A master whose adverts are not in the capture (sent unicast where the capture does not see them)
+ * still sends gratuitous ARPs, which keepalived sends only as master: a MAC that sends them for a
+ * VRID's address while another host advertises as its master, with no advert of its own, is a
+ * second master too.
  *
  * Senders whose adverts keepalived would reject from each other (another password or auth type,
  * VRRP version, VRRPv2 interval, or address list) cannot see each other: each such group follows
@@ -71,6 +78,8 @@ interface Vrid {
   masterPriority: number;
   /** The master whose period ended last (resigned or silent), for the next gap. */
   previous: Source | undefined;
+  /** `previous` was replaced while held silent by another group: master until the takeover, no gap. */
+  previousHeld: boolean;
   masters: number;
   /** Latest non-master sender with non-zero priority. */
   challenger: Source | undefined;
@@ -79,6 +88,28 @@ interface Vrid {
   reported: Set<string>;
   /** Open conflicts with other groups (both had a master), by the other group's key; shared. */
   conflicts: Map<string, { a: Source; b: Source; from: number; to: number }>;
+  /** Senders of gratuitous ARPs for the VRID's addresses that advertise nothing for it while its master advertises, by MAC; shared. */
+  shadows: Map<string, Shadow>;
+  /** Gratuitous ARPs for the VRID's addresses per sending MAC, in order of first burst; shared. */
+  garpSenders: Map<string, number>;
+}
+
+/**
+ * A master seen only by its gratuitous ARPs: keepalived sends them only as master (on taking over,
+ * and again for each lower-priority advert it receives as master), so a MAC that sends them for a
+ * VRID's address while another host advertises as its master, with no advert of its own in the
+ * capture, is a second master whose adverts go where the capture does not see them (a unicast
+ * peer elsewhere or one that does not exist).
+ */
+interface Shadow {
+  mac: string;
+  /** The address its bursts were for (the first one). */
+  ip: string;
+  from: number;
+  to: number;
+  garps: number;
+  /** The advertising master it overlapped. */
+  master: Source;
 }
 
 interface GarpBurst {
@@ -87,6 +118,8 @@ interface GarpBurst {
   ts: number;
   last: number;
   count: number;
+  /** VRIDs whose shadow master (see Shadow) this burst belongs to. */
+  shadowOf: number[] | undefined;
 }
 
 /** A master silent for this many of its intervals has lost mastership (keepalived's down timer is 3 + skew). */
@@ -122,6 +155,8 @@ export class ReplayAnalyzer implements FrameSink {
   /** VRIDs advertising each address, ascending. */
   private readonly addressVrids = new Map<string, number[]>();
   private readonly macSource = new Map<string, string>();
+  /** Senders' addresses by MAC from ordinary ARP (for GARP senders that do not advertise). */
+  private readonly arpAddress = new Map<string, string>();
   private readonly malformedSeen = new Set<string>();
   private readonly learned = new WeakSet<SeenAdvert>();
   private finished = false;
@@ -147,6 +182,7 @@ export class ReplayAnalyzer implements FrameSink {
     }
     for (const v of this.byVrid.values()) {
       for (const c of v.conflicts.values()) if (c.from < bound) bound = c.from;
+      for (const sh of v.shadows.values()) if (sh.from < bound) bound = sh.from;
       // A handover starts the new master at its `since`, which counts while it is after the
       // master's last advert (masters only ever advertise later).
       let masterLast = Number.POSITIVE_INFINITY;
@@ -228,7 +264,9 @@ export class ReplayAnalyzer implements FrameSink {
     if (groups.length > 1) {
       for (const g of groups) {
         const gm = g.master;
-        if (g === v || gm === undefined || gm.src === s.src) continue;
+        // A sender of adverts keepalived drops for their length is no keepalived: nothing says
+        // other packets hold its adverts back.
+        if (g === v || gm === undefined || gm.src === s.src || gm.seen?.dropLog !== undefined) continue;
         if (ts - Math.max(gm.last, g.coveredUntil) <= 1.1 * intervalOf(gm)) {
           g.coveredUntil = ts;
           g.heldBackBy = s.src;
@@ -237,6 +275,7 @@ export class ReplayAnalyzer implements FrameSink {
     }
     v.adverts++;
     s.adverts++;
+    if (v.shadows.size > 0) this.expireShadows(v, ts);
     if (seen !== s.seen) this.changed(ts, v, s, seen);
     if (!seen.checksumOk) count(v, 'bad-checksum');
     if (p.ttl !== 255) count(v, 'ttl');
@@ -281,6 +320,12 @@ export class ReplayAnalyzer implements FrameSink {
         s.sincePriority = prio;
       }
       if (ts - Math.max(m.last, v.coveredUntil) > SILENT_INTERVALS * intervalOf(m)) this.handover(v, s, s.since);
+      else if (m.priority > 0 && beats(s, prio, m)) {
+        // keepalived's master goes BACKUP on the first advert it accepts with a higher priority
+        // (or the same priority from a higher address): the sender preempts it at once, even
+        // when the old master advertises again later (held back, its down timer expiring).
+        this.handover(v, s, s.since);
+      }
       else {
         v.challenger = s;
         this.checkDual(v, ts);
@@ -304,7 +349,99 @@ export class ReplayAnalyzer implements FrameSink {
       return;
     }
     if (burst !== undefined) this.emitGarp(burst);
-    this.garps.set(key, { ip, mac, ts, last: ts, count: 1 });
+    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac) });
+  }
+
+  /** A non-gratuitous ARP's sender: the address of its MAC, for naming GARP senders that do not advertise. */
+  arpSender(_ts: number, ip: string, mac: string): void {
+    // A virtual address as sender says nothing about which host the MAC is.
+    if (this.addressVrids.has(ip)) return;
+    if (this.arpAddress.size >= 4096) this.arpAddress.clear();
+    if (!this.arpAddress.has(mac)) this.arpAddress.set(mac, ip);
+  }
+
+  // --- masters seen only by their gratuitous ARPs ---------------------------------------------
+
+  /** A burst for `ip` from `mac` starts at `ts`: the VRIDs whose shadow master it opens or continues. */
+  private shadowStart(ts: number, ip: string, mac: string): number[] | undefined {
+    const vrids = this.addressVrids.get(ip);
+    if (vrids === undefined) return undefined;
+    let out: number[] | undefined;
+    for (const vrid of vrids) {
+      if (this.options.vrid !== undefined && vrid !== this.options.vrid) continue;
+      const v = this.byVridKey[vrid];
+      if (v === undefined) continue;
+      // The VRID's virtual router MAC is whoever is master (keepalived's use_vmac may send its
+      // adverts from the interface's own MAC, vmac_xmit_base, and its GARPs from the VMAC).
+      if (mac === virtualMac4(vrid)) continue;
+      let advertises = false;
+      for (const s of v.sources.values()) {
+        if (s.seen?.mac === mac) {
+          advertises = true;
+          break;
+        }
+      }
+      const open = v.shadows.get(mac);
+      if (advertises) {
+        if (open !== undefined) this.closeShadow(v, open);
+        continue;
+      }
+      let live: Source | undefined;
+      for (const g of v.groups) {
+        const gm = g.master;
+        if (gm !== undefined && gm.seen?.mac !== mac && ts - Math.max(gm.last, g.coveredUntil) <= RUN_GAP * intervalOf(gm)) {
+          live = gm;
+          break;
+        }
+      }
+      if (open !== undefined && (live === undefined || ts - open.to > RUN_GAP * intervalOf(open.master))) this.closeShadow(v, open);
+      if (live === undefined) continue;
+      const shadow = v.shadows.get(mac);
+      if (shadow === undefined) v.shadows.set(mac, { mac, ip, from: ts, to: ts, garps: 0, master: live });
+      else shadow.to = ts;
+      (out ??= []).push(vrid);
+    }
+    return out;
+  }
+
+  /** Shadows whose bursts stopped more than RUN_GAP intervals before `ts` end. */
+  private expireShadows(v: Vrid, ts: number): void {
+    for (const shadow of [...v.shadows.values()]) {
+      const key = this.garpKey(shadow.ip, shadow.mac);
+      const burst = this.garps.get(key);
+      const to = burst !== undefined && burst.shadowOf !== undefined ? Math.max(shadow.to, burst.last) : shadow.to;
+      if (ts - to <= RUN_GAP * intervalOf(shadow.master) + GARP_BURST_SECONDS) continue;
+      // Its last burst is over (more than GARP_BURST_SECONDS ago): counted in now.
+      if (burst !== undefined && burst.shadowOf !== undefined) {
+        this.garps.delete(key);
+        this.emitGarp(burst);
+      }
+      this.closeShadow(v, shadow);
+    }
+  }
+
+  private closeShadow(v: Vrid, shadow: Shadow): void {
+    v.shadows.delete(shadow.mac);
+    const m = shadow.master;
+    // Side by side for more than an interval, as for two advertising masters.
+    const to = Math.min(shadow.to, Math.max(m.last, m.group?.coveredUntil ?? m.last) + intervalOf(m));
+    if (to - shadow.from <= intervalOf(m)) return;
+    count(v, 'two-masters');
+    const ip = this.macSource.get(shadow.mac) ?? this.arpAddress.get(shadow.mac);
+    const who = ip === undefined ? shadow.mac : `${shadow.mac} (${ip})`;
+    this.emitFor(v, {
+      type: 'anomaly',
+      kind: 'two-masters',
+      vrid: v.vrid,
+      ...(ip === undefined ? {} : { src: ip }),
+      ts: shadow.from,
+      to,
+      detail:
+        `${m.src} advertised as master while ${who} sent ${shadow.garps} gratuitous ARPs for ${shadow.ip} over ${(to - shadow.from).toFixed(3)} s ` +
+        'with no advert of its own in the capture: both were master. keepalived sends gratuitous ARPs only as master (on taking over, and again for ' +
+        `each lower-priority advert it receives as master: ${m.src}'s reach it), so its adverts went where the capture does not see them ` +
+        '(a unicast_peer on another link, or one that names no host)',
+    });
   }
 
   private garpKey(ip: string, mac: string): string {
@@ -344,7 +481,12 @@ export class ReplayAnalyzer implements FrameSink {
     }
     for (const burst of this.garps.values()) this.emitGarp(burst);
     this.garps.clear();
+    for (const v of this.byVrid.values()) for (const shadow of [...v.shadows.values()]) this.closeShadow(v, shadow);
     for (const v of this.byVrid.values()) {
+      const garps = [...v.garpSenders].map(([mac, n]) => {
+        const src = this.macSource.get(mac) ?? this.arpAddress.get(mac);
+        return src === undefined ? { mac, count: n } : { mac, src, count: n };
+      });
       this.emitFor(v, {
         type: 'summary',
         vrid: v.vrid,
@@ -359,6 +501,7 @@ export class ReplayAnalyzer implements FrameSink {
         })),
         masters: v.groups.reduce((sum, g) => sum + g.masters, 0),
         anomalies: v.counts,
+        ...(garps.length > 0 ? { garps } : {}),
       });
     }
   }
@@ -374,11 +517,12 @@ export class ReplayAnalyzer implements FrameSink {
       from: prev?.src ?? null,
       to: s.src,
       priority,
-      reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - prev.last <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
+      reason: prev === undefined ? 'first' : prev.resigned ? 'resigned' : from - lastHeard(v, prev, s, priority) <= PREEMPT_INTERVALS * intervalOf(prev) ? 'preempted' : 'silent',
     });
-    if (prev !== undefined) {
+    if (prev !== undefined && !v.previousHeld) {
       this.emitFor(v, { type: 'gap', vrid: v.vrid, from: prev.src, to: s.src, lastOld: prev.last, firstNew: from, seconds: round6(from - prev.last) });
     }
+    v.previousHeld = false;
     v.master = s;
     v.masterFrom = from;
     v.masterAdverts = s.adverts - advertsBefore;
@@ -391,12 +535,13 @@ export class ReplayAnalyzer implements FrameSink {
     s.since = Number.NaN;
   }
 
-  private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent'): void {
+  /** `heldUntil`: a replaced master was held silent by another group's adverts until then (see lastHeard). */
+  private endMaster(v: Vrid, end: 'resigned' | 'replaced' | 'capture-end' | 'silent', heldUntil?: number): void {
     const m = v.master;
     if (m === undefined) return;
     // Held silent by another group's adverts until the end: master all along.
     const held = (end === 'capture-end' || end === 'silent') && v.coveredUntil > m.last && v.heldBackBy !== undefined;
-    const to = held ? v.coveredUntil : m.last;
+    const to = held ? v.coveredUntil : heldUntil !== undefined && heldUntil > m.last ? heldUntil : m.last;
     this.closeConflicts(v, to);
     this.emitFor(v, {
       type: 'master',
@@ -453,8 +598,11 @@ export class ReplayAnalyzer implements FrameSink {
         detail: `${c.a.src} and ${c.b.src} were both master for ${(to - c.from).toFixed(3)} s: ${cause.why}`,
       });
       this.once(v, 'vrid-conflict', c.b, c.from, `${[c.a.src, c.b.src].sort().join('|')}|${cause.why}`,
-        `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of the other's adverts, ` +
-          'and every packet it reads for the VRID re-arms a master\'s advert timer, so each one\'s adverts hold back the other\'s');
+        cause.dropped === undefined
+          ? `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of the other's adverts, ` +
+              'and every packet it reads for the VRID re-arms a master\'s advert timer, so each one\'s adverts hold back the other\'s'
+          : `${c.a.src} and ${c.b.src} share VRID ${v.vrid} but ${cause.why}; keepalived logs "${cause.log}" for each of them, ` +
+              `and every packet it reads for the VRID re-arms a master's advert timer, so ${cause.dropped.src}'s adverts hold back ${(cause.dropped === c.a ? c.b : c.a).src}'s`);
     }
   }
 
@@ -477,7 +625,11 @@ export class ReplayAnalyzer implements FrameSink {
       const between = v.sources.size <= 2 ? [] : [...v.sources.values()]
         .filter((x) => x !== s && x !== m && x.groupKey === v.groupKey && !x.resigned && x.since > m.last && x.since < from && x.last >= x.since)
         .sort((x, y) => x.since - y.since);
-      this.endMaster(v, 'replaced');
+      // A master held silent by the other group's adverts and outranked by `s` was master until
+      // `s` took over: no failover gap between them.
+      const heard = between.length === 0 ? Math.min(lastHeard(v, m, s, s.since === from ? s.sincePriority : s.priority), from) : m.last;
+      this.endMaster(v, 'replaced', heard);
+      v.previousHeld = heard > m.last;
       for (const x of between) {
         this.startMaster(v, x, x.since, x.sinceAdverts, x.sincePriority);
         this.endMaster(v, 'replaced');
@@ -602,9 +754,25 @@ export class ReplayAnalyzer implements FrameSink {
 
   private emitGarp(b: GarpBurst): void {
     const vrids = this.addressVrids.get(b.ip)?.slice() ?? [];
+    if (b.shadowOf !== undefined) {
+      for (const vrid of b.shadowOf) {
+        const shadow = this.byVridKey[vrid]?.shadows.get(b.mac);
+        if (shadow === undefined) continue;
+        shadow.garps += b.count;
+        if (b.last > shadow.to) shadow.to = b.last;
+      }
+    }
     if (this.options.vrid !== undefined && vrids.length > 0 && !vrids.includes(this.options.vrid)) return;
-    const src = this.macSource.get(b.mac);
-    this.emit(src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src });
+    for (const vrid of vrids) {
+      const v = this.byVridKey[vrid];
+      if (v === undefined || (this.options.vrid !== undefined && vrid !== this.options.vrid)) continue;
+      v.garpSenders.set(b.mac, (v.garpSenders.get(b.mac) ?? 0) + b.count);
+    }
+    const src = this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
+    const r: ReplayRecord = src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src };
+    // A stream rather than a burst (a master answering each advert with more): say how long.
+    if (b.last - b.ts > GARP_BURST_SECONDS) r.last = b.last;
+    this.emit(r);
   }
 
   private emit(r: ReplayRecord): void {
@@ -615,6 +783,48 @@ export class ReplayAnalyzer implements FrameSink {
   private emitFor(v: Vrid, r: ReplayRecord): void {
     this.out.push(inFamily(v, r));
   }
+}
+
+/**
+ * When old master `prev` of group `v` was last known alive, for telling a preemption by `s` (at
+ * `priority`) from a takeover after silence: its last advert, or, when another group's adverts held
+ * it silent and `s` outranks it, the last of those (a held-back master is still master; a lower
+ * priority takes over only from a master that is gone).
+ */
+function lastHeard(v: Vrid, prev: Source, s: Source, priority: number): number {
+  return v.heldBackBy !== undefined && v.coveredUntil > prev.last && beats(s, priority, prev) ? v.coveredUntil : prev.last;
+}
+
+/** Whether `s`'s advert with priority `prio` wins over master `m`'s last one (higher priority, or equal and a higher address). */
+function beats(s: Source, prio: number, m: Source): boolean {
+  if (prio !== m.priority) return prio > m.priority;
+  return compareAddresses(s.src, m.src) > 0;
+}
+
+/** Addresses compared as numbers (IPv4 dotted quads, or IPv6 text expanded), as keepalived compares them. */
+function compareAddresses(a: string, b: string): number {
+  const x = addressBytes(a);
+  const y = addressBytes(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+function addressBytes(address: string): number[] {
+  if (!address.includes(':')) return address.split('.').map((p) => Number(p) || 0);
+  const [head, tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...new Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16) || 0;
+    return [n >> 8, n & 0xff];
+  });
+}
+
+const VIRTUAL_MACS: string[] = [];
+/** The IPv4 virtual router MAC of a VRID, 00:00:5e:00:01:VRID. */
+function virtualMac4(vrid: number): string {
+  return (VIRTUAL_MACS[vrid] ??= `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}`);
 }
 
 function newSource(src: string, ts: number): Source {
@@ -651,7 +861,8 @@ function addressKeyOf(seen: SeenAdvert): string {
 
 /**
  * Adverts keepalived would accept from each other share a group key: VRRP version, auth type and
- * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list.
+ * password (v2), interval (v2: a mismatch is dropped; v3 adopts the master's), address list, and
+ * a length keepalived drops (too short or too long for the address count).
  */
 const groupKeys = new WeakMap<SeenAdvert, string>();
 function groupKeyOf(seen: SeenAdvert): string {
@@ -660,18 +871,26 @@ function groupKeyOf(seen: SeenAdvert): string {
     const a = seen.packet.advert;
     const addresses = addressKeyOf(seen);
     key = a.version === 2 ? `2|${a.authType}|${a.authType === 1 ? a.auth : ''}|${a.advertIntervalMs}|${addresses}` : `3|${addresses}`;
+    // keepalived drops an advert for its length before anything else: its sender is heard by no
+    // keepalived, only by senders of the same kind.
+    if (seen.dropLog !== undefined) key += `|${seen.dropLog.startsWith('vrrp packet too short') ? 'short' : 'long'}`;
     groupKeys.set(seen, key);
   }
   return key;
 }
 
 /** Why two masters' adverts are rejected by each other, and what keepalived logs for it. */
-function conflictCause(a: Source, b: Source): { why: string; log: string } {
+function conflictCause(a: Source, b: Source): { why: string; log: string; dropped?: Source } {
   const x = a.seen?.packet.advert;
   const y = b.seen?.packet.advert;
   if (x === undefined || y === undefined) return { why: 'they do not accept each other\'s adverts', log: '' };
   if (x.version !== y.version) return { why: `one sends VRRPv${x.version}, the other VRRPv${y.version}`, log: `wrong version. Received ${y.version} and expect ${x.version}` };
   if (x.authType !== y.authType) return { why: `their auth types differ (${authText(x.authType, x.auth)}, ${authText(y.authType, y.auth)})`, log: `received a ${y.authType} auth, expecting ${x.authType}!` };
+  const dropped = a.seen?.dropLog !== undefined ? a : b.seen?.dropLog !== undefined ? b : undefined;
+  if (dropped !== undefined && (a.seen?.dropLog === undefined) !== (b.seen?.dropLog === undefined)) {
+    const log = dropped.seen?.dropLog ?? '';
+    return { why: `keepalived drops ${dropped.src}'s adverts for their length (${log.startsWith('vrrp packet too short') ? 'too short' : 'too long'} for their address count)`, log, dropped };
+  }
   if (x.auth !== y.auth) return { why: `they use different passwords (${quotedPassword(x.auth)}, ${quotedPassword(y.auth)})`, log: 'received an invalid passwd!' };
   if (x.advertIntervalMs !== y.advertIntervalMs) {
     return { why: `their advert intervals differ (${x.advertIntervalMs / 1000} s, ${y.advertIntervalMs / 1000} s)`, log: 'advertisement interval mismatch' };
@@ -695,12 +914,15 @@ function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | 
     masterAdverts: 0,
     masterPriority: 0,
     previous: undefined,
+    previousHeld: false,
     masters: 0,
     challenger: undefined,
     dual: undefined,
     counts: sibling?.counts ?? {},
     reported: sibling?.reported ?? new Set(),
     conflicts: sibling?.conflicts ?? new Map(),
+    shadows: sibling?.shadows ?? new Map(),
+    garpSenders: sibling?.garpSenders ?? new Map(),
   };
   v.groups.push(v);
   return v;

@@ -9,7 +9,7 @@ import type { CapturedFrame, FrameCursor } from '../capture/types.js';
 import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant, type VrrpLocation } from '../wire/packet.js';
 import type { ReceivedAdvert } from '../wire/types.js';
-import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
+import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_AUTH_LEN, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
 
 /** A decoded advert, shared by every identical packet of one sender: treat it as read-only. */
 export interface SeenAdvert {
@@ -19,10 +19,13 @@ export interface SeenAdvert {
   checksumVariant?: ChecksumVariant;
   /**
    * Set when the VRRP part's length does not match its address count but the header and every
-   * address are there (Cisco MD5 authentication, extra trailing bytes): keepalived drops such a
-   * packet ("vrrp packet too long"), yet it shows who advertises what, so replay follows it.
+   * address are there (Cisco MD5 authentication, extra trailing bytes, a VRRPv2 advert without its
+   * 8 auth bytes): keepalived drops such a packet ("vrrp packet too long" / "too short"), yet it
+   * shows who advertises what, so replay follows it.
    */
   lengthNote?: string;
+  /** What keepalived 2.2.7 logs when it drops this advert for its length (set with `lengthNote`). */
+  dropLog?: string;
   /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
   mac: string | undefined;
 }
@@ -31,6 +34,8 @@ export interface SeenAdvert {
 export interface FrameSink {
   advert(ts: number, advert: SeenAdvert): void;
   garp(ts: number, ip: string, mac: string): void;
+  /** The sender of an ordinary (not gratuitous) ARP packet: which address a MAC has. */
+  arpSender?(ts: number, ip: string, mac: string): void;
   malformed(ts: number, src: string | undefined, vrid: number | undefined, reason: string): void;
 }
 
@@ -75,6 +80,8 @@ export class FrameDecoder {
   private readonly earlier4 = new Map<number, CacheEntry[]>();
   private readonly earlier6 = new Map<string, CacheEntry[]>();
   private readonly ipText = new Map<number, string>();
+  /** Ordinary ARP senders handed on: MAC text by IPv4 address. */
+  private readonly arpSenders = new Map<number, string>();
   private readonly macText = new Map<number, string>();
   /** The latest gratuitous ARP's sender address and MAC (as numbers) and their texts. */
   private readonly lastGarp = { sender: -1, macHigh: -1, macLow: -1, ip: '', mac: '' };
@@ -186,13 +193,25 @@ export class FrameDecoder {
     const expected = expectedVrrpLength(ip, loc);
     const actual = loc.end - vr;
     let lengthNote: string | undefined;
+    let dropLog: string | undefined;
     if (expected !== actual) {
       const reason = `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`;
-      // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
-      // auth data are all there, so follow it. Shorter: what is missing cannot be told apart.
-      if (actual < expected) return this.bad(frame.ts, src, vrid, reason);
-      const keepalived = 'keepalived drops these ("vrrp packet too long")';
-      lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; ${keepalived}`;
+      // keepalived counts the whole IP packet in its log line.
+      dropLog = `vrrp packet too ${actual > expected ? 'long' : 'short'}, length ${loc.end} and expect ${vr + expected}`;
+      if (actual > expected) {
+        // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
+        // auth data are all there, so follow it.
+        lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; keepalived drops these ("vrrp packet too long")`;
+      } else if (version === 2 && actual === expected - VRRP_AUTH_LEN && vrrpChecksumVariant(ip, loc) === 'rfc') {
+        // A VRRPv2 advert that ends right after its addresses, its checksum verifying over what is
+        // there: only the 8 auth bytes are missing (some senders leave them out with auth type 0).
+        // tshark shows it whole; follow it. (With a bad checksum it could as well be a wrong
+        // address count over one address fewer and its auth bytes.)
+        lengthNote = `VRRPv2 advert without its ${VRRP_AUTH_LEN} auth bytes (auth type ${ip[vr + 4]}): ${reason}; keepalived drops these ("${dropLog}")`;
+      } else {
+        // Shorter by anything else: what is missing cannot be told apart.
+        return this.bad(frame.ts, src, vrid, reason);
+      }
     }
     const dstAt = v4 ? IPV4_DST : IPV6_DST;
     const dstLen = v4 ? 4 : 16;
@@ -214,6 +233,7 @@ export class FrameDecoder {
     fresh.seen.checksumOk = variant === 'rfc';
     if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
     if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
+    if (dropLog !== undefined) fresh.seen.dropLog = dropLog;
     if (entry !== undefined) {
       const list = earlier ?? [];
       if (list.length >= EARLIER_MAX) list.shift();
@@ -328,6 +348,17 @@ export class FrameDecoder {
     return mac;
   }
 
+  /** An ordinary ARP packet's sender, handed on once per address and MAC. */
+  private arpSender(ts: number, data: Uint8Array, at: number, sender: number): void {
+    const sink = this.sink;
+    if (sink.arpSender === undefined) return;
+    const mac = this.macTextAt(data, at + 8);
+    if (this.arpSenders.get(sender) === mac) return;
+    if (this.arpSenders.size >= TEXT_CACHE_MAX) this.arpSenders.clear();
+    this.arpSenders.set(sender, mac);
+    sink.arpSender(ts, formatIpv4(sender), mac);
+  }
+
   /** ARP for IPv4 over Ethernet; gratuitous when sender and target protocol addresses are equal. */
   private arp(ts: number, data: Uint8Array, at: number, end: number): void {
     this.counts.arp++;
@@ -336,7 +367,11 @@ export class FrameDecoder {
     const protoType = (data[at + 2] << 8) | data[at + 3];
     if (hwType !== 1 || protoType !== ETHERTYPE.IPV4 || data[at + 4] !== 6 || data[at + 5] !== 4) return;
     const sender = readIpv4(data, at + 14);
-    if (sender !== readIpv4(data, at + 24) || sender === 0) return;
+    if (sender === 0) return;
+    if (sender !== readIpv4(data, at + 24)) {
+      this.arpSender(ts, data, at, sender);
+      return;
+    }
     this.counts.garps++;
     const macHigh = (data[at + 8] << 8) | data[at + 9];
     const macLow = readIpv4(data, at + 10);

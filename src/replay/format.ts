@@ -88,6 +88,11 @@ export class TimelineWriter {
         if (r.from === null) {
           out.piece(T.isMaster);
           number(r.priority, out);
+        } else if (r.from === r.to) {
+          // Its own comeback after a silence: not a takeover.
+          out.piece(T.isMasterAgain);
+          number(r.priority, out);
+          out.piece(T.afterSilence);
         } else {
           out.piece(T.takesOverFrom);
           text(r.from, out);
@@ -141,6 +146,11 @@ export class TimelineWriter {
         const from = out.position();
         out.piece(T.garp);
         number(r.count, out);
+        if (r.last !== undefined) {
+          out.piece(T.over);
+          fixedBytes(r.last - r.ts, 1, 0, out);
+          out.piece(T.seconds);
+        }
         out.piece(T.for);
         text(r.ip, out);
         out.piece(T.fromWord);
@@ -194,6 +204,9 @@ export class TimelineWriter {
     for (const s of summaries) {
       out.line(`  ${vridText(s)}: ${s.adverts} adverts from ${s.sources.map((x) => `${x.src} (${x.adverts}, priorities ${x.priorities.join('/')}${x.virtualMac ? ', from the virtual MAC' : ''})`).join(', ')}`);
       this.spans.appendTo(s.vrid + (s.family === 6 ? 256 : 0), out);
+      if (s.garps !== undefined && s.garps.length > 0) {
+        out.line(`    gratuitous ARPs: ${s.garps.map((g) => `${g.mac}${g.src === undefined ? '' : ` (${g.src})`} x${g.count}`).join(', ')}`);
+      }
       const anomalies = Object.entries(s.anomalies);
       if (anomalies.length) out.line(`    anomalies: ${anomalies.map(([k, n]) => `${k} x${n}`).join(', ')}`);
     }
@@ -249,6 +262,8 @@ class GarpTails {
 /** Whether two GARP records' lines are the same after their time. */
 function sameTail(a: GarpRecord, b: GarpRecord): boolean {
   if (a.ip !== b.ip || a.mac !== b.mac || a.count !== b.count || a.src !== b.src || a.vrids.length !== b.vrids.length) return false;
+  // A long burst's tail has its length in it.
+  if (a.last !== undefined || b.last !== undefined) return false;
   for (let i = 0; i < a.vrids.length; i++) if (a.vrids[i] !== b.vrids[i]) return false;
   return true;
 }
@@ -284,6 +299,10 @@ const T = {
   spacePlus: utf8(' +'),
   secondsSpaces: utf8('s  '),
   isMaster: utf8(' is master (priority '),
+  isMasterAgain: utf8(' is master again (priority '),
+  over: utf8(' over '),
+  seconds: utf8(' s'),
+  afterSilence: utf8('; after a silence of its own'),
   takesOverFrom: utf8(' takes over from '),
   priorityOpen: utf8(' (priority '),
   oldMaster: utf8('; old master '),
@@ -502,6 +521,10 @@ export function writeJsonLine(r: ReplayRecord, out: LineBatches): void {
         out.piece(J.src);
         str(r.src, out);
       }
+      if (r.last !== undefined) {
+        out.piece(J.last);
+        num(r.last, out);
+      }
       jsonGarpTails.remember(r, out.copySince(from));
       break;
     }
@@ -558,6 +581,7 @@ const J = {
   adverts: utf8(',"adverts":'),
   end: utf8(',"end":'),
   lastOld: utf8(',"lastOld":'),
+  last: utf8(',"last":'),
   firstNew: utf8(',"firstNew":'),
   seconds: utf8(',"seconds":'),
   ip: utf8(',"ip":'),

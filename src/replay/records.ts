@@ -28,8 +28,12 @@ export type ReplayRecord =
   | { type: 'priority'; vrid: number; family?: 6; src: string; ts: number; from: number; to: number }
   /** A priority-0 advert: the sender resigns mastership. */
   | { type: 'resign'; vrid: number; family?: 6; src: string; ts: number }
-  /** A burst of gratuitous ARPs for one address from one MAC. `vrids`: VRIDs advertising that address. */
-  | { type: 'garp'; ts: number; ip: string; mac: string; count: number; vrids: number[]; src?: string }
+  /**
+   * A burst of gratuitous ARPs for one address from one MAC (each at most a second after the one
+   * before). `vrids`: VRIDs advertising that address. `last`: the time of its last one, when the
+   * burst went on for more than a second.
+   */
+  | { type: 'garp'; ts: number; ip: string; mac: string; count: number; vrids: number[]; src?: string; last?: number }
   /** Something wrong, first seen at `ts` (later repeats are counted in the summary). */
   | { type: 'anomaly'; kind: AnomalyKind; vrid?: number; family?: 6; src?: string; ts: number; to?: number; detail: string }
   /** A problem reading the file itself (truncation, corruption), with its byte offset. */
@@ -44,6 +48,8 @@ export type ReplayRecord =
       sources: Array<{ src: string; adverts: number; priorities: number[]; first: number; last: number; virtualMac?: true }>;
       masters: number;
       anomalies: Partial<Record<AnomalyKind, number>>;
+      /** Gratuitous ARPs for the VRID's addresses per sending MAC (`src`: its address, from its adverts or its ordinary ARP), when there were any. */
+      garps?: Array<{ mac: string; src?: string; count: number }>;
     }
   /** Whole-capture totals at the end. */
   | { type: 'capture'; frames: number; adverts: number; arp: number; garps: number; other: number; first: number | null; last: number | null; problems: number };

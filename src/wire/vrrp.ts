@@ -239,7 +239,8 @@ export function readAddressesUpTo(bytes: Uint8Array, offset: number, end: number
 export function readAuthTrailer(bytes: Uint8Array, offset: number, end: number, family: IpFamily): AuthTrailer {
   const type = bytes[offset + field.AUTH_TYPE];
   const after = offset + field.ADDRESSES + bytes[offset + field.COUNT] * (family === 4 ? 4 : 16);
-  if (type === AUTH_NONE) return { kind: 'none' };
+  // Auth type 0 still carries 8 (zero) auth bytes; a packet that ends before them has them missing.
+  if (type === AUTH_NONE) return end - after < VRRP_AUTH_LEN ? { kind: 'missing', type } : { kind: 'none' };
   if (type === AUTH_AH) return { kind: 'ah' };
   if (type === AUTH_CISCO_MD5) {
     if (end - after < CISCO_MD5_DIGEST_LEN) return { kind: 'missing', type };

@@ -26,13 +26,15 @@ export interface CraftAdvert {
   password?: string;
   ttl?: number;
   badChecksum?: boolean;
+  /** VRRPv2 only: leave out the 8 auth bytes (the packet ends after its addresses). */
+  noAuthBytes?: boolean;
 }
 
 /** An IPv4 packet carrying a VRRP advert (v2 by default), with correct checksums unless asked otherwise. */
 export function vrrpIpv4(a: CraftAdvert): Uint8Array {
   const version = a.version ?? 2;
   const addrs = a.addresses ?? ['172.16.25.10'];
-  const authLen = version === 2 ? 8 : 0;
+  const authLen = version === 2 && !a.noAuthBytes ? 8 : 0;
   const vrrpLen = 8 + 4 * addrs.length + authLen;
   const pkt = new Uint8Array(20 + vrrpLen);
   pkt[0] = 0x45;
@@ -59,7 +61,7 @@ export function vrrpIpv4(a: CraftAdvert): Uint8Array {
     pkt[v + 5] = cs & 0xff;
   }
   addrs.forEach((addr, i) => pkt.set(ipv4Bytes(addr), v + 8 + 4 * i));
-  if (version === 2 && a.password) {
+  if (version === 2 && a.password && !a.noAuthBytes) {
     const pw = new TextEncoder().encode(a.password).subarray(0, 8);
     pkt.set(pw, v + 8 + 4 * addrs.length);
   }

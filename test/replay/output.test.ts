@@ -101,6 +101,8 @@ describe('replay output written in batches', () => {
     const variants: Array<Partial<Extract<ReplayRecord, { type: 'garp' }>>> = [
       {}, { count: 4 }, { count: -0 }, { count: 0 }, { vrids: [7, 8] }, { vrids: [] }, { vrids: [8] }, { src: undefined }, { src: '' },
       { ip: '10.0.0.11' }, { mac: '02:00:00:00:00:02' }, { count: Number.NaN }, { ip: 'é' },
+      // A burst that went on: its length is in its line.
+      { last: 1795550560.5 }, { last: 1795550560.5, src: undefined }, { last: 1795550570.25, count: 4 },
     ];
     // Each variant twice in a row and again after the others (more than the tails kept).
     const list = [...variants, ...variants, ...variants.flatMap((v) => [v, v])].map((v, i) => garp(1795550541 + i / 7, v));
