@@ -32,7 +32,7 @@ export interface LabOptions {
   keepalived?: string;
   /** What each host runs: real keepalived (default), or `vrrplab run`; per host with a map. */
   impl?: LabImplementation | Record<string, LabImplementation>;
-  /** `vrrplab run`'s entry (default: this process's own command). */
+  /** `vrrplab run`'s entry (default: the bundle's dist/cli/main.js beside this module). */
   vrrplabMain?: string;
   /** Where the run's files go (configs, logs, notify logs, capture); default a new directory under /run/vrrplab-lab. */
   outDir?: string;
@@ -76,11 +76,10 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
   const dir = options.outDir ?? makeRunDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   const records: SimRecord[] = [];
-  const hosts: RunningHost[] = loaded.map(({ host, loaded: result }, index) => {
+  const hosts: RunningHost[] = loaded.map(({ host, loaded: result }) => {
     const prepared = prepareHost(scenario, host, result.config, dir);
     const logFile = path.join(dir, `${host.name}.log`);
     const impl = typeof options.impl === 'string' ? options.impl : options.impl?.[host.name] ?? 'keepalived';
-    void index;
     return {
       spec: host, config: result.config, prepared, impl, logFile,
       observer: new HostObserver(host.name, result.config, records),
@@ -319,7 +318,7 @@ function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: ()
   const pid = path.join(h.prepared.dir, 'keepalived.pid');
   fs.rmSync(h.vrrpPidFile, { force: true });
   const flags = ['-n', '-l', '-D', '-P', '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
-  const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? process.argv[1] ?? 'vrrplab', 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
+  const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? vrrplabMain(), 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
   h.observer.started();
   const daemon = network.spawn(h.spec.name, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: h.prepared.dir });
   h.daemon = daemon;
@@ -330,6 +329,12 @@ function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: ()
   };
   daemon.stdout?.on('data', lineSplitter(onLine));
   daemon.stderr?.on('data', lineSplitter(onLine));
+}
+
+/** The `vrrplab` command beside this module: the bundle's main.js (dist/cli), from a chunk or from dist/src/lab. */
+function vrrplabMain(): string {
+  const candidates = [new URL('./main.js', import.meta.url), new URL('../../cli/main.js', import.meta.url)].map((url) => fileURLToPath(url));
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0] ?? 'vrrplab';
 }
 
 function running(h: RunningHost): boolean {
