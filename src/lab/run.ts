@@ -16,14 +16,14 @@ import { fileURLToPath } from 'node:url';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { SimRecord } from '../sim/cluster.js';
 import type { SenderStream } from './sender.js';
-import { findSimulationFindings } from '../sim/findings.js';
 import { describeInject } from '../sim/cluster.js';
 import { injectStream, loadHostConfig, type SimulationResult } from '../sim/run.js';
 import type { Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 import { validateScenario } from '../sim/validate.js';
 import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
 import { createLabNetwork, type LabHostSpec, type LabNetwork } from './network.js';
-import { HostObserver, lineSplitter, notifyRecords } from './observe.js';
+import { lineSplitter } from './observe.js';
+import { readRecording, RUN_FILE, type RunFile } from './recording.js';
 
 export type LabImplementation = 'keepalived' | 'vrrplab';
 
@@ -53,7 +53,6 @@ interface RunningHost {
   spec: ScenarioHost;
   config: KeepalivedConfig;
   prepared: PreparedHost;
-  observer: HostObserver;
   impl: LabImplementation;
   daemon?: ChildProcess;
   vrrpPidFile: string;
@@ -75,14 +74,14 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
 
   const dir = options.outDir ?? makeRunDir();
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const records: SimRecord[] = [];
+  /** What the lab did, and when (run.json's `played`). */
+  const played: SimRecord[] = [];
   const hosts: RunningHost[] = loaded.map(({ host, loaded: result }) => {
     const prepared = prepareHost(scenario, host, result.config, dir);
     const logFile = path.join(dir, `${host.name}.log`);
     const impl = typeof options.impl === 'string' ? options.impl : options.impl?.[host.name] ?? 'keepalived';
     return {
       spec: host, config: result.config, prepared, impl, logFile,
-      observer: new HostObserver(host.name, result.config, records),
       vrrpPidFile: path.join(prepared.dir, 'vrrp.pid'),
       log: fs.createWriteStream(logFile),
     };
@@ -114,9 +113,8 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       return found;
     };
     const fault = (hostName: string | undefined, action: string, detail?: string): void => {
-      records.push({ type: 'fault', t: now(), ...(hostName !== undefined ? { host: hostName } : {}), action, ...(detail !== undefined ? { detail } : {}) });
+      played.push({ type: 'fault', t: now(), ...(hostName !== undefined ? { host: hostName } : {}), action, ...(detail !== undefined ? { detail } : {}) });
     };
-    const services = new Map(hosts.map((h) => [h.spec.name, new Map(h.prepared.services)]));
     // The senders start now, each with its streams' epoch times: a node process's start-up would make a late burst.
     const seed = scenario.seed ?? 1;
     const configs = hosts.map((h) => h.config);
@@ -140,7 +138,6 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
           if (!running(h)) return;
           fault(entry.host, 'stop');
           signal(h.daemon?.pid, 'SIGTERM');
-          h.observer.stopped(now());
           return;
         }
         case 'kill': {
@@ -148,7 +145,6 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
           if (!running(h)) return;
           fault(entry.host, 'kill');
           crash(h);
-          h.observer.stopped(now());
           return;
         }
         case 'link-down':
@@ -167,9 +163,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
           const flag = path.join(h.prepared.dir, 'services', entry.service);
           if (up) fs.writeFileSync(flag, '');
           else fs.rmSync(flag, { force: true });
-          const known = services.get(entry.host);
-          if ((known?.get(entry.service) ?? false) !== up) records.push({ type: 'service', t: now(), host: entry.host, service: entry.service, up, cause: 'timeline' });
-          known?.set(entry.service, up);
+          played.push({ type: 'service', t: now(), host: entry.host, service: entry.service, up, cause: 'timeline' });
           return;
         }
         case 'touch':
@@ -243,42 +237,20 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       await sleep(Math.min(left, 1000));
       options.onProgress?.(Math.min(performance.now() - t0, scenario.durationMs), scenario.durationMs);
     }
-    const end = scenario.durationMs / 1000;
     // The run ends as a simulation does: nothing more is recorded. The daemons are killed only to clean up.
     for (const h of hosts) {
       if (running(h)) crash(h);
       await exited(h.daemon);
     }
-    for (const h of hosts) {
-      const commands = notifyCommands(h.config);
-      const text = readQuietly(path.join(h.prepared.dir, 'notify.log'));
-      for (const record of notifyRecords(h.spec.name, text, t0Epoch, (owner, kind) => commands.get(`${owner}\0${kind}`))) {
-        if (record.type === 'service') {
-          const known = services.get(h.spec.name);
-          if ((known?.get(record.service) ?? false) === record.up) continue;
-          known?.set(record.service, record.up);
-        }
-        if (record.t <= end) records.push(record);
-      }
-    }
-    const kept = records.filter((record) => record.t <= end);
-    kept.sort((a, b) => a.t - b.t);
-    const vips: Record<string, string[]> = {};
-    const endServices: Record<string, Record<string, boolean>> = {};
-    for (const h of hosts) {
-      vips[h.spec.name] = [...h.observer.held.keys()].sort();
-      endServices[h.spec.name] = Object.fromEntries([...(services.get(h.spec.name) ?? new Map<string, boolean>()).entries()].sort());
-    }
-    const findings = findSimulationFindings(kept, {
-      hosts: hosts.map((h) => ({ name: h.spec.name, config: h.config })),
-      durationMs: scenario.durationMs,
-      flapping: scenario.flapping,
-      endServices,
-    });
-    const result: SimulationResult = {
-      scenario, seed: scenario.seed ?? 1, records: kept, vips, services: endServices, findings,
-      checkModels: {}, diagnostics: [], events: kept.length,
+    await Promise.all(hosts.map((h) => new Promise<void>((done) => h.log.end(() => done()))));
+    const runFile: RunFile = {
+      t0Epoch,
+      played,
+      services: Object.fromEntries(hosts.map((h) => [h.spec.name, Object.fromEntries(h.prepared.services)])),
+      impl: Object.fromEntries(hosts.map((h) => [h.spec.name, h.impl])),
     };
+    fs.writeFileSync(path.join(dir, RUN_FILE), `${JSON.stringify(runFile, null, 1)}\n`);
+    const result = readRecording(dir, scenario, new Map(hosts.map((h) => [h.spec.name, h.config])));
     const logs = Object.fromEntries(hosts.map((h) => [h.spec.name, h.logFile]));
     return { ok: true, result, artifacts: { dir, logs, ...(tcpdump !== undefined ? { capture } : {}) }, warnings };
   } finally {
@@ -319,13 +291,11 @@ function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: ()
   fs.rmSync(h.vrrpPidFile, { force: true });
   const flags = ['-n', '-l', '-D', '-P', '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
   const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? vrrplabMain(), 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
-  h.observer.started();
   const daemon = network.spawn(h.spec.name, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: h.prepared.dir });
   h.daemon = daemon;
+  // Each line with the time it arrived; ./recording.ts reads them back.
   const onLine = (line: string): void => {
-    const t = now();
-    h.log.write(`${t.toFixed(3)} ${line}\n`);
-    h.observer.line(t, line);
+    h.log.write(`${now().toFixed(3)} ${line}\n`);
   };
   daemon.stdout?.on('data', lineSplitter(onLine));
   daemon.stderr?.on('data', lineSplitter(onLine));
@@ -376,18 +346,4 @@ function readQuietly(file: string): string {
 
 function hasCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Each notify command as configured, by owner (instance or sync group) and kind. */
-function notifyCommands(config: KeepalivedConfig): Map<string, string> {
-  const commands = new Map<string, string>();
-  const add = (owner: string, notify: KeepalivedConfig['instances'][number]['notify']): void => {
-    for (const [key, kind] of [['master', 'master'], ['backup', 'backup'], ['fault', 'fault'], ['stop', 'stop'], ['generic', 'generic'], ['masterRxLowerPri', 'master_rx_lower_pri']] as const) {
-      const command = notify[key];
-      if (command !== undefined) commands.set(`${owner}\0${kind}`, command);
-    }
-  };
-  for (const instance of config.instances) add(instance.name, instance.notify);
-  for (const group of config.syncGroups) add(group.name, group.notify);
-  return commands;
 }
