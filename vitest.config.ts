@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-/** Lab files that measure timing under floods: they run alone, after the rest (vitest.solo.config.ts). */
-export const SOLO = ['test/lab/hostile.test.ts'];
+/**
+ * Lab files that measure timing under floods, and the differential campaign's slice (its four lab
+ * runs at once compare keepalived's timing with the simulator's to 500 ms): they run alone, one
+ * after the other, after the rest (vitest.solo.config.ts).
+ */
+export const SOLO = ['test/lab/hostile.test.ts', 'test/lab/differential.test.ts'];
 
 export default defineConfig({
   test: {

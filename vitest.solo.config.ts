@@ -9,6 +9,8 @@ import { SOLO } from './vitest.config.js';
 export default defineConfig({
   test: {
     include: SOLO,
+    // One file at a time: each is the only thing running.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 300_000,
     globalSetup: ['test/lab/global-setup.ts'],
