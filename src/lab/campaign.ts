@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { Random } from '../sim/random.js';
 import { runScenario, type SimulationResult } from '../sim/run.js';
 import { loadScenario } from '../sim/scenario.js';
-import { compareRuns, type Comparison } from './compare.js';
+import { compareRuns, type Comparison, type Divergence } from './compare.js';
 import { runLab, type LabOptions } from './run.js';
 
 export interface CampaignCase {
@@ -243,22 +243,41 @@ export async function runCase(item: CampaignCase, options: CaseOptions = {}): Pr
     if (comparison.divergences.length === 0) break;
   }
   const first = comparisons[0];
-  const divergence = first?.divergences[0];
-  const someAgree = comparisons.some((comparison) => comparison.divergences.length === 0);
-  // keepalived against itself, with the same tolerance: runs that differ make it a race.
   const [firstRun, ...otherRuns] = labResults;
   const keepalivedDiffers = firstRun !== undefined && otherRuns.some((other) => compareRuns(firstRun, other, { toleranceMs: options.toleranceMs }).divergences.length > 0);
-  const race = someAgree || keepalivedDiffers;
+  const { race, divergence } = classify(comparisons, keepalivedDiffers);
   return {
     ...base,
     status: race ? 'race' : 'diverge',
-    ...(divergence !== undefined ? { divergence: `at ${divergence.t.toFixed(3)} s: ${divergence.message}` } : {}),
+    ...divergenceText(divergence),
     outcomes: [`simulate: ${outline(simulated.result)}`, ...labResults.map((result, i) => `keepalived run ${i + 1}: ${outline(result)}`)],
     matched: first?.matched ?? 0,
     largestErrorMs: Math.round((first?.largestErrorS ?? 0) * 1000),
     labRuns: labResults.length,
     runs,
   };
+}
+
+/**
+ * Race or divergence, from simulate compared with each keepalived run of a case that did not agree
+ * at once. A race: a keepalived run agrees with simulate, or keepalived's runs differ from each
+ * other (`keepalivedDiffers`) and no point of disagreement with simulate is common to all of them.
+ * A disagreement every run of keepalived shows is a divergence, whatever else keepalived varies on;
+ * it is the one named (a race names the first run's first).
+ */
+export function classify(comparisons: readonly Comparison[], keepalivedDiffers: boolean): { race: boolean; divergence?: Divergence } {
+  const someAgree = comparisons.some((comparison) => comparison.divergences.length === 0);
+  const keySets = comparisons.map((comparison) => new Set(comparison.divergences.map((d) => d.key)));
+  const common = keySets.reduce((all, keys) => new Set([...all].filter((key) => keys.has(key))), keySets[0] ?? new Set<string>());
+  const race = someAgree || (keepalivedDiffers && common.size === 0);
+  const first = comparisons[0]?.divergences[0];
+  const shared = comparisons[0]?.divergences.find((d) => common.has(d.key));
+  const divergence = race ? first : shared ?? first;
+  return { race, ...(divergence !== undefined ? { divergence } : {}) };
+}
+
+function divergenceText(divergence: Divergence | undefined): { divergence?: string } {
+  return divergence === undefined ? {} : { divergence: `at ${divergence.t.toFixed(3)} s: ${divergence.message}` };
 }
 
 export interface CampaignOptions extends CaseOptions {

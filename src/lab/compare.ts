@@ -18,6 +18,11 @@ export interface Divergence {
   expected: string;
   seen: string;
   message: string;
+  /**
+   * Which change of which instance differed, and how (`B/VI_1#2:MASTER>MASTER~` for a time apart,
+   * `…:MASTER>BACKUP` for another state): the same point in two comparisons has the same key.
+   */
+  key: string;
 }
 
 export interface Comparison {
@@ -74,12 +79,15 @@ export function compareRuns(simulated: SimulationResult, real: SimulationResult,
       const expectedText = sim !== undefined ? `${sim.to} at ${seconds(sim.t)}` : `no further change${before !== undefined ? ` (stays ${before})` : ''}`;
       const seenText = lab !== undefined ? `${lab.to} at ${seconds(lab.t)}` : `no further change${before !== undefined ? ` (stays ${before})` : ''}`;
       const t = Math.min(sim?.t ?? Number.POSITIVE_INFINITY, lab?.t ?? Number.POSITIVE_INFINITY);
-      const why = sim !== undefined && lab !== undefined && sim.to === lab.to ? ` (${Math.round(Math.abs(sim.t - lab.t) * 1000)} ms apart, tolerance ${Math.round(tolerance * 1000)} ms)` : '';
+      const sameState = sim !== undefined && lab !== undefined && sim.to === lab.to;
+      const why = sameState ? ` (${Math.round(Math.abs(sim.t - lab.t) * 1000)} ms apart, tolerance ${Math.round(tolerance * 1000)} ms)` : '';
       divergences.push({
-        host, instance, t, expected: expectedText, seen: seenText,
+        host, instance, t, expected: expectedText, seen: seenText, key: `${key}#${i}:${sim?.to ?? '-'}>${lab?.to ?? '-'}${sameState ? '~' : ''}`,
         message: `${host} ${instance}: simulate entered ${expectedText}, ${realName} ${lab !== undefined ? `entered ${seenText}` : seenText}${why}`,
       });
-      break;
+      // The same state at another time: the sequences still line up, so the rest is compared too.
+      // Another state: what follows cannot be paired, and this instance's comparison ends here.
+      if (!sameState) break;
     }
   }
   const end = simulated.scenario.durationMs / 1000;
@@ -88,7 +96,7 @@ export function compareRuns(simulated: SimulationResult, real: SimulationResult,
     const got = (real.vips[host] ?? []).join(' ');
     if (want === got) continue;
     divergences.push({
-      host, t: end, expected: want || '-', seen: got || '-',
+      host, t: end, expected: want || '-', seen: got || '-', key: `${host}:vips`,
       message: `${host}: at the end simulate holds ${want || 'no VIP'}, ${realName} holds ${got || 'no VIP'}`,
     });
   }

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { generateCase } from '../../src/lab/campaign.js';
+import { classify, generateCase } from '../../src/lab/campaign.js';
+import type { Comparison, Divergence } from '../../src/lab/compare.js';
 import { runScenario } from '../../src/sim/run.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 
@@ -48,5 +49,28 @@ describe('the differential campaign cases', () => {
       'script weight 0', 'script weight -', 'track_file weight', 'nopreempt', 'preempt_delay', 'stop ', 'kill ', 'link-down', 'partition', 'svc stopped', 'chk_svc hangs', 'tf=']) {
       expect(descriptions, feature).toContain(feature);
     }
+  });
+});
+
+describe("telling keepalived's races from divergences", () => {
+  const divergence = (key: string, t = 5): Divergence => ({ host: 'B', instance: 'VI_1', t, expected: 'MASTER at 5.000 s', seen: 'MASTER at 6.100 s', message: key, key });
+  const runs = (...keys: string[][]): Comparison[] => keys.map((list) => ({ divergences: list.map((key) => divergence(key)), matched: 3, largestErrorS: 0.05 }));
+
+  it('a keepalived run that agrees with simulate makes the case a race', () => {
+    expect(classify(runs(['B/VI_1#1:MASTER>MASTER~'], []), false).race).toBe(true);
+  });
+
+  it("keepalived's runs differing, with no disagreement common to all of them, make a race", () => {
+    expect(classify(runs(['B/VI_1#1:MASTER>MASTER~'], ['B/VI_1#3:MASTER>MASTER~']), true).race).toBe(true);
+  });
+
+  it('a disagreement every keepalived run shows is a divergence, named, though the runs differ elsewhere', () => {
+    const verdict = classify(runs(['B/VI_2#1:MASTER>MASTER~', 'B/VI_2#4:MASTER>MASTER~'], ['B/VI_2#4:MASTER>MASTER~'], ['B/VI_2#4:MASTER>MASTER~']), true);
+    expect(verdict.race).toBe(false);
+    expect(verdict.divergence?.key).toBe('B/VI_2#4:MASTER>MASTER~');
+  });
+
+  it('runs of keepalived that agree with each other and not with simulate are a divergence', () => {
+    expect(classify(runs(['A/VI_1#2:BACKUP>-'], ['A/VI_1#2:BACKUP>-']), false).race).toBe(false);
   });
 });

@@ -35,6 +35,12 @@ describe('comparing a simulation with a lab run', () => {
     expect(first?.message).toMatch(/^B VI_1: simulate entered MASTER at \d+\.\d{3} s, keepalived entered MASTER at \d+\.\d{3} s \(800 ms apart, tolerance 500 ms\)$/);
   });
 
+  it('after a change at another time the instance is still compared, so a second late change is a divergence of its own', () => {
+    // B's VI_1: BACKUP at start, MASTER while A is stopped, BACKUP when A is back; both later changes 0.8 s late.
+    const late = edited(base, (records) => records.map((record) => (record.type === 'transition' && record.host === 'B' && record.instance === 'VI_1' && record.from !== 'INIT' ? { ...record, t: record.t + 0.8 } : record)));
+    expect(compareRuns(base, late).divergences.map((d) => d.key)).toEqual(['B/VI_1#1:MASTER>MASTER~', 'B/VI_1#2:BACKUP>BACKUP~']);
+  });
+
   it('the same shift within the tolerance is no divergence', () => {
     const late = edited(base, (records) => records.map((record) => (isTransition(record, 'B', 'VI_1', 'MASTER') ? { ...record, t: record.t + 0.3 } : record)));
     expect(compareRuns(base, late, { toleranceMs: 500 }).divergences).toEqual([]);
