@@ -1086,7 +1086,10 @@ export class HostEngine {
     } else if (
       instance.config.nopreempt ||
       advert.priority >= instance.effectivePriority ||
-      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime > this.now))
+      // keepalived sets preempt_time from a fresh clock read (timer_now(), after its log line) but
+      // compares it with the time its thread woke (time_now): the advert exactly preempt_delay after
+      // the first is still accepted (lab, 2.2.7: first "discarding" one interval later).
+      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime >= this.now))
     ) {
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.

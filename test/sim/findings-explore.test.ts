@@ -227,6 +227,7 @@ describe('the fixture sets', () => {
     flapping: ['flapping'],
     'slow-failover': ['slow-failover', 'stranded-service'],
     'track-file': [],
+    'postgres-sync': [],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {
