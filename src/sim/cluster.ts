@@ -216,8 +216,8 @@ export class Cluster {
     switch (event.kind) {
       case 'timer': {
         const { host } = event;
-        if (host.engine === undefined) return;
         host.timerAt = Number.POSITIVE_INFINITY;
+        if (host.engine === undefined) return;
         this.apply(host, host.engine.handleTimeout(this.now, this.actions));
         return;
       }
@@ -304,6 +304,7 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
     this.apply(host, engine.handle(this.now, { type: 'stop' }, this.actions));
     host.engine = undefined;
+    this.disarm(host);
   }
 
   /** Crash (SIGKILL): silence. The VIPs stay on the host, as they do when keepalived is killed. */
@@ -314,6 +315,18 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'kill' });
     this.recordStopped(host, engine);
     host.engine = undefined;
+    this.disarm(host);
+  }
+
+  /**
+   * A host whose keepalived is gone has no timer. Left queued, its entry fired later into nothing
+   * and left \`timerAt\` at the dead engine's deadline; a restarted engine whose first deadline fell
+   * on that same instant (a script interval in phase with the old one: interval 1 s, a restart a
+   * whole number of seconds later) was then never queued, and the host froze in BACKUP.
+   */
+  private disarm(host: SimHost): void {
+    host.timerAt = Number.POSITIVE_INFINITY;
+    if (host.timerEntry !== undefined) this.queue.reschedule(host.timerEntry, Number.POSITIVE_INFINITY);
   }
 
   /**
