@@ -1,7 +1,7 @@
 /**
  * Two pairs sharing VRID 51 with different auth_pass and VIPs (issue 19):
  * examples/hostile/two-clusters.yaml against keepalived 2.2.7 in a netns lab (4 namespaces on one
- * bridge, the same configs, 60 s, three runs, tcpdump): each side rejects the other's adverts, and
+ * bridge, the same configs, 60 s, four runs, tcpdump): each side rejects the other's adverts, and
  * every packet read for the VRID re-arms a master's timer, so each master's adverts keep putting
  * the other's off. A master held silent for its backup's Master_Down_Interval loses the VIP to it
  * and takes it back at once ("forcing new election").
@@ -16,10 +16,10 @@ import { ROOT } from './helpers.js';
 
 const DIR = path.join(ROOT, 'examples/hostile');
 
-/** What keepalived did in the three lab runs (tcpdump on the bridge, 60 s from the starts). */
+/** What keepalived did in the lab runs (tcpdump on the bridge, 60 s from the starts; gaps from the first three). */
 const LAB = {
   /** Backups (B, D) taking over. */
-  takeovers: [11, 11, 9],
+  takeovers: [11, 11, 9, 12],
   /** A master's advert gaps, per run: 1 s, ~2 s and ~3 s (put off one or two rounds), ~3.6 s (its backup took over). */
   gaps: [{ 1: 30, 2: 15, 3: 4, 3.6: 11 }, { 1: 30, 2: 14, 3: 5, 3.6: 11 }, { 1: 30, 2: 17, 3: 5, 3.6: 9 }],
   /** The silence of a master before its backup took over, s. */
@@ -42,7 +42,7 @@ describe('two clusters sharing VRID 51', () => {
   const seeds = Array.from({ length: 12 }, (_, i) => i + 1);
   const results = seeds.map((seed) => run(seed));
 
-  it('lose their VIPs to their backups about as often as keepalived did (9-11 times in 60 s)', () => {
+  it('lose their VIPs to their backups about as often as keepalived did (9-12 times in 60 s)', () => {
     const counts = results.map((result) => takeovers(result).length).sort((a, b) => a - b);
     const median = counts[Math.floor(counts.length / 2)]!;
     expect(median).toBeGreaterThanOrEqual(Math.min(...LAB.takeovers) - 1);
@@ -81,7 +81,7 @@ describe('two clusters sharing VRID 51', () => {
         }
       }
     }
-    // Per run, keepalived's masters were put off one or two rounds 19-22 times and silenced 9-11 times.
+    // Per run, keepalived's masters were put off one or two rounds 19-22 times and silenced 9-12 times.
     expect(putOff / results.length).toBeGreaterThan(8);
     expect(putOff / results.length).toBeLessThan(25);
     expect(silences / results.length).toBeGreaterThan(5);
