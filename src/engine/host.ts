@@ -92,9 +92,11 @@ export interface HostOptions {
   logs?: boolean;
   /**
    * How long after a MASTER's answer to a lower-priority advert ("forcing new election") its advert
-   * timer restarts, ms (default 0). keepalived sends the answer, then its GARPs (garp_lower_prio_repeat), and only then takes
-   * the time its next advert is counted from: in the lab its next advert came 1.001-1.003 s after the
-   * answer, while another master re-armed by the answer was due ~1.0002 s after it and went first.
+   * timer restarts, ms (default 0). keepalived sends the answer, then its GARPs
+   * (garp_lower_prio_repeat), and only then takes the time its next advert is counted from
+   * (vrrp_init_instance_sands() calls set_time_now()): in the lab its next advert came 1.001-1.003 s
+   * after the answer, while another master re-armed by the answer was due ~1.0002 s after it and
+   * went first.
    * A driver whose clock stands still while the engine works (the simulator) sets it; in real time
    * (the runtime) it passes anyway.
    */
