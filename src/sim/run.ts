@@ -42,8 +42,9 @@ export interface SimulationOptions {
   /**
    * Also run the scenario with each started host's keepalived coming up first, then last, within
    * keepalived's start-up jitter, and report the variants that end with the VIPs elsewhere
-   * (`SimulationResult.startRaces`). The run itself is unchanged. Off by default (explore runs
-   * thousands of schedules and searches start orders itself); `vrrplab simulate` sets it.
+   * (`SimulationResult.startRaces`). The run itself is unchanged. Model mode only (exec mode's
+   * programs change the disk). Off by default (explore runs thousands of schedules and searches
+   * start orders itself); `vrrplab simulate` sets it.
    */
   startRaces?: boolean;
   /** Internal: the start-race variants' start-up scale per host (see ClusterOptions.startupScale). */
@@ -292,6 +293,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
  * by the spread of keepalived's start-up jitter; a variant whose VIPs end elsewhere is a race.
  */
 function findStartRaces(scenario: Scenario, seed: number, vips: Record<string, string[]>, options: SimulationOptions): StartRace[] {
+  // Exec mode runs the hosts' real programs and the timeline's commands, which change the disk: not again.
+  if (scenario.scripts === 'exec') return [];
   const lead = Math.round(STARTUP_DELAY_MS * (START_JITTER_MAX - START_JITTER_MIN));
   // Only hosts started within that spread of another host's start can come up in the other order.
   const starts = scenario.timeline.flatMap((entry) => (entry.do === 'start' && entry.startupMs === undefined ? [{ host: entry.host, at: entry.atMs }] : []));

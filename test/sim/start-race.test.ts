@@ -72,6 +72,10 @@ describe('the start-race check', () => {
     expect(simulate(seedScenario('buggy', '30s', ['{ at: 0s, host: A, do: start }', '{ at: 0s, host: B, do: start }'])).startRaces).toBeUndefined();
   });
 
+  it('is not tried in exec mode, whose programs and commands would run again', () => {
+    expect(run(YAML.replace('name: start-race', 'name: start-race\nscripts: exec'), true).startRaces).toBeUndefined();
+  });
+
   it('is what `vrrplab simulate` prints for examples/start-race', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'simulate', path.join(DIR, 'race.yaml')], { cwd: ROOT, encoding: 'utf8' });
     expect(out).toContain("with B's start-up 42 ms shorter than the others': 172.16.25.100 ends on B (this run: A)");
