@@ -90,6 +90,17 @@ export interface HostOptions {
    * which only a line tells otherwise, comes as a 'script-state' action.
    */
   logs?: boolean;
+  /**
+   * How long after a MASTER's answer to a lower-priority advert ("forcing new election") its advert
+   * timer restarts, ms (default 0). keepalived sends the answer, then its GARPs
+   * (garp_lower_prio_repeat), and only then takes the time its next advert is counted from
+   * (vrrp_init_instance_sands() calls set_time_now()): in the lab its next advert came 1.001-1.003 s
+   * after the answer, while another master re-armed by the answer was due ~1.0002 s after it and
+   * went first.
+   * A driver whose clock stands still while the engine works (the simulator) sets it; in real time
+   * (the runtime) it passes anyway.
+   */
+  answerRearmMs?: number;
 }
 
 export class HostEngine {
@@ -118,16 +129,22 @@ export class HostEngine {
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
-  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean } = { raw: undefined, checksumVerified: false, rejected: false };
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean } = { raw: undefined, checksumVerified: false, rejected: false, answered: false };
 
   /**
-   * Handle one event at time `now` (ms). Timers due at or before `now` are handled first.
+   * Handle one event at time `now` (ms). Timers due before `now` are handled first, and those due
+   * at `now` too, except for a received packet: keepalived reads it before a timer due that instant.
    * The actions come back in a new list, or appended to `into`: a list the driver empties and
    * hands in again, so that a busy driver (the simulator) allocates no list per call.
    */
   handle(now: number, event: EngineEvent, into?: EngineAction[]): EngineAction[] {
     this.begin(now, into);
-    this.fireDueTimers(now);
+    const received = event.type === 'advert' || event.type === 'packet';
+    // keepalived's scheduler serves a readable socket before a timer due at the same moment: a
+    // packet arriving as an instance's timer falls due is read first, and the timer it re-arms
+    // does not fire (two masters of one VRID that reject each other's adverts: the one whose
+    // timer an advert re-arms stays silent). Timers due strictly before the packet fire first.
+    this.fireDueTimers(now, received);
     switch (event.type) {
       case 'start':
         this.start(event.linksDown ?? [], event.fileValues ?? {});
@@ -151,6 +168,7 @@ export class HostEngine {
         this.link(event.iface, event.up);
         break;
     }
+    if (received) this.fireDueTimers(now);
     return this.finish();
   }
 
@@ -161,10 +179,11 @@ export class HostEngine {
     return this.finish();
   }
 
-  private fireDueTimers(now: number): void {
+  /** Fire every timer due at or before `now` (only those due before it, when `strictlyBefore`), in time order. */
+  private fireDueTimers(now: number, strictlyBefore = false): void {
     for (;;) {
       const due = this.running ? this.timers.peek() : undefined;
-      if (due === undefined || due.at > now) break;
+      if (due === undefined || due.at > now || (strictlyBefore && due.at === now)) break;
       this.now = due.at;
       this.timers.set(due, Number.POSITIVE_INFINITY);
       due.fire();
@@ -1019,6 +1038,7 @@ export class HostEngine {
     rx.raw = raw;
     rx.checksumVerified = checksumVerified;
     rx.rejected = false;
+    rx.answered = false;
     if (instance.state === 'BACKUP') {
       this.backupReceive(instance, packet);
     } else if (this.masterReceive(instance, packet)) {
@@ -1032,6 +1052,10 @@ export class HostEngine {
     // so bad packets 0.5 s apart silence a master. The opt-in hardened receive leaves it alone.
     if (!accepted && this.options.hardenedReceive === true) return;
     this.initSands(instance);
+    if (rx.answered) {
+      rx.answered = false;
+      if (instance.state === 'MASTER') instance.sands += this.options.answerRearmMs ?? 0;
+    }
   }
 
   /**
@@ -1159,6 +1183,7 @@ export class HostEngine {
       // ("forcing new election") unless lower_prio_no_advert, and may re-send GARPs.
       if (this.logging) this.log(`(${instance.name}) Received advert from ${packet.src} with lower priority ${advert.priority}, ours ${instance.effectivePriority}, forcing new election`);
       this.sendAdvert(instance, instance.effectivePriority);
+      this.rx.answered = true;
       if (instance.config.garpLowerPrioRepeat > 0) {
         this.sendLinkUpdate(instance, instance.config.garpLowerPrioRepeat);
         if (instance.config.garpLowerPrioDelayMs > 0) {

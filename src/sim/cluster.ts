@@ -51,6 +51,36 @@ export interface InjectStream extends Omit<ForgeSpec, 'dst'> {
   rate: number;
 }
 
+/**
+ * A packet that reaches a host the instant its timer falls due is read first (keepalived's
+ * scheduler serves a readable socket before a due timer, and the engine does so too), except in
+ * this share of cases, drawn from the seed, where the timer goes first. On a real machine the
+ * order is a race of sub-millisecond wake-ups that the simulator's exact times do not have. Exact
+ * ties arise when masters of one VRID reject each other's adverts: each advert re-arms the other
+ * master's timer to fall due as the next one arrives. keepalived 2.2.7 in the lab (two pairs
+ * sharing VRID 51, 60 s, four runs): the master being held silent still sent first in 31-40% of
+ * the rounds, and the backups took over 9, 11, 11 and 12 times, each after 3.61-3.70 s of silence;
+ * 20% gives those takeovers (seeds 1-40: 4-14, mean 10.2; 25%: mean 8.8; 34%: median 6), as a fit:
+ * the sub-millisecond spread around each tie that keepalived has is not modelled.
+ */
+const TIMER_FIRST_PERCENT = 20;
+
+/**
+ * From a MASTER's answer to a lower-priority advert to its advert timer's restart, ms
+ * (HostOptions.answerRearmMs): keepalived sends its GARPs in between. Lab: its next advert 1.0011-
+ * 1.0029 s after the answer, the other master's (re-armed by the answer) 1.0001-1.0020 s after it.
+ */
+const ANSWER_REARM_MS = 1.3;
+
+/**
+ * keepalived's start-up latency (exec to its instances' init) varies from START_JITTER_MIN to
+ * START_JITTER_MAX times the simulator's steady one: under load, a start was 20 ms late in the lab
+ * (test/lab/startup-race.test.ts). `start-jitter: true` draws from this range (0.8 + 0.6 x a draw,
+ * below); the start-race check (run.ts) tries its ends.
+ */
+export const START_JITTER_MIN = 0.8;
+export const START_JITTER_MAX = 1.4;
+
 /** A placeholder until the first advert arrives. */
 const NO_ADVERT: VrrpAdvert = { version: 2, vrid: 0, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: 4, addresses: [] };
 
@@ -89,6 +119,11 @@ export interface ClusterOptions {
    * apart come up 10 ms apart; the jitter is for searching startup races on a loaded machine.
    */
   startupJitter?: boolean;
+  /**
+   * Scale a host's start-up delay (by host name; 1 when not listed), in place of the jitter: the
+   * start-race check's variants, in which one host's keepalived comes up before the others'.
+   */
+  startupScale?: Readonly<Record<string, number>>;
   /** How long a tracked script takes before its result reaches keepalived, ms (jittered up to 2x). */
   scriptDurationMs: number;
   /** How long after a state change a notify script's effect lands, ms. */
@@ -216,8 +251,8 @@ export class Cluster {
     switch (event.kind) {
       case 'timer': {
         const { host } = event;
-        if (host.engine === undefined) return;
         host.timerAt = Number.POSITIVE_INFINITY;
+        if (host.engine === undefined) return;
         this.apply(host, host.engine.handleTimeout(this.now, this.actions));
         return;
       }
@@ -225,6 +260,10 @@ export class Cluster {
         const { receiver, packet } = event;
         const engine = receiver.engine;
         if (engine === undefined) return;
+        // A tie with the receiver's timer: the packet is read first (the engine), unless the draw says the timer won the race.
+        if (receiver.timerAt === this.now && this.random.chance(TIMER_FIRST_PERCENT)) {
+          this.apply(receiver, engine.handleTimeout(this.now, this.actions));
+        }
         // One LAN segment: the advert arrives on each interface the receiver runs VRRP on whose link is up.
         const arrival = this.arrival;
         arrival.packet = packet;
@@ -263,7 +302,10 @@ export class Cluster {
     if (host.engine !== undefined || host.starting) return;
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
     host.starting = true;
-    const delay = startupMs ?? (this.options.startupJitter === true ? this.options.startupDelayMs * (0.8 + 0.6 * this.random.next()) : this.options.startupDelayMs);
+    const scale = this.options.startupScale?.[host.name];
+    const delay =
+      startupMs ??
+      (scale !== undefined ? this.options.startupDelayMs * scale : this.options.startupJitter === true ? this.options.startupDelayMs * (0.8 + 0.6 * this.random.next()) : this.options.startupDelayMs);
     this.at(this.now + delay, () => {
       if (!host.starting) return; // stopped or killed before it came up
       host.starting = false;
@@ -280,7 +322,8 @@ export class Cluster {
       interfaceAddresses6[instance.interface] = this.address6(host);
     }
     // Log lines are only built when they are kept.
-    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 }, { logs: this.options.keepLogs });
+    // A MASTER's answer to a lower-priority advert restarts its timer after its GARPs, as keepalived's does (HostOptions.answerRearmMs).
+    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 }, { logs: this.options.keepLogs, answerRearmMs: ANSWER_REARM_MS });
     const linksDown = [...host.linksDown];
     const fileValues: Record<string, number> = {};
     for (const tf of host.spec.config.trackFiles) {
@@ -304,6 +347,7 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
     this.apply(host, engine.handle(this.now, { type: 'stop' }, this.actions));
     host.engine = undefined;
+    this.disarm(host);
   }
 
   /** Crash (SIGKILL): silence. The VIPs stay on the host, as they do when keepalived is killed. */
@@ -314,6 +358,18 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'kill' });
     this.recordStopped(host, engine);
     host.engine = undefined;
+    this.disarm(host);
+  }
+
+  /**
+   * A host whose keepalived is gone has no timer. Left queued, its entry fired later into nothing
+   * and left \`timerAt\` at the dead engine's deadline; a restarted engine whose first deadline fell
+   * on that same instant (a script interval in phase with the old one: interval 1 s, a restart a
+   * whole number of seconds later) was then never queued, and the host froze in BACKUP.
+   */
+  private disarm(host: SimHost): void {
+    host.timerAt = Number.POSITIVE_INFINITY;
+    if (host.timerEntry !== undefined) this.queue.reschedule(host.timerEntry, Number.POSITIVE_INFINITY);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * Simulation output: a keepalived-style human timeline with virtual timestamps, or JSON lines.
  */
-import type { SimRecord } from './cluster.js';
+import { START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
 import type { SimFinding } from './findings.js';
-import type { SimulationResult } from './run.js';
+import { STARTUP_DELAY_MS, type SimulationResult, type StartRace } from './run.js';
 
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
 const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Receive advertisement timeout|higher priority|lower priority|priority 0|sent 0 priority|Stopping|Netlink reports|VRRP_Group/;
@@ -90,7 +90,34 @@ export function formatTimeline(result: SimulationResult): string {
   lines.push('');
   lines.push(result.findings.length === 0 ? 'Findings: none' : `Findings (${result.findings.length})`);
   for (const finding of result.findings) lines.push(`  ${formatFinding(finding)}`);
+  if (result.startRaces !== undefined) {
+    lines.push('');
+    lines.push(`Start race: keepalived's start-up varies (${formatStartJitter()}); which host comes up first decides the end`);
+    for (const race of result.startRaces) lines.push(`  ${describeStartRace(race, result.vips)}`);
+  }
   return lines.join('\n') + '\n';
+}
+
+function formatStartJitter(): string {
+  return `${Math.round(START_JITTER_MIN * STARTUP_DELAY_MS)}-${Math.round(START_JITTER_MAX * STARTUP_DELAY_MS)} ms from start to its instances' init; this run: ${STARTUP_DELAY_MS} ms each`;
+}
+
+/** "with B's start-up 42 ms shorter than the others': 172.16.25.100 ends on B (this run: A)". */
+export function describeStartRace(race: StartRace, vips: Record<string, string[]>): string {
+  const holders = (ending: Record<string, string[]>): Map<string, string[]> => {
+    const byVip = new Map<string, string[]>();
+    for (const [host, held] of Object.entries(ending)) for (const vip of held) byVip.set(vip, [...(byVip.get(vip) ?? []), host]);
+    return byVip;
+  };
+  const there = holders(race.vips);
+  const here = holders(vips);
+  const moved = [...new Set([...there.keys(), ...here.keys()])].sort().flatMap((vip) => {
+    const a = (there.get(vip) ?? []).join('+') || 'no host';
+    const b = (here.get(vip) ?? []).join('+') || 'no host';
+    return a === b ? [] : [`${vip} ends on ${a} (this run: ${b})`];
+  });
+  const when = `${race.first}'s start-up ${Math.abs(race.leadMs)} ms ${race.leadMs >= 0 ? 'shorter' : 'longer'} than the others'`;
+  return `with ${when}: ${moved.join(', ')}`;
 }
 
 export function formatFinding(finding: SimFinding): string {
@@ -154,6 +181,8 @@ export function formatJsonLines(result: SimulationResult): string {
         break;
     }
   }
+  // A start order within keepalived's start-up jitter that ends otherwise (this run's records are the steady start's).
+  for (const race of result.startRaces ?? []) lines.push(JSON.stringify({ type: 'start-race', first: race.first, leadMs: race.leadMs, vips: race.vips, note: describeStartRace(race, result.vips) }));
   lines.push(JSON.stringify({ type: 'summary', name: result.scenario.name, seed: result.seed, vips: result.vips, services: result.services, findings: result.findings }));
   return lines.join('\n') + '\n';
 }

@@ -6,6 +6,9 @@
  */
 import { TimeHeap, type Timed } from '../engine/heap.js';
 
+/** Added to a standing entry's sequence number, so that it sorts after the other entries of its instant. */
+const LATE = 2 ** 51;
+
 export interface QueueEntry<E> extends Timed {
   /** Undefined while the entry is spare. */
   event: E | undefined;
@@ -47,7 +50,9 @@ export class EventQueue<E> {
       this.heap.remove(entry);
       return;
     }
-    entry.seq = this.seq++;
+    // A standing entry (a host's timer) comes after every other event of the same instant: a packet
+    // that arrives as the timer falls due is read first, as keepalived's scheduler does.
+    entry.seq = LATE + this.seq++;
     this.heap.update(entry);
   }
 

@@ -11,12 +11,15 @@ import { loadConfig, onHostDisk } from '../config/load.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
-import { Cluster, type InjectStream, type SimHost, type SimRecord } from './cluster.js';
+import { Cluster, START_JITTER_MAX, START_JITTER_MIN, type InjectStream, type SimHost, type SimRecord } from './cluster.js';
 import { findSimulationFindings, type SimFinding } from './findings.js';
 import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
 import { validateScenario } from './validate.js';
 
 export const DEFAULT_SEED = 1;
+
+/** keepalived's start-up latency from exec to its instances' init, steady on an idle machine (lab, issue 13). */
+export const STARTUP_DELAY_MS = 70;
 
 export interface SimulationOptions {
   seed?: number;
@@ -36,6 +39,27 @@ export interface SimulationOptions {
    * that derived the scenario's names from these configs itself, once (explore).
    */
   namesChecked?: boolean;
+  /**
+   * Also run the scenario with each started host's keepalived coming up first, then last, within
+   * keepalived's start-up jitter, and report the variants that end with the VIPs elsewhere
+   * (`SimulationResult.startRaces`). The run itself is unchanged. Model mode only (exec mode's
+   * programs change the disk). Off by default (explore runs thousands of schedules and searches
+   * start orders itself); `vrrplab simulate` sets it.
+   */
+  startRaces?: boolean;
+  /** Internal: the start-race variants' start-up scale per host (see ClusterOptions.startupScale). */
+  startupScale?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A start race: with `first`'s start-up `leadMs` shorter than the other racing hosts' (keepalived's
+ * start-up at START_JITTER_MIN x the steady one for it, START_JITTER_MAX x for the others; negative:
+ * the other way round), the run ends with these VIPs where the run as given does not.
+ */
+export interface StartRace {
+  first: string;
+  leadMs: number;
+  vips: Record<string, string[]>;
 }
 
 export type LoadedHostConfig = ReturnType<typeof loadHostConfig>;
@@ -65,6 +89,8 @@ export interface SimulationResult {
   /** What keepalived would say about each host's config when loading it (warnings and errors). */
   diagnostics: { host: string; diagnostic: Diagnostic }[];
   events: number;
+  /** With SimulationOptions.startRaces: the start orders within keepalived's jitter that end otherwise (absent when none). */
+  startRaces?: StartRace[];
 }
 
 /** `warnings`: what the scenario names that no config uses, where keepalived would go on (./validate.ts). */
@@ -149,8 +175,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const cluster: Cluster = new Cluster(specs, {
     seed,
     latencyMs: 0.1,
-    startupDelayMs: 70,
+    startupDelayMs: STARTUP_DELAY_MS,
     startupJitter: scenario.startJitter === true,
+    ...(options.startupScale !== undefined ? { startupScale: options.startupScale } : {}),
     scriptDurationMs: 3,
     notifyDurationMs: 5,
     keepLogs: options.keepLogs ?? true,
@@ -250,7 +277,53 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     flapping: scenario.flapping,
     endServices: services,
   });
-  return { ok: true, warnings: validation.warnings, result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events } };
+  const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
+  return {
+    ok: true,
+    warnings: validation.warnings,
+    result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events, ...(startRaces.length > 0 ? { startRaces } : {}) },
+  };
+}
+
+/**
+ * Start races (keepalived's start-up is a distribution, not a constant: in the lab a host started
+ * 33 ms earlier won, and kept the VIP with nopreempt): the scenario again with each host the
+ * timeline starts (with no `startup` of its own) coming up first, and, among three or more, last,
+ * by the spread of keepalived's start-up jitter; a variant whose VIPs end elsewhere is a race.
+ */
+function findStartRaces(scenario: Scenario, seed: number, vips: Record<string, string[]>, options: SimulationOptions): StartRace[] {
+  // Exec mode runs the hosts' real programs and the timeline's commands, which change the disk: not again.
+  if (scenario.scripts === 'exec') return [];
+  const lead = Math.round(STARTUP_DELAY_MS * (START_JITTER_MAX - START_JITTER_MIN));
+  // Only hosts started within that spread of another host's start can come up in the other order.
+  const starts = scenario.timeline.flatMap((entry) => (entry.do === 'start' && entry.startupMs === undefined ? [{ host: entry.host, at: entry.atMs }] : []));
+  const started = [...new Set(starts.filter((a) => starts.some((b) => b.host !== a.host && Math.abs(b.at - a.at) <= lead)).map((start) => start.host))];
+  if (started.length < 2) return [];
+  const variants: { first: string; leadMs: number; scale: Record<string, number> }[] = [];
+  for (const host of started) {
+    variants.push({ first: host, leadMs: lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MIN : START_JITTER_MAX])) });
+  }
+  if (started.length > 2) {
+    for (const host of started) {
+      variants.push({ first: host, leadMs: -lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MAX : START_JITTER_MIN])) });
+    }
+  }
+  const ending = JSON.stringify(vips);
+  const configCache = options.configCache ?? new Map<string, LoadedHostConfig>();
+  const races: StartRace[] = [];
+  for (const variant of variants) {
+    const outcome = runScenario(scenario, {
+      seed,
+      keepLogs: false,
+      configCache,
+      fileCache: options.fileCache,
+      namesChecked: true,
+      startupScale: variant.scale,
+    });
+    if (!outcome.ok || JSON.stringify(outcome.result.vips) === ending) continue;
+    races.push({ first: variant.first, leadMs: variant.leadMs, vips: outcome.result.vips });
+  }
+  return races;
 }
 
 /**
