@@ -17,11 +17,39 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   for (const s of config.scripts) if (!timeoutGiven.has(s)) s.timeoutMs = s.intervalMs;
 
   resolveTrackScripts(config, drafts, reporter);
+  resolveTrackFiles(config, drafts, reporter);
   checkScriptSecurity(config, drafts, reporter, probe);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
   reportVridClashes(drafts, reporter);
+  markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
+}
+
+/** keepalived 2.2.7 (lab): "(VI_1) track file NAME not found, ignoring..." at the reference's line. */
+function resolveTrackFiles(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const names = new Set(config.trackFiles.map((f) => f.name));
+  for (const v of drafts) {
+    v.trackFiles = v.trackFiles.filter((ref) => {
+      if (names.has(ref.name)) return true;
+      reporter.report(ErrClass.general, `(${v.name}) track file ${ref.name} not found, ignoring...`, ref.location);
+      return false;
+    });
+  }
+}
+
+/**
+ * vrrp_init_script: a script no instance or sync group tracks (after the weighted ones in sync
+ * groups were dropped) is never run; keepalived logs "Warning - script NAME is not used" when it
+ * starts (lab, 2.2.7), though keepalived -t does not print it: an info line here.
+ */
+function markUnusedScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const used = new Set([...drafts.flatMap((v) => v.trackScripts), ...config.syncGroups.flatMap((g) => g.trackScripts)].map((r) => r.name));
+  for (const s of config.scripts) {
+    if (used.has(s.name) || s.disabled === true) continue;
+    s.unused = true;
+    reporter.info(`Warning - script ${s.name} is not used`, s.location);
+  }
 }
 
 function resolveTrackScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
@@ -121,11 +149,27 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   const syncIgnores = group !== undefined && group.trackingWeight !== true;
   if (syncIgnores || owner) {
     const why = syncIgnores ? 'SYNC group' : 'address_owner';
+    // keepalived 2.2.7 (lab): an address owner drops a weighted track_interface (eth9 down then
+    // changes nothing); a sync group member says it ignores the weight, yet its effective priority
+    // still moves by it (eth9 down: 100 -> 90), so there the model keeps the weight.
+    v.trackInterfaces = v.trackInterfaces.filter((t) => {
+      if ((t.weight ?? 0) === 0 || t.name === v.interface) return true;
+      say(owner ? `ignoring ${t.name} tracked interface due to address owner` : `ignoring ${t.name} tracked interface weight due to SYNC group`);
+      return !owner;
+    });
     const weights = new Map(config.scripts.map((s) => [s.name, s.weight]));
     v.trackScripts = v.trackScripts.filter((ref) => {
       if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) return true;
       say(`ignoring tracked script ${ref.name} with weights due to ${why}`);
       (v.ignoredTrackScripts ??= []).push({ ref, why: syncIgnores ? 'sync-group' : 'address-owner' });
+      return false;
+    });
+    // Weighted track_file entries go too, their weight in the message (lab: a write of 3 to the file then changes nothing).
+    const fileWeights = new Map(config.trackFiles.map((f) => [f.name, f.weight]));
+    v.trackFiles = v.trackFiles.filter((ref) => {
+      const weight = ref.weight ?? fileWeights.get(ref.name) ?? 0;
+      if (weight === 0) return true;
+      say(`ignoring tracked file ${ref.name} with weight ${weight} due to ${why}`);
       return false;
     });
   }

@@ -193,6 +193,11 @@ export const TRACK_FILE_KEYWORDS: KeywordTable<TrackFile> = {
 function trackRefs(list: TrackReference[], owner: string, what: string, ctx: ParseContext, st: Statement): void {
   for (const line of valueLines(st)) {
     const [name, kw, value, reverse] = line.words;
+    // keepalived 2.2.7 (lab): a second track_file line for the same file is dropped with a message.
+    if (what === 'track_file' && list.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `(${owner}) duplicate track_file ${name} - ignoring`, line.location);
+      continue;
+    }
     const ref: TrackReference = { name, location: line.location };
     if (kw === 'weight') {
       const a = new Args(line, ctx.reporter);

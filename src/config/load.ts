@@ -129,6 +129,11 @@ const ROOTS: Record<string, RootHandler> = {
     config.trackFiles.push(t);
   },
   vrrp_instance: (st, name, config, instances, ctx) => {
+    // keepalived 2.2.7 keeps the first definition and skips the whole second block (lab: its VIPs, VRID).
+    if (instances.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `vrrp instance ${name} already defined`, st.location);
+      return;
+    }
     const v = newInstance(name, st.location, config);
     applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
     instances.push(v);

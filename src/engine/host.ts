@@ -245,8 +245,8 @@ export class HostEngine {
     this.timers.clear();
     this.delayedGarps = [];
     this.linkUp = new Map(linksDown.map((iface) => [iface, false]));
-    // Scripts keepalived disabled at load (program not found, insecure) are never run nor tracked.
-    this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, newScriptTracker(script)]));
+    // Scripts keepalived disabled at load (program not found, insecure) or that nothing tracks are never run.
+    this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true && script.unused !== true).map((script) => [script.name, newScriptTracker(script)]));
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
     this.build();
     this.initialiseTrackingPriorities();
@@ -302,7 +302,7 @@ export class HostEngine {
     const oldScripts = this.scripts;
     for (const slot of this.scriptSlots.values()) this.timers.set(slot, Number.POSITIVE_INFINITY);
     this.scripts = new Map(
-      config.scripts.filter((script) => script.disabled !== true).map((script) => {
+      config.scripts.filter((script) => script.disabled !== true && script.unused !== true).map((script) => {
         const previous = oldScripts.get(script.name);
         const tracker = newScriptTracker(script);
         if (previous !== undefined && previous.config.script === script.script) {
