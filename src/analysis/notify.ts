@@ -3,6 +3,7 @@
  * services, and track scripts that probe whether a service runs. Heuristic and conservative:
  * commented-out lines do nothing; `case "$1" in master) ... ;;` arms give the state.
  */
+import { scriptProgram } from '../config/complete.js';
 
 export type NotifyState = 'master' | 'backup' | 'fault' | 'stop';
 export const NOTIFY_STATES: readonly NotifyState[] = ['master', 'backup', 'fault', 'stop'];
@@ -70,6 +71,40 @@ function readProbedService(trackScriptCommand: string): string | undefined {
     if (m) return m[1];
   }
   return undefined;
+}
+
+/** Reads a program's text as the host holds it (a host directory's copy); undefined when it cannot. */
+export type ProgramReader = (program: string) => string | undefined;
+
+/**
+ * The service a track script checks: a probe on its command line (`killall -0 haproxy`), else,
+ * for a wrapper (`/etc/keepalived/check_nginx.sh`), the first probe in the wrapper's text, read
+ * as notify scripts are. Undefined when neither probes a service (or the wrapper cannot be read):
+ * the check is then taken to succeed.
+ */
+export function checkedService(trackScriptCommand: string, readProgram?: ProgramReader): string | undefined {
+  const direct = probedService(trackScriptCommand);
+  if (direct !== undefined || readProgram === undefined) return direct;
+  // Only a path names a file to read: a bare word is a program on PATH (`pidof`) or a shell word.
+  const program = scriptProgram(trackScriptCommand);
+  if (!program.startsWith('/')) return undefined;
+  const text = readProgram(program);
+  return text === undefined ? undefined : probedInText(text);
+}
+
+/** Wrapper texts already read: explore asks about the same few on every schedule. */
+const probedByText = new Map<string, string | undefined>();
+
+function probedInText(scriptText: string): string | undefined {
+  if (probedByText.has(scriptText)) return probedByText.get(scriptText);
+  if (probedByText.size >= MEMO_LIMIT) probedByText.clear();
+  let service: string | undefined;
+  for (const line of scriptText.split('\n')) {
+    service = readProbedService(stripComment(line));
+    if (service !== undefined) break;
+  }
+  probedByText.set(scriptText, service);
+  return service;
 }
 
 /** Start/stop effects a notify script has, by state. Never throws. */

@@ -1,0 +1,144 @@
+/**
+ * What keepalived 2.2.7 does with tracking in sync groups and address owners, and with repeated
+ * definitions, as measured in the lab (keepalived -t, and a running keepalived whose tracked
+ * things then changed): see the corpus files sync-group-track-file.conf, instance-redefined.conf
+ * and track-file-not-found.conf for the messages keepalived -t prints.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { runScenario } from '../../src/sim/run.js';
+import type { Scenario } from '../../src/sim/scenario.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const load = (text: string) => parseConfigText(text, 'k.conf', { scriptExists: () => true });
+
+const SCRIPT = 'vrrp_script chk {\n    script "/usr/bin/pidof nginx"\n    interval 1\n    weight -30\n}\n';
+const instance = (name: string, vrid: number, body = '', priority = 100) =>
+  `vrrp_instance ${name} {\n    interface eth0\n    virtual_router_id ${vrid}\n    priority ${priority}\n    advert_int 1\n    virtual_ipaddress {\n        10.20.0.${vrid}/24\n    }\n${body}}\n`;
+const GROUP = 'vrrp_sync_group SG {\n    group {\n        VI_1\n        VI_2\n    }\n}\n';
+const TRACK = '    track_script {\n        chk\n    }\n';
+
+describe('a weighted track_script in a sync group', () => {
+  it('is dropped, and a script nothing else tracks is marked unused with the line keepalived logs at start ("Warning - script chk is not used")', () => {
+    const r = load(SCRIPT + GROUP + instance('VI_1', 51, TRACK) + instance('VI_2', 52));
+    expect(r.diagnostics.map((d) => d.message)).toContain('(VI_1) ignoring tracked script chk with weights due to SYNC group');
+    expect(r.config.instances[0].trackScripts).toEqual([]);
+    expect(r.config.scripts[0].unused).toBe(true);
+    const info = r.diagnostics.find((d) => d.message === 'Warning - script chk is not used');
+    // keepalived -t does not print it: it never counts for the exit status.
+    expect(info?.severity).toBe('info');
+    // The script is still checked for security before it is dropped (lab: exit 6 without script_security).
+    expect(r.exitStatus).toBe(6);
+  });
+
+  it('leaves a script used when another instance (outside the group) or the sync group itself tracks it', () => {
+    const other = load(SCRIPT + GROUP + instance('VI_1', 51, TRACK) + instance('VI_2', 52) + instance('VI_3', 53, TRACK));
+    expect(other.config.scripts[0].unused).toBeUndefined();
+    const byGroup = load(SCRIPT + GROUP.replace('    }\n}', '    }\n    track_script {\n        chk\n    }\n}') + instance('VI_1', 51) + instance('VI_2', 52));
+    expect(byGroup.config.scripts[0].unused).toBeUndefined();
+    expect(byGroup.diagnostics.filter((d) => d.message.includes('not used'))).toEqual([]);
+  });
+
+  it('marks a script no instance names at all unused too, and a weight-0 one in a sync group stays tracked', () => {
+    expect(load(SCRIPT + instance('VI_1', 51)).config.scripts[0].unused).toBe(true);
+    const zero = load(SCRIPT.replace('weight -30', 'weight 0') + GROUP + instance('VI_1', 51, TRACK) + instance('VI_2', 52));
+    expect(zero.config.instances[0].trackScripts.map((r) => r.name)).toEqual(['chk']);
+    expect(zero.config.scripts[0].unused).toBeUndefined();
+  });
+});
+
+describe('weighted track_file and track_interface in sync groups and address owners', () => {
+  const FILE = 'vrrp_track_file tf {\n    file "/run/flag"\n    weight -20\n}\n';
+  const TRACKS = '    track_file {\n        tf\n    }\n    track_interface {\n        eth9 weight -10\n    }\n';
+
+  it('drops the weighted file and keeps the interface weight (keepalived still applies it) in a sync group member', () => {
+    const r = load(FILE + GROUP + instance('VI_1', 51, TRACKS) + instance('VI_2', 52));
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      '(VI_1) ignoring eth9 tracked interface weight due to SYNC group',
+      '(VI_1) ignoring tracked file tf with weight -20 due to SYNC group',
+    ]);
+    expect(r.config.instances[0].trackFiles).toEqual([]);
+    expect(r.config.instances[0].trackInterfaces).toEqual([expect.objectContaining({ name: 'eth9', weight: -10 })]);
+  });
+
+  it('drops both in an address owner', () => {
+    const r = load(FILE + instance('VI_3', 53, TRACKS, 255));
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      '(VI_3) ignoring eth9 tracked interface due to address owner',
+      '(VI_3) ignoring tracked file tf with weight -20 due to address_owner',
+    ]);
+    expect(r.config.instances[0].trackFiles).toEqual([]);
+    expect(r.config.instances[0].trackInterfaces).toEqual([]);
+  });
+
+  it('says nothing and keeps both outside a sync group, and with weight 0 inside one', () => {
+    const alone = load(FILE + instance('VI_1', 51, TRACKS));
+    expect(alone.diagnostics).toEqual([]);
+    expect(alone.config.instances[0].trackFiles.map((r) => r.name)).toEqual(['tf']);
+    const zero = load(FILE.replace('weight -20', 'weight 0') + GROUP + instance('VI_1', 51, TRACKS.replace(' weight -10', '')) + instance('VI_2', 52));
+    expect(zero.diagnostics).toEqual([]);
+    expect(zero.config.instances[0].trackFiles.map((r) => r.name)).toEqual(['tf']);
+  });
+});
+
+describe('repeated and unknown names', () => {
+  it('skips a second vrrp_instance of the same name whole, keeping the first one (its VRID and VIPs)', () => {
+    const r = load(instance('VI_1', 51) + instance('VI_1', 52));
+    expect(r.diagnostics).toEqual([{ severity: 'warning', location: { file: 'k.conf', line: 10 }, message: 'vrrp instance VI_1 already defined' }]);
+    expect(r.config.instances.map((v) => v.vrid)).toEqual([51]);
+    expect(r.exitStatus).toBe(5);
+    expect(load(instance('VI_1', 51) + instance('VI_2', 52)).diagnostics).toEqual([]);
+  });
+
+  it('drops a track_file naming no vrrp_track_file, at its line', () => {
+    const r = load(instance('VI_1', 51, '    track_file {\n        tf_nope\n    }\n'));
+    expect(r.diagnostics).toEqual([{ severity: 'warning', location: { file: 'k.conf', line: 10 }, message: '(VI_1) track file tf_nope not found, ignoring...' }]);
+    expect(r.config.instances[0].trackFiles).toEqual([]);
+  });
+});
+
+describe('simulate with a weighted script in a sync group', () => {
+  function run(group: boolean): ReturnType<typeof runScenario> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-sg-'));
+    try {
+      const hosts = (['A', 'B'] as const).map((name, i) => {
+        const file = path.join(dir, `${name}.conf`);
+        const priority = i === 0 ? 100 : 90;
+        fs.writeFileSync(file, SCRIPT + (group ? GROUP : '') + instance('VI_1', 51, TRACK, priority) + instance('VI_2', 52, '', priority));
+        return { name, address: `10.20.0.${i + 1}`, configPath: file };
+      });
+      const scenario: Scenario = {
+        name: 'sg', directory: dir, durationMs: 20_000, scripts: 'model', hosts, services: {}, checks: {}, notify: {},
+        timeline: [
+          { do: 'start', host: 'A', atMs: 0 },
+          { do: 'start', host: 'B', atMs: 0 },
+          { do: 'service-stop', host: 'A', service: 'nginx', atMs: 8000 },
+        ],
+        flapping: { transitions: 4, windowMs: 60_000 },
+      };
+      return runScenario(scenario);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('never runs the script, as keepalived does not: stopping the service it probes changes nothing', () => {
+    const outcome = run(true);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.checkModels.chk).toContain('not used');
+    expect(outcome.result.records.filter((r) => r.type === 'priority')).toEqual([]);
+    expect(outcome.result.records.some((r) => r.type === 'log' && r.message.includes('VRRP_Script(chk)'))).toBe(false);
+    expect(outcome.result.vips.A).toEqual(expect.arrayContaining(['10.20.0.51', '10.20.0.52']));
+  });
+
+  it('without the sync group runs it with its weight: A drops to 70 and B takes VI_1', () => {
+    const outcome = run(false);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.records.filter((r) => r.type === 'priority' && r.host === 'A')).toEqual([expect.objectContaining({ from: 100, to: 70 })]);
+    expect(outcome.result.vips.B).toContain('10.20.0.51');
+  });
+});
