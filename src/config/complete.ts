@@ -48,7 +48,7 @@ function markUnusedScripts(config: KeepalivedConfig, drafts: InstanceDraft[], re
   for (const s of config.scripts) {
     if (used.has(s.name) || s.disabled === true) continue;
     s.unused = true;
-    reporter.info(`Warning - script ${s.name} is not used`, s.location);
+    reporter.info(`Warning - script ${s.name} is not used`);
   }
 }
 
