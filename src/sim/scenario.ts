@@ -157,11 +157,12 @@ const ACTIONS = Object.keys(ACTION_KEYS);
  * "2s500ms"), or a bare number of seconds -> milliseconds. Anything else: undefined (never throws).
  */
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000;
+  const finite = (ms: number): number | undefined => (Number.isFinite(ms) ? ms : undefined);
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? finite(value * 1000) : undefined;
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
   const bare = /^(\d+(?:\.\d+)?)$/.exec(text);
-  if (bare !== null) return Number(bare[1]) * 1000;
+  if (bare !== null) return finite(Number(bare[1]) * 1000);
   if (text === '' || text.length > 100) return undefined;
   let total = 0;
   let last = -1; // index in DURATION_UNITS of the previous part: each part's unit must be smaller
@@ -175,7 +176,7 @@ export function parseDuration(value: unknown): number | undefined {
     last = unit;
     total += Number(match[1]) * (DURATION_UNITS[unit]?.[1] ?? 0);
   }
-  return Number.isFinite(total) ? total : undefined;
+  return finite(total);
 }
 
 /** Duration units, largest first, with their milliseconds. */
