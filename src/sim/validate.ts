@@ -41,7 +41,13 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
   if (scenario.scripts === 'model') {
     // vrrp_script names the scenario gives a model for.
     const scripts = new Set(hosts.flatMap((host) => host.config.scripts.map((script) => script.name)));
+    // A script keepalived never runs (nothing tracks it: "Warning - script X is not used").
+    const run = new Set(hosts.flatMap((host) => host.config.scripts.filter((script) => script.unused !== true).map((script) => script.name)));
     for (const name of Object.keys(scenario.checks)) {
+      if (scripts.has(name) && !run.has(name)) {
+        warnings.push(atKey(`checks.${name}`, `vrrp_script ${name} is tracked by nothing keepalived keeps (keepalived: "Warning - script ${name} is not used"), so it never runs and this model is never used`));
+        continue;
+      }
       if (scripts.has(name)) continue;
       const near = didYouMean(name, scripts);
       if (near !== undefined) {

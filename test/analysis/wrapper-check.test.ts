@@ -117,15 +117,38 @@ describe('a wrapper check in simulate (model mode)', () => {
     expect(outcome.result.vips.B).toContain('10.20.0.8');
   });
 
-  for (const [what, wrapper] of [['a wrapper that probes nothing', OTHER], ['a wrapper missing from the host directory', undefined]] as const) {
-    it(`takes ${what} to succeed: stopping nginx changes nothing`, () => {
-      const outcome = simulate(hosts(wrapper));
-      expect(outcome.ok).toBe(true);
-      if (!outcome.ok) return;
-      expect(outcome.result.records.filter((r) => r.type === 'priority')).toEqual([]);
-      expect(outcome.result.vips.A).toContain('10.20.0.8');
-    });
-  }
+  it('takes a wrapper that probes nothing to always succeed: stopping nginx changes nothing', () => {
+    const outcome = simulate(hosts(OTHER));
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.checkModels.chk_nginx).toBe('always succeeds');
+    expect(outcome.result.records.filter((r) => r.type === 'priority')).toEqual([]);
+    expect(outcome.result.vips.A).toContain('10.20.0.8');
+  });
+
+  it('disables a wrapper missing from a host directory that holds its directory, as before (keepalived cannot find it)', () => {
+    const outcome = simulate(hosts(undefined));
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.checkModels.chk_nginx).toContain('disabled');
+    expect(outcome.result.records.filter((r) => r.type === 'priority')).toEqual([]);
+  });
+
+  it('takes a wrapper that cannot be read, from a config without a host directory, to always succeed, as before', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-wrapper-'));
+    dirs.push(dir);
+    for (const [name, priority] of [['A', 100], ['B', 90]] as const) {
+      fs.writeFileSync(path.join(dir, `${name}.conf`), config(priority).replace(WRAPPER, '/nonexistent-vrrplab/check_nginx.sh'));
+    }
+    const yaml = ['name: bare', 'duration: 10s', 'hosts:', '  A: { config: A.conf, address: 10.20.0.1 }', '  B: { config: B.conf, address: 10.20.0.2 }',
+      'timeline:', '  - { at: 0s, host: A, do: start }', '  - { at: 0s, host: B, do: start }'].join('\n');
+    const parsed = parseScenario(yaml, dir, 'bare.yaml');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const outcome = runScenario(parsed.scenario);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.checkModels.chk_nginx).toBe('always succeeds');
+  });
 });
 
 describe('a wrapper check in explore and check --host', () => {

@@ -100,7 +100,7 @@ describe('repeated and unknown names', () => {
 });
 
 describe('simulate with a weighted script in a sync group', () => {
-  function run(group: boolean): ReturnType<typeof runScenario> {
+  function run(group: boolean, checks: Scenario['checks'] = {}): ReturnType<typeof runScenario> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-sg-'));
     try {
       const hosts = (['A', 'B'] as const).map((name, i) => {
@@ -110,7 +110,7 @@ describe('simulate with a weighted script in a sync group', () => {
         return { name, address: `10.20.0.${i + 1}`, configPath: file };
       });
       const scenario: Scenario = {
-        name: 'sg', directory: dir, durationMs: 20_000, scripts: 'model', hosts, services: {}, checks: {}, notify: {},
+        name: 'sg', directory: dir, durationMs: 20_000, scripts: 'model', hosts, services: {}, checks, notify: {},
         timeline: [
           { do: 'start', host: 'A', atMs: 0 },
           { do: 'start', host: 'B', atMs: 0 },
@@ -140,5 +140,12 @@ describe('simulate with a weighted script in a sync group', () => {
     if (!outcome.ok) return;
     expect(outcome.result.records.filter((r) => r.type === 'priority' && r.host === 'A')).toEqual([expect.objectContaining({ from: 100, to: 70 })]);
     expect(outcome.result.vips.B).toContain('10.20.0.51');
+  });
+
+  it('warns that a scenario model for the unused script is never used, and not when the script runs', () => {
+    const unused = run(true, { chk: { kind: 'service', service: 'nginx' } });
+    expect(unused.ok && unused.warnings).toEqual([expect.stringContaining('vrrp_script chk is tracked by nothing keepalived keeps')]);
+    const used = run(false, { chk: { kind: 'service', service: 'nginx' } });
+    expect(used.ok && used.warnings).toEqual([]);
   });
 });
