@@ -16,26 +16,12 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   if (!lowerPrioRepGiven.has(g)) g.vrrpGarpLowerPrioRepeat = g.vrrpGarpMasterRepeat;
   for (const s of config.scripts) if (!timeoutGiven.has(s)) s.timeoutMs = s.intervalMs;
 
-  resolveTrackScripts(config, drafts, reporter);
-  resolveTrackFiles(config, drafts, reporter);
   checkScriptSecurity(config, drafts, reporter, probe);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
   reportVridClashes(drafts, reporter);
   markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
-}
-
-/** keepalived 2.2.7 (lab): "(VI_1) track file NAME not found, ignoring..." at the reference's line. */
-function resolveTrackFiles(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
-  const names = new Set(config.trackFiles.map((f) => f.name));
-  for (const v of drafts) {
-    v.trackFiles = v.trackFiles.filter((ref) => {
-      if (names.has(ref.name)) return true;
-      reporter.report(ErrClass.general, `(${v.name}) track file ${ref.name} not found, ignoring...`, ref.location);
-      return false;
-    });
-  }
 }
 
 /**
@@ -49,17 +35,6 @@ function markUnusedScripts(config: KeepalivedConfig, drafts: InstanceDraft[], re
     if (used.has(s.name) || s.disabled === true) continue;
     s.unused = true;
     reporter.info(`Warning - script ${s.name} is not used`);
-  }
-}
-
-function resolveTrackScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
-  const names = new Set(config.scripts.map((s) => s.name));
-  for (const v of drafts) {
-    v.trackScripts = v.trackScripts.filter((ref) => {
-      if (names.has(ref.name)) return true;
-      reporter.report(ErrClass.general, `(${v.name}) track script ${ref.name} not found, ignoring...`, ref.location);
-      return false;
-    });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, VrrpScript } from './model.js';
+import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, TrackReference, VrrpScript } from './model.js';
 import { ErrClass, Reporter } from './diagnostics.js';
 import { DEFAULTS, defaultGlobalDefs } from './defaults.js';
 import { readConfig, type ReaderIo, type Statement } from './reader.js';
@@ -136,15 +136,33 @@ const ROOTS: Record<string, RootHandler> = {
     }
     const v = newInstance(name, st.location, config);
     applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    dropUnknownTracking(v, config, ctx);
     instances.push(v);
   },
   vrrp_sync_group: (st, name, config, _i, ctx) => {
     const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
     applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
+    dropUnknownTracking(g, config, ctx);
     config.syncGroups.push(g);
   },
 };
 ROOTS.vrrp_track_file = ROOTS.track_file;
+
+/**
+ * keepalived 2.2.7 looks a track_script / track_file name up while it reads the line (lab): a
+ * vrrp_script or vrrp_track_file defined further down the file is not found either, and the
+ * reference is dropped ("(VI_1) track script chk not found, ignoring..."); a running keepalived
+ * then never runs that script ("Warning - script chk is not used"). Messages in line order.
+ */
+function dropUnknownTracking(owner: { name: string; trackScripts: TrackReference[]; trackFiles: TrackReference[] }, config: KeepalivedConfig, ctx: ParseContext): void {
+  const scripts = new Set(config.scripts.map((s) => s.name));
+  const files = new Set(config.trackFiles.map((f) => f.name));
+  const dropped: { ref: TrackReference; what: string }[] = [];
+  owner.trackScripts = owner.trackScripts.filter((ref) => scripts.has(ref.name) || (dropped.push({ ref, what: 'track script' }), false));
+  owner.trackFiles = owner.trackFiles.filter((ref) => files.has(ref.name) || (dropped.push({ ref, what: 'track file' }), false));
+  dropped.sort((a, b) => a.ref.location.line - b.ref.location.line);
+  for (const { ref, what } of dropped) ctx.reporter.report(ErrClass.general, `(${owner.name}) ${what} ${ref.name} not found, ignoring...`, ref.location);
+}
 
 /** Root keywords that take a NAME before their block. */
 const NAMED = new Set(['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_instance', 'vrrp_sync_group']);

@@ -99,6 +99,33 @@ describe('repeated and unknown names', () => {
   });
 });
 
+describe('the order of definitions', () => {
+  it('drops a track_script whose vrrp_script is defined further down (keepalived looks the name up at its line), leaving the script unused', () => {
+    const r = load(instance('VI_1', 51, TRACK) + SCRIPT);
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([
+      { severity: 'warning', location: { file: 'k.conf', line: 10 }, message: '(VI_1) track script chk not found, ignoring...' },
+    ]);
+    expect(r.config.instances[0].trackScripts).toEqual([]);
+    expect(r.config.scripts[0].unused).toBe(true);
+  });
+
+  it('keeps it when the vrrp_script comes first', () => {
+    const r = load(SCRIPT + instance('VI_1', 51, TRACK));
+    expect(r.diagnostics.filter((d) => d.message.includes('not found'))).toEqual([]);
+    expect(r.config.instances[0].trackScripts.map((t) => t.name)).toEqual(['chk']);
+  });
+
+  it('does the same for a sync group, in line order with its track_file', () => {
+    const group = 'vrrp_sync_group SG {\n    group {\n        VI_1\n        VI_2\n    }\n    track_script {\n        chk\n    }\n    track_file {\n        tf\n    }\n}\n';
+    const r = load(group + instance('VI_1', 51) + instance('VI_2', 52) + SCRIPT + 'vrrp_track_file tf {\n    file "/run/flag"\n}\n');
+    expect(r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.location?.line}: ${d.message}`)).toEqual([
+      '7: (SG) track script chk not found, ignoring...',
+      '10: (SG) track file tf not found, ignoring...',
+    ]);
+    expect(r.config.syncGroups[0].trackScripts).toEqual([]);
+  });
+});
+
 describe('simulate with a weighted script in a sync group', () => {
   function run(group: boolean, checks: Scenario['checks'] = {}): ReturnType<typeof runScenario> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-sg-'));
