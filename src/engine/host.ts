@@ -446,16 +446,18 @@ export class HostEngine {
         instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
       }
       for (const ref of config.trackScripts) this.linkScript(instance, ref);
-      for (const ref of config.trackFiles) {
-        const file = this.config.trackFiles.find((candidate) => candidate.name === ref.name);
-        if (file === undefined) continue;
-        instance.files.push({
-          trackFile: file.name,
-          weight: ref.weight ?? file.weight,
-          multiplier: (ref.reverse ?? file.weightReverse) ? -1 : 1,
-        });
-      }
+      for (const ref of config.trackFiles) this.linkFile(instance, ref);
     }
+  }
+
+  private linkFile(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
+    const file = this.config.trackFiles.find((candidate) => candidate.name === ref.name);
+    if (file === undefined) return;
+    instance.files.push({
+      trackFile: file.name,
+      weight: ref.weight ?? file.weight,
+      multiplier: (ref.reverse ?? file.weightReverse) ? -1 : 1,
+    });
   }
 
   private linkScript(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
@@ -482,6 +484,8 @@ export class HostEngine {
       }
       for (const instance of group.members) {
         for (const ref of group.config.trackScripts) this.linkScript(instance, ref);
+        // A sync group's track_file counts for every member with its weight (lab, 2.2.7: value 2 x -20: 100 -> 60 on both).
+        for (const ref of group.config.trackFiles) this.linkFile(instance, ref);
         for (const ref of group.config.trackInterfaces) {
           instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
         }

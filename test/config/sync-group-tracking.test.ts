@@ -176,3 +176,28 @@ describe('simulate with a weighted script in a sync group', () => {
     expect(used.ok && used.warnings).toEqual([]);
   });
 });
+
+describe('a sync group track_file in simulate', () => {
+  it("applies value x weight to every member, as keepalived does (a write of 2 with weight -20: 100 -> 60 on both), and not before the write", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-sgf-'));
+    try {
+      const file = path.join(dir, 'A.conf');
+      const group = 'vrrp_sync_group SG {\n    group {\n        VI_1\n        VI_2\n    }\n    track_file {\n        tf\n    }\n}\n';
+      fs.writeFileSync(file, 'vrrp_track_file tf {\n    file "/run/flag"\n    weight -20\n}\n' + group + instance('VI_1', 51) + instance('VI_2', 52));
+      const scenario: Scenario = {
+        name: 'sgf', directory: dir, durationMs: 12_000, scripts: 'model', hosts: [{ name: 'A', address: '10.20.0.1', configPath: file }],
+        services: {}, checks: {}, notify: {},
+        timeline: [{ do: 'start', host: 'A', atMs: 0 }, { do: 'write', host: 'A', path: '/run/flag', value: '2', atMs: 8000 }],
+        flapping: { transitions: 4, windowMs: 60_000 },
+      };
+      const outcome = runScenario(scenario);
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      const changes = outcome.result.records.flatMap((r) => (r.type === 'priority' ? [`${r.t >= 8 ? 'after' : 'before'} ${r.instance} ${r.from}->${r.to}`] : []));
+      expect(changes.sort()).toEqual(['after VI_1 100->60', 'after VI_2 100->60']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
