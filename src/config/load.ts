@@ -146,7 +146,11 @@ const ROOTS: Record<string, RootHandler> = {
     config.syncGroups.push(g);
   },
 };
-ROOTS.vrrp_track_file = ROOTS.track_file;
+ROOTS.vrrp_track_file = (st, name, config, instances, ctx) => {
+  // A running keepalived 2.2.7 logs this once per block; keepalived -t does not print it (lab).
+  ctx.reporter.info('"vrrp_track_file" is deprecated, please use "track_file"', st.location);
+  ROOTS.track_file?.(st, name, config, instances, ctx);
+};
 
 /**
  * keepalived 2.2.7 looks a track_script / track_file name up while it reads the line (lab): a

@@ -50,7 +50,7 @@ describe('a weighted track_script in a sync group', () => {
 });
 
 describe('weighted track_file and track_interface in sync groups and address owners', () => {
-  const FILE = 'vrrp_track_file tf {\n    file "/run/flag"\n    weight -20\n}\n';
+  const FILE = 'track_file tf {\n    file "/run/flag"\n    weight -20\n}\n';
   const TRACKS = '    track_file {\n        tf\n    }\n    track_interface {\n        eth9 weight -10\n    }\n';
 
   it('drops the weighted file and keeps the interface weight (keepalived still applies it) in a sync group member', () => {
@@ -90,6 +90,16 @@ describe('repeated and unknown names', () => {
     expect(r.config.instances.map((v) => v.vrid)).toEqual([51]);
     expect(r.exitStatus).toBe(5);
     expect(load(instance('VI_1', 51) + instance('VI_2', 52)).diagnostics).toEqual([]);
+  });
+
+  it('notes each vrrp_track_file block as deprecated, as a running keepalived logs it (info: keepalived -t is silent), and not a track_file block', () => {
+    const old = load('vrrp_track_file a {\n    file "/run/a"\n}\nvrrp_track_file b {\n    file "/run/b"\n}\n' + instance('VI_1', 51));
+    expect(old.diagnostics).toEqual([
+      { severity: 'info', location: { file: 'k.conf', line: 1 }, message: '"vrrp_track_file" is deprecated, please use "track_file"' },
+      { severity: 'info', location: { file: 'k.conf', line: 4 }, message: '"vrrp_track_file" is deprecated, please use "track_file"' },
+    ]);
+    expect(old.config.trackFiles.map((f) => f.name)).toEqual(['a', 'b']);
+    expect(load('track_file a {\n    file "/run/a"\n}\n' + instance('VI_1', 51)).diagnostics).toEqual([]);
   });
 
   it('drops a track_file naming no vrrp_track_file, at its line', () => {
