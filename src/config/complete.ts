@@ -31,8 +31,12 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
  */
 function markUnusedScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
   const used = new Set([...drafts.flatMap((v) => v.trackScripts), ...config.syncGroups.flatMap((g) => g.trackScripts)].map((r) => r.name));
+  const first = new Set<string>();
   for (const s of config.scripts) {
-    if (used.has(s.name) || s.disabled === true) continue;
+    // Two vrrp_script blocks of one name: references find the first; the second is never run (lab).
+    const shadowed = first.has(s.name);
+    first.add(s.name);
+    if ((used.has(s.name) && !shadowed) || s.disabled === true) continue;
     s.unused = true;
     reporter.info(`Warning - script ${s.name} is not used`);
   }
@@ -66,11 +70,21 @@ function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], 
 
 function linkSyncGroups(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
   const byName = new Map(drafts.map((v) => [v.name, v]));
+  const grouped = new Set<string>();
   for (const group of config.syncGroups) {
     group.members = group.members.filter((m) => {
-      if (byName.has(m)) return true;
-      reporter.report(ErrClass.general, `Virtual router ${m} specified in sync group ${group.name} doesn't exist - ignoring`);
-      return false;
+      if (!byName.has(m)) {
+        reporter.report(ErrClass.general, `Virtual router ${m} specified in sync group ${group.name} doesn't exist - ignoring`);
+        return false;
+      }
+      // keepalived 2.2.7 (lab): a member already in a group (an earlier one, or named twice in this
+      // one) is dropped from this one, which may then be left with one member.
+      if (grouped.has(m)) {
+        reporter.report(ErrClass.general, `Virtual router ${m} cannot exist in more than one sync group; ignoring ${group.name}`);
+        return false;
+      }
+      grouped.add(m);
+      return true;
     });
     if (group.members.length === 0) reporter.report(ErrClass.general, `Sync group ${group.name} has no virtual router(s). removing`);
     else if (group.members.length === 1)
@@ -139,11 +153,19 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
       (v.ignoredTrackScripts ??= []).push({ ref, why: syncIgnores ? 'sync-group' : 'address-owner' });
       return false;
     });
-    // Weighted track_file entries go too, their weight in the message (lab: a write of 3 to the file then changes nothing).
-    const fileWeights = new Map(config.trackFiles.map((f) => [f.name, f.weight]));
+    // Weighted track_file entries go too, their weight in the message (lab: a write of 3 to the file
+    // then changes nothing); but one of weight 1 (track_file's default) stays with weight 0, so a
+    // non-zero value faults the instance (lab: a write of 3 took the group to FAULT, 0 back).
+    const fileWeights = new Map<string, number>();
+    for (const f of config.trackFiles) if (!fileWeights.has(f.name)) fileWeights.set(f.name, f.weight);
     v.trackFiles = v.trackFiles.filter((ref) => {
       const weight = ref.weight ?? fileWeights.get(ref.name) ?? 0;
       if (weight === 0) return true;
+      if (weight === 1) {
+        say(`ignoring weight from tracked file ${ref.name} due to ${why}. specify weight 0`);
+        ref.weight = 0;
+        return true;
+      }
       say(`ignoring tracked file ${ref.name} with weight ${weight} due to ${why}`);
       return false;
     });

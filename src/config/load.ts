@@ -140,6 +140,11 @@ const ROOTS: Record<string, RootHandler> = {
     instances.push(v);
   },
   vrrp_sync_group: (st, name, config, _i, ctx) => {
+    // As for instances: the first definition stands, the second block is skipped (lab, 2.2.7).
+    if (config.syncGroups.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `vrrp sync group ${name} already defined`, st.location);
+      return;
+    }
     const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
     applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
     dropUnknownTracking(g, config, ctx);

@@ -211,3 +211,74 @@ describe('a sync group track_file in simulate', () => {
   });
 });
 
+describe('repeated definitions and lines', () => {
+  it('runs the first of two vrrp_script blocks of one name and leaves the second unused, as keepalived does', () => {
+    const r = load(SCRIPT + SCRIPT.replace('pidof nginx', 'pidof haproxy') + instance('VI_1', 51, TRACK));
+    expect(r.config.scripts.map((x) => [x.script, x.unused === true])).toEqual([['/usr/bin/pidof nginx', false], ['/usr/bin/pidof haproxy', true]]);
+    expect(r.diagnostics.filter((d) => d.severity === 'info').map((d) => d.message)).toEqual(['Warning - script chk is not used']);
+    expect(load(SCRIPT + instance('VI_1', 51, TRACK)).config.scripts[0].unused).toBeUndefined();
+  });
+
+  it('skips a second vrrp_sync_group of one name, and drops a member a group already holds from the later group', () => {
+    const again = load(GROUP + GROUP + instance('VI_1', 51) + instance('VI_2', 52));
+    expect(again.diagnostics.map((d) => d.message)).toEqual(['vrrp sync group SG already defined']);
+    expect(again.config.syncGroups.length).toBe(1);
+    const two = load(GROUP + GROUP.replace('SG', 'SG2').replace('VI_1\n        VI_2', 'VI_3\n        VI_1') + instance('VI_1', 51) + instance('VI_2', 52) + instance('VI_3', 53));
+    expect(two.diagnostics.map((d) => d.message)).toEqual([
+      'Virtual router VI_1 cannot exist in more than one sync group; ignoring SG2',
+      "Sync group SG2 has only 1 virtual router(s) - this probably isn't what you want",
+    ]);
+    expect(two.config.instances.map((v) => `${v.name}:${v.syncGroup}`)).toEqual(['VI_1:SG', 'VI_2:SG', 'VI_3:SG2']);
+    expect(load(GROUP + instance('VI_1', 51) + instance('VI_2', 52)).diagnostics).toEqual([]);
+  });
+
+  it('drops a repeated track_script or track_interface line, keeping the first one and its weight', () => {
+    const r = load(SCRIPT + instance('VI_1', 51, '    track_script {\n        chk\n        chk weight -5\n    }\n    track_interface {\n        eth8\n        eth8 weight 3\n    }\n'));
+    expect(r.diagnostics.filter((d) => !d.message.startsWith('SECURITY')).map((d) => `${d.location?.line}: ${d.message}`)).toEqual([
+      '16: (VI_1) duplicate track_script chk - ignoring',
+      '20: (VI_1) duplicate track_interface eth8 - ignoring',
+    ]);
+    expect(r.config.instances[0].trackScripts.map((t) => [t.name, t.weight])).toEqual([['chk', undefined]]);
+    expect(r.config.instances[0].trackInterfaces.map((t) => [t.name, t.weight])).toEqual([['eth8', undefined]]);
+  });
+});
+
+describe('a track_file of weight 1 in a sync group member', () => {
+  const FILE1 = 'track_file tf {\n    file "/run/flag"\n}\n';
+  const TRACKF = '    track_file {\n        tf\n    }\n';
+
+  it('is kept with weight 0, with keepalived\'s "specify weight 0" line, where weight 2 is dropped', () => {
+    const r = load(FILE1 + GROUP + instance('VI_1', 51, TRACKF) + instance('VI_2', 52));
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['(VI_1) ignoring weight from tracked file tf due to SYNC group. specify weight 0']);
+    expect(r.config.instances[0].trackFiles).toEqual([expect.objectContaining({ name: 'tf', weight: 0 })]);
+    const two = load(FILE1.replace('}', '    weight 2\n}') + GROUP + instance('VI_1', 51, TRACKF) + instance('VI_2', 52));
+    expect(two.config.instances[0].trackFiles).toEqual([]);
+  });
+
+  it('faults the group in simulate when the file holds a non-zero value, and recovers at 0 (lab: write 3 -> FAULT, 0 -> BACKUP)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-sgf1-'));
+    try {
+      const file = path.join(dir, 'A.conf');
+      fs.writeFileSync(file, FILE1 + GROUP + instance('VI_1', 51, TRACKF) + instance('VI_2', 52));
+      const scenario: Scenario = {
+        name: 'sgf1', directory: dir, durationMs: 14_000, scripts: 'model', hosts: [{ name: 'A', address: '10.20.0.1', configPath: file }],
+        services: {}, checks: {}, notify: {},
+        timeline: [
+          { do: 'start', host: 'A', atMs: 0 },
+          { do: 'write', host: 'A', path: '/run/flag', value: '3', atMs: 6000 },
+          { do: 'write', host: 'A', path: '/run/flag', value: '0', atMs: 9000 },
+        ],
+        flapping: { transitions: 10, windowMs: 60_000 },
+      };
+      const outcome = runScenario(scenario);
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      const states = outcome.result.records.flatMap((r) => (r.type === 'transition' && r.t >= 6 ? [`${r.instance} ${r.to}`] : []));
+      expect(states.slice(0, 4).sort()).toEqual(['VI_1 BACKUP', 'VI_1 FAULT', 'VI_2 BACKUP', 'VI_2 FAULT']);
+      expect(outcome.result.records.filter((r) => r.type === 'priority')).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
