@@ -132,8 +132,8 @@ export function exploreSpace(base: Scenario): ExploreSpace {
     const config = configs.get(host.name)?.config;
     if (config === undefined) continue;
     const tracked = trackedScripts(config);
-    // A script keepalived disables (its program cannot exist) never runs: nothing to fault there.
-    const scripts = config.scripts.filter((script) => tracked.has(script.name) && script.disabled !== true);
+    // A script keepalived disables (its program cannot exist) or never uses never runs: nothing to fault there.
+    const scripts = config.scripts.filter((script) => tracked.has(script.name) && script.disabled !== true && script.unused !== true);
     const services = new Set<string>();
     const files = new Map<string, 'touch' | 'rm'>();
     for (const script of scripts) {
