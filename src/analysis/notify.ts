@@ -4,6 +4,7 @@
  * commented-out lines do nothing; `case "$1" in master) ... ;;` arms give the state.
  */
 import { scriptProgram } from '../config/complete.js';
+import { splitCommandLine } from '../engine/command-line.js';
 
 export type NotifyState = 'master' | 'backup' | 'fault' | 'stop';
 export const NOTIFY_STATES: readonly NotifyState[] = ['master', 'backup', 'fault', 'stop'];
@@ -89,21 +90,25 @@ export function checkedService(trackScriptCommand: string, readProgram?: Program
   const program = scriptProgram(trackScriptCommand);
   if (!program.startsWith('/')) return undefined;
   const text = readProgram(program);
-  return text === undefined ? undefined : probedInText(text);
+  // keepalived passes the line's words as arguments: a generic wrapper's `pidof "$1"` probes the first.
+  return text === undefined ? undefined : probedInText(text, splitCommandLine(trackScriptCommand).slice(1));
 }
 
-/** Wrapper texts already read: explore asks about the same few on every schedule. */
+/** Wrapper texts already read, with their arguments: explore asks about the same few on every schedule. */
 const probedByText = new Map<string, string | undefined>();
 
-function probedInText(scriptText: string): string | undefined {
-  if (probedByText.has(scriptText)) return probedByText.get(scriptText);
+function probedInText(scriptText: string, args: readonly string[]): string | undefined {
+  const key = `${args.join('\u0001')}\u0000${scriptText}`;
+  if (probedByText.has(key)) return probedByText.get(key);
   if (probedByText.size >= MEMO_LIMIT) probedByText.clear();
   let service: string | undefined;
   for (const line of scriptText.split('\n')) {
-    service = readProbedService(stripComment(line));
+    // "$1", ${1}: the argument keepalived gives (an unset one stays as written and matches nothing).
+    const text = stripComment(line).replace(/"?\$(?:\{([1-9])\}|([1-9]))"?/g, (whole, braced?: string, bare?: string) => args[Number(braced ?? bare) - 1] ?? whole);
+    service = readProbedService(text);
     if (service !== undefined) break;
   }
-  probedByText.set(scriptText, service);
+  probedByText.set(key, service);
   return service;
 }
 

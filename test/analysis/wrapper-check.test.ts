@@ -93,6 +93,13 @@ describe('the service a track script checks', () => {
     expect(checkedService(`"${WRAPPER}" --quiet`, (p) => texts[p])).toBe('nginx');
   });
 
+  it("takes a generic wrapper's probe of \"$1\" to be of the argument the script line gives it, and of nothing without one", () => {
+    const generic = '#!/bin/sh\npidof "$1" >/dev/null || exit 1\n';
+    expect(checkedService(`${WRAPPER} haproxy`, () => generic)).toBe('haproxy');
+    expect(checkedService(`${WRAPPER} nginx`, () => '#!/bin/sh\nsystemctl is-active --quiet ${1}\n')).toBe('nginx');
+    expect(checkedService(WRAPPER, () => generic)).toBeUndefined();
+  });
+
   it('is none for a wrapper that probes nothing (a commented-out probe does not count), a missing wrapper, or a bare program name', () => {
     expect(checkedService(WRAPPER, () => OTHER)).toBeUndefined();
     expect(checkedService(WRAPPER, () => undefined)).toBeUndefined();
