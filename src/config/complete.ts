@@ -50,22 +50,23 @@ export function scriptProgram(line: string): string {
 function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
   let anyScript = false;
   const disabled = new Set<string>();
-  const used = new Set(drafts.flatMap((v) => v.trackScripts.map((r) => r.name)));
+  // Every vrrp_script is checked, tracked or not (lab, 2.2.7: an untracked /bin/true still gives the
+  // SECURITY VIOLATION, exit 6; an untracked missing program is still disabled with its line).
   for (const s of config.scripts) {
     const program = scriptProgram(s.script);
     if (/^<\s*\//.test(s.script.trim())) continue; // "</file": only checks the file can be opened
     if (program === '' || !probe(program)) {
-      if (used.has(s.name)) reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
+      reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
       disabled.add(s.name);
       s.disabled = true;
-    } else if (used.has(s.name)) anyScript = true;
+    } else anyScript = true;
   }
   const notifies = [...drafts, ...config.syncGroups].flatMap((o) => Object.values(o.notify));
   for (const n of notifies) if (n && probe(scriptProgram(n))) anyScript = true;
   if (anyScript && !config.globalDefs.enableScriptSecurity) {
     reporter.report(ErrClass.security, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
   }
-  for (const v of drafts) v.trackScripts = v.trackScripts.filter((r) => !disabled.has(r.name));
+  for (const o of [...drafts, ...config.syncGroups]) o.trackScripts = o.trackScripts.filter((r) => !disabled.has(r.name));
 }
 
 function linkSyncGroups(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
