@@ -4,6 +4,7 @@
  * things then changed): see the corpus files sync-group-track-file.conf, instance-redefined.conf
  * and track-file-not-found.conf for the messages keepalived -t prints.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { runScenario } from '../../src/sim/run.js';
@@ -281,6 +282,70 @@ describe('a track_file of weight 1 in a sync group member', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('tracking references in any order (property)', () => {
+  const names = ['a', 'b', 'c'];
+  const ref = fc.record({ name: fc.constantFrom(...names), weight: fc.constantFrom(undefined, 0, 1, -7) });
+  const refs = (kw: string, list: { name: string; weight?: number }[]) =>
+    list.length === 0 ? '' : `    ${kw} {\n${list.map((r) => `        ${r.name}${r.weight === undefined ? '' : ` weight ${r.weight}`}`).join('\n')}\n    }\n`;
+  const block = fc.oneof(
+    fc.record({ kind: fc.constant('script' as const), name: fc.constantFrom(...names), weight: fc.constantFrom(0, 1, -7) }),
+    fc.record({ kind: fc.constant('file' as const), name: fc.constantFrom(...names), weight: fc.constantFrom(0, 1, -7) }),
+    fc.record({ kind: fc.constant('instance' as const), vrid: fc.integer({ min: 1, max: 4 }), priority: fc.constantFrom(100, 255), scripts: fc.array(ref, { maxLength: 3 }), files: fc.array(ref, { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('group' as const), name: fc.constantFrom('G1', 'G2'), members: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }), scripts: fc.array(ref, { maxLength: 2 }), files: fc.array(ref, { maxLength: 2 }) }),
+  );
+  const text = (blocks: Array<Record<string, unknown>>): string =>
+    blocks
+      .map((b) => {
+        if (b.kind === 'script') return `vrrp_script ${String(b.name)} {\n    script "/bin/true"\n    weight ${String(b.weight)}\n}\n`;
+        if (b.kind === 'file') return `track_file ${String(b.name)} {\n    file "/run/${String(b.name)}"\n    weight ${String(b.weight)}\n}\n`;
+        if (b.kind === 'instance') {
+          return `vrrp_instance VI_${String(b.vrid)} {\n    interface eth0\n    virtual_router_id ${String(b.vrid)}\n    priority ${String(b.priority)}\n    virtual_ipaddress {\n        10.9.0.${String(b.vrid)}/24\n    }\n` +
+            refs('track_script', b.scripts as { name: string }[]) + refs('track_file', b.files as { name: string }[]) + '}\n';
+        }
+        return `vrrp_sync_group ${String(b.name)} {\n    group {\n${(b.members as number[]).map((m) => `        VI_${m}`).join('\n')}\n    }\n` +
+          refs('track_script', b.scripts as { name: string }[]) + refs('track_file', b.files as { name: string }[]) + '}\n';
+      })
+      .join('');
+
+  it('keeps only references to blocks defined above them, once each, never a weighted one in a sync group member or owner, and marks unused exactly the scripts nothing keeps', () => {
+    fc.assert(
+      fc.property(fc.array(block, { maxLength: 10 }), (blocks) => {
+        const source = text(blocks as Array<Record<string, unknown>>);
+        const r = load(source);
+        const { config } = r;
+        const lines = source.split('\n');
+        const definedAt = (kw: string, name: string) => lines.findIndex((l) => l === `${kw} ${name} {`) + 1;
+        const owners = [...config.instances, ...config.syncGroups];
+        for (const o of owners) {
+          for (const [list, kw] of [[o.trackScripts, 'vrrp_script'], [o.trackFiles, 'track_file']] as const) {
+            expect(new Set(list.map((x) => x.name)).size).toBe(list.length);
+            for (const x of list) {
+              const at = definedAt(kw, x.name);
+              expect(at > 0 && at < x.location.line, `${x.name} at ${x.location.line}\n${source}`).toBe(true);
+            }
+          }
+        }
+        const weights = new Map<string, number>();
+        for (const sc of config.scripts) if (!weights.has(sc.name)) weights.set(sc.name, sc.weight);
+        for (const v of config.instances) {
+          const grouped = config.syncGroups.some((g) => g.members.includes(v.name) && g.trackingWeight !== true);
+          if (!grouped && v.priority !== 255) continue;
+          for (const x of v.trackScripts) expect(x.weight ?? weights.get(x.name)).toBe(0);
+          for (const x of v.trackFiles) expect(x.weight === 0 || (x.weight === undefined && config.trackFiles.find((f) => f.name === x.name)?.weight === 0)).toBe(true);
+        }
+        const kept = new Set(owners.flatMap((o) => o.trackScripts.map((x) => x.name)));
+        const seen = new Set<string>();
+        for (const sc of config.scripts) {
+          const first = !seen.has(sc.name);
+          seen.add(sc.name);
+          expect(sc.unused === true, sc.name).toBe(!(first && kept.has(sc.name)));
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 
