@@ -147,7 +147,9 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
       say(owner ? `ignoring ${t.name} tracked interface due to address owner` : `ignoring ${t.name} tracked interface weight due to SYNC group`);
       return !owner;
     });
-    const weights = new Map(config.scripts.map((s) => [s.name, s.weight]));
+    // Of two blocks of one name, references find the first.
+    const weights = new Map<string, number>();
+    for (const s of config.scripts) if (!weights.has(s.name)) weights.set(s.name, s.weight);
     v.trackScripts = v.trackScripts.filter((ref) => {
       if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) return true;
       say(`ignoring tracked script ${ref.name} with weights due to ${why}`);
