@@ -143,3 +143,56 @@ vrrp_instance VI_2 {
     }
   });
 });
+
+describe('a running keepalived with a vrrp_script defined below the instance that tracks it', () => {
+  const CONF = `vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.9.0.1/24
+    }
+    track_script {
+        chk
+    }
+}
+vrrp_script chk {
+    script "/bin/false"
+    interval 1
+    weight -30
+}
+`;
+
+  it('never tracks nor runs it (priority stays 100), as the model, which drops the reference and marks the script unused', async (ctx) => {
+    requireLab(ctx, ['ip', 'keepalived']);
+    const l = lab as Lab;
+    const scratch = scratchDir('vrrplab-order-live');
+    let daemon: ReturnType<typeof startDaemon> | undefined;
+    try {
+      const conf = path.join(scratch.dir, 'keepalived.conf');
+      fs.writeFileSync(conf, CONF);
+      daemon = startDaemon(l, 0, 'keepalived', conf, scratch.dir);
+      const started = daemon;
+      expect(await waitFor(() => started.log().includes('(VI_1) Entering MASTER STATE'), 10_000)).toBeGreaterThanOrEqual(0);
+      // Three script intervals: a tracked /bin/false would have failed and lowered the priority by now.
+      await new Promise((done) => setTimeout(done, 3000));
+      const log = started.log();
+      expect(log).toContain('(VI_1) track script chk not found, ignoring...');
+      expect(log).toContain('Warning - script chk is not used');
+      expect(log).not.toContain('VRRP_Script(chk)');
+      expect(log).not.toContain('Changing effective priority');
+
+      const model = loadConfig(conf, { interfaces: labInterfaces });
+      expect(model.config.instances[0]?.trackScripts).toEqual([]);
+      expect(model.config.scripts[0]?.unused).toBe(true);
+    } finally {
+      if (daemon?.child.pid !== undefined && daemon.child.exitCode === null) {
+        daemon.child.kill('SIGTERM');
+        await exited(daemon.child);
+      }
+      scratch.remove();
+    }
+  });
+});
+
