@@ -103,6 +103,13 @@ describe('repeated and unknown names', () => {
     expect(load('track_file a {\n    file "/run/a"\n}\n' + instance('VI_1', 51)).diagnostics).toEqual([]);
   });
 
+  it('notes that keepalived -t never returns on an unknown track_file name after a track_file block, and not without one', () => {
+    const hangs = load('track_file tf {\n    file "/run/flag"\n}\n' + instance('VI_1', 51, '    track_file {\n        tf_nope\n    }\n'));
+    expect(hangs.diagnostics.filter((d) => d.severity === 'info').map((d) => d.message)).toEqual([expect.stringContaining('keepalived -t (2.2.7) does not return on this config')]);
+    const returns = load(instance('VI_1', 51, '    track_file {\n        tf_nope\n    }\n') + 'track_file tf {\n    file "/run/flag"\n}\n');
+    expect(returns.diagnostics.filter((d) => d.severity === 'info')).toEqual([]);
+  });
+
   it('drops a track_file naming no vrrp_track_file, at its line', () => {
     const r = load(instance('VI_1', 51, '    track_file {\n        tf_nope\n    }\n'));
     expect(r.diagnostics).toEqual([{ severity: 'warning', location: { file: 'k.conf', line: 10 }, message: '(VI_1) track file tf_nope not found, ignoring...' }]);
