@@ -5,7 +5,7 @@
  */
 import type { VrrpInstance } from '../config/model.js';
 import { at, type Finding, type HostConfig } from './findings.js';
-import { inferNotifyEffects, probedService, type NotifyState } from './notify.js';
+import { checkedService, inferNotifyEffects, type NotifyState } from './notify.js';
 import { scriptProgram } from '../config/complete.js';
 
 const HOOKS: { state: NotifyState; key: 'master' | 'backup' | 'fault' | 'stop' }[] = [
@@ -20,7 +20,7 @@ export function findCollectiveDrift(hosts: HostConfig[]): Finding[] {
   for (const host of hosts) {
     const { config } = host;
     const probes = config.scripts
-      .map((s) => ({ script: s, service: probedService(s.script) }))
+      .map((s) => ({ script: s, service: checkedService(s.script, host.readFile) }))
       .filter((p): p is { script: typeof p.script; service: string } => p.service !== undefined);
     if (probes.length === 0 || !host.readFile) continue;
     // One finding per stopped service and the check that probes it, naming every state and

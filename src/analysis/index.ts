@@ -7,7 +7,7 @@ import { unicastFindings } from './unicast.js';
 import { vridConflictFindings } from './vrid-conflict.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
-export { inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState } from './notify.js';
+export { checkedService, inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState, type ProgramReader } from './notify.js';
 export { effectivePriority, priorityTables, type PriorityRow, type VridTable } from './priority.js';
 
 export interface Analysis {

@@ -3,6 +3,8 @@
  * services, and track scripts that probe whether a service runs. Heuristic and conservative:
  * commented-out lines do nothing; `case "$1" in master) ... ;;` arms give the state.
  */
+import { scriptProgram } from '../config/complete.js';
+import { splitCommandLine } from '../engine/command-line.js';
 
 export type NotifyState = 'master' | 'backup' | 'fault' | 'stop';
 export const NOTIFY_STATES: readonly NotifyState[] = ['master', 'backup', 'fault', 'stop'];
@@ -70,6 +72,44 @@ function readProbedService(trackScriptCommand: string): string | undefined {
     if (m) return m[1];
   }
   return undefined;
+}
+
+/** Reads a program's text as the host holds it (a host directory's copy); undefined when it cannot. */
+export type ProgramReader = (program: string) => string | undefined;
+
+/**
+ * The service a track script checks: a probe on its command line (`killall -0 haproxy`), else,
+ * for a wrapper (`/etc/keepalived/check_nginx.sh`), the first probe in the wrapper's text, read
+ * as notify scripts are. Undefined when neither probes a service (or the wrapper cannot be read):
+ * the check is then taken to succeed.
+ */
+export function checkedService(trackScriptCommand: string, readProgram?: ProgramReader): string | undefined {
+  const direct = probedService(trackScriptCommand);
+  if (direct !== undefined || readProgram === undefined) return direct;
+  // Only a path names a file to read: a bare word is a program on PATH (`pidof`) or a shell word.
+  const program = scriptProgram(trackScriptCommand);
+  if (!program.startsWith('/')) return undefined;
+  const text = readProgram(program);
+  // keepalived passes the line's words as arguments: a generic wrapper's `pidof "$1"` probes the first.
+  return text === undefined ? undefined : probedInText(text, splitCommandLine(trackScriptCommand).slice(1));
+}
+
+/** Wrapper texts already read, with their arguments: explore asks about the same few on every schedule. */
+const probedByText = new Map<string, string | undefined>();
+
+function probedInText(scriptText: string, args: readonly string[]): string | undefined {
+  const key = `${args.join('\u0001')}\u0000${scriptText}`;
+  if (probedByText.has(key)) return probedByText.get(key);
+  if (probedByText.size >= MEMO_LIMIT) probedByText.clear();
+  let service: string | undefined;
+  for (const line of scriptText.split('\n')) {
+    // "$1", ${1}: the argument keepalived gives (an unset one stays as written and matches nothing).
+    const text = stripComment(line).replace(/"?\$(?:\{([1-9])\}|([1-9]))"?/g, (whole, braced?: string, bare?: string) => args[Number(braced ?? bare) - 1] ?? whole);
+    service = readProbedService(text);
+    if (service !== undefined) break;
+  }
+  probedByText.set(key, service);
+  return service;
 }
 
 /** Start/stop effects a notify script has, by state. Never throws. */

@@ -16,22 +16,29 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   if (!lowerPrioRepGiven.has(g)) g.vrrpGarpLowerPrioRepeat = g.vrrpGarpMasterRepeat;
   for (const s of config.scripts) if (!timeoutGiven.has(s)) s.timeoutMs = s.intervalMs;
 
-  resolveTrackScripts(config, drafts, reporter);
   checkScriptSecurity(config, drafts, reporter, probe);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
   reportVridClashes(drafts, reporter);
+  markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
 }
 
-function resolveTrackScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
-  const names = new Set(config.scripts.map((s) => s.name));
-  for (const v of drafts) {
-    v.trackScripts = v.trackScripts.filter((ref) => {
-      if (names.has(ref.name)) return true;
-      reporter.report(ErrClass.general, `(${v.name}) track script ${ref.name} not found, ignoring...`, ref.location);
-      return false;
-    });
+/**
+ * vrrp_init_script: a script no instance or sync group tracks (after the weighted ones in sync
+ * groups were dropped) is never run; keepalived logs "Warning - script NAME is not used" when it
+ * starts (lab, 2.2.7), though keepalived -t does not print it: an info line here.
+ */
+function markUnusedScripts(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const used = new Set([...drafts.flatMap((v) => v.trackScripts), ...config.syncGroups.flatMap((g) => g.trackScripts)].map((r) => r.name));
+  const first = new Set<string>();
+  for (const s of config.scripts) {
+    // Two vrrp_script blocks of one name: references find the first; the second is never run (lab).
+    const shadowed = first.has(s.name);
+    first.add(s.name);
+    if ((used.has(s.name) && !shadowed) || s.disabled === true) continue;
+    s.unused = true;
+    reporter.info(`Warning - script ${s.name} is not used`);
   }
 }
 
@@ -43,31 +50,42 @@ export function scriptProgram(line: string): string {
 function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
   let anyScript = false;
   const disabled = new Set<string>();
-  const used = new Set(drafts.flatMap((v) => v.trackScripts.map((r) => r.name)));
+  // Every vrrp_script is checked, tracked or not (lab, 2.2.7: an untracked /bin/true still gives the
+  // SECURITY VIOLATION, exit 6; an untracked missing program is still disabled with its line).
   for (const s of config.scripts) {
     const program = scriptProgram(s.script);
     if (/^<\s*\//.test(s.script.trim())) continue; // "</file": only checks the file can be opened
     if (program === '' || !probe(program)) {
-      if (used.has(s.name)) reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
+      reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
       disabled.add(s.name);
       s.disabled = true;
-    } else if (used.has(s.name)) anyScript = true;
+    } else anyScript = true;
   }
   const notifies = [...drafts, ...config.syncGroups].flatMap((o) => Object.values(o.notify));
   for (const n of notifies) if (n && probe(scriptProgram(n))) anyScript = true;
   if (anyScript && !config.globalDefs.enableScriptSecurity) {
     reporter.report(ErrClass.security, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
   }
-  for (const v of drafts) v.trackScripts = v.trackScripts.filter((r) => !disabled.has(r.name));
+  for (const o of [...drafts, ...config.syncGroups]) o.trackScripts = o.trackScripts.filter((r) => !disabled.has(r.name));
 }
 
 function linkSyncGroups(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
   const byName = new Map(drafts.map((v) => [v.name, v]));
+  const grouped = new Set<string>();
   for (const group of config.syncGroups) {
     group.members = group.members.filter((m) => {
-      if (byName.has(m)) return true;
-      reporter.report(ErrClass.general, `Virtual router ${m} specified in sync group ${group.name} doesn't exist - ignoring`);
-      return false;
+      if (!byName.has(m)) {
+        reporter.report(ErrClass.general, `Virtual router ${m} specified in sync group ${group.name} doesn't exist - ignoring`);
+        return false;
+      }
+      // keepalived 2.2.7 (lab): a member already in a group (an earlier one, or named twice in this
+      // one) is dropped from this one, which may then be left with one member.
+      if (grouped.has(m)) {
+        reporter.report(ErrClass.general, `Virtual router ${m} cannot exist in more than one sync group; ignoring ${group.name}`);
+        return false;
+      }
+      grouped.add(m);
+      return true;
     });
     if (group.members.length === 0) reporter.report(ErrClass.general, `Sync group ${group.name} has no virtual router(s). removing`);
     else if (group.members.length === 1)
@@ -121,11 +139,37 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   const syncIgnores = group !== undefined && group.trackingWeight !== true;
   if (syncIgnores || owner) {
     const why = syncIgnores ? 'SYNC group' : 'address_owner';
-    const weights = new Map(config.scripts.map((s) => [s.name, s.weight]));
+    // keepalived 2.2.7 (lab): an address owner drops a weighted track_interface (eth9 down then
+    // changes nothing); a sync group member says it ignores the weight, yet its effective priority
+    // still moves by it (eth9 down: 100 -> 90), so there the model keeps the weight.
+    v.trackInterfaces = v.trackInterfaces.filter((t) => {
+      if ((t.weight ?? 0) === 0 || t.name === v.interface) return true;
+      say(owner ? `ignoring ${t.name} tracked interface due to address owner` : `ignoring ${t.name} tracked interface weight due to SYNC group`);
+      return !owner;
+    });
+    // Of two blocks of one name, references find the first.
+    const weights = new Map<string, number>();
+    for (const s of config.scripts) if (!weights.has(s.name)) weights.set(s.name, s.weight);
     v.trackScripts = v.trackScripts.filter((ref) => {
       if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) return true;
       say(`ignoring tracked script ${ref.name} with weights due to ${why}`);
       (v.ignoredTrackScripts ??= []).push({ ref, why: syncIgnores ? 'sync-group' : 'address-owner' });
+      return false;
+    });
+    // Weighted track_file entries go too, their weight in the message (lab: a write of 3 to the file
+    // then changes nothing); but one of weight 1 (track_file's default) stays with weight 0, so a
+    // non-zero value faults the instance (lab: a write of 3 took the group to FAULT, 0 back).
+    const fileWeights = new Map<string, number>();
+    for (const f of config.trackFiles) if (!fileWeights.has(f.name)) fileWeights.set(f.name, f.weight);
+    v.trackFiles = v.trackFiles.filter((ref) => {
+      const weight = ref.weight ?? fileWeights.get(ref.name) ?? 0;
+      if (weight === 0) return true;
+      if (weight === 1) {
+        say(`ignoring weight from tracked file ${ref.name} due to ${why}. specify weight 0`);
+        ref.weight = 0;
+        return true;
+      }
+      say(`ignoring tracked file ${ref.name} with weight ${weight} due to ${why}`);
       return false;
     });
   }

@@ -193,6 +193,12 @@ export const TRACK_FILE_KEYWORDS: KeywordTable<TrackFile> = {
 function trackRefs(list: TrackReference[], owner: string, what: string, ctx: ParseContext, st: Statement): void {
   for (const line of valueLines(st)) {
     const [name, kw, value, reverse] = line.words;
+    // keepalived 2.2.7 (lab): a second line for the same name is dropped with a message (the first
+    // one's weight stands), in instances and sync groups alike.
+    if (list.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `(${owner}) duplicate ${what} ${name} - ignoring`, line.location);
+      continue;
+    }
     const ref: TrackReference = { name, location: line.location };
     if (kw === 'weight') {
       const a = new Args(line, ctx.reporter);

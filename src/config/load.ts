@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, VrrpScript } from './model.js';
+import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, TrackReference, VrrpScript } from './model.js';
 import { ErrClass, Reporter } from './diagnostics.js';
 import { DEFAULTS, defaultGlobalDefs } from './defaults.js';
 import { readConfig, type ReaderIo, type Statement } from './reader.js';
@@ -129,17 +129,56 @@ const ROOTS: Record<string, RootHandler> = {
     config.trackFiles.push(t);
   },
   vrrp_instance: (st, name, config, instances, ctx) => {
+    // keepalived 2.2.7 keeps the first definition and skips the whole second block (lab: its VIPs, VRID).
+    if (instances.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `vrrp instance ${name} already defined`, st.location);
+      return;
+    }
     const v = newInstance(name, st.location, config);
     applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    dropUnknownTracking(v, config, ctx);
     instances.push(v);
   },
   vrrp_sync_group: (st, name, config, _i, ctx) => {
+    // As for instances: the first definition stands, the second block is skipped (lab, 2.2.7).
+    if (config.syncGroups.some((other) => other.name === name)) {
+      ctx.reporter.report(ErrClass.general, `vrrp sync group ${name} already defined`, st.location);
+      return;
+    }
     const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
     applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
+    dropUnknownTracking(g, config, ctx);
     config.syncGroups.push(g);
   },
 };
-ROOTS.vrrp_track_file = ROOTS.track_file;
+ROOTS.vrrp_track_file = (st, name, config, instances, ctx) => {
+  // A running keepalived 2.2.7 logs this once per block; keepalived -t does not print it (lab).
+  ctx.reporter.info('"vrrp_track_file" is deprecated, please use "track_file"', st.location);
+  ROOTS.track_file?.(st, name, config, instances, ctx);
+};
+
+/**
+ * keepalived 2.2.7 looks a track_script / track_file name up while it reads the line (lab): a
+ * vrrp_script or vrrp_track_file defined further down the file is not found either, and the
+ * reference is dropped ("(VI_1) track script chk not found, ignoring..."); a running keepalived
+ * then never runs that script ("Warning - script chk is not used"). Messages in line order.
+ */
+function dropUnknownTracking(owner: { name: string; trackScripts: TrackReference[]; trackFiles: TrackReference[] }, config: KeepalivedConfig, ctx: ParseContext): void {
+  const scripts = new Set(config.scripts.map((s) => s.name));
+  const files = new Set(config.trackFiles.map((f) => f.name));
+  const dropped: { ref: TrackReference; what: string }[] = [];
+  owner.trackScripts = owner.trackScripts.filter((ref) => scripts.has(ref.name) || (dropped.push({ ref, what: 'track script' }), false));
+  owner.trackFiles = owner.trackFiles.filter((ref) => files.has(ref.name) || (dropped.push({ ref, what: 'track file' }), false));
+  dropped.sort((a, b) => a.ref.location.line - b.ref.location.line);
+  for (const { ref, what } of dropped) {
+    ctx.reporter.report(ErrClass.general, `(${owner.name}) ${what} ${ref.name} not found, ignoring...`, ref.location);
+    // Lab, 2.2.7: with a track_file block above, keepalived -t never returns (it spins at full CPU
+    // and prints nothing); a running keepalived only drops the reference.
+    if (what === 'track file' && files.size > 0) {
+      ctx.reporter.info(`keepalived -t (2.2.7) does not return on this config: an unknown track_file name after a track_file block makes it loop; a running keepalived drops the reference`, ref.location);
+    }
+  }
+}
 
 /** Root keywords that take a NAME before their block. */
 const NAMED = new Set(['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_instance', 'vrrp_sync_group']);

@@ -63,6 +63,11 @@ export interface VrrpScript {
   initFail: boolean;
   /** keepalived disables the script at start-up (its program was not found); tracking instances drop it. */
   disabled?: boolean;
+  /**
+   * No instance or sync group tracks it (once weighted ones in sync groups are dropped): keepalived
+   * logs "Warning - script NAME is not used" when it starts and never runs it.
+   */
+  unused?: boolean;
 }
 
 export interface TrackFile {

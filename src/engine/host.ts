@@ -264,8 +264,8 @@ export class HostEngine {
     this.timers.clear();
     this.delayedGarps = [];
     this.linkUp = new Map(linksDown.map((iface) => [iface, false]));
-    // Scripts keepalived disabled at load (program not found, insecure) are never run nor tracked.
-    this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, newScriptTracker(script)]));
+    // Scripts keepalived disabled at load (program not found, insecure) or that nothing tracks are never run.
+    this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true && script.unused !== true).map((script) => [script.name, newScriptTracker(script)]));
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
     this.build();
     this.initialiseTrackingPriorities();
@@ -321,7 +321,7 @@ export class HostEngine {
     const oldScripts = this.scripts;
     for (const slot of this.scriptSlots.values()) this.timers.set(slot, Number.POSITIVE_INFINITY);
     this.scripts = new Map(
-      config.scripts.filter((script) => script.disabled !== true).map((script) => {
+      config.scripts.filter((script) => script.disabled !== true && script.unused !== true).map((script) => {
         const previous = oldScripts.get(script.name);
         const tracker = newScriptTracker(script);
         if (previous !== undefined && previous.config.script === script.script) {
@@ -465,16 +465,18 @@ export class HostEngine {
         instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
       }
       for (const ref of config.trackScripts) this.linkScript(instance, ref);
-      for (const ref of config.trackFiles) {
-        const file = this.config.trackFiles.find((candidate) => candidate.name === ref.name);
-        if (file === undefined) continue;
-        instance.files.push({
-          trackFile: file.name,
-          weight: ref.weight ?? file.weight,
-          multiplier: (ref.reverse ?? file.weightReverse) ? -1 : 1,
-        });
-      }
+      for (const ref of config.trackFiles) this.linkFile(instance, ref);
     }
+  }
+
+  private linkFile(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
+    const file = this.config.trackFiles.find((candidate) => candidate.name === ref.name);
+    if (file === undefined) return;
+    instance.files.push({
+      trackFile: file.name,
+      weight: ref.weight ?? file.weight,
+      multiplier: (ref.reverse ?? file.weightReverse) ? -1 : 1,
+    });
   }
 
   private linkScript(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
@@ -501,6 +503,8 @@ export class HostEngine {
       }
       for (const instance of group.members) {
         for (const ref of group.config.trackScripts) this.linkScript(instance, ref);
+        // A sync group's track_file counts for every member with its weight (lab, 2.2.7: value 2 x -20: 100 -> 60 on both).
+        for (const ref of group.config.trackFiles) this.linkFile(instance, ref);
         for (const ref of group.config.trackInterfaces) {
           instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
         }

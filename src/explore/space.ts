@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inferNotifyEffects, probedService } from '../analysis/notify.js';
+import { checkedService, inferNotifyEffects } from '../analysis/notify.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
@@ -118,10 +118,11 @@ export function exploreSpace(base: Scenario): ExploreSpace {
   if (validation.errors.length > 0) throw new Error(validation.errors.join('\n'));
   const vocabulary: FaultTemplate[] = [];
   const permanent: FaultTemplate[] = [];
-  const modelFor = (script: string, command: string): CheckModel => {
+  // As the simulator infers it (../sim/run.ts): the command's probe, else a wrapper's, read from the host.
+  const modelFor = (host: ScenarioHost, script: string, command: string): CheckModel => {
     const explicit = base.checks[script];
     if (explicit !== undefined) return explicit;
-    const service = probedService(command);
+    const service = checkedService(command, (program) => readHostText(host, program));
     return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
   };
 
@@ -131,12 +132,12 @@ export function exploreSpace(base: Scenario): ExploreSpace {
     const config = configs.get(host.name)?.config;
     if (config === undefined) continue;
     const tracked = trackedScripts(config);
-    // A script keepalived disables (its program cannot exist) never runs: nothing to fault there.
-    const scripts = config.scripts.filter((script) => tracked.has(script.name) && script.disabled !== true);
+    // A script keepalived disables (its program cannot exist) or never uses never runs: nothing to fault there.
+    const scripts = config.scripts.filter((script) => tracked.has(script.name) && script.disabled !== true && script.unused !== true);
     const services = new Set<string>();
     const files = new Map<string, 'touch' | 'rm'>();
     for (const script of scripts) {
-      const model = modelFor(script.name, script.script);
+      const model = modelFor(host, script.name, script.script);
       if (model.kind === 'service') services.add(model.service);
       if (model.kind === 'file-absent') files.set(model.path, 'touch');
       if (model.kind === 'file-present') files.set(model.path, 'rm');
@@ -295,15 +296,19 @@ function notifiedServices(host: ScenarioHost, config: KeepalivedConfig, base: Sc
     }
   }
   for (const program of programs) {
-    let text: string;
-    try {
-      text = fs.readFileSync(onHostDisk(host.root, program), 'utf8');
-    } catch {
-      continue;
-    }
-    for (const effect of inferNotifyEffects(text)) services.add(effect.service);
+    const text = readHostText(host, program);
+    if (text !== undefined) for (const effect of inferNotifyEffects(text)) services.add(effect.service);
   }
   return [...services];
+}
+
+/** A file as the host holds it (notify and wrapper scripts); undefined when it cannot be read. */
+function readHostText(host: ScenarioHost, file: string): string | undefined {
+  try {
+    return fs.readFileSync(onHostDisk(host.root, file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function isIpv4(address: string): boolean {

@@ -109,7 +109,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
       writeProgram(file, `${hang}${inScenarioDirectory}exec ${[onHost(argv[0] ?? ''), ...argv.slice(1)].map(shellQuote).join(' ')}\n`);
       return file;
     }
-    const model: CheckModel = scenario.checks[script] ?? inferredCheckModel(command);
+    const model: CheckModel = scenario.checks[script] ?? inferredCheckModel(command, readHostFile);
     if (model.kind === 'service') services.set(model.service, true);
     const test = model.kind === 'service' ? `[ -e ${shellQuote(path.join(dir, 'services', model.service))} ]`
       : model.kind === 'file-absent' ? `[ ! -e ${shellQuote(labFilePath(scenario, host, dir, model.path))} ]`

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inferNotifyEffects, probedService, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
+import { checkedService, inferNotifyEffects, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
 import { loadConfig, onHostDisk } from '../config/load.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
@@ -132,30 +132,37 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
   const hostsByName = new Map(scenario.hosts.map((host) => [host.name, host]));
   const checkModels: Record<string, string> = {};
-  // A check the scenario does not model follows the service its command probes: read once per command.
-  const probedModels = new Map<string, CheckModel>();
-  const modelFor = (script: string, command: string): CheckModel => {
-    const explicit = scenario.checks[script];
-    if (explicit !== undefined) return explicit;
-    let model = probedModels.get(command);
-    if (model === undefined) {
-      model = inferredCheckModel(command);
-      probedModels.set(command, model);
-    }
-    return model;
-  };
-  for (const spec of specs) {
-    for (const script of spec.config.scripts) {
-      checkModels[script.name] ??= script.disabled === true ? 'disabled: keepalived cannot run its program, so it never counts' : describeCheck(modelFor(script.name, script.script));
-    }
-  }
-
+  // The hosts' notify and wrapper script texts, read once.
   const notifyTexts = options.fileCache ?? new Map<string, string | undefined>();
   const readHostFile = (host: ScenarioHost, file: string): string | undefined => {
     const key = `${host.name}\0${file}`;
     if (!notifyTexts.has(key)) notifyTexts.set(key, readQuietly(resolveOnHost(host, file)));
     return notifyTexts.get(key);
   };
+
+  // A check the scenario does not model follows the service its command probes, or, for a wrapper
+  // script, the service the wrapper's text probes (read from the host, as notify scripts are).
+  const probedModels = new Map<string, CheckModel>();
+  const modelFor = (hostName: string, script: string, command: string): CheckModel => {
+    const explicit = scenario.checks[script];
+    if (explicit !== undefined) return explicit;
+    const key = `${hostName}\0${command}`;
+    let model = probedModels.get(key);
+    if (model === undefined) {
+      const host = hostsByName.get(hostName);
+      model = inferredCheckModel(command, host === undefined ? undefined : (file) => readHostFile(host, file));
+      probedModels.set(key, model);
+    }
+    return model;
+  };
+  for (const spec of specs) {
+    for (const script of spec.config.scripts) {
+      checkModels[script.name] ??=
+        script.disabled === true ? 'disabled: keepalived cannot run its program, so it never counts'
+        : script.unused === true ? `not used: nothing tracks it (keepalived: "Warning - script ${script.name} is not used"), so it never runs`
+        : describeCheck(modelFor(spec.name, script.name, script.script));
+    }
+  }
 
   // What a notify does depends on its host, command line and arguments only: worked out once per run.
   const notifyModels = new Map<SimHost, Map<string, NotifyModel[]>>();
@@ -185,7 +192,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     ...(scenario.scripts === 'exec' ? { readFile: (host: SimHost, file: string) => readQuietly(execPath(hostsByName.get(host.name), file, scenario.directory)) } : {}),
     runScript: (host, script, command) => {
       if (scenario.scripts === 'exec') return execProgram(hostsByName.get(host.name), command, scenario.directory);
-      return evaluateCheck(modelFor(script, command), host);
+      return evaluateCheck(modelFor(host.name, script, command), host);
     },
     runNotify: (host, notify) => {
       const scenarioHost = hostsByName.get(host.name);
@@ -201,7 +208,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
 
   // Services that checks follow start up, unless the scenario says otherwise.
   const followed = new Set(
-    specs.flatMap((spec) => spec.config.scripts.map((script) => modelFor(script.name, script.script))).flatMap((model) => (model.kind === 'service' ? [model.service] : [])),
+    specs.flatMap((spec) => spec.config.scripts.map((script) => modelFor(spec.name, script.name, script.script))).flatMap((model) => (model.kind === 'service' ? [model.service] : [])),
   );
   for (const host of cluster.hosts) {
     for (const service of followed) host.services.set(service, true);
@@ -349,9 +356,13 @@ export function injectStream(entry: InjectAction, configs: readonly KeepalivedCo
   };
 }
 
-/** What a check the scenario does not model follows: the service its command probes, else it succeeds. */
-export function inferredCheckModel(command: string): CheckModel {
-  const service = probedService(command);
+/**
+ * What a check the scenario does not model follows: the service its command probes, or for a
+ * wrapper script the service the wrapper's text probes (`readFile` reads it from the host), else it
+ * succeeds. The lab's stand-ins (src/lab/host-config.ts) answer by the same model.
+ */
+export function inferredCheckModel(command: string, readFile?: (file: string) => string | undefined): CheckModel {
+  const service = checkedService(command, readFile);
   return service !== undefined ? { kind: 'service', service } : { kind: 'exit', code: 0 };
 }
 

@@ -152,16 +152,54 @@ const ACTION_KEYS: Record<string, string[]> = {
 };
 const ACTIONS = Object.keys(ACTION_KEYS);
 
-/** "40s", "1500ms", "2m", "24h", or a bare number of seconds -> milliseconds. */
+/**
+ * "40s", "1500ms", "2m", "24h", compounds from the largest unit down ("1m30s", "1h2m3.5s",
+ * "2s500ms"), or a bare number of seconds -> milliseconds. Anything else: undefined (never throws).
+ */
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000;
+  const finite = (ms: number): number | undefined => (Number.isFinite(ms) ? ms : undefined);
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? finite(value * 1000) : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-  if (match === null) return undefined;
-  const amount = Number(match[1]);
-  const unit = match[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return amount * factor;
+  const text = value.trim();
+  const bare = /^(\d+(?:\.\d+)?)$/.exec(text);
+  if (bare !== null) return finite(Number(bare[1]) * 1000);
+  if (text === '' || text.length > 100) return undefined;
+  let total = 0;
+  let last = -1; // index in DURATION_UNITS of the previous part: each part's unit must be smaller
+  const part = /(\d+(?:\.\d+)?)\s*(ms|h|m|s)\s*/y;
+  while (part.lastIndex < text.length) {
+    const at = part.lastIndex;
+    const match = part.exec(text);
+    if (match === null || match.index !== at) return undefined;
+    const unit = DURATION_UNITS.findIndex(([name]) => name === match[2]);
+    if (unit <= last) return undefined;
+    last = unit;
+    total += Number(match[1]) * (DURATION_UNITS[unit]?.[1] ?? 0);
+  }
+  return finite(total);
+}
+
+/** Duration units, largest first, with their milliseconds. */
+const DURATION_UNITS: readonly (readonly [string, number])[] = [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+
+/** A duration as the shortest compound text parseDuration reads back to the same milliseconds ("1m30s", "250ms"). */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`not a duration: ${ms}`);
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let text = '';
+  for (const [name, factor] of DURATION_UNITS) {
+    if (name === 'ms') {
+      if (rest > 0) text += `${Number(rest.toFixed(6))}ms`;
+      break;
+    }
+    const whole = Math.floor(rest / factor);
+    if (whole > 0) {
+      text += `${whole}${name}`;
+      rest -= whole * factor;
+    }
+  }
+  return text;
 }
 
 export function loadScenario(file: string): ScenarioResult {
@@ -277,7 +315,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
   const name = document['name'];
   if (name !== undefined && typeof name !== 'string' && typeof name !== 'number') fail('name', 'expected a name');
   const durationMs = parseDuration(document['duration'] ?? '60s');
-  if (durationMs === undefined) fail('duration', `expected e.g. 40s, 1500ms, 2m, 24h (got ${JSON.stringify(document['duration'])})`);
+  if (durationMs === undefined) fail('duration', `expected e.g. 40s, 1500ms, 2m, 1m30s, 24h (got ${JSON.stringify(document['duration'])})`);
   else if (durationMs > MAX_DURATION_MS) {
     fail('duration', `${String(document['duration'])} is longer than the 31-day limit (${MAX_DURATION_MS / 3_600_000}h): the run would not end in any useful time`);
   }

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inferNotifyEffects, probedService } from '../analysis/notify.js';
+import { checkedService, inferNotifyEffects } from '../analysis/notify.js';
 import { onHostDisk } from '../config/load.js';
 import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
 import { splitCommandLine } from '../engine/command-line.js';
@@ -41,7 +41,13 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
   if (scenario.scripts === 'model') {
     // vrrp_script names the scenario gives a model for.
     const scripts = new Set(hosts.flatMap((host) => host.config.scripts.map((script) => script.name)));
+    // A script keepalived never runs (nothing tracks it: "Warning - script X is not used").
+    const run = new Set(hosts.flatMap((host) => host.config.scripts.filter((script) => script.unused !== true).map((script) => script.name)));
     for (const name of Object.keys(scenario.checks)) {
+      if (scripts.has(name) && !run.has(name)) {
+        warnings.push(atKey(`checks.${name}`, `vrrp_script ${name} is tracked by nothing keepalived keeps (keepalived: "Warning - script ${name} is not used"), so it never runs and this model is never used`));
+        continue;
+      }
       if (scripts.has(name)) continue;
       const near = didYouMean(name, scripts);
       if (near !== undefined) {
@@ -54,10 +60,13 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
     // Services something follows or changes: checks (given or inferred) and notify effects (given or read from the scripts).
     const services = new Set<string>();
     for (const model of Object.values(scenario.checks)) if (model.kind === 'service') services.add(model.service);
+    const scenarioHosts = new Map(scenario.hosts.map((host) => [host.name, host]));
     for (const host of hosts) {
+      const scenarioHost = scenarioHosts.get(host.name);
+      const readProgram = scenarioHost === undefined ? undefined : (file: string) => readFile(scenarioHost, file);
       for (const script of host.config.scripts) {
         const model = scenario.checks[script.name];
-        const service = model !== undefined ? (model.kind === 'service' ? model.service : undefined) : probedService(script.script);
+        const service = model !== undefined ? (model.kind === 'service' ? model.service : undefined) : checkedService(script.script, readProgram);
         if (service !== undefined) services.add(service);
       }
     }

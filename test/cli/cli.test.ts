@@ -17,6 +17,29 @@ describe('vrrplab on the command line', () => {
     expect(run.stderr).toContain('no such file');
   });
 
+  it('check, explore and compare refuse a --host given twice with exit 2, naming it, instead of judging one host under two names', () => {
+    const a = 'A=examples/seed/buggy/A';
+    const check = vrrplab('check', '--host', a, '--host', 'A=examples/seed/buggy/B');
+    expect(check.status).toBe(2);
+    expect(check.stderr).toContain('--host A is given twice (A=examples/seed/buggy/A and A=examples/seed/buggy/B)');
+    const explore = vrrplab('explore', '--host', a, '--host', 'A=examples/seed/buggy/B', '--budget', '10');
+    expect(explore.status).toBe(2);
+    expect(explore.stderr).toContain('--host A is given twice');
+    const compare = vrrplab('compare', 'nothing.pcap', '--config', 'nothing.conf', '--host', '10.0.0.1', '--host', '10.0.0.2');
+    expect(compare.status).toBe(2);
+    expect(compare.stderr).toContain('--host is given 2 times');
+    // Two names are two hosts: the seed pair is checked (keepalived -t's exit 6 for its scripts).
+    const two = vrrplab('check', '--host', a, '--host', 'B=examples/seed/buggy/B');
+    expect(two.status).toBe(6);
+    expect(two.stderr).toBe('');
+  });
+
+  it('explore refuses a malformed compound --budget with exit 2', () => {
+    const bad = vrrplab('explore', '--host', 'A=examples/seed/buggy/A', '--budget', '1m30x');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--budget: expected a time such as 60s');
+  });
+
   it('simulate reports a scenario error with the offending key and exits 2, without a stack trace', () => {
     const run = vrrplab('simulate', path.join(ROOT, 'test/fixtures/scenarios/bad-timeline.yaml'));
     expect(run.status).toBe(2);

@@ -4,7 +4,8 @@ import { parseConfigText } from '../../src/config/load.js';
 
 const pieces = ['vrrp_instance', 'VI', 'global_defs', 'vrrp_script', 'vrrp_sync_group', 'group', 'track_script', 'weight',
   'virtual_ipaddress', 'authentication', 'auth_pass', 'priority', 'virtual_router_id', 'include', '{', '}', '"', '!', '#',
-  '$X=1', '$X', '${X}', '@h', '@^h', '\\', '\n', ' ', '10.0.0.1/24', '-5', '256', 'reverse', 'state', 'MASTER', 'notify'];
+  '$X=1', '$X', '${X}', '@h', '@^h', '\\', '\n', ' ', '10.0.0.1/24', '-5', '256', 'reverse', 'state', 'MASTER', 'notify',
+  'vrrp_track_file', 'track_file', 'track_interface', 'file', 'script', 'chk', 'tf', 'SG', 'VI', '1', '0', 'sync_group_tracking_weight'];
 
 describe('the parser', () => {
   it('never throws on arbitrary text and always returns an exit status', () => {

@@ -4,6 +4,7 @@ import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.j
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
+import { parseHostSpecs } from '../hosts.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -40,14 +41,12 @@ export function registerCheck(program: Command): void {
 
 function runCheck(opts: CheckOptions): number {
   const inputs: HostInput[] = [];
-  for (const spec of opts.host) {
-    const eq = spec.indexOf('=');
-    if (eq <= 0) {
-      process.stderr.write(`vrrplab check: --host wants NAME=DIR, got '${spec}'\n`);
-      return 2;
-    }
-    inputs.push({ name: spec.slice(0, eq), root: spec.slice(eq + 1), file: DEFAULT_CONF });
+  const specs = parseHostSpecs(opts.host);
+  if (!specs.ok) {
+    process.stderr.write(`vrrplab check: ${specs.error}\n`);
+    return 2;
   }
+  for (const { name, root } of specs.hosts) inputs.push({ name, root, file: DEFAULT_CONF });
   for (const f of opts.file) inputs.push({ name: f, file: f });
   if (inputs.length === 0) {
     process.stderr.write('vrrplab check: give -f FILE or --host NAME=DIR\n');
@@ -125,10 +124,9 @@ function printHuman(results: Loaded, analysis: Analysis | undefined): void {
   const many = results.length > 1;
   for (const { host, result } of results) {
     if (many) process.stdout.write(`== ${host.name} (${onHostDisk(host.root, host.file)}): keepalived -t would exit ${result.exitStatus}\n`);
-    for (const d of result.diagnostics) {
-      if (d.severity === 'info' && !many) continue;
-      process.stdout.write(`${many ? '  ' : ''}${formatDiagnostic(d)}\n`);
-    }
+    // Info lines are what keepalived says elsewhere than under -t (its start-up log, e.g. "Warning -
+    // script chk is not used"): marked, and never part of the exit status.
+    for (const d of result.diagnostics) process.stdout.write(`${many ? '  ' : ''}${d.severity === 'info' ? 'info: ' : ''}${formatDiagnostic(d)}\n`);
     for (const line of assumptionLines(result, many)) process.stdout.write(`${many ? '  ' : ''}${line}\n`);
   }
   if (!analysis) return;

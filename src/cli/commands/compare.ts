@@ -22,7 +22,7 @@ export function registerCompare(program: Command): void {
     .description("drive the engine as one host of a capture, fed the other hosts' adverts, and compare what it sends with what the host sent")
     .argument('<capture>', 'pcap or pcapng file')
     .option('--config <file>', "the host's keepalived.conf (required)")
-    .option('--host <address|name>', "the host: any of its addresses in the capture (IPv4 or IPv6), or its name in the events file (required)")
+    .option('--host <address|name>', "the host: any of its addresses in the capture (IPv4 or IPv6), or its name in the events file (required)", collect, [])
     .option('--events <file>', 'events.json: when the host was started, stopped and killed (captureStart, events with t, host, address/address6/addresses, action, arg)')
     .option('--scripts <file>', 'script model (recording.json format: flags, checks); default: recording.json beside the events file')
     .option('--script <name=ok|fail>', 'fixed result of a tracked script (repeatable); others follow the model or succeed', collect, [])
@@ -31,8 +31,14 @@ export function registerCompare(program: Command): void {
     .option('--json', 'JSON lines (setup, vrids, adverts, mismatches, summary) instead of a report')
     // Usage errors exit 2, like the input errors below (commander's own default is 1).
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .action((capture: string, opts: CompareCliOptions) => {
-      process.exitCode = runCompare(capture, opts, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+    .action((capture: string, opts: Omit<CompareCliOptions, 'host'> & { host: string[] }) => {
+      // One host is compared: a second --host would silently replace the first.
+      if (opts.host.length > 1) {
+        process.stderr.write(`vrrplab compare: --host is given ${opts.host.length} times (${opts.host.join(', ')}): give the one host to compare\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = runCompare(capture, { ...opts, host: opts.host[0] }, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
     });
 }
 

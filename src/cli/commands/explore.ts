@@ -9,6 +9,7 @@ import { scheduleScenario } from '../../explore/plan.js';
 import { failureJson, failureReports, formatText, summaryJson, type FailureReport } from '../../explore/report.js';
 import { exploreSpace, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
+import { parseHostSpecs } from '../hosts.js';
 import { runScenario } from '../../sim/run.js';
 import { progressReporter } from '../progress.js';
 
@@ -36,7 +37,7 @@ export function registerExplore(program: Command): void {
     .description('search the space of faults for the ways a cluster ends up wrong, from its configs alone; `explore merge RESULT.jsonl ...` joins shards')
     .argument('[inputs...]', 'a scenario file (its hosts, models and timeline prefix), or: merge RESULT.jsonl ...')
     .option('--host <NAME=DIR>', 'a host as a directory copy of its files, as for check --host (repeat)', collect, [])
-    .option('--budget <60s|N>', 'wall time (60s, 2m) or a number of schedules (deterministic output)', '60s')
+    .option('--budget <60s|N>', 'wall time (60s, 2m, 1m30s) or a number of schedules (deterministic output)', '60s')
     .option('--depth <n>', 'most faults in one schedule', '2')
     .option('--seed <n>', 'seed for the random phase and the simulator', '1')
     .option('--workers <n>', 'worker processes (default: one per core)')
@@ -214,10 +215,9 @@ function baseScenario(inputs: string[], hosts: string[], seed: number): Scenario
     return { ...loaded.scenario, seed };
   }
   if (hosts.length === 0) throw new UsageError('give a scenario file or --host NAME=DIR for each host');
-  const directories = hosts.map((spec) => {
-    const match = /^([^=]+)=(.+)$/.exec(spec);
-    if (match === null) throw new UsageError(`--host wants NAME=DIR, got '${spec}'`);
-    const [, name = '', root = ''] = match;
+  const specs = parseHostSpecs(hosts);
+  if (!specs.ok) throw new UsageError(specs.error);
+  const directories = specs.hosts.map(({ name, root }) => {
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`host directory ${root} not found`);
     return { name, root };
   });
