@@ -2,8 +2,9 @@
  * `vrrplab lab`: a simulate scenario run for real. Each host is a network namespace on a bridge
  * running real keepalived (or `vrrplab run`), the timeline's faults are played for real (signals,
  * `ip link`, nftables and netem on the bridge, files written), model-mode checks and notifies are
- * played by stand-ins (./host-config.ts), and what happened is read back as the simulator's
- * records (./observe.ts). The result has the shape of a simulation's, so the same timeline, VIP
+ * played by stand-ins (./host-config.ts), and what happened is kept as a recording (keepalived's
+ * log, the notify stand-ins' log, what the lab did and when) and read back as the simulator's
+ * records (./recording.ts, ./observe.ts). The result has the shape of a simulation's, so the same timeline, VIP
  * table, findings, JSON and HTML come out, and a simulation can be compared with it (./compare.ts).
  *
  * This is the only driver beside the runtime that touches the machine: it needs root, iproute2,
@@ -55,6 +56,8 @@ interface RunningHost {
   prepared: PreparedHost;
   impl: LabImplementation;
   daemon?: ChildProcess;
+  /** SIGTERM was sent to `daemon`: it is on its way out. */
+  stopping?: boolean;
   vrrpPidFile: string;
   logFile: string;
   log: fs.WriteStream;
@@ -124,11 +127,15 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       sender.stderr?.on('data', lineSplitter((line) => warnings.push(`lab: sender ${from}: ${line}`)));
     });
 
-    const play = (entry: TimelineEntry): void => {
+    const play = async (entry: TimelineEntry): Promise<void> => {
       switch (entry.do) {
         case 'start': {
           const h = host(entry.host);
-          if (h.daemon !== undefined && h.daemon.exitCode === null && h.daemon.signalCode === null) return;
+          // keepalived takes about a second to stop after SIGTERM, and a second keepalived started
+          // meanwhile would refuse ("daemon is already running"): the start waits for the old one
+          // to be gone, as `systemctl restart` does, and is recorded when it happens.
+          if (running(h) && h.stopping) await Promise.race([exited(h.daemon), sleep(5000)]);
+          if (running(h)) return;
           fault(entry.host, 'start');
           start(h, network, options, now);
           return;
@@ -138,6 +145,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
           if (!running(h)) return;
           fault(entry.host, 'stop');
           signal(h.daemon?.pid, 'SIGTERM');
+          h.stopping = true;
           return;
         }
         case 'kill': {
@@ -225,7 +233,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       const wait = entry.atMs - (performance.now() - t0);
       if (wait > 0) await sleep(wait);
       try {
-        play(entry);
+        await play(entry);
       } catch (error) {
         warnings.push(`lab: ${entry.do} at ${entry.atMs / 1000} s failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
       }
@@ -288,7 +296,10 @@ function networkSpec(host: ScenarioHost, config: KeepalivedConfig, index: number
 
 function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: () => number): void {
   const pid = path.join(h.prepared.dir, 'keepalived.pid');
+  // A killed keepalived leaves its pid files; the new one must not take their PIDs for its own.
   fs.rmSync(h.vrrpPidFile, { force: true });
+  fs.rmSync(pid, { force: true });
+  h.stopping = false;
   const flags = ['-n', '-l', '-D', '-P', '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
   const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? vrrplabMain(), 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
   const daemon = network.spawn(h.spec.name, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: h.prepared.dir });

@@ -81,6 +81,12 @@ const ANSWER_REARM_MS = 1.3;
 export const START_JITTER_MIN = 0.8;
 export const START_JITTER_MAX = 1.4;
 
+/**
+ * How long keepalived's process lives on after a SIGTERM: its VRRP child resigns at once, then
+ * waits a second before it exits (lab, 2.2.7: "Stopped" 1.00-1.02 s after "Stopping").
+ */
+const STOP_EXIT_MS = 1000;
+
 /** A placeholder until the first advert arrives. */
 const NO_ADVERT: VrrpAdvert = { version: 2, vrid: 0, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: 4, addresses: [] };
 
@@ -158,6 +164,10 @@ export class SimHost {
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
   starting = false;
+  /** A stopped keepalived's process is still there until then (ms); a start waits for it. */
+  exitsAt = Number.NEGATIVE_INFINITY;
+  /** A start is waiting for the stopped process to exit. */
+  startWaiting = false;
   /** When the engine's timer is queued (Infinity: not queued). */
   timerAt = Number.POSITIVE_INFINITY;
   /** The engine timer's standing entry in the cluster's queue. */
@@ -300,6 +310,18 @@ export class Cluster {
    */
   start(host: SimHost, startupMs?: number): void {
     if (host.engine !== undefined || host.starting) return;
+    if (this.now < host.exitsAt) {
+      // keepalived's VRRP process exits a second after a SIGTERM (vrrp_terminate_phase1 waits
+      // TIMER_HZ, "for an IGMP leave"), and a keepalived started meanwhile refuses to run: the start
+      // happens once the old one is gone, as `systemctl restart` does it (the lab does the same).
+      if (host.startWaiting) return;
+      host.startWaiting = true;
+      this.at(host.exitsAt, () => {
+        host.startWaiting = false;
+        this.start(host, startupMs);
+      });
+      return;
+    }
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'start' });
     host.starting = true;
     const scale = this.options.startupScale?.[host.name];
@@ -347,6 +369,7 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'stop' });
     this.apply(host, engine.handle(this.now, { type: 'stop' }, this.actions));
     host.engine = undefined;
+    host.exitsAt = this.now + STOP_EXIT_MS;
     this.disarm(host);
   }
 
@@ -358,6 +381,7 @@ export class Cluster {
     this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'kill' });
     this.recordStopped(host, engine);
     host.engine = undefined;
+    host.exitsAt = Number.NEGATIVE_INFINITY;
     this.disarm(host);
   }
 
