@@ -12,7 +12,7 @@ import { failureReports, type FailureReport } from '../../src/explore/report.js'
 import { exploreSpace, scenarioFromHosts } from '../../src/explore/space.js';
 import { runScenario } from '../../src/sim/run.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
-import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings-helpers.js';
+import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings/helpers.js';
 import { ROOT } from '../sim/helpers.js';
 
 const BUDGET = 2500;

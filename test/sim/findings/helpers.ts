@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runScenario, type SimulationResult } from '../../src/sim/run.js';
-import { parseScenario } from '../../src/sim/scenario.js';
-import type { SimFinding } from '../../src/sim/findings.js';
-import { ROOT } from './helpers.js';
+import { afterAll } from 'vitest';
+import { runScenario, type SimulationResult } from '../../../src/sim/run.js';
+import { parseScenario } from '../../../src/sim/scenario.js';
+import type { SimFinding } from '../../../src/sim/findings.js';
+import { ROOT } from '../helpers.js';
 
 export const EXPLORE_FIXTURES = path.join(ROOT, 'test/fixtures/explore');
 
@@ -57,4 +59,21 @@ export function failures(result: SimulationResult): SimFinding[] {
 
 export function kinds(findings: SimFinding[]): string[] {
   return [...new Set(findings.map((finding) => finding.kind))].sort();
+}
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const directory of temporary) fs.rmSync(directory, { recursive: true, force: true });
+});
+
+/** A copy of a fixture set with its keepalived.conf files edited (removed after the test file). */
+export function variant(set: string, edit: (text: string, host: string) => string): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `vrrplab-${set}-`));
+  temporary.push(directory);
+  fs.cpSync(path.join(EXPLORE_FIXTURES, set), directory, { recursive: true });
+  for (const host of fs.readdirSync(directory)) {
+    const file = path.join(directory, host, 'etc/keepalived/keepalived.conf');
+    if (fs.existsSync(file)) fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8'), host));
+  }
+  return directory;
 }

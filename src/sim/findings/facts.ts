@@ -1,0 +1,233 @@
+/**
+ * What the configs say, worked out once per set of configs: each instance's VRID, VIPs, timers,
+ * priority and weighted checks, each host's check delay, and each VRID's home and takeover time.
+ */
+import type { KeepalivedConfig } from '../../config/model.js';
+import { masterDownIntervalMs } from '../../engine/timing.js';
+import { conflictSides, type VridConflict } from '../../analysis/vrid-conflict.js';
+import type { SimRecord } from '../cluster.js';
+import type { FindingContext } from './types.js';
+
+export interface ConfigFacts {
+  context: FindingContext;
+  facts: Facts;
+  conflicts: VridConflict[];
+}
+
+/** Facts already worked out, by the first host's config: explore judges thousands of runs of the same hosts. */
+const factsByConfig = new WeakMap<KeepalivedConfig, ConfigFacts[]>();
+const FACTS_PER_CONFIG = 8;
+
+/** The facts of a context's configs (and duration and flapping limit), worked out once for the same ones. */
+export function configFacts(context: FindingContext): ConfigFacts {
+  const first = context.hosts[0]?.config;
+  const known = first === undefined ? undefined : factsByConfig.get(first);
+  const match = known?.find((candidate) => sameConfigs(candidate.context, context));
+  if (match !== undefined) return match;
+  const made = { context, facts: new Facts(context), conflicts: conflictSides(context.hosts) };
+  if (first !== undefined) {
+    const list = known ?? [];
+    if (list.length >= FACTS_PER_CONFIG) list.shift();
+    list.push(made);
+    factsByConfig.set(first, list);
+  }
+  return made;
+}
+
+/** The same host names with the same config objects, duration and flapping limit (what Facts and conflicts depend on). */
+function sameConfigs(a: FindingContext, b: FindingContext): boolean {
+  return (
+    a.durationMs === b.durationMs &&
+    a.flapping.transitions === b.flapping.transitions &&
+    a.flapping.windowMs === b.flapping.windowMs &&
+    a.hosts.length === b.hosts.length &&
+    a.hosts.every((host, index) => host.name === b.hosts[index]?.name && host.config === b.hosts[index]?.config)
+  );
+}
+
+/** Slack for script run time, start-up jitter and LAN latency, seconds. */
+export const SLACK_S = 0.1;
+/** keepalived's exec-to-init delay at most (70 ms jittered up to 1.4x, rounded up), seconds. */
+export const STARTUP_S = 0.15;
+
+export interface ScriptLink {
+  script: string;
+  weight: number;
+  reverse: boolean;
+}
+
+export interface InstanceInfo {
+  host: string;
+  name: string;
+  vrid: number;
+  vips: string[];
+  advertIntervalMs: number;
+  version: 2 | 3;
+  priority: number;
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  /** Tracked scripts (own and the sync group's) with a non-zero weight; weight-0 scripts cause FAULT instead. */
+  weighted: ScriptLink[];
+}
+
+export interface VridInfo {
+  home: string | undefined;
+  byHost: Map<string, InstanceInfo>;
+}
+
+export class Facts {
+  readonly hosts: string[];
+  readonly vrids = new Map<number, VridInfo>();
+  readonly interfaces = new Map<string, string[]>();
+  private readonly checkDelays = new Map<string, number>();
+  private readonly takeovers = new Map<string, number>();
+  private readonly hostVrids = new Map<string, number[]>();
+  private readonly vridAlone = new Map<number, readonly number[]>();
+  private allVrids: readonly number[] | undefined;
+  /** Per host, its instances that have VIPs, by VRID in the order of `vrids`. */
+  private readonly withVips = new Map<string, { vrid: number; entry: VridInfo; info: InstanceInfo }[]>();
+  readonly flappingLimit: { transitions: number; windowMs: number };
+  readonly durationS: number;
+
+  constructor(context: FindingContext) {
+    this.hosts = context.hosts.map((host) => host.name);
+    this.flappingLimit = context.flapping;
+    this.durationS = context.durationMs / 1000;
+    for (const { name: host, config } of context.hosts) {
+      this.interfaces.set(host, [...new Set(config.instances.map((instance) => instance.interface))]);
+      const scripts = new Map(config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, script]));
+      let delay = 0;
+      for (const instance of config.instances) {
+        const group = config.syncGroups.find((candidate) => candidate.name === instance.syncGroup || candidate.members.includes(instance.name));
+        const refs = [...instance.trackScripts, ...(group?.trackScripts ?? [])];
+        const weighted: ScriptLink[] = [];
+        for (const ref of refs) {
+          const script = scripts.get(ref.name);
+          if (script === undefined) continue;
+          // Recovering takes `rise` good runs, failing `fall` bad ones, one interval apart.
+          delay = Math.max(delay, (Math.max(script.rise, script.fall) * script.intervalMs) / 1000);
+          const weight = ref.weight ?? script.weight;
+          if (weight !== 0) weighted.push({ script: script.name, weight, reverse: ref.reverse ?? script.weightReverse });
+        }
+        const entry = this.vrids.get(instance.vrid) ?? { home: undefined, byHost: new Map<string, InstanceInfo>() };
+        if (!entry.byHost.has(host)) {
+          entry.byHost.set(host, {
+            host,
+            name: instance.name,
+            vrid: instance.vrid,
+            vips: instance.virtualIpaddresses.map((vip) => normaliseAddress(vip.address)),
+            advertIntervalMs: instance.advertIntervalMs,
+            version: instance.version,
+            priority: instance.priority,
+            nopreempt: instance.nopreempt,
+            preemptDelayMs: instance.preemptDelayMs,
+            weighted,
+          });
+        }
+        this.vrids.set(instance.vrid, entry);
+      }
+      this.checkDelays.set(host, delay + SLACK_S);
+    }
+    // The home of a VRID: the host configured `state MASTER`, else the highest base priority.
+    for (const [vrid, entry] of this.vrids) {
+      let best: { host: string; score: number } | undefined;
+      for (const host of context.hosts) {
+        const instance = host.config.instances.find((candidate) => candidate.vrid === vrid);
+        if (instance === undefined) continue;
+        const score = (instance.initialState === 'MASTER' ? 1000 : 0) + instance.priority;
+        if (best === undefined || score > best.score) best = { host: host.name, score };
+      }
+      entry.home = best?.host;
+    }
+  }
+
+  instance(host: string, vrid: number): InstanceInfo | undefined {
+    return this.vrids.get(vrid)?.byHost.get(host);
+  }
+
+  /** The longest a host's tracked checks take to follow a service or file (max(rise, fall) x interval), seconds. */
+  checkDelay(host: string | undefined): number {
+    if (host !== undefined) return this.checkDelays.get(host) ?? SLACK_S;
+    return Math.max(SLACK_S, ...this.checkDelays.values());
+  }
+
+  /**
+   * The longest a backup of the VRID on `host` (any, when undefined) takes to take over once it
+   * should: Master_Down_Interval at the lowest priority (3 advert intervals + Skew_Time), plus its
+   * preempt_delay, plus slack.
+   */
+  takeover(vrid: number, host?: string): number {
+    const key = `${vrid}\0${host ?? ''}`;
+    let value = this.takeovers.get(key);
+    if (value === undefined) {
+      value = this.computeTakeover(vrid, host);
+      this.takeovers.set(key, value);
+    }
+    return value;
+  }
+
+  private computeTakeover(vrid: number, host?: string): number {
+    const infos = [...(this.vrids.get(vrid)?.byHost.values() ?? [])].filter((info) => host === undefined || info.host === host);
+    if (infos.length === 0) return (masterDownIntervalMs(2, 1, 1000) + SLACK_S * 1000) / 1000;
+    return Math.max(...infos.map((info) => (masterDownIntervalMs(info.version, 1, info.advertIntervalMs) + info.preemptDelayMs) / 1000)) + SLACK_S;
+  }
+
+  advertInterval(vrid: number): number {
+    return Math.max(1, ...[...(this.vrids.get(vrid)?.byHost.values() ?? [])].map((info) => info.advertIntervalMs)) / 1000;
+  }
+
+  /** VRIDs a host has an instance of. */
+  vridsOf(host: string): number[] {
+    let list = this.hostVrids.get(host);
+    if (list === undefined) {
+      list = [...this.vrids.entries()].filter(([, entry]) => entry.byHost.has(host)).map(([vrid]) => vrid);
+      this.hostVrids.set(host, list);
+    }
+    return list;
+  }
+
+  /** The VRIDs a record can change the picture of: its own, its host's, or all for a network fault. */
+  affected(record: SimRecord): readonly number[] {
+    if (record.type === 'transition' || record.type === 'priority') {
+      let alone = this.vridAlone.get(record.vrid);
+      if (alone === undefined) {
+        alone = [record.vrid];
+        this.vridAlone.set(record.vrid, alone);
+      }
+      return alone;
+    }
+    if ('host' in record && record.host !== undefined) return this.vridsOf(record.host);
+    this.allVrids ??= [...this.vrids.keys()];
+    return this.allVrids;
+  }
+
+  /** The host's instances that have VIPs, with their VRIDs, in the order of `vrids`. */
+  instancesWithVips(host: string): readonly { vrid: number; entry: VridInfo; info: InstanceInfo }[] {
+    let list = this.withVips.get(host);
+    if (list === undefined) {
+      list = [];
+      for (const [vrid, entry] of this.vrids) {
+        const info = entry.byHost.get(host);
+        if (info !== undefined && info.vips.length > 0) list.push({ vrid, entry, info });
+      }
+      this.withVips.set(host, list);
+    }
+    return list;
+  }
+}
+
+export function holdsAll(held: ReadonlySet<string>, vips: readonly string[]): boolean {
+  for (const vip of vips) if (!held.has(vip)) return false;
+  return true;
+}
+
+export function normaliseAddress(address: string): string {
+  return address.toLowerCase();
+}
+
+/** A `write` fault record's detail, `PATH "VALUE"`: the file, and whether the value reads as 0. */
+export function writtenValue(detail: string | undefined): { file: string; zero: boolean } {
+  const text = detail ?? '';
+  const cut = text.lastIndexOf(' ');
+  return { file: cut < 0 ? text : text.slice(0, cut), zero: /^"\s*[-+]?0*\s*"$/.test(cut < 0 ? '' : text.slice(cut + 1)) };
+}

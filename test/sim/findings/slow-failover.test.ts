@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { seedScenario, simulate } from '../helpers.js';
+import { failures, simulateSet } from './helpers.js';
+
+const BOTH_START = ['{ at: 0s, host: A, do: start }', '{ at: 2s, host: B, do: start }'];
+
+describe('slow-failover', () => {
+  it('names a slow failover when the only backup cannot take over because its link is down, as expected under those faults', () => {
+    const result = simulate(seedScenario('fixed', '40s', [...BOTH_START, '{ at: 10s, host: B, do: link-down }', '{ at: 11s, host: A, do: kill }', '{ at: 20s, host: B, do: link-up }']));
+    const slow = result.findings.filter((finding) => finding.kind === 'slow-failover' && finding.message.startsWith('VRID 125 '));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]?.from).toBe(11);
+    expect(slow[0]?.to).toBeGreaterThan(20);
+    // B took over within Master_Down_Interval of its link coming back: the faults explain the gap.
+    expect(slow[0]?.byDesign).toBe(true);
+    expect(slow[0]?.duringFaults).toEqual(['B link-down', 'A kill']);
+  });
+
+  it('does not call an ordinary failover after a crash slow', () => {
+    const result = simulate(seedScenario('fixed', '30s', [...BOTH_START, '{ at: 10s, host: A, do: kill }']));
+    expect(result.findings.filter((finding) => finding.kind === 'slow-failover')).toEqual([]);
+    // A killed keepalived leaves its VIPs behind, as the real one does.
+    expect(result.vips['A']).toEqual(['172.16.25.10']);
+    expect(result.vips['B']).toEqual(['172.16.25.10', '172.16.25.11']);
+  });
+
+  it('is named when the only backup sits in FAULT through its own notify script while the master is away', () => {
+    const result = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']);
+    const slow = failures(result).filter((finding) => finding.kind === 'slow-failover');
+    expect(slow).toHaveLength(1);
+    expect(slow[0]?.from).toBe(10);
+    expect(slow[0]?.to).toBeGreaterThan(20);
+    expect(slow[0]?.message).toMatch(/although B ran keepalived with no injected fault/);
+  });
+
+  it('is named until the end when nobody ever takes over', () => {
+    const result = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: kill }']);
+    const slow = failures(result).filter((finding) => finding.kind === 'slow-failover');
+    expect(slow.map((finding) => [finding.from, finding.to])).toEqual([[10, 40]]);
+  });
+
+  it('is not named for an ordinary failover in the clean set', () => {
+    for (const fault of ['kill', 'stop', 'link-down']) {
+      const result = simulateSet('three-node-clean', '30s', [`{ at: 10s, host: A, do: ${fault} }`]);
+      expect(failures(result)).toEqual([]);
+    }
+  });
+});
