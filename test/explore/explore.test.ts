@@ -99,6 +99,16 @@ describe('explore on config sets with one known fault each', () => {
     expectReproducible(fixtureSet('unicast-typo'), result);
   });
 
+  it('finds the split brain of a unicast_peer typo that shows only once the master\'s check fails: one fault, the service stop', async () => {
+    // Issue 19: B's unicast_peer names 10.77.4.13 for A's .31; keepalived 2.2.7 held the VIP on both for the whole outage.
+    const result = await exploreWith(fixtureSet('unicast-typo-takeover'));
+    expect(singleFaults(result)).toContain('A:service-stop:split-brain');
+    expect(noFault(result)).toEqual([]);
+    const stop = result.failures.find((failure) => failure.key === 'split-brain|A:service-stop:nginx');
+    expect(stop?.findings.map((finding) => finding.message).join('\n')).toMatch(/A never gets B's adverts: B's unicast_peer \(10\.77\.4\.13\) does not list 10\.77\.4\.31/);
+    expectReproducible(fixtureSet('unicast-typo-takeover'), result);
+  });
+
   it('finds a weight too small as unhealthy-master after one service stop on the master', async () => {
     const result = await exploreWith(fixtureSet('weight-too-small'));
     expect(singleFaults(result)).toContain('A:service-stop:unhealthy-master');

@@ -2,8 +2,10 @@
  * What the configs say, worked out once per set of configs: each instance's VRID, VIPs, timers,
  * priority and weighted checks, each host's check delay, and each VRID's home and takeover time.
  */
-import type { KeepalivedConfig } from '../../config/model.js';
+import type { KeepalivedConfig, VrrpInstance } from '../../config/model.js';
 import { masterDownIntervalMs } from '../../engine/timing.js';
+import { checkAdvertForInstance, type AdvertExpectation } from '../../wire/validate.js';
+import type { ReceivedAdvert } from '../../wire/types.js';
 import { conflictSides, type VridConflict } from '../../analysis/vrid-conflict.js';
 import type { SimRecord } from '../cluster.js';
 import type { FindingContext } from './types.js';
@@ -41,9 +43,25 @@ function sameConfigs(a: FindingContext, b: FindingContext): boolean {
     a.flapping.transitions === b.flapping.transitions &&
     a.flapping.windowMs === b.flapping.windowMs &&
     a.hosts.length === b.hosts.length &&
-    a.hosts.every((host, index) => host.name === b.hosts[index]?.name && host.config === b.hosts[index]?.config)
+    a.hosts.every((host, index) => {
+      const other = b.hosts[index];
+      return host.name === other?.name && host.config === other.config && host.address === other.address && host.address6 === other.address6;
+    })
   );
 }
+
+/** What differs, for the verdicts two configs can give each other's adverts. */
+const REJECTED: Partial<Record<string, string>> = {
+  'auth-type-mismatch': 'other auth_type',
+  'invalid-auth-type': 'other auth_type',
+  'auth-mismatch': 'other auth_pass',
+  'interval-mismatch': 'other VRRPv2 advert_int',
+  'bad-version': 'other VRRP version',
+  'address-count-mismatch': 'other virtual_ipaddress list',
+  'address-list-mismatch': 'other virtual_ipaddress list',
+  'unicast-multicast-mismatch': 'one unicast, the other multicast',
+  'unicast-peer-mismatch': 'not among its unicast_peer',
+};
 
 /** Slack for script run time, start-up jitter and LAN latency, seconds. */
 export const SLACK_S = 0.1;
@@ -68,6 +86,8 @@ export interface InstanceInfo {
   preemptDelayMs: number;
   /** Tracked scripts (own and the sync group's) with a non-zero weight; weight-0 scripts cause FAULT instead. */
   weighted: ScriptLink[];
+  /** The instance as configured, for what its adverts carry and what it accepts. */
+  config: VrrpInstance;
 }
 
 export interface VridInfo {
@@ -80,6 +100,8 @@ export class Facts {
   readonly vrids = new Map<number, VridInfo>();
   readonly interfaces = new Map<string, string[]>();
   private readonly checkDelays = new Map<string, number>();
+  private readonly addresses = new Map<string, { v4: string | undefined; v6: string | undefined }>();
+  private readonly hearing = new Map<InstanceInfo, Map<InstanceInfo, string | undefined>>();
   private readonly takeovers = new Map<string, number>();
   private readonly hostVrids = new Map<string, number[]>();
   private readonly vridAlone = new Map<number, readonly number[]>();
@@ -93,6 +115,10 @@ export class Facts {
     this.hosts = context.hosts.map((host) => host.name);
     this.flappingLimit = context.flapping;
     this.durationS = context.durationMs / 1000;
+    context.hosts.forEach((host, index) => {
+      // The simulator's default IPv6 address: fe80::N, N the host's place.
+      this.addresses.set(host.name, { v4: host.address, v6: host.address6 ?? (host.address !== undefined ? `fe80::${(index + 1).toString(16)}` : undefined) });
+    });
     for (const { name: host, config } of context.hosts) {
       this.interfaces.set(host, [...new Set(config.instances.map((instance) => instance.interface))]);
       const scripts = new Map(config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, script]));
@@ -122,6 +148,7 @@ export class Facts {
             nopreempt: instance.nopreempt,
             preemptDelayMs: instance.preemptDelayMs,
             weighted,
+            config: instance,
           });
         }
         this.vrids.set(instance.vrid, entry);
@@ -143,6 +170,84 @@ export class Facts {
 
   instance(host: string, vrid: number): InstanceInfo | undefined {
     return this.vrids.get(vrid)?.byHost.get(host);
+  }
+
+  /**
+   * Whether `receiver`'s keepalived accepts the adverts `sender` sends: they reach it (multicast,
+   * or unicast to its address among the sender's unicast_peer), and pass what keepalived checks of
+   * each (the engine's own check: version, auth type and password, a VRRPv2 interval, the VIP list,
+   * unicast against multicast). A host that rejects a master's adverts is not of its cluster.
+   */
+  hears(receiver: InstanceInfo, sender: InstanceInfo): boolean {
+    return this.deafness(receiver, sender) === undefined;
+  }
+
+  /** Why `receiver` does not accept `sender`'s adverts, in words (undefined: it does). */
+  deafness(receiver: InstanceInfo, sender: InstanceInfo): string | undefined {
+    if (receiver === sender) return undefined;
+    let bySender = this.hearing.get(receiver);
+    if (bySender === undefined) {
+      bySender = new Map();
+      this.hearing.set(receiver, bySender);
+    }
+    if (!bySender.has(sender)) bySender.set(sender, this.rejection(receiver, sender));
+    return bySender.get(sender);
+  }
+
+  /** Each hears the other: members of one cluster, able to take over from each other. */
+  sameCluster(a: InstanceInfo, b: InstanceInfo): boolean {
+    return a === b || (this.hears(a, b) && this.hears(b, a));
+  }
+
+  private rejection(receiver: InstanceInfo, sender: InstanceInfo): string | undefined {
+    const from = sender.config;
+    const to = receiver.config;
+    if (from.family !== to.family) return `${sender.host} and ${receiver.host} use other address families`;
+    const pick = (host: string): string | undefined => {
+      const known = this.addresses.get(host);
+      return from.family === 6 ? known?.v6 : known?.v4;
+    };
+    const receiverAddress = pick(receiver.host);
+    let dst = from.family === 6 ? 'ff02::12' : '224.0.0.18';
+    if (from.unicastPeers.length > 0) {
+      // Unicast goes only to the peers listed: a typo there is a host that never hears.
+      if (receiverAddress !== undefined && !from.unicastPeers.includes(receiverAddress)) {
+        return `${receiver.host} never gets ${sender.host}'s adverts: ${sender.host}'s unicast_peer (${from.unicastPeers.join(', ')}) does not list ${receiverAddress}`;
+      }
+      dst = receiverAddress ?? from.unicastPeers[0] ?? dst;
+    }
+    const sent = from.version === 2 ? from.authentication : undefined;
+    const expected = to.version === 2 ? to.authentication : undefined;
+    const received: ReceivedAdvert = {
+      advert: {
+        version: from.version,
+        vrid: from.vrid,
+        priority: from.priority,
+        authType: sent === undefined ? 0 : sent.type === 'PASS' ? 1 : 2,
+        auth: sent?.type === 'PASS' ? sent.password : '',
+        advertIntervalMs: from.advertIntervalMs,
+        family: from.family,
+        addresses: from.virtualIpaddresses.filter((vip) => vip.family === from.family).map((vip) => vip.address),
+      },
+      src: from.unicastSrcIp ?? pick(sender.host) ?? (from.family === 6 ? '::' : '0.0.0.0'),
+      dst,
+      ttl: 255,
+      ...(sent?.type === 'AH' ? { viaAh: true } : {}),
+    };
+    const expectation: AdvertExpectation = {
+      version: to.version,
+      vrid: to.vrid,
+      family: to.family,
+      authType: expected === undefined ? 0 : expected.type === 'PASS' ? 1 : 2,
+      auth: expected?.password ?? '',
+      advertIntervalMs: to.advertIntervalMs,
+      addresses: to.virtualIpaddresses.filter((vip) => vip.family === to.family).map((vip) => vip.address),
+      unicast: to.unicastPeers.length > 0,
+      unicastPeers: to.unicastPeers,
+    };
+    const verdict = checkAdvertForInstance(received, expectation);
+    if (verdict === 'ok') return undefined;
+    return `${receiver.host} rejects ${sender.host}'s adverts (${REJECTED[verdict] ?? verdict})`;
   }
 
   /** The longest a host's tracked checks take to follow a service or file (max(rise, fall) x interval), seconds. */

@@ -30,7 +30,11 @@ export interface SimFinding {
 }
 
 export interface FindingContext {
-  hosts: { name: string; config: KeepalivedConfig }[];
+  /**
+   * The hosts, with the addresses the simulator sends from and delivers unicast to (its
+   * `SimHostSpec`'s): without them every unicast advert is taken to reach the host it is meant for.
+   */
+  hosts: { name: string; config: KeepalivedConfig; address?: string; address6?: string }[];
   durationMs: number;
   flapping: { transitions: number; windowMs: number };
   endServices: Record<string, Record<string, boolean>>;

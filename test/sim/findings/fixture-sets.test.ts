@@ -43,6 +43,9 @@ describe('the fixture sets', () => {
     flapping: ['flapping'],
     'slow-failover': ['slow-failover', 'stranded-service'],
     'track-file': [],
+    'unicast-typo-takeover': ['split-brain'],
+    'shared-vrid': ['unhealthy-master', 'vrid-conflict'],
+    'nginx-nopreempt': ['unhealthy-master'],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {
