@@ -4,12 +4,17 @@ import type { SimFinding } from './types.js';
 import { World } from './world.js';
 
 /**
- * Collective drift: one host holds every VIP of two or more instances while the home of one of
- * them (configured MASTER, else highest base priority) runs keepalived and nothing injected keeps
- * it down. Excused: the home's own injected faults (a service stopped by the timeline, its link
- * down, a flag file, a partition), the time its checks need to recover afterwards (rise x
- * interval), and the takeover time after that (Master_Down_Interval + preempt_delay). A home with
- * `nopreempt` is expected not to take its VIPs back.
+ * collective-drift: one host holds every VIP of two or more instances while the home of one of
+ * them runs keepalived and nothing injected keeps it down.
+ *
+ * Rules:
+ * - The home of an instance is the host of its cluster (the instances that accept each other's
+ *   adverts) configured `state MASTER`, else with the highest base priority: a host of another
+ *   cluster sharing the VRID, or one a unicast_peer list leaves out, is never its home.
+ * - Excused: the home's own injected faults (a service stopped by the timeline, its link down, a
+ *   flag file, a partition), the time its checks need to recover afterwards (rise x interval),
+ *   and the takeover time after that (Master_Down_Interval + preempt_delay).
+ * - A home with `nopreempt` is expected not to take its VIPs back.
  */
 export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
   const world = new World(facts);
@@ -19,9 +24,14 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
 
   /** `host` holds the VIPs of a VRID whose home runs keepalived with nothing injected to keep it from taking them back. */
   const awayFromHome = (host: string, entry: VridInfo): boolean => {
-    const home = entry.home;
+    const info = entry.byHost.get(host);
+    const home = info === undefined ? undefined : facts.homeFor(info);
     if (home === undefined || home === host || !world.alive.has(home) || world.isImpaired(home) || world.partition !== undefined) return false;
     return entry.byHost.get(home)?.nopreempt !== true;
+  };
+  const homeOf = (host: string, entry: VridInfo | undefined): string | undefined => {
+    const info = entry?.byHost.get(host);
+    return info === undefined ? entry?.home : facts.homeFor(info);
   };
   const evaluate = (t: number): void => {
     let current: { key: string; host: string; vrids: number[]; away: string[]; since: number } | undefined;
@@ -41,7 +51,7 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
       const whole = candidates.filter(({ info }) => holdsAll(vips, info.vips)).map(({ vrid, entry }) => [vrid, entry] as const);
       const away = whole.filter(([, entry]) => awayFromHome(host, entry));
       const vridList = whole.map(([vrid]) => vrid).sort((a, b) => a - b);
-      const homes = [...new Set(away.map(([, entry]) => entry.home ?? ''))];
+      const homes = [...new Set(away.map(([, entry]) => homeOf(host, entry) ?? ''))];
       const since = Math.min(...homes.map((home) => world.eligibleAt.get(home) ?? t));
       current = { key: `${host}:${vridList.join(',')}:${homes.join(',')}`, host, vrids: vridList, away: homes, since };
       break;
@@ -53,7 +63,7 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
     if (current !== undefined && open === undefined) open = { key: current.key, host: current.host, vrids: current.vrids, away: current.away, from: Math.max(t, current.since) };
   };
   const closeDrift = (span: { from: number; host: string; vrids: number[]; away: string[] }, to: number): void => {
-    const threshold = Math.max(...span.vrids.map((vrid) => facts.takeover(vrid, facts.vrids.get(vrid)?.home)));
+    const threshold = Math.max(...span.vrids.map((vrid) => facts.takeover(vrid, homeOf(span.host, facts.vrids.get(vrid)))));
     if (to - span.from < threshold) return;
     const names = span.vrids.map((vrid) => facts.instance(span.host, vrid)?.name ?? `VRID ${vrid}`);
     const vips = span.vrids.flatMap((vrid) => facts.instance(span.host, vrid)?.vips ?? []);

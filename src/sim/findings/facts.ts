@@ -101,6 +101,8 @@ export class Facts {
   readonly interfaces = new Map<string, string[]>();
   private readonly checkDelays = new Map<string, number>();
   private readonly addresses = new Map<string, { v4: string | undefined; v6: string | undefined }>();
+  private readonly shared = new Map<number, boolean>();
+  private readonly homes = new Map<InstanceInfo, string>();
   private readonly hearing = new Map<InstanceInfo, Map<InstanceInfo, string | undefined>>();
   private readonly takeovers = new Map<string, number>();
   private readonly hostVrids = new Map<string, number[]>();
@@ -194,9 +196,50 @@ export class Facts {
     return bySender.get(sender);
   }
 
+  /**
+   * The home of the VRID for the cluster of `info`'s host: among the instances of its cluster (those
+   * that accept its adverts and whose adverts it accepts), the one configured `state MASTER`, else
+   * the highest base priority. Another cluster sharing the VRID has a home of its own.
+   */
+  homeFor(info: InstanceInfo): string | undefined {
+    let home = this.homes.get(info);
+    if (home === undefined) {
+      let best: { host: string; score: number } | undefined;
+      for (const other of this.vrids.get(info.vrid)?.byHost.values() ?? []) {
+        if (!this.sameCluster(info, other)) continue;
+        const score = (other.config.initialState === 'MASTER' ? 1000 : 0) + other.priority;
+        if (best === undefined || score > best.score) best = { host: other.host, score };
+      }
+      home = best?.host ?? '';
+      this.homes.set(info, home);
+    }
+    return home === '' ? undefined : home;
+  }
+
+  /** Two clusters share the VRID on the LAN: adverts of one reach hosts of the other, which reject them. */
+  sharedVrid(vrid: number): boolean {
+    let value = this.shared.get(vrid);
+    if (value === undefined) {
+      const infos = [...(this.vrids.get(vrid)?.byHost.values() ?? [])];
+      // Packets that reach a host and that it rejects: what re-arms its advert timer.
+      value = infos.some((a) => infos.some((b) => a !== b && this.deafness(a, b) !== undefined && this.delivered(a, b)));
+      this.shared.set(vrid, value);
+    }
+    return value;
+  }
+
   /** Each hears the other: members of one cluster, able to take over from each other. */
   sameCluster(a: InstanceInfo, b: InstanceInfo): boolean {
     return a === b || (this.hears(a, b) && this.hears(b, a));
+  }
+
+  /** `sender`'s adverts reach `receiver` (multicast, or unicast to its address). */
+  private delivered(receiver: InstanceInfo, sender: InstanceInfo): boolean {
+    const peers = sender.config.unicastPeers;
+    if (peers.length === 0) return true;
+    const known = this.addresses.get(receiver.host);
+    const address = sender.config.family === 6 ? known?.v6 : known?.v4;
+    return address === undefined || peers.includes(address);
   }
 
   private rejection(receiver: InstanceInfo, sender: InstanceInfo): string | undefined {

@@ -8,9 +8,10 @@ import type { SimFinding } from './types.js';
  * lists share an address) for more than one advert interval.
  *
  * Rules:
- * - It is VRRP by design (`byDesign`) only while a network fault (partition, loss, a delay of an
- *   advert interval or more) separates the two masters: it began during that fault and ended
- *   within one advert interval of its end.
+ * - It is VRRP by design (`byDesign`) only while network faults (partition, loss, a delay of an
+ *   advert interval or more) separate the two masters: they cover it from its start to its end,
+ *   each until one advert interval after it ends (or the longest gap between the masters' adverts
+ *   meanwhile: another cluster on the VRID re-arms the masters' advert timers, up to two intervals).
  * - Nothing else excuses it: not a host fault in force (a service stop, a kill), and not configs
  *   that keep the masters deaf to each other (a unicast_peer typo, another auth_pass): those are
  *   what the finding is for, and its message says which host rejects or never gets whose adverts.
@@ -38,7 +39,11 @@ export function splitBrain(records: SimRecord[], facts: Facts, faults: readonly 
     if (from === undefined) return;
     const interval = facts.advertInterval(vrid);
     if (t - from <= interval) return;
-    const grace = interval + SLACK_S;
+    // The first advert to cross after the fault ends comes within an interval; with another
+    // cluster on the VRID, whose packets re-arm a master's advert timer, within two, or the longest
+    // gap the masters' adverts had meanwhile.
+    const gaps = (delays.get(vrid) ?? []).filter((delay) => all.has(delay.host) && delay.t >= from && delay.t <= t + delay.gap).map((delay) => delay.gap);
+    const grace = Math.max(facts.sharedVrid(vrid) ? 2 * interval : interval, ...gaps) + SLACK_S;
     const base = `${hosts.join(' and ')} were both MASTER of VRID ${vrid} for ${(t - from).toFixed(3)} s (longer than one advert interval)`;
     const cover = networkCover(spans, [...all], from, t, interval, grace);
     if (cover.excused) {
@@ -50,6 +55,13 @@ export function splitBrain(records: SimRecord[], facts: Facts, faults: readonly 
     const outlived = last !== undefined ? `, outliving the end of ${last.label} at ${last.to.toFixed(3)} s by ${(t - last.to).toFixed(3)} s` : '';
     findings.push({ kind: 'split-brain', from, to: t, hosts, instances, message: `${base}${outlived}${deafness(facts, vrid, hosts)}` });
   };
+  const delays = new Map<number, { t: number; host: string; gap: number }[]>();
+  for (const record of records) {
+    if (record.type !== 'advert-delay') continue;
+    const list = delays.get(record.vrid) ?? [];
+    list.push({ t: record.t, host: record.host, gap: record.gap });
+    delays.set(record.vrid, list);
+  }
   for (const record of records) {
     if (record.type !== 'transition') continue;
     const current = masters.get(record.vrid) ?? new Map<string, string>();

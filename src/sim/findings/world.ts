@@ -17,6 +17,8 @@ export class World {
   readonly stateSince = new Map<number, Map<string, number>>();
   /** host -> script -> succeeding (absent: no result yet, keepalived's "init"). */
   readonly scripts = new Map<string, Map<string, boolean>>();
+  /** vrid -> host -> effective priority, as its last transition or priority change gave it. */
+  readonly priorities = new Map<number, Map<string, number>>();
   /** host -> injected impairments in force: service:NAME, file:PATH, link:IFACE. */
   readonly impaired = new Map<string, Set<string>>();
   /** host -> time from which its checks can have caught up with the last start or cleared impairment. */
@@ -41,10 +43,14 @@ export class World {
         const since = this.stateSince.get(record.vrid) ?? new Map<string, number>();
         this.stateSince.set(record.vrid, since);
         since.set(record.host, record.t);
+        this.setPriority(record.vrid, record.host, record.priority);
         // Its checks start over when its instances initialise (however long the start-up took).
         if (record.from === 'INIT') this.eligible(record.host, record.t + this.facts.checkDelay(record.host));
         break;
       }
+      case 'priority':
+        this.setPriority(record.vrid, record.host, record.to);
+        break;
       case 'script': {
         const map = this.scripts.get(record.host) ?? new Map<string, boolean>();
         map.set(record.script, record.ok);
@@ -127,6 +133,17 @@ export class World {
 
   private eligible(host: string, at: number): void {
     this.eligibleAt.set(host, Math.max(this.eligibleAt.get(host) ?? 0, at));
+  }
+
+  private setPriority(vrid: number, host: string, priority: number): void {
+    const map = this.priorities.get(vrid) ?? new Map<string, number>();
+    map.set(host, priority);
+    this.priorities.set(vrid, map);
+  }
+
+  /** The instance's effective priority (its configured one until a record says otherwise). */
+  priority(info: InstanceInfo): number {
+    return this.priorities.get(info.vrid)?.get(info.host) ?? info.priority;
   }
 
   state(host: string, vrid: number): VrrpState | undefined {

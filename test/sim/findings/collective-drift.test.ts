@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, seedScenario, simulate } from '../helpers.js';
 import { simulateSet } from './helpers.js';
 
@@ -48,5 +50,47 @@ describe('collective-drift', () => {
     expect(drift?.from).toBeGreaterThan(20);
     expect(drift?.from).toBeLessThan(22);
     expect(drift?.byDesign).toBeUndefined();
+  });
+});
+
+describe('collective-drift: the home is of the drifted host\'s own cluster (issue 19)', () => {
+  // A third host E on the LAN with VRID 125 of its own: another auth_pass and VIP, state MASTER, priority 200.
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-drift-'));
+  afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(directory, 'E/etc/keepalived'), { recursive: true });
+  fs.writeFileSync(
+    path.join(directory, 'E/etc/keepalived/keepalived.conf'),
+    [
+      'vrrp_instance OTHER {',
+      '    interface eth0',
+      '    state MASTER',
+      '    priority 200',
+      '    virtual_router_id 125',
+      '    authentication {',
+      '        auth_type PASS',
+      '        auth_pass otherpw1',
+      '    }',
+      '    virtual_ipaddress {',
+      '        172.16.30.10/16 dev eth0',
+      '    }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const withE = (timeline: string[]): string =>
+    seedScenario('buggy', '40s', timeline).replace('services:', `  E: { root: ${path.join(directory, 'E')}, address: 172.16.25.5 }\nservices:`) + '\n  - { at: 0s, host: E, do: start }';
+
+  it('names A, not E of another cluster on VRID 125, as the home the VIPs drifted from', () => {
+    const result = simulate(withE([...BOTH_START, '{ at: 12s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']));
+    const drift = result.findings.filter((finding) => finding.kind === 'collective-drift').at(-1);
+    expect(drift?.hosts).toEqual(['B', 'A']);
+    expect(result.findings.map((finding) => finding.kind)).toContain('vrid-conflict');
+    for (const finding of result.findings.filter((each) => each.kind === 'collective-drift')) expect(finding.hosts).not.toContain('E');
+  });
+
+  it('finds no drift with E on the LAN when the fixed pair takes its VIPs home', () => {
+    const yaml = seedScenario('fixed', '40s', [...BOTH_START, '{ at: 12s, host: A, do: stop }', '{ at: 20s, host: A, do: start }'])
+      .replace('services:', `  E: { root: ${path.join(directory, 'E')}, address: 172.16.25.5 }\nservices:`) + '\n  - { at: 0s, host: E, do: start }';
+    expect(simulate(yaml).findings.filter((finding) => finding.kind === 'collective-drift')).toEqual([]);
   });
 });

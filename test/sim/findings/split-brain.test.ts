@@ -108,6 +108,15 @@ describe('split-brain: only a network fault between the masters excuses it (issu
     for (const finding of split) expect(finding.byDesign, finding.message).toBe(true);
   });
 
+  it('stays expected of VRRP when another cluster on the VRID holds back the first advert after the heal', () => {
+    // C's advert timer is re-armed by A's packet right after the heal: the advert that ends the split comes up to two intervals later.
+    const result = simulateSet('shared-vrid', '45s', ['{ at: 22s, host: A, do: kill }', '{ at: 25.105s, do: partition, groups: [[C], [A, B, D]] }', '{ at: 30s, host: A, do: start }', '{ at: 33.105s, do: heal }']);
+    const split = result.findings.filter((finding) => finding.kind === 'split-brain');
+    expect(split.map((finding) => finding.hosts.sort())).toEqual([['C', 'D']]);
+    expect(split[0]?.to).toBeGreaterThan(33.105 + 1.1);
+    expect(split[0]?.byDesign).toBe(true);
+  });
+
   it('is a failure when it began under a host fault alone, though a partition came later', () => {
     const result = simulateSet('unicast-typo-takeover', '45s', [...NGINX_DOWN_ON_A, '{ at: 20s, do: partition, groups: [[A], [B]] }', '{ at: 25s, do: heal }']);
     const split = result.findings.filter((finding) => finding.kind === 'split-brain');

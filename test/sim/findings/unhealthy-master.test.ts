@@ -48,3 +48,43 @@ describe('unhealthy-master', () => {
     expect(kinds(failures(result))).toEqual(['unhealthy-master']);
   });
 });
+
+describe('unhealthy-master names only hosts of the master\'s cluster, and the cause (issue 19)', () => {
+  const NGINX_DOWN_ON_A = ['{ at: 10s, host: A, do: service-stop, service: nginx }', '{ at: 25s, host: A, do: service-start, service: nginx }'];
+
+  it('names B of its own cluster, never C or D of the cluster that shares VRID 51 with another auth_pass and VIP', () => {
+    const result = simulateSet('shared-vrid', '40s', NGINX_DOWN_ON_A);
+    const unhealthy = result.findings.filter((finding) => finding.kind === 'unhealthy-master');
+    expect(unhealthy.map((finding) => finding.hosts)).toEqual([['A', 'B']]);
+    expect(unhealthy[0]?.message).toMatch(/although B passed every check and could hold it: the check's weight does not move the VIP: A's 150 - 20 \(chk_nginx\) = 130 stays above B's 100$/);
+  });
+
+  it('names D when C, master of the other cluster, fails its check: each cluster its own', () => {
+    const result = simulateSet('shared-vrid', '40s', ['{ at: 10s, host: C, do: service-stop, service: nginx }']);
+    expect(result.findings.filter((finding) => finding.kind === 'unhealthy-master').map((finding) => finding.hosts)).toEqual([['C', 'D']]);
+  });
+
+  it('is not named for a backup whose adverts never reach the master (left out of its unicast_peer)', () => {
+    // A at 150 - 20 = 130 stays above B's 100, but B's unicast_peer names .13: A never hears B, B could not take over without a split brain.
+    const typo = variant('unicast-typo-takeover', (text) => text.replace('priority 101', 'priority 150'));
+    expect(simulateSet(typo, '40s', NGINX_DOWN_ON_A).findings.filter((finding) => finding.kind === 'unhealthy-master')).toEqual([]);
+    const fixed = variant('unicast-typo-takeover', (text) => text.replace('priority 101', 'priority 150').replace('10.77.4.13', '10.77.4.31'));
+    const named = simulateSet(fixed, '40s', NGINX_DOWN_ON_A).findings.filter((finding) => finding.kind === 'unhealthy-master');
+    expect(named.map((finding) => finding.hosts)).toEqual([['A', 'B']]);
+  });
+
+  it('is blamed on nopreempt, with the numbers, when the next host down has it', () => {
+    const result = simulateSet('nginx-nopreempt', '45s', ['{ at: 10s, host: A, do: service-stop, service: nginx }', '{ at: 30s, host: A, do: service-start, service: nginx }']);
+    const unhealthy = result.findings.filter((finding) => finding.kind === 'unhealthy-master');
+    expect(unhealthy).toHaveLength(1);
+    expect(unhealthy[0]?.message).toMatch(/: B \(100\) has nopreempt, and a BACKUP with nopreempt does not take over from a lower-priority master \(A at 150 - 60 \(chk_nginx\) = 90\)$/);
+    expect(unhealthy[0]?.message).not.toMatch(/weight/);
+  });
+
+  it('is not named once B takes over without nopreempt: -60 moves A below B', () => {
+    const set = variant('nginx-nopreempt', (text) => text.replace('    nopreempt\n', ''));
+    const result = simulateSet(set, '45s', ['{ at: 10s, host: A, do: service-stop, service: nginx }', '{ at: 30s, host: A, do: service-start, service: nginx }']);
+    expect(failures(result)).toEqual([]);
+    expect(result.records.some((record) => record.type === 'transition' && record.host === 'B' && record.to === 'MASTER')).toBe(true);
+  });
+});
