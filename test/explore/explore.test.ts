@@ -135,6 +135,24 @@ describe('explore on config sets with one known fault each', () => {
     expectReproducible(fixtureSet('duplicate-vip'), result);
   });
 
+  it('never names a host of the other cluster where two clusters share VRID 51 with other auth_pass and VIPs', async () => {
+    const result = await exploreWith(fixtureSet('shared-vrid'));
+    const sides = [new Set(['A', 'B']), new Set(['C', 'D'])];
+    const findings = result.failures.flatMap((failure) => failure.findings).filter((finding) => finding.kind !== 'vrid-conflict');
+    expect(findings.length).toBeGreaterThan(0);
+    for (const finding of findings) expect(sides.some((side) => finding.hosts.every((host) => side.has(host))), finding.message).toBe(true);
+    expect(singleFaults(result)).toEqual(expect.arrayContaining(['A:service-stop:unhealthy-master,vrid-conflict', 'C:service-stop:unhealthy-master,vrid-conflict']));
+    expectReproducible(fixtureSet('shared-vrid'), result);
+  });
+
+  it('finds no slow failover in the three-node nginx cluster with nopreempt and preempt_delay, and blames nopreempt for the master kept on a failing check', async () => {
+    const result = await exploreWith(fixtureSet('nginx-nopreempt'));
+    expect(result.failures.filter((failure) => failure.kinds.includes('slow-failover')).map((failure) => failure.key)).toEqual([]);
+    const stop = result.failures.find((failure) => failure.key === 'unhealthy-master|A:service-stop:nginx');
+    expect(stop?.findings.map((finding) => finding.message).join('\n')).toMatch(/B \(100\) has nopreempt, and a BACKUP with nopreempt does not take over from a lower-priority master \(A at 150 - 60 \(chk_nginx\) = 90\)/);
+    expectReproducible(fixtureSet('nginx-nopreempt'), result);
+  });
+
   it('keeps a clean three-node cluster clean under every single fault and every pair', async () => {
     const result = await exploreWith(fixtureSet('three-node-clean'), 4000);
     expect(result.failures.map((failure) => failure.key)).toEqual([]);

@@ -102,6 +102,7 @@ export class Facts {
   private readonly checkDelays = new Map<string, number>();
   private readonly addresses = new Map<string, { v4: string | undefined; v6: string | undefined }>();
   private readonly shared = new Map<number, boolean>();
+  private readonly groupsByVrid = new Map<number, string[][]>();
   private readonly homes = new Map<InstanceInfo, string>();
   private readonly hearing = new Map<InstanceInfo, Map<InstanceInfo, string | undefined>>();
   private readonly takeovers = new Map<string, number>();
@@ -214,6 +215,28 @@ export class Facts {
       this.homes.set(info, home);
     }
     return home === '' ? undefined : home;
+  }
+
+  /**
+   * The VRID's hosts in groups that would hold the same VIPs (instances sharing an address, joined
+   * transitively): one group per cluster when two clusters with other VIPs share the VRID, one
+   * group for a pair that a unicast_peer typo keeps deaf to each other.
+   */
+  vipGroups(vrid: number): readonly (readonly string[])[] {
+    let groups = this.groupsByVrid.get(vrid);
+    if (groups === undefined) {
+      const infos = [...(this.vrids.get(vrid)?.byHost.values() ?? [])];
+      const made: InstanceInfo[][] = [];
+      for (const info of infos) {
+        const joined = made.filter((group) => group.some((other) => shareVips(info, other)));
+        const merged = [info, ...joined.flat()];
+        for (const group of joined) made.splice(made.indexOf(group), 1);
+        made.push(merged);
+      }
+      groups = made.map((group) => inHostOrder(this.hosts, group.map((info) => info.host)));
+      this.groupsByVrid.set(vrid, groups);
+    }
+    return groups;
   }
 
   /** Two clusters share the VRID on the LAN: adverts of one reach hosts of the other, which reject them. */
@@ -378,4 +401,16 @@ export function writtenValue(detail: string | undefined): { file: string; zero: 
   const text = detail ?? '';
   const cut = text.lastIndexOf(' ');
   return { file: cut < 0 ? text : text.slice(0, cut), zero: /^"\s*[-+]?0*\s*"$/.test(cut < 0 ? '' : text.slice(cut + 1)) };
+}
+
+/** Two instances would hold a VIP in common (two with no VIP at all count as the same). */
+export function shareVips(a: InstanceInfo | undefined, b: InstanceInfo | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  if (a.vips.length === 0 && b.vips.length === 0) return true;
+  return a.vips.some((vip) => b.vips.includes(vip));
+}
+
+/** `names` in the order of `hosts`. */
+function inHostOrder(hosts: readonly string[], names: readonly string[]): string[] {
+  return hosts.filter((host) => names.includes(host));
 }

@@ -5,27 +5,69 @@ import type { SimFinding } from './types.js';
 import { World } from './world.js';
 
 /**
- * A VRID with no MASTER for longer than Master_Down_Interval (+100 ms) while some host could have
- * taken over: one running keepalived with its instance in BACKUP, or in FAULT with no injected
- * fault to explain it (e.g. a weight-0 check whose service a notify script stopped). The clock
- * starts when the last master left (or, at start-up, when the first instance came up) and waits
- * for a host excused by injected faults until its checks can have recovered. A gap that only the
- * injected faults made long (the only backup's link down) is reported as `byDesign`.
+ * slow-failover: a VRID's VIPs with no MASTER for longer than VRRP allows while some host could
+ * have taken over.
+ *
+ * Rules:
+ * - Judged per group of hosts that would hold the same VIPs (src/sim/findings/facts.ts
+ *   `vipGroups`): another cluster sharing the VRID with other VIPs neither fills the gap nor is
+ *   named as able to.
+ * - A host could take over when it runs keepalived with its instance in BACKUP, or in FAULT with
+ *   no injected fault to explain it (e.g. a weight-0 check whose service a notify script
+ *   stopped). The clock starts when the last master left (or, at start-up, when the first
+ *   instance came up), and for a host kept out by injected faults when its checks can have
+ *   recovered from them (rise x interval).
+ * - VRRP allows each host that could take over its own Master_Down_Interval (at its priority,
+ *   +100 ms) from then: a gap is slow only past the earliest of those (a host started a moment
+ *   later with a higher priority may win, within its own interval); while no one took over, the
+ *   slowest takeover of the VRID (Master_Down_Interval at priority 1 plus preempt_delay).
+ * - A host whose keepalived was stopped or killed during the gap is never blamed.
+ * - A gap that only the injected faults made long (the only backup's link down) is `byDesign`.
  */
 export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
   const world = new World(facts);
   const findings: SimFinding[] = [];
   interface Gap {
-    /** When the VRID lost its master (undefined: never had one yet). */
+    vrid: number;
+    hosts: readonly string[];
+    /** When the group lost its master (undefined: never had one yet). */
     since: number | undefined;
     from: string | undefined;
     /** Start of the running clock (when someone could take over), if any. */
     clock: number | undefined;
     /** The clock ran out while someone could have taken over. */
     blamed: { at: number; hosts: string[] } | undefined;
+    /** When the group last had no master from (a master's STOP record may come after its fault). */
+    empty: number | undefined;
+    /** Hosts able to take over now: when each would have, by its own Master_Down_Interval. */
+    due: Map<string, { due: number; priority: number }>;
+    /** Hosts that stayed able to take over past that without doing so. */
+    overdue: Set<string>;
   }
-  const gaps = new Map<number, Gap>([...facts.vrids.keys()].map((vrid) => [vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined }]));
+  const fresh = (gap: Gap): void => {
+    gap.since = undefined;
+    gap.from = undefined;
+    gap.clock = undefined;
+    gap.blamed = undefined;
+    gap.due = new Map();
+    gap.overdue = new Set();
+    gap.empty = undefined;
+  };
+  /** vrid -> its groups' gaps. */
+  const gaps = new Map<number, Gap[]>(
+    [...facts.vrids.keys()].map((vrid) => [vrid, facts.vipGroups(vrid).map((hosts) => ({ vrid, hosts, since: undefined, from: undefined, clock: undefined, blamed: undefined, empty: undefined, due: new Map<string, { due: number; priority: number }>(), overdue: new Set<string>() }))]),
+  );
+  /** host -> when its keepalived was last stopped or killed. */
+  const lastDown = new Map<string, number>();
+  /** The host's keepalived was stopped or killed since `start`: never blamed for the gap. */
+  const downed = (host: string, start: number): boolean => (lastDown.get(host) ?? Number.NEGATIVE_INFINITY) >= start;
+  const gapOf = (vrid: number, host: string): Gap | undefined => gaps.get(vrid)?.find((gap) => gap.hosts.includes(host));
   const limit = (vrid: number): number => facts.takeover(vrid) - SLACK_S + 0.1;
+  const masterCount = (gap: Gap): number => {
+    let count = 0;
+    for (const host of world.masters(gap.vrid)) if (gap.hosts.includes(host)) count++;
+    return count;
+  };
 
   /** Since when `host` could hold the VRID (undefined: it cannot now). */
   const candidateSince = (vrid: number, host: string): number | undefined => {
@@ -36,33 +78,55 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     if (state === 'FAULT' && !world.isImpaired(host)) return Math.max(since, world.eligibleAt.get(host) ?? 0);
     return undefined;
   };
-  /** Hosts that could hold the VRID now, with the time since when they could. */
-  const candidates = (vrid: number): { host: string; since: number }[] => {
+  /** Hosts of the group that could hold the VRID now, with the time since when they could. */
+  const candidates = (gap: Gap): { host: string; since: number }[] => {
     const result: { host: string; since: number }[] = [];
-    for (const host of facts.hosts) {
-      const since = candidateSince(vrid, host);
+    for (const host of gap.hosts) {
+      const since = candidateSince(gap.vrid, host);
       if (since !== undefined) result.push({ host, since });
     }
     return result;
   };
-  /** The earliest time since when some host could hold the VRID (undefined: none can now). */
-  const earliestCandidate = (vrid: number): number | undefined => {
+  /** The earliest time since when some host of the group could hold the VRID (undefined: none can now). */
+  const earliestCandidate = (gap: Gap): number | undefined => {
     let earliest: number | undefined;
-    for (const host of facts.hosts) {
-      const since = candidateSince(vrid, host);
+    for (const host of gap.hosts) {
+      const since = candidateSince(gap.vrid, host);
       if (since !== undefined && (earliest === undefined || since < earliest)) earliest = since;
     }
     return earliest;
   };
-  const tick = (vrid: number, gap: Gap, t: number): void => {
+  const tick = (gap: Gap, t: number): void => {
+    const { vrid } = gap;
     if (gap.clock !== undefined && gap.blamed === undefined && t - gap.clock > limit(vrid)) {
       const deadline = gap.clock + limit(vrid);
-      gap.blamed = { at: gap.clock, hosts: candidates(vrid).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
+      gap.blamed = { at: gap.clock, hosts: candidates(gap).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
     }
-    const start = earliestCandidate(vrid);
+    const start = earliestCandidate(gap);
     gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
+    // Each host able to take over would by its own Master_Down_Interval (at its priority when it
+    // could) from when it could: past that, while it still could, the gap is slow.
+    const now = candidates(gap);
+    for (const [host, { due }] of gap.due) {
+      if (now.some((candidate) => candidate.host === host)) continue;
+      if (t > due + 0.1) gap.overdue.add(host);
+      gap.due.delete(host);
+    }
+    for (const candidate of now) {
+      const info = facts.instance(candidate.host, vrid);
+      if (info === undefined) continue;
+      const priority = world.priority(info);
+      const known = gap.due.get(candidate.host);
+      if (known !== undefined && t > known.due + 0.1) gap.overdue.add(candidate.host);
+      // A change of its priority re-arms a backup's master-down timer with the new Skew_Time.
+      if (known === undefined || known.priority !== priority) {
+        const from = known !== undefined ? t : Math.max(candidate.since, gap.since ?? gap.empty ?? candidate.since);
+        gap.due.set(candidate.host, { due: from + masterDownIntervalMs(info.version, priority, info.advertIntervalMs) / 1000, priority });
+      }
+    }
   };
-  const report = (vrid: number, gap: Gap, to: number, newMaster: { host: string; instance: string; priority: number } | undefined): void => {
+  const report = (gap: Gap, to: number, newMaster: { host: string; instance: string; priority: number } | undefined): void => {
+    const { vrid } = gap;
     const start = gap.since ?? gap.clock;
     if (start === undefined) return;
     const info = newMaster !== undefined ? facts.instance(newMaster.host, vrid) : undefined;
@@ -70,19 +134,22 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       info !== undefined && newMaster !== undefined
         ? Math.max(masterDownIntervalMs(info.version, newMaster.priority, info.advertIntervalMs), skewTimeMs(info.version, newMaster.priority, info.advertIntervalMs))
         : (facts.takeover(vrid) - SLACK_S) * 1000;
-    const blamed = gap.blamed !== undefined || (gap.clock !== undefined && (to - gap.clock) * 1000 > expectedMs + 100);
+    for (const [host, { due }] of gap.due) if (to > due + 0.1) gap.overdue.add(host);
+    const blamed = gap.blamed !== undefined || gap.overdue.size > 0;
     const gapMs = (to - start) * 1000;
-    if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100)) return;
+    // At start-up nobody is overdue when the hosts came up one after the other: VRRP's own pace.
+    if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100 || gap.since === undefined)) return;
     const left = gap.from !== undefined ? ` after ${gap.from} left` : ' from the start';
-    const could = gap.blamed?.hosts ?? candidates(vrid).filter((candidate) => candidate.since <= to).map((candidate) => candidate.host);
+    // Never a host whose keepalived the timeline stopped or killed meanwhile.
+    const could = [...new Set([...(gap.blamed?.hosts ?? []), ...gap.overdue])].filter((host) => !downed(host, start));
     const hosts = [...new Set([...(gap.from !== undefined ? [gap.from] : []), ...(newMaster !== undefined ? [newMaster.host] : []), ...could])];
     const instances = hosts.flatMap((host) => {
       const name = facts.instance(host, vrid)?.name;
       return name === undefined ? [] : [`${host}/${name}`];
     });
     const base = `VRID ${vrid} had no master for ${(gapMs / 1000).toFixed(3)} s${left}${newMaster === undefined ? ' (until the end)' : ''} (Master_Down_Interval ${(expectedMs / 1000).toFixed(3)} s)`;
-    if (blamed) {
-      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.length > 0 ? could.join(', ') : 'a host'} ran keepalived with no injected fault to stop it taking over` });
+    if (blamed && could.length > 0) {
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.join(', ')} ran keepalived with no injected fault to stop it taking over` });
     } else {
       findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, byDesign: true, message: `${base}, while the injected faults left no host able to take over: expected of VRRP` });
     }
@@ -90,36 +157,43 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
 
   for (const record of records) {
     world.apply(record);
+    if (record.type === 'fault' && (record.action === 'stop' || record.action === 'kill') && record.host !== undefined) lastDown.set(record.host, record.t);
     if (record.type === 'transition') {
-      const gap = gaps.get(record.vrid);
+      const gap = gapOf(record.vrid, record.host);
       if (gap === undefined) continue;
-      const masters = world.masterCount(record.vrid);
+      const masters = masterCount(gap);
       if (record.to === 'MASTER' && masters === 1 && (gap.since !== undefined || gap.clock !== undefined)) {
-        tick(record.vrid, gap, record.t);
-        report(record.vrid, gap, record.t, { host: record.host, instance: record.instance, priority: record.priority });
-        gaps.set(record.vrid, { since: undefined, from: undefined, clock: undefined, blamed: undefined });
+        tick(gap, record.t);
+        report(gap, record.t, { host: record.host, instance: record.instance, priority: record.priority });
+        fresh(gap);
         continue;
       }
       if (record.from === 'MASTER' && masters === 0) {
-        gaps.set(record.vrid, { since: record.t, from: record.host, clock: undefined, blamed: undefined });
+        fresh(gap);
+        gap.since = record.t;
+        gap.from = record.host;
       }
     }
-    if (record.type === 'transition' || record.type === 'fault' || record.type === 'script') {
+    if (record.type === 'transition' || record.type === 'fault' || record.type === 'script' || record.type === 'priority') {
       for (const vrid of facts.affected(record)) {
-        const gap = gaps.get(vrid);
-        if (gap === undefined) continue;
-        if (world.masterCount(vrid) > 0) {
-          gap.clock = undefined;
-          continue;
+        for (const gap of gaps.get(vrid) ?? []) {
+          if (masterCount(gap) > 0) {
+            gap.clock = undefined;
+            gap.empty = undefined;
+            continue;
+          }
+          gap.empty ??= record.t;
+          tick(gap, record.t);
         }
-        tick(vrid, gap, record.t);
       }
     }
   }
-  for (const [vrid, gap] of gaps) {
-    if (world.masterCount(vrid) > 0) continue;
-    tick(vrid, gap, facts.durationS);
-    if (gap.blamed !== undefined) report(vrid, gap, facts.durationS, undefined);
+  for (const list of gaps.values()) {
+    for (const gap of list) {
+      if (masterCount(gap) > 0) continue;
+      tick(gap, facts.durationS);
+      if (gap.blamed !== undefined) report(gap, facts.durationS, undefined);
+    }
   }
   return findings;
 }

@@ -1,5 +1,5 @@
 import type { SimRecord } from '../cluster.js';
-import { SLACK_S, type Facts, type InstanceInfo } from './facts.js';
+import { SLACK_S, shareVips, type Facts } from './facts.js';
 import type { FaultSpan } from './fault-spans.js';
 import type { SimFinding } from './types.js';
 
@@ -122,13 +122,6 @@ function networkCover(spans: readonly FaultSpan[], hosts: readonly string[], fro
     covered = Math.max(covered, entry.end);
   }
   return { excused: started && covered >= to, spans: chain };
-}
-
-/** Two instances would hold a VIP in common (two with no VIP at all count as the same). */
-function shareVips(a: InstanceInfo | undefined, b: InstanceInfo | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
-  if (a.vips.length === 0 && b.vips.length === 0) return true;
-  return a.vips.some((vip) => b.vips.includes(vip));
 }
 
 /** Why the masters do not hear each other by their configs (empty when they do): a split brain no fault explains. */

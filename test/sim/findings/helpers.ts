@@ -32,9 +32,9 @@ function hostAddress(set: string, host: string, index: number): string {
 
 /**
  * Runs a fixture set (a name under test/fixtures/explore, or a directory) for `duration` with
- * every host started (0 s, then 0.5 s apart) and the timeline entries (YAML flow mappings) after that.
+ * every host started (0 s, then 0.5 s apart, or at `starts`' seconds) and the timeline entries (YAML flow mappings) after that.
  */
-export function simulateSet(set: string, duration: string, timeline: string[] = [], seed?: number): SimulationResult {
+export function simulateSet(set: string, duration: string, timeline: string[] = [], seed?: number, starts?: Record<string, number>): SimulationResult {
   const hosts = fixtureHosts(set);
   const yaml = [
     `name: ${set}`,
@@ -42,7 +42,7 @@ export function simulateSet(set: string, duration: string, timeline: string[] = 
     'hosts:',
     ...hosts.map((host, index) => `  ${host}: { root: ${host}, address: ${hostAddress(set, host, index)} }`),
     'timeline:',
-    ...hosts.map((host, index) => `  - { at: ${index * 0.5}s, host: ${host}, do: start }`),
+    ...hosts.map((host, index) => `  - { at: ${starts?.[host] ?? index * 0.5}s, host: ${host}, do: start }`),
     ...timeline.map((entry) => `  - ${entry}`),
   ].join('\n');
   const parsed = parseScenario(yaml, setDirectory(set), path.basename(set));

@@ -46,3 +46,35 @@ describe('slow-failover', () => {
     }
   });
 });
+
+describe('slow-failover: only past what VRRP allows the hosts still running, never blaming one that went (issue 19)', () => {
+  it('is not named when a higher-priority host started a moment later wins within its own Master_Down_Interval', () => {
+    // B (100) is BACKUP from 0.07 s, A (150) from 0.22 s: A's 3.414 s beats B's 3.609 s, 3.56 s after B came up.
+    const result = simulateSet('nginx-nopreempt', '20s', [], undefined, { A: 0.15, B: 0, C: 0 });
+    const first = result.records.find((record) => record.type === 'transition' && record.to === 'MASTER');
+    expect(first?.type === 'transition' ? [first.host, first.t] : []).toEqual(['A', expect.closeTo(3.634, 2)]);
+    expect(result.findings.filter((finding) => finding.kind === 'slow-failover')).toEqual([]);
+  });
+
+  it('is named when the backup that could take over is held in FAULT by its own notify, and stays silent on one killed meanwhile', () => {
+    const held = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']);
+    expect(failures(held).filter((finding) => finding.kind === 'slow-failover').map((finding) => finding.message)).toEqual([expect.stringMatching(/although B ran keepalived/)]);
+    // B's keepalived killed at 12 s: the gap is the faults' doing, and B is not blamed.
+    const killed = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 12s, host: B, do: kill }', '{ at: 20s, host: A, do: start }']);
+    const slow = killed.findings.filter((finding) => finding.kind === 'slow-failover');
+    expect(slow.length).toBeGreaterThan(0);
+    for (const finding of slow) {
+      expect(finding.byDesign).toBe(true);
+      expect(finding.message).not.toMatch(/although/);
+    }
+  });
+
+  it('judges each cluster sharing a VRID on its own gap, naming neither the other cluster nor its master', () => {
+    // A killed while B's link is down: cluster A/B has no master for a while, though C holds VRID 51 for its own VIP.
+    const result = simulateSet('shared-vrid', '40s', ['{ at: 10s, host: B, do: link-down }', '{ at: 10.5s, host: A, do: kill }', '{ at: 20s, host: B, do: link-up }']);
+    const slow = result.findings.filter((finding) => finding.kind === 'slow-failover');
+    expect(slow.map((finding) => [finding.hosts.sort(), finding.byDesign])).toEqual([[['A', 'B'], true]]);
+    expect(slow[0]?.from).toBeCloseTo(10.5, 1);
+    expect(slow[0]?.to).toBeGreaterThan(20);
+  });
+});
