@@ -18,7 +18,7 @@ import { World } from './world.js';
  *   instance came up), and for a host kept out by injected faults when its checks can have
  *   recovered from them (rise x interval).
  * - VRRP allows each host that could take over its own Master_Down_Interval (at its priority,
- *   +100 ms) from then: a gap is slow only past the earliest of those (a host started a moment
+ *   +100 ms; a change of priority moves the deadline as keepalived does) from then: a gap is slow only past the earliest of those (a host started a moment
  *   later with a higher priority may win, within its own interval); while no one took over, the
  *   slowest takeover of the VRID (Master_Down_Interval at priority 1 plus preempt_delay).
  * - A host whose keepalived was stopped or killed during the gap is never blamed.
@@ -43,6 +43,8 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     due: Map<string, { due: number; priority: number }>;
     /** Hosts that stayed able to take over past that without doing so. */
     overdue: Set<string>;
+    /** For a while no host could take over: the injected faults kept them all out. */
+    uncovered: boolean;
   }
   const fresh = (gap: Gap): void => {
     gap.since = undefined;
@@ -52,10 +54,11 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     gap.due = new Map();
     gap.overdue = new Set();
     gap.empty = undefined;
+    gap.uncovered = false;
   };
   /** vrid -> its groups' gaps. */
   const gaps = new Map<number, Gap[]>(
-    [...facts.vrids.keys()].map((vrid) => [vrid, facts.vipGroups(vrid).map((hosts) => ({ vrid, hosts, since: undefined, from: undefined, clock: undefined, blamed: undefined, empty: undefined, due: new Map<string, { due: number; priority: number }>(), overdue: new Set<string>() }))]),
+    [...facts.vrids.keys()].map((vrid) => [vrid, facts.vipGroups(vrid).map((hosts) => ({ vrid, hosts, since: undefined, from: undefined, clock: undefined, blamed: undefined, empty: undefined, due: new Map<string, { due: number; priority: number }>(), overdue: new Set<string>(), uncovered: false }))]),
   );
   /** host -> when its keepalived was last stopped or killed. */
   const lastDown = new Map<string, number>();
@@ -104,6 +107,7 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     }
     const start = earliestCandidate(gap);
     gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
+    if (start === undefined && gap.since !== undefined) gap.uncovered = true;
     // Each host able to take over would by its own Master_Down_Interval (at its priority when it
     // could) from when it could: past that, while it still could, the gap is slow.
     const now = candidates(gap);
@@ -118,10 +122,14 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       const priority = world.priority(info);
       const known = gap.due.get(candidate.host);
       if (known !== undefined && t > known.due + 0.1) gap.overdue.add(candidate.host);
-      // A change of its priority re-arms a backup's master-down timer with the new Skew_Time.
-      if (known === undefined || known.priority !== priority) {
-        const from = known !== undefined ? t : Math.max(candidate.since, gap.since ?? gap.empty ?? candidate.since);
-        gap.due.set(candidate.host, { due: from + masterDownIntervalMs(info.version, priority, info.advertIntervalMs) / 1000, priority });
+      const interval = (at: number): number => masterDownIntervalMs(info.version, at, info.advertIntervalMs) / 1000;
+      if (known === undefined) {
+        const from = Math.max(candidate.since, gap.since ?? gap.empty ?? candidate.since);
+        gap.due.set(candidate.host, { due: from + interval(priority), priority });
+      } else if (known.priority !== priority) {
+        // keepalived's vrrp_set_effective_priority() moves a backup's deadline by the change of its
+        // Master_Down_Interval (the Skew_Time at the new priority).
+        gap.due.set(candidate.host, { due: known.due + interval(priority) - interval(known.priority), priority });
       }
     }
   };
@@ -135,13 +143,18 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
         ? Math.max(masterDownIntervalMs(info.version, newMaster.priority, info.advertIntervalMs), skewTimeMs(info.version, newMaster.priority, info.advertIntervalMs))
         : (facts.takeover(vrid) - SLACK_S) * 1000;
     for (const [host, { due }] of gap.due) if (to > due + 0.1) gap.overdue.add(host);
-    const blamed = gap.blamed !== undefined || gap.overdue.size > 0;
+    // Where another configuration shares the VRID, its rejected adverts re-arm the backups' timers
+    // at moments no record shows: only the slowest takeover of the VRID is held against them (the
+    // vrid-conflict finding names the adverts put off).
+    const blamed = gap.blamed !== undefined || (gap.overdue.size > 0 && !facts.sharedVrid(vrid));
     const gapMs = (to - start) * 1000;
-    // At start-up nobody is overdue when the hosts came up one after the other: VRRP's own pace.
-    if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100 || gap.since === undefined)) return;
+    // Nobody overdue: each host that could take over was within its own interval (at start-up,
+    // hosts coming up one after the other). Expected of VRRP under the faults only when they kept
+    // every host out for a while.
+    if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100 || !gap.uncovered)) return;
     const left = gap.from !== undefined ? ` after ${gap.from} left` : ' from the start';
     // Never a host whose keepalived the timeline stopped or killed meanwhile.
-    const could = [...new Set([...(gap.blamed?.hosts ?? []), ...gap.overdue])].filter((host) => !downed(host, start));
+    const could = [...new Set([...(gap.blamed?.hosts ?? []), ...(facts.sharedVrid(vrid) ? [] : gap.overdue)])].filter((host) => !downed(host, start));
     const hosts = [...new Set([...(gap.from !== undefined ? [gap.from] : []), ...(newMaster !== undefined ? [newMaster.host] : []), ...could])];
     const instances = hosts.flatMap((host) => {
       const name = facts.instance(host, vrid)?.name;
@@ -149,7 +162,10 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     });
     const base = `VRID ${vrid} had no master for ${(gapMs / 1000).toFixed(3)} s${left}${newMaster === undefined ? ' (until the end)' : ''} (Master_Down_Interval ${(expectedMs / 1000).toFixed(3)} s)`;
     if (blamed && could.length > 0) {
-      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.join(', ')} ran keepalived with no injected fault to stop it taking over` });
+      // Another configuration on the VRID: its adverts reach these hosts, are rejected, and still
+      // re-arm their master-down timers (keepalived resets an instance's timer on every packet it reads).
+      const conflict = facts.sharedVrid(vrid) ? `: the adverts of the other configuration on VRID ${vrid}, rejected, still re-arm ${could.length === 1 ? 'its' : 'their'} master-down timer (vrid-conflict)` : '';
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.join(', ')} ran keepalived with no injected fault to stop it taking over${conflict}` });
     } else {
       findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, byDesign: true, message: `${base}, while the injected faults left no host able to take over: expected of VRRP` });
     }
