@@ -86,6 +86,8 @@ export interface InstanceInfo {
   preemptDelayMs: number;
   /** Tracked scripts (own and the sync group's) with a non-zero weight; weight-0 scripts cause FAULT instead. */
   weighted: ScriptLink[];
+  /** Tracked scripts with weight 0: failing, they put the instance in FAULT. */
+  faulting: string[];
   /** The instance as configured, for what its adverts carry and what it accepts. */
   config: VrrpInstance;
 }
@@ -130,6 +132,7 @@ export class Facts {
         const group = config.syncGroups.find((candidate) => candidate.name === instance.syncGroup || candidate.members.includes(instance.name));
         const refs = [...instance.trackScripts, ...(group?.trackScripts ?? [])];
         const weighted: ScriptLink[] = [];
+        const faulting: string[] = [];
         for (const ref of refs) {
           const script = scripts.get(ref.name);
           if (script === undefined) continue;
@@ -137,6 +140,7 @@ export class Facts {
           delay = Math.max(delay, (Math.max(script.rise, script.fall) * script.intervalMs) / 1000);
           const weight = ref.weight ?? script.weight;
           if (weight !== 0) weighted.push({ script: script.name, weight, reverse: ref.reverse ?? script.weightReverse });
+          else faulting.push(script.name);
         }
         const entry = this.vrids.get(instance.vrid) ?? { home: undefined, byHost: new Map<string, InstanceInfo>() };
         if (!entry.byHost.has(host)) {
@@ -151,6 +155,7 @@ export class Facts {
             nopreempt: instance.nopreempt,
             preemptDelayMs: instance.preemptDelayMs,
             weighted,
+            faulting,
             config: instance,
           });
         }

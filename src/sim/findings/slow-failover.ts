@@ -133,6 +133,13 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       }
     }
   };
+  /** What kept a host that could take over from doing so, as far as the records tell: a failing weight-0 check. */
+  const why = (host: string, vrid: number): string => {
+    const info = facts.instance(host, vrid);
+    if (info === undefined || world.state(host, vrid) !== 'FAULT') return '';
+    const failing = info.faulting.filter((script) => world.scripts.get(host)?.get(script) === false);
+    return failing.length > 0 ? ` (in FAULT: ${failing.join(', ')} failing, weight 0)` : ' (in FAULT)';
+  };
   const report = (gap: Gap, to: number, newMaster: { host: string; instance: string; priority: number } | undefined): void => {
     const { vrid } = gap;
     const start = gap.since ?? gap.clock;
@@ -165,7 +172,7 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       // Another configuration on the VRID: its adverts reach these hosts, are rejected, and still
       // re-arm their master-down timers (keepalived resets an instance's timer on every packet it reads).
       const conflict = facts.sharedVrid(vrid) ? `: the adverts of the other configuration on VRID ${vrid}, rejected, still re-arm ${could.length === 1 ? 'its' : 'their'} master-down timer (vrid-conflict)` : '';
-      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.join(', ')} ran keepalived with no injected fault to stop it taking over${conflict}` });
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.map((host) => `${host}${why(host, vrid)}`).join(', ')} ran keepalived with no injected fault to stop it taking over${conflict}` });
     } else {
       findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, byDesign: true, message: `${base}, while the injected faults left no host able to take over: expected of VRRP` });
     }

@@ -30,7 +30,7 @@ describe('slow-failover', () => {
     expect(slow).toHaveLength(1);
     expect(slow[0]?.from).toBe(10);
     expect(slow[0]?.to).toBeGreaterThan(20);
-    expect(slow[0]?.message).toMatch(/although B ran keepalived with no injected fault/);
+    expect(slow[0]?.message).toMatch(/although B \(in FAULT: chk_nginx failing, weight 0\) ran keepalived with no injected fault/);
   });
 
   it('is named until the end when nobody ever takes over', () => {
@@ -58,7 +58,7 @@ describe('slow-failover: only past what VRRP allows the hosts still running, nev
 
   it('is named when the backup that could take over is held in FAULT by its own notify, and stays silent on one killed meanwhile', () => {
     const held = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']);
-    expect(failures(held).filter((finding) => finding.kind === 'slow-failover').map((finding) => finding.message)).toEqual([expect.stringMatching(/although B ran keepalived/)]);
+    expect(failures(held).filter((finding) => finding.kind === 'slow-failover').map((finding) => finding.message)).toEqual([expect.stringMatching(/although B \(in FAULT: chk_nginx failing, weight 0\) ran keepalived/)]);
     // B's keepalived killed at 12 s: the gap is the faults' doing, and B is not blamed.
     const killed = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 12s, host: B, do: kill }', '{ at: 20s, host: A, do: start }']);
     const slow = killed.findings.filter((finding) => finding.kind === 'slow-failover');
