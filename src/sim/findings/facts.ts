@@ -1,6 +1,12 @@
 /**
  * What the configs say, worked out once per set of configs: each instance's VRID, VIPs, timers,
  * priority and weighted checks, each host's check delay, and each VRID's home and takeover time.
+ *
+ * Which hosts are of one cluster is worked out here too, once for every finding: a host accepts
+ * another's adverts when they reach it (multicast, or unicast to an address its sender lists) and
+ * pass the engine's own receive check (src/wire/validate.ts). Hosts that accept each other's
+ * adverts are one cluster; hosts that would hold the same VIPs are one VIP group (a unicast_peer
+ * typo leaves a pair one group but not one cluster).
  */
 import type { KeepalivedConfig, VrrpInstance } from '../../config/model.js';
 import { masterDownIntervalMs } from '../../engine/timing.js';
@@ -279,14 +285,12 @@ export class Facts {
       return from.family === 6 ? known?.v6 : known?.v4;
     };
     const receiverAddress = pick(receiver.host);
-    let dst = from.family === 6 ? 'ff02::12' : '224.0.0.18';
-    if (from.unicastPeers.length > 0) {
-      // Unicast goes only to the peers listed: a typo there is a host that never hears.
-      if (receiverAddress !== undefined && !from.unicastPeers.includes(receiverAddress)) {
-        return `${receiver.host} never gets ${sender.host}'s adverts: ${sender.host}'s unicast_peer (${from.unicastPeers.join(', ')}) does not list ${receiverAddress}`;
-      }
-      dst = receiverAddress ?? from.unicastPeers[0] ?? dst;
+    // Unicast goes only to the peers listed: a typo there is a host that never hears.
+    if (!this.delivered(receiver, sender)) {
+      return `${receiver.host} never gets ${sender.host}'s adverts: ${sender.host}'s unicast_peer (${from.unicastPeers.join(', ')}) does not list ${receiverAddress ?? '?'}`;
     }
+    const multicast = from.family === 6 ? 'ff02::12' : '224.0.0.18';
+    const dst = from.unicastPeers.length > 0 ? (receiverAddress ?? from.unicastPeers[0] ?? multicast) : multicast;
     const sent = from.version === 2 ? from.authentication : undefined;
     const expected = to.version === 2 ? to.authentication : undefined;
     const received: ReceivedAdvert = {
