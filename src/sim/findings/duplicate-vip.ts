@@ -3,7 +3,7 @@ import { normaliseAddress, type Facts } from './facts.js';
 import type { SimFinding } from './types.js';
 
 /**
- * One VIP on two hosts at once under different VRIDs (e.g. one host's instance configured with
+ * duplicate-vip: one VIP on two hosts at once under different VRIDs (e.g. one host's instance configured with
  * VRID 61, the others' with 51): the two routers never hear of each other, so nothing ever ends
  * it. The same VRID on two hosts is a split brain (that finding's job), and a handover within one
  * VRID is not a duplicate. Overlaps up to one advert interval are allowed.

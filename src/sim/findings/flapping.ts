@@ -4,7 +4,7 @@ import type { FaultSpan } from './fault-spans.js';
 import type { SimFinding } from './types.js';
 
 /**
- * More than N state changes of one instance within the window, counting only changes that no
+ * flapping: more than N state changes of one instance within the window, counting only changes that no
  * injected fault explains. A change is explained when it comes within the cluster's reaction time
  * of a fault on its own host, on a host of the same VRID, or on the network (partition, heal,
  * loss, delay; loss and delay for as long as they last): the checks' max(rise, fall) x interval

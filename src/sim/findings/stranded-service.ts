@@ -3,7 +3,7 @@ import type { Facts } from './facts.js';
 import type { FindingContext, SimFinding } from './types.js';
 
 /**
- * A service a notify script stopped and nothing started again by the end of the run. A stop in the
+ * stranded-service: a service a notify script stopped and nothing started again by the end of the run. A stop in the
  * last moments of the run (less than the host's reaction time: its checks plus a takeover) may
  * still be undone, so it is not judged.
  */

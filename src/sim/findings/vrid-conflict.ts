@@ -4,7 +4,7 @@ import type { SimRecord } from '../cluster.js';
 import type { FindingContext, SimFinding } from './types.js';
 
 /**
- * Two configurations share a VRID on the LAN but not what keepalived checks in each advert (see
+ * vrid-conflict: two configurations share a VRID on the LAN but not what keepalived checks in each advert (see
  * src/analysis/vrid-conflict.ts): reported once both sides have run at the same time, with what it
  * caused in this run (keepalived's reject lines, adverts put off, takeovers, two MASTERs at once).
  */
