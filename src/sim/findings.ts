@@ -8,6 +8,10 @@
  * preempt_delay) and excuses what an injected fault explains. Where VRRP itself makes the outcome
  * expected under a fault (two MASTERs while a partition separates them), the finding is kept for
  * the timeline but marked `byDesign`, so that `vrrplab explore` does not count it as a failure.
+ *
+ * One file per kind in src/sim/findings/ (split-brain.ts, slow-failover.ts, ...), each opening
+ * with its rules; facts.ts holds what the configs say (clusters, homes, takeover times), world.ts
+ * the cluster as the records tell it, fault-spans.ts the injected faults. This file composes them.
  */
 import type { SimRecord } from './cluster.js';
 import { collectiveDrift } from './findings/collective-drift.js';
