@@ -90,48 +90,42 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     }
     return result;
   };
-  /** The earliest time since when some host of the group could hold the VRID (undefined: none can now). */
-  const earliestCandidate = (gap: Gap): number | undefined => {
-    let earliest: number | undefined;
-    for (const host of gap.hosts) {
-      const since = candidateSince(gap.vrid, host);
-      if (since !== undefined && (earliest === undefined || since < earliest)) earliest = since;
-    }
-    return earliest;
-  };
   const tick = (gap: Gap, t: number): void => {
     const { vrid } = gap;
     if (gap.clock !== undefined && gap.blamed === undefined && t - gap.clock > limit(vrid)) {
       const deadline = gap.clock + limit(vrid);
       gap.blamed = { at: gap.clock, hosts: candidates(gap).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
     }
-    const start = earliestCandidate(gap);
-    gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
-    if (start === undefined && gap.since !== undefined) gap.uncovered = true;
-    // Each host able to take over would by its own Master_Down_Interval (at its priority when it
-    // could) from when it could: past that, while it still could, the gap is slow.
-    const now = candidates(gap);
-    for (const [host, { due }] of gap.due) {
-      if (now.some((candidate) => candidate.host === host)) continue;
-      if (t > due + 0.1) gap.overdue.add(host);
-      gap.due.delete(host);
-    }
-    for (const candidate of now) {
-      const info = facts.instance(candidate.host, vrid);
+    // One pass over the group: the earliest candidate, and each host able to take over would by
+    // its own Master_Down_Interval (at its priority when it could) from when it could: past that,
+    // while it still could, the gap is slow.
+    let start: number | undefined;
+    for (const host of gap.hosts) {
+      const since = candidateSince(vrid, host);
+      const known = gap.due.get(host);
+      if (since === undefined) {
+        if (known === undefined) continue;
+        if (t > known.due + 0.1) gap.overdue.add(host);
+        gap.due.delete(host);
+        continue;
+      }
+      if (start === undefined || since < start) start = since;
+      const info = facts.instance(host, vrid);
       if (info === undefined) continue;
       const priority = world.priority(info);
-      const known = gap.due.get(candidate.host);
-      if (known !== undefined && t > known.due + 0.1) gap.overdue.add(candidate.host);
-      const interval = (at: number): number => masterDownIntervalMs(info.version, at, info.advertIntervalMs) / 1000;
+      if (known !== undefined && t > known.due + 0.1) gap.overdue.add(host);
       if (known === undefined) {
-        const from = Math.max(candidate.since, gap.since ?? gap.empty ?? candidate.since);
-        gap.due.set(candidate.host, { due: from + interval(priority), priority });
+        const from = Math.max(since, gap.since ?? gap.empty ?? since);
+        gap.due.set(host, { due: from + masterDownIntervalMs(info.version, priority, info.advertIntervalMs) / 1000, priority });
       } else if (known.priority !== priority) {
         // keepalived's vrrp_set_effective_priority() moves a backup's deadline by the change of its
         // Master_Down_Interval (the Skew_Time at the new priority).
-        gap.due.set(candidate.host, { due: known.due + interval(priority) - interval(known.priority), priority });
+        const shift = (masterDownIntervalMs(info.version, priority, info.advertIntervalMs) - masterDownIntervalMs(info.version, known.priority, info.advertIntervalMs)) / 1000;
+        gap.due.set(host, { due: known.due + shift, priority });
       }
     }
+    gap.clock = start === undefined ? undefined : Math.max(start, gap.since ?? start);
+    if (start === undefined && gap.since !== undefined) gap.uncovered = true;
   };
   /** What kept a host that could take over from doing so, as far as the records tell: a failing weight-0 check. */
   const why = (host: string, vrid: number): string => {

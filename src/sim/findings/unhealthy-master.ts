@@ -108,7 +108,9 @@ export function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[
   };
   for (const record of records) {
     world.apply(record);
-    if (record.type === 'transition' || record.type === 'script' || record.type === 'fault' || record.type === 'priority') evaluate(record.t, facts.affected(record));
+    if (record.type === 'transition' || record.type === 'script' || record.type === 'fault') evaluate(record.t, facts.affected(record));
+    // A priority change only moves the numbers of a span already open.
+    else if (record.type === 'priority' && open.size > 0) evaluate(record.t, facts.affected(record));
   }
   for (const span of open.values()) close(span, facts.durationS);
   return findings;
