@@ -15,12 +15,14 @@ import { World } from './world.js';
  *   flag file, a partition), the time its checks need to recover afterwards (rise x interval),
  *   and the takeover time after that (Master_Down_Interval + preempt_delay).
  * - A home with `nopreempt` is expected not to take its VIPs back.
+ * - The message gives the cause as the records tell it: per VRID away from home, the home's and
+ *   the holder's priorities and the home's failing weighted checks.
  */
 export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[] {
   const world = new World(facts);
   const held = new Map<string, Set<string>>(facts.hosts.map((host) => [host, new Set<string>()]));
   const findings: SimFinding[] = [];
-  let open: { key: string; from: number; host: string; vrids: number[]; away: string[] } | undefined;
+  let open: { key: string; from: number; host: string; vrids: number[]; away: string[]; cause: string } | undefined;
 
   /** `host` holds the VIPs of a VRID whose home runs keepalived with nothing injected to keep it from taking them back. */
   const awayFromHome = (host: string, entry: VridInfo): boolean => {
@@ -60,9 +62,25 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
       closeDrift(open, t);
       open = undefined;
     }
-    if (current !== undefined && open === undefined) open = { key: current.key, host: current.host, vrids: current.vrids, away: current.away, from: Math.max(t, current.since) };
+    if (current !== undefined && open === undefined) open = { key: current.key, host: current.host, vrids: current.vrids, away: current.away, from: Math.max(t, current.since), cause: '' };
+    // What keeps the VIPs away, as it stands while the drift lasts.
+    if (open !== undefined) open.cause = cause(open.host, open.vrids);
   };
-  const closeDrift = (span: { from: number; host: string; vrids: number[]; away: string[] }, to: number): void => {
+  /** The priorities of the home and the holder per VRID away from home, with the home's failing weighted checks. */
+  const cause = (host: string, vrids: readonly number[]): string => {
+    const parts: string[] = [];
+    for (const vrid of vrids) {
+      const holder = facts.instance(host, vrid);
+      const entry = facts.vrids.get(vrid);
+      if (holder === undefined || entry === undefined || !awayFromHome(host, entry)) continue;
+      const home = facts.instance(homeOf(host, entry) ?? '', vrid);
+      if (home === undefined) continue;
+      const bad = world.badChecks(home);
+      parts.push(`${holder.name}: ${home.host} ${world.priority(home)}${bad.length > 0 ? ` (${bad.join(', ')} failing)` : ''}, ${host} ${world.priority(holder)}`);
+    }
+    return parts.length > 0 ? ` (priorities in ${parts.join('; ')})` : '';
+  };
+  const closeDrift = (span: { from: number; host: string; vrids: number[]; away: string[]; cause: string }, to: number): void => {
     const threshold = Math.max(...span.vrids.map((vrid) => facts.takeover(vrid, homeOf(span.host, facts.vrids.get(vrid)))));
     if (to - span.from < threshold) return;
     const names = span.vrids.map((vrid) => facts.instance(span.host, vrid)?.name ?? `VRID ${vrid}`);
@@ -75,7 +93,7 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
       instances: names.map((name) => `${span.host}/${name}`),
       message:
         `${span.host} holds every VIP of ${names.join(', ')} (${vips.join(', ')}) while ${span.away.join(', ')}, ` +
-        `home to some of them, runs keepalived with no injected fault: the instances moved together`,
+        `home to some of them, runs keepalived with no injected fault: the instances moved together${span.cause}`,
     });
   };
 
@@ -88,6 +106,8 @@ export function collectiveDrift(records: SimRecord[], facts: Facts): SimFinding[
       evaluate(record.t);
     } else if (record.type === 'fault') {
       evaluate(record.t);
+    } else if (open !== undefined && (record.type === 'priority' || record.type === 'script' || record.type === 'transition')) {
+      open.cause = cause(open.host, open.vrids);
     }
   }
   if (open !== undefined) closeDrift(open, facts.durationS);

@@ -53,6 +53,15 @@ describe('collective-drift', () => {
   });
 });
 
+describe('collective-drift names its cause', () => {
+  it('gives the home\'s priority below the holder\'s with the check that lowers it', () => {
+    const result = simulate(seedScenario('buggy', '40s', [...BOTH_START, '{ at: 12s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']));
+    const drift = result.findings.filter((finding) => finding.kind === 'collective-drift').at(-1);
+    // A's notify backup stopped its haproxy: chk_haproxy (weight 2) fails and A's VI_1 stays at 100, below B's 99 + 2.
+    expect(drift?.message).toMatch(/the instances moved together \(priorities in VI_1: A 100 \(chk_haproxy failing\), B 101\)$/);
+  });
+});
+
 describe('collective-drift: the home is of the drifted host\'s own cluster (issue 19)', () => {
   // A third host E on the LAN with VRID 125 of its own: another auth_pass and VIP, state MASTER, priority 200.
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-drift-'));
