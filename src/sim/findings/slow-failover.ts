@@ -45,6 +45,8 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     overdue: Set<string>;
     /** For a while no host could take over: the injected faults kept them all out. */
     uncovered: boolean;
+    /** Why each blamed host did not take over, as it stood when it was due. */
+    reasons: Map<string, string>;
   }
   const fresh = (gap: Gap): void => {
     gap.since = undefined;
@@ -55,15 +57,12 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     gap.overdue = new Set();
     gap.empty = undefined;
     gap.uncovered = false;
+    gap.reasons = new Map();
   };
   /** vrid -> its groups' gaps. */
   const gaps = new Map<number, Gap[]>(
-    [...facts.vrids.keys()].map((vrid) => [vrid, facts.vipGroups(vrid).map((hosts) => ({ vrid, hosts, since: undefined, from: undefined, clock: undefined, blamed: undefined, empty: undefined, due: new Map<string, { due: number; priority: number }>(), overdue: new Set<string>(), uncovered: false }))]),
+    [...facts.vrids.keys()].map((vrid) => [vrid, facts.vipGroups(vrid).map((hosts) => ({ vrid, hosts, since: undefined, from: undefined, clock: undefined, blamed: undefined, empty: undefined, due: new Map<string, { due: number; priority: number }>(), overdue: new Set<string>(), uncovered: false, reasons: new Map<string, string>() }))]),
   );
-  /** host -> when its keepalived was last stopped or killed. */
-  const lastDown = new Map<string, number>();
-  /** The host's keepalived was stopped or killed since `start`: never blamed for the gap. */
-  const downed = (host: string, start: number): boolean => (lastDown.get(host) ?? Number.NEGATIVE_INFINITY) >= start;
   const gapOf = (vrid: number, host: string): Gap | undefined => gaps.get(vrid)?.find((gap) => gap.hosts.includes(host));
   const limit = (vrid: number): number => facts.takeover(vrid) - SLACK_S + 0.1;
   const masterCount = (gap: Gap): number => {
@@ -90,11 +89,17 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     }
     return result;
   };
+  /** `host` stayed able to take over past its deadline. */
+  const late = (gap: Gap, host: string): void => {
+    gap.overdue.add(host);
+    if (!gap.reasons.has(host)) gap.reasons.set(host, why(host, gap.vrid));
+  };
   const tick = (gap: Gap, t: number): void => {
     const { vrid } = gap;
     if (gap.clock !== undefined && gap.blamed === undefined && t - gap.clock > limit(vrid)) {
       const deadline = gap.clock + limit(vrid);
       gap.blamed = { at: gap.clock, hosts: candidates(gap).filter((candidate) => candidate.since <= deadline).map((candidate) => candidate.host) };
+      for (const host of gap.blamed.hosts) if (!gap.reasons.has(host)) gap.reasons.set(host, why(host, vrid));
     }
     // One pass over the group: the earliest candidate, and each host able to take over would by
     // its own Master_Down_Interval (at its priority when it could) from when it could: past that,
@@ -105,7 +110,7 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       const known = gap.due.get(host);
       if (since === undefined) {
         if (known === undefined) continue;
-        if (t > known.due + 0.1) gap.overdue.add(host);
+        if (t > known.due + 0.1) late(gap, host);
         gap.due.delete(host);
         continue;
       }
@@ -113,7 +118,7 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       const info = facts.instance(host, vrid);
       if (info === undefined) continue;
       const priority = world.priority(info);
-      if (known !== undefined && t > known.due + 0.1) gap.overdue.add(host);
+      if (known !== undefined && t > known.due + 0.1) late(gap, host);
       if (known === undefined) {
         const from = Math.max(since, gap.since ?? gap.empty ?? since);
         gap.due.set(host, { due: from + masterDownIntervalMs(info.version, priority, info.advertIntervalMs) / 1000, priority });
@@ -143,7 +148,7 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       info !== undefined && newMaster !== undefined
         ? Math.max(masterDownIntervalMs(info.version, newMaster.priority, info.advertIntervalMs), skewTimeMs(info.version, newMaster.priority, info.advertIntervalMs))
         : (facts.takeover(vrid) - SLACK_S) * 1000;
-    for (const [host, { due }] of gap.due) if (to > due + 0.1) gap.overdue.add(host);
+    for (const [host, { due }] of gap.due) if (to > due + 0.1) late(gap, host);
     // Where another configuration shares the VRID, its rejected adverts re-arm the backups' timers
     // at moments no record shows: only the slowest takeover of the VRID is held against them (the
     // vrid-conflict finding names the adverts put off).
@@ -154,8 +159,9 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
     // every host out for a while.
     if (!blamed && (newMaster === undefined || gapMs <= expectedMs + 100 || !gap.uncovered)) return;
     const left = gap.from !== undefined ? ` after ${gap.from} left` : ' from the start';
-    // Never a host whose keepalived the timeline stopped or killed meanwhile.
-    const could = [...new Set([...(gap.blamed?.hosts ?? []), ...(facts.sharedVrid(vrid) ? [] : gap.overdue)])].filter((host) => !downed(host, start));
+    // Only hosts that could take over, without a break, past their deadline: a stop or kill ends
+    // a host's chance, and one started again has a new deadline from its start.
+    const could = [...new Set([...(gap.blamed?.hosts ?? []), ...(facts.sharedVrid(vrid) ? [] : gap.overdue)])];
     const hosts = [...new Set([...(gap.from !== undefined ? [gap.from] : []), ...(newMaster !== undefined ? [newMaster.host] : []), ...could])];
     const instances = hosts.flatMap((host) => {
       const name = facts.instance(host, vrid)?.name;
@@ -166,15 +172,21 @@ export function slowFailover(records: SimRecord[], facts: Facts): SimFinding[] {
       // Another configuration on the VRID: its adverts reach these hosts, are rejected, and still
       // re-arm their master-down timers (keepalived resets an instance's timer on every packet it reads).
       const conflict = facts.sharedVrid(vrid) ? `: the adverts of the other configuration on VRID ${vrid}, rejected, still re-arm ${could.length === 1 ? 'its' : 'their'} master-down timer (vrid-conflict)` : '';
-      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.map((host) => `${host}${why(host, vrid)}`).join(', ')} ran keepalived with no injected fault to stop it taking over${conflict}` });
+      findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, message: `${base} although ${could.map((host) => `${host}${gap.reasons.get(host) ?? why(host, vrid)}`).join(', ')} ran keepalived with no injected fault to stop it taking over${conflict}` });
     } else {
       findings.push({ kind: 'slow-failover', from: start, to, hosts, instances, byDesign: true, message: `${base}, while the injected faults left no host able to take over: expected of VRRP` });
     }
   };
 
   for (const record of records) {
+    // A deadline that passed before this record passed under the state before it: judged (and its
+    // reason read) before the record changes anything.
+    if (record.type === 'transition' || record.type === 'fault' || record.type === 'script' || record.type === 'priority') {
+      for (const vrid of facts.affected(record)) {
+        for (const gap of gaps.get(vrid) ?? []) for (const [host, { due }] of gap.due) if (record.t > due + 0.1) late(gap, host);
+      }
+    }
     world.apply(record);
-    if (record.type === 'fault' && (record.action === 'stop' || record.action === 'kill') && record.host !== undefined) lastDown.set(record.host, record.t);
     if (record.type === 'transition') {
       const gap = gapOf(record.vrid, record.host);
       if (gap === undefined) continue;

@@ -56,7 +56,7 @@ describe('slow-failover: only past what VRRP allows the hosts still running, nev
     expect(result.findings.filter((finding) => finding.kind === 'slow-failover')).toEqual([]);
   });
 
-  it('is named when the backup that could take over is held in FAULT by its own notify, and stays silent on one killed meanwhile', () => {
+  it('is named when the backup that could take over is held in FAULT by its own notify, and never blames it once killed before its deadline', () => {
     const held = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 20s, host: A, do: start }']);
     expect(failures(held).filter((finding) => finding.kind === 'slow-failover').map((finding) => finding.message)).toEqual([expect.stringMatching(/although B \(in FAULT: chk_nginx failing, weight 0\) ran keepalived/)]);
     // B's keepalived killed at 12 s: the gap is the faults' doing, and B is not blamed.
@@ -67,6 +67,9 @@ describe('slow-failover: only past what VRRP allows the hosts still running, nev
       expect(finding.byDesign).toBe(true);
       expect(finding.message).not.toMatch(/although/);
     }
+    // Killed at 17 s only, B had sat in FAULT past its deadline (about 14 s): it is blamed for that.
+    const late = simulateSet('slow-failover', '40s', ['{ at: 10s, host: A, do: stop }', '{ at: 17s, host: B, do: kill }', '{ at: 20s, host: A, do: start }']);
+    expect(failures(late).filter((finding) => finding.kind === 'slow-failover').map((finding) => finding.message)).toEqual([expect.stringMatching(/although B \(in FAULT: chk_nginx failing, weight 0\) ran keepalived/)]);
   });
 
   it('judges each cluster sharing a VRID on its own gap, naming neither the other cluster nor its master', () => {
