@@ -3,7 +3,9 @@
  * force, or outlives every fault in force when it began by more than the cluster's takeover time.
  * A service a notify stopped for good is a failure whatever was injected. A master kept on a
  * failing check, or a failover slower than Master_Down_Interval, are defined against host faults
- * already: only an impaired network (partition, loss, delay) excuses them.
+ * already: only an impaired network (partition, loss, delay) excuses them. A split brain is
+ * excused only as the simulator's finding says (`byDesign`: a network fault separated the
+ * masters for as long as it lasted), never by a host fault in force.
  */
 import type { SimFinding } from '../sim/findings.js';
 import { runScenario, type SimulationResult } from '../sim/run.js';
@@ -35,10 +37,14 @@ export function judge(space: ExploreSpace, schedule: Schedule, result: Simulatio
 }
 
 function excusedBy(space: ExploreSpace, faults: readonly Fault[], finding: SimFinding): boolean {
-  // The simulator's own judgement: a split brain only while the hosts cannot hear each other, a
+  // The simulator's own judgement: a split brain only while a network fault separates them, a
   // failover gap only the injected faults explain (no host was able to take over), a service
   // stranded on a host whose keepalived was stopped for good.
   if (finding.byDesign === true) return true;
+  // A split brain is excused by the simulator alone: only while a network fault separates the
+  // masters. A host fault in force (a service stop, a kill) or configs that keep the masters deaf
+  // to each other (a unicast_peer typo) never excuse it (issue 19).
+  if (finding.kind === 'split-brain') return false;
   const fromMs = finding.from * 1000;
   const toMs = finding.to * 1000;
   const grace = space.takeoverMs;

@@ -182,7 +182,7 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
     lines.push('');
     lines.push('Not counted as failures (they ended with the faults that caused them, within the takeover time):');
     for (const [kind, count] of excused) {
-      const why = kind === 'split-brain' ? ' (two masters while the hosts cannot hear each other: VRRP by design)' : '';
+      const why = kind === 'split-brain' ? ' (two masters only while a partition, packet loss or delay separated them: VRRP by design)' : '';
       lines.push(`  ${kind} in ${count} schedule${count === 1 ? '' : 's'}${why}`);
     }
   }

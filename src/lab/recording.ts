@@ -108,7 +108,8 @@ export function readRecording(dir: string, scenario: Scenario, configs: Readonly
   const findings = findSimulationFindings(kept, {
     hosts: scenario.hosts.flatMap((host) => {
       const config = configs.get(host.name);
-      return config === undefined ? [] : [{ name: host.name, config }];
+      // The addresses the simulator passes: the lab's hosts have the same ones.
+      return config === undefined ? [] : [{ name: host.name, config, address: host.address, ...(host.address6 !== undefined ? { address6: host.address6 } : {}) }];
     }),
     durationMs: scenario.durationMs,
     flapping: scenario.flapping,

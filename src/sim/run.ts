@@ -279,7 +279,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     services[host.name] = Object.fromEntries([...host.services.entries()].sort());
   }
   const findings = findSimulationFindings(cluster.records, {
-    hosts: specs.map((spec) => ({ name: spec.name, config: spec.config })),
+    hosts: specs.map((spec) => ({ name: spec.name, config: spec.config, address: spec.address, ...(spec.address6 !== undefined ? { address6: spec.address6 } : {}) })),
     durationMs: scenario.durationMs,
     flapping: scenario.flapping,
     endServices: services,

@@ -12,7 +12,7 @@ import { failureReports, type FailureReport } from '../../src/explore/report.js'
 import { exploreSpace, scenarioFromHosts } from '../../src/explore/space.js';
 import { runScenario } from '../../src/sim/run.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
-import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings-helpers.js';
+import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings/helpers.js';
 import { ROOT } from '../sim/helpers.js';
 
 const BUDGET = 2500;
@@ -99,6 +99,16 @@ describe('explore on config sets with one known fault each', () => {
     expectReproducible(fixtureSet('unicast-typo'), result);
   });
 
+  it('finds the split brain of a unicast_peer typo that shows only once the master\'s check fails: one fault, the service stop', async () => {
+    // Issue 19: B's unicast_peer names 10.77.4.13 for A's .31; keepalived 2.2.7 held the VIP on both for the whole outage.
+    const result = await exploreWith(fixtureSet('unicast-typo-takeover'));
+    expect(singleFaults(result)).toContain('A:service-stop:split-brain');
+    expect(noFault(result)).toEqual([]);
+    const stop = result.failures.find((failure) => failure.key === 'split-brain|A:service-stop:nginx');
+    expect(stop?.findings.map((finding) => finding.message).join('\n')).toMatch(/A never gets B's adverts: B's unicast_peer \(10\.77\.4\.13\) does not list 10\.77\.4\.31/);
+    expectReproducible(fixtureSet('unicast-typo-takeover'), result);
+  });
+
   it('finds a weight too small as unhealthy-master after one service stop on the master', async () => {
     const result = await exploreWith(fixtureSet('weight-too-small'));
     expect(singleFaults(result)).toContain('A:service-stop:unhealthy-master');
@@ -123,6 +133,24 @@ describe('explore on config sets with one known fault each', () => {
     const result = await exploreWith(fixtureSet('duplicate-vip'));
     expect(noFault(result).flatMap((failure) => failure.kinds)).toContain('duplicate-vip');
     expectReproducible(fixtureSet('duplicate-vip'), result);
+  });
+
+  it('never names a host of the other cluster where two clusters share VRID 51 with other auth_pass and VIPs', async () => {
+    const result = await exploreWith(fixtureSet('shared-vrid'));
+    const sides = [new Set(['A', 'B']), new Set(['C', 'D'])];
+    const findings = result.failures.flatMap((failure) => failure.findings).filter((finding) => finding.kind !== 'vrid-conflict');
+    expect(findings.length).toBeGreaterThan(0);
+    for (const finding of findings) expect(sides.some((side) => finding.hosts.every((host) => side.has(host))), finding.message).toBe(true);
+    expect(singleFaults(result)).toEqual(expect.arrayContaining(['A:service-stop:unhealthy-master,vrid-conflict', 'C:service-stop:unhealthy-master,vrid-conflict']));
+    expectReproducible(fixtureSet('shared-vrid'), result);
+  });
+
+  it('finds no slow failover in the three-node nginx cluster with nopreempt and preempt_delay, and blames nopreempt for the master kept on a failing check', async () => {
+    const result = await exploreWith(fixtureSet('nginx-nopreempt'));
+    expect(result.failures.filter((failure) => failure.kinds.includes('slow-failover')).map((failure) => failure.key)).toEqual([]);
+    const stop = result.failures.find((failure) => failure.key === 'unhealthy-master|A:service-stop:nginx');
+    expect(stop?.findings.map((finding) => finding.message).join('\n')).toMatch(/B \(100\) has nopreempt, and a BACKUP with nopreempt does not take over from a lower-priority master \(A at 150 - 60 \(chk_nginx\) = 90\)/);
+    expectReproducible(fixtureSet('nginx-nopreempt'), result);
   });
 
   it('keeps a clean three-node cluster clean under every single fault and every pair', async () => {

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { runScenario, type SimulationResult } from '../../src/sim/run.js';
-import { parseScenario } from '../../src/sim/scenario.js';
-import type { SimFinding } from '../../src/sim/findings.js';
-import { ROOT } from './helpers.js';
+import { afterAll } from 'vitest';
+import { runScenario, type SimulationResult } from '../../../src/sim/run.js';
+import { parseScenario } from '../../../src/sim/scenario.js';
+import type { SimFinding } from '../../../src/sim/findings.js';
+import { ROOT } from '../helpers.js';
 
 export const EXPLORE_FIXTURES = path.join(ROOT, 'test/fixtures/explore');
 
@@ -30,9 +32,9 @@ function hostAddress(set: string, host: string, index: number): string {
 
 /**
  * Runs a fixture set (a name under test/fixtures/explore, or a directory) for `duration` with
- * every host started (0 s, then 0.5 s apart) and the timeline entries (YAML flow mappings) after that.
+ * every host started (0 s, then 0.5 s apart, or at `starts`' seconds) and the timeline entries (YAML flow mappings) after that.
  */
-export function simulateSet(set: string, duration: string, timeline: string[] = [], seed?: number): SimulationResult {
+export function simulateSet(set: string, duration: string, timeline: string[] = [], seed?: number, starts?: Record<string, number>): SimulationResult {
   const hosts = fixtureHosts(set);
   const yaml = [
     `name: ${set}`,
@@ -40,7 +42,7 @@ export function simulateSet(set: string, duration: string, timeline: string[] = 
     'hosts:',
     ...hosts.map((host, index) => `  ${host}: { root: ${host}, address: ${hostAddress(set, host, index)} }`),
     'timeline:',
-    ...hosts.map((host, index) => `  - { at: ${index * 0.5}s, host: ${host}, do: start }`),
+    ...hosts.map((host, index) => `  - { at: ${starts?.[host] ?? index * 0.5}s, host: ${host}, do: start }`),
     ...timeline.map((entry) => `  - ${entry}`),
   ].join('\n');
   const parsed = parseScenario(yaml, setDirectory(set), path.basename(set));
@@ -57,4 +59,21 @@ export function failures(result: SimulationResult): SimFinding[] {
 
 export function kinds(findings: SimFinding[]): string[] {
   return [...new Set(findings.map((finding) => finding.kind))].sort();
+}
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const directory of temporary) fs.rmSync(directory, { recursive: true, force: true });
+});
+
+/** A copy of a fixture set with its keepalived.conf files edited (removed after the test file). */
+export function variant(set: string, edit: (text: string, host: string) => string): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `vrrplab-${set}-`));
+  temporary.push(directory);
+  fs.cpSync(path.join(EXPLORE_FIXTURES, set), directory, { recursive: true });
+  for (const host of fs.readdirSync(directory)) {
+    const file = path.join(directory, host, 'etc/keepalived/keepalived.conf');
+    if (fs.existsSync(file)) fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8'), host));
+  }
+  return directory;
 }
