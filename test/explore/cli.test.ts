@@ -41,7 +41,7 @@ describe('vrrplab explore on the command line', () => {
     const summary = lines.at(-1);
     expect(summary).toMatchObject({ type: 'summary', schedules: 300, failures: lines.length - 1, exhaustiveDepth: 1 });
     expect(typeof summary?.['seconds']).toBe('number');
-    const restart = lines.find((line) => JSON.stringify((line as unknown as FailureLine).faults) === '[{"at":16,"until":16.5,"do":"stop","host":"A"}]') as FailureLine | undefined;
+    const restart = lines.find((line) => JSON.stringify((line as unknown as FailureLine).faults) === '[{"at":16,"until":17,"do":"stop","host":"A"}]') as FailureLine | undefined;
     expect(restart?.kinds).toEqual(['collective-drift', 'stranded-service']);
     // The scenario names its hosts by absolute paths, so it runs from any directory.
     const file = path.join(work, 'restart.yaml');
