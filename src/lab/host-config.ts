@@ -145,9 +145,12 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
     return file;
   };
 
-  /** The command with its program replaced by `program` (arguments kept as written). */
+  /** The command with its program replaced by `program`, the arguments as written (quotes and all). */
   const withProgram = (command: string, program: string): string => {
+    const trimmed = command.trimStart();
     const argv = splitCommandLine(command);
+    const first = argv[0] ?? '';
+    if (first !== '' && trimmed.startsWith(first)) return `${program}${trimmed.slice(first.length)}`;
     return [program, ...argv.slice(1)].join(' ');
   };
 

@@ -84,3 +84,18 @@ describe('a host prepared for the lab', () => {
     }
   });
 });
+
+describe("a notify's arguments", () => {
+  it('are passed on as written, quotes and all, with only the program replaced', () => {
+    const labDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-host-config-'));
+    dirs.push(labDir);
+    const conf = path.join(labDir, 'in.conf');
+    fs.writeFileSync(conf, `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n notify_master "/etc/n.sh master 'two words'"\n}\n`);
+    const parsed = parseScenario(`name: t\nduration: 5s\nhosts:\n  A: { config: ${conf}, address: 10.0.0.2 }\ntimeline:\n  - { at: 0s, host: A, do: start }\n`, labDir, 't');
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const spec = parsed.scenario.hosts[0];
+    if (spec === undefined) throw new Error('no host');
+    const host = prepareHost(parsed.scenario, spec, loadHostConfig(spec, 'model', labDir).config, path.join(labDir, 'lab'));
+    expect(fs.readFileSync(host.configFile, 'utf8')).toMatch(/notify_master "\S+\/bin\/notify-\d+ master 'two words'"/);
+  });
+});
