@@ -101,6 +101,18 @@ export interface HostOptions {
    * (the runtime) it passes anyway.
    */
   answerRearmMs?: number;
+  /**
+   * How long after reading a packet it rejects a MASTER's advert timer restarts, ms (default 0).
+   * keepalived logs the rejection ("vrrp packet too short, ...", "received an invalid passwd!")
+   * and only then takes the time its next advert is counted from (vrrp_init_instance_sands() calls
+   * set_time_now()): in the lab its next advert came 0.9-6.5 ms (about 2 ms typically) more than
+   * an interval after the bad packet. A master held silent by a stream of such packets advertises
+   * only when one comes later than that; at exactly one interval apart the packet is read first.
+   * A driver replaying a capture sets it (src/compare/drive.ts REJECT_REARM_MS, with the lab's
+   * numbers); in real time (the runtime) it passes anyway. The simulator leaves it at 0 (ties there
+   * are drawn from the seed).
+   */
+  rejectRearmMs?: number;
 }
 
 export class HostEngine {
@@ -1059,6 +1071,8 @@ export class HostEngine {
     if (rx.answered) {
       rx.answered = false;
       if (instance.state === 'MASTER') instance.sands += this.options.answerRearmMs ?? 0;
+    } else if (!accepted && instance.state === 'MASTER') {
+      instance.sands += this.options.rejectRearmMs ?? 0;
     }
   }
 
@@ -1080,10 +1094,15 @@ export class HostEngine {
   }
 
   /**
-   * keepalived's vrrp_dispatcher_read() for one datagram: vrrp_get_header() first (too short: log,
-   * no instance, no timer), then the VRID's instance, then the state's receive function with every
-   * check on the bytes. A packet that fails a check still re-arms the instance timer, as in
-   * keepalived (see receive()).
+   * keepalived's vrrp_dispatcher_read() for one datagram: vrrp_get_header() first (shorter than the
+   * IP header plus the 8-byte VRRP header: "IPv4 VRRP packet too short - N bytes", no instance, no
+   * timer), then the VRID's instance, then the state's receive function with every check on the
+   * bytes. A packet that fails a check still re-arms the instance timer, as in keepalived (see
+   * receive()): so does one whose length does not fit its address count ("vrrp packet too short,
+   * length 40 and expect 48" for a VRRPv2 advert without its auth bytes; "too long" for one with
+   * bytes after them), which only the instance's vrrp_check_packet() rejects (lab: a master fed
+   * such packets 1000.3 ms apart stays silent; 27-byte packets 500 ms apart leave its adverts at
+   * 1000.05 ms).
    */
   private receivePacket(iface: string, bytes: Uint8Array, checksumVerified: boolean): void {
     if (!this.running) return;
