@@ -1110,7 +1110,8 @@ export class HostEngine {
     if (head.kind === 'not-vrrp') return;
     if (head.kind === 'truncated') {
       this.countDrop('truncated');
-      if (this.logging) this.log(truncatedLogLine(head));
+      // IPv6: the kernel drops it before keepalived reads it (IPV6_CHECKSUM needs 8 bytes): no line.
+      if (this.logging && head.family === 4) this.log(truncatedLogLine(head));
       return;
     }
     const instance = this.receiver(iface, head.vrid, head.family);

@@ -112,7 +112,11 @@ export function packetHead(ip: Uint8Array): PacketHead {
   return vrrpHead;
 }
 
-/** The line keepalived logs for a datagram too short for a VRRP header (vrrp_get_header()). */
+/**
+ * The line keepalived logs for an IPv4 datagram too short for a VRRP header (vrrp_get_header()).
+ * An IPv6 one never reaches it: its socket has the kernel verify the checksum at offset 6
+ * (IPV6_CHECKSUM), which drops a VRRP part under 8 bytes (lab: no line, timer unmoved).
+ */
 export function truncatedLogLine(head: Extract<PacketHead, { kind: 'truncated' }>): string {
   return `IPv${head.family} VRRP packet too short - ${head.length} bytes`;
 }

@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HostEngine } from '../../src/engine/host.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 import { config, instance } from './config-builder.js';
 import { Bench } from './harness.js';
@@ -193,5 +194,64 @@ describe('rejectRearmMs: how much later than one interval a MASTER counts its ne
     const from = bench.sent().length;
     feed(bench, [4000], advertOfLength(WHOLE, 50)).advance(5500);
     expect(sentSince(bench, from)).toEqual([4000, 5000]);
+  });
+});
+
+/**
+ * VRRPv3 over IPv6, bytes from the lab (keepalived 2.2.7, VRID 66, one address fd00::66, a sender
+ * at priority 200): keepalived's raw IPv6 socket reads the VRRP part only, so its lengths leave out
+ * the IPv6 header ("vrrp packet too short, length 8 and expect 24"), and the kernel, verifying the
+ * checksum for it (IPV6_CHECKSUM at offset 6), drops a VRRP part under 8 bytes unseen: no line, no
+ * timer moved (its adverts stayed 1000.1 ms apart through 6-byte ones 500 ms apart).
+ */
+describe('VRRPv3/IPv6 adverts too short or too long for their address count', () => {
+  const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g)!.map((x) => parseInt(x, 16)));
+  const HEAD = '70fffe800000000000008472f5fffea97c50ff020000000000000000000000000012';
+  /** Header claims one address, none follows (payload 8). */
+  const SHORT = hex(`600cc8810008${HEAD}3142c801006412dd`);
+  /** One address and 4 bytes more (payload 28). */
+  const LONG = hex(`600cc881001c${HEAD}3142c80100641562fd00000000000000000000000000006600000000`);
+  /** 6 bytes of VRRP. */
+  const TRUNC = hex(`6002b5840006${HEAD}3142c8010064`);
+  /** The same sender's whole advert would be 24 bytes of payload; K's own, from the capture. */
+  const WHOLE6 = hex('6c0cbd85001870fffe80000000000000b437d6fffedf6158ff0200000000000000000000000000123142640100648363fd000000000000000000000000000066');
+
+  function master6(): Bench {
+    const conf = config({ instances: [instance({ name: 'VI_66', vrid: 66, version: 3, family: 6, vips: ['fd00::66'] })] });
+    const bench = new Bench(conf, '172.16.25.2');
+    // An IPv6 instance advertises from the interface's link-local address.
+    (bench as { engine: HostEngine }).engine = new HostEngine(conf, { interfaceAddresses: { eth0: '172.16.25.2' }, interfaceAddresses6: { eth0: 'fe80::1' } });
+    return bench.start(0).advance(MDI_100);
+  }
+
+  it('logs the VRRP part\'s lengths as keepalived does: "length 8 and expect 24", "length 28 and expect 24"', () => {
+    const bench = master6();
+    bench.event(3700, { type: 'packet', iface: 'eth0', packet: SHORT, checksumVerified: true });
+    bench.event(3800, { type: 'packet', iface: 'eth0', packet: LONG, checksumVerified: true });
+    expect(bench.logs()).toEqual(expect.arrayContaining(['(VI_66) vrrp packet too short, length 8 and expect 24', '(VI_66) vrrp packet too long, length 28 and expect 24']));
+    expect(bench.snap().stats.packet_len_err).toBe(2);
+  });
+
+  it('re-arms a MASTER\'s timer on such a packet, as keepalived\'s adverts came one interval after each', () => {
+    const bench = master6();
+    const from = bench.sent().length;
+    feed(bench, [4000, 4900], SHORT).advance(6000);
+    expect(sentSince(bench, from)).toEqual([5900]);
+  });
+
+  it('says nothing about a VRRP part under 8 bytes and leaves the timer alone: the kernel dropped it for keepalived', () => {
+    const bench = master6();
+    const from = bench.sent().length;
+    feed(bench, [3700, 4200], TRUNC).advance(5700);
+    expect(bench.logs().filter((line) => line.includes('too short'))).toEqual([]);
+    expect(sentSince(bench, from)).toEqual([4609.375, 5609.375]);
+    expect(bench.engine.receiveDrops.truncated).toBe(2);
+  });
+
+  it('accepts a whole IPv6 advert of the right length (the lengths are not off by the IPv6 header)', () => {
+    const bench = master6();
+    bench.event(3700, { type: 'packet', iface: 'eth0', packet: WHOLE6, checksumVerified: true });
+    expect(bench.logs().filter((line) => line.includes('too'))).toEqual([]);
+    expect(bench.snap().stats.advert_rcvd).toBe(1);
   });
 });
