@@ -87,12 +87,12 @@ export function checkReceivedAdvert(instance: InstanceState, packet: ReceivedAdv
  */
 export type PacketHead =
   | { kind: 'not-vrrp' }
-  | { kind: 'truncated'; family: 4 | 6; length: number }
+  | { kind: 'truncated'; family: 4 | 6; length: number; ah: boolean }
   | { kind: 'vrrp'; family: 4 | 6; vrid: number };
 
 const headLocation = newLocation();
 const NOT_VRRP: PacketHead = { kind: 'not-vrrp' };
-const truncatedHead: Extract<PacketHead, { kind: 'truncated' }> = { kind: 'truncated', family: 4, length: 0 };
+const truncatedHead: Extract<PacketHead, { kind: 'truncated' }> = { kind: 'truncated', family: 4, length: 0, ah: false };
 const vrrpHead: Extract<PacketHead, { kind: 'vrrp' }> = { kind: 'vrrp', family: 4, vrid: 0 };
 
 /**
@@ -105,6 +105,9 @@ export function packetHead(ip: Uint8Array): PacketHead {
   if (where === 'truncated') {
     truncatedHead.family = ip.length > 0 && ip[0] >> 4 === 6 ? 6 : 4;
     truncatedHead.length = ip.length;
+    // An AH datagram with the IP header and 8 bytes after it, but not the AH header and the VRRP
+    // header both, gets vrrp_get_header()'s second line.
+    truncatedHead.ah = truncatedHead.family === 4 && ip.length >= 20 && ip[9] === 51 && ip.length >= ((ip[0] & 0x0f) << 2) + 8;
     return truncatedHead;
   }
   vrrpHead.family = headLocation.family;
@@ -113,12 +116,14 @@ export function packetHead(ip: Uint8Array): PacketHead {
 }
 
 /**
- * The line keepalived logs for an IPv4 datagram too short for a VRRP header (vrrp_get_header()).
+ * The line keepalived logs for an IPv4 datagram too short for a VRRP header, or for the AH header
+ * and a VRRP header (vrrp_get_header()).
  * An IPv6 one never reaches it: its socket has the kernel verify the checksum at offset 6
  * (IPV6_CHECKSUM), which drops a VRRP part under 8 bytes (lab: no line, timer unmoved).
  */
 export function truncatedLogLine(head: Extract<PacketHead, { kind: 'truncated' }>): string {
-  return `IPv${head.family} VRRP packet too short - ${head.length} bytes`;
+  // Lab: an AH datagram of 40 bytes (IP header and 20 of AH's 24) to an AH instance logs this line.
+  return `IPv${head.family} VRRP packet ${head.ah ? 'with AH ' : ''}too short - ${head.length} bytes`;
 }
 
 /**

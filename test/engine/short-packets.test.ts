@@ -255,3 +255,27 @@ describe('VRRPv3/IPv6 adverts too short or too long for their address count', ()
     expect(bench.snap().stats.advert_rcvd).toBe(1);
   });
 });
+
+describe('an AH datagram too short for its AH header and a VRRP header', () => {
+  /** From the lab: IP header and 20 of AH's 24 bytes (next header VRRP), to a keepalived instance with auth_type AH. */
+  const AH_40 = Uint8Array.from('45c0002824530000ff33f16bac101901e00000127004000000000001000000000000000000000000'.match(/../g)!.map((x) => parseInt(x, 16)));
+
+  function ahMaster(): Bench {
+    const conf = config({ instances: [instance({ name: 'VI_60', vrid: 60, vips: VIPS, authentication: { type: 'AH', password: 'ahpass' } })] });
+    return new Bench(conf, '172.16.25.2').start(0).advance(MDI_100);
+  }
+
+  it('gets vrrp_get_header()\'s AH line, "IPv4 VRRP packet with AH too short - 40 bytes", and moves no timer (lab: adverts 1000.15 ms apart through them)', () => {
+    const bench = ahMaster();
+    const from = bench.sent().length;
+    feed(bench, [3700, 4200, 4700, 5200], AH_40).advance(5700);
+    expect(bench.logs().filter((line) => line.includes('too short'))).toEqual(Array(4).fill('IPv4 VRRP packet with AH too short - 40 bytes'));
+    expect(sentSince(bench, from)).toEqual([4609.375, 5609.375]);
+  });
+
+  it('while a datagram too short for even a VRRP header after the IP header gets the plain line, AH or not', () => {
+    const bench = ahMaster();
+    bench.event(3700, { type: 'packet', iface: 'eth0', packet: AH_40.slice(0, 27).map((b, i) => (i === 3 ? 27 : b)) });
+    expect(bench.logs()).toContain('IPv4 VRRP packet too short - 27 bytes');
+  });
+});
