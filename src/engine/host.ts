@@ -1048,6 +1048,16 @@ export class HostEngine {
     const instance = this.receiver(iface, advert.vrid, advert.family);
     // Unknown VRIDs are ignored (logged only with log_unknown_vrids).
     if (instance === undefined) return;
+    // keepalived reads an auth_type AH instance's packets on a socket of protocol AH and every
+    // other IPv4 instance's on one of protocol VRRP (vrrp_create_sockpool()): a packet of the other
+    // protocol never reaches the instance, so nothing is logged and no timer moves (lab: plain
+    // adverts to an AH master, AH ones to a PASS-less master, both unseen). vrrp_check_packet()'s
+    // "Received AH header but auth type not AH" is not reached that way.
+    // (receivePacket() has checked the bytes' protocol already.)
+    if (raw === undefined && advert.family === 4 && (packet.viaAh === true) !== readsAh(instance)) {
+      this.countDrop('other-protocol');
+      return;
+    }
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
     const rx = this.rx;
@@ -1109,13 +1119,20 @@ export class HostEngine {
     const head = packetHead(bytes);
     if (head.kind === 'not-vrrp') return;
     if (head.kind === 'truncated') {
+      // IPv6: the kernel drops it before keepalived reads it (IPV6_CHECKSUM needs 8 bytes). IPv4:
+      // read only when an instance on the interface has a socket of the datagram's protocol.
+      // Counted either way (receiveDrops is vrrplab's own count of what it dropped).
       this.countDrop('truncated');
-      // IPv6: the kernel drops it before keepalived reads it (IPV6_CHECKSUM needs 8 bytes): no line.
-      if (this.logging && head.family === 4) this.log(truncatedLogLine(head));
+      if (head.family === 6 || !this.instances.some((i) => i.config.interface === iface && i.config.family === 4 && readsAh(i) === head.ah)) return;
+      if (this.logging) this.log(truncatedLogLine(head));
       return;
     }
     const instance = this.receiver(iface, head.vrid, head.family);
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
+    if (head.family === 4 && head.ah !== readsAh(instance)) {
+      this.countDrop('other-protocol');
+      return;
+    }
     this.receive(iface, receivedOf(bytes, head, instance), bytes, checksumVerified);
   }
 
@@ -1386,4 +1403,10 @@ export function compareAddresses(a: string, b: string | undefined): number {
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+/** Whether keepalived reads the instance's packets on a socket of protocol AH (auth_type AH, VRRPv2 over IPv4). */
+function readsAh(instance: InstanceState): boolean {
+  const { config } = instance;
+  return config.version === 2 && config.family === 4 && config.authentication?.type === 'AH';
 }

@@ -279,3 +279,76 @@ describe('an AH datagram too short for its AH header and a VRRP header', () => {
     expect(bench.logs()).toContain('IPv4 VRRP packet too short - 27 bytes');
   });
 });
+
+/**
+ * keepalived reads an auth_type AH instance's packets on a raw socket of protocol AH and every other
+ * IPv4 instance's on one of protocol VRRP (vrrp_create_sockpool()): a packet of the other protocol
+ * never reaches the instance. Lab (keepalived 2.2.7, VRID 60): an AH master fed plain adverts
+ * (whole, priority 200, and 40-byte ones) and a master without authentication fed AH datagrams
+ * logged nothing and advertised every 1000.1-1000.2 ms throughout.
+ */
+describe('a packet of the protocol the instance does not read (AH or plain VRRP)', () => {
+  /** An IPv4 datagram of protocol AH: a 24-byte AH header (next header VRRP) and `vrrp` after it. */
+  function viaAh(vrrp: Uint8Array): Uint8Array {
+    const length = 20 + 24 + vrrp.length;
+    const ip = new Uint8Array(length);
+    ip.set([0x45, 0xc0, length >> 8, length & 0xff, 0, 0, 0, 0, 255, 51, 0, 0, 172, 16, 25, 1, 224, 0, 0, 18]);
+    ip.set([112, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1], 20);
+    ip.set(vrrp, 44);
+    return ip;
+  }
+  /** The VRRP part of advertOfLength(48) with auth type 2 (AH). */
+  function vrrpAh(priority: number, withAuthBytes = true): Uint8Array {
+    const part = advertOfLength(WHOLE, priority).slice(20);
+    part[4] = 2;
+    part[6] = part[7] = 0;
+    const sum = internetChecksum(part);
+    part[6] = sum >> 8;
+    part[7] = sum & 0xff;
+    return withAuthBytes ? part : part.slice(0, 20);
+  }
+  const ah = { type: 'AH' as const, password: 'ahpass' };
+  const masterWith = (authentication?: typeof ah): Bench => {
+    const conf = config({ instances: [instance({ name: 'VI_60', vrid: 60, vips: VIPS, ...(authentication === undefined ? {} : { authentication }) })] });
+    return new Bench(conf, '172.16.25.2').start(0).advance(MDI_100);
+  };
+
+  it('an AH master never sees plain adverts: a whole higher-priority one moves nothing, too-short ones log nothing', () => {
+    const bench = masterWith(ah);
+    const from = bench.sent().length;
+    feed(bench, [3700, 4200], advertOfLength(WHOLE, 200));
+    feed(bench, [4700, 5200], advertOfLength(40));
+    bench.advance(5700);
+    expect(bench.state()).toBe('MASTER');
+    expect(sentSince(bench, from)).toEqual([4609.375, 5609.375]);
+    expect(bench.logs().filter((line) => /too short|AH|higher priority/.test(line))).toEqual([]);
+    expect(bench.engine.receiveDrops['other-protocol']).toBe(4);
+  });
+
+  it('a master without authentication never sees AH datagrams, whole or too short', () => {
+    const bench = masterWith();
+    const from = bench.sent().length;
+    feed(bench, [3700, 4200], viaAh(vrrpAh(200)));
+    feed(bench, [4700, 5200], viaAh(vrrpAh(200)).slice(0, 40).map((b, i) => (i === 3 ? 40 : b)));
+    bench.advance(5700);
+    expect(bench.state()).toBe('MASTER');
+    expect(sentSince(bench, from)).toEqual([4609.375, 5609.375]);
+    expect(bench.logs().filter((line) => /too short|AH/.test(line))).toEqual([]);
+  });
+
+  it('an AH master does read AH datagrams: one whose VRRP part lacks its auth bytes is rejected for its length and re-arms the timer', () => {
+    const bench = masterWith(ah);
+    const from = bench.sent().length;
+    feed(bench, [4300], viaAh(vrrpAh(200, false))).advance(5400);
+    expect(bench.logs()).toContain('(VI_60) vrrp packet too short, length 64 and expect 72');
+    expect(sentSince(bench, from)).toEqual([5300]);
+  });
+
+  it('the same holds for adverts handed in decoded: one marked as come with AH is not for a master without authentication', () => {
+    const bench = masterWith();
+    bench.event(4000, { type: 'advert', iface: 'eth0', packet: { advert: { version: 2, vrid: 60, priority: 200, authType: 2, auth: '', advertIntervalMs: 1000, family: 4, addresses: VIPS }, src: '172.16.25.1', dst: '224.0.0.18', ttl: 255, viaAh: true } });
+    expect(bench.state()).toBe('MASTER');
+    bench.event(4100, { type: 'advert', iface: 'eth0', packet: { advert: { version: 2, vrid: 60, priority: 200, authType: 0, auth: '', advertIntervalMs: 1000, family: 4, addresses: VIPS }, src: '172.16.25.1', dst: '224.0.0.18', ttl: 255 } });
+    expect(bench.state()).toBe('BACKUP');
+  });
+});
