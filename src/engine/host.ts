@@ -1048,16 +1048,6 @@ export class HostEngine {
     const instance = this.receiver(iface, advert.vrid, advert.family);
     // Unknown VRIDs are ignored (logged only with log_unknown_vrids).
     if (instance === undefined) return;
-    // keepalived reads an auth_type AH instance's packets on a socket of protocol AH and every
-    // other IPv4 instance's on one of protocol VRRP (vrrp_create_sockpool()): a packet of the other
-    // protocol never reaches the instance, so nothing is logged and no timer moves (lab: plain
-    // adverts to an AH master, AH ones to a PASS-less master, both unseen). vrrp_check_packet()'s
-    // "Received AH header but auth type not AH" is not reached that way.
-    // (receivePacket() has checked the bytes' protocol already.)
-    if (raw === undefined && advert.family === 4 && (packet.viaAh === true) !== readsAh(instance)) {
-      this.countDrop('other-protocol');
-      return;
-    }
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
     const rx = this.rx;
@@ -1129,6 +1119,12 @@ export class HostEngine {
     }
     const instance = this.receiver(iface, head.vrid, head.family);
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
+    // keepalived reads an auth_type AH instance's packets on a socket of protocol AH and every
+    // other IPv4 instance's on one of protocol VRRP (vrrp_create_sockpool()): a packet of the other
+    // protocol never reaches the instance, so nothing is logged and no timer moves (lab: plain
+    // adverts to an AH master, AH ones to a master without authentication, both unseen).
+    // vrrp_check_packet()'s "Received AH header but auth type not AH" is not reached that way.
+    // (Adverts handed in decoded, the 'advert' event, are left to its checks.)
     if (head.family === 4 && head.ah !== readsAh(instance)) {
       this.countDrop('other-protocol');
       return;

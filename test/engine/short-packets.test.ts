@@ -343,12 +343,4 @@ describe('a packet of the protocol the instance does not read (AH or plain VRRP)
     expect(bench.logs()).toContain('(VI_60) vrrp packet too short, length 64 and expect 72');
     expect(sentSince(bench, from)).toEqual([5300]);
   });
-
-  it('the same holds for adverts handed in decoded: one marked as come with AH is not for a master without authentication', () => {
-    const bench = masterWith();
-    bench.event(4000, { type: 'advert', iface: 'eth0', packet: { advert: { version: 2, vrid: 60, priority: 200, authType: 2, auth: '', advertIntervalMs: 1000, family: 4, addresses: VIPS }, src: '172.16.25.1', dst: '224.0.0.18', ttl: 255, viaAh: true } });
-    expect(bench.state()).toBe('MASTER');
-    bench.event(4100, { type: 'advert', iface: 'eth0', packet: { advert: { version: 2, vrid: 60, priority: 200, authType: 0, auth: '', advertIntervalMs: 1000, family: 4, addresses: VIPS }, src: '172.16.25.1', dst: '224.0.0.18', ttl: 255 } });
-    expect(bench.state()).toBe('BACKUP');
-  });
 });
