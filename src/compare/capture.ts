@@ -56,6 +56,8 @@ export interface CompareOptions {
   notifyLatencyMs?: number;
   /** How long a tracked script runs (default 5 ms). */
   scriptDurationMs?: number;
+  /** How much later a MASTER's advert timer restarts after a packet it rejects (default REJECT_REARM_MS, drive.ts). */
+  rejectRearmMs?: number;
 }
 
 export interface ScriptModelSpec {
@@ -391,7 +393,7 @@ function checkScriptSpec(value: unknown, file: string): { ok: true; value: Scrip
 // ---------------------------------------------------------------------------------------------
 // The comparison itself: pure, deterministic.
 
-type Settings = Pick<CompareOptions, 'scriptResults' | 'toleranceMs' | 'startDelay' | 'notifyLatencyMs' | 'scriptDurationMs'>;
+type Settings = Pick<CompareOptions, 'scriptResults' | 'toleranceMs' | 'startDelay' | 'notifyLatencyMs' | 'scriptDurationMs' | 'rejectRearmMs'>;
 
 export function compareInputs(inputs: CompareInputs, settings: Settings = {}): CompareReport {
   const toleranceMs = settings.toleranceMs ?? DEFAULT_TOLERANCE_MS;
@@ -417,6 +419,7 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
       scriptModel,
       scriptDurationMs: settings.scriptDurationMs ?? 5,
       until: inputs.windowEndMs,
+      ...(settings.rejectRearmMs === undefined ? {} : { rejectRearmMs: settings.rejectRearmMs }),
     });
     return evaluateDriven(inputs, own, driven, toleranceMs);
   };

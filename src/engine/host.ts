@@ -101,6 +101,18 @@ export interface HostOptions {
    * (the runtime) it passes anyway.
    */
   answerRearmMs?: number;
+  /**
+   * How long after reading a packet it rejects a MASTER's advert timer restarts, ms (default 0).
+   * keepalived logs the rejection ("vrrp packet too short, ...", "received an invalid passwd!")
+   * and only then takes the time its next advert is counted from (vrrp_init_instance_sands() calls
+   * set_time_now()): in the lab its next advert came 0.9-6.5 ms (about 2 ms typically) more than
+   * an interval after the bad packet. A master held silent by a stream of such packets advertises
+   * only when one comes later than that; at exactly one interval apart the packet is read first.
+   * A driver replaying a capture sets it (src/compare/drive.ts REJECT_REARM_MS, with the lab's
+   * numbers); in real time (the runtime) it passes anyway. The simulator leaves it at 0 (ties there
+   * are drawn from the seed).
+   */
+  rejectRearmMs?: number;
 }
 
 export class HostEngine {
@@ -1059,6 +1071,8 @@ export class HostEngine {
     if (rx.answered) {
       rx.answered = false;
       if (instance.state === 'MASTER') instance.sands += this.options.answerRearmMs ?? 0;
+    } else if (!accepted && instance.state === 'MASTER') {
+      instance.sands += this.options.rejectRearmMs ?? 0;
     }
   }
 
@@ -1080,22 +1094,41 @@ export class HostEngine {
   }
 
   /**
-   * keepalived's vrrp_dispatcher_read() for one datagram: vrrp_get_header() first (too short: log,
-   * no instance, no timer), then the VRID's instance, then the state's receive function with every
-   * check on the bytes. A packet that fails a check still re-arms the instance timer, as in
-   * keepalived (see receive()).
+   * keepalived's vrrp_dispatcher_read() for one datagram: vrrp_get_header() first (shorter than the
+   * IP header plus the 8-byte VRRP header: "IPv4 VRRP packet too short - N bytes", no instance, no
+   * timer), then the VRID's instance, then the state's receive function with every check on the
+   * bytes. A packet that fails a check still re-arms the instance timer, as in keepalived (see
+   * receive()): so does one whose length does not fit its address count ("vrrp packet too short,
+   * length 40 and expect 48" for a VRRPv2 advert without its auth bytes; "too long" for one with
+   * bytes after them), which only the instance's vrrp_check_packet() rejects (lab: a master fed
+   * such packets 1000.3 ms apart stays silent; 27-byte packets 500 ms apart leave its adverts at
+   * 1000.05 ms).
    */
   private receivePacket(iface: string, bytes: Uint8Array, checksumVerified: boolean): void {
     if (!this.running) return;
     const head = packetHead(bytes);
     if (head.kind === 'not-vrrp') return;
     if (head.kind === 'truncated') {
+      // IPv6: the kernel drops it before keepalived reads it (IPV6_CHECKSUM needs 8 bytes). IPv4:
+      // read only when an instance on the interface has a socket of the datagram's protocol.
+      // Counted either way (receiveDrops is vrrplab's own count of what it dropped).
       this.countDrop('truncated');
+      if (head.family === 6 || !this.instances.some((i) => i.config.interface === iface && i.config.family === 4 && readsAh(i) === head.ah)) return;
       if (this.logging) this.log(truncatedLogLine(head));
       return;
     }
     const instance = this.receiver(iface, head.vrid, head.family);
     if (instance === undefined || instance.state === 'FAULT' || instance.state === 'INIT') return;
+    // keepalived reads an auth_type AH instance's packets on a socket of protocol AH and every
+    // other IPv4 instance's on one of protocol VRRP (vrrp_create_sockpool()): a packet of the other
+    // protocol never reaches the instance, so nothing is logged and no timer moves (lab: plain
+    // adverts to an AH master, AH ones to a master without authentication, both unseen).
+    // vrrp_check_packet()'s "Received AH header but auth type not AH" is not reached that way.
+    // (Adverts handed in decoded, the 'advert' event, are left to its checks.)
+    if (head.family === 4 && head.ah !== readsAh(instance)) {
+      this.countDrop('other-protocol');
+      return;
+    }
     this.receive(iface, receivedOf(bytes, head, instance), bytes, checksumVerified);
   }
 
@@ -1366,4 +1399,10 @@ export function compareAddresses(a: string, b: string | undefined): number {
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+/** Whether keepalived reads the instance's packets on a socket of protocol AH (auth_type AH, VRRPv2 over IPv4). */
+function readsAh(instance: InstanceState): boolean {
+  const { config } = instance;
+  return config.version === 2 && config.family === 4 && config.authentication?.type === 'AH';
 }

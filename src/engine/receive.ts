@@ -83,17 +83,18 @@ export function checkReceivedAdvert(instance: InstanceState, packet: ReceivedAdv
  * What keepalived's vrrp_dispatcher_read() sees first in a datagram from its raw socket, before any
  * instance is involved: vrrp_get_header() (too short for the IP header plus the 8-byte VRRP header:
  * "IPvN VRRP packet too short", then it stops reading the socket this round and no timer moves),
- * then the VRID that selects the instance.
+ * then the VRID that selects the instance. `ah`: IPv4 protocol AH, which only the socket of an
+ * auth_type AH instance reads (and only it).
  */
 export type PacketHead =
   | { kind: 'not-vrrp' }
-  | { kind: 'truncated'; family: 4 | 6; length: number }
-  | { kind: 'vrrp'; family: 4 | 6; vrid: number };
+  | { kind: 'truncated'; family: 4 | 6; length: number; ah: boolean; ahLine: boolean }
+  | { kind: 'vrrp'; family: 4 | 6; vrid: number; ah: boolean };
 
 const headLocation = newLocation();
 const NOT_VRRP: PacketHead = { kind: 'not-vrrp' };
-const truncatedHead: Extract<PacketHead, { kind: 'truncated' }> = { kind: 'truncated', family: 4, length: 0 };
-const vrrpHead: Extract<PacketHead, { kind: 'vrrp' }> = { kind: 'vrrp', family: 4, vrid: 0 };
+const truncatedHead: Extract<PacketHead, { kind: 'truncated' }> = { kind: 'truncated', family: 4, length: 0, ah: false, ahLine: false };
+const vrrpHead: Extract<PacketHead, { kind: 'vrrp' }> = { kind: 'vrrp', family: 4, vrid: 0, ah: false };
 
 /**
  * The head of a datagram. The object is reused by the next call (no allocation per received
@@ -105,16 +106,27 @@ export function packetHead(ip: Uint8Array): PacketHead {
   if (where === 'truncated') {
     truncatedHead.family = ip.length > 0 && ip[0] >> 4 === 6 ? 6 : 4;
     truncatedHead.length = ip.length;
+    // Protocol AH (IPv4): read on an AH instance's socket. With the IP header and 8 bytes after
+    // it, but not the AH header and the VRRP header both, it gets vrrp_get_header()'s second line.
+    truncatedHead.ah = truncatedHead.family === 4 && ip.length >= 20 && ip[9] === 51;
+    truncatedHead.ahLine = truncatedHead.ah && ip.length >= ((ip[0] & 0x0f) << 2) + 8;
     return truncatedHead;
   }
   vrrpHead.family = headLocation.family;
   vrrpHead.vrid = ip[headLocation.vrrp + 1];
+  vrrpHead.ah = headLocation.viaAh;
   return vrrpHead;
 }
 
-/** The line keepalived logs for a datagram too short for a VRRP header (vrrp_get_header()). */
+/**
+ * The line keepalived logs for an IPv4 datagram too short for a VRRP header, or for the AH header
+ * and a VRRP header (vrrp_get_header()).
+ * An IPv6 one never reaches it: its socket has the kernel verify the checksum at offset 6
+ * (IPV6_CHECKSUM), which drops a VRRP part under 8 bytes (lab: no line, timer unmoved).
+ */
 export function truncatedLogLine(head: Extract<PacketHead, { kind: 'truncated' }>): string {
-  return `IPv${head.family} VRRP packet too short - ${head.length} bytes`;
+  // Lab: an AH datagram of 40 bytes (IP header and 20 of AH's 24) to an AH instance logs this line.
+  return `IPv${head.family} VRRP packet ${head.ahLine ? 'with AH ' : ''}too short - ${head.length} bytes`;
 }
 
 /**

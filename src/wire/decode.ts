@@ -40,6 +40,8 @@ export interface DecodedPacket {
   /** IP packet length and the length the VRRP header implies, for messages. */
   length: number;
   expectedLength: number | null;
+  /** Where the VRRP part starts (after the IP and any AH or IPv6 extension headers), when it was found. */
+  vrrpOffset?: number;
 }
 
 const loc = newLocation();
@@ -88,6 +90,7 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   const l = { ...loc };
   out.viaAh = l.viaAh;
   out.length = l.end;
+  out.vrrpOffset = l.vrrp;
   out.header = readVrrpHeader(ip, l.vrrp);
   out.expectedLength = l.vrrp + expectedVrrpLength(ip, l);
   out.verdict = checkVrrpPacket(ip);
@@ -144,12 +147,19 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
     case 'not-vrrp':
       return null;
     case 'truncated':
-      return `IPv${ctx.packet?.family ?? 4} VRRP packet too short - ${ctx.packet?.length ?? 0} bytes`;
+      // IPv6: keepalived's socket has the kernel verify the checksum at offset 6 (IPV6_CHECKSUM),
+      // so a VRRP part shorter than 8 bytes is dropped before keepalived reads it: no line (lab).
+      if (ctx.packet?.family === 6) return null;
+      return `IPv4 VRRP packet too short - ${ctx.packet?.length ?? 0} bytes`;
     case 'unknown-vrid':
       return `Unknown VRID(${a?.vrid ?? h?.vrid ?? '?'}) received on interface(${ctx.ifname ?? '?'}). ignoring...`;
     case 'bad-length': {
-      const got = ctx.packet?.length ?? 0;
-      const want = ctx.packet?.expectedLength ?? 0;
+      // keepalived's lengths are what its raw socket reads: the IPv4 packet from its header on,
+      // an IPv6 packet's VRRP part only ("length 8 and expect 24" for a VRRPv3 header that claims
+      // one IPv6 address without it, lab).
+      const from = ctx.packet?.family === 6 ? (ctx.packet.vrrpOffset ?? 0) : 0;
+      const got = (ctx.packet?.length ?? 0) - from;
+      const want = (ctx.packet?.expectedLength ?? 0) - from;
       return `(${i}) vrrp packet too ${got > want ? 'long' : 'short'}, length ${got} and expect ${want}`;
     }
     case 'bad-ttl':

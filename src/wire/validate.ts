@@ -104,9 +104,11 @@ export const VERDICTS: Readonly<Record<Verdict, VerdictInfo>> = {
   'unicast-peer-mismatch': { disposition: 'drop-logged', counter: null, countsAsReceived: true },
 };
 
-/** What keepalived does with `verdict` for a packet of `family` (IPv6 checksum errors never reach it). */
+/** What keepalived does with `verdict` for a packet of `family` (IPv6 checksum errors and truncations never reach it). */
 export function verdictInfo(verdict: Verdict, family: IpFamily): VerdictInfo {
   if (verdict === 'bad-checksum' && family === 6) return { disposition: 'drop-silent', counter: null, countsAsReceived: false };
+  // The same kernel check drops an IPv6 VRRP part too short to hold the checksum (under 8 bytes).
+  if (verdict === 'truncated' && family === 6) return { disposition: 'drop-silent', counter: null, countsAsReceived: false };
   return VERDICTS[verdict];
 }
 
