@@ -628,7 +628,7 @@ export class Cluster {
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
-      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255 } : this.multicastPacket(advert, src);
+      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255, ...behindAh(advert) } : this.multicastPacket(advert, src);
       this.queue.push(this.now + this.options.latencyMs + this.extraDelayMs, { kind: 'deliver', receiver, packet });
     }
   }
@@ -636,7 +636,7 @@ export class Cluster {
   private multicastPacket(advert: VrrpAdvert, src: string): ReceivedAdvert {
     let packet = this.multicastPackets.get(advert);
     if (packet === undefined || packet.src !== src) {
-      packet = { advert, src, dst: advert.family === 6 ? 'ff02::12' : '224.0.0.18', ttl: 255 };
+      packet = { advert, src, dst: advert.family === 6 ? 'ff02::12' : '224.0.0.18', ttl: 255, ...behindAh(advert) };
       this.multicastPackets.set(advert, packet);
     }
     return packet;
@@ -650,6 +650,11 @@ export class Cluster {
     if (this.partition === undefined) return true;
     return this.partition.get(a.name) === this.partition.get(b.name);
   }
+}
+
+/** An IPv4 advert of an `auth_type AH` instance goes out behind an IPsec AH header, as keepalived sends it. */
+function behindAh(advert: VrrpAdvert): { viaAh?: true } {
+  return advert.family === 4 && advert.authType === 2 ? { viaAh: true } : {};
 }
 
 /** An inject event in the timeline's words (the lab's records use the same). */
