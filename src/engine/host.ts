@@ -101,6 +101,16 @@ export interface HostOptions {
    * (the runtime) it passes anyway.
    */
   answerRearmMs?: number;
+  /**
+   * A lower-priority advert that arrives exactly when preempt_delay ends (preempt time == now) is a
+   * race in keepalived 2.2.7: it sets preempt_time from a fresh clock read (timer_now(), after its
+   * log line) but compares it with the time its thread woke (time_now), so the same advert is
+   * accepted in some runs and discarded in others. 'accept' (default) is the side the lab showed
+   * most; 'discard' is the other, for a driver that plays both (the simulator's race check).
+   */
+  preemptBoundary?: 'accept' | 'discard';
+  /** Called with the instance's name and the sender's address whenever such an advert arrives. */
+  onPreemptBoundary?: (instance: string, src: string) => void;
 }
 
 export class HostEngine {
@@ -1116,8 +1126,9 @@ export class HostEngine {
       advert.priority >= instance.effectivePriority ||
       // keepalived sets preempt_time from a fresh clock read (timer_now(), after its log line) but
       // compares it with the time its thread woke (time_now): the advert exactly preempt_delay after
-      // the first is still accepted (lab, 2.2.7: first "discarding" one interval later).
-      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime >= this.now))
+      // the first is accepted in most lab runs (2.2.7: first "discarding" one interval later),
+      // discarded in others; a race (HostOptions.preemptBoundary).
+      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime > this.now || (instance.preemptTime === this.now && this.preemptBoundary(instance, packet.src))))
     ) {
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.
@@ -1144,6 +1155,12 @@ export class HostEngine {
       instance.masterAddress = packet.src;
     }
     if (ignore) instance.downTimerMs = Math.max(0, instance.sands - this.now);
+  }
+
+  /** An advert arriving exactly as preempt_delay ends: keepalived's race (HostOptions.preemptBoundary); true when it is accepted. */
+  private preemptBoundary(instance: InstanceState, src: string): boolean {
+    this.options.onPreemptBoundary?.(instance.name, src);
+    return this.options.preemptBoundary !== 'discard';
   }
 
   /** keepalived's vrrp_state_master_rx(): true when the instance must leave MASTER. */
