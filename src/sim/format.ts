@@ -124,8 +124,12 @@ function movedVips(other: Record<string, string[]>, vips: Record<string, string[
 
 /** "with B's start-up 42 ms shorter than the others': 172.16.25.100 ends on B (this run: A)". */
 export function describeStartRace(race: StartRace, vips: Record<string, string[]>): string {
-  const when = `${race.first}'s start-up ${Math.abs(race.leadMs)} ms ${race.leadMs >= 0 ? 'shorter' : 'longer'} than the others'`;
-  return `with ${when}: ${movedVips(race.vips, vips).join(', ')}`;
+  return `with ${describeStartOrder(race.first, race.leadMs)}: ${movedVips(race.vips, vips).join(', ')}`;
+}
+
+/** "B's start-up 42 ms shorter than the others'" (negative lead: longer). */
+export function describeStartOrder(first: string, leadMs: number): string {
+  return `${first}'s start-up ${Math.abs(leadMs)} ms ${leadMs >= 0 ? 'shorter' : 'longer'} than the others'`;
 }
 
 /**
