@@ -1128,7 +1128,7 @@ export class HostEngine {
       // compares it with the time its thread woke (time_now): the advert exactly preempt_delay after
       // the first is accepted in most lab runs (2.2.7: first "discarding" one interval later),
       // discarded in others; a race (HostOptions.preemptBoundary).
-      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime > this.now || (instance.preemptTime === this.now && this.preemptBoundary(instance, packet.src))))
+      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || this.preemptPending(instance, packet.src)))
     ) {
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.
@@ -1157,8 +1157,16 @@ export class HostEngine {
     if (ignore) instance.downTimerMs = Math.max(0, instance.sands - this.now);
   }
 
-  /** An advert arriving exactly as preempt_delay ends: keepalived's race (HostOptions.preemptBoundary); true when it is accepted. */
-  private preemptBoundary(instance: InstanceState, src: string): boolean {
+  /**
+   * Whether preempt_delay still runs for a lower-priority advert from `src` arriving now. Compared
+   * in microseconds, keepalived's timer resolution (the simulator's adverts, n intervals of float
+   * ms, land within rounding of the end); one arriving exactly at the end is keepalived's race
+   * (HostOptions.preemptBoundary).
+   */
+  private preemptPending(instance: InstanceState, src: string): boolean {
+    const end = Math.round(instance.preemptTime * 1000);
+    const now = Math.round(this.now * 1000);
+    if (end !== now) return end > now;
     this.options.onPreemptBoundary?.(instance.name, src);
     return this.options.preemptBoundary !== 'discard';
   }

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatJsonLines, formatTimeline } from '../../src/sim/format.js';
 import { runScenario, type SimulationOptions, type SimulationResult } from '../../src/sim/run.js';
@@ -92,6 +93,26 @@ describe('the preempt_delay boundary race check', () => {
     expect(takeover(result)).toBeLessThan(9);
     expect(result.preemptRaces).toBeUndefined();
     expect(formatJsonLines(result)).not.toContain('"type":"race"');
+  });
+
+  it("meets the tie, and names the race, whenever preempt_delay is a whole number of the master's advert intervals, and never otherwise, wherever B starts", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(0.5, 1, 2, 3), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 3000, max: 9000 }), (interval, intervals, whole, startMs) => {
+        const delay = interval * intervals + (whole ? 0 : interval / 4);
+        const conf = (priority: number, extra: string) =>
+          `vrrp_instance VI_2 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 52\n  priority ${priority}\n  advert_int ${interval}\n  version 3\n${extra}  virtual_ipaddress {\n    10.99.1.52/24\n  }\n}\n`;
+        const a = path.join(TEMP, `A-${interval}.conf`);
+        writeFileSync(a, conf(154, ''));
+        const yaml = YAML.replace('config: A.conf', `config: ${a}`).replace('duration: 14s', 'duration: 60s').replace('at: 5s, host: B', `at: ${startMs}ms, host: B`);
+        const result = run(yaml, { preemptRaces: true }, () => conf(171, `  preempt_delay ${delay}\n`));
+        expect(takeover(result)).toBeDefined();
+        expect(result.preemptTies?.length ?? 0).toBe(whole ? 1 : 0);
+        // The tie moves the takeover by one interval of A's: a race every time.
+        const race = result.preemptRaces?.[0];
+        expect(race === undefined ? undefined : Math.round(((race.takeover.accepted ?? 0) - (race.takeover.discarded ?? 0)) * 1000)).toBe(whole ? interval * 1000 : undefined);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('is not tried in exec mode, whose programs and commands would run again', () => {
