@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatJsonLines, formatTimeline } from '../../src/sim/format.js';
+import { describePreemptRace, formatJsonLines, formatTimeline } from '../../src/sim/format.js';
 import { runScenario, type SimulationOptions, type SimulationResult } from '../../src/sim/run.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 import { ROOT } from './helpers.js';
@@ -112,6 +112,17 @@ describe('the preempt_delay boundary race check', () => {
         expect(race === undefined ? undefined : Math.round(((race.takeover.accepted ?? 0) - (race.takeover.discarded ?? 0)) * 1000)).toBe(whole ? interval * 1000 : undefined);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('words each other outcome: a takeover that comes only one way, and VIPs that end elsewhere', () => {
+    const tie = { t: 7.468537, host: 'B', instance: 'VI_1', from: 'A' };
+    const vips = { A: ['10.0.0.10'], B: [] };
+    expect(describePreemptRace({ tie, takeover: { accepted: undefined, discarded: 9.8 }, vips: { A: [], B: ['10.0.0.10'] } }, vips)).toBe(
+      "preempt_delay of B's VI_1 ends exactly on A's advert at 7.469 s: keepalived takes it either way; with it discarded B takes over at 9.800 s (this run: not at all), 10.0.0.10 ends on B (this run: A)",
+    );
+    expect(describePreemptRace({ tie, takeover: { accepted: 10.8, discarded: undefined }, vips }, vips)).toBe(
+      "preempt_delay of B's VI_1 ends exactly on A's advert at 7.469 s: keepalived takes it either way; with it discarded B does not take over (this run: at 10.800 s)",
     );
   });
 
