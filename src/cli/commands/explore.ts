@@ -100,6 +100,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
       file: path.join(options.out, `${report.name}.yaml`),
       kinds: report.kinds,
       schedule: { faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) },
+      ...(report.races !== undefined ? { races: report.races } : {}),
     })), { jobs: confirmJobs, keepalived: options.keepalived, onProgress: (done, total) => confirming.update(done / total, `${done} of ${total} lab runs`) });
     confirming.done();
     if (options.json) for (const confirmation of confirmations) process.stdout.write(`${JSON.stringify({ type: 'confirmation', ...confirmation })}\n`);
