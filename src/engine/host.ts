@@ -113,6 +113,16 @@ export interface HostOptions {
    * are drawn from the seed).
    */
   rejectRearmMs?: number;
+  /**
+   * A lower-priority advert that arrives exactly when preempt_delay ends (preempt time == now) is a
+   * race in keepalived 2.2.7: it sets preempt_time from a fresh clock read (timer_now(), after its
+   * log line) but compares it with the time its thread woke (time_now), so the same advert is
+   * accepted in some runs and discarded in others. 'accept' (default) is the side the lab showed
+   * most; 'discard' is the other, for a driver that plays both (the simulator's race check).
+   */
+  preemptBoundary?: 'accept' | 'discard';
+  /** Called with the instance's name and the sender's address whenever such an advert arrives. */
+  onPreemptBoundary?: (instance: string, src: string) => void;
 }
 
 export class HostEngine {
@@ -1149,8 +1159,9 @@ export class HostEngine {
       advert.priority >= instance.effectivePriority ||
       // keepalived sets preempt_time from a fresh clock read (timer_now(), after its log line) but
       // compares it with the time its thread woke (time_now): the advert exactly preempt_delay after
-      // the first is still accepted (lab, 2.2.7: first "discarding" one interval later).
-      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || instance.preemptTime >= this.now))
+      // the first is accepted in most lab runs (2.2.7: first "discarding" one interval later),
+      // discarded in others; a race (HostOptions.preemptBoundary).
+      (instance.config.preemptDelayMs > 0 && (instance.preemptTime === 0 || this.preemptPending(instance, packet.src)))
     ) {
       if (instance.version === 3 && instance.masterAdvertIntervalMs !== advert.advertIntervalMs) {
         // RFC 5798 6.4.2: a v3 backup adopts the master's advert interval.
@@ -1177,6 +1188,20 @@ export class HostEngine {
       instance.masterAddress = packet.src;
     }
     if (ignore) instance.downTimerMs = Math.max(0, instance.sands - this.now);
+  }
+
+  /**
+   * Whether preempt_delay still runs for a lower-priority advert from `src` arriving now. Compared
+   * in microseconds, keepalived's timer resolution (the simulator's adverts, n intervals of float
+   * ms, land within rounding of the end); one arriving exactly at the end is keepalived's race
+   * (HostOptions.preemptBoundary).
+   */
+  private preemptPending(instance: InstanceState, src: string): boolean {
+    const end = Math.round(instance.preemptTime * 1000);
+    const now = Math.round(this.now * 1000);
+    if (end !== now) return end > now;
+    this.options.onPreemptBoundary?.(instance.name, src);
+    return this.options.preemptBoundary !== 'discard';
   }
 
   /** keepalived's vrrp_state_master_rx(): true when the instance must leave MASTER. */

@@ -9,6 +9,7 @@ import { compareRuns } from '../lab/compare.js';
 import { runLab, type LabOptions } from '../lab/run.js';
 import { runScenario } from '../sim/run.js';
 import { loadScenario } from '../sim/scenario.js';
+import type { RaceOutcome } from './explorer.js';
 import { judge } from './judge.js';
 import type { Schedule } from './plan.js';
 import type { ExploreSpace } from './space.js';
@@ -19,6 +20,8 @@ export interface ConfirmItem {
   file: string;
   kinds: readonly string[];
   schedule: Pick<Schedule, 'faults' | 'start'>;
+  /** A race of keepalived's: the simulator's other outcomes (FailureReport.races). */
+  races?: readonly RaceOutcome[];
 }
 
 export interface Confirmation {
@@ -34,6 +37,14 @@ export interface Confirmation {
   error?: string;
   /** Confirmed only on this run (the runs before did not show it): keepalived races here. */
   runs?: number;
+  /** Not reproduced, as the simulator's other outcome of a race of keepalived's said it could be: that outcome in words. */
+  otherOutcome?: string;
+}
+
+/** The simulator's other outcome of a race whose kinds are the ones keepalived showed (same set), if any. */
+export function matchingOutcome(races: readonly RaceOutcome[] | undefined, seen: readonly string[]): RaceOutcome | undefined {
+  const key = (kinds: readonly string[]) => [...new Set(kinds)].sort().join(',');
+  return races?.find((race) => key(race.kinds) === key(seen));
 }
 
 /** Lab runs of a failure before it is called not reproduced. */
@@ -81,9 +92,11 @@ async function confirmOne(space: ExploreSpace, item: ConfirmItem, options: Confi
   const simulated = runScenario(loaded.scenario);
   const comparison = simulated.ok ? compareRuns(simulated.result, lab.result) : undefined;
   const first = comparison?.divergences[0];
+  const other = matchingOutcome(item.races, seen);
   return {
     ...base, status: 'not reproduced', seen, dir: lab.artifacts.dir,
     ...(first !== undefined ? { divergence: `at ${first.t.toFixed(3)} s: ${first.message}` } : {}),
+    ...(other !== undefined ? { otherOutcome: other.variant } : {}),
   };
 }
 
@@ -96,6 +109,7 @@ export function formatConfirmations(confirmations: readonly Confirmation[]): str
     else {
       const missing = c.kinds.filter((kind) => !c.seen.includes(kind));
       lines.push(`  ${c.name}  NOT REPRODUCED in ${RUNS} runs: keepalived showed no ${missing.join(', ')}${c.seen.length > 0 ? ` (it showed ${c.seen.join(', ')})` : ''}  (${c.dir})`);
+      if (c.otherOutcome !== undefined) lines.push(`      a race: keepalived took the simulator's other outcome (${c.otherOutcome})`);
       if (c.divergence !== undefined) lines.push(`      first divergence ${c.divergence}`);
     }
   }

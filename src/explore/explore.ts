@@ -11,9 +11,11 @@ import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from '../sim/scenario.js';
-import { Explorer, type Candidate, type ChunkResult, type ExplorerSetup, type Shrunk } from './explorer.js';
+import { Explorer, withRaces, type Candidate, type ChunkResult, type ExplorerSetup, type Shrunk } from './explorer.js';
+import { makeRunner } from './judge.js';
 import type { Plan } from './plan.js';
 import { simpler } from './shrink.js';
+import { exploreSpace } from './space.js';
 
 export type Budget = { kind: 'count'; schedules: number } | { kind: 'time'; ms: number };
 
@@ -91,7 +93,10 @@ export async function explore(base: Scenario, options: ExploreOptions): Promise<
     const shrunk = pool !== undefined ? await pool.shrinkAll(origins) : origins.map((candidate) => (local as Explorer).shrink(candidate));
     // A shard hands back every shrunk failure, not only the simplest per key: which one is the
     // simplest overall, and which origin is the lowest-numbered, only the merge can tell.
-    const failures = options.shard !== undefined ? [...shrunk].sort((a, b) => a.origin.index - b.origin.index) : mergeShrunk(shrunk);
+    const merged = options.shard !== undefined ? [...shrunk].sort((a, b) => a.origin.index - b.origin.index) : mergeShrunk(shrunk);
+    // keepalived's races, for the failures reported only (the pool's workers have the same space).
+    const runner = local?.runner ?? (merged.length > 0 ? makeRunner(exploreSpace(base)) : undefined);
+    const failures = runner === undefined ? merged : merged.map((failure) => withRaces(runner, failure));
     const summary: ExploreSummary = {
       schedules: ran,
       seconds: Math.round((performance.now() - started) / 10) / 100,

@@ -3,6 +3,8 @@
  * any failure. The same object works in the main process and in each worker process.
  */
 import type { SimFinding } from '../sim/findings.js';
+import { describeStartOrder } from '../sim/format.js';
+import type { SimulationResult } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario.js';
 import { failureKey, makeRunner, type Runner } from './judge.js';
 import { makePlan, type Phase, type Plan, type Schedule } from './plan.js';
@@ -24,12 +26,26 @@ export interface ChunkResult {
   excused: Record<string, number>;
 }
 
+/**
+ * Another outcome of a race of keepalived's in a failure's run (a start order within its start-up
+ * jitter, a preempt_delay boundary advert discarded) in which the failure is not what it was found as.
+ */
+export interface RaceOutcome {
+  kind: 'start' | 'preempt-boundary';
+  /** That outcome in words: "with B's start-up 42 ms shorter than the others'". */
+  variant: string;
+  /** What it fails with (none: it does not fail). */
+  kinds: string[];
+}
+
 export interface Shrunk {
   origin: Candidate;
   key: string;
   kinds: string[];
   schedule: Schedule;
   findings: SimFinding[];
+  /** A race: the other outcomes in which it does not fail with every kind found (absent: it fails in every one). */
+  races?: RaceOutcome[];
 }
 
 export interface ExplorerSetup {
@@ -40,7 +56,7 @@ export interface ExplorerSetup {
 
 export class Explorer {
   readonly plan: Plan;
-  private readonly runner: Runner;
+  readonly runner: Runner;
   /** What the plain run (every host started at once, no fault) already fails with. */
   private readonly plainKinds: string[];
 
@@ -71,4 +87,28 @@ export class Explorer {
     const { verdict } = this.runner.run(shrunk);
     return { origin: candidate, key: failureKey(verdict.kinds, shrunk), kinds: verdict.kinds, schedule: shrunk, findings: verdict.failures };
   }
+}
+
+/**
+ * A shrunk failure with the outcomes of keepalived's races in which it does not fail alike
+ * (`races`): worked out once per reported failure, after the merge, never per schedule or per
+ * candidate, so the search keeps its speed.
+ */
+export function withRaces(runner: Runner, failure: Shrunk): Shrunk {
+  const { result, verdict } = runner.run(failure.schedule);
+  const races = raceOutcomes(runner, failure.schedule, result, verdict.kinds);
+  return races.length > 0 ? { ...failure, races } : failure;
+}
+
+/** The outcomes of keepalived's races in a failing run that lack one of its kinds. */
+export function raceOutcomes(runner: Runner, schedule: Schedule, result: SimulationResult, kinds: readonly string[]): RaceOutcome[] {
+  if (kinds.length === 0) return [];
+  return runner.raceOutcomes(schedule, result).flatMap(({ variant, verdict }) => {
+    if (kinds.every((kind) => verdict.kinds.includes(kind))) return [];
+    const words =
+      variant.kind === 'start'
+        ? `with ${describeStartOrder(variant.first, variant.leadMs)}`
+        : `with ${variant.tie.host} discarding ${variant.tie.from}'s advert that came exactly as its ${variant.tie.instance}'s preempt_delay ended (${variant.tie.t.toFixed(3)} s)`;
+    return [{ kind: variant.kind, variant: words, kinds: verdict.kinds }];
+  });
 }

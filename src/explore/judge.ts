@@ -8,7 +8,7 @@
  * masters for as long as it lasted), never by a host fault in force.
  */
 import type { SimFinding } from '../sim/findings.js';
-import { runScenario, type SimulationResult } from '../sim/run.js';
+import { raceVariants, runScenario, type RaceVariant, type SimulationResult } from '../sim/run.js';
 import { scheduleScenario, type Schedule } from './plan.js';
 import { faultIdentity, type ExploreSpace, type Fault } from './space.js';
 
@@ -74,6 +74,8 @@ export function failureKey(kinds: readonly string[], schedule: Pick<Schedule, 'f
 export interface Runner {
   space: ExploreSpace;
   run(schedule: Schedule): { result: SimulationResult; verdict: Verdict };
+  /** The schedule again in each other outcome of keepalived's races in its run (see raceVariants), judged. */
+  raceOutcomes(schedule: Schedule, result: SimulationResult): { variant: RaceVariant; verdict: Verdict }[];
 }
 
 /** Runs schedules over one space, loading each host's config once. */
@@ -87,6 +89,13 @@ export function makeRunner(space: ExploreSpace): Runner {
       const outcome = runScenario(scenario, { keepLogs: false, configCache, fileCache, namesChecked: true });
       if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
       return { result: outcome.result, verdict: judge(space, schedule, outcome.result) };
+    },
+    raceOutcomes(schedule, result) {
+      return raceVariants(result).map((variant) => {
+        const outcome = runScenario(result.scenario, { keepLogs: false, configCache, fileCache, namesChecked: true, ...variant.options });
+        if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+        return { variant, verdict: judge(space, schedule, outcome.result) };
+      });
     },
   };
 }

@@ -8,7 +8,7 @@ import type { SimFinding } from '../sim/findings.js';
 import { formatFinding } from '../sim/format.js';
 import type { CheckModel, Scenario, TimelineEntry } from '../sim/scenario.js';
 import type { ExploreResult, ExploreSummary } from './explore.js';
-import type { Shrunk } from './explorer.js';
+import type { RaceOutcome, Shrunk } from './explorer.js';
 import type { Schedule } from './plan.js';
 import { describeFault, type Fault } from './space.js';
 
@@ -24,6 +24,8 @@ export interface FailureReport {
   yaml: string;
   /** The schedule it was found as: its number and key (`explore merge` needs them). */
   origin: { schedule: number; phase: string; key: string };
+  /** A race of keepalived's: the other outcomes, in which it does not fail with every kind found. */
+  races?: RaceOutcome[];
 }
 
 export function failureReports(result: ExploreResult, scenarioOf: (schedule: Schedule) => Scenario, prefix = false): FailureReport[] {
@@ -39,6 +41,7 @@ export function failureReports(result: ExploreResult, scenarioOf: (schedule: Sch
       prefix,
       yaml: scenarioYaml({ ...scenario, name }, failure, prefix),
       origin: { schedule: failure.origin.index, phase: failure.origin.phase, key: failure.origin.key },
+      ...(failure.races !== undefined ? { races: failure.races } : {}),
     };
   });
 }
@@ -154,7 +157,21 @@ export function failureJson(report: FailureReport): string {
     ...(report.prefix ? { prefix: true } : {}),
     scenario: report.yaml,
     origin: report.origin,
+    // A race of keepalived's: every outcome, the one simulated first.
+    ...(report.races !== undefined ? { race: { outcomes: [{ variant: 'as simulated', kinds: report.kinds }, ...report.races] } } : {}),
   });
+}
+
+/** The other outcomes of a failure line's `race` (failureJson), for `explore merge`; undefined when there is none or it is malformed. */
+export function racesFromJson(value: unknown): RaceOutcome[] | undefined {
+  if (typeof value !== 'object' || value === null || !('outcomes' in value) || !Array.isArray(value.outcomes)) return undefined;
+  const races = (value.outcomes as unknown[]).slice(1).flatMap((outcome): RaceOutcome[] => {
+    if (typeof outcome !== 'object' || outcome === null) return [];
+    const { kind, variant, kinds } = outcome as Record<string, unknown>;
+    if ((kind !== 'start' && kind !== 'preempt-boundary') || typeof variant !== 'string' || !Array.isArray(kinds)) return [];
+    return [{ kind, variant, kinds: kinds.map(String) }];
+  });
+  return races.length > 0 ? races : undefined;
 }
 
 export function summaryJson(summary: ExploreSummary): string {
@@ -168,12 +185,20 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
   const exhaustive =
     depth >= 2 ? 'every single fault and every pair of faults at the moments that matter' : depth === 1 ? 'every single fault at the moments that matter' : depth === 0 ? 'every start order' : 'not even every start order';
   lines.push(`Explored ${summary.schedules} schedules${summary.shard !== undefined ? ` (shard ${summary.shard.index + 1}/${summary.shard.count})` : ''}: exhaustive to depth ${Math.max(depth, 0)} (${exhaustive}).`);
-  lines.push(reports.length === 0 ? 'No failure found.' : `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}:`);
+  const races = reports.filter((report) => report.races !== undefined).length;
+  const ofThem = races === 0 ? '' : ` (${races === reports.length && races === 1 ? 'a race' : `${races} of them race${races === 1 ? '' : 's'}`} of keepalived's: failing in one outcome, not in another)`;
+  lines.push(reports.length === 0 ? 'No failure found.' : `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}${ofThem}:`);
   for (const report of reports) {
     lines.push('');
-    lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}`);
+    lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}${report.races !== undefined ? '  RACE' : ''}`);
     for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) }, report.prefix)) lines.push(`  ${line}`);
     for (const finding of report.findings) lines.push(`    ${formatFinding(finding)}`);
+    if (report.races !== undefined) {
+      // Both outcomes: keepalived may take either side, so this failure happens in some runs only.
+      lines.push(`  a race of keepalived's, with ${report.races.length === 1 ? 'another outcome' : 'other outcomes'}:`);
+      lines.push(`    as simulated: ${report.kinds.join(', ')}`);
+      for (const race of report.races) lines.push(`    ${race.variant}: ${race.kinds.length > 0 ? race.kinds.join(', ') : 'no failure'}`);
+    }
     const file = files.get(report.name);
     if (file !== undefined) lines.push(`  reproduce: vrrplab simulate ${file}`);
   }

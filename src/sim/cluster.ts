@@ -130,6 +130,12 @@ export interface ClusterOptions {
    * start-race check's variants, in which one host's keepalived comes up before the others'.
    */
   startupScale?: Readonly<Record<string, number>>;
+  /**
+   * By host name: what its keepalived does with a lower-priority advert that arrives exactly as
+   * preempt_delay ends (HostOptions.preemptBoundary; 'accept' when not listed): the race check's
+   * variant in which that host discards it.
+   */
+  preemptBoundary?: Readonly<Record<string, 'accept' | 'discard'>>;
   /** How long a tracked script takes before its result reaches keepalived, ms (jittered up to 2x). */
   scriptDurationMs: number;
   /** How long after a state change a notify script's effect lands, ms. */
@@ -196,6 +202,11 @@ export class SimHost {
 export class Cluster {
   readonly hosts: SimHost[];
   readonly records: SimRecord[] = [];
+  /**
+   * Lower-priority adverts that arrived exactly as a backup's preempt_delay ended: keepalived's
+   * race (HostOptions.preemptBoundary). `from`: the sender's host name (its address when no host has it).
+   */
+  readonly preemptTies: { t: number; host: string; instance: string; from: string }[] = [];
   private readonly queue = new EventQueue<ClusterEvent>();
   /** Every engine call's actions go into this one list, emptied once carried out: no list per call. */
   private readonly actions: EngineAction[] = [];
@@ -345,7 +356,16 @@ export class Cluster {
     }
     // Log lines are only built when they are kept.
     // A MASTER's answer to a lower-priority advert restarts its timer after its GARPs, as keepalived's does (HostOptions.answerRearmMs).
-    host.engine = new HostEngine(host.spec.config, { interfaceAddresses, interfaceAddresses6 }, { logs: this.options.keepLogs, answerRearmMs: ANSWER_REARM_MS });
+    host.engine = new HostEngine(
+      host.spec.config,
+      { interfaceAddresses, interfaceAddresses6 },
+      {
+        logs: this.options.keepLogs,
+        answerRearmMs: ANSWER_REARM_MS,
+        preemptBoundary: this.options.preemptBoundary?.[host.name] ?? 'accept',
+        onPreemptBoundary: (instance, src) => this.preemptTies.push({ t: this.seconds(), host: host.name, instance, from: this.hostAt(src) }),
+      },
+    );
     const linksDown = [...host.linksDown];
     const fileValues: Record<string, number> = {};
     for (const tf of host.spec.config.trackFiles) {
@@ -640,6 +660,11 @@ export class Cluster {
       this.multicastPackets.set(advert, packet);
     }
     return packet;
+  }
+
+  /** The host with this address (IPv4 or IPv6), else the address itself (a forged sender). */
+  private hostAt(address: string): string {
+    return this.hosts.find((host) => host.spec.address === address || this.address6(host) === address)?.name ?? address;
   }
 
   private address6(host: SimHost): string {

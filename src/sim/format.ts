@@ -3,7 +3,7 @@
  */
 import { START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
 import type { SimFinding } from './findings.js';
-import { STARTUP_DELAY_MS, type SimulationResult, type StartRace } from './run.js';
+import { STARTUP_DELAY_MS, type PreemptRace, type SimulationResult, type StartRace } from './run.js';
 
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
 const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Receive advertisement timeout|higher priority|lower priority|priority 0|sent 0 priority|Stopping|Netlink reports|VRRP_Group/;
@@ -95,6 +95,10 @@ export function formatTimeline(result: SimulationResult): string {
     lines.push(`Start race: keepalived's start-up varies (${formatStartJitter()}); which host comes up first decides the end`);
     for (const race of result.startRaces) lines.push(`  ${describeStartRace(race, result.vips)}`);
   }
+  for (const race of result.preemptRaces ?? []) {
+    lines.push('');
+    lines.push(`Race: ${describePreemptRace(race, result.vips)}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -102,22 +106,47 @@ function formatStartJitter(): string {
   return `${Math.round(START_JITTER_MIN * STARTUP_DELAY_MS)}-${Math.round(START_JITTER_MAX * STARTUP_DELAY_MS)} ms from start to its instances' init; this run: ${STARTUP_DELAY_MS} ms each`;
 }
 
-/** "with B's start-up 42 ms shorter than the others': 172.16.25.100 ends on B (this run: A)". */
-export function describeStartRace(race: StartRace, vips: Record<string, string[]>): string {
+/** "172.16.25.100 ends on B (this run: A)" for each VIP another outcome leaves elsewhere. */
+function movedVips(other: Record<string, string[]>, vips: Record<string, string[]>): string[] {
   const holders = (ending: Record<string, string[]>): Map<string, string[]> => {
     const byVip = new Map<string, string[]>();
     for (const [host, held] of Object.entries(ending)) for (const vip of held) byVip.set(vip, [...(byVip.get(vip) ?? []), host]);
     return byVip;
   };
-  const there = holders(race.vips);
+  const there = holders(other);
   const here = holders(vips);
-  const moved = [...new Set([...there.keys(), ...here.keys()])].sort().flatMap((vip) => {
+  return [...new Set([...there.keys(), ...here.keys()])].sort().flatMap((vip) => {
     const a = (there.get(vip) ?? []).join('+') || 'no host';
     const b = (here.get(vip) ?? []).join('+') || 'no host';
     return a === b ? [] : [`${vip} ends on ${a} (this run: ${b})`];
   });
-  const when = `${race.first}'s start-up ${Math.abs(race.leadMs)} ms ${race.leadMs >= 0 ? 'shorter' : 'longer'} than the others'`;
-  return `with ${when}: ${moved.join(', ')}`;
+}
+
+/** "with B's start-up 42 ms shorter than the others': 172.16.25.100 ends on B (this run: A)". */
+export function describeStartRace(race: StartRace, vips: Record<string, string[]>): string {
+  return `with ${describeStartOrder(race.first, race.leadMs)}: ${movedVips(race.vips, vips).join(', ')}`;
+}
+
+/** "B's start-up 42 ms shorter than the others'" (negative lead: longer). */
+export function describeStartOrder(first: string, leadMs: number): string {
+  return `${first}'s start-up ${Math.abs(leadMs)} ms ${leadMs >= 0 ? 'shorter' : 'longer'} than the others'`;
+}
+
+/**
+ * "preempt_delay of B's VI_1 ends exactly on A's advert at 7.469 s: keepalived takes it either way;
+ * with it discarded B takes over at 9.801 s instead of 10.801 s".
+ */
+export function describePreemptRace(race: PreemptRace, vips: Record<string, string[]>): string {
+  const { tie, takeover } = race;
+  const s = (t: number): string => `${t.toFixed(3)} s`;
+  const { accepted, discarded } = takeover;
+  const outcomes: string[] = [];
+  if (accepted !== undefined && discarded !== undefined) {
+    if (accepted !== discarded) outcomes.push(`${tie.host} takes over at ${s(discarded)} instead of ${s(accepted)}`);
+  } else if (discarded !== undefined) outcomes.push(`${tie.host} takes over at ${s(discarded)} (this run: not at all)`);
+  else if (accepted !== undefined) outcomes.push(`${tie.host} does not take over (this run: at ${s(accepted)})`);
+  outcomes.push(...movedVips(race.vips, vips));
+  return `preempt_delay of ${tie.host}'s ${tie.instance} ends exactly on ${tie.from}'s advert at ${tie.t.toFixed(3)} s: keepalived takes it either way; with it discarded ${outcomes.join(', ')}`;
 }
 
 export function formatFinding(finding: SimFinding): string {
@@ -183,6 +212,11 @@ export function formatJsonLines(result: SimulationResult): string {
   }
   // A start order within keepalived's start-up jitter that ends otherwise (this run's records are the steady start's).
   for (const race of result.startRaces ?? []) lines.push(JSON.stringify({ type: 'start-race', first: race.first, leadMs: race.leadMs, vips: race.vips, note: describeStartRace(race, result.vips) }));
+  // A preempt_delay boundary tie whose other side ends otherwise (this run's records take the advert as accepted).
+  for (const race of result.preemptRaces ?? []) {
+    const { tie, takeover } = race;
+    lines.push(JSON.stringify({ type: 'race', kind: 'preempt-boundary', t: tie.t, host: tie.host, instance: tie.instance, from: tie.from, takeover, vips: race.vips, note: describePreemptRace(race, result.vips) }));
+  }
   lines.push(JSON.stringify({ type: 'summary', name: result.scenario.name, seed: result.seed, vips: result.vips, services: result.services, findings: result.findings }));
   return lines.join('\n') + '\n';
 }

@@ -47,8 +47,17 @@ export interface SimulationOptions {
    * start orders itself); `vrrplab simulate` sets it.
    */
   startRaces?: boolean;
+  /**
+   * Also run the scenario again, for each host whose backup met a lower-priority advert exactly as
+   * its preempt_delay ended (keepalived's race, HostOptions.preemptBoundary), with that host
+   * discarding it, and report the variants whose takeover or VIPs end otherwise
+   * (`SimulationResult.preemptRaces`). Model mode only, as startRaces; `vrrplab simulate` sets it.
+   */
+  preemptRaces?: boolean;
   /** Internal: the start-race variants' start-up scale per host (see ClusterOptions.startupScale). */
   startupScale?: Readonly<Record<string, number>>;
+  /** Internal: the preempt-boundary variants' choice per host (see ClusterOptions.preemptBoundary). */
+  preemptBoundary?: Readonly<Record<string, 'accept' | 'discard'>>;
 }
 
 /**
@@ -61,6 +70,32 @@ export interface StartRace {
   leadMs: number;
   vips: Record<string, string[]>;
 }
+
+/** A lower-priority advert that arrived exactly as a backup's preempt_delay ended (Cluster.preemptTies). */
+export interface PreemptTie {
+  /** Virtual seconds. */
+  t: number;
+  /** The backup's host and instance, and the sender's host. */
+  host: string;
+  instance: string;
+  from: string;
+}
+
+/**
+ * A preempt_delay boundary race: the run takes the advert at `tie` as accepted (keepalived's usual
+ * side); with `tie.host` discarding such adverts, its instance takes over at `takeover.discarded`
+ * instead of `takeover.accepted` (virtual s; undefined: not at all) and the run ends with `vips`.
+ */
+export interface PreemptRace {
+  tie: PreemptTie;
+  takeover: { accepted: number | undefined; discarded: number | undefined };
+  vips: Record<string, string[]>;
+}
+
+/** One other outcome of a race of keepalived's: the options that make it, and what it is. */
+export type RaceVariant =
+  | { kind: 'start'; first: string; leadMs: number; options: Pick<SimulationOptions, 'startupScale'> }
+  | { kind: 'preempt-boundary'; tie: PreemptTie; options: Pick<SimulationOptions, 'preemptBoundary'> };
 
 export type LoadedHostConfig = ReturnType<typeof loadHostConfig>;
 
@@ -91,6 +126,10 @@ export interface SimulationResult {
   events: number;
   /** With SimulationOptions.startRaces: the start orders within keepalived's jitter that end otherwise (absent when none). */
   startRaces?: StartRace[];
+  /** With SimulationOptions.preemptRaces: the preempt_delay boundary ties whose other side ends otherwise (absent when none). */
+  preemptRaces?: PreemptRace[];
+  /** Every preempt_delay boundary tie the run met (absent when none). */
+  preemptTies?: PreemptTie[];
 }
 
 /** `warnings`: what the scenario names that no config uses, where keepalived would go on (./validate.ts). */
@@ -185,6 +224,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     startupDelayMs: STARTUP_DELAY_MS,
     startupJitter: scenario.startJitter === true,
     ...(options.startupScale !== undefined ? { startupScale: options.startupScale } : {}),
+    ...(options.preemptBoundary !== undefined ? { preemptBoundary: options.preemptBoundary } : {}),
     scriptDurationMs: 3,
     notifyDurationMs: 5,
     keepLogs: options.keepLogs ?? true,
@@ -285,11 +325,83 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     endServices: services,
   });
   const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
+  const preemptTies = cluster.preemptTies;
+  const partial = { scenario, seed, records: cluster.records, vips, preemptTies };
+  const preemptRaces = options.preemptRaces === true ? findPreemptRaces(partial, specs, options) : [];
   return {
     ok: true,
     warnings: validation.warnings,
-    result: { scenario, seed, records: cluster.records, vips, services, findings, checkModels, diagnostics, events, ...(startRaces.length > 0 ? { startRaces } : {}) },
+    result: {
+      scenario,
+      seed,
+      records: cluster.records,
+      vips,
+      services,
+      findings,
+      checkModels,
+      diagnostics,
+      events,
+      ...(startRaces.length > 0 ? { startRaces } : {}),
+      ...(preemptRaces.length > 0 ? { preemptRaces } : {}),
+      ...(preemptTies.length > 0 ? { preemptTies } : {}),
+    },
   };
+}
+
+/**
+ * The other outcomes of keepalived's races in a run: each start order within keepalived's start-up
+ * jitter (see findStartRaces), and for each host that met a preempt_delay boundary tie, that host
+ * discarding such adverts (its first tie named). Model mode only: exec mode's programs and commands
+ * changed the disk, they are not run again.
+ */
+export function raceVariants(result: Pick<SimulationResult, 'scenario' | 'preemptTies'>): RaceVariant[] {
+  const { scenario } = result;
+  if (scenario.scripts === 'exec') return [];
+  const variants: RaceVariant[] = startRaceVariants(scenario).map((variant) => ({ kind: 'start', first: variant.first, leadMs: variant.leadMs, options: { startupScale: variant.scale } }));
+  const seen = new Set<string>();
+  for (const tie of result.preemptTies ?? []) {
+    if (seen.has(tie.host)) continue;
+    seen.add(tie.host);
+    variants.push({ kind: 'preempt-boundary', tie, options: { preemptBoundary: { [tie.host]: 'discard' } } });
+  }
+  return variants;
+}
+
+/**
+ * preempt_delay boundary races: the scenario again with each tied host discarding the advert that
+ * came exactly as its preempt_delay ended. A race when the VIPs end elsewhere, or when the tied
+ * instance takes over (enters MASTER after the tie) at another time by half its advert interval or
+ * more: the tie moves the takeover by one whole interval of the master's.
+ */
+function findPreemptRaces(
+  result: Pick<SimulationResult, 'scenario' | 'seed' | 'records' | 'vips' | 'preemptTies'>,
+  specs: readonly { name: string; config: KeepalivedConfig }[],
+  options: SimulationOptions,
+): PreemptRace[] {
+  const races: PreemptRace[] = [];
+  const ending = JSON.stringify(result.vips);
+  const configCache = options.configCache ?? new Map<string, LoadedHostConfig>();
+  for (const variant of raceVariants(result)) {
+    if (variant.kind !== 'preempt-boundary') continue;
+    const { tie } = variant;
+    const outcome = runScenario(result.scenario, { seed: result.seed, keepLogs: false, configCache, fileCache: options.fileCache, namesChecked: true, ...variant.options });
+    if (!outcome.ok) continue;
+    const accepted = takeoverAfter(result.records, tie);
+    const discarded = takeoverAfter(outcome.result.records, tie);
+    const intervalMs = specs.find((spec) => spec.name === tie.host)?.config.instances.find((instance) => instance.name === tie.instance)?.advertIntervalMs ?? 1000;
+    const moved = accepted === undefined || discarded === undefined ? accepted !== discarded : Math.abs(accepted - discarded) * 1000 >= intervalMs / 2;
+    if (!moved && JSON.stringify(outcome.result.vips) === ending) continue;
+    races.push({ tie, takeover: { accepted, discarded }, vips: outcome.result.vips });
+  }
+  return races;
+}
+
+/** When the tied instance next entered MASTER after the tie (virtual s), if it did. */
+function takeoverAfter(records: readonly SimRecord[], tie: PreemptTie): number | undefined {
+  for (const record of records) {
+    if (record.type === 'transition' && record.t >= tie.t && record.host === tie.host && record.instance === tie.instance && record.to === 'MASTER') return record.t;
+  }
+  return undefined;
 }
 
 /**
@@ -301,20 +413,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
 function findStartRaces(scenario: Scenario, seed: number, vips: Record<string, string[]>, options: SimulationOptions): StartRace[] {
   // Exec mode runs the hosts' real programs and the timeline's commands, which change the disk: not again.
   if (scenario.scripts === 'exec') return [];
-  const lead = Math.round(STARTUP_DELAY_MS * (START_JITTER_MAX - START_JITTER_MIN));
-  // Only hosts started within that spread of another host's start can come up in the other order.
-  const starts = scenario.timeline.flatMap((entry) => (entry.do === 'start' && entry.startupMs === undefined ? [{ host: entry.host, at: entry.atMs }] : []));
-  const started = [...new Set(starts.filter((a) => starts.some((b) => b.host !== a.host && Math.abs(b.at - a.at) <= lead)).map((start) => start.host))];
-  if (started.length < 2) return [];
-  const variants: { first: string; leadMs: number; scale: Record<string, number> }[] = [];
-  for (const host of started) {
-    variants.push({ first: host, leadMs: lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MIN : START_JITTER_MAX])) });
-  }
-  if (started.length > 2) {
-    for (const host of started) {
-      variants.push({ first: host, leadMs: -lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MAX : START_JITTER_MIN])) });
-    }
-  }
+  const variants = startRaceVariants(scenario);
   const ending = JSON.stringify(vips);
   const configCache = options.configCache ?? new Map<string, LoadedHostConfig>();
   const races: StartRace[] = [];
@@ -331,6 +430,25 @@ function findStartRaces(scenario: Scenario, seed: number, vips: Record<string, s
     races.push({ first: variant.first, leadMs: variant.leadMs, vips: outcome.result.vips });
   }
   return races;
+}
+
+/** The start orders within keepalived's start-up jitter: each racing host first, and among three or more, last. */
+function startRaceVariants(scenario: Scenario): { first: string; leadMs: number; scale: Record<string, number> }[] {
+  const lead = Math.round(STARTUP_DELAY_MS * (START_JITTER_MAX - START_JITTER_MIN));
+  // Only hosts started within that spread of another host's start can come up in the other order.
+  const starts = scenario.timeline.flatMap((entry) => (entry.do === 'start' && entry.startupMs === undefined ? [{ host: entry.host, at: entry.atMs }] : []));
+  const started = [...new Set(starts.filter((a) => starts.some((b) => b.host !== a.host && Math.abs(b.at - a.at) <= lead)).map((start) => start.host))];
+  if (started.length < 2) return [];
+  const variants: { first: string; leadMs: number; scale: Record<string, number> }[] = [];
+  for (const host of started) {
+    variants.push({ first: host, leadMs: lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MIN : START_JITTER_MAX])) });
+  }
+  if (started.length > 2) {
+    for (const host of started) {
+      variants.push({ first: host, leadMs: -lead, scale: Object.fromEntries(started.map((name) => [name, name === host ? START_JITTER_MAX : START_JITTER_MIN])) });
+    }
+  }
+  return variants;
 }
 
 /**

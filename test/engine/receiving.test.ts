@@ -97,6 +97,27 @@ describe('a BACKUP receiving', () => {
     expect(bench.logs()).toContain('(VI_1) start preempt delay (5.000000)');
   });
 
+  it("with preemptBoundary 'discard' (keepalived's other side of the race) the advert exactly at preempt_delay's end is discarded, and only that one is reported as the tie", () => {
+    const ties: { instance: string; src: string }[] = [];
+    const bench = new Bench(config({ instances: [instance({ preemptDelayMs: 5000 })] }), '10.0.0.1', { preemptBoundary: 'discard', onPreemptBoundary: (name, src) => ties.push({ instance: name, src }) }).start(0);
+    for (let t = 1000; t <= 20_000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(30_000);
+    // The advert at 6000 is the tie, now discarded: the last timer reset was at 5000.
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(5000 + MDI_100);
+    expect(ties).toEqual([{ instance: 'VI_1', src: '10.0.0.2' }]);
+  });
+
+  it('reports no tie when no lower priority advert lands on the end of preempt_delay (adverts at x.5 s, preempt_delay 5 s from 1.5 s)', () => {
+    const ties: string[] = [];
+    const bench = new Bench(config({ instances: [instance({ preemptDelayMs: 5000 })] }), '10.0.0.1', { preemptBoundary: 'discard', onPreemptBoundary: (name) => ties.push(name) }).start(0);
+    bench.receive(1500, { priority: 50 });
+    for (let t = 2000; t <= 20_000; t += 1000) bench.receive(t, { priority: 50 });
+    bench.advance(30_000);
+    // The delay ends at 6500, between adverts: the one at 6000 is accepted, 7000 discarded, either way.
+    expect(bench.transitions().find((t) => t.to === 'MASTER')?.t).toBe(6000 + MDI_100);
+    expect(ties).toEqual([]);
+  });
+
   it('a higher priority advert during preempt_delay stops the delay, which restarts from the next lower priority advert', () => {
     const bench = new Bench(config({ instances: [instance({ preemptDelayMs: 5000 })] })).start(0);
     bench.receive(1000, { priority: 50 }).receive(2000, { priority: 150 });

@@ -83,6 +83,8 @@ describe('vrrplab explore on the command line', () => {
     expect(merged.status).toBe(0);
     const failures = (text: string) => jsonLines(text).filter((line) => line['type'] === 'failure');
     expect(failures(merged.stdout)).toEqual(failures(whole.stdout));
+    // Races keep both outcomes through the merge (the haproxy stop on A fails only when A comes up first).
+    expect(failures(merged.stdout).filter((line) => line['race'] !== undefined).length).toBeGreaterThan(0);
     expect(jsonLines(merged.stdout).at(-1)).toMatchObject({ type: 'summary', schedules: 400 });
     // The kinds excused as expected, counted and listed as one run lists them (by name).
     const excused = (text: string) => JSON.stringify(jsonLines(text).at(-1)?.['excused']);

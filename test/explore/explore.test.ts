@@ -6,11 +6,12 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore, mergeShrunk, type ExploreResult } from '../../src/explore/explore.js';
-import type { Shrunk } from '../../src/explore/explorer.js';
+import { raceOutcomes, type Shrunk } from '../../src/explore/explorer.js';
+import type { Runner } from '../../src/explore/judge.js';
 import { scheduleScenario } from '../../src/explore/plan.js';
-import { failureReports, type FailureReport } from '../../src/explore/report.js';
+import { failureJson, failureReports, formatText, racesFromJson, type FailureReport } from '../../src/explore/report.js';
 import { exploreSpace, scenarioFromHosts } from '../../src/explore/space.js';
-import { runScenario } from '../../src/sim/run.js';
+import { runScenario, type SimulationResult } from '../../src/sim/run.js';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.js';
 import { EXPLORE_FIXTURES, fixtureHosts } from '../sim/findings/helpers.js';
 import { ROOT } from '../sim/helpers.js';
@@ -90,6 +91,56 @@ describe('explore on the seed pair, from its host directories alone', () => {
     const [stop] = restart?.schedule.faults ?? [];
     // Down for 1 s, the shortest a stop can be: a stopped keepalived exits a second after SIGTERM.
     expect(stop !== undefined && stop.until !== undefined ? stop.until - stop.at : undefined).toBe(1000);
+  });
+});
+
+describe("explore reports keepalived's races as races, with both outcomes", () => {
+  it("reports the buggy pair's haproxy stop on A as a race: it fails as simulated, and not when B's keepalived comes up first", async () => {
+    const result = await exploreWith(seedPair('buggy'));
+    const haproxy = result.failures.find((failure) => failure.kinds.join() === 'collective-drift,stranded-service' && failure.schedule.start === undefined && JSON.stringify(failure.schedule.faults.map((fault) => ['host' in fault ? fault.host : '', fault.do])) === '[["A","service-stop"]]');
+    expect(haproxy?.races).toEqual([{ kind: 'start', variant: "with B's start-up 42 ms shorter than the others'", kinds: [] }]);
+    const [report] = failureReports({ ...result, failures: haproxy === undefined ? [] : [haproxy] }, (schedule) => scheduleScenario(exploreSpace(seedPair('buggy')), schedule));
+    if (report === undefined) throw new Error('no report');
+    const text = formatText([report], result.summary, new Map());
+    expect(text).toContain("1 distinct failure (a race of keepalived's: failing in one outcome, not in another):");
+    expect(text).toContain('  [collective-drift, stranded-service]  1 fault  RACE\n');
+    expect(text).toContain("  a race of keepalived's, with another outcome:\n    as simulated: collective-drift, stranded-service\n    with B's start-up 42 ms shorter than the others': no failure\n");
+    const line = JSON.parse(failureJson(report)) as Record<string, unknown>;
+    expect(line['race']).toEqual({ outcomes: [{ variant: 'as simulated', kinds: ['collective-drift', 'stranded-service'] }, { kind: 'start', variant: "with B's start-up 42 ms shorter than the others'", kinds: [] }] });
+    // explore merge reads it back.
+    expect(racesFromJson(line['race'])).toEqual(haproxy?.races);
+  });
+
+  it('says nothing of a race where the failure happens in every outcome: a keepalived restart on A drifts whoever comes up first', async () => {
+    const result = await exploreWith(seedPair('buggy'));
+    const restart = result.failures.find((failure) => failure.key === 'collective-drift,stranded-service|A:stop');
+    expect(restart).toBeDefined();
+    expect(restart?.races).toBeUndefined();
+    const reports = failureReports({ ...result, failures: restart === undefined ? [] : [restart] }, (schedule) => scheduleScenario(exploreSpace(seedPair('buggy')), schedule));
+    expect(formatText(reports, result.summary, new Map())).not.toMatch(/RACE|race of keepalived/);
+    expect(reports[0] === undefined ? '' : failureJson(reports[0])).not.toContain('"race"');
+    // Starts 2 s apart are no race: no other order is within keepalived's start-up jitter.
+    for (const failure of result.failures.filter((item) => item.schedule.start?.skewMs === 2000)) expect(failure.races, failure.key).toBeUndefined();
+  });
+
+  it('names a preempt_delay boundary outcome that lacks a kind, and none that fails alike or that has every kind', () => {
+    const tie = { t: 7.468537, host: 'B', instance: 'VI_2', from: 'A' };
+    const verdict = (kinds: string[]) => ({ kinds, failures: [], excused: [], transitions: [] });
+    const runner = (kinds: string[]): Runner => ({
+      space: exploreSpace(seedPair('fixed')),
+      run: () => {
+        throw new Error('not used');
+      },
+      raceOutcomes: () => [{ variant: { kind: 'preempt-boundary', tie, options: { preemptBoundary: { B: 'discard' } } }, verdict: verdict(kinds) }],
+    });
+    const schedule = { phase: 'start' as const, faults: [] };
+    const result = {} as SimulationResult;
+    expect(raceOutcomes(runner([]), schedule, result, ['slow-failover'])).toEqual([
+      { kind: 'preempt-boundary', variant: "with B discarding A's advert that came exactly as its VI_2's preempt_delay ended (7.469 s)", kinds: [] },
+    ]);
+    expect(raceOutcomes(runner(['split-brain']), schedule, result, ['slow-failover', 'split-brain'])[0]?.kinds).toEqual(['split-brain']);
+    expect(raceOutcomes(runner(['slow-failover']), schedule, result, ['slow-failover'])).toEqual([]);
+    expect(raceOutcomes(runner(['flapping', 'slow-failover']), schedule, result, ['slow-failover'])).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { explore, mergeShrunk, type Budget, type ExploreResult, type ExploreSumm
 import type { Shrunk } from '../../explore/explorer.js';
 import { failureKey } from '../../explore/judge.js';
 import { scheduleScenario } from '../../explore/plan.js';
-import { failureJson, failureReports, formatText, summaryJson, type FailureReport } from '../../explore/report.js';
+import { failureJson, failureReports, formatText, racesFromJson, summaryJson, type FailureReport } from '../../explore/report.js';
 import { exploreSpace, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
 import { parseHostSpecs } from '../hosts.js';
@@ -100,6 +100,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
       file: path.join(options.out, `${report.name}.yaml`),
       kinds: report.kinds,
       schedule: { faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) },
+      ...(report.races !== undefined ? { races: report.races } : {}),
     })), { jobs: confirmJobs, keepalived: options.keepalived, onProgress: (done, total) => confirming.update(done / total, `${done} of ${total} lab runs`) });
     confirming.done();
     if (options.json) for (const confirmation of confirmations) process.stdout.write(`${JSON.stringify({ type: 'confirmation', ...confirmation })}\n`);
@@ -257,6 +258,7 @@ function reportFromJson(value: Record<string, unknown>, where: string): FailureR
     throw new UsageError(`${where}: not a failure line of vrrplab explore --json`);
   }
   const start = isRecord(value['start']) ? { order: value['start']['order'] as string[], skewMs: Number(value['start']['skew']) * 1000 } : undefined;
+  const races = racesFromJson(value['race']);
   return {
     name: value['name'],
     kinds: kinds.map(String),
@@ -269,6 +271,7 @@ function reportFromJson(value: Record<string, unknown>, where: string): FailureR
     prefix: value['prefix'] === true,
     yaml: value['scenario'],
     origin: { schedule: Number(origin['schedule']), phase: String(origin['phase']), key: String(origin['key']) },
+    ...(races !== undefined ? { races } : {}),
   };
 }
 

@@ -45,6 +45,7 @@ export function registerSimulate(program: Command): void {
       const outcome = runScenario(loaded.scenario, {
         seed,
         startRaces: true,
+        preemptRaces: true,
         onProgress: (virtualMs, totalMs) => progress.update(virtualMs / totalMs, `${Math.round(virtualMs / 1000)} s of ${Math.round(totalMs / 1000)} s`),
       });
       progress.done();
