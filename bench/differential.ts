@@ -7,11 +7,16 @@
  * namespaces, compared. Writes OUT/report.md (the agreement rate, every race and divergence, the
  * command to rerun) and OUT/outcomes.jsonl; each diverging case keeps its scenario, configs and the
  * lab runs' logs and captures under OUT/case-NNNN/. Exit 1 when a case diverged.
+ *
+ *   node dist/bench/differential.js --rejudge campaign-out
+ *
+ * judges a finished campaign's kept cases again from their recordings with the simulator as it is
+ * now (no root, no keepalived): after a fix, which divergences are gone. Writes report-rejudged.md.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { campaignReport, runCampaign } from '../src/lab/campaign.js';
+import { campaignReport, rejudge, runCampaign, type CaseOutcome } from '../src/lab/campaign.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +27,21 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'campaign-out' },
     keepalived: { type: 'string' },
     tolerance: { type: 'string', default: '500' },
+    rejudge: { type: 'string' },
   },
 });
+
+if (values.rejudge !== undefined) {
+  const dir = path.resolve(values.rejudge);
+  const kept = fs.readFileSync(path.join(dir, 'outcomes.jsonl'), 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as CaseOutcome);
+  const seedOf = kept[0]?.seed ?? 0;
+  const judgedAgain = kept.sort((a, b) => a.index - b.index).map((outcome) => (outcome.status === 'agree' ? outcome : rejudge(outcome, { toleranceMs: Number(values.tolerance) })));
+  for (const [i, outcome] of judgedAgain.entries()) if (outcome.status !== kept[i]?.status) process.stderr.write(`case ${outcome.index}: ${kept[i]?.status} -> ${outcome.status}\n`);
+  const report = campaignReport(judgedAgain, { seed: seedOf, count: judgedAgain.length }, 0).replace(/in 0 s:/, 'judged again from their recordings:');
+  fs.writeFileSync(path.join(dir, 'report-rejudged.md'), report);
+  process.stdout.write(report);
+  process.exit(judgedAgain.some((outcome) => outcome.status === 'diverge') ? 1 : 0);
+}
 
 const seed = Number(values.seed);
 const count = Number(values.count);

@@ -14,9 +14,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Random } from '../sim/random.js';
-import { runScenario, type SimulationResult } from '../sim/run.js';
-import { loadScenario } from '../sim/scenario.js';
+import { loadHostConfig, raceVariants, runScenario, type SimulationResult } from '../sim/run.js';
+import { loadScenario, type Scenario } from '../sim/scenario.js';
 import { compareRuns, type Comparison, type Divergence } from './compare.js';
+import { readRecording, RUN_FILE } from './recording.js';
 import { runLab, type LabOptions } from './run.js';
 
 export interface CampaignCase {
@@ -242,20 +243,76 @@ export async function runCase(item: CampaignCase, options: CaseOptions = {}): Pr
     }
     if (comparison.divergences.length === 0) break;
   }
+  return judged(base, loaded.scenario, simulated.result, labResults, runs, options);
+}
+
+/**
+ * A case that did not agree at once, judged from its keepalived runs: against simulate, against the
+ * other outcomes of the races simulate names (start order, preempt_delay boundary: raceVariants),
+ * and against each other.
+ */
+function judged(
+  base: Pick<CaseOutcome, 'index' | 'seed' | 'file' | 'description'>,
+  scenario: Scenario,
+  simulated: SimulationResult,
+  labResults: readonly SimulationResult[],
+  runs: string[],
+  options: Pick<CaseOptions, 'toleranceMs'>,
+): CaseOutcome {
+  const comparisons = labResults.map((result) => compareRuns(simulated, result, { toleranceMs: options.toleranceMs }));
   const first = comparisons[0];
   const [firstRun, ...otherRuns] = labResults;
   const keepalivedDiffers = firstRun !== undefined && otherRuns.some((other) => compareRuns(firstRun, other, { toleranceMs: options.toleranceMs }).divergences.length > 0);
-  const { race, divergence } = classify(comparisons, keepalivedDiffers);
+  // An outcome simulate names as the other side of its races, met by a keepalived run: each race
+  // alone, and each start order with every preempt_delay tie taken the other way (races combine).
+  const variants = raceVariants(simulated);
+  const discards = variants.flatMap((variant) => (variant.kind === 'preempt-boundary' ? [variant] : []));
+  const allDiscarded = Object.assign({}, ...discards.map((variant) => variant.options.preemptBoundary)) as Record<string, 'accept' | 'discard'>;
+  const combined = discards.length === 0 ? [] : [
+    ...(discards.length > 1 ? [{ variant: discards[0], options: { preemptBoundary: allDiscarded } }] : []),
+    ...variants.flatMap((variant) => (variant.kind === 'start' ? [{ variant, options: { ...variant.options, preemptBoundary: allDiscarded } }] : [])),
+  ];
+  const named = [...variants.map((variant) => ({ variant, options: variant.options })), ...combined].find(({ options: variantOptions }) => {
+    const other = runScenario(scenario, variantOptions);
+    return other.ok && labResults.some((result) => compareRuns(other.result, result, { toleranceMs: options.toleranceMs }).divergences.length === 0);
+  })?.variant;
+  const verdict = classify(comparisons, keepalivedDiffers);
+  const race = verdict.race || named !== undefined;
   return {
     ...base,
     status: race ? 'race' : 'diverge',
-    ...divergenceText(divergence),
-    outcomes: [`simulate: ${outline(simulated.result)}`, ...labResults.map((result, i) => `keepalived run ${i + 1}: ${outline(result)}`)],
+    ...divergenceText(verdict.divergence),
+    outcomes: [
+      `simulate: ${outline(simulated)}`,
+      ...(named !== undefined ? [`simulate names this race (${named.kind === 'start' ? `start order, ${named.first} first` : `preempt_delay of ${named.tie.host} ending on an advert`}), whose other outcome keepalived took`] : []),
+      ...labResults.map((result, i) => `keepalived run ${i + 1}: ${outline(result)}`),
+    ],
     matched: first?.matched ?? 0,
     largestErrorMs: Math.round((first?.largestErrorS ?? 0) * 1000),
     labRuns: labResults.length,
     runs,
   };
+}
+
+/**
+ * A kept case judged again from its recordings (case-NNNN/lab-N, read with ./recording.ts) and the
+ * simulator as it is now: how a campaign's divergences are checked after a fix, without keepalived.
+ */
+export function rejudge(outcome: CaseOutcome, options: Pick<CaseOptions, 'toleranceMs'> = {}): CaseOutcome {
+  const base = { index: outcome.index, seed: outcome.seed, file: outcome.file, description: outcome.description };
+  const loaded = loadScenario(outcome.file);
+  if (!loaded.ok) return { ...outcome, status: 'error', error: loaded.errors.join('; ') };
+  const simulated = runScenario(loaded.scenario);
+  if (!simulated.ok) return { ...outcome, status: 'error', error: simulated.errors.join('; ') };
+  const configs = new Map(loaded.scenario.hosts.map((host) => [host.name, loadHostConfig(host, loaded.scenario.scripts, loaded.scenario.directory).config]));
+  const labResults = outcome.runs.filter((dir) => fs.existsSync(path.join(dir, RUN_FILE))).map((dir) => readRecording(dir, loaded.scenario, configs));
+  if (labResults.length === 0) return outcome;
+  const comparisons = labResults.map((result) => compareRuns(simulated.result, result, { toleranceMs: options.toleranceMs }));
+  if (comparisons[0]?.divergences.length === 0) {
+    const firstComparison = comparisons[0];
+    return { ...base, status: 'agree', matched: firstComparison.matched, largestErrorMs: Math.round(firstComparison.largestErrorS * 1000), labRuns: labResults.length, runs: outcome.runs };
+  }
+  return judged(base, loaded.scenario, simulated.result, labResults, outcome.runs, options);
 }
 
 /**
