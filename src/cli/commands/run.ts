@@ -70,6 +70,10 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
   logger.log('info', `Configuration file ${flags.useFile}`);
   for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
+  // keepalived's parent at start (not on reload), with or without -D, unless the option is set.
+  if (loaded.config.globalDefs.other.max_auto_priority === undefined) {
+    logger.log('info', 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  }
   // Like keepalived, a running daemon reports config problems and carries on with what it could
   // read; the exit status of `-t` is where they count.
 
@@ -121,10 +125,17 @@ async function run(flags: RunFlags): Promise<number> {
       const reloaded = runtime.reload(again.config);
       if (!reloaded.ok) logger.log('warning', `Reload not applied: ${reloaded.error}`);
     });
-    process.on('SIGUSR1', () => logger.log('info', `Printing VRRP data for process(${process.pid}) on signal to ${runtime.writeDataDump()}`));
+    // keepalived's words; the file is --dump-dir's keepalived.data / keepalived.stats.
+    process.on('SIGUSR1', () => {
+      runtime.writeDataDump();
+      logger.log('info', `Printing VRRP data for process(${process.pid}) on signal`);
+      for (const line of runtime.dumpScriptUserLines()) logger.log('info', line);
+    });
     process.on('SIGUSR2', () => {
-      logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`);
-      logger.log('debug', runtime.resourceLine());
+      runtime.writeStatsDump();
+      logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal`);
+      // Not keepalived's: bench/soak.ts (and the flood lab test) ask for it with VRRPLAB_RESOURCES=1.
+      if (process.env.VRRPLAB_RESOURCES === '1') logger.log('info', runtime.resourceLine());
     });
   });
 }
