@@ -127,6 +127,8 @@ export class Runtime {
   private readonly runScriptAt = new WeakMap<EngineAction, number>();
   /** PIDs of the script and notify children still running: SIGTERM'd when vrrplab exits. */
   private readonly childPids = new Set<number>();
+  /** A script or notify child has ended (keepalived's stop line then counts children's time). */
+  childrenEnded = false;
   private linkState = new Map<string, boolean>();
   private fileState = new Map<string, number>();
   readonly drops: RuntimeDrops = {};
@@ -762,7 +764,7 @@ export class Runtime {
         log: (message) => this.log('info', message),
         now: () => this.now(),
         onSpawn: (pid) => this.childPids.add(pid),
-        onExit: (pid) => this.childPids.delete(pid),
+        onExit: (pid) => { this.childPids.delete(pid); this.childrenEnded = true; },
         result: (outcome) => {
           resolve();
           if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);
@@ -781,7 +783,7 @@ export class Runtime {
       this.log('warning', `Notify ${command}: ${ids.error}`);
       return;
     }
-    const p = this.gate.clear().then(() => runProgram(args, { ...ids, onSpawn: (pid) => this.childPids.add(pid), onExit: (pid) => this.childPids.delete(pid) })).then((outcome) => {
+    const p = this.gate.clear().then(() => runProgram(args, { ...ids, onSpawn: (pid) => this.childPids.add(pid), onExit: (pid) => { this.childPids.delete(pid); this.childrenEnded = true; } })).then((outcome) => {
       if (outcome.spawnError) this.log('warning', `Error exec-ing command '${args[0]}': ${outcome.spawnError}`);
       else if (outcome.exitCode !== 0) this.log('debug', `Notify ${command} exited with status ${outcome.exitCode}`);
     });

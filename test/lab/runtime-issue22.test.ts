@@ -57,10 +57,10 @@ interface Run {
 }
 
 /** keepalived or vrrplab with keepalived's flags, in a private /tmp, each line timestamped as read. */
-function start(lab: Lab, kind: Daemon, conf: string, dir: string): Run {
+function start(lab: Lab, kind: Daemon, conf: string, dir: string, detail = true): Run {
   const pidFile = join(dir, `${kind}.pid`);
   const daemon = kind === 'keepalived' ? ['keepalived'] : ['node', MAIN, 'run'];
-  const argv = [...daemon, '-n', '-l', '-D', '-P', '-f', conf, '-p', pidFile, '-r', `${pidFile}.vrrp`];
+  const argv = [...daemon, '-n', '-l', ...(detail ? ['-D'] : []), '-P', '-f', conf, '-p', pidFile, '-r', `${pidFile}.vrrp`];
   const child = lab.spawn(0, ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /tmp && exec "$@"', 'sh', ...argv]);
   const lines: Line[] = [];
   let buffer = '';
@@ -400,4 +400,71 @@ describe('a hung track script, vrrplab against keepalived 2.2.7 in the same run'
       'Track script chk_hang is being timed out, expect idle - skipping run',
     ]);
   }, 90_000);
+});
+
+const PLAIN_CONF = (iface: string) => `vrrp_instance VI_1 {
+  interface ${iface}
+  state BACKUP
+  priority 150
+  virtual_router_id 51
+  advert_int 1
+  track_interface {
+    ${iface}
+  }
+  virtual_ipaddress {
+    172.16.25.100/16 dev ${iface}
+  }
+}
+`;
+
+/** The daemon's lines from its config line on, without what cannot be the same (README). */
+function comparable(r: Run, dir: string): string[] {
+  const log = texts(r).map((l) => l.split(dir).join('DIR'));
+  return log.slice(log.findIndex((l) => l.startsWith('Configuration file')) + 1)
+    .filter((l) => !/^(Starting VRRP child process|pid \d+ exited with permanent error|Stopped (Keepalived|vrrplab)|Assigned address|Startup complete)/.test(l))
+    .map((l) => l.replace(/[\d.]+(\/[\d.]+)? (user|system) time/g, 'T $2 time').replace(/user: \S+ system: \S+$/, 'user: T system: T').replace(/fd\(\d+,\d+\)/, 'fd(N,N)'));
+}
+
+describe('start and stop lines, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('refuses an interface named by its altname as keepalived does: the same warnings, no start, exit status 2', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const results = await Promise.all(KINDS.map(async (kind) => {
+      const lab = made.lab();
+      const dir = scratch();
+      lab.exec(0, ['ip', 'link', 'property', 'add', 'dev', 'eth0', 'altname', 'lanport0']);
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, PLAIN_CONF('lanport0'));
+      const r = start(lab, kind, conf, dir);
+      const status = await Promise.race([r.exited, sleep(8000).then(() => 'running' as const)]);
+      return { kind, status, lines: comparable(r, dir) };
+    }));
+    const [k, v] = results;
+    process.stderr.write(`runtime lab: altname: keepalived exit ${k.status}, vrrplab exit ${v.status}\n`);
+    expect(k.status).toBe(2);
+    expect(v.status).toBe(2);
+    expect(k.lines).toContain("(DIR/k.conf: Line 2) WARNING - interface lanport0 for vrrp_instance VI_1 doesn't exist");
+    expect(v.lines).toEqual(k.lines);
+  }, 30_000);
+
+  it('stops with keepalived\'s lines: "Stopped - used" without children\'s time when no script ran, and only "Stopped" without -D', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const runs = await Promise.all(KINDS.flatMap((kind) => [true, false].map(async (detail) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, PLAIN_CONF('eth0'));
+      const r = start(lab, kind, conf, dir, detail);
+      expect(await waitFor(() => logged(r, /\(VI_1\) Entering BACKUP STATE \(init\)/), 10_000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(500);
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      const lines = comparable(r, dir);
+      return { kind, detail, stop: lines.slice(lines.indexOf('Stopping')) };
+    })));
+    const of = (kind: Daemon, detail: boolean) => runs.find((r) => r.kind === kind && r.detail === detail)!.stop;
+    expect(of('keepalived', true)).toEqual(['Stopping', 'Stopped - used T user time, T system time', 'CPU usage (self/children) user: T system: T']);
+    expect(of('keepalived', false)).toEqual(['Stopping', 'Stopped']);
+    expect(of('vrrplab', true)).toEqual(of('keepalived', true));
+    expect(of('vrrplab', false)).toEqual(of('keepalived', false));
+  }, 40_000);
 });

@@ -6,6 +6,9 @@ import { formatDiagnostic } from '../../config/diagnostics.js';
 import { StreamLogger, type LogFormat } from '../../runtime/log.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
+import { interfaceKind } from '../../runtime/sysfs.js';
+
+const NO_INTERFACE = 'Non-existent interface specified in configuration';
 
 interface RunFlags {
   useFile: string;
@@ -59,7 +62,9 @@ async function run(flags: RunFlags): Promise<number> {
     process.stderr.write(`vrrplab run: unknown transport '${flags.transport}' (raw or udp)\n`);
     return 2;
   }
-  const loaded = loadConfig(flags.useFile);
+  const cpuAtLoad = cpuTimes();
+  // Interfaces are looked up as keepalived's VRRP process does at start (an altname is missing).
+  const loaded = loadConfig(flags.useFile, flags.configTest ? {} : { interfaces: interfaceKind });
   if (flags.configTest) {
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return loaded.exitStatus;
@@ -69,10 +74,23 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
   logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
   logger.log('info', `Configuration file ${flags.useFile}`);
-  for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
   // keepalived's parent at start (not on reload), with or without -D, unless the option is set.
   if (loaded.config.globalDefs.other.max_auto_priority === undefined) {
     logger.log('info', 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  }
+  const missingInterface = loaded.diagnostics.some((d) => d.message === NO_INTERFACE);
+  if (missingInterface) {
+    // keepalived's VRRP process reports the missing interfaces as it reads the config, after its
+    // netlink lines, stops at once and the daemon exits with status 2 (its parent's "pid N exited
+    // with permanent error CONFIG. Terminating" has no counterpart: vrrplab is one process).
+    logger.log('info', 'Registering Kernel netlink reflector');
+    logger.log('info', 'Registering Kernel netlink command channel');
+  }
+  for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
+  if (missingInterface) {
+    for (const line of stopLines(cpuAtLoad, cpuTimes(), { detail: flags.logDetail === true, children: false })) logger.log('info', line);
+    logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
+    return 2;
   }
   // Like keepalived, a running daemon reports config problems and carries on with what it could
   // read; the exit status of `-t` is where they count.
@@ -106,7 +124,7 @@ async function run(flags: RunFlags): Promise<number> {
     const shutdown = () => {
       void runtime.stop().then(() => {
         // keepalived's VRRP child and parent each log their CPU use; vrrplab is one process.
-        for (const line of stopLines(cpuAtStart, cpuTimes())) logger.log('info', line);
+        for (const line of stopLines(cpuAtStart, cpuTimes(), { detail: flags.logDetail === true, children: runtime.childrenEnded })) logger.log('info', line);
         logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
         removePidFiles();
         resolve(0);
