@@ -183,7 +183,7 @@ export class Runtime {
     return [...names];
   }
 
-  async start(): Promise<StartResult> {
+  async start(lines: ConfigLines = NO_CONFIG_LINES): Promise<StartResult> {
     const { config } = this.options;
     const vrrpIfaces = [...new Set(config.instances.map((i) => i.interface))];
     const env: HostEnvironment = { interfaceAddresses: {}, interfaceAddresses6: {} };
@@ -193,6 +193,7 @@ export class Runtime {
     // keepalived's VRRP child looks its default script user up as it loads a config with scripts.
     const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
     if (missingUser) this.log('info', missingUser);
+    for (const line of [...lines.parse, ...lines.complete]) this.log('warning', line);
     for (const name of vrrpIfaces) {
       const read = await readInterface(name);
       if (!read.ok) return { ok: false, error: `interface ${name}: ${read.error}` };
@@ -264,7 +265,7 @@ export class Runtime {
    * SIGHUP: hand the engine a new configuration (kept instances keep running). Sockets are per
    * interface and family, so a config that needs other interfaces or families needs a restart.
    */
-  reload(config: KeepalivedConfig): { ok: true } | { ok: false; error: string } {
+  reload(config: KeepalivedConfig, lines: ConfigLines = NO_CONFIG_LINES): { ok: true } | { ok: false; error: string } {
     const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
     if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
     this.previousConfig = this.options.config;
@@ -285,11 +286,15 @@ export class Runtime {
       if (info.ipv6) assigned.push({ type: 'log', level: 'info', message: `Assigned address ${info.ipv6} for interface ${name}` });
     }
     for (const message of linkLocalWarnings(config)) assigned.push({ type: 'log', level: 'info', message });
-    actions.splice(at, 0, ...assigned);
-    // "Script user ... does not exist" right after "Reloading", as keepalived's child reads the config.
+    const warn = (message: string): EngineAction => ({ type: 'log', level: 'warning', message });
+    // keepalived's VRRP child reads the config after "Reloading": global_defs' problems, "Script
+    // user ... does not exist", the rest of the file's problems, then (after the scripts' reload
+    // lines) the end-of-config checks such as SECURITY VIOLATION (netns lab).
+    actions.splice(at, 0, ...lines.complete.map(warn), ...assigned);
     const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
     const reloading = actions.findIndex((a) => a.type === 'log' && a.message === 'Reloading');
-    if (missingUser) actions.splice(reloading + 1, 0, { type: 'log', level: 'info', message: missingUser });
+    const read = [...lines.global, ...(missingUser ? [missingUser] : []), ...lines.parse];
+    actions.splice(reloading + 1, 0, ...read.map((message) => (message === missingUser ? { type: 'log' as const, level: 'info' as const, message } : warn(message))));
     // keepalived's reload builds every instance anew: the dump's "Last transition" of each is the
     // reload time, and a MASTER's "Master down timer" is 0 until it next leaves MASTER (netns lab,
     // SIGUSR1 after a reload: MASTERs 0 usecs, a BACKUP 3609375).
@@ -905,6 +910,19 @@ export class Runtime {
     this.childPids.clear();
   }
 }
+
+/**
+ * A config's problems as keepalived's VRRP process logs them while reading it: those of global_defs
+ * (logged by keepalived's parent at start; by both on reload), those of the rest of the file, and
+ * those of the end-of-config checks (SECURITY VIOLATION, a disabled script).
+ */
+export interface ConfigLines {
+  global: string[];
+  parse: string[];
+  complete: string[];
+}
+
+const NO_CONFIG_LINES: ConfigLines = { global: [], parse: [], complete: [] };
 
 /** The config runs scripts: a vrrp_script, or a notify of an instance or sync group. */
 function hasScripts(config: KeepalivedConfig): boolean {

@@ -467,4 +467,71 @@ describe('start and stop lines, vrrplab against keepalived 2.2.7 in the same run
     expect(of('vrrplab', true)).toEqual(of('keepalived', true));
     expect(of('vrrplab', false)).toEqual(of('keepalived', false));
   }, 40_000);
+
+  it('logs a config\'s problems where keepalived does: global_defs\' by the parent and, on reload, the child; the rest after "Script user"; SECURITY VIOLATION last', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const runs = await Promise.all(KINDS.map(async (kind) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, BAD_CONF);
+      const r = start(lab, kind, conf, dir);
+      // The tracked script holds the instance in init until its first result: no "(init)" here.
+      expect(await waitFor(() => logged(r, /\(VI_1\) Entering BACKUP STATE/), 10_000), kind).toBeGreaterThanOrEqual(0);
+      process.kill(r.pid, 'SIGHUP');
+      expect(await waitFor(() => logged(r, /^Reload complete/), 5000), kind).toBeGreaterThanOrEqual(0);
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      const log = texts(r).map((l) => l.split(dir).join('DIR')).filter((l) => !/^Starting VRRP child process/.test(l));
+      const upTo = (from: number) => log.slice(from, log.findIndex((l, i) => i > from && l.startsWith('Assigned address')));
+      return { start: upTo(log.findIndex((l) => l.startsWith('Configuration file'))), reload: upTo(log.indexOf('Reloading ...')) };
+    }));
+    const [k, v] = runs;
+    expect(k.start).toEqual([
+      'Configuration file DIR/k.conf',
+      "(Line 3) Unknown keyword 'bogus_global'",
+      'NOTICE: setting config option max_auto_priority should result in better keepalived performance',
+      'Registering Kernel netlink reflector',
+      'Registering Kernel netlink command channel',
+      "Script user 'keepalived_script' does not exist",
+      "(DIR/k.conf: Line 14) Unknown keyword 'bogus_keyword'",
+      'SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
+    ]);
+    expect(v.start).toEqual(k.start);
+    expect(k.reload.slice(0, 8)).toEqual([
+      'Reloading ...',
+      "Opening file 'DIR/k.conf'.",
+      'Configuration file DIR/k.conf',
+      "(Line 3) Unknown keyword 'bogus_global'",
+      'Reloading',
+      "(DIR/k.conf: Line 3) Unknown keyword 'bogus_global'",
+      "Script user 'keepalived_script' does not exist",
+      "(DIR/k.conf: Line 14) Unknown keyword 'bogus_keyword'",
+    ]);
+    expect(v.reload).toEqual(k.reload);
+  }, 40_000);
 });
+
+const BAD_CONF = `global_defs {
+  router_id lab1
+  bogus_global 1
+}
+vrrp_script chk_ok {
+  script "/bin/true"
+  interval 1
+}
+vrrp_instance VI_1 {
+  interface eth0
+  state BACKUP
+  priority 150
+  virtual_router_id 51
+  bogus_keyword 3
+  advert_int 1
+  virtual_ipaddress {
+    172.16.25.100
+  }
+  track_script {
+    chk_ok
+  }
+}
+`;
