@@ -45,7 +45,7 @@ const MAX_PRECISE_WAIT_MS = 6;
  * without: they are debug lines here, whoever writes them (the engine's words are shared with the
  * simulator, whose timeline keeps them).
  */
-const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous ARP)|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
+const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
 /** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
@@ -245,7 +245,10 @@ export class Runtime {
       fileValues[tf.name] = value;
     }
     for (const line of linkLocalWarnings(config)) this.log('info', line);
-    this.log('info', 'Registering gratuitous ARP shared channel');
+    // keepalived registers the channel each family's announcements need (netns lab: IPv4 and IPv6
+    // instances, both lines, ARP first; IPv6 only, only the NDISC one).
+    if (families.includes(4)) this.log('info', 'Registering gratuitous ARP shared channel');
+    if (families.includes(6)) this.log('info', 'Registering gratuitous NDISC shared channel');
     this.feed({ type: 'start', linksDown, fileValues });
     // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
     // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.

@@ -512,6 +512,44 @@ describe('start and stop lines, vrrplab against keepalived 2.2.7 in the same run
   }, 40_000);
 });
 
+const V6_CONF = `vrrp_instance VI_6 {
+  interface eth0
+  state BACKUP
+  version 3
+  priority 100
+  virtual_router_id 66
+  advert_int 1
+  virtual_ipaddress {
+    fe80::100
+    2001:db8:25::100/64
+  }
+}
+`;
+
+describe('an IPv6-only config, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('registers only the NDISC channel, with and without -D, as keepalived does', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const runs = await Promise.all(KINDS.flatMap((kind) => [true, false].map(async (detail) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, V6_CONF);
+      const r = start(lab, kind, conf, dir, detail);
+      expect(await waitFor(() => logged(r, /\(VI_6\) Entering BACKUP STATE \(init\)/), 10_000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(300);
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      const lines = comparable(r, dir);
+      return { kind, detail, start: lines.slice(0, lines.indexOf('(VI_6) Entering BACKUP STATE (init)')).filter((l) => !/removing VIPs/.test(l)) };
+    })));
+    const of = (kind: Daemon, detail: boolean) => runs.find((r) => r.kind === kind && r.detail === detail)!.start;
+    expect(of('keepalived', true)).toContain('Registering gratuitous NDISC shared channel');
+    expect(of('keepalived', true)).not.toContain('Registering gratuitous ARP shared channel');
+    expect(of('vrrplab', true)).toEqual(of('keepalived', true));
+    expect(of('vrrplab', false)).toEqual(of('keepalived', false));
+  }, 40_000);
+});
+
 const BAD_CONF = `global_defs {
   router_id lab1
   bogus_global 1
