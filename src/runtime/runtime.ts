@@ -773,6 +773,10 @@ export class Runtime {
         now: () => this.now(),
         onSpawn: (pid) => this.childPids.add(pid),
         onExit: (pid) => { this.childPids.delete(pid); this.childrenEnded = true; },
+        onForget: (pid) => {
+          this.childPids.delete(pid);
+          resolve();
+        },
         result: (outcome) => {
           resolve();
           if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);

@@ -175,6 +175,8 @@ export interface TrackRunHooks {
   now(): number;
   onSpawn?(pid: number): void;
   onExit?(pid: number): void;
+  /** keepalived dropped the run (its timeout fell while the script was idle): no longer its child. */
+  onForget?(pid: number): void;
 }
 
 /** keepalived's grace between SIGTERM, SIGKILL and the next SIGKILL of a timed-out script: 2 s, then 10 s. */
@@ -235,7 +237,7 @@ export function startTrackRun(script: TrackRunState, argv: string[], options: Ru
     } else {
       // keepalived: no signal and no new timer, and the run's status is never read.
       read = false;
-      hooks.onExit?.(pid);
+      hooks.onForget?.(pid);
       return;
     }
     try {
@@ -245,6 +247,7 @@ export function startTrackRun(script: TrackRunState, argv: string[], options: Ru
         hooks.log(`Script ${script.name} child (PID ${pid}) lost`);
         script.state = 'idle';
         read = false;
+        hooks.onForget?.(pid);
         return;
       }
       next = 1_000_000;
@@ -258,8 +261,8 @@ export function startTrackRun(script: TrackRunState, argv: string[], options: Ru
   }
   child.on('exit', (code, signal) => {
     if (timer) clearTimeout(timer);
-    hooks.onExit?.(pid);
     if (!read) return;
+    hooks.onExit?.(pid);
     let timedOut = false;
     if (signal) {
       if (script.state === 'requesting-termination' && signal === 'SIGTERM') {

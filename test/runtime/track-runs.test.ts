@@ -24,6 +24,7 @@ function run(state: TrackRunState, argv: string[], timeoutMs: number): { seen: S
     now: () => performance.now(),
     onSpawn: (pid) => seen.pids.push(pid),
     onExit: (pid) => { seen.exited.push(pid); finish(); },
+    onForget: (pid) => seen.exited.push(-pid),
     result: (r) => { seen.results.push(r); finish(); },
   });
   return { seen, done };
@@ -82,9 +83,11 @@ describe('a tracked script run, as keepalived runs it', () => {
     await new Promise((r) => setTimeout(r, 400));
     const pid = seen.pids[0];
     expect(alive(pid)).toBe(true);
+    expect(seen.exited).toEqual([-pid]);
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
     expect(seen.results).toEqual([]);
+    expect(seen.exited).toEqual([-pid]);
     expect(state.state).toBe('idle');
   });
 
