@@ -123,6 +123,11 @@ export class Runtime {
   /** Each tracked script's keepalived state, shared by its runs (startTrackRun). */
   private scriptStates = new Map<string, TrackRunState>();
   private children = new Set<Promise<unknown>>();
+  /** Host work (VIP changes, GARPs) queued and not yet done; engine log lines wait for it (orderedLog). */
+  private hostWork = 0;
+  private lastQueued: string | undefined;
+  /** keepalived's "Sending/queueing … for ADDRESS" lines, by "IFACE ADDRESS", logged by the GARP run. */
+  private readonly queueingLines = new Map<string, string>();
   /** The engine time of the tick that asked for each script run still to be carried out. */
   private readonly runScriptAt = new WeakMap<EngineAction, number>();
   /** PIDs of the script and notify children still running: SIGTERM'd when vrrplab exits. */
@@ -621,7 +626,7 @@ export class Runtime {
   private carryOut(action: EngineAction): void {
     switch (action.type) {
       case 'log':
-        this.log(action.level, action.message);
+        this.orderedLog(action.level, action.message);
         break;
       case 'send-advert':
         break;
@@ -682,7 +687,31 @@ export class Runtime {
     const next = (this.hostQueues.get(iface) ?? Promise.resolve()).then(work, work);
     this.hostQueues.set(iface, next);
     this.track(next);
+    this.hostWork++;
+    this.lastQueued = iface;
+    void next.finally(() => this.hostWork--);
     return next;
+  }
+
+  /**
+   * An engine log line, in order with the host work queued before it: keepalived adds the VIPs and
+   * sends the first GARP of each before it logs what comes next (netns lab, -D: a second instance's
+   * "Receive advertisement timeout" after the first's GARP lines). While host work is pending the
+   * line is queued behind it, and so are the lines after it. "Sending/queueing … for X" is kept for the
+   * GARP run that follows, which logs it just before X's first frame, as keepalived does.
+   */
+  private orderedLog(level: 'info' | 'debug' | 'warning' | 'error', message: string): void {
+    const queueing = /^\(\S+\) Sending\/queueing .* on (\S+) for (\S+)$/.exec(message);
+    if (queueing) {
+      this.queueingLines.set(`${queueing[1]} ${queueing[2]}`, message);
+      return;
+    }
+    if (this.hostWork === 0 || this.lastQueued === undefined) {
+      this.log(level, message);
+      return;
+    }
+    // Behind the work queued last (one interface in all but rare configs), and so in order with it.
+    void this.enqueue(this.lastQueued, async () => this.log(level, message));
   }
 
   private track(p: Promise<unknown>): void {
@@ -715,6 +744,11 @@ export class Runtime {
       if (addresses.some((a) => a.includes(':'))) this.ndiscCheckedAt.set(iface, this.epoch + this.now());
       for (let n = 0; n < count; n++) {
         for (const address of addresses) {
+          const queued = this.queueingLines.get(`${iface} ${address}`);
+          if (queued !== undefined) {
+            this.queueingLines.delete(`${iface} ${address}`);
+            this.log('info', queued);
+          }
           const sent = info ? this.announcer.announce(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
           // keepalived -D logs every frame.
           if (sent.ok) this.log('debug', address.includes(':') ? `Sending unsolicited Neighbour Advert on ${iface} for ${address}` : `Sending gratuitous ARP on ${iface} for ${address}`);

@@ -550,6 +550,49 @@ describe('an IPv6-only config, vrrplab against keepalived 2.2.7 in the same run'
   }, 40_000);
 });
 
+const TWO_FAMILIES_CONF = `vrrp_instance VI_4 {
+  interface eth0
+  state BACKUP
+  priority 100
+  virtual_router_id 44
+  advert_int 1
+  virtual_ipaddress {
+    172.16.25.100
+    172.16.25.101
+  }
+}
+${V6_CONF}`;
+
+describe('takeover lines with -D, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('logs each VIP\'s "Sending/queueing" line before its first frame, and a second takeover after the first\'s frames', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const runs = await Promise.all(KINDS.map(async (kind) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, TWO_FAMILIES_CONF);
+      const r = start(lab, kind, conf, dir);
+      expect(await waitFor(() => logged(r, /\(VI_6\) Entering MASTER STATE/), 10_000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(500);
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      const log = texts(r);
+      return log.slice(log.findIndex((l) => / Entering MASTER STATE$/.test(l)), log.indexOf('Stopping'));
+    }));
+    const [k, v] = runs;
+    // keepalived's order (both time out together; VI_4 first, as configured).
+    expect(k.slice(0, 6)).toEqual([
+      '(VI_4) Entering MASTER STATE',
+      '(VI_4) setting VIPs.',
+      '(VI_4) Sending/queueing gratuitous ARPs on eth0 for 172.16.25.100',
+      'Sending gratuitous ARP on eth0 for 172.16.25.100',
+      '(VI_4) Sending/queueing gratuitous ARPs on eth0 for 172.16.25.101',
+      'Sending gratuitous ARP on eth0 for 172.16.25.101',
+    ]);
+    expect(v).toEqual(k);
+  }, 40_000);
+});
+
 const BAD_CONF = `global_defs {
   router_id lab1
   bogus_global 1
