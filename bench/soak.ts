@@ -69,13 +69,14 @@ function startLogged(lab: Lab, host: number, conf: string, dir: string, name: st
   const pid = join(dir, `${name}.pid`);
   const flags = ['-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`];
   const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...flags, '--dump-dir', dir] : ['keepalived', ...flags];
-  const child = lab.spawn(host, argv, { stdio: ['ignore', fd, fd] });
+  // VRRPLAB_RESOURCES=1: vrrplab adds its "vrrplab resources" line to SIGUSR2 (not keepalived's).
+  const child = lab.spawn(host, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, VRRPLAB_RESOURCES: '1' } });
   closeSync(fd);
   const vrrpPid = () => (kind === 'vrrplab' ? child.pid! : Number(readFileSync(`${pid}.vrrp`, 'utf8').trim()));
   return { child, logFile, log: () => readFileSync(logFile, 'utf8'), vrrpPid };
 }
 
-/** The last "vrrplab resources" line a daemon logged (SIGUSR2 with -D). */
+/** The last "vrrplab resources" line a daemon logged (SIGUSR2 with VRRPLAB_RESOURCES=1). */
 function resources(d: Daemon): Resources | undefined {
   const all = [...d.log().slice(-20_000).matchAll(/vrrplab resources: fds (\d+), timers (\d+), active resources \d+, children \d+, heap used ([\d.]+) MB/g)];
   const last = all.at(-1);

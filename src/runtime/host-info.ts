@@ -110,11 +110,21 @@ export function cpuTimes(): CpuTimes {
   return { user: self.userCPUTime / 1e6, system: self.systemCPUTime / 1e6, childUser: ticks(16), childSystem: ticks(17) };
 }
 
-/** keepalived's two stop lines: the VRRP process's "Stopped - used …", then the parent's "CPU usage …". */
-export function stopLines(start: CpuTimes, end: CpuTimes): string[] {
+/**
+ * keepalived's stop lines: the VRRP process's "Stopped - used …", then the parent's "CPU usage …".
+ * netns lab, keepalived 2.2.7: with -D, "Stopped - used (self/children) U/u user time, S/s system
+ * time" once a script or notify child has ended, "Stopped - used U user time, S system time"
+ * when none has (no scripts, or a notify_stop still running at exit); without -D only "Stopped",
+ * and no "CPU usage" line.
+ */
+export function stopLines(start: CpuTimes, end: CpuTimes, options: { detail?: boolean; children?: boolean } = {}): string[] {
+  if (options.detail === false) return ['Stopped'];
   const f = (n: number) => n.toFixed(6);
+  const children = options.children ?? true;
   return [
-    `Stopped - used (self/children) ${f(end.user - start.user)}/${f(end.childUser - start.childUser)} user time, ${f(end.system - start.system)}/${f(end.childSystem - start.childSystem)} system time`,
+    children
+      ? `Stopped - used (self/children) ${f(end.user - start.user)}/${f(end.childUser - start.childUser)} user time, ${f(end.system - start.system)}/${f(end.childSystem - start.childSystem)} system time`
+      : `Stopped - used ${f(end.user - start.user)} user time, ${f(end.system - start.system)} system time`,
     `CPU usage (self/children) user: ${f(end.user)}/${f(end.childUser)} system: ${f(end.system)}/${f(end.childSystem)}`,
   ];
 }

@@ -27,13 +27,15 @@ import { SpawnGate, waitUntil } from './pacing.js';
 import { warmUp } from './warmup.js';
 import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
-import { lookupUser, runProgram, splitCommandLine } from './scripts.js';
+import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
 import { AddressChanger, watchLinks } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
 const LINKTYPE_RAW = 101;
+/** keepalived's VRRP child exits TIMER_HZ (1 s) after it began to stop (vrrp_terminate_phase1). */
+const STOP_LINGER_MS = 1000;
 /** The timer is armed this much before a deadline; the rest is waited out precisely (pacing.ts). */
 const TIMER_LEAD_MS = 3;
 /** A timer that woke earlier than this before its deadline is re-armed instead of waited out. */
@@ -43,7 +45,7 @@ const MAX_PRECISE_WAIT_MS = 6;
  * without: they are debug lines here, whoever writes them (the engine's words are shared with the
  * simulator, whose timeline keeps them).
  */
-const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous ARP)|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
+const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
 /** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
@@ -118,8 +120,20 @@ export class Runtime {
   private readonly epoch = performance.timeOrigin;
   private interfaces = new Map<string, InterfaceInfo>();
   private hostQueues = new Map<string, Promise<void>>();
-  private runningScripts = new Set<string>();
+  /** Each tracked script's keepalived state, shared by its runs (startTrackRun). */
+  private scriptStates = new Map<string, TrackRunState>();
   private children = new Set<Promise<unknown>>();
+  /** Host work (VIP changes, GARPs) queued and not yet done; engine log lines wait for it (orderedLog). */
+  private hostWork = 0;
+  private lastQueued: string | undefined;
+  /** keepalived's "Sending/queueing … for ADDRESS" lines, by "IFACE ADDRESS", logged by the GARP run. */
+  private readonly queueingLines = new Map<string, string>();
+  /** The engine time of the tick that asked for each script run still to be carried out. */
+  private readonly runScriptAt = new WeakMap<EngineAction, number>();
+  /** PIDs of the script and notify children still running: SIGTERM'd when vrrplab exits. */
+  private readonly childPids = new Set<number>();
+  /** A script or notify child has ended (keepalived's stop line then counts children's time). */
+  childrenEnded = false;
   private linkState = new Map<string, boolean>();
   private fileState = new Map<string, number>();
   readonly drops: RuntimeDrops = {};
@@ -133,6 +147,10 @@ export class Runtime {
   private scheduledUntil = -Infinity;
   /** Epoch ms of each instance's last transition (SIGUSR1 dump). */
   private readonly lastTransition = new Map<string, number>();
+  /** MASTERs kept by a reload: their dump shows "Master down timer = 0 usecs" until they leave MASTER. */
+  private readonly downTimerCleared = new Set<string>();
+  /** keepalived's parent has looked up its default script user since start or the last reload (SIGUSR1). */
+  private scriptUserLookedUp = false;
   /** When unsolicited NAs last went out on each interface (epoch ms; the dump's forwarding check). */
   private readonly ndiscCheckedAt = new Map<string, number>();
   /** The config before the last reload: VIPs of removed instances are deleted with their own prefix. */
@@ -170,13 +188,17 @@ export class Runtime {
     return [...names];
   }
 
-  async start(): Promise<StartResult> {
+  async start(lines: ConfigLines = NO_CONFIG_LINES): Promise<StartResult> {
     const { config } = this.options;
     const vrrpIfaces = [...new Set(config.instances.map((i) => i.interface))];
     const env: HostEnvironment = { interfaceAddresses: {}, interfaceAddresses6: {} };
     // keepalived's start-up lines for the two netlink sockets (vrrplab: link watch and addresses).
     this.log('info', 'Registering Kernel netlink reflector');
     this.log('info', 'Registering Kernel netlink command channel');
+    // keepalived's VRRP child looks its default script user up as it loads a config with scripts.
+    const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
+    if (missingUser) this.log('info', missingUser);
+    for (const line of [...lines.parse, ...lines.complete]) this.log('warning', line);
     for (const name of vrrpIfaces) {
       const read = await readInterface(name);
       if (!read.ok) return { ok: false, error: `interface ${name}: ${read.error}` };
@@ -227,7 +249,11 @@ export class Runtime {
       this.fileState.set(tf.name, value);
       fileValues[tf.name] = value;
     }
-    this.log('info', 'Registering gratuitous ARP shared channel');
+    for (const line of linkLocalWarnings(config)) this.log('info', line);
+    // keepalived registers the channel each family's announcements need (netns lab: IPv4 and IPv6
+    // instances, both lines, ARP first; IPv6 only, only the NDISC one).
+    if (families.includes(4)) this.log('info', 'Registering gratuitous ARP shared channel');
+    if (families.includes(6)) this.log('info', 'Registering gratuitous NDISC shared channel');
     this.feed({ type: 'start', linksDown, fileValues });
     // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
     // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.
@@ -247,7 +273,7 @@ export class Runtime {
    * SIGHUP: hand the engine a new configuration (kept instances keep running). Sockets are per
    * interface and family, so a config that needs other interfaces or families needs a restart.
    */
-  reload(config: KeepalivedConfig): { ok: true } | { ok: false; error: string } {
+  reload(config: KeepalivedConfig, lines: ConfigLines = NO_CONFIG_LINES): { ok: true } | { ok: false; error: string } {
     const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
     if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
     this.previousConfig = this.options.config;
@@ -267,9 +293,25 @@ export class Runtime {
       if (info.ipv4) assigned.push({ type: 'log', level: 'info', message: `Assigned address ${info.ipv4} for interface ${name}` });
       if (info.ipv6) assigned.push({ type: 'log', level: 'info', message: `Assigned address ${info.ipv6} for interface ${name}` });
     }
-    actions.splice(at, 0, ...assigned);
+    for (const message of linkLocalWarnings(config)) assigned.push({ type: 'log', level: 'info', message });
+    const warn = (message: string): EngineAction => ({ type: 'log', level: 'warning', message });
+    // keepalived's VRRP child reads the config after "Reloading": global_defs' problems, "Script
+    // user ... does not exist", the rest of the file's problems, then (after the scripts' reload
+    // lines) the end-of-config checks such as SECURITY VIOLATION (netns lab).
+    actions.splice(at, 0, ...lines.complete.map(warn), ...assigned);
+    const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
+    const reloading = actions.findIndex((a) => a.type === 'log' && a.message === 'Reloading');
+    const read = [...lines.global, ...(missingUser ? [missingUser] : []), ...lines.parse];
+    actions.splice(reloading + 1, 0, ...read.map((message) => (message === missingUser ? { type: 'log' as const, level: 'info' as const, message } : warn(message))));
+    // keepalived's reload builds every instance anew: the dump's "Last transition" of each is the
+    // reload time, and a MASTER's "Master down timer" is 0 until it next leaves MASTER (netns lab,
+    // SIGUSR1 after a reload: MASTERs 0 usecs, a BACKUP 3609375).
     const when = this.epoch + this.now();
-    for (const s of this.engine.snapshot()) if (s.state === 'MASTER') this.lastTransition.set(s.name, when);
+    for (const s of this.engine.snapshot()) {
+      this.lastTransition.set(s.name, when);
+      if (s.state === 'MASTER') this.downTimerCleared.add(s.name);
+    }
+    this.scriptUserLookedUp = false;
     this.execute(actions);
     const added = actions.some((a) => a.type === 'transition' && a.from === 'INIT');
     // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
@@ -483,8 +525,17 @@ export class Runtime {
     const outbound: Outbound[] = [];
     for (const action of actions) {
       if (action.type === 'send-advert') this.buildAdvert(action, outbound);
-      else this.deferred.push(action);
-      if (action.type === 'transition') this.lastTransition.set(action.instance, this.epoch + (sendAt ?? this.now()));
+      else {
+        // A script run's timeout counts from the engine's tick, and the skip line takes its words
+        // from the script's state at the tick (keepalived: the tick comes before the timeouts due
+        // at the same moment).
+        if (action.type === 'run-script') this.runScriptAt.set(action, this.lastEngineTime);
+        this.deferred.push(action.type === 'log' ? this.skipLineWording(action) : action);
+      }
+      if (action.type === 'transition') {
+        this.lastTransition.set(action.instance, this.epoch + (sendAt ?? this.now()));
+        if (action.to !== 'MASTER') this.downTimerCleared.delete(action.instance);
+      }
     }
     if (sendAt !== undefined && this.transport?.sendAt !== undefined) {
       // The native sender thread sends them at `sendAt`; this thread goes back to the loop.
@@ -575,7 +626,7 @@ export class Runtime {
   private carryOut(action: EngineAction): void {
     switch (action.type) {
       case 'log':
-        this.log(action.level, action.message);
+        this.orderedLog(action.level, action.message);
         break;
       case 'send-advert':
         break;
@@ -587,7 +638,7 @@ export class Runtime {
         this.garp(action.iface, action.addresses, action.count);
         break;
       case 'run-script':
-        this.runScript(action.script, action.command, action.timeoutMs, action.user);
+        this.runScript(action.script, action.command, action.timeoutMs, action.user, this.runScriptAt.get(action) ?? this.now());
         break;
       case 'notify':
         this.notify(action.args, action.command);
@@ -636,7 +687,31 @@ export class Runtime {
     const next = (this.hostQueues.get(iface) ?? Promise.resolve()).then(work, work);
     this.hostQueues.set(iface, next);
     this.track(next);
+    this.hostWork++;
+    this.lastQueued = iface;
+    void next.finally(() => this.hostWork--);
     return next;
+  }
+
+  /**
+   * An engine log line, in order with the host work queued before it: keepalived adds the VIPs and
+   * sends the first GARP of each before it logs what comes next (netns lab, -D: a second instance's
+   * "Receive advertisement timeout" after the first's GARP lines). While host work is pending the
+   * line is queued behind it, and so are the lines after it. "Sending/queueing … for X" is kept for the
+   * GARP run that follows, which logs it just before X's first frame, as keepalived does.
+   */
+  private orderedLog(level: 'info' | 'debug' | 'warning' | 'error', message: string): void {
+    const queueing = /^\(\S+\) Sending\/queueing .* on (\S+) for (\S+)$/.exec(message);
+    if (queueing) {
+      this.queueingLines.set(`${queueing[1]} ${queueing[2]}`, message);
+      return;
+    }
+    if (this.hostWork === 0 || this.lastQueued === undefined) {
+      this.log(level, message);
+      return;
+    }
+    // Behind the work queued last (one interface in all but rare configs), and so in order with it.
+    void this.enqueue(this.lastQueued, async () => this.log(level, message));
   }
 
   private track(p: Promise<unknown>): void {
@@ -669,6 +744,11 @@ export class Runtime {
       if (addresses.some((a) => a.includes(':'))) this.ndiscCheckedAt.set(iface, this.epoch + this.now());
       for (let n = 0; n < count; n++) {
         for (const address of addresses) {
+          const queued = this.queueingLines.get(`${iface} ${address}`);
+          if (queued !== undefined) {
+            this.queueingLines.delete(`${iface} ${address}`);
+            this.log('info', queued);
+          }
           const sent = info ? this.announcer.announce(iface, info.index, info.mac, address) : { ok: false as const, error: `interface ${iface} not found` };
           // keepalived -D logs every frame.
           if (sent.ok) this.log('debug', address.includes(':') ? `Sending unsolicited Neighbour Advert on ${iface} for ${address}` : `Sending gratuitous ARP on ${iface} for ${address}`);
@@ -688,11 +768,22 @@ export class Runtime {
     return { uid: looked.uid, gid: looked.gid };
   }
 
-  private runScript(script: string, command: string, timeoutMs: number, user: string | undefined): void {
-    if (this.runningScripts.has(script)) {
-      this.log('debug', `Track script ${script} is already running, expect idle - skipping run`);
-      return;
-    }
+  /**
+   * A tracked script's run, as keepalived 2.2.7 runs it: every interval, also while earlier runs
+   * hang (startTrackRun in scripts.ts: the shared state, the TERM/KILL sequence). The engine logs
+   * "is already running" when its last run has not ended; that line says "being timed out" once a
+   * timeout has asked the script to end (carryOut).
+   */
+  /** keepalived words the engine's skip line by the script's state: "being timed out" once a timeout asked it to end. */
+  private skipLineWording(action: Extract<EngineAction, { type: 'log' }>): EngineAction {
+    const skip = /^Track script (\S+) is already running, expect idle - skipping run$/.exec(action.message);
+    if (!skip) return action;
+    const state = this.scriptStates.get(skip[1])?.state;
+    if (state !== 'requesting-termination' && state !== 'forcing-termination') return action;
+    return { ...action, message: `Track script ${skip[1]} is being timed out, expect idle - skipping run` };
+  }
+
+  private runScript(script: string, command: string, timeoutMs: number, user: string | undefined, tickAt: number): void {
     const split = splitCommandLine(command);
     const ids = this.userIds(user);
     if (!split.ok || 'error' in ids) {
@@ -701,13 +792,33 @@ export class Runtime {
       queueMicrotask(() => this.feed({ type: 'script-result', script, exitCode: 127 }));
       return;
     }
-    this.runningScripts.add(script);
-    const p = this.gate.clear().then(() => runProgram(split.words, { timeoutMs, ...ids })).then((outcome) => {
-      this.runningScripts.delete(script);
-      if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);
-      if (this.stopping) return;
-      this.feed({ type: 'script-result', script, exitCode: outcome.exitCode, timedOut: outcome.timedOut });
-    });
+    let state = this.scriptStates.get(script);
+    if (state === undefined) {
+      state = { name: script, state: 'idle' };
+      this.scriptStates.set(script, state);
+    }
+    const tracked = state;
+    // The timeout runs from the tick that asked for the run, as keepalived's does (from the fork,
+    // just after the tick: 1 ms later here, so the tick two intervals on comes first).
+    const startedAt = tickAt + 1;
+    const p = this.gate.clear().then(() => new Promise<void>((resolve) => {
+      startTrackRun(tracked, split.words, { timeoutMs, startedAt, ...ids }, {
+        log: (message) => this.log('info', message),
+        now: () => this.now(),
+        onSpawn: (pid) => this.childPids.add(pid),
+        onExit: (pid) => { this.childPids.delete(pid); this.childrenEnded = true; },
+        onForget: (pid) => {
+          this.childPids.delete(pid);
+          resolve();
+        },
+        result: (outcome) => {
+          resolve();
+          if (outcome.spawnError) this.log('debug', `VRRP_Script(${script}): ${outcome.spawnError}`);
+          if (this.stopping) return;
+          this.feed({ type: 'script-result', script, exitCode: outcome.exitCode, timedOut: outcome.timedOut });
+        },
+      });
+    }));
     this.track(p);
   }
 
@@ -718,11 +829,26 @@ export class Runtime {
       this.log('warning', `Notify ${command}: ${ids.error}`);
       return;
     }
-    const p = this.gate.clear().then(() => runProgram(args, ids)).then((outcome) => {
+    const p = this.gate.clear().then(() => runProgram(args, { ...ids, onSpawn: (pid) => this.childPids.add(pid), onExit: (pid) => { this.childPids.delete(pid); this.childrenEnded = true; } })).then((outcome) => {
       if (outcome.spawnError) this.log('warning', `Error exec-ing command '${args[0]}': ${outcome.spawnError}`);
       else if (outcome.exitCode !== 0) this.log('debug', `Notify ${command} exited with status ${outcome.exitCode}`);
     });
     this.track(p);
+  }
+
+  /**
+   * The "Script user 'keepalived_script' does not exist" lines keepalived logs on SIGUSR1: its
+   * parent looks the user up at its first dump after start or a reload, and so does its VRRP child
+   * when the config has no scripts (it looked it up while loading otherwise). netns lab: one line
+   * at the first SIGUSR1 with scripts, none at the second, one after a reload; two each time with
+   * no scripts.
+   */
+  dumpScriptUserLines(): string[] {
+    const { config } = this.options;
+    const missing = defaultScriptUserMissing(config);
+    if (missing === undefined || this.scriptUserLookedUp) return [];
+    this.scriptUserLookedUp = true;
+    return hasScripts(config) ? [missing] : [missing, missing];
   }
 
   /** SIGUSR1: keepalived.data, as keepalived 2.2.7 writes it (dump.ts), mode 0600. */
@@ -732,7 +858,7 @@ export class Runtime {
     const text = formatDataDump({
       config,
       routerId: config.globalDefs.routerId ?? hostname(),
-      instances: this.engine.snapshot(),
+      instances: this.engine.snapshot().map((i) => (this.downTimerCleared.has(i.name) && i.state === 'MASTER' ? { ...i, downTimerMs: 0 } : i)),
       scripts: this.engine.scriptSnapshot(),
       interfaces: listInterfaces().map((i) => {
         // The interface's own addresses (the VIPs on it are listed under the instances).
@@ -750,8 +876,7 @@ export class Runtime {
       command: commandForDump,
       scriptIds: this.scriptIds(),
     });
-    writeFileSync(path, text, { mode: 0o600 });
-    chmodSync(path, 0o600);
+    writeDump(path, text);
     return path;
   }
 
@@ -774,7 +899,7 @@ export class Runtime {
   /** SIGUSR2: keepalived.stats. */
   writeStatsDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.stats');
-    writeFileSync(path, this.engine.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
+    writeDump(path, this.engine.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
     return path;
   }
 
@@ -785,6 +910,7 @@ export class Runtime {
   /** SIGTERM: resign, remove VIPs, notify_stop; resolves when host changes are done. */
   async stop(): Promise<void> {
     if (this.stopping) return;
+    const stopAt = this.now();
     this.feed({ type: 'stop' });
     // The resignations leave before the VIPs go, as keepalived does it.
     const queued = this.scheduledUntil - this.now();
@@ -800,11 +926,75 @@ export class Runtime {
     // Closing a socket drops what is still queued on it: let the last scheduled adverts leave.
     const pending = this.scheduledUntil - this.now();
     if (pending > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(pending) + 1));
+    // keepalived's VRRP child waits TIMER_HZ after resigning before it exits (vrrp_terminate_phase1;
+    // netns lab: "Stopped" 1.02 s after "Stopping"), and a notify_stop still running then gets
+    // SIGTERM, to its PID only (its children and its process group are left alone), and no
+    // SIGKILL after it (lab: a notify_stop that traps TERM and sleeps got TERM 1.03 s after
+    // keepalived's SIGTERM, a child it started in the background got nothing, and it outlived
+    // keepalived). Track scripts still running get the same.
+    const linger = stopAt + STOP_LINGER_MS - this.now();
+    if (linger > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(linger)));
+    this.terminateChildren();
     this.transport?.close();
     this.announcer.close();
     this.addresses.close();
     this.pcap?.close();
   }
+
+  /** SIGTERM to every script and notify child still running, by PID (keepalived at exit). */
+  terminateChildren(): void {
+    for (const pid of this.childPids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch { /* already gone */ }
+    }
+    this.childPids.clear();
+  }
+}
+
+/**
+ * A config's problems as keepalived's VRRP process logs them while reading it: those of global_defs
+ * (logged by keepalived's parent at start; by both on reload), those of the rest of the file, and
+ * those of the end-of-config checks (SECURITY VIOLATION, a disabled script).
+ */
+export interface ConfigLines {
+  global: string[];
+  parse: string[];
+  complete: string[];
+}
+
+const NO_CONFIG_LINES: ConfigLines = { global: [], parse: [], complete: [] };
+
+/** The config runs scripts: a vrrp_script, or a notify of an instance or sync group. */
+function hasScripts(config: KeepalivedConfig): boolean {
+  return config.scripts.length > 0 || [...config.instances, ...config.syncGroups].some((o) => Object.values(o.notify).some((n) => Boolean(n)));
+}
+
+/**
+ * keepalived's line when no script_user is configured and its default user, keepalived_script,
+ * does not exist (it runs scripts as root then); undefined otherwise.
+ */
+function defaultScriptUserMissing(config: KeepalivedConfig): string | undefined {
+  if (config.globalDefs.scriptUser) return undefined;
+  const looked = lookupUser('keepalived_script');
+  return looked.ok ? undefined : looked.error;
+}
+
+/** keepalived's warning for a VRRPv3 IPv6 instance whose first VIP is not link-local (at start and reload). */
+export function linkLocalWarnings(config: KeepalivedConfig): string[] {
+  return config.instances
+    .filter((i) => i.family === 6 && i.virtualIpaddresses.length > 0 && !/^fe[89ab][0-9a-f]:/i.test(i.virtualIpaddresses[0].address))
+    .map((i) => `(${i.name}) the first IPv6 VIP address should be link local`);
+}
+
+/**
+ * keepalived writes its dumps (keepalived.data, .stats, .json) mode 0600, also over a file that
+ * was there with another mode (netns lab: all three 0600, and 0600 again after a chmod 644): the
+ * data dump holds the authentication passwords.
+ */
+function writeDump(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 /** /proc/sys/net/ipv6/conf/IF/forwarding is 1 (keepalived sets the NA Router flag then). */

@@ -90,6 +90,9 @@ export interface RunOptions {
   /** Grace after SIGTERM before SIGKILL (keepalived: the script's timeout again, capped here). */
   killGraceMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Told the child's PID once it runs (onSpawn) and when it has exited (onExit). */
+  onSpawn?: (pid: number) => void;
+  onExit?: (pid: number) => void;
 }
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
@@ -123,6 +126,10 @@ export function runProgram(argv: string[], options: RunOptions = {}): Promise<Sc
       return;
     }
     const pid = child.pid;
+    if (pid !== undefined) {
+      options.onSpawn?.(pid);
+      child.once('exit', () => options.onExit?.(pid));
+    }
     const killGroup = (signal: NodeJS.Signals) => {
       if (pid === undefined) return;
       try {
@@ -142,6 +149,133 @@ export function runProgram(argv: string[], options: RunOptions = {}): Promise<Sc
         killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 1000);
       }, options.timeoutMs);
     }
+  });
+}
+
+/**
+ * keepalived's state of a tracked script (vrrp_script_t.state): one value for the script, shared
+ * by all its runs. keepalived 2.2.7 starts a run every interval whatever the state; when the state
+ * is not idle it logs "Track script X is already running" / "is being timed out, expect idle -
+ * skipping run" and runs it all the same (netns lab: a script that ignores SIGTERM, interval 1 s,
+ * timeout 2 s, had four runs alive at once, each TERM'd 2 s and KILLed 4 s after it started; the
+ * line came at the four ticks after the first hung run, then no more).
+ */
+export type TrackStateName = 'idle' | 'running' | 'requesting-termination' | 'forcing-termination';
+
+export interface TrackRunState {
+  name: string;
+  state: TrackStateName;
+}
+
+export interface TrackRunHooks {
+  log(message: string): void;
+  /** The run ended and keepalived reads its status: exit code (128 + signal when killed) and timed_out. */
+  result(outcome: { exitCode: number; timedOut: boolean; spawnError?: string }): void;
+  /** A timer at an absolute time of `now()`'s clock. */
+  now(): number;
+  onSpawn?(pid: number): void;
+  onExit?(pid: number): void;
+  /** keepalived dropped the run (its timeout fell while the script was idle): no longer its child. */
+  onForget?(pid: number): void;
+}
+
+/** keepalived's grace between SIGTERM, SIGKILL and the next SIGKILL of a timed-out script: 2 s, then 10 s. */
+const TERM_GRACE_MS = 2000;
+const KILL_AGAIN_MS = 10_000;
+/**
+ * keepalived re-arms a run's timer from the moment its timeout callback ran, so it falls due just
+ * after the first timeout of the run started two ticks later (due at the same nominal time): the
+ * margin keeps that order with setTimeout's millisecond granularity.
+ */
+const REARM_AFTER_MS = 3;
+
+/**
+ * One run of a tracked script as keepalived's vrrp_script_child_thread handles it: at the timeout
+ * the shared state decides (running: SIGTERM to the process group, requesting termination: SIGKILL,
+ * forcing termination: log and SIGKILL again; idle: keepalived drops the run and never reads its
+ * status). A run killed by SIGTERM while termination was requested, or by SIGKILL/SIGTERM while
+ * forcing it, counts as timed out. Any run that ends leaves the state idle.
+ */
+export function startTrackRun(script: TrackRunState, argv: string[], options: RunOptions & { startedAt: number }, hooks: TrackRunHooks): void {
+  let child;
+  try {
+    child = spawn(argv[0], argv.slice(1), { stdio: 'ignore', detached: true, uid: options.uid, gid: options.gid, env: options.env ?? process.env });
+  } catch (error) {
+    hooks.result({ exitCode: 127, timedOut: false, spawnError: (error as Error).message });
+    return;
+  }
+  const pid = child.pid;
+  let read = true;
+  let timer: NodeJS.Timeout | undefined;
+  let spawnFailed = false;
+  child.on('error', (error) => {
+    if (spawnFailed || pid !== undefined) return;
+    spawnFailed = true;
+    hooks.result({ exitCode: 127, timedOut: false, spawnError: error.message });
+  });
+  if (pid === undefined) return;
+  script.state = 'running';
+  hooks.onSpawn?.(pid);
+  const at = (deadline: number, fn: () => void) => {
+    timer = setTimeout(fn, Math.max(0, deadline - hooks.now()));
+  };
+  const onTimeout = (deadline: number) => () => {
+    let signal: NodeJS.Signals;
+    let next: number;
+    if (script.state === 'running') {
+      script.state = 'requesting-termination';
+      signal = 'SIGTERM';
+      next = TERM_GRACE_MS;
+    } else if (script.state === 'requesting-termination') {
+      script.state = 'forcing-termination';
+      signal = 'SIGKILL';
+      next = TERM_GRACE_MS;
+    } else if (script.state === 'forcing-termination') {
+      hooks.log(`Script ${script.name} child (PID ${pid}) failed to terminate after kill`);
+      signal = 'SIGKILL';
+      next = KILL_AGAIN_MS;
+    } else {
+      // keepalived: no signal and no new timer, and the run's status is never read.
+      read = false;
+      hooks.onForget?.(pid);
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+        hooks.log(`Script ${script.name} child (PID ${pid}) lost`);
+        script.state = 'idle';
+        read = false;
+        hooks.onForget?.(pid);
+        return;
+      }
+      next = 1_000_000;
+    }
+    const again = deadline + next + REARM_AFTER_MS;
+    at(again, onTimeout(again));
+  };
+  if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+    const first = options.startedAt + options.timeoutMs;
+    at(first, onTimeout(first));
+  }
+  child.on('exit', (code, signal) => {
+    if (timer) clearTimeout(timer);
+    if (!read) return;
+    hooks.onExit?.(pid);
+    let timedOut = false;
+    if (signal) {
+      if (script.state === 'requesting-termination' && signal === 'SIGTERM') {
+        // Its children too (keepalived: kill(-pid, SIGKILL)).
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch { /* gone */ }
+      }
+      timedOut = (script.state === 'requesting-termination' && signal === 'SIGTERM')
+        || (script.state === 'forcing-termination' && (signal === 'SIGKILL' || signal === 'SIGTERM'));
+    }
+    script.state = 'idle';
+    hooks.result({ exitCode: code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0), timedOut });
   });
 }
 

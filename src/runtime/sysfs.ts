@@ -23,3 +23,15 @@ export function interfaceIndex(dev: string): number | undefined {
   const index = Number(sysfsText(dev, 'ifindex'));
   return Number.isInteger(index) && index > 0 ? index : undefined;
 }
+
+/**
+ * An interface name as keepalived 2.2.7 looks it up at start: present, loopback (ARP type 772) or
+ * missing. An alternative name (`ip link property add dev eth0 altname lan0`) is missing: netns
+ * lab, keepalived logged "WARNING - interface lan0 for vrrp_instance VI_1 doesn't exist" and
+ * "Non-existent interface specified in configuration" and exited with status 2.
+ */
+export function interfaceKind(dev: string): 'present' | 'missing' | 'loopback' {
+  const type = sysfsText(dev, 'type');
+  if (type === undefined) return 'missing';
+  return type === '772' ? 'loopback' : 'present';
+}

@@ -116,7 +116,7 @@ async function openLan(daemon: Daemon, extra: string[], backupDaemon: Daemon = '
   const capture = lab.spawn(2, ['tcpdump', '-i', 'eth0', '-U', '-n', '-w', pcap, `ip proto 112 and (src host ${MASTER} or src host ${BACKUP})`]);
   writeFileSync(join(dir, 'master.conf'), config(150));
   writeFileSync(join(dir, 'backup.conf'), config(100));
-  const master = startDaemon(lab, 0, daemon, join(dir, 'master.conf'), dir, { extra: daemon === 'vrrplab' ? [...extra, '--dump-dir', dir] : extra });
+  const master = startDaemon(lab, 0, daemon, join(dir, 'master.conf'), dir, { extra: daemon === 'vrrplab' ? [...extra, '--dump-dir', dir] : extra, resources: true });
   const up = await waitFor(() => addresses(lab, 0).includes(VIP), 12_000);
   if (up < 0) throw new Error(`${daemon} master never took the VIP:\n${master.log()}`);
   const backup = startDaemon(lab, 1, backupDaemon, join(dir, 'backup.conf'), dir, { extra: backupDaemon === 'vrrplab' ? extra : [] });

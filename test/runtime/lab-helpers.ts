@@ -38,12 +38,13 @@ export function collect(child: ChildProcess): Started {
 }
 
 /** Runs `keepalived -n -l [-D] -P -f CONF -p PID -r PID` or vrrplab run with the same arguments. */
-export function startDaemon(lab: Lab, host: number | LabHost, kind: Daemon, conf: string, dir: string, options: { detail?: boolean; extra?: string[] } = {}): Started {
+export function startDaemon(lab: Lab, host: number | LabHost, kind: Daemon, conf: string, dir: string, options: { detail?: boolean; extra?: string[]; /** vrrplab's "vrrplab resources" line on SIGUSR2 (VRRPLAB_RESOURCES=1). */ resources?: boolean } = {}): Started {
   const name = typeof host === 'number' ? lab.hosts[host].ns : host.ns;
   const pid = join(dir, `${name}-${kind}.pid`);
   const common = ['-n', '-l', ...(options.detail === false ? [] : ['-D']), '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`];
   const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...common, ...(options.extra ?? [])] : ['keepalived', ...common];
-  return { ...collect(lab.spawn(host, argv)), vrrpPidFile: `${pid}.vrrp` };
+  const env = options.resources ? { env: { ...process.env, VRRPLAB_RESOURCES: '1' } } : {};
+  return { ...collect(lab.spawn(host, argv, env)), vrrpPidFile: `${pid}.vrrp` };
 }
 
 /** The daemon's processes: vrrplab's one, or keepalived's parent and its VRRP child. */

@@ -1,11 +1,15 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, version as osVersion } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
+import type { Diagnostic } from '../../config/model.js';
 import { StreamLogger, type LogFormat } from '../../runtime/log.js';
-import { Runtime } from '../../runtime/runtime.js';
+import { Runtime, type ConfigLines } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
+import { interfaceKind } from '../../runtime/sysfs.js';
+
+const NO_INTERFACE = 'Non-existent interface specified in configuration';
 
 interface RunFlags {
   useFile: string;
@@ -59,7 +63,9 @@ async function run(flags: RunFlags): Promise<number> {
     process.stderr.write(`vrrplab run: unknown transport '${flags.transport}' (raw or udp)\n`);
     return 2;
   }
-  const loaded = loadConfig(flags.useFile);
+  const cpuAtLoad = cpuTimes();
+  // Interfaces are looked up as keepalived's VRRP process does at start (an altname is missing).
+  const loaded = loadConfig(flags.useFile, flags.configTest ? {} : { interfaces: interfaceKind });
   if (flags.configTest) {
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return loaded.exitStatus;
@@ -69,9 +75,29 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
   logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
   logger.log('info', `Configuration file ${flags.useFile}`);
-  for (const d of loaded.diagnostics) logger.log(d.severity === 'info' ? 'info' : 'warning', formatDiagnostic(d));
+  const lines = configLines(loaded.diagnostics, flags.useFile);
+  for (const line of lines.parent) logger.log('warning', line);
+  // keepalived's parent at start (not on reload), with or without -D, unless the option is set.
+  if (loaded.config.globalDefs.other.max_auto_priority === undefined) {
+    logger.log('info', 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
+  }
+  const missingInterface = loaded.diagnostics.some((d) => d.message === NO_INTERFACE);
+  if (missingInterface) {
+    // keepalived's VRRP process reports the missing interfaces as it reads the config, after its
+    // netlink lines, stops at once and the daemon exits with status 2 (its parent's "pid N exited
+    // with permanent error CONFIG. Terminating" has no counterpart: vrrplab is one process).
+    logger.log('info', 'Registering Kernel netlink reflector');
+    logger.log('info', 'Registering Kernel netlink command channel');
+  }
+  if (missingInterface) {
+    for (const line of [...lines.parse, ...lines.complete]) logger.log('warning', line);
+    for (const line of stopLines(cpuAtLoad, cpuTimes(), { detail: flags.logDetail === true, children: false })) logger.log('info', line);
+    logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
+    return 2;
+  }
   // Like keepalived, a running daemon reports config problems and carries on with what it could
-  // read; the exit status of `-t` is where they count.
+  // read; the exit status of `-t` is where they count. The runtime logs them where keepalived's
+  // VRRP process does (after its netlink lines), this process those keepalived's parent logs.
 
   const pidFiles = [flags.pid, flags.vrrp_pid].filter((p): p is string => Boolean(p));
   for (const file of pidFiles) writeFileSync(file, `${process.pid}\n`);
@@ -90,7 +116,7 @@ async function run(flags: RunFlags): Promise<number> {
     hardenedReceive: flags.hardenedReceive === true,
   });
   const cpuAtStart = cpuTimes();
-  const started = await runtime.start();
+  const started = await runtime.start(lines);
   if (!started.ok) {
     logger.log('error', `Cannot start: ${started.error}`);
     removePidFiles();
@@ -102,7 +128,7 @@ async function run(flags: RunFlags): Promise<number> {
     const shutdown = () => {
       void runtime.stop().then(() => {
         // keepalived's VRRP child and parent each log their CPU use; vrrplab is one process.
-        for (const line of stopLines(cpuAtStart, cpuTimes())) logger.log('info', line);
+        for (const line of stopLines(cpuAtStart, cpuTimes(), { detail: flags.logDetail === true, children: runtime.childrenEnded })) logger.log('info', line);
         logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
         removePidFiles();
         resolve(0);
@@ -117,14 +143,64 @@ async function run(flags: RunFlags): Promise<number> {
       logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
       logger.log('info', `Configuration file ${flags.useFile}`);
       const again = loadConfig(flags.useFile);
-      for (const d of again.diagnostics) logger.log('warning', formatDiagnostic(d));
-      const reloaded = runtime.reload(again.config);
+      const reread = configLines(again.diagnostics, flags.useFile);
+      for (const line of reread.parent) logger.log('warning', line);
+      const reloaded = runtime.reload(again.config, reread);
       if (!reloaded.ok) logger.log('warning', `Reload not applied: ${reloaded.error}`);
     });
-    process.on('SIGUSR1', () => logger.log('info', `Printing VRRP data for process(${process.pid}) on signal to ${runtime.writeDataDump()}`));
+    // keepalived's words; the file is --dump-dir's keepalived.data / keepalived.stats.
+    process.on('SIGUSR1', () => {
+      runtime.writeDataDump();
+      logger.log('info', `Printing VRRP data for process(${process.pid}) on signal`);
+      for (const line of runtime.dumpScriptUserLines()) logger.log('info', line);
+    });
     process.on('SIGUSR2', () => {
-      logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal to ${runtime.writeStatsDump()}`);
-      logger.log('debug', runtime.resourceLine());
+      runtime.writeStatsDump();
+      logger.log('info', `Printing VRRP stats for process(${process.pid}) on signal`);
+      // Not keepalived's: bench/soak.ts (and the flood lab test) ask for it with VRRPLAB_RESOURCES=1.
+      if (process.env.VRRPLAB_RESOURCES === '1') logger.log('info', runtime.resourceLine());
     });
   });
+}
+
+/**
+ * Where keepalived 2.2.7 logs a config's problems (netns lab, an unknown keyword in global_defs and
+ * one in an instance, scripts without script security): global_defs' are logged by its parent as
+ * "(Line N) …" (no file) after "Configuration file", at start and on reload, and again by its VRRP
+ * child with the file on reload only; the rest by the child as it reads the file; the end-of-config
+ * checks (no location: SECURITY VIOLATION, …) after them.
+ */
+export function configLines(diagnostics: readonly Diagnostic[], file: string, read?: (f: string) => string): ConfigLines & { parent: string[] } {
+  const inGlobal = globalDefsLines(file, read);
+  const isGlobal = (d: Diagnostic) => d.location !== undefined && d.location.file === file && inGlobal.has(d.location.line);
+  return {
+    parent: diagnostics.filter(isGlobal).map((d) => `(Line ${d.location!.line}) ${d.message}`),
+    global: diagnostics.filter(isGlobal).map(formatDiagnostic),
+    parse: diagnostics.filter((d) => d.location !== undefined && !isGlobal(d)).map(formatDiagnostic),
+    complete: diagnostics.filter((d) => d.location === undefined).map(formatDiagnostic),
+  };
+}
+
+/** The 1-based lines of the global_defs blocks of a config file (not of its includes). */
+export function globalDefsLines(file: string, read: (f: string) => string = (f) => readFileSync(f, 'utf8')): Set<number> {
+  const lines = new Set<number>();
+  let text: string;
+  try {
+    text = read(file);
+  } catch {
+    return lines;
+  }
+  let depth = -1;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/[#!].*$/, '');
+    if (depth < 0 && /^\s*global_defs\b/.test(line)) depth = 0;
+    if (depth < 0) return;
+    lines.add(i + 1);
+    for (const c of line) {
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+    }
+    if (depth <= 0 && line.includes('}')) depth = -1;
+  });
+  return lines;
 }
