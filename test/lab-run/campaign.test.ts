@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { classify, generateCase } from '../../src/lab/campaign.js';
+import { classify, generateCase, rejudge, type CaseOutcome } from '../../src/lab/campaign.js';
 import type { Comparison, Divergence } from '../../src/lab/compare.js';
 import { runScenario } from '../../src/sim/run.js';
 import { loadScenario } from '../../src/sim/scenario.js';
@@ -72,5 +72,23 @@ describe("telling keepalived's races from divergences", () => {
 
   it('runs of keepalived that agree with each other and not with simulate are a divergence', () => {
     expect(classify(runs(['A/VI_1#2:BACKUP>-'], ['A/VI_1#2:BACKUP>-']), false).race).toBe(false);
+  });
+});
+
+describe('judging a kept case again', () => {
+  it('reads its keepalived recordings back and judges them with the simulator as it is now', () => {
+    const fixture = path.join(import.meta.dirname, '../fixtures/differential/preempt-delay-boundary');
+    const kept: CaseOutcome = {
+      index: 18, seed: 100, file: path.join(fixture, 'scenario.yaml'), description: 'kept', status: 'diverge',
+      divergence: 'as judged before the preempt_delay fix', matched: 3, largestErrorMs: 0, labRuns: 1, runs: [path.join(fixture, 'keepalived')],
+    };
+    const again = rejudge(kept);
+    expect(again.status).toBe('agree');
+    expect(again.matched).toBeGreaterThanOrEqual(3);
+  });
+
+  it('says a case whose scenario is gone could not be judged', () => {
+    const kept: CaseOutcome = { index: 1, seed: 1, file: path.join(base, 'nowhere.yaml'), description: 'gone', status: 'diverge', matched: 0, largestErrorMs: 0, labRuns: 1, runs: [path.join(base, 'nowhere')] };
+    expect(rejudge(kept).status).toBe('error');
   });
 });
