@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, requireLab, type Lab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
-import { ensureBuilt, exited, MAIN, sleep, waitFor, type Daemon } from '../runtime/lab-helpers.js';
+import { ensureBuilt, exited, MAIN, ROOT, sleep, waitFor, type Daemon } from '../runtime/lab-helpers.js';
 
 const KINDS: Daemon[] = ['keepalived', 'vrrplab'];
 
@@ -56,12 +56,21 @@ interface Run {
   vrrpPid(): number;
 }
 
+/**
+ * The shell line that gives a daemon a private /tmp (a tmpfs in its own mount namespace) and then
+ * runs it. A checkout under /tmp (CI's may be) stays visible in it: the tmpfs is mounted on /mnt
+ * first, the checkout bound into it at the same path, and the whole moved onto /tmp.
+ */
+const PRIVATE_TMP = ROOT.startsWith('/tmp/')
+  ? `mount -t tmpfs none /mnt && mkdir -p '/mnt${ROOT.slice('/tmp'.length)}' && mount --bind '${ROOT}' '/mnt${ROOT.slice('/tmp'.length)}' && mount --move /mnt /tmp && exec "$@"`
+  : 'mount -t tmpfs none /tmp && exec "$@"';
+
 /** keepalived or vrrplab with keepalived's flags, in a private /tmp, each line timestamped as read. */
 function start(lab: Lab, kind: Daemon, conf: string, dir: string, detail = true): Run {
   const pidFile = join(dir, `${kind}.pid`);
   const daemon = kind === 'keepalived' ? ['keepalived'] : ['node', MAIN, 'run'];
   const argv = [...daemon, '-n', '-l', ...(detail ? ['-D'] : []), '-P', '-f', conf, '-p', pidFile, '-r', `${pidFile}.vrrp`];
-  const child = lab.spawn(0, ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /tmp && exec "$@"', 'sh', ...argv]);
+  const child = lab.spawn(0, ['unshare', '-m', 'sh', '-c', PRIVATE_TMP, 'sh', ...argv]);
   const lines: Line[] = [];
   let buffer = '';
   const take = (chunk: Buffer) => {
