@@ -46,14 +46,18 @@ function shortScenario(dir: string, seconds: number, timeline: string[] = [], bS
 describe('vrrplab lab', () => {
   it("runs the seed's keepalived restart on real keepalived and agrees with simulate, leaving no namespace behind", async (ctx) => {
     requireLab(ctx, ['keepalived']);
-    const out = made.scratch('vllabcmd');
-    const run = vrrplab(['lab', 'examples/scenarios/seed-fixed-keepalived-restart.yaml', '--compare', '--json', '--out', out], 120_000);
+    const dir = made.scratch('vllabcmd');
+    const out = path.join(dir, 'out');
+    // examples/scenarios/seed-fixed-keepalived-restart.yaml, in 17 s instead of 40: A stops at 6 s
+    // and starts at 9 s; B holds both VIPs meanwhile, and A has VI_1 back about 3.6 s later.
+    const scenario = shortScenario(dir, 17, ['{ at: 6s, host: A, do: stop }', '{ at: 9s, host: A, do: start }'], '1s');
+    const run = vrrplab(['lab', scenario, '--compare', '--json', '--out', out], 120_000);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const comparison = lines.find((line) => line['type'] === 'comparison') as { divergences: unknown[]; matched: number; largestErrorS: number } | undefined;
     expect(comparison?.divergences).toEqual([]);
-    expect(comparison?.matched).toBeGreaterThanOrEqual(12);
+    expect(comparison?.matched).toBeGreaterThanOrEqual(10);
     // keepalived's log, its notifies and the capture are kept.
     const summary = lines.find((line) => line['type'] === 'summary') as { vips: Record<string, string[]> } | undefined;
     expect(summary?.vips).toEqual({ A: ['172.16.25.10'], B: ['172.16.25.11'] });
