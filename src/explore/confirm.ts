@@ -6,6 +6,7 @@
  * bug in the finding until shown otherwise: this says which ones to distrust.
  */
 import { compareRuns } from '../lab/compare.js';
+import { inParallel } from '../lab/pool.js';
 import { runLab, type LabOptions } from '../lab/run.js';
 import { runScenario } from '../sim/run.js';
 import { loadScenario } from '../sim/scenario.js';
@@ -57,18 +58,7 @@ export interface ConfirmOptions extends Pick<LabOptions, 'keepalived' | 'impl'> 
 }
 
 export async function confirmFailures(space: ExploreSpace, items: readonly ConfirmItem[], options: ConfirmOptions = {}): Promise<Confirmation[]> {
-  const results: Confirmation[] = new Array(items.length);
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await confirmOne(space, items[index], options);
-      options.onProgress?.(++done, items.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 4, items.length)) }, () => worker()));
-  return results;
+  return inParallel(items, options.jobs ?? 4, (item) => confirmOne(space, item, options), (_, done) => options.onProgress?.(done, items.length));
 }
 
 async function confirmOne(space: ExploreSpace, item: ConfirmItem, options: ConfirmOptions): Promise<Confirmation> {

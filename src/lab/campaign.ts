@@ -17,6 +17,7 @@ import { Random } from '../sim/random.js';
 import { loadHostConfig, raceVariants, runScenario, type SimulationResult } from '../sim/run.js';
 import { loadScenario, type Scenario } from '../sim/scenario.js';
 import { compareRuns, type Comparison, type Divergence } from './compare.js';
+import { inParallel } from './pool.js';
 import { readRecording, RUN_FILE } from './recording.js';
 import { runLab, type LabOptions } from './run.js';
 
@@ -229,7 +230,6 @@ export async function runCase(item: CampaignCase, options: CaseOptions = {}): Pr
   if (!simulated.ok) return { ...base, status: 'error', error: simulated.errors.join('; '), matched: 0, largestErrorMs: 0, labRuns: 0, runs: [] };
   const runs: string[] = [];
   const labResults: SimulationResult[] = [];
-  const comparisons: Comparison[] = [];
   const limit = options.runs ?? 3;
   for (let run = 0; run < limit; run++) {
     const lab = await runLab(loaded.scenario, { keepalived: options.keepalived, outDir: path.join(item.dir, `lab-${run + 1}`) });
@@ -237,7 +237,6 @@ export async function runCase(item: CampaignCase, options: CaseOptions = {}): Pr
     runs.push(lab.artifacts.dir);
     labResults.push(lab.result);
     const comparison = compareRuns(simulated.result, lab.result, { toleranceMs: options.toleranceMs });
-    comparisons.push(comparison);
     if (comparison.divergences.length === 0 && run === 0) {
       return { ...base, status: 'agree', matched: comparison.matched, largestErrorMs: Math.round(comparison.largestErrorS * 1000), labRuns: 1, runs };
     }
@@ -351,21 +350,12 @@ export interface CampaignOptions extends CaseOptions {
 export async function runCampaign(options: CampaignOptions): Promise<CaseOutcome[]> {
   const from = options.from ?? 0;
   const cases = Array.from({ length: options.count }, (_, i) => generateCase(options.seed, from + i, options.outDir));
-  const outcomes: CaseOutcome[] = new Array(cases.length);
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      const i = next++;
-      const outcome = await runCase(cases[i] as CampaignCase, options);
-      outcomes[i] = outcome;
-      // What agreed needs no recording kept: its lab runs are removed (the scenario stays).
-      if (outcome.status === 'agree') for (const run of outcome.runs) fs.rmSync(run, { recursive: true, force: true });
-      options.onCase?.(outcome, ++done, cases.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs ?? 4, cases.length)) }, () => worker()));
-  return outcomes;
+  return inParallel(cases, options.jobs ?? 4, async (item) => {
+    const outcome = await runCase(item, options);
+    // What agreed needs no recording kept: its lab runs are removed (the scenario stays).
+    if (outcome.status === 'agree') for (const run of outcome.runs) fs.rmSync(run, { recursive: true, force: true });
+    return outcome;
+  }, (outcome, done) => options.onCase?.(outcome, done, cases.length));
 }
 
 /** The campaign's report (Markdown): the command to rerun it, the agreement rate, every race and divergence. */

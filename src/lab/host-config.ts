@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readConfigStatements } from '../config/load.js';
+import { onHostDisk, readConfigStatements } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Statement } from '../config/reader.js';
 import { splitCommandLine } from '../engine/command-line.js';
@@ -44,12 +44,14 @@ const NOTIFY_KEYWORDS: Record<string, NotifyKind> = {
 type NotifyKind = 'master' | 'backup' | 'fault' | 'stop' | 'generic' | 'master_rx_lower_pri';
 const STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP'] as const;
 
+/** Where a file a host's config names is on this disk: exec mode's relative paths from the scenario's directory, absolute ones in the host directory. */
+function onHost(scenario: Scenario, host: ScenarioHost, file: string): string {
+  return scenario.scripts === 'exec' && !path.isAbsolute(file) ? path.resolve(scenario.directory, file) : onHostDisk(host.root, file);
+}
+
 /** Where a file the scenario names (`/etc/keepalived/down`, or `flag` relative in exec mode) is in the lab. */
 export function labFilePath(scenario: Scenario, host: ScenarioHost, dir: string, file: string): string {
-  if (scenario.scripts === 'exec') {
-    if (!path.isAbsolute(file)) return path.resolve(scenario.directory, file);
-    return host.root !== undefined ? path.join(host.root, file) : file;
-  }
+  if (scenario.scripts === 'exec') return onHost(scenario, host, file);
   return path.join(dir, 'files', path.resolve('/', file));
 }
 
@@ -88,10 +90,9 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
   const exec = scenario.scripts === 'exec';
   const statements = readConfigStatements(host.configPath, exec ? {} : { hostRoot: host.root }) ?? [];
   const disabled = new Set(config.scripts.filter((script) => script.disabled === true).map((script) => script.name));
-  const onHost = (file: string): string => (exec && !path.isAbsolute(file) ? path.resolve(scenario.directory, file) : host.root !== undefined && path.isAbsolute(file) ? path.join(host.root, file) : file);
   const readHostFile = (file: string): string | undefined => {
     try {
-      return fs.readFileSync(onHost(file), 'utf8');
+      return fs.readFileSync(onHost(scenario, host, file), 'utf8');
     } catch {
       return undefined;
     }
@@ -106,7 +107,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
     const hang = `[ -e ${shellQuote(path.join(dir, 'hang', script))} ] && exec sleep 3600\n`;
     if (exec) {
       const argv = splitCommandLine(command);
-      writeProgram(file, `${hang}${inScenarioDirectory}exec ${[onHost(argv[0] ?? ''), ...argv.slice(1)].map(shellQuote).join(' ')}\n`);
+      writeProgram(file, `${hang}${inScenarioDirectory}exec ${[onHost(scenario, host, argv[0] ?? ''), ...argv.slice(1)].map(shellQuote).join(' ')}\n`);
       return file;
     }
     const model: CheckModel = scenario.checks[script] ?? inferredCheckModel(command, readHostFile);
@@ -124,7 +125,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
     const argv = splitCommandLine(command);
     const log = `echo "N $(date +%s.%N) ${kind} ${owner} $*" >> ${shellQuote(notifyLog)}\n`;
     if (exec) {
-      writeProgram(file, `${log}${inScenarioDirectory}exec ${shellQuote(onHost(argv[0] ?? ''))} "$@"\n`);
+      writeProgram(file, `${log}${inScenarioDirectory}exec ${shellQuote(onHost(scenario, host, argv[0] ?? ''))} "$@"\n`);
       return file;
     }
     // The services each state's call starts or stops, as the simulator reads them from the script.

@@ -28,7 +28,8 @@ export interface RunFile {
 
 export const RUN_FILE = 'run.json';
 
-function readText(file: string): string {
+/** A file's text, or '' when it cannot be read (a log not written yet, a pid file gone). */
+export function readText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

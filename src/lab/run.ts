@@ -24,7 +24,7 @@ import { validateScenario } from '../sim/validate.js';
 import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
 import { createLabNetwork, type LabHostSpec, type LabNetwork } from './network.js';
 import { lineSplitter } from './observe.js';
-import { readRecording, RUN_FILE, type RunFile } from './recording.js';
+import { readRecording, readText, RUN_FILE, type RunFile } from './recording.js';
 
 export type LabImplementation = 'keepalived' | 'vrrplab';
 
@@ -337,7 +337,7 @@ function signal(pid: number | undefined, name: NodeJS.Signals): void {
 function crash(h: RunningHost): void {
   const parent = h.daemon?.pid;
   signal(parent, 'SIGSTOP');
-  const child = Number(readQuietly(h.vrrpPidFile).trim());
+  const child = Number(readText(h.vrrpPidFile).trim());
   if (Number.isInteger(child) && child > 0 && child !== parent) signal(child, 'SIGKILL');
   signal(parent, 'SIGKILL');
 }
@@ -347,13 +347,6 @@ function exited(child: ChildProcess | undefined): Promise<void> {
   return new Promise((done) => child.once('exit', () => done()));
 }
 
-function readQuietly(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 function hasCommand(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
