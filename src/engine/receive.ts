@@ -29,7 +29,11 @@ export interface ReceiveCheck {
 }
 
 export function expectationOf(instance: InstanceState, checkAddresses: boolean): AdvertExpectation {
-  const { config } = instance;
+  return configExpectation(instance.config, checkAddresses, instance.advertIntervalMs);
+}
+
+/** What an instance of this configuration accepts (the findings ask it of configs alone; checkAddresses undefined: keepalived's default, checked). */
+export function configExpectation(config: VrrpInstance, checkAddresses?: boolean, advertIntervalMs = config.advertIntervalMs): AdvertExpectation {
   const auth = config.version === 2 ? config.authentication : undefined;
   return {
     version: config.version,
@@ -37,10 +41,10 @@ export function expectationOf(instance: InstanceState, checkAddresses: boolean):
     family: config.family,
     authType: auth === undefined ? 0 : auth.type === 'PASS' ? 1 : 2,
     auth: auth?.password ?? '',
-    advertIntervalMs: instance.advertIntervalMs,
+    advertIntervalMs,
     addresses: config.virtualIpaddresses.filter((vip) => vip.family === config.family).map((vip) => vip.address),
-    unicast: instance.unicast,
-    checkAddresses,
+    unicast: config.unicastPeers.length > 0,
+    ...(checkAddresses !== undefined ? { checkAddresses } : {}),
     unicastPeers: config.unicastPeers,
   };
 }

@@ -10,7 +10,8 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../../config/model.js';
 import { masterDownIntervalMs } from '../../engine/timing.js';
-import { checkAdvertForInstance, type AdvertExpectation } from '../../wire/validate.js';
+import { configExpectation } from '../../engine/receive.js';
+import { checkAdvertForInstance } from '../../wire/validate.js';
 import type { ReceivedAdvert } from '../../wire/types.js';
 import { conflictSides, type VridConflict } from '../../analysis/vrid-conflict.js';
 import type { SimRecord } from '../cluster.js';
@@ -292,7 +293,6 @@ export class Facts {
     const multicast = from.family === 6 ? 'ff02::12' : '224.0.0.18';
     const dst = from.unicastPeers.length > 0 ? (receiverAddress ?? from.unicastPeers[0] ?? multicast) : multicast;
     const sent = from.version === 2 ? from.authentication : undefined;
-    const expected = to.version === 2 ? to.authentication : undefined;
     const received: ReceivedAdvert = {
       advert: {
         version: from.version,
@@ -309,18 +309,7 @@ export class Facts {
       ttl: 255,
       ...(sent?.type === 'AH' ? { viaAh: true } : {}),
     };
-    const expectation: AdvertExpectation = {
-      version: to.version,
-      vrid: to.vrid,
-      family: to.family,
-      authType: expected === undefined ? 0 : expected.type === 'PASS' ? 1 : 2,
-      auth: expected?.password ?? '',
-      advertIntervalMs: to.advertIntervalMs,
-      addresses: to.virtualIpaddresses.filter((vip) => vip.family === to.family).map((vip) => vip.address),
-      unicast: to.unicastPeers.length > 0,
-      unicastPeers: to.unicastPeers,
-    };
-    const verdict = checkAdvertForInstance(received, expectation);
+    const verdict = checkAdvertForInstance(received, configExpectation(to));
     if (verdict === 'ok') return undefined;
     return `${receiver.host} rejects ${sender.host}'s adverts (${REJECTED[verdict] ?? verdict})`;
   }
