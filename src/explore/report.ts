@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import type { SimFinding } from '../sim/findings.js';
-import { formatFinding } from '../sim/format.js';
+import { formatFindings } from '../sim/format.js';
 import type { CheckModel, Scenario, TimelineEntry } from '../sim/scenario.js';
 import type { ExploreResult, ExploreSummary } from './explore.js';
 import type { RaceOutcome, Shrunk } from './explorer.js';
@@ -192,7 +192,7 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
     lines.push('');
     lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}${report.races !== undefined ? '  RACE' : ''}`);
     for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) }, report.prefix)) lines.push(`  ${line}`);
-    for (const finding of report.findings) lines.push(`    ${formatFinding(finding)}`);
+    for (const line of formatFindings(report.findings)) lines.push(`    ${line}`);
     if (report.races !== undefined) {
       // Both outcomes: keepalived may take either side, so this failure happens in some runs only.
       lines.push(`  a race of keepalived's, with ${report.races.length === 1 ? 'another outcome' : 'other outcomes'}:`);

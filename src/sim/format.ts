@@ -85,11 +85,11 @@ export function formatTimeline(result: SimulationResult): string {
   for (const host of scenario.hosts) {
     const vips = result.vips[host.name] ?? [];
     const services = Object.entries(result.services[host.name] ?? {}).map(([name, up]) => `${name} ${up ? 'up' : 'DOWN'}`);
-    lines.push(`  ${host.name.padEnd(width)}  ${(vips.length > 0 ? vips.join(' ') : '-').padEnd(34)}${services.join(', ')}`);
+    lines.push(`  ${host.name.padEnd(width)}  ${`${(vips.length > 0 ? vips.join(' ') : '-').padEnd(33)} `}${services.join(', ')}`);
   }
   lines.push('');
   lines.push(result.findings.length === 0 ? 'Findings: none' : `Findings (${result.findings.length})`);
-  for (const finding of result.findings) lines.push(`  ${formatFinding(finding)}`);
+  for (const line of formatFindings(result.findings)) lines.push(`  ${line}`);
   if (result.startRaces !== undefined) {
     lines.push('');
     lines.push(`Start race: keepalived's start-up varies (${formatStartJitter()}); which host comes up first decides the end`);
@@ -151,6 +151,78 @@ export function describePreemptRace(race: PreemptRace, vips: Record<string, stri
 
 export function formatFinding(finding: SimFinding): string {
   return `[${finding.kind}] ${finding.from.toFixed(3)}-${finding.to.toFixed(3)} s: ${finding.message}`;
+}
+
+/** Where a finding's message names its one instance, e.g. "VI_3 (VRID 53)" or "VI_3". */
+const INSTANCE_SLOT = '\u0000';
+
+/**
+ * Findings as text lines, the same finding of several instances on one line: the members of a
+ * sync group move together, so a group of 10 would otherwise print 10 lines differing only in
+ * the instance's name. Findings differing in anything else (kind, times, hosts, wording) stay
+ * apart; --json keeps one finding per instance.
+ */
+export function formatFindings(findings: SimFinding[]): string[] {
+  const groups = new Map<string, { first: SimFinding; template: string; instances: { name: string; vrid?: number }[] }>();
+  const lines: (string | { key: string })[] = [];
+  for (const finding of findings) {
+    const slot = instanceSlot(finding);
+    if (slot === undefined) {
+      lines.push(formatFinding(finding));
+      continue;
+    }
+    const key = [finding.kind, finding.from.toFixed(3), finding.to.toFixed(3), finding.hosts.join(','), slot.template].join('\u0001');
+    const group = groups.get(key);
+    if (group !== undefined) group.instances.push(slot.instance);
+    else {
+      groups.set(key, { first: finding, template: slot.template, instances: [slot.instance] });
+      lines.push({ key });
+    }
+  }
+  return lines.map((line) => {
+    if (typeof line === 'string') return line;
+    const group = groups.get(line.key)!;
+    if (group.instances.length === 1) return formatFinding(group.first);
+    return formatFinding({ ...group.first, message: group.template.replace(INSTANCE_SLOT, describeInstances(group.instances)) });
+  });
+}
+
+/** The message with its instance's name (and VRID) cut out, when it names exactly one instance once. */
+function instanceSlot(finding: SimFinding): { template: string; instance: { name: string; vrid?: number } } | undefined {
+  const names = new Set(finding.instances.map((id) => id.slice(id.indexOf('/') + 1)));
+  if (names.size !== 1) return undefined;
+  const [name] = names;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mention = new RegExp(`(?<![\\w-])${escaped}(?: \\(VRID (\\d+)\\))?(?![\\w-])`, 'g');
+  const matches = [...finding.message.matchAll(mention)];
+  if (matches.length !== 1) return undefined;
+  const vrid = matches[0][1];
+  return {
+    template: finding.message.replace(mention, INSTANCE_SLOT),
+    instance: { name, ...(vrid !== undefined ? { vrid: Number(vrid) } : {}) },
+  };
+}
+
+/** "10 instances (VI_1 … VI_10, VRIDs 51-60)". */
+function describeInstances(instances: { name: string; vrid?: number }[]): string {
+  const names = instances.map((instance) => instance.name);
+  const shown = names.length <= 4 ? names.join(', ') : `${names.slice(0, 2).join(', ')} … ${names[names.length - 1]}`;
+  const vrids = instances.map((instance) => instance.vrid).filter((vrid): vrid is number => vrid !== undefined);
+  const vridText = vrids.length === instances.length ? `, VRIDs ${ranges(vrids)}` : '';
+  return `${instances.length} instances (${shown}${vridText})`;
+}
+
+/** 51,52,53,60 → "51-53, 60". */
+function ranges(numbers: number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j;
+  }
+  return parts.join(', ');
 }
 
 function describeRecord(record: SimRecord): string | undefined {
