@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Scenario } from '../sim/scenario.js';
 import { Explorer, withRaces, type Candidate, type ChunkResult, type ExplorerSetup, type Shrunk } from './explorer.js';
-import { makeRunner } from './judge.js';
+import { failureKey, makeRunner } from './judge.js';
 import type { Plan } from './plan.js';
 import { simpler } from './shrink.js';
 import { exploreSpace } from './space.js';
@@ -126,7 +126,33 @@ export function mergeShrunk(shrunk: readonly Shrunk[]): Shrunk[] {
     const known = byKey.get(item.key);
     if (known === undefined || simpler(item.schedule, known.schedule) < 0 || (simpler(item.schedule, known.schedule) === 0 && item.origin.index < known.origin.index)) byKey.set(item.key, item);
   }
-  return [...byKey.values()].sort((a, b) => a.schedule.faults.length - b.schedule.faults.length || a.origin.index - b.origin.index);
+  const sorted = [...byKey.values()].sort((a, b) => a.schedule.faults.length - b.schedule.faults.length || a.origin.index - b.origin.index);
+  return foldStartOrders(sorted);
+}
+
+/**
+ * Failures that differ only in the order keepalived starts on the hosts (the same time apart), with
+ * the same kinds and faults, as one: the first kept, the others' orders listed with it. Two clusters sharing a VRID
+ * failed alike in all 24 start orders of four hosts, which explore listed as 24 failures.
+ */
+function foldStartOrders(failures: Shrunk[]): Shrunk[] {
+  const kept = new Map<string, Shrunk>();
+  const out: Shrunk[] = [];
+  for (const failure of failures) {
+    const start = failure.schedule.start;
+    if (start === undefined) {
+      out.push(failure);
+      continue;
+    }
+    const sameBut = `${failureKey(failure.kinds, { faults: failure.schedule.faults })}|${start.skewMs}`;
+    const first = kept.get(sameBut);
+    if (first === undefined) {
+      const copy = { ...failure };
+      kept.set(sameBut, copy);
+      out.push(copy);
+    } else first.alike = [...(first.alike ?? []), ...[start.order], ...(failure.alike ?? [])];
+  }
+  return out;
 }
 
 function countInShard(limit: number, shard: { index: number; count: number }): number {

@@ -46,6 +46,8 @@ export interface Shrunk {
   findings: SimFinding[];
   /** A race: the other outcomes in which it does not fail with every kind found (absent: it fails in every one). */
   races?: RaceOutcome[];
+  /** Other start orders failing with the same kinds under the same faults, folded into this one (mergeShrunk). */
+  alike?: string[][];
 }
 
 export interface ExplorerSetup {

@@ -26,6 +26,8 @@ export interface FailureReport {
   origin: { schedule: number; phase: string; key: string };
   /** A race of keepalived's: the other outcomes, in which it does not fail with every kind found. */
   races?: RaceOutcome[];
+  /** Other start orders failing alike (same kinds, same faults). */
+  alike?: string[][];
 }
 
 export function failureReports(result: ExploreResult, scenarioOf: (schedule: Schedule) => Scenario, prefix = false): FailureReport[] {
@@ -42,6 +44,7 @@ export function failureReports(result: ExploreResult, scenarioOf: (schedule: Sch
       yaml: scenarioYaml({ ...scenario, name }, failure, prefix),
       origin: { schedule: failure.origin.index, phase: failure.origin.phase, key: failure.origin.key },
       ...(failure.races !== undefined ? { races: failure.races } : {}),
+      ...(failure.alike !== undefined ? { alike: failure.alike } : {}),
     };
   });
 }
@@ -159,6 +162,7 @@ export function failureJson(report: FailureReport): string {
     origin: report.origin,
     // A race of keepalived's: every outcome, the one simulated first.
     ...(report.races !== undefined ? { race: { outcomes: [{ variant: 'as simulated', kinds: report.kinds }, ...report.races] } } : {}),
+    ...(report.alike !== undefined ? { alike: report.alike.map((order) => ({ start: { order } })) } : {}),
   });
 }
 
@@ -178,6 +182,23 @@ export function summaryJson(summary: ExploreSummary): string {
   return JSON.stringify({ type: 'summary', ...summary });
 }
 
+/**
+ * Whether the cluster fails with no fault whatever the start: with every host started at once and
+ * in every order of the hosts (some time apart). Not when started at once it is fine: a pair
+ * drifting whenever it is started apart still has its restarts listed.
+ */
+function failsHoweverStarted(reports: readonly FailureReport[]): boolean {
+  const faultFree = reports.filter((report) => report.faults.length === 0);
+  if (!faultFree.some((report) => report.start === undefined)) return false;
+  return faultFree.some((report) => {
+    if (report.start === undefined) return false;
+    const orders = new Set([report.start.order, ...(report.alike ?? [])].map((order) => order.join('>')));
+    let permutations = 1;
+    for (let n = 2; n <= report.start.order.length; n++) permutations *= n;
+    return orders.size === permutations;
+  });
+}
+
 /** The human report: per failure its kinds, faults in words, findings, and how to replay it. */
 export function formatText(reports: readonly FailureReport[], summary: ExploreSummary, files: ReadonlyMap<string, string>): string {
   const lines: string[] = [];
@@ -185,14 +206,25 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
   const exhaustive =
     depth >= 2 ? 'every single fault and every pair of faults at the moments that matter' : depth === 1 ? 'every single fault at the moments that matter' : depth === 0 ? 'every start order' : 'not even every start order';
   lines.push(`Explored ${summary.schedules} schedules${summary.shard !== undefined ? ` (shard ${summary.shard.index + 1}/${summary.shard.count})` : ''}: exhaustive to depth ${Math.max(depth, 0)} (${exhaustive}).`);
-  const races = reports.filter((report) => report.races !== undefined).length;
-  const ofThem = races === 0 ? '' : ` (${races === reports.length && races === 1 ? 'a race' : `${races} of them race${races === 1 ? '' : 's'}`} of keepalived's: failing in one outcome, not in another)`;
-  lines.push(reports.length === 0 ? 'No failure found.' : `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}${ofThem}:`);
-  for (const report of reports) {
+  // A cluster that fails without any fault, however its hosts start, fails alike under most
+  // faults: those failures add nothing until it is fixed, so the text lists the ones with a kind
+  // of their own (--json has all).
+  const faultFreeKinds = new Set(failsHoweverStarted(reports) ? reports.filter((report) => report.faults.length === 0).flatMap((report) => report.kinds) : []);
+  const listed = reports.filter((report) => report.faults.length === 0 || !report.kinds.every((kind) => faultFreeKinds.has(kind)));
+  const unlisted = reports.length - listed.length;
+  const races = listed.filter((report) => report.races !== undefined).length;
+  const ofThem = races === 0 ? '' : ` (${races === listed.length && races === 1 ? 'a race' : `${races} of them race${races === 1 ? '' : 's'}`} of keepalived's: failing in one outcome, not in another)`;
+  const count = `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}${unlisted > 0 ? `, ${listed.length} listed` : ''}`;
+  lines.push(reports.length === 0 ? 'No failure found.' : `${count}${ofThem}:`);
+  for (const report of listed) {
     lines.push('');
     lines.push(`${report.name}  [${report.kinds.join(', ')}]  ${report.faults.length} fault${report.faults.length === 1 ? '' : 's'}${report.races !== undefined ? '  RACE' : ''}`);
     for (const line of describeSchedule({ phase: 'single', faults: report.faults, ...(report.start !== undefined ? { start: report.start } : {}) }, report.prefix)) lines.push(`  ${line}`);
     for (const line of formatFindings(report.findings)) lines.push(`    ${line}`);
+    if (report.alike !== undefined) {
+      const orders = [...new Set(report.alike.map((order) => order.join('>')))];
+      lines.push(`  the same in ${orders.length} other start order${orders.length === 1 ? '' : 's'}: ${orders.length <= 6 ? orders.join(', ') : `${orders.slice(0, 5).join(', ')} … ${orders[orders.length - 1]}`}`);
+    }
     if (report.races !== undefined) {
       // Both outcomes: keepalived may take either side, so this failure happens in some runs only.
       lines.push(`  a race of keepalived's, with ${report.races.length === 1 ? 'another outcome' : 'other outcomes'}:`);
@@ -201,6 +233,12 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
     }
     const file = files.get(report.name);
     if (file !== undefined) lines.push(`  reproduce: vrrplab simulate ${file}`);
+  }
+  if (unlisted > 0) {
+    lines.push('');
+    lines.push(
+      `Not listed: ${unlisted} failure${unlisted === 1 ? '' : 's'} under faults showing only what the cluster does without any fault, started at once or in any order (${[...faultFreeKinds].sort().join(', ')}): fix that first. Each is in --json${files.size > 0 ? ' and has its scenario file' : ''}.`,
+    );
   }
   const excused = Object.entries(summary.excused).sort(([a], [b]) => a.localeCompare(b));
   if (excused.length > 0) {

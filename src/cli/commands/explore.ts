@@ -150,7 +150,7 @@ async function merge(files: string[], options: ExploreCliOptions): Promise<numbe
   const reports = merged.map((item, i) => {
     const report = yamlByKey.get(`${item.key}\0${item.origin.index}`) as FailureReport;
     const name = `${String(i + 1).padStart(2, '0')}-${report.name.replace(/^\d+-/, '')}`;
-    return { ...report, name, yaml: report.yaml.replace(/^name: .*$/m, `name: ${name}`) };
+    return { ...report, name, yaml: report.yaml.replace(/^name: .*$/m, `name: ${name}`), ...(item.alike !== undefined ? { alike: item.alike } : {}) };
   });
   const summary: ExploreSummary = {
     schedules: summaries.reduce((sum, item) => sum + item.schedules, 0),
