@@ -131,6 +131,8 @@ export class HostEngine {
   private scripts = new Map<string, ScriptTracker>();
   private files = new Map<string, TrackedFile>();
   private linkUp = new Map<string, boolean>();
+  /** Addresses of an interface beyond its first ("IFACE/4"): keepalived's sin_addr_l / sin6_addr_l. */
+  private spareAddresses = new Map<string, string[]>();
   private delayedGarps: DelayedGarp[] = [];
   private readonly timers = new TimerHeap();
   private scriptSlots = new Map<ScriptTracker, TimerSlot>();
@@ -188,6 +190,9 @@ export class HostEngine {
         break;
       case 'link':
         this.link(event.iface, event.up);
+        break;
+      case 'address':
+        this.address(event.iface, event.family, event.address, event.present, event.linkScope === true, event.prefixLength);
         break;
     }
     if (received) this.fireDueTimers(now);
@@ -566,6 +571,7 @@ export class HostEngine {
         if (this.logging) this.log(`(${instance.name}) entering FAULT state (no IPv${instance.config.family} address for interface)`);
         instance.state = 'FAULT';
         instance.numScriptIfFault++;
+        instance.noSourceFault = true;
       }
       for (const link of instance.scripts) {
         const { tracker } = link;
@@ -816,6 +822,103 @@ export class HostEngine {
         }
       }
     }
+  }
+
+  /**
+   * keepalived's netlink_if_address_filter() for an instance's interface (non-VMAC): the first
+   * address of a family becomes the interface's (IPv6: link-local ones only), later ones are
+   * spares that replace it when it goes. An instance that was in FAULT for want of an address
+   * takes the new one and comes up; one whose address went with no spare goes to FAULT (a MASTER
+   * resigning with priority 0). A VIP of a MASTER removed by someone else sends it to BACKUP,
+   * with a down timer of the skew only, so that it takes over again at once. Measured on
+   * keepalived 2.2.7 in a netns lab: FAULT at start, "Assigned address" and BACKUP the moment
+   * the address is added, MASTER after Master_Down_Interval.
+   */
+  private address(iface: string, family: 4 | 6, address: string, present: boolean, linkScope: boolean, prefixLength: number | undefined): void {
+    const ours = this.instances.filter((instance) => instance.config.interface === iface);
+    const isVip = (instance: InstanceState) =>
+      instance.config.virtualIpaddresses.some((vip) => vip.family === family && vip.address === address) ||
+      instance.config.virtualIpaddressesExcluded.some((vip) => vip.address === address);
+    const primaries = family === 4 ? this.env.interfaceAddresses : (this.env.interfaceAddresses6 ??= {});
+    const spares = this.spareAddresses.get(`${iface}/${family}`) ?? [];
+    this.spareAddresses.set(`${iface}/${family}`, spares);
+    let changed = false;
+    if (present) {
+      if ((family === 6 && !linkScope) || ours.some(isVip)) return;
+      if (primaries[iface] === undefined) {
+        primaries[iface] = address;
+        changed = ours.length > 0;
+      } else if (primaries[iface] !== address && !spares.includes(address)) spares.push(address);
+      if (!changed || !this.running) return;
+      if (this.logging) this.log(`Assigned address ${address} for interface ${iface}`);
+      for (const instance of ours) {
+        if (instance.config.family !== family || instance.sourceAddress !== undefined || !instance.noSourceFault) continue;
+        instance.sourceAddress = address;
+        instance.noSourceFault = false;
+        this.tryUpInstance(instance, false);
+      }
+      return;
+    }
+    if (family === 4 || linkScope) {
+      if (primaries[iface] === address) {
+        const spare = spares.pop();
+        if (spare === undefined) changed = true;
+        else {
+          primaries[iface] = spare;
+          for (const instance of ours) if (instance.config.family === family && !sourceFromConfig(instance)) instance.sourceAddress = spare;
+        }
+      } else {
+        const at = spares.indexOf(address);
+        if (at >= 0) spares.splice(at, 1);
+      }
+    }
+    if (changed && ours.length > 0) {
+      delete primaries[iface];
+      if (!this.running) return;
+      if (this.logging) this.log(`Deassigned address ${address} from interface ${iface}`);
+      for (const instance of ours) {
+        if (instance.config.family !== family || instance.sourceAddress !== address || sourceFromConfig(instance)) continue;
+        // No IPv6 advert can go out without an address; an IPv4 one still does (its priority 0).
+        if (family === 6) instance.sourceAddress = undefined;
+        instance.noSourceFault = true;
+        this.downInstance(instance);
+        instance.sourceAddress = undefined;
+      }
+      return;
+    }
+    if (changed) delete primaries[iface];
+    if (!this.running) return;
+    // keepalived's address_is_ours(): a VIP (or eVIP) of a MASTER, with its prefix length. The VIPs
+    // an instance removes itself are gone from it by then: not reported.
+    const owner = this.instances.find(
+      (instance) =>
+        instance.state === 'MASTER' &&
+        [...(instance.config.family === family ? instance.config.virtualIpaddresses : []), ...instance.config.virtualIpaddressesExcluded].some(
+          (vip) => vip.address === address && (vip.dev ?? instance.config.interface) === iface && (prefixLength === undefined || vip.prefixLength === prefixLength),
+        ),
+    );
+    if (owner === undefined) return;
+    if (this.logging) this.log(`Netlink reflector reports IP ${address} removed from ${iface}`);
+    if (owner.state === 'MASTER') this.setBackup(owner);
+  }
+
+  /** keepalived's set_vrrp_backup(): a MASTER whose VIP was removed steps down, to take over again at once. */
+  private setBackup(instance: InstanceState): void {
+    instance.wantState = 'BACKUP';
+    this.leaveMaster(instance, true);
+    const group = instance.sync;
+    if (group !== undefined) {
+      for (const member of group.members) {
+        if (member.state !== 'MASTER') continue;
+        member.wantState = 'BACKUP';
+        this.leaveMaster(member, true);
+        member.downTimerMs = this.skew(member);
+        this.initSands(member);
+      }
+      group.state = 'BACKUP';
+    }
+    instance.downTimerMs = this.skew(instance);
+    this.initSands(instance);
   }
 
   private fileStatus(link: { trackFile: string; weight: number; multiplier: 1 | -1 }): number {
@@ -1430,4 +1533,9 @@ export function compareAddresses(a: string, b: string | undefined): number {
 function readsAh(instance: InstanceState): boolean {
   const { config } = instance;
   return config.version === 2 && config.family === 4 && config.authentication?.type === 'AH';
+}
+
+/** unicast_src_ip / mcast_src_ip: keepalived's VRRP_FLAG_SADDR_FROM_CONFIG, never replaced by the interface's addresses. */
+function sourceFromConfig(instance: InstanceState): boolean {
+  return instance.config.unicastSrcIp !== undefined || instance.config.mcastSrcIp !== undefined;
 }

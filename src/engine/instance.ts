@@ -67,11 +67,16 @@ export class InstanceState {
   readonly interfaces: InterfaceLink[] = [];
   readonly files: FileLink[] = [];
   readonly vips: string[];
+  /** In FAULT for want of an address on its interface (keepalived's VRRP_FAULT_FL_NO_SOURCE_IP). */
+  noSourceFault = false;
 
   constructor(
     readonly config: VrrpInstance,
-    /** The address adverts are sent from and ties are broken with (unicast_src_ip, or the interface's primary). */
-    readonly sourceAddress: string | undefined,
+    /**
+     * The address adverts are sent from and ties are broken with (unicast_src_ip, or the
+     * interface's primary, which follows the interface's addresses: HostEngine address()).
+     */
+    public sourceAddress: string | undefined,
     private readonly timers: TimerHeap,
     onTimer: (instance: InstanceState) => void,
   ) {

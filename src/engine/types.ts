@@ -37,7 +37,12 @@ export type EngineEvent =
   /** A track_file's file was read: its integer value (missing or unreadable file = 0). */
   | { type: 'file-value'; trackFile: string; value: number }
   /** Link state of an interface changed (carrier). */
-  | { type: 'link'; iface: string; up: boolean };
+  | { type: 'link'; iface: string; up: boolean }
+  /**
+   * An address appeared on an interface or went (rtnetlink RTM_NEWADDR / RTM_DELADDR), the
+   * host's own and the VIPs alike. `linkScope`: an IPv6 address of link scope.
+   */
+  | { type: 'address'; iface: string; family: 4 | 6; address: string; present: boolean; linkScope?: boolean; prefixLength?: number };
 
 export type EngineAction =
   /** Send an advert: to the multicast group, or to each unicast peer when `unicastPeers` is set. */

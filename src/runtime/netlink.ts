@@ -248,37 +248,60 @@ export function decodeAddressDump(datagram: Uint8Array, seq: number): { addresse
     if (view.getUint32(at + 8, LE) !== seq) continue;
     if (type === NLMSG_DONE) return { addresses, done: true, errno: 0 };
     if (type === NLMSG_ERROR) return { addresses, done: true, errno: length >= NLMSG_HDRLEN + 4 ? 0 - view.getInt32(at + NLMSG_HDRLEN, LE) : -1 };
-    if (type !== RTM_NEWADDR || length < NLMSG_HDRLEN + IFADDRMSG_LEN) continue;
-    const ifa = at + NLMSG_HDRLEN;
-    const familyCode = view.getUint8(ifa);
-    if (familyCode !== AF_INET && familyCode !== AF_INET6) continue;
-    const family = familyCode === AF_INET ? 4 : 6;
-    let flags = view.getUint8(ifa + 2);
-    let local: Uint8Array | undefined;
-    let address: Uint8Array | undefined;
-    const size = family === 4 ? 4 : 16;
-    for (let a = ifa + IFADDRMSG_LEN; a + 4 <= at + length; ) {
-      const attributeLength = view.getUint16(a, LE);
-      if (attributeLength < 4 || a + attributeLength > at + length) break;
-      const attributeType = view.getUint16(a + 2, LE) & 0x3fff;
-      const data = datagram.subarray(a + 4, a + attributeLength);
-      if (attributeType === IFA_LOCAL && data.length === size) local = data;
-      else if (attributeType === IFA_ADDRESS && data.length === size) address = data;
-      else if (attributeType === IFA_FLAGS && data.length === 4) flags = view.getUint32(a + 4, LE);
-      a += align4(attributeLength);
-    }
-    const chosen = local ?? address;
-    if (chosen === undefined) continue;
-    addresses.push({
-      family,
-      ifindex: view.getUint32(ifa + 4, LE),
-      local: family === 4 ? formatIpv4(new DataView(chosen.buffer, chosen.byteOffset).getUint32(0)) : formatIpv6(chosen),
-      prefixLength: view.getUint8(ifa + 1),
-      scope: view.getUint8(ifa + 3),
-      secondary: family === 4 && (flags & IFA_F_SECONDARY) !== 0,
-    });
+    if (type !== RTM_NEWADDR) continue;
+    const address = decodeIfaddr(datagram, at, length, view);
+    if (address !== undefined) addresses.push(address);
   }
   return { addresses, done: false, errno: 0 };
+}
+
+/** The address of one RTM_NEWADDR / RTM_DELADDR message; undefined when it has none (or is cut short). */
+function decodeIfaddr(datagram: Uint8Array, at: number, length: number, view: DataView): DumpedAddress | undefined {
+  if (length < NLMSG_HDRLEN + IFADDRMSG_LEN) return undefined;
+  const ifa = at + NLMSG_HDRLEN;
+  const familyCode = view.getUint8(ifa);
+  if (familyCode !== AF_INET && familyCode !== AF_INET6) return undefined;
+  const family = familyCode === AF_INET ? 4 : 6;
+  let flags = view.getUint8(ifa + 2);
+  let local: Uint8Array | undefined;
+  let address: Uint8Array | undefined;
+  const size = family === 4 ? 4 : 16;
+  for (let a = ifa + IFADDRMSG_LEN; a + 4 <= at + length; ) {
+    const attributeLength = view.getUint16(a, LE);
+    if (attributeLength < 4 || a + attributeLength > at + length) break;
+    const attributeType = view.getUint16(a + 2, LE) & 0x3fff;
+    const data = datagram.subarray(a + 4, a + attributeLength);
+    if (attributeType === IFA_LOCAL && data.length === size) local = data;
+    else if (attributeType === IFA_ADDRESS && data.length === size) address = data;
+    else if (attributeType === IFA_FLAGS && data.length === 4) flags = view.getUint32(a + 4, LE);
+    a += align4(attributeLength);
+  }
+  const chosen = local ?? address;
+  if (chosen === undefined) return undefined;
+  return {
+    family,
+    ifindex: view.getUint32(ifa + 4, LE),
+    local: family === 4 ? formatIpv4(new DataView(chosen.buffer, chosen.byteOffset).getUint32(0)) : formatIpv6(chosen),
+    prefixLength: view.getUint8(ifa + 1),
+    scope: view.getUint8(ifa + 3),
+    secondary: family === 4 && (flags & IFA_F_SECONDARY) !== 0,
+  };
+}
+
+/** An address that appeared (RTM_NEWADDR) or went (RTM_DELADDR). */
+export interface AddressChange extends DumpedAddress {
+  present: boolean;
+}
+
+/** The address changes in a netlink datagram of the RTMGRP_IPV4_IFADDR / RTMGRP_IPV6_IFADDR groups. */
+export function decodeAddressChanges(datagram: Uint8Array): AddressChange[] {
+  const changes: AddressChange[] = [];
+  for (const { type, at, length, view } of messages(datagram)) {
+    if (type !== RTM_NEWADDR && type !== RTM_DELADDR) continue;
+    const address = decodeIfaddr(datagram, at, length, view);
+    if (address !== undefined) changes.push({ ...address, present: type === RTM_NEWADDR });
+  }
+  return changes;
 }
 
 /** A dump that is not over by then is reported as failed (it never should happen). */
@@ -322,6 +345,8 @@ export function dumpAddresses(): Promise<{ ok: true; addresses: DumpedAddress[] 
 }
 
 const RTMGRP_LINK = 0x1;
+const RTMGRP_IPV4_IFADDR = 0x10;
+const RTMGRP_IPV6_IFADDR = 0x100;
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 
@@ -332,22 +357,24 @@ export function hasLinkChange(datagram: Uint8Array): boolean {
 }
 
 /**
- * Calls `onChange` as soon as the kernel reports a link change (RTMGRP_LINK), as keepalived hears
- * of one; the caller reads the new state itself. A host without the native helper gets
- * undefined and keeps polling.
+ * Hears link and address changes as the kernel reports them (RTMGRP_LINK and the address groups),
+ * as keepalived's netlink reflector does: `onLink` when a link changed (the caller reads the new
+ * state itself, and after lost notifications), `onAddress` per address added or removed. A host
+ * without the native helper gets undefined and keeps polling links (addresses are then not followed).
  */
-export function watchLinks(onChange: () => void): { close(): void } | undefined {
+export function watchNetlink(onLink: () => void, onAddress: (change: AddressChange) => void): { close(): void } | undefined {
   if (!loadVrrpSocket().ok) return undefined;
   try {
-    const socket = VrrpSocket.openNetlink(RTMGRP_LINK);
+    const socket = VrrpSocket.openNetlink(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
     socket.start(
       () => 0,
       (datagram) => {
-        if (hasLinkChange(datagram.packet)) onChange();
+        if (hasLinkChange(datagram.packet)) onLink();
+        for (const change of decodeAddressChanges(datagram.packet)) onAddress(change);
       },
       () => {
-        // ENOBUFS (notifications lost in a burst): look anyway.
-        onChange();
+        // ENOBUFS (notifications lost in a burst): look at the links anyway.
+        onLink();
       },
     );
     return socket;

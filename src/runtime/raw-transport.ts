@@ -102,7 +102,12 @@ export class RawTransport implements Transport {
     const transport = new RawTransport(options);
     for (const info of options.interfaces) {
       for (const family of options.families) {
-        if (family === 6 && !info.ipv6) continue;
+        // keepalived opens its IPv6 sockets on an interface with no link-local address yet (down
+        // at start); where that fails here, the socket is opened when the address comes (openFamily).
+        if (family === 6 && !info.ipv6) {
+          transport.openFamily(info, 6);
+          continue;
+        }
         try {
           transport.openChannel(info, family);
         } catch (error) {
@@ -112,6 +117,18 @@ export class RawTransport implements Transport {
       }
     }
     return { ok: true, transport };
+  }
+
+  openFamily(info: InterfaceInfo, family: IpFamily): { ok: true } | { ok: false; error: string } {
+    if (this.channels.has(`${info.name}/${family}`)) return { ok: true };
+    try {
+      this.openChannel(info, family);
+      return { ok: true };
+    } catch (error) {
+      this.channels.get(`${info.name}/${family}`)?.socket.close();
+      this.channels.delete(`${info.name}/${family}`);
+      return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };
+    }
   }
 
   private openChannel(info: InterfaceInfo, family: IpFamily): void {

@@ -29,7 +29,7 @@ import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
-import { AddressChanger, watchLinks } from './netlink.js';
+import { AddressChanger, watchNetlink, type AddressChange } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -45,7 +45,7 @@ const MAX_PRECISE_WAIT_MS = 6;
  * without: they are debug lines here, whoever writes them (the engine's words are shared with the
  * simulator, whose timeline keeps them).
  */
-const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|Assigned address |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
+const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|(De)?[Aa]ssigned address |Netlink reflector reports IP |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
 /** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
@@ -265,7 +265,10 @@ export class Runtime {
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
     // Link changes are heard at once from the kernel (keepalived does the same); the poll stays
     // for track_file and as a fallback.
-    this.linkWatch = watchLinks(() => this.poll());
+    this.linkWatch = watchNetlink(
+      () => this.poll(),
+      (change) => this.onAddressChange(change),
+    );
     return { ok: true };
   }
 
@@ -494,6 +497,31 @@ export class Runtime {
       return;
     }
     this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
+  }
+
+  /**
+   * An address came or went on one of the instances' interfaces (the VIPs included): the engine
+   * decides, as keepalived's netlink reflector does (an instance waiting in FAULT for an address
+   * comes up, one losing its address goes to FAULT, a MASTER losing a VIP steps down). An IPv6
+   * interface with no link-local address at start gets its sockets when one comes.
+   */
+  private onAddressChange(change: AddressChange): void {
+    if (this.stopping || this.engine === undefined) return;
+    const info = [...this.interfaces.values()].find((candidate) => candidate.index === change.ifindex);
+    if (info === undefined) return;
+    const linkScope = change.scope === 253;
+    if (change.family === 6 && linkScope && change.present && info.ipv6 === undefined) {
+      info.ipv6 = change.local;
+      const wanted = this.options.config.instances.some((instance) => instance.interface === info.name && instance.family === 6);
+      const opened = wanted ? this.transport?.openFamily?.(info, 6) : undefined;
+      if (opened !== undefined && !opened.ok) this.log('warning', opened.error);
+    } else if (change.family === 4 && change.present && info.ipv4 === undefined && !change.secondary) {
+      info.ipv4 = change.local;
+    } else if (!change.present && (change.family === 4 ? info.ipv4 : info.ipv6) === change.local) {
+      if (change.family === 4) info.ipv4 = undefined;
+      else info.ipv6 = undefined;
+    }
+    this.feed({ type: 'address', iface: info.name, family: change.family, address: change.local, present: change.present, linkScope, prefixLength: change.prefixLength });
   }
 
   private poll(): void {

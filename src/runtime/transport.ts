@@ -68,6 +68,11 @@ export interface Transport {
   sendAt?(out: OutboundAdvert, at: number): SendResult;
   /** How many adverts queued by sendAt to leave at or before `at` have not left yet. */
   scheduledPending?(at: number): number;
+  /**
+   * Starts sending and receiving on an interface for a family it could not at start (IPv6 with no
+   * link-local address then): when the address comes. Returns an error, never throws.
+   */
+  openFamily?(info: InterfaceInfo, family: 4 | 6): { ok: true } | { ok: false; error: string };
   close(): void;
 }
 

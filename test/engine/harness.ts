@@ -30,11 +30,12 @@ export class Bench {
 
   constructor(
     readonly config: KeepalivedConfig,
-    readonly address = '10.0.0.1',
+    /** The interfaces' address at start; null: none (the instances wait in FAULT for one). */
+    readonly address: string | null = '10.0.0.1',
     options: HostOptions = {},
   ) {
     const interfaceAddresses: Record<string, string> = {};
-    for (const inst of config.instances) interfaceAddresses[inst.interface] = address;
+    if (address !== null) for (const inst of config.instances) interfaceAddresses[inst.interface] = address;
     this.engine = new HostEngine(config, { interfaceAddresses }, options);
   }
 
@@ -71,6 +72,11 @@ export class Bench {
     return this.event(t, { type: 'link', iface, up });
   }
 
+  /** An address added to (or removed from) an interface, as the kernel reports it. */
+  addressChange(t: number, iface: string, address: string, present: boolean, extra: { linkScope?: boolean; prefixLength?: number } = {}): this {
+    return this.event(t, { type: 'address', iface, family: address.includes(':') ? 6 : 4, address, present, ...extra });
+  }
+
   file(t: number, trackFile: string, value: number): this {
     return this.event(t, { type: 'file-value', trackFile, value });
   }
@@ -97,7 +103,7 @@ export class Bench {
       packet: {
         advert,
         src: peer.src ?? '10.0.0.2',
-        dst: peer.dst ?? (inst.unicastPeers.length > 0 ? this.address : '224.0.0.18'),
+        dst: peer.dst ?? (inst.unicastPeers.length > 0 ? (this.address ?? '10.0.0.1') : '224.0.0.18'),
         ttl: peer.ttl ?? 255,
       },
     });

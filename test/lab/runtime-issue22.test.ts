@@ -632,3 +632,66 @@ vrrp_instance VI_1 {
   }
 }
 `;
+
+describe('an interface\'s addresses changing, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('waits in FAULT for an address, comes up as BACKUP when one is added, steps down when its VIP is removed by hand, and goes to FAULT when the address goes, as keepalived does', async (ctx) => {
+    requireLab(ctx, ['keepalived']);
+    const STATES = /^(\(VI_1\) (Entering|entering|sent 0|removing)|Assigned address 172|Deassigned address|Netlink reflector reports IP)/;
+    const runs = await Promise.all(KINDS.map(async (kind) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, PLAIN_CONF('eth0'));
+      lab.exec(0, ['ip', 'addr', 'del', '172.16.25.1/16', 'dev', 'eth0']);
+      const r = start(lab, kind, conf, dir);
+      expect(await waitFor(() => logged(r, /no IPv4 address for interface/), 10_000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(1000);
+      const addedAt = Date.now();
+      lab.exec(0, ['ip', 'addr', 'add', '172.16.25.1/16', 'dev', 'eth0']);
+      expect(await waitFor(() => logged(r, /^\(VI_1\) Entering MASTER STATE/), 8000), kind).toBeGreaterThanOrEqual(0);
+      const masterAfter = r.lines.find((l) => /^\(VI_1\) Entering MASTER STATE/.test(l.text))!.at - addedAt;
+      await sleep(500);
+      // The VIP removed by hand: BACKUP with a down timer of the skew only, then MASTER again.
+      const removedAt = Date.now();
+      lab.exec(0, ['ip', 'addr', 'del', '172.16.25.100/16', 'dev', 'eth0']);
+      expect(await waitFor(() => r.lines.filter((l) => /^\(VI_1\) Entering MASTER STATE/.test(l.text)).length === 2, 4000), kind).toBeGreaterThanOrEqual(0);
+      const backAfter = r.lines.filter((l) => /^\(VI_1\) Entering MASTER STATE/.test(l.text))[1].at - removedAt;
+      await sleep(500);
+      // The primary address removed (the kernel removes the VIP of its subnet with it).
+      lab.exec(0, ['ip', 'addr', 'del', '172.16.25.1/16', 'dev', 'eth0']);
+      expect(await waitFor(() => logged(r, /^\(VI_1\) Entering FAULT STATE/), 4000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(300);
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      return { kind, masterAfter, backAfter, lines: texts(r).filter((l) => STATES.test(l)) };
+    }));
+    const [k, v] = runs;
+    process.stderr.write(`runtime lab: address added after start: MASTER after keepalived ${k.masterAfter} ms, vrrplab ${v.masterAfter} ms; VIP removed by hand: MASTER again after keepalived ${k.backAfter} ms, vrrplab ${v.backAfter} ms\n`);
+    expect(k.lines).toEqual([
+      '(VI_1) entering FAULT state (no IPv4 address for interface)',
+      '(VI_1) entering FAULT state',
+      '(VI_1) removing VIPs.',
+      'Assigned address 172.16.25.1 for interface eth0',
+      '(VI_1) Entering BACKUP STATE',
+      '(VI_1) Entering MASTER STATE',
+      'Netlink reflector reports IP 172.16.25.100 removed from eth0',
+      '(VI_1) Entering BACKUP STATE',
+      '(VI_1) sent 0 priority',
+      '(VI_1) removing VIPs.',
+      '(VI_1) Entering MASTER STATE',
+      'Netlink reflector reports IP 172.16.25.100 removed from eth0',
+      '(VI_1) Entering BACKUP STATE',
+      '(VI_1) sent 0 priority',
+      '(VI_1) removing VIPs.',
+      'Deassigned address 172.16.25.1 from interface eth0',
+      '(VI_1) Entering FAULT STATE',
+    ]);
+    expect(v.lines).toEqual(k.lines);
+    for (const run of runs) {
+      // Master_Down_Interval of priority 150 at advert_int 1: 3.41 s.
+      expect(Math.abs(run.masterAfter - 3414), run.kind).toBeLessThan(300);
+      // The skew only: 0.41 s.
+      expect(Math.abs(run.backAfter - 414), run.kind).toBeLessThan(250);
+    }
+  }, 40_000);
+});

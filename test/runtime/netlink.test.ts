@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAcks, decodeAddressDump, encodeAddressDump, encodeAddressRequest, hasLinkChange, type DumpedAddress } from '../../src/runtime/netlink.js';
+import { decodeAcks, decodeAddressChanges, decodeAddressDump, encodeAddressDump, encodeAddressRequest, hasLinkChange, type DumpedAddress } from '../../src/runtime/netlink.js';
 import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
 
 /** The attributes of an ifaddr request, as type -> bytes (hex). */
@@ -205,6 +205,29 @@ describe('rtnetlink address dump', () => {
         for (const a of addresses) expect(a.family === 4 || a.family === 6).toBe(true);
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe('rtnetlink address notifications', () => {
+  it('reads an address added and one removed, with their interface, prefix length and scope, and nothing else', () => {
+    const added = newAddress({ family: 4, ifindex: 3, bytes: Uint8Array.of(172, 16, 25, 1), prefixLength: 16, scope: 0, flags: 0, seq: 0, withLocal: true, flagsAttribute: false });
+    const removed = newAddress({ family: 6, ifindex: 3, bytes: Uint8Array.from([0xfe, 0x80, ...new Array(13).fill(0), 1]), prefixLength: 64, scope: 253, flags: 0, seq: 0, withLocal: false, flagsAttribute: false });
+    new DataView(removed.buffer).setUint16(4, 21, true); // RTM_DELADDR
+    const link = ack(0, 0);
+    new DataView(link.buffer).setUint16(4, 16, true); // RTM_NEWLINK
+    expect(decodeAddressChanges(concat([added, link, removed]))).toEqual([
+      { family: 4, ifindex: 3, local: '172.16.25.1', prefixLength: 16, scope: 0, secondary: false, present: true },
+      { family: 6, ifindex: 3, local: 'fe80::1', prefixLength: 64, scope: 253, secondary: false, present: false },
+    ]);
+  });
+
+  it('never throws on any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        for (const change of decodeAddressChanges(bytes)) expect(typeof change.present).toBe('boolean');
+      }),
+      { numRuns: 3000 },
     );
   });
 });
