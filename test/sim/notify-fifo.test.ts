@@ -5,13 +5,14 @@
  * `INSTANCE "NAME" STATE PRIORITY` (the effective priority, also at STOP) and `GROUP "NAME" STATE 0`,
  * the group's BACKUP line before its members' at start, its MASTER line after theirs, its STOP line last.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOTIFY_FIFO } from '../../src/sim/cluster.js';
 import { formatTimeline } from '../../src/sim/format.js';
 import { runScenario } from '../../src/sim/run.js';
-import { loadScenario } from '../../src/sim/scenario.js';
+import { loadScenario, parseScenario } from '../../src/sim/scenario.js';
 import { ROOT, seedScenario, simulate } from './helpers.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/recordings/notify-fifo');
@@ -57,5 +58,23 @@ describe('notify_fifo lines in simulate, as keepalived 2.2.7 wrote them', () => 
     const seed = simulate(seedScenario('buggy', '30s', ['{ at: 0s, host: A, do: start }', '{ at: 0s, host: B, do: start }']));
     expect(seed.records.filter((r) => r.type === 'notify').length).toBeGreaterThan(0);
     expect(seed.records.filter((r) => r.type === 'notify' && r.command === NOTIFY_FIFO)).toEqual([]);
+  });
+});
+
+describe('what simulate does not model of notify_fifo', () => {
+  it('says in its header that a notify fifo script is not run, and says nothing without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vrrplab-fifo-sim-'));
+    try {
+      writeFileSync(join(dir, 'A.conf'), readFileSync(join(FIXTURE, 'A.conf'), 'utf8').replace('  notify_fifo /run/twfifo/A.fifo\n', '  notify_fifo /run/twfifo/A.fifo\n  notify_fifo_script /usr/local/bin/fifo-reader\n'));
+      const yaml = 'name: s\nduration: 5s\nhosts:\n  A: { config: A.conf, address: 10.98.0.1 }\ntimeline:\n  - { at: 0s, host: A, do: start }\n';
+      const parsed = parseScenario(yaml, dir, 's.yaml');
+      if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+      const outcome = runScenario(parsed.scenario);
+      if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+      expect(formatTimeline(outcome.result).split('\n').slice(0, 3).join('\n')).toContain('  A keepalived.conf: notify fifo script /usr/local/bin/fifo-reader is not run by simulate: what it does with the lines is not modelled (the lines are shown as notify_fifo)');
+      expect(formatTimeline(simulated()).split('\n\n')[0]).not.toContain('not run by simulate');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
