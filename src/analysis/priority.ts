@@ -4,8 +4,10 @@
  * keepalived's rules: weight > 0 adds on success (link up), weight < 0 subtracts on failure (link
  * down), `reverse` swaps them, a track_file adds value x weight, weight 0 failure means FAULT, the
  * result is clamped to 1..254 (255 only for the address owner, whose weights are ignored). A sync
- * group's own track_script / track_interface / track_file count for each member, as the engine
- * links them (lab, 2.2.7: a group's track_file of weight -20 reading 2 took both members 100 -> 60).
+ * group's own track_script / track_interface / track_file count for each member with their weights,
+ * also without sync_group_tracking_weight, as the engine links them (lab, 2.2.7: a group's
+ * track_script of weight -20 failing took both members 100 -> 80; a group's track_file of weight
+ * -20 reading 2, 100 -> 60).
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import { at, type Finding, type HostConfig } from './findings.js';
@@ -185,7 +187,7 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
     const checks: Check[] = [];
     for (const m of members) {
       for (const t of trackedOf(m.instance, m.config)) {
-        if (!failureMatters(t) || m.instance.priority === 255) continue;
+        if (!failureMatters(t)) continue;
         if (!checks.some((c) => c.host === m.host && c.kind === t.kind && c.script === t.name)) checks.push({ host: m.host, script: t.name, kind: t.kind });
       }
     }
