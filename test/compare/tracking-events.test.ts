@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCompare, type CompareCliOptions } from '../../src/cli/commands/compare.js';
 import { compareCapture } from '../../src/compare/capture.js';
@@ -123,5 +124,30 @@ describe('compare says what it does not model', () => {
     const plain = compareCapture({ capture, config, host: 'A', events });
     if (!plain.ok) throw new Error(plain.error);
     expect(plain.report.scripts).not.toContain('track_process');
+  });
+});
+
+describe('events files of any shape', () => {
+  it('never make compare throw: a report or a message saying what is wrong', () => {
+    const { capture, config, events } = files('too-small');
+    const base = JSON.parse(readFileSync(events, 'utf8')) as { captureStart: number; events: Record<string, unknown>[] };
+    const value = fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant(null), fc.constant('eth1'), fc.constant('/etc/keepalived/drain'));
+    const event = fc.record({
+      t: fc.oneof(fc.double({ min: base.captureStart - 5, max: base.captureStart + 25, noNaN: true }), fc.constant('x')),
+      host: fc.constantFrom('A', 'B', 'C'),
+      action: fc.constantFrom('start', 'stop', 'kill', 'link-down', 'link-up', 'write', 'touch', 'rm', 'end', 'reload', ''),
+      arg: value,
+      value,
+    }, { requiredKeys: ['t', 'action'] });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 8 }), (extra) => {
+        const file = join(scratch, 'fuzz.json');
+        writeFileSync(file, JSON.stringify({ captureStart: base.captureStart, events: [...base.events, ...extra] }));
+        const outcome = compareCapture({ capture, config, host: 'A', events: file, startDelay: 60 });
+        if (outcome.ok) expect(typeof outcome.report.pass).toBe('boolean');
+        else expect(outcome.error).toMatch(/events file|no start/);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

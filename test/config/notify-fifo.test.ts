@@ -4,6 +4,7 @@
  * file name, a missing name or script exits 5, a second fifo is ignored with a line, a fifo script
  * counts as a script for script security, and there is no per-instance notify_fifo.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseConfigText } from '../../src/config/load.js';
@@ -57,5 +58,22 @@ describe('notify_fifo, vrrp_notify_fifo and their scripts, as keepalived 2.2.7 -
     const { lines, exitStatus } = check('router_id A', { instanceExtra: 'notify_fifo /run/k/i.fifo' });
     expect(lines).toEqual(["(k.conf: Line 8) Unknown keyword 'notify_fifo'"]);
     expect(exitStatus).toBe(5);
+  });
+});
+
+describe('notify_fifo lines of any shape', () => {
+  it('never throw, end with an exit status keepalived has, and keep the first notify_fifo named', () => {
+    const keyword = fc.constantFrom('notify_fifo', 'vrrp_notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo_script');
+    const word = fc.constantFrom('/run/a.fifo', '/run/b.fifo', 'root', '"quoted"', '{');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyword, fc.array(word, { maxLength: 3 })), { maxLength: 6 }), (lines) => {
+        const text = lines.map(([k, words]) => [k, ...words].join(' ').trim()).join('\n');
+        const { config, exitStatus } = check(text || 'router_id A');
+        const named = lines.filter(([k, words]) => k === 'notify_fifo' && words[0] !== undefined && words[0] !== '{');
+        if (!text.includes('{')) expect(config.globalDefs.notifyFifo).toBe(named[0]?.[1][0]?.replace(/"/g, ''));
+        expect([0, 2, 5, 6]).toContain(exitStatus);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
