@@ -78,3 +78,16 @@ describe('what simulate does not model of notify_fifo', () => {
     }
   });
 });
+
+describe('notify_fifo lines in the HTML timeline', () => {
+  it("are notify markers on their instance's lane, a group's line in the events row, and make no lane for the group", async () => {
+    const { simulationTimeline } = await import('../../src/report/simulation.js');
+    const { laneIds } = await import('../../src/report/timeline.js');
+    const timeline = simulationTimeline(simulated());
+    const fifo = timeline.markers.filter((m) => m.kind === 'notify' && m.label.includes('notify_fifo: '));
+    expect(fifo.length).toBe(28);
+    expect(fifo.find((m) => m.label === 'A notify_fifo: INSTANCE "V6" BACKUP 90')?.lane).toBe('A/V6');
+    expect(fifo.find((m) => m.label === 'A notify_fifo: GROUP "G" MASTER 0')?.lane).toBeUndefined();
+    expect(laneIds(timeline).filter((id) => id.endsWith('/G'))).toEqual([]);
+  });
+});
