@@ -1,18 +1,28 @@
 /**
  * Priority arithmetic per VRID: effective priority of every host under every combination of
- * tracked-script failures, with keepalived's rules: weight > 0 adds on success, weight < 0
- * subtracts on failure, `reverse` swaps success and failure, weight 0 failure means FAULT,
- * the result is clamped to 1..254 (255 only for the address owner, whose weights are ignored).
+ * tracked failures (scripts failing, tracked interfaces going down, tracked files reading 1), with
+ * keepalived's rules: weight > 0 adds on success (link up), weight < 0 subtracts on failure (link
+ * down), `reverse` swaps them, a track_file adds value x weight, weight 0 failure means FAULT, the
+ * result is clamped to 1..254 (255 only for the address owner, whose weights are ignored). A sync
+ * group's own track_script / track_interface / track_file count for each member with their weights,
+ * also without sync_group_tracking_weight, as the engine links them (lab, 2.2.7: a group's
+ * track_script of weight -20 failing took both members 100 -> 80; a group's track_file of weight
+ * -20 reading 2, 100 -> 60).
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import { at, type Finding, type HostConfig } from './findings.js';
 
-/** Above this many (host, script) pairs per VRID, only single failures are examined. */
+/** Above this many (host, tracked object) pairs per VRID, only single failures are examined. */
 const MAX_COMBINATION_BITS = 12;
+
+/** What is tracked: a vrrp_script, an interface (track_interface), a vrrp_track_file. */
+export type TrackKind = 'script' | 'interface' | 'file';
 
 export interface Check {
   host: string;
+  /** The tracked object's name: the vrrp_script, the interface, or the vrrp_track_file. */
   script: string;
+  kind: TrackKind;
 }
 
 export interface PriorityRow {
@@ -37,37 +47,118 @@ interface Member {
   config: KeepalivedConfig;
 }
 
-/**
- * What each tracked script adds to an instance's priority given the scripts that fail on its
- * host, as keepalived applies weights (weight > 0 adds on success, < 0 subtracts on failure,
- * `reverse` swaps them); `fault` names a failing weight-0 script, which puts it in FAULT instead.
- */
-function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): { fault?: string; terms: { script: string; delta: number; ok: boolean }[] } {
-  const terms: { script: string; delta: number; ok: boolean }[] = [];
-  for (const ref of v.trackScripts) {
+/** One tracked object of an instance (its own or its sync group's), with the weight that applies. */
+interface Tracked {
+  kind: TrackKind;
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/** A weight given to one tracked object instead of its own (weightHint tries them). */
+interface WeightOverride {
+  kind: TrackKind;
+  name: string;
+  weight: number;
+}
+
+const key = (kind: TrackKind, name: string): string => `${kind}:${name}`;
+
+/** The instance's tracked objects as the engine links them: its own, then its sync group's. */
+function trackedOf(v: VrrpInstance, config: KeepalivedConfig, override?: WeightOverride): Tracked[] {
+  const group = v.syncGroup === undefined ? undefined : config.syncGroups.find((g) => g.name === v.syncGroup);
+  const out: Tracked[] = [];
+  const weightFor = (kind: TrackKind, name: string, weight: number): number => (override?.kind === kind && override.name === name ? override.weight : weight);
+  for (const ref of [...v.trackScripts, ...(group?.trackScripts ?? [])]) {
     const script = config.scripts.find((s) => s.name === ref.name);
     if (!script || script.disabled) continue;
-    const weight = ref.weight ?? script.weight;
     const reverse = ref.weight !== undefined ? ref.reverse === true : script.weightReverse;
-    const ok = !failed.has(ref.name);
-    if (weight === 0) {
-      if (!ok) return { fault: ref.name, terms };
-      continue;
+    out.push({ kind: 'script', name: ref.name, weight: weightFor('script', ref.name, ref.weight ?? script.weight), reverse });
+  }
+  for (const ref of [...v.trackInterfaces, ...(group?.trackInterfaces ?? [])]) {
+    if (ref.name === v.interface) continue; // keepalived: "Ignoring track_interface X since own interface"
+    out.push({ kind: 'interface', name: ref.name, weight: weightFor('interface', ref.name, ref.weight ?? 0), reverse: ref.reverse === true });
+  }
+  for (const ref of [...v.trackFiles, ...(group?.trackFiles ?? [])]) {
+    const file = config.trackFiles.find((f) => f.name === ref.name);
+    if (file === undefined) continue;
+    out.push({ kind: 'file', name: ref.name, weight: weightFor('file', ref.name, ref.weight ?? file.weight), reverse: ref.reverse ?? file.weightReverse });
+  }
+  return out;
+}
+
+/**
+ * What one tracked object adds in one state (failed: script failing, link down, file reading 1 as
+ * explore writes it), or FAULT; as the engine applies it.
+ */
+function contribution(t: Tracked, failed: boolean): number | 'FAULT' {
+  const multiplier = t.reverse ? -1 : 1;
+  switch (t.kind) {
+    case 'script': {
+      const ok = !failed;
+      if (t.weight === 0) return ok ? 0 : 'FAULT';
+      const good = t.reverse ? !ok : ok;
+      return (t.weight > 0 && good) || (t.weight < 0 && !good) ? (t.reverse ? -t.weight : t.weight) : 0;
     }
-    const good = reverse ? !ok : ok;
-    const delta = (weight > 0 && good) || (weight < 0 && !good) ? (reverse ? -weight : weight) : 0;
-    if (delta !== 0) terms.push({ script: ref.name, delta, ok });
+    case 'interface': {
+      const up = !failed;
+      // keepalived: weight 0 faults on down (on up, reverse); else weight > 0 counts while up, < 0 while down.
+      if (t.weight === 0) return up !== (multiplier === 1) ? 'FAULT' : 0;
+      return (up ? t.weight > 0 : t.weight < 0) ? t.weight * multiplier : 0;
+    }
+    case 'file': {
+      const value = failed ? 1 : 0;
+      if (t.weight === 0) return (value !== 0) === (multiplier === 1) ? 'FAULT' : 0;
+      return Math.min(253, value * t.weight * multiplier);
+    }
+  }
+}
+
+/** A failure of it lowers the instance's priority (or faults it): worth a row in the table. */
+function failureMatters(t: Tracked): boolean {
+  const bad = contribution(t, true);
+  const good = contribution(t, false);
+  return bad === 'FAULT' || (good !== 'FAULT' && bad < good) || t.kind === 'script';
+}
+
+/** The object's state in words, for the arithmetic ("chk_nginx fails", "eth1 down", "track_file f reads 1"). */
+function stateWords(t: { kind: TrackKind; name: string }, failed: boolean): string {
+  switch (t.kind) {
+    case 'script':
+      return `${t.name} ${failed ? 'fails' : 'succeeds'}`;
+    case 'interface':
+      return `${t.name} ${failed ? 'down' : 'up'}`;
+    case 'file':
+      return `track_file ${t.name} reads ${failed ? 1 : 0}`;
+  }
+}
+
+/**
+ * What each tracked object adds to an instance's priority given the objects that fail on its host
+ * (keys `kind:name`); `fault` names a failure that puts it in FAULT instead (weight 0, or its own
+ * interface down).
+ */
+function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>, override?: WeightOverride): { fault?: string; terms: { words: string; delta: number }[] } {
+  const terms: { words: string; delta: number }[] = [];
+  if (!v.dontTrackPrimary && failed.has(key('interface', v.interface))) return { fault: `${v.interface} down, its own interface`, terms };
+  for (const t of trackedOf(v, config, override)) {
+    const isFailed = failed.has(key(t.kind, t.name));
+    const delta = contribution(t, isFailed);
+    if (delta === 'FAULT') return { fault: `${stateWords(t, isFailed)}, weight 0`, terms };
+    if (delta !== 0) terms.push({ words: stateWords(t, isFailed), delta });
   }
   return { terms };
 }
 
-/** Effective priority of one instance given the set of failed scripts on its host. */
-export function effectivePriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): number | 'FAULT' {
+/** Effective priority of one instance given the set of failed tracked objects on its host (keys `kind:name`). */
+export function effectivePriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>, override?: WeightOverride): number | 'FAULT' {
   if (v.priority === 255) return 255;
-  const { fault, terms } = priorityTerms(v, config, failed);
+  const { fault, terms } = priorityTerms(v, config, failed, override);
   if (fault !== undefined) return 'FAULT';
   return Math.min(254, Math.max(1, terms.reduce((prio, term) => prio + term.delta, v.priority)));
 }
+
+const failedKeys = (failed: readonly Check[], host: string): Set<string> => new Set(failed.filter((c) => c.host === host).map((c) => key(c.kind, c.script)));
 
 function masterOf(priorities: Record<string, number | 'FAULT'>): { master?: string; tie: boolean } {
   let best = -1;
@@ -95,8 +186,9 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
   for (const [vrid, members] of [...byVrid].sort((a, b) => a[0] - b[0])) {
     const checks: Check[] = [];
     for (const m of members) {
-      for (const ref of m.instance.trackScripts) {
-        if (!checks.some((c) => c.host === m.host && c.script === ref.name)) checks.push({ host: m.host, script: ref.name });
+      for (const t of trackedOf(m.instance, m.config)) {
+        if (!failureMatters(t)) continue;
+        if (!checks.some((c) => c.host === m.host && c.kind === t.kind && c.script === t.name)) checks.push({ host: m.host, script: t.name, kind: t.kind });
       }
     }
     const combos: Check[][] = [];
@@ -108,8 +200,7 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
     const rows = combos.map((failed) => {
       const priorities: Record<string, number | 'FAULT'> = {};
       for (const m of members) {
-        const f = new Set(failed.filter((c) => c.host === m.host).map((c) => c.script));
-        priorities[m.host] = effectivePriority(m.instance, m.config, f);
+        priorities[m.host] = effectivePriority(m.instance, m.config, failedKeys(failed, m.host));
       }
       return { failed, priorities, ...masterOf(priorities) };
     });
@@ -118,17 +209,27 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
   return tables;
 }
 
-const describe = (failed: Check[]): string => (failed.length === 0 ? 'nothing failing' : failed.map((c) => `${c.script} on ${c.host}`).join(' + '));
+/** A tracked object on a host, in words: "chk_nginx on A", "link eth1 on A", "track_file f on A". */
+const label = (c: Check): string => `${c.kind === 'interface' ? 'link ' : c.kind === 'file' ? 'track_file ' : ''}${c.script} on ${c.host}`;
+
+const describe = (failed: Check[]): string => (failed.length === 0 ? 'nothing failing' : failed.map(label).join(' + '));
+
+/** "chk_nginx on A fails", "link eth1 on A goes down", "track_file f on A reads 1", joined. */
+function failing(failed: Check[]): string {
+  if (failed.every((c) => c.kind === 'script')) return `${describe(failed)} fail${failed.length === 1 ? 's' : ''}`;
+  return failed.map((c) => `${label(c)} ${c.kind === 'script' ? 'fails' : c.kind === 'interface' ? 'goes down' : 'reads 1'}`).join(' and ');
+}
 
 /** How one instance's effective priority comes about, e.g. "150 - 20 (chk_nginx fails) = 130". */
 export function explainPriority(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): string {
+  // failed: keys `kind:name`, as effectivePriority takes them.
   if (v.priority === 255) return '255 (address owner)';
   const { fault, terms } = priorityTerms(v, config, failed);
-  if (fault !== undefined) return `FAULT (${fault} fails, weight 0)`;
+  if (fault !== undefined) return `FAULT (${fault})`;
   const prio = terms.reduce((sum, term) => sum + term.delta, v.priority);
   const effective = Math.min(254, Math.max(1, prio));
   const cap = effective !== prio ? `, capped to ${effective} (effective priorities stay within 1..254)` : '';
-  const words = terms.map((term) => `${term.delta > 0 ? '+' : '-'} ${Math.abs(term.delta)} (${term.script} ${term.ok ? 'succeeds' : 'fails'})`);
+  const words = terms.map((term) => `${term.delta > 0 ? '+' : '-'} ${Math.abs(term.delta)} (${term.words})`);
   return words.length === 0 ? `${v.priority}` : `${v.priority} ${words.join(' ')} = ${prio}${cap}`;
 }
 
@@ -168,10 +269,10 @@ export function priorityFindings(hosts: HostConfig[], tables = priorityTables(ho
     }
     for (const r of changing.filter((x) => x.failed.length === 1 && x.master !== undefined && base.master === x.failed[0].host)) {
       const c = r.failed[0];
-      const key = `${c.host}\u0000${c.script}`;
-      const entry = movers.get(key) ?? { check: c, vrids: [] };
+      const id = `${c.host}\u0000${key(c.kind, c.script)}`;
+      const entry = movers.get(id) ?? { check: c, vrids: [] };
       entry.vrids.push(t.vrid);
-      movers.set(key, entry);
+      movers.set(id, entry);
     }
     findings.push(...unhealthyMasters(t, all));
   }
@@ -179,7 +280,7 @@ export function priorityFindings(hosts: HostConfig[], tables = priorityTables(ho
     if (vrids.length < 2) continue;
     findings.push({
       kind: 'flip-together', severity: 'info', hosts: [check.host], instances: [],
-      message: `${check.host}: ${check.script} failing there moves VRID ${vrids.join(', ')} away together (${check.host} is master of each); ` +
+      message: `${check.host}: ${check.kind === 'script' ? `${check.script} failing` : check.kind === 'interface' ? `link ${check.script} going down` : `track_file ${check.script} reading 1`} there moves VRID ${vrids.join(', ')} away together (${check.host} is master of each); ` +
         'as intended when they share the checked service',
     });
   }
@@ -198,37 +299,28 @@ function membersByVrid(hosts: HostConfig[]): Map<number, Member[]> {
 }
 
 /**
- * The smallest weight (of the same sign, given to that script on every host tracking it) with which
+ * The smallest weight (of the same sign, given to that object on every host tracking it) with which
  * the failure would hand the VIP over, found by trying each: the 1..254 caps make a formula wrong.
  */
-function weightHint(members: Member[], sick: Member, script: string, row: PriorityRow, to: string): string {
-  const current = weightOf(sick, script);
+function weightHint(members: Member[], sick: Member, check: Check, row: PriorityRow, to: string): string {
+  const current = trackedOf(sick.instance, sick.config).find((t) => t.kind === check.kind && t.name === check.script)?.weight;
   if (current === undefined || current === 0) return '';
   const sign = Math.sign(current);
   for (let n = Math.abs(current) + 1; n <= 253; n++) {
-    const w = sign * n;
-    const prio = (m: Member): number | 'FAULT' => {
-      const config = { ...m.config, scripts: m.config.scripts.map((x) => (x.name === script ? { ...x, weight: w } : x)) };
-      const instance = { ...m.instance, trackScripts: m.instance.trackScripts.map((x) => (x.name === script && x.weight !== undefined ? { ...x, weight: w } : x)) };
-      return effectivePriority(instance, config, new Set(row.failed.filter((c) => c.host === m.host).map((c) => c.script)));
-    };
+    const override: WeightOverride = { kind: check.kind, name: check.script, weight: sign * n };
+    const prio = (m: Member): number | 'FAULT' => effectivePriority(m.instance, m.config, failedKeys(row.failed, m.host), override);
     const own = prio(sick);
     const others = members.filter((m) => m !== sick).map(prio).filter((p): p is number => p !== 'FAULT');
-    if (own === 'FAULT' || own < Math.max(...others)) return `; a weight of ${w}${sign < 0 ? ' or lower' : ' or more'} (or weight 0: FAULT) would hand it to ${to}`;
+    if (own === 'FAULT' || own < Math.max(...others)) return `; a weight of ${sign * n}${sign < 0 ? ' or lower' : ' or more'} (or weight 0: FAULT) would hand it to ${to}`;
   }
   return `; no weight of that sign can, with priorities capped to 1..254: use weight 0 (FAULT)`;
-}
-
-function weightOf(m: Member, script: string): number | undefined {
-  const ref = m.instance.trackScripts.find((x) => x.name === script);
-  return ref?.weight ?? m.config.scripts.find((x) => x.name === script)?.weight;
 }
 
 function unhealthyMasters(t: VridTable, members: Member[]): Finding[] {
   const out: Finding[] = [];
   const names = members.map((m) => at(m.host, m.instance.name));
   const reported = new Set<string>();
-  const failedOn = (r: PriorityRow, host: string): Set<string> => new Set(r.failed.filter((c) => c.host === host).map((c) => c.script));
+  const failedOn = (r: PriorityRow, host: string): Set<string> => failedKeys(r.failed, host);
   const rows = [...t.rows].sort((a, b) => a.failed.length - b.failed.length);
   const base = t.rows[0];
   for (const r of rows) {
@@ -247,17 +339,17 @@ function unhealthyMasters(t: VridTable, members: Member[]): Finding[] {
       const arithmetic = (): string =>
         members.map((m) => `${m.host} ${explainPriority(m.instance, m.config, failedOn(r, m.host))}` +
           (m === sick ? ` (with its checks passing: ${explainPriority(m.instance, m.config, new Set())})` : '')).join('; ');
-      const what = describe(r.failed);
+      const what = failing(r.failed);
       const severity = r.failed.length === 1 ? 'warning' : 'info';
       const bestHost = healthy.find((h) => h.prio === best)?.member.host ?? '';
       if (own >= Math.max(...others)) {
         // The sick host still has the highest priority (a tie keeps the incumbent too).
         reported.add(sick.host);
         const single = r.failed.length === 1 ? r.failed[0] : undefined;
-        const hint = single ? weightHint(members, sick, single.script, r, bestHost) : '';
+        const hint = single ? weightHint(members, sick, single, r, bestHost) : '';
         out.push({
           kind: 'unhealthy-master', severity, vrid: t.vrid, hosts: [sick.host, ...healthy.map((h) => h.member.host)], instances: names,
-          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what} fail${r.failed.length === 1 ? 's' : ''}, although ${healthy.map((h) => h.member.host).join(', ')} ` +
+          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what}, although ${healthy.map((h) => h.member.host).join(', ')} ` +
             `(checks passing) could hold it: ${arithmetic()}` + (own === best ? ` (equal priority does not preempt: the incumbent keeps it)` : '') + hint,
         });
         continue;
@@ -268,7 +360,7 @@ function unhealthyMasters(t: VridTable, members: Member[]): Finding[] {
         reported.add(sick.host);
         out.push({
           kind: 'unhealthy-master', severity, vrid: t.vrid, hosts: [sick.host, ...outranking.map((h) => h.member.host)], instances: names,
-          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what} fail${r.failed.length === 1 ? 's' : ''}: ${outranking.map((h) => h.member.host).join(', ')} ` +
+          message: `VRID ${t.vrid}: ${sick.host} keeps the VIP while ${what}: ${outranking.map((h) => h.member.host).join(', ')} ` +
             `outrank${outranking.length === 1 ? 's' : ''} it (${arithmetic()}) but ${outranking.length === 1 ? 'has' : 'have'} nopreempt, and a backup with nopreempt ` +
             `never takes over from a master that still advertises; only weight 0 (FAULT) or a stop moves it`,
         });

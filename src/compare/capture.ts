@@ -31,6 +31,7 @@ import { loadConfig } from '../config/load.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { canonicalAddress as canonicalOrNull } from '../wire/address.js';
 import { decodeAdvertPacket } from '../wire/decode.js';
+import { trackFileValue } from '../engine/track-file.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { drive, type DriveResult, type LifecycleEvent, type ScriptModel } from './drive.js';
 import { compareStreams, pairByTime, type TimedValue } from './match.js';
@@ -173,8 +174,11 @@ export function compareCapture(options: CompareOptions): CompareOutcome {
 interface EventsFile {
   captureStart: number;
   /** `addresses`: every address the event names (`address`, `address6` and `addresses`), canonical. */
-  events: { t: number; host?: string; address?: string; addresses: string[]; action: string; arg?: string }[];
+  events: { t: number; host?: string; address?: string; addresses: string[]; action: string; arg?: string; value?: string }[];
 }
+
+/** What an events file can say happened on the host, and compare plays to the engine. */
+export const PLAYED_ACTIONS = ['start', 'stop', 'kill', 'link-down', 'link-up', 'write', 'touch', 'rm', 'end'] as const;
 
 const isIpv6 = (address: string): boolean => address.includes(':');
 /** An address in one spelling (RFC 5952 for IPv6); text that is no address stays as it is (a name). */
@@ -308,6 +312,8 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   if (eventsFile !== undefined) {
     lifecycle = [];
     const stopsAtEnd = hostName !== undefined && (scriptSpec?.endStops ?? []).includes(hostName);
+    const written = new Set<string>();
+    const unplayed = new Map<string, number>();
     const ours = (event: EventsFile['events'][number]): boolean => event.addresses.some((a) => mine.has(a)) || (hostName !== undefined && event.host === hostName);
     for (const event of eventsFile.events) {
       const t = ms(event.t);
@@ -320,7 +326,26 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
         lifecycle.push({ t, action: event.action });
       } else if ((event.action === 'touch' || event.action === 'rm') && event.arg !== undefined) {
         fileEvents.push({ t, flag: basename(event.arg), present: event.action === 'touch' });
+        // A tracked file removed reads 0 (keepalived: a missing file is 0); a touch leaves what it held.
+        if (event.action === 'rm' || !written.has(event.arg)) for (const trackFile of trackFilesAt(loaded.config, event.arg)) lifecycle.push({ t, action: 'file-value', trackFile, value: 0 });
+      } else if (event.action === 'link-down' || event.action === 'link-up') {
+        lifecycle.push({ t, action: event.action, ...(event.arg === undefined ? {} : { iface: event.arg }) });
+        if (event.arg !== undefined && !configInterfaces(loaded.config).includes(event.arg)) {
+          warnings.push(`the events file takes ${event.arg} ${event.action === 'link-down' ? 'down' : 'up'}, which ${options.config} neither runs VRRP on nor tracks: it changes nothing`);
+        }
+      } else if (event.action === 'write' && event.arg !== undefined && event.value !== undefined) {
+        written.add(event.arg);
+        const files = trackFilesAt(loaded.config, event.arg);
+        const value = trackFileValue(event.value);
+        if (files.length === 0) warnings.push(`the events file writes ${event.arg}, which no vrrp_track_file of ${options.config} reads: it changes nothing`);
+        // keepalived ignores a value out of range (logged): the previous one stays.
+        else if (value !== null) for (const trackFile of files) lifecycle.push({ t, action: 'file-value', trackFile, value });
+      } else if (!(PLAYED_ACTIONS as readonly string[]).includes(event.action)) {
+        unplayed.set(event.action, (unplayed.get(event.action) ?? 0) + 1);
       }
+    }
+    for (const [action, count] of unplayed) {
+      warnings.push(`the events file's "${action}" (${count}x) is not played: compare plays ${PLAYED_ACTIONS.join(', ')}`);
     }
     if (!lifecycle.some((event) => event.action === 'start')) {
       const named = [...new Set(eventsFile.events.filter((event) => event.host !== undefined || event.addresses.length > 0)
@@ -336,6 +361,19 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
     ok: true,
     inputs: { address, addresses, ...(address6 === undefined ? {} : { address6 }), hostName, config: loaded.config, originEpoch, adverts, lifecycle, windowEndMs, fileEvents, scriptSpec, scriptSpecSource, warnings },
   };
+}
+
+/** The vrrp_track_files reading `file`. */
+function trackFilesAt(config: KeepalivedConfig, file: string): string[] {
+  return config.trackFiles.filter((trackFile) => trackFile.file === file).map((trackFile) => trackFile.name);
+}
+
+/** Interfaces the config runs VRRP on or tracks. */
+function configInterfaces(config: KeepalivedConfig): string[] {
+  return [
+    ...config.instances.flatMap((instance) => [instance.interface, ...instance.trackInterfaces.map((ref) => ref.name)]),
+    ...config.syncGroups.flatMap((group) => group.trackInterfaces.map((ref) => ref.name)),
+  ];
 }
 
 function readJson(file: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -357,10 +395,14 @@ function checkEventsFile(value: unknown, file: string): { ok: true; value: Event
     if (!isRecord(event) || typeof event.t !== 'number' || typeof event.action !== 'string') {
       return { ok: false, error: `events file ${file}: events[${index}] wants "t" (epoch seconds) and "action"` };
     }
-    const text = (key: string): string | undefined => (typeof event[key] === 'string' ? event[key] : undefined);
+    const text = (key: string): string | undefined => (typeof event[key] === 'string' ? event[key] : typeof event[key] === 'number' && key === 'value' ? String(event[key]) : undefined);
     const list = Array.isArray(event.addresses) ? event.addresses.filter((a): a is string => typeof a === 'string') : [];
     const addresses = [...new Set([text('address'), text('address6'), ...list].filter((a): a is string => a !== undefined).map(canonicalAddress))];
-    events.push({ t: event.t, action: event.action, host: text('host'), address: text('address'), addresses, arg: text('arg') });
+    const value = text('value');
+    if (event.action === 'write' && (text('arg') === undefined || value === undefined)) {
+      return { ok: false, error: `events file ${file}: events[${index}] (write) wants "arg" (the file) and "value" (what it now holds)` };
+    }
+    events.push({ t: event.t, action: event.action, host: text('host'), address: text('address'), addresses, arg: text('arg'), ...(value === undefined ? {} : { value }) });
   }
   return { ok: true, value: { captureStart: value.captureStart, events: events.sort((a, b) => a.t - b.t) } };
 }
@@ -640,9 +682,42 @@ function buildScriptModel(inputs: CompareInputs, settings: Settings): ScriptMode
   };
 }
 
+/**
+ * What the engine was told of the host's tracking, in words: each tracked script's results, each
+ * tracked interface's link and each tracked file's value (as the events file plays them, or what
+ * is assumed without one), and what compare does not model at all (vrrp_track_process, BFD).
+ */
 function describeScripts(inputs: CompareInputs, settings: Settings): string {
+  const parts = [scriptWords(inputs, settings), ...trackingWords(inputs)].filter((part) => part !== '');
+  return parts.length === 0 ? 'nothing tracked' : parts.join('; ');
+}
+
+function trackingWords(inputs: CompareInputs): string[] {
+  const { config } = inputs;
+  const out: string[] = [];
+  const lifecycle = inputs.lifecycle ?? [];
+  const tracked = [...new Set([
+    ...config.instances.flatMap((instance) => instance.trackInterfaces.map((ref) => ref.name)),
+    ...config.syncGroups.flatMap((group) => group.trackInterfaces.map((ref) => ref.name)),
+  ])];
+  for (const iface of tracked) {
+    const events = lifecycle.filter((event) => (event.action === 'link-down' || event.action === 'link-up') && (event.iface === undefined || event.iface === iface));
+    out.push(events.length > 0 ? `track_interface ${iface}: down/up as the events file says (${events.length} event(s))` : `track_interface ${iface}: up throughout (no link-down of it in ${inputs.lifecycle === undefined ? 'an events file' : 'the events file'})`);
+  }
+  const files = new Set([...config.instances.flatMap((instance) => instance.trackFiles), ...config.syncGroups.flatMap((group) => group.trackFiles)].map((ref) => ref.name));
+  for (const file of config.trackFiles.filter((candidate) => files.has(candidate.name))) {
+    const events = lifecycle.filter((event) => event.action === 'file-value' && event.trackFile === file.name);
+    out.push(events.length > 0 ? `track_file ${file.name} (${file.file}): its value as the events file writes it (${events.length} event(s))` : `track_file ${file.name} (${file.file}): 0 throughout (no write of it in ${inputs.lifecycle === undefined ? 'an events file' : 'the events file'})`);
+  }
+  const processes = config.ignored.filter((block) => block.keyword === 'vrrp_track_process').length;
+  if (processes > 0) out.push(`vrrp_track_process (${processes}): not modelled by compare, its processes never counted as gone: their weights and FAULTs are not applied`);
+  if (config.ignored.some((block) => block.keyword === 'bfd_instance')) out.push('bfd_instance: not modelled, BFD sessions taken as up');
+  return out;
+}
+
+function scriptWords(inputs: CompareInputs, settings: Settings): string {
   const names = inputs.config.scripts.map((script) => script.name);
-  if (names.length === 0) return 'no tracked scripts';
+  if (names.length === 0) return '';
   const fixed = settings.scriptResults ?? {};
   const parts = names.map((name) => {
     const result = fixed[name];

@@ -24,11 +24,16 @@ export interface TimedAdvert {
   bytes?: Uint8Array;
 }
 
-export interface LifecycleEvent {
-  t: number;
-  /** start: keepalived is exec'd; stop: SIGTERM (priority-0 adverts, then gone); kill: SIGKILL (gone, silently). */
-  action: 'start' | 'stop' | 'kill';
-}
+export type LifecycleEvent =
+  | {
+      t: number;
+      /** start: keepalived is exec'd; stop: SIGTERM (priority-0 adverts, then gone); kill: SIGKILL (gone, silently). */
+      action: 'start' | 'stop' | 'kill';
+    }
+  /** An interface's link went down or up (`iface` undefined: every interface the instances run on). */
+  | { t: number; action: 'link-down' | 'link-up'; iface?: string }
+  /** A vrrp_track_file's file now reads `value` (keepalived reads it at once: inotify). */
+  | { t: number; action: 'file-value'; trackFile: string; value: number };
 
 export interface DrivenNotify {
   t: number;
@@ -101,6 +106,8 @@ export interface DriveResult {
 type Input =
   | { t: number; order: number; kind: 'advert'; packet: ReceivedAdvert; bytes?: Uint8Array }
   | { t: number; order: number; kind: 'start' | 'stop' | 'kill' }
+  | { t: number; order: number; kind: 'link'; ifaces: string[]; up: boolean }
+  | { t: number; order: number; kind: 'file-value'; trackFile: string; value: number }
   | { t: number; order: number; kind: 'script'; script: string; exitCode: number; generation: number };
 
 /** Drive one engine through the recorded inputs; deterministic. */
@@ -127,10 +134,17 @@ export function drive(options: DriveOptions): DriveResult {
       const latency = Array.isArray(options.startLatencyMs) ? (options.startLatencyMs[starts] ?? 0) : options.startLatencyMs;
       starts++;
       push({ t: event.t + latency, order: order++, kind: 'start' });
+    } else if (event.action === 'link-down' || event.action === 'link-up') {
+      push({ t: event.t, order: order++, kind: 'link', ifaces: event.iface !== undefined ? [event.iface] : interfaces, up: event.action === 'link-up' });
+    } else if (event.action === 'file-value') {
+      push({ t: event.t, order: order++, kind: 'file-value', trackFile: event.trackFile, value: event.value });
     } else {
       push({ t: event.t, order: order++, kind: event.action });
     }
   }
+  // Links and tracked files keep their state while keepalived is down; a start reads them.
+  const linksDown = new Set<string>();
+  const fileValues: Record<string, number> = {};
   for (const advert of options.received) push({ t: advert.t, order: order++, kind: 'advert', packet: advert.packet, ...(advert.bytes === undefined ? {} : { bytes: advert.bytes }) });
   const until = options.until ?? Math.max(...pending.map((input) => input.t));
 
@@ -183,7 +197,7 @@ export function drive(options: DriveOptions): DriveResult {
       generation++;
       engine = new HostEngine(config, { interfaceAddresses, ...(interfaceAddresses6 === undefined ? {} : { interfaceAddresses6 }) }, { rejectRearmMs: options.rejectRearmMs ?? REJECT_REARM_MS });
       result.initialisedAt.push(t);
-      apply(t, engine.handle(t, { type: 'start' }));
+      apply(t, engine.handle(t, { type: 'start', linksDown: [...linksDown], fileValues: { ...fileValues } }));
     } else if (next.kind === 'stop') {
       if (engine === undefined) continue;
       apply(t, engine.handle(t, { type: 'stop' }));
@@ -191,6 +205,16 @@ export function drive(options: DriveOptions): DriveResult {
     } else if (next.kind === 'kill') {
       // The process is gone at once: no resignation, no notifies.
       engine = undefined;
+    } else if (next.kind === 'link') {
+      for (const iface of next.ifaces) {
+        if (linksDown.has(iface) === !next.up) continue;
+        if (next.up) linksDown.delete(iface);
+        else linksDown.add(iface);
+        if (engine !== undefined) apply(t, engine.handle(t, { type: 'link', iface, up: next.up }));
+      }
+    } else if (next.kind === 'file-value') {
+      fileValues[next.trackFile] = next.value;
+      if (engine !== undefined) apply(t, engine.handle(t, { type: 'file-value', trackFile: next.trackFile, value: next.value }));
     } else if (engine === undefined) {
       continue;
     } else if (next.kind === 'script') {

@@ -63,6 +63,9 @@ function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], 
   }
   const notifies = [...drafts, ...config.syncGroups].flatMap((o) => Object.values(o.notify));
   for (const n of notifies) if (n && probe(scriptProgram(n))) anyScript = true;
+  // A notify_fifo_script counts too (lab, 2.2.7 -t: SECURITY VIOLATION, exit 6; a missing one: exit 0, silent).
+  const g = config.globalDefs;
+  for (const n of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) if (n !== undefined && probe(scriptProgram(n))) anyScript = true;
   if (anyScript && !config.globalDefs.enableScriptSecurity) {
     reporter.report(ErrClass.security, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
   }

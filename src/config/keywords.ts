@@ -87,7 +87,33 @@ export const GLOBAL_KEYWORDS: KeywordTable<GlobalDefs> = {
   vrrp_strict: set((g) => { g.vrrpStrict = true; }),
   vrrp_higher_prio_send_advert: set((g) => { g.vrrpHigherPrioSendAdvert = true; }),
   vrrp_check_unicast_src: set((g) => { g.vrrpCheckUnicastSrc = true; }),
+  notify_fifo: fifoName('notify_fifo', 'notifyFifo'),
+  vrrp_notify_fifo: fifoName('vrrp_notify_fifo', 'vrrpNotifyFifo'),
+  notify_fifo_script: fifoScript('notify_fifo_script', 'notifyFifoScript'),
+  vrrp_notify_fifo_script: fifoScript('vrrp_notify_fifo_script', 'vrrpNotifyFifoScript'),
 };
+
+/**
+ * keepalived 2.2.7 -t (lab) words these with "(Line N)" and no file name, and exits 5:
+ * "(Line 2) No notify_fifo name specified", "(Line 3) notify_fifo already specified - ignoring FILE".
+ */
+function fifoName(keyword: string, field: 'notifyFifo' | 'vrrpNotifyFifo'): Handler<GlobalDefs> {
+  return (g, a) => {
+    const name = a.st.words[1];
+    if (name === undefined) a.reporter.report(ErrClass.general, `(Line ${a.location.line}) No ${keyword} name specified`);
+    else if (g[field] !== undefined) a.reporter.report(ErrClass.general, `(Line ${a.location.line}) ${keyword} already specified - ignoring ${name}`);
+    else g[field] = name;
+  };
+}
+
+/** "(Line 2) No notify_fifo_script specified" (lab); a second one replaces the first, silently. */
+function fifoScript(keyword: string, field: 'notifyFifoScript' | 'vrrpNotifyFifoScript'): Handler<GlobalDefs> {
+  return (g, a) => {
+    const script = a.st.words[1];
+    if (script === undefined) a.reporter.report(ErrClass.general, `(Line ${a.location.line}) No ${keyword} specified`);
+    else g[field] = script;
+  };
+}
 
 /** global_defs whose lower-priority GARP values were given (else they follow the master ones). */
 export const lowerPrioGiven = new WeakSet<GlobalDefs>();

@@ -40,6 +40,16 @@ export interface GlobalDefs {
   vrrpStrict: boolean;
   vrrpHigherPrioSendAdvert: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /**
+   * `notify_fifo FILE` (every process) and `vrrp_notify_fifo FILE` (VRRP only): keepalived 2.2.7 writes
+   * each notify as a line into both, `INSTANCE "VI_1" MASTER 110` / `GROUP "G" BACKUP 0` (lab). The
+   * owner words after the file are not modelled. 2.2.7 has no per-instance notify_fifo ("Unknown keyword").
+   */
+  notifyFifo?: string;
+  vrrpNotifyFifo?: string;
+  /** `notify_fifo_script` / `vrrp_notify_fifo_script`: run at start with the fifo's path, to read it. */
+  notifyFifoScript?: string;
+  vrrpNotifyFifoScript?: string;
   /** Other global_defs keywords keepalived accepts and vrrplab does not model: name -> value. */
   other: Record<string, string>;
 }

@@ -1474,6 +1474,15 @@ export class HostEngine {
     if (notify.generic !== undefined) {
       this.notify(instance, instance.state, notify.generic, 'generic', ['INSTANCE', instance.name, instance.state, String(instance.effectivePriority)]);
     }
+    if (this.notifyFifo) {
+      this.emit({ type: 'notify-fifo', instance: instance.name, state: instance.state, line: `INSTANCE "${instance.name}" ${instance.state} ${instance.effectivePriority}` });
+    }
+  }
+
+  /** A notify fifo is configured (keepalived 2.2.7 writes the same lines into each). */
+  private get notifyFifo(): boolean {
+    const g = this.config.globalDefs;
+    return g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined;
   }
 
   private sendGroupNotifies(group: SyncGroupState): void {
@@ -1485,6 +1494,8 @@ export class HostEngine {
     };
     if (specific !== undefined) push(specific, 'specific', []);
     if (notify.generic !== undefined) push(notify.generic, 'generic', ['GROUP', group.config.name, state, '0']);
+    // A group's line always carries priority 0 (lab: GROUP "G" MASTER 0).
+    if (this.notifyFifo) this.emit({ type: 'notify-fifo', instance: group.config.name, state, line: `GROUP "${group.config.name}" ${state} 0` });
   }
 }
 

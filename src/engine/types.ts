@@ -55,6 +55,12 @@ export type EngineAction =
   | { type: 'run-script'; script: string; command: string; timeoutMs: number; user?: string }
   /** Run a notify program (keepalived's order and arguments); failures are only logged. */
   | { type: 'notify'; instance: string; state: VrrpState; command: string; args: string[]; kind: 'specific' | 'generic' }
+  /**
+   * A line for the notify fifos (global `notify_fifo`, `vrrp_notify_fifo`), only when one is
+   * configured: `INSTANCE "VI_1" MASTER 110` (the effective priority), `GROUP "G" BACKUP 0`, where
+   * and in the order keepalived 2.2.7 writes them (with the notifies; lab).
+   */
+  | { type: 'notify-fifo'; instance: string; state: VrrpState; line: string }
   /** A state transition (also logged); the simulator and replay timelines are built from these. */
   | {
       type: 'transition';

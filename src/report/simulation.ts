@@ -4,6 +4,7 @@
  * service changes, notify runs and findings.
  */
 import type { VrrpState } from '../engine/types.js';
+import { NOTIFY_FIFO } from '../sim/cluster.js';
 import { formatFinding } from '../sim/format.js';
 import type { SimulationResult } from '../sim/run.js';
 import { renderReport, writeReportFile } from './html.js';
@@ -78,6 +79,14 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
         break;
       }
       case 'notify':
+        if (record.command === NOTIFY_FIFO) {
+          // A notify fifo line: on its instance's lane; a group's line makes no lane of its own.
+          const line = record.args.join(' ');
+          const instance = line.startsWith('INSTANCE ');
+          if (instance) laneFor(record);
+          markers.push({ kind: 'notify', at: record.t, ...(instance ? { lane: `${record.host}/${record.instance}` } : {}), label: `${record.host} notify_fifo: ${line}` });
+          break;
+        }
         laneFor(record);
         markers.push({ kind: 'notify', at: record.t, lane: `${record.host}/${record.instance}`, label: `${record.host} notify ${record.state.toLowerCase()}: ${record.args.join(' ')}` });
         break;

@@ -29,6 +29,7 @@ import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
+import { fifoSpecs, NotifyFifos } from './notify-fifo.js';
 import { AddressChanger, watchNetlink, type AddressChange } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
@@ -132,6 +133,10 @@ export class Runtime {
   private readonly runScriptAt = new WeakMap<EngineAction, number>();
   /** PIDs of the script and notify children still running: SIGTERM'd when vrrplab exits. */
   private readonly childPids = new Set<number>();
+  /** The notify fifos (global_defs notify_fifo, vrrp_notify_fifo), open from start to exit. */
+  private fifos: NotifyFifos | undefined;
+  /** PIDs of the notify fifo scripts still running. */
+  private readonly fifoScriptPids = new Set<number>();
   /** A script or notify child has ended (keepalived's stop line then counts children's time). */
   childrenEnded = false;
   private linkState = new Map<string, boolean>();
@@ -250,6 +255,7 @@ export class Runtime {
       fileValues[tf.name] = value;
     }
     for (const line of linkLocalWarnings(config)) this.log('info', line);
+    this.openFifos(config);
     // keepalived registers the channel each family's announcements need (netns lab: IPv4 and IPv6
     // instances, both lines, ARP first; IPv6 only, only the NDISC one).
     if (families.includes(4)) this.log('info', 'Registering gratuitous ARP shared channel');
@@ -671,6 +677,11 @@ export class Runtime {
       case 'notify':
         this.notify(action.args, action.command);
         break;
+      case 'notify-fifo': {
+        const problem = this.fifos?.write(action.line);
+        if (problem !== undefined) this.log('warning', problem);
+        break;
+      }
       case 'transition':
       case 'priority':
         // Already logged by the engine in keepalived's words; structured copies for JSON logs.
@@ -850,6 +861,24 @@ export class Runtime {
     this.track(p);
   }
 
+  /** Opens the notify fifos and starts their scripts, each with the fifo's path (keepalived 2.2.7). */
+  private openFifos(config: KeepalivedConfig): void {
+    const specs = fifoSpecs(config.globalDefs);
+    if (specs.length === 0) return;
+    this.fifos = new NotifyFifos(specs, (message) => this.log('warning', message));
+    for (const { argv } of this.fifos.scripts()) {
+      const ids = this.userIds(undefined);
+      if ('error' in ids) {
+        this.log('warning', `Notify fifo script ${argv[0] ?? ''}: ${ids.error}`);
+        continue;
+      }
+      const p = runProgram(argv, { ...ids, onSpawn: (pid) => this.fifoScriptPids.add(pid), onExit: (pid) => this.fifoScriptPids.delete(pid) }).then((outcome) => {
+        if (outcome.spawnError) this.log('warning', `Error exec-ing command '${argv[0] ?? ''}': ${outcome.spawnError}`);
+      });
+      this.track(p);
+    }
+  }
+
   private notify(args: string[], command: string): void {
     if (args.length === 0) return;
     const ids = this.userIds(undefined);
@@ -939,6 +968,14 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.stopping) return;
     const stopAt = this.now();
+    // The notify fifo scripts get SIGTERM at once, before the STOP lines (lab, 2.2.7: 5 ms after
+    // keepalived's own SIGTERM; a script reading the fifo never saw a STOP line).
+    for (const pid of this.fifoScriptPids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch { /* already gone */ }
+    }
+    this.fifoScriptPids.clear();
     this.feed({ type: 'stop' });
     // The resignations leave before the VIPs go, as keepalived does it.
     const queued = this.scheduledUntil - this.now();
@@ -967,6 +1004,8 @@ export class Runtime {
     this.announcer.close();
     this.addresses.close();
     this.pcap?.close();
+    // A fifo this process made goes with it; one that was there stays (lab, 2.2.7).
+    this.fifos?.close();
   }
 
   /** SIGTERM to every script and notify child still running, by PID (keepalived at exit). */
@@ -995,6 +1034,9 @@ const NO_CONFIG_LINES: ConfigLines = { global: [], parse: [], complete: [] };
 
 /** The config runs scripts: a vrrp_script, or a notify of an instance or sync group. */
 function hasScripts(config: KeepalivedConfig): boolean {
+  const g = config.globalDefs;
+  // A notify fifo script counts too (lab: "Script user 'keepalived_script' does not exist" with only a vrrp_notify_fifo_script).
+  if (g.notifyFifoScript !== undefined || g.vrrpNotifyFifoScript !== undefined) return true;
   return config.scripts.length > 0 || [...config.instances, ...config.syncGroups].some((o) => Object.values(o.notify).some((n) => Boolean(n)));
 }
 

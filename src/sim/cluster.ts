@@ -95,6 +95,9 @@ const STREAM_VARIANTS = 64;
 
 type NotifyAction = Extract<EngineAction, { type: 'notify' }>;
 
+/** The `command` of a notify record that is a notify fifo line (its one argument is the line). */
+export const NOTIFY_FIFO = 'notify_fifo';
+
 /** What the cluster does when a queued event's time comes: plain values for the frequent ones, a closure for the rest. */
 type ClusterEvent =
   /** The host's engine timer is due (one standing queue entry per host). */
@@ -607,6 +610,10 @@ export class Cluster {
       case 'notify':
         this.record({ type: 'notify', t: this.seconds(), host: host.name, instance: action.instance, state: action.state, command: action.command, args: action.args });
         this.queue.push(this.now + this.options.notifyDurationMs, { kind: 'notify', host, notify: action });
+        break;
+      case 'notify-fifo':
+        // The line keepalived writes into its notify fifos: shown with the notifies, nothing runs.
+        this.record({ type: 'notify', t: this.seconds(), host: host.name, instance: action.instance, state: action.state, command: NOTIFY_FIFO, args: [action.line] });
         break;
       case 'transition':
         host.lastAdvert.delete(action.instance);

@@ -1,7 +1,7 @@
 /**
  * Simulation output: a keepalived-style human timeline with virtual timestamps, or JSON lines.
  */
-import { START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
+import { NOTIFY_FIFO, START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
 import type { SimFinding } from './findings.js';
 import { STARTUP_DELAY_MS, type PreemptRace, type SimulationResult, type StartRace } from './run.js';
 
@@ -232,7 +232,7 @@ function describeRecord(record: SimRecord): string | undefined {
     case 'advert-delay':
       return `(${record.instance}) advert ${record.gap.toFixed(3)} s after the previous one (timer re-armed by received packets)`;
     case 'notify':
-      return `notify ${record.state.toLowerCase()}: ${record.args.join(' ')}`;
+      return record.command === NOTIFY_FIFO ? `notify_fifo: ${record.args.join(' ')}` : `notify ${record.state.toLowerCase()}: ${record.args.join(' ')}`;
     case 'service':
       return `${record.service} ${record.up ? 'started' : 'STOPPED'} (${record.cause})`;
     case 'fault':

@@ -161,6 +161,11 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
     for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info') diagnostics.push({ host: host.name, diagnostic });
+    // Not modelled, said in the header: what a fifo script does with the lines it reads.
+    const g = loaded.config.globalDefs;
+    for (const script of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) {
+      if (script !== undefined) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: `notify fifo script ${script} is not run by simulate: what it does with the lines is not modelled (the lines are shown as notify_fifo)` } });
+    }
     return { name: host.name, address: host.address, address6: host.address6, config: loaded.config };
   });
   if (errors.length > 0) return { ok: false, errors };

@@ -214,3 +214,80 @@ describe('interfaces', () => {
     expect(r.exitStatus).toBe(0);
   });
 });
+
+describe('track_interface and track_file weights, and a sync group\'s own tracking, in the priority arithmetic', () => {
+  const pair = (body: (prio: number) => string): HostConfig[] => [
+    { name: 'A', config: conf(body(110)) },
+    { name: 'B', config: conf(body(100)) },
+  ];
+  const tracked = (block: string, before = '') => (prio: number): string =>
+    before + `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority ${prio}\n virtual_ipaddress {\n  10.0.0.100/24\n }\n${block}}\n`;
+
+  it('warns that track_interface eth1 weight -5 on a 110/100 pair leaves A master with its link down (110 - 5 = 105), with the weight that would move it', () => {
+    const { findings } = analyzeHosts(pair(tracked(' track_interface {\n  eth1 weight -5\n }\n')));
+    const [warning] = ofKind(findings, 'unhealthy-master').filter((f) => f.severity === 'warning');
+    expect(warning.message).toContain('A keeps the VIP while link eth1 on A goes down');
+    expect(warning.message).toContain('A 110 - 5 (eth1 down) = 105');
+    expect(warning.message).toContain('B 100');
+    expect(warning.message).toContain('a weight of -11 or lower');
+  });
+
+  it('stays silent on the corrected weight -20, which hands the VIP to B when eth1 goes down', () => {
+    const { findings } = analyzeHosts(pair(tracked(' track_interface {\n  eth1 weight -20\n }\n')));
+    expect(problems(findings)).toEqual([]);
+    expect(ofKind(findings, 'master-change')[0]?.message).toContain('link eth1 on A -> B');
+  });
+
+  it('counts a positive interface weight as lost while the link is down (+5 on 110/100 stays above), and not a large enough one', () => {
+    expect(ofKind(analyzeHosts(pair(tracked(' track_interface {\n  eth1 weight 5\n }\n'))).findings, 'unhealthy-master')[0]?.message).toContain('A 110 (with its checks passing: 110 + 5 (eth1 up) = 115); B 100 + 5 (eth1 up) = 105');
+    expect(problems(analyzeHosts(pair(tracked(' track_interface {\n  eth1 weight 20\n }\n'))).findings)).toEqual([]);
+  });
+
+  it('treats track_interface without a weight as FAULT on link down: nothing to report', () => {
+    const { findings } = analyzeHosts(pair(tracked(' track_interface {\n  eth1\n }\n')));
+    expect(problems(findings)).toEqual([]);
+    expect(ofKind(findings, 'master-change')[0]?.message).toContain('link eth1 on A -> B');
+  });
+
+  it('warns that a track_file of weight -5 reading 1 leaves A master (110 - 5 = 105), and not at weight -20', () => {
+    const file = 'vrrp_track_file down {\n file /etc/keepalived/down\n weight -5\n}\n';
+    const [warning] = ofKind(analyzeHosts(pair(tracked(' track_file {\n  down\n }\n', file))).findings, 'unhealthy-master');
+    expect(warning.severity).toBe('warning');
+    expect(warning.message).toContain('A keeps the VIP while track_file down on A reads 1');
+    expect(warning.message).toContain('A 110 - 5 (track_file down reads 1) = 105');
+    expect(problems(analyzeHosts(pair(tracked(' track_file {\n  down weight -20\n }\n', file))).findings)).toEqual([]);
+  });
+
+  it('does not call a positive track_file weight a failure (a value there raises the priority)', () => {
+    const file = 'vrrp_track_file boost {\n file /etc/keepalived/boost\n weight 5\n}\n';
+    const { findings, priorities } = analyzeHosts(pair(tracked(' track_file {\n  boost\n }\n', file)));
+    expect(problems(findings)).toEqual([]);
+    expect(priorities[0].checks).toEqual([]);
+  });
+
+  const grouped = (groupTrack: string, before = '') => (prio: number): string =>
+    before + `vrrp_sync_group G {\n group {\n  VI_1\n  VI_2\n }\n${groupTrack}}\n` +
+    [['VI_1', 51, '10.0.0.100/24'], ['VI_2', 52, '10.0.0.101/24']].map(([name, vrid, vip]) =>
+      `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n priority ${prio}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`).join('');
+
+  it("counts a sync group's own track_file for every member (-5 on 110/100: A keeps both VIPs), and not at -20", () => {
+    const file = 'vrrp_track_file down {\n file /etc/keepalived/down\n weight -5\n}\n';
+    const warnings = ofKind(analyzeHosts(pair(grouped(' track_file {\n  down\n }\n', file))).findings, 'unhealthy-master').filter((f) => f.severity === 'warning');
+    expect(warnings.map((f) => f.vrid)).toEqual([51, 52]);
+    expect(warnings[0].message).toContain('A 110 - 5 (track_file down reads 1) = 105');
+    expect(problems(analyzeHosts(pair(grouped(' track_file {\n  down weight -20\n }\n', file))).findings)).toEqual([]);
+  });
+
+  it("counts a sync group's own track_script and track_interface weights for every member, and not when large enough", () => {
+    const script = 'vrrp_script chk_nginx {\n script "/usr/bin/pidof nginx"\n weight -5\n}\n';
+    const warned = (scriptWeight: number, linkWeight: number): string[] =>
+      ofKind(analyzeHosts(pair(grouped(` track_script {\n  chk_nginx weight ${scriptWeight}\n }\n track_interface {\n  eth1 weight ${linkWeight}\n }\n`, script))).findings, 'unhealthy-master')
+        .filter((f) => f.severity === 'warning').map((f) => f.message);
+    expect(warned(-5, -20)[0]).toContain('A keeps the VIP while chk_nginx on A fails');
+    expect(warned(-5, -20)[0]).toContain('A 110 - 5 (chk_nginx fails) = 105');
+    expect(warned(-20, -5)[0]).toContain('A keeps the VIP while link eth1 on A goes down');
+    expect(warned(-20, -5).length).toBe(2);
+    const large = analyzeHosts(pair(grouped(' track_script {\n  chk_nginx weight -20\n }\n track_interface {\n  eth1 weight -20\n }\n', script))).findings;
+    expect(problems(large)).toEqual([]);
+  });
+});

@@ -168,6 +168,18 @@ describe('explore on config sets with one known fault each', () => {
     expectReproducible(fixtureSet('weight-too-small'), result);
   });
 
+  it('finds a track_interface weight too small (110 - 5 = 105 > 100) as unhealthy-master after one link-down of the tracked eth1 on A, and nothing on weight -20', async () => {
+    const result = await exploreWith(fixtureSet('interface-weight-too-small'));
+    expect(singleFaults(result)).toContain('A:link-down:unhealthy-master');
+    const down = result.failures.find((failure) => failure.key === 'unhealthy-master|A:link-down:eth1');
+    expect(down?.schedule.faults.map((fault) => ('interface' in fault ? fault.interface : undefined))).toEqual(['eth1']);
+    expect(noFault(result)).toEqual([]);
+    expectReproducible(fixtureSet('interface-weight-too-small'), result);
+    const fixed = await exploreWith(fixtureSet('interface-weight'));
+    expect(fixed.failures.map((failure) => failure.key)).toEqual([]);
+    expect(fixed.summary.exhaustiveDepth).toBe(2);
+  });
+
   it('finds the flapping pair flapping with no fault', async () => {
     const result = await exploreWith(fixtureSet('flapping'));
     expect(noFault(result).flatMap((failure) => failure.kinds)).toContain('flapping');

@@ -81,6 +81,21 @@ export interface ScriptLink {
   reverse: boolean;
 }
 
+/** A tracked interface (track_interface, the instance's or its sync group's) with a non-zero weight. */
+export interface LinkLink {
+  iface: string;
+  weight: number;
+  reverse: boolean;
+}
+
+/** A tracked file (vrrp_track_file, the instance's or its sync group's) with a non-zero weight: value x weight. */
+export interface FileLink {
+  name: string;
+  file: string;
+  weight: number;
+  reverse: boolean;
+}
+
 export interface InstanceInfo {
   host: string;
   name: string;
@@ -95,6 +110,10 @@ export interface InstanceInfo {
   weighted: ScriptLink[];
   /** Tracked scripts with weight 0: failing, they put the instance in FAULT. */
   faulting: string[];
+  /** Tracked interfaces with a non-zero weight: down (up, for `reverse`), they lower its priority. */
+  weightedLinks: LinkLink[];
+  /** Tracked files with a non-zero weight: a value that makes value x weight negative lowers its priority. */
+  weightedFiles: FileLink[];
   /** The instance as configured, for what its adverts carry and what it accepts. */
   config: VrrpInstance;
 }
@@ -149,6 +168,16 @@ export class Facts {
           if (weight !== 0) weighted.push({ script: script.name, weight, reverse: ref.reverse ?? script.weightReverse });
           else faulting.push(script.name);
         }
+        // As the engine links them: the instance's own, then its sync group's, weight 0 (FAULT) aside.
+        const weightedLinks: LinkLink[] = [...instance.trackInterfaces, ...(group?.trackInterfaces ?? [])]
+          .filter((ref) => (ref.weight ?? 0) !== 0 && ref.name !== instance.interface)
+          .map((ref) => ({ iface: ref.name, weight: ref.weight ?? 0, reverse: ref.reverse === true }));
+        const weightedFiles: FileLink[] = [];
+        for (const ref of [...instance.trackFiles, ...(group?.trackFiles ?? [])]) {
+          const file = config.trackFiles.find((candidate) => candidate.name === ref.name);
+          const weight = ref.weight ?? file?.weight ?? 0;
+          if (file !== undefined && weight !== 0) weightedFiles.push({ name: file.name, file: file.file, weight, reverse: ref.reverse ?? file.weightReverse });
+        }
         const entry = this.vrids.get(instance.vrid) ?? { home: undefined, byHost: new Map<string, InstanceInfo>() };
         if (!entry.byHost.has(host)) {
           entry.byHost.set(host, {
@@ -163,6 +192,8 @@ export class Facts {
             preemptDelayMs: instance.preemptDelayMs,
             weighted,
             faulting,
+            weightedLinks,
+            weightedFiles,
             config: instance,
           });
         }

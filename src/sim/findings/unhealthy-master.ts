@@ -5,7 +5,10 @@ import { World } from './world.js';
 
 /**
  * unhealthy-master: a host stays MASTER while a check it tracks with a weight fails (succeeds, for
- * `weight -N reverse`), although a peer of its cluster could hold the VIP.
+ * `weight -N reverse`), a tracked interface with a weight is down (keepalived: a negative weight
+ * counts while it is down, a positive one only while it is up), or a tracked file's value x weight
+ * is below 0, although a peer of its cluster could hold the VIP. A sync group's own tracking counts
+ * for each member, as the engine links it.
  *
  * Rules:
  * - A peer could hold it when it runs keepalived, is BACKUP (so its link is up and no weight-0
@@ -29,6 +32,8 @@ export function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[
     vrid: number;
     host: string;
     checks: string[];
+    /** Weighted tracked interfaces and files in their bad state, with what each adds ("eth1 down", -5). */
+    tracked: { words: string; delta: number }[];
     peers: string[];
     threshold: number;
     /** The master's and the peers' effective priorities while it lasted (the lowest the master had). */
@@ -77,6 +82,7 @@ export function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[
           vrid,
           host: holder,
           checks: world.badChecks(info),
+          tracked: world.badTracked(info),
           peers: peers.map((peer) => peer.host),
           threshold,
           priority: world.priority(info),
@@ -102,7 +108,7 @@ export function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[
       hosts: [span.host, ...span.peers],
       instances: [`${span.host}/${name}`, ...span.peers.map((peer) => `${peer}/${facts.instance(peer, span.vrid)?.name ?? name}`)],
       message:
-        `${span.host} stayed MASTER of ${name} (VRID ${span.vrid}) for ${(to - span.from).toFixed(3)} s while ${span.checks.join(', ')} failed there, ` +
+        `${span.host} stayed MASTER of ${name} (VRID ${span.vrid}) for ${(to - span.from).toFixed(3)} s while ${badWords(span)} there, ` +
         `although ${span.peers.join(', ')} passed every check and could hold it: ${cause(facts, span, info)}`,
     });
   };
@@ -119,29 +125,42 @@ export function unhealthyMaster(records: SimRecord[], facts: Facts): SimFinding[
 /** Why the VIP did not move, with the numbers. */
 function cause(
   facts: Facts,
-  span: { vrid: number; host: string; checks: string[]; peers: string[]; priority: number; peerPriorities: ReadonlyMap<string, number> },
+  span: { vrid: number; host: string; checks: string[]; tracked: { words: string; delta: number }[]; peers: string[]; priority: number; peerPriorities: ReadonlyMap<string, number> },
   info: InstanceInfo | undefined,
 ): string {
   if (info?.priority === 255) return "the check's weight does not move the VIP (priority 255: keepalived ignores weights for an address owner)";
   const peers = span.peers.map((host) => ({ host, priority: span.peerPriorities.get(host) ?? facts.instance(host, span.vrid)?.priority ?? 0, info: facts.instance(host, span.vrid) }));
   const best = peers.reduce((a, b) => (b.priority > a.priority ? b : a));
   const above = peers.filter((peer) => peer.priority > span.priority);
-  const arithmetic = info === undefined ? `${span.priority}` : weightSum(info, span.checks, span.priority);
+  const arithmetic = info === undefined ? `${span.priority}` : weightSum(info, span.checks, span.tracked, span.priority);
   const blocked = above.filter((peer) => peer.info?.nopreempt === true);
   if (above.length > 0 && blocked.length === above.length) {
     const names = blocked.map((peer) => `${peer.host} (${peer.priority})`).join(', ');
     return `${names} ${blocked.length === 1 ? 'has' : 'have'} nopreempt, and a BACKUP with nopreempt does not take over from a lower-priority master (${span.host} at ${arithmetic})`;
   }
   if (above.length > 0) return `${above.map((peer) => `${peer.host} (${peer.priority})`).join(', ')} outranked ${span.host} at ${arithmetic} but did not take over`;
-  return `the check's weight does not move the VIP: ${span.host}'s ${arithmetic} stays ${span.priority === best.priority ? 'equal to' : 'above'} ${best.host}'s ${best.priority}`;
+  return `the ${span.checks.length > 0 ? "check's " : ''}weight does not move the VIP: ${span.host}'s ${arithmetic} stays ${span.priority === best.priority ? 'equal to' : 'above'} ${best.host}'s ${best.priority}`;
 }
 
-/** "150 - 60 (chk_nginx) = 90": the base priority, the failing checks' weights, and what they give. */
-function weightSum(info: InstanceInfo, checks: readonly string[], effective: number): string {
+/** "chk_nginx failed", "link eth1 was down", "track_file down read 1", joined. */
+function badWords(span: { checks: readonly string[]; tracked: readonly { words: string }[] }): string {
+  const parts: string[] = [];
+  if (span.checks.length > 0) parts.push(`${span.checks.join(', ')} failed`);
+  for (const t of span.tracked) {
+    const file = /^track_file (\S+) reads (.*)$/.exec(t.words);
+    parts.push(file !== null ? `track_file ${file[1]} read ${file[2]}` : `link ${t.words.replace(/ (up|down)$/, ' was $1')}`);
+  }
+  return parts.join(' and ');
+}
+
+/** "150 - 60 (chk_nginx) = 90", "110 - 5 (eth1 down) = 105": the base priority, the bad checks' weights, and what they give. */
+function weightSum(info: InstanceInfo, checks: readonly string[], tracked: readonly { words: string; delta: number }[], effective: number): string {
   const terms = info.weighted.filter((link) => checks.includes(link.script)).map((link) => {
     // A failing check adds its (negative) weight; a reverse one succeeding subtracts a positive one.
     const delta = link.reverse ? -Math.abs(link.weight) : link.weight;
     return `${delta < 0 ? '-' : '+'} ${Math.abs(delta)} (${link.script})`;
   });
+  // A positive interface weight counts only while the link is up: down, it adds nothing.
+  for (const t of tracked) terms.push(`${t.delta < 0 ? '-' : '+'} ${Math.abs(t.delta)} (${t.words})`);
   return terms.length === 0 ? `${effective}` : `${info.priority} ${terms.join(' ')} = ${effective}`;
 }

@@ -1,5 +1,6 @@
 /** The cluster as the records tell it, record by record. */
 import type { VrrpState } from '../../engine/types.js';
+import { trackFileValue } from '../../engine/track-file.js';
 import type { SimRecord } from '../cluster.js';
 import { STARTUP_S, writtenValue, type Facts, type InstanceInfo } from './facts.js';
 
@@ -23,6 +24,8 @@ export class World {
   readonly impaired = new Map<string, Set<string>>();
   /** host -> time from which its checks can have caught up with the last start or cleared impairment. */
   readonly eligibleAt = new Map<string, number>();
+  /** host -> path -> the value keepalived reads from the file, as the timeline's write/touch/rm left it. */
+  readonly fileValues = new Map<string, Map<string, number>>();
   partition: Map<string, number> | undefined;
   partitionGroups: string[][] | undefined;
   lossPercent = 0;
@@ -102,10 +105,19 @@ export class World {
         return this.impair(host, `service:${record.detail ?? ''}`, record.action === 'service-stop', t, true);
       case 'touch':
       case 'rm':
+        // An empty (touched) or missing file reads 0; a touch keeps what a file held.
+        if (host !== undefined) {
+          const values = this.valuesOf(host);
+          if (record.action === 'rm' || !values.has(record.detail ?? '')) values.set(record.detail ?? '', 0);
+        }
         return this.impair(host, `file:${record.detail ?? ''}`, record.action === 'touch', t, true);
       case 'write': {
         // "PATH \"VALUE\"": a tracked file holding a value other than 0 impairs the host like a touched flag file.
         const { file, zero } = writtenValue(record.detail);
+        if (host !== undefined) {
+          const value = trackFileValue(writtenText(record.detail));
+          if (value !== null) this.valuesOf(host).set(file, value);
+        }
         return this.impair(host, `file:${file}`, !zero, t, true);
       }
       case 'script-hang':
@@ -121,6 +133,15 @@ export class World {
       default:
         return;
     }
+  }
+
+  private valuesOf(host: string): Map<string, number> {
+    let values = this.fileValues.get(host);
+    if (values === undefined) {
+      values = new Map();
+      this.fileValues.set(host, values);
+    }
+    return values;
   }
 
   private impair(host: string | undefined, key: string, on: boolean, t: number, throughChecks: boolean): void {
@@ -190,9 +211,50 @@ export class World {
 
   hasBadCheck(info: InstanceInfo): boolean {
     const states = this.scripts.get(info.host);
-    if (states === undefined) return false;
-    for (const link of info.weighted) if (states.get(link.script) === link.reverse) return true;
+    if (states !== undefined) for (const link of info.weighted) if (states.get(link.script) === link.reverse) return true;
+    if (info.weightedLinks.length > 0 || info.weightedFiles.length > 0) return this.badTracked(info).length > 0;
     return false;
+  }
+
+  /** The interface is down on the host (a link-down in force). */
+  linkDown(host: string, iface: string): boolean {
+    return this.impaired.get(host)?.has(`link:${iface}`) === true;
+  }
+
+  /**
+   * The instance's weighted tracked interfaces and files in the state that lowers its priority, with
+   * what each adds now (keepalived: weight > 0 counts while the link is up, < 0 while it is down,
+   * `reverse` negates; a file adds value x weight): a link whose weight it lost or that subtracts, a
+   * file whose value x weight is below 0.
+   */
+  badTracked(info: InstanceInfo): { words: string; delta: number }[] {
+    const out: { words: string; delta: number }[] = [];
+    for (const link of info.weightedLinks) {
+      const multiplier = link.reverse ? -1 : 1;
+      const add = (up: boolean): number => ((up ? link.weight > 0 : link.weight < 0) ? link.weight * multiplier : 0);
+      const up = !this.linkDown(info.host, link.iface);
+      const now = add(up);
+      if (now < add(!up)) out.push({ words: `${link.iface} ${up ? 'up' : 'down'}`, delta: now });
+    }
+    for (const file of info.weightedFiles) {
+      const value = this.fileValues.get(info.host)?.get(file.file) ?? 0;
+      const now = Math.min(253, value * file.weight * (file.reverse ? -1 : 1));
+      if (now < 0) out.push({ words: `track_file ${file.name} reads ${value}`, delta: now });
+    }
+    return out;
+  }
+}
+
+/** The text a `write` record put into the file (its detail is `PATH "VALUE"`, the value JSON-quoted). */
+function writtenText(detail: string | undefined): string {
+  const text = detail ?? '';
+  const cut = text.lastIndexOf(' "');
+  if (cut < 0) return '';
+  try {
+    const value: unknown = JSON.parse(text.slice(cut + 1));
+    return typeof value === 'string' ? value : '';
+  } catch {
+    return '';
   }
 }
 

@@ -47,6 +47,8 @@ describe('the fixture sets', () => {
     'shared-vrid': ['unhealthy-master', 'vrid-conflict'],
     'nginx-nopreempt': ['unhealthy-master'],
     'postgres-sync': [],
+    'interface-weight-too-small': ['unhealthy-master'],
+    'interface-weight': [],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {

@@ -88,3 +88,37 @@ describe('unhealthy-master names only hosts of the master\'s cluster, and the ca
     expect(result.records.some((record) => record.type === 'transition' && record.host === 'B' && record.to === 'MASTER')).toBe(true);
   });
 });
+
+describe('unhealthy-master on a tracked interface or file whose weight is too small (issue 23)', () => {
+  const LINK_DOWN = ['{ at: 10s, host: A, do: link-down, interface: eth1 }', '{ at: 18s, host: A, do: link-up, interface: eth1 }'];
+
+  it('is named while A keeps the VIP with its backend link eth1 down (110 - 5 = 105 stays above B\'s 100), from the link-down to the link-up', () => {
+    const result = simulateSet('interface-weight-too-small', '30s', LINK_DOWN);
+    expect(kinds(failures(result))).toEqual(['unhealthy-master']);
+    const finding = result.findings[0];
+    expect(finding?.hosts).toEqual(['A', 'B']);
+    expect([finding?.from, finding?.to]).toEqual([10, 18]);
+    expect(finding?.message).toContain('A stayed MASTER of VI_1 (VRID 51) for 8.000 s while link eth1 was down there, although B passed every check');
+    expect(finding?.message).toContain("A's 110 - 5 (eth1 down) = 105 stays above B's 100");
+    expect(result.vips).toEqual({ A: ['10.99.0.100'], B: [] });
+  });
+
+  it('is not named with weight -20 (B takes the VIP), nor when the link of the backup goes down, nor with no fault', () => {
+    const fixed = simulateSet('interface-weight', '30s', LINK_DOWN);
+    expect(failures(fixed)).toEqual([]);
+    expect(fixed.records.filter((r) => r.type === 'transition' && r.to === 'MASTER').map((r) => r.type === 'transition' ? r.host : '')).toEqual(['A', 'B', 'A']);
+    expect(failures(simulateSet('interface-weight-too-small', '30s'))).toEqual([]);
+    const set = variant('interface-weight-too-small', (text) => text.replace('priority 100', 'priority 100\n  track_interface {\n    eth1 weight -5\n  }'));
+    expect(failures(simulateSet(set, '30s', ['{ at: 10s, host: B, do: link-down, interface: eth1 }']))).toEqual([]);
+  });
+
+  it('is named while a track_file of weight -5 reads 1 on the master (150 - 5 = 145 stays above 130), and not at -30 or once it reads 0', () => {
+    const WRITES = ['{ at: 20s, host: A, do: write, path: /etc/keepalived/drain, value: 1 }', '{ at: 30s, host: A, do: write, path: /etc/keepalived/drain, value: 0 }'];
+    const small = simulateSet(variant('track-file', (text) => text.replace('weight -30', 'weight -5')), '40s', WRITES);
+    expect(kinds(failures(small))).toEqual(['unhealthy-master']);
+    expect(small.findings[0]?.message).toContain('while track_file drain read 1 there');
+    expect(small.findings[0]?.message).toContain('150 - 5 (track_file drain reads 1) = 145');
+    expect([small.findings[0]?.from, small.findings[0]?.to]).toEqual([20, 30]);
+    expect(failures(simulateSet('track-file', '40s', WRITES))).toEqual([]);
+  });
+});
