@@ -137,6 +137,12 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     }
   }
 
+  // keepalived -t 2.2.7 (lab): exit 5, and the instance runs with accept mode off.
+  if (v.accept === true && !owner && config.globalDefs.vrrpStrict && v.version === 2) {
+    say('warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting');
+    v.accept = false;
+  }
+
   // Sync group members (without sync_group_tracking_weight) and address owners ignore weights.
   const group = v.syncGroup === undefined ? undefined : config.syncGroups.find((g) => g.name === v.syncGroup);
   const syncIgnores = group !== undefined && group.trackingWeight !== true;

@@ -228,7 +228,7 @@ function newInstance(name: string, location: SourceLocation, config: KeepalivedC
     unicastPeers: [], garpMasterDelayMs: g.vrrpGarpMasterDelayMs, garpMasterRepeat: g.vrrpGarpMasterRepeat,
     garpMasterRefreshMs: g.vrrpGarpMasterRefreshMs, garpMasterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
     garpLowerPrioDelayMs: g.vrrpGarpLowerPrioDelayMs, garpLowerPrioRepeat: g.vrrpGarpLowerPrioRepeat,
-    notify: {}, smtpAlert: false, useVmac: false, accept: false, dontTrackPrimary: false,
+    notify: {}, smtpAlert: false, useVmac: false, dontTrackPrimary: false,
     priorityGiven: false, versionGiven: false, garpLowerPrioDelayGiven: false, garpLowerPrioRepeatGiven: false,
   };
 }

@@ -157,7 +157,8 @@ export interface VrrpInstance {
   smtpAlert: boolean;
   useVmac: boolean;
   vmacName?: string;
-  accept: boolean;
+  /** `accept` / `no_accept` as configured (unset: keepalived decides, see acceptMode()). */
+  accept?: boolean;
   dontTrackPrimary: boolean;
   /** Instance name of the sync group it belongs to, filled in after parsing. */
   syncGroup?: string;
@@ -211,4 +212,16 @@ export interface Assumptions {
   interfaces: string[];
   /** Script programs taken to be on the host although the host directory does not hold them. */
   programs: string[];
+}
+
+/**
+ * Whether a MASTER takes packets sent to its VIPs (RFC 5798 Accept_Mode), as keepalived 2.2.7
+ * decides it: as configured, else on unless vrrp_strict (an address owner always); with
+ * vrrp_strict, VRRPv2 never ("accept mode for VRRP version 2 does not comply with RFC3768").
+ * Off: keepalived drops such packets with nftables rules while MASTER.
+ */
+export function acceptMode(instance: Pick<VrrpInstance, 'accept' | 'priority' | 'version'>, globals: Pick<GlobalDefs, 'vrrpStrict'>): boolean {
+  if (instance.priority === 255) return true;
+  const accept = instance.accept ?? !globals.vrrpStrict;
+  return accept && !(globals.vrrpStrict && instance.version === 2);
 }

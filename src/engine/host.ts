@@ -8,7 +8,7 @@
  * function by function, so that a run can be compared advert by advert with real keepalived.
  * Where keepalived and the RFCs differ, keepalived wins and a comment says so.
  */
-import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
+import { acceptMode, type KeepalivedConfig, type NotifyScripts } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -636,6 +636,7 @@ export class HostEngine {
       this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
+      if (!reloading) this.firewall(instance, false);
     }
     for (const instance of instances) {
       const beginState = instance.state;
@@ -1082,6 +1083,7 @@ export class HostEngine {
       if (this.logging) this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
+    this.firewall(instance, true);
     this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
     if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
@@ -1102,8 +1104,25 @@ export class HostEngine {
     if (instance.vipSet) {
       this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
       if (this.logging) this.log(`(${instance.name}) removing VIPs.`);
+      this.firewall(instance, false);
       instance.vipSet = false;
     }
+  }
+
+  /**
+   * keepalived's vrrp_handle_accept_mode(): with accept mode off (and not the address owner) the
+   * VIPs go into the firewall's drop sets as the instance becomes MASTER, before the VIPs are
+   * added, and out after they are removed (lab, 2.2.7: "(VI_1) setting firewall drop rule").
+   */
+  private firewall(instance: InstanceState, add: boolean): void {
+    if (acceptMode(instance.config, this.config.globalDefs)) return;
+    if (this.logging) this.log(`(${instance.name}) ${add ? 'setting' : 'removing'} firewall drop rule`);
+    const addresses = [...instance.config.virtualIpaddresses, ...instance.config.virtualIpaddressesExcluded].map((vip) => ({
+      address: vip.address,
+      family: vip.family,
+      iface: vip.dev ?? instance.config.interface,
+    }));
+    this.emit({ type: 'firewall', instance: instance.name, add, addresses });
   }
 
   private leaveMaster(instance: InstanceState, resign: boolean): void {

@@ -49,6 +49,8 @@ export type EngineAction =
   | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[] }
   | { type: 'add-vips'; instance: string; iface: string; addresses: string[] }
   | { type: 'remove-vips'; instance: string; iface: string; addresses: string[] }
+  /** Accept mode off: the VIPs go into (add) or out of keepalived's nftables drop sets. */
+  | { type: 'firewall'; instance: string; add: boolean; addresses: { address: string; family: 4 | 6; iface: string }[] }
   /** `count` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for each address, now, back to back. */
   | { type: 'send-garp'; instance: string; iface: string; addresses: string[]; count: number }
   /** Run a tracked script now; answer later with a `script-result` event. */

@@ -10,6 +10,7 @@
  * build ("nftables without counters", "libnftnl version …") are left out (README, SIGUSR1).
  */
 import type { KeepalivedConfig, VirtualAddress, VrrpInstance, VrrpScript } from '../config/model.js';
+import { acceptMode } from '../config/model.js';
 import type { InstanceSnapshot, ScriptSnapshot } from '../engine/host.js';
 import { timeoutGiven } from '../config/keywords.js';
 import { ctimeString } from './log.js';
@@ -225,7 +226,7 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
   );
   if (snap.state === 'BACKUP' && instance.version === 3) lines.push(`   Master advert interval = ${snap.masterAdvertIntervalMs} milli-sec`);
   // keepalived 2.2.7 accepts packets for the VIPs unless strict mode (or no_accept) says otherwise.
-  lines.push(`   Accept = ${instance.accept || !g.vrrpStrict ? 'enabled' : 'disabled'}`);
+  lines.push(`   Accept = ${acceptMode(instance, g) ? 'enabled' : 'disabled'}`);
   lines.push(`   Preempt = ${instance.nopreempt ? 'disabled' : 'enabled'}`);
   if (instance.preemptDelayMs > 0) lines.push(`   Preempt delay = ${instance.preemptDelayMs / 1000} secs`);
   lines.push('   Promote_secondaries = disabled');

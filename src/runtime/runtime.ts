@@ -29,6 +29,7 @@ import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
+import { Firewall } from './firewall.js';
 import { fifoSpecs, NotifyFifos } from './notify-fifo.js';
 import { AddressChanger, watchNetlink, type AddressChange } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
@@ -46,7 +47,7 @@ const MAX_PRECISE_WAIT_MS = 6;
  * without: they are debug lines here, whoever writes them (the engine's words are shared with the
  * simulator, whose timeline keeps them).
  */
-const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|(De)?[Aa]ssigned address |Netlink reflector reports IP |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|Receive advertisement timeout|Sending\/queueing ))/;
+const DETAIL_ONLY = /^(Registering (Kernel netlink|gratuitous (ARP|NDISC))|(De)?[Aa]ssigned address |Netlink reflector reports IP |VRRP sockpool: |\(\S+\) (removing VIPs\.|setting VIPs\.|(setting|removing) firewall drop rule|Receive advertisement timeout|Sending\/queueing ))/;
 /** Deferred actions wait for queued adverts: by timer until this close, then precisely. */
 const DRAIN_PRECISE_MS = 3.5;
 /** ... and this long after the advert's moment, for the sender thread's sendto. */
@@ -133,6 +134,8 @@ export class Runtime {
   private readonly runScriptAt = new WeakMap<EngineAction, number>();
   /** PIDs of the script and notify children still running: SIGTERM'd when vrrplab exits. */
   private readonly childPids = new Set<number>();
+  /** keepalived's nftables drop rules for the VIPs of MASTERs with accept mode off; removed at exit. */
+  readonly firewall = new Firewall((message) => this.log('warning', message));
   /** The notify fifos (global_defs notify_fifo, vrrp_notify_fifo), open from start to exit. */
   private fifos: NotifyFifos | undefined;
   /** PIDs of the notify fifo scripts still running. */
@@ -671,6 +674,9 @@ export class Runtime {
       case 'send-garp':
         this.garp(action.iface, action.addresses, action.count);
         break;
+      case 'firewall':
+        this.firewall.change(action.add ? 'add' : 'delete', action.addresses);
+        break;
       case 'run-script':
         this.runScript(action.script, action.command, action.timeoutMs, action.user, this.runScriptAt.get(action) ?? this.now());
         break;
@@ -1003,6 +1009,7 @@ export class Runtime {
     this.transport?.close();
     this.announcer.close();
     this.addresses.close();
+    this.firewall.close();
     this.pcap?.close();
     // A fifo this process made goes with it; one that was there stays (lab, 2.2.7).
     this.fifos?.close();

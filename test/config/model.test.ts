@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../src/config/load.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
+import { acceptMode } from '../../src/config/model.js';
 import { CORPUS_DIR } from './corpus.js';
 
 const full = () => loadConfig(path.join(CORPUS_DIR, 'full.conf')).config;
@@ -69,8 +70,10 @@ describe('the typed model', () => {
     expect(v).toMatchObject({
       priority: DEFAULTS.priority, advertIntervalMs: 1000, version: 2, nopreempt: false, preemptDelayMs: 0,
       garpMasterDelayMs: 5000, garpMasterRepeat: 5, garpMasterRefreshMs: 0, garpMasterRefreshRepeat: 1,
-      garpLowerPrioDelayMs: 5000, garpLowerPrioRepeat: 5, accept: false,
+      garpLowerPrioDelayMs: 5000, garpLowerPrioRepeat: 5,
     });
+    expect(v.accept).toBeUndefined();
+    expect(acceptMode(v, config.globalDefs)).toBe(true);
   });
 
   it('gives an instance with state MASTER and no priority the owner priority 255, as keepalived does', () => {

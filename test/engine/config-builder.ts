@@ -50,7 +50,6 @@ export function instance(overrides: Partial<VrrpInstance> & { vips?: string[] } 
     },
     smtpAlert: false,
     useVmac: false,
-    accept: false,
     dontTrackPrimary: false,
     ...rest,
   };

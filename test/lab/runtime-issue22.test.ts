@@ -695,3 +695,66 @@ describe('an interface\'s addresses changing, vrrplab against keepalived 2.2.7 i
     }
   }, 40_000);
 });
+
+const NO_ACCEPT_CONF = `vrrp_instance VI_1 {
+  interface eth0
+  state MASTER
+  priority 150
+  virtual_router_id 51
+  version 3
+  advert_int 1
+  no_accept
+  virtual_ipaddress {
+    172.16.25.100/16
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  state MASTER
+  priority 150
+  virtual_router_id 52
+  version 3
+  advert_int 1
+  virtual_ipaddress {
+    172.16.25.110/16
+  }
+}
+`;
+
+describe('accept mode off, vrrplab against keepalived 2.2.7 in the same run', () => {
+  it('drops packets to a no_accept MASTER\'s VIP with keepalived\'s nftables tables, answers the other VIP, and removes the tables when it stops', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'ping']);
+    const runs = await Promise.all(KINDS.map(async (kind) => {
+      const lab = made.lab();
+      const dir = scratch();
+      const conf = join(dir, 'k.conf');
+      writeFileSync(conf, NO_ACCEPT_CONF);
+      const r = start(lab, kind, conf, dir);
+      expect(await waitFor(() => r.lines.filter((l) => /Entering MASTER STATE/.test(l.text)).length === 2, 10_000), kind).toBeGreaterThanOrEqual(0);
+      await sleep(300);
+      const answered = (vip: string) => {
+        try {
+          lab.exec(1, ['ping', '-c', '1', '-W', '1', vip], { timeoutMs: 3000 });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const ruleset = lab.exec(0, ['nft', 'list', 'ruleset']);
+      const pings = { noAccept: answered('172.16.25.100'), accept: answered('172.16.25.110') };
+      process.kill(r.pid, 'SIGTERM');
+      await r.exited;
+      return { kind, ruleset, pings, after: lab.exec(0, ['nft', 'list', 'ruleset']), lines: texts(r).filter((l) => /firewall drop rule/.test(l)) };
+    }));
+    const [k, v] = runs;
+    process.stderr.write(`runtime lab: no_accept: keepalived pings ${JSON.stringify(k.pings)}, vrrplab ${JSON.stringify(v.pings)}\n`);
+    expect(k.pings).toEqual({ noAccept: false, accept: true });
+    expect(v.pings).toEqual(k.pings);
+    expect(k.ruleset).toContain('elements = { 172.16.25.100 }');
+    expect(v.ruleset).toBe(k.ruleset);
+    expect(k.after.trim()).toBe('');
+    expect(v.after.trim()).toBe('');
+    expect(k.lines).toEqual(['(VI_1) removing firewall drop rule', '(VI_1) setting firewall drop rule', '(VI_1) removing firewall drop rule']);
+    expect(v.lines).toEqual(k.lines);
+  }, 40_000);
+});

@@ -115,6 +115,9 @@ async function run(flags: RunFlags): Promise<number> {
     logger,
     hardenedReceive: flags.hardenedReceive === true,
   });
+  // The drop rules of accept mode off go on every way out (an uncaught error included; a SIGKILL
+  // leaves them, as it leaves keepalived's).
+  process.on('exit', () => runtime.firewall.close());
   const cpuAtStart = cpuTimes();
   const started = await runtime.start(lines);
   if (!started.ok) {
