@@ -30,6 +30,10 @@ export interface FileLink extends WeightedLink {
   trackFile: string;
 }
 
+export interface ProcessLink extends WeightedLink {
+  trackProcess: string;
+}
+
 export class SyncGroupState {
   state: VrrpState = 'INIT';
   numMemberFault = 0;
@@ -66,6 +70,7 @@ export class InstanceState {
   readonly scripts: ScriptLink[] = [];
   readonly interfaces: InterfaceLink[] = [];
   readonly files: FileLink[] = [];
+  readonly processes: ProcessLink[] = [];
   readonly vips: string[];
 
   constructor(
