@@ -296,6 +296,7 @@ export class HostEngine {
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
     this.processes = new Map((this.config.trackProcesses ?? []).map((p) => [p.name, newProcessTracker(p, processCounts[p.name] ?? 0, (t) => this.processTimer(t))]));
     this.build();
+    for (const tracker of this.processes.values()) this.emit({ type: 'process-state', trackProcess: tracker.config.name, ok: tracker.haveQuorum });
     this.initialiseTrackingPriorities();
     this.completeInit(this.instances);
     this.initState(this.instances, this.groups);
@@ -928,6 +929,7 @@ export class HostEngine {
     if (tracker.haveQuorum === up) return;
     tracker.haveQuorum = up;
     if (this.logging) this.log(`Quorum ${up ? 'gained' : 'lost'} for tracked process ${tracker.config.name}`);
+    this.emit({ type: 'process-state', trackProcess: tracker.config.name, ok: up });
     for (const instance of this.instances) {
       for (const link of instance.processes) {
         if (link.trackProcess !== tracker.config.name) continue;

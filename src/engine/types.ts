@@ -82,4 +82,9 @@ export type EngineAction =
    * Only with log lines off (HostOptions.logs false): a tracked script changed state as keepalived
    * sees it, where its line "VRRP_Script(name) succeeded" (or failed, timed_out) would be.
    */
-  | { type: 'script-state'; script: string; ok: boolean };
+  | { type: 'script-state'; script: string; ok: boolean }
+  /**
+   * A vrrp_track_process has its quorum (ok) or not: at start, and whenever keepalived would log
+   * "Quorum gained/lost for tracked process NAME" (with or without log lines).
+   */
+  | { type: 'process-state'; trackProcess: string; ok: boolean };

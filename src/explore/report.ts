@@ -55,15 +55,16 @@ function failureName(index: number, failure: Shrunk): string {
 
 /** A scenario file `vrrplab simulate` reads back to the same run. */
 export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false): string {
-  const hosts: Record<string, Record<string, string>> = {};
+  const hosts: Record<string, Record<string, string | boolean>> = {};
   for (const host of scenario.hosts) {
-    const spec: Record<string, string> = {};
+    const spec: Record<string, string | boolean> = {};
     if (host.root !== undefined) {
       spec['root'] = path.resolve(host.root);
       if (host.configPath !== '/etc/keepalived/keepalived.conf') spec['config'] = host.configPath;
     } else spec['config'] = path.resolve(scenario.directory, host.configPath);
     spec['address'] = host.address;
     if (host.address6 !== undefined) spec['address6'] = host.address6;
+    if (host.processEvents === false) spec['process-events'] = false;
     hosts[host.name] = spec;
   }
   const document: Record<string, unknown> = {
