@@ -44,11 +44,8 @@ interface Member {
  */
 function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: ReadonlySet<string>): { fault?: string; terms: { script: string; delta: number; ok: boolean }[] } {
   const terms: { script: string; delta: number; ok: boolean }[] = [];
-  for (const ref of v.trackScripts) {
-    const script = config.scripts.find((s) => s.name === ref.name);
-    if (!script || script.disabled) continue;
-    const weight = ref.weight ?? script.weight;
-    const reverse = ref.weight !== undefined ? ref.reverse === true : script.weightReverse;
+  for (const ref of trackedItems(v, config)) {
+    const { weight, reverse } = ref;
     const ok = !failed.has(ref.name);
     if (weight === 0) {
       if (!ok) return { fault: ref.name, terms };
@@ -59,6 +56,38 @@ function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: Readon
     if (delta !== 0) terms.push({ script: ref.name, delta, ok });
   }
   return { terms };
+}
+
+/** How the check names a vrrp_track_process among the scripts: failing is losing its quorum. */
+export const processCheck = (name: string): string => `track_process ${name}`;
+
+/**
+ * What an instance tracks that can fail and move its priority: its vrrp_scripts (not disabled),
+ * and the vrrp_track_processes it and its sync group track (keepalived 2.2.7 applies a group's
+ * track_process to every member, its weight in place of the member's own unless that is 0;
+ * weighted ones are not dropped in sync groups, unlike scripts).
+ */
+export function trackedItems(v: VrrpInstance, config: KeepalivedConfig): { name: string; weight: number; reverse: boolean }[] {
+  const items: { name: string; weight: number; reverse: boolean }[] = [];
+  for (const ref of v.trackScripts) {
+    const script = config.scripts.find((s) => s.name === ref.name);
+    if (!script || script.disabled) continue;
+    items.push({ name: ref.name, weight: ref.weight ?? script.weight, reverse: ref.weight !== undefined ? ref.reverse === true : script.weightReverse });
+  }
+  const group = v.syncGroup === undefined ? undefined : config.syncGroups.find((g) => g.name === v.syncGroup);
+  const own = (v.trackProcesses ?? []).map((ref) => ({ ref, fromGroup: false }));
+  for (const { ref, fromGroup } of [...own, ...(group?.trackProcesses ?? []).map((ref) => ({ ref, fromGroup: true }))]) {
+    const process = config.trackProcesses?.find((p) => p.name === ref.name);
+    if (process === undefined) continue;
+    const weight = ref.weight ?? process.weight;
+    const existing = items.find((item) => item.name === processCheck(ref.name));
+    if (existing !== undefined) {
+      if (fromGroup && existing.weight !== 0) existing.weight = weight;
+      continue;
+    }
+    items.push({ name: processCheck(ref.name), weight, reverse: ref.reverse ?? process.weightReverse });
+  }
+  return items;
 }
 
 /** Effective priority of one instance given the set of failed scripts on its host. */
@@ -95,8 +124,9 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
   for (const [vrid, members] of [...byVrid].sort((a, b) => a[0] - b[0])) {
     const checks: Check[] = [];
     for (const m of members) {
-      for (const ref of m.instance.trackScripts) {
-        if (!checks.some((c) => c.host === m.host && c.script === ref.name)) checks.push({ host: m.host, script: ref.name });
+      const names = [...m.instance.trackScripts.map((ref) => ref.name), ...trackedItems(m.instance, m.config).map((item) => item.name)];
+      for (const name of names) {
+        if (!checks.some((c) => c.host === m.host && c.script === name)) checks.push({ host: m.host, script: name });
       }
     }
     const combos: Check[][] = [];
@@ -208,8 +238,18 @@ function weightHint(members: Member[], sick: Member, script: string, row: Priori
   for (let n = Math.abs(current) + 1; n <= 253; n++) {
     const w = sign * n;
     const prio = (m: Member): number | 'FAULT' => {
-      const config = { ...m.config, scripts: m.config.scripts.map((x) => (x.name === script ? { ...x, weight: w } : x)) };
-      const instance = { ...m.instance, trackScripts: m.instance.trackScripts.map((x) => (x.name === script && x.weight !== undefined ? { ...x, weight: w } : x)) };
+      const process = (name: string): boolean => processCheck(name) === script;
+      const config = {
+        ...m.config,
+        scripts: m.config.scripts.map((x) => (x.name === script ? { ...x, weight: w } : x)),
+        trackProcesses: m.config.trackProcesses?.map((x) => (process(x.name) ? { ...x, weight: w } : x)),
+        syncGroups: m.config.syncGroups.map((g) => ({ ...g, trackProcesses: g.trackProcesses?.map((x) => (process(x.name) && x.weight !== undefined ? { ...x, weight: w } : x)) })),
+      };
+      const instance = {
+        ...m.instance,
+        trackScripts: m.instance.trackScripts.map((x) => (x.name === script && x.weight !== undefined ? { ...x, weight: w } : x)),
+        trackProcesses: m.instance.trackProcesses?.map((x) => (process(x.name) && x.weight !== undefined ? { ...x, weight: w } : x)),
+      };
       return effectivePriority(instance, config, new Set(row.failed.filter((c) => c.host === m.host).map((c) => c.script)));
     };
     const own = prio(sick);
@@ -220,6 +260,8 @@ function weightHint(members: Member[], sick: Member, script: string, row: Priori
 }
 
 function weightOf(m: Member, script: string): number | undefined {
+  const item = trackedItems(m.instance, m.config).find((x) => x.name === script);
+  if (item !== undefined) return item.weight;
   const ref = m.instance.trackScripts.find((x) => x.name === script);
   return ref?.weight ?? m.config.scripts.find((x) => x.name === script)?.weight;
 }
