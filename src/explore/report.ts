@@ -186,6 +186,7 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
   const exhaustive =
     depth >= 2 ? 'every single fault and every pair of faults at the moments that matter' : depth === 1 ? 'every single fault at the moments that matter' : depth === 0 ? 'every start order' : 'not even every start order';
   lines.push(`Explored ${summary.schedules} schedules${summary.shard !== undefined ? ` (shard ${summary.shard.index + 1}/${summary.shard.count})` : ''}: exhaustive to depth ${Math.max(depth, 0)} (${exhaustive}).`);
+  for (const note of summary.notes ?? []) lines.push(`  ${note}`);
   const races = reports.filter((report) => report.races !== undefined).length;
   const ofThem = races === 0 ? '' : ` (${races === reports.length && races === 1 ? 'a race' : `${races} of them race${races === 1 ? '' : 's'}`} of keepalived's: failing in one outcome, not in another)`;
   lines.push(reports.length === 0 ? 'No failure found.' : `${reports.length} distinct failure${reports.length === 1 ? '' : 's'}${ofThem}:`);
