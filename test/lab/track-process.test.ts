@@ -11,6 +11,9 @@
  * it starts again: A 150, A takes the VIP back. simulate, with the same configs, B as
  * `process-events: false` and the process as a service, moves the VIP the same way at about the
  * same times. VRRPLAB_RECORD_TRACK_PROCESS=DIR keeps the recording (test/fixtures/track-process/lab).
+ * Then vrrplab's side: its process watch follows a process from the root namespace (no VRRP
+ * involved), and `vrrplab run` inside a namespace says what keepalived says there and counts the
+ * process absent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireLab } from './lab.js';
 import { removedAfterEach } from './removed-after-each.js';
-import { addresses, exited, sleep, waitFor } from '../runtime/lab-helpers.js';
+import { addresses, ensureBuilt, exited, sleep, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { watchProcesses } from '../../src/runtime/processes.js';
 import { masterTimes, simulateRecording, simulatedMasterTimes, type ProcessRecording } from '../sim/track-process-recording.js';
 
 const VIP = '172.16.25.100';
@@ -133,4 +138,46 @@ describe('track_process on keepalived 2.2.7', () => {
     for (const [i, t] of labA.entries()) expect(Math.abs((simA[i] ?? 0) - t), `A's MASTER #${i + 1}`).toBeLessThan(1.1);
     for (const [i, t] of labB.entries()) expect(Math.abs((simB[i] ?? 0) - t), `B's MASTER #${i + 1}`).toBeLessThan(1.1);
   }, 40_000);
+});
+
+describe('vrrplab run and the kernel\'s process events', () => {
+  it('follows a process started, forked and stopped (the proc connector, read from the first namespace; no VRRP traffic)', async (ctx) => {
+    requireLab(ctx, ['ip']);
+    const dir = made.scratch('vltprocw');
+    const processName = `vltw${randomBytes(4).toString('hex')}`;
+    copyFileSync('/bin/sleep', join(dir, processName));
+    const config = parseConfigText(`vrrp_track_process tp {\n process ${processName}\n}\n`, 'w.conf').config.trackProcesses ?? [];
+    const seen: [number, boolean][] = [];
+    const watch = watchProcesses(config, (_name, count, fork) => seen.push([count, fork]));
+    if (!watch.ok) throw new Error(watch.lines.join('\n'));
+    try {
+      expect(watch.counts).toEqual({ tp: 0 });
+      const first = spawn(join(dir, processName), ['600'], { stdio: 'ignore' });
+      own.push(first);
+      expect(await waitFor(() => seen.length >= 1, 3000)).toBeGreaterThanOrEqual(0);
+      first.kill('SIGTERM');
+      await exited(first);
+      expect(await waitFor(() => seen.length >= 2, 3000)).toBeGreaterThanOrEqual(0);
+      expect(seen).toEqual([[1, false], [0, false]]);
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('run inside a namespace logs keepalived\'s errno 111 line and counts the running process absent (150 - 30 = 120), as keepalived does there', async (ctx) => {
+    requireLab(ctx, ['ip']);
+    await ensureBuilt();
+    const lab = made.lab();
+    const dir = made.scratch('vltprocr');
+    const processName = `vltr${randomBytes(4).toString('hex')}`;
+    copyFileSync('/bin/sleep', join(dir, processName));
+    const running = spawn(join(dir, processName), ['600'], { stdio: 'ignore' });
+    own.push(running);
+    writeFileSync(join(dir, 'A.conf'), conf('A', 'eth0', 150, -30, processName));
+    const daemon = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
+    expect(await waitFor(() => daemon.log().includes('Changing effective priority'), 8000), daemon.log()).toBeGreaterThanOrEqual(0);
+    expect(daemon.log()).toContain('Failed to set/clear process event listen - errno 111 - Connection refused');
+    expect(daemon.log()).toContain('(VI_1) Changing effective priority from 150 to 120');
+    expect(daemon.log()).toMatch(/vrrplab: the kernel's process events answer only in the first network namespace/);
+  }, 20_000);
 });
