@@ -641,6 +641,12 @@ function buildScriptModel(inputs: CompareInputs, settings: Settings): ScriptMode
 }
 
 function describeScripts(inputs: CompareInputs, settings: Settings): string {
+  const processes = (inputs.config.trackProcesses ?? []).map((p) => `track_process ${p.name} running (assumed: the capture cannot tell; keepalived inside a network namespace counts it absent)`);
+  const scripts = describeTrackedScripts(inputs, settings);
+  return processes.length === 0 ? scripts : `${scripts === 'no tracked scripts' ? '' : `${scripts}, `}${processes.join(', ')}`;
+}
+
+function describeTrackedScripts(inputs: CompareInputs, settings: Settings): string {
   const names = inputs.config.scripts.map((script) => script.name);
   if (names.length === 0) return 'no tracked scripts';
   const fixed = settings.scriptResults ?? {};
