@@ -20,7 +20,7 @@ describe('the track_process recording of keepalived 2.2.7', () => {
   });
 
   it('is reproduced by simulate: every MASTER entry of A and B within 50 ms of keepalived\'s, and the same priority changes', () => {
-    const sim = simulateRecording(DIR, run);
+    const sim = simulateRecording(DIR, run, logs);
     const lab = { A: masterTimes(logs.A), B: masterTimes(logs.B) };
     const simulated = { A: simulatedMasterTimes(sim, 'A'), B: simulatedMasterTimes(sim, 'B') };
     expect(simulated.A.length).toBe(lab.A.length);
@@ -34,7 +34,7 @@ describe('the track_process recording of keepalived 2.2.7', () => {
   });
 
   it('counts B at 140 without process-events: false, where the recording shows 130: the flag is what reproduces keepalived inside a namespace', () => {
-    const sim = simulateRecording(DIR, run, { blindB: false });
+    const sim = simulateRecording(DIR, run, logs, { blindB: false });
     const priorities = sim.records.filter((r) => r.type === 'priority' && r.host === 'B').map((r) => (r.type === 'priority' ? r.to : 0));
     expect(priorities).toEqual([140]);
   });

@@ -25,16 +25,29 @@ export function masterTimes(log: string): number[] {
   return log.split('\n').filter((line) => line.endsWith('(VI_1) Entering MASTER STATE')).map((line) => Number(line.split(' ')[0]));
 }
 
-/** The run simulated: the same configs, B without process events, the process as the service of its name. */
-export function simulateRecording(dir: string, run: ProcessRecording, options: { blindB?: boolean } = {}): SimulationResult {
+/** When the host's instance initialised (its first "Entering BACKUP STATE"), s from the recording's start. */
+export function initTime(log: string): number | undefined {
+  const line = log.split('\n').find((l) => l.includes('(VI_1) Entering BACKUP STATE'));
+  return line === undefined ? undefined : Number(line.split(' ')[0]);
+}
+
+/**
+ * The run simulated: the same configs, B without process events, the process as the service of its
+ * name, and each keepalived's exec-to-init delay as its log shows it (a start's `startup`).
+ */
+export function simulateRecording(dir: string, run: ProcessRecording, logs: { A: string; B: string }, options: { blindB?: boolean } = {}): SimulationResult {
+  const startup = (log: string, start: number): string => {
+    const init = initTime(log);
+    return init === undefined ? '' : `, startup: ${Math.max(1, Math.round((init - start) * 1000))}ms`;
+  };
   const yaml = [
     'name: track-process-lab', `duration: ${Math.ceil(run.end)}s`, 'hosts:',
     `  A: { config: ${path.join(dir, 'A.conf')}, address: 172.16.25.1 }`,
     `  B: { config: ${path.join(dir, 'B.conf')}, address: 172.16.25.2${options.blindB === false ? '' : ', process-events: false'} }`,
     `services: { ${run.process}: up }`,
     'timeline:',
-    `  - { at: ${run.startA.toFixed(3)}s, host: A, do: start }`,
-    `  - { at: ${run.startB.toFixed(3)}s, host: B, do: start }`,
+    `  - { at: ${run.startA.toFixed(3)}s, host: A, do: start${startup(logs.A, run.startA)} }`,
+    `  - { at: ${run.startB.toFixed(3)}s, host: B, do: start${startup(logs.B, run.startB)} }`,
     `  - { at: ${run.stop.toFixed(3)}s, host: A, do: service-stop, service: ${run.process} }`,
     `  - { at: ${run.restart.toFixed(3)}s, host: A, do: service-start, service: ${run.process} }`,
   ].join('\n');
