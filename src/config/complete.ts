@@ -21,25 +21,8 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   for (const v of drafts) completeInstance(v, config, reporter);
   reportVridClashes(drafts, reporter);
   ownerGroupProcessWeights(config, drafts, reporter);
-  processEventsPitfall(config, drafts, reporter);
   markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
-}
-
-/**
- * keepalived follows processes through the kernel's process events (the netlink proc connector),
- * which answer only in the first network namespace. Lab, 2.2.7: started inside another one, it logs
- * "Failed to set/clear process event listen - errno 111 - Connection refused" and counts every
- * tracked process absent, running or not; started outside with `net_namespace NAME`, it opens the
- * connector first and follows them. Said once, as an info line (keepalived -t says nothing).
- */
-function processEventsPitfall(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
-  const tracked = [...drafts, ...config.syncGroups].some((o) => (o.trackProcesses?.length ?? 0) > 0);
-  if (!tracked || config.ignored.some((block) => block.keyword === 'net_namespace')) return;
-  reporter.info(
-    'track_process needs the kernel\'s process events, which only the first network namespace has: keepalived started inside a network namespace (a container) ' +
-      'logs "Failed to set/clear process event listen - errno 111" and counts every tracked process absent; start it outside with net_namespace NAME instead',
-  );
 }
 
 /**

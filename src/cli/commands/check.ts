@@ -4,6 +4,7 @@ import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.j
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
+import { processEventsNote } from '../../analysis/track-process.js';
 import { parseHostSpecs } from '../hosts.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
@@ -142,6 +143,8 @@ function assumptionLines(result: ConfigLoadResult, many: boolean): string[] {
     lines.push(`info: interfaces assumed to exist: ${interfaces.join(', ')} (keepalived -t looks them up on the machine it runs on${many ? '' : '; --local does that here'})`);
   }
   if (programs.length > 0) lines.push(`info: assumed present on the host: ${programs.join(', ')}`);
+  const processes = processEventsNote(result.config);
+  if (processes !== undefined) lines.push(`info: ${processes}`);
   return lines;
 }
 
@@ -157,6 +160,7 @@ function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: num
       instances: result.config.instances.map((v) => ({ name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface })),
       ignored: result.config.ignored,
       assumed: result.assumed,
+      ...(processEventsNote(result.config) !== undefined ? { notes: [processEventsNote(result.config)] } : {}),
     })),
     findings: analysis?.findings ?? [],
     priorities: analysis?.priorities ?? [],
