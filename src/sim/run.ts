@@ -220,6 +220,10 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       processModels[process.name] = previous === undefined ? `${counted}${blind}` : `${previous}${blind}`;
     }
   }
+  // The pitfall, where no host is marked blind: keepalived inside a network namespace sees no process.
+  if (scenario.scripts === 'model' && specs.every((spec) => spec.processEvents !== false)) {
+    for (const name of Object.keys(processModels)) processModels[name] += '; a keepalived inside a network namespace (a container) would count it absent (errno 111): process-events: false on such a host';
+  }
 
   // What a notify does depends on its host, command line and arguments only: worked out once per run.
   const notifyModels = new Map<SimHost, Map<string, NotifyModel[]>>();

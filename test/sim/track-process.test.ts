@@ -35,6 +35,7 @@ describe('track_process in simulate', () => {
     const text = formatTimeline(result);
     expect(text).toContain('track_process track_haproxy: follows service haproxy (running: 1 process, quorum 1');
     expect(text).toContain('Quorum lost for tracked process track_haproxy');
+    expect(text).toContain('a keepalived inside a network namespace (a container) would count it absent (errno 111): process-events: false on such a host');
   });
 
   it('weight -5: the same stop hands the VIP to B (97 < 100), and there is no finding', () => {
@@ -55,6 +56,7 @@ describe('track_process in simulate', () => {
     expect(result.records).toContainEqual(expect.objectContaining({ type: 'priority', host: 'A', from: 102, to: 97 }));
     expect(holder(result.vips)).toEqual(['B']);
     expect(formatTimeline(result)).toContain('on A keepalived cannot follow process events (process-events: false, as in a network namespace): counted absent');
+    expect(formatTimeline(result)).not.toContain('would count it absent');
   });
 
   it('a service no check, notify or track_process uses still gets the warning', () => {
