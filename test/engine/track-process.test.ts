@@ -138,3 +138,18 @@ describe('track_process in a sync group', () => {
     expect(b.snap('VI_2').effectivePriority).toBe(110);
   });
 });
+
+describe('track_process without process events, against keepalived 2.2.7', () => {
+  it('gives the lines keepalived logged in a namespace for test/fixtures/track-process/blind.conf: weight 0 FAULT, a sync group\'s weight on both members plus a member\'s own (73 and 80)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(import.meta.dirname, '../fixtures/track-process');
+    const b = new Bench(parseConfigText(readFileSync(join(dir, 'blind.conf'), 'utf8'), 'blind.conf').config).start(0);
+    const recorded = readFileSync(join(dir, 'blind-keepalived.txt'), 'utf8').trim().split('\n');
+    // keepalived's lines about tracking and states, in its order (its own errno line comes from the driver).
+    const wanted = recorded.filter((line) => /entering FAULT|Changing effective priority|Entering BACKUP/.test(line));
+    expect(b.logs().filter((line) => /entering FAULT|Changing effective priority|Entering BACKUP/.test(line))).toEqual(wanted);
+    expect(b.snap('VI_1').effectivePriority).toBe(73);
+    expect(b.state('VI_3')).toBe('FAULT');
+  });
+});
