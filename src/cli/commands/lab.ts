@@ -50,6 +50,9 @@ export function registerLab(program: Command): void {
       const { runScenario } = await import('../../sim/run.js');
       const { compareRuns, formatComparison } = await import('../../lab/compare.js');
       const { writeSimulationReport } = await import('../../report/simulation.js');
+      // keepalived in the lab's namespaces gets no process events: said before the run, used by --compare.
+      const inNamespaces = asInNamespaces(loaded.scenario);
+      if (inNamespaces.warning !== undefined) process.stderr.write(`warning: ${inNamespaces.warning}\n`);
       const progress = progressReporter('lab');
       const outcome = await runLab(loaded.scenario, {
         keepalived: options.keepalived,
@@ -68,8 +71,6 @@ export function registerLab(program: Command): void {
       const realName = typeof impl === 'string' ? impl : 'the lab';
       let comparison: ReturnType<typeof compareRuns> | undefined;
       if (options.compare === true) {
-        const inNamespaces = asInNamespaces(loaded.scenario);
-        if (inNamespaces.warning !== undefined) process.stderr.write(`warning: ${inNamespaces.warning}\n`);
         const simulated = runScenario(inNamespaces.scenario);
         if (!simulated.ok) {
           for (const error of simulated.errors) process.stderr.write(`${error}\n`);
