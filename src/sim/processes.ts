@@ -5,6 +5,7 @@
  * A running service counts as `quorum` processes (at least one), a stopped one as none.
  */
 import type { KeepalivedConfig, TrackProcess } from '../config/model.js';
+import { neverMatches } from '../analysis/track-process.js';
 
 /** The name the findings give a tracked process among an instance's checks. */
 export function processCheckName(trackProcess: string): string {
@@ -16,8 +17,9 @@ export function processService(process: TrackProcess): string {
   return name ?? process.process;
 }
 
+/** A name keepalived can never match (analysis/track-process.ts neverMatches) counts none, running or not. */
 export function serviceProcessCount(process: TrackProcess, up: boolean): number {
-  return up ? Math.max(1, process.quorum) : 0;
+  return up && neverMatches(process) === undefined ? Math.max(1, process.quorum) : 0;
 }
 
 /** The vrrp_track_process blocks some instance or sync group of the config tracks. */

@@ -17,6 +17,7 @@ import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHos
 import { validateScenario } from './validate.js';
 import { processService, serviceProcessCount, trackedProcesses } from './processes.js';
 import { QUORUM_MAX_NONE } from '../config/keywords.js';
+import { neverMatches } from '../analysis/track-process.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -212,7 +213,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   for (const spec of specs) {
     for (const process of trackedProcesses(spec.config)) {
       const service = processService(process);
-      const counted = scenario.scripts === 'exec'
+      const never = neverMatches(process);
+      const counted = never !== undefined ? `${never}`
+        : scenario.scripts === 'exec'
         ? `exec mode has no services: counted absent (as by a keepalived without process events)`
         : `follows service ${service} (running: ${serviceProcessCount(process, true)} process${serviceProcessCount(process, true) === 1 ? '' : 'es'}, quorum ${process.quorum}${process.quorumMax < QUORUM_MAX_NONE ? `..${process.quorumMax}` : ''}; a start is an exec, no fork_delay)`;
       const blind = spec.processEvents === false ? `; on ${spec.name} keepalived cannot follow process events (process-events: false, as in a network namespace): counted absent` : '';

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../src/config/load.js';
 import { analyzeHosts, type Finding, type HostConfig } from '../../src/analysis/index.js';
-import { processEventsNote } from '../../src/analysis/track-process.js';
+import { neverMatches, processEventsNote } from '../../src/analysis/track-process.js';
+import { newTrackProcess } from '../../src/config/keywords.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const problems = (findings: Finding[]): Finding[] => findings.filter((f) => f.severity !== 'info');
@@ -67,5 +68,14 @@ describe('check --host with track_process', () => {
     expect(note(block.replace(/ track_process \{\n  tp\n \}\n/, ''))).toBeUndefined();
     // Not a config diagnostic: keepalived says nothing of it, and run must not log it as keepalived's.
     expect(parseConfigText(block, 'h.conf').diagnostics.map((d) => d.message).join('\n')).not.toContain('process events');
+  });
+
+  it('names a process keepalived can never count: a path or more than 15 characters compared with comm; not with full_command, not a plain name', () => {
+    const p = (process: string, fullCommand = false) => neverMatches({ ...newTrackProcess('tp', { file: 'h.conf', line: 1 }), process, fullCommand });
+    expect(p('/usr/sbin/haproxy')).toBe("process /usr/sbin/haproxy is compared with the process's name (comm), which has no path: it never matches and counts absent; write haproxy, or add full_command to compare the command line's first word");
+    expect(p('vltplongname0123')).toContain('which the kernel cuts to 15 characters: it never matches and counts absent; write vltplongname012');
+    expect(p('/usr/sbin/haproxy', true)).toBeUndefined();
+    expect(p('haproxy')).toBeUndefined();
+    expect(p('abcdefghijklmno')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@
  * or -5.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/sim/run.js';
@@ -62,5 +63,25 @@ describe('track_process in simulate', () => {
   it('a service no check, notify or track_process uses still gets the warning', () => {
     const { warnings } = run('fixed.yaml', (y) => y.replace('service: haproxy }', 'service: postgres }'));
     expect(warnings.join('\n')).toMatch(/no check, notify script or track_process uses service postgres, so its state changes nothing \(services used: haproxy\)/);
+  });
+
+  it('counts a process named by its path without full_command absent while it runs, as keepalived does, and the header says why', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vltp-'));
+    try {
+      for (const host of ['A', 'B']) {
+        const text = fs.readFileSync(path.join(DIR, 'fixed', host, 'etc/keepalived/keepalived.conf'), 'utf8').replace('process haproxy', 'process /usr/sbin/haproxy');
+        fs.writeFileSync(path.join(dir, `${host}.conf`), text);
+      }
+      const yaml = ['name: slash', 'duration: 20s', 'hosts:', `  A: { config: ${dir}/A.conf, address: 172.16.25.1 }`, `  B: { config: ${dir}/B.conf, address: 172.16.25.2 }`,
+        'timeline:', '  - { at: 0s, host: A, do: start }', '  - { at: 0s, host: B, do: start }'].join('\n');
+      const parsed = parseScenario(yaml, dir, 'slash.yaml');
+      if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+      const outcome = runScenario(parsed.scenario);
+      if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+      expect(outcome.result.records).toContainEqual(expect.objectContaining({ type: 'priority', host: 'A', from: 102, to: 97 }));
+      expect(formatTimeline(outcome.result)).toContain("track_process track_haproxy: process /usr/sbin/haproxy is compared with the process's name (comm), which has no path: it never matches and counts absent");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
