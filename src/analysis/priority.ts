@@ -6,6 +6,7 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import { at, type Finding, type HostConfig } from './findings.js';
+import { neverMatches } from './track-process.js';
 
 /** Above this many (host, script) pairs per VRID, only single failures are examined. */
 const MAX_COMBINATION_BITS = 12;
@@ -46,7 +47,8 @@ function priorityTerms(v: VrrpInstance, config: KeepalivedConfig, failed: Readon
   const terms: { script: string; delta: number; ok: boolean }[] = [];
   for (const ref of trackedItems(v, config)) {
     const { weight, reverse } = ref;
-    const ok = !failed.has(ref.name);
+    // A process keepalived can never count is absent whatever runs (track-process.ts neverMatches).
+    const ok = !failed.has(ref.name) && ref.never !== true;
     if (weight === 0) {
       if (!ok) return { fault: ref.name, terms };
       continue;
@@ -67,8 +69,8 @@ export const processCheck = (name: string): string => `track_process ${name}`;
  * track_process to every member, its weight in place of the member's own unless that is 0;
  * weighted ones are not dropped in sync groups, unlike scripts).
  */
-export function trackedItems(v: VrrpInstance, config: KeepalivedConfig): { name: string; weight: number; reverse: boolean }[] {
-  const items: { name: string; weight: number; reverse: boolean }[] = [];
+export function trackedItems(v: VrrpInstance, config: KeepalivedConfig): { name: string; weight: number; reverse: boolean; never?: boolean }[] {
+  const items: { name: string; weight: number; reverse: boolean; never?: boolean }[] = [];
   for (const ref of v.trackScripts) {
     const script = config.scripts.find((s) => s.name === ref.name);
     if (!script || script.disabled) continue;
@@ -85,7 +87,7 @@ export function trackedItems(v: VrrpInstance, config: KeepalivedConfig): { name:
       if (fromGroup && existing.weight !== 0) existing.weight = weight;
       continue;
     }
-    items.push({ name: processCheck(ref.name), weight, reverse: ref.reverse ?? process.weightReverse });
+    items.push({ name: processCheck(ref.name), weight, reverse: ref.reverse ?? process.weightReverse, ...(neverMatches(process) !== undefined ? { never: true } : {}) });
   }
   return items;
 }
@@ -124,7 +126,8 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
   for (const [vrid, members] of [...byVrid].sort((a, b) => a[0] - b[0])) {
     const checks: Check[] = [];
     for (const m of members) {
-      const names = [...m.instance.trackScripts.map((ref) => ref.name), ...trackedItems(m.instance, m.config).map((item) => item.name)];
+      // A process that can never be counted is no variable: it is absent in every row.
+      const names = [...m.instance.trackScripts.map((ref) => ref.name), ...trackedItems(m.instance, m.config).filter((item) => item.never !== true).map((item) => item.name)];
       for (const name of names) {
         if (!checks.some((c) => c.host === m.host && c.script === name)) checks.push({ host: m.host, script: name });
       }

@@ -78,4 +78,13 @@ describe('check --host with track_process', () => {
     expect(p('haproxy')).toBeUndefined();
     expect(p('abcdefghijklmno')).toBeUndefined();
   });
+
+  it('takes a process keepalived can never count as absent in every row: the corrected pair with a path runs at 97 and 95 throughout, with no failure to vary', () => {
+    const hosts = example('fixed').map((h) => ({ ...h, config: { ...h.config, trackProcesses: h.config.trackProcesses?.map((p) => ({ ...p, process: '/usr/sbin/haproxy' })) } }));
+    const analysis = analyzeHosts(hosts);
+    const table = analysis.priorities.find((t) => t.vrid === 51);
+    expect(table?.checks).toEqual([]);
+    expect(table?.rows[0]?.priorities).toEqual({ A: 97, B: 95 });
+    expect(problems(analysis.findings)).toEqual([]);
+  });
 });
