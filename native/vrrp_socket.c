@@ -72,6 +72,9 @@ static napi_value throw_errno(napi_env env, const char* what, int err) {
   napi_create_string_utf8(env, err == EAGAIN ? "EAGAIN" : "ESYSCALL", NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
   napi_create_error(env, code, text, &error);
+  napi_value number;
+  napi_create_int32(env, err, &number);
+  napi_set_named_property(env, error, "errno", number);
   napi_throw(env, error);
   return NULL;
 }
@@ -209,16 +212,20 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
 }
 
 /*
- * openNetlink(groups): a NETLINK_ROUTE socket; send() goes to the kernel, start() reads its
- * answers and, for the multicast groups given (RTMGRP_* bits, 0 for none), its notifications.
+ * openNetlink(groups, protocol = NETLINK_ROUTE): a netlink socket; send() goes to the kernel,
+ * start() reads its answers and, for the multicast groups given (RTMGRP_* bits, 0 for none), its
+ * notifications. protocol NETLINK_CONNECTOR (11) with group CN_IDX_PROC (1) is the kernel's
+ * process events, as keepalived's track_process reads them (core/track_process.c).
  */
 static napi_value open_netlink(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t groups = 0;
-  if (argc >= 1 && napi_get_value_uint32(env, argv[0], &groups) != napi_ok) return throw_type(env, "openNetlink(groups)");
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  uint32_t groups = 0, protocol = NETLINK_ROUTE;
+  if (argc >= 1 && napi_get_value_uint32(env, argv[0], &groups) != napi_ok) return throw_type(env, "openNetlink(groups, protocol)");
+  if (argc >= 2 && napi_get_value_uint32(env, argv[1], &protocol) != napi_ok) return throw_type(env, "openNetlink(groups, protocol)");
+  if (protocol != NETLINK_ROUTE && protocol != NETLINK_CONNECTOR) return throw_type(env, "openNetlink: protocol NETLINK_ROUTE (0) or NETLINK_CONNECTOR (11)");
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, (int)protocol);
   if (fd < 0) return throw_errno(env, "socket", errno);
   struct sockaddr_nl local;
   memset(&local, 0, sizeof local);

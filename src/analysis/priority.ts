@@ -11,12 +11,13 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config/model.js';
 import { at, type Finding, type HostConfig } from './findings.js';
+import { neverMatches } from './track-process.js';
 
 /** Above this many (host, tracked object) pairs per VRID, only single failures are examined. */
 const MAX_COMBINATION_BITS = 12;
 
-/** What is tracked: a vrrp_script, an interface (track_interface), a vrrp_track_file. */
-export type TrackKind = 'script' | 'interface' | 'file';
+/** What is tracked: a vrrp_script, an interface (track_interface), a vrrp_track_file, a vrrp_track_process. */
+export type TrackKind = 'script' | 'interface' | 'file' | 'process';
 
 export interface Check {
   host: string;
@@ -53,6 +54,8 @@ interface Tracked {
   name: string;
   weight: number;
   reverse: boolean;
+  /** A process keepalived can never count (track-process.ts neverMatches): absent whatever runs. */
+  never?: boolean;
 }
 
 /** A weight given to one tracked object instead of its own (weightHint tries them). */
@@ -84,6 +87,20 @@ function trackedOf(v: VrrpInstance, config: KeepalivedConfig, override?: WeightO
     if (file === undefined) continue;
     out.push({ kind: 'file', name: ref.name, weight: weightFor('file', ref.name, ref.weight ?? file.weight), reverse: ref.reverse ?? file.weightReverse });
   }
+  // keepalived 2.2.7 applies a group's track_process to every member, its weight in place of the
+  // member's own unless that is 0; weighted ones are not dropped in sync groups, unlike scripts.
+  const own = (v.trackProcesses ?? []).map((ref) => ({ ref, fromGroup: false }));
+  for (const { ref, fromGroup } of [...own, ...(group?.trackProcesses ?? []).map((ref) => ({ ref, fromGroup: true }))]) {
+    const process = config.trackProcesses?.find((p) => p.name === ref.name);
+    if (process === undefined) continue;
+    const weight = weightFor('process', ref.name, ref.weight ?? process.weight);
+    const existing = out.find((item) => item.kind === 'process' && item.name === ref.name);
+    if (existing !== undefined) {
+      if (fromGroup && existing.weight !== 0) existing.weight = weight;
+      continue;
+    }
+    out.push({ kind: 'process', name: ref.name, weight, reverse: ref.reverse ?? process.weightReverse, ...(neverMatches(process) !== undefined ? { never: true } : {}) });
+  }
   return out;
 }
 
@@ -94,8 +111,10 @@ function trackedOf(v: VrrpInstance, config: KeepalivedConfig, override?: WeightO
 function contribution(t: Tracked, failed: boolean): number | 'FAULT' {
   const multiplier = t.reverse ? -1 : 1;
   switch (t.kind) {
-    case 'script': {
-      const ok = !failed;
+    case 'script':
+    case 'process': {
+      // A process failing is losing its quorum; one keepalived can never count has lost it for good.
+      const ok = !failed && t.never !== true;
       if (t.weight === 0) return ok ? 0 : 'FAULT';
       const good = t.reverse ? !ok : ok;
       return (t.weight > 0 && good) || (t.weight < 0 && !good) ? (t.reverse ? -t.weight : t.weight) : 0;
@@ -118,7 +137,9 @@ function contribution(t: Tracked, failed: boolean): number | 'FAULT' {
 function failureMatters(t: Tracked): boolean {
   const bad = contribution(t, true);
   const good = contribution(t, false);
-  return bad === 'FAULT' || (good !== 'FAULT' && bad < good) || t.kind === 'script';
+  // A process that can never be counted is no variable: it is absent in every row.
+  if (t.never === true) return false;
+  return bad === 'FAULT' || (good !== 'FAULT' && bad < good) || t.kind === 'script' || t.kind === 'process';
 }
 
 /** The object's state in words, for the arithmetic ("chk_nginx fails", "eth1 down", "track_file f reads 1"). */
@@ -130,6 +151,8 @@ function stateWords(t: { kind: TrackKind; name: string }, failed: boolean): stri
       return `${t.name} ${failed ? 'down' : 'up'}`;
     case 'file':
       return `track_file ${t.name} reads ${failed ? 1 : 0}`;
+    case 'process':
+      return `track_process ${t.name} ${failed ? 'fails' : 'succeeds'}`;
   }
 }
 
@@ -210,14 +233,14 @@ export function priorityTables(hosts: HostConfig[]): VridTable[] {
 }
 
 /** A tracked object on a host, in words: "chk_nginx on A", "link eth1 on A", "track_file f on A". */
-const label = (c: Check): string => `${c.kind === 'interface' ? 'link ' : c.kind === 'file' ? 'track_file ' : ''}${c.script} on ${c.host}`;
+const label = (c: Check): string => `${c.kind === 'interface' ? 'link ' : c.kind === 'file' ? 'track_file ' : c.kind === 'process' ? 'track_process ' : ''}${c.script} on ${c.host}`;
 
 const describe = (failed: Check[]): string => (failed.length === 0 ? 'nothing failing' : failed.map(label).join(' + '));
 
 /** "chk_nginx on A fails", "link eth1 on A goes down", "track_file f on A reads 1", joined. */
 function failing(failed: Check[]): string {
-  if (failed.every((c) => c.kind === 'script')) return `${describe(failed)} fail${failed.length === 1 ? 's' : ''}`;
-  return failed.map((c) => `${label(c)} ${c.kind === 'script' ? 'fails' : c.kind === 'interface' ? 'goes down' : 'reads 1'}`).join(' and ');
+  if (failed.every((c) => c.kind === 'script' || c.kind === 'process')) return `${describe(failed)} fail${failed.length === 1 ? 's' : ''}`;
+  return failed.map((c) => `${label(c)} ${c.kind === 'script' || c.kind === 'process' ? 'fails' : c.kind === 'interface' ? 'goes down' : 'reads 1'}`).join(' and ');
 }
 
 /** How one instance's effective priority comes about, e.g. "150 - 20 (chk_nginx fails) = 130". */

@@ -685,7 +685,7 @@ function buildScriptModel(inputs: CompareInputs, settings: Settings): ScriptMode
 /**
  * What the engine was told of the host's tracking, in words: each tracked script's results, each
  * tracked interface's link and each tracked file's value (as the events file plays them, or what
- * is assumed without one), and what compare does not model at all (vrrp_track_process, BFD).
+ * is assumed without one), each tracked process taken to run, and what compare does not model (BFD).
  */
 function describeScripts(inputs: CompareInputs, settings: Settings): string {
   const parts = [scriptWords(inputs, settings), ...trackingWords(inputs)].filter((part) => part !== '');
@@ -709,8 +709,7 @@ function trackingWords(inputs: CompareInputs): string[] {
     const events = lifecycle.filter((event) => event.action === 'file-value' && event.trackFile === file.name);
     out.push(events.length > 0 ? `track_file ${file.name} (${file.file}): its value as the events file writes it (${events.length} event(s))` : `track_file ${file.name} (${file.file}): 0 throughout (no write of it in ${inputs.lifecycle === undefined ? 'an events file' : 'the events file'})`);
   }
-  const processes = config.ignored.filter((block) => block.keyword === 'vrrp_track_process').length;
-  if (processes > 0) out.push(`vrrp_track_process (${processes}): not modelled by compare, its processes never counted as gone: their weights and FAULTs are not applied`);
+  for (const process of config.trackProcesses ?? []) out.push(`track_process ${process.name} running (assumed: the capture cannot tell; keepalived inside a network namespace counts it absent)`);
   if (config.ignored.some((block) => block.keyword === 'bfd_instance')) out.push('bfd_instance: not modelled, BFD sessions taken as up');
   return out;
 }

@@ -197,7 +197,9 @@ export function drive(options: DriveOptions): DriveResult {
       generation++;
       engine = new HostEngine(config, { interfaceAddresses, ...(interfaceAddresses6 === undefined ? {} : { interfaceAddresses6 }) }, { rejectRearmMs: options.rejectRearmMs ?? REJECT_REARM_MS });
       result.initialisedAt.push(t);
-      apply(t, engine.handle(t, { type: 'start', linksDown: [...linksDown], fileValues: { ...fileValues } }));
+      // A tracked process is taken to run throughout (the capture cannot tell; capture.ts says so).
+      const processCounts = Object.fromEntries((config.trackProcesses ?? []).map((p) => [p.name, Math.max(1, p.quorum)]));
+      apply(t, engine.handle(t, { type: 'start', linksDown: [...linksDown], fileValues: { ...fileValues }, processCounts }));
     } else if (next.kind === 'stop') {
       if (engine === undefined) continue;
       apply(t, engine.handle(t, { type: 'stop' }));

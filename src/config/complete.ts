@@ -20,8 +20,26 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
   reportVridClashes(drafts, reporter);
+  ownerGroupProcessWeights(config, drafts, reporter);
   markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
+}
+
+/**
+ * keepalived 2.2.7 vrrp_complete_init(): a sync group with an address owner among its members
+ * tracks its processes unweighted (lab, keepalived -t). Weighted track_process lines of an
+ * instance are kept, in a sync group or not: 2.2.7 has no "ignoring" rule for them.
+ */
+function ownerGroupProcessWeights(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter): void {
+  const weights = new Map((config.trackProcesses ?? []).map((p) => [p.name, p.weight]));
+  for (const group of config.syncGroups) {
+    if (!drafts.some((v) => v.syncGroup === group.name && v.priority === DEFAULTS.priorityOwner)) continue;
+    for (const ref of group.trackProcesses ?? []) {
+      if ((ref.weight ?? weights.get(ref.name) ?? 0) === 0) continue;
+      reporter.report(ErrClass.general, `(${group.name}) Cannot have weighted track process '${ref.name}' with member having priority ${DEFAULTS.priorityOwner} - setting weight 0`);
+      ref.weight = 0;
+    }
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * accepted silently (global_defs keeps their values in `other`).
  */
 import type {
-  GlobalDefs, NotifyScripts, SyncGroup, TrackFile, TrackReference, VrrpInstance, VrrpScript,
+  GlobalDefs, NotifyScripts, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpInstance, VrrpScript,
 } from './model.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
@@ -18,6 +18,8 @@ export interface ParseContext {
   interfaces?: InterfaceUse & { loopback(name: string): boolean };
   /** Preferences keepalived gives rules that have none (see routes.ts). */
   rulePriority?: { 4: number; 6: number };
+  /** The vrrp_track_process blocks read so far: keepalived looks a track_process name up as it reads the line. */
+  trackProcesses?: readonly TrackProcess[];
 }
 
 /** The interface check, or one that takes every interface to exist. */
@@ -212,6 +214,151 @@ export const TRACK_FILE_KEYWORDS: KeywordTable<TrackFile> = {
     t.initFile = { value: Number.isFinite(value) ? value : 0, overwrite };
   }),
 };
+
+// ---------------------------------------------------------------- vrrp_track_process
+
+/** keepalived's UINT_MAX: no quorum_max given. */
+export const QUORUM_MAX_NONE = 4294967295;
+
+/** A vrrp_track_process block as keepalived's alloc_vrrp_process() starts it. */
+export function newTrackProcess(name: string, location: TrackProcess['location']): TrackProcess {
+  return {
+    name, location, process: '', paramMatch: 'none', fullCommand: false, quorum: 1, quorumMax: QUORUM_MAX_NONE,
+    weight: 0, weightReverse: false, forkDelayMs: 0, terminateDelayMs: 0,
+  };
+}
+
+/** The `delay`, `fork_delay` and `terminate_delay` lines (vrrp_tprocess_delay_general). */
+const processDelay = (prefix: '' | 'fork_' | 'terminate_'): Handler<TrackProcess> => (t, a) => {
+  // keepalived reads a decimal number of seconds in [0.000001, 3600] (microseconds).
+  const ms = a.seconds(1, 0.001, 3600000);
+  if (ms === undefined) {
+    if (a.st.words[1] !== undefined) report(a, `${prefix}delay (${a.st.words[1]}) for vrrp_track_process ${t.name} must be between [0.000001..3600] inclusive. Ignoring...`);
+    return;
+  }
+  if (prefix !== 'fork_') t.terminateDelayMs = ms;
+  if (prefix !== 'terminate_') t.forkDelayMs = ms;
+};
+
+/** keepalived 2.2.7's vrrp_track_process keywords (vrrp/vrrp_parser.c vrrp_tprocess_*_handler), with its wording. */
+export const TRACK_PROCESS_KEYWORDS: KeywordTable<TrackProcess> = {
+  process: (t, a) => {
+    const path = a.word(1);
+    if (path === undefined) return;
+    if (t.process !== '') {
+      report(a, `Process already set for track process ${t.name} - ignoring ${path}`);
+      return;
+    }
+    t.process = path;
+    if (a.count > 2) {
+      t.params = a.st.words.slice(2);
+      if (t.paramMatch === 'none') t.paramMatch = 'exact';
+      t.fullCommand = true;
+    }
+  },
+  param_match: (t, a) => {
+    const kind = a.st.words[1];
+    if (kind === undefined) t.paramMatch = 'exact';
+    else if (kind === 'initial' || kind === 'partial') t.paramMatch = kind;
+    else {
+      report(a, `Invalid param_match type ${kind} - ignoring`);
+      return;
+    }
+    t.fullCommand = true;
+  },
+  weight: (t, a) => {
+    if (a.count < 2) {
+      report(a, `No weight specified for track process ${t.name} - ignoring`);
+      return;
+    }
+    // Only a non-zero weight counts as set (keepalived tests tprocess->weight).
+    if (t.weight !== 0) {
+      report(a, `Weight already set for track process ${t.name} - ignoring ${a.st.words[1]}`);
+      return;
+    }
+    const w = a.int(1, -254, 254);
+    if (w === undefined) {
+      report(a, `Weight (${a.st.words[1]}) for vrrp_track_process ${t.name} must be between [-254..254] inclusive. Ignoring...`);
+      return;
+    }
+    const opt = a.st.words[2];
+    if (opt === 'reverse') t.weightReverse = true;
+    else if (opt !== undefined) report(a, `vrrp_track_process ${t.name} unknown weight option ${opt}`);
+    t.weight = w;
+  },
+  quorum: (t, a) => {
+    const q = a.unsigned(1, 1, 65535);
+    if (q === undefined) {
+      if (a.st.words[1] !== undefined) report(a, `Quorum (${a.st.words[1]}) for vrrp_track_process ${t.name} must be between [1..65535] inclusive. Ignoring...`);
+      return;
+    }
+    if (q > t.quorumMax) {
+      report(a, 'Quorum is greater than quorum_max - ignoring');
+      return;
+    }
+    t.quorum = q;
+  },
+  quorum_max: (t, a) => {
+    const q = a.unsigned(1, 0, 65535);
+    if (q === undefined) {
+      if (a.st.words[1] !== undefined) report(a, `quorum_max (${a.st.words[1]}) for vrrp_track_process ${t.name} must be between [0..65535] inclusive. Ignoring...`);
+      return;
+    }
+    // quorum_max 0 is allowed while no quorum above 1 was given (it then means "no process").
+    if ((q !== 0 || t.quorum > 1) && q < t.quorum) {
+      report(a, 'quorum_max is less than quorum - ignoring');
+      return;
+    }
+    t.quorumMax = q;
+    if (q === 0) t.quorum = 0;
+    else if (t.quorum === 0) t.quorum = 1;
+  },
+  delay: processDelay(''),
+  terminate_delay: processDelay('terminate_'),
+  fork_delay: processDelay('fork_'),
+  full_command: (t) => { t.fullCommand = true; },
+};
+
+/**
+ * `NAME [weight N [reverse|noreverse]]` lines of a track_process block (keepalived 2.2.7
+ * vrrp_track.c alloc_track_process()): the name is looked up as the line is read, so a
+ * vrrp_track_process further down is not found; a bad option or a missing weight drops the line,
+ * a weight out of range keeps it with the process's own weight.
+ */
+function trackProcessRefs(list: TrackReference[], owner: string, ctx: ParseContext, st: Statement): void {
+  const known = ctx.trackProcesses ?? [];
+  for (const line of valueLines(st)) {
+    const [name, kw, value, reverse] = line.words;
+    const general = (message: string): void => ctx.reporter.report(ErrClass.general, message, line.location);
+    const process = known.find((p) => p.name === name);
+    if (process === undefined) {
+      general(`(${owner}) track process ${name} not found, ignoring...`);
+      continue;
+    }
+    if (list.some((other) => other.name === name)) {
+      general(`(${owner}) duplicate track_process ${name} - ignoring`);
+      continue;
+    }
+    const ref: TrackReference = { name, location: line.location };
+    if (kw !== undefined) {
+      if (kw !== 'weight') {
+        general(`(${owner}) unknown track process option ${kw} - ignoring`);
+        continue;
+      }
+      if (value === undefined) {
+        general(`(${owner}) weight without value specified for track process ${name} - ignoring`);
+        continue;
+      }
+      const w = new Args(line, ctx.reporter).int(2, -254, 254);
+      if (w === undefined) general(`(${owner}) weight for track process ${name} must be in [-254..254] inclusive. Ignoring...`);
+      else ref.weight = w;
+      if (reverse === 'reverse') ref.reverse = true;
+      else if (reverse === 'noreverse') ref.reverse = false;
+      else if (reverse !== undefined) general(`(${owner}) unknown track_process ${name} weight option ${reverse} - ignoring`);
+    }
+    list.push(ref);
+  }
+}
 
 // ---------------------------------------------------------------- track references
 
@@ -413,6 +560,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   track_interface: (v, _a, st, ctx) => trackInterfaces(v.trackInterfaces, v.name, ctx, st),
   track_script: (v, _a, st, ctx) => trackRefs(v.trackScripts, v.name, 'track_script', ctx, st),
   track_file: (v, _a, st, ctx) => trackRefs(v.trackFiles, v.name, 'track_file', ctx, st),
+  track_process: (v, _a, st, ctx) => trackProcessRefs(v.trackProcesses ??= [], v.name, ctx, st),
   virtual_routes: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRoute(line.words, line.location, lineContext(ctx)); },
   virtual_rules: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRule(line.words, line.location, lineContext(ctx)); },
   unicast_src_ip: (v, a, _st, ctx) => {
@@ -448,7 +596,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
 
 /** vrrp_instance keywords keepalived 2.2.7 accepts and vrrplab does not model (vrrp/vrrp_parser.c). */
 export const INSTANCE_ACCEPTED = new Set(`use_vmac_addr vmac_xmit_base use_ipvlan unicast_fault_no_peer check_unicast_src
- old_unicast_checksum native_ipv6 vrf track_process track_bfd mcast_dst_ip track_src_ip unicast_ttl promote_secondaries
+ old_unicast_checksum native_ipv6 vrf track_bfd mcast_dst_ip track_src_ip unicast_ttl promote_secondaries
  linkbeat_use_polling skip_check_adv_addr strict_mode debug notify_deleted
  notify_priority_changes lvs_sync_daemon_interface down_timer_adverts garp_extra_if vmac_garp_intvl lower_prio_no_advert
  higher_prio_send_advert kernel_rx_buf_size`.split(/\s+/));
@@ -460,6 +608,7 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroup> = {
   track_interface: (g, _a, st, ctx) => trackInterfaces(g.trackInterfaces, g.name, ctx, st),
   track_script: (g, _a, st, ctx) => trackRefs(g.trackScripts, g.name, 'track_script', ctx, st),
   track_file: (g, _a, st, ctx) => trackRefs(g.trackFiles, g.name, 'track_file', ctx, st),
+  track_process: (g, _a, st, ctx) => trackProcessRefs(g.trackProcesses ??= [], g.name, ctx, st),
   ...notifyHandlers<SyncGroup>(),
   sync_group_tracking_weight: set((g) => { g.trackingWeight = true; }),
   global_tracking: (g, a) => {
@@ -468,11 +617,11 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<SyncGroup> = {
   },
 };
 
-export const SYNC_GROUP_ACCEPTED = new Set(['track_process', 'track_bfd', 'smtp_alert', 'notify_priority_changes']);
+export const SYNC_GROUP_ACCEPTED = new Set(['track_bfd', 'smtp_alert', 'notify_priority_changes']);
 
 /** Top-level blocks keepalived reads and vrrplab lists as ignored. */
 export const IGNORED_ROOTS = new Set([
-  'virtual_server', 'virtual_server_group', 'bfd_instance', 'vrrp_track_process', 'static_ipaddress', 'static_routes',
+  'virtual_server', 'virtual_server_group', 'bfd_instance', 'static_ipaddress', 'static_routes',
   'static_rules', 'track_group', 'garp_group', 'linkbeat_interfaces', 'interface_up_down_delays', 'net_namespace',
   'net_namespace_ipvs', 'namespace_with_ipsets', 'use_pid_dir', 'instance', 'child_wait_time', 'linkbeat_use_polling',
 ]);

@@ -4,13 +4,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, TrackReference, VrrpScript } from './model.js';
+import type { ConfigLoadResult, KeepalivedConfig, SourceLocation, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpScript } from './model.js';
 import { ErrClass, Reporter } from './diagnostics.js';
 import { DEFAULTS, defaultGlobalDefs } from './defaults.js';
 import { readConfig, type ReaderIo, type Statement } from './reader.js';
 import {
   applyBlock, GLOBAL_ACCEPTED, GLOBAL_KEYWORDS, IGNORED_ROOTS, INSTANCE_ACCEPTED, INSTANCE_KEYWORDS, type InstanceDraft,
-  type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
+  newTrackProcess, type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
+  TRACK_PROCESS_KEYWORDS,
 } from './keywords.js';
 import { completeConfig, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
@@ -85,6 +86,7 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
     },
   };
   const instances: InstanceDraft[] = [];
+  ctx.trackProcesses = config.trackProcesses;
   for (const st of statements) parseRoot(st, config, instances, ctx);
   const assumedPrograms: string[] = [];
   const scripts = options.scriptExists ??
@@ -100,7 +102,7 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
 }
 
 function emptyConfig(files: string[]): KeepalivedConfig {
-  return { files, globalDefs: defaultGlobalDefs(), scripts: [], trackFiles: [], instances: [], syncGroups: [], ignored: [] };
+  return { files, globalDefs: defaultGlobalDefs(), scripts: [], trackFiles: [], trackProcesses: [], instances: [], syncGroups: [], ignored: [] };
 }
 
 type RootHandler = (st: Statement, name: string, config: KeepalivedConfig, instances: InstanceDraft[], ctx: ParseContext) => void;
@@ -127,6 +129,16 @@ const ROOTS: Record<string, RootHandler> = {
     const t: TrackFile = { name, location: st.location, file: '', weight: DEFAULTS.trackFileWeight, weightReverse: false };
     applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx);
     config.trackFiles.push(t);
+  },
+  vrrp_track_process: (st, name, config, _i, ctx) => {
+    const t: TrackProcess = newTrackProcess(name, st.location);
+    applyBlock(t, st.block, TRACK_PROCESS_KEYWORDS, ctx);
+    // keepalived's vrrp_tprocess_end_handler(): a block without `process` is dropped, said at its '}'.
+    if (t.process === '') {
+      ctx.reporter.report(ErrClass.general, `track process '${name}' process name not specified`, st.end ?? st.location);
+      return;
+    }
+    (config.trackProcesses ??= []).push(t);
   },
   vrrp_instance: (st, name, config, instances, ctx) => {
     // keepalived 2.2.7 keeps the first definition and skips the whole second block (lab: its VIPs, VRID).
@@ -181,7 +193,7 @@ function dropUnknownTracking(owner: { name: string; trackScripts: TrackReference
 }
 
 /** Root keywords that take a NAME before their block. */
-const NAMED = new Set(['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_instance', 'vrrp_sync_group']);
+const NAMED = new Set(['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'vrrp_instance', 'vrrp_sync_group']);
 
 function parseRoot(st: Statement, config: KeepalivedConfig, instances: InstanceDraft[], ctx: ParseContext): void {
   const keyword = st.words[0];

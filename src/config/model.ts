@@ -90,7 +90,35 @@ export interface TrackFile {
   initFile?: { value: number; overwrite: boolean };
 }
 
-/** A `track_script` / `track_file` / `track_interface` entry inside an instance or sync group. */
+/**
+ * A `vrrp_track_process` block (keepalived 2.2.7 core/track_process.c, vrrp/vrrp_parser.c): the
+ * number of running processes whose name (comm, or the command line with `full_command` or
+ * parameters) matches; quorum reached while quorum <= count <= quorumMax.
+ */
+export interface TrackProcess {
+  name: string;
+  location: SourceLocation;
+  /** The process name (comm, at most 15 characters) or, with fullCommand, argv[0]. */
+  process: string;
+  /** Parameters after the name (`process haproxy -f /etc/haproxy.cfg`): matched against argv[1..]. */
+  params?: string[];
+  /** How params match: keepalived's PARAM_MATCH_EXACT / PARTIAL / INITIAL ('none' without params). */
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
+  /** Match the command line (/proc/PID/cmdline) instead of comm. */
+  fullCommand: boolean;
+  quorum: number;
+  /** keepalived's UINT_MAX when not given. */
+  quorumMax: number;
+  /** Signed weight; 0 means losing quorum puts tracking instances into FAULT. */
+  weight: number;
+  weightReverse: boolean;
+  /** Delay before a quorum gained by a tracked process forking counts (`fork_delay`, or `delay`), ms. */
+  forkDelayMs: number;
+  /** Delay before a quorum lost by a process exiting counts (`terminate_delay`, or `delay`), ms. */
+  terminateDelayMs: number;
+}
+
+/** A `track_script` / `track_file` / `track_interface` / `track_process` entry inside an instance or sync group. */
 export interface TrackReference {
   name: string;
   /** Weight given at the reference; overrides the tracked object's own weight when present. */
@@ -144,6 +172,8 @@ export interface VrrpInstance {
   trackInterfaces: TrackReference[];
   trackScripts: TrackReference[];
   trackFiles: TrackReference[];
+  /** `track_process` entries naming a vrrp_track_process block (absent in configs built by hand: none). */
+  trackProcesses?: TrackReference[];
   unicastSrcIp?: string;
   unicastPeers: string[];
   mcastSrcIp?: string;
@@ -177,6 +207,8 @@ export interface SyncGroup {
   trackScripts: TrackReference[];
   trackInterfaces: TrackReference[];
   trackFiles: TrackReference[];
+  /** `track_process` entries: every member tracks them with the group's weight. */
+  trackProcesses?: TrackReference[];
   /** `sync_group_tracking_weight` (or the deprecated `global_tracking`): members keep their weights. */
   trackingWeight?: boolean;
 }
@@ -193,6 +225,8 @@ export interface KeepalivedConfig {
   globalDefs: GlobalDefs;
   scripts: VrrpScript[];
   trackFiles: TrackFile[];
+  /** `vrrp_track_process` blocks (absent in configs built by hand: none). */
+  trackProcesses?: TrackProcess[];
   instances: VrrpInstance[];
   syncGroups: SyncGroup[];
   ignored: IgnoredBlock[];

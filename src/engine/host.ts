@@ -18,6 +18,7 @@ import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitS
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
 import { commandWords } from './command-line.js';
+import { countChange, newProcessTracker, quorumOf, type ProcessTracker } from './track-process.js';
 import type { EngineAction, EngineEvent, VrrpState } from './types.js';
 
 export interface HostEnvironment {
@@ -130,6 +131,7 @@ export class HostEngine {
   private groups: SyncGroupState[] = [];
   private scripts = new Map<string, ScriptTracker>();
   private files = new Map<string, TrackedFile>();
+  private processes = new Map<string, ProcessTracker>();
   private linkUp = new Map<string, boolean>();
   /** Addresses of an interface beyond its first ("IFACE/4"): keepalived's sin_addr_l / sin6_addr_l. */
   private spareAddresses = new Map<string, string[]>();
@@ -171,7 +173,7 @@ export class HostEngine {
     this.fireDueTimers(now, received);
     switch (event.type) {
       case 'start':
-        this.start(event.linksDown ?? [], event.fileValues ?? {});
+        this.start(event.linksDown ?? [], event.fileValues ?? {}, event.processCounts ?? {});
         break;
       case 'stop':
         this.stop();
@@ -193,6 +195,9 @@ export class HostEngine {
         break;
       case 'address':
         this.address(event.iface, event.family, event.address, event.present, event.linkScope === true, event.prefixLength);
+        break;
+      case 'process-count':
+        this.processCount(event.trackProcess, event.count, event.fork === true);
         break;
     }
     if (received) this.fireDueTimers(now);
@@ -285,7 +290,7 @@ export class HostEngine {
 
   // ---------------------------------------------------------------- start and stop
 
-  private start(linksDown: string[], fileValues: Record<string, number>): void {
+  private start(linksDown: string[], fileValues: Record<string, number>, processCounts: Record<string, number>): void {
     if (this.running) return;
     this.running = true;
     this.timers.clear();
@@ -294,7 +299,9 @@ export class HostEngine {
     // Scripts keepalived disabled at load (program not found, insecure) or that nothing tracks are never run.
     this.scripts = new Map(this.config.scripts.filter((script) => script.disabled !== true && script.unused !== true).map((script) => [script.name, newScriptTracker(script)]));
     this.files = new Map(this.config.trackFiles.map((file) => [file.name, { value: fileValues[file.name] ?? 0 }]));
+    this.processes = new Map((this.config.trackProcesses ?? []).map((p) => [p.name, newProcessTracker(p, processCounts[p.name] ?? 0, (t) => this.processTimer(t))]));
     this.build();
+    for (const tracker of this.processes.values()) this.emit({ type: 'process-state', trackProcess: tracker.config.name, ok: tracker.haveQuorum });
     this.initialiseTrackingPriorities();
     this.completeInit(this.instances);
     this.initState(this.instances, this.groups);
@@ -360,6 +367,14 @@ export class HostEngine {
       }),
     );
     for (const file of config.trackFiles) if (!this.files.has(file.name)) this.files.set(file.name, { value: 0 });
+    // keepalived's reload_track_processes() counts the processes again: the counts carry over, the
+    // delay timers do not.
+    const oldProcesses = this.processes;
+    for (const tracker of oldProcesses.values()) {
+      this.timers.set(tracker.forkTimer, Number.POSITIVE_INFINITY);
+      this.timers.set(tracker.terminateTimer, Number.POSITIVE_INFINITY);
+    }
+    this.processes = new Map((config.trackProcesses ?? []).map((p) => [p.name, newProcessTracker(p, oldProcesses.get(p.name)?.count ?? 0, (t) => this.processTimer(t))]));
 
     const oldSands = new Map([...oldInstances.values()].map((instance) => [instance, instance.sands]));
     for (const instance of oldInstances.values()) this.timers.set(instance.timer, Number.POSITIVE_INFINITY);
@@ -493,7 +508,24 @@ export class HostEngine {
       }
       for (const ref of config.trackScripts) this.linkScript(instance, ref);
       for (const ref of config.trackFiles) this.linkFile(instance, ref);
+      for (const ref of config.trackProcesses ?? []) this.linkProcess(instance, ref, false);
     }
+  }
+
+  /** keepalived's add_vrrp_to_track_process(). */
+  private linkProcess(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }, fromGroup: boolean): void {
+    const tracker = this.processes.get(ref.name);
+    if (tracker === undefined) return;
+    const weight = ref.weight ?? tracker.config.weight;
+    const existing = instance.processes.find((link) => link.trackProcess === ref.name);
+    if (existing !== undefined && fromGroup) {
+      // Tracked by the instance and its sync group: the group's weight, unless the instance's is 0
+      // (2.2.7 keeps the instance's reverse flag).
+      if (this.logging) this.log(`(${instance.name}) track_process ${ref.name} is configured on VRRP instance and sync group. Remove vrrp instance config`);
+      if (existing.weight !== 0) existing.weight = weight;
+      return;
+    }
+    instance.processes.push({ trackProcess: ref.name, weight, multiplier: (ref.reverse ?? tracker.config.weightReverse) ? -1 : 1 });
   }
 
   private linkFile(instance: InstanceState, ref: { name: string; weight?: number; reverse?: boolean }): void {
@@ -532,6 +564,7 @@ export class HostEngine {
         for (const ref of group.config.trackScripts) this.linkScript(instance, ref);
         // A sync group's track_file counts for every member with its weight (lab, 2.2.7: value 2 x -20: 100 -> 60 on both).
         for (const ref of group.config.trackFiles) this.linkFile(instance, ref);
+        for (const ref of group.config.trackProcesses ?? []) this.linkProcess(instance, ref, true);
         for (const ref of group.config.trackInterfaces) {
           instance.interfaces.push({ iface: ref.name, weight: ref.weight ?? 0, multiplier: ref.reverse ? -1 : 1 });
         }
@@ -563,6 +596,23 @@ export class HostEngine {
           instance.numScriptIfFault++;
         } else {
           instance.totalPriority += Math.min(status, 253);
+        }
+      }
+    }
+    // keepalived's initialise_process_tracking_priorities(), after interfaces and files.
+    for (const instance of this.instances) {
+      for (const link of instance.processes) {
+        const tracker = this.processes.get(link.trackProcess);
+        if (tracker === undefined) continue;
+        tracker.haveQuorum = quorumOf(tracker.config, tracker.count);
+        if (link.weight === 0) {
+          if (tracker.haveQuorum !== (link.multiplier === 1)) {
+            if (this.logging) this.log(`(${instance.name}) entering FAULT state (tracked process ${link.trackProcess} quorum not achieved)`);
+            instance.state = 'FAULT';
+            instance.numScriptIfFault++;
+          }
+        } else if (tracker.haveQuorum ? link.weight > 0 : link.weight < 0) {
+          instance.totalPriority += link.weight * link.multiplier;
         }
       }
     }
@@ -954,6 +1004,47 @@ export class HostEngine {
         if (!wasFault && isFault) this.downInstance(instance);
         if (!isFault) this.setEffectivePriority(instance);
       });
+    }
+  }
+
+  /** A new count of a vrrp_track_process's processes (the driver's process events). */
+  private processCount(name: string, count: number, fork: boolean): void {
+    const tracker = this.processes.get(name);
+    if (tracker === undefined) return;
+    if (!this.running) {
+      tracker.count = count;
+      tracker.haveQuorum = quorumOf(tracker.config, count);
+      return;
+    }
+    const change = countChange(tracker, count, fork);
+    if (change.cancel !== undefined) this.timers.set(change.cancel === 'fork' ? tracker.forkTimer : tracker.terminateTimer, Number.POSITIVE_INFINITY);
+    if (change.arm === 'fork') this.timers.set(tracker.forkTimer, this.now + tracker.config.forkDelayMs);
+    if (change.arm === 'terminate') this.timers.set(tracker.terminateTimer, this.now + tracker.config.terminateDelayMs);
+    if (change.report !== undefined) this.processStatus(tracker, change.report);
+  }
+
+  /** process_gained_quorum_timer_thread / process_lost_quorum_timer_thread: the delay is over. */
+  private processTimer(tracker: ProcessTracker): void {
+    this.processStatus(tracker, quorumOf(tracker.config, tracker.count));
+  }
+
+  /** keepalived's update_process_status() and process_update_track_process_status(). */
+  private processStatus(tracker: ProcessTracker, up: boolean): void {
+    if (tracker.haveQuorum === up) return;
+    tracker.haveQuorum = up;
+    if (this.logging) this.log(`Quorum ${up ? 'gained' : 'lost'} for tracked process ${tracker.config.name}`);
+    this.emit({ type: 'process-state', trackProcess: tracker.config.name, ok: up });
+    for (const instance of this.instances) {
+      for (const link of instance.processes) {
+        if (link.trackProcess !== tracker.config.name) continue;
+        if (link.weight === 0) {
+          if (up === (link.multiplier === 1)) this.tryUpInstance(instance, false);
+          else this.downInstance(instance);
+        } else if (instance.basePriority !== PRIORITY_OWNER) {
+          instance.totalPriority += ((link.weight > 0) === up ? 1 : -1) * link.weight * link.multiplier;
+          this.setEffectivePriority(instance);
+        }
+      }
     }
   }
 

@@ -30,6 +30,10 @@ export interface FileLink extends WeightedLink {
   trackFile: string;
 }
 
+export interface ProcessLink extends WeightedLink {
+  trackProcess: string;
+}
+
 export class SyncGroupState {
   state: VrrpState = 'INIT';
   numMemberFault = 0;
@@ -66,6 +70,7 @@ export class InstanceState {
   readonly scripts: ScriptLink[] = [];
   readonly interfaces: InterfaceLink[] = [];
   readonly files: FileLink[] = [];
+  readonly processes: ProcessLink[] = [];
   readonly vips: string[];
   /** In FAULT for want of an address on its interface (keepalived's VRRP_FAULT_FL_NO_SOURCE_IP). */
   noSourceFault = false;

@@ -15,6 +15,11 @@ export type EngineEvent =
       linksDown?: string[];
       /** Current value of each track_file's file at start (default 0, as for a missing file). */
       fileValues?: Record<string, number>;
+      /**
+       * Matching processes running at start, per vrrp_track_process (default 0: keepalived, unable
+       * to follow process events, counts every tracked process absent).
+       */
+      processCounts?: Record<string, number>;
     }
   /** Graceful shutdown (SIGTERM): a master resigns with a priority-0 advert, VIPs go, notify_stop runs. */
   | { type: 'stop' }
@@ -36,6 +41,11 @@ export type EngineEvent =
   | { type: 'script-result'; script: string; exitCode: number; timedOut?: boolean }
   /** A track_file's file was read: its integer value (missing or unreadable file = 0). */
   | { type: 'file-value'; trackFile: string; value: number }
+  /**
+   * The number of running processes a vrrp_track_process matches changed (a process started or
+   * exited). `fork`: it rose because a tracked process forked (fork_delay applies); else an exec.
+   */
+  | { type: 'process-count'; trackProcess: string; count: number; fork?: boolean }
   /** Link state of an interface changed (carrier). */
   | { type: 'link'; iface: string; up: boolean }
   /**
@@ -85,4 +95,9 @@ export type EngineAction =
    * Only with log lines off (HostOptions.logs false): a tracked script changed state as keepalived
    * sees it, where its line "VRRP_Script(name) succeeded" (or failed, timed_out) would be.
    */
-  | { type: 'script-state'; script: string; ok: boolean };
+  | { type: 'script-state'; script: string; ok: boolean }
+  /**
+   * A vrrp_track_process has its quorum (ok) or not: at start, and whenever keepalived would log
+   * "Quorum gained/lost for tracked process NAME" (with or without log lines).
+   */
+  | { type: 'process-state'; trackProcess: string; ok: boolean };

@@ -58,15 +58,16 @@ function failureName(index: number, failure: Shrunk): string {
 
 /** A scenario file `vrrplab simulate` reads back to the same run. */
 export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false): string {
-  const hosts: Record<string, Record<string, string>> = {};
+  const hosts: Record<string, Record<string, string | boolean>> = {};
   for (const host of scenario.hosts) {
-    const spec: Record<string, string> = {};
+    const spec: Record<string, string | boolean> = {};
     if (host.root !== undefined) {
       spec['root'] = path.resolve(host.root);
       if (host.configPath !== '/etc/keepalived/keepalived.conf') spec['config'] = host.configPath;
     } else spec['config'] = path.resolve(scenario.directory, host.configPath);
     spec['address'] = host.address;
     if (host.address6 !== undefined) spec['address6'] = host.address6;
+    if (host.processEvents === false) spec['process-events'] = false;
     hosts[host.name] = spec;
   }
   const document: Record<string, unknown> = {
@@ -206,6 +207,7 @@ export function formatText(reports: readonly FailureReport[], summary: ExploreSu
   const exhaustive =
     depth >= 2 ? 'every single fault and every pair of faults at the moments that matter' : depth === 1 ? 'every single fault at the moments that matter' : depth === 0 ? 'every start order' : 'not even every start order';
   lines.push(`Explored ${summary.schedules} schedules${summary.shard !== undefined ? ` (shard ${summary.shard.index + 1}/${summary.shard.count})` : ''}: exhaustive to depth ${Math.max(depth, 0)} (${exhaustive}).`);
+  for (const note of summary.notes ?? []) lines.push(`  ${note}`);
   // A cluster that fails without any fault, however its hosts start, fails alike under most
   // faults: those failures add nothing until it is fixed, so the text lists the ones with a kind
   // of their own (--json has all).

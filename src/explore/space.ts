@@ -14,6 +14,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
 import { validateScenario } from '../sim/validate.js';
+import { processService, trackedProcesses } from '../sim/processes.js';
 import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 
 /** Fault templates: what is done, where; `at`/`until` are chosen by the search. */
@@ -110,6 +111,27 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
 }
 
 /** Build the space for a base scenario: load its configs once and derive the fault vocabulary. */
+/**
+ * What the search takes for granted about the hosts beyond their configs, for the report's header:
+ * how each vrrp_track_process is followed (never silently).
+ */
+export function modelNotes(base: Scenario): string[] {
+  const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
+  for (const host of base.hosts) {
+    const config = loadHostConfig(host, base.scripts, base.directory).config;
+    for (const process of trackedProcesses(config)) {
+      const key = `${process.name}\0${processService(process)}`;
+      const entry = byProcess.get(key) ?? { service: processService(process), hosts: [], blind: [] };
+      entry.hosts.push(host.name);
+      if (host.processEvents === false) entry.blind.push(host.name);
+      byProcess.set(key, entry);
+    }
+  }
+  return [...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
+    `track_process ${key.split('\0')[0]} (${hosts.join(', ')}): follows service ${service}; its service-stop faults are the process exiting, service-start an exec (no fork_delay)` +
+      (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''));
+}
+
 export function exploreSpace(base: Scenario): ExploreSpace {
   const configs = new Map<string, LoadedHostConfig>();
   for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory));
@@ -143,6 +165,9 @@ export function exploreSpace(base: Scenario): ExploreSpace {
       if (model.kind === 'file-present') files.set(model.path, 'rm');
     }
     for (const service of notifiedServices(host, config, base)) services.add(service);
+    // A tracked process is the service of its name: stopping it is the process exiting.
+    const processes = trackedProcesses(config);
+    for (const process of processes) services.add(processService(process));
     for (const service of [...services].sort()) vocabulary.push({ do: 'service-stop', host: host.name, service });
     vocabulary.push({ do: 'stop', host: host.name }, { do: 'kill', host: host.name });
     permanent.push({ do: 'kill', host: host.name }, { do: 'stop', host: host.name });
@@ -158,7 +183,7 @@ export function exploreSpace(base: Scenario): ExploreSpace {
 
     for (const instance of config.instances) {
       advertIntervalMs = Math.max(advertIntervalMs, instance.advertIntervalMs);
-      const checkDelay = Math.max(0, ...scripts.map((script) => Math.max(script.rise, script.fall) * script.intervalMs));
+      const checkDelay = Math.max(0, ...scripts.map((script) => Math.max(script.rise, script.fall) * script.intervalMs), ...processes.map((p) => Math.max(p.terminateDelayMs, p.forkDelayMs)));
       takeoverMs = Math.max(takeoverMs, 3 * instance.advertIntervalMs + instance.advertIntervalMs + instance.preemptDelayMs + checkDelay);
     }
   }

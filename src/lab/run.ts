@@ -65,6 +65,22 @@ interface RunningHost {
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
+/**
+ * The scenario as the lab can run it: keepalived (and vrrplab run) inside a network namespace gets
+ * no process events (lab, 2.2.7: "Failed to set/clear process event listen - errno 111"), so every
+ * host that tracks a process is `process-events: false` for the simulation it is compared with.
+ * The warning names them (undefined when no host tracks a process).
+ */
+export function asInNamespaces(scenario: Scenario): { scenario: Scenario; warning?: string } {
+  const blind = scenario.hosts.filter((host) => (loadHostConfig(host, scenario.scripts, scenario.directory).config.trackProcesses ?? []).length > 0 && host.processEvents !== false);
+  if (blind.length === 0) return { scenario };
+  const names = new Set(blind.map((host) => host.name));
+  return {
+    scenario: { ...scenario, hosts: scenario.hosts.map((host) => (names.has(host.name) ? { ...host, processEvents: false } : host)) },
+    warning: `track_process on ${[...names].join(', ')}: keepalived inside the lab's network namespaces gets no process events (errno 111) and counts every tracked process absent; compared as process-events: false`,
+  };
+}
+
 /** Runs the scenario for real; resolves when its duration has passed and everything is removed. */
 export async function runLab(scenario: Scenario, options: LabOptions = {}): Promise<LabOutcome> {
   const errors: string[] = [];

@@ -32,6 +32,7 @@ import { readCarrier, readInterface } from './system.js';
 import { Firewall } from './firewall.js';
 import { fifoSpecs, NotifyFifos } from './notify-fifo.js';
 import { AddressChanger, watchNetlink, type AddressChange } from './netlink.js';
+import { watchProcesses } from './processes.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -118,6 +119,10 @@ export class Runtime {
   private orderOf = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | undefined;
   private linkWatch: { close(): void } | undefined;
+  /** The kernel's process events for vrrp_track_process (src/runtime/processes.ts); undefined when none are tracked or to be had. */
+  private processWatch: { close(): void } | undefined;
+  /** The vrrp_track_process blocks the watch counts, as JSON (a reload that changes them opens it again). */
+  private processWatchKey = '';
   /** Epoch ms at performance.now() == 0, to the microsecond (Date.now() would cost up to 1 ms). */
   private readonly epoch = performance.timeOrigin;
   private interfaces = new Map<string, InterfaceInfo>();
@@ -257,13 +262,14 @@ export class Runtime {
       this.fileState.set(tf.name, value);
       fileValues[tf.name] = value;
     }
+    const processCounts = this.watchTrackedProcesses(config);
     for (const line of linkLocalWarnings(config)) this.log('info', line);
     this.openFifos(config);
     // keepalived registers the channel each family's announcements need (netns lab: IPv4 and IPv6
     // instances, both lines, ARP first; IPv6 only, only the NDISC one).
     if (families.includes(4)) this.log('info', 'Registering gratuitous ARP shared channel');
     if (families.includes(6)) this.log('info', 'Registering gratuitous NDISC shared channel');
-    this.feed({ type: 'start', linksDown, fileValues });
+    this.feed({ type: 'start', linksDown, fileValues, processCounts });
     // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
     // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.
     this.scheduleWarmUp(config, env);
@@ -279,6 +285,29 @@ export class Runtime {
       (change) => this.onAddressChange(change),
     );
     return { ok: true };
+  }
+
+  /**
+   * vrrp_track_process: the kernel's process events, as keepalived follows them; each new count
+   * goes to the engine. Without them (inside a network namespace: keepalived's "Failed to set/clear
+   * process event listen - errno 111") every tracked process counts as absent, as keepalived counts
+   * it, and the log says why. The counts at the start.
+   */
+  private watchTrackedProcesses(config: KeepalivedConfig): Record<string, number> {
+    const processes = config.trackProcesses ?? [];
+    const key = JSON.stringify(processes.map(({ location: _l, ...p }) => p));
+    if (key === this.processWatchKey && this.processWatch !== undefined) return {};
+    this.processWatch?.close();
+    this.processWatch = undefined;
+    this.processWatchKey = key;
+    if (processes.length === 0) return {};
+    const watch = watchProcesses(processes, (trackProcess, count, fork) => this.feed({ type: 'process-count', trackProcess, count, fork }));
+    if (!watch.ok) {
+      for (const line of watch.lines) this.log('info', line);
+      return {};
+    }
+    this.processWatch = watch;
+    return watch.counts;
   }
 
   /**
@@ -325,6 +354,8 @@ export class Runtime {
     }
     this.scriptUserLookedUp = false;
     this.execute(actions);
+    // keepalived's reload counts the tracked processes again (reload_track_processes).
+    for (const [trackProcess, count] of Object.entries(this.watchTrackedProcesses(config))) this.feed({ type: 'process-count', trackProcess, count });
     const added = actions.some((a) => a.type === 'transition' && a.from === 'INIT');
     // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
     if (added) this.deferLog(...this.sockpoolLines(), 'Reload complete');
@@ -991,6 +1022,8 @@ export class Runtime {
     this.disarm();
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.linkWatch?.close();
+    this.processWatch?.close();
+    this.processWatch = undefined;
     // Let VIP removals and notify_stop finish (bounded: a hung notify script does not hold us).
     const deadline = new Promise((resolve) => setTimeout(resolve, 3000).unref());
     await Promise.race([Promise.allSettled([...this.hostQueues.values()]), deadline]);

@@ -20,7 +20,7 @@ type NativeCallback = (error: string | null, packet?: Buffer, source?: string, d
 interface NativeModule {
   open(family: 4 | 6, protocol: number): SocketHandle;
   openPacket(ifindex: number): SocketHandle;
-  openNetlink(groups: number): SocketHandle;
+  openNetlink(groups: number, protocol?: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
   /** Absent from builds before batched reads. */
@@ -201,6 +201,15 @@ export class VrrpSocket {
    */
   static openNetlink(groups = 0): VrrpSocket {
     return new VrrpSocket(native().openNetlink(groups), 'netlink');
+  }
+
+  /**
+   * The kernel's process events (NETLINK_CONNECTOR, group CN_IDX_PROC), as keepalived's
+   * track_process opens them: `send(PROC_CN_MCAST_LISTEN)` subscribes, `start()` reads the events.
+   * A build without the protocol argument opens NETLINK_ROUTE instead: the caller sees no event.
+   */
+  static openProcessEvents(): VrrpSocket {
+    return new VrrpSocket(native().openNetlink(1, 11), 'netlink');
   }
 
   setOption(level: number, option: number, value: Buffer): void {

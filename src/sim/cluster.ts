@@ -14,6 +14,7 @@ import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { trackFileValue } from '../engine/track-file.js';
 import { EventQueue, type QueueEntry } from './queue.js';
 import { Random } from './random.js';
+import { PROCESS_EVENTS_REFUSED, processCheckName, processService, serviceProcessCount } from './processes.js';
 
 export interface SimHostSpec {
   name: string;
@@ -22,6 +23,12 @@ export interface SimHostSpec {
   /** Its IPv6 link-local address, for VRRPv3 over IPv6 (default: fe80::N, N its place in the cluster). */
   address6?: string;
   config: KeepalivedConfig;
+  /**
+   * false: the host's keepalived cannot follow process events (keepalived inside a network
+   * namespace: "Failed to set/clear process event listen - errno 111"), so every tracked process
+   * counts as absent whatever runs. Default true.
+   */
+  processEvents?: boolean;
 }
 
 /** Everything a run records; timelines, findings and reports are computed from these. */
@@ -381,7 +388,14 @@ export class Cluster {
       host.trackValues.set(tf.name, value);
       fileValues[tf.name] = value;
     }
-    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues }, this.actions));
+    const processCounts: Record<string, number> = {};
+    const processes = host.spec.config.trackProcesses ?? [];
+    if (host.spec.processEvents === false) {
+      if (processes.length > 0 && this.options.keepLogs) this.record({ type: 'log', t: this.seconds(), host: host.name, message: PROCESS_EVENTS_REFUSED });
+    } else {
+      for (const process of processes) processCounts[process.name] = serviceProcessCount(process, host.services.get(processService(process)) === true);
+    }
+    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues, processCounts }, this.actions));
   }
 
   /** Graceful stop (SIGTERM): the engine resigns, removes its VIPs and runs notify_stop. */
@@ -460,6 +474,13 @@ export class Cluster {
     if ((host.services.get(service) ?? false) === up) return;
     host.services.set(service, up);
     this.record({ type: 'service', t: this.seconds(), host: host.name, service, up, cause });
+    // A tracked process of that name exits or is started (keepalived hears it from the kernel at once).
+    const engine = host.engine;
+    if (engine === undefined || host.spec.processEvents === false) return;
+    for (const process of host.spec.config.trackProcesses ?? []) {
+      if (processService(process) !== service) continue;
+      this.apply(host, engine.handle(this.now, { type: 'process-count', trackProcess: process.name, count: serviceProcessCount(process, up) }, this.actions));
+    }
   }
 
   setScriptHung(host: SimHost, script: string, hung: boolean): void {
@@ -627,6 +648,10 @@ export class Cluster {
         break;
       case 'script-state':
         break; // recorded before the actions of the result that caused it (handleEvent)
+      case 'process-state':
+        // The findings judge a tracked process as a check of that name (findings/facts.ts).
+        this.record({ type: 'script', t: this.seconds(), host: host.name, script: processCheckName(action.trackProcess), ok: action.ok });
+        break;
     }
   }
 

@@ -6,7 +6,7 @@ import type { SimFinding } from './findings.js';
 import { STARTUP_DELAY_MS, type PreemptRace, type SimulationResult, type StartRace } from './run.js';
 
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
-const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Receive advertisement timeout|higher priority|lower priority|priority 0|sent 0 priority|Stopping|Netlink reports|VRRP_Group/;
+const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Receive advertisement timeout|higher priority|lower priority|priority 0|sent 0 priority|Stopping|Netlink reports|VRRP_Group|Quorum (gained|lost) for tracked process|process event listen/;
 
 /**
  * keepalived's lines for a received packet it rejects (vrrp_check_packet(), vrrp_get_header()):
@@ -61,6 +61,7 @@ export function formatTimeline(result: SimulationResult): string {
   if (scenario.scripts === 'model') {
     for (const [script, description] of Object.entries(result.checkModels)) lines.push(`  script ${script}: ${description}`);
   }
+  for (const [process, description] of Object.entries(result.processModels ?? {})) lines.push(`  track_process ${process}: ${description}`);
   for (const { host, diagnostic } of result.diagnostics) {
     const where = diagnostic.location ? `(${diagnostic.location.file}: Line ${diagnostic.location.line}) ` : '';
     lines.push(`  ${host} keepalived.conf: ${where}${diagnostic.message}`);

@@ -15,6 +15,9 @@ import { Cluster, START_JITTER_MAX, START_JITTER_MIN, type InjectStream, type Si
 import { findSimulationFindings, type SimFinding } from './findings.js';
 import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
 import { validateScenario } from './validate.js';
+import { processService, serviceProcessCount, trackedProcesses } from './processes.js';
+import { QUORUM_MAX_NONE } from '../config/keywords.js';
+import { neverMatches } from '../analysis/track-process.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -121,6 +124,8 @@ export interface SimulationResult {
   findings: SimFinding[];
   /** How each tracked script is answered in model mode, for the report. */
   checkModels: Record<string, string>;
+  /** How each tracked vrrp_track_process is counted (./processes.ts), for the report's header. */
+  processModels?: Record<string, string>;
   /** What keepalived would say about each host's config when loading it (warnings and errors). */
   diagnostics: { host: string; diagnostic: Diagnostic }[];
   events: number;
@@ -166,7 +171,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     for (const script of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) {
       if (script !== undefined) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: `notify fifo script ${script} is not run by simulate: what it does with the lines is not modelled (the lines are shown as notify_fifo)` } });
     }
-    return { name: host.name, address: host.address, address6: host.address6, config: loaded.config };
+    return { name: host.name, address: host.address, address6: host.address6, config: loaded.config, ...(host.processEvents === false ? { processEvents: false } : {}) };
   });
   if (errors.length > 0) return { ok: false, errors };
   // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
@@ -206,6 +211,26 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
         : script.unused === true ? `not used: nothing tracks it (keepalived: "Warning - script ${script.name} is not used"), so it never runs`
         : describeCheck(modelFor(spec.name, script.name, script.script));
     }
+  }
+
+  // How each tracked process is counted, said in the header (never silently).
+  const processModels: Record<string, string> = {};
+  for (const spec of specs) {
+    for (const process of trackedProcesses(spec.config)) {
+      const service = processService(process);
+      const never = neverMatches(process);
+      const counted = never !== undefined ? `${never}`
+        : scenario.scripts === 'exec'
+        ? `exec mode has no services: counted absent (as by a keepalived without process events)`
+        : `follows service ${service} (running: ${serviceProcessCount(process, true)} process${serviceProcessCount(process, true) === 1 ? '' : 'es'}, quorum ${process.quorum}${process.quorumMax < QUORUM_MAX_NONE ? `..${process.quorumMax}` : ''}; a start is an exec, no fork_delay)`;
+      const blind = spec.processEvents === false ? `; on ${spec.name} keepalived cannot follow process events (process-events: false, as in a network namespace): counted absent` : '';
+      const previous = processModels[process.name];
+      processModels[process.name] = previous === undefined ? `${counted}${blind}` : `${previous}${blind}`;
+    }
+  }
+  // The pitfall, where no host is marked blind: keepalived inside a network namespace sees no process.
+  if (scenario.scripts === 'model' && specs.every((spec) => spec.processEvents !== false)) {
+    for (const name of Object.keys(processModels)) processModels[name] += '; a keepalived inside a network namespace (a container) would count it absent (errno 111): process-events: false on such a host';
   }
 
   // What a notify does depends on its host, command line and arguments only: worked out once per run.
@@ -252,9 +277,11 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   });
 
   // Services that checks follow start up, unless the scenario says otherwise.
-  const followed = new Set(
-    specs.flatMap((spec) => spec.config.scripts.map((script) => modelFor(spec.name, script.name, script.script))).flatMap((model) => (model.kind === 'service' ? [model.service] : [])),
-  );
+  const followed = new Set([
+    ...specs.flatMap((spec) => spec.config.scripts.map((script) => modelFor(spec.name, script.name, script.script))).flatMap((model) => (model.kind === 'service' ? [model.service] : [])),
+    // A tracked process is the service of its name (./processes.ts).
+    ...specs.flatMap((spec) => trackedProcesses(spec.config).map(processService)),
+  ]);
   for (const host of cluster.hosts) {
     for (const service of followed) host.services.set(service, true);
     for (const [service, up] of Object.entries(scenario.services[host.name] ?? {})) host.services.set(service, up);
@@ -344,6 +371,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       services,
       findings,
       checkModels,
+      ...(Object.keys(processModels).length > 0 ? { processModels } : {}),
       diagnostics,
       events,
       ...(startRaces.length > 0 ? { startRaces } : {}),

@@ -22,6 +22,11 @@ export interface ScenarioHost {
   configPath: string;
   /** Host directory: absolute paths in the config (scripts, includes) resolve inside it. */
   root?: string;
+  /**
+   * `process-events: false`: the host's keepalived cannot follow process events (it runs inside a
+   * network namespace, as in the lab), so every vrrp_track_process counts as absent.
+   */
+  processEvents?: boolean;
 }
 
 /** What a vrrp_script's result depends on, in model mode. */
@@ -126,7 +131,7 @@ export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
 /** The keys each part of a scenario takes; anything else is an error (it would be ignored). */
 const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'start-jitter', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline'];
 /** `stopped: true` says the host's keepalived is meant to stay down unless the timeline starts it. */
-const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped'];
+const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped', 'process-events'];
 const CHECK_KEYS = ['service', 'file-absent', 'file-present', 'exit'];
 const FINDINGS_KEYS = ['flapping'];
 const FLAPPING_KEYS = ['transitions', 'window'];
@@ -368,7 +373,12 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
       const stopped = spec['stopped'];
       if (stopped !== undefined && typeof stopped !== 'boolean') fail(`${key}.stopped`, 'expected true or false');
       if (stopped === true) mayStayStopped.add(hostName);
-      hosts.push({ name: hostName, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root });
+      const processEvents = spec['process-events'];
+      if (processEvents !== undefined && typeof processEvents !== 'boolean') fail(`${key}.process-events`, 'expected true or false');
+      hosts.push({
+        name: hostName, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root,
+        ...(processEvents === false ? { processEvents: false } : {}),
+      });
     }
     // Hosts without address6 get fe80::N (N their place in the list, as the cluster assigns it).
     hosts.forEach((host, index) => {

@@ -16,6 +16,7 @@ import { onHostDisk } from '../config/load.js';
 import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
 import { splitCommandLine } from '../engine/command-line.js';
 import { didYouMean, located, type Scenario, type ScenarioHost, type TimelineEntry } from './scenario.js';
+import { processService, trackedProcesses } from './processes.js';
 
 export interface ValidationHost {
   name: string;
@@ -71,6 +72,8 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
       }
     }
     for (const effects of Object.values(scenario.notify)) for (const effect of effects ?? []) services.add(effect.service);
+    // A vrrp_track_process follows the service of its process name (./processes.ts).
+    for (const host of hosts) for (const process of trackedProcesses(host.config)) services.add(processService(process));
     // The notify scripts are read only when a name is not known otherwise (explore runs this per schedule).
     let notifiesRead = false;
     const readNotifies = (): void => {
@@ -89,8 +92,8 @@ export function validateScenario(scenario: Scenario, hosts: ValidationHost[], re
       if (!services.has(service) && !notifiesRead) readNotifies();
       if (services.has(service)) return undefined;
       const near = didYouMean(service, services);
-      if (near !== undefined) return { error: true, message: `no check or notify script uses service ${service} (did you mean ${near}?)` };
-      return { error: false, message: `no check or notify script uses service ${service}, so its state changes nothing${services.size > 0 ? ` (services used: ${[...services].sort().join(', ')})` : ''}` };
+      if (near !== undefined) return { error: true, message: `no check, notify script or track_process uses service ${service} (did you mean ${near}?)` };
+      return { error: false, message: `no check, notify script or track_process uses service ${service}, so its state changes nothing${services.size > 0 ? ` (services used: ${[...services].sort().join(', ')})` : ''}` };
     };
     const referenced = new Set<string>();
     for (const [hostName, states] of Object.entries(scenario.services)) {

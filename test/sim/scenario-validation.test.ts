@@ -96,28 +96,28 @@ describe('scenario files: bad input gets an error naming file and line', () => {
 
   it('a timeline service-stop of a service that no check or notify uses, one edit from one that is, is an error suggesting it', () => {
     const errors = runErrors(scenarioText([...HEADER, 'timeline:', ...STARTS, '  - { at: 10s, host: A, do: service-stop, service: ngnix }']));
-    expect(errors).toEqual([expect.stringMatching(/^s\.yaml:9: timeline \(service-stop at 10s\): no check or notify script uses service ngnix \(did you mean nginx\?\)/)]);
+    expect(errors).toEqual([expect.stringMatching(/^s\.yaml:9: timeline \(service-stop at 10s\): no check, notify script or track_process uses service ngnix \(did you mean nginx\?\)/)]);
   });
 
   it('a service only a notify script names counts as used, and a near miss of it is an error', () => {
     const header = ['duration: 40s', 'hosts:', '  A: { config: C.conf, address: 10.0.0.1 }', '  B: { config: B.conf, address: 10.0.0.2 }'];
     expect(run(scenarioText([...header, 'services: { varnish: up }', 'timeline:', ...STARTS])).warnings).toEqual([]);
     expect(runErrors(scenarioText([...header, 'services: { varnsh: up }', 'timeline:', ...STARTS]))).toEqual([
-      expect.stringMatching(/^s\.yaml:5: services\.varnsh: no check or notify script uses service varnsh \(did you mean varnish\?\)/),
+      expect.stringMatching(/^s\.yaml:5: services\.varnsh: no check, notify script or track_process uses service varnsh \(did you mean varnish\?\)/),
     ]);
   });
 
   it('a service that resembles nothing any check or notify uses is a warning: stopping it changes nothing', () => {
     const { warnings } = run(scenarioText([...HEADER, 'timeline:', ...STARTS, '  - { at: 10s, host: A, do: service-stop, service: postgres }']));
-    expect(warnings).toEqual(['s.yaml:9: timeline (service-stop at 10s): no check or notify script uses service postgres, so its state changes nothing (services used: nginx)']);
+    expect(warnings).toEqual(['s.yaml:9: timeline (service-stop at 10s): no check, notify script or track_process uses service postgres, so its state changes nothing (services used: nginx)']);
   });
 
   it('a misspelt service in services: is an error at its line, per host too', () => {
     expect(runErrors(scenarioText([...HEADER, 'services: { ngnix: up }', 'timeline:', ...STARTS]))).toEqual([
-      expect.stringMatching(/^s\.yaml:6: services\.ngnix: no check or notify script uses service ngnix \(did you mean nginx\?\)/),
+      expect.stringMatching(/^s\.yaml:6: services\.ngnix: no check, notify script or track_process uses service ngnix \(did you mean nginx\?\)/),
     ]);
     expect(runErrors(scenarioText([...HEADER, 'services:', '  B:', '    nginx: up', '    ngnix: down', 'timeline:', ...STARTS]))).toEqual([
-      expect.stringMatching(/^s\.yaml:9: services\.B\.ngnix: no check or notify script uses service ngnix/),
+      expect.stringMatching(/^s\.yaml:9: services\.B\.ngnix: no check, notify script or track_process uses service ngnix/),
     ]);
   });
 
@@ -163,7 +163,7 @@ describe('scenario files: bad input gets an error naming file and line', () => {
 
   it('an unknown key in a host spec is an error at its line', () => {
     const errors = parseErrors(scenarioText(['hosts:', '  A:', '    config: A.conf', '    adress: 10.0.0.1', 'timeline:', STARTS[0] ?? '']));
-    expect(errors).toContain('s.yaml:4: hosts.A.adress: unknown key for a host (did you mean address?); expected root, config, address, address6, stopped');
+    expect(errors).toContain('s.yaml:4: hosts.A.adress: unknown key for a host (did you mean address?); expected root, config, address, address6, stopped, process-events');
   });
 
   it('a key a timeline action does not take is an error, so stop with interface: eth1 does not silently stop the host', () => {

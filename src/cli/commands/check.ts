@@ -4,6 +4,7 @@ import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.j
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
+import { neverMatches, processEventsNote } from '../../analysis/track-process.js';
 import { parseHostSpecs } from '../hosts.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
@@ -142,7 +143,25 @@ function assumptionLines(result: ConfigLoadResult, many: boolean): string[] {
     lines.push(`info: interfaces assumed to exist: ${interfaces.join(', ')} (keepalived -t looks them up on the machine it runs on${many ? '' : '; --local does that here'})`);
   }
   if (programs.length > 0) lines.push(`info: assumed present on the host: ${programs.join(', ')}`);
+  const processes = processEventsNote(result.config);
+  if (processes !== undefined) lines.push(`info: ${processes}`);
+  for (const process of result.config.trackProcesses ?? []) {
+    const never = neverMatches(process);
+    if (never !== undefined) lines.push(`warning: vrrp_track_process ${process.name}: ${never}`);
+  }
   return lines;
+}
+
+/** check's own notes on a config (track_process pitfalls keepalived does not name), for --json. */
+function notesOf(config: ConfigLoadResult['config']): { notes?: string[] } {
+  const notes = [
+    processEventsNote(config),
+    ...(config.trackProcesses ?? []).map((p) => {
+      const never = neverMatches(p);
+      return never === undefined ? undefined : `vrrp_track_process ${p.name}: ${never}`;
+    }),
+  ].filter((note): note is string => note !== undefined);
+  return notes.length > 0 ? { notes } : {};
 }
 
 function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: number): unknown {
@@ -157,6 +176,7 @@ function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: num
       instances: result.config.instances.map((v) => ({ name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface })),
       ignored: result.config.ignored,
       assumed: result.assumed,
+      ...notesOf(result.config),
     })),
     findings: analysis?.findings ?? [],
     priorities: analysis?.priorities ?? [],

@@ -46,10 +46,13 @@ export function registerLab(program: Command): void {
       for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       // Everything this command loads is loaded now: a run takes the scenario's duration in real
       // time, and a rebuild of the bundle meanwhile would leave later chunk imports dangling.
-      const { runLab } = await import('../../lab/run.js');
+      const { asInNamespaces, runLab } = await import('../../lab/run.js');
       const { runScenario } = await import('../../sim/run.js');
       const { compareRuns, formatComparison } = await import('../../lab/compare.js');
       const { writeSimulationReport } = await import('../../report/simulation.js');
+      // keepalived in the lab's namespaces gets no process events: said before the run, used by --compare.
+      const inNamespaces = asInNamespaces(loaded.scenario);
+      if (inNamespaces.warning !== undefined) process.stderr.write(`warning: ${inNamespaces.warning}\n`);
       const progress = progressReporter('lab');
       const outcome = await runLab(loaded.scenario, {
         keepalived: options.keepalived,
@@ -68,7 +71,7 @@ export function registerLab(program: Command): void {
       const realName = typeof impl === 'string' ? impl : 'the lab';
       let comparison: ReturnType<typeof compareRuns> | undefined;
       if (options.compare === true) {
-        const simulated = runScenario(loaded.scenario);
+        const simulated = runScenario(inNamespaces.scenario);
         if (!simulated.ok) {
           for (const error of simulated.errors) process.stderr.write(`${error}\n`);
           process.exitCode = 2;

@@ -14,6 +14,7 @@ import { configExpectation } from '../../engine/receive.js';
 import { checkAdvertForInstance } from '../../wire/validate.js';
 import type { ReceivedAdvert } from '../../wire/types.js';
 import { conflictSides, type VridConflict } from '../../analysis/vrid-conflict.js';
+import { processCheckName } from '../processes.js';
 import type { SimRecord } from '../cluster.js';
 import type { FindingContext } from './types.js';
 
@@ -153,6 +154,7 @@ export class Facts {
     for (const { name: host, config } of context.hosts) {
       this.interfaces.set(host, [...new Set(config.instances.map((instance) => instance.interface))]);
       const scripts = new Map(config.scripts.filter((script) => script.disabled !== true).map((script) => [script.name, script]));
+      const processes = new Map((config.trackProcesses ?? []).map((process) => [process.name, process]));
       let delay = 0;
       for (const instance of config.instances) {
         const group = config.syncGroups.find((candidate) => candidate.name === instance.syncGroup || candidate.members.includes(instance.name));
@@ -167,6 +169,15 @@ export class Facts {
           const weight = ref.weight ?? script.weight;
           if (weight !== 0) weighted.push({ script: script.name, weight, reverse: ref.reverse ?? script.weightReverse });
           else faulting.push(script.name);
+        }
+        // A tracked process counts as a check named `track_process NAME` (../processes.ts).
+        for (const ref of [...(instance.trackProcesses ?? []), ...(group?.trackProcesses ?? [])]) {
+          const process = processes.get(ref.name);
+          if (process === undefined || weighted.some((link) => link.script === processCheckName(ref.name))) continue;
+          delay = Math.max(delay, process.terminateDelayMs / 1000);
+          const weight = ref.weight ?? process.weight;
+          if (weight !== 0) weighted.push({ script: processCheckName(ref.name), weight, reverse: ref.reverse ?? process.weightReverse });
+          else faulting.push(processCheckName(ref.name));
         }
         // As the engine links them: the instance's own, then its sync group's, weight 0 (FAULT) aside.
         const weightedLinks: LinkLink[] = [...instance.trackInterfaces, ...(group?.trackInterfaces ?? [])]
