@@ -31,7 +31,7 @@ describe('compare and track_process', () => {
     expect(report.pass).toBe(true);
   });
 
-  it('says "no tracked scripts" as before for a config without any', () => {
-    expect(compareInputs(k()).scripts).toBe('no tracked scripts');
+  it('says "nothing tracked" for a config without any tracking', () => {
+    expect(compareInputs(k()).scripts).toBe('nothing tracked');
   });
 });
