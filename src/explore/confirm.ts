@@ -5,6 +5,7 @@
  * `not reproduced`, with what keepalived showed instead and the first divergence between the two. A finding keepalived does not show is a
  * bug in the finding until shown otherwise: this says which ones to distrust.
  */
+import * as fs from 'node:fs';
 import { compareRuns } from '../lab/compare.js';
 import { inParallel } from '../lab/pool.js';
 import { runLab, type LabOptions } from '../lab/run.js';
@@ -71,6 +72,8 @@ async function confirmOne(space: ExploreSpace, item: ConfirmItem, options: Confi
   let seen: string[] = [];
   let lab: Awaited<ReturnType<typeof runLab>> | undefined;
   for (let run = 1; run <= RUNS; run++) {
+    // A run the next one replaces is not shown to anyone: its files go.
+    if (lab?.ok === true) fs.rmSync(lab.artifacts.dir, { recursive: true, force: true });
     lab = await runLab(loaded.scenario, { keepalived: options.keepalived, impl: options.impl, capture: true });
     if (!lab.ok) return { ...base, status: 'error', seen: [], error: lab.errors.join('; ') };
     seen = judge(space, schedule, lab.result).kinds;

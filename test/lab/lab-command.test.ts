@@ -123,7 +123,9 @@ describe('vrrplab explore --confirm', () => {
     const fixture = path.join(ROOT, 'test/fixtures/explore/unicast-typo');
     const run = vrrplab(['explore', '--host', `A=${fixture}/A`, '--host', `B=${fixture}/B`, '--budget', '1', '--confirm', '--json', '--out', out], 150_000);
     expect(run.status).toBe(0);
-    const confirmations = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; kinds?: string[]; seen?: string[] }).filter((line) => line.type === 'confirmation');
+    const confirmations = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; status?: string; kinds?: string[]; seen?: string[]; dir?: string }).filter((line) => line.type === 'confirmation');
+    // The lab run's files, kept for the user under /run/vrrplab-lab: this test's go.
+    for (const c of confirmations) if (c.dir?.startsWith('/run/vrrplab-lab/') === true) fs.rmSync(c.dir, { recursive: true, force: true });
     expect(confirmations).toHaveLength(1);
     expect(confirmations[0]).toMatchObject({ status: 'confirmed', kinds: ['split-brain'] });
     expect(confirmations[0]?.seen).toContain('split-brain');
