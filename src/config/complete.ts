@@ -5,6 +5,7 @@
 import type { KeepalivedConfig, VrrpInstance } from './model.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
+import { assignVmacNames, completeVmac } from './vmac.js';
 import { loopbackIgnored, lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
 
 /** Whether the program a script line starts with exists (bare names: on PATH). */
@@ -19,6 +20,7 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   checkScriptSecurity(config, drafts, reporter, probe);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
+  assignVmacNames(drafts, g.other.vmac_prefix || undefined);
   reportVridClashes(drafts, reporter);
   markUnusedScripts(config, drafts, reporter);
   config.instances = drafts.map(stripDraft);
@@ -211,6 +213,7 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     say(`Ignoring track_interface ${t.name} since own interface`);
     return false;
   });
+  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message));
 }
 
 function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
@@ -225,7 +228,7 @@ function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
 }
 
 function stripDraft(d: InstanceDraft): VrrpInstance {
-  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, ...instance } = d;
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, ...instance } = d;
   return instance;
 }
 

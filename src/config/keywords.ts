@@ -11,11 +11,14 @@ import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
 import { Args, isIpAddress, parseVirtualAddress } from './values.js';
 import { checkRoute, checkRule, type InterfaceUse } from './routes.js';
+import { parseUseVmac, type VmacDraft } from './vmac.js';
 
 export interface ParseContext {
   reporter: Reporter;
   /** Interfaces the config names; reports nothing unless the loader was given a way to look them up. */
-  interfaces?: InterfaceUse & { loopback(name: string): boolean };
+  interfaces?: InterfaceUse & { loopback(name: string): boolean; vmacBlocked?(name: string): boolean };
+  /** VMAC interface names use_vmac lines took so far, with their instance (config/vmac.ts). */
+  vmacNames?: Map<string, string>;
   /** Preferences keepalived gives rules that have none (see routes.ts). */
   rulePriority?: { 4: number; 6: number };
 }
@@ -41,6 +44,9 @@ export interface InstanceDraft extends VrrpInstance {
   garpLowerPrioDelayGiven: boolean;
   garpLowerPrioRepeatGiven: boolean;
   authTypeGiven?: string;
+  /** use_vmac's MAC until completion (config/vmac.ts). */
+  vmacDraft?: VmacDraft;
+  promoteSecondaries?: boolean;
 }
 
 /** Runs a block's statements through a keyword table. */
@@ -414,7 +420,17 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   garp_lower_prio_repeat: repeat('garpLowerPrioRepeat', 'garp_lower_prio_repeat'),
   ...notifyHandlers<InstanceDraft>(),
   smtp_alert: set((v, a) => { v.smtpAlert = a.st.words[1] === undefined || !/^(false|no|off)$/i.test(a.st.words[1]); }),
-  use_vmac: set((v, a) => { v.useVmac = true; if (a.st.words[1]) v.vmacName = a.st.words[1]; }),
+  use_vmac: (v, a, st, ctx) => {
+    const probe = ctx.interfaces;
+    parseUseVmac(v, st.words, a.location, {
+      reporter: ctx.reporter,
+      taken: (ctx.vmacNames ??= new Map()),
+      blocked: (name) => probe?.vmacBlocked?.(name) ?? false,
+    });
+  },
+  vmac_xmit_base: (v) => { v.vmacXmitBase = true; },
+  use_vmac_addr: (v) => { v.vmacAddr = true; },
+  promote_secondaries: (v) => { v.promoteSecondaries = true; },
   accept: set((v) => { v.accept = true; }),
   no_accept: set((v) => { v.accept = false; }),
   dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),

@@ -14,6 +14,8 @@ export interface Statement {
   location: SourceLocation;
   /** Present when a `{ ... }` block follows the statement. */
   block?: Statement[];
+  /** Where the block's closing `}` stands (keepalived reports end-of-block checks there). */
+  end?: SourceLocation;
   /** The line had an unmatched quote: its value is dropped (already reported). */
   broken?: boolean;
 }
@@ -202,6 +204,8 @@ export function splitWords(segment: string, line: string, location: SourceLocati
 function buildTree(items: Item[], reporter: Reporter): Statement[] {
   const root: Statement[] = [];
   const stack: Statement[][] = [root];
+  /** The statement owning each open block (parallel to `stack`, the root has none). */
+  const owners: (Statement | undefined)[] = [undefined];
   let last: Statement | undefined;
   for (const item of items) {
     const level = stack[stack.length - 1];
@@ -210,15 +214,20 @@ function buildTree(items: Item[], reporter: Reporter): Statement[] {
       if (last && !last.block) {
         last.block = [];
         stack.push(last.block);
+        owners.push(last);
       } else {
         reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", item.location);
         const orphan: Statement = { words: [], location: item.location, block: [] };
         stack.push(orphan.block as Statement[]);
+        owners.push(orphan);
       }
       last = undefined;
     } else if (word === '}' && item.words.length === 1) {
-      if (stack.length > 1) stack.pop();
-      else {
+      if (stack.length > 1) {
+        stack.pop();
+        const owner = owners.pop();
+        if (owner) owner.end = item.location;
+      } else {
         reporter.report(ErrClass.unexpectedEob, "Extra '}' found", item.location);
         reporter.report(ErrClass.unknownKeyword, "Unknown keyword '}'", item.location);
       }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.js';
@@ -101,11 +102,24 @@ function localInterfaces(): InterfaceProbe {
   return (name) => {
     if (!names.includes(name)) return 'missing';
     try {
-      return fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim() === '772' ? 'loopback' : 'present';
+      if (fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim() === '772') return 'loopback';
     } catch {
       return 'present';
     }
+    return privateMacvlan(name) ? 'macvlan-private' : 'present';
   };
+}
+
+/** A macvlan in mode private, which keepalived takes over as a VMAC (only stacked devices are asked). */
+function privateMacvlan(name: string): boolean {
+  try {
+    if (!fs.readdirSync(`/sys/class/net/${name}`).some((e) => e.startsWith('lower_'))) return false;
+    const out = execFileSync('ip', ['-j', '-d', 'link', 'show', 'dev', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const link = (JSON.parse(out) as { linkinfo?: { info_kind?: string; info_data?: { mode?: string } } }[])[0];
+    return link?.linkinfo?.info_kind === 'macvlan' && link.linkinfo.info_data?.mode === 'private';
+  } catch {
+    return false;
+  }
 }
 
 function hostReader(root: string | undefined): (p: string) => string | undefined {
