@@ -5,7 +5,7 @@
 import type { KeepalivedConfig, VrrpInstance } from './model.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
-import { assignVmacNames, completeVmac } from './vmac.js';
+import { assignVmacNames, completeVmac, vmacNotModelled } from './vmac.js';
 import { loopbackIgnored, lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
 
 /** Whether the program a script line starts with exists (bare names: on PATH). */
@@ -214,6 +214,7 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     return false;
   });
   completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message));
+  vmacNotModelled(v, reporter);
 }
 
 function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {

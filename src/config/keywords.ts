@@ -11,7 +11,7 @@ import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
 import { Args, isIpAddress, parseVirtualAddress } from './values.js';
 import { checkRoute, checkRule, type InterfaceUse } from './routes.js';
-import { parseUseVmac, type VmacDraft } from './vmac.js';
+import { parseGarpExtraIf, parseUseVmac, type VmacDraft } from './vmac.js';
 
 export interface ParseContext {
   reporter: Reporter;
@@ -431,6 +431,8 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   vmac_xmit_base: (v) => { v.vmacXmitBase = true; },
   use_vmac_addr: (v) => { v.vmacAddr = true; },
   promote_secondaries: (v) => { v.promoteSecondaries = true; },
+  garp_extra_if: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
+  vmac_garp_intvl: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
   accept: set((v) => { v.accept = true; }),
   no_accept: set((v) => { v.accept = false; }),
   dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),

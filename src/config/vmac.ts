@@ -9,6 +9,7 @@
  */
 import { ErrClass, type Reporter } from './diagnostics.js';
 import type { SourceLocation, VrrpInstance } from './model.js';
+import type { Args } from './values.js';
 
 /** Where the VRRP virtual router MACs start (RFC 5798 7.3): 00:00:5e:00:01:VRID (IPv4), :02: (IPv6). */
 export const VRRP_MAC_PREFIX = [0x00, 0x00, 0x5e, 0x00] as const;
@@ -193,4 +194,38 @@ function vmacName(prefix: string, num: string, vrid: number): string {
   const full = `${prefix}${num}.${vrid}`;
   if (full.length < 16) return full;
   return `${prefix.slice(0, Math.max(0, prefix.length - (full.length - 16) - 1))}${num}.${vrid}`;
+}
+
+/**
+ * garp_extra_if DELAY [all] (and its deprecated name vmac_garp_intvl): keepalived's periodic
+ * gratuitous ARPs on VMAC interfaces (vrrp_garp_extra_if_handler). Read with keepalived's messages;
+ * the periodic ARPs themselves are not modelled, and vrrplab says so (an info line).
+ */
+export function parseGarpExtraIf(v: VrrpInstance, a: Args, reporter: Reporter): void {
+  const words = a.st.words;
+  const keyword = words[0];
+  if (keyword === 'vmac_garp_intvl') reporter.report(ErrClass.deprecated, 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"', a.location);
+  let delay: number | undefined;
+  for (let i = 1; i < words.length; i++) {
+    if (words[i] === 'all') continue;
+    // keepalived's read_unsigned_strvec prints its own line first ("invalid number 'x'", lab).
+    const value = a.unsigned(i, 0, 86400);
+    if (value === undefined) {
+      reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${words[i]}' invalid - ignoring`, a.location);
+      return;
+    }
+    delay = value;
+  }
+  if (delay === undefined) {
+    reporter.report(ErrClass.general, `(${v.name}): ${keyword} specified without time - ignoring`, a.location);
+    return;
+  }
+  reporter.info(`vrrplab: (${v.name}) ${keyword}: the periodic gratuitous ARPs on VMAC interfaces are not modelled`, a.location);
+}
+
+/** What vrrplab does not model of an instance's VMAC, said where the user looks (check, simulate). */
+export function vmacNotModelled(v: VrrpInstance, reporter: Reporter): void {
+  if (v.useVmac && v.vmacAddr === true) {
+    reporter.info(`vrrplab: (${v.name}) use_vmac_addr: the VMACs keepalived adds for VIPs on other interfaces or of the other address family are not modelled (those VIPs stay where they are)`, v.location);
+  }
 }

@@ -8,7 +8,7 @@
  * function by function, so that a run can be compared advert by advert with real keepalived.
  * Where keepalived and the RFCs differ, keepalived wins and a comment says so.
  */
-import type { KeepalivedConfig, NotifyScripts } from '../config/model.js';
+import type { KeepalivedConfig, NotifyScripts, VrrpInstance } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -18,7 +18,7 @@ import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitS
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
 import { commandWords } from './command-line.js';
-import type { EngineAction, EngineEvent, VrrpState } from './types.js';
+import type { EngineAction, EngineEvent, Vmac, VrrpState } from './types.js';
 
 export interface HostEnvironment {
   /** Primary IPv4 address of each interface: the advert source and the tie-breaker (RFC 3768 6.4.3). */
@@ -398,8 +398,8 @@ export class HostEngine {
         const after = new Set(instance.vips);
         const gone = previous.vips.filter((vip) => !after.has(vip));
         const fresh = instance.vips.filter((vip) => !before.has(vip));
-        if (gone.length > 0) this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
-        if (fresh.length > 0) this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
+        if (gone.length > 0) this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: gone });
+        if (fresh.length > 0) this.emit({ type: 'add-vips', instance: instance.name, ...vipPlace(instance.config), addresses: fresh });
         if (fresh.length > 0) freshVips.add(instance);
       }
     }
@@ -627,7 +627,7 @@ export class HostEngine {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
     for (const instance of instances) {
-      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
     }
@@ -932,6 +932,10 @@ export class HostEngine {
       advert: instance.advert(priority),
       src: instance.sourceAddress,
       unicastPeers: config.unicastPeers.length > 0 ? [...config.unicastPeers] : undefined,
+      // keepalived 2.2.7 (netns lab, tcpdump): with use_vmac its adverts come from the VMAC's address
+      // (00:00:5e:00:01:VRID), with vmac_xmit_base from the base interface's; the source IP is the
+      // base interface's either way (the VMAC holds only the VIPs).
+      ...(config.useVmac && config.vmacXmitBase !== true ? { vmac: vipPlace(config).vmac } : {}),
     });
     instance.stats.advert_sent++;
   }
@@ -941,9 +945,9 @@ export class HostEngine {
     if (!instance.vipSet || repeat <= 0 || instance.vips.length === 0) return;
     for (const vip of instance.vips) {
       const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
-      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
+      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${vipPlace(instance.config).iface} for ${vip}`);
     }
-    this.emit({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
+    this.emit({ type: 'send-garp', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips], count: repeat });
   }
 
   private gotoMaster(instance: InstanceState): void {
@@ -979,7 +983,7 @@ export class HostEngine {
       if (this.logging) this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
-    this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+    this.emit({ type: 'add-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
     if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
     this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
@@ -997,7 +1001,7 @@ export class HostEngine {
     for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
-      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
       if (this.logging) this.log(`(${instance.name}) removing VIPs.`);
       instance.vipSet = false;
     }
@@ -1430,4 +1434,14 @@ export function compareAddresses(a: string, b: string | undefined): number {
 function readsAh(instance: InstanceState): boolean {
   const { config } = instance;
   return config.version === 2 && config.family === 4 && config.authentication?.type === 'AH';
+}
+
+/**
+ * Where an instance's VIPs live and its GARPs leave from: with use_vmac, keepalived's VMAC
+ * (vrrp.VRID, its own MAC; netns lab: the VIP on vrrp.51, GARPs from 00:00:5e:00:01:33 with or
+ * without vmac_xmit_base), else the instance's interface.
+ */
+export function vipPlace(config: VrrpInstance): { iface: string; vmac?: Vmac } {
+  if (!config.useVmac || config.vmacName === undefined || config.vmacMac === undefined) return { iface: config.interface };
+  return { iface: config.vmacName, vmac: { iface: config.vmacName, mac: config.vmacMac, base: config.interface } };
 }

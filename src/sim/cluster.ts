@@ -8,7 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
-import type { EngineAction, EngineEvent, VrrpState } from '../engine/types.js';
+import type { EngineAction, EngineEvent, Vmac, VrrpState } from '../engine/types.js';
 import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { trackFileValue } from '../engine/track-file.js';
@@ -27,10 +27,12 @@ export interface SimHostSpec {
 /** Everything a run records; timelines, findings and reports are computed from these. */
 export type SimRecord =
   /** `silent`: keepalived neither logs nor notifies it (FAULT while a first script result is awaited). */
-  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; silent?: true }
+  /** `advertMac`: a MASTER with use_vmac (no vmac_xmit_base) advertises from its VMAC's address. */
+  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; silent?: true; advertMac?: string }
   | { type: 'priority'; t: number; host: string; instance: string; vrid: number; from: number; to: number }
   | { type: 'notify'; t: number; host: string; instance: string; state: VrrpState; command: string; args: string[] }
-  | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean }
+  /** `vmac`: the VIP is on the instance's VMAC (use_vmac), announced from its address. */
+  | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean; vmac?: Vmac }
   | { type: 'service'; t: number; host: string; service: string; up: boolean; cause: string }
   | { type: 'fault'; t: number; host?: string; action: string; detail?: string }
   /** A tracked script's state as keepalived sees it changed (after rise/fall): "VRRP_Script(name) succeeded/failed". */
@@ -166,6 +168,8 @@ export class SimHost {
   readonly trackValues = new Map<string, number>();
   /** When each of its MASTER instances last advertised (instance -> ms), for advert-delay records. */
   readonly lastAdvert = new Map<string, number>();
+  /** The VMAC address each use_vmac instance's adverts leave from (instance -> MAC). */
+  readonly advertMac = new Map<string, string>();
   /** vrrp_scripts that hang: each run is killed at its timeout, a failure (keepalived's "timed_out"). */
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
@@ -579,17 +583,18 @@ export class Cluster {
     switch (action.type) {
       case 'send-advert':
         this.noteAdvert(host, action.instance, action.advert);
+        if (action.vmac) host.advertMac.set(action.instance, action.vmac.mac);
         this.broadcast(host, action.iface, action.advert, action.unicastPeers);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: true });
+          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: true, ...(action.vmac ? { vmac: action.vmac } : {}) });
           host.vips.set(address, action.instance);
         }
         break;
       case 'remove-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: false });
+          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: false, ...(action.vmac ? { vmac: action.vmac } : {}) });
           host.vips.delete(address);
         }
         break;
@@ -610,7 +615,11 @@ export class Cluster {
         break;
       case 'transition':
         host.lastAdvert.delete(action.instance);
-        this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
+        {
+          // The takeover advert went out just before (vrrp_state_master_tx): its source MAC is known.
+          const mac = action.to === 'MASTER' ? host.advertMac.get(action.instance) : undefined;
+          this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}), ...(mac ? { advertMac: mac } : {}) });
+        }
         break;
       case 'priority':
         this.record({ type: 'priority', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });
