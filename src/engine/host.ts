@@ -365,7 +365,9 @@ export class HostEngine {
     for (const instance of this.instances) {
       const key = vridKey(instance.config.interface, instance.vrid, instance.config.family);
       const previous = oldInstances.get(key);
-      if (previous === undefined) {
+      // keepalived 2.2.7 (vrrp.c reload matching): a change of use_vmac or use_vmac_addr makes it
+      // another instance; the old one is deleted (its VIPs go with its VMAC) and the new one starts.
+      if (previous === undefined || previous.config.useVmac !== instance.config.useVmac || (previous.config.vmacAddr === true) !== (instance.config.vmacAddr === true)) {
         added.push(instance);
         continue;
       }

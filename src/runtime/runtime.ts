@@ -29,6 +29,8 @@ import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
+import { createVmac, deleteVmac, type VmacSpec } from './vmac.js';
+import { interfaceIndex, sysfsText } from './sysfs.js';
 import { AddressChanger, watchLinks } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
@@ -163,6 +165,10 @@ export class Runtime {
   });
 
   private readonly announcer = new Announcer();
+  /** The VMACs (use_vmac) this run created or took over, by name: removed at every exit. */
+  private readonly vmacs = new Map<string, { spec: VmacSpec; info: InterfaceInfo }>();
+  /** VMACs a reload dropped: removed once the VIP removals queued before them are done. */
+  private vmacRemovals: string[] = [];
   private readonly addresses = new AddressChanger();
 
   constructor(private readonly options: RuntimeOptions) {
@@ -213,6 +219,8 @@ export class Runtime {
       }
     }
     const families = [...new Set(config.instances.map((i) => i.family))];
+    const created = await this.setUpVmacs(config);
+    if (!created.ok) return created;
     const listener: TransportListener = {
       now: () => this.now(),
       advert: (inbound) => this.onAdvert(inbound),
@@ -232,8 +240,17 @@ export class Runtime {
     const opened = this.options.transport === 'raw'
       ? RawTransport.open({ interfaces: infos, families, group4: config.globalDefs.vrrpMcastGroup4, group6: config.globalDefs.vrrpMcastGroup6, listener })
       : await UdpTransport.open({ interfaces: infos, group: this.options.udpGroup ?? DEFAULT_UDP_GROUP, port: this.options.udpPort ?? DEFAULT_UDP_PORT, listener });
-    if (!opened.ok) return { ok: false, error: opened.error };
+    if (!opened.ok) {
+      this.removeVmacs();
+      return { ok: false, error: opened.error };
+    }
     this.transport = opened.transport;
+    const sending = this.openVmacSockets(config);
+    if (!sending.ok) {
+      this.transport.close();
+      this.removeVmacs();
+      return sending;
+    }
     if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
 
     this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true });
@@ -276,6 +293,15 @@ export class Runtime {
   reload(config: KeepalivedConfig, lines: ConfigLines = NO_CONFIG_LINES): { ok: true } | { ok: false; error: string } {
     const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
     if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
+    const wanted = new Set(vmacSpecs(config).map((spec) => spec.name));
+    // keepalived treats an instance whose use_vmac changed as a new one (vrrp.c: the old one is
+    // deleted, its VMAC removed); the engine does the same, and the VMACs follow here.
+    const previousSpecs = new Map([...this.vmacs.values()].map(({ spec }) => [spec.name, spec]));
+    for (const spec of vmacSpecs(config)) {
+      const old = previousSpecs.get(spec.name);
+      if (old !== undefined && (old.base !== spec.base || old.mac !== spec.mac || old.family !== spec.family)) wanted.delete(spec.name);
+    }
+    this.vmacRemovals.push(...[...this.vmacs.keys()].filter((name) => !wanted.has(name)));
     this.previousConfig = this.options.config;
     this.options.config = config;
     this.orderOf = new Map();
@@ -312,6 +338,7 @@ export class Runtime {
       if (s.state === 'MASTER') this.downTimerCleared.add(s.name);
     }
     this.scriptUserLookedUp = false;
+    this.createReloadVmacs(config, actions);
     this.execute(actions);
     const added = actions.some((a) => a.type === 'transition' && a.from === 'INIT');
     // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
@@ -582,10 +609,12 @@ export class Runtime {
     const lines: string[] = [];
     for (const instance of config.instances) {
       const unicast = instance.unicastPeers.length > 0;
-      const key = `${instance.interface}/${instance.family}/${unicast}`;
+      const key = `${instance.interface}/${instance.useVmac && instance.vmacXmitBase !== true ? instance.vmacName : ''}/${instance.family}/${unicast}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const index = this.interfaces.get(instance.interface)?.index ?? 0;
+      // keepalived's socket is the VMAC's unless vmac_xmit_base (netns lab: ifindex of vrrp.51, of eth0 with xmit_base).
+      const vmac = instance.useVmac && instance.vmacXmitBase !== true && instance.vmacName !== undefined ? this.vmacs.get(instance.vmacName) : undefined;
+      const index = vmac?.info.index ?? this.interfaces.get(instance.interface)?.index ?? 0;
       const fd = this.socketFds(instance.family);
       const address = unicast ? (instance.unicastSrcIp ?? '') : instance.family === 6 ? config.globalDefs.vrrpMcastGroup6 : config.globalDefs.vrrpMcastGroup4;
       lines.push(`VRRP sockpool: [ifindex(${String(index).padStart(3)}), family(IPv${instance.family}), proto(112), fd(${fd.in},${fd.out}) ${unicast ? 'unicast' : 'multicast'}, address(${address})]`);
@@ -621,6 +650,9 @@ export class Runtime {
     const batch = this.deferred;
     this.deferred = [];
     for (const action of batch) this.carryOut(action);
+    for (const name of this.vmacRemovals.splice(0)) {
+      void this.enqueue(name, async () => this.removeVmac(name));
+    }
   }
 
   private carryOut(action: EngineAction): void {
@@ -661,7 +693,9 @@ export class Runtime {
     }
     const group = action.advert.family === 6 ? this.options.config.globalDefs.vrrpMcastGroup6 : this.options.config.globalDefs.vrrpMcastGroup4;
     for (const dst of action.unicastPeers?.length ? action.unicastPeers : [group]) {
-      into.push({ instance: action.instance, iface: action.iface, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
+      // use_vmac without vmac_xmit_base: out of the VMAC, from its address (the source IP stays the base's).
+      const via = action.vmac !== undefined && this.vmacs.has(action.vmac.iface) ? action.vmac.iface : action.iface;
+      into.push({ instance: action.instance, iface: via, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
     }
   }
 
@@ -723,7 +757,9 @@ export class Runtime {
     for (const address of addresses) {
       const found = this.findVip(instance, address);
       const vip: VirtualAddress = found?.vip ?? { address, prefixLength: address.includes(':') ? 128 : 32, family: address.includes(':') ? 6 : 4, location: { file: '', line: 0 } };
-      const dev = vip.dev ?? iface;
+      // keepalived puts only VIPs of the instance's family on its VMAC (vrrp.c, use_vmac_addr aside).
+      const onVmac = this.vmacs.get(iface);
+      const dev = vip.dev ?? (onVmac !== undefined && found !== undefined && found.instance.family !== vip.family ? onVmac.spec.base : this.hostInterface(iface));
       void this.enqueue(dev, async () => {
         const result = verb === 'add' ? await this.addresses.add(vip, dev) : await this.addresses.remove(vip, dev);
         if (!result.ok) this.log('warning', `(${instance}) ${verb === 'add' ? 'adding' : 'removing'} VIP ${address}: ${result.error}`);
@@ -737,7 +773,8 @@ export class Runtime {
    * on the same interface, so the announcement follows the address. The engine logged
    * keepalived's line already.
    */
-  private garp(iface: string, addresses: string[], count: number): void {
+  private garp(vipIface: string, addresses: string[], count: number): void {
+    const iface = this.hostInterface(vipIface);
     void this.enqueue(iface, async () => {
       const read = this.interfaces.has(iface) ? undefined : await readInterface(iface);
       const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
@@ -938,7 +975,103 @@ export class Runtime {
     this.transport?.close();
     this.announcer.close();
     this.addresses.close();
+    // keepalived: "(VI_1) Success removing VMAC interface vrrp.51" after "removing VIPs." (lab).
+    for (const name of [...this.vmacs.keys()]) this.removeVmac(name);
     this.pcap?.close();
+  }
+
+  /**
+   * use_vmac: each instance's VMAC, created (or taken over) at start as keepalived does, with its
+   * line ("(VI_1): Success creating VMAC interface vrrp.51"). Only the raw transport has them.
+   */
+  private async setUpVmacs(config: KeepalivedConfig): Promise<StartResult> {
+    const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6);
+    if (specs.length === 0) return { ok: true };
+    if (this.options.transport !== 'raw') {
+      this.log('warning', `use_vmac is not applied with --transport ${this.options.transport}: the VIPs stay on ${[...new Set(specs.map((s) => s.base))].join(', ')}`);
+      return { ok: true };
+    }
+    for (const spec of specs) {
+      const made = await this.createOne(spec);
+      if (!made.ok) {
+        this.removeVmacs();
+        return { ok: false, error: `(${spec.instance}) VMAC ${spec.name}: ${made.error}` };
+      }
+    }
+    return { ok: true };
+  }
+
+  private async createOne(spec: VmacSpec): Promise<StartResult> {
+    const made = createVmac(spec);
+    if (!made.ok) return made;
+    const read = await readInterface(spec.name);
+    if (!read.ok) {
+      deleteVmac(spec.name);
+      return read;
+    }
+    this.vmacs.set(spec.name, { spec, info: read.info });
+    this.log('info', made.reused ? `(${spec.instance}) Found matching interface ${spec.name}` : `(${spec.instance}): Success creating VMAC interface ${spec.name}`);
+    return { ok: true };
+  }
+
+  /** Send-only sockets on the VMACs whose instances advertise from them (no vmac_xmit_base). */
+  private openVmacSockets(config: KeepalivedConfig): StartResult {
+    for (const { spec, info } of this.vmacs.values()) {
+      if (spec.xmitBase || !config.instances.some((i) => i.vmacName === spec.name)) continue;
+      const opened = this.transport?.addSendOnly?.(info, [spec.family]) ?? { ok: false as const, error: 'the transport cannot send from a VMAC' };
+      if (!opened.ok) return opened;
+    }
+    return { ok: true };
+  }
+
+  /** A reload's new VMACs are made before its actions run (they add VIPs to them). */
+  private createReloadVmacs(config: KeepalivedConfig, actions: EngineAction[]): void {
+    if (this.options.transport !== 'raw') return;
+    const removing = new Set(this.vmacRemovals);
+    const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6).filter((spec) => !this.vmacs.has(spec.name) || removing.has(spec.name));
+    for (const spec of specs) {
+      if (removing.has(spec.name)) {
+        // The same name, another VMAC: the old one goes first (its VIPs with it).
+        this.vmacRemovals = this.vmacRemovals.filter((name) => name !== spec.name);
+        this.removeVmac(spec.name);
+      }
+      const made = createVmac(spec);
+      if (!made.ok) {
+        actions.unshift({ type: 'log', level: 'warning', message: `(${spec.instance}) VMAC ${spec.name}: ${made.error}` });
+        continue;
+      }
+      const read = readInterfaceNow(spec.name);
+      if (read === undefined) continue;
+      this.vmacs.set(spec.name, { spec, info: read });
+      actions.unshift({ type: 'log', level: 'info', message: `(${spec.instance}): Success creating VMAC interface ${spec.name}` });
+    }
+    const opened = this.openVmacSockets(config);
+    if (!opened.ok) actions.unshift({ type: 'log', level: 'warning', message: opened.error });
+  }
+
+  private removeVmac(name: string): void {
+    const vmac = this.vmacs.get(name);
+    if (vmac === undefined) return;
+    this.transport?.removeInterface?.(name);
+    this.vmacs.delete(name);
+    const removed = deleteVmac(name);
+    if (removed.ok) this.log('info', `(${vmac.spec.instance}) Success removing VMAC interface ${name}`);
+    else this.log('warning', `(${vmac.spec.instance}) removing VMAC interface ${name}: ${removed.error}`);
+  }
+
+  /** Every VMAC this run made, at once (also from a process 'exit' handler: nothing here waits). */
+  removeVmacs(): void {
+    for (const name of [...this.vmacs.keys()]) {
+      this.vmacs.delete(name);
+      deleteVmac(name);
+    }
+  }
+
+  /** Where host work for an interface the engine names goes: a VMAC that was not set up means its base. */
+  private hostInterface(iface: string): string {
+    if (this.vmacs.has(iface)) return iface;
+    const instance = this.options.config.instances.find((i) => i.useVmac && i.vmacName === iface);
+    return instance !== undefined ? instance.interface : iface;
   }
 
   /** SIGTERM to every script and notify child still running, by PID (keepalived at exit). */
@@ -1019,4 +1152,21 @@ export function readTrackFile(path: string, previous = 0): number {
     text = undefined;
   }
   return trackFileValue(text) ?? previous;
+}
+
+/** The VMAC each use_vmac instance needs (one per name). */
+function vmacSpecs(config: KeepalivedConfig, linkLocal: (iface: string) => string | undefined = () => undefined): VmacSpec[] {
+  const specs = new Map<string, VmacSpec>();
+  for (const i of config.instances) {
+    if (!i.useVmac || i.vmacName === undefined || i.vmacMac === undefined || specs.has(i.vmacName)) continue;
+    specs.set(i.vmacName, { instance: i.name, name: i.vmacName, base: i.interface, mac: i.vmacMac, family: i.family, xmitBase: i.vmacXmitBase === true, baseLinkLocal: linkLocal(i.interface) });
+  }
+  return [...specs.values()];
+}
+
+/** An interface's index and MAC from sysfs, at once (a reload cannot wait for a netlink dump). */
+function readInterfaceNow(name: string): InterfaceInfo | undefined {
+  const index = interfaceIndex(name);
+  if (index === undefined) return undefined;
+  return { name, index, mac: sysfsText(name, 'address') || undefined };
 }

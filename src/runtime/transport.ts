@@ -3,6 +3,8 @@
  * itself (src/wire); a transport only carries the VRRP bytes and reports the IP facts the engine
  * needs (source, destination, TTL/hop limit, interface).
  */
+import type { IpFamily } from '../wire/types.js';
+
 export interface OutboundAdvert {
   iface: string;
   /**
@@ -68,6 +70,10 @@ export interface Transport {
   sendAt?(out: OutboundAdvert, at: number): SendResult;
   /** How many adverts queued by sendAt to leave at or before `at` have not left yet. */
   scheduledPending?(at: number): number;
+  /** Opens send-only sockets on an interface that appeared (a VMAC); absent where it cannot. */
+  addSendOnly?(info: InterfaceInfo, families: IpFamily[]): SendResult;
+  /** Closes the sockets of an interface (a VMAC about to be removed). */
+  removeInterface?(name: string): void;
   close(): void;
 }
 
@@ -80,6 +86,11 @@ export interface InterfaceInfo {
   /** Link-local IPv6 address, if any. */
   ipv6?: string;
   mac?: string;
+  /**
+   * Adverts are only sent here (a VMAC, use_vmac): no group is joined and nothing read is handed
+   * on; they are read on the interface the VMAC sits on, as before.
+   */
+  sendOnly?: boolean;
 }
 
 /** Closes every socket of a transport; one that is already closed is fine. */

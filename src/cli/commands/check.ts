@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, onHostDisk, type InterfaceProbe } from '../../config/load.js';
@@ -6,6 +5,7 @@ import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
 import { parseHostSpecs } from '../hosts.js';
+import { macvlanOf } from '../../runtime/sysfs.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -106,21 +106,10 @@ function localInterfaces(): InterfaceProbe {
     } catch {
       return 'present';
     }
-    return privateMacvlan(name) ? 'macvlan-private' : 'present';
+    return macvlanOf(name)?.mode === 'private' ? 'macvlan-private' : 'present';
   };
 }
 
-/** A macvlan in mode private, which keepalived takes over as a VMAC (only stacked devices are asked). */
-function privateMacvlan(name: string): boolean {
-  try {
-    if (!fs.readdirSync(`/sys/class/net/${name}`).some((e) => e.startsWith('lower_'))) return false;
-    const out = execFileSync('ip', ['-j', '-d', 'link', 'show', 'dev', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const link = (JSON.parse(out) as { linkinfo?: { info_kind?: string; info_data?: { mode?: string } } }[])[0];
-    return link?.linkinfo?.info_kind === 'macvlan' && link.linkinfo.info_data?.mode === 'private';
-  } catch {
-    return false;
-  }
-}
 
 function hostReader(root: string | undefined): (p: string) => string | undefined {
   return (p) => {
