@@ -153,7 +153,6 @@ export class RawTransport implements Transport {
   }
 
   private receive(channel: Channel, datagram: Datagram): void {
-    // A VMAC's socket only sends: the base interface's socket reads what arrives.
     if (channel.info.sendOnly) return;
     const { packet, receivedAt } = datagram;
     const inbound = channel.inbound;
@@ -231,12 +230,11 @@ export class RawTransport implements Transport {
     }
   }
 
-  addSendOnly(info: InterfaceInfo, families: IpFamily[]): SendResult {
-    const sendOnly = { ...info, sendOnly: true };
+  addInterface(info: InterfaceInfo, families: IpFamily[]): SendResult {
     for (const family of families) {
       if (this.channels.has(`${info.name}/${family}`)) continue;
       try {
-        this.openChannel(sendOnly, family);
+        this.openChannel(info, family);
       } catch (error) {
         this.removeInterface(info.name);
         return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };

@@ -167,6 +167,10 @@ export class Runtime {
   private readonly announcer = new Announcer();
   /** The VMACs (use_vmac) this run created or took over, by name: removed at every exit. */
   private readonly vmacs = new Map<string, { spec: VmacSpec; info: InterfaceInfo }>();
+  /** VMACs adverts are read on, with the interface the engine knows them by (openVmacSockets). */
+  private readonly vmacReaders = new Map<string, string>();
+  /** "IFACE/FAMILY/VRID" of the instances that read on their VMAC, with the VMAC. */
+  private readonly vridsOnVmac = new Map<string, string>();
   /** VMACs a reload dropped: removed once the VIP removals queued before them are done. */
   private vmacRemovals: string[] = [];
   private readonly addresses = new AddressChanger();
@@ -487,6 +491,13 @@ export class Runtime {
   }
 
   private onAdvert(inbound: InboundAdvert): void {
+    // use_vmac: read on the VMAC, handed in as the instance's interface (openVmacSockets).
+    let iface = inbound.iface;
+    if (this.vmacReaders.size > 0) {
+      const base = this.vmacReaders.get(iface);
+      if (base !== undefined) iface = base;
+      else if (this.readOnVmac(iface, inbound.packet)) return;
+    }
     this.record(inbound.packet, inbound.receivedAt);
     if (this.stopping) return;
     // The bytes go to the engine as read (IPv6: the header rebuilt, the checksum checked by the
@@ -494,14 +505,14 @@ export class Runtime {
     // timers and its log line (engine receivePacket()).
     if (inbound.packet.length > 0) {
       if (!this.batchedReads) {
-        this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
+        this.feed({ type: 'packet', iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
         return;
       }
       // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
       // One event object and one action list serve every packet (nothing allocated per advert:
       // see receiveActions); the engine keeps neither.
       const event = this.packetEvent;
-      event.iface = inbound.iface;
+      event.iface = iface;
       event.packet = inbound.packet;
       event.checksumVerified = inbound.checksumVerified;
       const actions = this.receiveActions ?? [];
@@ -517,10 +528,10 @@ export class Runtime {
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
     if (!decoded.ok) {
       this.count(decoded.error);
-      this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${inbound.iface}: ${decoded.error}`);
+      this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${iface}: ${decoded.error}`);
       return;
     }
-    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
+    this.feed({ type: 'advert', iface, packet: decoded.value }, inbound.receivedAt);
   }
 
   private poll(): void {
@@ -1014,14 +1025,35 @@ export class Runtime {
     return { ok: true };
   }
 
-  /** Send-only sockets on the VMACs whose instances advertise from them (no vmac_xmit_base). */
+  /**
+   * Sockets on the VMACs whose instances advertise from them (no vmac_xmit_base): they send there
+   * and read there, as keepalived's socket does (its sockpool names the VMAC). They must: a
+   * multicast frame whose source MAC is one of the host's own private macvlans is handed to that
+   * macvlan only (the kernel's macvlan_handle_frame), so a peer's VMAC adverts never reach the
+   * base interface while this host has the same VMAC (lab: a backup reading on eth0 heard nothing
+   * from keepalived's VMAC and took over). Adverts for those VRIDs read on the base are dropped:
+   * the VMAC gets its own copy of what the base receives.
+   */
   private openVmacSockets(config: KeepalivedConfig): StartResult {
+    this.vmacReaders.clear();
+    this.vridsOnVmac.clear();
     for (const { spec, info } of this.vmacs.values()) {
-      if (spec.xmitBase || !config.instances.some((i) => i.vmacName === spec.name)) continue;
-      const opened = this.transport?.addSendOnly?.(info, [spec.family]) ?? { ok: false as const, error: 'the transport cannot send from a VMAC' };
+      const users = config.instances.filter((i) => i.useVmac && i.vmacName === spec.name && i.vmacXmitBase !== true);
+      if (users.length === 0) continue;
+      const opened = this.transport?.addInterface?.(info, [spec.family]) ?? { ok: false as const, error: 'the transport cannot send from a VMAC' };
       if (!opened.ok) return opened;
+      this.vmacReaders.set(spec.name, spec.base);
+      for (const i of users) this.vridsOnVmac.set(vridKey(i.interface, i.family, i.vrid), spec.name);
     }
     return { ok: true };
+  }
+
+  /** Whether an advert read on a base interface is for an instance that reads on its VMAC. */
+  private readOnVmac(iface: string, packet: Uint8Array): boolean {
+    if (packet.length < 1) return false;
+    const family = packet[0] >> 4;
+    const at = family === 4 ? (packet[0] & 0x0f) * 4 + 1 : 41;
+    return at < packet.length && this.vridsOnVmac.has(vridKey(iface, family, packet[at]));
   }
 
   /** A reload's new VMACs are made before its actions run (they add VIPs to them). */
@@ -1053,6 +1085,8 @@ export class Runtime {
     const vmac = this.vmacs.get(name);
     if (vmac === undefined) return;
     this.transport?.removeInterface?.(name);
+    this.vmacReaders.delete(name);
+    for (const [key, vmac] of this.vridsOnVmac) if (vmac === name) this.vridsOnVmac.delete(key);
     this.vmacs.delete(name);
     const removed = deleteVmac(name);
     if (removed.ok) this.log('info', `(${vmac.spec.instance}) Success removing VMAC interface ${name}`);
@@ -1169,4 +1203,8 @@ function readInterfaceNow(name: string): InterfaceInfo | undefined {
   const index = interfaceIndex(name);
   if (index === undefined) return undefined;
   return { name, index, mac: sysfsText(name, 'address') || undefined };
+}
+
+function vridKey(iface: string, family: number, vrid: number): string {
+  return `${iface}/${family}/${vrid}`;
 }

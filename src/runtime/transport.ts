@@ -70,8 +70,8 @@ export interface Transport {
   sendAt?(out: OutboundAdvert, at: number): SendResult;
   /** How many adverts queued by sendAt to leave at or before `at` have not left yet. */
   scheduledPending?(at: number): number;
-  /** Opens send-only sockets on an interface that appeared (a VMAC); absent where it cannot. */
-  addSendOnly?(info: InterfaceInfo, families: IpFamily[]): SendResult;
+  /** Opens sockets on an interface that appeared (a VMAC; `info.sendOnly`: no reading); absent where it cannot. */
+  addInterface?(info: InterfaceInfo, families: IpFamily[]): SendResult;
   /** Closes the sockets of an interface (a VMAC about to be removed). */
   removeInterface?(name: string): void;
   close(): void;
@@ -86,10 +86,7 @@ export interface InterfaceInfo {
   /** Link-local IPv6 address, if any. */
   ipv6?: string;
   mac?: string;
-  /**
-   * Adverts are only sent here (a VMAC, use_vmac): no group is joined and nothing read is handed
-   * on; they are read on the interface the VMAC sits on, as before.
-   */
+  /** Adverts are only sent here: no group is joined and nothing read is handed on. */
   sendOnly?: boolean;
 }
 

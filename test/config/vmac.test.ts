@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText, type InterfaceProbe } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseVmacAddress, validInterfaceName } from '../../src/config/vmac.js';
 import { labInterfaces } from './corpus.js';
@@ -9,7 +9,7 @@ function instance(name: string, vrid: number, lines: string, vip = `10.9.0.${vri
   return `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  ${vip}\n }\n${lines}\n}\n`;
 }
 
-function load(text: string, probe = labInterfaces) {
+function load(text: string, probe: InterfaceProbe = labInterfaces) {
   const r = parseConfigText(text, 'k.conf', { interfaces: probe });
   return { ...r, printed: r.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic) };
 }
