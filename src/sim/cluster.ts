@@ -184,9 +184,30 @@ export class SimHost {
   timerEntry: QueueEntry<ClusterEvent> | undefined;
 
   readonly interfaces: string[];
+  /**
+   * The host's VMACs (use_vmac) by address, each with the "FAMILY/VRID" of the instances that read
+   * on it (no vmac_xmit_base). A multicast frame from one of the host's own private macvlans'
+   * addresses reaches that macvlan only (Linux macvlan_handle_frame), so an instance that reads on
+   * the base interface (vmac_xmit_base) never hears a peer advertising from the same VMAC.
+   * keepalived 2.2.7, netns lab: A with vmac_xmit_base (100), B without (150), both MASTER.
+   */
+  readonly vmacs = new Map<string, Set<string>>();
 
   constructor(readonly spec: SimHostSpec) {
     this.interfaces = [...new Set(spec.config.instances.map((instance) => instance.interface))];
+    for (const instance of spec.config.instances) {
+      if (!instance.useVmac || instance.vmacMac === undefined) continue;
+      const readers = this.vmacs.get(instance.vmacMac) ?? new Set<string>();
+      if (instance.vmacXmitBase !== true) readers.add(`${instance.family}/${instance.vrid}`);
+      this.vmacs.set(instance.vmacMac, readers);
+    }
+  }
+
+  /** Whether an advert sent from `mac` reaches the instance for its VRID here (see `vmacs`). */
+  hearsFrom(mac: string | undefined, advert: VrrpAdvert): boolean {
+    if (mac === undefined) return true;
+    const readers = this.vmacs.get(mac);
+    return readers === undefined || readers.has(`${advert.family}/${advert.vrid}`);
   }
 
   get name(): string {
@@ -584,7 +605,7 @@ export class Cluster {
       case 'send-advert':
         this.noteAdvert(host, action.instance, action.advert);
         if (action.vmac) host.advertMac.set(action.instance, action.vmac.mac);
-        this.broadcast(host, action.iface, action.advert, action.unicastPeers);
+        this.broadcast(host, action.iface, action.advert, action.unicastPeers, action.vmac?.mac);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
@@ -648,12 +669,12 @@ export class Cluster {
   }
 
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
-  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined, fromMac?: string): void {
     if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
     for (const receiver of this.hosts) {
-      if (receiver === sender || !this.canHear(sender, receiver)) continue;
+      if (receiver === sender || !this.canHear(sender, receiver) || !receiver.hearsFrom(fromMac, advert)) continue;
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
