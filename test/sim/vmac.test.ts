@@ -62,6 +62,14 @@ describe('use_vmac in the simulator', () => {
     for (const v of vips) expect(v.iface).toBe('vrrp.51');
   });
 
+  it('says in its header what of use_vmac it does not model (use_vmac_addr, garp_extra_if), and nothing for plain use_vmac', () => {
+    const noted = formatTimeline(run(conf(150, ' use_vmac\n use_vmac_addr\n garp_extra_if 30'), conf(100, ' use_vmac')));
+    expect(noted).toMatch(/A keepalived\.conf: \(\S+A\.conf: Line 1\) vrrplab: \(VI_1\) use_vmac_addr: the VMACs keepalived adds for VIPs on other interfaces or of the other address family are not modelled/);
+    expect(noted).toContain('vrrplab: (VI_1) garp_extra_if: the periodic gratuitous ARPs on VMAC interfaces are not modelled');
+    expect(noted).not.toContain('B keepalived.conf');
+    expect(formatTimeline(run(conf(150, ' use_vmac'), conf(100, ' use_vmac')))).not.toContain('not modelled');
+  });
+
   it('without use_vmac prints no VMAC at all', () => {
     const r = run(conf(150, ''), conf(100, ''));
     const lines = json(r);
