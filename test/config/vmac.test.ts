@@ -71,6 +71,18 @@ describe('use_vmac as keepalived 2.2.7 reads it', () => {
     expect(load(instance('VI_1', 51, ' unicast_peer {\n  10.9.0.2\n }')).printed).toEqual([]);
   });
 
+  it('says what it does not model of use_vmac_addr, garp_extra_if and use_ipvlan, as info lines outside the exit status', () => {
+    const r = parseConfigText(instance('VI_1', 51, ' use_vmac\n use_vmac_addr\n garp_extra_if 30 all\n use_ipvlan'), 'k.conf', { interfaces: labInterfaces });
+    const info = r.diagnostics.filter((d) => d.severity === 'info').map((d) => d.message);
+    expect(r.exitStatus).toBe(0);
+    expect(info).toEqual([
+      'vrrplab: (VI_1) garp_extra_if: the periodic gratuitous ARPs on VMAC interfaces are not modelled',
+      'vrrplab: (VI_1) use_ipvlan is not modelled: its checks, and the ipvlan interface keepalived makes for the VIPs',
+      'vrrplab: (VI_1) use_vmac_addr: the VMACs keepalived adds for VIPs on other interfaces or of the other address family are not modelled (those VIPs stay where they are)',
+    ]);
+    expect(parseConfigText(instance('VI_1', 51, ' use_vmac'), 'k.conf').diagnostics.filter((d) => d.severity === 'info')).toEqual([]);
+  });
+
   it('reads MAC addresses octet by octet as keepalived does', () => {
     expect(parseVmacAddress('02:11:22:33:44:55')).toEqual({ bytes: [2, 0x11, 0x22, 0x33, 0x44, 0x55], useVrid: false });
     expect(parseVmacAddress('2:1:2:3:4:5')?.bytes).toEqual([2, 1, 2, 3, 4, 5]);
