@@ -167,6 +167,8 @@ export class Runtime {
   private readonly announcer = new Announcer();
   /** The VMACs (use_vmac) this run created or took over, by name: removed at every exit. */
   private readonly vmacs = new Map<string, { spec: VmacSpec; info: InterfaceInfo }>();
+  /** A VMAC base's ARP settings before the first VMAC changed them (SIGUSR1 dump). */
+  private readonly vmacBaseArp = new Map<string, { arpIgnore: number; arpFilter: number }>();
   /** VMACs adverts are read on, with the interface the engine knows them by (openVmacSockets). */
   private readonly vmacReaders = new Map<string, string>();
   /** "IFACE/FAMILY/VRID" of the instances that read on their VMAC, with the VMAC. */
@@ -912,9 +914,17 @@ export class Runtime {
         // The interface's own addresses (the VIPs on it are listed under the instances).
         const own = this.interfaces.get(i.name);
         const checked = this.ndiscCheckedAt.get(i.name);
+        // A VMAC shows no address of its own (the VIPs are the instances'), its ARP settings as
+        // set, and its base the settings it had before (keepalived 2.2.7's dump, netns lab).
+        const vmac = this.vmacs.get(i.name);
+        const base = this.vmacBaseArp.get(i.name);
+        const vmacFields = vmac !== undefined
+          ? { ipv4: undefined, ipv6: undefined, vmacBase: vmac.spec.base, ...(vmac.spec.family === 4 ? { rpFilter: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } } : {}) }
+          : base !== undefined ? { rpFilter: 0, original: { ...base, promoteSecondaries: 0 } } : {};
         return {
           ...i,
           ...(own ? { ipv4: own.ipv4 ?? i.ipv4, ipv6: own.ipv6 ?? i.ipv6 } : {}),
+          ...vmacFields,
           ...(checked !== undefined ? { ipv6ForwardingCheckedAt: checked, ipv6Forwarding: readForwarding6(i.name) } : {}),
         };
       }),
@@ -1021,6 +1031,7 @@ export class Runtime {
       return read;
     }
     this.vmacs.set(spec.name, { spec, info: read.info });
+    if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
     this.log('info', made.reused ? `(${spec.instance}) Found matching interface ${spec.name}` : `(${spec.instance}): Success creating VMAC interface ${spec.name}`);
     return { ok: true };
   }
@@ -1075,6 +1086,7 @@ export class Runtime {
       const read = readInterfaceNow(spec.name);
       if (read === undefined) continue;
       this.vmacs.set(spec.name, { spec, info: read });
+      if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
       actions.unshift({ type: 'log', level: 'info', message: `(${spec.instance}): Success creating VMAC interface ${spec.name}` });
     }
     const opened = this.openVmacSockets(config);

@@ -13,7 +13,7 @@
  * or a /proc/sys write; failures are values.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Outcome } from './system.js';
 import { interfaceIndex, macvlanOf } from './sysfs.js';
 
@@ -29,7 +29,21 @@ export interface VmacSpec {
   baseLinkLocal?: string;
 }
 
-export type VmacCreated = { ok: true; reused: boolean } | { ok: false; error: string };
+/** The base interface's ARP settings before they were changed (keepalived's dump: "Original arp_ignore"). */
+export interface BaseArp {
+  arpIgnore: number;
+  arpFilter: number;
+}
+
+export type VmacCreated = { ok: true; reused: boolean; baseBefore?: BaseArp } | { ok: false; error: string };
+
+function readSysctl(family: 4 | 6, dev: string, key: string): number {
+  try {
+    return Number(readFileSync(`/proc/sys/net/ipv${family}/conf/${dev}/${key}`, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
 
 function ip(args: string[]): Outcome {
   try {
@@ -61,6 +75,7 @@ export function createVmac(spec: VmacSpec): VmacCreated {
       if (!removed.ok) return removed;
     }
   }
+  const baseBefore = spec.family === 4 ? { arpIgnore: readSysctl(4, spec.base, 'arp_ignore'), arpFilter: readSysctl(4, spec.base, 'arp_filter') } : undefined;
   const steps: (() => Outcome)[] = [];
   if (!reused) steps.push(() => ip(['link', 'add', 'link', spec.base, 'name', spec.name, 'address', spec.mac, 'type', 'macvlan', 'mode', 'private']));
   steps.push(() => ip(['link', 'set', 'dev', spec.name, 'addrgenmode', 'none']));
@@ -90,7 +105,7 @@ export function createVmac(spec: VmacSpec): VmacCreated {
       return done;
     }
   }
-  return { ok: true, reused };
+  return { ok: true, reused, ...(baseBefore ? { baseBefore } : {}) };
 }
 
 /** Removes a VMAC (its addresses go with it). */
