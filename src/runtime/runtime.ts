@@ -207,6 +207,13 @@ export class Runtime {
     // keepalived's start-up lines for the two netlink sockets (vrrplab: link watch and addresses).
     this.log('info', 'Registering Kernel netlink reflector');
     this.log('info', 'Registering Kernel netlink command channel');
+    // keepalived (built with nftables, as Debian's 2.2.7) when an instance has use_vmac or does not
+    // accept packets for its VIPs and no firewall table is configured (vrrp.c; netns lab with
+    // use_vmac). vrrplab writes no nftables rules (README).
+    const g = config.globalDefs;
+    if (g.other.nftables === undefined && g.other.vrrp_iptables === undefined && config.instances.some((i) => i.useVmac || (g.vrrpStrict && !i.accept))) {
+      this.log('info', 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+    }
     // keepalived's VRRP child looks its default script user up as it loads a config with scripts.
     const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
     if (missingUser) this.log('info', missingUser);
