@@ -400,8 +400,8 @@ export class HostEngine {
         const after = new Set(instance.vips);
         const gone = previous.vips.filter((vip) => !after.has(vip));
         const fresh = instance.vips.filter((vip) => !before.has(vip));
-        if (gone.length > 0) this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: gone });
-        if (fresh.length > 0) this.emit({ type: 'add-vips', instance: instance.name, ...vipPlace(instance.config), addresses: fresh });
+        if (gone.length > 0) this.emitVips('remove-vips', instance, gone);
+        if (fresh.length > 0) this.emitVips('add-vips', instance, fresh);
         if (fresh.length > 0) freshVips.add(instance);
       }
     }
@@ -629,7 +629,7 @@ export class HostEngine {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
     for (const instance of instances) {
-      this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
+      this.emitVips('remove-vips', instance, instance.vips);
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
     }
@@ -947,9 +947,14 @@ export class HostEngine {
     if (!instance.vipSet || repeat <= 0 || instance.vips.length === 0) return;
     for (const vip of instance.vips) {
       const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
-      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${vipPlace(instance.config).iface} for ${vip}`);
+      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${vipPlace(instance.config, vip).iface} for ${vip}`);
     }
-    this.emit({ type: 'send-garp', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips], count: repeat });
+    for (const group of vipGroups(instance.config, instance.vips)) this.emit({ type: 'send-garp', instance: instance.name, ...group.place, addresses: group.addresses, count: repeat });
+  }
+
+  /** VIPs added or removed, one action per interface that carries them (a VMAC and the base: vipPlace). */
+  private emitVips(type: 'add-vips' | 'remove-vips', instance: InstanceState, addresses: readonly string[]): void {
+    for (const group of vipGroups(instance.config, addresses)) this.emit({ type, instance: instance.name, ...group.place, addresses: group.addresses });
   }
 
   private gotoMaster(instance: InstanceState): void {
@@ -985,7 +990,7 @@ export class HostEngine {
       if (this.logging) this.log(`(${instance.name}) changing advert interval from ${instance.masterAdvertIntervalMs}ms to locally configured ${instance.advertIntervalMs}ms`);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
-    this.emit({ type: 'add-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
+    this.emitVips('add-vips', instance, instance.vips);
     if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
     this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
@@ -1003,7 +1008,7 @@ export class HostEngine {
     for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
-      this.emit({ type: 'remove-vips', instance: instance.name, ...vipPlace(instance.config), addresses: [...instance.vips] });
+      this.emitVips('remove-vips', instance, instance.vips);
       if (this.logging) this.log(`(${instance.name}) removing VIPs.`);
       instance.vipSet = false;
     }
@@ -1439,11 +1444,31 @@ function readsAh(instance: InstanceState): boolean {
 }
 
 /**
- * Where an instance's VIPs live and its GARPs leave from: with use_vmac, keepalived's VMAC
+ * Where an instance's VIP lives and its GARPs leave from: with use_vmac, keepalived's VMAC
  * (vrrp.VRID, its own MAC; netns lab: the VIP on vrrp.51, GARPs from 00:00:5e:00:01:33 with or
- * without vmac_xmit_base), else the instance's interface.
+ * without vmac_xmit_base), else the instance's interface. Only VIPs of the instance's family on
+ * its own interface go on the VMAC (vrrp.c: one with another `dev` or family stays put, unless
+ * use_vmac_addr, which is not modelled). Without `address`: the instance's VMAC, if any.
  */
-export function vipPlace(config: VrrpInstance): { iface: string; vmac?: Vmac } {
+export function vipPlace(config: VrrpInstance, address?: string): { iface: string; vmac?: Vmac } {
   if (!config.useVmac || config.vmacName === undefined || config.vmacMac === undefined) return { iface: config.interface };
+  if (address !== undefined) {
+    const vip = config.virtualIpaddresses.find((v) => v.address === address);
+    const family = address.includes(':') ? 6 : 4;
+    if (family !== config.family || (vip?.dev !== undefined && vip.dev !== config.interface)) return { iface: config.interface };
+  }
   return { iface: config.vmacName, vmac: { iface: config.vmacName, mac: config.vmacMac, base: config.interface } };
+}
+
+/** Addresses grouped by where they live (vipPlace), in their order. */
+function vipGroups(config: VrrpInstance, addresses: readonly string[]): { place: { iface: string; vmac?: Vmac }; addresses: string[] }[] {
+  if (!config.useVmac) return [{ place: { iface: config.interface }, addresses: [...addresses] }];
+  const groups = new Map<string, { place: { iface: string; vmac?: Vmac }; addresses: string[] }>();
+  for (const address of addresses) {
+    const place = vipPlace(config, address);
+    const group = groups.get(place.iface) ?? { place, addresses: [] };
+    group.addresses.push(address);
+    groups.set(place.iface, group);
+  }
+  return [...groups.values()];
 }

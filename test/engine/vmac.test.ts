@@ -31,6 +31,18 @@ describe('an instance with use_vmac', () => {
     expect(b.log.find((a) => a.type === 'send-garp')).toMatchObject({ iface: 'vrrp.51' });
   });
 
+  it('keeps a VIP of the other family, or on another interface, off the VMAC, as keepalived does', () => {
+    const b = master({ ...vmac, vips: ['10.0.0.100', 'fd00::100', '10.0.1.100'] });
+    const config = b.config.instances[0];
+    config.virtualIpaddresses[2].dev = 'eth1';
+    const again = new Bench(b.config).start(0).advance(5_000);
+    const adds = again.log.filter((a) => a.type === 'add-vips');
+    expect(adds.map((a) => [a.iface, a.addresses])).toEqual([['vrrp.51', ['10.0.0.100']], ['eth0', ['fd00::100', '10.0.1.100']]]);
+    expect(adds[1]).not.toHaveProperty('vmac');
+    const garps = again.log.filter((a) => a.type === 'send-garp');
+    expect(garps.map((a) => a.iface)).toEqual(['vrrp.51', 'eth0']);
+  });
+
   it('without use_vmac uses the interface for everything and names no VMAC', () => {
     const b = master({});
     for (const a of b.log) {
