@@ -670,8 +670,11 @@ export class Runtime {
     const batch = this.deferred;
     this.deferred = [];
     for (const action of batch) this.carryOut(action);
+    // keepalived's netlink then reports the interface gone (lab, reload dropping use_vmac, -D).
     for (const name of this.vmacRemovals.splice(0)) {
-      void this.enqueue(name, async () => this.removeVmac(name));
+      void this.enqueue(name, async () => {
+        if (this.removeVmac(name)) this.log('debug', `Interface ${name} deleted`);
+      });
     }
   }
 
@@ -1039,7 +1042,8 @@ export class Runtime {
     }
     this.vmacs.set(spec.name, { spec, info: read.info });
     if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
-    this.log('info', made.reused ? `(${spec.instance}) Found matching interface ${spec.name}` : `(${spec.instance}): Success creating VMAC interface ${spec.name}`);
+    // keepalived logs these with -D only (lab, with and without).
+    this.log('debug', made.reused ? `(${spec.instance}) Found matching interface ${spec.name}` : `(${spec.instance}): Success creating VMAC interface ${spec.name}`);
     return { ok: true };
   }
 
@@ -1094,22 +1098,23 @@ export class Runtime {
       if (read === undefined) continue;
       this.vmacs.set(spec.name, { spec, info: read });
       if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
-      actions.unshift({ type: 'log', level: 'info', message: `(${spec.instance}): Success creating VMAC interface ${spec.name}` });
+      actions.unshift({ type: 'log', level: 'debug', message: `(${spec.instance}): Success creating VMAC interface ${spec.name}` });
     }
     const opened = this.openVmacSockets(config);
     if (!opened.ok) actions.unshift({ type: 'log', level: 'warning', message: opened.error });
   }
 
-  private removeVmac(name: string): void {
+  private removeVmac(name: string): boolean {
     const vmac = this.vmacs.get(name);
-    if (vmac === undefined) return;
+    if (vmac === undefined) return false;
     this.transport?.removeInterface?.(name);
     this.vmacReaders.delete(name);
     for (const [key, vmac] of this.vridsOnVmac) if (vmac === name) this.vridsOnVmac.delete(key);
     this.vmacs.delete(name);
     const removed = deleteVmac(name);
-    if (removed.ok) this.log('info', `(${vmac.spec.instance}) Success removing VMAC interface ${name}`);
+    if (removed.ok) this.log('debug', `(${vmac.spec.instance}) Success removing VMAC interface ${name}`);
     else this.log('warning', `(${vmac.spec.instance}) removing VMAC interface ${name}: ${removed.error}`);
+    return removed.ok;
   }
 
   /** Every VMAC this run made, at once (also from a process 'exit' handler: nothing here waits). */
