@@ -213,7 +213,7 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     say(`Ignoring track_interface ${t.name} since own interface`);
     return false;
   });
-  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message));
+  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message), (message) => reporter.info(message, v.location));
   vmacNotModelled(v, reporter);
 }
 
@@ -229,7 +229,7 @@ function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
 }
 
 function stripDraft(d: InstanceDraft): VrrpInstance {
-  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, ...instance } = d;
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, nonEthernet: _e, ...instance } = d;
   return instance;
 }
 

@@ -16,7 +16,7 @@ import { parseGarpExtraIf, parseUseVmac, type VmacDraft } from './vmac.js';
 export interface ParseContext {
   reporter: Reporter;
   /** Interfaces the config names; reports nothing unless the loader was given a way to look them up. */
-  interfaces?: InterfaceUse & { loopback(name: string): boolean; vmacBlocked?(name: string): boolean };
+  interfaces?: InterfaceUse & { loopback(name: string): boolean; vmacBlocked?(name: string): boolean; nonEthernet?(name: string): boolean };
   /** VMAC interface names use_vmac lines took so far, with their instance (config/vmac.ts). */
   vmacNames?: Map<string, string>;
   /** Preferences keepalived gives rules that have none (see routes.ts). */
@@ -47,6 +47,8 @@ export interface InstanceDraft extends VrrpInstance {
   /** use_vmac's MAC until completion (config/vmac.ts). */
   vmacDraft?: VmacDraft;
   promoteSecondaries?: boolean;
+  /** use_vmac on an interface that is not Ethernet (known only with an interface probe). */
+  nonEthernet?: boolean;
 }
 
 /** Runs a block's statements through a keyword table. */

@@ -143,12 +143,26 @@ export function endOfInstanceVmac(v: VrrpInstance, keywords: string[], end: Sour
  * vrrp_complete_instance's VMAC steps, in its order: a MAC with strict mode, xmit_base with strict
  * mode, promote_secondaries (always set on a VMAC), vmac_xmit_base without use_vmac.
  */
-export function completeVmac(v: VrrpInstance & { vmacDraft?: VmacDraft; promoteSecondaries?: boolean }, strict: boolean, report: (message: string) => void): void {
+export function completeVmac(
+  v: VrrpInstance & { vmacDraft?: VmacDraft; promoteSecondaries?: boolean; nonEthernet?: boolean },
+  strict: boolean,
+  report: (message: string) => void,
+  info: (message: string) => void = () => undefined,
+): void {
   const say = (message: string): void => report(`(${v.name})${message}`);
   const draft = v.vmacDraft;
   if (strict && draft?.mac !== undefined) {
     say(': cannot specify MAC address with strict mode - clearing');
     draft.mac = undefined;
+  }
+  if (v.useVmac && v.nonEthernet === true) {
+    // keepalived also clears the instance's flags and counts a config fault: it stays in FAULT.
+    say(': vmacs are only supported on Ethernet type interfaces');
+    info(`vrrplab: (${v.name}) keepalived keeps this instance in FAULT (a config fault), which is not modelled: it runs without a VMAC here`);
+    v.useVmac = false;
+    v.vmacName = undefined;
+    v.vmacXmitBase = false;
+    return;
   }
   if (v.useVmac) {
     if (strict && v.vmacXmitBase === true) {

@@ -31,10 +31,11 @@ export function interfaceIndex(dev: string): number | undefined {
  * lab, keepalived logged "WARNING - interface lan0 for vrrp_instance VI_1 doesn't exist" and
  * "Non-existent interface specified in configuration" and exited with status 2.
  */
-export function interfaceKind(dev: string): 'present' | 'missing' | 'loopback' | 'macvlan-private' {
+export function interfaceKind(dev: string): 'present' | 'missing' | 'loopback' | 'macvlan-private' | 'non-ethernet' {
   const type = sysfsText(dev, 'type');
   if (type === undefined) return 'missing';
   if (type === '772') return 'loopback';
+  if (type !== '1') return 'non-ethernet'; // ARPHRD_ETHER: keepalived makes VMACs on nothing else
   return macvlanOf(dev)?.mode === 'private' ? 'macvlan-private' : 'present';
 }
 

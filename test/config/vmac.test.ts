@@ -63,6 +63,15 @@ describe('use_vmac as keepalived 2.2.7 reads it', () => {
     expect(refused.config.instances[0].vmacName).toBe('vrrp.51');
   });
 
+  it('refuses a VMAC on a non-Ethernet interface as keepalived does, and says the FAULT it leads to is not modelled; silent without use_vmac', () => {
+    const r = load(instance('VI_1', 51, ' use_vmac').replace('eth0', 'tun0'));
+    expect(r.printed).toEqual(['(VI_1): vmacs are only supported on Ethernet type interfaces']);
+    expect(r.exitStatus).toBe(5);
+    expect(r.config.instances[0].useVmac).toBe(false);
+    expect(r.diagnostics.some((d) => d.severity === 'info' && d.message.includes('keeps this instance in FAULT'))).toBe(true);
+    expect(load(instance('VI_1', 51, ' priority 100').replace('eth0', 'tun0')).printed).toEqual([]);
+  });
+
   it('reports unicast with use_vmac at the instance closing brace and sets vmac_xmit_base', () => {
     const r = load(instance('VI_1', 51, ' use_vmac\n unicast_peer {\n  10.9.0.2\n }'));
     expect(r.printed).toEqual(['(k.conf: Line 11) (VI_1) unicast with use_vmac requires vmac_xmit_base - setting']);

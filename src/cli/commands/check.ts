@@ -102,7 +102,9 @@ function localInterfaces(): InterfaceProbe {
   return (name) => {
     if (!names.includes(name)) return 'missing';
     try {
-      if (fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim() === '772') return 'loopback';
+      const type = fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim();
+      if (type === '772') return 'loopback';
+      if (type !== '1') return 'non-ethernet'; // ARPHRD_ETHER: keepalived makes VMACs on nothing else
     } catch {
       return 'present';
     }
