@@ -149,6 +149,8 @@ export interface VrrpInstance {
   useVmac: boolean;
   /** use_vmac's interface name; once loaded, the VMAC's name (vrrp.VRID unless named). */
   vmacName?: string;
+  /** use_vmac named it (else keepalived picks the name, skipping interfaces that are there). */
+  vmacNameGiven?: boolean;
   /** Once loaded, the VMAC's address: 00:00:5e:00:01:VRID (IPv4), 00:00:5e:00:02:VRID (IPv6), or use_vmac's own. */
   vmacMac?: string;
   /** vmac_xmit_base: adverts leave from the base interface (and its MAC); VIPs and GARPs stay on the VMAC. */

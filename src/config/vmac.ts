@@ -88,12 +88,14 @@ export function parseUseVmac(v: VrrpInstance & { vmacDraft?: VmacDraft }, words:
       continue;
     }
     v.vmacName = word;
+    v.vmacNameGiven = true;
     ctx.taken.set(word, v.name);
     // keepalived -t reads the machine's interfaces: an existing one it could not take over as its
     // VMAC (anything but a private macvlan) drops the name, and the default one is used.
     if (ctx.blocked(word)) {
       report(`(${v.name}) interface ${word} already exists and is not a private macvlan; ignoring vmac if_name`);
       v.vmacName = undefined;
+      v.vmacNameGiven = undefined;
     }
   }
 }
@@ -186,14 +188,14 @@ export function completeVmac(
  * keepalived also skips names of existing interfaces it cannot use; the runtime does that
  * (`vrrplab run`), a check of a file cannot know them.
  */
-export function assignVmacNames(instances: VrrpInstance[], prefix = 'vrrp', exists: (name: string) => boolean = () => false): void {
+export function assignVmacNames(instances: VrrpInstance[], prefix = 'vrrp', exists: (name: string, instance: VrrpInstance) => boolean = () => false): void {
   const taken = new Set(instances.flatMap((v) => (v.useVmac && v.vmacName !== undefined ? [v.vmacName] : [])));
   for (const v of instances) {
     if (!v.useVmac || v.vmacName !== undefined) continue;
     let num = 0;
     for (;;) {
       const name = vmacName(prefix, num === 0 ? '' : String(num), v.vrid);
-      if (!taken.has(name) && !exists(name)) {
+      if (!taken.has(name) && !exists(name, v)) {
         v.vmacName = name;
         taken.add(name);
         break;

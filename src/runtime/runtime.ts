@@ -30,7 +30,8 @@ import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './hos
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
 import { createVmac, deleteVmac, type VmacSpec } from './vmac.js';
-import { interfaceIndex, sysfsText } from './sysfs.js';
+import { interfaceIndex, macvlanOf, sysfsText } from './sysfs.js';
+import { assignVmacNames } from '../config/vmac.js';
 import { AddressChanger, watchLinks } from './netlink.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
@@ -1016,6 +1017,7 @@ export class Runtime {
    * line ("(VI_1): Success creating VMAC interface vrrp.51"). Only the raw transport has them.
    */
   private async setUpVmacs(config: KeepalivedConfig): Promise<StartResult> {
+    if (this.options.transport === 'raw') resolveVmacNames(config);
     const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6);
     if (specs.length === 0) return { ok: true };
     if (this.options.transport !== 'raw') {
@@ -1081,6 +1083,7 @@ export class Runtime {
   /** A reload's new VMACs are made before its actions run (they add VIPs to them). */
   private createReloadVmacs(config: KeepalivedConfig, actions: EngineAction[]): void {
     if (this.options.transport !== 'raw') return;
+    resolveVmacNames(config, (name) => this.vmacs.has(name));
     const removing = new Set(this.vmacRemovals);
     const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6).filter((spec) => !this.vmacs.has(spec.name) || removing.has(spec.name));
     for (const spec of specs) {
@@ -1231,4 +1234,23 @@ function readInterfaceNow(name: string): InterfaceInfo | undefined {
 
 function vridKey(iface: string, family: number, vrid: number): string {
   return `${iface}/${family}/${vrid}`;
+}
+
+/**
+ * keepalived's create_vmac_name on this machine: a default VMAC name (vrrp.VRID) held by an
+ * interface that is not this instance's VMAC (a private macvlan on its interface with its MAC) is
+ * skipped for the next one (vrrp1.VRID, ...); keepalived never takes such an interface over. A
+ * name use_vmac gives is kept (keepalived replaces a macvlan of that name; check refuses any
+ * other interface). `ours`: VMACs this run made (kept on reload).
+ */
+function resolveVmacNames(config: KeepalivedConfig, ours: (name: string) => boolean = () => false): void {
+  const foreign = (name: string, i: VrrpInstance): boolean => {
+    if (interfaceIndex(name) === undefined || ours(name)) return false;
+    const m = macvlanOf(name);
+    return !(m !== undefined && m.mode === 'private' && m.link === i.interface && m.mac?.toLowerCase() === i.vmacMac);
+  };
+  const rename = config.instances.filter((i) => i.useVmac && i.vmacNameGiven !== true && i.vmacName !== undefined && foreign(i.vmacName, i));
+  if (rename.length === 0) return;
+  for (const i of rename) i.vmacName = undefined;
+  assignVmacNames(config.instances, config.globalDefs.other.vmac_prefix || undefined, foreign);
 }

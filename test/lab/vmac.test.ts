@@ -116,6 +116,23 @@ describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
     for (const log of [vrrplab.log(), keepalived.log()]) expect(log).not.toMatch(/Cannot start|TypeError|uncaught/i);
   }, 40_000);
 
+  // keepalived 2.2.7 beside a veth named vrrp.51 (netns lab): "Success creating VMAC interface vrrp1.51", the veth untouched.
+  it('skips a default VMAC name another interface holds, as keepalived\'s create_vmac_name does (vrrp1.51), and leaves that interface alone', async (ctx) => {
+    requireLab(ctx, ['ip']);
+    const lab = made.lab();
+    const dir = made.scratch('vlvmacn');
+    lab.exec(0, ['ip', 'link', 'add', 'vrrp.51', 'type', 'veth', 'peer', 'name', 'vx51']);
+    const file = join(dir, 'v.conf');
+    writeFileSync(file, conf(150));
+    const vrrplab = startDaemon(lab, 0, 'vrrplab', file, dir);
+    expect(await waitFor(() => vipOn(lab, 0) === 'vrrp1.51', 8000), vrrplab.log()).toBeGreaterThanOrEqual(0);
+    vrrplab.child.kill('SIGTERM');
+    expect(await exited(vrrplab.child)).toBe(0);
+    const links = lab.exec(0, ['ip', '-br', 'link']);
+    expect(links).toMatch(/^vrrp\.51@vx51 /m);
+    expect(links).not.toContain('vrrp1.51');
+  }, 20_000);
+
   it('with vmac_xmit_base advertises from eth0\'s MAC; a reload without use_vmac moves the VIP to eth0 and removes the VMAC; SIGINT leaves nothing behind', async (ctx) => {
     requireLab(ctx, ['ip', 'tcpdump']);
     const lab = made.lab();
