@@ -120,6 +120,8 @@ interface GarpBurst {
   count: number;
   /** VRIDs whose shadow master (see Shadow) this burst belongs to. */
   shadowOf: number[] | undefined;
+  /** From a virtual router MAC: the VRID's master when the burst began (who sends them; the MAC is every master's in turn). */
+  src?: string;
 }
 
 /** A master silent for this many of its intervals has lost mastership (keepalived's down timer is 3 + skew). */
@@ -349,7 +351,20 @@ export class ReplayAnalyzer implements FrameSink {
       return;
     }
     if (burst !== undefined) this.emitGarp(burst);
-    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac) });
+    const src = this.virtualMacMaster(mac);
+    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac), ...(src !== undefined ? { src } : {}) });
+  }
+
+  /**
+   * The master of the VRID a virtual router MAC (00:00:5e:00:01:VRID, :02: for IPv6) belongs to:
+   * keepalived's use_vmac hosts all send their GARPs from it, so the MAC alone names none of them.
+   */
+  private virtualMacMaster(mac: string): string | undefined {
+    if (!mac.startsWith('00:00:5e:00:0')) return undefined;
+    const m = /^00:00:5e:00:0([12]):([0-9a-f]{2})$/.exec(mac);
+    if (m === null) return undefined;
+    const key = parseInt(m[2], 16) + (m[1] === '2' ? 256 : 0);
+    return this.byVridKey[key]?.master?.src;
   }
 
   /** A non-gratuitous ARP's sender: the address of its MAC, for naming GARP senders that do not advertise. */
@@ -484,7 +499,8 @@ export class ReplayAnalyzer implements FrameSink {
     for (const v of this.byVrid.values()) for (const shadow of [...v.shadows.values()]) this.closeShadow(v, shadow);
     for (const v of this.byVrid.values()) {
       const garps = [...v.garpSenders].map(([mac, n]) => {
-        const src = this.macSource.get(mac) ?? this.arpAddress.get(mac);
+        // A virtual router MAC is every master's in turn (use_vmac): no one address is named for it.
+        const src = /^00:00:5e:00:0[12]:/.test(mac) ? undefined : this.macSource.get(mac) ?? this.arpAddress.get(mac);
         return src === undefined ? { mac, count: n } : { mac, src, count: n };
       });
       this.emitFor(v, {
@@ -768,7 +784,7 @@ export class ReplayAnalyzer implements FrameSink {
       if (v === undefined || (this.options.vrid !== undefined && vrid !== this.options.vrid)) continue;
       v.garpSenders.set(b.mac, (v.garpSenders.get(b.mac) ?? 0) + b.count);
     }
-    const src = this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
+    const src = b.src ?? this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
     const r: ReplayRecord = src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src };
     // A stream rather than a burst (a master answering each advert with more): say how long.
     if (b.last - b.ts > GARP_BURST_SECONDS) r.last = b.last;
