@@ -70,6 +70,15 @@ describe('use_vmac in the simulator', () => {
     expect(formatTimeline(run(conf(150, ' use_vmac'), conf(100, ' use_vmac')))).not.toContain('not modelled');
   });
 
+  it('gives an IPv6 instance the VMAC 00:00:5e:00:02:VRID (keepalived 2.2.7, lab: adverts and NAs from 00:00:5e:00:02:34 for VRID 52)', () => {
+    const v6 = (priority: number) => conf(priority, ' use_vmac\n version 3').replace('10.9.0.100/24', 'fd00::52/64').replace('virtual_router_id 51', 'virtual_router_id 52');
+    const lines = json(run(v6(150), v6(100)));
+    const masters = lines.filter((l) => l.type === 'transition' && l.to === 'MASTER');
+    expect(masters.length).toBeGreaterThan(0);
+    for (const m of masters) expect(m.advertMac).toBe('00:00:5e:00:02:34');
+    expect(lines.filter((l) => l.type === 'vip').map((l) => [l.iface, l.mac])[0]).toEqual(['vrrp.52', '00:00:5e:00:02:34']);
+  });
+
   it('without use_vmac prints no VMAC at all', () => {
     const r = run(conf(150, ''), conf(100, ''));
     const lines = json(r);
