@@ -28,6 +28,8 @@ export interface DumpInterface {
   /** ARPHRD_* (/sys/class/net/IF/type). */
   type: number;
   rpFilter?: number;
+  /** keepalived printed "rp_filter N" for it (a VMAC and its base: it set or read the value). */
+  rpFilterShown?: number;
   /** A VMAC (use_vmac): the interface it sits on. */
   vmacBase?: string;
   /** keepalived's "Original arp_ignore/arp_filter/promote_secondaries" (a VMAC and its base; else 0). */
@@ -385,7 +387,7 @@ function interfacesSection(input: DumpInput): string[] {
     // keepalived prints "rp_filter N" only for an interface whose rp_filter it changed (it was
     // there in one lab run where eth0 came up late, absent when it was up at start; with use_vmac
     // on the VMAC and its base); vrrplab sets it only on a VMAC.
-    if (i.rpFilter !== undefined) lines.push(`   rp_filter ${i.rpFilter}`);
+    if (i.rpFilterShown !== undefined) lines.push(`   rp_filter ${i.rpFilterShown}`);
     lines.push(`   Original promote_secondaries ${i.original?.promoteSecondaries ?? 0}`, '   Reset promote_secondaries counter 0');
     if (i.ipv6ForwardingCheckedAt !== undefined) {
       const t = timevalString(i.ipv6ForwardingCheckedAt);

@@ -930,8 +930,8 @@ export class Runtime {
         const vmac = this.vmacs.get(i.name);
         const base = this.vmacBaseArp.get(i.name);
         const vmacFields = vmac !== undefined
-          ? { ipv4: undefined, ipv6: undefined, vmacBase: vmac.spec.base, ...(vmac.spec.family === 4 ? { rpFilter: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } } : {}) }
-          : base !== undefined ? { rpFilter: 0, original: { ...base, promoteSecondaries: 0 } } : {};
+          ? { ipv4: undefined, ipv6: undefined, vmacBase: vmac.spec.base, ...(vmac.spec.family === 4 ? { rpFilterShown: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } } : {}) }
+          : base !== undefined ? { rpFilterShown: i.rpFilter ?? 0, original: { ...base, promoteSecondaries: 0 } } : {};
         return {
           ...i,
           ...(own ? { ipv4: own.ipv4 ?? i.ipv4, ipv6: own.ipv6 ?? i.ipv6 } : {}),

@@ -30,8 +30,8 @@ function input(mode: 'plain' | 'xmit', transition: string, sands: string): DumpI
     scripts: [],
     interfaces: [
       { name: 'lo', index: 1, ipv4: '127.0.0.1', flags: 0x49, mtu: 65536, type: 772 },
-      { name: 'eth0', index: 2, ipv4: '10.9.0.1', ipv6: 'fe80::90a7:2bff:fefd:8e2e', mac: '92:a7:2b:fd:8e:2e', flags: 0x1043, mtu: 1500, type: 1, rpFilter: 0, original: { arpIgnore: 1, arpFilter: 1, promoteSecondaries: 0 } },
-      { name: 'vrrp.51', index: mode === 'plain' ? 12 : 13, mac: '00:00:5e:00:01:33', flags: 0x1043, mtu: 1500, type: 1, vmacBase: 'eth0', rpFilter: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } },
+      { name: 'eth0', index: 2, ipv4: '10.9.0.1', ipv6: 'fe80::90a7:2bff:fefd:8e2e', mac: '92:a7:2b:fd:8e:2e', flags: 0x1043, mtu: 1500, type: 1, rpFilterShown: 0, original: { arpIgnore: 1, arpFilter: 1, promoteSecondaries: 0 } },
+      { name: 'vrrp.51', index: mode === 'plain' ? 12 : 13, mac: '00:00:5e:00:01:33', flags: 0x1043, mtu: 1500, type: 1, vmacBase: 'eth0', rpFilterShown: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } },
     ],
     lastTransition: new Map([['VI_1', at(transition)]]),
     toEpoch: (ms) => ms,
