@@ -29,7 +29,7 @@ import { formatDataDump } from './dump.js';
 import { commandForDump, listInterfaces, openFdCount, rawSocketFds } from './host-info.js';
 import { lookupUser, runProgram, splitCommandLine, startTrackRun, type TrackRunState } from './scripts.js';
 import { readCarrier, readInterface } from './system.js';
-import { createVmac, deleteVmac, type VmacSpec } from './vmac.js';
+import { createVmac, deleteVmac, setVmacRules, type VmacSpec } from './vmac.js';
 import { interfaceIndex, macvlanOf, sysfsText } from './sysfs.js';
 import { assignVmacNames } from '../config/vmac.js';
 import { AddressChanger, watchLinks } from './netlink.js';
@@ -174,6 +174,8 @@ export class Runtime {
   private readonly vmacReaders = new Map<string, string>();
   /** "IFACE/FAMILY/VRID" of the instances that read on their VMAC, with the VMAC. */
   private readonly vridsOnVmac = new Map<string, string>();
+  /** Families whose nftables VMAC table this run wrote (setVmacRules): removed at exit. */
+  private readonly nftFamilies = new Set<4 | 6>();
   /** VMACs a reload dropped: removed once the VIP removals queued before them are done. */
   private vmacRemovals: string[] = [];
   private readonly addresses = new AddressChanger();
@@ -1009,6 +1011,7 @@ export class Runtime {
     this.addresses.close();
     // keepalived: "(VI_1) Success removing VMAC interface vrrp.51" after "removing VIPs." (lab).
     for (const name of [...this.vmacs.keys()]) this.removeVmac(name);
+    this.removeVmacs();
     this.pcap?.close();
   }
 
@@ -1031,7 +1034,24 @@ export class Runtime {
         return { ok: false, error: `(${spec.instance}) VMAC ${spec.name}: ${made.error}` };
       }
     }
+    this.applyVmacRules();
     return { ok: true };
+  }
+
+  /** keepalived's nftables rules for the VMACs there are (or to be kept: not being removed). */
+  private applyVmacRules(): void {
+    const removing = new Set(this.vmacRemovals);
+    for (const family of [4, 6] as const) {
+      const vmacs = [...this.vmacs.values()].filter(({ spec }) => spec.family === family && !removing.has(spec.name)).map(({ spec }) => ({ name: spec.name, base: spec.base }));
+      if (vmacs.length === 0 && !this.nftFamilies.has(family)) continue;
+      const done = setVmacRules(family, vmacs);
+      if (done.ok) {
+        if (vmacs.length > 0) this.nftFamilies.add(family);
+        else this.nftFamilies.delete(family);
+      } else if (vmacs.length > 0) {
+        this.log('warning', `VMAC ${family === 4 ? 'IGMP' : 'MLD'} reports are not moved to the base interface (keepalived's nftables rule): ${done.error}`);
+      }
+    }
   }
 
   private async createOne(spec: VmacSpec): Promise<StartResult> {
@@ -1105,6 +1125,7 @@ export class Runtime {
     }
     const opened = this.openVmacSockets(config);
     if (!opened.ok) actions.unshift({ type: 'log', level: 'warning', message: opened.error });
+    this.applyVmacRules();
   }
 
   private removeVmac(name: string): boolean {
@@ -1125,6 +1146,10 @@ export class Runtime {
     for (const name of [...this.vmacs.keys()]) {
       this.vmacs.delete(name);
       deleteVmac(name);
+    }
+    for (const family of [...this.nftFamilies]) {
+      this.nftFamilies.delete(family);
+      setVmacRules(family, []);
     }
   }
 

@@ -113,3 +113,46 @@ export function deleteVmac(name: string): Outcome {
   if (interfaceIndex(name) === undefined) return { ok: true };
   return ip(['link', 'del', 'dev', name]);
 }
+
+/** The nftables table vrrplab keeps its VMAC rules in (keepalived's is "keepalived"). */
+export const NFT_TABLE = 'vrrplab';
+
+/**
+ * keepalived's nftables rules for VMACs (netns lab, `nft list ruleset` while it ran), in a table of
+ * vrrplab's own: IGMP reports (IPv4) and MLDv2 reports (IPv6) a VMAC would send are sent out of its
+ * base interface instead, from the base's MAC, and its IPv6 router solicitations are dropped.
+ * Without them a backup's VMAC announces the VMAC address on the LAN (lab: IGMP reports from
+ * 00:00:5e:00:01:33 by a backup), and a switch then sends the VIP's traffic to the backup.
+ * `vmacs` empty for a family removes that family's table.
+ */
+export function setVmacRules(family: 4 | 6, vmacs: readonly { name: string; base: string }[]): Outcome {
+  const table = `${family === 4 ? 'ip' : 'ip6'} ${NFT_TABLE}`;
+  const lines = [`add table ${table}`, `delete table ${table}`];
+  if (vmacs.length > 0) {
+    const map = vmacs.map((v) => `"${v.name}" : "${v.base}"`).join(', ');
+    lines.push(
+      `table ${table} {`,
+      '  map vmac_map {',
+      '    type iface_index : iface_index',
+      `    elements = { ${map} }`,
+      '  }',
+    );
+    if (family === 6) lines.push('  set vmac_set {', '    type iface_index', `    elements = { ${vmacs.map((v) => `"${v.name}"`).join(', ')} }`, '  }');
+    lines.push('  chain out {', '    type filter hook output priority filter - 1; policy accept;');
+    if (family === 4) lines.push('    ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop');
+    else {
+      lines.push(
+        '    icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map drop',
+        '    icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop',
+      );
+    }
+    lines.push('  }', '}');
+  }
+  try {
+    execFileSync('nft', ['-f', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    return { ok: true };
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    return { ok: false, error: `nft: ${stderr || (error as Error).message}` };
+  }
+}

@@ -40,17 +40,19 @@ function sysctl(lab: Lab, host: number, dev: string, key: string): string {
 }
 
 /** Source MACs of the VRRP adverts (priority > 0) and ARPs in a capture, as tcpdump -e prints them. */
-function senders(pcap: string): { adverts: string[]; arps: string[] } {
+function senders(pcap: string): { adverts: string[]; arps: string[]; igmp: string[] } {
   const out = spawnSync('tcpdump', ['-nn', '-e', '-r', pcap], { encoding: 'utf8' }).stdout;
   const adverts: string[] = [];
   const arps: string[] = [];
+  const igmp: string[] = [];
   for (const line of out.split('\n')) {
     const mac = /^\S+ ([0-9a-f:]{17}) >/.exec(line)?.[1];
     if (mac === undefined) continue;
     if (/VRRPv2, Advertisement/.test(line) && !/prio 0,/.test(line)) adverts.push(mac);
     if (/ARP/.test(line)) arps.push(mac);
+    if (/igmp/.test(line)) igmp.push(mac);
   }
-  return { adverts, arps };
+  return { adverts, arps, igmp };
 }
 
 const made = removedAfterEach();
@@ -60,7 +62,7 @@ beforeAll(async () => {
 });
 
 describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
-  it('each takes over from the other on its VMAC: vrrplab master on vrrp.51 (private macvlan, 00:00:5e:00:01:33) with keepalived as backup, then the other way round, and vrrplab removes the VMAC when it stops', async (ctx) => {
+  it('each takes over from the other on its VMAC: vrrplab master on vrrp.51 (private macvlan, 00:00:5e:00:01:33) with keepalived as backup, then the other way round; IGMP reports never from the VMAC; vrrplab removes the VMAC and its nftables table when it stops', async (ctx) => {
     requireLab(ctx, ['ip', 'keepalived', 'tcpdump']);
     const lab = made.lab();
     const dir = made.scratch('vlvmac');
@@ -69,7 +71,7 @@ describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
       return join(dir, name);
     };
     const pcap = join(dir, 'b.pcap');
-    const dump = lab.spawn(1, ['tcpdump', '-i', 'eth0', '-nn', '-U', '-w', pcap, 'vrrp or arp']);
+    const dump = lab.spawn(1, ['tcpdump', '-i', 'eth0', '-nn', '-U', '-w', pcap, 'vrrp or arp or igmp']);
     await sleep(300);
 
     // vrrplab (150) master, keepalived (100) backup.
@@ -83,11 +85,14 @@ describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
     expect(vipOn(lab, 1)).toBe('');
     expect(keepalived.log()).toContain('(VI_1) Entering BACKUP STATE');
     expect(vrrplab.log()).toContain('(VI_1): Success creating VMAC interface vrrp.51');
+    // keepalived's nftables rule, in vrrplab's own table: the VMAC's IGMP reports leave from eth0.
+    expect(lab.exec(0, ['nft', 'list', 'table', 'ip', 'vrrplab'])).toContain('ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop');
 
     // vrrplab stops: keepalived takes over on its own VMAC, vrrplab's is gone.
     vrrplab.child.kill('SIGTERM');
     expect(await exited(vrrplab.child)).toBe(0);
     expect(vmacOf(lab, 0)).toBeUndefined();
+    expect(spawnSync('ip', ['netns', 'exec', lab.hosts[0].ns, 'nft', 'list', 'table', 'ip', 'vrrplab'], { stdio: 'ignore' }).status).not.toBe(0);
     expect(vrrplab.log()).toContain('(VI_1) Success removing VMAC interface vrrp.51');
     expect(await waitFor(() => vipOn(lab, 1) === 'vrrp.51', 3000)).toBeGreaterThanOrEqual(0);
 
@@ -113,6 +118,9 @@ describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
     expect(seen.adverts.length).toBeGreaterThan(4);
     expect(new Set(seen.adverts)).toEqual(new Set([VMAC]));
     expect(new Set(seen.arps)).toEqual(new Set([VMAC]));
+    // Neither announces the VMAC with its IGMP reports (a switch would send the VIP's traffic there).
+    expect(seen.igmp.length).toBeGreaterThan(0);
+    expect(seen.igmp).not.toContain(VMAC);
     for (const log of [vrrplab.log(), keepalived.log()]) expect(log).not.toMatch(/Cannot start|TypeError|uncaught/i);
   }, 40_000);
 
@@ -151,6 +159,7 @@ describe('use_vmac: vrrplab run beside keepalived 2.2.7', () => {
     vrrplab.child.kill('SIGHUP');
     expect(await waitFor(() => vmacOf(lab, 0) === undefined && vipOn(lab, 0) === 'eth0', 5000), vrrplab.log()).toBeGreaterThanOrEqual(0);
     expect(vrrplab.log()).toContain('(VI_1) Success removing VMAC interface vrrp.51');
+    expect(spawnSync('ip', ['netns', 'exec', lab.hosts[0].ns, 'nft', 'list', 'table', 'ip', 'vrrplab'], { stdio: 'ignore' }).status).not.toBe(0);
 
     vrrplab.child.kill('SIGINT');
     expect(await exited(vrrplab.child)).toBe(0);
