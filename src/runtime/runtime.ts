@@ -212,7 +212,7 @@ export class Runtime {
     this.log('info', 'Registering Kernel netlink command channel');
     // keepalived (built with nftables, as Debian's 2.2.7) when an instance has use_vmac or does not
     // accept packets for its VIPs and no firewall table is configured (vrrp.c; netns lab with
-    // use_vmac). vrrplab writes no nftables rules (README).
+    // use_vmac). vrrplab writes only the VMAC rules (vmac.ts setVmacRules), not the no_accept ones.
     const g = config.globalDefs;
     if (g.other.nftables === undefined && g.other.vrrp_iptables === undefined && config.instances.some((i) => i.useVmac || (g.vrrpStrict && !i.accept))) {
       this.log('info', 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
