@@ -22,4 +22,12 @@ describe('replay of a use_vmac failover', () => {
     expect(summary?.type === 'summary' ? summary.garps : undefined).toEqual([{ mac: '00:00:5e:00:01:33', count: 15 }]);
     expect(records.some((r) => r.type === 'anomaly')).toBe(false);
   });
+
+  it('names no host for GARP bursts from the VMAC while two hosts are master (keepalived\'s split brain with vmac_xmit_base on one side)', () => {
+    const records = replayCapture(resolve(import.meta.dirname, '../fixtures/vmac/xmit-base-one-side/capture.pcap')).records;
+    expect(records.filter((r) => r.type === 'anomaly' && r.kind === 'two-masters')).toHaveLength(1);
+    const garps = records.filter((r) => r.type === 'garp');
+    expect(garps.length).toBeGreaterThan(0);
+    for (const g of garps) expect(g).not.toHaveProperty('src');
+  });
 });
