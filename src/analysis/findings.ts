@@ -11,7 +11,8 @@ export type FindingKind =
   | 'duplicate-vip'
   | 'vrid-collision'
   | 'vrid-conflict'
-  | 'dual-master';
+  | 'dual-master'
+  | 'vmac-unheard';
 
 export interface Finding {
   kind: FindingKind;

@@ -5,6 +5,7 @@ import { priorityFindings, priorityTables, type VridTable } from './priority.js'
 import { duplicateVipFindings, peerFindings } from './peers.js';
 import { unicastFindings } from './unicast.js';
 import { vridConflictFindings } from './vrid-conflict.js';
+import { vmacFindings } from './vmac.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
 export { checkedService, inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState, type ProgramReader } from './notify.js';
@@ -19,7 +20,7 @@ export function analyzeHosts(hosts: HostConfig[]): Analysis {
   const priorities = priorityTables(hosts);
   const findings = [
     ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts),
-    ...priorityFindings(hosts, priorities),
+    ...priorityFindings(hosts, priorities), ...vmacFindings(hosts),
   ];
   return { findings, priorities };
 }

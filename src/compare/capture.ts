@@ -290,7 +290,10 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   const adverts = frames.map((frame) => ({ t: ms(frame.ts), packet: frame.packet, bytes: frame.bytes, valid: frame.valid }));
   // keepalived advertises from the interface's own MAC (no VMAC), so the host's IPv4 and IPv6
   // adverts share a link-layer source: a host named by one address is found under the other.
-  const hostMacs = new Set([...known].map((a) => macOf.get(a)).filter((m): m is string => m !== undefined));
+  // A VRRP virtual router MAC (00:00:5e:00:01:VRID, :02: for IPv6: keepalived's use_vmac, RFC
+  // routers) is every master's of the VRID in turn: it links no addresses (a use_vmac pair's two
+  // hosts both advertise from it).
+  const hostMacs = new Set([...known].map((a) => macOf.get(a)).filter((m): m is string => m !== undefined && !/^00:00:5e:00:0[12]:/.test(m)));
   for (const [src, mac] of macOf) if (hostMacs.has(mac)) known.add(src);
   const addresses = [...known].sort((a, b) => Number(isIpv6(a)) - Number(isIpv6(b)));
   const address = addresses.find((a) => !isIpv6(a)) ?? addresses[0]!;

@@ -5,6 +5,7 @@
 import type { KeepalivedConfig, VrrpInstance } from './model.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
+import { assignVmacNames, completeVmac, vmacNotModelled } from './vmac.js';
 import { loopbackIgnored, lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type InstanceDraft } from './keywords.js';
 
 /** Whether the program a script line starts with exists (bare names: on PATH). */
@@ -19,6 +20,7 @@ export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[]
   checkScriptSecurity(config, drafts, reporter, probe);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
+  assignVmacNames(drafts, g.other.vmac_prefix || undefined);
   reportVridClashes(drafts, reporter);
   ownerGroupProcessWeights(config, drafts, reporter);
   markUnusedScripts(config, drafts, reporter);
@@ -238,6 +240,8 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     say(`Ignoring track_interface ${t.name} since own interface`);
     return false;
   });
+  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message), (message) => reporter.info(message, v.location));
+  vmacNotModelled(v, reporter);
 }
 
 function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
@@ -252,7 +256,7 @@ function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
 }
 
 function stripDraft(d: InstanceDraft): VrrpInstance {
-  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, ...instance } = d;
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, nonEthernet: _e, ...instance } = d;
   return instance;
 }
 

@@ -11,11 +11,14 @@ import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
 import { Args, isIpAddress, parseVirtualAddress } from './values.js';
 import { checkRoute, checkRule, type InterfaceUse } from './routes.js';
+import { parseGarpExtraIf, parseUseVmac, type VmacDraft } from './vmac.js';
 
 export interface ParseContext {
   reporter: Reporter;
   /** Interfaces the config names; reports nothing unless the loader was given a way to look them up. */
-  interfaces?: InterfaceUse & { loopback(name: string): boolean };
+  interfaces?: InterfaceUse & { loopback(name: string): boolean; vmacBlocked?(name: string): boolean; nonEthernet?(name: string): boolean };
+  /** VMAC interface names use_vmac lines took so far, with their instance (config/vmac.ts). */
+  vmacNames?: Map<string, string>;
   /** Preferences keepalived gives rules that have none (see routes.ts). */
   rulePriority?: { 4: number; 6: number };
   /** The vrrp_track_process blocks read so far: keepalived looks a track_process name up as it reads the line. */
@@ -43,6 +46,11 @@ export interface InstanceDraft extends VrrpInstance {
   garpLowerPrioDelayGiven: boolean;
   garpLowerPrioRepeatGiven: boolean;
   authTypeGiven?: string;
+  /** use_vmac's MAC until completion (config/vmac.ts). */
+  vmacDraft?: VmacDraft;
+  promoteSecondaries?: boolean;
+  /** use_vmac on an interface that is not Ethernet (known only with an interface probe). */
+  nonEthernet?: boolean;
 }
 
 /** Runs a block's statements through a keyword table. */
@@ -588,7 +596,20 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   garp_lower_prio_repeat: repeat('garpLowerPrioRepeat', 'garp_lower_prio_repeat'),
   ...notifyHandlers<InstanceDraft>(),
   smtp_alert: set((v, a) => { v.smtpAlert = a.st.words[1] === undefined || !/^(false|no|off)$/i.test(a.st.words[1]); }),
-  use_vmac: set((v, a) => { v.useVmac = true; if (a.st.words[1]) v.vmacName = a.st.words[1]; }),
+  use_vmac: (v, a, st, ctx) => {
+    const probe = ctx.interfaces;
+    parseUseVmac(v, st.words, a.location, {
+      reporter: ctx.reporter,
+      taken: (ctx.vmacNames ??= new Map()),
+      blocked: (name) => probe?.vmacBlocked?.(name) ?? false,
+    });
+  },
+  vmac_xmit_base: (v) => { v.vmacXmitBase = true; },
+  use_vmac_addr: (v) => { v.vmacAddr = true; },
+  promote_secondaries: (v) => { v.promoteSecondaries = true; },
+  garp_extra_if: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
+  vmac_garp_intvl: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
+  use_ipvlan: (v, a, _st, ctx) => ctx.reporter.info(`vrrplab: (${v.name}) use_ipvlan is not modelled: its checks, and the ipvlan interface keepalived makes for the VIPs`, a.location),
   accept: set((v) => { v.accept = true; }),
   no_accept: set((v) => { v.accept = false; }),
   dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),

@@ -16,10 +16,16 @@ import {
 import { completeConfig, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
 import { checkVirtualServer } from './lvs.js';
+import { endOfInstanceVmac } from './vmac.js';
 import { checkStaticAddresses, lineContext } from './keywords.js';
 
 /** How an interface named by the config looks on the machine keepalived -t would run on. */
-export type InterfaceProbe = (name: string) => 'present' | 'missing' | 'loopback';
+/**
+ * How an interface named by the config looks on the machine keepalived -t would run on:
+ * 'macvlan-private' (one keepalived can take over as a VMAC) and 'non-ethernet' (no VMAC on it:
+ * a tun device, ...) are present too.
+ */
+export type InterfaceProbe = (name: string) => 'present' | 'missing' | 'loopback' | 'macvlan-private' | 'non-ethernet';
 
 export interface LoadOptions {
   /** Directory holding a copy of the host's files: absolute paths (includes, scripts) resolve inside it. */
@@ -83,6 +89,12 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
         return false;
       },
       loopback: (name) => (probe ? probe(name) === 'loopback' : name === 'lo'),
+      // An interface use_vmac names that exists and is not a private macvlan (unknown without a probe).
+      vmacBlocked: (name) => {
+        const found = probe?.(name);
+        return found !== undefined && found !== 'missing' && found !== 'macvlan-private';
+      },
+      nonEthernet: (name) => probe?.(name) === 'non-ethernet',
     },
   };
   const instances: InstanceDraft[] = [];
@@ -148,6 +160,8 @@ const ROOTS: Record<string, RootHandler> = {
     }
     const v = newInstance(name, st.location, config);
     applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    endOfInstanceVmac(v, (st.block ?? []).map((s) => s.words[0]), st.end, ctx.reporter);
+    if (v.useVmac && v.interface !== '' && ctx.interfaces?.nonEthernet?.(v.interface) === true) v.nonEthernet = true;
     dropUnknownTracking(v, config, ctx);
     instances.push(v);
   },

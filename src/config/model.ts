@@ -185,8 +185,18 @@ export interface VrrpInstance {
   garpLowerPrioRepeat: number;
   notify: NotifyScripts;
   smtpAlert: boolean;
+  /** use_vmac: the VIPs live on a macvlan of their own, keepalived's VMAC (config/vmac.ts). */
   useVmac: boolean;
+  /** use_vmac's interface name; once loaded, the VMAC's name (vrrp.VRID unless named). */
   vmacName?: string;
+  /** use_vmac named it (else keepalived picks the name, skipping interfaces that are there). */
+  vmacNameGiven?: boolean;
+  /** Once loaded, the VMAC's address: 00:00:5e:00:01:VRID (IPv4), 00:00:5e:00:02:VRID (IPv6), or use_vmac's own. */
+  vmacMac?: string;
+  /** vmac_xmit_base: adverts leave from the base interface (and its MAC); VIPs and GARPs stay on the VMAC. */
+  vmacXmitBase?: boolean;
+  /** use_vmac_addr (read; the VMACs it adds for VIPs of other interfaces or families are not modelled). */
+  vmacAddr?: boolean;
   /** `accept` / `no_accept` as configured (unset: keepalived decides, see acceptMode()). */
   accept?: boolean;
   dontTrackPrimary: boolean;

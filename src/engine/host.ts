@@ -8,7 +8,7 @@
  * function by function, so that a run can be compared advert by advert with real keepalived.
  * Where keepalived and the RFCs differ, keepalived wins and a comment says so.
  */
-import { acceptMode, type KeepalivedConfig, type NotifyScripts } from '../config/model.js';
+import { acceptMode, type KeepalivedConfig, type NotifyScripts, type VrrpInstance } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
@@ -19,7 +19,7 @@ import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
 import { commandWords } from './command-line.js';
 import { countChange, newProcessTracker, quorumOf, type ProcessTracker } from './track-process.js';
-import type { EngineAction, EngineEvent, VrrpState } from './types.js';
+import type { EngineAction, EngineEvent, Vmac, VrrpState } from './types.js';
 
 export interface HostEnvironment {
   /** Primary IPv4 address of each interface: the advert source and the tie-breaker (RFC 3768 6.4.3). */
@@ -385,7 +385,9 @@ export class HostEngine {
     for (const instance of this.instances) {
       const key = vridKey(instance.config.interface, instance.vrid, instance.config.family);
       const previous = oldInstances.get(key);
-      if (previous === undefined) {
+      // keepalived 2.2.7 (vrrp.c reload matching): a change of use_vmac or use_vmac_addr makes it
+      // another instance; the old one is deleted (its VIPs go with its VMAC) and the new one starts.
+      if (previous === undefined || previous.config.useVmac !== instance.config.useVmac || (previous.config.vmacAddr === true) !== (instance.config.vmacAddr === true)) {
         added.push(instance);
         continue;
       }
@@ -418,8 +420,8 @@ export class HostEngine {
         const after = new Set(instance.vips);
         const gone = previous.vips.filter((vip) => !after.has(vip));
         const fresh = instance.vips.filter((vip) => !before.has(vip));
-        if (gone.length > 0) this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: gone });
-        if (fresh.length > 0) this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: fresh });
+        if (gone.length > 0) this.emitVips('remove-vips', instance, gone);
+        if (fresh.length > 0) this.emitVips('add-vips', instance, fresh);
         if (fresh.length > 0) freshVips.add(instance);
       }
     }
@@ -683,7 +685,7 @@ export class HostEngine {
       if (group.state === 'FAULT' || group.state === 'BACKUP') this.sendGroupNotifies(group);
     }
     for (const instance of instances) {
-      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emitVips('remove-vips', instance, instance.vips);
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
       if (!reloading) this.firewall(instance, false);
@@ -1127,6 +1129,10 @@ export class HostEngine {
       advert: instance.advert(priority),
       src: instance.sourceAddress,
       unicastPeers: config.unicastPeers.length > 0 ? [...config.unicastPeers] : undefined,
+      // keepalived 2.2.7 (netns lab, tcpdump): with use_vmac its adverts come from the VMAC's address
+      // (00:00:5e:00:01:VRID), with vmac_xmit_base from the base interface's; the source IP is the
+      // base interface's either way (the VMAC holds only the VIPs).
+      ...(config.useVmac && config.vmacXmitBase !== true ? { vmac: vipPlace(config).vmac } : {}),
     });
     instance.stats.advert_sent++;
   }
@@ -1136,9 +1142,14 @@ export class HostEngine {
     if (!instance.vipSet || repeat <= 0 || instance.vips.length === 0) return;
     for (const vip of instance.vips) {
       const what = vip.includes(':') ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs';
-      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${instance.config.interface} for ${vip}`);
+      if (this.logging) this.log(`(${instance.name}) Sending/queueing ${what} on ${vipPlace(instance.config, vip).iface} for ${vip}`);
     }
-    this.emit({ type: 'send-garp', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips], count: repeat });
+    for (const group of vipGroups(instance.config, instance.vips)) this.emit({ type: 'send-garp', instance: instance.name, ...group.place, addresses: group.addresses, count: repeat });
+  }
+
+  /** VIPs added or removed, one action per interface that carries them (a VMAC and the base: vipPlace). */
+  private emitVips(type: 'add-vips' | 'remove-vips', instance: InstanceState, addresses: readonly string[]): void {
+    for (const group of vipGroups(instance.config, addresses)) this.emit({ type, instance: instance.name, ...group.place, addresses: group.addresses });
   }
 
   private gotoMaster(instance: InstanceState): void {
@@ -1175,7 +1186,7 @@ export class HostEngine {
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
     }
     this.firewall(instance, true);
-    this.emit({ type: 'add-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+    this.emitVips('add-vips', instance, instance.vips);
     if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
     instance.vipSet = true;
     this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
@@ -1193,7 +1204,7 @@ export class HostEngine {
     for (const garp of this.delayedGarps) if (garp.instance === instance) this.timers.set(garp.slot, Number.POSITIVE_INFINITY);
     this.delayedGarps = this.delayedGarps.filter((garp) => garp.instance !== instance);
     if (instance.vipSet) {
-      this.emit({ type: 'remove-vips', instance: instance.name, iface: instance.config.interface, addresses: [...instance.vips] });
+      this.emitVips('remove-vips', instance, instance.vips);
       if (this.logging) this.log(`(${instance.name}) removing VIPs.`);
       this.firewall(instance, false);
       instance.vipSet = false;
@@ -1659,4 +1670,34 @@ function readsAh(instance: InstanceState): boolean {
 /** unicast_src_ip / mcast_src_ip: keepalived's VRRP_FLAG_SADDR_FROM_CONFIG, never replaced by the interface's addresses. */
 function sourceFromConfig(instance: InstanceState): boolean {
   return instance.config.unicastSrcIp !== undefined || instance.config.mcastSrcIp !== undefined;
+}
+
+/**
+ * Where an instance's VIP lives and its GARPs leave from: with use_vmac, keepalived's VMAC
+ * (vrrp.VRID, its own MAC; netns lab: the VIP on vrrp.51, GARPs from 00:00:5e:00:01:33 with or
+ * without vmac_xmit_base), else the instance's interface. Only VIPs of the instance's family on
+ * its own interface go on the VMAC (vrrp.c: one with another `dev` or family stays put, unless
+ * use_vmac_addr, which is not modelled). Without `address`: the instance's VMAC, if any.
+ */
+export function vipPlace(config: VrrpInstance, address?: string): { iface: string; vmac?: Vmac } {
+  if (!config.useVmac || config.vmacName === undefined || config.vmacMac === undefined) return { iface: config.interface };
+  if (address !== undefined) {
+    const vip = config.virtualIpaddresses.find((v) => v.address === address);
+    const family = address.includes(':') ? 6 : 4;
+    if (family !== config.family || (vip?.dev !== undefined && vip.dev !== config.interface)) return { iface: config.interface };
+  }
+  return { iface: config.vmacName, vmac: { iface: config.vmacName, mac: config.vmacMac, base: config.interface } };
+}
+
+/** Addresses grouped by where they live (vipPlace), in their order. */
+function vipGroups(config: VrrpInstance, addresses: readonly string[]): { place: { iface: string; vmac?: Vmac }; addresses: string[] }[] {
+  if (!config.useVmac) return [{ place: { iface: config.interface }, addresses: [...addresses] }];
+  const groups = new Map<string, { place: { iface: string; vmac?: Vmac }; addresses: string[] }>();
+  for (const address of addresses) {
+    const place = vipPlace(config, address);
+    const group = groups.get(place.iface) ?? { place, addresses: [] };
+    group.addresses.push(address);
+    groups.set(place.iface, group);
+  }
+  return [...groups.values()];
 }

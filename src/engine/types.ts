@@ -54,15 +54,28 @@ export type EngineEvent =
    */
   | { type: 'address'; iface: string; family: 4 | 6; address: string; present: boolean; linkScope?: boolean; prefixLength?: number };
 
+/** keepalived's VMAC of an instance (use_vmac): a private macvlan on its interface. */
+export interface Vmac {
+  iface: string;
+  mac: string;
+  /** The interface it sits on. */
+  base: string;
+}
+
 export type EngineAction =
-  /** Send an advert: to the multicast group, or to each unicast peer when `unicastPeers` is set. */
-  | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[] }
-  | { type: 'add-vips'; instance: string; iface: string; addresses: string[] }
-  | { type: 'remove-vips'; instance: string; iface: string; addresses: string[] }
+  /**
+   * Send an advert: to the multicast group, or to each unicast peer when `unicastPeers` is set.
+   * `vmac`: it leaves by the instance's VMAC interface, from the VMAC's address (use_vmac without
+   * vmac_xmit_base; `iface` stays the interface adverts are read on).
+   */
+  | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[]; vmac?: Vmac }
+  /** `iface` is the interface that carries the VIPs: the VMAC with use_vmac (`vmac` then says which). */
+  | { type: 'add-vips'; instance: string; iface: string; addresses: string[]; vmac?: Vmac }
+  | { type: 'remove-vips'; instance: string; iface: string; addresses: string[]; vmac?: Vmac }
+  /** `count` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for each address, now, back to back (from the VMAC with use_vmac). */
+  | { type: 'send-garp'; instance: string; iface: string; addresses: string[]; count: number; vmac?: Vmac }
   /** Accept mode off: the VIPs go into (add) or out of keepalived's nftables drop sets. */
   | { type: 'firewall'; instance: string; add: boolean; addresses: { address: string; family: 4 | 6; iface: string }[] }
-  /** `count` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for each address, now, back to back. */
-  | { type: 'send-garp'; instance: string; iface: string; addresses: string[]; count: number }
   /** Run a tracked script now; answer later with a `script-result` event. */
   | { type: 'run-script'; script: string; command: string; timeoutMs: number; user?: string }
   /** Run a notify program (keepalived's order and arguments); failures are only logged. */

@@ -84,6 +84,8 @@ interface Vrid {
   /** Latest non-master sender with non-zero priority. */
   challenger: Source | undefined;
   dual: { a: Source; b: Source; from: number; to: number } | undefined;
+  /** The last two-masters period that ended (a virtual router MAC's GARPs then name no master). */
+  lastDual?: { from: number; to: number };
   counts: Partial<Record<AnomalyKind, number>>;
   reported: Set<string>;
   /** Open conflicts with other groups (both had a master), by the other group's key; shared. */
@@ -120,6 +122,8 @@ interface GarpBurst {
   count: number;
   /** VRIDs whose shadow master (see Shadow) this burst belongs to. */
   shadowOf: number[] | undefined;
+  /** From a virtual router MAC: the VRID's master when the burst began (who sends them; the MAC is every master's in turn). */
+  src?: string;
 }
 
 /** A master silent for this many of its intervals has lost mastership (keepalived's down timer is 3 + skew). */
@@ -349,7 +353,24 @@ export class ReplayAnalyzer implements FrameSink {
       return;
     }
     if (burst !== undefined) this.emitGarp(burst);
-    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac) });
+    const src = this.virtualMacMaster(mac);
+    this.garps.set(key, { ip, mac, ts, last: ts, count: 1, shadowOf: this.shadowStart(ts, ip, mac), ...(src !== undefined ? { src } : {}) });
+  }
+
+  /**
+   * The master of the VRID a virtual router MAC (00:00:5e:00:01:VRID, :02: for IPv6) belongs to:
+   * keepalived's use_vmac hosts all send their GARPs from it, so the MAC alone names none of them.
+   */
+  private twoMastersDuring(b: GarpBurst): boolean {
+    const v = this.byVridKey[virtualMacKey(b.mac) ?? -1];
+    if (v === undefined) return false;
+    if (v.dual !== undefined && v.dual.from <= b.last) return true;
+    return v.lastDual !== undefined && v.lastDual.from <= b.last && v.lastDual.to >= b.ts;
+  }
+
+  private virtualMacMaster(mac: string): string | undefined {
+    const key = virtualMacKey(mac);
+    return key === undefined ? undefined : this.byVridKey[key]?.master?.src;
   }
 
   /** A non-gratuitous ARP's sender: the address of its MAC, for naming GARP senders that do not advertise. */
@@ -484,7 +505,8 @@ export class ReplayAnalyzer implements FrameSink {
     for (const v of this.byVrid.values()) for (const shadow of [...v.shadows.values()]) this.closeShadow(v, shadow);
     for (const v of this.byVrid.values()) {
       const garps = [...v.garpSenders].map(([mac, n]) => {
-        const src = this.macSource.get(mac) ?? this.arpAddress.get(mac);
+        // A virtual router MAC is every master's in turn (use_vmac): no one address is named for it.
+        const src = isVirtualRouterMac(mac) ? undefined : this.macSource.get(mac) ?? this.arpAddress.get(mac);
         return src === undefined ? { mac, count: n } : { mac, src, count: n };
       });
       this.emitFor(v, {
@@ -669,6 +691,7 @@ export class ReplayAnalyzer implements FrameSink {
     const d = v.dual;
     if (d === undefined) return;
     v.dual = undefined;
+    v.lastDual = { from: d.from, to: d.to };
     count(v, 'two-masters');
     this.emitFor(v, {
       type: 'anomaly',
@@ -768,7 +791,9 @@ export class ReplayAnalyzer implements FrameSink {
       if (v === undefined || (this.options.vrid !== undefined && vrid !== this.options.vrid)) continue;
       v.garpSenders.set(b.mac, (v.garpSenders.get(b.mac) ?? 0) + b.count);
     }
-    const src = this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
+    // A virtual router MAC: the master when the burst began, unless two were master meanwhile
+    // (a use_vmac split brain: both send from that MAC, and the burst is not one host's).
+    const src = isVirtualRouterMac(b.mac) ? (this.twoMastersDuring(b) ? undefined : b.src) : this.macSource.get(b.mac) ?? this.arpAddress.get(b.mac);
     const r: ReplayRecord = src === undefined ? { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids } : { type: 'garp', ts: b.ts, ip: b.ip, mac: b.mac, count: b.count, vrids, src };
     // A stream rather than a burst (a master answering each advert with more): say how long.
     if (b.last - b.ts > GARP_BURST_SECONDS) r.last = b.last;
@@ -963,4 +988,15 @@ function authText(type: number, auth: string): string {
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/** 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6): RFC 5798's virtual router MACs. */
+function isVirtualRouterMac(mac: string): boolean {
+  return mac.startsWith('00:00:5e:00:0') && virtualMacKey(mac) !== undefined;
+}
+
+/** The VRID key (VRID, +256 for IPv6) of a virtual router MAC, else undefined. */
+function virtualMacKey(mac: string): number | undefined {
+  const m = /^00:00:5e:00:0([12]):([0-9a-f]{2})$/.exec(mac);
+  return m === null ? undefined : parseInt(m[2], 16) + (m[1] === '2' ? 256 : 0);
 }

@@ -14,6 +14,7 @@ import { acceptMode } from '../config/model.js';
 import type { InstanceSnapshot, ScriptSnapshot } from '../engine/host.js';
 import { timeoutGiven } from '../config/keywords.js';
 import { ctimeString } from './log.js';
+import { virtualRouterMac } from '../config/vmac.js';
 
 /** One interface of the host as keepalived's interface dump shows it. */
 export interface DumpInterface {
@@ -28,6 +29,12 @@ export interface DumpInterface {
   /** ARPHRD_* (/sys/class/net/IF/type). */
   type: number;
   rpFilter?: number;
+  /** keepalived printed "rp_filter N" for it (a VMAC and its base: it set or read the value). */
+  rpFilterShown?: number;
+  /** A VMAC (use_vmac): the interface it sits on. */
+  vmacBase?: string;
+  /** keepalived's "Original arp_ignore/arp_filter/promote_secondaries" (a VMAC and its base; else 0). */
+  original?: { arpIgnore: number; arpFilter: number; promoteSecondaries: number };
   /** When an unsolicited NA last went out here, which is when keepalived reads the forwarding flag (epoch ms). */
   ipv6ForwardingCheckedAt?: number;
   ipv6Forwarding?: boolean;
@@ -188,7 +195,8 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
   // keepalived 2.2.7 prints its instance flags one per line under "Flags:", "none" when there are
   // none; nopreempt is a flag it does not name (lab: "Flags:" with nothing after it).
   const flags = instance.unicastPeers.length > 0 ? ['Using unicast'] : [];
-  lines.push(flags.length === 0 && !instance.nopreempt ? '   Flags: none' : '   Flags:', ...flags.map((flag) => `     ${flag}`));
+  // So are use_vmac's bits (lab: "Flags:" alone for a use_vmac instance).
+  lines.push(flags.length === 0 && !instance.nopreempt && !instance.useVmac ? '   Flags: none' : '   Flags:', ...flags.map((flag) => `     ${flag}`));
   lines.push(
     `   Wantstate = ${snap.wantState}`,
     '   Number of config faults = 0',
@@ -196,9 +204,20 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
     `   Number of track scripts init = ${snap.numScriptInit}`,
     `   Last transition = ${timevalString(input.lastTransition.get(instance.name) ?? input.toEpoch(0))}`,
     Number.isFinite(snap.sands) ? `   Read timeout = ${timevalString(input.toEpoch(snap.sands))}` : '   Read timeout = DISABLED',
-    `   Master down timer = ${Math.round(snap.downTimerMs * 1000)} usecs`,
-    `   Interface = ${instance.interface}`,
+    // keepalived works in integer microseconds: (256 - 150) x 1 s / 256 is 414062 us, not 414062.5 (lab).
+    `   Master down timer = ${Math.floor(snap.downTimerMs * 1000 + 1e-6)} usecs`,
   );
+  // keepalived 2.2.7 with use_vmac (netns lab): "Use VMAC, i/f name vrrp.51, is_up = true,
+  // xmit_base = false", then "Interface = vrrp.51, vmac on eth0" (", xmit base i/f" with
+  // vmac_xmit_base), and the VIPs "dev vrrp.51@eth0".
+  const vmac = instance.useVmac && instance.vmacName !== undefined ? instance.vmacName : undefined;
+  if (vmac !== undefined) {
+    lines.push(`   Use VMAC, i/f name ${vmac}, is_up = true, xmit_base = ${yesNo(instance.vmacXmitBase === true)}`);
+    // A MAC use_vmac gave (keepalived adds " (using VRID)" for a five-octet one, which is not kept).
+    if (instance.vmacMac !== undefined && instance.vmacMac !== virtualRouterMac(instance.vrid, instance.family)) lines.push(`     MAC = ${instance.vmacMac}`);
+  }
+  if (instance.vmacAddr === true) lines.push('   Use VMAC for VIPs on other interfaces');
+  lines.push(vmac !== undefined ? `   Interface = ${vmac}, vmac on ${instance.interface}${instance.vmacXmitBase === true ? ', xmit base i/f' : ''}` : `   Interface = ${instance.interface}`);
   if (instance.dontTrackPrimary) lines.push('   VRRP interface tracking disabled');
   if (g.vrrpSkipCheckAdvAddr) lines.push('   Skip checking advert IP addresses');
   if (g.vrrpStrict) lines.push('   Enforcing strict VRRP compliance');
@@ -238,7 +257,8 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
   }
   if (instance.virtualIpaddresses.length > 0) {
     const held = new Set(snap.vipsHeld);
-    lines.push(`   Virtual IP (${instance.virtualIpaddresses.length}):`, ...instance.virtualIpaddresses.map((vip) => vipLine(vip, instance.interface, held.has(vip.address))));
+    const onVmac = (vip: VirtualAddress) => vmac !== undefined && vip.family === instance.family;
+    lines.push(`   Virtual IP (${instance.virtualIpaddresses.length}):`, ...instance.virtualIpaddresses.map((vip) => vipLine(vip, onVmac(vip) ? `${vmac}@${instance.interface}` : instance.interface, held.has(vip.address))));
   }
   if (instance.virtualIpaddressesExcluded.length > 0) {
     lines.push(`   Virtual IP Excluded (${instance.virtualIpaddressesExcluded.length}):`, ...instance.virtualIpaddressesExcluded.map((vip) => vipLine(vip, instance.interface, false)));
@@ -272,8 +292,10 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
 function sockpoolSection(input: DumpInput): string[] {
   const lines = ['------< VRRP Sockpool >------'];
   const pools = new Map<string, VrrpInstance[]>();
+  // An instance with use_vmac has its socket on the VMAC (on the base with vmac_xmit_base; lab).
+  const socketOf = (i: VrrpInstance) => (i.useVmac && i.vmacName !== undefined && i.vmacXmitBase !== true ? i.vmacName : i.interface);
   for (const instance of input.config.instances) {
-    const key = `${instance.interface}/${instance.family}/${instance.unicastPeers.length > 0 ? 'u' : 'm'}`;
+    const key = `${socketOf(instance)}/${instance.family}/${instance.unicastPeers.length > 0 ? 'u' : 'm'}`;
     pools.set(key, [...(pools.get(key) ?? []), instance]);
   }
   for (const members of pools.values()) {
@@ -282,7 +304,7 @@ function sockpoolSection(input: DumpInput): string[] {
     const unicast = first.unicastPeers.length > 0;
     lines.push(
       ` fd_in ${fd.in} fd_out = ${fd.out}`,
-      `   Interface = ${first.interface}`,
+      `   Interface = ${socketOf(first)}`,
       `   Family = IPv${first.family}`,
       '   Protocol = VRRP',
       `   Type = ${unicast ? 'Unicast' : 'Multicast'}`,
@@ -353,17 +375,21 @@ function interfacesSection(input: DumpInput): string[] {
       '   Delayed state change running = false',
       '   Up debounce timer = 0us',
       '   Down debounce timer = 0us',
+    );
+    if (i.vmacBase !== undefined) lines.push(`   VMAC type private, underlying interface = ${i.vmacBase}, state = ${interfaceState(i.flags)}`, '   I/f created by keepalived');
+    lines.push(
       `   MTU = ${i.mtu}`,
       `   HW Type = ${i.type === 772 ? 'LOOPBACK' : i.type === 1 ? 'ETHERNET' : 'UNKNOWN'}`,
       '   NIC netlink status update',
       '   Reset ARP config counter 0',
-      '   Original arp_ignore 0',
-      '   Original arp_filter 0',
+      `   Original arp_ignore ${i.original?.arpIgnore ?? 0}`,
+      `   Original arp_filter ${i.original?.arpFilter ?? 0}`,
     );
     // keepalived prints "rp_filter N" only for an interface whose rp_filter it changed (it was
-    // there in one lab run where eth0 came up late, absent when it was up at start); vrrplab
-    // never changes it.
-    lines.push('   Original promote_secondaries 0', '   Reset promote_secondaries counter 0');
+    // there in one lab run where eth0 came up late, absent when it was up at start; with use_vmac
+    // on the VMAC and its base); vrrplab sets it only on a VMAC.
+    if (i.rpFilterShown !== undefined) lines.push(`   rp_filter ${i.rpFilterShown}`);
+    lines.push(`   Original promote_secondaries ${i.original?.promoteSecondaries ?? 0}`, '   Reset promote_secondaries counter 0');
     if (i.ipv6ForwardingCheckedAt !== undefined) {
       const t = timevalString(i.ipv6ForwardingCheckedAt);
       // keepalived's own layout here: "(<ctime> .<usec>)" with the microseconds after the year.
@@ -375,6 +401,7 @@ function interfacesSection(input: DumpInput): string[] {
     const tracking: string[] = [];
     for (const instance of input.config.instances) {
       if (instance.interface === i.name && !instance.dontTrackPrimary) tracking.push(`     ${instance.name}, weight 0`);
+      if (instance.useVmac && instance.vmacName === i.name && i.vmacBase !== undefined) tracking.push(`     ${instance.name}, weight 0`);
       for (const t of instance.trackInterfaces) if (t.name === i.name && t.name !== instance.interface) tracking.push(`     ${instance.name}, weight ${t.weight ?? 0}`);
     }
     if (tracking.length > 0) lines.push('   Tracking VRRP instances :', ...tracking);

@@ -145,7 +145,7 @@ export class RawTransport implements Transport {
       socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, intOption(0));
       socket.setOption(IPPROTO_IP, IP_MULTICAST_ALL, intOption(0));
       socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('', info.index));
-      socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.options.group4, info.index));
+      if (!info.sendOnly) socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.options.group4, info.index));
     } else {
       socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, intOption(6));
       socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, intOption(VRRP_TOS));
@@ -158,7 +158,7 @@ export class RawTransport implements Transport {
         // Older kernels lack IPV6_MULTICAST_ALL; SO_BINDTODEVICE still limits what is read.
       }
       socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, intOption(info.index));
-      socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index));
+      if (!info.sendOnly) socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(this.options.group6, info.index));
     }
     const { listener } = this.options;
     socket.start(
@@ -170,6 +170,7 @@ export class RawTransport implements Transport {
   }
 
   private receive(channel: Channel, datagram: Datagram): void {
+    if (channel.info.sendOnly) return;
     const { packet, receivedAt } = datagram;
     const inbound = channel.inbound;
     inbound.receivedAt = receivedAt;
@@ -243,6 +244,28 @@ export class RawTransport implements Transport {
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
+    }
+  }
+
+  addInterface(info: InterfaceInfo, families: IpFamily[]): SendResult {
+    for (const family of families) {
+      if (this.channels.has(`${info.name}/${family}`)) continue;
+      try {
+        this.openChannel(info, family);
+      } catch (error) {
+        this.removeInterface(info.name);
+        return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };
+      }
+    }
+    return { ok: true };
+  }
+
+  removeInterface(name: string): void {
+    for (const family of [4, 6] as const) {
+      const channel = this.channels.get(`${name}/${family}`);
+      if (!channel) continue;
+      closeAll([channel.socket]);
+      this.channels.delete(`${name}/${family}`);
     }
   }
 

@@ -33,6 +33,9 @@ import { Firewall } from './firewall.js';
 import { fifoSpecs, NotifyFifos } from './notify-fifo.js';
 import { AddressChanger, watchNetlink, type AddressChange } from './netlink.js';
 import { watchProcesses } from './processes.js';
+import { createVmac, deleteVmac, setVmacRules, type VmacSpec } from './vmac.js';
+import { interfaceIndex, macvlanOf, sysfsText } from './sysfs.js';
+import { assignVmacNames } from '../config/vmac.js';
 import type { DropReason, InboundAdvert, InterfaceInfo, OutboundAdvert, Transport, TransportListener } from './transport.js';
 import { DEFAULT_UDP_GROUP, DEFAULT_UDP_PORT, UdpTransport } from './udp-transport.js';
 
@@ -176,6 +179,18 @@ export class Runtime {
   });
 
   private readonly announcer = new Announcer();
+  /** The VMACs (use_vmac) this run created or took over, by name: removed at every exit. */
+  private readonly vmacs = new Map<string, { spec: VmacSpec; info: InterfaceInfo }>();
+  /** A VMAC base's ARP settings before the first VMAC changed them (SIGUSR1 dump). */
+  private readonly vmacBaseArp = new Map<string, { arpIgnore: number; arpFilter: number }>();
+  /** VMACs adverts are read on, with the interface the engine knows them by (openVmacSockets). */
+  private readonly vmacReaders = new Map<string, string>();
+  /** "IFACE/FAMILY/VRID" of the instances that read on their VMAC, with the VMAC. */
+  private readonly vridsOnVmac = new Map<string, string>();
+  /** Families whose nftables VMAC table this run wrote (setVmacRules): removed at exit. */
+  private readonly nftFamilies = new Set<4 | 6>();
+  /** VMACs a reload dropped: removed once the VIP removals queued before them are done. */
+  private vmacRemovals: string[] = [];
   private readonly addresses = new AddressChanger();
 
   constructor(private readonly options: RuntimeOptions) {
@@ -208,6 +223,13 @@ export class Runtime {
     // keepalived's start-up lines for the two netlink sockets (vrrplab: link watch and addresses).
     this.log('info', 'Registering Kernel netlink reflector');
     this.log('info', 'Registering Kernel netlink command channel');
+    // keepalived (built with nftables, as Debian's 2.2.7) when an instance has use_vmac or does not
+    // accept packets for its VIPs and no firewall table is configured (vrrp.c; netns lab with
+    // use_vmac). vrrplab writes only the VMAC rules (vmac.ts setVmacRules), not the no_accept ones.
+    const g = config.globalDefs;
+    if (g.other.nftables === undefined && g.other.vrrp_iptables === undefined && config.instances.some((i) => i.useVmac || (g.vrrpStrict && !i.accept))) {
+      this.log('info', 'use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+    }
     // keepalived's VRRP child looks its default script user up as it loads a config with scripts.
     const missingUser = hasScripts(config) ? defaultScriptUserMissing(config) : undefined;
     if (missingUser) this.log('info', missingUser);
@@ -226,6 +248,8 @@ export class Runtime {
       }
     }
     const families = [...new Set(config.instances.map((i) => i.family))];
+    const created = await this.setUpVmacs(config);
+    if (!created.ok) return created;
     const listener: TransportListener = {
       now: () => this.now(),
       advert: (inbound) => this.onAdvert(inbound),
@@ -245,8 +269,17 @@ export class Runtime {
     const opened = this.options.transport === 'raw'
       ? RawTransport.open({ interfaces: infos, families, group4: config.globalDefs.vrrpMcastGroup4, group6: config.globalDefs.vrrpMcastGroup6, listener })
       : await UdpTransport.open({ interfaces: infos, group: this.options.udpGroup ?? DEFAULT_UDP_GROUP, port: this.options.udpPort ?? DEFAULT_UDP_PORT, listener });
-    if (!opened.ok) return { ok: false, error: opened.error };
+    if (!opened.ok) {
+      this.removeVmacs();
+      return { ok: false, error: opened.error };
+    }
     this.transport = opened.transport;
+    const sending = this.openVmacSockets(config);
+    if (!sending.ok) {
+      this.transport.close();
+      this.removeVmacs();
+      return sending;
+    }
     if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
 
     this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true });
@@ -317,6 +350,15 @@ export class Runtime {
   reload(config: KeepalivedConfig, lines: ConfigLines = NO_CONFIG_LINES): { ok: true } | { ok: false; error: string } {
     const shape = (c: KeepalivedConfig) => JSON.stringify([[...new Set(c.instances.map((i) => `${i.interface}/${i.family}`))].sort(), c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6]);
     if (shape(config) !== shape(this.options.config)) return { ok: false, error: 'the interfaces, address families or multicast groups changed: restart to apply' };
+    const wanted = new Set(vmacSpecs(config).map((spec) => spec.name));
+    // keepalived treats an instance whose use_vmac changed as a new one (vrrp.c: the old one is
+    // deleted, its VMAC removed); the engine does the same, and the VMACs follow here.
+    const previousSpecs = new Map([...this.vmacs.values()].map(({ spec }) => [spec.name, spec]));
+    for (const spec of vmacSpecs(config)) {
+      const old = previousSpecs.get(spec.name);
+      if (old !== undefined && (old.base !== spec.base || old.mac !== spec.mac || old.family !== spec.family)) wanted.delete(spec.name);
+    }
+    this.vmacRemovals.push(...[...this.vmacs.keys()].filter((name) => !wanted.has(name)));
     this.previousConfig = this.options.config;
     this.options.config = config;
     this.orderOf = new Map();
@@ -353,6 +395,7 @@ export class Runtime {
       if (s.state === 'MASTER') this.downTimerCleared.add(s.name);
     }
     this.scriptUserLookedUp = false;
+    this.createReloadVmacs(config, actions);
     this.execute(actions);
     // keepalived's reload counts the tracked processes again (reload_track_processes).
     for (const [trackProcess, count] of Object.entries(this.watchTrackedProcesses(config))) this.feed({ type: 'process-count', trackProcess, count });
@@ -503,6 +546,13 @@ export class Runtime {
   }
 
   private onAdvert(inbound: InboundAdvert): void {
+    // use_vmac: read on the VMAC, handed in as the instance's interface (openVmacSockets).
+    let iface = inbound.iface;
+    if (this.vmacReaders.size > 0) {
+      const base = this.vmacReaders.get(iface);
+      if (base !== undefined) iface = base;
+      else if (this.readOnVmac(iface, inbound.packet)) return;
+    }
     this.record(inbound.packet, inbound.receivedAt);
     if (this.stopping) return;
     // The bytes go to the engine as read (IPv6: the header rebuilt, the checksum checked by the
@@ -510,14 +560,14 @@ export class Runtime {
     // timers and its log line (engine receivePacket()).
     if (inbound.packet.length > 0) {
       if (!this.batchedReads) {
-        this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
+        this.feed({ type: 'packet', iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
         return;
       }
       // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
       // One event object and one action list serve every packet (nothing allocated per advert:
       // see receiveActions); the engine keeps neither.
       const event = this.packetEvent;
-      event.iface = inbound.iface;
+      event.iface = iface;
       event.packet = inbound.packet;
       event.checksumVerified = inbound.checksumVerified;
       const actions = this.receiveActions ?? [];
@@ -533,10 +583,10 @@ export class Runtime {
     const decoded = decodeAdvertPacket(inbound.packet, inbound.checksumVerified);
     if (!decoded.ok) {
       this.count(decoded.error);
-      this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${inbound.iface}: ${decoded.error}`);
+      this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${iface}: ${decoded.error}`);
       return;
     }
-    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
+    this.feed({ type: 'advert', iface, packet: decoded.value }, inbound.receivedAt);
   }
 
   /**
@@ -650,10 +700,12 @@ export class Runtime {
     const lines: string[] = [];
     for (const instance of config.instances) {
       const unicast = instance.unicastPeers.length > 0;
-      const key = `${instance.interface}/${instance.family}/${unicast}`;
+      const key = `${instance.interface}/${instance.useVmac && instance.vmacXmitBase !== true ? instance.vmacName : ''}/${instance.family}/${unicast}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const index = this.interfaces.get(instance.interface)?.index ?? 0;
+      // keepalived's socket is the VMAC's unless vmac_xmit_base (netns lab: ifindex of vrrp.51, of eth0 with xmit_base).
+      const vmac = instance.useVmac && instance.vmacXmitBase !== true && instance.vmacName !== undefined ? this.vmacs.get(instance.vmacName) : undefined;
+      const index = vmac?.info.index ?? this.interfaces.get(instance.interface)?.index ?? 0;
       const fd = this.socketFds(instance.family);
       const address = unicast ? (instance.unicastSrcIp ?? '') : instance.family === 6 ? config.globalDefs.vrrpMcastGroup6 : config.globalDefs.vrrpMcastGroup4;
       lines.push(`VRRP sockpool: [ifindex(${String(index).padStart(3)}), family(IPv${instance.family}), proto(112), fd(${fd.in},${fd.out}) ${unicast ? 'unicast' : 'multicast'}, address(${address})]`);
@@ -689,6 +741,12 @@ export class Runtime {
     const batch = this.deferred;
     this.deferred = [];
     for (const action of batch) this.carryOut(action);
+    // keepalived's netlink then reports the interface gone (lab, reload dropping use_vmac, -D).
+    for (const name of this.vmacRemovals.splice(0)) {
+      void this.enqueue(name, async () => {
+        if (this.removeVmac(name)) this.log('debug', `Interface ${name} deleted`);
+      });
+    }
   }
 
   private carryOut(action: EngineAction): void {
@@ -737,7 +795,9 @@ export class Runtime {
     }
     const group = action.advert.family === 6 ? this.options.config.globalDefs.vrrpMcastGroup6 : this.options.config.globalDefs.vrrpMcastGroup4;
     for (const dst of action.unicastPeers?.length ? action.unicastPeers : [group]) {
-      into.push({ instance: action.instance, iface: action.iface, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
+      // use_vmac without vmac_xmit_base: out of the VMAC, from its address (the source IP stays the base's).
+      const via = action.vmac !== undefined && this.vmacs.has(action.vmac.iface) ? action.vmac.iface : action.iface;
+      into.push({ instance: action.instance, iface: via, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
     }
   }
 
@@ -799,7 +859,9 @@ export class Runtime {
     for (const address of addresses) {
       const found = this.findVip(instance, address);
       const vip: VirtualAddress = found?.vip ?? { address, prefixLength: address.includes(':') ? 128 : 32, family: address.includes(':') ? 6 : 4, location: { file: '', line: 0 } };
-      const dev = vip.dev ?? iface;
+      // keepalived puts only VIPs of the instance's family on its VMAC (vrrp.c, use_vmac_addr aside).
+      const onVmac = this.vmacs.get(iface);
+      const dev = vip.dev ?? (onVmac !== undefined && found !== undefined && found.instance.family !== vip.family ? onVmac.spec.base : this.hostInterface(iface));
       void this.enqueue(dev, async () => {
         const result = verb === 'add' ? await this.addresses.add(vip, dev) : await this.addresses.remove(vip, dev);
         if (!result.ok) this.log('warning', `(${instance}) ${verb === 'add' ? 'adding' : 'removing'} VIP ${address}: ${result.error}`);
@@ -813,7 +875,8 @@ export class Runtime {
    * on the same interface, so the announcement follows the address. The engine logged
    * keepalived's line already.
    */
-  private garp(iface: string, addresses: string[], count: number): void {
+  private garp(vipIface: string, addresses: string[], count: number): void {
+    const iface = this.hostInterface(vipIface);
     void this.enqueue(iface, async () => {
       const read = this.interfaces.has(iface) ? undefined : await readInterface(iface);
       const info = this.interfaces.get(iface) ?? (read?.ok ? read.info : undefined);
@@ -958,9 +1021,17 @@ export class Runtime {
         // The interface's own addresses (the VIPs on it are listed under the instances).
         const own = this.interfaces.get(i.name);
         const checked = this.ndiscCheckedAt.get(i.name);
+        // A VMAC shows no address of its own (the VIPs are the instances'), its ARP settings as
+        // set, and its base the settings it had before (keepalived 2.2.7's dump, netns lab).
+        const vmac = this.vmacs.get(i.name);
+        const base = this.vmacBaseArp.get(i.name);
+        const vmacFields = vmac !== undefined
+          ? { ipv4: undefined, ipv6: undefined, vmacBase: vmac.spec.base, ...(vmac.spec.family === 4 ? { rpFilterShown: 0, original: { arpIgnore: 1, arpFilter: 0, promoteSecondaries: 1 } } : {}) }
+          : base !== undefined ? { rpFilterShown: i.rpFilter ?? 0, original: { ...base, promoteSecondaries: 0 } } : {};
         return {
           ...i,
           ...(own ? { ipv4: own.ipv4 ?? i.ipv4, ipv6: own.ipv6 ?? i.ipv6 } : {}),
+          ...vmacFields,
           ...(checked !== undefined ? { ipv6ForwardingCheckedAt: checked, ipv6Forwarding: readForwarding6(i.name) } : {}),
         };
       }),
@@ -1042,10 +1113,158 @@ export class Runtime {
     this.transport?.close();
     this.announcer.close();
     this.addresses.close();
+    // keepalived: "(VI_1) Success removing VMAC interface vrrp.51" after "removing VIPs." (lab).
+    for (const name of [...this.vmacs.keys()]) this.removeVmac(name);
+    this.removeVmacs();
     this.firewall.close();
     this.pcap?.close();
     // A fifo this process made goes with it; one that was there stays (lab, 2.2.7).
     this.fifos?.close();
+  }
+
+  /**
+   * use_vmac: each instance's VMAC, created (or taken over) at start as keepalived does, with its
+   * line ("(VI_1): Success creating VMAC interface vrrp.51"). Only the raw transport has them.
+   */
+  private async setUpVmacs(config: KeepalivedConfig): Promise<StartResult> {
+    if (this.options.transport === 'raw') resolveVmacNames(config);
+    const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6);
+    if (specs.length === 0) return { ok: true };
+    if (this.options.transport !== 'raw') {
+      this.log('warning', `use_vmac is not applied with --transport ${this.options.transport}: the VIPs stay on ${[...new Set(specs.map((s) => s.base))].join(', ')}`);
+      return { ok: true };
+    }
+    for (const spec of specs) {
+      const made = await this.createOne(spec);
+      if (!made.ok) {
+        this.removeVmacs();
+        return { ok: false, error: `(${spec.instance}) VMAC ${spec.name}: ${made.error}` };
+      }
+    }
+    this.applyVmacRules();
+    return { ok: true };
+  }
+
+  /** keepalived's nftables rules for the VMACs there are (or to be kept: not being removed). */
+  private applyVmacRules(): void {
+    const removing = new Set(this.vmacRemovals);
+    for (const family of [4, 6] as const) {
+      const vmacs = [...this.vmacs.values()].filter(({ spec }) => spec.family === family && !removing.has(spec.name)).map(({ spec }) => ({ name: spec.name, base: spec.base }));
+      if (vmacs.length === 0 && !this.nftFamilies.has(family)) continue;
+      const done = setVmacRules(family, vmacs);
+      if (done.ok) {
+        if (vmacs.length > 0) this.nftFamilies.add(family);
+        else this.nftFamilies.delete(family);
+      } else if (vmacs.length > 0) {
+        this.log('warning', `VMAC ${family === 4 ? 'IGMP' : 'MLD'} reports are not moved to the base interface (keepalived's nftables rule): ${done.error}`);
+      }
+    }
+  }
+
+  private async createOne(spec: VmacSpec): Promise<StartResult> {
+    const made = createVmac(spec);
+    if (!made.ok) return made;
+    const read = await readInterface(spec.name);
+    if (!read.ok) {
+      deleteVmac(spec.name);
+      return read;
+    }
+    this.vmacs.set(spec.name, { spec, info: read.info });
+    if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
+    // keepalived logs these with -D only (lab, with and without).
+    this.log('debug', made.reused ? `(${spec.instance}) Found matching interface ${spec.name}` : `(${spec.instance}): Success creating VMAC interface ${spec.name}`);
+    return { ok: true };
+  }
+
+  /**
+   * Sockets on the VMACs whose instances advertise from them (no vmac_xmit_base): they send there
+   * and read there, as keepalived's socket does (its sockpool names the VMAC). They must: a
+   * multicast frame whose source MAC is one of the host's own private macvlans is handed to that
+   * macvlan only (the kernel's macvlan_handle_frame), so a peer's VMAC adverts never reach the
+   * base interface while this host has the same VMAC (lab: a backup reading on eth0 heard nothing
+   * from keepalived's VMAC and took over). Adverts for those VRIDs read on the base are dropped:
+   * the VMAC gets its own copy of what the base receives.
+   */
+  private openVmacSockets(config: KeepalivedConfig): StartResult {
+    this.vmacReaders.clear();
+    this.vridsOnVmac.clear();
+    for (const { spec, info } of this.vmacs.values()) {
+      const users = config.instances.filter((i) => i.useVmac && i.vmacName === spec.name && i.vmacXmitBase !== true);
+      if (users.length === 0) continue;
+      const opened = this.transport?.addInterface?.(info, [spec.family]) ?? { ok: false as const, error: 'the transport cannot send from a VMAC' };
+      if (!opened.ok) return opened;
+      this.vmacReaders.set(spec.name, spec.base);
+      for (const i of users) this.vridsOnVmac.set(vridKey(i.interface, i.family, i.vrid), spec.name);
+    }
+    return { ok: true };
+  }
+
+  /** Whether an advert read on a base interface is for an instance that reads on its VMAC. */
+  private readOnVmac(iface: string, packet: Uint8Array): boolean {
+    if (packet.length < 1) return false;
+    const family = packet[0] >> 4;
+    const at = family === 4 ? (packet[0] & 0x0f) * 4 + 1 : 41;
+    return at < packet.length && this.vridsOnVmac.has(vridKey(iface, family, packet[at]));
+  }
+
+  /** A reload's new VMACs are made before its actions run (they add VIPs to them). */
+  private createReloadVmacs(config: KeepalivedConfig, actions: EngineAction[]): void {
+    if (this.options.transport !== 'raw') return;
+    resolveVmacNames(config, (name) => this.vmacs.has(name));
+    const removing = new Set(this.vmacRemovals);
+    const specs = vmacSpecs(config, (name) => this.interfaces.get(name)?.ipv6).filter((spec) => !this.vmacs.has(spec.name) || removing.has(spec.name));
+    for (const spec of specs) {
+      if (removing.has(spec.name)) {
+        // The same name, another VMAC: the old one goes first (its VIPs with it).
+        this.vmacRemovals = this.vmacRemovals.filter((name) => name !== spec.name);
+        this.removeVmac(spec.name);
+      }
+      const made = createVmac(spec);
+      if (!made.ok) {
+        actions.unshift({ type: 'log', level: 'warning', message: `(${spec.instance}) VMAC ${spec.name}: ${made.error}` });
+        continue;
+      }
+      const read = readInterfaceNow(spec.name);
+      if (read === undefined) continue;
+      this.vmacs.set(spec.name, { spec, info: read });
+      if (made.baseBefore !== undefined && !this.vmacBaseArp.has(spec.base)) this.vmacBaseArp.set(spec.base, made.baseBefore);
+      actions.unshift({ type: 'log', level: 'debug', message: `(${spec.instance}): Success creating VMAC interface ${spec.name}` });
+    }
+    const opened = this.openVmacSockets(config);
+    if (!opened.ok) actions.unshift({ type: 'log', level: 'warning', message: opened.error });
+    this.applyVmacRules();
+  }
+
+  private removeVmac(name: string): boolean {
+    const vmac = this.vmacs.get(name);
+    if (vmac === undefined) return false;
+    this.transport?.removeInterface?.(name);
+    this.vmacReaders.delete(name);
+    for (const [key, vmac] of this.vridsOnVmac) if (vmac === name) this.vridsOnVmac.delete(key);
+    this.vmacs.delete(name);
+    const removed = deleteVmac(name);
+    if (removed.ok) this.log('debug', `(${vmac.spec.instance}) Success removing VMAC interface ${name}`);
+    else this.log('warning', `(${vmac.spec.instance}) removing VMAC interface ${name}: ${removed.error}`);
+    return removed.ok;
+  }
+
+  /** Every VMAC this run made, at once (also from a process 'exit' handler: nothing here waits). */
+  removeVmacs(): void {
+    for (const name of [...this.vmacs.keys()]) {
+      this.vmacs.delete(name);
+      deleteVmac(name);
+    }
+    for (const family of [...this.nftFamilies]) {
+      this.nftFamilies.delete(family);
+      setVmacRules(family, []);
+    }
+  }
+
+  /** Where host work for an interface the engine names goes: a VMAC that was not set up means its base. */
+  private hostInterface(iface: string): string {
+    if (this.vmacs.has(iface)) return iface;
+    const instance = this.options.config.instances.find((i) => i.useVmac && i.vmacName === iface);
+    return instance !== undefined ? instance.interface : iface;
   }
 
   /** SIGTERM to every script and notify child still running, by PID (keepalived at exit). */
@@ -1129,4 +1348,44 @@ export function readTrackFile(path: string, previous = 0): number {
     text = undefined;
   }
   return trackFileValue(text) ?? previous;
+}
+
+/** The VMAC each use_vmac instance needs (one per name). */
+function vmacSpecs(config: KeepalivedConfig, linkLocal: (iface: string) => string | undefined = () => undefined): VmacSpec[] {
+  const specs = new Map<string, VmacSpec>();
+  for (const i of config.instances) {
+    if (!i.useVmac || i.vmacName === undefined || i.vmacMac === undefined || specs.has(i.vmacName)) continue;
+    specs.set(i.vmacName, { instance: i.name, name: i.vmacName, base: i.interface, mac: i.vmacMac, family: i.family, xmitBase: i.vmacXmitBase === true, baseLinkLocal: linkLocal(i.interface) });
+  }
+  return [...specs.values()];
+}
+
+/** An interface's index and MAC from sysfs, at once (a reload cannot wait for a netlink dump). */
+function readInterfaceNow(name: string): InterfaceInfo | undefined {
+  const index = interfaceIndex(name);
+  if (index === undefined) return undefined;
+  return { name, index, mac: sysfsText(name, 'address') || undefined };
+}
+
+function vridKey(iface: string, family: number, vrid: number): string {
+  return `${iface}/${family}/${vrid}`;
+}
+
+/**
+ * keepalived's create_vmac_name on this machine: a default VMAC name (vrrp.VRID) held by an
+ * interface that is not this instance's VMAC (a private macvlan on its interface with its MAC) is
+ * skipped for the next one (vrrp1.VRID, ...); keepalived never takes such an interface over. A
+ * name use_vmac gives is kept (keepalived replaces a macvlan of that name; check refuses any
+ * other interface). `ours`: VMACs this run made (kept on reload).
+ */
+function resolveVmacNames(config: KeepalivedConfig, ours: (name: string) => boolean = () => false): void {
+  const foreign = (name: string, i: VrrpInstance): boolean => {
+    if (interfaceIndex(name) === undefined || ours(name)) return false;
+    const m = macvlanOf(name);
+    return !(m !== undefined && m.mode === 'private' && m.link === i.interface && m.mac?.toLowerCase() === i.vmacMac);
+  };
+  const rename = config.instances.filter((i) => i.useVmac && i.vmacNameGiven !== true && i.vmacName !== undefined && foreign(i.vmacName, i));
+  if (rename.length === 0) return;
+  for (const i of rename) i.vmacName = undefined;
+  assignVmacNames(config.instances, config.globalDefs.other.vmac_prefix || undefined, foreign);
 }

@@ -3,6 +3,8 @@
  * itself (src/wire); a transport only carries the VRRP bytes and reports the IP facts the engine
  * needs (source, destination, TTL/hop limit, interface).
  */
+import type { IpFamily } from '../wire/types.js';
+
 export interface OutboundAdvert {
   iface: string;
   /**
@@ -73,6 +75,10 @@ export interface Transport {
    * link-local address then): when the address comes. Returns an error, never throws.
    */
   openFamily?(info: InterfaceInfo, family: 4 | 6): { ok: true } | { ok: false; error: string };
+  /** Opens sockets on an interface that appeared (a VMAC; `info.sendOnly`: no reading); absent where it cannot. */
+  addInterface?(info: InterfaceInfo, families: IpFamily[]): SendResult;
+  /** Closes the sockets of an interface (a VMAC about to be removed). */
+  removeInterface?(name: string): void;
   close(): void;
 }
 
@@ -85,6 +91,8 @@ export interface InterfaceInfo {
   /** Link-local IPv6 address, if any. */
   ipv6?: string;
   mac?: string;
+  /** Adverts are only sent here: no group is joined and nothing read is handed on. */
+  sendOnly?: boolean;
 }
 
 /** Closes every socket of a transport; one that is already closed is fine. */

@@ -8,7 +8,7 @@
  */
 import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
-import type { EngineAction, EngineEvent, VrrpState } from '../engine/types.js';
+import type { EngineAction, EngineEvent, Vmac, VrrpState } from '../engine/types.js';
 import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { trackFileValue } from '../engine/track-file.js';
@@ -34,10 +34,12 @@ export interface SimHostSpec {
 /** Everything a run records; timelines, findings and reports are computed from these. */
 export type SimRecord =
   /** `silent`: keepalived neither logs nor notifies it (FAULT while a first script result is awaited). */
-  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; silent?: true }
+  /** `advertMac`: a MASTER with use_vmac (no vmac_xmit_base) advertises from its VMAC's address. */
+  | { type: 'transition'; t: number; host: string; instance: string; vrid: number; from: VrrpState; to: VrrpState; priority: number; silent?: true; advertMac?: string }
   | { type: 'priority'; t: number; host: string; instance: string; vrid: number; from: number; to: number }
   | { type: 'notify'; t: number; host: string; instance: string; state: VrrpState; command: string; args: string[] }
-  | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean }
+  /** `vmac`: the VIP is on the instance's VMAC (use_vmac), announced from its address. */
+  | { type: 'vip'; t: number; host: string; instance: string; address: string; held: boolean; vmac?: Vmac }
   | { type: 'service'; t: number; host: string; service: string; up: boolean; cause: string }
   | { type: 'fault'; t: number; host?: string; action: string; detail?: string }
   /** A tracked script's state as keepalived sees it changed (after rise/fall): "VRRP_Script(name) succeeded/failed". */
@@ -176,6 +178,8 @@ export class SimHost {
   readonly trackValues = new Map<string, number>();
   /** When each of its MASTER instances last advertised (instance -> ms), for advert-delay records. */
   readonly lastAdvert = new Map<string, number>();
+  /** The VMAC address each use_vmac instance's adverts leave from (instance -> MAC). */
+  readonly advertMac = new Map<string, string>();
   /** vrrp_scripts that hang: each run is killed at its timeout, a failure (keepalived's "timed_out"). */
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
@@ -190,9 +194,30 @@ export class SimHost {
   timerEntry: QueueEntry<ClusterEvent> | undefined;
 
   readonly interfaces: string[];
+  /**
+   * The host's VMACs (use_vmac) by address, each with the "FAMILY/VRID" of the instances that read
+   * on it (no vmac_xmit_base). A multicast frame from one of the host's own private macvlans'
+   * addresses reaches that macvlan only (Linux macvlan_handle_frame), so an instance that reads on
+   * the base interface (vmac_xmit_base) never hears a peer advertising from the same VMAC.
+   * keepalived 2.2.7, netns lab: A with vmac_xmit_base (100), B without (150), both MASTER.
+   */
+  readonly vmacs = new Map<string, Set<string>>();
 
   constructor(readonly spec: SimHostSpec) {
     this.interfaces = [...new Set(spec.config.instances.map((instance) => instance.interface))];
+    for (const instance of spec.config.instances) {
+      if (!instance.useVmac || instance.vmacMac === undefined) continue;
+      const readers = this.vmacs.get(instance.vmacMac) ?? new Set<string>();
+      if (instance.vmacXmitBase !== true) readers.add(`${instance.family}/${instance.vrid}`);
+      this.vmacs.set(instance.vmacMac, readers);
+    }
+  }
+
+  /** Whether an advert sent from `mac` reaches the instance for its VRID here (see `vmacs`). */
+  hearsFrom(mac: string | undefined, advert: VrrpAdvert): boolean {
+    if (mac === undefined) return true;
+    const readers = this.vmacs.get(mac);
+    return readers === undefined || readers.has(`${advert.family}/${advert.vrid}`);
   }
 
   get name(): string {
@@ -603,17 +628,18 @@ export class Cluster {
     switch (action.type) {
       case 'send-advert':
         this.noteAdvert(host, action.instance, action.advert);
-        this.broadcast(host, action.iface, action.advert, action.unicastPeers);
+        if (action.vmac) host.advertMac.set(action.instance, action.vmac.mac);
+        this.broadcast(host, action.iface, action.advert, action.unicastPeers, action.vmac?.mac);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: true });
+          if (host.vips.get(address) === undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: true, ...(action.vmac ? { vmac: action.vmac } : {}) });
           host.vips.set(address, action.instance);
         }
         break;
       case 'remove-vips':
         for (const address of action.addresses) {
-          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: false });
+          if (host.vips.get(address) !== undefined) this.record({ type: 'vip', t: this.seconds(), host: host.name, instance: action.instance, address, held: false, ...(action.vmac ? { vmac: action.vmac } : {}) });
           host.vips.delete(address);
         }
         break;
@@ -638,7 +664,11 @@ export class Cluster {
         break;
       case 'transition':
         host.lastAdvert.delete(action.instance);
-        this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}) });
+        {
+          // The takeover advert went out just before (vrrp_state_master_tx): its source MAC is known.
+          const mac = action.to === 'MASTER' ? host.advertMac.get(action.instance) : undefined;
+          this.record({ type: 'transition', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to, priority: action.priority, ...(action.silent ? { silent: true as const } : {}), ...(mac ? { advertMac: mac } : {}) });
+        }
         break;
       case 'priority':
         this.record({ type: 'priority', t: this.seconds(), host: host.name, instance: action.instance, vrid: action.vrid, from: action.from, to: action.to });
@@ -671,12 +701,12 @@ export class Cluster {
   }
 
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
-  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined): void {
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined, fromMac?: string): void {
     if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
     for (const receiver of this.hosts) {
-      if (receiver === sender || !this.canHear(sender, receiver)) continue;
+      if (receiver === sender || !this.canHear(sender, receiver) || !receiver.hearsFrom(fromMac, advert)) continue;
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;

@@ -239,7 +239,7 @@ function describeRecord(record: SimRecord): string | undefined {
     case 'fault':
       return `== ${record.action}${record.detail !== undefined ? ` ${record.detail}` : ''}`;
     case 'vip':
-      return `${record.held ? 'added' : 'removed'} VIP ${record.address} (${record.instance})`;
+      return `${record.held ? 'added' : 'removed'} VIP ${record.address} (${record.instance})${record.vmac ? ` on ${record.vmac.iface} (VMAC ${record.vmac.mac}${record.held ? ', GARPs from it' : ''})` : ''}`;
     case 'transition':
     case 'priority':
     case 'script':
@@ -255,7 +255,7 @@ export function formatJsonLines(result: SimulationResult): string {
   for (const [index, record] of result.records.entries()) {
     switch (record.type) {
       case 'transition':
-        lines.push(JSON.stringify({ type: 'transition', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, from: record.from, to: record.to, priority: record.priority, ...(record.silent ? { silent: true } : {}) }));
+        lines.push(JSON.stringify({ type: 'transition', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, from: record.from, to: record.to, priority: record.priority, ...(record.silent ? { silent: true } : {}), ...(record.advertMac ? { advertMac: record.advertMac } : {}) }));
         break;
       case 'notify':
         lines.push(JSON.stringify({ type: 'notify', t: record.t, host: record.host, instance: record.instance, state: record.state, command: record.command, args: record.args }));
@@ -280,6 +280,8 @@ export function formatJsonLines(result: SimulationResult): string {
         lines.push(JSON.stringify({ type: 'advert-delay', t: record.t, host: record.host, instance: record.instance, vrid: record.vrid, gap: record.gap }));
         break;
       case 'vip':
+        // A VIP on a VMAC (use_vmac): where it lives and the MAC its GARPs come from.
+        if (record.vmac) lines.push(JSON.stringify({ type: 'vip', t: record.t, host: record.host, instance: record.instance, address: record.address, held: record.held, iface: record.vmac.iface, mac: record.vmac.mac }));
         break;
     }
   }

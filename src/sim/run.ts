@@ -165,7 +165,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       const reasons = loaded.diagnostics.map((d) => `${d.location ? `${d.location.file}:${d.location.line}: ` : ''}${d.message}`);
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
-    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info') diagnostics.push({ host: host.name, diagnostic });
+    // Warnings and errors, and vrrplab's notes of what the config holds that is not modelled.
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.message.startsWith('vrrplab: ')) diagnostics.push({ host: host.name, diagnostic });
     // Not modelled, said in the header: what a fifo script does with the lines it reads.
     const g = loaded.config.globalDefs;
     for (const script of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) {

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The interfaces of the lab namespace keepalived -t runs the corpus in (test/lab/keepalived-t.test.ts). */
-export const LAB_INTERFACES: Record<string, 'present' | 'loopback'> = { lo: 'loopback', eth0: 'present', eth8: 'present', eth9: 'present' };
-export const labInterfaces = (name: string): 'present' | 'missing' | 'loopback' => LAB_INTERFACES[name] ?? 'missing';
+export const LAB_INTERFACES: Record<string, 'present' | 'loopback' | 'non-ethernet'> = { lo: 'loopback', eth0: 'present', eth8: 'present', eth9: 'present', tun0: 'non-ethernet' };
+export const labInterfaces = (name: string): 'present' | 'missing' | 'loopback' | 'non-ethernet' => LAB_INTERFACES[name] ?? 'missing';
 
 export const CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/configs');
 

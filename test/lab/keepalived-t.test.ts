@@ -1,7 +1,8 @@
 /**
  * Lab tier: real `keepalived -t -f FILE` on every corpus file (and the seed config), compared
  * with vrrplab's check: same exit status, and keepalived prints the gist the corpus file states.
- * keepalived runs inside a test namespace holding eth0 (and eth9, used by full.conf).
+ * keepalived runs inside a test namespace holding eth0 (and eth9, used by full.conf, and tun0, a
+ * non-Ethernet interface for use_vmac).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +22,9 @@ beforeAll(() => {
   const ns = lab.hosts[0].ns;
   spawnSync('ip', ['-n', ns, 'link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth8'], { stdio: 'ignore' });
   spawnSync('ip', ['-n', ns, 'link', 'set', 'eth9', 'up'], { stdio: 'ignore' });
+  // A non-Ethernet interface (ARPHRD_NONE), where keepalived makes no VMAC.
+  spawnSync('ip', ['-n', ns, 'tuntap', 'add', 'tun0', 'mode', 'tun'], { stdio: 'ignore' });
+  spawnSync('ip', ['-n', ns, 'link', 'set', 'tun0', 'up'], { stdio: 'ignore' });
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import type { ConfigLoadResult } from '../../config/model.js';
 import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/index.js';
 import { neverMatches, processEventsNote } from '../../analysis/track-process.js';
 import { parseHostSpecs } from '../hosts.js';
+import { macvlanOf } from '../../runtime/sysfs.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -102,12 +103,16 @@ function localInterfaces(): InterfaceProbe {
   return (name) => {
     if (!names.includes(name)) return 'missing';
     try {
-      return fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim() === '772' ? 'loopback' : 'present';
+      const type = fs.readFileSync(`${dir}/${name}/type`, 'utf8').trim();
+      if (type === '772') return 'loopback';
+      if (type !== '1') return 'non-ethernet'; // ARPHRD_ETHER: keepalived makes VMACs on nothing else
     } catch {
       return 'present';
     }
+    return macvlanOf(name)?.mode === 'private' ? 'macvlan-private' : 'present';
   };
 }
+
 
 function hostReader(root: string | undefined): (p: string) => string | undefined {
   return (p) => {

@@ -10,7 +10,7 @@ import { failureJson, failureReports, formatText, racesFromJson, summaryJson, ty
 import { exploreSpace, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
 import { parseHostSpecs } from '../hosts.js';
-import { runScenario } from '../../sim/run.js';
+import { loadHostConfig, runScenario } from '../../sim/run.js';
 import { progressReporter } from '../progress.js';
 
 interface ExploreCliOptions {
@@ -90,6 +90,8 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   progress.done();
   const space = exploreSpace(base);
   const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule), base.timeline.length > 0);
+  // What the configs hold that the simulator does not model, before the report (vrrplab's own info lines).
+  if (!options.json) for (const line of notModelled(base)) process.stdout.write(`${line}\n`);
   await emit(reports, result.summary, options);
   if (!options.json) process.stderr.write(`explore: ${result.summary.schedules} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.confirm === true && reports.length > 0) {
@@ -280,3 +282,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export type { ExploreResult };
+
+/** The configs' "vrrplab: ... not modelled" notes (config/vmac.ts and the like), one line per host and note. */
+function notModelled(base: Scenario): string[] {
+  const lines: string[] = [];
+  for (const host of base.hosts) {
+    for (const d of loadHostConfig(host, base.scripts, base.directory).diagnostics) {
+      if (d.severity === 'info' && d.message.startsWith('vrrplab: ')) lines.push(`${host.name} keepalived.conf: ${d.message.slice('vrrplab: '.length)}`);
+    }
+  }
+  return lines;
+}

@@ -126,6 +126,8 @@ async function run(flags: RunFlags): Promise<number> {
     return 1;
   }
   // "Startup complete" is logged by the runtime after the instances' init lines.
+  // A VMAC must not outlive vrrplab: an exit that is not a stop (an uncaught error) removes them too.
+  process.on('exit', () => runtime.removeVmacs());
 
   return new Promise<number>((resolve) => {
     const shutdown = () => {
