@@ -93,7 +93,12 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   out.vrrpOffset = l.vrrp;
   out.header = readVrrpHeader(ip, l.vrrp);
   out.expectedLength = l.vrrp + expectedVrrpLength(ip, l);
-  out.verdict = checkVrrpPacket(ip);
+  // keepalived 2.2.7 checks the TTL / hop limit only on a multicast instance (vrrp_check_packet:
+  // "MUST verify that the IPv4 TTL/IPv6 HL is 255 (but not if unicast)"); a unicast instance
+  // checks each peer's min_ttl-max_ttl, 0-255 unless configured. Without a config, the packet's
+  // destination says which: its own IPv6 unicast adverts carry the kernel's hop limit, 64 (lab,
+  // issue 23), and it accepts them.
+  out.verdict = checkVrrpPacket(ip, { checkTtl: multicastDestination(ip, family) });
   const v = out.header.version;
   const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
   if (!knownVersion) return out;
@@ -108,6 +113,11 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     out.received = received;
   }
   return out;
+}
+
+/** Whether the packet's IP destination is a multicast group (224.0.0.0/4, ff00::/8). */
+function multicastDestination(ip: Uint8Array, family: IpFamily): boolean {
+  return family === 4 ? ip[ip4.DST] >> 4 === 0xe : ip[ip6.DST] === 0xff;
 }
 
 /** Where VRRP starts in a packet too short for `locateVrrp()` (IPv4, IPv4+AH, IPv6 without extension headers). */

@@ -32,7 +32,7 @@ export type PacketVerdict =
   | 'truncated'
   /** VRRP length disagrees with the address count (and version), or with the IP length. */
   | 'bad-length'
-  /** TTL / hop limit is not 255 (multicast instances only). */
+  /** TTL / hop limit is not 255 (multicast instances only; decodeAdvertPacket: multicast destinations only). */
   | 'bad-ttl'
   /** Version is not the instance's (byte level: not 2 or 3; IPv6 with v2). */
   | 'bad-version'
@@ -153,7 +153,8 @@ export function shouldCheckAddresses(state: string, skipCheckAdvAddr: boolean, m
 
 const TTL = 255;
 
-function isMulticast(address: string, family: IpFamily): boolean {
+/** Whether `address` (of `family`) is a multicast group: 224.0.0.0/4 or ff00::/8. */
+export function isMulticast(address: string, family: IpFamily): boolean {
   if (family === 4) {
     const a = parseIpv4(address);
     return a !== null && a >>> 28 === 0xe;

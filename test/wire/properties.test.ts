@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VrrpAdvert } from '../../src/wire/types.js';
-import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
+import { formatIpv4, formatIpv6, parseIpv6 } from '../../src/wire/address.js';
 import { buildAdvertPacket } from '../../src/wire/packet.js';
 import { passwordText, quotedPassword } from '../../src/wire/vrrp.js';
 import { decodeAdvertPacket, verdictLogLine } from '../../src/wire/decode.js';
@@ -40,8 +40,24 @@ const roundTrip = (gen: fc.Arbitrary<VrrpAdvert>, srcGen: fc.Arbitrary<string>, 
     const d = decodeAdvertPacket(ip);
     expect(d?.received).toEqual({ advert, src, dst, ttl });
     expect(d?.checksumValid).toBe(true);
-    expect(d?.verdict).toBe(ttl === 255 ? 'ok' : 'bad-ttl');
+    // keepalived checks the TTL of multicast adverts only.
+    const multicast = dst.includes(':') ? parseIpv6(dst)?.[0] === 0xff : Number(dst.split('.')[0]) >> 4 === 0xe;
+    expect(d?.verdict).toBe(ttl === 255 || !multicast ? 'ok' : 'bad-ttl');
   }), { numRuns: 2000 });
+
+describe('the TTL / hop limit verdict of a decoded advert', () => {
+  // keepalived 2.2.7 (vrrp_check_packet) checks it on multicast instances only; its own IPv6
+  // unicast adverts leave with hop limit 64 and are accepted (lab, issue 23).
+  const hops = fc.integer({ min: 0, max: 254 });
+  it('is bad-ttl for any TTL but 255 to a multicast group, IPv4 or IPv6', () => fc.assert(fc.property(v3(4), v3(6), hops, (a4, a6, ttl) => {
+    expect(decodeAdvertPacket(buildAdvertPacket(a4, { src: '10.0.0.1', dst: '224.0.0.18', ttl }))?.verdict).toBe('bad-ttl');
+    expect(decodeAdvertPacket(buildAdvertPacket(a6, { src: 'fe80::1', dst: 'ff02::12', ttl }))?.verdict).toBe('bad-ttl');
+  }), { numRuns: 300 }));
+  it('is ok for any TTL to a unicast peer, IPv4 or IPv6', () => fc.assert(fc.property(v3(4), v3(6), hops, (a4, a6, ttl) => {
+    expect(decodeAdvertPacket(buildAdvertPacket(a4, { src: '10.0.0.1', dst: '10.0.0.2', ttl }))?.verdict).toBe('ok');
+    expect(decodeAdvertPacket(buildAdvertPacket(a6, { src: 'fd44::a', dst: 'fd44::b', ttl }))?.verdict).toBe('ok');
+  }), { numRuns: 300 }));
+});
 
 describe('decode(encode(advert))', () => {
   it('gives back every valid VRRPv2 advert', () => roundTrip(v2, ipv4, ipv4));

@@ -1,0 +1,77 @@
+/**
+ * An IPv6-only VRRPv3 pair over unicast, recorded with keepalived 2.2.7 (captures/ipv6-unicast, made
+ * by how-made/ipv6-unicast.sh) and with `vrrplab run` in A's place (captures/ipv6-unicast-vrrplab):
+ * B (fd44::b, 100) master alone, A (fd44::a, 150) preempts it, A stops (priority 0), B takes over
+ * again. keepalived's IPv6 unicast adverts carry the kernel's hop limit, 64, and keepalived accepts
+ * them: it checks the TTL / hop limit of multicast adverts only (vrrp_check_packet), so decode,
+ * replay and compare must not call them malformed (issue 23).
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { registerDecode } from '../../src/cli/commands/decode.js';
+import { compareCapture } from '../../src/compare/capture.js';
+import type { ReplayRecord } from '../../src/replay/records.js';
+import { replayCapture } from '../../src/replay/replay.js';
+
+const RUNS = ['ipv6-unicast', 'ipv6-unicast-vrrplab'] as const;
+const dir = (run: string) => resolve(import.meta.dirname, '../../captures', run);
+
+async function decodeJson(path: string): Promise<{ src: string; dst: string; ttl: number; priority: number; verdict: string }[]> {
+  const out: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  try {
+    const program = new Command().exitOverride();
+    registerDecode(program);
+    await program.parseAsync(['node', 'vrrplab', 'decode', '--json', path]);
+  } finally {
+    write.mockRestore();
+  }
+  return out.join('').trim().split('\n').map((l) => JSON.parse(l) as { src: string; dst: string; ttl: number; priority: number; verdict: string });
+}
+
+const of = <K extends ReplayRecord['type']>(records: ReplayRecord[], type: K) =>
+  records.filter((r): r is Extract<ReplayRecord, { type: K }> => r.type === type);
+
+for (const run of RUNS) {
+  describe(`the IPv6 unicast pair of captures/${run}`, () => {
+    it('decodes every advert as well-formed, at the hop limit 64 each side sent, each from its unicast_src_ip', async () => {
+      const adverts = await decodeJson(join(dir(run), 'capture.pcap'));
+      expect(adverts).toHaveLength(16);
+      expect(new Set(adverts.map((a) => a.verdict))).toEqual(new Set(['ok']));
+      expect(new Set(adverts.map((a) => a.ttl))).toEqual(new Set([64]));
+      expect(new Set(adverts.map((a) => `${a.src}>${a.dst}`))).toEqual(new Set(['fd44::a>fd44::b', 'fd44::b>fd44::a']));
+    });
+
+    it('replays B, A and B again as masters with no TTL anomaly', () => {
+      const records = replayCapture(join(dir(run), 'capture.pcap')).records;
+      expect(of(records, 'master').map((m) => m.src)).toEqual(['fd44::b', 'fd44::a', 'fd44::b']);
+      expect(of(records, 'anomaly')).toEqual([]);
+      expect(of(records, 'summary')[0]!.anomalies).toEqual({});
+    });
+
+    for (const host of ['A', 'B']) {
+      it(`compares host ${host} with the engine: every advert and state change matched`, () => {
+        const outcome = compareCapture({ capture: join(dir(run), 'capture.pcap'), config: join(dir(run), `${host}.conf`), host, events: join(dir(run), 'events.json') });
+        expect(outcome.ok).toBe(true);
+        if (!outcome.ok) return;
+        const r = outcome.report;
+        expect(r.mismatches).toEqual([]);
+        expect(r.adverts.recorded).toBe(host === 'A' ? 5 : 11);
+        expect(r.adverts.matched).toBe(r.adverts.recorded);
+        expect(r.pass).toBe(true);
+      });
+    }
+  });
+}
+
+describe('the logs of the IPv6 unicast pair', () => {
+  it('show keepalived accepting the hop limit 64 adverts: B discards A\'s lower priority, no "invalid TTL/HL"', () => {
+    const a = readFileSync(join(dir('ipv6-unicast'), 'A.log'), 'utf8');
+    const b = readFileSync(join(dir('ipv6-unicast'), 'B.log'), 'utf8');
+    expect(a).toContain('(V6) received lower priority (100) advert from fd44::b - discarding');
+    expect(b).toContain('(V6) Master received advert from fd44::a with higher priority 150, ours 100');
+    expect(a + b).not.toMatch(/invalid TTL|TTL\/HL/);
+  });
+});
