@@ -47,6 +47,8 @@ describe('the fixture sets', () => {
     'shared-vrid': ['unhealthy-master', 'vrid-conflict'],
     'nginx-nopreempt': ['unhealthy-master'],
     'postgres-sync': [],
+    'ipv6-unicast': [],
+    'ipv6-unicast-typo': ['split-brain'],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {
