@@ -101,9 +101,17 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   if (loopbackIgnored.has(v)) say('Unknown interface!');
 
   const first = v.virtualIpaddresses[0];
-  if (first) v.family = first.family;
+  v.family = v.familyFromConfig ?? first?.family ?? v.family;
   if (v.family === 6 && v.version === 2) {
-    if (v.versionGiven) say('cannot use IPv6 with VRRP version 2; setting version 3');
+    // keepalived 2.2.7 (vrrp_complete_instance) moves an IPv6 instance to version 3 with a word
+    // only in strict mode. Without it, a configured `version 2` stays: keepalived -t exits 0 and
+    // says nothing, and the daemon sends VRRPv2 headers over IPv6 (lab, issue 23: tshark reads
+    // version 2, no auth bytes; its data dump says "VRRP Version = 2"). vrrplab models the instance
+    // as VRRPv3 and says so (an info line: check prints it, simulate its header).
+    if (v.versionGiven && config.globalDefs.vrrpStrict) say('cannot use IPv6 with VRRP version 2; setting version 3');
+    else if (v.versionGiven) {
+      reporter.notModelled(`(${v.name}) version 2 over IPv6: keepalived 2.2.7 keeps it and sends VRRPv2 adverts over IPv6 (no auth bytes); vrrplab models this instance as VRRPv3`, v.location);
+    }
     v.version = 3;
   }
   if (v.virtualIpaddresses.length === 0) {
@@ -132,6 +140,12 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
       say('Initial state master is incompatible with AH authentication - clearing');
       v.initialState = 'BACKUP';
     }
+  }
+
+  // keepalived 2.2.7 (vrrp_complete_instance): a unicast keyword with no peer left means multicast,
+  // a deprecated use it reports (exit 5), unless unicast_fault_no_peer asks for FAULT instead.
+  if (v.unicastConfigured && v.unicastPeers.length === 0 && !v.unicastFaultNoPeer) {
+    say('A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.', ErrClass.deprecated);
   }
 
   // Sync group members (without sync_group_tracking_weight) and address owners ignore weights.
@@ -225,7 +239,7 @@ function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
 }
 
 function stripDraft(d: InstanceDraft): VrrpInstance {
-  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, ...instance } = d;
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, familyFromConfig: _f, unicastConfigured: _u, unicastFaultNoPeer: _n, ...instance } = d;
   return instance;
 }
 

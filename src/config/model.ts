@@ -17,6 +17,8 @@ export interface Diagnostic {
   location?: SourceLocation;
   /** keepalived's wording where keepalived has a message for it. */
   message: string;
+  /** An info line saying what keepalived does that vrrplab does not model (simulate shows these too). */
+  notModelled?: true;
 }
 
 export interface GlobalDefs {

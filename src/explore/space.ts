@@ -316,6 +316,20 @@ function readHostText(host: ScenarioHost, file: string): string | undefined {
   }
 }
 
+/**
+ * What keepalived would do with the hosts' configs that the simulation does not model (the
+ * configs' notModelled notes), one line per note, for explore's header.
+ */
+export function modelNotes(space: ExploreSpace): string[] {
+  const lines: string[] = [];
+  for (const [host, loaded] of space.configs) {
+    for (const d of loaded.diagnostics) {
+      if (d.notModelled === true) lines.push(`${host} keepalived.conf: ${d.location ? `(${d.location.file}: Line ${d.location.line}) ` : ''}${d.message}`);
+    }
+  }
+  return lines;
+}
+
 /** scenarioFromHosts()'s IPv6 half: `address6` from IPv6 unicast_src_ip, else an unclaimed IPv6 unicast_peer. */
 function assignAddresses6(loaded: { scenarioHost: ScenarioHost; config: KeepalivedConfig }[]): void {
   const claimed = new Set<string>();

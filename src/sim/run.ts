@@ -160,7 +160,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       const reasons = loaded.diagnostics.map((d) => `${d.location ? `${d.location.file}:${d.location.line}: ` : ''}${d.message}`);
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
-    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info') diagnostics.push({ host: host.name, diagnostic });
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: host.name, diagnostic });
     return { name: host.name, address: host.address, address6: host.address6, config: loaded.config };
   });
   if (errors.length > 0) return { ok: false, errors };

@@ -123,3 +123,57 @@ describe('the configuration language', () => {
     expect(r.exitStatus).toBe(5);
   });
 });
+
+describe('the instance family, as keepalived 2.2.7 decides it in config order (issue 23)', () => {
+  const load = (name: string) => loadConfig(path.join(CORPUS_DIR, name)).config.instances[0]!;
+
+  it('takes it from the first unicast peer when that comes first, and drops the later VIP and peer of the other family', () => {
+    const v = load('family-peer-first.conf');
+    expect(v.family).toBe(6);
+    expect(v.unicastPeers).toEqual(['fd00::3']);
+    expect(v.virtualIpaddresses.map((vip) => vip.address)).toEqual(['fd00::1']);
+  });
+
+  it('takes it from mcast_src_ip, dropping an IPv4 VIP after it, and keeps a matching source address', () => {
+    expect(load('family-mcast-src-first.conf')).toMatchObject({ family: 6, mcastSrcIp: 'fd00::2', virtualIpaddresses: [] });
+    const v = load('family-src-mismatch.conf');
+    expect(v.family).toBe(4);
+    expect(v.unicastSrcIp).toBeUndefined();
+    expect(v.unicastPeers).toEqual(['10.9.0.3']);
+  });
+
+  it('keeps every address of one family: an IPv6 unicast pair is IPv6 with its source and peer', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 60\n  unicast_src_ip fd44::a\n  unicast_peer {\n    fd44::b\n  }\n  virtual_ipaddress {\n    fd44::100/64\n  }\n}\n';
+    const parsed = parseConfigText(text, 'k.conf');
+    expect(parsed.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(parsed.config.instances[0]).toMatchObject({ family: 6, version: 3, unicastSrcIp: 'fd44::a', unicastPeers: ['fd44::b'] });
+  });
+});
+
+describe('an IPv6 instance with `version 2`', () => {
+  const note = /\(VI_6\) version 2 over IPv6: keepalived 2\.2\.7 keeps it and sends VRRPv2 adverts over IPv6 .*vrrplab models this instance as VRRPv3/;
+
+  it('passes as keepalived -t passes it (exit 0), modelled as VRRPv3 with a note that says so', () => {
+    const r = loadConfig(path.join(CORPUS_DIR, 'ipv6-version-2.conf'));
+    expect(r.exitStatus).toBe(0);
+    expect(r.config.instances[0]).toMatchObject({ family: 6, version: 3 });
+    const notes = r.diagnostics.filter((d) => d.notModelled === true);
+    expect(notes.map((d) => d.message)).toEqual([expect.stringMatching(note)]);
+    expect(notes[0]!.severity).toBe('info');
+  });
+
+  it('gets no note when keepalived itself moves it to version 3: strict mode, or version 2 after an IPv6 VIP', () => {
+    for (const file of ['ipv6-version-2-strict.conf', 'ipv6-version-2-after-vip.conf']) {
+      const r = loadConfig(path.join(CORPUS_DIR, file));
+      expect(r.exitStatus, file).toBe(5);
+      expect(r.config.instances[0]!.version, file).toBe(3);
+      expect(r.diagnostics.filter((d) => d.notModelled === true), file).toEqual([]);
+    }
+  });
+
+  it('gets no note as an IPv6 instance without a version, nor as an IPv4 instance with version 2', () => {
+    const v6 = parseConfigText('vrrp_instance VI_6 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n', 'k.conf');
+    const v4 = parseConfigText('vrrp_instance VI_4 {\n  interface eth0\n  version 2\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.9.0.1/24\n  }\n}\n', 'k.conf');
+    for (const r of [v6, v4]) expect(r.diagnostics.filter((d) => d.notModelled === true)).toEqual([]);
+  });
+});
