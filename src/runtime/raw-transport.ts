@@ -111,10 +111,16 @@ export class RawTransport implements Transport {
     const transport = new RawTransport(options);
     for (const info of options.interfaces) {
       for (const family of options.families) {
-        if (family === 6 && !info.ipv6) continue;
         try {
           transport.openChannel(info, family);
         } catch (error) {
+          // An interface with no IPv6 address yet (carrier still down at start) may refuse IPv6
+          // options; it then has no IPv6 socket, as before. One that has an address must not.
+          if (family === 6 && !info.ipv6) {
+            transport.channels.get(`${info.name}/6`)?.socket.close();
+            transport.channels.delete(`${info.name}/6`);
+            continue;
+          }
           transport.close();
           return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };
         }
