@@ -44,21 +44,32 @@ beforeAll(async () => {
 }, 200_000);
 
 describe('vrrplab run beside keepalived 2.2.7 over IPv6 unicast', () => {
-  it('sends every advert from unicast_src_ip, before and after its VIP is up, with keepalived\'s hop limit', async (ctx) => {
+  it('sends every advert from unicast_src_ip, before and after its VIP is up, with keepalived\'s hop limit, also when started before its link had carrier', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const lab = made.lab({ hosts: 2 });
     const dir = made.scratch('vlv6uni');
     const pcap = join(dir, 'capture.pcap');
-    ['fd44::a', 'fd44::b'].forEach((address, i) => {
-      lab.exec(i, ['sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0']);
-      lab.exec(i, ['ip', '-6', 'addr', 'add', `${address}/64`, 'dev', 'eth0', 'nodad']);
-    });
+    const address = (i: number, ip: string) => lab.exec(i, ['ip', '-6', 'addr', 'add', `${ip}/64`, 'dev', 'eth0', 'nodad']);
+    for (const i of [0, 1]) lab.exec(i, ['sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0']);
     writeFileSync(join(dir, 'A.conf'), config('v6_A', 150, 'fd44::a', 'fd44::b'));
     writeFileSync(join(dir, 'B.conf'), config('v6_B', 100, 'fd44::b', 'fd44::a'));
+    // vrrplab starts while its eth0 has no carrier (B's end down), so no link-local address yet:
+    // it must still open its IPv6 socket (it once had none, and could neither send nor hear).
+    // (B's address goes on once its link is up: the kernel drops IPv6 addresses of a link set down.)
+    lab.exec(1, ['ip', 'link', 'set', 'eth0', 'down']);
+    // A's link-local address, made while the link had carrier, goes with a down; up again without
+    // carrier, it gets none.
+    lab.exec(0, ['ip', 'link', 'set', 'eth0', 'down']);
+    lab.exec(0, ['ip', 'link', 'set', 'eth0', 'up']);
+    address(0, 'fd44::a');
+    expect(lab.exec(0, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0'])).not.toContain('fe80:');
+    const a = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
+    expect(await waitFor(() => a.log().includes('Startup complete'), 10_000), a.log()).toBeGreaterThanOrEqual(0);
+    lab.exec(1, ['ip', 'link', 'set', 'eth0', 'up']);
+    address(1, 'fd44::b');
     const tcpdump = collect(lab.spawn(1, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'ip6 proto 112']));
     await sleep(300);
     const b = startDaemon(lab, 1, 'keepalived', join(dir, 'B.conf'), dir);
-    const a = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
     expect(await waitFor(() => transitions(a.log()).at(-1) === 'V6 MASTER', 10_000), a.log()).toBeGreaterThanOrEqual(0);
     // Adverts after the VIP is on A's eth0: the ones that left from fd44::100.
     expect(await waitFor(() => lab.exec(0, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']).includes('fd44::100/64'), 3000)).toBeGreaterThanOrEqual(0);
@@ -86,5 +97,8 @@ describe('vrrplab run beside keepalived 2.2.7 over IPv6 unicast', () => {
     // vrrplab logs its socket as keepalived does, with no link-local warning for a unicast instance.
     expect(a.log()).toMatch(/VRRP sockpool: \[ifindex\(\s*\d+\), family\(IPv6\), proto\(112\), fd\(\d+,\d+\) , unicast, address\(fd44::a\)\]/);
     expect(a.log()).not.toContain('should be link local');
+    // It did start without carrier, and had its socket all the same.
+    expect(a.log()).toContain('(V6): entering FAULT state (interface eth0 down)');
+    expect(a.log()).not.toContain('no IPv6 socket');
   }, 40_000);
 });
