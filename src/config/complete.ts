@@ -142,6 +142,9 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     }
   }
 
+  // Global vrrp_check_unicast_src holds every instance to it (keepalived reads it at receive time).
+  if (config.globalDefs.vrrpCheckUnicastSrc) v.checkUnicastSrc = true;
+
   // keepalived 2.2.7 (vrrp_complete_instance): a unicast keyword with no peer left means multicast,
   // a deprecated use it reports (exit 5), unless unicast_fault_no_peer asks for FAULT instead.
   if (v.unicastConfigured && v.unicastPeers.length === 0 && !v.unicastFaultNoPeer) {

@@ -297,6 +297,38 @@ function sameFamily(v: InstanceDraft, address: string): boolean {
   return v.familyFromConfig === family;
 }
 
+/**
+ * A unicast_peer line's `min_ttl N` / `max_ttl N` options, as keepalived 2.2.7 reads them
+ * (alloc_vrrp_unicast_peer): undefined when the line gives none. Any one read makes the instance
+ * check its adverts' source (VRRP_FLAG_CHECK_UNICAST_SRC).
+ */
+function peerTtl(v: InstanceDraft, line: Statement, ctx: ParseContext): { min: number; max: number } | undefined {
+  let ttl: { min: number; max: number } | undefined;
+  const args = new Args(line, ctx.reporter);
+  for (let i = 1; i < line.words.length; i += 2) {
+    const option = line.words[i];
+    if (i + 1 >= line.words.length) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) ${option} is missing a value`, line.location);
+      break;
+    }
+    const n = args.unsigned(i + 1, 0, 255);
+    if (n === undefined) continue;
+    if (option !== 'min_ttl' && option !== 'max_ttl') {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) unknown unicast_peer option ${option}`, line.location);
+      break;
+    }
+    ttl ??= { min: 0, max: 255 };
+    if (option === 'min_ttl') ttl.min = n;
+    else ttl.max = n;
+    v.checkUnicastSrc = true;
+    v.checkUnicastSrcInstance = true;
+  }
+  if (ttl !== undefined && ttl.min > ttl.max) {
+    ctx.reporter.report(ErrClass.general, `(${v.name}) min_ttl ${ttl.min} > max_ttl ${ttl.max} - all packets will be discarded`, line.location);
+  }
+  return ttl;
+}
+
 /** unicast_src_ip / mcast_src_ip: one address of the instance's family. */
 function sourceAddress(v: InstanceDraft, a: Args, ctx: ParseContext, field: 'unicastSrcIp' | 'mcastSrcIp'): void {
   const ip = a.word(1);
@@ -459,11 +491,17 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
       const ip = line.words[0];
       if (!isIpAddress(ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] malformed unicast peer address[${ip}]. Skipping...`, line.location);
       else if (!sameFamily(v, ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] and unicast peer address[${ip}] MUST be of the same family !!! Skipping...`, line.location);
-      else v.unicastPeers.push(ip);
+      else {
+        const ttl = peerTtl(v, line, ctx);
+        if (ttl !== undefined) {
+          v.unicastPeerTtl ??= v.unicastPeers.map(() => ({ min: 0, max: 255 }));
+          v.unicastPeerTtl.push(ttl);
+        } else v.unicastPeerTtl?.push({ min: 0, max: 255 });
+        v.unicastPeers.push(ip);
+      }
     }
   },
-  // Accepted and otherwise not modelled (INSTANCE_ACCEPTED), but each makes the instance "unicast configured".
-  check_unicast_src: set((v) => { v.unicastConfigured = true; }),
+  check_unicast_src: set((v) => { v.unicastConfigured = true; v.checkUnicastSrc = true; v.checkUnicastSrcInstance = true; }),
   old_unicast_checksum: set((v) => { v.unicastConfigured = true; }),
   unicast_fault_no_peer: set((v) => { v.unicastConfigured = true; v.unicastFaultNoPeer = true; }),
   garp_master_delay: seconds('garpMasterDelayMs', 'garp_master_delay'),

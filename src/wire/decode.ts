@@ -204,5 +204,11 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
     }
     case 'unicast-peer-mismatch':
       return `(${i}) unicast source address ${r?.src ?? '?'} not a unicast peer`;
+    case 'ttl-out-of-range': {
+      const src = canonicalAddress(r?.src ?? '');
+      const at = e?.unicastPeers?.findIndex((p) => canonicalAddress(p) === src) ?? -1;
+      const range = (at >= 0 ? e?.unicastPeerTtl?.[at] : undefined) ?? { min: 0, max: 255 };
+      return `(${i}) TTL/HL ${r?.ttl ?? ctx.packet?.ttl ?? '?'} not in range ${range.min} - ${range.max}`;
+    }
   }
 }

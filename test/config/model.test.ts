@@ -177,3 +177,26 @@ describe('an IPv6 instance with `version 2`', () => {
     for (const r of [v6, v4]) expect(r.diagnostics.filter((d) => d.notModelled === true)).toEqual([]);
   });
 });
+
+describe('check_unicast_src and a unicast peer\'s min_ttl / max_ttl', () => {
+  const instance = (block: string, global = '') =>
+    parseConfigText(`${global}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n${block}  virtual_ipaddress {\n    10.9.0.1/24\n  }\n}\n`, 'k.conf').config.instances[0]!;
+
+  it('reads each peer\'s range by its place, 0-255 for a peer without options, and checks the source', () => {
+    const v = instance('  unicast_peer {\n    10.9.0.2\n    10.9.0.3 min_ttl 60 max_ttl 200\n  }\n');
+    expect(v.unicastPeers).toEqual(['10.9.0.2', '10.9.0.3']);
+    expect(v.unicastPeerTtl).toEqual([{ min: 0, max: 255 }, { min: 60, max: 200 }]);
+    expect([v.checkUnicastSrc, v.checkUnicastSrcInstance]).toEqual([true, true]);
+  });
+
+  it('checks the source with check_unicast_src, or for every instance with global vrrp_check_unicast_src (not the instance\'s own flag)', () => {
+    expect(instance('  check_unicast_src\n  unicast_peer {\n    10.9.0.2\n  }\n')).toMatchObject({ checkUnicastSrc: true, checkUnicastSrcInstance: true });
+    const global = instance('  unicast_peer {\n    10.9.0.2\n  }\n', 'global_defs {\n  vrrp_check_unicast_src\n}\n');
+    expect([global.checkUnicastSrc, global.checkUnicastSrcInstance, global.unicastPeerTtl]).toEqual([true, undefined, undefined]);
+  });
+
+  it('does not check the source of a plain unicast pair', () => {
+    const v = instance('  unicast_peer {\n    10.9.0.2\n  }\n');
+    expect([v.checkUnicastSrc, v.unicastPeerTtl]).toEqual([undefined, undefined]);
+  });
+});

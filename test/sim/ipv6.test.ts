@@ -66,3 +66,37 @@ describe('an IPv6 instance configured with version 2 in the simulator', () => {
     expect(outcome.result.records.find((r) => r.type === 'transition' && r.to === 'MASTER')).toMatchObject({ host: 'A' });
   });
 });
+
+describe('IPv6 unicast with check_unicast_src in the simulator, as keepalived 2.2.7 in the lab', () => {
+  const conf = (priority: number, src: string, peer: string) =>
+    `vrrp_instance V6 {\n interface eth0\n state BACKUP\n priority ${priority}\n virtual_router_id 60\n version 3\n advert_int 1\n unicast_src_ip ${src}\n unicast_peer {\n  ${peer}\n }\n virtual_ipaddress {\n  fd44::100/64\n }\n}\n`;
+  const run = (peerOfB: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-v6ttl-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'A.conf'), conf(150, 'fd44::a', 'fd44::b'));
+    fs.writeFileSync(path.join(dir, 'B.conf'), conf(100, 'fd44::b', peerOfB));
+    const yaml = ['duration: 12s', 'hosts:', '  A: { config: A.conf, address: 10.0.0.1, address6: "fd44::a" }', '  B: { config: B.conf, address: 10.0.0.2, address6: "fd44::b" }',
+      'timeline:', '  - { at: 0s, host: A, do: start }', '  - { at: 0s, host: B, do: start }'].join('\n');
+    const parsed = parseScenario(yaml, dir);
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const outcome = runScenario(parsed.scenario);
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    return outcome.result;
+  };
+  const logsOf = (result: ReturnType<typeof run>, host: string) =>
+    result.records.flatMap((r) => (r.type === 'log' && r.host === host ? [r.message] : []));
+
+  it('drops the peer\'s hop limit 64 adverts under min_ttl 100 and logs keepalived\'s line: both become MASTER', () => {
+    const result = run('fd44::a min_ttl 100');
+    expect(logsOf(result, 'B')).toContain('(V6) TTL/HL 64 not in range 100 - 255');
+    expect(result.findings.map((f) => f.kind)).toContain('split-brain');
+  });
+
+  it('accepts them with min_ttl 64, and with no TTL option at all: one MASTER, no finding', () => {
+    for (const peer of ['fd44::a min_ttl 64', 'fd44::a']) {
+      const result = run(peer);
+      expect(logsOf(result, 'B').filter((l) => l.includes('TTL/HL')), peer).toEqual([]);
+      expect(result.findings.filter((f) => f.byDesign !== true), peer).toEqual([]);
+    }
+  });
+});
