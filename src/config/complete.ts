@@ -106,13 +106,15 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     // keepalived 2.2.7 (vrrp_complete_instance) moves an IPv6 instance to version 3 with a word
     // only in strict mode. Without it, a configured `version 2` stays: keepalived -t exits 0 and
     // says nothing, and the daemon sends VRRPv2 headers over IPv6 (lab, issue 23: tshark reads
-    // version 2, no auth bytes; its data dump says "VRRP Version = 2"). vrrplab models the instance
-    // as VRRPv3 and says so (an info line: check prints it, simulate its header).
-    if (v.versionGiven && config.globalDefs.vrrpStrict) say('cannot use IPv6 with VRRP version 2; setting version 3');
-    else if (v.versionGiven) {
-      reporter.notModelled(`(${v.name}) version 2 over IPv6: keepalived 2.2.7 keeps it and sends VRRPv2 adverts over IPv6 (no auth bytes); vrrplab models this instance as VRRPv3`, v.location);
+    // version 2, 8 + 16 bytes per address, no auth bytes, the kernel's checksum with the IPv6
+    // pseudo-header; its data dump says "VRRP Version = 2"). So does vrrplab.
+    if (v.versionGiven && config.globalDefs.vrrpStrict) {
+      say('cannot use IPv6 with VRRP version 2; setting version 3');
+      v.version = 3;
+    } else if (!v.versionGiven) v.version = 3;
+    else if (v.authentication?.type === 'PASS') {
+      reporter.notModelled(`(${v.name}) auth_type PASS with VRRPv2 over IPv6: keepalived 2.2.7 sends no password and compares one read from outside the packet; vrrplab sends auth type 1 and compares nothing`, v.location);
     }
-    v.version = 3;
   }
   if (v.virtualIpaddresses.length === 0) {
     if (v.version === 3 || config.globalDefs.vrrpStrict) say('No VIP specified; at least one is required');

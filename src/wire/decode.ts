@@ -80,9 +80,9 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     if (at !== null && at + 8 <= ip.length) {
       out.header = readVrrpHeader(ip, at);
       const v = out.header.version;
-      if (family === 4 ? v === 2 || v === 3 : v === 3) {
+      if (v === 2 || v === 3) {
         out.partial = readPartialAdvert(ip, at, ip.length, family);
-        if (v === 2) out.auth = readAuthTrailer(ip, at, ip.length, family);
+        if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, at, ip.length, family);
       }
     }
     return out;
@@ -100,11 +100,12 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   // issue 23), and it accepts them.
   out.verdict = checkVrrpPacket(ip, { checkTtl: multicastDestination(ip, family) });
   const v = out.header.version;
-  const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
+  // VRRPv2 over IPv6 too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
+  const knownVersion = v === 2 || v === 3;
   if (!knownVersion) return out;
   out.checksumVariant = vrrpChecksumVariant(ip, l);
   out.checksumValid = out.checksumVariant === 'rfc';
-  if (v === 2) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
+  if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
   if (out.expectedLength !== l.end) {
     out.partial = readPartialAdvert(ip, l.vrrp, l.end, family);
   } else {

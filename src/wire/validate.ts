@@ -186,7 +186,9 @@ export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpe
   if (a.version === 2) {
     if (a.authType > AUTH_AH) return 'invalid-auth-type';
     if (a.authType !== exp.authType) return 'auth-type-mismatch';
-    if (a.authType === AUTH_PASS && !sameBytes(passwordBytes(a.auth), passwordBytes(exp.auth))) return 'auth-mismatch';
+    // VRRPv2 over IPv6 (keepalived 2.2.7, `version 2` on an IPv6 instance) has no auth bytes; what
+    // keepalived compares a PASS password with there is not modelled (config says so).
+    if (a.authType === AUTH_PASS && a.family === 4 && !sameBytes(passwordBytes(a.auth), passwordBytes(exp.auth))) return 'auth-mismatch';
     // AH: recognised, the ICV is not verified by vrrplab.
     if (a.advertIntervalMs !== exp.advertIntervalMs) return 'interval-mismatch';
   }
@@ -224,7 +226,7 @@ export function checkVrrpPacket(ip: Uint8Array, options: { checkTtl?: boolean } 
   if (loc.end - loc.vrrp !== expectedVrrpLength(ip, loc)) return 'bad-length';
   if (options.checkTtl !== false && loc.ttl !== TTL) return 'bad-ttl';
   const version = ip[loc.vrrp] >> 4;
-  if (loc.family === 4 ? version !== 2 && version !== 3 : version !== 3) return 'bad-version';
+  if (version !== 2 && version !== 3) return 'bad-version';
   if ((ip[loc.vrrp] & 0x0f) !== VRRP_TYPE_ADVERT) return 'bad-type';
   if (loc.family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
   return 'ok';
@@ -314,7 +316,8 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, che
     const authType = ip[v + vf.AUTH_TYPE];
     if (authType > AUTH_AH) return 'invalid-auth-type';
     if (authType !== exp.authType) return 'auth-type-mismatch';
-    if (authType === AUTH_PASS) {
+    // VRRPv2 over IPv6 carries no password to compare (see checkAdvertForInstance).
+    if (authType === AUTH_PASS && family === 4) {
       const pw = end - VRRP_AUTH_LEN;
       const want = c.auth;
       let diff = 0;

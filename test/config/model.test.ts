@@ -151,30 +151,33 @@ describe('the instance family, as keepalived 2.2.7 decides it in config order (i
 });
 
 describe('an IPv6 instance with `version 2`', () => {
-  const note = /\(VI_6\) version 2 over IPv6: keepalived 2\.2\.7 keeps it and sends VRRPv2 adverts over IPv6 .*vrrplab models this instance as VRRPv3/;
-
-  it('passes as keepalived -t passes it (exit 0), modelled as VRRPv3 with a note that says so', () => {
+  it('stays VRRPv2, as keepalived 2.2.7 keeps it (keepalived -t: exit 0, nothing said)', () => {
     const r = loadConfig(path.join(CORPUS_DIR, 'ipv6-version-2.conf'));
     expect(r.exitStatus).toBe(0);
-    expect(r.config.instances[0]).toMatchObject({ family: 6, version: 3 });
-    const notes = r.diagnostics.filter((d) => d.notModelled === true);
-    expect(notes.map((d) => d.message)).toEqual([expect.stringMatching(note)]);
-    expect(notes[0]!.severity).toBe('info');
+    expect(r.config.instances[0]).toMatchObject({ family: 6, version: 2 });
+    expect(r.diagnostics.filter((d) => d.severity !== 'info' || d.notModelled === true)).toEqual([]);
   });
 
-  it('gets no note when keepalived itself moves it to version 3: strict mode, or version 2 after an IPv6 VIP', () => {
+  it('becomes VRRPv3 where keepalived moves it: strict mode, or `version 2` after an IPv6 VIP, or no version at all', () => {
     for (const file of ['ipv6-version-2-strict.conf', 'ipv6-version-2-after-vip.conf']) {
       const r = loadConfig(path.join(CORPUS_DIR, file));
       expect(r.exitStatus, file).toBe(5);
       expect(r.config.instances[0]!.version, file).toBe(3);
-      expect(r.diagnostics.filter((d) => d.notModelled === true), file).toEqual([]);
     }
+    const bare = parseConfigText('vrrp_instance VI_6 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n', 'k.conf');
+    expect(bare.config.instances[0]!.version).toBe(3);
   });
 
-  it('gets no note as an IPv6 instance without a version, nor as an IPv4 instance with version 2', () => {
-    const v6 = parseConfigText('vrrp_instance VI_6 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n', 'k.conf');
-    const v4 = parseConfigText('vrrp_instance VI_4 {\n  interface eth0\n  version 2\n  virtual_router_id 51\n  virtual_ipaddress {\n    10.9.0.1/24\n  }\n}\n', 'k.conf');
-    for (const r of [v6, v4]) expect(r.diagnostics.filter((d) => d.notModelled === true)).toEqual([]);
+  it('with auth_type PASS: keepalived -t is silent too, and vrrplab notes what it does not model', () => {
+    const text = 'vrrp_instance VI_6 {\n  interface eth0\n  version 2\n  virtual_router_id 51\n  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n';
+    const r = parseConfigText(text, 'k.conf');
+    expect(r.exitStatus).toBe(0);
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.notModelled === true).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^\(VI_6\) auth_type PASS with VRRPv2 over IPv6: keepalived 2\.2\.7 sends no password .*vrrplab sends auth type 1 and compares nothing$/),
+    ]);
+    const v4 = parseConfigText(text.replace('fe80::100', '10.9.0.1/24'), 'k.conf');
+    expect(v4.diagnostics.filter((d) => d.notModelled === true)).toEqual([]);
   });
 });
 

@@ -102,3 +102,54 @@ describe('vrrplab run beside keepalived 2.2.7 over IPv6 unicast', () => {
     expect(a.log()).not.toContain('no IPv6 socket');
   }, 40_000);
 });
+
+const V2_CONF = (name: string, priority: number) => `global_defs {
+  router_id ${name}
+}
+vrrp_instance V6 {
+  interface eth0
+  state BACKUP
+  version 2
+  priority ${priority}
+  virtual_router_id 61
+  advert_int 1
+  virtual_ipaddress {
+    fe80::61
+    fd44::61/64
+  }
+}
+`;
+
+describe('vrrplab run beside keepalived 2.2.7 with an IPv6 instance configured `version 2`', () => {
+  it('speaks VRRPv2 over IPv6 as keepalived does (no auth bytes): one master, and the backup takes over when it resigns', async (ctx) => {
+    requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
+    const lab = made.lab({ hosts: 2 });
+    const dir = made.scratch('vlv6v2');
+    const pcap = join(dir, 'capture.pcap');
+    // Both link-local addresses first: the multicast adverts leave from them.
+    expect(await waitFor(() => [0, 1].every((i) => lab.exec(i, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']).includes('fe80:')), 5000)).toBeGreaterThanOrEqual(0);
+    writeFileSync(join(dir, 'A.conf'), V2_CONF('v2_A', 150));
+    writeFileSync(join(dir, 'B.conf'), V2_CONF('v2_B', 100));
+    const tcpdump = collect(lab.spawn(1, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'ip6 proto 112']));
+    await sleep(300);
+    const b = startDaemon(lab, 1, 'keepalived', join(dir, 'B.conf'), dir);
+    const a = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
+    expect(await waitFor(() => transitions(a.log()).at(-1) === 'V6 MASTER', 10_000), a.log()).toBeGreaterThanOrEqual(0);
+    await sleep(2200);
+    const bWhileAMaster = transitions(b.log()).at(-1);
+    a.child.kill('SIGTERM');
+    await exited(a.child);
+    expect(await waitFor(() => transitions(b.log()).at(-1) === 'V6 MASTER', 3000), b.log()).toBeGreaterThanOrEqual(0);
+    await sleep(300);
+    tcpdump.child.kill('SIGINT');
+    await exited(tcpdump.child);
+
+    expect(bWhileAMaster, b.log()).toBe('V6 BACKUP');
+    for (const log of [a.log(), b.log()]) expect(log).not.toMatch(/wrong version|invalid|packet too/);
+    const frames = execFileSync('tshark', ['-r', pcap, '-Y', 'vrrp', '-T', 'fields', '-e', 'vrrp.version', '-e', 'ipv6.plen', '-e', 'vrrp.prio'], { encoding: 'utf8' })
+      .trim().split('\n').map((l) => l.split('\t'));
+    // Both sides: version 2, 8 + 2 x 16 bytes; A's 150s and its 0, B's 100s.
+    expect(new Set(frames.map((f) => `${f[0]} ${f[1]}`))).toEqual(new Set(['2 40']));
+    expect(new Set(frames.map((f) => f[2]))).toEqual(new Set(['150', '0', '100']));
+  }, 40_000);
+});

@@ -68,6 +68,26 @@ for (const run of RUNS) {
   });
 }
 
+describe('VRRPv2 over IPv6 (captures/ipv6-version-2: both instances `version 2`, keepalived 2.2.7 keeps it)', () => {
+  it('decodes keepalived\'s VRRPv2 adverts over IPv6 as well-formed: 8 + 16 bytes an address, no auth bytes, a checksum over the IPv6 pseudo-header', async () => {
+    const adverts = await decodeJson(join(dir('ipv6-version-2'), 'capture.pcap')) as unknown as { version: number; verdict: string; checksumVariant: string; addresses: string[] }[];
+    expect(adverts.length).toBeGreaterThanOrEqual(14);
+    expect(new Set(adverts.map((a) => `${a.version} ${a.verdict} ${a.checksumVariant} ${a.addresses.join(',')}`))).toEqual(new Set(['2 ok rfc fe80::61,fd44::61']));
+  });
+
+  for (const host of ['A', 'B']) {
+    it(`compares host ${host} with the engine running it as VRRPv2 over IPv6: every advert and state change matched`, () => {
+      const outcome = compareCapture({ capture: join(dir('ipv6-version-2'), 'capture.pcap'), config: join(dir('ipv6-version-2'), `${host}.conf`), host, events: join(dir('ipv6-version-2'), 'events.json') });
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      expect(outcome.report.mismatches).toEqual([]);
+      expect(outcome.report.adverts.matched).toBe(outcome.report.adverts.recorded);
+      expect(outcome.report.adverts.recorded).toBe(host === 'A' ? 5 : 11);
+      expect(outcome.report.pass).toBe(true);
+    });
+  }
+});
+
 describe('the logs of the IPv6 unicast pair', () => {
   it('show keepalived accepting the hop limit 64 adverts: B discards A\'s lower priority, no "invalid TTL/HL"', () => {
     const a = readFileSync(join(dir('ipv6-unicast'), 'A.log'), 'utf8');

@@ -46,24 +46,41 @@ describe('VRRPv3 over IPv6 in the simulator', () => {
   });
 });
 
-describe('an IPv6 instance configured with version 2 in the simulator', () => {
-  it('runs as VRRPv3 and says in the header that keepalived 2.2.7 would send VRRPv2 over IPv6', () => {
+describe('IPv6 instances configured with version 2 in the simulator (VRRPv2 over IPv6, as keepalived 2.2.7 runs them)', () => {
+  const simulate = (a: string, b: string) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-v6v2-'));
     dirs.push(dir);
-    fs.writeFileSync(path.join(dir, 'A.conf'), v6Config(150).replace('version 3', 'version 2'));
-    fs.writeFileSync(path.join(dir, 'B.conf'), v6Config(100));
+    fs.writeFileSync(path.join(dir, 'A.conf'), a);
+    fs.writeFileSync(path.join(dir, 'B.conf'), b);
     const yaml = ['duration: 8s', 'hosts:', '  A: { config: A.conf, address: 10.0.0.1 }', '  B: { config: B.conf, address: 10.0.0.2 }',
       'timeline:', '  - { at: 0s, host: A, do: start }', '  - { at: 0s, host: B, do: start }'].join('\n');
     const parsed = parseScenario(yaml, dir);
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     const outcome = runScenario(parsed.scenario);
     if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
-    const header = formatTimeline(outcome.result).split('\n\n')[0]!.split('\n');
-    expect(header.filter((line) => line.includes('version 2 over IPv6'))).toEqual([
-      expect.stringMatching(/^ {2}A keepalived\.conf: \(.*A\.conf: Line 1\) \(V6\) version 2 over IPv6: keepalived 2\.2\.7 keeps it .*vrrplab models this instance as VRRPv3$/),
+    return outcome.result;
+  };
+  const v2 = (priority: number) => v6Config(priority).replace('version 3', 'version 2');
+  const masters = (result: ReturnType<typeof simulate>) => result.records.flatMap((r) => (r.type === 'transition' && r.to === 'MASTER' ? [r.host] : []));
+
+  it('elect one master between two VRRPv2 hosts, with no note in the header', () => {
+    const result = simulate(v2(150), v2(100));
+    expect(masters(result)).toEqual(['A']);
+    expect(formatTimeline(result).split('\n\n')[0]).not.toContain('keepalived.conf:');
+  });
+
+  it('do not hear a VRRPv3 host (keepalived: "wrong version"): both become MASTER', () => {
+    const result = simulate(v2(150), v6Config(100));
+    expect(masters(result).sort()).toEqual(['A', 'B']);
+    expect(result.records.some((r) => r.type === 'log' && r.host === 'B' && r.message === '(V6) wrong version. Received 2 and expect 3')).toBe(true);
+  });
+
+  it('with auth_type PASS, show in the header what is not modelled', () => {
+    const pass = v2(150).replace(' advert_int 1\n', ' advert_int 1\n authentication {\n  auth_type PASS\n  auth_pass secret\n }\n');
+    const header = formatTimeline(simulate(pass, v2(100))).split('\n\n')[0]!.split('\n');
+    expect(header.filter((line) => line.includes('not modelled') || line.includes('compares nothing'))).toEqual([
+      expect.stringMatching(/^ {2}A keepalived\.conf: \(.*A\.conf: Line 1\) \(V6\) auth_type PASS with VRRPv2 over IPv6: .*vrrplab sends auth type 1 and compares nothing$/),
     ]);
-    // B, configured with version 3, gets no such line; A (VRRPv3 in the model) is elected.
-    expect(outcome.result.records.find((r) => r.type === 'transition' && r.to === 'MASTER')).toMatchObject({ host: 'A' });
   });
 });
 

@@ -23,6 +23,18 @@ const v2: fc.Arbitrary<VrrpAdvert> = fc.record({
   addresses: fc.array(ipv4, { maxLength: 20 }),
 }).map((a) => (a.authType === 1 ? a : { ...a, auth: '' }));
 
+/** VRRPv2 over IPv6, as keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`: no auth bytes, so no password. */
+const v2over6: fc.Arbitrary<VrrpAdvert> = fc.record({
+  version: fc.constant(2 as const),
+  vrid: fc.integer({ min: 0, max: 255 }),
+  priority: fc.integer({ min: 0, max: 255 }),
+  authType: fc.integer({ min: 0, max: 2 }),
+  auth: fc.constant(''),
+  advertIntervalMs: fc.integer({ min: 0, max: 255 }).map((s) => s * 1000),
+  family: fc.constant(6 as const),
+  addresses: fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIpv6(b)), { maxLength: 15 }),
+});
+
 const v3 = (family: 4 | 6): fc.Arbitrary<VrrpAdvert> => fc.record({
   version: fc.constant(3 as const),
   vrid: fc.integer({ min: 0, max: 255 }),
@@ -63,6 +75,12 @@ describe('decode(encode(advert))', () => {
   it('gives back every valid VRRPv2 advert', () => roundTrip(v2, ipv4, ipv4));
   it('gives back every valid VRRPv3 advert over IPv4', () => roundTrip(v3(4), ipv4, ipv4));
   it('gives back every valid VRRPv3 advert over IPv6', () => roundTrip(v3(6), ipv6, ipv6));
+  it('gives back every VRRPv2 advert over IPv6 (8 + 16 bytes an address, no auth bytes, the IPv6 pseudo-header checksum)', () => {
+    roundTrip(v2over6, ipv6, ipv6);
+    fc.assert(fc.property(v2over6, (advert) => {
+      expect(buildAdvertPacket(advert, { src: 'fe80::1' }).length).toBe(40 + 8 + 16 * advert.addresses.length);
+    }), { numRuns: 200 });
+  });
 });
 
 /** Real-looking packets to mutate. */
