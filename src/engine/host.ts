@@ -189,6 +189,9 @@ export class HostEngine {
       case 'link':
         this.link(event.iface, event.up);
         break;
+      case 'address':
+        this.address(event.iface, event.family, event.address);
+        break;
     }
     if (received) this.fireDueTimers(now);
     return this.finish();
@@ -815,6 +818,22 @@ export class HostEngine {
           this.downInstance(instance);
         }
       }
+    }
+  }
+
+  /**
+   * An instance that went to FAULT at start for want of an address ("no IPv6 address for
+   * interface") takes the interface's new one and leaves FAULT, as keepalived 2.2.7 does when the
+   * link-local address appears (lab, issue 23: "Assigned address fe80::... for interface eth0",
+   * then "(VI_6) Entering BACKUP STATE").
+   */
+  private address(iface: string, family: 4 | 6, address: string): void {
+    if (family === 4) this.env.interfaceAddresses[iface] ??= address;
+    else if (this.env.interfaceAddresses6 !== undefined) this.env.interfaceAddresses6[iface] ??= address;
+    for (const instance of this.instances) {
+      if (instance.config.interface !== iface || instance.config.family !== family || instance.sourceAddress !== undefined) continue;
+      instance.sourceAddress = address;
+      if (this.running) this.tryUpInstance(instance, false);
     }
   }
 

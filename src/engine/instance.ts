@@ -70,8 +70,11 @@ export class InstanceState {
 
   constructor(
     readonly config: VrrpInstance,
-    /** The address adverts are sent from and ties are broken with (unicast_src_ip, or the interface's primary). */
-    readonly sourceAddress: string | undefined,
+    /**
+     * The address adverts are sent from and ties are broken with (unicast_src_ip, or the interface's
+     * primary); set later when the interface had none at start (the 'address' event).
+     */
+    public sourceAddress: string | undefined,
     private readonly timers: TimerHeap,
     onTimer: (instance: InstanceState) => void,
   ) {

@@ -37,7 +37,12 @@ export type EngineEvent =
   /** A track_file's file was read: its integer value (missing or unreadable file = 0). */
   | { type: 'file-value'; trackFile: string; value: number }
   /** Link state of an interface changed (carrier). */
-  | { type: 'link'; iface: string; up: boolean };
+  | { type: 'link'; iface: string; up: boolean }
+  /**
+   * The interface got the address of `family` an instance sends from when it has no source of its
+   * own (an IPv6 link-local address appears once the link has carrier).
+   */
+  | { type: 'address'; iface: string; family: 4 | 6; address: string };
 
 export type EngineAction =
   /** Send an advert: to the multicast group, or to each unicast peer when `unicastPeers` is set. */

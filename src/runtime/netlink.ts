@@ -322,12 +322,17 @@ export function dumpAddresses(): Promise<{ ok: true; addresses: DumpedAddress[] 
 }
 
 const RTMGRP_LINK = 0x1;
+const RTMGRP_IPV4_IFADDR = 0x10;
+const RTMGRP_IPV6_IFADDR = 0x100;
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 
-/** Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK). */
+/**
+ * Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK) or a new
+ * address (RTM_NEWADDR: an IPv6 link-local address appears after the carrier, keepalived hears it).
+ */
 export function hasLinkChange(datagram: Uint8Array): boolean {
-  for (const { type } of messages(datagram)) if (type === RTM_NEWLINK || type === RTM_DELLINK) return true;
+  for (const { type } of messages(datagram)) if (type === RTM_NEWLINK || type === RTM_DELLINK || type === RTM_NEWADDR) return true;
   return false;
 }
 
@@ -339,7 +344,7 @@ export function hasLinkChange(datagram: Uint8Array): boolean {
 export function watchLinks(onChange: () => void): { close(): void } | undefined {
   if (!loadVrrpSocket().ok) return undefined;
   try {
-    const socket = VrrpSocket.openNetlink(RTMGRP_LINK);
+    const socket = VrrpSocket.openNetlink(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
     socket.start(
       () => 0,
       (datagram) => {

@@ -265,7 +265,10 @@ export class Runtime {
     this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? 200);
     // Link changes are heard at once from the kernel (keepalived does the same); the poll stays
     // for track_file and as a fallback.
-    this.linkWatch = watchLinks(() => this.poll());
+    this.linkWatch = watchLinks(() => {
+      this.poll();
+      this.rereadAddresses();
+    });
     return { ok: true };
   }
 
@@ -496,6 +499,42 @@ export class Runtime {
     this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
   }
 
+  /** A reading of interface addresses under way (rereadAddresses). */
+  private addressesReading = false;
+
+  /**
+   * An interface that had no address of a family its instances need at start (an IPv6 link-local
+   * address comes only once the link has carrier) is read again when the kernel reports a link or
+   * address change: the new address is logged as keepalived logs it ("Assigned address ... for
+   * interface ...") and handed to the engine, whose instances leave FAULT (lab, issue 23).
+   */
+  private rereadAddresses(): void {
+    if (this.addressesReading || this.stopping) return;
+    const families = (name: string) => new Set(this.options.config.instances.filter((i) => i.interface === name).map((i) => i.family));
+    const missing = [...this.interfaces.values()].filter((info) => {
+      const need = families(info.name);
+      return (need.has(4) && info.ipv4 === undefined) || (need.has(6) && info.ipv6 === undefined);
+    });
+    if (missing.length === 0) return;
+    this.addressesReading = true;
+    void Promise.all(missing.map(async (info) => {
+      const read = await readInterface(info.name);
+      if (!read.ok || this.stopping) return;
+      const need = families(info.name);
+      for (const family of [4, 6] as const) {
+        const address = family === 4 ? read.info.ipv4 : read.info.ipv6;
+        if (!need.has(family) || address === undefined || (family === 4 ? info.ipv4 : info.ipv6) !== undefined) continue;
+        // In place: the transport holds the same InterfaceInfo (its IPv6 source fallback).
+        if (family === 4) info.ipv4 = address;
+        else info.ipv6 = address;
+        this.log('info', `Assigned address ${address} for interface ${info.name}`);
+        this.feed({ type: 'address', iface: info.name, family, address });
+      }
+    })).finally(() => {
+      this.addressesReading = false;
+    });
+  }
+
   private poll(): void {
     if (this.stopping) return;
     for (const [name, was] of this.linkState) {
@@ -504,6 +543,7 @@ export class Runtime {
         this.linkState.set(name, up);
         this.log('info', `Netlink reports ${name} ${up ? 'up' : 'down'}`);
         this.feed({ type: 'link', iface: name, up });
+        if (up) this.rereadAddresses();
       }
     }
     for (const tf of this.options.config.trackFiles) {

@@ -121,26 +121,34 @@ vrrp_instance V6 {
 `;
 
 describe('vrrplab run beside keepalived 2.2.7 with an IPv6 instance configured `version 2`', () => {
-  it('speaks VRRPv2 over IPv6 as keepalived does (no auth bytes): one master, and the backup takes over when it resigns', async (ctx) => {
+  it('speaks VRRPv2 over IPv6 as keepalived does (no auth bytes): one master, and the backup takes over when it resigns; started before its link-local address existed, it leaves FAULT when it comes', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const lab = made.lab({ hosts: 2 });
     const dir = made.scratch('vlv6v2');
     const pcap = join(dir, 'capture.pcap');
-    // Both link-local addresses first: the multicast adverts leave from them.
-    expect(await waitFor(() => [0, 1].every((i) => lab.exec(i, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']).includes('fe80:')), 5000)).toBeGreaterThanOrEqual(0);
     writeFileSync(join(dir, 'A.conf'), V2_CONF('v2_A', 150));
     writeFileSync(join(dir, 'B.conf'), V2_CONF('v2_B', 100));
+    // vrrplab starts with no link-local address to send from (no carrier: B's end is down), so its
+    // instance is FAULT; it must leave FAULT when the address comes, as keepalived does.
+    lab.exec(1, ['ip', 'link', 'set', 'eth0', 'down']);
+    lab.exec(0, ['ip', 'link', 'set', 'eth0', 'down']);
+    lab.exec(0, ['ip', 'link', 'set', 'eth0', 'up']);
+    const a = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
+    expect(await waitFor(() => a.log().includes('Startup complete'), 10_000), a.log()).toBeGreaterThanOrEqual(0);
+    expect(a.log()).toContain('(V6) entering FAULT state (no IPv6 address for interface)');
+    lab.exec(1, ['ip', 'link', 'set', 'eth0', 'up']);
+    expect(await waitFor(() => /Assigned address fe80:\S+ for interface eth0\n(.*\n)*.*\(V6\) Entering BACKUP STATE/.test(a.log()), 5000), a.log()).toBeGreaterThanOrEqual(0);
+    expect(await waitFor(() => lab.exec(1, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']).includes('fe80:'), 5000)).toBeGreaterThanOrEqual(0);
     const tcpdump = collect(lab.spawn(1, ['tcpdump', '-U', '-n', '-i', 'eth0', '-w', pcap, 'ip6 proto 112']));
     await sleep(300);
     const b = startDaemon(lab, 1, 'keepalived', join(dir, 'B.conf'), dir);
-    const a = startDaemon(lab, 0, 'vrrplab', join(dir, 'A.conf'), dir);
     expect(await waitFor(() => transitions(a.log()).at(-1) === 'V6 MASTER', 10_000), a.log()).toBeGreaterThanOrEqual(0);
     await sleep(2200);
     const bWhileAMaster = transitions(b.log()).at(-1);
     a.child.kill('SIGTERM');
     await exited(a.child);
     expect(await waitFor(() => transitions(b.log()).at(-1) === 'V6 MASTER', 3000), b.log()).toBeGreaterThanOrEqual(0);
-    await sleep(300);
+    await sleep(1300);
     tcpdump.child.kill('SIGINT');
     await exited(tcpdump.child);
 
@@ -150,6 +158,6 @@ describe('vrrplab run beside keepalived 2.2.7 with an IPv6 instance configured `
       .trim().split('\n').map((l) => l.split('\t'));
     // Both sides: version 2, 8 + 2 x 16 bytes; A's 150s and its 0, B's 100s.
     expect(new Set(frames.map((f) => `${f[0]} ${f[1]}`))).toEqual(new Set(['2 40']));
-    expect(new Set(frames.map((f) => f[2]))).toEqual(new Set(['150', '0', '100']));
+    expect(new Set(frames.map((f) => f[2])), `${frames.join('\n')}\n${b.log()}`).toEqual(new Set(['150', '0', '100']));
   }, 40_000);
 });
