@@ -327,12 +327,18 @@ const RTMGRP_IPV6_IFADDR = 0x100;
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 
-/**
- * Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK) or a new
- * address (RTM_NEWADDR: an IPv6 link-local address appears after the carrier, keepalived hears it).
- */
+/** Whether a netlink datagram holds a link notification (RTM_NEWLINK / RTM_DELLINK). */
 export function hasLinkChange(datagram: Uint8Array): boolean {
-  for (const { type } of messages(datagram)) if (type === RTM_NEWLINK || type === RTM_DELLINK || type === RTM_NEWADDR) return true;
+  for (const { type } of messages(datagram)) if (type === RTM_NEWLINK || type === RTM_DELLINK) return true;
+  return false;
+}
+
+/**
+ * Whether a netlink datagram holds a new address (RTM_NEWADDR): an IPv6 link-local address appears
+ * after the carrier, and keepalived hears it.
+ */
+export function hasNewAddress(datagram: Uint8Array): boolean {
+  for (const { type } of messages(datagram)) if (type === RTM_NEWADDR) return true;
   return false;
 }
 
@@ -348,7 +354,7 @@ export function watchLinks(onChange: () => void): { close(): void } | undefined 
     socket.start(
       () => 0,
       (datagram) => {
-        if (hasLinkChange(datagram.packet)) onChange();
+        if (hasLinkChange(datagram.packet) || hasNewAddress(datagram.packet)) onChange();
       },
       () => {
         // ENOBUFS (notifications lost in a burst): look anyway.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeAcks, decodeAddressDump, encodeAddressDump, encodeAddressRequest, hasLinkChange, type DumpedAddress } from '../../src/runtime/netlink.js';
+import { decodeAcks, decodeAddressDump, encodeAddressDump, encodeAddressRequest, hasLinkChange, hasNewAddress, type DumpedAddress } from '../../src/runtime/netlink.js';
 import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
 
 /** The attributes of an ifaddr request, as type -> bytes (hex). */
@@ -80,13 +80,15 @@ describe('rtnetlink answers', () => {
   });
 });
 
+/** A bare netlink message of `type` (its header, then zeros). */
+const message = (type: number, length = 32): Uint8Array => {
+  const bytes = new Uint8Array(length);
+  new DataView(bytes.buffer).setUint32(0, length, true);
+  new DataView(bytes.buffer).setUint16(4, type, true);
+  return bytes;
+};
+
 describe('rtnetlink link notifications', () => {
-  const message = (type: number, length = 32): Uint8Array => {
-    const bytes = new Uint8Array(length);
-    new DataView(bytes.buffer).setUint32(0, length, true);
-    new DataView(bytes.buffer).setUint16(4, type, true);
-    return bytes;
-  };
 
   it('are found in a datagram, after other messages too', () => {
     expect(hasLinkChange(message(16))).toBe(true); // RTM_NEWLINK
@@ -102,6 +104,16 @@ describe('rtnetlink link notifications', () => {
     expect(hasLinkChange(message(20))).toBe(false); // RTM_NEWADDR
     expect(hasLinkChange(message(16).subarray(0, 20))).toBe(false);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => typeof hasLinkChange(bytes) === 'boolean'), { numRuns: 5000 });
+  });
+});
+
+describe('rtnetlink address notifications', () => {
+  it('are seen in an RTM_NEWADDR message, and not in link messages, acknowledgements or a cut-off datagram', () => {
+    expect(hasNewAddress(message(20))).toBe(true);
+    expect(hasNewAddress(message(16))).toBe(false);
+    expect(hasNewAddress(ack(1, 0))).toBe(false);
+    expect(hasNewAddress(message(20).subarray(0, 20))).toBe(false);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => typeof hasNewAddress(bytes) === 'boolean'), { numRuns: 5000 });
   });
 });
 
