@@ -249,7 +249,9 @@ function notifyHandlers<T extends { notify: NotifyScripts; name: string }>(): Ke
 // ---------------------------------------------------------------- vrrp_instance
 
 const seconds = (field: 'garpMasterDelayMs' | 'garpLowerPrioDelayMs', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
-  const s = a.unsigned(1, 0, 4294967);
+  // keepalived 2.2.7 reads them up to UINT_MAX / TIMER_HZ (microseconds): 4294 s (lab: "number '5000'
+  // outside range [0, 4294]").
+  const s = a.unsigned(1, 0, 4294);
   if (s === undefined) {
     if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${a.st.words[1]}' invalid - ignoring`, a.location);
     return;
