@@ -545,55 +545,108 @@ static int destination(int family, const char* address, uint32_t scope_id, struc
   return 0;
 }
 
+/* An IPv6 datagram's source address (IPV6_PKTINFO ancillary data), as keepalived 2.2.7 gives every
+   IPv6 advert its instance's source (vrrp.c vrrp_build_ancillary_data): without it the kernel picks
+   one, and once a VIP is on the interface that is often the VIP (issue 23). */
+typedef struct {
+  int set;
+  union {
+    struct cmsghdr align;
+    unsigned char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+} source_info;
+
+static void set_source(source_info* source, const unsigned char* address16) {
+  memset(source, 0, sizeof *source);
+  int any = 0;
+  for (int i = 0; i < 16; i++) any |= address16[i];
+  if (!any) return;
+  struct cmsghdr* c = &source->control.align;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+  struct in6_pktinfo* info = (struct in6_pktinfo*)CMSG_DATA(c);
+  memcpy(&info->ipi6_addr, address16, 16);
+  info->ipi6_ifindex = 0; /* the socket is bound to its interface (SO_BINDTODEVICE) */
+  source->set = 1;
+}
+
 /* The one send of the module, at the call (send) and on the sender thread (sendAtTime): sendto(),
-   or send() when there is no destination (packet sockets); retried on EINTR. -1: see errno. */
-static ssize_t send_datagram(int fd, const void* data, size_t length, const struct sockaddr_storage* to, socklen_t to_length) {
+   or send() when there is no destination (packet sockets), or sendmsg() with the source address;
+   retried on EINTR. -1: see errno. */
+static ssize_t send_datagram(int fd, const void* data, size_t length, const struct sockaddr_storage* to, socklen_t to_length, const source_info* source) {
   ssize_t sent;
+  if (source && source->set && to_length) {
+    struct iovec iov = {(void*)data, length};
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = (void*)to;
+    message.msg_namelen = to_length;
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = (void*)source->control.bytes;
+    message.msg_controllen = sizeof source->control.bytes;
+    do sent = sendmsg(fd, &message, 0);
+    while (sent < 0 && errno == EINTR);
+    return sent;
+  }
   do sent = to_length ? sendto(fd, data, length, 0, (const struct sockaddr*)to, to_length) : send(fd, data, length, 0);
   while (sent < 0 && errno == EINTR);
   return sent;
 }
 
 /* What send() and sendAtTime() take after the socket: data (argv[1]), address (argv[2]) and
-   scopeId (argv[3]). */
+   scopeId (argv[3]); and optionally (argv[source_arg]) an IPv6 source address, 16 bytes. */
 typedef struct {
   void* data;
   size_t length;
   char address[INET6_ADDRSTRLEN + 1];
   uint32_t scope_id;
+  source_info source;
 } outgoing;
 
 /* 0, or -1 when an argument has the wrong type (the caller throws, naming its own signature). */
-static int read_outgoing(napi_env env, const napi_value* argv, outgoing* out) {
+static int read_outgoing(napi_env env, const napi_value* argv, size_t argc, size_t source_arg, int family, outgoing* out) {
   size_t address_length = 0;
   out->data = NULL;
   out->length = 0;
   out->scope_id = 0;
+  memset(&out->source, 0, sizeof out->source);
   if (napi_get_buffer_info(env, argv[1], &out->data, &out->length) != napi_ok ||
       napi_get_value_string_utf8(env, argv[2], out->address, sizeof out->address, &address_length) != napi_ok ||
       napi_get_value_uint32(env, argv[3], &out->scope_id) != napi_ok)
     return -1;
+  if (argc > source_arg && family == 6) {
+    napi_valuetype type;
+    napi_typeof(env, argv[source_arg], &type);
+    if (type != napi_undefined && type != napi_null) {
+      void* bytes = NULL;
+      size_t length = 0;
+      if (napi_get_buffer_info(env, argv[source_arg], &bytes, &length) != napi_ok || length != 16) return -1;
+      set_source(&out->source, bytes);
+    }
+  }
   return 0;
 }
 
 /* send(socket, data: Buffer, address: string, scopeId: number): bytes sent; throws on error.
    Packet and netlink sockets ignore address and scopeId. */
 static napi_value send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 4) return throw_type(env, "send(socket, data, address, scopeId)");
+  if (argc < 4) return throw_type(env, "send(socket, data, address, scopeId[, source])");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
   outgoing out;
-  if (read_outgoing(env, argv, &out) != 0) return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number)");
+  if (read_outgoing(env, argv, argc, 4, s->family, &out) != 0) return throw_type(env, "send(socket, data: Buffer, address: string, scopeId: number, source?: 16-byte Buffer)");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
   struct sockaddr_storage to;
   socklen_t to_length;
   if (destination(s->family, out.address, out.scope_id, &to, &to_length) != 0)
     return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
-  ssize_t sent = send_datagram(s->fd, out.data, out.length, &to, to_length);
-  if (sent < 0) return throw_errno(env, to_length ? "sendto" : "send", errno);
+  ssize_t sent = send_datagram(s->fd, out.data, out.length, &to, to_length, &out.source);
+  if (sent < 0) return throw_errno(env, out.source.set ? "sendmsg" : to_length ? "sendto" : "send", errno);
   napi_value result;
   napi_create_int64(env, sent, &result);
   return result;
@@ -619,6 +672,7 @@ typedef struct job {
   struct sockaddr_storage to;
   socklen_t to_length;
   struct timespec at;
+  source_info source;
   size_t length;
   unsigned char data[];
 } job;
@@ -641,7 +695,7 @@ static void count_failure(int err) {
    counted and skipped, the rest still go, in order). Called with jobs_lock held. */
 static void send_group(job** group, int count) {
   if (count == 1) {
-    if (send_datagram(group[0]->fd, group[0]->data, group[0]->length, &group[0]->to, group[0]->to_length) < 0) count_failure(errno);
+    if (send_datagram(group[0]->fd, group[0]->data, group[0]->length, &group[0]->to, group[0]->to_length, &group[0]->source) < 0) count_failure(errno);
     return;
   }
   struct mmsghdr messages[MAX_BATCH];
@@ -654,6 +708,10 @@ static void send_group(job** group, int count) {
     messages[i].msg_hdr.msg_namelen = group[i]->to_length;
     messages[i].msg_hdr.msg_iov = &iovs[i];
     messages[i].msg_hdr.msg_iovlen = 1;
+    if (group[i]->source.set) {
+      messages[i].msg_hdr.msg_control = group[i]->source.control.bytes;
+      messages[i].msg_hdr.msg_controllen = sizeof group[i]->source.control.bytes;
+    }
   }
   int done = 0;
   while (done < count) {
@@ -747,16 +805,16 @@ static void drop_scheduled(int fd) {
    the datagram to leave at that moment on CLOCK_MONOTONIC (raw IP sockets only); throws on bad
    arguments. Jobs for the same moment leave in the order they were queued. */
 static napi_value send_at_time(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs)");
+  if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs[, source])");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
   outgoing out;
   double monotonic_ns = 0;
-  if (read_outgoing(env, argv, &out) != 0 || napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
-    return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number)");
+  if (read_outgoing(env, argv, argc, 5, s->family, &out) != 0 || napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
+    return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number, source?: 16-byte Buffer)");
   if (s->family != 4 && s->family != 6) return throw_type(env, "sendAtTime: raw IP sockets only");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
   job* j = malloc(sizeof(job) + out.length);
@@ -767,6 +825,7 @@ static napi_value send_at_time(napi_env env, napi_callback_info info) {
     return throw_type(env, s->family == 4 ? "bad IPv4 address" : "bad IPv6 address");
   }
   j->fd = s->fd;
+  j->source = out.source;
   j->length = out.length;
   memcpy(j->data, out.data, out.length);
   /* An absolute moment, not a delay: adverts due together keep one time and their queued order
@@ -850,6 +909,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  /* send and sendAtTime take an IPv6 source address (builds before it ignored one). */
+  napi_value yes;
+  napi_get_boolean(env, 1, &yes);
+  napi_set_named_property(env, exports, "sendsFromSource", yes);
   return exports;
 }
 

@@ -124,10 +124,20 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   if (loopbackIgnored.has(v)) say('Unknown interface!');
 
   const first = v.virtualIpaddresses[0];
-  if (first) v.family = first.family;
+  v.family = v.familyFromConfig ?? first?.family ?? v.family;
   if (v.family === 6 && v.version === 2) {
-    if (v.versionGiven) say('cannot use IPv6 with VRRP version 2; setting version 3');
-    v.version = 3;
+    // keepalived 2.2.7 (vrrp_complete_instance) moves an IPv6 instance to version 3 with a word
+    // only in strict mode. Without it, a configured `version 2` stays: keepalived -t exits 0 and
+    // says nothing, and the daemon sends VRRPv2 headers over IPv6 (lab, issue 23: tshark reads
+    // version 2, 8 + 16 bytes per address, no auth bytes, the kernel's checksum with the IPv6
+    // pseudo-header; its data dump says "VRRP Version = 2"). So does vrrplab.
+    if (v.versionGiven && config.globalDefs.vrrpStrict) {
+      say('cannot use IPv6 with VRRP version 2; setting version 3');
+      v.version = 3;
+    } else if (!v.versionGiven) v.version = 3;
+    else if (v.authentication?.type === 'PASS') {
+      reporter.notModelled(`(${v.name}) auth_type PASS with VRRPv2 over IPv6: keepalived 2.2.7 sends no password and compares one read from outside the packet; vrrplab sends auth type 1 and compares nothing`, v.location);
+    }
   }
   if (v.virtualIpaddresses.length === 0) {
     if (v.version === 3 || config.globalDefs.vrrpStrict) say('No VIP specified; at least one is required');
@@ -161,6 +171,15 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
   if (v.accept === true && !owner && config.globalDefs.vrrpStrict && v.version === 2) {
     say('warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting');
     v.accept = false;
+  }
+
+  // Global vrrp_check_unicast_src holds every instance to it (keepalived reads it at receive time).
+  if (config.globalDefs.vrrpCheckUnicastSrc) v.checkUnicastSrc = true;
+
+  // keepalived 2.2.7 (vrrp_complete_instance): a unicast keyword with no peer left means multicast,
+  // a deprecated use it reports (exit 5), unless unicast_fault_no_peer asks for FAULT instead.
+  if (v.unicastConfigured && v.unicastPeers.length === 0 && !v.unicastFaultNoPeer) {
+    say('A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.', ErrClass.deprecated);
   }
 
   // Sync group members (without sync_group_tracking_weight) and address owners ignore weights.
@@ -256,7 +275,7 @@ function reportVridClashes(drafts: InstanceDraft[], reporter: Reporter): void {
 }
 
 function stripDraft(d: InstanceDraft): VrrpInstance {
-  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, nonEthernet: _e, ...instance } = d;
+  const { priorityGiven: _p, versionGiven: _v, garpLowerPrioDelayGiven: _d, garpLowerPrioRepeatGiven: _r, authTypeGiven: _a, vmacDraft: _m, promoteSecondaries: _s, nonEthernet: _e, familyFromConfig: _f, unicastConfigured: _u, unicastFaultNoPeer: _n, ...instance } = d;
   return instance;
 }
 

@@ -46,6 +46,14 @@ export class Reporter {
     this.diagnostics.push(location ? { severity: 'info', location, message } : { severity: 'info', message });
   }
 
+  /**
+   * Something keepalived does that vrrplab does not model (no effect on the status): an info line
+   * marked so that simulate shows it in its header too, not only check.
+   */
+  notModelled(message: string, location?: SourceLocation): void {
+    this.diagnostics.push(location ? { severity: 'info', location, message, notModelled: true } : { severity: 'info', message, notModelled: true });
+  }
+
   exitStatus(): number {
     if (this.missingParameter) return 2; // KEEPALIVED_EXIT_CONFIG
     if (this.status === 0) return 0;

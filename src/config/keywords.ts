@@ -43,6 +43,15 @@ export type KeywordTable<T> = Record<string, Handler<T>>;
 export interface InstanceDraft extends VrrpInstance {
   priorityGiven: boolean;
   versionGiven: boolean;
+  /**
+   * The family the first VIP, source address or unicast peer gave the instance, in config order
+   * (keepalived's vrrp->family while parsing); later ones of the other family are refused.
+   */
+  familyFromConfig?: 4 | 6;
+  /** A unicast keyword was given (keepalived's VRRP_FLAG_UNICAST_CONFIGURED). */
+  unicastConfigured?: boolean;
+  /** unicast_fault_no_peer: no peers means FAULT, not multicast. */
+  unicastFaultNoPeer?: boolean;
   garpLowerPrioDelayGiven: boolean;
   garpLowerPrioRepeatGiven: boolean;
   authTypeGiven?: string;
@@ -420,8 +429,10 @@ function notifyHandlers<T extends { notify: NotifyScripts; name: string }>(): Ke
 
 // ---------------------------------------------------------------- vrrp_instance
 
-const seconds = (field: 'garpMasterDelayMs' | 'garpMasterRefreshMs' | 'garpLowerPrioDelayMs', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
-  const s = a.unsigned(1, 0, 4294967);
+const seconds = (field: 'garpMasterDelayMs' | 'garpLowerPrioDelayMs', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
+  // keepalived 2.2.7 reads them up to UINT_MAX / TIMER_HZ (microseconds): 4294 s (lab: "number '5000'
+  // outside range [0, 4294]").
+  const s = a.unsigned(1, 0, 4294);
   if (s === undefined) {
     if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${a.st.words[1]}' invalid - ignoring`, a.location);
     return;
@@ -430,16 +441,85 @@ const seconds = (field: 'garpMasterDelayMs' | 'garpMasterRefreshMs' | 'garpLower
   if (field === 'garpLowerPrioDelayMs') v.garpLowerPrioDelayGiven = true;
 };
 
+/**
+ * garp_master_refresh as keepalived 2.2.7 reads it (vrrp_garp_refresh_handler): any unsigned number
+ * of seconds; a bad one is worded apart from its neighbours' and turns refreshing off.
+ */
+const garpRefresh: Handler<InstanceDraft> = (v, a, _st, ctx) => {
+  const s = a.unsigned(1, 0, 0xffffffff);
+  if (s === undefined) {
+    if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): Invalid garp_master_refresh '${a.st.words[1]}' - ignoring`, a.location);
+    v.garpMasterRefreshMs = 0;
+    return;
+  }
+  v.garpMasterRefreshMs = s * 1000;
+};
+
 const repeat = (field: 'garpMasterRepeat' | 'garpMasterRefreshRepeat' | 'garpLowerPrioRepeat', keyword: string): Handler<InstanceDraft> => (v, a, _st, ctx) => {
-  const n = a.unsigned(1, 0, 0xffffffff);
+  // garp_lower_prio_repeat: at most INT_MAX, and its own wording (vrrp_garp_lower_prio_rep_handler).
+  const lowerPrio = field === 'garpLowerPrioRepeat';
+  const n = a.unsigned(1, 0, lowerPrio ? 0x7fffffff : 0xffffffff);
   if (n === undefined) {
-    if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} '${a.st.words[1]}' invalid - ignoring`, a.location);
+    const word = a.st.words[1];
+    if (word !== undefined) ctx.reporter.report(ErrClass.general, lowerPrio ? `(${v.name}): Invalid ${keyword} '${word}'` : `(${v.name}): ${keyword} '${word}' invalid - ignoring`, a.location);
     return;
   }
   if (n === 0 && field !== 'garpLowerPrioRepeat') ctx.reporter.report(ErrClass.general, `(${v.name}): ${keyword} must be greater than 0, setting to 1`, a.location);
   v[field] = field === 'garpLowerPrioRepeat' ? n : Math.max(n, 1);
   if (field === 'garpLowerPrioRepeat') v.garpLowerPrioRepeatGiven = true;
 };
+
+/**
+ * keepalived 2.2.7 gives an instance the family of the first VIP, unicast_src_ip / mcast_src_ip or
+ * unicast_peer it reads, and refuses a later one of the other family at its line (lab, issue 23):
+ * true when `address` may stay.
+ */
+function sameFamily(v: InstanceDraft, address: string): boolean {
+  const family = address.includes(':') ? 6 : 4;
+  v.familyFromConfig ??= family;
+  return v.familyFromConfig === family;
+}
+
+/**
+ * A unicast_peer line's `min_ttl N` / `max_ttl N` options, as keepalived 2.2.7 reads them
+ * (alloc_vrrp_unicast_peer): undefined when the line gives none. Any one read makes the instance
+ * check its adverts' source (VRRP_FLAG_CHECK_UNICAST_SRC).
+ */
+function peerTtl(v: InstanceDraft, line: Statement, ctx: ParseContext): { min: number; max: number } | undefined {
+  let ttl: { min: number; max: number } | undefined;
+  const args = new Args(line, ctx.reporter);
+  for (let i = 1; i < line.words.length; i += 2) {
+    const option = line.words[i];
+    if (i + 1 >= line.words.length) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) ${option} is missing a value`, line.location);
+      break;
+    }
+    const n = args.unsigned(i + 1, 0, 255);
+    if (n === undefined) continue;
+    if (option !== 'min_ttl' && option !== 'max_ttl') {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) unknown unicast_peer option ${option}`, line.location);
+      break;
+    }
+    ttl ??= { min: 0, max: 255 };
+    if (option === 'min_ttl') ttl.min = n;
+    else ttl.max = n;
+    v.checkUnicastSrc = true;
+    v.checkUnicastSrcInstance = true;
+  }
+  if (ttl !== undefined && ttl.min > ttl.max) {
+    ctx.reporter.report(ErrClass.general, `(${v.name}) min_ttl ${ttl.min} > max_ttl ${ttl.max} - all packets will be discarded`, line.location);
+  }
+  return ttl;
+}
+
+/** unicast_src_ip / mcast_src_ip: one address of the instance's family. */
+function sourceAddress(v: InstanceDraft, a: Args, ctx: ParseContext, field: 'unicastSrcIp' | 'mcastSrcIp'): void {
+  const ip = a.word(1);
+  if (ip === undefined) return;
+  if (!isIpAddress(ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] malformed src address[${ip}]. Skipping...`, a.location);
+  else if (!sameFamily(v, ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] and src address[${ip}] MUST be of the same family !!! Skipping...`, a.location);
+  else v[field] = ip;
+}
 
 const vips = (field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): Handler<InstanceDraft> => (v, _a, st, ctx) => {
   for (const line of valueLines(st)) {
@@ -450,6 +530,11 @@ const vips = (field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): Handl
     }
     if (vip.dev !== undefined && !ifaces(ctx).exists(vip.dev)) {
       ctx.reporter.report(ErrClass.general, `WARNING - interface ${vip.dev} for ip address ${line.words[0]} doesn't exist`, line.location);
+      continue;
+    }
+    // Excluded VIPs are not held to the instance's family (alloc_vrrp_evip).
+    if (field === 'virtualIpaddresses' && !sameFamily(v, vip.address)) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}): address family must match VRRP instance [${line.words[0]}] - ignoring`, line.location);
       continue;
     }
     v[field].push(vip);
@@ -529,6 +614,13 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
       if (a.st.words[1] !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}): Version must be either 2 or 3`, a.location);
       return;
     }
+    // keepalived 2.2.7 (vrrp_version_handler): a second, different version, or version 2 once an
+    // IPv6 address made the instance IPv6, is refused (lab: "... deduced version 0; ignoring.").
+    const current = v.versionGiven ? v.version : 0;
+    if ((current !== 0 && current !== n) || (n === 2 && v.familyFromConfig === 6)) {
+      ctx.reporter.report(ErrClass.general, `(${v.name}) vrrp_version ${n} conflicts with configured or deduced version ${current}; ignoring.`, a.location);
+      return;
+    }
     v.version = n;
     v.versionGiven = true;
   },
@@ -571,25 +663,33 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   track_process: (v, _a, st, ctx) => trackProcessRefs(v.trackProcesses ??= [], v.name, ctx, st),
   virtual_routes: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRoute(line.words, line.location, lineContext(ctx)); },
   virtual_rules: (_v, _a, st, ctx) => { for (const line of st.block ?? []) checkRule(line.words, line.location, lineContext(ctx)); },
+  // keepalived 2.2.7's words (vrrp_srcip_handler, alloc_vrrp_unicast_peer; lab, issue 23).
   unicast_src_ip: (v, a, _st, ctx) => {
-    const ip = a.word(1);
-    if (isIpAddress(ip)) v.unicastSrcIp = ip;
-    else if (ip !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP is trying to assign invalid unicast source address ${ip} - ignoring`, a.location);
+    v.unicastConfigured = true;
+    sourceAddress(v, a, ctx, 'unicastSrcIp');
   },
-  mcast_src_ip: (v, a, _st, ctx) => {
-    const ip = a.word(1);
-    if (isIpAddress(ip)) v.mcastSrcIp = ip;
-    else if (ip !== undefined) ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP is trying to assign invalid multicast source address ${ip} - ignoring`, a.location);
-  },
+  mcast_src_ip: (v, a, _st, ctx) => sourceAddress(v, a, ctx, 'mcastSrcIp'),
   unicast_peer: (v, _a, st, ctx) => {
+    v.unicastConfigured = true;
     for (const line of valueLines(st)) {
       const ip = line.words[0];
-      if (isIpAddress(ip)) v.unicastPeers.push(ip);
-      else ctx.reporter.report(ErrClass.general, `(${v.name}) VRRP unicast peer address ${ip} is invalid - ignoring`, line.location);
+      if (!isIpAddress(ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] malformed unicast peer address[${ip}]. Skipping...`, line.location);
+      else if (!sameFamily(v, ip)) ctx.reporter.report(ErrClass.general, `Configuration error: VRRP instance[${v.name}] and unicast peer address[${ip}] MUST be of the same family !!! Skipping...`, line.location);
+      else {
+        const ttl = peerTtl(v, line, ctx);
+        if (ttl !== undefined) {
+          v.unicastPeerTtl ??= v.unicastPeers.map(() => ({ min: 0, max: 255 }));
+          v.unicastPeerTtl.push(ttl);
+        } else v.unicastPeerTtl?.push({ min: 0, max: 255 });
+        v.unicastPeers.push(ip);
+      }
     }
   },
+  check_unicast_src: set((v) => { v.unicastConfigured = true; v.checkUnicastSrc = true; v.checkUnicastSrcInstance = true; }),
+  old_unicast_checksum: set((v) => { v.unicastConfigured = true; }),
+  unicast_fault_no_peer: set((v) => { v.unicastConfigured = true; v.unicastFaultNoPeer = true; }),
   garp_master_delay: seconds('garpMasterDelayMs', 'garp_master_delay'),
-  garp_master_refresh: seconds('garpMasterRefreshMs', 'garp_master_refresh'),
+  garp_master_refresh: garpRefresh,
   garp_lower_prio_delay: seconds('garpLowerPrioDelayMs', 'garp_lower_prio_delay'),
   garp_master_repeat: repeat('garpMasterRepeat', 'garp_master_repeat'),
   garp_master_refresh_repeat: repeat('garpMasterRefreshRepeat', 'garp_master_refresh_repeat'),

@@ -17,6 +17,8 @@ export interface Diagnostic {
   location?: SourceLocation;
   /** keepalived's wording where keepalived has a message for it. */
   message: string;
+  /** An info line saying what keepalived does that vrrplab does not model (simulate shows these too). */
+  notModelled?: true;
 }
 
 export interface GlobalDefs {
@@ -176,6 +178,18 @@ export interface VrrpInstance {
   trackProcesses?: TrackReference[];
   unicastSrcIp?: string;
   unicastPeers: string[];
+  /**
+   * Each unicast peer's `min_ttl`/`max_ttl` (keepalived's default 0-255), by its place in
+   * `unicastPeers`; absent when no peer gives either.
+   */
+  unicastPeerTtl?: { min: number; max: number }[];
+  /**
+   * Adverts must come from a unicast peer, with a TTL / hop limit in its range (keepalived 2.2.7:
+   * `check_unicast_src`, a peer's min_ttl/max_ttl, or global `vrrp_check_unicast_src`).
+   */
+  checkUnicastSrc?: boolean;
+  /** The instance's own flag (check_unicast_src or a peer's min_ttl/max_ttl), as keepalived's data dump shows it. */
+  checkUnicastSrcInstance?: boolean;
   mcastSrcIp?: string;
   garpMasterDelayMs: number;
   garpMasterRepeat: number;

@@ -46,6 +46,8 @@ export function configExpectation(config: VrrpInstance, checkAddresses?: boolean
     unicast: config.unicastPeers.length > 0,
     ...(checkAddresses !== undefined ? { checkAddresses } : {}),
     unicastPeers: config.unicastPeers,
+    ...(config.checkUnicastSrc === true ? { checkUnicastSrc: true } : {}),
+    ...(config.unicastPeerTtl !== undefined ? { unicastPeerTtl: config.unicastPeerTtl } : {}),
   };
 }
 

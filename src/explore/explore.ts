@@ -15,7 +15,7 @@ import { Explorer, withRaces, type Candidate, type ChunkResult, type ExplorerSet
 import { failureKey, makeRunner } from './judge.js';
 import type { Plan } from './plan.js';
 import { simpler } from './shrink.js';
-import { exploreSpace, modelNotes } from './space.js';
+import { exploreSpace, processNotes } from './space.js';
 
 export type Budget = { kind: 'count'; schedules: number } | { kind: 'time'; ms: number };
 
@@ -40,7 +40,7 @@ export interface ExploreSummary {
   /** Findings explained by the faults in force (not failures), by kind: in how many schedules. */
   excused: Record<string, number>;
   shard?: { index: number; count: number };
-  /** What the search takes for granted beyond the configs (space.ts modelNotes), said in the header. */
+  /** What the search takes for granted beyond the configs (space.ts processNotes), said in the header. */
   notes?: string[];
 }
 
@@ -99,7 +99,7 @@ export async function explore(base: Scenario, options: ExploreOptions): Promise<
     // keepalived's races, for the failures reported only (the pool's workers have the same space).
     const runner = local?.runner ?? (merged.length > 0 ? makeRunner(exploreSpace(base)) : undefined);
     const failures = runner === undefined ? merged : merged.map((failure) => withRaces(runner, failure));
-    const notes = modelNotes(base);
+    const notes = processNotes(base);
     const summary: ExploreSummary = {
       schedules: ran,
       seconds: Math.round((performance.now() - started) / 10) / 100,

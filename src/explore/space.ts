@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { checkedService, inferNotifyEffects } from '../analysis/notify.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
+import { canonicalAddress } from '../wire/address.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
 import { validateScenario } from '../sim/validate.js';
 import { processService, trackedProcesses } from '../sim/processes.js';
@@ -60,6 +61,9 @@ const SCENARIO_MS = 60_000;
  * A base scenario from host directories alone, as `check --host` takes them: each host gets its
  * `unicast_src_ip`, else an address named by the other hosts' `unicast_peer` lists that no host
  * claims, else a lab address next to the first VIP (or in 192.0.2.0/24, the documentation range).
+ * The same for IPv6 (`address6`): its IPv6 `unicast_src_ip`, else an unclaimed IPv6 peer address
+ * when it has an IPv6 unicast instance; else the simulator's fe80::N (issue 23: IPv6 unicast hosts
+ * advertised from fe80::N, which no peer list names, and every start was a split brain).
  */
 export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenario {
   const loaded = hosts.map((host) => {
@@ -95,6 +99,7 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
     scenarioHost.address = `${prefix}.${next}`;
     claimed.add(scenarioHost.address);
   }
+  assignAddresses6(loaded);
   return {
     name: `explore-${hosts.map((host) => host.name).join('-')}`,
     directory: process.cwd(),
@@ -115,7 +120,7 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
  * What the search takes for granted about the hosts beyond their configs, for the report's header:
  * how each vrrp_track_process is followed (never silently).
  */
-export function modelNotes(base: Scenario): string[] {
+export function processNotes(base: Scenario): string[] {
   const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
   for (const host of base.hosts) {
     const config = loadHostConfig(host, base.scripts, base.directory).config;
@@ -333,6 +338,49 @@ function readHostText(host: ScenarioHost, file: string): string | undefined {
     return fs.readFileSync(onHostDisk(host.root, file), 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What keepalived would do with the hosts' configs that the simulation does not model (the
+ * configs' notModelled notes, and their "vrrplab: …" info lines), one line per note, for explore's header.
+ */
+export function modelNotes(space: ExploreSpace): string[] {
+  const lines: string[] = [];
+  for (const [host, loaded] of space.configs) {
+    for (const d of loaded.diagnostics) {
+      const vrrplabNote = d.severity === 'info' && d.message.startsWith('vrrplab: ');
+      if (d.notModelled === true || vrrplabNote) {
+        lines.push(`${host} keepalived.conf: ${d.location ? `(${d.location.file}: Line ${d.location.line}) ` : ''}${vrrplabNote ? d.message.slice('vrrplab: '.length) : d.message}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** scenarioFromHosts()'s IPv6 half: `address6` from IPv6 unicast_src_ip, else an unclaimed IPv6 unicast_peer. */
+function assignAddresses6(loaded: { scenarioHost: ScenarioHost; config: KeepalivedConfig }[]): void {
+  const claimed = new Set<string>();
+  const v6 = (address: string) => (address.includes(':') ? canonicalAddress(address) : null);
+  for (const { scenarioHost, config } of loaded) {
+    const source = config.instances.map((instance) => (instance.unicastSrcIp === undefined ? null : v6(instance.unicastSrcIp))).find((address) => address !== null);
+    if (source != null && !claimed.has(source)) {
+      scenarioHost.address6 = source;
+      claimed.add(source);
+    }
+  }
+  const named = new Map<string, number>();
+  for (const { config } of loaded) {
+    const peers = new Set(config.instances.flatMap((instance) => instance.unicastPeers.map(v6).filter((peer): peer is string => peer !== null)));
+    for (const peer of peers) if (!claimed.has(peer)) named.set(peer, (named.get(peer) ?? 0) + 1);
+  }
+  const unclaimed = [...named.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([address]) => address);
+  for (const { scenarioHost, config } of loaded) {
+    if (scenarioHost.address6 !== undefined) continue;
+    if (!config.instances.some((instance) => instance.family === 6 && instance.unicastPeers.length > 0)) continue;
+    const peer = unclaimed.shift();
+    if (peer === undefined) break;
+    scenarioHost.address6 = peer;
   }
 }
 

@@ -29,6 +29,8 @@
 import type { FrameSink, SeenAdvert } from './decoder.js';
 import type { AnomalyKind, ReplayRecord } from './records.js';
 import { AUTH_CISCO_MD5, quotedPassword } from '../wire/vrrp.js';
+import { isMulticast } from '../wire/validate.js';
+import type { ReceivedAdvert } from '../wire/types.js';
 
 interface Source {
   src: string;
@@ -282,7 +284,7 @@ export class ReplayAnalyzer implements FrameSink {
     if (v.shadows.size > 0) this.expireShadows(v, ts);
     if (seen !== s.seen) this.changed(ts, v, s, seen);
     if (!seen.checksumOk) count(v, 'bad-checksum');
-    if (p.ttl !== 255) count(v, 'ttl');
+    if (ttlRejected(p)) count(v, 'ttl');
 
     const interval = intervalOf(s);
     if (s.adverts === 1 || ts - s.last > RUN_GAP * interval) s.runStart = ts;
@@ -725,7 +727,7 @@ export class ReplayAnalyzer implements FrameSink {
     if (seen.lengthNote !== undefined) {
       this.once(v, 'malformed', s, ts, `${s.src}|length|${seen.lengthNote}`, `${seen.lengthNote}, replay follows them`);
     }
-    if (seen.packet.ttl !== 255) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
+    if (ttlRejected(seen.packet)) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
     if (before !== undefined && before.packet.advert.version !== a.version) {
       this.once(v, 'version-mix', s, ts, `${s.src}|self|${a.version}`, `${s.src} switched from VRRPv${before.packet.advert.version} to VRRPv${a.version}`);
     }
@@ -816,6 +818,15 @@ export class ReplayAnalyzer implements FrameSink {
  * it silent and `s` outranks it, the last of those (a held-back master is still master; a lower
  * priority takes over only from a master that is gone).
  */
+/**
+ * Whether keepalived 2.2.7 drops this advert for its TTL / hop limit: only a multicast one
+ * (vrrp_check_packet, "but not if unicast"); a unicast peer's TTL is held to min_ttl-max_ttl,
+ * 0-255 unless configured. keepalived's own IPv6 unicast adverts have hop limit 64 (lab, issue 23).
+ */
+function ttlRejected(p: ReceivedAdvert): boolean {
+  return p.ttl !== 255 && isMulticast(p.dst, p.advert.family);
+}
+
 function lastHeard(v: Vrid, prev: Source, s: Source, priority: number): number {
   return v.heldBackBy !== undefined && v.coveredUntil > prev.last && beats(s, priority, prev) ? v.coveredUntil : prev.last;
 }

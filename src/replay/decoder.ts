@@ -188,7 +188,7 @@ export class FrameDecoder {
     const version = ip[vr] >> 4;
     const kind = ip[vr] & 0x0f;
     if (version !== 2 && version !== 3) return this.bad(frame.ts, src, vrid, `unknown VRRP version ${version}`);
-    if (version === 2 && !v4) return this.bad(frame.ts, src, vrid, 'VRRPv2 over IPv6');
+    // VRRPv2 over IPv6 is read too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
     if (kind !== VRRP_TYPE_ADVERT) return this.bad(frame.ts, src, vrid, `VRRP type ${kind} is not an advertisement`);
     const expected = expectedVrrpLength(ip, loc);
     const actual = loc.end - vr;
@@ -202,7 +202,7 @@ export class FrameDecoder {
         // Longer than its count says (Cisco MD5's block, trailing bytes): header, addresses and
         // auth data are all there, so follow it.
         lengthNote = `${version === 2 && ip[vr + 4] === AUTH_CISCO_MD5 ? 'Cisco MD5 authentication (auth type 254): ' : ''}${reason}; keepalived drops these ("vrrp packet too long")`;
-      } else if (version === 2 && actual === expected - VRRP_AUTH_LEN && vrrpChecksumVariant(ip, loc) === 'rfc') {
+      } else if (version === 2 && v4 && actual === expected - VRRP_AUTH_LEN && vrrpChecksumVariant(ip, loc) === 'rfc') {
         // A VRRPv2 advert that ends right after its addresses, its checksum verifying over what is
         // there: only the 8 auth bytes are missing (some senders leave them out with auth type 0).
         // tshark shows it whole; follow it. (With a bad checksum it could as well be a wrong

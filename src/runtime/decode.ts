@@ -25,8 +25,9 @@ export function decodeAdvertPacket(packet: Uint8Array, checksumVerified = false)
   const where = locateVrrp(packet, loc);
   if (where !== 'ok') return { ok: false, error: where };
   const version = packet[loc.vrrp] >> 4;
+  // VRRPv2 over IPv6 too (keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`):
+  // a VRRPv3 instance rejects it for its version, as keepalived does.
   if (version !== 2 && version !== 3) return { ok: false, error: 'bad-version' };
-  if (version === 2 && loc.family === 6) return { ok: false, error: 'bad-version' };
   if ((packet[loc.vrrp] & 0x0f) !== 1) return { ok: false, error: 'bad-type' };
   const expected = expectedVrrpLength(packet, loc);
   // keepalived accepts trailing bytes after the address list/auth data only for v2 auth padding;

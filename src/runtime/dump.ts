@@ -264,11 +264,16 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
     lines.push(`   Virtual IP Excluded (${instance.virtualIpaddressesExcluded.length}):`, ...instance.virtualIpaddressesExcluded.map((vip) => vipLine(vip, instance.interface, false)));
   }
   if (instance.unicastPeers.length > 0) {
+    // keepalived 2.2.7 (vrrp_data.c): "Unicast TTL" only where it set one (IPv4: 255; IPv6 leaves
+    // the kernel's, no line); "Check unicast src" is the instance's own flag, not the global one.
+    if (instance.family === 4) lines.push('   Unicast TTL = 255');
     lines.push(
-      '   Unicast TTL = 255',
-      `   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`,
+      `   Check unicast src : ${instance.checkUnicastSrcInstance === true ? 'yes' : 'no'}`,
       '   Unicast Peer :',
-      ...instance.unicastPeers.map((peer) => `     ${peer} min_ttl 0 max_ttl 255`),
+      ...instance.unicastPeers.map((peer, i) => {
+        const ttl = instance.unicastPeerTtl?.[i] ?? { min: 0, max: 255 };
+        return `     ${peer} min_ttl ${ttl.min} max_ttl ${ttl.max}`;
+      }),
       '   Unicast checksum compatibility = no',
     );
   }

@@ -7,7 +7,12 @@
  *  - SO_BINDTODEVICE: only packets that arrived on the configured interface are read;
  *  - IP_MULTICAST_LOOP and IP_MULTICAST_ALL off;
  *  - IPv6: IPV6_CHECKSUM at offset 6 (the kernel computes and checks the VRRPv3 checksum),
- *    IPV6_MULTICAST_HOPS / IPV6_UNICAST_HOPS 255, IPV6_TCLASS 0xc0, IPV6_ADD_MEMBERSHIP ff02::12.
+ *    IPV6_MULTICAST_HOPS 255, IPV6_TCLASS 0xc0, IPV6_ADD_MEMBERSHIP ff02::12. No
+ *    IPV6_UNICAST_HOPS: keepalived 2.2.7 sets none (without unicast_ttl), so its IPv6 unicast
+ *    adverts leave with the kernel's default hop limit, 64 (lab, issue 23), and so do ours; every
+ *    IPv6 advert carries its source address (IPV6_PKTINFO), as keepalived's
+ *    vrrp_build_ancillary_data gives it: left to the kernel, a master's adverts left from its VIP
+ *    once the VIP was on the interface (issue 23: 19 of 22 from fd44::100, not unicast_src_ip).
  * The sockets are native/vrrp_socket.c's (vrrp-socket.ts): recvmmsg gives each advert's kernel
  * receive time and, for IPv6, its hop limit and destination, every datagram of a wake-up in one
  * batch (the listener's batchEnd follows the last); sends are a sendto() at the call.
@@ -15,12 +20,13 @@
  */
 import type { IpFamily } from '../wire/types.js';
 import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text } from '../wire/address.js';
-import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
+import { field as ipv6Field, IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { PROTO_VRRP, VRRP_TOS, VRRP_TTL } from '../wire/ipv4.js';
 import { intOption, loadVrrpSocket, VrrpSocket, type Datagram } from './vrrp-socket.js';
 import { closeAll, type InboundAdvert, type InterfaceInfo, type OutboundAdvert, type SendResult, type Transport, type TransportListener } from './transport.js';
 
 const IPPROTO_VRRP = PROTO_VRRP;
+const IPV6_SRC = ipv6Field.SRC;
 /** What a reused InboundAdvert holds between datagrams (not the last read buffer). */
 const NO_BYTES = new Uint8Array(0);
 
@@ -38,7 +44,6 @@ const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
 const IP_MULTICAST_ALL = 49;
 const IPV6_CHECKSUM = 7;
-const IPV6_UNICAST_HOPS = 16;
 const IPV6_MULTICAST_IF = 17;
 const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
@@ -99,18 +104,23 @@ export class RawTransport implements Transport {
   static open(options: RawTransportOptions): { ok: true; transport: RawTransport } | { ok: false; error: string } {
     const loaded = loadVrrpSocket();
     if (!loaded.ok) return loaded;
+    if (options.families.includes(6) && !VrrpSocket.canSendFromSource) {
+      // A helper built before IPV6_PKTINFO sends would let the kernel pick each advert's source.
+      return { ok: false, error: 'native/vrrp_socket was built from an older vrrplab (IPv6 adverts could not carry their source address): `npm rebuild vrrplab` rebuilds it' };
+    }
     const transport = new RawTransport(options);
     for (const info of options.interfaces) {
       for (const family of options.families) {
-        // keepalived opens its IPv6 sockets on an interface with no link-local address yet (down
-        // at start); where that fails here, the socket is opened when the address comes (openFamily).
-        if (family === 6 && !info.ipv6) {
-          transport.openFamily(info, 6);
-          continue;
-        }
         try {
           transport.openChannel(info, family);
         } catch (error) {
+          // An interface with no IPv6 address yet (carrier still down at start) may refuse IPv6
+          // options; it then has no IPv6 socket, as before. One that has an address must not.
+          if (family === 6 && !info.ipv6) {
+            transport.channels.get(`${info.name}/6`)?.socket.close();
+            transport.channels.delete(`${info.name}/6`);
+            continue;
+          }
           transport.close();
           return { ok: false, error: `${info.name} (IPv${family}): ${(error as Error).message}` };
         }
@@ -150,7 +160,6 @@ export class RawTransport implements Transport {
       socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, intOption(6));
       socket.setOption(IPPROTO_IPV6, IPV6_TCLASS, intOption(VRRP_TOS));
       socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, intOption(VRRP_TTL));
-      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, intOption(VRRP_TTL));
       socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, intOption(0));
       try {
         socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_ALL, intOption(0));
@@ -238,9 +247,11 @@ export class RawTransport implements Transport {
     const wire = family === 4 ? out.packet : out.packet.subarray(IPV6_HEADER_LEN);
     const lower = out.dst.toLowerCase();
     const scope = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? channel.info.index : 0;
+    // IPv4's header (IP_HDRINCL) already names the source; IPv6's is the kernel's, told by IPV6_PKTINFO.
+    const source = family === 6 ? out.packet.subarray(IPV6_SRC, IPV6_SRC + 16) : undefined;
     try {
-      if (at === undefined) channel.socket.send(wire, out.dst, scope);
-      else channel.socket.sendAt(wire, out.dst, scope, at);
+      if (at === undefined) channel.socket.send(wire, out.dst, scope, source);
+      else channel.socket.sendAt(wire, out.dst, scope, at, source);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

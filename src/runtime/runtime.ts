@@ -708,7 +708,7 @@ export class Runtime {
       const index = vmac?.info.index ?? this.interfaces.get(instance.interface)?.index ?? 0;
       const fd = this.socketFds(instance.family);
       const address = unicast ? (instance.unicastSrcIp ?? '') : instance.family === 6 ? config.globalDefs.vrrpMcastGroup6 : config.globalDefs.vrrpMcastGroup4;
-      lines.push(`VRRP sockpool: [ifindex(${String(index).padStart(3)}), family(IPv${instance.family}), proto(112), fd(${fd.in},${fd.out}) ${unicast ? 'unicast' : 'multicast'}, address(${address})]`);
+      lines.push(`VRRP sockpool: [ifindex(${String(index).padStart(3)}), family(IPv${instance.family}), proto(112), fd(${fd.in},${fd.out}) ${unicast ? ', unicast' : 'multicast'}, address(${address})]`);
     }
     return lines;
   }
@@ -1309,10 +1309,13 @@ function defaultScriptUserMissing(config: KeepalivedConfig): string | undefined 
   return looked.ok ? undefined : looked.error;
 }
 
-/** keepalived's warning for a VRRPv3 IPv6 instance whose first VIP is not link-local (at start and reload). */
+/**
+ * keepalived's warning for a VRRPv3 IPv6 multicast instance whose first VIP is not link-local (at
+ * start and reload); a unicast instance gets none (vrrp.c tests VRRP_FLAG_UNICAST; lab, issue 23).
+ */
 export function linkLocalWarnings(config: KeepalivedConfig): string[] {
   return config.instances
-    .filter((i) => i.family === 6 && i.virtualIpaddresses.length > 0 && !/^fe[89ab][0-9a-f]:/i.test(i.virtualIpaddresses[0].address))
+    .filter((i) => i.family === 6 && i.unicastPeers.length === 0 && i.virtualIpaddresses.length > 0 && !/^fe[89ab][0-9a-f]:/i.test(i.virtualIpaddresses[0].address))
     .map((i) => `(${i.name}) the first IPv6 VIP address should be link local`);
 }
 

@@ -25,9 +25,12 @@ interface NativeModule {
   start(socket: SocketHandle, callback: NativeCallback): void;
   /** Absent from builds before batched reads. */
   startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer): void;
-  send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
+  /** `source`: an IPv6 socket's source address (16 bytes, IPV6_PKTINFO); builds without sendsFromSource ignore it. */
+  send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, source?: Uint8Array): number;
   /** Absent from builds before scheduled sends at absolute times. */
-  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number): void;
+  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number, source?: Uint8Array): void;
+  /** True in builds whose send and sendAtTime take an IPv6 source address. */
+  sendsFromSource?: boolean;
   sendAtErrors?(): [number, number];
   sendAtPending?(monotonicNs: number): number;
   close(socket: SocketHandle): void;
@@ -305,10 +308,18 @@ export class VrrpSocket {
 
   /**
    * Sends now (sendto on a non-blocking socket); `scopeId` is the interface index for link-local
-   * IPv6. Packet and netlink sockets ignore both.
+   * IPv6. Packet and netlink sockets ignore both. `source` (IPv6 sockets, 16 bytes): the address
+   * the datagram leaves from, as keepalived gives each IPv6 advert its instance's (IPV6_PKTINFO);
+   * all zeros or absent, the kernel picks one.
    */
-  send(data: Uint8Array, address = '', scopeId = 0): void {
-    native().send(this.handle, data, address, scopeId);
+  send(data: Uint8Array, address = '', scopeId = 0, source?: Uint8Array): void {
+    if (source === undefined) native().send(this.handle, data, address, scopeId);
+    else native().send(this.handle, data, address, scopeId, source);
+  }
+
+  /** Whether this build sends IPv6 datagrams from a given source address (send's and sendAt's `source`). */
+  static get canSendFromSource(): boolean {
+    return native().sendsFromSource === true;
   }
 
   /** Whether this build can schedule sends (sendAt). */
@@ -321,10 +332,11 @@ export class VrrpSocket {
    * thread at that moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets
    * only). Datagrams queued for the same moment leave in the order they were queued.
    */
-  sendAt(data: Uint8Array, address: string, scopeId: number, at: number): void {
+  sendAt(data: Uint8Array, address: string, scopeId: number, at: number, source?: Uint8Array): void {
     const sendAtTime = native().sendAtTime;
     if (!sendAtTime) throw new Error('this build of native/vrrp_socket has no sendAtTime');
-    sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
+    if (source === undefined) sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
+    else sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs(), source);
   }
 
   /** Scheduled datagrams due at or before `at` (performance.now()'s clock) that have not left yet. */

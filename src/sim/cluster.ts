@@ -11,6 +11,7 @@ import { HostEngine } from '../engine/host.js';
 import type { EngineAction, EngineEvent, Vmac, VrrpState } from '../engine/types.js';
 import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
+import { IPV6_UNICAST_HOP_LIMIT } from '../wire/ipv6.js';
 import { trackFileValue } from '../engine/track-file.js';
 import { EventQueue, type QueueEntry } from './queue.js';
 import { Random } from './random.js';
@@ -710,7 +711,8 @@ export class Cluster {
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
-      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl: 255, ...behindAh(advert) } : this.multicastPacket(advert, src);
+      const ttl = v6 ? IPV6_UNICAST_HOP_LIMIT : 255;
+      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl, ...behindAh(advert) } : this.multicastPacket(advert, src);
       this.queue.push(this.now + this.options.latencyMs + this.extraDelayMs, { kind: 'deliver', receiver, packet });
     }
   }

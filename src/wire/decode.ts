@@ -80,9 +80,9 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     if (at !== null && at + 8 <= ip.length) {
       out.header = readVrrpHeader(ip, at);
       const v = out.header.version;
-      if (family === 4 ? v === 2 || v === 3 : v === 3) {
+      if (v === 2 || v === 3) {
         out.partial = readPartialAdvert(ip, at, ip.length, family);
-        if (v === 2) out.auth = readAuthTrailer(ip, at, ip.length, family);
+        if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, at, ip.length, family);
       }
     }
     return out;
@@ -93,13 +93,19 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   out.vrrpOffset = l.vrrp;
   out.header = readVrrpHeader(ip, l.vrrp);
   out.expectedLength = l.vrrp + expectedVrrpLength(ip, l);
-  out.verdict = checkVrrpPacket(ip);
+  // keepalived 2.2.7 checks the TTL / hop limit only on a multicast instance (vrrp_check_packet:
+  // "MUST verify that the IPv4 TTL/IPv6 HL is 255 (but not if unicast)"); a unicast instance
+  // checks each peer's min_ttl-max_ttl, 0-255 unless configured. Without a config, the packet's
+  // destination says which: its own IPv6 unicast adverts carry the kernel's hop limit, 64 (lab,
+  // issue 23), and it accepts them.
+  out.verdict = checkVrrpPacket(ip, { checkTtl: multicastDestination(ip, family) });
   const v = out.header.version;
-  const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
+  // VRRPv2 over IPv6 too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
+  const knownVersion = v === 2 || v === 3;
   if (!knownVersion) return out;
   out.checksumVariant = vrrpChecksumVariant(ip, l);
   out.checksumValid = out.checksumVariant === 'rfc';
-  if (v === 2) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
+  if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
   if (out.expectedLength !== l.end) {
     out.partial = readPartialAdvert(ip, l.vrrp, l.end, family);
   } else {
@@ -108,6 +114,11 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     out.received = received;
   }
   return out;
+}
+
+/** Whether the packet's IP destination is a multicast group (224.0.0.0/4, ff00::/8). */
+function multicastDestination(ip: Uint8Array, family: IpFamily): boolean {
+  return family === 4 ? ip[ip4.DST] >> 4 === 0xe : ip[ip6.DST] === 0xff;
 }
 
 /** Where VRRP starts in a packet too short for `locateVrrp()` (IPv4, IPv4+AH, IPv6 without extension headers). */
@@ -194,5 +205,11 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
     }
     case 'unicast-peer-mismatch':
       return `(${i}) unicast source address ${r?.src ?? '?'} not a unicast peer`;
+    case 'ttl-out-of-range': {
+      const src = canonicalAddress(r?.src ?? '');
+      const at = e?.unicastPeers?.findIndex((p) => canonicalAddress(p) === src) ?? -1;
+      const range = (at >= 0 ? e?.unicastPeerTtl?.[at] : undefined) ?? { min: 0, max: 255 };
+      return `(${i}) TTL/HL ${r?.ttl ?? ctx.packet?.ttl ?? '?'} not in range ${range.min} - ${range.max}`;
+    }
   }
 }

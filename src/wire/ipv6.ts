@@ -14,6 +14,13 @@ export const field = {
 
 export const IPV6_HEADER_LEN = 40;
 
+/**
+ * The hop limit of keepalived 2.2.7's IPv6 unicast adverts: it sets none (IPV6_UNICAST_HOPS, or
+ * unicast_ttl per packet), so the kernel's default, net.ipv6.conf.*.hop_limit, 64 (lab, issue 23).
+ * Its IPv4 unicast adverts carry TTL 255 in the header it writes.
+ */
+export const IPV6_UNICAST_HOP_LIMIT = 64;
+
 export type Ipv6Error = 'truncated' | 'not-ipv6' | 'bad-extension-header' | 'fragmented';
 
 export interface Ipv6Repr {

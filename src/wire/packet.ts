@@ -80,7 +80,7 @@ export function locateVrrp(ip: Uint8Array, out: VrrpLocation): 'ok' | 'not-vrrp'
 /** Length the VRRP part must have for its header's version and address count (as keepalived). */
 export function expectedVrrpLength(ip: Uint8Array, loc: VrrpLocation): number {
   const version = ip[loc.vrrp] >> 4;
-  return vrrpLength(version === 2 && loc.family === 4 ? 2 : 3, loc.family, ip[loc.vrrp + vf.COUNT]);
+  return vrrpLength(version === 2 ? 2 : 3, loc.family, ip[loc.vrrp + vf.COUNT]);
 }
 
 /**

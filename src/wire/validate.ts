@@ -32,7 +32,7 @@ export type PacketVerdict =
   | 'truncated'
   /** VRRP length disagrees with the address count (and version), or with the IP length. */
   | 'bad-length'
-  /** TTL / hop limit is not 255 (multicast instances only). */
+  /** TTL / hop limit is not 255 (multicast instances only; decodeAdvertPacket: multicast destinations only). */
   | 'bad-ttl'
   /** Version is not the instance's (byte level: not 2 or 3; IPv6 with v2). */
   | 'bad-version'
@@ -61,7 +61,9 @@ export type InstanceVerdict =
   /** One of our virtual addresses is missing from the advert. */
   | 'address-list-mismatch'
   /** Unicast with check_unicast_src: the source is not one of our unicast peers. */
-  | 'unicast-peer-mismatch';
+  | 'unicast-peer-mismatch'
+  /** Unicast with check_unicast_src: the TTL / hop limit is outside the peer's min_ttl-max_ttl. */
+  | 'ttl-out-of-range';
 
 export type Verdict = PacketVerdict | InstanceVerdict;
 
@@ -102,6 +104,7 @@ export const VERDICTS: Readonly<Record<Verdict, VerdictInfo>> = {
   // These two come after keepalived has already counted the advert as received.
   'address-list-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: true },
   'unicast-peer-mismatch': { disposition: 'drop-logged', counter: null, countsAsReceived: true },
+  'ttl-out-of-range': { disposition: 'drop-logged', counter: 'ip_ttl_err', countsAsReceived: true },
 };
 
 /** What keepalived does with `verdict` for a packet of `family` (IPv6 checksum errors and truncations never reach it). */
@@ -140,9 +143,13 @@ export interface AdvertExpectation {
    * already follows — see `shouldCheckAddresses()`. Default true.
    */
   checkAddresses?: boolean;
-  /** check_unicast_src: the source must be one of `unicastPeers`. */
+  /**
+   * check_unicast_src: the source must be one of `unicastPeers`, and the TTL / hop limit within
+   * that peer's `unicastPeerTtl` range (0-255 when absent).
+   */
   checkUnicastSrc?: boolean;
   unicastPeers?: readonly string[];
+  unicastPeerTtl?: readonly { min: number; max: number }[];
 }
 
 /** keepalived's rule for `AdvertExpectation.checkAddresses` (vrrp_state_backup()). */
@@ -153,7 +160,8 @@ export function shouldCheckAddresses(state: string, skipCheckAdvAddr: boolean, m
 
 const TTL = 255;
 
-function isMulticast(address: string, family: IpFamily): boolean {
+/** Whether `address` (of `family`) is a multicast group: 224.0.0.0/4 or ff00::/8. */
+export function isMulticast(address: string, family: IpFamily): boolean {
   if (family === 4) {
     const a = parseIpv4(address);
     return a !== null && a >>> 28 === 0xe;
@@ -178,7 +186,9 @@ export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpe
   if (a.version === 2) {
     if (a.authType > AUTH_AH) return 'invalid-auth-type';
     if (a.authType !== exp.authType) return 'auth-type-mismatch';
-    if (a.authType === AUTH_PASS && !sameBytes(passwordBytes(a.auth), passwordBytes(exp.auth))) return 'auth-mismatch';
+    // VRRPv2 over IPv6 (keepalived 2.2.7, `version 2` on an IPv6 instance) has no auth bytes; what
+    // keepalived compares a PASS password with there is not modelled (config says so).
+    if (a.authType === AUTH_PASS && a.family === 4 && !sameBytes(passwordBytes(a.auth), passwordBytes(exp.auth))) return 'auth-mismatch';
     // AH: recognised, the ICV is not verified by vrrplab.
     if (a.advertIntervalMs !== exp.advertIntervalMs) return 'interval-mismatch';
   }
@@ -192,7 +202,10 @@ export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpe
   }
   if (exp.unicast && exp.checkUnicastSrc) {
     const src = canonicalAddress(received.src);
-    if (!(exp.unicastPeers ?? []).some((p) => canonicalAddress(p) === src)) return 'unicast-peer-mismatch';
+    const peer = (exp.unicastPeers ?? []).findIndex((p) => canonicalAddress(p) === src);
+    if (peer < 0) return 'unicast-peer-mismatch';
+    const range = exp.unicastPeerTtl?.[peer];
+    if (range !== undefined && (received.ttl < range.min || received.ttl > range.max)) return 'ttl-out-of-range';
   }
   return 'ok';
 }
@@ -213,7 +226,7 @@ export function checkVrrpPacket(ip: Uint8Array, options: { checkTtl?: boolean } 
   if (loc.end - loc.vrrp !== expectedVrrpLength(ip, loc)) return 'bad-length';
   if (options.checkTtl !== false && loc.ttl !== TTL) return 'bad-ttl';
   const version = ip[loc.vrrp] >> 4;
-  if (loc.family === 4 ? version !== 2 && version !== 3 : version !== 3) return 'bad-version';
+  if (version !== 2 && version !== 3) return 'bad-version';
   if ((ip[loc.vrrp] & 0x0f) !== VRRP_TYPE_ADVERT) return 'bad-type';
   if (loc.family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
   return 'ok';
@@ -228,6 +241,9 @@ export interface CompiledExpectation {
   readonly v6: Uint8Array;
   readonly peersV4: Uint32Array;
   readonly peersV6: Uint8Array;
+  /** Each peer's TTL range, in `peersV4` / `peersV6` order (16 bytes a peer there). */
+  readonly ttl4: readonly { min: number; max: number }[];
+  readonly ttl6: readonly { min: number; max: number }[];
 }
 
 /** Prepares an expectation for the hot path. Unparsable addresses are ignored. */
@@ -240,12 +256,15 @@ export function compileExpectation(exp: AdvertExpectation): CompiledExpectation 
   }
   const p4: number[] = [];
   const p6: Uint8Array[] = [];
-  for (const text of exp.unicastPeers ?? []) {
+  const ttl4: { min: number; max: number }[] = [];
+  const ttl6: { min: number; max: number }[] = [];
+  (exp.unicastPeers ?? []).forEach((text, i) => {
+    const range = exp.unicastPeerTtl?.[i] ?? { min: 0, max: 255 };
     const a = parseIpv4(text);
-    if (a !== null) p4.push(a);
+    if (a !== null) { p4.push(a); ttl4.push(range); }
     const b = parseIpv6(text);
-    if (b !== null) p6.push(b);
-  }
+    if (b !== null) { p6.push(b); ttl6.push(range); }
+  });
   const flat = (list: Uint8Array[]): Uint8Array => {
     const out = new Uint8Array(list.length * 16);
     list.forEach((a, i) => out.set(a, i * 16));
@@ -258,6 +277,8 @@ export function compileExpectation(exp: AdvertExpectation): CompiledExpectation 
     v6: flat(v6),
     peersV4: Uint32Array.from(p4),
     peersV6: flat(p6),
+    ttl4,
+    ttl6,
   };
 }
 
@@ -295,7 +316,8 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, che
     const authType = ip[v + vf.AUTH_TYPE];
     if (authType > AUTH_AH) return 'invalid-auth-type';
     if (authType !== exp.authType) return 'auth-type-mismatch';
-    if (authType === AUTH_PASS) {
+    // VRRPv2 over IPv6 carries no password to compare (see checkAdvertForInstance).
+    if (authType === AUTH_PASS && family === 4) {
       const pw = end - VRRP_AUTH_LEN;
       const want = c.auth;
       let diff = 0;
@@ -328,14 +350,16 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, che
     }
   }
   if (exp.unicast && exp.checkUnicastSrc) {
+    // keepalived 2.2.7: the source among the peers, then the TTL / hop limit in that peer's range.
+    let range: { min: number; max: number } | undefined;
     if (family === 4) {
       const src = readIpv4(ip, ip4.SRC);
-      let found = false;
-      for (let i = 0; i < c.peersV4.length && !found; i++) found = c.peersV4[i] === src;
-      if (!found) return 'unicast-peer-mismatch';
-    } else if (!hasV6(c.peersV6, 0, c.peersV6.length, ip, ip6.SRC)) {
-      return 'unicast-peer-mismatch';
+      for (let i = 0; i < c.peersV4.length && range === undefined; i++) if (c.peersV4[i] === src) range = c.ttl4[i];
+    } else {
+      for (let j = 0; j < c.peersV6.length && range === undefined; j += 16) if (hasV6(c.peersV6, j, j + 16, ip, ip6.SRC)) range = c.ttl6[j >> 4];
     }
+    if (range === undefined) return 'unicast-peer-mismatch';
+    if (loc.ttl < range.min || loc.ttl > range.max) return 'ttl-out-of-range';
   }
   return 'ok';
 }

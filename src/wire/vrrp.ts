@@ -45,9 +45,18 @@ export const CISCO_MD5_DIGEST_LEN = 16;
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
 
-/** Length of the VRRP part for a version, family and address count. */
+/**
+ * Length of the VRRP part for a version, family and address count. VRRPv2 over IPv6 (keepalived
+ * 2.2.7 sends it for an IPv6 instance configured `version 2`) has no auth bytes (vrrp_pkt_len; lab:
+ * 8 + 16 per address).
+ */
 export function vrrpLength(version: number, family: IpFamily, count: number): number {
-  return VRRP_HEADER_LEN + count * (family === 4 ? 4 : 16) + (version === 2 ? VRRP_AUTH_LEN : 0);
+  return VRRP_HEADER_LEN + count * (family === 4 ? 4 : 16) + (version === 2 && family === 4 ? VRRP_AUTH_LEN : 0);
+}
+
+/** Whether this VRRP part carries the 8 auth bytes: VRRPv2 over IPv4 only. */
+export function hasAuthBytes(version: number, family: IpFamily): boolean {
+  return version === 2 && family === 4;
 }
 
 const utf8 = new TextEncoder();
@@ -145,10 +154,12 @@ export function emitVrrp(advert: VrrpAdvert, bytes: Uint8Array, offset: number, 
     b[field.ADVER_INT_V3 + 1] = centis & 0xff;
   }
   b.set(addrs, field.ADDRESSES);
-  if (advert.version === 2 && advert.authType === AUTH_PASS) {
+  if (hasAuthBytes(advert.version, advert.family) && advert.authType === AUTH_PASS) {
     b.set(passwordBytes(advert.auth), field.ADDRESSES + addrs.length);
   }
-  const sum = finishChecksum(sumWords(b, 0, length, advert.version === 3 ? pseudoSum : 0));
+  // IPv6 sums the pseudo-header whatever the version: the kernel computes it (IPV6_CHECKSUM), also
+  // over keepalived's VRRPv2 adverts.
+  const sum = finishChecksum(sumWords(b, 0, length, advert.version === 3 || advert.family === 6 ? pseudoSum : 0));
   b[field.CHECKSUM] = sum >>> 8;
   b[field.CHECKSUM + 1] = sum & 0xff;
   return length;
@@ -269,7 +280,7 @@ export function readAdvert(bytes: Uint8Array, offset: number, end: number, famil
     vrid: h.vrid,
     priority: h.priority,
     authType: h.authType,
-    auth: version === 2 && h.authType === AUTH_PASS ? passwordText(bytes, end - VRRP_AUTH_LEN) : '',
+    auth: hasAuthBytes(version, family) && h.authType === AUTH_PASS ? passwordText(bytes, end - VRRP_AUTH_LEN) : '',
     advertIntervalMs: h.advertIntervalMs,
     family,
     addresses,
@@ -284,7 +295,7 @@ export function readAdvert(bytes: Uint8Array, offset: number, end: number, famil
 export function readPartialAdvert(bytes: Uint8Array, offset: number, end: number, family: IpFamily): VrrpAdvert {
   const h = readVrrpHeader(bytes, offset);
   const version = h.version === 3 ? 3 : 2;
-  const trailer = version === 2 ? readAuthTrailer(bytes, offset, end, family) : null;
+  const trailer = hasAuthBytes(version, family) ? readAuthTrailer(bytes, offset, end, family) : null;
   return {
     version,
     vrid: h.vrid,

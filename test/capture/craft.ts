@@ -25,6 +25,8 @@ export interface CraftAdvert {
   authType?: number;
   password?: string;
   ttl?: number;
+  /** Destination (default 224.0.0.18); a unicast peer's address for unicast adverts. */
+  dst?: string;
   badChecksum?: boolean;
   /** VRRPv2 only: leave out the 8 auth bytes (the packet ends after its addresses). */
   noAuthBytes?: boolean;
@@ -43,7 +45,7 @@ export function vrrpIpv4(a: CraftAdvert): Uint8Array {
   pkt[8] = a.ttl ?? 255;
   pkt[9] = 112;
   pkt.set(ipv4Bytes(a.src), 12);
-  pkt.set([224, 0, 0, 18], 16);
+  pkt.set(a.dst === undefined ? [224, 0, 0, 18] : ipv4Bytes(a.dst), 16);
   const ipSum = checksum16(pkt, 0, 20);
   pkt[10] = ipSum >> 8;
   pkt[11] = ipSum & 0xff;

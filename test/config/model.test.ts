@@ -126,3 +126,83 @@ describe('the configuration language', () => {
     expect(r.exitStatus).toBe(5);
   });
 });
+
+describe('the instance family, as keepalived 2.2.7 decides it in config order (issue 23)', () => {
+  const load = (name: string) => loadConfig(path.join(CORPUS_DIR, name)).config.instances[0]!;
+
+  it('takes it from the first unicast peer when that comes first, and drops the later VIP and peer of the other family', () => {
+    const v = load('family-peer-first.conf');
+    expect(v.family).toBe(6);
+    expect(v.unicastPeers).toEqual(['fd00::3']);
+    expect(v.virtualIpaddresses.map((vip) => vip.address)).toEqual(['fd00::1']);
+  });
+
+  it('takes it from mcast_src_ip, dropping an IPv4 VIP after it, and keeps a matching source address', () => {
+    expect(load('family-mcast-src-first.conf')).toMatchObject({ family: 6, mcastSrcIp: 'fd00::2', virtualIpaddresses: [] });
+    const v = load('family-src-mismatch.conf');
+    expect(v.family).toBe(4);
+    expect(v.unicastSrcIp).toBeUndefined();
+    expect(v.unicastPeers).toEqual(['10.9.0.3']);
+  });
+
+  it('keeps every address of one family: an IPv6 unicast pair is IPv6 with its source and peer', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 60\n  unicast_src_ip fd44::a\n  unicast_peer {\n    fd44::b\n  }\n  virtual_ipaddress {\n    fd44::100/64\n  }\n}\n';
+    const parsed = parseConfigText(text, 'k.conf');
+    expect(parsed.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(parsed.config.instances[0]).toMatchObject({ family: 6, version: 3, unicastSrcIp: 'fd44::a', unicastPeers: ['fd44::b'] });
+  });
+});
+
+describe('an IPv6 instance with `version 2`', () => {
+  it('stays VRRPv2, as keepalived 2.2.7 keeps it (keepalived -t: exit 0, nothing said)', () => {
+    const r = loadConfig(path.join(CORPUS_DIR, 'ipv6-version-2.conf'));
+    expect(r.exitStatus).toBe(0);
+    expect(r.config.instances[0]).toMatchObject({ family: 6, version: 2 });
+    expect(r.diagnostics.filter((d) => d.severity !== 'info' || d.notModelled === true)).toEqual([]);
+  });
+
+  it('becomes VRRPv3 where keepalived moves it: strict mode, or `version 2` after an IPv6 VIP, or no version at all', () => {
+    for (const file of ['ipv6-version-2-strict.conf', 'ipv6-version-2-after-vip.conf']) {
+      const r = loadConfig(path.join(CORPUS_DIR, file));
+      expect(r.exitStatus, file).toBe(5);
+      expect(r.config.instances[0]!.version, file).toBe(3);
+    }
+    const bare = parseConfigText('vrrp_instance VI_6 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n', 'k.conf');
+    expect(bare.config.instances[0]!.version).toBe(3);
+  });
+
+  it('with auth_type PASS: keepalived -t is silent too, and vrrplab notes what it does not model', () => {
+    const text = 'vrrp_instance VI_6 {\n  interface eth0\n  version 2\n  virtual_router_id 51\n  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    fe80::100\n  }\n}\n';
+    const r = parseConfigText(text, 'k.conf');
+    expect(r.exitStatus).toBe(0);
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.notModelled === true).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^\(VI_6\) auth_type PASS with VRRPv2 over IPv6: keepalived 2\.2\.7 sends no password .*vrrplab sends auth type 1 and compares nothing$/),
+    ]);
+    const v4 = parseConfigText(text.replace('fe80::100', '10.9.0.1/24'), 'k.conf');
+    expect(v4.diagnostics.filter((d) => d.notModelled === true)).toEqual([]);
+  });
+});
+
+describe('check_unicast_src and a unicast peer\'s min_ttl / max_ttl', () => {
+  const instance = (block: string, global = '') =>
+    parseConfigText(`${global}vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n${block}  virtual_ipaddress {\n    10.9.0.1/24\n  }\n}\n`, 'k.conf').config.instances[0]!;
+
+  it('reads each peer\'s range by its place, 0-255 for a peer without options, and checks the source', () => {
+    const v = instance('  unicast_peer {\n    10.9.0.2\n    10.9.0.3 min_ttl 60 max_ttl 200\n  }\n');
+    expect(v.unicastPeers).toEqual(['10.9.0.2', '10.9.0.3']);
+    expect(v.unicastPeerTtl).toEqual([{ min: 0, max: 255 }, { min: 60, max: 200 }]);
+    expect([v.checkUnicastSrc, v.checkUnicastSrcInstance]).toEqual([true, true]);
+  });
+
+  it('checks the source with check_unicast_src, or for every instance with global vrrp_check_unicast_src (not the instance\'s own flag)', () => {
+    expect(instance('  check_unicast_src\n  unicast_peer {\n    10.9.0.2\n  }\n')).toMatchObject({ checkUnicastSrc: true, checkUnicastSrcInstance: true });
+    const global = instance('  unicast_peer {\n    10.9.0.2\n  }\n', 'global_defs {\n  vrrp_check_unicast_src\n}\n');
+    expect([global.checkUnicastSrc, global.checkUnicastSrcInstance, global.unicastPeerTtl]).toEqual([true, undefined, undefined]);
+  });
+
+  it('does not check the source of a plain unicast pair', () => {
+    const v = instance('  unicast_peer {\n    10.9.0.2\n  }\n');
+    expect([v.checkUnicastSrc, v.unicastPeerTtl]).toEqual([undefined, undefined]);
+  });
+});

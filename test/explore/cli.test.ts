@@ -33,6 +33,32 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+describe('vrrplab explore\'s header', () => {
+  const host = (name: string, auth: boolean) => {
+    const dir = path.join(work, `v6v2${auth ? 'pass' : ''}`, name, 'etc/keepalived');
+    fs.mkdirSync(dir, { recursive: true });
+    const pass = auth ? '  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n' : '';
+    fs.writeFileSync(path.join(dir, 'keepalived.conf'),
+      `vrrp_instance VI_6 {\n  interface eth0\n  version 2\n  virtual_router_id 51\n  priority ${name === 'A' ? 150 : 100}\n${pass}  virtual_ipaddress {\n    fe80::100\n  }\n}\n`);
+    return ['--host', `${name}=${path.join(work, `v6v2${auth ? 'pass' : ''}`, name)}`];
+  };
+
+  it('says first what it does not model: a PASS password over VRRPv2 over IPv6', () => {
+    const run = vrrplab(['explore', ...host('A', true), ...host('B', true), '--budget', '20', '--workers', '1', '--out', 'v6v2-out']);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('Not modelled (keepalived would do this; the search did not):');
+    expect(lines.slice(1, 3)).toEqual(['A', 'B'].map((name) => expect.stringMatching(new RegExp(`^  ${name} keepalived\\.conf: .*\\(VI_6\\) auth_type PASS with VRRPv2 over IPv6: .*compares nothing$`))));
+  });
+
+  it('has no such section when the configs hold nothing it leaves out', () => {
+    const run = vrrplab(['explore', ...host('A', false), ...host('B', false), '--budget', '20', '--workers', '1', '--out', 'v6v3-out']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).not.toContain('Not modelled');
+    expect(run.stdout.split('\n')[0]).toMatch(/^Explored 20 schedules/);
+  });
+});
+
 describe('vrrplab explore on the command line', () => {
   it('prints one JSON line per failure with its faults in seconds and a runnable scenario, then a summary', () => {
     const run = vrrplab([...BUGGY, '--budget', '300', '--json', '--workers', '1', '--out', 'json-out']);

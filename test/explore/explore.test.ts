@@ -161,6 +161,22 @@ describe('explore on config sets with one known fault each', () => {
     expectReproducible(fixtureSet('unicast-typo-takeover'), result);
   });
 
+  it('gives hosts of an IPv6 unicast pair their IPv6 unicast_src_ip, and finds nothing with no fault where keepalived elected one master', async () => {
+    // Issue 23: the hosts advertised from fe80::1 and fe80::2, which neither unicast_peer list
+    // names: a split brain "with no fault" on a pair that elected one master every time in the lab.
+    const base = fixtureSet('ipv6-unicast');
+    expect(base.hosts.map((host) => [host.name, host.address6])).toEqual([['A', 'fd44::a'], ['B', 'fd44::b']]);
+    const result = await exploreWith(base, 400);
+    expect(noFault(result)).toEqual([]);
+  });
+
+  it('finds the IPv6 unicast peer typo (fd44::c for fd44::b) as a split brain with no fault at all', async () => {
+    const result = await exploreWith(fixtureSet('ipv6-unicast-typo'), 400);
+    expect(noFault(result).map((failure) => failure.kinds)).toEqual([['split-brain']]);
+    expect(noFault(result)[0]?.findings.map((finding) => finding.message).join('\n')).toMatch(/B never gets A's adverts: A's unicast_peer \(fd44::c\) does not list fd44::b/);
+    expectReproducible(fixtureSet('ipv6-unicast-typo'), result);
+  });
+
   it('finds a weight too small as unhealthy-master after one service stop on the master', async () => {
     const result = await exploreWith(fixtureSet('weight-too-small'));
     expect(singleFaults(result)).toContain('A:service-stop:unhealthy-master');

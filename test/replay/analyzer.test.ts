@@ -181,6 +181,12 @@ describe('anomalies', () => {
     expect(of(records, 'summary')[0].anomalies).toEqual({ 'bad-checksum': 5, ttl: 5 });
   });
 
+  it('does not report a TTL other than 255 on unicast adverts, which keepalived accepts (it checks multicast ones only)', () => {
+    const records = replay(every(A, 0, 4, { ttl: 64, dst: B }));
+    expect(kinds(records)).toEqual([]);
+    expect(of(records, 'summary')[0].anomalies).toEqual({});
+  });
+
   it('reports auth, interval, address-list and version mismatches between senders', () => {
     const records = replay([
       ...every(A, 0, 3, { password: 'secret' }),

@@ -80,13 +80,15 @@ describe('rtnetlink answers', () => {
   });
 });
 
+/** A bare netlink message of `type` (its header, then zeros). */
+const message = (type: number, length = 32): Uint8Array => {
+  const bytes = new Uint8Array(length);
+  new DataView(bytes.buffer).setUint32(0, length, true);
+  new DataView(bytes.buffer).setUint16(4, type, true);
+  return bytes;
+};
+
 describe('rtnetlink link notifications', () => {
-  const message = (type: number, length = 32): Uint8Array => {
-    const bytes = new Uint8Array(length);
-    new DataView(bytes.buffer).setUint32(0, length, true);
-    new DataView(bytes.buffer).setUint16(4, type, true);
-    return bytes;
-  };
 
   it('are found in a datagram, after other messages too', () => {
     expect(hasLinkChange(message(16))).toBe(true); // RTM_NEWLINK

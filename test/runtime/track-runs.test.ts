@@ -109,4 +109,8 @@ describe("keepalived's first-VIP warning for IPv6 instances", () => {
     expect(linkLocalWarnings(conf('    fe80::100\n    2001:db8:25::100/64\n'))).toEqual([]);
     expect(linkLocalWarnings(conf('    172.16.25.100\n'))).toEqual([]);
   });
+  it('is silent for a unicast IPv6 instance, as keepalived 2.2.7 is (captures/ipv6-unicast/A.log)', () => {
+    const unicast = parseConfigText(`vrrp_instance V6 {\n  interface eth0\n  version 3\n  virtual_router_id 60\n  unicast_src_ip fd44::a\n  unicast_peer {\n    fd44::b\n  }\n  virtual_ipaddress {\n    fd44::100/64\n  }\n}\n`, 'k.conf').config;
+    expect(linkLocalWarnings(unicast)).toEqual([]);
+  });
 });

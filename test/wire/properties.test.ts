@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VrrpAdvert } from '../../src/wire/types.js';
-import { formatIpv4, formatIpv6 } from '../../src/wire/address.js';
+import { formatIpv4, formatIpv6, parseIpv6 } from '../../src/wire/address.js';
 import { buildAdvertPacket } from '../../src/wire/packet.js';
 import { passwordText, quotedPassword } from '../../src/wire/vrrp.js';
 import { decodeAdvertPacket, verdictLogLine } from '../../src/wire/decode.js';
@@ -23,6 +23,18 @@ const v2: fc.Arbitrary<VrrpAdvert> = fc.record({
   addresses: fc.array(ipv4, { maxLength: 20 }),
 }).map((a) => (a.authType === 1 ? a : { ...a, auth: '' }));
 
+/** VRRPv2 over IPv6, as keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`: no auth bytes, so no password. */
+const v2over6: fc.Arbitrary<VrrpAdvert> = fc.record({
+  version: fc.constant(2 as const),
+  vrid: fc.integer({ min: 0, max: 255 }),
+  priority: fc.integer({ min: 0, max: 255 }),
+  authType: fc.integer({ min: 0, max: 2 }),
+  auth: fc.constant(''),
+  advertIntervalMs: fc.integer({ min: 0, max: 255 }).map((s) => s * 1000),
+  family: fc.constant(6 as const),
+  addresses: fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIpv6(b)), { maxLength: 15 }),
+});
+
 const v3 = (family: 4 | 6): fc.Arbitrary<VrrpAdvert> => fc.record({
   version: fc.constant(3 as const),
   vrid: fc.integer({ min: 0, max: 255 }),
@@ -40,13 +52,35 @@ const roundTrip = (gen: fc.Arbitrary<VrrpAdvert>, srcGen: fc.Arbitrary<string>, 
     const d = decodeAdvertPacket(ip);
     expect(d?.received).toEqual({ advert, src, dst, ttl });
     expect(d?.checksumValid).toBe(true);
-    expect(d?.verdict).toBe(ttl === 255 ? 'ok' : 'bad-ttl');
+    // keepalived checks the TTL of multicast adverts only.
+    const multicast = dst.includes(':') ? parseIpv6(dst)?.[0] === 0xff : Number(dst.split('.')[0]) >> 4 === 0xe;
+    expect(d?.verdict).toBe(ttl === 255 || !multicast ? 'ok' : 'bad-ttl');
   }), { numRuns: 2000 });
+
+describe('the TTL / hop limit verdict of a decoded advert', () => {
+  // keepalived 2.2.7 (vrrp_check_packet) checks it on multicast instances only; its own IPv6
+  // unicast adverts leave with hop limit 64 and are accepted (lab, issue 23).
+  const hops = fc.integer({ min: 0, max: 254 });
+  it('is bad-ttl for any TTL but 255 to a multicast group, IPv4 or IPv6', () => fc.assert(fc.property(v3(4), v3(6), hops, (a4, a6, ttl) => {
+    expect(decodeAdvertPacket(buildAdvertPacket(a4, { src: '10.0.0.1', dst: '224.0.0.18', ttl }))?.verdict).toBe('bad-ttl');
+    expect(decodeAdvertPacket(buildAdvertPacket(a6, { src: 'fe80::1', dst: 'ff02::12', ttl }))?.verdict).toBe('bad-ttl');
+  }), { numRuns: 300 }));
+  it('is ok for any TTL to a unicast peer, IPv4 or IPv6', () => fc.assert(fc.property(v3(4), v3(6), hops, (a4, a6, ttl) => {
+    expect(decodeAdvertPacket(buildAdvertPacket(a4, { src: '10.0.0.1', dst: '10.0.0.2', ttl }))?.verdict).toBe('ok');
+    expect(decodeAdvertPacket(buildAdvertPacket(a6, { src: 'fd44::a', dst: 'fd44::b', ttl }))?.verdict).toBe('ok');
+  }), { numRuns: 300 }));
+});
 
 describe('decode(encode(advert))', () => {
   it('gives back every valid VRRPv2 advert', () => roundTrip(v2, ipv4, ipv4));
   it('gives back every valid VRRPv3 advert over IPv4', () => roundTrip(v3(4), ipv4, ipv4));
   it('gives back every valid VRRPv3 advert over IPv6', () => roundTrip(v3(6), ipv6, ipv6));
+  it('gives back every VRRPv2 advert over IPv6 (8 + 16 bytes an address, no auth bytes, the IPv6 pseudo-header checksum)', () => {
+    roundTrip(v2over6, ipv6, ipv6);
+    fc.assert(fc.property(v2over6, (advert) => {
+      expect(buildAdvertPacket(advert, { src: 'fe80::1' }).length).toBe(40 + 8 + 16 * advert.addresses.length);
+    }), { numRuns: 200 });
+  });
 });
 
 /** Real-looking packets to mutate. */

@@ -69,6 +69,10 @@ describe('each fault gets its own verdict', () => {
     ['a multicast destination to a unicast instance', packet(), 'unicast-multicast-mismatch', { ...instance, unicast: true }],
     ['a source that is not a unicast peer', packet({}, { dst: '172.16.25.1' }), 'unicast-peer-mismatch',
       { ...instance, unicast: true, checkUnicastSrc: true, unicastPeers: ['172.16.25.3'] }],
+    ['a TTL under its peer\'s min_ttl', packet({}, { dst: '172.16.25.1', ttl: 64 }), 'ttl-out-of-range',
+      { ...instance, unicast: true, checkUnicastSrc: true, unicastPeers: ['172.16.25.3', SRC], unicastPeerTtl: [{ min: 0, max: 255 }, { min: 100, max: 255 }] }],
+    ['a TTL over its peer\'s max_ttl', packet({}, { dst: '172.16.25.1', ttl: 255 }), 'ttl-out-of-range',
+      { ...instance, unicast: true, checkUnicastSrc: true, unicastPeers: [SRC], unicastPeerTtl: [{ min: 0, max: 254 }] }],
   ];
   for (const [what, ip, verdict, exp] of cases) {
     it(`${what} is ${verdict}`, () => expect(verdictOf(ip, exp)).toBe(verdict));
@@ -109,6 +113,21 @@ describe('each fault gets its own verdict', () => {
 describe('skipped checks', () => {
   it('a unicast instance does not check the TTL', () => {
     expect(verdictOf(packet({}, { dst: '172.16.25.1', ttl: 3 }), { ...instance, unicast: true })).toBe('ok');
+  });
+
+  it('a unicast instance checks its peer\'s TTL range only with check_unicast_src, and accepts a TTL inside it', () => {
+    const ranged: AdvertExpectation = { ...instance, unicast: true, unicastPeers: [SRC], unicastPeerTtl: [{ min: 100, max: 255 }] };
+    expect(verdictOf(packet({}, { dst: '172.16.25.1', ttl: 64 }), ranged)).toBe('ok');
+    expect(verdictOf(packet({}, { dst: '172.16.25.1', ttl: 100 }), { ...ranged, checkUnicastSrc: true })).toBe('ok');
+    expect(verdictOf(packet({}, { dst: '172.16.25.1', ttl: 64 }), { ...ranged, checkUnicastSrc: true, unicastPeerTtl: undefined })).toBe('ok');
+  });
+
+  it('an IPv6 unicast advert at hop limit 64 passes check_unicast_src from its peer, and fails it from another address or under min_ttl', () => {
+    const v6: AdvertExpectation = { version: 3, vrid: 60, family: 6, authType: 0, auth: '', advertIntervalMs: 1000, addresses: ['fd44::100'], unicast: true, checkUnicastSrc: true, unicastPeers: ['fd44::a'] };
+    const from = (src: string) => buildAdvertPacket({ version: 3, vrid: 60, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 6, addresses: ['fd44::100'] }, { src, dst: 'fd44::b', ttl: 64 });
+    expect(verdictOf(from('fd44::a'), v6)).toBe('ok');
+    expect(verdictOf(from('fd44::100'), v6)).toBe('unicast-peer-mismatch');
+    expect(verdictOf(from('fd44::a'), { ...v6, unicastPeerTtl: [{ min: 255, max: 255 }] })).toBe('ttl-out-of-range');
   });
 
   it('a v3 instance accepts another advert interval (a backup adopts the master\'s)', () => {
@@ -212,7 +231,11 @@ describe('counters and log lines', () => {
     const s = newVrrpStats();
     recordVerdict(s, 'address-list-mismatch', 100);
     expect(s.advert_rcvd).toBe(1);
-    expect(Object.keys(VERDICTS).length).toBe(17);
+    expect(Object.keys(VERDICTS).length).toBe(18);
+    // keepalived counts an advert out of its peer's TTL range as received, then as ip_ttl_err.
+    const t = newVrrpStats();
+    recordVerdict(t, 'ttl-out-of-range', 100);
+    expect([t.advert_rcvd, t.ip_ttl_err]).toEqual([1, 1]);
   });
 
   it('read as keepalived\'s', () => {
@@ -222,6 +245,9 @@ describe('counters and log lines', () => {
     expect(verdictLogLine('auth-mismatch', { instance: 'VI_1', packet: d })).toBe('(VI_1) received an invalid passwd!');
     expect(verdictLogLine('bad-ttl', { instance: 'VI_1', packet: decodeAdvertPacket(packet({}, { ttl: 9 }))! }))
       .toBe('(VI_1) invalid TTL/HL. Received 9 and expect 255');
+    const ranged: AdvertExpectation = { ...instance, unicast: true, checkUnicastSrc: true, unicastPeers: ['172.16.25.3', SRC], unicastPeerTtl: [{ min: 0, max: 255 }, { min: 100, max: 200 }] };
+    expect(verdictLogLine('ttl-out-of-range', { instance: 'VI_1', packet: decodeAdvertPacket(packet({}, { dst: '172.16.25.1', ttl: 64 }))!, expectation: ranged }))
+      .toBe('(VI_1) TTL/HL 64 not in range 100 - 200');
     const cut = decodeAdvertPacket(packet().subarray(0, 30))!;
     expect(verdictLogLine(cut.verdict, { instance: 'VI_1', packet: cut })).toBe('IPv4 VRRP packet too short - 30 bytes');
   });

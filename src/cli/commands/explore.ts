@@ -7,7 +7,7 @@ import type { Shrunk } from '../../explore/explorer.js';
 import { failureKey } from '../../explore/judge.js';
 import { scheduleScenario } from '../../explore/plan.js';
 import { failureJson, failureReports, formatText, racesFromJson, summaryJson, type FailureReport } from '../../explore/report.js';
-import { exploreSpace, scenarioFromHosts, type Fault } from '../../explore/space.js';
+import { exploreSpace, modelNotes, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
 import { parseHostSpecs } from '../hosts.js';
 import { loadHostConfig, runScenario } from '../../sim/run.js';
@@ -90,9 +90,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   progress.done();
   const space = exploreSpace(base);
   const reports = failureReports(result, (schedule) => scheduleScenario(space, schedule), base.timeline.length > 0);
-  // What the configs hold that the simulator does not model, before the report (vrrplab's own info lines).
-  if (!options.json) for (const line of notModelled(base)) process.stdout.write(`${line}\n`);
-  await emit(reports, result.summary, options);
+  await emit(reports, result.summary, options, modelNotes(space));
   if (!options.json) process.stderr.write(`explore: ${result.summary.schedules} schedules in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.confirm === true && reports.length > 0) {
     const { confirmFailures, formatConfirmations } = await import('../../explore/confirm.js');
@@ -174,7 +172,7 @@ async function merge(files: string[], options: ExploreCliOptions): Promise<numbe
   return reports.some((report) => report.kinds.some((kind) => failOn.has(kind))) ? 1 : 0;
 }
 
-async function emit(reports: FailureReport[], summary: ExploreSummary, options: ExploreCliOptions): Promise<void> {
+async function emit(reports: FailureReport[], summary: ExploreSummary, options: ExploreCliOptions, notes: readonly string[] = []): Promise<void> {
   const files = new Map<string, string>();
   if (reports.length > 0) {
     fs.mkdirSync(options.out, { recursive: true });
@@ -188,7 +186,11 @@ async function emit(reports: FailureReport[], summary: ExploreSummary, options: 
   if (options.json) {
     for (const report of reports) chunks.push(`${failureJson(report)}\n`);
     chunks.push(`${summaryJson(summary)}\n`);
-  } else chunks.push(formatText(reports, summary, files));
+  } else {
+    // What the simulation leaves out comes first, where a reader starts.
+    if (notes.length > 0) chunks.push(`Not modelled (keepalived would do this; the search did not):\n${notes.map((note) => `  ${note}\n`).join('')}\n`);
+    chunks.push(formatText(reports, summary, files));
+  }
   process.stdout.write(chunks.join(''));
   if (options.html !== undefined) await writeHtml(reports, options.html);
 }
@@ -283,13 +285,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 export type { ExploreResult };
 
-/** The configs' "vrrplab: ... not modelled" notes (config/vmac.ts and the like), one line per host and note. */
-function notModelled(base: Scenario): string[] {
-  const lines: string[] = [];
-  for (const host of base.hosts) {
-    for (const d of loadHostConfig(host, base.scripts, base.directory).diagnostics) {
-      if (d.severity === 'info' && d.message.startsWith('vrrplab: ')) lines.push(`${host.name} keepalived.conf: ${d.message.slice('vrrplab: '.length)}`);
-    }
-  }
-  return lines;
-}

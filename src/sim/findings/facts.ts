@@ -13,6 +13,7 @@ import { masterDownIntervalMs } from '../../engine/timing.js';
 import { configExpectation } from '../../engine/receive.js';
 import { checkAdvertForInstance } from '../../wire/validate.js';
 import type { ReceivedAdvert } from '../../wire/types.js';
+import { IPV6_UNICAST_HOP_LIMIT } from '../../wire/ipv6.js';
 import { conflictSides, type VridConflict } from '../../analysis/vrid-conflict.js';
 import { processCheckName } from '../processes.js';
 import type { SimRecord } from '../cluster.js';
@@ -69,6 +70,7 @@ const REJECTED: Partial<Record<string, string>> = {
   'address-list-mismatch': 'other virtual_ipaddress list',
   'unicast-multicast-mismatch': 'one unicast, the other multicast',
   'unicast-peer-mismatch': 'not among its unicast_peer',
+  'ttl-out-of-range': 'TTL / hop limit outside its unicast_peer min_ttl-max_ttl',
 };
 
 /** Slack for script run time, start-up jitter and LAN latency, seconds. */
@@ -348,7 +350,7 @@ export class Facts {
       },
       src: from.unicastSrcIp ?? pick(sender.host) ?? (from.family === 6 ? '::' : '0.0.0.0'),
       dst,
-      ttl: 255,
+      ttl: from.unicastPeers.length > 0 && from.family === 6 ? IPV6_UNICAST_HOP_LIMIT : 255,
       ...(sent?.type === 'AH' ? { viaAh: true } : {}),
     };
     const verdict = checkAdvertForInstance(received, configExpectation(to));

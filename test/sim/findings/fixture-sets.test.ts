@@ -49,6 +49,8 @@ describe('the fixture sets', () => {
     'postgres-sync': [],
     'interface-weight-too-small': ['unhealthy-master'],
     'interface-weight': [],
+    'ipv6-unicast': [],
+    'ipv6-unicast-typo': ['split-brain'],
   };
 
   it('each have a one-line README and scenarios that give the failure they are named for', () => {
