@@ -393,7 +393,7 @@ describe('a hung track script, vrrplab against keepalived 2.2.7 in the same run'
       for (const gap of gaps) expect(Math.abs(gap - 1000), `${kind} run gap`).toBeLessThan(150);
       // Each lives timeout (2 s) + 2 s: TERM ignored, then SIGKILL; so 4 are alive at once.
       expect(run.maxAlive, kind).toBeGreaterThanOrEqual(3);
-      expect(run.maxAlive, kind).toBeLessThanOrEqual(5);
+      expect(run.maxAlive, kind).toBeLessThanOrEqual(7);
       // Typically 4 s each. keepalived's own timers race here (a run's re-armed kill timer falls due
       // 2 s after its TERM, within a few ms of the next run's first timeout, and the state they share
       // decides who gets which signal): under CI load one keepalived run lived 5.8 s. So the typical
@@ -403,18 +403,26 @@ describe('a hung track script, vrrplab against keepalived 2.2.7 in the same run'
       expect(median, `${kind} median run lifetime`).toBeGreaterThan(3300);
       expect(median, `${kind} median run lifetime`).toBeLessThan(4600);
       for (const life of lifetimes) expect(life, `${kind} run lifetime`).toBeLessThan(11_000);
-      expect(run.droppedLine, kind).toBe('VRRP_Script(chk_hang) timed_out');
-      // The second killed run (fall 2) is the drop: 5 s after the first hung run.
+      // timed_out, or "failed (due to signal 9)" for a run SIGKILLed while the shared state said
+      // idle (keepalived, under load: the race above).
+      expect(run.droppedLine, kind).toMatch(/^VRRP_Script\(chk_hang\) (timed_out|failed \(due to signal 9\))$/);
+      // The second killed run (fall 2) is the drop.
       expect(run.dropAt, kind).toBeDefined();
-      expect(Math.abs(run.dropAt! - run.hungAt - 5000), kind).toBeLessThan(400);
+      // Typically 5 s; when the shared state's race above goes the other way (a run SIGKILLed at its
+      // first timeout) the second timed-out run, and the drop, come a second sooner: 4 s. Both
+      // daemons have been seen to take either side under load.
+      expect(run.dropAt! - run.hungAt, kind).toBeGreaterThan(3600);
+      expect(run.dropAt! - run.hungAt, kind).toBeLessThan(5400);
     }
-    expect(v.skipLines).toEqual(k.skipLines);
-    expect(k.skipLines).toEqual([
-      'Track script chk_hang is already running, expect idle - skipping run',
-      'Track script chk_hang is already running, expect idle - skipping run',
-      'Track script chk_hang is being timed out, expect idle - skipping run',
-      'Track script chk_hang is being timed out, expect idle - skipping run',
-    ]);
+    // One skip line per tick while an earlier run is alive and the shared state is not idle:
+    // typically two "already running" then two "being timed out" (RRTT); which tick sees which
+    // state is keepalived's own race, and beside other work on two cores it logged RTRT, RRTTR,
+    // RRRTRR. vrrplab, before it kept keepalived's shared state, logged it 24 times.
+    for (const [kind, run] of [['keepalived', k], ['vrrplab', v]] as const) {
+      for (const line of run.skipLines) expect(line, kind).toMatch(/^Track script chk_hang is (already running|being timed out), expect idle - skipping run$/);
+      expect(run.skipLines.length, kind).toBeGreaterThanOrEqual(2);
+      expect(run.skipLines.length, kind).toBeLessThanOrEqual(7);
+    }
   }, 90_000);
 });
 
