@@ -98,8 +98,9 @@ export interface HostOptions {
    * (vrrp_init_instance_sands() calls set_time_now()): in the lab its next advert came 1.001-1.003 s
    * after the answer, while another master re-armed by the answer was due ~1.0002 s after it and
    * went first.
-   * A driver whose clock stands still while the engine works (the simulator) sets it; in real time
-   * (the runtime) it passes anyway.
+   * Counted from the event's handledAt when a driver gives one (the runtime hands a packet in at
+   * the kernel's receive time, and answers it later: keepalived's answer itself came 3-5 ms after
+   * the packet in the lab, its next advert 1.0035-1.0053 s after it), else from the packet.
    */
   answerRearmMs?: number;
   /**
@@ -155,7 +156,7 @@ export class HostEngine {
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
-  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean } = { raw: undefined, checksumVerified: false, rejected: false, answered: false };
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0 };
 
   /**
    * Handle one event at time `now` (ms). Timers due before `now` are handled first, and those due
@@ -179,9 +180,11 @@ export class HostEngine {
         this.stop();
         break;
       case 'advert':
+        this.rx.handledAt = event.handledAt ?? now;
         this.receive(event.iface, event.packet);
         break;
       case 'packet':
+        this.rx.handledAt = event.handledAt ?? now;
         this.receivePacket(event.iface, event.packet, event.checksumVerified === true);
         break;
       case 'script-result':
@@ -1293,7 +1296,9 @@ export class HostEngine {
     this.initSands(instance);
     if (rx.answered) {
       rx.answered = false;
-      if (instance.state === 'MASTER') instance.sands += this.options.answerRearmMs ?? 0;
+      // From the answer, not from the packet (keepalived's set_time_now() after sending it): a
+      // driver that handed the packet in later than it arrived (handledAt) sent the answer then.
+      if (instance.state === 'MASTER') instance.sands = Math.max(this.now, rx.handledAt) + instance.advertIntervalMs + (this.options.answerRearmMs ?? 0);
     } else if (!accepted && instance.state === 'MASTER') {
       instance.sands += this.options.rejectRearmMs ?? 0;
     }

@@ -64,6 +64,13 @@ const LEAD_PER_INSTANCE_MS = 0.02;
 const BATCH_GAP_MS = 1;
 /** ... for at most this long per turn. */
 const BATCH_TURN_MS = 8;
+/**
+ * From handing a lower-priority advert to the engine to a MASTER's advert timer restarting, ms
+ * (HostOptions.answerRearmMs): keepalived sends its answer, then its GARPs, then reads the clock.
+ * Lab (test/lab/runtime-issue22.test.ts): keepalived's next advert 0.4-2.9 ms more than an interval
+ * after its answer, the simulator's 1.3 ms (src/sim/cluster.ts ANSWER_REARM_MS).
+ */
+const ANSWER_REARM_MS = 1.3;
 /** The warm-up runs only when the engine's next deadline is at least this far. */
 const WARM_UP_ROOM_MS = 100;
 
@@ -111,7 +118,7 @@ export class Runtime {
    * V8's young generation busy enough to move RSS (issue 15's soak). The list is taken while in
    * use, so a nested receive (none is known) would get a list of its own.
    */
-  private readonly packetEvent: Extract<EngineEvent, { type: 'packet' }> = { type: 'packet', iface: '', packet: NO_BYTES, checksumVerified: false };
+  private readonly packetEvent: Extract<EngineEvent, { type: 'packet' }> = { type: 'packet', iface: '', packet: NO_BYTES, checksumVerified: false, handledAt: 0 };
   private receiveActions: EngineAction[] | undefined = [];
   /** The adverts of the timer turn under way, queued together at its end (queueTurn). */
   private turn: { out: Outbound; at: number; order: number }[] | undefined;
@@ -249,7 +256,9 @@ export class Runtime {
     this.transport = opened.transport;
     if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
 
-    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true });
+    // A MASTER's answer to a lower-priority advert: keepalived counts its next advert from after the
+    // answer (and its GARPs), not from the packet; handledAt above is when the answer goes.
+    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true, answerRearmMs: ANSWER_REARM_MS });
     const linksDown: string[] = [];
     for (const name of this.trackedInterfaces()) {
       const up = readCarrier(name);
@@ -510,7 +519,7 @@ export class Runtime {
     // timers and its log line (engine receivePacket()).
     if (inbound.packet.length > 0) {
       if (!this.batchedReads) {
-        this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
+        this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified, handledAt: this.now() }, inbound.receivedAt);
         return;
       }
       // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
@@ -520,6 +529,7 @@ export class Runtime {
       event.iface = inbound.iface;
       event.packet = inbound.packet;
       event.checksumVerified = inbound.checksumVerified;
+      event.handledAt = this.now();
       const actions = this.receiveActions ?? [];
       this.receiveActions = undefined;
       this.engine.handle(this.engineTime(inbound.receivedAt), event, actions);
@@ -536,7 +546,7 @@ export class Runtime {
       this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${inbound.iface}: ${decoded.error}`);
       return;
     }
-    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value }, inbound.receivedAt);
+    this.feed({ type: 'advert', iface: inbound.iface, packet: decoded.value, handledAt: this.now() }, inbound.receivedAt);
   }
 
   /**
