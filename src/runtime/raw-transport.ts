@@ -223,14 +223,16 @@ export class RawTransport implements Transport {
 
   private readonly group6Bytes: Uint8Array;
 
-  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number): SendResult => this.send(out, at) : undefined;
+  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number, tag?: number): SendResult => this.send(out, at, tag) : undefined;
+
+  readonly cancelScheduled = VrrpSocket.canCancel ? (tag: number, from: number): number => VrrpSocket.cancelScheduled(tag, from) : undefined;
 
   scheduledPending(at: number): number {
     return VrrpSocket.scheduledPending(at);
   }
 
   /** Sends now, or at `at` (performance.now()'s clock) on the helper's sender thread. */
-  send(out: OutboundAdvert, at?: number): SendResult {
+  send(out: OutboundAdvert, at?: number, tag = 0): SendResult {
     const family: IpFamily = out.packet[0] >> 4 === 6 ? 6 : 4;
     const channel = this.channels.get(`${out.iface}/${family}`);
     if (!channel) return { ok: false, error: `no IPv${family} socket on ${out.iface}` };
@@ -239,7 +241,7 @@ export class RawTransport implements Transport {
     const scope = family === 6 && (lower.startsWith('fe80') || lower.startsWith('ff02')) ? channel.info.index : 0;
     try {
       if (at === undefined) channel.socket.send(wire, out.dst, scope);
-      else channel.socket.sendAt(wire, out.dst, scope, at);
+      else channel.socket.sendAt(wire, out.dst, scope, at, tag);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

@@ -27,7 +27,9 @@ interface NativeModule {
   startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer): void;
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number): number;
   /** Absent from builds before scheduled sends at absolute times. */
-  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number): void;
+  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number, tag?: number): void;
+  /** Absent from builds before cancellable scheduled sends. */
+  sendAtCancel?(tag: number, fromNs: number): number;
   sendAtErrors?(): [number, number];
   sendAtPending?(monotonicNs: number): number;
   close(socket: SocketHandle): void;
@@ -321,10 +323,23 @@ export class VrrpSocket {
    * thread at that moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets
    * only). Datagrams queued for the same moment leave in the order they were queued.
    */
-  sendAt(data: Uint8Array, address: string, scopeId: number, at: number): void {
+  sendAt(data: Uint8Array, address: string, scopeId: number, at: number, tag = 0): void {
     const sendAtTime = native().sendAtTime;
     if (!sendAtTime) throw new Error('this build of native/vrrp_socket has no sendAtTime');
-    sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
+    sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs(), tag);
+  }
+
+  /** Whether this build can take scheduled datagrams back (cancelScheduled). */
+  static get canCancel(): boolean {
+    return typeof native().sendAtCancel === 'function';
+  }
+
+  /**
+   * Takes back the datagrams queued with `tag` (not 0) due at or after `from` (performance.now()'s
+   * clock) that have not left yet; how many. One the sender thread is already spinning on leaves.
+   */
+  static cancelScheduled(tag: number, from: number): number {
+    return native().sendAtCancel?.(tag, from * 1e6 + monotonicOffsetNs()) ?? 0;
   }
 
   /** Scheduled datagrams due at or before `at` (performance.now()'s clock) that have not left yet. */
