@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { Diagnostic } from '../../config/model.js';
-import { StreamLogger, type LogFormat } from '../../runtime/log.js';
+import { StreamLogger, stderrLines, type LogFormat } from '../../runtime/log.js';
 import { Runtime, type ConfigLines } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
 import { interfaceKind } from '../../runtime/sysfs.js';
@@ -135,8 +135,9 @@ async function run(flags: RunFlags): Promise<number> {
         logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
         removePidFiles();
         resolve(0);
-        // A notify or script child may still be running (detached); nothing else needs us.
-        setTimeout(() => process.exit(0), 50).unref();
+        // A notify or script child may still be running (detached); nothing else needs us once
+        // every log line is out (a reader that fell behind gets them all).
+        void stderrLines().flush().then(() => setTimeout(() => process.exit(0), 50).unref());
       });
     };
     process.on('SIGTERM', shutdown);
