@@ -72,6 +72,8 @@ const BATCH_TURN_MS = 8;
  * after its answer, the simulator's 1.3 ms (src/sim/cluster.ts ANSWER_REARM_MS).
  */
 const ANSWER_REARM_MS = 1.3;
+/** A reload holds the timers at most this long for its VIP changes and GARPs, ms. */
+const RELOAD_HOLD_MAX_MS = 200;
 /** The warm-up runs only when the engine's next deadline is at least this far. */
 const WARM_UP_ROOM_MS = 100;
 
@@ -167,6 +169,10 @@ export class Runtime {
   private children = new Set<Promise<unknown>>();
   /** Host work (VIP changes, GARPs) queued and not yet done; engine log lines wait for it (orderedLog). */
   private hostWork = 0;
+  /** A reload's work is under way: no timer is served (releaseAfterReload()). */
+  private reloadHold = false;
+  /** Events that came while a reload held the timers, with their times. */
+  private readonly heldEvents: { event: EngineEvent }[] = [];
   private lastQueued: string | undefined;
   /** keepalived's "Sending/queueing … for ADDRESS" lines, by "IFACE ADDRESS", logged by the GARP run. */
   private readonly queueingLines = new Map<string, string>();
@@ -390,6 +396,9 @@ export class Runtime {
       if (s.state === 'MASTER') this.downTimerCleared.add(s.name);
     }
     this.scriptUserLookedUp = false;
+    // keepalived's reload runs to its end before any timer: a kept MASTER's advert with the new
+    // settings (due at once, engine reload_master) leaves after the GARPs and the VIP changes.
+    this.reloadHold = true;
     this.execute(actions);
     // keepalived's reload counts the tracked processes again (reload_track_processes).
     for (const [trackProcess, count] of Object.entries(this.watchTrackedProcesses(config))) this.feed({ type: 'process-count', trackProcess, count });
@@ -397,8 +406,29 @@ export class Runtime {
     // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
     if (added) this.deferLog(...this.sockpoolLines(), 'Reload complete');
     else this.deferLog('Reload complete', ...this.sockpoolLines());
-    this.arm();
+    this.releaseAfterReload(this.now());
     return { ok: true };
+  }
+
+  /**
+   * Timers wait until the reload's own work is done (its deferred actions, the VIP changes and
+   * GARPs on the interfaces' queues; at most RELOAD_HOLD_MAX_MS), then what fell due is served at
+   * the real time: the new-settings advert leaves then and the next counts from it (lab: keepalived
+   * sends it 30-43 ms after the old one, its 15 GARPs in between).
+   */
+  private releaseAfterReload(since: number): void {
+    if (this.stopping) return;
+    const settled = !this.drainScheduled && this.deferred.length === 0 && this.hostWork === 0;
+    if (!settled && this.now() - since < RELOAD_HOLD_MAX_MS) {
+      setTimeout(() => this.releaseAfterReload(since), 1);
+      return;
+    }
+    this.reloadHold = false;
+    // What came meanwhile, in order, read now as keepalived reads it after its reload (the timers
+    // due are served first), then the rest.
+    for (const { event } of this.heldEvents.splice(0)) this.execute(this.engine.handle(this.engineTime(this.now()), event));
+    this.execute(this.engine.handleTimeout(this.engineTime(this.now())));
+    this.arm();
   }
 
   /**
@@ -413,6 +443,11 @@ export class Runtime {
 
   /** Hands one event to the engine (at `at`, default now), carries out the actions, re-arms the timer. */
   feed(event: EngineEvent, at = this.now()): void {
+    // During a reload's work keepalived reads nothing (its reload runs to the end first).
+    if (this.reloadHold) {
+      this.heldEvents.push({ event });
+      return;
+    }
     this.execute(this.engine.handle(this.engineTime(at), event));
     this.arm();
   }
@@ -425,6 +460,10 @@ export class Runtime {
    */
   private arm(): void {
     this.gate.kick();
+    if (this.reloadHold) {
+      this.disarm();
+      return;
+    }
     const deadline = this.engine.nextDeadline();
     if (deadline === undefined) {
       this.disarm();
@@ -456,6 +495,7 @@ export class Runtime {
   private fire(afterRead = false): void {
     this.timer = undefined;
     this.timerAt = Infinity;
+    if (this.reloadHold) return;
     const deadline = this.engine.nextDeadline() ?? this.now();
     if (deadline - this.now() > this.leadMs() + MAX_PRECISE_WAIT_MS - TIMER_LEAD_MS) {
       this.arm();
@@ -555,6 +595,11 @@ export class Runtime {
       // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
       // One event object and one action list serve every packet (nothing allocated per advert:
       // see receiveActions); the engine keeps neither.
+      if (this.reloadHold) {
+        // Held until the reload's work is done (feed()): the bytes are copied, the buffer is reused.
+        this.feed({ type: 'packet', iface: inbound.iface, packet: inbound.packet.slice(), checksumVerified: inbound.checksumVerified, handledAt: this.now() }, inbound.receivedAt);
+        return;
+      }
       if (this.regularQueued.size > 0) this.takeBackRegular(inbound.iface, ...packetVrid(inbound.packet), inbound.receivedAt);
       const event = this.packetEvent;
       event.iface = inbound.iface;
