@@ -168,7 +168,8 @@ describe('the log writer', () => {
 
 /**
  * A child writes 40,000 log lines (about 3.6 MB) over 1.6 s through the writer to its stderr, a
- * pipe this test does not read for 2.5 s, while a 5 ms interval timer stands for the protocol.
+ * pipe this test does not read until the child is done, while a 5 ms interval timer stands for the
+ * protocol.
  */
 const CHILD = `
 import { stderrLines } from ${JSON.stringify(join(ROOT, 'src/runtime/log.ts'))};
@@ -200,9 +201,10 @@ describe('the log writer on a real pipe', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let report = '';
     child.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
-    // Nobody reads stderr for 2.5 s (the writing is over by then).
+    // Nobody reads stderr until the child has written every line and measured (its stdout says so).
     child.stderr.pause();
-    await new Promise((done) => setTimeout(done, 2500));
+    const unreadFrom = Date.now();
+    while (!report.includes('\n') && Date.now() - unreadFrom < 15_000) await new Promise((done) => setTimeout(done, 50));
     let got = '';
     child.stderr.on('data', (chunk: Buffer) => (got += chunk.toString()));
     child.stderr.resume();
@@ -214,7 +216,8 @@ describe('the log writer on a real pipe', () => {
     expect(flushed).toBe('flushed');
     expect(m.maxInMemory).toBeLessThanOrEqual(1 << 20);
     expect(m.spilled).toBeGreaterThan(2_000_000);
-    expect(m.lagMs).toBeLessThan(100);
+    // process.stderr blocked it 2.1 s here; 0.5 s leaves room for a loaded CI machine.
+    expect(m.lagMs).toBeLessThan(500);
     expect(m.rssGrowthMb).toBeLessThan(30);
     const received = got.split('\n').filter((l) => l.length > 0);
     expect(received).toHaveLength(40_000);
