@@ -832,16 +832,16 @@ describe('a MASTER answering a lower-priority advert, vrrplab against keepalived
     }
     for (const run of runs) {
       expect(run.senderPackets, run.kind).toBe(7);
-      // keepalived: 1.0008-1.0027 s in issue 22, up to 1.0071 on a loaded machine; vrrplab was 1.0000.
+      // keepalived: 1.0008-1.0027 s in issue 22, 1.0007-1.0076 here; vrrplab was 1.0000 to the microsecond.
       expect(run.rearm, run.kind).toHaveLength(2);
       for (const gap of run.rearm) {
-        expect(gap, run.kind).toBeGreaterThan(1.0004);
+        expect(gap, run.kind).toBeGreaterThan(1.0002);
         expect(gap, run.kind).toBeLessThan(1.02);
       }
       // Every other advert answers a packet, or comes after its timer ran out: never in the
       // moments before a packet due 1.0007 s after the last (vrrplab sent 9 adverts in 4 s there,
       // keepalived 4: one per packet).
-      for (const gap of run.unanswered) expect(gap, run.kind).toBeGreaterThan(1.0004);
+      for (const gap of run.unanswered) expect(gap, run.kind).toBeGreaterThan(1.0002);
       // One advert per packet, its answer. A regular advert the packet arrives less than ~0.3 ms
       // before can still leave with it in vrrplab (the sender thread holds it in its last 150 us,
       // or the loop reads the packet late; keepalived reads the packet first however late it
