@@ -29,6 +29,8 @@ import { MAIN, addresses, ensureBuilt, exited, scratchDir, sleep, waitFor } from
 const COUNT = Number(process.env.SOAK_INSTANCES ?? 255);
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const RELOADS = Number(process.env.SOAK_RELOADS ?? 100);
+/** How long after the reloads RSS is compared with before them (V8's memory reducer needs ~20 s). */
+const RELOAD_SETTLE_MS = Number(process.env.SOAK_RELOAD_SETTLE_S ?? 30) * 1000;
 const SAMPLE_S = 30;
 const SETTLE_S = Math.min(120, (MINUTES * 60) / 4);
 
@@ -171,6 +173,7 @@ async function main(): Promise<number> {
     report(steadyTransitions.every((n) => n === 0), `transitions while steady: vrrplab A ${steadyTransitions[0]}, B ${steadyTransitions[1]}; keepalived (control, same run) C ${controlSteady[0]}, D ${controlSteady[1]}`);
 
     // Phase 2: reloads in a row.
+    const rssBefore = daemons.map((d) => rssKb(d.child.pid!));
     const before = daemons.map((d) => transitionsIn(d.log()));
     const controlBefore = keepalived.map((d) => transitionsIn(d.log()));
     const stallsBefore = stalls.length;
@@ -192,6 +195,13 @@ async function main(): Promise<number> {
     report(after.every((n) => n === 0) && held === COUNT, `${RELOADS} reloads each in ${((Date.now() - reloadStart) / 1000).toFixed(0)} s (completed: A ${reloadsDone[0]}, B ${reloadsDone[1]}): transitions A ${after[0]}, B ${after[1]}; A holds ${held}/${COUNT} VIPs`);
     const end = daemons.map((d) => rssKb(d.child.pid!));
     console.log(`soak: RSS after the reloads A ${(end[0] / 1024).toFixed(1)} MB B ${(end[1] / 1024).toFixed(1)} MB`);
+    // The reloads' churn grew V8's young generation to its maximum and kept it (heap in use ~10 MB;
+    // run.ts now keeps it from growing); V8's memory reducer hands back what is left once things are
+    // calm, 10-20 s after the last reload.
+    await sleep(RELOAD_SETTLE_MS);
+    const settledRss = daemons.map((d) => rssKb(d.child.pid!));
+    const within = settledRss.map((kb, i) => kb <= rssBefore[i] * 1.1);
+    report(within.every(Boolean), `RSS ${RELOAD_SETTLE_MS / 1000} s after the reloads within 10% of before them: A ${(rssBefore[0] / 1024).toFixed(1)} -> ${(settledRss[0] / 1024).toFixed(1)} MB, B ${(rssBefore[1] / 1024).toFixed(1)} -> ${(settledRss[1] / 1024).toFixed(1)} MB`);
     for (const d of [...daemons, ...keepalived]) d.child.kill('SIGTERM');
     await Promise.all([...daemons, ...keepalived].map((d) => exited(d.child)));
     return failed === 0 ? 0 : 1;

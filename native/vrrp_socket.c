@@ -669,6 +669,8 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
 typedef struct job {
   struct job* next;
   int fd;
+  /* The caller's tag (an instance), for sendAtCancel; 0: none. */
+  int32_t tag;
   struct sockaddr_storage to;
   socklen_t to_length;
   struct timespec at;
@@ -801,20 +803,21 @@ static void drop_scheduled(int fd) {
   pthread_mutex_unlock(&jobs_lock);
 }
 
-/* sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number): queues
-   the datagram to leave at that moment on CLOCK_MONOTONIC (raw IP sockets only); throws on bad
-   arguments. Jobs for the same moment leave in the order they were queued. */
+/* sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number, source?:
+   16-byte Buffer (IPv6), tag?: number): queues the datagram to leave at that moment on CLOCK_MONOTONIC (raw IP sockets only);
+   throws on bad arguments. Jobs for the same moment leave in the order they were queued. A tag
+   other than 0 lets sendAtCancel take the job back before it leaves. */
 static napi_value send_at_time(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs[, source])");
+  if (argc < 5) return throw_type(env, "sendAtTime(socket, data, address, scopeId, monotonicNs[, source[, tag]])");
   vrrp_socket* s = unwrap(env, argv[0]);
   if (!s) return NULL;
   outgoing out;
   double monotonic_ns = 0;
   if (read_outgoing(env, argv, argc, 5, s->family, &out) != 0 || napi_get_value_double(env, argv[4], &monotonic_ns) != napi_ok)
-    return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number, source?: 16-byte Buffer)");
+    return throw_type(env, "sendAtTime(socket, data: Buffer, address: string, scopeId: number, monotonicNs: number, source?: 16-byte Buffer, tag?: number)");
   if (s->family != 4 && s->family != 6) return throw_type(env, "sendAtTime: raw IP sockets only");
   if (s->closed) return throw_errno(env, "sendto", EBADF);
   job* j = malloc(sizeof(job) + out.length);
@@ -826,6 +829,11 @@ static napi_value send_at_time(napi_env env, napi_callback_info info) {
   }
   j->fd = s->fd;
   j->source = out.source;
+  j->tag = 0;
+  if (argc >= 7) {
+    napi_valuetype type;
+    if (napi_typeof(env, argv[6], &type) == napi_ok && type == napi_number) napi_get_value_int32(env, argv[6], &j->tag);
+  }
   j->length = out.length;
   memcpy(j->data, out.data, out.length);
   /* An absolute moment, not a delay: adverts due together keep one time and their queued order
@@ -863,6 +871,41 @@ static napi_value send_at_pending(napi_env env, napi_callback_info info) {
   pthread_mutex_lock(&jobs_lock);
   for (job* j = jobs_head; j && (double)ts_ns(&j->at) <= until; j = j->next) count++;
   pthread_mutex_unlock(&jobs_lock);
+  napi_value result;
+  napi_create_int32(env, count, &result);
+  return result;
+}
+
+/* sendAtCancel(tag: number, fromNs: number): drops the queued datagrams with that tag (not 0) due at
+   or after that moment that have not left yet, and says how many. One the sender thread has taken
+   (in its last SPIN_NS) is no longer queued: it leaves. */
+static napi_value send_at_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t tag = 0;
+  double from = 0;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &tag) != napi_ok || napi_get_value_double(env, argv[1], &from) != napi_ok)
+    return throw_type(env, "sendAtCancel(tag: number, fromNs: number)");
+  int32_t count = 0;
+  if (tag != 0 && sender_started) {
+    pthread_mutex_lock(&jobs_lock);
+    job** link = &jobs_head;
+    while (*link) {
+      /* The moment truncated as sendAtTime truncates it: the same double gives the same job time. */
+      if ((*link)->tag == tag && ts_ns(&(*link)->at) >= (from > 0 ? (int64_t)from : 0)) {
+        job* gone = *link;
+        *link = gone->next;
+        free(gone);
+        count++;
+      } else {
+        link = &(*link)->next;
+      }
+    }
+    /* The sender may be sleeping until the head that went: it wakes, looks again and sleeps on. */
+    pthread_cond_signal(&jobs_cond);
+    pthread_mutex_unlock(&jobs_lock);
+  }
   napi_value result;
   napi_create_int32(env, count, &result);
   return result;
@@ -906,6 +949,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendAtTime", NULL, send_at_time, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtErrors", NULL, send_at_errors, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtPending", NULL, send_at_pending, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendAtCancel", NULL, send_at_cancel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

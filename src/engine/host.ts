@@ -98,8 +98,9 @@ export interface HostOptions {
    * (vrrp_init_instance_sands() calls set_time_now()): in the lab its next advert came 1.001-1.003 s
    * after the answer, while another master re-armed by the answer was due ~1.0002 s after it and
    * went first.
-   * A driver whose clock stands still while the engine works (the simulator) sets it; in real time
-   * (the runtime) it passes anyway.
+   * Counted from the event's handledAt when a driver gives one (the runtime hands a packet in at
+   * the kernel's receive time, and answers it later: keepalived's answer itself came 3-5 ms after
+   * the packet in the lab, its next advert 1.0035-1.0053 s after it), else from the packet.
    */
   answerRearmMs?: number;
   /**
@@ -142,6 +143,8 @@ export class HostEngine {
   private byVrid = new Map<string, Map<number, InstanceState>>();
   private running = false;
   private now = 0;
+  /** The time handed to handleTimeout()/handle() that is firing the due timers (fireDueTimers). */
+  private servedAt = 0;
   /** The actions of the call in progress; made on the first one, so a call with none allocates no list. */
   private out: EngineAction[] | undefined;
 
@@ -155,7 +158,7 @@ export class HostEngine {
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
-  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean } = { raw: undefined, checksumVerified: false, rejected: false, answered: false };
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0 };
 
   /**
    * Handle one event at time `now` (ms). Timers due before `now` are handled first, and those due
@@ -179,9 +182,11 @@ export class HostEngine {
         this.stop();
         break;
       case 'advert':
+        this.rx.handledAt = event.handledAt ?? now;
         this.receive(event.iface, event.packet);
         break;
       case 'packet':
+        this.rx.handledAt = event.handledAt ?? now;
         this.receivePacket(event.iface, event.packet, event.checksumVerified === true);
         break;
       case 'script-result':
@@ -213,6 +218,7 @@ export class HostEngine {
 
   /** Fire every timer due at or before `now` (only those due before it, when `strictlyBefore`), in time order. */
   private fireDueTimers(now: number, strictlyBefore = false): void {
+    this.servedAt = now;
     for (;;) {
       const due = this.running ? this.timers.peek() : undefined;
       if (due === undefined || due.at > now || (strictlyBefore && due.at === now)) break;
@@ -456,15 +462,17 @@ export class HostEngine {
       this.sendInstanceNotifies(instance);
     }
     // A kept MASTER sets its VIPs again (keepalived logs it), announces them all when the reload
-    // added one, sends an advert with the new settings and restarts its advert timer from it, so a
-    // new priority or advert_int shows at once (keepalived 2.2.7, lab).
+    // added one, and its advert timer is due at once (keepalived's reload_master: sands =
+    // time_now), so the advert with the new settings leaves from the timer once the reload is done,
+    // after the GARPs (lab: 30-43 ms after the old one), and the timer restarts from it: a new
+    // priority or advert_int shows at once (keepalived 2.2.7, lab).
     for (const instance of kept) {
       if (instance.state !== 'MASTER') continue;
       if (this.logging) this.log(`(${instance.name}) setting VIPs.`);
       if (freshVips.has(instance)) this.sendLinkUpdate(instance, instance.config.garpMasterRepeat);
       instance.masterAdvertIntervalMs = instance.advertIntervalMs;
-      this.sendAdvert(instance, instance.effectivePriority);
-      instance.sands = this.now + instance.advertIntervalMs;
+      instance.sands = this.now;
+      instance.reloadMaster = true;
     }
     this.completeInit(added);
     this.initState(added, this.groups.filter((group) => !oldGroups.has(group.config.name)), true);
@@ -758,6 +766,12 @@ export class HostEngine {
     // synced to MASTER sends every later advert ahead of the one that timed out).
     instance.sands = Number.POSITIVE_INFINITY;
     this.initSands(instance);
+    // keepalived's reload_master advert leaves when its thread runs after the reload, and the next
+    // one is counted from then (vrrp_init_instance_sands() after the send reads the clock).
+    if (instance.reloadMaster) {
+      instance.reloadMaster = false;
+      if (instance.state === 'MASTER') instance.sands = Math.max(this.now, this.servedAt) + instance.advertIntervalMs;
+    }
   }
 
   private armScript(tracker: ScriptTracker, at: number): void {
@@ -1302,9 +1316,12 @@ export class HostEngine {
     // so bad packets 0.5 s apart silence a master. The opt-in hardened receive leaves it alone.
     if (!accepted && this.options.hardenedReceive === true) return;
     this.initSands(instance);
+    instance.reloadMaster = false;
     if (rx.answered) {
       rx.answered = false;
-      if (instance.state === 'MASTER') instance.sands += this.options.answerRearmMs ?? 0;
+      // From the answer, not from the packet (keepalived's set_time_now() after sending it): a
+      // driver that handed the packet in later than it arrived (handledAt) sent the answer then.
+      if (instance.state === 'MASTER') instance.sands = Math.max(this.now, rx.handledAt) + instance.advertIntervalMs + (this.options.answerRearmMs ?? 0);
     } else if (!accepted && instance.state === 'MASTER') {
       instance.sands += this.options.rejectRearmMs ?? 0;
     }

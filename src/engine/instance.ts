@@ -65,6 +65,11 @@ export class InstanceState {
   masterAddress: string | undefined;
   masterPriority = 0;
   garpRefreshAt = Number.POSITIVE_INFINITY;
+  /**
+   * A MASTER kept by a reload, its timer due at once (keepalived's reload_master): the timer after
+   * that advert counts from when the driver served it, not from the reload.
+   */
+  reloadMaster = false;
   sync: SyncGroupState | undefined;
   stats: VrrpStats = newVrrpStats();
   readonly scripts: ScriptLink[] = [];

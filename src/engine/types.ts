@@ -24,7 +24,17 @@ export type EngineEvent =
   /** Graceful shutdown (SIGTERM): a master resigns with a priority-0 advert, VIPs go, notify_stop runs. */
   | { type: 'stop' }
   /** An advert arrived on `iface` (already IP-decoded; validation happens in the engine). */
-  | { type: 'advert'; iface: string; packet: ReceivedAdvert }
+  | {
+      type: 'advert';
+      iface: string;
+      packet: ReceivedAdvert;
+      /**
+       * The driver's clock (ms) when it hands the packet in, where that is later than the event's
+       * time (when the kernel received it). A MASTER's answer to a lower-priority advert leaves
+       * then, and keepalived counts its next advert from after its answer (HostOptions.answerRearmMs).
+       */
+      handledAt?: number;
+    }
   /**
    * An IP datagram as keepalived's raw socket reads it (IPv4 header included), not yet decoded:
    * the engine makes every check keepalived makes, in its order, so a malformed packet has the
@@ -36,6 +46,12 @@ export type EngineEvent =
       packet: Uint8Array;
       /** IPv6: the kernel checked the checksum (IPV6_CHECKSUM) and the header was rebuilt from ancillary data. */
       checksumVerified?: boolean;
+      /**
+       * The driver's clock (ms) when it hands the packet in, where that is later than the event's
+       * time (when the kernel received it). A MASTER's answer to a lower-priority advert leaves
+       * then, and keepalived counts its next advert from after its answer (HostOptions.answerRearmMs).
+       */
+      handledAt?: number;
     }
   /** A vrrp_script finished: exit status 0 is success. `timedOut` counts as failure. */
   | { type: 'script-result'; script: string; exitCode: number; timedOut?: boolean }

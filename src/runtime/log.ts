@@ -3,6 +3,10 @@
  * date as C's ctime() prints it in local time. `json` gives one object per line for programs.
  */
 
+import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { LogWriter, type LineSink } from './log-writer.js';
+
 export type LogFormat = 'keepalived' | 'json';
 export type LogLevel = 'info' | 'debug' | 'warning' | 'error';
 
@@ -32,7 +36,7 @@ export class StreamLogger implements Logger {
   constructor(
     private readonly format: LogFormat,
     private readonly detailed: boolean,
-    private readonly write: (line: string) => void = (line) => process.stderr.write(line),
+    private readonly write: (line: string) => void = (line) => stderrLines().write(line),
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -45,4 +49,35 @@ export class StreamLogger implements Logger {
   event(event: { type: string }): void {
     if (this.format === 'json') this.write(`${JSON.stringify({ ts: new Date(this.clock()).toISOString(), event })}\n`);
   }
+}
+
+let stderrWriter: LogWriter | undefined;
+
+/**
+ * The log's writer to stderr: never blocks the protocol, never loses a line, at most 1 MiB in
+ * memory when the reader falls behind (log-writer.ts). flush() it before process.exit().
+ */
+export function stderrLines(): LogWriter {
+  stderrWriter ??= new LogWriter(stderrSink());
+  return stderrWriter;
+}
+
+/**
+ * Node writes to a pipe on stderr synchronously (libuv's blocking writes, whatever O_NONBLOCK
+ * says): a reader that stops reading stops the loop, adverts included (a 5 ms timer was held
+ * 2.1 s in test/runtime/log-writer.test.ts). A stream of our own on fd 2 writes without blocking
+ * and tells how much waits. Files and terminals keep process.stderr (their writes do not wait on
+ * a reader).
+ */
+function stderrSink(): LineSink {
+  try {
+    const stat = fstatSync(2);
+    if (stat.isFIFO() || stat.isSocket()) {
+      const socket = new Socket({ fd: 2, readable: false, writable: true });
+      // EPIPE (the reader went) comes to the writer through the write callbacks.
+      socket.on('error', () => undefined);
+      return socket;
+    }
+  } catch { /* no fd 2 to look at: process.stderr decides */ }
+  return process.stderr;
 }

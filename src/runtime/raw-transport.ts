@@ -233,14 +233,16 @@ export class RawTransport implements Transport {
 
   private readonly group6Bytes: Uint8Array;
 
-  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number): SendResult => this.send(out, at) : undefined;
+  readonly sendAt = VrrpSocket.canSendAt ? (out: OutboundAdvert, at: number, tag?: number): SendResult => this.send(out, at, tag) : undefined;
+
+  readonly cancelScheduled = VrrpSocket.canCancel ? (tag: number, from: number): number => VrrpSocket.cancelScheduled(tag, from) : undefined;
 
   scheduledPending(at: number): number {
     return VrrpSocket.scheduledPending(at);
   }
 
   /** Sends now, or at `at` (performance.now()'s clock) on the helper's sender thread. */
-  send(out: OutboundAdvert, at?: number): SendResult {
+  send(out: OutboundAdvert, at?: number, tag = 0): SendResult {
     const family: IpFamily = out.packet[0] >> 4 === 6 ? 6 : 4;
     const channel = this.channels.get(`${out.iface}/${family}`);
     if (!channel) return { ok: false, error: `no IPv${family} socket on ${out.iface}` };
@@ -251,7 +253,7 @@ export class RawTransport implements Transport {
     const source = family === 6 ? out.packet.subarray(IPV6_SRC, IPV6_SRC + 16) : undefined;
     try {
       if (at === undefined) channel.socket.send(wire, out.dst, scope, source);
-      else channel.socket.sendAt(wire, out.dst, scope, at, source);
+      else channel.socket.sendAt(wire, out.dst, scope, at, source, tag);
       return { ok: true };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

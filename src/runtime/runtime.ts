@@ -19,6 +19,7 @@ import type { EngineAction, EngineEvent } from '../engine/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { formatVrrpStats } from '../wire/stats.js';
 import { buildAdvertPacket } from '../wire/packet.js';
+import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
 import { RawTransport } from './raw-transport.js';
@@ -67,6 +68,15 @@ const LEAD_PER_INSTANCE_MS = 0.02;
 const BATCH_GAP_MS = 1;
 /** ... for at most this long per turn. */
 const BATCH_TURN_MS = 8;
+/**
+ * From handing a lower-priority advert to the engine to a MASTER's advert timer restarting, ms
+ * (HostOptions.answerRearmMs): keepalived sends its answer, then its GARPs, then reads the clock.
+ * Lab (test/lab/runtime-issue22.test.ts): keepalived's next advert 0.4-2.9 ms more than an interval
+ * after its answer, the simulator's 1.3 ms (src/sim/cluster.ts ANSWER_REARM_MS).
+ */
+const ANSWER_REARM_MS = 1.3;
+/** A reload holds the timers at most this long for its VIP changes and GARPs, ms. */
+const RELOAD_HOLD_MAX_MS = 200;
 /** The warm-up runs only when the engine's next deadline is at least this far. */
 const WARM_UP_ROOM_MS = 100;
 
@@ -98,6 +108,25 @@ export type RuntimeDrops = Partial<Record<DropReason | DecodeError | 'no-instanc
 /** What the reused packet event holds between adverts (not the last read buffer). */
 const NO_BYTES = new Uint8Array(0);
 
+/** The family and VRID of a datagram as read (IPv6: the header rebuilt), if it is long enough. */
+function packetVrid(packet: Uint8Array): [4 | 6, number | undefined] {
+  const family = packet.length > 0 && packet[0] >> 4 === 6 ? 6 : 4;
+  const offset = family === 6 ? IPV6_HEADER_LEN : ((packet[0] ?? 0) & 0x0f) * 4;
+  return [family, packet.length >= offset + 2 ? packet[offset + 1] : undefined];
+}
+
+/**
+ * The instances a timer turn's actions only send an advert for (a MASTER's regular advert): no
+ * transition, VIPs, GARPs, notify or anything else naming them.
+ */
+function regularOnly(actions: readonly EngineAction[]): Set<string> | undefined {
+  let sending: Set<string> | undefined;
+  for (const action of actions) if (action.type === 'send-advert') (sending ??= new Set()).add(action.instance);
+  if (!sending) return undefined;
+  for (const action of actions) if (action.type !== 'send-advert' && action.type !== 'log' && 'instance' in action) sending.delete(action.instance);
+  return sending;
+}
+
 export class Runtime {
   private engine!: HostEngine;
   private transport: Transport | undefined;
@@ -114,10 +143,18 @@ export class Runtime {
    * V8's young generation busy enough to move RSS (issue 15's soak). The list is taken while in
    * use, so a nested receive (none is known) would get a list of its own.
    */
-  private readonly packetEvent: Extract<EngineEvent, { type: 'packet' }> = { type: 'packet', iface: '', packet: NO_BYTES, checksumVerified: false };
+  private readonly packetEvent: Extract<EngineEvent, { type: 'packet' }> = { type: 'packet', iface: '', packet: NO_BYTES, checksumVerified: false, handledAt: 0 };
   private receiveActions: EngineAction[] | undefined = [];
   /** The adverts of the timer turn under way, queued together at its end (queueTurn). */
-  private turn: { out: Outbound; at: number; order: number }[] | undefined;
+  private turn: { out: Outbound; at: number; order: number; tag: number }[] | undefined;
+  /**
+   * A MASTER's regular advert worked out ahead of its deadline (fire()) and queued on the sender
+   * thread, by instance: its deadline and tag. keepalived reads a packet that arrives before the
+   * deadline first, and the timer it re-arms never sends that advert (takeBackRegular()).
+   */
+  private readonly regularQueued = new Map<string, { at: number; tag: number; packets: Uint8Array[] }>();
+  /** Regular adverts taken back, by instance: not sent, so not counted in the stats dump. */
+  private readonly advertsTakenBack = new Map<string, number>();
   /** Each instance's place in the config (queueTurn). */
   private orderOf = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -135,6 +172,10 @@ export class Runtime {
   private children = new Set<Promise<unknown>>();
   /** Host work (VIP changes, GARPs) queued and not yet done; engine log lines wait for it (orderedLog). */
   private hostWork = 0;
+  /** A reload's work is under way: no timer is served (releaseAfterReload()). */
+  private reloadHold = false;
+  /** Events that came while a reload held the timers, in order (handed in when it ends). */
+  private readonly heldEvents: { event: EngineEvent }[] = [];
   private lastQueued: string | undefined;
   /** keepalived's "Sending/queueing … for ADDRESS" lines, by "IFACE ADDRESS", logged by the GARP run. */
   private readonly queueingLines = new Map<string, string>();
@@ -282,7 +323,9 @@ export class Runtime {
     }
     if (this.options.pcapPath) this.pcap = new PcapWriter(this.options.pcapPath, { linkType: LINKTYPE_RAW });
 
-    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true });
+    // A MASTER's answer to a lower-priority advert: keepalived counts its next advert from after the
+    // answer (and its GARPs), not from the packet; handledAt above is when the answer goes.
+    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true, answerRearmMs: ANSWER_REARM_MS });
     const linksDown: string[] = [];
     for (const name of this.trackedInterfaces()) {
       const up = readCarrier(name);
@@ -396,6 +439,9 @@ export class Runtime {
     }
     this.scriptUserLookedUp = false;
     this.createReloadVmacs(config, actions);
+    // keepalived's reload runs to its end before any timer: a kept MASTER's advert with the new
+    // settings (due at once, engine reload_master) leaves after the GARPs and the VIP changes.
+    this.reloadHold = true;
     this.execute(actions);
     // keepalived's reload counts the tracked processes again (reload_track_processes).
     for (const [trackProcess, count] of Object.entries(this.watchTrackedProcesses(config))) this.feed({ type: 'process-count', trackProcess, count });
@@ -403,8 +449,29 @@ export class Runtime {
     // keepalived logs the socket pool before "Reload complete" when the reload started instances, after it otherwise.
     if (added) this.deferLog(...this.sockpoolLines(), 'Reload complete');
     else this.deferLog('Reload complete', ...this.sockpoolLines());
-    this.arm();
+    this.releaseAfterReload(this.now());
     return { ok: true };
+  }
+
+  /**
+   * Timers wait until the reload's own work is done (its deferred actions, the VIP changes and
+   * GARPs on the interfaces' queues; at most RELOAD_HOLD_MAX_MS), then what fell due is served at
+   * the real time: the new-settings advert leaves then and the next counts from it (lab: keepalived
+   * sends it 30-51 ms after the old one, its 15 GARPs in between; vrrplab ~2 ms).
+   */
+  private releaseAfterReload(since: number): void {
+    if (this.stopping) return;
+    const settled = !this.drainScheduled && this.deferred.length === 0 && this.hostWork === 0;
+    if (!settled && this.now() - since < RELOAD_HOLD_MAX_MS) {
+      setTimeout(() => this.releaseAfterReload(since), 1);
+      return;
+    }
+    this.reloadHold = false;
+    // What came meanwhile, in order, read now as keepalived reads it after its reload (the timers
+    // due are served first), then the rest.
+    for (const { event } of this.heldEvents.splice(0)) this.execute(this.engine.handle(this.engineTime(this.now()), event));
+    this.execute(this.engine.handleTimeout(this.engineTime(this.now())));
+    this.arm();
   }
 
   /**
@@ -419,6 +486,11 @@ export class Runtime {
 
   /** Hands one event to the engine (at `at`, default now), carries out the actions, re-arms the timer. */
   feed(event: EngineEvent, at = this.now()): void {
+    // During a reload's work keepalived reads nothing (its reload runs to the end first).
+    if (this.reloadHold) {
+      this.heldEvents.push({ event });
+      return;
+    }
     this.execute(this.engine.handle(this.engineTime(at), event));
     this.arm();
   }
@@ -431,6 +503,10 @@ export class Runtime {
    */
   private arm(): void {
     this.gate.kick();
+    if (this.reloadHold) {
+      this.disarm();
+      return;
+    }
     const deadline = this.engine.nextDeadline();
     if (deadline === undefined) {
       this.disarm();
@@ -462,6 +538,7 @@ export class Runtime {
   private fire(afterRead = false): void {
     this.timer = undefined;
     this.timerAt = Infinity;
+    if (this.reloadHold) return;
     const deadline = this.engine.nextDeadline() ?? this.now();
     if (deadline - this.now() > this.leadMs() + MAX_PRECISE_WAIT_MS - TIMER_LEAD_MS) {
       this.arm();
@@ -481,6 +558,7 @@ export class Runtime {
       });
       return;
     }
+    if (this.regularQueued.size > 0) this.settleRegular();
     this.turn = [];
     this.execute(this.engine.handleTimeout(this.engineTime(deadline)), deadline);
     // Deadlines that follow closely (many instances that became MASTER together keep adverts a few
@@ -514,7 +592,7 @@ export class Runtime {
     this.turn = undefined;
     if (!turn) return;
     turn.sort((a, b) => a.at - b.at || a.order - b.order);
-    for (const { out, at } of turn) this.transmit(out, at);
+    for (const { out, at, tag } of turn) this.transmit(out, at, tag);
   }
 
   private instanceOrder(name: string): number {
@@ -560,16 +638,24 @@ export class Runtime {
     // timers and its log line (engine receivePacket()).
     if (inbound.packet.length > 0) {
       if (!this.batchedReads) {
-        this.feed({ type: 'packet', iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified }, inbound.receivedAt);
+        if (this.regularQueued.size > 0) this.takeBackRegular(iface, ...packetVrid(inbound.packet), inbound.receivedAt);
+        this.feed({ type: 'packet', iface, packet: inbound.packet, checksumVerified: inbound.checksumVerified, handledAt: this.now() }, inbound.receivedAt);
         return;
       }
       // The rest of the batch follows in this turn; the timer is re-armed after it (batchEnd).
       // One event object and one action list serve every packet (nothing allocated per advert:
       // see receiveActions); the engine keeps neither.
+      if (this.reloadHold) {
+        // Held until the reload's work is done (feed()): the bytes are copied, the buffer is reused.
+        this.feed({ type: 'packet', iface, packet: inbound.packet.slice(), checksumVerified: inbound.checksumVerified, handledAt: this.now() }, inbound.receivedAt);
+        return;
+      }
+      if (this.regularQueued.size > 0) this.takeBackRegular(iface, ...packetVrid(inbound.packet), inbound.receivedAt);
       const event = this.packetEvent;
       event.iface = iface;
       event.packet = inbound.packet;
       event.checksumVerified = inbound.checksumVerified;
+      event.handledAt = this.now();
       const actions = this.receiveActions ?? [];
       this.receiveActions = undefined;
       this.engine.handle(this.engineTime(inbound.receivedAt), event, actions);
@@ -586,7 +672,40 @@ export class Runtime {
       this.log('debug', `Dropped VRRP packet from ${inbound.src} on ${iface}: ${decoded.error}`);
       return;
     }
-    this.feed({ type: 'advert', iface, packet: decoded.value }, inbound.receivedAt);
+    if (this.regularQueued.size > 0) this.takeBackRegular(iface, decoded.value.advert.family, decoded.value.advert.vrid, inbound.receivedAt);
+    this.feed({ type: 'advert', iface, packet: decoded.value, handledAt: this.now() }, inbound.receivedAt);
+  }
+
+  /**
+   * A packet for a MASTER whose regular advert was worked out ahead (fire()) but is due after the
+   * packet arrived: keepalived reads the packet before its timer falls due (any packet for the
+   * VRID re-arms it), so that advert never leaves. It is taken back from the sender thread; the
+   * engine, which counted it sent at its deadline, re-arms the timer from there (at most the
+   * lead, 3 ms, later than keepalived's). Without it a peer advertising just under a MASTER's
+   * interval got both the answer and the regular advert each time. Not with --hardened-receive
+   * (a rejected packet moves no timer there).
+   */
+  private takeBackRegular(iface: string, family: 4 | 6, vrid: number | undefined, receivedAt: number): void {
+    this.settleRegular();
+    if (this.regularQueued.size === 0 || this.options.hardenedReceive === true || vrid === undefined) return;
+    const instance = this.options.config.instances.find((i) => i.interface === iface && i.vrid === vrid && i.family === family);
+    const queued = instance && this.regularQueued.get(instance.name);
+    if (!instance || !queued || receivedAt >= queued.at) return;
+    this.regularQueued.delete(instance.name);
+    const taken = this.transport?.cancelScheduled?.(queued.tag, queued.at) ?? 0;
+    if (taken > 0) this.advertsTakenBack.set(instance.name, (this.advertsTakenBack.get(instance.name) ?? 0) + 1);
+    // One the sender thread had already taken left after all.
+    else for (const packet of queued.packets) this.record(packet, queued.at);
+  }
+
+  /** Forgets the regular adverts whose deadline has passed (they have left), into --pcap. */
+  private settleRegular(all = false): void {
+    const now = this.now();
+    for (const [name, queued] of this.regularQueued) {
+      if (!all && queued.at >= now) continue;
+      this.regularQueued.delete(name);
+      for (const packet of queued.packets) this.record(packet, queued.at);
+    }
   }
 
   /**
@@ -656,9 +775,15 @@ export class Runtime {
       }
     }
     if (sendAt !== undefined && this.transport?.sendAt !== undefined) {
-      // The native sender thread sends them at `sendAt`; this thread goes back to the loop.
-      if (this.turn) for (const out of outbound) this.turn.push({ out, at: sendAt, order: this.instanceOrder(out.instance) });
-      else for (const out of outbound) this.transmit(out, sendAt);
+      // The native sender thread sends them at `sendAt`; this thread goes back to the loop. A
+      // MASTER's regular advert (nothing but the send for its instance) can be taken back.
+      const regular = this.transport.cancelScheduled !== undefined && this.turn !== undefined ? regularOnly(actions) : undefined;
+      for (const out of outbound) {
+        const tag = regular?.has(out.instance) === true ? this.instanceOrder(out.instance) + 1 : 0;
+        if (tag !== 0) this.regularQueued.set(out.instance, { at: sendAt, tag, packets: [] });
+        if (this.turn) this.turn.push({ out, at: sendAt, order: this.instanceOrder(out.instance), tag });
+        else this.transmit(out, sendAt);
+      }
     } else {
       if (sendAt !== undefined) waitUntil(sendAt);
       // Never ahead of adverts still queued for a later moment (a resignation after the advert).
@@ -801,11 +926,14 @@ export class Runtime {
     }
   }
 
-  private transmit(out: Outbound, at?: number): void {
+  private transmit(out: Outbound, at?: number, tag = 0): void {
     const transport = this.transport;
-    const sent = at !== undefined && transport?.sendAt ? transport.sendAt(out, at) : transport?.send(out);
+    const sent = at !== undefined && transport?.sendAt ? transport.sendAt(out, at, tag) : transport?.send(out);
     if (at !== undefined && transport?.sendAt) this.scheduledUntil = Math.max(this.scheduledUntil, at);
-    if (sent?.ok) this.record(out.packet, at);
+    // An advert that can still be taken back goes into --pcap once it has left (settleRegular()).
+    const queued = tag !== 0 && this.pcap ? this.regularQueued.get(out.instance) : undefined;
+    if (sent?.ok && queued) queued.packets.push(out.packet);
+    else if (sent?.ok) this.record(out.packet, at);
     else if (sent) this.log('warning', `(${out.instance}) send advert to ${out.dst} failed: ${sent.error}`);
   }
 
@@ -1015,7 +1143,7 @@ export class Runtime {
     const text = formatDataDump({
       config,
       routerId: config.globalDefs.routerId ?? hostname(),
-      instances: this.engine.snapshot().map((i) => (this.downTimerCleared.has(i.name) && i.state === 'MASTER' ? { ...i, downTimerMs: 0 } : i)),
+      instances: this.snapshot().map((i) => (this.downTimerCleared.has(i.name) && i.state === 'MASTER' ? { ...i, downTimerMs: 0 } : i)),
       scripts: this.engine.scriptSnapshot(),
       interfaces: listInterfaces().map((i) => {
         // The interface's own addresses (the VIPs on it are listed under the instances).
@@ -1064,12 +1192,18 @@ export class Runtime {
   /** SIGUSR2: keepalived.stats. */
   writeStatsDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.stats');
-    writeDump(path, this.engine.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
+    writeDump(path, this.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
     return path;
   }
 
+  /** The engine's, less the regular adverts taken back before they left (takeBackRegular()). */
   snapshot(): ReturnType<HostEngine['snapshot']> {
-    return this.engine.snapshot();
+    const instances = this.engine.snapshot();
+    if (this.advertsTakenBack.size === 0) return instances;
+    return instances.map((i) => {
+      const taken = this.advertsTakenBack.get(i.name) ?? 0;
+      return taken === 0 ? i : { ...i, stats: { ...i.stats, advert_sent: i.stats.advert_sent - taken } };
+    });
   }
 
   /** SIGTERM: resign, remove VIPs, notify_stop; resolves when host changes are done. */
@@ -1117,6 +1251,7 @@ export class Runtime {
     for (const name of [...this.vmacs.keys()]) this.removeVmac(name);
     this.removeVmacs();
     this.firewall.close();
+    this.settleRegular(true);
     this.pcap?.close();
     // A fifo this process made goes with it; one that was there stays (lab, 2.2.7).
     this.fifos?.close();

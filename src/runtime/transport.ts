@@ -67,7 +67,12 @@ export interface Transport {
    * (the native helper's sender thread); adverts for the same moment leave in the order given.
    * Absent where it cannot (UDP shim, a helper built before it had it).
    */
-  sendAt?(out: OutboundAdvert, at: number): SendResult;
+  sendAt?(out: OutboundAdvert, at: number, tag?: number): SendResult;
+  /**
+   * Takes back adverts queued by sendAt with `tag` (not 0) due at or after `from` that have not
+   * left yet; how many. Absent where it cannot.
+   */
+  cancelScheduled?(tag: number, from: number): number;
   /** How many adverts queued by sendAt to leave at or before `at` have not left yet. */
   scheduledPending?(at: number): number;
   /**

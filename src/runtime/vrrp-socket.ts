@@ -28,9 +28,11 @@ interface NativeModule {
   /** `source`: an IPv6 socket's source address (16 bytes, IPV6_PKTINFO); builds without sendsFromSource ignore it. */
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, source?: Uint8Array): number;
   /** Absent from builds before scheduled sends at absolute times. */
-  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number, source?: Uint8Array): void;
+  sendAtTime?(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, monotonicNs: number, source?: Uint8Array, tag?: number): void;
   /** True in builds whose send and sendAtTime take an IPv6 source address. */
   sendsFromSource?: boolean;
+  /** Absent from builds before cancellable scheduled sends. */
+  sendAtCancel?(tag: number, fromNs: number): number;
   sendAtErrors?(): [number, number];
   sendAtPending?(monotonicNs: number): number;
   close(socket: SocketHandle): void;
@@ -332,11 +334,23 @@ export class VrrpSocket {
    * thread at that moment on CLOCK_MONOTONIC, whatever the JS thread is doing then (raw IP sockets
    * only). Datagrams queued for the same moment leave in the order they were queued.
    */
-  sendAt(data: Uint8Array, address: string, scopeId: number, at: number, source?: Uint8Array): void {
+  sendAt(data: Uint8Array, address: string, scopeId: number, at: number, source?: Uint8Array, tag = 0): void {
     const sendAtTime = native().sendAtTime;
     if (!sendAtTime) throw new Error('this build of native/vrrp_socket has no sendAtTime');
-    if (source === undefined) sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs());
-    else sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs(), source);
+    sendAtTime(this.handle, data, address, scopeId, at * 1e6 + monotonicOffsetNs(), source, tag);
+  }
+
+  /** Whether this build can take scheduled datagrams back (cancelScheduled). */
+  static get canCancel(): boolean {
+    return typeof native().sendAtCancel === 'function';
+  }
+
+  /**
+   * Takes back the datagrams queued with `tag` (not 0) due at or after `from` (performance.now()'s
+   * clock) that have not left yet; how many. One the sender thread is already spinning on leaves.
+   */
+  static cancelScheduled(tag: number, from: number): number {
+    return native().sendAtCancel?.(tag, from * 1e6 + monotonicOffsetNs()) ?? 0;
   }
 
   /** Scheduled datagrams due at or before `at` (performance.now()'s clock) that have not left yet. */

@@ -21,6 +21,8 @@ export interface PeerAdvert {
   dst?: string;
   /** Overrides of the advert's fields (auth, interval, addresses...). */
   advert?: Partial<VrrpAdvert>;
+  /** When the driver hands it in, if later than it arrived (EngineEvent handledAt). */
+  handledAt?: number;
 }
 
 export class Bench {
@@ -106,6 +108,7 @@ export class Bench {
         dst: peer.dst ?? (inst.unicastPeers.length > 0 ? (this.address ?? '10.0.0.1') : '224.0.0.18'),
         ttl: peer.ttl ?? 255,
       },
+      ...(peer.handledAt === undefined ? {} : { handledAt: peer.handledAt }),
     });
   }
 

@@ -35,6 +35,25 @@ describe('a MASTER receiving', () => {
     expect(bench.sent(undefined, 4000)[0]).toEqual({ t: 4000, priority: 100, vrid: 51 });
   });
 
+  it('a lower priority advert handed in after it arrived restarts the advert timer from the answer: keepalived counts from after its answer, not from the packet', () => {
+    const bench = new Bench(config({ instances: [instance()] }), '10.0.0.1', { answerRearmMs: 1.3 }).start(0).advance(MDI_100);
+    bench.receive(4000, { priority: 50, handledAt: 4000.4 }).advance(6100);
+    expect(bench.sent(undefined, 4000).map((s) => +s.t.toFixed(3))).toEqual([4000, 5001.7, 6001.7]);
+  });
+
+  it('a lower priority advert handed in as it arrives restarts the timer answerRearmMs after the packet', () => {
+    const bench = new Bench(config({ instances: [instance()] }), '10.0.0.1', { answerRearmMs: 1.3 }).start(0).advance(MDI_100);
+    bench.receive(4000, { priority: 50 }).advance(5100);
+    expect(bench.sent(undefined, 4000).map((s) => +s.t.toFixed(3))).toEqual([4000, 5001.3]);
+  });
+
+  it('a higher priority advert handed in late leaves no advert timer behind: the BACKUP waits its down timer from the packet', () => {
+    const bench = new Bench(config({ instances: [instance()] }), '10.0.0.1', { answerRearmMs: 1.3 }).start(0).advance(MDI_100);
+    bench.receive(4000, { priority: 150, handledAt: 4000.4 });
+    expect(bench.state()).toBe('BACKUP');
+    expect(bench.engine.nextDeadline()).toBe(4000 + MDI_100);
+  });
+
   it('a lower priority advert is answered at once ("forcing new election"), where RFC 3768 says to discard it; the advert timer restarts', () => {
     const bench = master().receive(4000, { priority: 50 }).advance(6000);
     expect(bench.state()).toBe('MASTER');

@@ -34,12 +34,24 @@ describe('reload', () => {
     expect(after?.vipsHeld).toEqual(['10.0.0.100']);
   });
 
-  it('sends one advert with the old settings and one with the new, and restarts the advert timer from the reload, as keepalived does', () => {
+  it('sends one advert with the old settings at once and one with the new from its timer, due at the reload, and restarts the timer from that one, as keepalived does', () => {
     const { engine, now } = masterOf();
     const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, priority: 80, advertIntervalMs: 2000 })] }));
-    expect(ofType(actions, 'send-advert').map((a) => [a.advert.priority, a.advert.advertIntervalMs])).toEqual([[100, 1000], [80, 2000]]);
-    expect(engine.nextDeadline()).toBe(now + 100 + 2000);
+    expect(ofType(actions, 'send-advert').map((a) => [a.advert.priority, a.advert.advertIntervalMs])).toEqual([[100, 1000]]);
     expect(ofType(actions, 'log').map((a) => a.message)).toContain('(VI_1) setting VIPs.');
+    // keepalived's reload_master: the timer is due at once, the new advert leaves when the driver serves it.
+    expect(engine.nextDeadline()).toBe(now + 100);
+    const served = engine.handleTimeout(now + 130);
+    expect(ofType(served, 'send-advert').map((a) => [a.advert.priority, a.advert.advertIntervalMs])).toEqual([[80, 2000]]);
+    expect(ofType(served, 'transition')).toEqual([]);
+    expect(engine.nextDeadline()).toBe(now + 130 + 2000);
+  });
+
+  it('sends the GARPs of a reload that added a VIP before the advert with the new settings', () => {
+    const { engine, now } = masterOf();
+    const actions = engine.reload(now + 100, config({ instances: [instance({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100', '10.0.0.101'] })] }));
+    expect(actions.filter((a) => a.type === 'send-advert' || a.type === 'send-garp').map((a) => a.type)).toEqual(['send-advert', 'send-garp']);
+    expect(ofType(engine.handleTimeout(now + 100), 'send-advert')).toHaveLength(1);
   });
 
   it('applies a new priority and VIP list to a kept MASTER in place and announces all its VIPs at once', () => {

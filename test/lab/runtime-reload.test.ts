@@ -153,7 +153,7 @@ function reloadSequence(log: string[], dir: string): string[] {
 }
 
 describe('SIGHUP reload, vrrplab against keepalived 2.2.7 in the same run', () => {
-  it('removes a deleted instance\'s VIP, re-advertises old then new settings at once, restarts the advert timer and announces an added VIP at once', async (ctx) => {
+  it('removes a deleted instance\'s VIP, re-advertises old settings at once and new ones after its GARPs, restarts the advert timer from that advert and announces an added VIP at once', async (ctx) => {
     requireLab(ctx, ['keepalived', 'tcpdump', 'tshark']);
     const runs = await Promise.all(KINDS.map(reloadRun));
     const results = new Map(KINDS.map((kind, i) => [kind, runs[i]]));
@@ -165,10 +165,13 @@ describe('SIGHUP reload, vrrplab against keepalived 2.2.7 in the same run', () =
       const newOne = vi1.find((f) => f.prio === 82 && f.advertInt === 2);
       expect(oldOne, `${kind}: old-settings advert`).toBeDefined();
       expect(newOne, `${kind}: new-settings advert`).toBeDefined();
-      // keepalived sends its GARP burst between the two (17-28 ms under this lab's load).
-      if (kind === 'vrrplab') expect(newOne!.t - oldOne!.t, `${kind}: old -> new advert`).toBeLessThan(25);
-      process.stderr.write(`runtime lab: reload ${kind}: old -> new settings advert ${(newOne!.t - oldOne!.t).toFixed(1)} ms\n`);
-      expect(newOne!.t).toBeGreaterThanOrEqual(oldOne!.t);
+      // Its GARP burst between the two: all 15 (garp_master_repeat 5 x 3 VIPs), the new advert after
+      // the reload's work (keepalived 17-43 ms under this lab's load; vrrplab sent both within 1 ms
+      // and the GARPs after, before issue 22).
+      const between = after.filter((f) => f.garpFor !== undefined && f.t >= oldOne!.t && f.t <= newOne!.t).length;
+      process.stderr.write(`runtime lab: reload ${kind}: old -> new settings advert ${(newOne!.t - oldOne!.t).toFixed(1)} ms, ${between} GARPs between\n`);
+      expect(between, `${kind}: GARPs between the old and the new advert`).toBe(15);
+      expect(newOne!.t - oldOne!.t, `${kind}: old -> new advert`).toBeLessThan(150);
       // The advert timer restarts from the new advert: the next one is advert_int (2 s) after it.
       const next = vi1.find((f) => f.t > newOne!.t + 1);
       expect(next, `${kind}: advert after the reload`).toBeDefined();

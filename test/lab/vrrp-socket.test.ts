@@ -75,6 +75,27 @@ describe('the native raw socket', () => {
     expect(datagram).toMatchObject({ source: '::1', destination: '::1', hopLimit: 7 });
   });
 
+  it('takes back a scheduled datagram by its tag before it leaves, and only that one: the others arrive, the taken one never does', async (ctx) => {
+    requireLab(ctx);
+    const receiver = socket(4);
+    const sender = socket(4);
+    const got: number[] = [];
+    receiver.start(() => performance.now(), (datagram) => got.push(datagram.packet[20]), () => undefined);
+    // A moment with a fraction of a nanosecond on the native clock: the cancel must find it all the same.
+    const at = performance.now() + 150.3771234;
+    sender.sendAt(new Uint8Array([1]), '127.0.0.1', 0, at, undefined, 7);
+    sender.sendAt(new Uint8Array([2]), '127.0.0.1', 0, at, undefined, 0);
+    sender.sendAt(new Uint8Array([3]), '127.0.0.1', 0, at + 0.5, undefined, 8);
+    expect(VrrpSocket.cancelScheduled(0, at)).toBe(0);
+    expect(VrrpSocket.cancelScheduled(8, at + 0.6)).toBe(0);
+    expect(VrrpSocket.cancelScheduled(7, at)).toBe(1);
+    expect(VrrpSocket.cancelScheduled(7, at)).toBe(0);
+    expect(VrrpSocket.scheduledPending(at + 1)).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(VrrpSocket.scheduledPending(at + 1)).toBe(0);
+    expect(got).toEqual([2, 3]);
+  });
+
   it('throws the system error for a failed call instead of crashing, and closes twice without harm', (ctx) => {
     requireLab(ctx);
     const s = socket(4);
