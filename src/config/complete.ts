@@ -155,6 +155,27 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     }
   }
 
+  // keepalived 2.4.3's vrrp_complete_instance() (read only as 2.4; each line measured with 2.4.3 -t).
+  if (v.authHmac) {
+    const ah = v.authHmac;
+    if (v.authentication) {
+      say('auth_hmac cannot be combined with authentication, dropping legacy auth');
+      v.authentication = undefined;
+    }
+    if (!ah.keys.some((k) => k.id === ah.activeKey)) {
+      // The instance then runs without authentication: a forgotten active_key protects nothing.
+      say(`auth_hmac active_key ${ah.activeKey} is not defined, disabling extension`);
+      reporter.info(`(${v.name}) runs without auth_hmac: keepalived sends its adverts unsigned and accepts unsigned ones (the block protects nothing)`);
+      v.authHmac = undefined;
+    } else {
+      if (config.globalDefs.vrrpStrict && ah.mode !== 'enforce') {
+        say('strict mode requires auth_hmac mode enforce');
+        ah.mode = 'enforce';
+      }
+      if (ah.antiReplay === 'time' && ah.timeWindowS === 0) ah.timeWindowS = Math.min(300, Math.max(5, 3 * Math.floor(v.advertIntervalMs / 1000)));
+    }
+  }
+
   // keepalived -t 2.2.7 (lab): exit 5, and the instance runs with accept mode off.
   if (v.accept === true && !owner && config.globalDefs.vrrpStrict && v.version === 2) {
     say('warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting');

@@ -17,6 +17,7 @@ import { completeConfig, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
 import { checkVirtualServer } from './lvs.js';
 import { checkStaticAddresses, lineContext } from './keywords.js';
+import type { KeepalivedVersion } from './version.js';
 
 /** How an interface named by the config looks on the machine keepalived -t would run on. */
 export type InterfaceProbe = (name: string) => 'present' | 'missing' | 'loopback';
@@ -44,6 +45,14 @@ export interface LoadOptions {
    * the result's `assumed.programs`. Shell words (`[[`) are never programs, as for keepalived.
    */
   assumeSystemPrograms?: boolean;
+  /** The keepalived to read the config as: '2.2' (keepalived 2.2.7, the default) or '2.4' (2.4.3). */
+  keepalivedVersion?: KeepalivedVersion;
+  /**
+   * Reads an auth_hmac `file:` key (2.4): its text and permission bits, or undefined when it cannot
+   * be opened. Default: from disk, absolute paths inside hostRoot, relative ones from the current
+   * directory (keepalived's).
+   */
+  readKeyFile?: (p: string) => { text: string; mode: number } | undefined;
 }
 
 /** Reads the configuration file at `file` (a path as the host sees it when hostRoot is given). */
@@ -84,6 +93,15 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
       },
       loopback: (name) => (probe ? probe(name) === 'loopback' : name === 'lo'),
     },
+    version: options.keepalivedVersion ?? '2.2',
+    readKeyFile: options.readKeyFile ?? ((p) => {
+      try {
+        const disk = onHostDisk(options.hostRoot, p);
+        return { text: fs.readFileSync(disk, 'latin1'), mode: fs.statSync(disk).mode };
+      } catch {
+        return undefined;
+      }
+    }),
   };
   const instances: InstanceDraft[] = [];
   ctx.trackProcesses = config.trackProcesses;
@@ -123,6 +141,13 @@ const ROOTS: Record<string, RootHandler> = {
       weight: DEFAULTS.script.weight, weightReverse: false, rise: DEFAULTS.script.rise, fall: DEFAULTS.script.fall, initFail: false,
     };
     applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx);
+    // keepalived 2.2.7 and 2.4.3 (lab: 2.4.3's doc/samples/keepalived.conf.conditional_conf, whose
+    // only script lines are for other config ids): a block without a script is dropped at its '}',
+    // and the instances tracking it then do not find it.
+    if (s.script === '') {
+      ctx.reporter.report(ErrClass.general, `No script set for vrrp_script ${name} - removing`, st.end ?? st.location);
+      return;
+    }
     config.scripts.push(s);
   },
   track_file: (st, name, config, _i, ctx) => {

@@ -245,17 +245,32 @@ export function trailerChecksumValid(ip: Uint8Array, vrrp: number, pduEnd: numbe
 }
 
 /**
- * A key as keepalived 2.4.3 reads its value: `hex:` then hex digits (bytes), anything else is the
- * ASCII text's bytes. Null for bad hex (odd count or a non-hex digit). The length bounds (32..64)
+ * A key as keepalived 2.4.3 reads its value (vrrp_auth_hmac_decode_key, read_hex_str): `hex:` then
+ * hex digits, two to a byte (a lone digit before a space or the end is a byte of its own; spaces
+ * are skipped), and any other digit makes the key empty (length 0, which keepalived then refuses
+ * as out of range); anything else is the text's bytes up to a NUL. The length bounds (32..64)
  * are the caller's to check.
  */
-export function keyBytes(text: string): Uint8Array | null {
-  if (text.startsWith('hex:')) {
-    const hex = text.slice(4);
-    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
-    const out = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    return out;
+export function keyBytes(text: string): Uint8Array {
+  if (!text.startsWith('hex:')) {
+    const nul = text.indexOf('\0');
+    return new TextEncoder().encode(nul < 0 ? text : text.slice(0, nul));
   }
-  return new TextEncoder().encode(text);
+  const hex = text.slice(4);
+  const out: number[] = [];
+  const digit = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
+  let i = 0;
+  for (;;) {
+    while (hex[i] === ' ' || hex[i] === '\t') i++;
+    if (i >= hex.length) break;
+    let value = digit(hex[i++]);
+    if (value < 0) return new Uint8Array(0);
+    if (i < hex.length && hex[i] !== ' ') {
+      const low = digit(hex[i++]);
+      if (low < 0) return new Uint8Array(0);
+      value = (value << 4) | low;
+    }
+    out.push(value);
+  }
+  return Uint8Array.from(out);
 }

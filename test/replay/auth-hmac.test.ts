@@ -28,7 +28,7 @@ describe('replay of auth_hmac adverts', () => {
   });
 
   it('still flags a trailer of an unknown ext_type as malformed (keepalived 2.4.3: "malformed authentication trailer")', () => {
-    const key = keyBytes('vrrplab-auth-hmac-key-one-0123456789')!;
+    const key = keyBytes('vrrplab-auth-hmac-key-one-0123456789');
     const plain = buildAdvertPacket(
       { version: 2, vrid: 51, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 4, addresses: ['172.16.25.51'] },
       { src: '172.16.25.1' },

@@ -93,8 +93,8 @@ describe('vrrplab decode', () => {
       expect(errors.join('')).toBe("vrrplab decode: --key x=abc: key id 'x' must be between 1 and 255\n");
       expect(process.exitCode).toBe(2);
       errors.length = 0;
-      await decode('--key', '1=hex:abc', 'captures/auth-hmac/enforce/capture.pcap');
-      expect(errors.join('')).toBe('vrrplab decode: --key 1=hex:abc: hex: needs an even number of hex digits\n');
+      await decode('--key', '1=hex:0g', 'captures/auth-hmac/enforce/capture.pcap');
+      expect(errors.join('')).toBe('vrrplab decode: --key 1=hex:0g: no key bytes (keepalived reads a hex: value with a non-hex digit as length 0)\n');
       errors.length = 0;
       await decode('--key', '1=file:/nonexistent/key', 'captures/auth-hmac/enforce/capture.pcap');
       expect(errors.join('')).toMatch(/^vrrplab decode: --key 1=file:\/nonexistent\/key: cannot read \/nonexistent\/key: ENOENT/);

@@ -222,7 +222,6 @@ export function parseKeyOption(spec: string): { id: number; key: Uint8Array } | 
     }
   }
   const key = keyBytes(value);
-  if (key === null) return 'hex: needs an even number of hex digits';
-  if (key.length === 0) return 'empty key';
+  if (key.length === 0) return value.startsWith('hex:') ? 'no key bytes (keepalived reads a hex: value with a non-hex digit as length 0)' : 'empty key';
   return { id, key };
 }

@@ -1,0 +1,69 @@
+/**
+ * -t diagnostics that differ between keepalived 2.2.7 and 2.4.3, found by running both on 2.4.3's
+ * doc/samples (test/lab/keepalived-24.test.ts does so live), each tested both ways here.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../src/config/diagnostics.js';
+import { parseConfigText } from '../../src/config/load.js';
+import type { KeepalivedVersion } from '../../src/config/version.js';
+
+const lines = (text: string, version: KeepalivedVersion): string[] => {
+  const r = parseConfigText(text, 'k.conf', { keepalivedVersion: version, scriptExists: () => true });
+  return [...r.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic), `exit ${r.exitStatus}`];
+};
+
+const instance = (body: string): string => `vrrp_instance VI_1 {\n  interface hm0\n  virtual_router_id 5\n${body}\n}\n`;
+
+describe('a VIP given twice', () => {
+  const text = instance('  virtual_ipaddress {\n    10.0.0.5\n    10.0.0.6\n    10.0.0.5 label hm0:1\n  }\n  virtual_ipaddress_excluded {\n    10.0.0.7 dev hm0\n    10.0.0.7 dev hm0\n    10.0.0.5 dev hm1\n  }');
+
+  it('is dropped with a message by keepalived 2.4.3 (exit 5), VIPs and excluded ones alike', () => {
+    expect(lines(text, '2.4')).toEqual([
+      '(k.conf: Line 7) (VI_1): VIP duplicates a VIP 10.0.0.5 - ignoring',
+      '(k.conf: Line 11) (VI_1): Excluded VIP duplicates an excluded VIP 10.0.0.7 - ignoring',
+      'exit 5',
+    ]);
+    const r = parseConfigText(text, 'k.conf', { keepalivedVersion: '2.4' });
+    expect(r.config.instances[0].virtualIpaddresses.map((v) => v.address)).toEqual(['10.0.0.5', '10.0.0.6']);
+  });
+
+  it('is taken silently by keepalived 2.2.7 (exit 0)', () => {
+    expect(lines(text, '2.2')).toEqual(['exit 0']);
+  });
+
+  it('is not a duplicate when the addresses differ', () => {
+    expect(lines(instance('  virtual_ipaddress {\n    10.0.0.5\n    10.0.0.50\n  }'), '2.4')).toEqual(['exit 0']);
+  });
+});
+
+describe('a virtual route without an interface', () => {
+  const text = instance('  virtual_ipaddress {\n    10.0.0.5\n  }\n  virtual_routes {\n    192.168.112.0/24 via 10.0.0.1\n  }');
+
+  it('draws "cannot track route" from keepalived 2.2.7 only, not from 2.4.3', () => {
+    expect(lines(text, '2.2')).toEqual([
+      '(k.conf: Line 8) Warning - cannot track route 192.168.112.0/24 with no interface specified, not tracking',
+      'exit 5',
+    ]);
+    expect(lines(text, '2.4')).toEqual(['exit 0']);
+  });
+});
+
+describe('a vrrp_script without a script line', () => {
+  it('is removed at its closing brace, and a track_script naming it is not found (2.2.7 and 2.4.3 alike)', () => {
+    const text = `vrrp_script chk {\n  interval 1\n}\n${instance('  virtual_ipaddress {\n    10.0.0.5\n  }\n  track_script {\n    chk\n  }')}`;
+    for (const version of ['2.2', '2.4'] as const) {
+      expect(lines(text, version)).toEqual([
+        '(k.conf: Line 3) No script set for vrrp_script chk - removing',
+        '(k.conf: Line 11) (VI_1) track script chk not found, ignoring...',
+        'exit 5',
+      ]);
+    }
+  });
+
+  it('stays when it has one (then only script security is said)', () => {
+    expect(lines(`vrrp_script chk {\n  script /bin/true\n}\n${instance('  virtual_ipaddress {\n    10.0.0.5\n  }\n  track_script {\n    chk\n  }')}`, '2.4')).toEqual([
+      'SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
+      'exit 6',
+    ]);
+  });
+});
