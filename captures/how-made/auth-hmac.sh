@@ -5,7 +5,8 @@
 # 172.16.25.51. tcpdump on A's hm0. Processes are ended by PID, the namespaces removed on exit.
 # CASE: enforce (both enforce, key 1), mixed (A enforce, B without auth_hmac), keyid (A holds
 # keys 1 and 2 with active_key 2, B only key 1), skew (both enforce, B's clock 30 s ahead through
-# libfaketime, default window).
+# libfaketime, default window), rolow (A enforce, B receive-only), rohigh (A receive-only, B
+# enforce), permnone (A permissive, B without auth_hmac).
 # usage: K=$(build.sh 2.4.3) auth-hmac.sh OUTDIR CASE [SECONDS]
 set -u
 OUT=$(realpath -m $1); CASE=$2; SECS=${3:-6}; P=vhm$$
@@ -51,15 +52,19 @@ $3
 }
 EOS
 }
-auth() { # KEYS ACTIVE
+auth() { # KEYS ACTIVE [MODE]
   local out="    auth_hmac {" k
   for k in $1; do case $k in 1) out+=$'\n'"        key 1 $KEY1";; 2) out+=$'\n'"        key 2 $KEY2";; esac; done
+  [ -n "${3:-}" ] && out+=$'\n'"        mode $3"
   echo "$out"$'\n'"        active_key $2"$'\n'"    }"
 }
 case $CASE in
   enforce|skew) conf A 150 "$(auth 1 1)"; conf B 100 "$(auth 1 1)";;
   mixed) conf A 150 "$(auth 1 1)"; conf B 100 "";;
   keyid) conf A 150 "$(auth '1 2' 2)"; conf B 100 "$(auth 1 1)";;
+  rolow) conf A 150 "$(auth 1 1)"; conf B 100 "$(auth 1 1 receive-only)";;
+  rohigh) conf A 150 "$(auth 1 1 receive-only)"; conf B 100 "$(auth 1 1)";;
+  permnone) conf A 150 "$(auth 1 1 permissive)"; conf B 100 "";;
   *) echo "unknown case $CASE" >&2; exit 2;;
 esac
 ip netns exec ${P}a tcpdump -Z root -i hm0 -U -w $OUT/capture.pcap 'ip proto 112' 2>/dev/null &
