@@ -11,7 +11,9 @@ export type FindingKind =
   | 'duplicate-vip'
   | 'vrid-collision'
   | 'vrid-conflict'
-  | 'dual-master';
+  | 'dual-master'
+  /** keepalived 2.4: hosts of one VRID that cannot verify each other's auth_hmac adverts. */
+  | 'auth-hmac';
 
 export interface Finding {
   kind: FindingKind;
