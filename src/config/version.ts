@@ -28,3 +28,18 @@ export const INSTANCE_KEYWORDS_SINCE: Readonly<Record<string, string>> = { auth_
 export function newerKeywordNote(keyword: string, since: string): string {
   return `'${keyword}' is a keepalived ${since} keyword (keepalived 2.2.7 does not know it): check --keepalived-version 2.4 reads it as keepalived 2.4.3 does`;
 }
+
+/** The later-version keywords a load reported as unknown (from its info notes), e.g. ['auth_hmac']. */
+export function laterKeywordsIn(diagnostics: readonly { severity: string; message: string }[]): string[] {
+  const found = new Set<string>();
+  for (const d of diagnostics) {
+    const m = d.severity === 'info' ? /^'([a-z_]+)' is a keepalived [0-9.]+ keyword \(keepalived 2\.2\.7 does not know it\)/.exec(d.message) : null;
+    if (m !== null) found.add(m[1]);
+  }
+  return [...found];
+}
+
+/** What simulate and explore say of a host whose config uses a keyword of a later keepalived. */
+export function laterKeywordNotModelled(host: string, keyword: string): string {
+  return `${keyword} (keepalived 2.4) is not modelled: host ${host} is simulated without it (its adverts unsigned, none verified), so what keepalived 2.4.3 would do (drop the adverts it cannot verify: a split brain) is not shown; check --keepalived-version 2.4 --host … names such peers`;
+}
