@@ -40,3 +40,16 @@ describe('auth_hmac in simulate and explore', () => {
     expect(modelNotes(scenario()).some((n) => n.startsWith(NOTE))).toBe(true);
   });
 });
+
+describe('auth_hmac in compare', () => {
+  it('is named as not modelled among the warnings, for a config that has it only', async () => {
+    const { loadCompareInputs } = await import('../../src/compare/capture.js');
+    const warnings = (config: string): string[] => {
+      const r = loadCompareInputs({ capture: 'captures/auth-hmac/mixed/capture.pcap', config, host: '172.16.25.1' });
+      if (!r.ok) throw new Error(r.error);
+      return r.inputs.warnings;
+    };
+    expect(warnings('captures/auth-hmac/mixed/A.conf').join('\n')).toContain('auth_hmac (keepalived 2.4) is not modelled: compare drives the engine as keepalived 2.2.7 without it');
+    expect(warnings('captures/auth-hmac/mixed/B.conf').join('\n')).not.toContain('auth_hmac');
+  });
+});
