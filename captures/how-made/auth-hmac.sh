@@ -6,7 +6,8 @@
 # CASE: enforce (both enforce, key 1), mixed (A enforce, B without auth_hmac), keyid (A holds
 # keys 1 and 2 with active_key 2, B only key 1), skew (both enforce, B's clock 30 s ahead through
 # libfaketime, default window), rolow (A enforce, B receive-only), rohigh (A receive-only, B
-# enforce), permnone (A permissive, B without auth_hmac).
+# enforce), permnone (A permissive, B without auth_hmac), v6 (both enforce, VRRPv3 over IPv6:
+# VIP fd00::51, adverts from the link-local addresses).
 # usage: K=$(build.sh 2.4.3) auth-hmac.sh OUTDIR CASE [SECONDS]
 set -u
 OUT=$(realpath -m $1); CASE=$2; SECS=${3:-6}; P=vhm$$
@@ -34,6 +35,8 @@ ip -n ${P}a addr add 172.16.25.1/24 dev hm0; ip -n ${P}b addr add 172.16.25.2/24
 KEY1=vrrplab-auth-hmac-key-one-0123456789
 KEY2=hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 # conf NAME PRIORITY AUTHBLOCK
+VIP=172.16.25.51/24; VER=""
+[ $CASE = v6 ] && { VIP=fd00::51/64; VER="    version 3"; }
 conf() {
   cat > $OUT/$1.conf <<EOS
 global_defs {
@@ -45,9 +48,10 @@ vrrp_instance VI_1 {
     priority $2
     virtual_router_id 51
     advert_int 1
+$VER
 $3
     virtual_ipaddress {
-        172.16.25.51/24 dev hm0
+        $VIP dev hm0
     }
 }
 EOS
@@ -59,7 +63,7 @@ auth() { # KEYS ACTIVE [MODE]
   echo "$out"$'\n'"        active_key $2"$'\n'"    }"
 }
 case $CASE in
-  enforce|skew) conf A 150 "$(auth 1 1)"; conf B 100 "$(auth 1 1)";;
+  enforce|skew|v6) conf A 150 "$(auth 1 1)"; conf B 100 "$(auth 1 1)";;
   mixed) conf A 150 "$(auth 1 1)"; conf B 100 "";;
   keyid) conf A 150 "$(auth '1 2' 2)"; conf B 100 "$(auth 1 1)";;
   rolow) conf A 150 "$(auth 1 1)"; conf B 100 "$(auth 1 1 receive-only)";;
@@ -67,7 +71,7 @@ case $CASE in
   permnone) conf A 150 "$(auth 1 1 permissive)"; conf B 100 "";;
   *) echo "unknown case $CASE" >&2; exit 2;;
 esac
-ip netns exec ${P}a tcpdump -Z root -i hm0 -U -w $OUT/capture.pcap 'ip proto 112' 2>/dev/null &
+ip netns exec ${P}a tcpdump -Z root -i hm0 -U -w $OUT/capture.pcap 'ip proto 112 or ip6 proto 112' 2>/dev/null &
 PIDS+=($!)
 sleep 0.5
 ip netns exec ${P}a $K -n -l -D -f $OUT/A.conf -p $OUT/A.pid -r $OUT/A.vrrp.pid >$OUT/A.log 2>&1 &
@@ -80,7 +84,7 @@ else
 fi
 PIDS+=($!)
 sleep $SECS
-for h in a b; do echo "$h: $(ip -n ${P}$h -br addr show dev hm0)"; done > $OUT/vips.txt
+for h in a b; do echo "$h: $(ip -n ${P}$h -br addr show dev hm0 | sed 's/fe80::[^ ]*//')"; done > $OUT/vips.txt
 down; trap - EXIT
 rm -f $OUT/*.pid
 sed -i "s|$OUT|@RUN@|g" $OUT/*.log

@@ -12,7 +12,8 @@
  * family, the VRRP version, the VRID, a zero byte, the source address, zero-padded), then the
  * PDU and the trailer with the VRRP checksum field and the HMAC field read as zeros. The IPv4
  * VRRP checksum covers the PDU without the trailer; over IPv6 the kernel computes it
- * (IPV6_CHECKSUM) over the whole payload, trailer included.
+ * (IPV6_CHECKSUM) over the whole payload, trailer included (captures/auth-hmac/v6: VRRPv3 from a
+ * link-local source, verified both ways, and tshark finds that checksum good).
  *
  * keepalived itself finds a trailer only when the instance has auth_hmac and the packet is
  * exactly 28 bytes longer than its PDU; a receiver without auth_hmac (and keepalived 2.2.7) drops

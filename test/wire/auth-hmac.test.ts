@@ -115,6 +115,26 @@ describe("keepalived 2.4.3's auth_hmac adverts (captured)", () => {
   });
 });
 
+describe("keepalived 2.4.3's auth_hmac adverts over IPv6 (VRRPv3, captured)", () => {
+  it('verify with the key over the IPv6 pseudo header (family 6, the link-local source), their checksum over the whole payload as tshark 4.0.17 also finds it', () => {
+    const rows = readFileSync('test/wire/fixtures/auth-hmac-v6.tshark.csv', 'utf8').trim().split('\n').map((l) => l.split(','));
+    const all = packets('v6');
+    expect(all.length).toBe(rows.length);
+    rows.forEach(([, src, plen, version, vrid, prio, addr, status], i) => {
+      const { ip } = all[i];
+      const d = decodeAdvertPacket(ip)!;
+      const a = d.received!.advert;
+      expect([d.src, d.length - 40, a.version, a.vrid, a.priority, a.addresses.join('|')]).toEqual([src, Number(plen), Number(version), Number(vrid), Number(prio), addr]);
+      expect(status).toBe('1');
+      expect(d.checksumValid).toBe(true);
+      expect(d.verdict).toBe('ok');
+      expect(d.hmac).toMatchObject({ keyId: 1, problem: null });
+      expect(check(ip, [[1, KEY1]])).toBe('good');
+      expect(check(ip, [[1, KEY2]])).toBe('bad-hmac');
+    });
+  });
+});
+
 const advert: VrrpAdvert = { version: 2, vrid: 51, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 4, addresses: ['172.16.25.51'] };
 const seq = { keyId: 1, seconds: 1_796_000_000, fraction: 1234, counter: 0 };
 
