@@ -89,3 +89,28 @@ describe('check under keepalived 2.2 (the default) on auth_hmac configs', () => 
     expect(checkLines('good-ascii', '2.2', { readFile: () => 'vrrp_instance VI_1 {\n interface hm0\n virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.5\n }\n}\n' }).info).toEqual([]);
   });
 });
+
+describe('the auth_hmac block reader (property)', () => {
+  const words = ['auth_hmac', '{', '}', 'key', 'active_key', 'time_window', 'anti_replay', 'mode', 'enforce', 'permissive', 'receive-only',
+    'time', 'monotonic', '0', '1', '2', '255', '256', '-1', '1.5', 'x', 'hex:', 'hex:0g', 'hex:00ff', 'file:', 'file:/nonexistent', 'file:k',
+    'vrrplab-auth-hmac-key-one-0123456789', 'hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', '"', '\n'];
+
+  it('never throws under 2.4 on any mix of its words inside an instance, and keeps only keys of 32..64 bytes and ids 1..255', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(fc.array(fc.constantFrom(...words), { maxLength: 60 }), fc.constantFrom<KeepalivedVersion>('2.2', '2.4'), (tokens, version) => {
+      const text = `vrrp_instance VI_1 {\n interface hm0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.5\n }\n auth_hmac {\n${tokens.join(' ')}\n}\n}\n`;
+      const r = loadConfig('fuzz.conf', { keepalivedVersion: version, readFile: () => text, readKeyFile: (p) => (p === 'k' ? { text: 'hex:00ff\n', mode: 0o600 } : undefined) });
+      expect([0, 2, 4, 5, 6]).toContain(r.exitStatus);
+      for (const v of r.config.instances) {
+        if (version === '2.2') expect(v.authHmac).toBeUndefined();
+        for (const k of v.authHmac?.keys ?? []) {
+          expect(k.id).toBeGreaterThanOrEqual(1);
+          expect(k.id).toBeLessThanOrEqual(255);
+          expect(k.hex.length / 2).toBeGreaterThanOrEqual(32);
+          expect(k.hex.length / 2).toBeLessThanOrEqual(64);
+        }
+        if (v.authHmac) expect(v.authHmac.keys.some((k) => k.id === v.authHmac?.activeKey)).toBe(true);
+      }
+    }), { numRuns: 1500 });
+  });
+});
