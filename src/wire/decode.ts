@@ -54,6 +54,7 @@ export interface DecodedPacket {
 }
 
 const loc = newLocation();
+const WITH_TRAILER = { hmacTrailer: true } as const;
 
 /**
  * Decodes an IP packet (IPv4 or IPv6; trailing link padding ignored). Returns null when it is not
@@ -107,7 +108,7 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   const knownVersion = family === 4 ? v === 2 || v === 3 : v === 3;
   const pduEnd = out.expectedLength;
   const trailerLength = knownVersion ? trailerLengthAt(ip, l.vrrp, pduEnd, l.end) : 0;
-  out.verdict = checkVrrpPacket(ip, { hmacTrailer: trailerLength > 0 });
+  out.verdict = trailerLength > 0 ? checkVrrpPacket(ip, WITH_TRAILER) : checkVrrpPacket(ip);
   if (!knownVersion) return out;
   if (trailerLength > 0) {
     out.hmac = readHmacTrailer(ip, pduEnd, l.end);
