@@ -78,8 +78,21 @@ export function authHmacFindings(hosts: readonly { name: string; config: Keepali
         drops.push(`${at(r.host, r.instance.name)} drops ${at(s.host, s.instance.name)}'s adverts: ${rejection.why} ("(${r.instance.name}) ${rejection.line}")`);
       }
     }
-    if (drops.length === 0) continue;
     const { vrid, family } = group[0].instance;
+    if (drops.length === 0) {
+      const rotation = rotationNotes(group);
+      if (rotation.length > 0) {
+        findings.push({
+          kind: 'auth-hmac',
+          severity: 'info',
+          vrid,
+          hosts: group.map((m) => m.host),
+          instances: group.map((m) => at(m.host, m.instance.name)),
+          message: `VRID ${vrid} (IPv${family}): the hosts verify each other now, but a key rotation is not ready: ${rotation.join('; ')}. Add a key everywhere before any host moves active_key to it (keepalived 2.4.3 drops adverts signed by a key id it does not hold: a split brain when that host is a backup, lab)`,
+        });
+      }
+      continue;
+    }
     findings.push({
       kind: 'auth-hmac',
       severity: twoMasters ? 'error' : 'warning',
@@ -94,4 +107,25 @@ export function authHmacFindings(hosts: readonly { name: string; config: Keepali
     });
   }
   return findings;
+}
+
+/**
+ * Keys some hosts of a VRID hold and others do not (or hold with other bytes), when every host has
+ * auth_hmac: moving active_key to such a key on a host makes the others drop its adverts.
+ */
+function rotationNotes(group: readonly Member[]): string[] {
+  if (!group.every((m) => m.instance.authHmac !== undefined)) return [];
+  const ids = new Set(group.flatMap((m) => m.instance.authHmac?.keys.map((k) => k.id) ?? []));
+  const notes: string[] = [];
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    const holders = group.filter((m) => m.instance.authHmac?.keys.some((k) => k.id === id));
+    const lacking = group.filter((m) => !holders.includes(m));
+    if (lacking.length > 0) {
+      notes.push(`key ${id} is held by ${holders.map((m) => m.host).join(', ')} but not by ${lacking.map((m) => m.host).join(', ')} (active_key ${id} on ${holders[0].host} would be "unknown authentication key id ${id}" there)`);
+      continue;
+    }
+    const bytes = new Set(holders.map((m) => m.instance.authHmac?.keys.find((k) => k.id === id)?.hex));
+    if (bytes.size > 1) notes.push(`key ${id} has other bytes on some hosts (active_key ${id} would be "invalid authentication HMAC")`);
+  }
+  return notes;
 }

@@ -77,3 +77,25 @@ describe('authHmacRejection', () => {
     expect(authHmacFindings([{ name: 'A', config: load(conf(150, block(KEY_A), unicast)) }, { name: 'B', config: load(conf(100, '', unicast)) }]).length).toBe(1);
   });
 });
+
+describe('key rotation readiness', () => {
+  const two = (keysA: string, keysB: string): { name: string; config: KeepalivedConfig }[] => [
+    { name: 'A', config: load(conf(150, ` auth_hmac {\n${keysA}  active_key 1\n }\n`)) },
+    { name: 'B', config: load(conf(100, ` auth_hmac {\n${keysB}  active_key 1\n }\n`)) },
+  ];
+  const k = (id: number, key: string): string => `  key ${id} ${key}\n`;
+
+  it('is an info when a key is held by some hosts only: moving active_key to it first breaks the others (the keyid run)', () => {
+    const findings = authHmacFindings(two(k(1, KEY_A) + k(2, KEY_B), k(1, KEY_A)));
+    expect(findings.map((f) => f.severity)).toEqual(['info']);
+    expect(findings[0].message).toContain('key 2 is held by A but not by B (active_key 2 on A would be "unknown authentication key id 2" there)');
+  });
+
+  it('is an info when a key id has other bytes on some hosts', () => {
+    expect(authHmacFindings(two(k(1, KEY_A) + k(2, KEY_A), k(1, KEY_A) + k(2, KEY_B)))[0].message).toContain('key 2 has other bytes on some hosts');
+  });
+
+  it('says nothing when every host holds every key alike', () => {
+    expect(authHmacFindings(two(k(1, KEY_A) + k(2, KEY_B), k(1, KEY_A) + k(2, KEY_B)))).toEqual([]);
+  });
+});
