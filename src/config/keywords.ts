@@ -8,6 +8,7 @@ import type {
 } from './model.js';
 import { INSTANCE_KEYWORDS_SINCE, newerKeywordNote, type KeepalivedVersion } from './version.js';
 import { HMAC_KEY_MAX, HMAC_KEY_MIN, keyBytes } from '../wire/auth-hmac.js';
+import { canonicalAddress } from '../wire/address.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
@@ -486,7 +487,7 @@ function duplicateVip(v: InstanceDraft, vip: { address: string; family: number; 
 }
 
 function canonical(address: string): string {
-  return address.includes(':') ? address.toLowerCase().replace(/(^|:)0+([0-9a-f])/g, '$1$2') : address;
+  return canonicalAddress(address) ?? address;
 }
 
 /** `static_ipaddress` lines: the same address syntax, checked the same way. */

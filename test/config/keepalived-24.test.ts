@@ -67,3 +67,10 @@ describe('a vrrp_script without a script line', () => {
     ]);
   });
 });
+
+describe('a VIP given twice in two IPv6 spellings', () => {
+  it('is one address to keepalived 2.4.3 (compared as bytes)', () => {
+    const text = instance('  virtual_ipaddress {\n    fd00::5\n    fd00:0:0::0005\n  }');
+    expect(lines(text, '2.4')).toEqual(['(k.conf: Line 6) (VI_1): VIP duplicates a VIP fd00:0:0::0005 - ignoring', 'exit 5']);
+  });
+});
