@@ -13,7 +13,7 @@ import {
   newTrackProcess, type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
   TRACK_PROCESS_KEYWORDS,
 } from './keywords.js';
-import { completeConfig, type ScriptProbe } from './complete.js';
+import { completeConfig, type ScriptPathProbe, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
 import { checkVirtualServer } from './lvs.js';
 import { checkStaticAddresses, lineContext } from './keywords.js';
@@ -45,6 +45,11 @@ export interface LoadOptions {
    * the result's `assumed.programs`. Shell words (`[[`) are never programs, as for keepalived.
    */
   assumeSystemPrograms?: boolean;
+  /**
+   * keepalived 2.4.3's path walk of a root-run script (see ScriptPathProbe). Default: the machine's
+   * files (lstat); with hostRoot, the copy's, and not known for a path the copy does not hold.
+   */
+  scriptPath?: ScriptPathProbe;
   /** The keepalived to read the config as: '2.2' (keepalived 2.2.7, the default) or '2.4' (2.4.3). */
   keepalivedVersion?: KeepalivedVersion;
   /**
@@ -107,14 +112,15 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
   ctx.trackProcesses = config.trackProcesses;
   for (const st of statements) parseRoot(st, config, instances, ctx);
   const assumedPrograms: string[] = [];
+  const complete = { version: options.keepalivedVersion ?? '2.2', scriptPath: options.scriptPath ?? defaultScriptPathProbe(options) } as const;
   const scripts = options.scriptExists ??
     (options.assumeSystemPrograms && options.hostRoot ? hostTreeScriptProbe(options.hostRoot, assumedPrograms) : defaultScriptProbe(options));
   if (missing) {
     // keepalived's VRRP process stops right after reading the file (vrrp_daemon.c start_vrrp), so
     // none of the end-of-configuration checks (script security, instance completion) are reported.
     reporter.report(ErrClass.badInterface, 'Non-existent interface specified in configuration');
-    completeConfig(config, instances, new Reporter(), scripts);
-  } else completeConfig(config, instances, reporter, scripts);
+    completeConfig(config, instances, new Reporter(), scripts, complete);
+  } else completeConfig(config, instances, reporter, scripts, complete);
   const assumed = { interfaces: probe ? [] : [...named].sort(), programs: [...new Set(assumedPrograms)] };
   return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus(), assumed };
 }
@@ -397,4 +403,30 @@ export function readConfigStatements(file: string, options: LoadOptions = {}): S
   const text = io.readFile(file);
   if (text === undefined) return undefined;
   return readConfig(file, text, io, new Reporter(), { configId: options.hostname }).statements;
+}
+
+/**
+ * keepalived 2.4.3's walk of a script path (lib/notify.c check_security): each directory on it must
+ * be a directory itself, not a link, and the file a regular file or a link. Read on this machine,
+ * or in a host directory (where a path it does not hold is not known).
+ */
+function defaultScriptPathProbe(options: LoadOptions): ScriptPathProbe {
+  const root = options.hostRoot !== undefined && options.hostRoot !== '' ? options.hostRoot : undefined;
+  return (program) => {
+    const parts = program.split('/').filter((p) => p !== '');
+    let at = root ?? '/';
+    for (let i = 0; i < parts.length; i++) {
+      at = path.join(at, parts[i]);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(at);
+      } catch {
+        return root !== undefined ? undefined : false;
+      }
+      const last = i === parts.length - 1;
+      if (!last && !st.isDirectory()) return true;
+      if (last && !st.isFile() && !st.isSymbolicLink()) return true;
+    }
+    return false;
+  };
 }

@@ -8,7 +8,8 @@ import { parseConfigText } from '../../src/config/load.js';
 import type { KeepalivedVersion } from '../../src/config/version.js';
 
 const lines = (text: string, version: KeepalivedVersion): string[] => {
-  const r = parseConfigText(text, 'k.conf', { keepalivedVersion: version, scriptExists: () => true });
+  // Script paths as on a machine without symlinked directories (see the merged-/usr tests below).
+  const r = parseConfigText(text, 'k.conf', { keepalivedVersion: version, scriptExists: () => true, scriptPath: () => false });
   return [...r.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic), `exit ${r.exitStatus}`];
 };
 
@@ -72,5 +73,39 @@ describe('a VIP given twice in two IPv6 spellings', () => {
   it('is one address to keepalived 2.4.3 (compared as bytes)', () => {
     const text = instance('  virtual_ipaddress {\n    fd00::5\n    fd00:0:0::0005\n  }');
     expect(lines(text, '2.4')).toEqual(['(k.conf: Line 6) (VI_1): VIP duplicates a VIP fd00:0:0::0005 - ignoring', 'exit 5']);
+  });
+});
+
+describe('a root-run script whose path goes through a symlinked directory (/bin on merged /usr)', () => {
+  const text = (globals: string, script = '/bin/true', notify = ''): string =>
+    `global_defs {\n${globals}}\nvrrp_script chk {\n  script "${script}"\n}\n${instance(`  virtual_ipaddress {\n    10.0.0.5\n  }\n  track_script {\n    chk\n  }${notify}`)}`;
+  const run = (t: string, version: KeepalivedVersion, linked: boolean | undefined) => {
+    const r = parseConfigText(t, 'k.conf', { keepalivedVersion: version, scriptExists: () => true, scriptPath: (p) => (p.startsWith('/bin/') ? linked : false) });
+    return { lines: [...r.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic), `exit ${r.exitStatus}`], info: r.diagnostics.filter((d) => d.severity === 'info').map((d) => d.message), config: r.config };
+  };
+
+  it('is disabled by keepalived 2.4.3 ("due to insecure"; lab, merged-/usr Debian 12), and the instance no longer tracks it', () => {
+    const r = run(text(''), '2.4', true);
+    expect(r.lines).toEqual(['Disabling track script chk due to insecure', 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.', 'exit 6']);
+    expect(r.config.instances[0].trackScripts).toEqual([]);
+  });
+
+  it('is kept by keepalived 2.2.7, and by 2.4.3 when no directory on the path is a link or the script runs as another user', () => {
+    expect(run(text(''), '2.2', true).lines).toEqual(['SECURITY VIOLATION - scripts are being executed but script_security not enabled.', 'exit 6']);
+    expect(run(text(''), '2.4', false).lines).toEqual(['SECURITY VIOLATION - scripts are being executed but script_security not enabled.', 'exit 6']);
+    expect(run(text('  script_user nobody\n'), '2.4', true).lines).toEqual(['SECURITY VIOLATION - scripts are being executed but script_security not enabled.', 'exit 6']);
+  });
+
+  it('drops a notify script silently under 2.4.3 -t: check says so in an info line', () => {
+    const r = run(text('  enable_script_security\n  script_user root\n', '/usr/bin/true', '\n  notify_master "/bin/touch /tmp/flag"'), '2.4', true);
+    expect(r.lines).toEqual(['exit 0']);
+    expect(r.info.join('\n')).toContain('(VI_1) keepalived 2.4.3 never runs this notify_master script /bin/touch: a directory on its path is a symlink');
+    expect(run(text('  enable_script_security\n  script_user root\n', '/usr/bin/true', '\n  notify_master "/bin/touch /tmp/flag"'), '2.2', true).info.join('\n')).not.toContain('never runs');
+  });
+
+  it('is named as not known when a host directory does not hold the path', () => {
+    const r = run(text(''), '2.4', undefined);
+    expect(r.lines).toEqual(['SECURITY VIOLATION - scripts are being executed but script_security not enabled.', 'exit 6']);
+    expect(r.info.join('\n')).toContain('keepalived 2.4.3 disables a script run as root when a directory on its path is a symlink (on merged-/usr systems /bin, /sbin, /lib): not known for /bin/true');
   });
 });

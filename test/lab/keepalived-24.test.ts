@@ -45,6 +45,10 @@ beforeAll(() => {
   }
   lab.exec(0, ['ip', 'link', 'add', 'eth0.1', 'type', 'veth', 'peer', 'name', 'peer01']);
   lab.exec(0, ['ip', 'link', 'set', 'eth0.1', 'up']);
+  // The 2.2.7 corpus (test/fixtures/configs) names eth0, eth8 and eth9 (LAB_INTERFACES): host 2.
+  lab.exec(1, ['ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth8']);
+  lab.exec(1, ['ip', 'link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'peer9']);
+  for (const i of ['eth0', 'eth8', 'eth9']) lab.exec(1, ['ip', 'link', 'set', i, 'up']);
 });
 
 afterAll(async () => {
@@ -62,8 +66,8 @@ function need(ctx: Parameters<typeof requireLab>[0]): void {
 }
 
 /** keepalived 2.4.3 -t in host 1's namespace, from `cwd`: its lines and "exit N". */
-function keepalivedT(cwd: string, file: string): string[] {
-  const r = spawnSync('ip', ['netns', 'exec', (lab as Lab).hosts[0].ns, K as string, '-t', '-f', file, '-i', 'vrrplab'], { cwd, encoding: 'utf8', timeout: 20_000 });
+function keepalivedT(cwd: string, file: string, host = 0): string[] {
+  const r = spawnSync('ip', ['netns', 'exec', (lab as Lab).hosts[host].ns, K as string, '-t', '-f', file, '-i', 'vrrplab'], { cwd, encoding: 'utf8', timeout: 20_000 });
   return [...`${r.stdout}${r.stderr}`.split('\n').filter((l) => l !== ''), `exit ${r.status}`];
 }
 
@@ -106,6 +110,25 @@ describe('check --keepalived-version 2.4 against keepalived 2.4.3 -t', () => {
     expect(names.length).toBeGreaterThanOrEqual(9);
     const present = (i: string): boolean => ['eth0', 'eth1', 'eth2', 'eth3', 'eth0.1', 'hm0'].includes(i);
     for (const f of names) expect(check(samples, f, present), f).toEqual(keepalivedT(samples, f));
+  });
+});
+
+describe('check --keepalived-version 2.4 on the 2.2.7 corpus (test/fixtures/configs)', () => {
+  // Left out, each for a named reason: the reference build has no LVS (virtual_server unknown) and
+  // no firewall support (no accept-mode line); and two of the reader's gaps, the same under 2.2:
+  // an unknown keyword's block is taken whole (keepalived reads its lines as keywords of the level
+  // around it), and an unmatched quote's "missing terminating" line.
+  const SKIP = new Set(['full.conf', 'lvs-clean.conf', 'lvs-warnings.conf', 'strict-accept-v2.conf', 'unknown-block.conf', 'unmatched-quote.conf']);
+
+  it('gives the lines and exit status keepalived 2.4.3 -t gives (its script-path rule included: /bin is a link here)', (ctx) => {
+    need(ctx);
+    const corpus = resolve(import.meta.dirname, '../fixtures/configs');
+    const names = readdirSync(corpus).filter((f) => f.endsWith('.conf') && !SKIP.has(f)).sort();
+    expect(names.length).toBeGreaterThanOrEqual(30);
+    const present = (i: string): boolean => ['eth0', 'eth8', 'eth9'].includes(i);
+    // keepalived reads the file once per process, repeating some lines; "(Line N)" ones lack the file.
+    const norm = (lines: string[]): string[] => [...new Set(lines.filter((l) => !l.startsWith('(Line ')))];
+    for (const f of names) expect(norm(check(corpus, f, present)), f).toEqual(norm(keepalivedT(corpus, f, 1)));
   });
 });
 
