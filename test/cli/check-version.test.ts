@@ -39,6 +39,10 @@ describe('vrrplab check --keepalived-version', () => {
     expect(r.out).toContain('info: checked as keepalived 2.4.3 -t (--keepalived-version 2.4)');
     const json = JSON.parse((await check('--keepalived-version', '2.4.3', '--json', '-f', `${DIR}/good-ascii.conf`)).out);
     expect(json).toMatchObject({ exitStatus: 0, keepalivedVersion: '2.4.3' });
+    // auth_hmac as keepalived keeps it, keys by id: their bytes are never printed.
+    expect(json.hosts[0].instances[0].authHmac).toEqual({ mode: 'enforce', activeKey: 1, antiReplay: 'time', timeWindowS: 5, keyIds: [1] });
+    expect(JSON.stringify(json)).not.toContain('vrrplab-auth-hmac-key');
+    expect(JSON.stringify(json)).not.toContain(Buffer.from('vrrplab-auth-hmac-key-one-0123456789').toString('hex'));
   });
 
   it("says a forgotten active_key leaves the instance unprotected, beside keepalived's line (exit 5)", async () => {

@@ -192,7 +192,13 @@ function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: num
       root: host.root,
       keepalivedExitStatus: result.exitStatus,
       diagnostics: result.diagnostics,
-      instances: result.config.instances.map((v) => ({ name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface })),
+      instances: result.config.instances.map((v) => ({
+        name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface,
+        // keepalived 2.4's auth_hmac as it stands after -t's checks; keys by id only, never their bytes.
+        ...(v.authHmac === undefined ? {} : {
+          authHmac: { mode: v.authHmac.mode, activeKey: v.authHmac.activeKey, antiReplay: v.authHmac.antiReplay, timeWindowS: v.authHmac.timeWindowS, keyIds: v.authHmac.keys.map((k) => k.id) },
+        }),
+      })),
       ignored: result.config.ignored,
       assumed: result.assumed,
       ...notesOf(result.config),
