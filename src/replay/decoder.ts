@@ -27,6 +27,8 @@ export interface SeenAdvert {
   lengthNote?: string;
   /** What keepalived 2.2.7 logs when it drops this advert for its length (set with `lengthNote`). */
   dropLog?: string;
+  /** keepalived 2.4's auth_hmac: the key id of a well-formed trailer (absent: the advert is unsigned). */
+  hmacKeyId?: number;
   /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
   mac: string | undefined;
 }
@@ -248,6 +250,7 @@ export class FrameDecoder {
     if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
     if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
     if (dropLog !== undefined) fresh.seen.dropLog = dropLog;
+    if (trailer) fresh.seen.hmacKeyId = ip[vr + expected + 1];
     if (entry !== undefined) {
       const list = earlier ?? [];
       if (list.length >= EARLIER_MAX) list.shift();

@@ -14,17 +14,27 @@ import { keyBytes, withTrailer } from '../../src/wire/auth-hmac.js';
 import { buildAdvertPacket } from '../../src/wire/packet.js';
 import { ethernet } from '../capture/craft.js';
 
-const anomalies = (records: ReplayRecord[]) => records.filter((r) => r.type === 'anomaly');
+const anomalies = (records: ReplayRecord[]) => records.filter((r): r is Extract<ReplayRecord, { type: 'anomaly' }> => r.type === 'anomaly');
 const dir = mkdtempSync(join(tmpdir(), 'vrrplab-hmac-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('replay of auth_hmac adverts', () => {
   it('follows the masters of a keepalived 2.4.3 capture without a malformed or bad-checksum anomaly', () => {
-    for (const run of ['enforce', 'keyid']) {
+    for (const run of ['enforce', 'keyid', 'mixed']) {
       const { records } = replayCapture(`captures/auth-hmac/${run}/capture.pcap`);
-      expect(anomalies(records), run).toEqual([]);
+      expect(anomalies(records).filter((r) => r.kind === 'malformed' || r.kind === 'bad-checksum'), run).toEqual([]);
       expect(records.some((r) => r.type === 'master' && r.src === '172.16.25.1' && r.vrid === 51), run).toBe(true);
     }
+    expect(anomalies(replayCapture('captures/auth-hmac/enforce/capture.pcap').records)).toEqual([]);
+  });
+
+  it('names senders of one VRID that sign and do not, or sign with other key ids (the mixed and keyid split brains)', () => {
+    const mixed = anomalies(replayCapture('captures/auth-hmac/mixed/capture.pcap').records);
+    expect(mixed).toMatchObject([{ kind: 'auth-mismatch', vrid: 51 }]);
+    expect(mixed[0].detail).toContain('172.16.25.2 sends unsigned adverts, 172.16.25.1 signs with auth_hmac key 1: keepalived 2.4.3 in mode enforce drops unsigned adverts');
+    const keyid = anomalies(replayCapture('captures/auth-hmac/keyid/capture.pcap').records);
+    expect(keyid).toMatchObject([{ kind: 'auth-mismatch', vrid: 51 }]);
+    expect(keyid[0].detail).toContain('172.16.25.2 signs with auth_hmac key 1, 172.16.25.1 signs with auth_hmac key 2: a keepalived 2.4.3 that lacks one of the keys drops those adverts');
   });
 
   it('still flags a trailer of an unknown ext_type as malformed (keepalived 2.4.3: "malformed authentication trailer")', () => {
@@ -37,7 +47,7 @@ describe('replay of auth_hmac adverts', () => {
     const path = join(dir, 'ext.pcap');
     writeFileSync(path, encodePcap({ linkType: 1 }, packets.map((ip, i) => ({ ts: 1_700_000_000 + i, data: ethernet(ip, 0x0800) }))));
     const found = anomalies(replayCapture(path).records);
-    expect(found.map((r) => (r as { kind: string }).kind)).toEqual(['malformed']);
+    expect(found.map((r) => r.kind)).toEqual(['malformed']);
     expect(found[0]).toMatchObject({ ts: 1_700_000_001, src: '172.16.25.1' });
   });
 });
