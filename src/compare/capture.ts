@@ -202,7 +202,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   if (configErrors.length > 0) warnings.push(`config ${options.config}: ${configErrors.map(formatDiagnostic).join('; ')} (see vrrplab check)`);
   // keepalived 2.4's auth_hmac is not modelled: the engine runs the config as keepalived 2.2.7.
   for (const keyword of laterKeywordsIn(loaded.diagnostics)) {
-    warnings.push(`config ${options.config}: ${keyword} (keepalived 2.4) is not modelled: compare drives the engine as keepalived 2.2.7 without it (its adverts unsigned; a peer's signed adverts dropped as too long), not as keepalived 2.4.3`);
+    warnings.push(`config ${options.config}: ${keyword} (keepalived 2.4) is not modelled: compare drives the engine with the config as keepalived 2.2.7 reads it (${keyword} unknown, its '}' ending the vrrp_instance; a peer's signed adverts dropped as too long), not as keepalived 2.4.3`);
   }
 
   let eventsFile: EventsFile | undefined;

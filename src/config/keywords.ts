@@ -4,7 +4,7 @@
  * accepted silently (global_defs keeps their values in `other`).
  */
 import type {
-  AuthHmac, GlobalDefs, NotifyScripts, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpInstance, VrrpScript,
+  AuthHmac, GlobalDefs, SourceLocation, NotifyScripts, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpInstance, VrrpScript,
 } from './model.js';
 import { INSTANCE_KEYWORDS_SINCE, newerKeywordNote, type KeepalivedVersion } from './version.js';
 import { HMAC_KEY_MAX, HMAC_KEY_MIN, keyBytes } from '../wire/auth-hmac.js';
@@ -30,6 +30,28 @@ export interface ParseContext {
    * undefined when it cannot be opened. Default: none can.
    */
   readKeyFile?: (path: string) => { text: string; mode: number } | undefined;
+  /**
+   * Statements a block handed back to the level around it (see `applyBlock`): the level that called
+   * the handler reads them next.
+   */
+  escaped?: Statement[];
+  /** The lines of an unknown top-level keyword's block, read at the top level next. */
+  rootCascade?: Statement[];
+}
+
+/** The `}` of a block whose `{` keepalived ignored: it ends the level it is read at. */
+const CLOSES = new WeakSet<Statement>();
+
+/** A `}` at `end` as a statement of its own (undefined without a location: a block never closed). */
+export function closeAt(end: SourceLocation | undefined): Statement[] {
+  if (end === undefined) return [];
+  const st: Statement = { words: ['}'], location: end };
+  CLOSES.add(st);
+  return [st];
+}
+
+export function isClose(st: Statement): boolean {
+  return CLOSES.has(st);
 }
 
 /** The interface check, or one that takes every interface to exist. */
@@ -56,17 +78,41 @@ export interface InstanceDraft extends VrrpInstance {
 }
 
 /** Runs a block's statements through a keyword table. */
-export function applyBlock<T>(target: T, block: Statement[] | undefined, table: KeywordTable<T>, ctx: ParseContext, accepted: ReadonlySet<string> = new Set()): void {
-  for (const st of block ?? []) {
+/**
+ * Runs a block's statements through a keyword table. An unknown keyword followed by a block is
+ * read as keepalived reads it (lab, 2.2.7 and 2.4.3 -t alike): its `{` is ignored ("Unexpected '{' -
+ * ignoring"), its lines are read at this level, and its `}` ends this level: what follows in this
+ * block, and this block's own `}`, are read at the level around it (`ctx.escaped`). An `auth_hmac`
+ * block under 2.2 thus ends its vrrp_instance, whose virtual_ipaddress is then an unknown top-level
+ * keyword ("No VIP specified").
+ */
+export function applyBlock<T>(target: T, block: Statement[] | undefined, table: KeywordTable<T>, ctx: ParseContext, accepted: ReadonlySet<string> = new Set(), end?: SourceLocation): void {
+  const queue = [...(block ?? [])];
+  while (queue.length > 0) {
+    const st = queue.shift() as Statement;
+    if (isClose(st)) {
+      ctx.escaped = [...queue, ...closeAt(end)];
+      return;
+    }
     const keyword = st.words[0];
     let handler = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
     // A keyword of a later keepalived (auth_hmac) is unknown to 2.2.7; say which version reads it.
     const since = table === (INSTANCE_KEYWORDS as unknown) && Object.hasOwn(INSTANCE_KEYWORDS_SINCE, keyword) ? INSTANCE_KEYWORDS_SINCE[keyword] : undefined;
     if (since !== undefined && (ctx.version ?? '2.2') === '2.2') handler = undefined;
-    if (handler) handler(target, new Args(st, ctx.reporter), st, ctx);
-    else if (!accepted.has(keyword)) {
+    if (handler) {
+      handler(target, new Args(st, ctx.reporter), st, ctx);
+      // A sub-block ended early: its remainder is read here.
+      if (ctx.escaped !== undefined) {
+        queue.unshift(...ctx.escaped);
+        ctx.escaped = undefined;
+      }
+    } else if (!accepted.has(keyword)) {
       ctx.reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
       if (since !== undefined) ctx.reporter.info(newerKeywordNote(keyword, since), st.location);
+      if (st.block !== undefined) {
+        ctx.reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+        queue.unshift(...st.block, ...closeAt(st.end));
+      }
     }
   }
 }
@@ -595,7 +641,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
         }
         inst.authentication = { type: inst.authentication?.type ?? 'PASS', password: pass };
       },
-    }, ctx);
+    }, ctx, new Set(), st.end);
   },
   virtual_ipaddress: vips('virtualIpaddresses'),
   virtual_ipaddress_excluded: vips('virtualIpaddressesExcluded'),
@@ -638,7 +684,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   auth_hmac: (v, _a, st, ctx) => {
     // keepalived 2.4.3: a second block adds to the first ("duplicate auth_hmac key id 1", lab).
     v.authHmac ??= { location: st.location, keys: [], activeKey: 0, mode: 'enforce', antiReplay: 'time', timeWindowS: 0 };
-    applyBlock(v.authHmac, st.block, authHmacKeywords(v.name), ctx);
+    applyBlock(v.authHmac, st.block, authHmacKeywords(v.name), ctx, new Set(), st.end);
   },
 };
 

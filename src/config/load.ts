@@ -16,7 +16,7 @@ import {
 import { completeConfig, type ScriptPathProbe, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
 import { checkVirtualServer } from './lvs.js';
-import { checkStaticAddresses, lineContext } from './keywords.js';
+import { checkStaticAddresses, closeAt, isClose, lineContext } from './keywords.js';
 import type { KeepalivedVersion } from './version.js';
 
 /** How an interface named by the config looks on the machine keepalived -t would run on. */
@@ -110,7 +110,25 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
   };
   const instances: InstanceDraft[] = [];
   ctx.trackProcesses = config.trackProcesses;
-  for (const st of statements) parseRoot(st, config, instances, ctx);
+  // The top level, as keepalived reads it: a block that ended early hands its remainder back here
+  // (ctx.escaped), and a stray '}' is an unknown keyword (see applyBlock).
+  const queue = [...statements];
+  while (queue.length > 0) {
+    const st = queue.shift() as Statement;
+    if (isClose(st)) {
+      reporter.report(ErrClass.unknownKeyword, "Unknown keyword '}'", st.location);
+      continue;
+    }
+    parseRoot(st, config, instances, ctx);
+    if (ctx.escaped !== undefined) {
+      queue.unshift(...ctx.escaped);
+      ctx.escaped = undefined;
+    }
+    if (ctx.rootCascade !== undefined) {
+      queue.unshift(...ctx.rootCascade);
+      ctx.rootCascade = undefined;
+    }
+  }
   const assumedPrograms: string[] = [];
   const complete = { version: options.keepalivedVersion ?? '2.2', scriptPath: options.scriptPath ?? defaultScriptPathProbe(options) } as const;
   const scripts = options.scriptExists ??
@@ -139,14 +157,14 @@ const ROOTS: Record<string, RootHandler> = {
       if (GLOBAL_ACCEPTED.has(kw) && !Object.hasOwn(GLOBAL_KEYWORDS, kw)) g.other[kw] = line.words.slice(1).join(' ');
       if (/^(smtp_|notification_email)/.test(kw)) config.ignored.push({ keyword: kw, location: line.location });
     }
-    applyBlock(g, st.block, GLOBAL_KEYWORDS, ctx, GLOBAL_ACCEPTED);
+    applyBlock(g, st.block, GLOBAL_KEYWORDS, ctx, GLOBAL_ACCEPTED, st.end);
   },
   vrrp_script: (st, name, config, _i, ctx) => {
     const s: VrrpScript = {
       name, location: st.location, script: '', intervalMs: DEFAULTS.script.intervalMs, timeoutMs: 0,
       weight: DEFAULTS.script.weight, weightReverse: false, rise: DEFAULTS.script.rise, fall: DEFAULTS.script.fall, initFail: false,
     };
-    applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx);
+    applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx, new Set(), st.end);
     // keepalived 2.2.7 and 2.4.3 (lab: 2.4.3's doc/samples/keepalived.conf.conditional_conf, whose
     // only script lines are for other config ids): a block without a script is dropped at its '}',
     // and the instances tracking it then do not find it.
@@ -158,12 +176,12 @@ const ROOTS: Record<string, RootHandler> = {
   },
   track_file: (st, name, config, _i, ctx) => {
     const t: TrackFile = { name, location: st.location, file: '', weight: DEFAULTS.trackFileWeight, weightReverse: false };
-    applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx);
+    applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx, new Set(), st.end);
     config.trackFiles.push(t);
   },
   vrrp_track_process: (st, name, config, _i, ctx) => {
     const t: TrackProcess = newTrackProcess(name, st.location);
-    applyBlock(t, st.block, TRACK_PROCESS_KEYWORDS, ctx);
+    applyBlock(t, st.block, TRACK_PROCESS_KEYWORDS, ctx, new Set(), st.end);
     // keepalived's vrrp_tprocess_end_handler(): a block without `process` is dropped, said at its '}'.
     if (t.process === '') {
       ctx.reporter.report(ErrClass.general, `track process '${name}' process name not specified`, st.end ?? st.location);
@@ -178,7 +196,7 @@ const ROOTS: Record<string, RootHandler> = {
       return;
     }
     const v = newInstance(name, st.location, config);
-    applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED, st.end);
     dropUnknownTracking(v, config, ctx);
     instances.push(v);
   },
@@ -189,7 +207,7 @@ const ROOTS: Record<string, RootHandler> = {
       return;
     }
     const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
-    applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
+    applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED, st.end);
     dropUnknownTracking(g, config, ctx);
     config.syncGroups.push(g);
   },
@@ -242,7 +260,11 @@ function parseRoot(st: Statement, config: KeepalivedConfig, instances: InstanceD
   const handler = Object.hasOwn(ROOTS, keyword) ? ROOTS[keyword] : undefined;
   if (!handler) {
     reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
-    if (st.block) reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+    if (st.block) {
+      reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+      // keepalived reads the block's lines at the top level, and its '}' as a keyword (lab).
+      ctx.rootCascade = [...st.block, ...closeAt(st.end)];
+    }
     return;
   }
   if (!st.block) reporter.report(ErrClass.missingBob, "Missing '{' at beginning of configuration block", st.location);

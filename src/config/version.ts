@@ -41,5 +41,5 @@ export function laterKeywordsIn(diagnostics: readonly { severity: string; messag
 
 /** What simulate and explore say of a host whose config uses a keyword of a later keepalived. */
 export function laterKeywordNotModelled(host: string, keyword: string): string {
-  return `${keyword} (keepalived 2.4) is not modelled: host ${host} is simulated without it (its adverts unsigned, none verified), so what keepalived 2.4.3 would do (drop the adverts it cannot verify: a split brain) is not shown; check --keepalived-version 2.4 --host … names such peers`;
+  return `${keyword} (keepalived 2.4) is not modelled: host ${host} is simulated as keepalived 2.2.7 reads its config (${keyword} unknown, its '}' ending the vrrp_instance: what follows, the VIPs too, is lost; see check), not as keepalived 2.4.3 would run it (dropping the adverts it cannot verify: a split brain); check --keepalived-version 2.4 --host … names such peers`;
 }

@@ -109,3 +109,35 @@ describe('a root-run script whose path goes through a symlinked directory (/bin 
     expect(r.info.join('\n')).toContain('keepalived 2.4.3 disables a script run as root when a directory on its path is a symlink (on merged-/usr systems /bin, /sbin, /lib): not known for /bin/true');
   });
 });
+
+describe("an unknown keyword's block (2.2.7 and 2.4.3 alike, lab)", () => {
+  const text =
+    'vrrp_instance VI_1 {\n  interface hm0\n  virtual_router_id 5\n  bogus_block {\n    priority 300\n  }\n  virtual_ipaddress {\n    10.0.0.5\n  }\n}\n' +
+    'bogus_top {\n  vrrp_instance VI_2 {\n    interface hm0\n    virtual_router_id 6\n    virtual_ipaddress {\n      10.0.0.6\n    }\n  }\n}\n';
+
+  it("has its '{' ignored and its lines read at the level around it; its '}' ends that level, and what follows is read one level up", () => {
+    for (const version of ['2.2', '2.4'] as const) {
+      expect(lines(text, version), version).toEqual([
+        "(k.conf: Line 4) Unknown keyword 'bogus_block'",
+        "(k.conf: Line 4) Unexpected '{' - ignoring",
+        "(k.conf: Line 5) number '300' outside range [1, 255]",
+        '(k.conf: Line 5) (VI_1) Priority not valid! must be between 1 & 255. Using default 100',
+        "(k.conf: Line 7) Unknown keyword 'virtual_ipaddress'",
+        "(k.conf: Line 7) Unexpected '{' - ignoring",
+        "(k.conf: Line 8) Unknown keyword '10.0.0.5'",
+        "(k.conf: Line 9) Unknown keyword '}'",
+        "(k.conf: Line 10) Unknown keyword '}'",
+        "(k.conf: Line 11) Unknown keyword 'bogus_top'",
+        "(k.conf: Line 11) Unexpected '{' - ignoring",
+        "(k.conf: Line 19) Unknown keyword '}'",
+        '(VI_1) No VIP specified; at least one is sensible',
+        'exit 5',
+      ]);
+    }
+  });
+
+  it('so VI_1 ends without its VIPs, and VI_2, inside the unknown top-level block, is defined', () => {
+    const r = parseConfigText(text, 'k.conf', { scriptExists: () => true });
+    expect(r.config.instances.map((v) => [v.name, v.virtualIpaddresses.map((a) => a.address)])).toEqual([['VI_1', []], ['VI_2', ['10.0.0.6']]]);
+  });
+});
