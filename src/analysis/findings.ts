@@ -12,7 +12,9 @@ export type FindingKind =
   | 'vrid-collision'
   | 'vrid-conflict'
   | 'dual-master'
-  | 'vmac-unheard';
+  | 'vmac-unheard'
+  /** keepalived 2.4: hosts of one VRID that cannot verify each other's auth_hmac adverts. */
+  | 'auth-hmac';
 
 export interface Finding {
   kind: FindingKind;

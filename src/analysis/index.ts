@@ -6,6 +6,7 @@ import { duplicateVipFindings, peerFindings } from './peers.js';
 import { unicastFindings } from './unicast.js';
 import { vridConflictFindings } from './vrid-conflict.js';
 import { vmacFindings } from './vmac.js';
+import { authHmacFindings } from './auth-hmac.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
 export { checkedService, inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState, type ProgramReader } from './notify.js';
@@ -19,7 +20,7 @@ export interface Analysis {
 export function analyzeHosts(hosts: HostConfig[]): Analysis {
   const priorities = priorityTables(hosts);
   const findings = [
-    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts),
+    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts), ...authHmacFindings(hosts),
     ...priorityFindings(hosts, priorities), ...vmacFindings(hosts),
   ];
   return { findings, priorities };

@@ -28,6 +28,7 @@ import { ipPacketOf } from '../capture/link.js';
 import { readCaptureFile } from '../capture/reader.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
+import { laterKeywordsIn } from '../config/version.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { canonicalAddress as canonicalOrNull } from '../wire/address.js';
 import { decodeAdvertPacket } from '../wire/decode.js';
@@ -199,6 +200,10 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
   if (unknownScripts.length > 0) return { ok: false, error: `config ${options.config} has no vrrp_script ${unknownScripts.join(', ')}` };
   const configErrors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (configErrors.length > 0) warnings.push(`config ${options.config}: ${configErrors.map(formatDiagnostic).join('; ')} (see vrrplab check)`);
+  // keepalived 2.4's auth_hmac is not modelled: the engine runs the config as keepalived 2.2.7.
+  for (const keyword of laterKeywordsIn(loaded.diagnostics)) {
+    warnings.push(`config ${options.config}: ${keyword} (keepalived 2.4) is not modelled: compare drives the engine with the config as keepalived 2.2.7 reads it (${keyword} unknown, its '}' ending the vrrp_instance; a peer's signed adverts dropped as too long), not as keepalived 2.4.3`);
+  }
 
   let eventsFile: EventsFile | undefined;
   if (options.events !== undefined) {

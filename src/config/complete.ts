@@ -11,13 +11,29 @@ import { loopbackIgnored, lowerPrioGiven, lowerPrioRepGiven, timeoutGiven, type 
 /** Whether the program a script line starts with exists (bare names: on PATH). */
 export type ScriptProbe = (program: string) => boolean;
 
-export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
+/**
+ * keepalived 2.4.3 walks a root-run script's path as written, component by component without
+ * following links, and disables the script when a directory on it is a symlink (or the file is
+ * neither a regular file nor a link): `/bin/true` on a merged-/usr system, where /bin -> usr/bin
+ * (lab: "Disabling track script chk due to insecure" from 2.4.3 -t, none from 2.2.7; a
+ * notify_master "/bin/touch …" never ran under 2.4.3, logging only "Wrong file type found in
+ * script path '/bin/touch'." at start, and ran under 2.2.7). True: so; false: not; undefined: not
+ * known (a host directory that does not hold the path).
+ */
+export type ScriptPathProbe = (program: string) => boolean | undefined;
+
+export interface CompleteOptions {
+  version?: '2.2' | '2.4';
+  scriptPath?: ScriptPathProbe;
+}
+
+export function completeConfig(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe, options: CompleteOptions = {}): void {
   const g = config.globalDefs;
   if (!lowerPrioGiven.has(g)) g.vrrpGarpLowerPrioDelayMs = g.vrrpGarpMasterDelayMs;
   if (!lowerPrioRepGiven.has(g)) g.vrrpGarpLowerPrioRepeat = g.vrrpGarpMasterRepeat;
   for (const s of config.scripts) if (!timeoutGiven.has(s)) s.timeoutMs = s.intervalMs;
 
-  checkScriptSecurity(config, drafts, reporter, probe);
+  checkScriptSecurity(config, drafts, reporter, probe, options);
   linkSyncGroups(config, drafts, reporter);
   for (const v of drafts) completeInstance(v, config, reporter);
   assignVmacNames(drafts, g.other.vmac_prefix || undefined);
@@ -67,9 +83,18 @@ export function scriptProgram(line: string): string {
   return (line.trim().match(/^"([^"]*)"|^(\S+)/)?.slice(1).find((x) => x !== undefined) ?? '').trim();
 }
 
-function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe): void {
+function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], reporter: Reporter, probe: ScriptProbe, options: CompleteOptions): void {
   let anyScript = false;
   const disabled = new Set<string>();
+  const g = config.globalDefs;
+  // keepalived 2.4.3's path walk (ScriptPathProbe) for scripts run as root, given as absolute paths.
+  const linked = (program: string, user: string | undefined): boolean | undefined => {
+    if (options.version !== '2.4' || options.scriptPath === undefined || !program.startsWith('/')) return false;
+    const runAs = user ?? g.scriptUser ?? (g.enableScriptSecurity ? 'keepalived_script' : 'root');
+    if (runAs !== 'root' && runAs !== '0') return false;
+    return options.scriptPath(program);
+  };
+  const unknown: string[] = [];
   // Every vrrp_script is checked, tracked or not (lab, 2.2.7: an untracked /bin/true still gives the
   // SECURITY VIOLATION, exit 6; an untracked missing program is still disabled with its line).
   for (const s of config.scripts) {
@@ -79,13 +104,33 @@ function checkScriptSecurity(config: KeepalivedConfig, drafts: InstanceDraft[], 
       reporter.report(ErrClass.general, `Disabling track script ${s.name} since not found/accessible`);
       disabled.add(s.name);
       s.disabled = true;
-    } else anyScript = true;
+      continue;
+    }
+    anyScript = true;
+    const walk = linked(program, s.user);
+    if (walk === true) {
+      reporter.report(ErrClass.general, `Disabling track script ${s.name} due to insecure`);
+      disabled.add(s.name);
+      s.disabled = true;
+    } else if (walk === undefined) unknown.push(program);
   }
   const notifies = [...drafts, ...config.syncGroups].flatMap((o) => Object.values(o.notify));
   for (const n of notifies) if (n && probe(scriptProgram(n))) anyScript = true;
   // A notify_fifo_script counts too (lab, 2.2.7 -t: SECURITY VIOLATION, exit 6; a missing one: exit 0, silent).
-  const g = config.globalDefs;
   for (const n of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) if (n !== undefined && probe(scriptProgram(n))) anyScript = true;
+  // keepalived 2.4.3 drops such notify scripts without a word under -t (at start: "Wrong file type
+  // found in script path"): check says so itself.
+  for (const o of [...drafts, ...config.syncGroups]) {
+    for (const [kind, n] of Object.entries(o.notify)) {
+      if (n === undefined || !probe(scriptProgram(n))) continue;
+      const walk = linked(scriptProgram(n), undefined);
+      if (walk === true) reporter.info(`(${o.name}) keepalived 2.4.3 never runs this ${notifyKeyword(kind)} script ${scriptProgram(n)}: a directory on its path is a symlink (merged /usr?); it logs only "Wrong file type found in script path" at start. Give the path without links (/usr/bin/...)`);
+      else if (walk === undefined) unknown.push(scriptProgram(n));
+    }
+  }
+  if (unknown.length > 0) {
+    reporter.info(`keepalived 2.4.3 disables a script run as root when a directory on its path is a symlink (on merged-/usr systems /bin, /sbin, /lib): not known for ${[...new Set(unknown)].join(', ')} (the host directory does not hold it)`);
+  }
   if (anyScript && !config.globalDefs.enableScriptSecurity) {
     reporter.report(ErrClass.security, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
   }
@@ -164,6 +209,27 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     } else if (v.authentication.type === 'AH' && v.initialState === 'MASTER' && !owner) {
       say('Initial state master is incompatible with AH authentication - clearing');
       v.initialState = 'BACKUP';
+    }
+  }
+
+  // keepalived 2.4.3's vrrp_complete_instance() (read only as 2.4; each line measured with 2.4.3 -t).
+  if (v.authHmac) {
+    const ah = v.authHmac;
+    if (v.authentication) {
+      say('auth_hmac cannot be combined with authentication, dropping legacy auth');
+      v.authentication = undefined;
+    }
+    if (!ah.keys.some((k) => k.id === ah.activeKey)) {
+      // The instance then runs without authentication: a forgotten active_key protects nothing.
+      say(`auth_hmac active_key ${ah.activeKey} is not defined, disabling extension`);
+      reporter.info(`(${v.name}) runs without auth_hmac: keepalived sends its adverts unsigned and accepts unsigned ones (the block protects nothing)`);
+      v.authHmac = undefined;
+    } else {
+      if (config.globalDefs.vrrpStrict && ah.mode !== 'enforce') {
+        say('strict mode requires auth_hmac mode enforce');
+        ah.mode = 'enforce';
+      }
+      if (ah.antiReplay === 'time' && ah.timeWindowS === 0) ah.timeWindowS = Math.min(300, Math.max(5, 3 * Math.floor(v.advertIntervalMs / 1000)));
     }
   }
 
@@ -280,3 +346,10 @@ function stripDraft(d: InstanceDraft): VrrpInstance {
 }
 
 
+
+function notifyKeyword(kind: string): string {
+  const names: Record<string, string> = {
+    master: 'notify_master', backup: 'notify_backup', fault: 'notify_fault', stop: 'notify_stop', generic: 'notify', masterRxLowerPri: 'notify_master_rx_lower_pri',
+  };
+  return names[kind] ?? kind;
+}

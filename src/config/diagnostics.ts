@@ -36,6 +36,9 @@ export class Reporter {
   missingParameter = false;
 
   report(cls: ErrClass, message: string, location?: SourceLocation): void {
+    // keepalived has exited at the missing parameter: nothing after it is said (lab, 2.4.3: of four
+    // lines missing their value in an auth_hmac block only the first is reported).
+    if (this.missingParameter) return;
     if (cls > this.status) this.status = cls;
     const severity = cls <= ErrClass.fatal || cls === ErrClass.missingParameter ? 'error' : 'warning';
     this.diagnostics.push(location ? { severity, location, message } : { severity, message });

@@ -4,8 +4,11 @@
  * accepted silently (global_defs keeps their values in `other`).
  */
 import type {
-  GlobalDefs, NotifyScripts, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpInstance, VrrpScript,
+  AuthHmac, GlobalDefs, SourceLocation, NotifyScripts, SyncGroup, TrackFile, TrackProcess, TrackReference, VrrpInstance, VrrpScript,
 } from './model.js';
+import { INSTANCE_KEYWORDS_SINCE, newerKeywordNote, type KeepalivedVersion } from './version.js';
+import { HMAC_KEY_MAX, HMAC_KEY_MIN, keyBytes } from '../wire/auth-hmac.js';
+import { canonicalAddress } from '../wire/address.js';
 import { ErrClass, type Reporter } from './diagnostics.js';
 import { DEFAULTS } from './defaults.js';
 import type { Statement } from './reader.js';
@@ -23,6 +26,35 @@ export interface ParseContext {
   rulePriority?: { 4: number; 6: number };
   /** The vrrp_track_process blocks read so far: keepalived looks a track_process name up as it reads the line. */
   trackProcesses?: readonly TrackProcess[];
+  /** The keepalived read as (default 2.2: keepalived 2.2.7). */
+  version?: KeepalivedVersion;
+  /**
+   * Reads an auth_hmac `file:` key by the name the config gives: its text and permission bits, or
+   * undefined when it cannot be opened. Default: none can.
+   */
+  readKeyFile?: (path: string) => { text: string; mode: number } | undefined;
+  /**
+   * Statements a block handed back to the level around it (see `applyBlock`): the level that called
+   * the handler reads them next.
+   */
+  escaped?: Statement[];
+  /** The lines of an unknown top-level keyword's block, read at the top level next. */
+  rootCascade?: Statement[];
+}
+
+/** The `}` of a block whose `{` keepalived ignored: it ends the level it is read at. */
+const CLOSES = new WeakSet<Statement>();
+
+/** A `}` at `end` as a statement of its own (undefined without a location: a block never closed). */
+export function closeAt(end: SourceLocation | undefined): Statement[] {
+  if (end === undefined) return [];
+  const st: Statement = { words: ['}'], location: end };
+  CLOSES.add(st);
+  return [st];
+}
+
+export function isClose(st: Statement): boolean {
+  return CLOSES.has(st);
 }
 
 /** The interface check, or one that takes every interface to exist. */
@@ -31,9 +63,9 @@ function ifaces(ctx: ParseContext): InterfaceUse & { loopback(name: string): boo
 }
 
 /** Context for route and rule lines. */
-export function lineContext(ctx: ParseContext): { reporter: Reporter; interfaces: InterfaceUse; rulePriority: { 4: number; 6: number } } {
+export function lineContext(ctx: ParseContext): { reporter: Reporter; interfaces: InterfaceUse; rulePriority: { 4: number; 6: number }; version: KeepalivedVersion } {
   ctx.rulePriority ??= { 4: 16384, 6: 16384 };
-  return { reporter: ctx.reporter, interfaces: ifaces(ctx), rulePriority: ctx.rulePriority };
+  return { reporter: ctx.reporter, interfaces: ifaces(ctx), rulePriority: ctx.rulePriority, version: ctx.version ?? '2.2' };
 }
 
 type Handler<T> = (target: T, a: Args, st: Statement, ctx: ParseContext) => void;
@@ -63,12 +95,42 @@ export interface InstanceDraft extends VrrpInstance {
 }
 
 /** Runs a block's statements through a keyword table. */
-export function applyBlock<T>(target: T, block: Statement[] | undefined, table: KeywordTable<T>, ctx: ParseContext, accepted: ReadonlySet<string> = new Set()): void {
-  for (const st of block ?? []) {
+/**
+ * Runs a block's statements through a keyword table. An unknown keyword followed by a block is
+ * read as keepalived reads it (lab, 2.2.7 and 2.4.3 -t alike): its `{` is ignored ("Unexpected '{' -
+ * ignoring"), its lines are read at this level, and its `}` ends this level: what follows in this
+ * block, and this block's own `}`, are read at the level around it (`ctx.escaped`). An `auth_hmac`
+ * block under 2.2 thus ends its vrrp_instance, whose virtual_ipaddress is then an unknown top-level
+ * keyword ("No VIP specified").
+ */
+export function applyBlock<T>(target: T, block: Statement[] | undefined, table: KeywordTable<T>, ctx: ParseContext, accepted: ReadonlySet<string> = new Set(), end?: SourceLocation): void {
+  const queue = [...(block ?? [])];
+  while (queue.length > 0) {
+    const st = queue.shift() as Statement;
+    if (isClose(st)) {
+      ctx.escaped = [...queue, ...closeAt(end)];
+      return;
+    }
     const keyword = st.words[0];
-    const handler = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
-    if (handler) handler(target, new Args(st, ctx.reporter), st, ctx);
-    else if (!accepted.has(keyword)) ctx.reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
+    let handler = Object.hasOwn(table, keyword) ? table[keyword] : undefined;
+    // A keyword of a later keepalived (auth_hmac) is unknown to 2.2.7; say which version reads it.
+    const since = table === (INSTANCE_KEYWORDS as unknown) && Object.hasOwn(INSTANCE_KEYWORDS_SINCE, keyword) ? INSTANCE_KEYWORDS_SINCE[keyword] : undefined;
+    if (since !== undefined && (ctx.version ?? '2.2') === '2.2') handler = undefined;
+    if (handler) {
+      handler(target, new Args(st, ctx.reporter), st, ctx);
+      // A sub-block ended early: its remainder is read here.
+      if (ctx.escaped !== undefined) {
+        queue.unshift(...ctx.escaped);
+        ctx.escaped = undefined;
+      }
+    } else if (!accepted.has(keyword)) {
+      ctx.reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
+      if (since !== undefined) ctx.reporter.info(newerKeywordNote(keyword, since), st.location);
+      if (st.block !== undefined) {
+        ctx.reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+        queue.unshift(...st.block, ...closeAt(st.end));
+      }
+    }
   }
 }
 
@@ -537,9 +599,35 @@ const vips = (field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): Handl
       ctx.reporter.report(ErrClass.general, `(${v.name}): address family must match VRRP instance [${line.words[0]}] - ignoring`, line.location);
       continue;
     }
+    if (ctx.version === '2.4' && duplicateVip(v, vip, line.words[0], field === 'virtualIpaddressesExcluded', ctx, line)) continue;
     v[field].push(vip);
   }
 };
+
+/**
+ * keepalived 2.4.3's vip_is_duplicate() (keepalived 2.2.7 takes the address twice, silently; lab:
+ * its doc/samples/keepalived.conf.vrrp, exit 0 on 2.2.7, 5 on 2.4.3): an address already among the
+ * VIPs (for an excluded VIP: on the same interface), or among the excluded VIPs on the same
+ * interface, is dropped with a message. The interface is the `dev` given, if any.
+ */
+function duplicateVip(v: InstanceDraft, vip: { address: string; family: number; dev?: string }, text: string, excluded: boolean, ctx: ParseContext, line: Statement): boolean {
+  const same = (other: { address: string; family: number; dev?: string }): boolean =>
+    other.family === vip.family && canonical(other.address) === canonical(vip.address);
+  const prefix = excluded ? 'Excluded ' : '';
+  if (v.virtualIpaddresses.some((other) => (!excluded || other.dev === vip.dev) && same(other))) {
+    ctx.reporter.report(ErrClass.general, `(${v.name}): ${prefix}VIP duplicates a VIP ${text} - ignoring`, line.location);
+    return true;
+  }
+  if (v.virtualIpaddressesExcluded.some((other) => other.dev === vip.dev && same(other))) {
+    ctx.reporter.report(ErrClass.general, `(${v.name}): ${prefix}VIP duplicates an excluded VIP ${text} - ignoring`, line.location);
+    return true;
+  }
+  return false;
+}
+
+function canonical(address: string): string {
+  return canonicalAddress(address) ?? address;
+}
 
 /** `static_ipaddress` lines: the same address syntax, checked the same way. */
 export function checkStaticAddresses(st: Statement, ctx: ParseContext): void {
@@ -653,7 +741,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
         }
         inst.authentication = { type: inst.authentication?.type ?? 'PASS', password: pass };
       },
-    }, ctx);
+    }, ctx, new Set(), st.end);
   },
   virtual_ipaddress: vips('virtualIpaddresses'),
   virtual_ipaddress_excluded: vips('virtualIpaddressesExcluded'),
@@ -713,7 +801,94 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   accept: set((v) => { v.accept = true; }),
   no_accept: set((v) => { v.accept = false; }),
   dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),
+  // keepalived 2.4 only (applyBlock leaves it unknown under 2.2).
+  auth_hmac: (v, _a, st, ctx) => {
+    // keepalived 2.4.3: a second block adds to the first ("duplicate auth_hmac key id 1", lab).
+    v.authHmac ??= { location: st.location, keys: [], activeKey: 0, mode: 'enforce', antiReplay: 'time', timeWindowS: 0 };
+    applyBlock(v.authHmac, st.block, authHmacKeywords(v.name), ctx, new Set(), st.end);
+  },
 };
+
+/**
+ * The auth_hmac block's keywords, with keepalived 2.4.3's wording (vrrp_parser.c
+ * vrrp_auth_hmac_*_handler; every message measured with 2.4.3 -t, test/fixtures/auth-hmac-check).
+ */
+function authHmacKeywords(name: string): KeywordTable<AuthHmac> {
+  const say = (a: Args, message: string, cls: ErrClass = ErrClass.general): void => a.reporter.report(cls, `(${name}) ${message}`, a.location);
+  return {
+    key: (ah, a, _st, ctx) => {
+      // Checked before the words are read: `key 1` is this line, not a missing parameter.
+      if (a.count < 3) return say(a, 'auth_hmac key needs an id and a value');
+      const id = a.unsigned(1, 1, 255);
+      if (id === undefined) return say(a, `auth_hmac key id '${a.st.words[1]}' must be between 1 and 255`);
+      const value = a.st.words[2];
+      let bytes: Uint8Array | undefined;
+      let file: string | undefined;
+      if (value.startsWith('file:')) {
+        file = value.slice(5);
+        bytes = keyFileBytes(file, a, ctx, name);
+      } else bytes = keyBytes(value);
+      const length = bytes?.length ?? 0;
+      if (bytes === undefined || length < HMAC_KEY_MIN || length > HMAC_KEY_MAX) {
+        say(a, `auth_hmac key ${id} length ${length} not in range [${HMAC_KEY_MIN}, ${HMAC_KEY_MAX}]`);
+      } else if (ah.keys.some((k) => k.id === id)) {
+        say(a, `duplicate auth_hmac key id ${id}`);
+      } else {
+        ah.keys.push({ id, hex: Buffer.from(bytes).toString('hex'), location: a.location, ...(file === undefined ? {} : { file }) });
+      }
+    },
+    active_key: (ah, a) => {
+      const id = a.unsigned(1, 1, 255);
+      if (id === undefined) {
+        if (a.st.words[1] !== undefined) say(a, `auth_hmac active_key '${a.st.words[1]}' must be between 1 and 255`);
+        return;
+      }
+      ah.activeKey = id;
+    },
+    time_window: (ah, a) => {
+      const s = a.unsigned(1, 1, 300);
+      if (s === undefined) {
+        if (a.st.words[1] !== undefined) say(a, `auth_hmac time_window '${a.st.words[1]}' must be between 1 and 300 seconds`);
+        return;
+      }
+      ah.timeWindowS = s;
+    },
+    anti_replay: (ah, a) => {
+      const w = a.word(1);
+      if (w === 'time' || w === 'monotonic') ah.antiReplay = w;
+      else if (w !== undefined) say(a, `auth_hmac anti_replay '${w}' must be time or monotonic`);
+    },
+    mode: (ah, a) => {
+      const w = a.word(1);
+      if (w === 'enforce' || w === 'permissive' || w === 'receive-only') ah.mode = w;
+      else if (w !== undefined) say(a, `auth_hmac mode '${w}' must be enforce, permissive or receive-only`);
+    },
+  };
+}
+
+/** keepalived's largest key file: "hex:", 128 digits and 8 bytes of slack, less its NUL. */
+const KEY_FILE_MAX = 4 + HMAC_KEY_MAX * 2 + 8 - 1;
+
+/**
+ * A `file:` key as keepalived 2.4.3 reads it (vrrp_auth_hmac_read_key_file): a file it cannot open,
+ * or longer than it reads, gives no key; group or other permission bits are a security error (exit
+ * 6) and the key is still read; trailing line ends are dropped, then the text is read as an inline
+ * value would be.
+ */
+function keyFileBytes(path: string, a: Args, ctx: ParseContext, name: string): Uint8Array | undefined {
+  const say = (message: string, cls: ErrClass = ErrClass.general): void => ctx.reporter.report(cls, `(${name}) ${message}`, a.location);
+  const file = ctx.readKeyFile?.(path);
+  if (file === undefined) {
+    say(`auth_hmac key file '${path}' cannot be opened`);
+    return undefined;
+  }
+  if ((file.mode & 0o077) !== 0) say(`auth_hmac key file '${path}' is readable by group or others`, ErrClass.security);
+  if (Buffer.byteLength(file.text, 'latin1') > KEY_FILE_MAX) {
+    say(`auth_hmac key file '${path}' is too large`);
+    return undefined;
+  }
+  return keyBytes(file.text.replace(/[\r\n]+$/, ''));
+}
 
 /** vrrp_instance keywords keepalived 2.2.7 accepts and vrrplab does not model (vrrp/vrrp_parser.c). */
 export const INSTANCE_ACCEPTED = new Set(`use_vmac_addr vmac_xmit_base use_ipvlan unicast_fault_no_peer check_unicast_src

@@ -13,11 +13,12 @@ import {
   newTrackProcess, type ParseContext, SCRIPT_KEYWORDS, SYNC_GROUP_ACCEPTED, SYNC_GROUP_KEYWORDS, TRACK_FILE_KEYWORDS,
   TRACK_PROCESS_KEYWORDS,
 } from './keywords.js';
-import { completeConfig, type ScriptProbe } from './complete.js';
+import { completeConfig, type ScriptPathProbe, type ScriptProbe } from './complete.js';
 import { checkRoute, checkRule } from './routes.js';
 import { checkVirtualServer } from './lvs.js';
 import { endOfInstanceVmac } from './vmac.js';
-import { checkStaticAddresses, lineContext } from './keywords.js';
+import { checkStaticAddresses, closeAt, isClose, lineContext } from './keywords.js';
+import type { KeepalivedVersion } from './version.js';
 
 /** How an interface named by the config looks on the machine keepalived -t would run on. */
 /**
@@ -50,6 +51,19 @@ export interface LoadOptions {
    * the result's `assumed.programs`. Shell words (`[[`) are never programs, as for keepalived.
    */
   assumeSystemPrograms?: boolean;
+  /**
+   * keepalived 2.4.3's path walk of a root-run script (see ScriptPathProbe). Default: the machine's
+   * files (lstat); with hostRoot, the copy's, and not known for a path the copy does not hold.
+   */
+  scriptPath?: ScriptPathProbe;
+  /** The keepalived to read the config as: '2.2' (keepalived 2.2.7, the default) or '2.4' (2.4.3). */
+  keepalivedVersion?: KeepalivedVersion;
+  /**
+   * Reads an auth_hmac `file:` key (2.4): its text and permission bits, or undefined when it cannot
+   * be opened. Default: from disk, absolute paths inside hostRoot, relative ones from the current
+   * directory (keepalived's).
+   */
+  readKeyFile?: (p: string) => { text: string; mode: number } | undefined;
 }
 
 /** Reads the configuration file at `file` (a path as the host sees it when hostRoot is given). */
@@ -96,19 +110,47 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
       },
       nonEthernet: (name) => probe?.(name) === 'non-ethernet',
     },
+    version: options.keepalivedVersion ?? '2.2',
+    readKeyFile: options.readKeyFile ?? ((p) => {
+      try {
+        const disk = onHostDisk(options.hostRoot, p);
+        return { text: fs.readFileSync(disk, 'latin1'), mode: fs.statSync(disk).mode };
+      } catch {
+        return undefined;
+      }
+    }),
   };
   const instances: InstanceDraft[] = [];
   ctx.trackProcesses = config.trackProcesses;
-  for (const st of statements) parseRoot(st, config, instances, ctx);
+  // The top level, as keepalived reads it: a block that ended early hands its remainder back here
+  // (ctx.escaped), and a stray '}' is an unknown keyword (see applyBlock).
+  const queue = [...statements];
+  while (queue.length > 0) {
+    const st = queue.shift() as Statement;
+    if (isClose(st)) {
+      reporter.report(ErrClass.unknownKeyword, "Unknown keyword '}'", st.location);
+      continue;
+    }
+    parseRoot(st, config, instances, ctx);
+    if (ctx.escaped !== undefined) {
+      queue.unshift(...ctx.escaped);
+      ctx.escaped = undefined;
+    }
+    if (ctx.rootCascade !== undefined) {
+      queue.unshift(...ctx.rootCascade);
+      ctx.rootCascade = undefined;
+    }
+  }
   const assumedPrograms: string[] = [];
+  const complete = { version: options.keepalivedVersion ?? '2.2', scriptPath: options.scriptPath ?? defaultScriptPathProbe(options) } as const;
   const scripts = options.scriptExists ??
     (options.assumeSystemPrograms && options.hostRoot ? hostTreeScriptProbe(options.hostRoot, assumedPrograms) : defaultScriptProbe(options));
   if (missing) {
     // keepalived's VRRP process stops right after reading the file (vrrp_daemon.c start_vrrp), so
     // none of the end-of-configuration checks (script security, instance completion) are reported.
     reporter.report(ErrClass.badInterface, 'Non-existent interface specified in configuration');
-    completeConfig(config, instances, new Reporter(), scripts);
-  } else completeConfig(config, instances, reporter, scripts);
+    completeConfig(config, instances, new Reporter(), scripts, complete);
+  } else completeConfig(config, instances, reporter, scripts, complete);
   const assumed = { interfaces: probe ? [] : [...named].sort(), programs: [...new Set(assumedPrograms)] };
   return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus(), assumed };
 }
@@ -127,24 +169,31 @@ const ROOTS: Record<string, RootHandler> = {
       if (GLOBAL_ACCEPTED.has(kw) && !Object.hasOwn(GLOBAL_KEYWORDS, kw)) g.other[kw] = line.words.slice(1).join(' ');
       if (/^(smtp_|notification_email)/.test(kw)) config.ignored.push({ keyword: kw, location: line.location });
     }
-    applyBlock(g, st.block, GLOBAL_KEYWORDS, ctx, GLOBAL_ACCEPTED);
+    applyBlock(g, st.block, GLOBAL_KEYWORDS, ctx, GLOBAL_ACCEPTED, st.end);
   },
   vrrp_script: (st, name, config, _i, ctx) => {
     const s: VrrpScript = {
       name, location: st.location, script: '', intervalMs: DEFAULTS.script.intervalMs, timeoutMs: 0,
       weight: DEFAULTS.script.weight, weightReverse: false, rise: DEFAULTS.script.rise, fall: DEFAULTS.script.fall, initFail: false,
     };
-    applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx);
+    applyBlock(s, st.block, SCRIPT_KEYWORDS, ctx, new Set(), st.end);
+    // keepalived 2.2.7 and 2.4.3 (lab: 2.4.3's doc/samples/keepalived.conf.conditional_conf, whose
+    // only script lines are for other config ids): a block without a script is dropped at its '}',
+    // and the instances tracking it then do not find it.
+    if (s.script === '') {
+      ctx.reporter.report(ErrClass.general, `No script set for vrrp_script ${name} - removing`, st.end ?? st.location);
+      return;
+    }
     config.scripts.push(s);
   },
   track_file: (st, name, config, _i, ctx) => {
     const t: TrackFile = { name, location: st.location, file: '', weight: DEFAULTS.trackFileWeight, weightReverse: false };
-    applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx);
+    applyBlock(t, st.block, TRACK_FILE_KEYWORDS, ctx, new Set(), st.end);
     config.trackFiles.push(t);
   },
   vrrp_track_process: (st, name, config, _i, ctx) => {
     const t: TrackProcess = newTrackProcess(name, st.location);
-    applyBlock(t, st.block, TRACK_PROCESS_KEYWORDS, ctx);
+    applyBlock(t, st.block, TRACK_PROCESS_KEYWORDS, ctx, new Set(), st.end);
     // keepalived's vrrp_tprocess_end_handler(): a block without `process` is dropped, said at its '}'.
     if (t.process === '') {
       ctx.reporter.report(ErrClass.general, `track process '${name}' process name not specified`, st.end ?? st.location);
@@ -159,7 +208,7 @@ const ROOTS: Record<string, RootHandler> = {
       return;
     }
     const v = newInstance(name, st.location, config);
-    applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED);
+    applyBlock(v, st.block, INSTANCE_KEYWORDS, ctx, INSTANCE_ACCEPTED, st.end);
     endOfInstanceVmac(v, (st.block ?? []).map((s) => s.words[0]), st.end, ctx.reporter);
     if (v.useVmac && v.interface !== '' && ctx.interfaces?.nonEthernet?.(v.interface) === true) v.nonEthernet = true;
     dropUnknownTracking(v, config, ctx);
@@ -172,7 +221,7 @@ const ROOTS: Record<string, RootHandler> = {
       return;
     }
     const g: SyncGroup = { name, location: st.location, members: [], notify: {}, trackScripts: [], trackInterfaces: [], trackFiles: [] };
-    applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED);
+    applyBlock(g, st.block, SYNC_GROUP_KEYWORDS, ctx, SYNC_GROUP_ACCEPTED, st.end);
     dropUnknownTracking(g, config, ctx);
     config.syncGroups.push(g);
   },
@@ -225,7 +274,11 @@ function parseRoot(st: Statement, config: KeepalivedConfig, instances: InstanceD
   const handler = Object.hasOwn(ROOTS, keyword) ? ROOTS[keyword] : undefined;
   if (!handler) {
     reporter.report(ErrClass.unknownKeyword, `Unknown keyword '${keyword}'`, st.location);
-    if (st.block) reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+    if (st.block) {
+      reporter.report(ErrClass.unexpectedBob, "Unexpected '{' - ignoring", st.location);
+      // keepalived reads the block's lines at the top level, and its '}' as a keyword (lab).
+      ctx.rootCascade = [...st.block, ...closeAt(st.end)];
+    }
     return;
   }
   if (!st.block) reporter.report(ErrClass.missingBob, "Missing '{' at beginning of configuration block", st.location);
@@ -386,4 +439,30 @@ export function readConfigStatements(file: string, options: LoadOptions = {}): S
   const text = io.readFile(file);
   if (text === undefined) return undefined;
   return readConfig(file, text, io, new Reporter(), { configId: options.hostname }).statements;
+}
+
+/**
+ * keepalived 2.4.3's walk of a script path (lib/notify.c check_security): each directory on it must
+ * be a directory itself, not a link, and the file a regular file or a link. Read on this machine,
+ * or in a host directory (where a path it does not hold is not known).
+ */
+function defaultScriptPathProbe(options: LoadOptions): ScriptPathProbe {
+  const root = options.hostRoot !== undefined && options.hostRoot !== '' ? options.hostRoot : undefined;
+  return (program) => {
+    const parts = program.split('/').filter((p) => p !== '');
+    let at = root ?? '/';
+    for (let i = 0; i < parts.length; i++) {
+      at = path.join(at, parts[i]);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(at);
+      } catch {
+        return root !== undefined ? undefined : false;
+      }
+      const last = i === parts.length - 1;
+      if (!last && !st.isDirectory()) return true;
+      if (last && !st.isFile() && !st.isSymbolicLink()) return true;
+    }
+    return false;
+  };
 }

@@ -153,6 +153,29 @@ export interface NotifyScripts {
   masterRxLowerPri?: string;
 }
 
+/** keepalived 2.4.3's auth_hmac modes. */
+export type AuthHmacMode = 'enforce' | 'permissive' | 'receive-only';
+
+export interface AuthHmacKey {
+  id: number;
+  /** The key's bytes, hex (never printed: check's output names keys by id and length only). */
+  hex: string;
+  /** Where it came from: the config line, and the file for `file:` keys. */
+  location: SourceLocation;
+  file?: string;
+}
+
+export interface AuthHmac {
+  location: SourceLocation;
+  keys: AuthHmacKey[];
+  /** The key id used when sending; 0 when not given (keepalived then disables the block). */
+  activeKey: number;
+  mode: AuthHmacMode;
+  antiReplay: 'time' | 'monotonic';
+  /** Seconds; 0 until keepalived's default, max(3 x advert_int, 5) capped at 300, is derived (time mode). */
+  timeWindowS: number;
+}
+
 export interface VrrpInstance {
   name: string;
   location: SourceLocation;
@@ -169,6 +192,12 @@ export interface VrrpInstance {
   preemptDelayMs: number;
   /** v2 only. Password already truncated to 8 characters, as keepalived does on load. */
   authentication?: { type: 'PASS' | 'AH'; password: string };
+  /**
+   * keepalived 2.4's `auth_hmac` block (read only with keepalived version 2.4), as it stands after
+   * keepalived's end-of-config step: absent when not configured or when keepalived disabled it
+   * (an active_key no key defines).
+   */
+  authHmac?: AuthHmac;
   virtualIpaddresses: VirtualAddress[];
   virtualIpaddressesExcluded: VirtualAddress[];
   trackInterfaces: TrackReference[];

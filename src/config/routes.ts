@@ -23,6 +23,8 @@ export interface LineContext {
   interfaces: InterfaceUse;
   /** keepalived numbers rules without a preference downwards from 16384, per family, in file order. */
   rulePriority: { 4: number; 6: number };
+  /** The keepalived read as (default 2.2). */
+  version?: '2.2' | '2.4';
 }
 
 const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
@@ -86,7 +88,8 @@ export function checkRoute(words: string[], location: SourceLocation, ctx: LineC
     }
   }
   if (dest === undefined) return say('Route must have a destination');
-  if (track && !oif) say(`Warning - cannot track route ${dest} with no interface specified, not tracking`);
+  // keepalived 2.4.3 no longer says this (lab: its doc/samples keepalived.conf.vrrp.routes).
+  if (track && !oif && ctx.version !== '2.4') say(`Warning - cannot track route ${dest} with no interface specified, not tracking`);
 }
 
 function checkNexthops(words: string[], start: number, ctx: LineContext, location: SourceLocation): boolean {

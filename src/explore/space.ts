@@ -14,6 +14,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { canonicalAddress } from '../wire/address.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
+import { laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
 import { validateScenario } from '../sim/validate.js';
 import { processService, trackedProcesses } from '../sim/processes.js';
 import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
@@ -122,8 +123,12 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
  */
 export function processNotes(base: Scenario): string[] {
   const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
+  const later: string[] = [];
   for (const host of base.hosts) {
-    const config = loadHostConfig(host, base.scripts, base.directory).config;
+    const loaded = loadHostConfig(host, base.scripts, base.directory);
+    const config = loaded.config;
+    // keepalived 2.4's auth_hmac is not modelled: said in the header (the config is read as 2.2.7's).
+    for (const keyword of laterKeywordsIn(loaded.diagnostics)) later.push(laterKeywordNotModelled(host.name, keyword));
     for (const process of trackedProcesses(config)) {
       const key = `${process.name}\0${processService(process)}`;
       const entry = byProcess.get(key) ?? { service: processService(process), hosts: [], blind: [] };
@@ -132,9 +137,9 @@ export function processNotes(base: Scenario): string[] {
       byProcess.set(key, entry);
     }
   }
-  return [...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
+  return [...later, ...[...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
     `track_process ${key.split('\0')[0]} (${hosts.join(', ')}): follows service ${service}; its service-stop faults are the process exiting, service-start an exec (no fork_delay)` +
-      (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''));
+      (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''))];
 }
 
 export function exploreSpace(base: Scenario): ExploreSpace {

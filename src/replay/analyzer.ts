@@ -748,6 +748,15 @@ export class ReplayAnalyzer implements FrameSink {
         this.once(v, 'auth-mismatch', s, ts, sFirst ? `${pair}|${mine}|${theirs}` : `${pair}|${theirs}|${mine}`,
           `${s.src} uses ${authText(a.authType, a.auth)}, ${o.src} ${authText(b.authType, b.auth)}`);
       }
+      // keepalived 2.4's auth_hmac: signed beside unsigned, or signed by other key ids. What each
+      // receiver drops depends on its mode and keys, which the wire does not show (lab, 2.4.3).
+      const ka = seen.hmacKeyId;
+      const kb = o.seen.hmacKeyId;
+      if (ka !== kb) {
+        const mine = `hmac:${ka ?? 'none'}`;
+        const theirs = `hmac:${kb ?? 'none'}`;
+        this.once(v, 'auth-mismatch', s, ts, sFirst ? `${pair}|${mine}|${theirs}` : `${pair}|${theirs}|${mine}`, hmacMismatchText(s.src, ka, o.src, kb));
+      }
       if (b.advertIntervalMs !== a.advertIntervalMs) {
         this.once(v, 'interval-mismatch', s, ts, sFirst ? `${pair}|${a.advertIntervalMs}|${b.advertIntervalMs}` : `${pair}|${b.advertIntervalMs}|${a.advertIntervalMs}`,
           `${s.src} advertises every ${a.advertIntervalMs / 1000} s, ${o.src} every ${b.advertIntervalMs / 1000} s`);
@@ -1010,4 +1019,14 @@ function isVirtualRouterMac(mac: string): boolean {
 function virtualMacKey(mac: string): number | undefined {
   const m = /^00:00:5e:00:0([12]):([0-9a-f]{2})$/.exec(mac);
   return m === null ? undefined : parseInt(m[2], 16) + (m[1] === '2' ? 256 : 0);
+}
+
+/** An auth_hmac difference between two senders of one VRID, and what keepalived 2.4.3 does with it. */
+function hmacMismatchText(a: string, ka: number | undefined, b: string, kb: number | undefined): string {
+  const signs = (src: string, k: number | undefined): string => (k === undefined ? `${src} sends unsigned adverts` : `${src} signs with auth_hmac key ${k}`);
+  const head = `${signs(a, ka)}, ${signs(b, kb)}`;
+  if (ka === undefined || kb === undefined) {
+    return `${head}: keepalived 2.4.3 in mode enforce drops unsigned adverts ("missing authentication trailer") and one without auth_hmac drops signed ones ("too long"), each a split brain in the lab; modes receive-only and permissive accept both (a rollout's first two steps)`;
+  }
+  return `${head}: a keepalived 2.4.3 that lacks one of the keys drops those adverts ("unknown authentication key id"), a split brain in the lab; a safe rotation holds both keys everywhere first`;
 }

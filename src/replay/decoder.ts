@@ -10,6 +10,7 @@ import { formatIpv4, formatIpv6, readIpv4 } from '../wire/address.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant, type VrrpLocation } from '../wire/packet.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { AUTH_CISCO_MD5, readAdvert, readPartialAdvert, VRRP_AUTH_LEN, VRRP_TYPE_ADVERT } from '../wire/vrrp.js';
+import { HMAC_TRAILER_LEN, readHmacTrailer, trailerChecksumValid, trailerLengthAt } from '../wire/auth-hmac.js';
 
 /** A decoded advert, shared by every identical packet of one sender: treat it as read-only. */
 export interface SeenAdvert {
@@ -26,6 +27,8 @@ export interface SeenAdvert {
   lengthNote?: string;
   /** What keepalived 2.2.7 logs when it drops this advert for its length (set with `lengthNote`). */
   dropLog?: string;
+  /** keepalived 2.4's auth_hmac: the key id of a well-formed trailer (absent: the advert is unsigned). */
+  hmacKeyId?: number;
   /** Sender's link-layer address (Ethernet and Linux cooked captures), lower-case hex with colons. */
   mac: string | undefined;
 }
@@ -194,7 +197,20 @@ export class FrameDecoder {
     const actual = loc.end - vr;
     let lengthNote: string | undefined;
     let dropLog: string | undefined;
-    if (expected !== actual) {
+    // keepalived 2.4's auth_hmac trailer (28 bytes after the PDU, well formed): an advert as its
+    // receivers with auth_hmac take it, the IPv4 checksum over the PDU alone.
+    // A malformed one (short, unknown ext_type) is a length note of its own, its checksum still
+    // the PDU's.
+    const trailerLength = expected < actual ? trailerLengthAt(ip, vr, vr + expected, loc.end) : 0;
+    const problem = trailerLength > 0 ? readHmacTrailer(ip, vr + expected, loc.end).problem : null;
+    const trailer = trailerLength === HMAC_TRAILER_LEN && problem === null;
+    if (trailerLength > 0 && !trailer) {
+      dropLog = `vrrp packet too long, length ${loc.end} and expect ${vr + expected}`;
+      lengthNote =
+        problem === 'short'
+          ? `auth_hmac trailer of ${trailerLength} bytes, not 28; keepalived drops these ("vrrp packet too long")`
+          : `auth_hmac trailer ${problem === 'reserved' ? 'with reserved bits set' : `of unknown ext_type ${ip[vr + expected]}`}; keepalived 2.4.3 drops these ("malformed authentication trailer")`;
+    } else if (expected !== actual && !trailer) {
       const reason = `VRRP length ${actual} does not match ${ip[vr + 3]} addresses (expected ${expected})`;
       // keepalived counts the whole IP packet in its log line.
       dropLog = `vrrp packet too ${actual > expected ? 'long' : 'short'}, length ${loc.end} and expect ${vr + expected}`;
@@ -216,7 +232,7 @@ export class FrameDecoder {
     const dstAt = v4 ? IPV4_DST : IPV6_DST;
     const dstLen = v4 ? 4 : 16;
     const packet: ReceivedAdvert = {
-      advert: lengthNote === undefined ? readAdvert(ip, vr, loc.end, loc.family) : readPartialAdvert(ip, vr, loc.end, loc.family),
+      advert: trailerLength > 0 ? readAdvert(ip, vr, vr + expected, loc.family) : lengthNote === undefined ? readAdvert(ip, vr, loc.end, loc.family) : readPartialAdvert(ip, vr, loc.end, loc.family),
       src,
       dst: v4 ? formatIpv4(readIpv4(ip, dstAt)) : formatIpv6(ip, dstAt),
       ttl: loc.ttl,
@@ -229,11 +245,12 @@ export class FrameDecoder {
       dst: ip.slice(dstAt, dstAt + dstLen),
       vrrp: ip.slice(vr, loc.end),
     };
-    const variant = vrrpChecksumVariant(ip, loc);
+    const variant = trailerLength > 0 ? (trailerChecksumValid(ip, vr, vr + expected, loc.end) ? 'rfc' : 'bad') : vrrpChecksumVariant(ip, loc);
     fresh.seen.checksumOk = variant === 'rfc';
     if (variant !== 'rfc') fresh.seen.checksumVariant = variant;
     if (lengthNote !== undefined) fresh.seen.lengthNote = lengthNote;
     if (dropLog !== undefined) fresh.seen.dropLog = dropLog;
+    if (trailer) fresh.seen.hmacKeyId = ip[vr + expected + 1];
     if (entry !== undefined) {
       const list = earlier ?? [];
       if (list.length >= EARLIER_MAX) list.shift();

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkedService, inferNotifyEffects, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
 import { loadConfig, onHostDisk } from '../config/load.js';
+import { laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
@@ -167,6 +168,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     }
     // Warnings and errors, and vrrplab's notes of what the config holds that is not modelled.
     for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true || diagnostic.message.startsWith('vrrplab: ')) diagnostics.push({ host: host.name, diagnostic });
+    // Not modelled, said in the header: keepalived 2.4's auth_hmac (the config is read as 2.2.7's).
+    for (const keyword of laterKeywordsIn(loaded.diagnostics)) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: laterKeywordNotModelled(host.name, keyword) } });
     // Not modelled, said in the header: what a fifo script does with the lines it reads.
     const g = loaded.config.globalDefs;
     for (const script of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) {

@@ -9,6 +9,7 @@ import { field as ip6 } from './ipv6.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant } from './packet.js';
 import { readAdvert, readAuthTrailer, readPartialAdvert, readVrrpHeader, type AuthTrailer, type VrrpHeader } from './vrrp.js';
 import { checkVrrpPacket, type AdvertExpectation, type PacketVerdict, type Verdict } from './validate.js';
+import { readHmacTrailer, trailerChecksumValid, trailerLengthAt, type HmacTrailer } from './auth-hmac.js';
 
 export interface DecodedPacket {
   /** Result of `checkVrrpPacket()` (never 'not-vrrp': those decode to null). */
@@ -33,6 +34,14 @@ export interface DecodedPacket {
   /** VRRPv2: the authentication part as read (PASS text, AH, Cisco MD5 digest, or missing). */
   auth: AuthTrailer | null;
   /**
+   * keepalived 2.4's auth_hmac trailer after the PDU, when the bytes there can be one (see
+   * `trailerLengthAt`); `problem` says when it is malformed. The verdict is then keepalived 2.4's
+   * with auth_hmac ('ok', 'bad-trailer', or 'bad-length' for a short one) and the checksum is
+   * checked as 2.4.3 computes it (IPv4: over the PDU alone). Keepalived 2.2.7, and 2.4 without
+   * auth_hmac, drop such an advert as too long (`expectedLength` stays the PDU's for that line).
+   */
+  hmac: HmacTrailer | null;
+  /**
    * What could be read when `received` is null but the fixed header is there (a length that does
    * not match the address count, e.g. Cisco MD5): the header fields and the addresses that fit.
    */
@@ -45,6 +54,7 @@ export interface DecodedPacket {
 }
 
 const loc = newLocation();
+const WITH_TRAILER = { hmacTrailer: true } as const;
 
 /**
  * Decodes an IP packet (IPv4 or IPv6; trailing link padding ignored). Returns null when it is not
@@ -69,6 +79,7 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
     checksumValid: null,
     checksumVariant: null,
     auth: null,
+    hmac: null,
     partial: null,
     length: ip.length,
     expectedLength: null,
@@ -93,23 +104,31 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   out.vrrpOffset = l.vrrp;
   out.header = readVrrpHeader(ip, l.vrrp);
   out.expectedLength = l.vrrp + expectedVrrpLength(ip, l);
+  const v = out.header.version;
+  // VRRPv2 over IPv6 too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
+  const knownVersion = v === 2 || v === 3;
+  const pduEnd = out.expectedLength;
+  const trailerLength = knownVersion ? trailerLengthAt(ip, l.vrrp, pduEnd, l.end) : 0;
   // keepalived 2.2.7 checks the TTL / hop limit only on a multicast instance (vrrp_check_packet:
   // "MUST verify that the IPv4 TTL/IPv6 HL is 255 (but not if unicast)"); a unicast instance
   // checks each peer's min_ttl-max_ttl, 0-255 unless configured. Without a config, the packet's
   // destination says which: its own IPv6 unicast adverts carry the kernel's hop limit, 64 (lab,
   // issue 23), and it accepts them.
-  out.verdict = checkVrrpPacket(ip, { checkTtl: multicastDestination(ip, family) });
-  const v = out.header.version;
-  // VRRPv2 over IPv6 too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
-  const knownVersion = v === 2 || v === 3;
+  out.verdict = checkVrrpPacket(ip, { checkTtl: multicastDestination(ip, family), ...(trailerLength > 0 ? WITH_TRAILER : {}) });
   if (!knownVersion) return out;
-  out.checksumVariant = vrrpChecksumVariant(ip, l);
+  if (trailerLength > 0) {
+    out.hmac = readHmacTrailer(ip, pduEnd, l.end);
+    out.checksumVariant = trailerChecksumValid(ip, l.vrrp, pduEnd, l.end) ? 'rfc' : 'bad';
+  } else {
+    out.checksumVariant = vrrpChecksumVariant(ip, l);
+  }
   out.checksumValid = out.checksumVariant === 'rfc';
-  if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, l.vrrp, l.end, family);
-  if (out.expectedLength !== l.end) {
+  const vrrpEnd = trailerLength > 0 ? pduEnd : l.end;
+  if (v === 2 && family === 4) out.auth = readAuthTrailer(ip, l.vrrp, vrrpEnd, family);
+  if (out.expectedLength !== vrrpEnd) {
     out.partial = readPartialAdvert(ip, l.vrrp, l.end, family);
   } else {
-    const received: ReceivedAdvert = { advert: readAdvert(ip, l.vrrp, l.end, family), src: out.src, dst: out.dst, ttl: out.ttl };
+    const received: ReceivedAdvert = { advert: readAdvert(ip, l.vrrp, vrrpEnd, family), src: out.src, dst: out.dst, ttl: out.ttl };
     if (l.viaAh) received.viaAh = true;
     out.received = received;
   }
@@ -194,6 +213,9 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
       return `(${i}) received an unexpected ip number count ${a?.addresses.length ?? h?.count ?? '?'}, expected ${e?.addresses.length ?? '?'}!`;
     case 'bad-checksum':
       return `(${i}) Invalid VRRPv${a?.version ?? h?.version ?? '?'} checksum`;
+    case 'bad-trailer':
+      // keepalived 2.4.3's line (only an instance with auth_hmac reads a trailer).
+      return `(${i}) malformed authentication trailer from ${r?.src ?? ctx.packet?.src ?? '?'}`;
     case 'unicast-multicast-mismatch':
       return e?.unicast
         ? `(${i}) Expected unicast packet but received multicast packet`

@@ -22,6 +22,7 @@ import { field as ip4 } from './ipv4.js';
 import { field as ip6 } from './ipv6.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumValid } from './packet.js';
 import { AUTH_AH, AUTH_PASS, field as vf, passwordBytes, VRRP_AUTH_LEN, VRRP_TYPE_ADVERT } from './vrrp.js';
+import { HMAC_TRAILER_LEN, readHmacTrailer, trailerChecksumValid, trailerLengthAt } from './auth-hmac.js';
 
 /** Results of the byte-level checks. */
 export type PacketVerdict =
@@ -38,7 +39,12 @@ export type PacketVerdict =
   | 'bad-version'
   /** Type is not 1 (advertisement). */
   | 'bad-type'
-  | 'bad-checksum';
+  | 'bad-checksum'
+  /**
+   * keepalived 2.4: a 28-byte auth_hmac trailer of an unknown ext_type or with reserved bits set
+   * ("malformed authentication trailer"). Only with `checkVrrpPacket`'s `hmacTrailer` option.
+   */
+  | 'bad-trailer';
 
 /** Results of the per-instance checks. */
 export type InstanceVerdict =
@@ -100,6 +106,8 @@ export const VERDICTS: Readonly<Record<Verdict, VerdictInfo>> = {
   'address-count-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: false },
   // IPv6: the kernel verifies the checksum (IPV6_CHECKSUM) and drops silently, uncounted.
   'bad-checksum': { disposition: 'drop-logged', counter: 'chk_err', countsAsReceived: false },
+  // keepalived 2.4.3 counts it in auth_ext_malformed, a counter vrrplab's stats (2.2.7's) lack.
+  'bad-trailer': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
   'unicast-multicast-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: false },
   // These two come after keepalived has already counted the advert as received.
   'address-list-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: true },
@@ -215,20 +223,27 @@ const scratch = newLocation();
 /**
  * The instance-independent checks on an IP packet (IPv4 or IPv6, link padding allowed after it):
  * truncation, length, TTL (unless `checkTtl` is false, for unicast instances), version, type and
- * checksum, in keepalived's relative order. Never throws.
+ * checksum, in keepalived's relative order. `hmacTrailer`: as keepalived 2.4 with auth_hmac, take 28
+ * bytes after the PDU as its trailer (malformed: 'bad-trailer'; the IPv4 checksum then covers the
+ * PDU alone); without it, as keepalived 2.2.7, they make the packet too long. Never throws.
  */
-export function checkVrrpPacket(ip: Uint8Array, options: { checkTtl?: boolean } = {}): PacketVerdict {
+export function checkVrrpPacket(ip: Uint8Array, options: { checkTtl?: boolean; hmacTrailer?: boolean } = {}): PacketVerdict {
   const loc = scratch;
   const where = locateVrrp(ip, loc);
   if (where !== 'ok') return where;
   // IPv6: the kernel has verified the checksum before keepalived sees anything.
   if (loc.family === 6 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
-  if (loc.end - loc.vrrp !== expectedVrrpLength(ip, loc)) return 'bad-length';
+  const pduEnd = loc.vrrp + expectedVrrpLength(ip, loc);
+  // keepalived 2.4 with auth_hmac: exactly 28 bytes more than the PDU are its trailer; anything
+  // else is "too long" as in 2.2.7 (a short trailer included).
+  const trailer = options.hmacTrailer === true && trailerLengthAt(ip, loc.vrrp, pduEnd, loc.end) === HMAC_TRAILER_LEN;
+  if (loc.end !== pduEnd && !trailer) return 'bad-length';
   if (options.checkTtl !== false && loc.ttl !== TTL) return 'bad-ttl';
   const version = ip[loc.vrrp] >> 4;
   if (version !== 2 && version !== 3) return 'bad-version';
+  if (trailer && readHmacTrailer(ip, pduEnd, loc.end).problem !== null) return 'bad-trailer';
   if ((ip[loc.vrrp] & 0x0f) !== VRRP_TYPE_ADVERT) return 'bad-type';
-  if (loc.family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  if (loc.family === 4 && !(trailer ? trailerChecksumValid(ip, loc.vrrp, pduEnd, loc.end) : vrrpChecksumValid(ip, loc))) return 'bad-checksum';
   return 'ok';
 }
 

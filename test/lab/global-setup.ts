@@ -4,6 +4,7 @@
  * (or fail under VRRPLAB_LAB=required) when something is still missing.
  */
 import { spawnSync } from 'node:child_process';
+import { keepalived24 } from './keepalived-24.js';
 
 /** Command -> Debian package providing it. */
 const PACKAGES: Record<string, string> = {
@@ -25,6 +26,16 @@ function has(command: string): boolean {
 
 export default function setup(): void {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  installMissing(root);
+  // keepalived 2.4.3 for the 2.4 tests (test/lab/keepalived-24.test.ts), built from the reference
+  // source once and cached; those tests skip (or fail under VRRPLAB_LAB=required) without it.
+  if (root) {
+    const k = keepalived24();
+    if (k.path === null) console.warn(`[lab] keepalived 2.4.3 not built: ${k.reason}`);
+  }
+}
+
+function installMissing(root: boolean): void {
   const missing = Object.entries(PACKAGES).filter(([command]) => !has(command)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   if (!root) {

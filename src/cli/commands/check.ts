@@ -7,6 +7,7 @@ import { analyzeHosts, type Analysis, type HostConfig } from '../../analysis/ind
 import { neverMatches, processEventsNote } from '../../analysis/track-process.js';
 import { parseHostSpecs } from '../hosts.js';
 import { macvlanOf } from '../../runtime/sysfs.js';
+import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion, type KeepalivedVersion } from '../../config/version.js';
 
 const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
 
@@ -16,6 +17,7 @@ interface CheckOptions {
   json?: boolean;
   configId?: string;
   local?: boolean;
+  keepalivedVersion?: string;
 }
 
 interface HostInput {
@@ -35,6 +37,7 @@ export function registerCheck(program: Command): void {
     .option('--host <NAME=DIR>', `a host as a directory copy of its files (${DEFAULT_CONF} inside it)`, collect, [])
     .option('-i, --config-id <ID>', 'config id for @ID lines (keepalived -i)')
     .option('--local', "look the config's interfaces up on this machine, as keepalived -t does (default: assume they exist and list them)")
+    .option('--keepalived-version <2.2|2.4>', 'the keepalived to check as: 2.2 (2.2.7, Debian\'s; the default) or 2.4 (2.4.3: auth_hmac)')
     .option('--json', 'print results as JSON')
     .action((opts: CheckOptions) => {
       process.exitCode = runCheck(opts);
@@ -42,6 +45,11 @@ export function registerCheck(program: Command): void {
 }
 
 function runCheck(opts: CheckOptions): number {
+  const version = opts.keepalivedVersion === undefined ? DEFAULT_KEEPALIVED_VERSION : parseKeepalivedVersion(opts.keepalivedVersion);
+  if (version === null) {
+    process.stderr.write(`vrrplab check: --keepalived-version ${opts.keepalivedVersion}: give 2.2 or 2.4\n`);
+    return 2;
+  }
   const inputs: HostInput[] = [];
   const specs = parseHostSpecs(opts.host);
   if (!specs.ok) {
@@ -80,14 +88,15 @@ function runCheck(opts: CheckOptions): number {
       interfaces,
       // A host directory holds the host's configuration, not its system (see LoadOptions).
       assumeSystemPrograms: h.root !== undefined,
+      keepalivedVersion: version,
     }),
   }));
   const hosts: HostConfig[] = results.map(({ host, result }) => ({ name: host.name, config: result.config, readFile: hostReader(host.root) }));
   const analysis = inputs.length > 1 ? analyzeHosts(hosts) : undefined;
   const status = results.map((r) => r.result.exitStatus).find((s) => s !== 0) ?? (analysis?.findings.some((f) => f.severity === 'error') ? 1 : 0);
 
-  if (opts.json) process.stdout.write(`${JSON.stringify(toJson(results, analysis, status), null, 2)}\n`);
-  else printHuman(results, analysis);
+  if (opts.json) process.stdout.write(`${JSON.stringify(toJson(results, analysis, status, version), null, 2)}\n`);
+  else printHuman(results, analysis, version);
   return status;
 }
 
@@ -126,15 +135,17 @@ function hostReader(root: string | undefined): (p: string) => string | undefined
 
 type Loaded = { host: HostInput; result: ConfigLoadResult }[];
 
-function printHuman(results: Loaded, analysis: Analysis | undefined): void {
+function printHuman(results: Loaded, analysis: Analysis | undefined, version: KeepalivedVersion): void {
   const many = results.length > 1;
+  const release = keepalivedRelease(version);
   for (const { host, result } of results) {
-    if (many) process.stdout.write(`== ${host.name} (${onHostDisk(host.root, host.file)}): keepalived -t would exit ${result.exitStatus}\n`);
+    if (many) process.stdout.write(`== ${host.name} (${onHostDisk(host.root, host.file)}): keepalived ${release} -t would exit ${result.exitStatus}\n`);
     // Info lines are what keepalived says elsewhere than under -t (its start-up log, e.g. "Warning -
     // script chk is not used"): marked, and never part of the exit status.
     for (const d of result.diagnostics) process.stdout.write(`${many ? '  ' : ''}${d.severity === 'info' ? 'info: ' : ''}${formatDiagnostic(d)}\n`);
     for (const line of assumptionLines(result, many)) process.stdout.write(`${many ? '  ' : ''}${line}\n`);
   }
+  process.stdout.write(`${versionLine(version)}\n`);
   if (!analysis) return;
   process.stdout.write(`== analysis: ${analysis.findings.length} finding(s)\n`);
   for (const f of analysis.findings) process.stdout.write(`  [${f.severity}] ${f.kind}: ${f.message}\n`);
@@ -169,16 +180,30 @@ function notesOf(config: ConfigLoadResult['config']): { notes?: string[] } {
   return notes.length > 0 ? { notes } : {};
 }
 
-function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: number): unknown {
+/** Which keepalived the check read the configs as (always said). */
+function versionLine(version: KeepalivedVersion): string {
+  return version === '2.4'
+    ? 'info: checked as keepalived 2.4.3 -t (--keepalived-version 2.4)'
+    : 'info: checked as keepalived 2.2.7 -t (--keepalived-version 2.4 checks as 2.4.3: auth_hmac)';
+}
+
+function toJson(results: Loaded, analysis: Analysis | undefined, exitStatus: number, version: KeepalivedVersion): unknown {
   return {
     exitStatus,
+    keepalivedVersion: keepalivedRelease(version),
     hosts: results.map(({ host, result }) => ({
       name: host.name,
       file: host.file,
       root: host.root,
       keepalivedExitStatus: result.exitStatus,
       diagnostics: result.diagnostics,
-      instances: result.config.instances.map((v) => ({ name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface })),
+      instances: result.config.instances.map((v) => ({
+        name: v.name, vrid: v.vrid, priority: v.priority, interface: v.interface,
+        // keepalived 2.4's auth_hmac as it stands after -t's checks; keys by id only, never their bytes.
+        ...(v.authHmac === undefined ? {} : {
+          authHmac: { mode: v.authHmac.mode, activeKey: v.authHmac.activeKey, antiReplay: v.authHmac.antiReplay, timeWindowS: v.authHmac.timeWindowS, keyIds: v.authHmac.keys.map((k) => k.id) },
+        }),
+      })),
       ignored: result.config.ignored,
       assumed: result.assumed,
       ...notesOf(result.config),
