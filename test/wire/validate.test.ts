@@ -233,7 +233,7 @@ describe('counters and log lines', () => {
     const s = newVrrpStats();
     recordVerdict(s, 'address-list-mismatch', 100);
     expect(s.advert_rcvd).toBe(1);
-    expect(Object.keys(VERDICTS).length).toBe(18);
+    expect(Object.keys(VERDICTS).length).toBe(19);
     // keepalived counts an advert out of its peer's TTL range as received, then as ip_ttl_err.
     const t = newVrrpStats();
     recordVerdict(t, 'ttl-out-of-range', 100);
