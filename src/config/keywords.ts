@@ -550,16 +550,18 @@ function sameFamily(v: InstanceDraft, address: string): boolean {
 function peerTtl(v: InstanceDraft, line: Statement, ctx: ParseContext): { min: number; max: number } | undefined {
   let ttl: { min: number; max: number } | undefined;
   const args = new Args(line, ctx.reporter);
+  // keepalived 2.4.3 names the peer too: "(VI_1) 10.9.0.3 - min_ttl 10 > max_ttl 5 - …" (lab, -t).
+  const who = ctx.version === '2.4' ? `(${v.name}) ${line.words[0]} - ` : `(${v.name}) `;
   for (let i = 1; i < line.words.length; i += 2) {
     const option = line.words[i];
     if (i + 1 >= line.words.length) {
-      ctx.reporter.report(ErrClass.general, `(${v.name}) ${option} is missing a value`, line.location);
+      ctx.reporter.report(ErrClass.general, `${who}${option} is missing a value`, line.location);
       break;
     }
     const n = args.unsigned(i + 1, 0, 255);
     if (n === undefined) continue;
     if (option !== 'min_ttl' && option !== 'max_ttl') {
-      ctx.reporter.report(ErrClass.general, `(${v.name}) unknown unicast_peer option ${option}`, line.location);
+      ctx.reporter.report(ErrClass.general, `${who}unknown unicast_peer option ${option}`, line.location);
       break;
     }
     ttl ??= { min: 0, max: 255 };
@@ -569,7 +571,7 @@ function peerTtl(v: InstanceDraft, line: Statement, ctx: ParseContext): { min: n
     v.checkUnicastSrcInstance = true;
   }
   if (ttl !== undefined && ttl.min > ttl.max) {
-    ctx.reporter.report(ErrClass.general, `(${v.name}) min_ttl ${ttl.min} > max_ttl ${ttl.max} - all packets will be discarded`, line.location);
+    ctx.reporter.report(ErrClass.general, `${who}min_ttl ${ttl.min} > max_ttl ${ttl.max} - all packets will be discarded`, line.location);
   }
   return ttl;
 }
