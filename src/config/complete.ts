@@ -325,7 +325,7 @@ function completeInstance(v: InstanceDraft, config: KeepalivedConfig, reporter: 
     say(`Ignoring track_interface ${t.name} since own interface`);
     return false;
   });
-  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message), (message) => reporter.info(message, v.location));
+  completeVmac(v, config.globalDefs.vrrpStrict, (message) => reporter.report(ErrClass.general, message), (message) => reporter.notModelled(message, v.location));
   vmacNotModelled(v, reporter);
 }
 

@@ -799,7 +799,7 @@ export const INSTANCE_KEYWORDS: KeywordTable<InstanceDraft> = {
   promote_secondaries: (v) => { v.promoteSecondaries = true; },
   garp_extra_if: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
   vmac_garp_intvl: (v, a, _st, ctx) => parseGarpExtraIf(v, a, ctx.reporter),
-  use_ipvlan: (v, a, _st, ctx) => ctx.reporter.info(`vrrplab: (${v.name}) use_ipvlan is not modelled: its checks, and the ipvlan interface keepalived makes for the VIPs`, a.location),
+  use_ipvlan: (v, a, _st, ctx) => ctx.reporter.notModelled(`vrrplab: (${v.name}) use_ipvlan is not modelled: its checks, and the ipvlan interface keepalived makes for the VIPs`, a.location),
   accept: set((v) => { v.accept = true; }),
   no_accept: set((v) => { v.accept = false; }),
   dont_track_primary: set((v) => { v.dontTrackPrimary = true; }),

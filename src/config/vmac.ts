@@ -236,12 +236,12 @@ export function parseGarpExtraIf(v: VrrpInstance, a: Args, reporter: Reporter): 
     reporter.report(ErrClass.general, `(${v.name}): ${keyword} specified without time - ignoring`, a.location);
     return;
   }
-  reporter.info(`vrrplab: (${v.name}) ${keyword}: the periodic gratuitous ARPs on VMAC interfaces are not modelled`, a.location);
+  reporter.notModelled(`vrrplab: (${v.name}) ${keyword}: the periodic gratuitous ARPs on VMAC interfaces are not modelled`, a.location);
 }
 
 /** What vrrplab does not model of an instance's VMAC, said where the user looks (check, simulate). */
 export function vmacNotModelled(v: VrrpInstance, reporter: Reporter): void {
   if (v.useVmac && v.vmacAddr === true) {
-    reporter.info(`vrrplab: (${v.name}) use_vmac_addr: the VMACs keepalived adds for VIPs on other interfaces or of the other address family are not modelled (those VIPs stay where they are)`, v.location);
+    reporter.notModelled(`vrrplab: (${v.name}) use_vmac_addr: the VMACs keepalived adds for VIPs on other interfaces or of the other address family are not modelled (those VIPs stay where they are)`, v.location);
   }
 }

@@ -348,16 +348,13 @@ function readHostText(host: ScenarioHost, file: string): string | undefined {
 
 /**
  * What keepalived would do with the hosts' configs that the simulation does not model (the
- * configs' notModelled notes, and their "vrrplab: …" info lines), one line per note, for explore's header.
+ * configs' notModelled notes, without the "vrrplab: " some begin with), one line per note, for explore's header.
  */
 export function modelNotes(space: ExploreSpace): string[] {
   const lines: string[] = [];
   for (const [host, loaded] of space.configs) {
     for (const d of loaded.diagnostics) {
-      const vrrplabNote = d.severity === 'info' && d.message.startsWith('vrrplab: ');
-      if (d.notModelled === true || vrrplabNote) {
-        lines.push(`${host} keepalived.conf: ${d.location ? `(${d.location.file}: Line ${d.location.line}) ` : ''}${vrrplabNote ? d.message.slice('vrrplab: '.length) : d.message}`);
-      }
+      if (d.notModelled === true) lines.push(`${host} keepalived.conf: ${d.location ? `(${d.location.file}: Line ${d.location.line}) ` : ''}${d.message.replace(/^vrrplab: /, '')}`);
     }
   }
   return lines;

@@ -167,7 +167,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
     // Warnings and errors, and vrrplab's notes of what the config holds that is not modelled.
-    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true || diagnostic.message.startsWith('vrrplab: ')) diagnostics.push({ host: host.name, diagnostic });
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: host.name, diagnostic });
     // Not modelled, said in the header: keepalived 2.4's auth_hmac (the config is read as 2.2.7's).
     for (const keyword of laterKeywordsIn(loaded.diagnostics)) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: laterKeywordNotModelled(host.name, keyword) } });
     // Not modelled, said in the header: what a fifo script does with the lines it reads.
