@@ -116,10 +116,10 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
   };
 }
 
-/** Build the space for a base scenario: load its configs once and derive the fault vocabulary. */
 /**
  * What the search takes for granted about the hosts beyond their configs, for the report's header:
- * how each vrrp_track_process is followed (never silently).
+ * keepalived 2.4 keywords a config has (read as 2.2.7's), and how each vrrp_track_process is
+ * followed (never silently).
  */
 export function processNotes(base: Scenario): string[] {
   const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
@@ -142,6 +142,7 @@ export function processNotes(base: Scenario): string[] {
       (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''))];
 }
 
+/** Build the space for a base scenario: load its configs once and derive the fault vocabulary. */
 export function exploreSpace(base: Scenario): ExploreSpace {
   const configs = new Map<string, LoadedHostConfig>();
   for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory));
