@@ -125,6 +125,12 @@ export class Firewall {
   }
 }
 
-function runNft(script: string): void {
-  execFileSync('nft', ['-f', '-'], { input: `${script}\n`, stdio: ['pipe', 'ignore', 'pipe'], timeout: 5000 });
+/** Runs an nft script (`nft -f -`); throws an Error naming nft's own complaint. */
+export function runNft(script: string): void {
+  try {
+    execFileSync('nft', ['-f', '-'], { input: `${script}\n`, stdio: ['pipe', 'ignore', 'pipe'], timeout: 5000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`nft: ${stderr || (error as Error).message}`);
+  }
 }

@@ -13,6 +13,7 @@
  * or a /proc/sys write; failures are values.
  */
 import { execFileSync } from 'node:child_process';
+import { runNft } from './firewall.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Outcome } from './system.js';
 import { interfaceIndex, macvlanOf } from './sysfs.js';
@@ -149,10 +150,9 @@ export function setVmacRules(family: 4 | 6, vmacs: readonly { name: string; base
     lines.push('  }', '}');
   }
   try {
-    execFileSync('nft', ['-f', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    runNft(lines.join('\n'));
     return { ok: true };
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    return { ok: false, error: `nft: ${stderr || (error as Error).message}` };
+    return { ok: false, error: (error as Error).message };
   }
 }
