@@ -6,30 +6,16 @@
  * in one write (a client that does not read it holds only its own socket's buffer, never the loop).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { CONTENT_TYPE, renderExposition } from './exposition.js';
 import type { MetricsSnapshot } from './snapshot.js';
+import { parseListen } from './listen.js';
+
+export { parseListen, type ListenAddress } from './listen.js';
 
 export const HEADERS_TIMEOUT_MS = 2000;
 export const REQUEST_TIMEOUT_MS = 5000;
 export const MAX_CONNECTIONS = 32;
-
-export interface ListenAddress {
-  /** undefined: every address (IPv6 and IPv4 where the host allows it). */
-  host: string | undefined;
-  port: number;
-}
-
-/** `ADDR:PORT`, `[IPV6]:PORT` or `:PORT`; an IP literal, a port 0-65535 (0: any free port). */
-export function parseListen(listen: string): { ok: true; address: ListenAddress } | { ok: false; error: string } {
-  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(listen);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !(port >= 0 && port <= 65535)) return { ok: false, error: `--listen '${listen}': expected ADDR:PORT, [IPV6]:PORT or :PORT` };
-  const host = m[1] ?? m[2] ?? '';
-  if (m[1] !== undefined && isIP(host) !== 6) return { ok: false, error: `--listen '${listen}': '${host}' is not an IPv6 address` };
-  if (m[2] !== undefined && host !== '' && isIP(host) !== 4) return { ok: false, error: `--listen '${listen}': '${host}' is not an IPv4 address (write an IPv6 one as [ADDR]:PORT)` };
-  return { ok: true, address: { host: host === '' ? undefined : host, port } };
-}
 
 const INDEX = '<!doctype html>\n<html><head><title>vrrplab</title></head><body><h1>vrrplab</h1><p><a href="/metrics">Metrics</a></p></body></html>\n';
 

@@ -1189,6 +1189,16 @@ export class Runtime {
     return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB, dropped: ${dropped || 'none'}`;
   }
 
+  /** The config in use (the last applied reload's): run --listen's snapshot reads it. */
+  currentConfig(): KeepalivedConfig {
+    return this.options.config;
+  }
+
+  /** Epoch ms of each instance's last transition, as the SIGUSR1 dump shows it (and run --listen). */
+  lastTransitions(): ReadonlyMap<string, number> {
+    return this.lastTransition;
+  }
+
   /** SIGUSR2: keepalived.stats. */
   writeStatsDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.stats');

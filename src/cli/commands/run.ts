@@ -9,6 +9,7 @@ import { StreamLogger, stderrLines, type LogFormat } from '../../runtime/log.js'
 import { Runtime, type ConfigLines } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
 import { interfaceKind } from '../../runtime/sysfs.js';
+import { parseListen } from '../../metrics/listen.js';
 
 const NO_INTERFACE = 'Non-existent interface specified in configuration';
 
@@ -28,6 +29,7 @@ interface RunFlags {
   logFormat: LogFormat;
   dumpDir: string;
   hardenedReceive?: boolean;
+  listen?: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export function registerRun(program: Command): void {
     .option('--pcap <FILE>', 'record every VRRP packet sent and received (raw IP pcap)')
     .option('--log-format <FORMAT>', 'keepalived (console lines) or json', 'keepalived')
     .option('--dump-dir <DIR>', 'where SIGUSR1/SIGUSR2 write keepalived.data/keepalived.stats', '/tmp')
+    .option('--listen <ADDR:PORT>', 'serve Prometheus metrics of the instances on http://ADDR:PORT/metrics ([IPV6]:PORT, :PORT for every address)')
     .option('--hardened-receive', 'beyond keepalived: a rejected packet never moves a timer (keepalived lets a stream of bad packets silence a master)')
     .action(async (flags: RunFlags) => {
       process.exitCode = await run(flags);
@@ -70,6 +73,13 @@ async function run(flags: RunFlags): Promise<number> {
   if (flags.transport !== 'raw' && flags.transport !== 'udp') {
     process.stderr.write(`vrrplab run: unknown transport '${flags.transport}' (raw or udp)\n`);
     return 2;
+  }
+  if (flags.listen !== undefined) {
+    const listen = parseListen(flags.listen);
+    if (!listen.ok) {
+      process.stderr.write(`vrrplab run: ${listen.error}\n`);
+      return 2;
+    }
   }
   const cpuAtLoad = cpuTimes();
   // Interfaces are looked up as keepalived's VRRP process does at start (an altname is missing).
@@ -136,9 +146,29 @@ async function run(flags: RunFlags): Promise<number> {
   // "Startup complete" is logged by the runtime after the instances' init lines.
   // A VMAC must not outlive vrrplab: an exit that is not a stop (an uncaught error) removes them too.
   process.on('exit', () => runtime.removeVmacs());
+  // Not keepalived's (keepalived-exporter reads its dumps instead): the instances' state and
+  // counters, rendered at each scrape from what SIGUSR1/SIGUSR2 would write.
+  let metrics: { address: string; close(): Promise<void> } | undefined;
+  if (flags.listen !== undefined) {
+    try {
+      // Loaded only here: node:http costs a start-up without --listen 3 ms.
+      const [{ serveMetrics }, { runSnapshot }] = await Promise.all([import('../../metrics/server.js'), import('../../metrics/run-snapshot.js')]);
+      metrics = await serveMetrics(flags.listen, () => runSnapshot({
+        config: runtime.currentConfig(),
+        instances: runtime.snapshot(),
+        lastTransitionEpochMs: runtime.lastTransitions(),
+        atSec: Date.now() / 1000,
+      }));
+      logger.log('info', `Serving metrics on http://${metrics.address}/metrics`);
+    } catch (e) {
+      // The protocol goes on without metrics, as keepalived would without its exporter.
+      logger.log('error', `Cannot serve metrics on ${flags.listen}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
 
   return new Promise<number>((resolve) => {
     const shutdown = () => {
+      void metrics?.close();
       void runtime.stop().then(() => {
         // keepalived's VRRP child and parent each log their CPU use; vrrplab is one process.
         for (const line of stopLines(cpuAtStart, cpuTimes(), { detail: flags.logDetail === true, children: runtime.childrenEnded })) logger.log('info', line);
