@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { keepalived24 } from './keepalived-24.js';
+import { prometheusTools } from './prometheus.js';
 
 /** Command -> Debian package providing it. */
 const PACKAGES: Record<string, string> = {
@@ -32,6 +33,10 @@ export default function setup(): void {
   if (root) {
     const k = keepalived24();
     if (k.path === null) console.warn(`[lab] keepalived 2.4.3 not built: ${k.reason}`);
+    // Debian's prometheus and promtool for test/lab/metrics.test.ts, unpacked, not installed (its
+    // service would start a Prometheus in the root namespace): see prometheus.ts.
+    const p = prometheusTools(true);
+    if (p.prometheus === null) console.warn(`[lab] prometheus not available: ${p.reason}`);
   }
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Lab tier, issue 21's Prometheus side: Debian's promtool runs the shipped rules' tests and checks
+ * a real `vrrplab run --listen` exposition, and a real Prometheus, started inside a test namespace
+ * (its own TSDB in a scratch directory, listening on the namespace's address, scraping every
+ * second), follows the run instance's state across a failover with keepalived 2.2.7: BACKUP (1)
+ * under keepalived's master, MASTER (2) once keepalived stops. Every process runs in a lab
+ * namespace and ends by PID with the lab; HTTP to the namespaces goes through `ip netns exec`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labAvailable, requireLab, type Lab, type SkippableContext } from './lab.js';
+import { prometheusTools, type PrometheusTools } from './prometheus.js';
+import { removedAfterEach } from './removed-after-each.js';
+import { ensureBuilt, exited, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+
+const made = removedAfterEach();
+const EXAMPLES = resolve(import.meta.dirname, '../../examples/prometheus');
+
+beforeAll(async () => {
+  if (labAvailable(['keepalived'])) await ensureBuilt();
+});
+
+/** The lab and Debian's Prometheus tools, or a loud skip (a failure under VRRPLAB_LAB=required). */
+function requirePrometheus(ctx: SkippableContext): { prometheus: string; promtool: string } {
+  requireLab(ctx, ['keepalived']);
+  const tools: PrometheusTools = prometheusTools();
+  if (tools.prometheus !== null && tools.promtool !== null) return { prometheus: tools.prometheus, promtool: tools.promtool };
+  if (process.env.VRRPLAB_LAB === 'required') throw new Error(`lab tier required but prometheus is unavailable: ${tools.reason}`);
+  console.warn(`\n!! LAB TEST SKIPPED: ${ctx.task?.name ?? 'metrics'}: ${tools.reason}\n`);
+  return ctx.skip(tools.reason);
+}
+
+/** An HTTP GET made from inside a lab host (the test process lives in the root namespace). */
+function get(lab: Lab, host: number, url: string): string {
+  const script = `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))`;
+  const r = spawnSync('ip', ['netns', 'exec', lab.hosts[host]!.ns, process.execPath, '-e', script], { encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? r.stdout : '';
+}
+
+/** keepalived_vrrp_state of VI_1 as Prometheus has it now (instant query), or undefined. */
+function queriedState(lab: Lab, host: number, api: string): number | undefined {
+  const body = get(lab, host, `${api}/api/v1/query?query=${encodeURIComponent('keepalived_vrrp_state{job="vrrplab-run",iname="VI_1"}')}`);
+  try {
+    const parsed = JSON.parse(body) as { data: { result: Array<{ value: [number, string] }> } };
+    const values = new Set(parsed.data.result.map((r) => Number(r.value[1])));
+    return values.size === 1 ? [...values][0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const conf = (priority: number) => `vrrp_instance VI_1 {
+  interface eth0
+  state BACKUP
+  priority ${priority}
+  virtual_router_id 81
+  advert_int 1
+  virtual_ipaddress {
+    172.16.25.181/16
+    172.16.25.182
+  }
+}
+`;
+
+describe('Prometheus and vrrplab in the lab', () => {
+  it("passes promtool's tests of the shipped alert rules, and promtool's check of their config", (ctx) => {
+    const { promtool } = requirePrometheus(ctx);
+    const rules = spawnSync(promtool, ['test', 'rules', 'alerts.test.yml'], { cwd: EXAMPLES, encoding: 'utf8', timeout: 20_000 });
+    expect(rules.stdout + rules.stderr).toContain('SUCCESS');
+    expect(rules.status).toBe(0);
+    const config = spawnSync(promtool, ['check', 'config', 'prometheus.yml'], { cwd: EXAMPLES, encoding: 'utf8', timeout: 20_000 });
+    expect(config.status, config.stdout + config.stderr).toBe(0);
+  });
+
+  it("sees run's instance BACKUP under keepalived 2.2.7's master and MASTER once keepalived stops, scraped by a real Prometheus", async (ctx) => {
+    const { prometheus, promtool } = requirePrometheus(ctx);
+    const lab = made.lab();
+    const dir = made.scratch('vlmetrics');
+    const [k, v] = [lab.hosts[0]!, lab.hosts[1]!];
+    writeFileSync(join(dir, 'keepalived.conf'), conf(200));
+    writeFileSync(join(dir, 'vrrplab.conf'), conf(100));
+    const target = `${v.address}:9166`;
+    const keepalived = startDaemon(lab, 0, 'keepalived', join(dir, 'keepalived.conf'), dir, { detail: false });
+    const run = startDaemon(lab, 1, 'vrrplab', join(dir, 'vrrplab.conf'), dir, { detail: false, extra: ['--listen', target, '--dump-dir', dir] });
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: vrrplab-run\n    static_configs:\n      - targets: ['${target}']\n`);
+    const api = `http://${k.address}:9090`;
+    const prom = lab.spawn(0, [prometheus, `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=${k.address}:9090`, '--log.level=warn']);
+    let promLog = '';
+    prom.stderr?.on('data', (c: Buffer) => { promLog += c.toString(); });
+
+    expect(await waitFor(() => keepalived.log().includes('(VI_1) Entering MASTER STATE'), 10_000), keepalived.log()).toBeGreaterThanOrEqual(0);
+    expect(await waitFor(() => run.log().includes('Serving metrics on'), 10_000), run.log()).toBeGreaterThanOrEqual(0);
+
+    // promtool, which nobody here wrote, accepts what run serves.
+    const exposition = get(lab, 0, `http://${target}/metrics`);
+    expect(exposition).toContain('keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="81",family="4",ip_address="172.16.25.181/16"} 1\n');
+    expect(exposition).toContain(`vrrplab_master{iname="VI_1",intf="eth0",vrid="81",family="4",master="${k.address}"} 1\n`);
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: exposition, encoding: 'utf8', timeout: 10_000 });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+
+    // Prometheus's own view: BACKUP (1) within a few seconds of its start.
+    const backupSeen = await waitFor(() => queriedState(lab, 0, api) === 1, 15_000);
+    expect(backupSeen, `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
+
+    // keepalived stops (SIGTERM by PID: it resigns with a priority 0 advert); run takes over.
+    const stoppedAt = performance.now();
+    process.kill(keepalived.child.pid!, 'SIGTERM');
+    await exited(keepalived.child);
+    expect(await waitFor(() => run.log().includes('(VI_1) Entering MASTER STATE'), 5000), run.log()).toBeGreaterThanOrEqual(0);
+    const masterSeen = await waitFor(() => queriedState(lab, 0, api) === 2, 10_000);
+    expect(masterSeen, `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
+    process.stderr.write(`metrics lab: Prometheus saw BACKUP ${Math.round(backupSeen)} ms after keepalived's MASTER line; MASTER ${Math.round(performance.now() - stoppedAt)} ms after keepalived's SIGTERM\n`);
+
+    const after = get(lab, 0, `http://${target}/metrics`);
+    expect(after).toContain(`vrrplab_master{iname="VI_1",intf="eth0",vrid="81",family="4",master="${v.address}"} 1\n`);
+    expect(after).toContain('keepalived_become_master_total{iname="VI_1",intf="eth0",vrid="81",family="4"} 1\n');
+    expect(after).toMatch(/keepalived_priority_zero_received_total\{iname="VI_1",intf="eth0",vrid="81",family="4"\} 1\n/);
+    expect(execFileSync('ip', ['-n', v.ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' })).toContain('172.16.25.181/16');
+  }, 40_000);
+});
