@@ -14,6 +14,9 @@ import { labAvailable, requireLab, type Lab, type SkippableContext } from './lab
 import { prometheusTools, type PrometheusTools } from './prometheus.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { ensureBuilt, exited, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import fc from 'fast-check';
+import { renderExposition } from '../../src/metrics/exposition.js';
+import { anySnapshot } from '../metrics/arbitrary.js';
 
 const made = removedAfterEach();
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/prometheus');
@@ -72,6 +75,17 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(rules.status).toBe(0);
     const config = spawnSync(promtool, ['check', 'config', 'prometheus.yml'], { cwd: EXAMPLES, encoding: 'utf8', timeout: 20_000 });
     expect(config.status, config.stdout + config.stderr).toBe(0);
+  });
+
+  it('has promtool accept the exposition of 100 generated snapshots, odd label values and numbers included', (ctx) => {
+    const { promtool } = requirePrometheus(ctx);
+    const bodies = fc.sample(anySnapshot, { numRuns: 100, seed: 21 }).map(renderExposition);
+    // Several snapshots per promtool run would be one body with families twice: one each.
+    const rejected = bodies.flatMap((body) => {
+      const r = spawnSync(promtool, ['check', 'metrics'], { input: body, encoding: 'utf8', timeout: 10_000 });
+      return r.status === 0 ? [] : [`${r.stdout}${r.stderr}\n${body.slice(0, 400)}`];
+    });
+    expect(rejected).toEqual([]);
   });
 
   it("sees run's instance BACKUP under keepalived 2.2.7's master and MASTER once keepalived stops, scraped by a real Prometheus", async (ctx) => {

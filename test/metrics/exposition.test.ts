@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COUNTERS, renderExposition, STATE_VALUE } from '../../src/metrics/exposition.js';
-import type { AlertSnapshot, MetricsSnapshot, SnapshotState, VridSnapshot, VrrpCounterName } from '../../src/metrics/snapshot.js';
+import type { AlertSnapshot, MetricsSnapshot, SnapshotState, VridSnapshot } from '../../src/metrics/snapshot.js';
 import { parseExposition, type ParsedSample } from './exposition-parser.js';
+import { anySnapshot as snapshot } from './arbitrary.js';
 
 const master: VridSnapshot = {
   instance: 'VI_1',
@@ -108,40 +109,6 @@ describe('Prometheus exposition of a snapshot', () => {
     expect(samples(text, 'keepalived_advertisements_received_total').map((s) => [s.labels.family, s.value])).toEqual([['4', 4], ['6', 6]]);
   });
 });
-
-const counterNames = COUNTERS.map(([key]) => key);
-const state = fc.constantFrom<SnapshotState>('INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP', 'UNKNOWN');
-const text = fc.string({ unit: 'grapheme', maxLength: 12 });
-const value = fc.oneof(fc.nat(), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER));
-const vrid: fc.Arbitrary<VridSnapshot> = fc.record(
-  {
-    instance: text,
-    iface: text,
-    vrid: fc.integer({ min: 0, max: 255 }),
-    family: fc.constantFrom<4 | 6>(4, 6),
-    state,
-    master: text,
-    priority: fc.integer({ min: 0, max: 255 }),
-    advertIntervalMs: fc.integer({ min: 0, max: 40950 }),
-    lastTransitionSec: fc.double({ min: 0, max: 4e9, noNaN: true }),
-    backups: fc.array(text, { maxLength: 3 }),
-    addresses: fc.array(text, { maxLength: 3 }),
-    counters: fc.dictionary(fc.constantFrom<VrrpCounterName>(...counterNames), value),
-  },
-  { requiredKeys: ['iface', 'vrid', 'family', 'state', 'counters'] },
-);
-const alert: fc.Arbitrary<AlertSnapshot> = fc.record({ kind: text, iface: text, vrid: fc.integer({ min: 0, max: 255 }), active: fc.boolean(), sinceSec: fc.nat(), evidence: text });
-const snapshot: fc.Arbitrary<MetricsSnapshot> = fc.record(
-  {
-    source: fc.constantFrom<'watch' | 'run'>('watch', 'run'),
-    atSec: fc.nat(),
-    vrids: fc.array(vrid, { maxLength: 6 }),
-    alerts: fc.array(alert, { maxLength: 4 }),
-    malformed: fc.dictionary(text, fc.nat()),
-    packetsSeen: fc.nat(),
-  },
-  { requiredKeys: ['source', 'atSec', 'vrids', 'alerts'] },
-);
 
 describe('Prometheus exposition, any snapshot', () => {
   it('renders to text a strict 0.0.4 reader accepts, with every VRID state and counter read back', () => {
