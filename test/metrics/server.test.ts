@@ -34,6 +34,16 @@ describe('metrics server', () => {
     expect(await (await fetch(`http://${s.address}/metrics`)).text()).toContain('ip_address=""} 2\n');
   });
 
+  it('answers HEAD /metrics with the headers of the GET and no body', async () => {
+    const s = await serve('127.0.0.1:0', () => snap('MASTER'));
+    const get = await fetch(`http://${s.address}/metrics`);
+    const head = await fetch(`http://${s.address}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(await get.text()));
+    expect(await head.text()).toBe('');
+  });
+
   it('answers / with an index linking /metrics, 404 elsewhere and 405 to a POST', async () => {
     const s = await serve('127.0.0.1:0', () => snap('MASTER'));
     const index = await fetch(`http://${s.address}/`);
