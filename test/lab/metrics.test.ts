@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, requireLab, type Lab, type SkippableContext } from './lab.js';
 import { prometheusTools, type PrometheusTools } from './prometheus.js';
 import { removedAfterEach } from './removed-after-each.js';
-import { ensureBuilt, exited, startDaemon, waitFor } from '../runtime/lab-helpers.js';
+import { MAIN, ensureBuilt, exited, startDaemon, waitFor } from '../runtime/lab-helpers.js';
 import fc from 'fast-check';
 import { renderExposition } from '../../src/metrics/exposition.js';
 import { anySnapshot } from '../metrics/arbitrary.js';
@@ -96,6 +96,9 @@ describe('Prometheus and vrrplab in the lab', () => {
     writeFileSync(join(dir, 'keepalived.conf'), conf(200));
     writeFileSync(join(dir, 'vrrplab.conf'), conf(100));
     const target = `${v.address}:9166`;
+    // A second run, of another VRID, asked to listen on an address its host does not have.
+    writeFileSync(join(dir, 'unbound.conf'), conf(100).replace('VI_1', 'VI_9').replace('virtual_router_id 81', 'virtual_router_id 89').replace(/172\.16\.25\.18/g, '172.16.25.19'));
+    const unbound = startDaemon(lab, 0, 'vrrplab', join(dir, 'unbound.conf'), dir, { detail: false, extra: ['--listen', '10.9.9.9:9166', '--dump-dir', dir] });
     const keepalived = startDaemon(lab, 0, 'keepalived', join(dir, 'keepalived.conf'), dir, { detail: false });
     const run = startDaemon(lab, 1, 'vrrplab', join(dir, 'vrrplab.conf'), dir, { detail: false, extra: ['--listen', target, '--dump-dir', dir] });
     writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: vrrplab-run\n    static_configs:\n      - targets: ['${target}']\n`);
@@ -132,5 +135,19 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(after).toContain('keepalived_become_master_total{iname="VI_1",intf="eth0",vrid="81",family="4"} 1\n');
     expect(after).toMatch(/keepalived_priority_zero_received_total\{iname="VI_1",intf="eth0",vrid="81",family="4"\} 1\n/);
     expect(execFileSync('ip', ['-n', v.ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' })).toContain('172.16.25.181/16');
+    // The run that could not listen said so and went on with VRRP.
+    expect(unbound.log()).toMatch(/Cannot serve metrics on 10\.9\.9\.9:9166: .*EADDRNOTAVAIL/);
+    expect(unbound.log()).toContain('(VI_9) Entering MASTER STATE');
   }, 40_000);
+
+  it('stops run at once, status 2, on a --listen address it cannot read', (ctx) => {
+    requirePrometheus(ctx);
+    const lab = made.lab();
+    const dir = made.scratch('vlmetrics');
+    writeFileSync(join(dir, 'k.conf'), conf(100));
+    const r = spawnSync('ip', ['netns', 'exec', lab.hosts[0]!.ns, process.execPath, MAIN, 'run', '-n', '-l', '-f', join(dir, 'k.conf'), '--listen', '172.16.25.1'], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--listen '172.16.25.1': expected ADDR:PORT, [IPV6]:PORT or :PORT");
+    expect(r.stderr).not.toContain('Entering');
+  });
 });
