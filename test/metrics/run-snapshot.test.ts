@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { renderExposition } from '../../src/metrics/exposition.js';
-import { runSnapshot } from '../../src/metrics/run-snapshot.js';
+import { exporterAddress, runSnapshot } from '../../src/metrics/run-snapshot.js';
 import { Bench } from '../engine/harness.js';
 import { parseExposition } from './exposition-parser.js';
 
@@ -81,5 +81,33 @@ describe("run --listen's snapshot of the runtime's own instances", () => {
     expect(vi('VI_2').counters.advert_sent).toBe(stats.advert_sent);
     expect(Object.keys(vi('VI_2').counters)).not.toContain('chk_err');
     expect(Object.keys(vi('VI_2').counters)).toHaveLength(14);
+  });
+});
+
+describe("a VIP as keepalived-exporter's ip_address label", () => {
+  const vip = (address: string, prefixLength: number, family: 4 | 6) => ({ address, prefixLength, family, location: { file: 'k.conf', line: 1 } });
+
+  it('is the address with its prefix, as keepalived.data writes it', () => {
+    expect(exporterAddress(vip('10.0.0.10', 24, 4))).toBe('10.0.0.10/24');
+    expect(exporterAddress(vip('2001:db8::10', 64, 6))).toBe('2001:db8::10/64');
+  });
+
+  it('leaves out a prefix that covers the whole address (/32, /128), as keepalived.data does', () => {
+    expect(exporterAddress(vip('10.0.0.10', 32, 4))).toBe('10.0.0.10');
+    expect(exporterAddress(vip('fe80::10', 128, 6))).toBe('fe80::10');
+  });
+});
+
+describe("run --listen's snapshot of an instance that cannot run", () => {
+  it('is FAULT (3) with no master while its interface is down', () => {
+    const bench = new Bench(CONFIG).start(0, { linksDown: ['eth0'] }).advance(5000);
+    const snap = runSnapshot({ config: CONFIG, instances: bench.engine.snapshot(), lastTransitionEpochMs: new Map(), atSec: 1 });
+    for (const v of snap.vrids) {
+      expect(v.state).toBe('FAULT');
+      expect(v.master).toBeUndefined();
+    }
+    const text = renderExposition(snap);
+    expect(text).toContain('keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="51",family="4",ip_address="10.0.0.11"} 3\n');
+    expect(text).toContain('vrrplab_master{iname="VI_1",intf="eth0",vrid="51",family="4",master=""} 0\n');
   });
 });
