@@ -7,7 +7,7 @@
  * namespace and ends by PID with the lab; HTTP to the namespaces goes through `ip netns exec`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, requireLab, type Lab, type SkippableContext } from './lab.js';
@@ -17,9 +17,13 @@ import { MAIN, ensureBuilt, exited, startDaemon, waitFor } from '../runtime/lab-
 import fc from 'fast-check';
 import { renderExposition } from '../../src/metrics/exposition.js';
 import { anySnapshot } from '../metrics/arbitrary.js';
+import { exporterView, vrrplabView } from '../metrics/exporter-view.js';
+import { parseExposition } from '../metrics/exposition-parser.js';
 
 const made = removedAfterEach();
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/prometheus');
+/** keepalived's dumps after the mirrored takeover, kept for test/metrics/exporter-view.test.ts (VRRPLAB_RECORD=1). */
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/metrics');
 
 beforeAll(async () => {
   if (labAvailable(['keepalived'])) await ensureBuilt();
@@ -135,10 +139,43 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(after).toContain('keepalived_become_master_total{iname="VI_1",intf="eth0",vrid="81",family="4"} 1\n');
     expect(after).toMatch(/keepalived_priority_zero_received_total\{iname="VI_1",intf="eth0",vrid="81",family="4"\} 1\n/);
     expect(execFileSync('ip', ['-n', v.ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' })).toContain('172.16.25.181/16');
+    // The mirror, for keepalived-exporter's view of a real keepalived: keepalived again, now BACKUP
+    // (priority 50) under run's master, takes over when run stops. Its dumps (always /tmp) go to
+    // the scratch directory, bound on /tmp in a mount namespace of its own.
+    writeFileSync(join(dir, 'mirror.conf'), conf(50));
+    const mirror = lab.spawn(0, ['unshare', '-m', 'sh', '-c', `mount --bind '${dir}' /tmp && exec "$@"`, 'sh', 'keepalived', '-n', '-l', '-P', '-f', '/tmp/mirror.conf', '-p', '/tmp/mirror.pid', '-r', '/tmp/mirror.pid.vrrp']);
+    let mirrorLog = '';
+    mirror.stderr?.on('data', (c: Buffer) => { mirrorLog += c.toString(); });
+    mirror.stdout?.on('data', (c: Buffer) => { mirrorLog += c.toString(); });
+    expect(await waitFor(() => mirrorLog.includes('(VI_1) Entering BACKUP STATE'), 5000), mirrorLog).toBeGreaterThanOrEqual(0);
+    await new Promise((done) => setTimeout(done, 1500));
+    process.kill(run.child.pid!, 'SIGTERM');
+    await exited(run.child);
+    expect(await waitFor(() => mirrorLog.includes('(VI_1) Entering MASTER STATE'), 5000), mirrorLog).toBeGreaterThanOrEqual(0);
+    await new Promise((done) => setTimeout(done, 500)); // its GARPs and first adverts
+    process.kill(mirror.pid!, 'SIGUSR1');
+    process.kill(mirror.pid!, 'SIGUSR2');
+    const dumps = ['keepalived.data', 'keepalived.stats'].map((f) => join(dir, f));
+    expect(await waitFor(() => dumps.every((f) => existsSync(f) && readFileSync(f, 'utf8').includes('VI_1')), 3000)).toBeGreaterThanOrEqual(0);
+    await new Promise((done) => setTimeout(done, 200));
+    const [data, stats] = dumps.map((f) => readFileSync(f, 'utf8')) as [string, string];
+    if (process.env.VRRPLAB_RECORD === '1') {
+      mkdirSync(FIXTURES, { recursive: true });
+      for (const f of dumps) copyFileSync(f, join(FIXTURES, `mirror-${f.split('/').at(-1)}`));
+      writeFileSync(join(FIXTURES, 'mirror.conf'), conf(50));
+    }
+    // The same series, labels and values as the exporter would give for keepalived in run's place,
+    // but for the advert counts (how long each was BACKUP).
+    const theirs = exporterView(data, stats);
+    const ours = vrrplabView(after, parseExposition);
+    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
+    const timing = /keepalived_advertisements_(received|sent)_total/;
+    for (const [key, value] of theirs) if (!timing.test(key)) expect([key, ours.get(key)]).toEqual([key, value]);
+
     // The run that could not listen said so and went on with VRRP.
     expect(unbound.log()).toMatch(/Cannot serve metrics on 10\.9\.9\.9:9166: .*EADDRNOTAVAIL/);
     expect(unbound.log()).toContain('(VI_9) Entering MASTER STATE');
-  }, 40_000);
+  }, 45_000);
 
   it('stops run at once, status 2, on a --listen address it cannot read', (ctx) => {
     requirePrometheus(ctx);
