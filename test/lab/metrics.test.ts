@@ -81,6 +81,19 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(config.status, config.stdout + config.stderr).toBe(0);
   });
 
+  it("has promtool parse every query of the Grafana dashboard (each as a recording rule's expression)", (ctx) => {
+    const { promtool } = requirePrometheus(ctx);
+    const dir = made.scratch('vlmetrics');
+    const dashboard = JSON.parse(readFileSync(join(EXAMPLES, 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const rules = { groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] };
+    writeFileSync(join(dir, 'dashboard-rules.yml'), JSON.stringify(rules)); // JSON is YAML
+    const r = spawnSync(promtool, ['check', 'rules', join(dir, 'dashboard-rules.yml')], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`SUCCESS: ${exprs.length} rules found`);
+  });
+
   it('has promtool accept the exposition of 100 generated snapshots, odd label values and numbers included', (ctx) => {
     const { promtool } = requirePrometheus(ctx);
     const bodies = fc.sample(anySnapshot, { numRuns: 100, seed: 21 }).map(renderExposition);
