@@ -91,7 +91,8 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
   const validation = validateScenario(scenario, specs);
   if (validation.errors.length > 0) return { ok: false, errors: validation.errors };
 
-  const dir = options.outDir ?? makeRunDir();
+  // Absolute: keepalived is handed paths under it and resolves them from its own working directory.
+  const dir = path.resolve(options.outDir ?? makeRunDir());
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   /** What the lab did, and when (run.json's `played`). */
   const played: SimRecord[] = [];

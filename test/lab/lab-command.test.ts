@@ -20,8 +20,8 @@ beforeAll(async () => {
 /** Namespaces a `vrrplab lab` process with this PID made (src/lab/network.ts names them). */
 const namespacesOf = (pid: number): string[] => listNamespaces().filter((ns) => ns.startsWith(`vlab${pid.toString(36)}`));
 
-function vrrplab(args: string[], timeoutMs: number): { status: number | null; stdout: string; stderr: string; pid: number } {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+function vrrplab(args: string[], timeoutMs: number, cwd = ROOT): { status: number | null; stdout: string; stderr: string; pid: number } {
+  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, pid: result.pid ?? 0 };
 }
 
@@ -67,11 +67,12 @@ describe('vrrplab lab', () => {
     expect(namespacesOf(run.pid)).toEqual([]);
   }, 120_000);
 
-  it('with no tolerance the same kind of run diverges, and the divergence names host, instance and both times', async (ctx) => {
+  it('with no tolerance the same kind of run diverges, and the divergence names host, instance and both times (its --out relative to the working directory)', async (ctx) => {
     requireLab(ctx, ['keepalived']);
     const dir = made.scratch('vllabcmd');
-    const run = vrrplab(['lab', shortScenario(dir, 8), '--compare', '--tolerance', '0', '--out', path.join(dir, 'out')], 60_000);
+    const run = vrrplab(['lab', shortScenario(dir, 8), '--compare', '--tolerance', '0', '--out', 'out'], 60_000, dir);
     expect(run.status).toBe(1);
+    expect(fs.readFileSync(path.join(dir, 'out', 'A.log'), 'utf8')).toMatch(/Entering (MASTER|BACKUP) STATE/);
     expect(run.stdout).toMatch(/First divergence at \d+\.\d{3} s: [AB] VI_[12]: simulate entered \w+ at \d+\.\d{3} s, keepalived entered \w+ at \d+\.\d{3} s \(\d+ ms apart, tolerance 0 ms\)/);
   }, 60_000);
 
