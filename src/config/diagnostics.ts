@@ -34,11 +34,13 @@ export class Reporter {
   private status = 0;
   /** keepalived exits at once (status 2) when a keyword lacks its parameter. */
   missingParameter = false;
+  /** keepalived -t dies of a segmentation fault on this config (status 139, as the shell reports it). */
+  crashes = false;
 
   report(cls: ErrClass, message: string, location?: SourceLocation): void {
     // keepalived has exited at the missing parameter: nothing after it is said (lab, 2.4.3: of four
     // lines missing their value in an auth_hmac block only the first is reported).
-    if (this.missingParameter) return;
+    if (this.missingParameter || this.crashes) return;
     if (cls > this.status) this.status = cls;
     const severity = cls <= ErrClass.fatal || cls === ErrClass.missingParameter ? 'error' : 'warning';
     this.diagnostics.push(location ? { severity, location, message } : { severity, message });
@@ -46,6 +48,7 @@ export class Reporter {
 
   /** Something vrrplab wants to say that keepalived would not report (no effect on the status). */
   info(message: string, location?: SourceLocation): void {
+    if (this.crashes) return;
     this.diagnostics.push(location ? { severity: 'info', location, message } : { severity: 'info', message });
   }
 
@@ -57,7 +60,17 @@ export class Reporter {
     this.diagnostics.push(location ? { severity: 'info', location, message, notModelled: true } : { severity: 'info', message, notModelled: true });
   }
 
+  /**
+   * keepalived crashes on what was just reported: vrrplab says so (an error line of its own) and
+   * exits as keepalived -t does, 128 + SIGSEGV.
+   */
+  crash(message: string, location?: SourceLocation): void {
+    this.crashes = true;
+    this.diagnostics.push(location ? { severity: 'error', location, message } : { severity: 'error', message });
+  }
+
   exitStatus(): number {
+    if (this.crashes) return 139;
     if (this.missingParameter) return 2; // KEEPALIVED_EXIT_CONFIG
     if (this.status === 0) return 0;
     if (this.status <= ErrClass.fatal) return 4; // KEEPALIVED_CHK_EXIT_CONFIG

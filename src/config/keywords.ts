@@ -225,7 +225,15 @@ export const GLOBAL_ACCEPTED = new Set(`bfd_cpu_affinity bfd_no_swap bfd_priorit
 // ---------------------------------------------------------------- vrrp_script
 
 export const SCRIPT_KEYWORDS: KeywordTable<VrrpScript> = {
-  script: set((s, a) => { s.script = a.rest() ?? s.script; }),
+  script: (s, a, _st, ctx) => {
+    // keepalived 2.2.7 and 2.4.3 alike (lab): -t prints the line below, then dies of a segmentation
+    // fault (exit 139), and so does the VRRP child at every respawn: no instance ever runs.
+    if (unterminatedScript(a, ctx)) {
+      ctx.reporter.crash(`vrrplab: keepalived crashes on this line (segmentation fault: keepalived -t exits 139, and its VRRP process dies at every respawn, so no instance runs): close the quote`, a.location);
+      return;
+    }
+    s.script = a.rest() ?? s.script;
+  },
   interval: (s, a) => {
     const v = a.unsigned(1, 0, 4294967);
     if (v === undefined) {
@@ -469,8 +477,20 @@ function trackRefs(list: TrackReference[], owner: string, what: string, ctx: Par
   }
 }
 
+/**
+ * A script line with an unmatched quote: keepalived parses a script's words again, quotes and
+ * escapes allowed (set_script_params_array), and reports the line once more when that fails
+ * (2.2.7 and 2.4.3, lab). True when it did.
+ */
+function unterminatedScript(a: Args, ctx: ParseContext): boolean {
+  if (a.st.broken === undefined) return false;
+  ctx.reporter.report(ErrClass.unmatchedQuote, `String '${a.st.broken}': missing terminating "`, a.location);
+  return true;
+}
+
 function notifyHandlers<T extends { notify: NotifyScripts; name: string }>(): KeywordTable<T> {
   const one = (key: keyof NotifyScripts, keyword: string): Handler<T> => (t, a, _st, ctx) => {
+    unterminatedScript(a, ctx);
     const script = a.rest();
     if (script === undefined) return;
     if (t.notify[key] !== undefined) {

@@ -152,6 +152,8 @@ function parseWithIo(text: string, fileName: string, io: ReaderIo, options: Load
     completeConfig(config, instances, new Reporter(), scripts, complete);
   } else completeConfig(config, instances, reporter, scripts, complete);
   const assumed = { interfaces: probe ? [] : [...named].sort(), programs: [...new Set(assumedPrograms)] };
+  // keepalived died reading it: no instance of this configuration ever runs.
+  if (reporter.crashes) return { config: emptyConfig(config.files), diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus(), assumed };
   return { config, diagnostics: reporter.diagnostics, exitStatus: reporter.exitStatus(), assumed };
 }
 

@@ -16,8 +16,8 @@ export interface Statement {
   block?: Statement[];
   /** Where the block's closing `}` is (keepalived reports a block's end-of-block checks there). */
   end?: SourceLocation;
-  /** The line had an unmatched quote: its value is dropped (already reported). */
-  broken?: boolean;
+  /** The line had an unmatched quote: its value is dropped (already reported). This is the line, as keepalived quotes it. */
+  broken?: string;
 }
 
 export interface ReaderIo {
@@ -35,7 +35,7 @@ export interface ReaderOptions {
 interface Item {
   words: string[];
   location: SourceLocation;
-  broken?: boolean;
+  broken?: string;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
@@ -85,7 +85,7 @@ class Lexer {
       if (this.include(line, file, location, depth)) continue;
       for (const segment of splitBraces(line)) {
         const words = splitWords(segment, line, location, this.reporter);
-        if (words.length > 0) this.items.push(words.unmatchedQuote ? { words, location, broken: true } : { words, location });
+        if (words.length > 0) this.items.push(words.unmatchedQuote ? { words, location, broken: line } : { words, location });
       }
     }
   }
@@ -233,7 +233,7 @@ function buildTree(items: Item[], reporter: Reporter): Statement[] {
       }
       last = undefined;
     } else {
-      last = item.broken ? { words: item.words, location: item.location, broken: true } : { words: item.words, location: item.location };
+      last = item.broken !== undefined ? { words: item.words, location: item.location, broken: item.broken } : { words: item.words, location: item.location };
       level.push(last);
     }
   }

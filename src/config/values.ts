@@ -24,7 +24,7 @@ export class Args {
   /** Word i, or a missing-parameter report (keepalived stops reading the config there). */
   word(i: number): string | undefined {
     const w = this.st.words[i];
-    if (w !== undefined || this.st.broken) return w;
+    if (w !== undefined || this.st.broken !== undefined) return w;
     const words = this.st.words;
     this.reporter.report(
       ErrClass.missingParameter,

@@ -63,7 +63,7 @@ function emit(statements: readonly Statement[], depth = 0): string {
   const pad = '  '.repeat(depth);
   let out = '';
   for (const statement of statements) {
-    if (statement.broken === true) continue;
+    if (statement.broken !== undefined) continue;
     out += `${pad}${statement.words.map(quote).join(' ')}`;
     out += statement.block !== undefined ? ` {\n${emit(statement.block, depth + 1)}${pad}}\n` : '\n';
   }

@@ -164,7 +164,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     // so only a config without any vrrp_instance stops the simulation.
     if (loaded.config.instances.length === 0) {
       const reasons = loaded.diagnostics.map((d) => `${d.location ? `${d.location.file}:${d.location.line}: ` : ''}${d.message}`);
-      errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
+      const what = loaded.exitStatus === 139 ? 'keepalived crashes reading' : 'no vrrp_instance in';
+      errors.push(`host ${host.name}: ${what} ${host.configPath}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`);
     }
     // Warnings and errors, and vrrplab's notes of what the config holds that is not modelled.
     for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: host.name, diagnostic });

@@ -5,6 +5,7 @@
  * non-Ethernet interface for use_vmac).
  */
 import { spawnSync } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,8 @@ function keepalivedT(file: string): { status: number; lines: string[] } {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
   // keepalived reads the file once per process type, repeating some messages; "(Line N)" ones lack the file.
   const lines = [...new Set(`${r.stdout}${r.stderr}`.split('\n').filter((l) => l !== '' && !l.startsWith('(Line ')))];
-  return { status: r.status ?? -1, lines };
+  // Killed by a signal (a segmentation fault on some configs): the shell's 128 + signal number.
+  return { status: r.status ?? (r.signal !== null ? 128 + osConstants.signals[r.signal] : -1), lines };
 }
 
 function vrrplab(file: string): { status: number; lines: string[] } {
