@@ -430,7 +430,7 @@ export class Watcher {
       v.masterIntervalMs = s.intervalMs;
     }
     this.alerts.clear('priority-drop', family, r.vrid, this.nowMs, `${r.to} is master now`);
-    this.events.push({ type: 'master', iface: this.iface, vrid: r.vrid, family, atMs: this.nowMs, sinceMs: ms, from, to: r.to, priority: r.priority, reason: from === null ? 'first' : r.reason });
+    this.events.push({ type: 'master', iface: this.iface, vrid: r.vrid, family, atMs: this.nowMs, sinceMs: ms, from, to: r.to, priority: r.priority, reason: from === null ? 'first' : r.reason === 'first' ? 'another-group' : r.reason });
     if (from === null) return;
     bump(v, 'become_master');
     v.changes.push(ms);
