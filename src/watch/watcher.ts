@@ -417,8 +417,9 @@ export class Watcher {
     const family = r.family ?? 4;
     const v = this.vridState(r.vrid, family);
     const ms = r.ts * 1000;
-    // After a restart of the analyzer its first master is not news.
-    if (r.reason === 'first' && v.master === r.to) return;
+    // After a restart of the analyzer its first master is not news; nor is a master that went
+    // quiet and came back (held up, SIGSTOPped: keepalived never left MASTER and sends no GARP).
+    if (v.master === r.to) return;
     const from = v.master ?? null;
     const s = v.senders.get(r.to);
     v.master = r.to;
