@@ -21,9 +21,15 @@ export type AlertKind =
   /** Adverts keepalived drops as not from the link or not authentic: TTL/hop limit, auth type, auth_hmac. */
   | 'forged'
   /** auth_hmac sequence not increasing for a sender (with --key). */
-  | 'replayed';
+  | 'replayed'
+  /** --host: the host the configs make master (no check failing) has not advertised for longer than Master_Down_Interval. */
+  | 'host-silent'
+  /** --host: the master heard is none of the configured hosts, or its VRID is in no config. */
+  | 'unexpected-master'
+  /** --host: check's static findings for the configs, raised at start. */
+  | 'config';
 
-export const ALERT_KINDS: readonly AlertKind[] = ['two-masters', 'vrid-conflict', 'master-silent', 'flapping', 'priority-drop', 'no-garp', 'forged', 'replayed'];
+export const ALERT_KINDS: readonly AlertKind[] = ['two-masters', 'vrid-conflict', 'master-silent', 'flapping', 'priority-drop', 'no-garp', 'forged', 'replayed', 'host-silent', 'unexpected-master', 'config'];
 
 export interface Alert {
   kind: AlertKind;

@@ -20,11 +20,12 @@ import type { MetricsSnapshot, VridSnapshot, VrrpCounterName } from '../metrics/
 import { FrameDecoder, type FrameSink, type SeenAdvert } from '../replay/decoder.js';
 import { ReplayAnalyzer } from '../replay/analyzer.js';
 import type { ReplayRecord } from '../replay/records.js';
-import { formatIpv6 } from '../wire/address.js';
+import { canonicalAddress, formatIpv6 } from '../wire/address.js';
 import { checkTrailerHmac, readHmacTrailer, trailerLengthAt, type HmacCheck } from '../wire/auth-hmac.js';
 import { expectedVrrpLength, locateVrrp, newLocation } from '../wire/packet.js';
 import { checkAdvertForInstance, isMulticast, VERDICTS, type AdvertExpectation, type InstanceVerdict } from '../wire/validate.js';
 import { AlertBook, type Alert, type AlertKind } from './alerts.js';
+import { addressKey, type Expected, type ExpectedVrid } from './expected.js';
 
 /** Senders kept per family and VRID. */
 export const MAX_SENDERS = 16;
@@ -56,6 +57,8 @@ export interface WatchOptions {
    * so a capture filtered to VRRP never raises no-garp.
    */
   garpVisible?: boolean;
+  /** --host configs: which hosts should be master where, and check's findings (raised as 'config' alerts at the first frame or tick). */
+  expected?: Expected;
 }
 
 export type WatchEvent =
@@ -77,6 +80,8 @@ interface Sender {
   verdictAgainst: SeenAdvert | undefined;
   /** auth_hmac: the last sequence (seconds, fraction, counter) as one number. */
   lastSequence?: number;
+  /** --host: the configured host it is (its VIPs and priority match exactly one member's). */
+  host?: string;
 }
 
 interface VridState {
@@ -104,6 +109,8 @@ interface VridState {
   /** A MAC announcing the VIPs while another host advertises as master, with no adverts of its own in view. */
   shadow: { mac: string; ip: string; firstMs: number; lastMs: number; count: number } | undefined;
   forged: number;
+  /** --host: what the configs say of this VRID. */
+  expected: ExpectedVrid | undefined;
 }
 
 const RUN_GAP = 2.5;
@@ -129,6 +136,8 @@ export class Watcher {
   /** The auth_hmac check of the frame being decoded (with keys). */
   private frameHmac: { check: HmacCheck; sequence: number | undefined } | undefined;
   private nowMs = 0;
+  /** The first time handed in (a frame's or a tick's). */
+  private startMs: number | undefined;
   private nextCheckMs = 0;
   /** Packets read, and those dropped as malformed by reason. */
   packets = 0;
@@ -142,6 +151,8 @@ export class Watcher {
     this.alerts = new AlertBook((a, action, atMs) => this.events.push({ type: 'alert', action, kind: a.kind, iface: this.iface, vrid: a.vrid, family: a.family, atMs, sinceMs: a.sinceMs, evidence: a.evidence }));
     this.analyzer = new ReplayAnalyzer();
     this.decoder = new FrameDecoder(this.sink);
+    // Configured VRIDs are in the table from the start, heard or not.
+    for (const e of options.expected?.vrids ?? []) this.vridState(e.vrid, e.family);
   }
 
   /** One captured frame (`bytes[start..end)`, pcap link type) received at `timeMs` (ms since the epoch). Never throws on its bytes. */
@@ -168,6 +179,10 @@ export class Watcher {
   tick(nowMs: number): void {
     if (nowMs < this.nowMs) return;
     this.nowMs = nowMs;
+    if (this.startMs === undefined) {
+      this.startMs = nowMs;
+      this.configAlerts(nowMs);
+    }
     if (nowMs < this.nextCheckMs) return;
     this.nextCheckMs = nowMs + SLACK_MS;
     for (const v of this.vrids.values()) this.checkTimers(v, nowMs);
@@ -202,6 +217,8 @@ export class Watcher {
         state: v.master !== undefined && !silent ? 'MASTER' : 'UNKNOWN',
         counters: { ...v.counters },
       };
+      const instance = v.expected?.members.find((m) => m.host === masterSender?.host)?.instance ?? v.expected?.members[0]?.instance;
+      if (instance !== undefined) s.instance = instance;
       if (v.master !== undefined) {
         s.master = v.master;
         s.priority = v.masterPriority;
@@ -287,6 +304,7 @@ export class Watcher {
         lastReplayedMs: Number.NEGATIVE_INFINITY,
         shadow: undefined,
         forged: 0,
+        expected: this.options.expected?.vrids.find((e) => e.vrid === vrid && e.family === family),
       };
       this.vrids.set(key, v);
     }
@@ -345,6 +363,7 @@ export class Watcher {
     const changed = s.adverts === 1 || s.seen !== seen;
     s.seen = seen;
     if (a.priority > 0) v.lastLiveMs = ms;
+    if (changed && v.expected !== undefined) this.identify(v, s);
     this.counters(v, s);
 
     this.analyzer.advert(ms / 1000, seen);
@@ -370,6 +389,39 @@ export class Watcher {
     s = { src, firstMs: ms, lastMs: ms, runStartMs: ms, adverts: 0, priority: -1, intervalMs: DEFAULT_INTERVAL_MS, seen, verdict: 'ok', verdictAgainst: undefined };
     v.senders.set(src, s);
     return s;
+  }
+
+  /**
+   * --host: which configured host `s` is: the member named by its address (--host 172.16.25.1=DIR),
+   * else the one member with its VIPs, else the one of those with its priority in check's table.
+   * Otherwise unknown (and nothing is judged by it).
+   */
+  private identify(v: VridState, s: Sender): void {
+    const e = v.expected;
+    if (e === undefined) return;
+    const src = canonicalAddress(s.src);
+    const named = e.members.find((m) => canonicalAddress(m.host) === src);
+    if (named !== undefined) {
+      s.host = named.host;
+      return;
+    }
+    const key = addressKey(s.seen.packet.advert.addresses);
+    const same = e.members.filter((m) => addressKey(m.addresses) === key);
+    const byPriority = same.filter((m) => m.priorities.includes(s.priority));
+    if (same.length === 1) s.host = same[0].host;
+    else if (byPriority.length === 1) s.host = byPriority[0].host;
+  }
+
+  /** --host: check's findings, one 'config' alert per VRID (0: not about one VRID). */
+  private configAlerts(ms: number): void {
+    const byVrid = new Map<number, string[]>();
+    for (const f of this.options.expected?.findings ?? []) {
+      if (f.severity === 'info') continue;
+      const list = byVrid.get(f.vrid ?? 0) ?? [];
+      list.push(`[${f.severity}] ${f.kind}: ${f.message}`);
+      byVrid.set(f.vrid ?? 0, list);
+    }
+    for (const [vrid, lines] of byVrid) this.alerts.raise('config', 4, vrid, ms, lines.join(' | '));
   }
 
   /** keepalived's counters for this advert, as a receiver configured like the master counts them. */
@@ -581,10 +633,53 @@ export class Watcher {
       const last = v.changes[v.changes.length - 1] ?? 0;
       if (ms - last > window) a.clear('flapping', v.family, v.vrid, ms, `no master change for ${window / 1000} s`);
     }
+    if (this.options.expected !== undefined) this.checkExpected(v, ms);
     if (ms - v.lastForgedMs > QUIET_CLEAR_MS) a.clear('forged', v.family, v.vrid, ms, `none for ${QUIET_CLEAR_MS / 1000} s`);
     if (ms - v.lastReplayedMs > QUIET_CLEAR_MS) a.clear('replayed', v.family, v.vrid, ms, `none for ${QUIET_CLEAR_MS / 1000} s`);
     // Senders not heard for long leave the table (a flood's made-up sources among them).
     for (const s of v.senders.values()) if (s.src !== v.master && ms - s.lastMs > 60 * s.intervalMs) v.senders.delete(s.src);
+  }
+
+  /**
+   * --host: the host the configs make master should be the one advertising (host-silent: another
+   * configured host is master, or nobody advertises), and the master should look like one of the
+   * configured instances (unexpected-master: its VIPs are none of theirs, or no config has its
+   * VRID). Judged one longest Master_Down_Interval after watch's start and after a takeover; a
+   * master that cannot be told apart from the others (same VIPs, a priority check's table does
+   * not give) is not judged.
+   */
+  private checkExpected(v: VridState, ms: number): void {
+    const e = v.expected;
+    const interval = v.masterIntervalMs;
+    const down = 3 * interval + (255 / 256) * interval + SLACK_MS;
+    if (this.startMs === undefined || ms - this.startMs <= down) return;
+    const a = this.alerts;
+    const m = v.master === undefined ? undefined : v.senders.get(v.master);
+    const settled = v.master !== undefined && ms - v.masterSinceMs > down;
+    if (e !== undefined && e.master !== undefined) {
+      const silent = ms - v.lastLiveMs > down;
+      if (m?.host === e.master && !silent) a.clear('host-silent', v.family, v.vrid, ms, `${e.master} is master`);
+      else if (silent || (settled && m?.host !== undefined && m.host !== e.master)) {
+        const now = silent || m === undefined ? 'nobody advertises' : `${m.src} (${m.host ?? '?'}) is master`;
+        a.raise('host-silent', v.family, v.vrid, ms, `the configs make ${e.master} master of VRID ${v.vrid} when no check fails, but ${now}: ${e.master} is down, cut off, or its checks fail`);
+      }
+    }
+    if (!settled || m === undefined) return;
+    if (e === undefined) {
+      a.raise('unexpected-master', v.family, v.vrid, ms, `${m.src} is master of VRID ${v.vrid}, which no --host config has`);
+      return;
+    }
+    const key = addressKey(m.seen.packet.advert.addresses);
+    if (m.host === undefined && !e.members.some((x) => addressKey(x.addresses) === key)) {
+      a.raise('unexpected-master', v.family, v.vrid, ms, `${m.src} is master of VRID ${v.vrid} advertising [${m.seen.packet.advert.addresses.join(', ')}], which none of the configured instances has (${e.members.map((x) => `${x.host}/${x.instance} [${x.addresses.join(', ')}]`).join(', ')})`);
+    } else {
+      a.clear('unexpected-master', v.family, v.vrid, ms, `${m.src} looks like a configured host`);
+    }
+  }
+
+  private hostOf(v: VridState, src: string): string {
+    const h = v.senders.get(src)?.host;
+    return h === undefined ? '' : ` (${h})`;
   }
 
   /** Decoder and analyzer afresh (their caches grow with distinct adverts); masters carried over. */

@@ -60,6 +60,21 @@ describe('vrrplab watch', () => {
     expect(run.stderr).toContain('not a pcap stream');
   });
 
+  it("--host: the seed's lost VRID is a host-silent alert and its collective drift a config alert; the fixed pair's configs raise no config alert", () => {
+    const alerts = (out: string): string[] =>
+      out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; action?: string; kind?: string; vrid?: number; evidence?: string }).filter((l) => l.type === 'alert' && l.action === 'raised').map((l) => `${l.kind} ${l.vrid}`);
+    const buggy = vrrplab(['watch', '-r', 'captures/reference/seed-buggy-f1/capture.pcap', '--json', '--host', '172.16.25.1=examples/seed/buggy/A', '--host', '172.16.25.2=examples/seed/buggy/B']);
+    expect(buggy.status).toBe(0);
+    expect(alerts(buggy.stdout)).toEqual(['config 0', 'host-silent 125']);
+    expect(buggy.stdout).toContain('collective-drift');
+    const fixed = vrrplab(['watch', '-r', 'captures/reference/seed-fixed-f1/capture.pcap', '--json', '--host', '172.16.25.1=examples/seed/fixed/A', '--host', '172.16.25.2=examples/seed/fixed/B']);
+    expect(alerts(fixed.stdout).filter((a) => !a.startsWith('host-silent') && !a.startsWith('flapping'))).toEqual([]);
+    // The fixed pair hands VRID 125 back and forth in this capture (its fault injections): host-silent only while B holds it.
+    const bad = vrrplab(['watch', '-r', CAPTURE, '--host', 'A=/nonexistent']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('no such file');
+  });
+
   it('--duration reads 10, 10s, 2m and 500ms', () => {
     expect([parseDuration('10'), parseDuration('10s'), parseDuration('2m'), parseDuration('500ms')]).toEqual([10_000, 10_000, 120_000, 500]);
     expect(() => parseDuration('10x')).toThrow('not a duration');

@@ -7,6 +7,7 @@ import type { ReplayRecord } from '../../src/replay/records.js';
 import { withTrailer } from '../../src/wire/auth-hmac.js';
 import { ALERT_KINDS, type AlertKind } from '../../src/watch/alerts.js';
 import { watchCaptureFile } from '../../src/watch/capture.js';
+import type { Expected } from '../../src/watch/expected.js';
 import { MAX_SENDERS, Watcher, type WatchEvent } from '../../src/watch/watcher.js';
 import { ethernet, garpPayload, vrrpIpv4, type CraftAdvert } from '../capture/craft.js';
 
@@ -326,5 +327,74 @@ describe('watch on bad input', () => {
       ),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('watch with --host configs', () => {
+  const expected = (master: string | undefined, extra: Partial<Expected> = {}): Expected => ({
+    vrids: [
+      {
+        vrid: 51,
+        family: 4,
+        master,
+        members: [
+          { host: 'A', instance: 'VI_1', priority: 150, priorities: [150, 130], addresses: ['10.0.0.100'] },
+          { host: 'B', instance: 'VI_1', priority: 100, priorities: [100], addresses: ['10.0.0.100'] },
+        ],
+      },
+    ],
+    findings: [],
+    ...extra,
+  });
+
+  it('host-silent is raised when another configured host is master, and cleared when the configured one takes over again', () => {
+    const lan = new Lan({ expected: expected('A') }).garp(0, '10.0.0.100').adverts(B, 0, 10).adverts(A, 10.5, 20).garp(10.5, '10.0.0.100').run(21);
+    const raised = lan.raised('host-silent');
+    expect(raised).toHaveLength(1);
+    expect(raised[0].evidence).toContain('the configs make A master of VRID 51');
+    expect(raised[0].evidence).toContain('10.0.0.2 (B) is master');
+    expect(lan.cleared('host-silent')).toHaveLength(1);
+    expect(lan.w.snapshot(T0 + 21_000).vrids[0].instance).toBe('VI_1');
+  });
+
+  it('host-silent is not raised while the configured master advertises, nor for a master that cannot be told apart', () => {
+    const right = new Lan({ expected: expected('A') }).adverts(A, 0, 20).run(21);
+    expect(right.allRaised()).toEqual([]);
+    // Priority 120 is in no member's table and both have the VIPs: which host it is is unknown.
+    const unknown = new Lan({ expected: expected('A') }).adverts({ ...B, priority: 120 }, 0, 20).run(21);
+    expect(unknown.raised('host-silent')).toEqual([]);
+  });
+
+  it('host-silent is raised for a configured VRID nobody advertises', () => {
+    const lan = new Lan({ expected: expected('A') }).adverts({ ...A, vrid: 52 }, 0, 10).run(11);
+    expect(lan.raised('host-silent').map((a) => a.vrid)).toEqual([51]);
+    expect(lan.raised('host-silent')[0].evidence).toContain('nobody advertises');
+  });
+
+  it('unexpected-master is raised for a master whose VIPs no configured instance has, or whose VRID no config has, and not for a configured one', () => {
+    const stranger = new Lan({ expected: expected('A') }).adverts({ ...A, src: '10.0.0.9', addresses: ['10.9.9.9'] }, 0, 10).run(11);
+    expect(stranger.raised('unexpected-master')[0]?.evidence).toContain('10.0.0.9 is master of VRID 51 advertising [10.9.9.9]');
+    const otherVrid = new Lan({ expected: expected('A') }).adverts(A, 0, 10).adverts({ ...A, vrid: 77 }, 0, 10).run(11);
+    expect(otherVrid.raised('unexpected-master').map((a) => a.vrid)).toEqual([77]);
+    const fine = new Lan({ expected: expected('A') }).adverts(A, 0, 10).run(11);
+    expect(fine.raised('unexpected-master')).toEqual([]);
+  });
+
+  it("check's findings are raised as config alerts at the start, infos left out", () => {
+    const findings: Expected['findings'] = [
+      { kind: 'vrid-conflict', severity: 'error', message: 'A and X share VRID 51', hosts: ['A'], instances: [], vrid: 51 },
+      { kind: 'master-change', severity: 'info', message: 'master is A', hosts: ['A'], instances: [], vrid: 51 },
+    ];
+    const lan = new Lan({ expected: expected('A', { findings }) }).adverts(A, 0, 3).run(4);
+    expect(lan.raised('config').map((a) => [a.vrid, a.evidence, a.atMs - T0])).toEqual([[51, '[error] vrid-conflict: A and X share VRID 51', 0]]);
+  });
+
+  it('names hosts by their address when NAME is one: --host 172.16.25.1=DIR', () => {
+    const byAddress = expected('10.0.0.1');
+    byAddress.vrids[0].members[0].host = '10.0.0.1';
+    byAddress.vrids[0].members[1].host = '10.0.0.2';
+    // Same VIPs and a priority in neither table: known by the source address alone.
+    const lan = new Lan({ expected: byAddress }).adverts({ ...B, priority: 120 }, 0, 10).run(11);
+    expect(lan.raised('host-silent')[0]?.evidence).toContain('10.0.0.2 (10.0.0.2) is master');
   });
 });

@@ -6,6 +6,10 @@ import { jsonLine, summary, textLine, view } from '../../watch/format.js';
 import { watchInterface, type LiveWatch } from '../../watch/live.js';
 import { Watcher, type WatchEvent } from '../../watch/watcher.js';
 import { progressReporter } from '../progress.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadConfig, onHostDisk } from '../../config/load.js';
+import { expectedFromHosts, type Expected } from '../../watch/expected.js';
+import { parseHostSpecs } from '../hosts.js';
 import { parseKeyOption } from './decode.js';
 
 interface WatchFlags {
@@ -14,6 +18,7 @@ interface WatchFlags {
   json?: boolean;
   duration?: number;
   key?: string[];
+  host?: string[];
 }
 
 /** The terminal view is redrawn at most this often. */
@@ -24,14 +29,15 @@ export function registerWatch(program: Command): void {
     .command('watch')
     .description(
       'the LAN as it is now: master per VRID, its priority, interval and backups, and alerts (two-masters, vrid-conflict, master-silent, flapping, ' +
-        'priority-drop, no-garp, forged, replayed) from a live interface (passive: it never sends) or a capture. ' +
-        'Not yet: --host configs (where a master should be) and --listen (Prometheus)',
+        'priority-drop, no-garp, forged, replayed; with --host: host-silent, unexpected-master, config) from a live interface ' +
+        '(passive: it never sends) or a capture. Not yet: --listen (Prometheus)',
     )
     .option('-i, --interface <IFACE>', 'watch this interface live (needs root: a receive-only packet socket)')
     .option('-r, --read <FILE>', "a pcap/pcapng capture file, or '-' for a pcap stream on stdin (tcpdump -w - | vrrplab watch -r -)")
     .option('--json', 'JSON lines: one per master change and per alert raised or cleared, a summary last')
     .option('--duration <D>', 'stop after this long (10, 10s, 2m, 500ms); live only', parseDuration)
     .option('--key <ID=KEY>', "an auth_hmac key (keepalived 2.4) to verify trailers and follow their sequence with: ID=hex:…, ID=file:PATH or ID=text (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--host <NAME=DIR>', "a host's configuration (DIR/etc/keepalived/keepalived.conf, as check reads it): which host should be master, and check's findings as alerts (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .action(runWatch);
 }
 
@@ -41,6 +47,32 @@ export function parseDuration(text: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+}
+
+const DEFAULT_CONF = '/etc/keepalived/keepalived.conf';
+
+/** The --host configs read as check reads them (keepalived 2.2.7), or the usage error. */
+function loadHosts(specs: readonly string[]): Expected | string {
+  const parsed = parseHostSpecs(specs);
+  if (!parsed.ok) return parsed.error;
+  const hosts = [];
+  for (const { name, root } of parsed.hosts) {
+    const file = onHostDisk(root, DEFAULT_CONF);
+    if (!existsSync(file)) return `--host ${name}: ${file}: no such file`;
+    const result = loadConfig(DEFAULT_CONF, { hostRoot: root, hostname: name, assumeSystemPrograms: true });
+    hosts.push({
+      name,
+      config: result.config,
+      readFile: (p: string) => {
+        try {
+          return readFileSync(onHostDisk(root, p), 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+    });
+  }
+  return expectedFromHosts(hosts);
 }
 
 function fail(message: string, code = 2): void {
@@ -56,6 +88,12 @@ async function runWatch(flags: WatchFlags): Promise<void> {
     if (typeof parsed === 'string') return fail(`--key ${spec}: ${parsed}`);
     (keys ??= new Map()).set(parsed.id, parsed.key);
   }
+  let expected: Expected | undefined;
+  if (flags.host !== undefined) {
+    const loaded = loadHosts(flags.host);
+    if (typeof loaded === 'string') return fail(loaded);
+    expected = loaded;
+  }
   const raised = new Map<string, number>();
   const out = (e: WatchEvent, showLines: boolean): void => {
     if (e.type === 'alert' && e.action === 'raised') raised.set(e.kind, (raised.get(e.kind) ?? 0) + 1);
@@ -68,7 +106,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
   };
 
   if (flags.read !== undefined && flags.read !== '-') {
-    const w = new Watcher({ iface: 'capture', keys });
+    const w = new Watcher({ iface: 'capture', keys, expected });
     const path = flags.read;
     let size = 0;
     try {
@@ -97,7 +135,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
 
   // Live: an interface, or a pcap stream on stdin.
   const iface = flags.interface ?? 'stdin';
-  const w = new Watcher({ iface, keys, garpVisible: flags.interface !== undefined });
+  const w = new Watcher({ iface, keys, garpVisible: flags.interface !== undefined, expected });
   const tty = process.stdout.isTTY === true && !flags.json;
   let lastDraw = 0;
   const draw = (nowMs: number): void => {
