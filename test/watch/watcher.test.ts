@@ -9,7 +9,9 @@ import { ALERT_KINDS, type AlertKind } from '../../src/watch/alerts.js';
 import { watchCaptureFile } from '../../src/watch/capture.js';
 import type { Expected } from '../../src/watch/expected.js';
 import { MAX_SENDERS, Watcher, type WatchEvent } from '../../src/watch/watcher.js';
-import { ethernet, garpPayload, vrrpIpv4, type CraftAdvert } from '../capture/craft.js';
+import { ethernet, garpPayload, ipv6Packet, vrrpIpv4, type CraftAdvert } from '../capture/craft.js';
+import { buildAdvertPacket } from '../../src/wire/packet.js';
+import { parseIpv6 } from '../../src/wire/address.js';
 
 const RAW = 101;
 const ETHERNET = 1;
@@ -396,5 +398,45 @@ describe('watch with --host configs', () => {
     // Same VIPs and a priority in neither table: known by the source address alone.
     const lan = new Lan({ expected: byAddress }).adverts({ ...B, priority: 120 }, 0, 10).run(11);
     expect(lan.raised('host-silent')[0]?.evidence).toContain('10.0.0.2 (10.0.0.2) is master');
+  });
+});
+
+describe('watch over IPv6', () => {
+  const v3 = (src: string, priority: number, hopLimit = 255): Uint8Array =>
+    ethernet(buildAdvertPacket({ version: 3, vrid: 60, priority, authType: 0, auth: '', advertIntervalMs: 1000, family: 6, addresses: ['fd00::100'] }, { src, ttl: hopLimit }), 0x86dd);
+  /** An unsolicited neighbour advertisement for `target` (override flag set), as keepalived sends one for a VIP. */
+  const na = (target: string): Uint8Array => {
+    const icmp = new Uint8Array(24);
+    icmp[0] = 136;
+    icmp[4] = 0x20;
+    icmp.set(parseIpv6(target) ?? new Uint8Array(16), 8);
+    const ip = ipv6Packet(58, icmp);
+    return ethernet(ip, 0x86dd);
+  };
+  const feed = (frames: Array<[number, Uint8Array]>, until: number): WatchEvent[] => {
+    const w = new Watcher();
+    const out: WatchEvent[] = [];
+    frames.sort((x, y) => x[0] - y[0]);
+    let i = 0;
+    for (let t = 0; t <= until; t = Math.round((t + 0.1) * 10) / 10) {
+      while (i < frames.length && frames[i][0] <= t) w.frame(T0 + frames[i][0] * 1000, frames[i++][1], ETHERNET);
+      w.tick(T0 + t * 1000);
+      out.push(...w.poll());
+    }
+    return out;
+  };
+  const run = (from: number, to: number, f: () => Uint8Array): Array<[number, Uint8Array]> => Array.from({ length: to - from + 1 }, (_, i) => [from + i, f()] as [number, Uint8Array]);
+
+  it('follows IPv6 masters and takes an unsolicited NA for a VIP as its announcement', () => {
+    const frames = [...run(0, 5, () => v3('fe80::1', 150)), [0, na('fd00::100')] as [number, Uint8Array], ...run(9, 15, () => v3('fe80::2', 100)), [9.01, na('fd00::100')] as [number, Uint8Array]];
+    const events = feed(frames, 16);
+    expect(events.filter((e) => e.type === 'master').map((e) => (e.type === 'master' ? `${e.family} ${e.to}` : ''))).toEqual(['6 fe80::1', '6 fe80::2']);
+    expect(alertsOf(events)).toEqual([]);
+  });
+
+  it('raises no-garp for an IPv6 takeover with no NA, and forged for hop limit 64', () => {
+    const frames = [...run(0, 5, () => v3('fe80::1', 150)), [0, na('fd00::100')] as [number, Uint8Array], ...run(9, 15, () => v3('fe80::2', 100)), [12.5, v3('fe80::66', 200, 64)] as [number, Uint8Array]];
+    const kinds = alertsOf(feed(frames, 16)).map((a) => `${a.kind} ${a.family}`);
+    expect(kinds).toEqual(['no-garp 6', 'forged 6']);
   });
 });
