@@ -1,7 +1,9 @@
 /**
  * Lab tier (issue 21): `vrrplab watch -i eth0` in a namespace of its own on a bridge with a
  * keepalived 2.2.7 pair, passive, each alert within the time it promises and none on the healthy
- * pair. One run, bounded (~30 s): the healthy pair for 8 s; the backup crashed and the master's
+ * pair. One run, bounded (~35 s): the healthy pair for 8 s; the master's VRRP process stopped and
+ * continued twice -> four master changes, each announced by keepalived's GARPs and no two-masters,
+ * flapping at the fourth; the backup crashed and the master's
  * VRRP process stopped (SIGSTOP) -> master-silent within 4 intervals + 0.3 s of its last advert,
  * cleared by its next one after SIGCONT, and no master change for it; a third keepalived with the
  * same VRID and another VIP -> vrid-conflict at its first advert (keepalived: both MASTER); one
@@ -50,7 +52,7 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('vrrplab watch -i beside keepalived 2.2.7', () => {
-  it('stays quiet on a healthy pair, then raises master-silent, vrid-conflict and forged within their promised times', async (ctx) => {
+  it('stays quiet on a healthy pair, then raises flapping, master-silent, vrid-conflict and forged within their promised times', async (ctx) => {
     requireLab(ctx, ['keepalived']);
     const lab = made.lab({ hosts: 4 });
     const dir = made.scratch('vlwatch');
@@ -82,10 +84,27 @@ describe('vrrplab watch -i beside keepalived 2.2.7', () => {
     await sleep(8000);
     expect(lines().filter((l) => l.type === 'alert'), watch.log()).toEqual([]);
 
-    // Silent: the backup crashes (it would take over), then the master's VRRP process stops.
-    await crash(b);
+    // Flapping: the master's VRRP process stopped and continued twice; B takes over (after its
+    // Master_Down_Interval, below master-silent's bound) and A preempts it back: 4 changes, each
+    // with keepalived's GARPs, each preemption at once (no two-masters).
     const vrrpA = daemonPids(a).at(-1);
     expect(vrrpA).toBeDefined();
+    const masters = () => lines().filter((l) => l.type === 'master').map((l) => l.to);
+    for (let cycle = 1; cycle <= 2; cycle++) {
+      process.kill(vrrpA!, 'SIGSTOP');
+      try {
+        expect(await waitFor(() => masters().length === 2 * cycle, 5000), watch.log()).toBeGreaterThanOrEqual(0);
+      } finally {
+        process.kill(vrrpA!, 'SIGCONT');
+      }
+      expect(await waitFor(() => masters().length === 2 * cycle + 1, 3000), watch.log()).toBeGreaterThanOrEqual(0);
+    }
+    expect(masters()).toEqual(['172.16.25.1', '172.16.25.2', '172.16.25.1', '172.16.25.2', '172.16.25.1']);
+    expect(lines().filter((l) => l.type === 'alert' && l.action === 'raised').map((l) => l.kind), watch.log()).toEqual(['flapping']);
+    expect(raised('flapping')[0].evidence).toContain('changed master 4 times');
+
+    // Silent: the backup crashes (it would take over), then the master's VRRP process stops.
+    await crash(b);
     process.kill(vrrpA!, 'SIGSTOP');
     const stoppedAt = Date.now() / 1000;
     try {
@@ -100,8 +119,8 @@ describe('vrrplab watch -i beside keepalived 2.2.7', () => {
     expect(await waitFor(() => lines().some((l) => l.type === 'alert' && l.action === 'cleared' && l.kind === 'master-silent'), 3000), watch.log()).toBeGreaterThanOrEqual(0);
     // The same master came back: no takeover, so no master change and no GARP awaited.
     await sleep(1500);
-    expect(lines().filter((l) => l.type === 'master').map((l) => l.to)).toEqual(['172.16.25.1']);
-    expect(lines().filter((l) => l.type === 'alert' && l.action === 'raised').map((l) => l.kind)).toEqual(['master-silent']);
+    expect(masters().length).toBe(5);
+    expect(lines().filter((l) => l.type === 'alert' && l.action === 'raised').map((l) => l.kind)).toEqual(['flapping', 'master-silent']);
 
     // A conflicting keepalived: same VRID, another VIP; it ignores A's adverts and A its own.
     const c = startDaemon(lab, 3, 'keepalived', confs[2], dir);
