@@ -11,7 +11,8 @@
  *
  * Bounded memory: at most MAX_SENDERS senders per VRID (the least recently heard non-master one is
  * evicted for a newcomer); the decoder and analyzer are started afresh after NOVEL_MAX distinct
- * adverts (their caches grow with senders and changes), the master carried over; malformed packets
+ * adverts or NEW_SENDERS_MAX new senders (their caches grow with senders and changes), the master
+ * carried over; malformed packets
  * are counted by reason with the numbers taken out of it.
  */
 import { ETHERTYPE, locateLinkPayloadIn, type LinkPayload } from '../capture/link.js';
@@ -29,8 +30,16 @@ import { addressKey, type Expected, type ExpectedVrid } from './expected.js';
 
 /** Senders kept per family and VRID. */
 export const MAX_SENDERS = 16;
+/** Masters of other groups (senders the table's master rejects) reported at once per VRID; more are counted. */
+const GROUP_MASTERS_MAX = MAX_SENDERS;
 /** Distinct decoded adverts after which decoder and analyzer start afresh (bounds their caches). */
 export const NOVEL_MAX = 8192;
+/**
+ * New senders after which they start afresh too: the analyzer compares each sender's advert with
+ * every other sender's of its VRID and keeps each mismatch it reported, so a flood from made-up
+ * sources would cost it time and memory growing with their square.
+ */
+export const NEW_SENDERS_MAX = 128;
 /** flapping: this many master changes within FLAP_WINDOW intervals (at least FLAP_MIN_MS). */
 export const FLAP_CHANGES = 4;
 export const FLAP_WINDOW_INTERVALS = 20;
@@ -111,6 +120,10 @@ interface VridState {
   forged: number;
   /** --host: what the configs say of this VRID. */
   expected: ExpectedVrid | undefined;
+  /** Masters of other groups of the VRID reported, by address (when they took over). */
+  groupMasters: Map<string, number>;
+  /** Other groups' masters not reported (GROUP_MASTERS_MAX were at once). */
+  groupMastersUnreported: number;
 }
 
 const RUN_GAP = 2.5;
@@ -123,6 +136,7 @@ export class Watcher {
   private analyzer: ReplayAnalyzer;
   private known = new WeakSet<SeenAdvert>();
   private novel = 0;
+  private newSenders = 0;
   private readonly vrids = new Map<number, VridState>();
   private readonly alerts: AlertBook;
   private events: WatchEvent[] = [];
@@ -305,6 +319,8 @@ export class Watcher {
         shadow: undefined,
         forged: 0,
         expected: this.options.expected?.vrids.find((e) => e.vrid === vrid && e.family === family),
+        groupMasters: new Map(),
+        groupMastersUnreported: 0,
       };
       this.vrids.set(key, v);
     }
@@ -386,6 +402,7 @@ export class Watcher {
       for (const x of v.senders.values()) if (x.src !== v.master && (oldest === undefined || x.lastMs < oldest.lastMs)) oldest = x;
       if (oldest !== undefined) v.senders.delete(oldest.src);
     }
+    if (++this.newSenders > NEW_SENDERS_MAX) this.restart();
     s = { src, firstMs: ms, lastMs: ms, runStartMs: ms, adverts: 0, priority: -1, intervalMs: DEFAULT_INTERVAL_MS, seen, verdict: 'ok', verdictAgainst: undefined };
     v.senders.set(src, s);
     return s;
@@ -472,8 +489,16 @@ export class Watcher {
     // After a restart of the analyzer its first master is not news; nor is a master that went
     // quiet and came back (held up, SIGSTOPped: keepalived never left MASTER and sends no GARP).
     if (v.master === r.to) return;
-    const from = v.master ?? null;
     const s = v.senders.get(r.to);
+    // Another group's master (senders rejecting the table master's adverts, or its rival in a
+    // split brain) while the table's master still advertises: an event, not the table's master.
+    const current = v.master === undefined ? undefined : v.senders.get(v.master);
+    if (current !== undefined && r.from !== v.master && this.nowMs - current.lastMs <= RUN_GAP * current.intervalMs) {
+      this.otherGroup(v, r, s);
+      return;
+    }
+    v.groupMasters.delete(r.to);
+    const from = v.master ?? null;
     v.master = r.to;
     v.masterPriority = r.priority;
     v.masterPeak = r.priority;
@@ -498,6 +523,28 @@ export class Watcher {
     const addresses = s?.seen.packet.advert.addresses ?? [];
     // Judged GARP_WINDOW_MS after the takeover, or now when the analyzer decided it later.
     if (addresses.length > 0) v.garpDue = { atMs: Math.max(ms + GARP_WINDOW_MS, this.nowMs), sinceMs: ms, master: r.to, addresses: [...addresses] };
+  }
+
+  /** A master of another group of the VRID: reported once per sender (GROUP_MASTERS_MAX at a time; more are counted). */
+  private otherGroup(v: VridState, r: Extract<ReplayRecord, { type: 'transition' }>, s: Sender | undefined): void {
+    if (r.from !== null) v.groupMasters.delete(r.from);
+    if (v.groupMasters.has(r.to)) return;
+    if (v.groupMasters.size >= GROUP_MASTERS_MAX) {
+      for (const src of v.groupMasters.keys()) {
+        const x = v.senders.get(src);
+        if (x === undefined || this.nowMs - x.lastMs > RUN_GAP * x.intervalMs) v.groupMasters.delete(src);
+      }
+      if (v.groupMasters.size >= GROUP_MASTERS_MAX) {
+        v.groupMastersUnreported++;
+        return;
+      }
+    }
+    v.groupMasters.set(r.to, r.ts * 1000);
+    this.events.push({
+      type: 'master', iface: this.iface, vrid: r.vrid, family: v.family, atMs: this.nowMs, sinceMs: r.ts * 1000, from: r.from ?? v.master ?? null, to: r.to, priority: r.priority,
+      reason: r.reason === 'first' ? 'another-group' : `another-group-${r.reason}`,
+    });
+    void s;
   }
 
   private garpSeen(ms: number, ip: string, mac?: string): void {
@@ -605,6 +652,21 @@ export class Watcher {
         a.raise('master-silent', v.family, v.vrid, ms, `no advert for VRID ${v.vrid} for ${((ms - v.lastLiveMs) / 1000).toFixed(1)} s (master ${v.master}, interval ${v.masterIntervalMs / 1000} s: every backup's Master_Down_Interval is at most ${(down / 1000).toFixed(2)} s)`);
       }
     }
+    // The table's master gone quiet while another group's master advertises: that one is the master now.
+    const cur = v.master === undefined ? undefined : v.senders.get(v.master);
+    if (cur !== undefined && ms - cur.lastMs > RUN_GAP * cur.intervalMs) {
+      for (const src of v.groupMasters.keys()) {
+        const x = v.senders.get(src);
+        if (x === undefined || x.priority <= 0 || ms - x.lastMs > RUN_GAP * x.intervalMs) continue;
+        v.groupMasters.delete(src);
+        v.master = src;
+        v.masterPriority = v.masterPeak = x.priority;
+        v.masterSinceMs = x.runStartMs;
+        v.masterSeen = x.seen;
+        v.masterIntervalMs = x.intervalMs;
+        break;
+      }
+    }
     const due = v.garpDue;
     if (due !== undefined && ms >= due.atMs + SLACK_MS) {
       v.garpDue = undefined;
@@ -686,6 +748,7 @@ export class Watcher {
   private restart(): void {
     this.restarts++;
     this.novel = 0;
+    this.newSenders = 0;
     this.known = new WeakSet();
     this.analyzer = new ReplayAnalyzer();
     this.decoder = new FrameDecoder(this.sink);

@@ -291,6 +291,24 @@ describe('watch alerts on crafted traffic', () => {
 });
 
 describe('watch on bad input', () => {
+  it('a flood of valid-looking adverts from 20,000 made-up senders, each with its own VIP, stays fast and keeps the real master', () => {
+    const w = new Watcher();
+    const start = performance.now();
+    let t = T0;
+    const real = vrrpIpv4({ src: '10.0.0.1', vrid: 9, priority: 200, addresses: ['10.9.0.1'] });
+    for (let i = 0; i < 20_000; i++) {
+      if (i % 1000 === 0) w.frame((t += 1), real, RAW);
+      const src = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 2 > 255 ? 3 : (i & 255) + 2}`;
+      w.frame((t += 1), vrrpIpv4({ src, vrid: 9, priority: 100, addresses: [`10.8.${(i >> 8) & 255}.${i & 255}`] }), RAW);
+      w.poll();
+    }
+    // Quadratic work would take minutes here.
+    expect(performance.now() - start).toBeLessThan(10_000);
+    expect(w.restarts).toBeGreaterThan(100);
+    expect(w.snapshot(t).vrids[0]).toMatchObject({ vrid: 9, master: '10.0.0.1' });
+    expect((w.snapshot(t).vrids[0].backups ?? []).length).toBeLessThan(MAX_SENDERS);
+  });
+
   it('arbitrary bytes in any link type never throw', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(0, 1, 12, 101, 113, 228, 229, 276, 9999)), { maxLength: 40 }), (frames) => {
