@@ -60,6 +60,7 @@ export function view(w: Watcher, nowMs: number, header: string, maxRows = 40): s
     lines.push('Recently cleared:');
     for (const a of cleared) lines.push(`  ${a.kind.padEnd(13)} ${vridName(a.family, a.vrid).padEnd(16)} ${ago(nowMs - (a.clearedMs ?? nowMs))} ago`);
   }
+  for (const note of w.notes()) lines.push(`note: ${note}`);
   return lines;
 }
 
@@ -72,5 +73,6 @@ export function summary(w: Watcher, nowMs: number, raised: ReadonlyMap<string, n
   lines.push(raised.size === 0 ? '  alerts raised: none' : `  alerts raised: ${[...raised].map(([k, n]) => `${k} x${n}`).join(', ')}`);
   const active = w.activeAlerts();
   if (active.length > 0) lines.push(`  still active: ${active.map((a) => `${a.kind} (${vridName(a.family, a.vrid)})`).join(', ')}`);
+  for (const note of w.notes()) lines.push(`  note: ${note}`);
   return lines;
 }

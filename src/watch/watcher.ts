@@ -30,6 +30,8 @@ import { addressKey, type Expected, type ExpectedVrid } from './expected.js';
 
 /** Senders kept per family and VRID. */
 export const MAX_SENDERS = 16;
+/** Notes on what was not judged kept at most (one per VRID and master at worst). */
+const NOTES_MAX = 20;
 /** Masters of other groups (senders the table's master rejects) reported at once per VRID; more are counted. */
 const GROUP_MASTERS_MAX = MAX_SENDERS;
 /** Distinct decoded adverts after which decoder and analyzer start afresh (bounds their caches). */
@@ -158,6 +160,11 @@ export class Watcher {
   readonly malformed: Record<string, number> = {};
   /** Times decoder and analyzer were started afresh. */
   restarts = 0;
+  /** What could not be judged, once each (see notes()). */
+  private readonly unjudged = new Set<string>();
+  private note(text: string): void {
+    if (this.unjudged.size < NOTES_MAX) this.unjudged.add(text);
+  }
 
   constructor(private readonly options: WatchOptions = {}) {
     this.iface = options.iface ?? 'capture';
@@ -206,6 +213,15 @@ export class Watcher {
   poll(): WatchEvent[] {
     const out = this.events;
     this.events = [];
+    return out;
+  }
+
+  /** What watch could not judge so far, in words for the summary (empty when everything was). */
+  notes(): string[] {
+    const out = [...this.unjudged];
+    for (const v of this.vrids.values()) {
+      if (v.groupMastersUnreported > 0) out.push(`VRID ${v.vrid}: ${v.groupMastersUnreported} more masters of other groups were not reported (${GROUP_MASTERS_MAX} at once)`);
+    }
     return out;
   }
 
@@ -336,6 +352,7 @@ export class Watcher {
     const a = p.advert;
     const v = this.vridState(a.vrid, a.family);
     v.adverts++;
+    if (p.viaAh === true || (a.version === 2 && a.authType === 2)) this.note('IPsec AH authentication (auth type 2) is recognised, not verified');
     const hmac = this.frameHmac;
     // keepalived drops these before any instance sees them: TTL / hop limit (multicast only,
     // vrrp_check_packet), a bad checksum, a length it does not expect.
@@ -673,6 +690,7 @@ export class Watcher {
       const heard = due.addresses.some((ip) => this.garpTimes.get(ip)?.some((t) => t >= due.sinceMs - GARP_BEFORE_MS && t <= due.sinceMs + GARP_WINDOW_MS + SLACK_MS) === true);
       if (!this.garpVisible) {
         // Nothing to judge by: the link (or the capture's filter) shows no ARP / NA at all.
+        this.note('no-garp not judged: no ARP or neighbour advertisement was seen at all (a capture filtered to VRRP?)');
       } else if (!heard) {
         a.raise('no-garp', v.family, v.vrid, ms, `${due.master} took over VRID ${v.vrid} at ${new Date(due.sinceMs).toISOString()} but sent no gratuitous ARP / unsolicited NA for ${due.addresses.join(', ')} within ${GARP_WINDOW_MS / 1000} s`);
       } else {
@@ -718,6 +736,9 @@ export class Watcher {
     const a = this.alerts;
     const m = v.master === undefined ? undefined : v.senders.get(v.master);
     const settled = v.master !== undefined && ms - v.masterSinceMs > down;
+    if (settled && m !== undefined && m.host === undefined && e !== undefined && e.members.some((x) => addressKey(x.addresses) === addressKey(m.seen.packet.advert.addresses))) {
+      this.note(`--host: master ${m.src} of VRID ${v.vrid} (priority ${m.priority}) could not be told apart from the configured hosts, so host-silent was not judged by it: name the hosts by their addresses (--host ADDR=DIR)`);
+    }
     if (e !== undefined && e.master !== undefined) {
       const silent = ms - v.lastLiveMs > down;
       if (m?.host === e.master && !silent) a.clear('host-silent', v.family, v.vrid, ms, `${e.master} is master`);

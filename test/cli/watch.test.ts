@@ -45,6 +45,13 @@ describe('vrrplab watch', () => {
     expect(run.stdout).toContain('alerts raised: vrid-conflict x1, two-masters x1');
   });
 
+  it('the summary says what was not judged: no-garp on a capture that shows no ARP at all', () => {
+    const run = vrrplab(['watch', '-r', 'captures/frr/v3-ipv4-frr-master.pcap']);
+    expect(run.stdout).toContain('note: no-garp not judged: no ARP or neighbour advertisement was seen at all');
+    const withArp = vrrplab(['watch', '-r', CAPTURE]);
+    expect(withArp.stdout).not.toContain('note:');
+  });
+
   it('refuses to run without exactly one of -i and -r, and a bad --key, with exit 2', () => {
     const none = vrrplab(['watch']);
     expect(none.status).toBe(2);

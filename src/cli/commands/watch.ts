@@ -101,7 +101,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
     else if (showLines) process.stdout.write(`${textLine(e)}\n`);
   };
   const finish = (w: Watcher, nowMs: number): void => {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...w.snapshot(nowMs), raised: Object.fromEntries(raised), malformed: w.malformed })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...w.snapshot(nowMs), raised: Object.fromEntries(raised), malformed: w.malformed, notes: w.notes() })}\n`);
     else process.stdout.write(`${summary(w, nowMs, raised).join('\n')}\n`);
   };
 
