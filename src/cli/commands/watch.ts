@@ -166,6 +166,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
       if (flags.read === '-') process.stdin.pause();
       const now = flags.interface !== undefined ? Date.now() : streamNow();
       w.tick(now);
+      lastDraw = 0; // the last view is drawn whatever the time since the one before
       drain(now);
       if (tty) process.stdout.write('\n');
       if (!flags.json && why !== '') process.stderr.write(`vrrplab watch: ${why}\n`);
