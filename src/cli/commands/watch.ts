@@ -82,6 +82,7 @@ function fail(message: string, code = 2): void {
 
 async function runWatch(flags: WatchFlags): Promise<void> {
   if ((flags.read === undefined) === (flags.interface === undefined)) return fail('give -i IFACE (live) or -r FILE|- (a capture)');
+  if (flags.read === '-' && process.stdin.isTTY === true) return fail("-r - reads a pcap stream on stdin, which is a terminal here: pipe one in (tcpdump -i IFACE -U -w - 'vrrp or arp or icmp6' | vrrplab watch -r -)");
   let keys: Map<number, Uint8Array> | undefined;
   for (const spec of flags.key ?? []) {
     const parsed = parseKeyOption(spec);
