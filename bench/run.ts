@@ -7,12 +7,13 @@ import * as capture from './capture.js';
 import * as runtime from './runtime.js';
 import * as sim from './sim.js';
 import * as exploreBench from './explore.js';
+import * as watchBench from './watch.js';
 
 interface BenchModule {
   run(): Promise<unknown>;
 }
 
-const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim], ['explore', exploreBench], ['runtime', runtime]];
+const BENCHES: [string, BenchModule][] = [['wire', wire], ['capture', capture], ['sim', sim], ['explore', exploreBench], ['runtime', runtime], ['watch', watchBench]];
 
 for (const [name, bench] of BENCHES) {
   const start = Date.now();

@@ -193,20 +193,29 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 }
 
 /*
- * openPacket(ifindex): a raw AF_PACKET socket bound to one interface, for writing whole Ethernet
- * frames (gratuitous ARP). Protocol 0: it receives nothing (packet(7)).
+ * openPacket(ifindex, protocol = 0): a raw AF_PACKET socket bound to one interface, for writing
+ * whole Ethernet frames (gratuitous ARP). Protocol 0: it receives nothing (packet(7)). An
+ * Ethernet protocol (ETH_P_ALL, 3, for `vrrplab watch -i`): it receives every frame of that
+ * protocol on the interface, with its kernel receive time (startBatch reads it).
  */
 static napi_value open_packet(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t ifindex = 0;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &ifindex) != napi_ok) return throw_type(env, "openPacket(ifindex)");
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int32_t ifindex = 0, protocol = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &ifindex) != napi_ok) return throw_type(env, "openPacket(ifindex, protocol)");
+  if (argc >= 2 && napi_get_value_int32(env, argv[1], &protocol) != napi_ok) return throw_type(env, "openPacket(ifindex, protocol)");
+  if (protocol < 0 || protocol > 0xffff) return throw_type(env, "openPacket: protocol must be 0..65535");
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons((uint16_t)protocol));
   if (fd < 0) return throw_errno(env, "socket", errno);
+  if (protocol != 0) {
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
   struct sockaddr_ll link;
   memset(&link, 0, sizeof link);
   link.sll_family = AF_PACKET;
+  link.sll_protocol = htons((uint16_t)protocol);
   link.sll_ifindex = ifindex;
   return bind_and_wrap(env, fd, (struct sockaddr*)&link, sizeof link, FAMILY_PACKET);
 }
@@ -489,7 +498,7 @@ static napi_value start_batch(napi_env env, napi_callback_info info) {
     return throw_type(env, "startBatch(socket, callback, data: Buffer, meta: Buffer)");
   size_t slots = data_length / MAX_PACKET < meta_length / META_RECORD ? data_length / MAX_PACKET : meta_length / META_RECORD;
   if (slots < 1) return throw_type(env, "startBatch: buffers too small for one datagram");
-  if (s->family != 4 && s->family != 6) return throw_type(env, "startBatch: raw IP sockets only");
+  if (s->family != 4 && s->family != 6 && s->family != FAMILY_PACKET) return throw_type(env, "startBatch: raw IP and packet sockets only");
   if (s->closed) return throw_errno(env, "start", EBADF);
   if (s->polling) return throw_type(env, "already started");
   napi_create_reference(env, argv[2], 1, &s->data_ref);
@@ -957,6 +966,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value yes;
   napi_get_boolean(env, 1, &yes);
   napi_set_named_property(env, exports, "sendsFromSource", yes);
+  /* openPacket takes a protocol and startBatch reads packet sockets (vrrplab watch -i). */
+  napi_set_named_property(env, exports, "capturesFrames", yes);
   return exports;
 }
 

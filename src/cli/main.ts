@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   simulate: async () => (await import('./commands/simulate.js')).registerSimulate,
   explore: async () => (await import('./commands/explore.js')).registerExplore,
   replay: async () => (await import('./commands/replay.js')).registerReplay,
+  watch: async () => (await import('./commands/watch.js')).registerWatch,
   compare: async () => (await import('./commands/compare.js')).registerCompare,
   run: async () => (await import('./commands/run.js')).registerRun,
   lab: async () => (await import('./commands/lab.js')).registerLab,

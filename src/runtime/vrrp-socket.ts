@@ -19,7 +19,10 @@ type NativeCallback = (error: string | null, packet?: Buffer, source?: string, d
 
 interface NativeModule {
   open(family: 4 | 6, protocol: number): SocketHandle;
-  openPacket(ifindex: number): SocketHandle;
+  /** `protocol` (builds with `capturesFrames`): an Ethernet protocol to receive (ETH_P_ALL 3); 0 or absent, send-only. */
+  openPacket(ifindex: number, protocol?: number): SocketHandle;
+  /** True in builds whose openPacket takes a protocol and whose startBatch reads packet sockets. */
+  capturesFrames?: boolean;
   openNetlink(groups: number, protocol?: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
   start(socket: SocketHandle, callback: NativeCallback): void;
@@ -70,6 +73,9 @@ export function intOption(value: number): Buffer {
   else b.writeInt32BE(value);
   return b;
 }
+
+/** linux/if_ether.h: every protocol, for a capture socket. */
+const ETH_P_ALL = 3;
 
 /** native/vrrp_socket.c: bytes per datagram slot and per record of what the kernel said of it. */
 const MAX_PACKET = 4096;
@@ -189,7 +195,7 @@ function native(): NativeModule {
 export class VrrpSocket {
   private closed = false;
 
-  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet' | 'netlink') {}
+  private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet' | 'capture' | 'netlink') {}
 
   static open(family: 4 | 6, protocol: number): VrrpSocket {
     return new VrrpSocket(native().open(family, protocol), family);
@@ -198,6 +204,21 @@ export class VrrpSocket {
   /** A send-only AF_PACKET socket on one interface: `send(frame)` writes a whole Ethernet frame. */
   static openPacket(ifindex: number): VrrpSocket {
     return new VrrpSocket(native().openPacket(ifindex), 'packet');
+  }
+
+  /**
+   * A receive-only AF_PACKET socket on one interface for every frame of every protocol (ETH_P_ALL),
+   * as tcpdump reads them: `start()` hands each whole Ethernet frame over, with its kernel receive
+   * time (`vrrplab watch -i`; it never sends on it). Throws when this build lacks it (`canCapture`).
+   */
+  static openCapture(ifindex: number): VrrpSocket {
+    if (!VrrpSocket.canCapture) throw new Error('this build of native/vrrp_socket cannot capture frames (npm rebuild vrrplab)');
+    return new VrrpSocket(native().openPacket(ifindex, ETH_P_ALL), 'capture');
+  }
+
+  /** Whether this build can open capture sockets (openCapture). */
+  static get canCapture(): boolean {
+    return native().capturesFrames === true;
   }
 
   /**
@@ -228,7 +249,7 @@ export class VrrpSocket {
    */
   start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void, onBatchEnd?: () => void): void {
     const mod = native();
-    if ((this.family === 4 || this.family === 6) && mod.startBatch) {
+    if ((this.family === 4 || this.family === 6 || this.family === 'capture') && mod.startBatch) {
       this.startBatch(mod.startBatch, now, onDatagram, onError, onBatchEnd);
       return;
     }
@@ -265,6 +286,7 @@ export class VrrpSocket {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
     const f64 = new Float64Array(meta.buffer, meta.byteOffset, meta.length / 8);
     const i32 = new Int32Array(meta.buffer, meta.byteOffset, meta.length / 4);
+    // A capture socket's frames carry their own addresses; its slots' source bytes stay zero.
     const sourceLength = this.family === 4 ? 4 : 16;
     const sources: Uint8Array[] = [];
     const destinations: Uint8Array[] = [];
