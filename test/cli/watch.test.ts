@@ -1,5 +1,5 @@
 /** `vrrplab watch` on the command line: capture files, a pcap stream on stdin, its options. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,5 +85,34 @@ describe('vrrplab watch', () => {
   it('--duration reads 10, 10s, 2m and 500ms', () => {
     expect([parseDuration('10'), parseDuration('10s'), parseDuration('2m'), parseDuration('500ms')]).toEqual([10_000, 10_000, 120_000, 500]);
     expect(() => parseDuration('10x')).toThrow('not a duration');
+  });
+});
+
+describe('vrrplab watch --listen', () => {
+  it('serves the live watch to Prometheus: the master heard on a pcap stream, and the alerts raised, on /metrics while stdin is open', async () => {
+    // Loopback only: the metrics server listens on 127.0.0.1, a port picked per run.
+    const port = 20000 + (process.pid % 20000);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'watch', '-r', '-', '--json', '--listen', `127.0.0.1:${port}`], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      child.stdin.write(readFileSync(path.join(ROOT, CAPTURE)));
+      let text = '';
+      for (let i = 0; i < 100 && !/vrrplab_alert\{/.test(text); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+      }
+      expect(text).toMatch(/^vrrplab_up\{source="watch"\} 1$/m);
+      expect(text).toMatch(/^vrrplab_master\{[^}]*vrid="52"[^}]*master="172\.16\.25\.2"[^}]*\} 1$/m);
+      expect(text).toMatch(/^vrrplab_alert\{[^}]*kind="vrid-conflict"[^}]*\} [01]$/m);
+    } finally {
+      child.stdin.end();
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(child.exitCode).toBe(0);
+  }, 30_000);
+
+  it('is refused with a capture file, which is read to its end and leaves nothing to scrape', () => {
+    const run = vrrplab(['watch', '-r', CAPTURE, '--listen', '127.0.0.1:9999']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--listen serves a live watch');
   });
 });

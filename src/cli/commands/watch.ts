@@ -11,6 +11,7 @@ import { loadConfig, onHostDisk } from '../../config/load.js';
 import { expectedFromHosts, type Expected } from '../../watch/expected.js';
 import { parseHostSpecs } from '../hosts.js';
 import { parseKeyOption } from './decode.js';
+import { parseListen } from '../../metrics/listen.js';
 
 interface WatchFlags {
   read?: string;
@@ -19,6 +20,7 @@ interface WatchFlags {
   duration?: number;
   key?: string[];
   host?: string[];
+  listen?: string;
 }
 
 /** The terminal view is redrawn at most this often. */
@@ -30,7 +32,7 @@ export function registerWatch(program: Command): void {
     .description(
       'the LAN as it is now: master per VRID, its priority, interval and backups, and alerts (two-masters, vrid-conflict, master-silent, flapping, ' +
         'priority-drop, no-garp, forged, replayed; with --host: host-silent, unexpected-master, config) from a live interface ' +
-        '(passive: it never sends) or a capture. Not yet: --listen (Prometheus)',
+        '(passive: it never sends) or a capture; --listen serves it to Prometheus',
     )
     .option('-i, --interface <IFACE>', 'watch this interface live (needs root: a receive-only packet socket)')
     .option('-r, --read <FILE>', "a pcap/pcapng capture file, or '-' for a pcap stream on stdin (tcpdump -w - | vrrplab watch -r -)")
@@ -38,6 +40,7 @@ export function registerWatch(program: Command): void {
     .option('--duration <D>', 'stop after this long (10, 10s, 2m, 500ms); live only', parseDuration)
     .option('--key <ID=KEY>', "an auth_hmac key (keepalived 2.4) to verify trailers and follow their sequence with: ID=hex:…, ID=file:PATH or ID=text (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option('--host <NAME=DIR>', "a host's configuration (DIR/etc/keepalived/keepalived.conf, as check reads it): which host should be master, and check's findings as alerts (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--listen <ADDR:PORT>', 'live only: serve the VRIDs, counters and alerts as Prometheus metrics on http://ADDR:PORT/metrics ([IPV6]:PORT, :PORT for every address)')
     .action(runWatch);
 }
 
@@ -83,6 +86,11 @@ function fail(message: string, code = 2): void {
 async function runWatch(flags: WatchFlags): Promise<void> {
   if ((flags.read === undefined) === (flags.interface === undefined)) return fail('give -i IFACE (live) or -r FILE|- (a capture)');
   if (flags.read === '-' && process.stdin.isTTY === true) return fail("-r - reads a pcap stream on stdin, which is a terminal here: pipe one in (tcpdump -i IFACE -U -w - 'vrrp or arp or icmp6' | vrrplab watch -r -)");
+  if (flags.listen !== undefined) {
+    if (flags.read !== undefined && flags.read !== '-') return fail('--listen serves a live watch (-i IFACE or -r -), not a capture file read to its end');
+    const listen = parseListen(flags.listen);
+    if (!listen.ok) return fail(listen.error);
+  }
   let keys: Map<number, Uint8Array> | undefined;
   for (const spec of flags.key ?? []) {
     const parsed = parseKeyOption(spec);
@@ -157,12 +165,14 @@ async function runWatch(flags: WatchFlags): Promise<void> {
   let stampAt = 0;
   const streamNow = (): number => (stampMs === undefined ? Date.now() : stampMs + (performance.now() - stampAt));
   let stopped = false;
+  let metrics: { close(): Promise<void> } | undefined;
   let stop: (why: string) => void = () => {};
   const done = new Promise<void>((resolve) => {
     stop = (why: string) => {
       if (stopped) return;
       stopped = true;
       live?.close();
+      void metrics?.close();
       if (streamTimer !== undefined) clearInterval(streamTimer);
       if (flags.read === '-') process.stdin.pause();
       const now = flags.interface !== undefined ? Date.now() : streamNow();
@@ -210,6 +220,17 @@ async function runWatch(flags: WatchFlags): Promise<void> {
       w.tick(now);
       drain(now);
     }, 100);
+  }
+  if (flags.listen !== undefined && !stopped) {
+    try {
+      // Loaded only here, as in run: node:http is not paid for without --listen.
+      const { serveMetrics } = await import('../../metrics/server.js');
+      metrics = await serveMetrics(flags.listen, () => w.snapshot(flags.interface !== undefined ? Date.now() : streamNow()));
+      if (stopped) void metrics.close();
+    } catch (e) {
+      // As run: the watch goes on without its metrics, and says why.
+      process.stderr.write(`vrrplab watch: cannot serve metrics on ${flags.listen}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
   }
   if (flags.duration !== undefined) setTimeout(() => stop(''), flags.duration).unref();
   draw(Date.now());
