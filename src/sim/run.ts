@@ -14,7 +14,7 @@ import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
 import { Cluster, START_JITTER_MAX, START_JITTER_MIN, type InjectStream, type SimHost, type SimRecord } from './cluster.js';
 import { findSimulationFindings, type SimFinding } from './findings.js';
-import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
+import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost, TimelineEntry } from './scenario.js';
 import { validateScenario } from './validate.js';
 import { processService, serviceProcessCount, trackedProcesses } from './processes.js';
 import { QUORUM_MAX_NONE } from '../config/keywords.js';
@@ -153,8 +153,12 @@ export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', direc
   });
 }
 
+/** configCache keys of the timeline's new configurations start with this (host names cannot hold a NUL). */
+const CHANGE_KEY = '\0change\0';
+
 export function runScenario(scenario: Scenario, options: SimulationOptions = {}): SimulationOutcome {
   const errors: string[] = [];
+  const hostsByName0 = new Map(scenario.hosts.map((host) => [host.name, host]));
   const diagnostics: SimulationResult['diagnostics'] = [];
   const specs = scenario.hosts.map((host) => {
     const cached = options.configCache?.get(host.name);
@@ -177,6 +181,27 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     }
     return { name: host.name, address: host.address, address6: host.address6, config: loaded.config, ...(host.processEvents === false ? { processEvents: false } : {}) };
   });
+  // The new configurations of the timeline's reloads and restarts (rollout steps), loaded once each.
+  const changes = new Map<TimelineEntry, KeepalivedConfig>();
+  for (const entry of scenario.timeline) {
+    if (entry.do !== 'reload' && entry.do !== 'restart') continue;
+    const host = hostsByName0.get(entry.host);
+    if (host === undefined) continue;
+    const changed: ScenarioHost = { ...host, configPath: entry.configPath, root: entry.root };
+    const key = `${CHANGE_KEY}${entry.host}\0${entry.root ?? ''}\0${entry.configPath}`;
+    const loaded = options.configCache?.get(key) ?? loadHostConfig(changed, scenario.scripts, scenario.directory);
+    options.configCache?.set(key, loaded);
+    if (loaded.config.instances.length === 0) {
+      errors.push(`${entry.line !== undefined && scenario.source !== undefined ? `${scenario.source.file}:${entry.line}: ` : ''}${entry.do} of ${entry.host}: no vrrp_instance in ${entry.label}`);
+      continue;
+    }
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: `${entry.host} (${entry.label})`, diagnostic });
+    changes.set(entry, loaded.config);
+  }
+  if (changes.size > 0) {
+    // Said in the header, never silently: what the reload and restart events leave out.
+    diagnostics.push({ host: '*', diagnostic: { severity: 'info', notModelled: true, message: 'not modelled: reload/restart: the findings judge each VRID by the configs the hosts started with (the new configs change the states, not the rules they are judged by); a reload is 2 ms long, as keepalived 2.2.7\'s with no VIPs added (one that adds VIPs sends its GARPs first, 30-51 ms)' } });
+  }
   if (errors.length > 0) return { ok: false, errors };
   // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
   const validation = options.namesChecked === true ? { errors: [], warnings: [] } : validateScenario(scenario, specs);
@@ -336,6 +361,13 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.setDelay(entry.ms);
         case 'inject':
           return cluster.inject(injectStream(entry, specs.map((spec) => spec.config), seed));
+        case 'reload':
+        case 'restart': {
+          const config = changes.get(entry);
+          if (config === undefined) return;
+          if (entry.do === 'reload') return cluster.reload(cluster.host(entry.host), config, entry.label);
+          return cluster.restart(cluster.host(entry.host), config, entry.label, entry.gapMs);
+        }
       }
     });
   }
