@@ -418,6 +418,20 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
 }
 
 /**
+ * The run's findings worked out again by other configs (by host name; a host not given keeps the
+ * config it started with): a rollout's run judged by the configs its hosts end with.
+ */
+export function rejudged(result: SimulationResult, configs: ReadonlyMap<string, KeepalivedConfig | undefined>): SimulationResult {
+  const { scenario } = result;
+  const hosts = scenario.hosts.flatMap((host) => {
+    const config = configs.get(host.name);
+    return config === undefined ? [] : [{ name: host.name, config, address: host.address, ...(host.address6 !== undefined ? { address6: host.address6 } : {}) }];
+  });
+  const findings = findSimulationFindings(result.records, { hosts, durationMs: scenario.durationMs, flapping: scenario.flapping, endServices: result.services });
+  return { ...result, findings };
+}
+
+/**
  * The other outcomes of keepalived's races in a run: each start order within keepalived's start-up
  * jitter (see findStartRaces), and for each host that met a preempt_delay boundary tie, that host
  * discarding such adverts (its first tie named). Model mode only: exec mode's programs and commands
