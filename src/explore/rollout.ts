@@ -252,9 +252,9 @@ export class RolloutRunner {
     const underFinal = new Set(judge(this.space.faults, faultSchedule, this.underFinalConfigs(schedule, result)).kinds);
     const own = [
       ...judge(this.space.faults, faultSchedule, result).failures.filter((finding) => underFinal.has(finding.kind)).map(asRolloutFinding),
-      ...this.vipFindings(schedule, result, { oldWorld, newWorld, plainOld, plainNew }, fromMs),
+      ...this.vipFindings(schedule, result, { oldWorld, newWorld, plainOld, plainNew }, fromMs, schedule.faults),
     ];
-    const kindsOf = (run: SimulationResult) => new Set([...judge(this.space.faults, faultSchedule, run).kinds, ...this.vipFindings(undefined, run, undefined, fromMs).map((f) => f.kind)]);
+    const kindsOf = (run: SimulationResult) => new Set([...judge(this.space.faults, faultSchedule, run).kinds, ...this.vipFindings(undefined, run, undefined, fromMs, schedule.faults).map((f) => f.kind)]);
     const worlds: [RolloutVerdict['preexisting'][number]['world'], Set<string>][] = [['old', kindsOf(oldWorld)], ['new', kindsOf(newWorld)]];
     // The same plan with every step taking the host's old config again: what the steps themselves
     // do (a restart while the other host is down), whatever the change.
@@ -282,18 +282,20 @@ export class RolloutRunner {
     result: SimulationResult,
     worlds: { oldWorld: SimulationResult; newWorld: SimulationResult; plainOld: SimulationResult; plainNew: SimulationResult } | undefined,
     fromMs: number,
+    faults: readonly Fault[],
   ): RolloutFinding[] {
     const findings: RolloutFinding[] = [];
     const mine = vipHistory(result, fromMs);
+    // What happens while a network fault is in force (and a takeover time after) is VRRP's answer
+    // to it, drawn from the seed under loss: neither counted nor compared (the worlds lose other packets).
+    const network = faults.filter((fault) => fault.do === 'partition' || fault.do === 'loss' || fault.do === 'delay');
+    const impaired = (fromT: number, toT: number) => network.some((fault) => toT >= fault.at && fromT <= (fault.until ?? Number.POSITIVE_INFINITY) + (fault.do === 'delay' ? fault.ms : 0) + this.space.takeoverMs);
+    const counted = (move: { t: number }) => !impaired(move.t, move.t);
     for (const [address, history] of mine) {
-      if (history.unheldMs > this.space.takeoverMs) {
+      if (history.unheldMs > this.space.takeoverMs && !impaired(history.unheldFrom, history.unheldFrom + history.unheldMs)) {
         findings.push({ kind: 'no-master', from: history.unheldFrom / 1000, to: (history.unheldFrom + history.unheldMs) / 1000, hosts: [], message: `VIP ${address} was held by no host for ${seconds(history.unheldMs)} (longer than the takeover time, ${seconds(this.space.takeoverMs)})` });
       }
       if (schedule === undefined || worlds === undefined) continue;
-      // Moves while a network fault is in force (and a takeover time after) are VRRP's answer to it,
-      // drawn from the seed under loss: not compared (the worlds lose other packets).
-      const network = schedule.faults.filter((fault) => fault.do === 'partition' || fault.do === 'loss' || fault.do === 'delay');
-      const counted = (move: { t: number }) => !network.some((fault) => move.t >= fault.at && move.t <= (fault.until ?? Number.POSITIVE_INFINITY) + (fault.do === 'delay' ? fault.ms : 0) + this.space.takeoverMs);
       const moves = (run: SimulationResult) => (vipHistory(run, fromMs).get(address)?.moves ?? []).filter(counted).length;
       const ownMoves = history.moves.filter(counted);
       const holderOld = lastHolder(worlds.plainOld, address);
