@@ -157,8 +157,10 @@ describe('explore --to on the command line', () => {
     expect(vrrplab(['explore', ...hosts, '--out', out, '--fail-on', 'split-brain']).status).toBe(1);
   });
 
-  it('--json gives one line per rollout, the not-the-rollout\'s lines and a summary', () => {
-    const run = vrrplab(['explore', ...hosts, '--out', path.join(work, 'json'), '--json']);
+  it('--json gives one line per rollout, the not-the-rollout\'s lines and a summary; --html the rollouts\' timelines', () => {
+    const html = path.join(work, 'rollouts.html');
+    const run = vrrplab(['explore', ...hosts, '--out', path.join(work, 'json'), '--json', '--html', html]);
+    expect(fs.readFileSync(html, 'utf8')).toContain('<title>vrrplab explore --to: 3 unsafe rollouts, one safe');
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; steps?: { host: string; method: string }[]; gapMs?: number; exhaustive?: boolean });
     expect(lines[0]).toMatchObject({ type: 'rollout-unsafe', kinds: ['split-brain', 'vip-moved'], steps: [{ host: 'A', method: 'reload' }] });
     expect(lines.find((line) => line.type === 'rollout-safe')).toMatchObject({ steps: [{ host: 'A', method: 'reload' }, { host: 'B', method: 'reload' }], gapMs: 1000, safeGapsMs: [1000] });

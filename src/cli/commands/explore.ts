@@ -149,6 +149,8 @@ async function runRollout(inputs: string[], options: ExploreCliOptions): Promise
     files.set(item.name, file);
   }
   process.stdout.write(options.json ? rolloutJsonLines(result, items, files) : formatRolloutText(result, items, files));
+  // The timelines of the rollouts shown (the safe one's kinds are none).
+  if (options.html !== undefined) await writeHtml(items.map((item) => ({ name: item.name, yaml: item.yaml, kinds: item.kind === 'safe' ? ['safe'] : item.kinds })), options.html, `vrrplab explore --to: ${result.unsafe.length} unsafe rollout${result.unsafe.length === 1 ? '' : 's'}${result.safe !== undefined ? ', one safe' : ', none safe'}`);
   const failing = result.unsafe.some((failure) => failure.kinds.some((kind) => failOn.has(kind)));
   if (options.confirm !== true || items.length === 0) return failing ? 1 : 0;
   const { confirmRollouts, formatRolloutConfirmations } = await import('../../explore/rollout-confirm.js');
@@ -248,7 +250,7 @@ async function emit(reports: FailureReport[], summary: ExploreSummary, options: 
   if (options.html !== undefined) await writeHtml(reports, options.html);
 }
 
-async function writeHtml(reports: FailureReport[], file: string): Promise<void> {
+async function writeHtml(reports: readonly Pick<FailureReport, 'name' | 'yaml' | 'kinds'>[], file: string, title?: string): Promise<void> {
   const { renderReport, writeReportFile } = await import('../../report/html.js');
   const { simulationTimeline } = await import('../../report/simulation.js');
   const timelines = reports.flatMap((report) => {
@@ -257,7 +259,7 @@ async function writeHtml(reports: FailureReport[], file: string): Promise<void> 
     const outcome = runScenario(parsed.scenario);
     return outcome.ok ? [simulationTimeline(outcome.result, `${report.name}: ${report.kinds.join(', ')}`)] : [];
   });
-  writeReportFile(file, renderReport({ title: `vrrplab explore: ${reports.length} failure${reports.length === 1 ? '' : 's'}`, timelines }));
+  writeReportFile(file, renderReport({ title: title ?? `vrrplab explore: ${reports.length} failure${reports.length === 1 ? '' : 's'}`, timelines }));
 }
 
 function baseScenario(inputs: string[], hosts: string[], seed: number): Scenario | undefined {
