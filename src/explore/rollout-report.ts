@@ -96,7 +96,13 @@ export function formatRolloutText(result: RolloutResult, items: readonly Rollout
     lines.push(`safe: ${result.safe.description}`);
     const file = files.get(safe.name);
     if (file !== undefined) lines.push(`  scenario: ${file}`);
-  } else lines.push('No safe rollout among the plans tried: every one failed by itself with no fault or under some fault.');
+  } else if (result.exhaustive) lines.push('No safe rollout among the plans tried: every one failed by itself with no fault or under some fault.');
+  else {
+    // Never a false "none is safe": the budget ran out before some plans met every fault.
+    const open = result.plans.filter((plan) => plan.failing === 0);
+    lines.push(`Safe rollout not known: the budget ran out before ${open.length > 0 ? 'these plans, which have not failed so far, met every fault' : 'the search ended'} (raise --budget):`);
+    for (const plan of open.slice(0, 5)) lines.push(`  ${describePlan(plan.plan)} (${plan.schedules} schedules so far)`);
+  }
   if (result.preexisting.length > 0) {
     lines.push('');
     lines.push('Not the rollout\'s (the same faults fail alike without the change):');

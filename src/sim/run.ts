@@ -158,7 +158,7 @@ const CHANGE_KEY = '\0change\0';
 
 export function runScenario(scenario: Scenario, options: SimulationOptions = {}): SimulationOutcome {
   const errors: string[] = [];
-  const hostsByName0 = new Map(scenario.hosts.map((host) => [host.name, host]));
+  const scenarioHosts = new Map(scenario.hosts.map((host) => [host.name, host]));
   const diagnostics: SimulationResult['diagnostics'] = [];
   const specs = scenario.hosts.map((host) => {
     const cached = options.configCache?.get(host.name);
@@ -185,7 +185,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const changes = new Map<TimelineEntry, KeepalivedConfig>();
   for (const entry of scenario.timeline) {
     if (entry.do !== 'reload' && entry.do !== 'restart') continue;
-    const host = hostsByName0.get(entry.host);
+    const host = scenarioHosts.get(entry.host);
     if (host === undefined) continue;
     const changed: ScenarioHost = { ...host, configPath: entry.configPath, root: entry.root };
     const key = `${CHANGE_KEY}${entry.host}\0${entry.root ?? ''}\0${entry.configPath}`;

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describePlan, exploreRollout, rolloutSpace, RolloutRunner, type RolloutResult } from '../../src/explore/rollout.js';
+import { formatRolloutText, rolloutReportItems } from '../../src/explore/rollout-report.js';
 import { runScenario } from '../../src/sim/run.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 
@@ -121,6 +122,16 @@ describe('explore --to, case by case', () => {
     expect(long).toHaveLength(2);
     for (const plan of long) expect(plan.kinds).toContain('split-brain');
     expect(result.preexisting.filter((p) => p.world !== 'steps')).toEqual([]);
+  });
+
+  it('a budget spent before every plan met every fault says the safe plan is not known, never that none is safe', () => {
+    const result = exploreRollout(explored(CASES[0] as RolloutCase).space, { maxSchedules: 100 });
+    expect(result.exhaustive).toBe(false);
+    expect(result.safe).toBeUndefined();
+    const text = formatRolloutText(result, rolloutReportItems(result), new Map());
+    expect(text).toContain('NOT exhaustive (budget spent)');
+    expect(text).toContain('Safe rollout not known: the budget ran out');
+    expect(text).not.toContain('No safe rollout');
   });
 
   it('the scenario written for the minimal unsafe rollout plays back in simulate with the same split brain', () => {
