@@ -279,7 +279,8 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     const replaceConfig = (h: RunningHost, entry: ConfigChangeAction): void => {
       const spec: ScenarioHost = { ...h.spec, configPath: entry.configPath, root: entry.root };
       const loadedNew = loadHostConfig(spec, scenario.scripts, scenario.directory);
-      h.prepared = prepareHost(scenario, spec, loadedNew.config, dir, true);
+      // The services the run started with stay what the recording is read from (run.json).
+      h.prepared = { ...prepareHost(scenario, spec, loadedNew.config, dir, true), services: h.prepared.services };
       h.config = loadedNew.config;
     };
     const pending: Promise<void>[] = [];

@@ -467,7 +467,8 @@ export class Cluster {
    */
   reload(host: SimHost, config: KeepalivedConfig, label: string): void {
     const engine = host.engine;
-    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'reload', detail: engine === undefined ? `${label} (keepalived not running: read at its next start)` : label });
+    const idle = host.starting ? ' (keepalived still starting: its instances come up with the new file)' : ' (keepalived not running: read at its next start)';
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'reload', detail: engine === undefined ? `${label}${idle}` : label });
     host.configure(config);
     if (engine === undefined) return;
     host.holdUntil = this.now + RELOAD_HOLD_MS;

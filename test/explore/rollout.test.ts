@@ -124,6 +124,15 @@ describe('explore --to, case by case', () => {
     expect(result.preexisting.filter((p) => p.world !== 'steps')).toEqual([]);
   });
 
+  it('no-master fires for a restart of the backup while the master is down (confirmed on keepalived 2.2.7 by explore --to --confirm), and stays silent for the same steps with no fault', () => {
+    const result = explored(CASES[0] as RolloutCase);
+    const noMaster = result.unsafe.find((failure) => failure.kinds.includes('no-master'));
+    expect(noMaster && describePlan(noMaster.schedule.plan, noMaster.schedule.stepsPlayed)).toBe('reload A, wait 3.4 s, restart B');
+    expect(noMaster?.schedule.faults.map((fault) => `${fault.do} ${'host' in fault ? fault.host : ''}`)).toEqual(['stop A']);
+    const runner = new RolloutRunner(result.space);
+    expect(runner.run({ ...(noMaster as NonNullable<typeof noMaster>).schedule, faults: [] }).verdict.kinds).not.toContain('no-master');
+  });
+
   it('a budget spent before every plan met every fault says the safe plan is not known, never that none is safe', () => {
     const result = exploreRollout(explored(CASES[0] as RolloutCase).space, { maxSchedules: 100 });
     expect(result.exhaustive).toBe(false);
