@@ -200,7 +200,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   }
   if (changes.size > 0) {
     // Said in the header, never silently: what the reload and restart events leave out.
-    diagnostics.push({ host: '*', diagnostic: { severity: 'info', notModelled: true, message: 'not modelled: reload/restart: the findings judge each VRID by the configs the hosts started with (the new configs change the states, not the rules they are judged by); a reload is 2 ms long, as keepalived 2.2.7\'s with no VIPs added (one that adds VIPs sends its GARPs first, 30-51 ms)' } });
+    diagnostics.push({ host: '*', diagnostic: { severity: 'info', notModelled: true, message: 'not modelled: reload/restart: a finding that begins before the last reload or restart is judged by the configs the hosts started with, one after it by the new ones (none by the mix in force between steps); a reload is 2 ms long, as keepalived 2.2.7\'s with no VIPs added (one that adds VIPs sends its GARPs first, 30-51 ms)' } });
   }
   if (errors.length > 0) return { ok: false, errors };
   // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
@@ -386,12 +386,24 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     vips[host.name] = [...host.vips.keys()].sort();
     services[host.name] = Object.fromEntries([...host.services.entries()].sort());
   }
-  const findings = findSimulationFindings(cluster.records, {
-    hosts: specs.map((spec) => ({ name: spec.name, config: spec.config, address: spec.address, ...(spec.address6 !== undefined ? { address6: spec.address6 } : {}) })),
-    durationMs: scenario.durationMs,
-    flapping: scenario.flapping,
-    endServices: services,
-  });
+  const judgedBy = (configOf: (spec: (typeof specs)[number]) => KeepalivedConfig) =>
+    findSimulationFindings(cluster.records, {
+      hosts: specs.map((spec) => ({ name: spec.name, config: configOf(spec), address: spec.address, ...(spec.address6 !== undefined ? { address6: spec.address6 } : {}) })),
+      durationMs: scenario.durationMs,
+      flapping: scenario.flapping,
+      endServices: services,
+    });
+  let findings = judgedBy((spec) => spec.config);
+  if (changes.size > 0) {
+    // A rollout: what began before its last step is judged by the configs the hosts started with,
+    // what began after it by the configs they ended with (a failover after an advert_int change
+    // is slow or not by the new Master_Down_Interval).
+    const lastMs = Math.max(...[...changes.keys()].map((entry) => entry.atMs));
+    const finalConfig = new Map<string, KeepalivedConfig>();
+    for (const [entry, config] of [...changes.entries()].sort(([a], [b]) => a.atMs - b.atMs)) if (entry.do === 'reload' || entry.do === 'restart') finalConfig.set(entry.host, config);
+    const after = judgedBy((spec) => finalConfig.get(spec.name) ?? spec.config).filter((finding) => finding.from * 1000 >= lastMs);
+    findings = [...findings.filter((finding) => finding.from * 1000 < lastMs), ...after].sort((a, b) => a.from - b.from);
+  }
   const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
   const preemptTies = cluster.preemptTies;
   const partial = { scenario, seed, records: cluster.records, vips, preemptTies };

@@ -8,6 +8,10 @@
  * - an advert_int change 1 -> 3 under VRRPv2, A (the master) reloaded at 8 s, B 6 s later: B rejects
  *   A's adverts ("advertisement interval mismatch") and takes over at 11.6 s, a split brain until
  *   B's reload; 1 s later instead, nothing happens.
+ * - the same change reloaded on both (8 s, 9 s), then A killed at 15 s: B takes over at 23.63 s, 9.6 s
+ *   after A's last advert (3 x 3 s + skew: the new advert_int is B's Master_Down_Interval at once);
+ * - B reloaded 3.4 s after A (just before its old 3.6 s down timer ran out): no takeover, the reload
+ *   moves B's running down timer to the new interval.
  * simulate agrees with each, state change by state change.
  */
 import * as fs from 'node:fs';
@@ -71,6 +75,28 @@ describe('rollouts by SIGHUP, keepalived 2.2.7 recorded in the lab', () => {
       expect(split[0]?.to).toBeGreaterThan(13.99);
       expect(split[0]?.to).toBeLessThan(14.1);
       expect(run.vips).toEqual({ A: ['10.99.0.100'], B: [] });
+    }
+  });
+
+  it('after the advert_int change B takes over 9.6 s after the killed master\'s last advert (the new Master_Down_Interval, at once), in keepalived and in simulate, and neither names a slow failover by the new configs', () => {
+    const { recorded, simulated, logs } = both('advert-int/scenario-then-kill.yaml', 'advert-int/keepalived-then-kill');
+    expect(logs.B).toMatch(/^23\.6\d\d .*\(VI_1\) Entering MASTER STATE$/m);
+    const comparison = compareRuns(simulated, recorded);
+    expect(comparison.divergences.map((d) => d.message)).toEqual([]);
+    expect(comparison.largestErrorS).toBeLessThanOrEqual(0.1);
+    const takeover = masters(simulated).at(-1);
+    expect(takeover?.host).toBe('B');
+    expect(takeover?.t).toBeCloseTo(23.611, 2);
+    expect(simulated.findings).toEqual([]);
+  });
+
+  it('B reloaded 3.4 s after A, just inside its old 3.6 s down timer, does not take over: the reload moves its running timer to the new interval, in keepalived and in simulate', () => {
+    const { recorded, simulated, logs } = both('advert-int/scenario-gap.yaml', 'advert-int/keepalived-gap');
+    expect(logs.B).toMatch(/^12\.4\d\d .*Reloading$/m);
+    expect(compareRuns(simulated, recorded).divergences.map((d) => d.message)).toEqual([]);
+    for (const run of [recorded, simulated]) {
+      expect(masters(run).map((m) => m.host)).toEqual(['A']);
+      expect(run.findings).toEqual([]);
     }
   });
 

@@ -89,6 +89,17 @@ describe('reload and restart in a scenario', () => {
     expect(masters(result)).toEqual(['3.484 A', '8.609 B', '12.484 A']);
   });
 
+  it('a failover after the rollout is judged by the new configs: B taking over 9.6 s after A\'s last advert is advert_int 3\'s Master_Down_Interval, not a slow failover', () => {
+    const result = run(['{ at: 8s, host: A, do: reload, config: new/A.conf }', '{ at: 9s, host: B, do: reload, config: new/B.conf }', '{ at: 15s, host: A, do: kill }']);
+    const takeover = result.records.find((r) => r.type === 'transition' && r.host === 'B' && r.to === 'MASTER');
+    // A's last advert at 14.002 s (3 s after 11.002); keepalived 2.2.7 took over at 23.630 s (lab-run/rollout-recordings).
+    expect(takeover?.t).toBeCloseTo(14.002 + 9.609, 2);
+    expect(result.findings).toEqual([]);
+    // With the old advert_int (no rollout) the same 9.6 s would be a slow failover: the rule still fires.
+    const slow = run(['{ at: 8s, host: A, do: reload, config: new/A.conf }', '{ at: 25s, host: B, do: reload, config: new/B.conf }']);
+    expect(slow.findings.map((f) => f.kind)).toContain('split-brain');
+  });
+
   it('a restart with a gap starts keepalived that long after the SIGTERM', () => {
     const result = run(['{ at: 8s, host: B, do: restart, config: B.conf, gap: 5s }']);
     const starts = result.records.flatMap((r) => (r.type === 'fault' && r.host === 'B' && r.action === 'start' ? [r.t] : []));
