@@ -206,7 +206,7 @@ export function rolloutScenario(space: RolloutSpace, schedule: RolloutSchedule):
 
 /** Long enough for the whole plan and every fault placement, and to settle after: the same for every world of a schedule. */
 function durationFor(space: RolloutSpace, schedule: RolloutSchedule): number {
-  const last = Math.max(space.startMs + (schedule.plan.steps.length - 1) * schedule.plan.gapMs, ...schedule.faults.map((fault) => fault.until ?? fault.at));
+  const last = Math.max(space.startMs + (Math.max(1, schedule.stepsPlayed) - 1) * schedule.plan.gapMs, ...schedule.faults.map((fault) => fault.until ?? fault.at));
   // Then twice the slower cluster's takeover time to settle (at least 15 s): short enough to confirm in the lab.
   return Math.ceil((last + Math.max(15_000, 2 * space.takeoverMs)) / 1000) * 1000;
 }
