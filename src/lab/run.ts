@@ -18,7 +18,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import type { SimRecord } from '../sim/cluster.js';
 import type { SenderStream } from './sender.js';
 import { describeInject } from '../sim/cluster.js';
-import { injectStream, loadHostConfig, type SimulationResult } from '../sim/run.js';
+import { acrossChanges, injectStream, loadHostConfig, rejudged, type SimulationResult } from '../sim/run.js';
 import type { ConfigChangeAction, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 import { validateScenario } from '../sim/validate.js';
 import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
@@ -319,7 +319,9 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     };
     fs.writeFileSync(path.join(dir, RUN_FILE), `${JSON.stringify(runFile, null, 1)}\n`);
     // Read with the configurations the hosts started with, as the simulation's findings judge them.
-    const result = readRecording(dir, scenario, new Map(loaded.map(({ host: h, loaded: l }) => [h.name, l.config])));
+    const recorded = readRecording(dir, scenario, new Map(loaded.map(({ host: h, loaded: l }) => [h.name, l.config])));
+    // As simulate judges a rollout: what began after its last reload or restart by the configs the hosts ended with.
+    const result = { ...recorded, findings: acrossChanges(scenario, recorded.findings, rejudged(recorded, new Map(hosts.map((h) => [h.spec.name, h.config]))).findings) };
     const logs = Object.fromEntries(hosts.map((h) => [h.spec.name, h.logFile]));
     return { ok: true, result, artifacts: { dir, logs, ...(tcpdump !== undefined ? { capture } : {}) }, warnings };
   } finally {

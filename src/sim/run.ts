@@ -395,14 +395,9 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     });
   let findings = judgedBy((spec) => spec.config);
   if (changes.size > 0) {
-    // A rollout: what began before its last step is judged by the configs the hosts started with,
-    // what began after it by the configs they ended with (a failover after an advert_int change
-    // is slow or not by the new Master_Down_Interval).
-    const lastMs = Math.max(...[...changes.keys()].map((entry) => entry.atMs));
     const finalConfig = new Map<string, KeepalivedConfig>();
     for (const [entry, config] of [...changes.entries()].sort(([a], [b]) => a.atMs - b.atMs)) if (entry.do === 'reload' || entry.do === 'restart') finalConfig.set(entry.host, config);
-    const after = judgedBy((spec) => finalConfig.get(spec.name) ?? spec.config).filter((finding) => finding.from * 1000 >= lastMs);
-    findings = [...findings.filter((finding) => finding.from * 1000 < lastMs), ...after].sort((a, b) => a.from - b.from);
+    findings = acrossChanges(scenario, findings, judgedBy((spec) => finalConfig.get(spec.name) ?? spec.config));
   }
   const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
   const preemptTies = cluster.preemptTies;
@@ -427,6 +422,19 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       ...(preemptTies.length > 0 ? { preemptTies } : {}),
     },
   };
+}
+
+/**
+ * A rollout's findings (a timeline with reloads or restarts): what began before its last step as
+ * judged by the configs the hosts started with, what began after it as judged by the configs they
+ * ended with (a failover after an advert_int change is slow or not by the new Master_Down_Interval).
+ * The simulator and the lab's recordings judge alike.
+ */
+export function acrossChanges(scenario: Pick<Scenario, 'timeline'>, byStart: readonly SimFinding[], byEnd: readonly SimFinding[]): SimFinding[] {
+  const changes = scenario.timeline.filter((entry) => entry.do === 'reload' || entry.do === 'restart');
+  if (changes.length === 0) return [...byStart];
+  const lastMs = Math.max(...changes.map((entry) => entry.atMs));
+  return [...byStart.filter((finding) => finding.from * 1000 < lastMs), ...byEnd.filter((finding) => finding.from * 1000 >= lastMs)].sort((a, b) => a.from - b.from);
 }
 
 /**

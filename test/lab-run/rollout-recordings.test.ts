@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/lab/compare.js';
 import { readRecording } from '../../src/lab/recording.js';
-import { loadHostConfig, runScenario } from '../../src/sim/run.js';
+import { acrossChanges, loadHostConfig, rejudged, runScenario } from '../../src/sim/run.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { ROOT } from '../sim/helpers.js';
 
@@ -88,6 +88,10 @@ describe('rollouts by SIGHUP, keepalived 2.2.7 recorded in the lab', () => {
     expect(takeover?.host).toBe('B');
     expect(takeover?.t).toBeCloseTo(23.611, 2);
     expect(simulated.findings).toEqual([]);
+    // keepalived's run judged as the lab judges a rollout: by the new configs after the last reload.
+    const finalConfigs = new Map(['A', 'B'].map((name) => [name, loadHostConfig({ name, address: '', configPath: path.join(FIXTURES, 'advert-int/new', `${name}.conf`) }, 'model', FIXTURES).config]));
+    expect(recorded.findings.map((f) => f.kind)).toEqual(['slow-failover']);
+    expect(acrossChanges(recorded.scenario, recorded.findings, rejudged(recorded, finalConfigs).findings)).toEqual([]);
   });
 
   it('B reloaded 3.4 s after A, just inside its old 3.6 s down timer, does not take over: the reload moves its running timer to the new interval, in keepalived and in simulate', () => {
