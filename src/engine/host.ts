@@ -421,6 +421,16 @@ export class HostEngine {
         instance.downTimerMs = this.masterDownInterval(instance);
         if (instance.state === 'BACKUP') instance.sands += instance.downTimerMs - oldDownTimer;
       }
+      if (instance.version === 2 && instance.advertIntervalMs !== previous.advertIntervalMs) {
+        // VRRPv2 learns no interval from the master: keepalived 2.2.7 takes the new advert_int as the
+        // master's on reload (lab, advert_int 1 -> 3 s on both hosts by SIGHUP, then the master
+        // killed: the backup took over 9.609 s after its last advert, 3 x 3 + skew, not 3.609 s).
+        // A BACKUP's running down timer moves with it, as it does for a new priority above.
+        instance.masterAdvertIntervalMs = instance.advertIntervalMs;
+        const oldDownTimer = instance.downTimerMs;
+        instance.downTimerMs = this.masterDownInterval(instance);
+        if (instance.state === 'BACKUP') instance.sands += instance.downTimerMs - oldDownTimer;
+      }
       if (instance.vipSet) {
         const before = new Set(previous.vips);
         const after = new Set(instance.vips);

@@ -57,7 +57,7 @@ function failureName(index: number, failure: Shrunk): string {
 }
 
 /** A scenario file `vrrplab simulate` reads back to the same run. */
-export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false): string {
+export function scenarioYaml(scenario: Scenario, failure: Pick<Shrunk, 'kinds' | 'schedule'>, prefix = false, headerLines?: readonly string[]): string {
   const hosts: Record<string, Record<string, string | boolean>> = {};
   for (const host of scenario.hosts) {
     const spec: Record<string, string | boolean> = {};
@@ -68,6 +68,8 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false
     spec['address'] = host.address;
     if (host.address6 !== undefined) spec['address6'] = host.address6;
     if (host.processEvents === false) spec['process-events'] = false;
+    // A host the timeline never starts (a rollout's new host before its step, or one left down) stays down.
+    if (!scenario.timeline.some((entry) => (entry.do === 'start' || entry.do === 'restart') && entry.host === host.name)) spec['stopped'] = true;
     hosts[host.name] = spec;
   }
   const document: Record<string, unknown> = {
@@ -87,7 +89,7 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false
   if (scenario.flapping.transitions !== 4 || scenario.flapping.windowMs !== 60_000) {
     document['findings'] = { flapping: { transitions: scenario.flapping.transitions, window: `${scenario.flapping.windowMs / 1000}s` } };
   }
-  const header = [
+  const header = headerLines ?? [
     `# Found by vrrplab explore: ${failure.kinds.join(', ')}`,
     ...describeSchedule(failure.schedule, prefix).map((line) => `#   ${line}`),
     `# Reproduce: vrrplab simulate THIS_FILE`,
@@ -111,7 +113,12 @@ function checkYaml(model: CheckModel): Record<string, string | number> {
 }
 
 /** One timeline entry as a YAML flow mapping, `at` first, in seconds. */
-function flowEntry(entry: TimelineEntry): string {
+export function flowEntry(entry: TimelineEntry): string {
+  if (entry.do === 'reload' || entry.do === 'restart') {
+    // A rollout step: the new file as the scenario syntax names it (root: DIR, or config: FILE).
+    const where = entry.root !== undefined ? [`root: ${plainScalar(path.resolve(entry.root))}`, ...(entry.configPath !== '/etc/keepalived/keepalived.conf' ? [`config: ${plainScalar(entry.configPath)}`] : [])] : [`config: ${plainScalar(path.resolve(entry.configPath))}`];
+    return `{ ${[`at: ${formatSeconds(entry.atMs)}`, `host: ${plainScalar(entry.host)}`, `do: ${entry.do}`, ...where, ...(entry.gapMs !== undefined ? [`gap: ${formatSeconds(entry.gapMs)}`] : [])].join(', ')} }`;
+  }
   const { atMs, line: _line, ...rest } = entry;
   const fields: string[] = [`at: ${formatSeconds(atMs)}`];
   for (const [key, value] of Object.entries(rest)) {

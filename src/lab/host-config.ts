@@ -82,11 +82,14 @@ function writeProgram(file: string, body: string): void {
  * Writes the host's directory under `labDir` and returns where things are. `config` is the model
  * the simulator loaded for the same host (it says which scripts keepalived disables).
  */
-export function prepareHost(scenario: Scenario, host: ScenarioHost, config: KeepalivedConfig, labDir: string): PreparedHost {
+export function prepareHost(scenario: Scenario, host: ScenarioHost, config: KeepalivedConfig, labDir: string, again = false): PreparedHost {
   const dir = path.join(labDir, host.name);
   for (const sub of ['bin', 'services', 'files', 'hang']) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o755 });
   const notifyLog = path.join(dir, 'notify.log');
-  fs.writeFileSync(notifyLog, '');
+  // `again`: a new configuration for a host already running (a rollout's reload or restart): its
+  // keepalived.conf and stand-ins are written anew over the old ones; its notify log and service
+  // flags stay as they are.
+  if (!again) fs.writeFileSync(notifyLog, '');
   const exec = scenario.scripts === 'exec';
   const statements = readConfigStatements(host.configPath, exec ? {} : { hostRoot: host.root }) ?? [];
   const disabled = new Set(config.scripts.filter((script) => script.disabled === true).map((script) => script.name));
@@ -177,7 +180,7 @@ export function prepareHost(scenario: Scenario, host: ScenarioHost, config: Keep
   const text = emit(rewrite(statements, { kind: 'other', name: '' }));
   const configFile = path.join(dir, 'keepalived.conf');
   fs.writeFileSync(configFile, text);
-  if (!exec) {
+  if (!exec && !again) {
     for (const [service, up] of Object.entries(scenario.services[host.name] ?? {})) services.set(service, up);
     for (const [service, up] of services) if (up) fs.writeFileSync(path.join(dir, 'services', service), '');
   }

@@ -18,8 +18,8 @@ import type { KeepalivedConfig } from '../config/model.js';
 import type { SimRecord } from '../sim/cluster.js';
 import type { SenderStream } from './sender.js';
 import { describeInject } from '../sim/cluster.js';
-import { injectStream, loadHostConfig, type SimulationResult } from '../sim/run.js';
-import type { Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
+import { acrossChanges, injectStream, loadHostConfig, rejudged, type SimulationResult } from '../sim/run.js';
+import type { ConfigChangeAction, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
 import { validateScenario } from '../sim/validate.js';
 import { labFilePath, prepareHost, type PreparedHost } from './host-config.js';
 import { createLabNetwork, type LabHostSpec, type LabNetwork } from './network.js';
@@ -52,6 +52,7 @@ export type LabOutcome = { ok: true; result: SimulationResult; artifacts: LabArt
 
 interface RunningHost {
   spec: ScenarioHost;
+  /** The configuration in force (a rollout's reload or restart replaces it). */
   config: KeepalivedConfig;
   prepared: PreparedHost;
   impl: LabImplementation;
@@ -242,8 +243,49 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
         case 'inject':
           fault(undefined, 'inject', describeInject(injectStream(entry, hosts.map((h) => h.config), scenario.seed ?? 1)));
           return;
+        case 'reload': {
+          // A rollout step: the new file in place of the old, then SIGHUP to keepalived's parent (by PID), which reloads its children.
+          const h = host(entry.host);
+          const live = running(h) && h.stopping !== true;
+          fault(entry.host, 'reload', live ? entry.label : `${entry.label} (keepalived not running: read at its next start)`);
+          replaceConfig(h, entry);
+          if (live) signal(h.daemon?.pid, 'SIGHUP');
+          return;
+        }
+        case 'restart': {
+          // SIGTERM, then the new file and a start `gap` later, at the earliest once the old keepalived has exited.
+          const h = host(entry.host);
+          fault(entry.host, 'restart', entry.label);
+          const from = performance.now();
+          if (running(h) && h.stopping !== true) {
+            fault(entry.host, 'stop');
+            signal(h.daemon?.pid, 'SIGTERM');
+            h.stopping = true;
+          }
+          const daemon = h.daemon;
+          pending.push((async () => {
+            await Promise.race([exited(daemon), sleep(5000)]);
+            const left = (entry.gapMs ?? 0) - (performance.now() - from);
+            if (left > 0) await sleep(left);
+            if (finished || running(h)) return;
+            replaceConfig(h, entry);
+            fault(entry.host, 'start');
+            start(h, network, options, now);
+          })());
+          return;
+        }
       }
     };
+    /** The new configuration of a reload or restart, prepared as the host's first was (stand-ins and all). */
+    const replaceConfig = (h: RunningHost, entry: ConfigChangeAction): void => {
+      const spec: ScenarioHost = { ...h.spec, configPath: entry.configPath, root: entry.root };
+      const loadedNew = loadHostConfig(spec, scenario.scripts, scenario.directory);
+      // The services the run started with stay what the recording is read from (run.json).
+      h.prepared = { ...prepareHost(scenario, spec, loadedNew.config, dir, true), services: h.prepared.services };
+      h.config = loadedNew.config;
+    };
+    const pending: Promise<void>[] = [];
+    let finished = false;
 
     const timeline = [...scenario.timeline].sort((a, b) => a.atMs - b.atMs);
     for (const entry of timeline) {
@@ -262,6 +304,8 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       await sleep(Math.min(left, 1000));
       options.onProgress?.(Math.min(performance.now() - t0, scenario.durationMs), scenario.durationMs);
     }
+    finished = true;
+    await Promise.all(pending);
     // The run ends as a simulation does: nothing more is recorded. The daemons are killed only to clean up.
     for (const h of hosts) {
       if (running(h)) crash(h);
@@ -275,7 +319,10 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
       impl: Object.fromEntries(hosts.map((h) => [h.spec.name, h.impl])),
     };
     fs.writeFileSync(path.join(dir, RUN_FILE), `${JSON.stringify(runFile, null, 1)}\n`);
-    const result = readRecording(dir, scenario, new Map(hosts.map((h) => [h.spec.name, h.config])));
+    // Read with the configurations the hosts started with, as the simulation's findings judge them.
+    const recorded = readRecording(dir, scenario, new Map(loaded.map(({ host: h, loaded: l }) => [h.name, l.config])));
+    // As simulate judges a rollout: what began after its last reload or restart by the configs the hosts ended with.
+    const result = { ...recorded, findings: acrossChanges(scenario, recorded.findings, rejudged(recorded, new Map(hosts.map((h) => [h.spec.name, h.config]))).findings) };
     const logs = Object.fromEntries(hosts.map((h) => [h.spec.name, h.logFile]));
     return { ok: true, result, artifacts: { dir, logs, ...(tcpdump !== undefined ? { capture } : {}) }, warnings };
   } finally {

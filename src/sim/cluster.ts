@@ -97,6 +97,17 @@ export const START_JITTER_MAX = 1.4;
  */
 const STOP_EXIT_MS = 1000;
 
+/**
+ * How long keepalived's reload holds its timers and socket: it sends one advert with the old
+ * settings as it begins, re-reads the config, sets the VIPs, then a kept MASTER's advert with the
+ * new settings leaves from its timer. Lab, keepalived 2.2.7, one instance with one VIP, SIGHUP
+ * (test/fixtures/recordings/rollout, capture.pcap): the new-settings advert 0.3 and 1.8 ms after
+ * the old one. A reload that adds VIPs sends GARPs in between and takes longer (30-51 ms with 15
+ * GARPs, src/runtime/runtime.ts releaseAfterReload): not modelled here. Packets that come
+ * meanwhile are read when it ends, in order.
+ */
+export const RELOAD_HOLD_MS = 2;
+
 /** A placeholder until the first advert arrives. */
 const NO_ADVERT: VrrpAdvert = { version: 2, vrid: 0, priority: 0, authType: 0, auth: '', advertIntervalMs: 0, family: 4, addresses: [] };
 
@@ -194,7 +205,9 @@ export class SimHost {
   /** The engine timer's standing entry in the cluster's queue. */
   timerEntry: QueueEntry<ClusterEvent> | undefined;
 
-  readonly interfaces: string[];
+  interfaces: string[];
+  /** Until then (ms) a reload holds the host's timers and packets (RELOAD_HOLD_MS). */
+  holdUntil = Number.NEGATIVE_INFINITY;
   /**
    * The host's VMACs (use_vmac) by address, each with the "FAMILY/VRID" of the instances that read
    * on it (no vmac_xmit_base). A multicast frame from one of the host's own private macvlans'
@@ -205,8 +218,16 @@ export class SimHost {
   readonly vmacs = new Map<string, Set<string>>();
 
   constructor(readonly spec: SimHostSpec) {
-    this.interfaces = [...new Set(spec.config.instances.map((instance) => instance.interface))];
-    for (const instance of spec.config.instances) {
+    this.interfaces = [];
+    this.configure(spec.config);
+  }
+
+  /** Take `config` as the host's keepalived.conf (at construction, and when a rollout replaces it). */
+  configure(config: KeepalivedConfig): void {
+    this.spec.config = config;
+    this.interfaces = [...new Set(config.instances.map((instance) => instance.interface))];
+    this.vmacs.clear();
+    for (const instance of config.instances) {
       if (!instance.useVmac || instance.vmacMac === undefined) continue;
       const readers = this.vmacs.get(instance.vmacMac) ?? new Set<string>();
       if (instance.vmacXmitBase !== true) readers.add(`${instance.family}/${instance.vrid}`);
@@ -268,7 +289,7 @@ export class Cluster {
     for (const key of ['seed', 'latencyMs', 'startupDelayMs', 'scriptDurationMs', 'notifyDurationMs'] as const) {
       if (!Number.isFinite(options[key]) || options[key] < 0) throw new Error(`Cluster option ${key} must be a finite number >= 0 (got ${options[key]})`);
     }
-    this.hosts = specs.map((spec) => new SimHost(spec));
+    this.hosts = specs.map((spec) => new SimHost({ ...spec }));
     for (const host of this.hosts) host.timerEntry = this.queue.standing({ kind: 'timer', host });
     this.random = new Random(options.seed);
   }
@@ -310,6 +331,12 @@ export class Cluster {
         const { host } = event;
         host.timerAt = Number.POSITIVE_INFINITY;
         if (host.engine === undefined) return;
+        if (this.now < host.holdUntil) {
+          // A reload is under way: what fell due is served when it ends.
+          host.timerAt = host.holdUntil;
+          if (host.timerEntry !== undefined) this.queue.reschedule(host.timerEntry, host.holdUntil);
+          return;
+        }
         this.apply(host, host.engine.handleTimeout(this.now, this.actions));
         return;
       }
@@ -317,6 +344,10 @@ export class Cluster {
         const { receiver, packet } = event;
         const engine = receiver.engine;
         if (engine === undefined) return;
+        if (this.now < receiver.holdUntil) {
+          this.queue.push(receiver.holdUntil, event);
+          return;
+        }
         // A tie with the receiver's timer: the packet is read first (the engine), unless the draw says the timer won the race.
         if (receiver.timerAt === this.now && this.random.chance(TIMER_FIRST_PERCENT)) {
           this.apply(receiver, engine.handleTimeout(this.now, this.actions));
@@ -334,6 +365,10 @@ export class Cluster {
       case 'script-result': {
         const { host, engine, script, hung } = event;
         if (host.engine !== engine) return;
+        if (this.now < host.holdUntil) {
+          this.queue.push(host.holdUntil, event);
+          return;
+        }
         const actions = engine.handle(this.now, { type: 'script-result', script, exitCode: event.exitCode, timedOut: hung }, this.actions);
         const ok = scriptStateChange(script, actions);
         if (ok !== undefined) this.record({ type: 'script', t: this.seconds(), host: host.name, script, ok });
@@ -422,6 +457,34 @@ export class Cluster {
       for (const process of processes) processCounts[process.name] = serviceProcessCount(process, host.services.get(processService(process)) === true);
     }
     this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues, processCounts }, this.actions));
+  }
+
+  /**
+   * SIGHUP with a new keepalived.conf (`label`: the file as the scenario names it). The engine's
+   * reload (keepalived's: kept instances keep their state, timers and VIPs) runs at once, then the
+   * host's timers and packets wait RELOAD_HOLD_MS, as keepalived's do while it reloads. A host
+   * whose keepalived is not running just has the new file: its next start reads it.
+   */
+  reload(host: SimHost, config: KeepalivedConfig, label: string): void {
+    const engine = host.engine;
+    const idle = host.starting ? ' (keepalived still starting: its instances come up with the new file)' : ' (keepalived not running: read at its next start)';
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'reload', detail: engine === undefined ? `${label}${idle}` : label });
+    host.configure(config);
+    if (engine === undefined) return;
+    host.holdUntil = this.now + RELOAD_HOLD_MS;
+    this.apply(host, engine.reload(this.now, config));
+  }
+
+  /**
+   * A restart with a new keepalived.conf: SIGTERM (keepalived resigns and exits a second later),
+   * then a start `gapMs` later, at the earliest once the old process is gone (`systemctl restart`).
+   */
+  restart(host: SimHost, config: KeepalivedConfig, label: string, gapMs = 0): void {
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'restart', detail: label });
+    this.stop(host);
+    host.configure(config);
+    if (gapMs <= 0) this.start(host);
+    else this.at(this.now + gapMs, () => this.start(host));
   }
 
   /** Graceful stop (SIGTERM): the engine resigns, removes its VIPs and runs notify_stop. */

@@ -64,7 +64,8 @@ export function formatTimeline(result: SimulationResult): string {
   for (const [process, description] of Object.entries(result.processModels ?? {})) lines.push(`  track_process ${process}: ${description}`);
   for (const { host, diagnostic } of result.diagnostics) {
     const where = diagnostic.location ? `(${diagnostic.location.file}: Line ${diagnostic.location.line}) ` : '';
-    lines.push(`  ${host} keepalived.conf: ${where}${diagnostic.message}`);
+    // host '*': a note on the scenario as a whole (e.g. what its reload/restart events leave out).
+    lines.push(host === '*' ? `  ${diagnostic.message}` : `  ${host} keepalived.conf: ${where}${diagnostic.message}`);
   }
   lines.push('');
   const width = Math.max(...scenario.hosts.map((host) => host.name.length), 4);
@@ -237,6 +238,8 @@ function describeRecord(record: SimRecord): string | undefined {
     case 'service':
       return `${record.service} ${record.up ? 'started' : 'STOPPED'} (${record.cause})`;
     case 'fault':
+      // A rollout step: "A  == reloaded with new/A/keepalived.conf" (SIGHUP), "== restarted with ..." (SIGTERM, then start).
+      if (record.action === 'reload' || record.action === 'restart') return `== ${record.action}ed with ${record.detail ?? 'its configuration'}`;
       return `== ${record.action}${record.detail !== undefined ? ` ${record.detail}` : ''}`;
     case 'vip':
       return `${record.held ? 'added' : 'removed'} VIP ${record.address} (${record.instance})${record.vmac ? ` on ${record.vmac.iface} (VMAC ${record.vmac.mac}${record.held ? ', GARPs from it' : ''})` : ''}`;

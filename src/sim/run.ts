@@ -14,7 +14,7 @@ import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
 import { Cluster, START_JITTER_MAX, START_JITTER_MIN, type InjectStream, type SimHost, type SimRecord } from './cluster.js';
 import { findSimulationFindings, type SimFinding } from './findings.js';
-import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost } from './scenario.js';
+import type { CheckModel, InjectAction, NotifyModelEffect, Scenario, ScenarioHost, TimelineEntry } from './scenario.js';
 import { validateScenario } from './validate.js';
 import { processService, serviceProcessCount, trackedProcesses } from './processes.js';
 import { QUORUM_MAX_NONE } from '../config/keywords.js';
@@ -153,8 +153,12 @@ export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', direc
   });
 }
 
+/** configCache keys of the timeline's new configurations start with this (host names cannot hold a NUL). */
+const CHANGE_KEY = '\0change\0';
+
 export function runScenario(scenario: Scenario, options: SimulationOptions = {}): SimulationOutcome {
   const errors: string[] = [];
+  const scenarioHosts = new Map(scenario.hosts.map((host) => [host.name, host]));
   const diagnostics: SimulationResult['diagnostics'] = [];
   const specs = scenario.hosts.map((host) => {
     const cached = options.configCache?.get(host.name);
@@ -178,6 +182,27 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     }
     return { name: host.name, address: host.address, address6: host.address6, config: loaded.config, ...(host.processEvents === false ? { processEvents: false } : {}) };
   });
+  // The new configurations of the timeline's reloads and restarts (rollout steps), loaded once each.
+  const changes = new Map<TimelineEntry, KeepalivedConfig>();
+  for (const entry of scenario.timeline) {
+    if (entry.do !== 'reload' && entry.do !== 'restart') continue;
+    const host = scenarioHosts.get(entry.host);
+    if (host === undefined) continue;
+    const changed: ScenarioHost = { ...host, configPath: entry.configPath, root: entry.root };
+    const key = `${CHANGE_KEY}${entry.host}\0${entry.root ?? ''}\0${entry.configPath}`;
+    const loaded = options.configCache?.get(key) ?? loadHostConfig(changed, scenario.scripts, scenario.directory);
+    options.configCache?.set(key, loaded);
+    if (loaded.config.instances.length === 0) {
+      errors.push(`${entry.line !== undefined && scenario.source !== undefined ? `${scenario.source.file}:${entry.line}: ` : ''}${entry.do} of ${entry.host}: no vrrp_instance in ${entry.label}`);
+      continue;
+    }
+    for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: `${entry.host} (${entry.label})`, diagnostic });
+    changes.set(entry, loaded.config);
+  }
+  if (changes.size > 0) {
+    // Said in the header, never silently: what the reload and restart events leave out.
+    diagnostics.push({ host: '*', diagnostic: { severity: 'info', notModelled: true, message: 'not modelled: reload/restart: a finding that begins before the last reload or restart is judged by the configs the hosts started with, one after it by the new ones (none by the mix in force between steps); a reload is 2 ms long, as keepalived 2.2.7\'s with no VIPs added (one that adds VIPs sends its GARPs first, 30-51 ms)' } });
+  }
   if (errors.length > 0) return { ok: false, errors };
   // Names the scenario uses that no config does (checks, services, interfaces): see ./validate.ts.
   const validation = options.namesChecked === true ? { errors: [], warnings: [] } : validateScenario(scenario, specs);
@@ -337,6 +362,13 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.setDelay(entry.ms);
         case 'inject':
           return cluster.inject(injectStream(entry, specs.map((spec) => spec.config), seed));
+        case 'reload':
+        case 'restart': {
+          const config = changes.get(entry);
+          if (config === undefined) return;
+          if (entry.do === 'reload') return cluster.reload(cluster.host(entry.host), config, entry.label);
+          return cluster.restart(cluster.host(entry.host), config, entry.label, entry.gapMs);
+        }
       }
     });
   }
@@ -355,12 +387,19 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     vips[host.name] = [...host.vips.keys()].sort();
     services[host.name] = Object.fromEntries([...host.services.entries()].sort());
   }
-  const findings = findSimulationFindings(cluster.records, {
-    hosts: specs.map((spec) => ({ name: spec.name, config: spec.config, address: spec.address, ...(spec.address6 !== undefined ? { address6: spec.address6 } : {}) })),
-    durationMs: scenario.durationMs,
-    flapping: scenario.flapping,
-    endServices: services,
-  });
+  const judgedBy = (configOf: (spec: (typeof specs)[number]) => KeepalivedConfig) =>
+    findSimulationFindings(cluster.records, {
+      hosts: specs.map((spec) => ({ name: spec.name, config: configOf(spec), address: spec.address, ...(spec.address6 !== undefined ? { address6: spec.address6 } : {}) })),
+      durationMs: scenario.durationMs,
+      flapping: scenario.flapping,
+      endServices: services,
+    });
+  let findings = judgedBy((spec) => spec.config);
+  if (changes.size > 0) {
+    const finalConfig = new Map<string, KeepalivedConfig>();
+    for (const [entry, config] of [...changes.entries()].sort(([a], [b]) => a.atMs - b.atMs)) if (entry.do === 'reload' || entry.do === 'restart') finalConfig.set(entry.host, config);
+    findings = acrossChanges(scenario, findings, judgedBy((spec) => finalConfig.get(spec.name) ?? spec.config));
+  }
   const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
   const preemptTies = cluster.preemptTies;
   const partial = { scenario, seed, records: cluster.records, vips, preemptTies };
@@ -384,6 +423,33 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       ...(preemptTies.length > 0 ? { preemptTies } : {}),
     },
   };
+}
+
+/**
+ * A rollout's findings (a timeline with reloads or restarts): what began before its last step as
+ * judged by the configs the hosts started with, what began after it as judged by the configs they
+ * ended with (a failover after an advert_int change is slow or not by the new Master_Down_Interval).
+ * The simulator and the lab's recordings judge alike.
+ */
+export function acrossChanges(scenario: Pick<Scenario, 'timeline'>, byStart: readonly SimFinding[], byEnd: readonly SimFinding[]): SimFinding[] {
+  const changes = scenario.timeline.filter((entry) => entry.do === 'reload' || entry.do === 'restart');
+  if (changes.length === 0) return [...byStart];
+  const lastMs = Math.max(...changes.map((entry) => entry.atMs));
+  return [...byStart.filter((finding) => finding.from * 1000 < lastMs), ...byEnd.filter((finding) => finding.from * 1000 >= lastMs)].sort((a, b) => a.from - b.from);
+}
+
+/**
+ * The run's findings worked out again by other configs (by host name; a host not given keeps the
+ * config it started with): a rollout's run judged by the configs its hosts end with.
+ */
+export function rejudged(result: SimulationResult, configs: ReadonlyMap<string, KeepalivedConfig | undefined>): SimulationResult {
+  const { scenario } = result;
+  const hosts = scenario.hosts.flatMap((host) => {
+    const config = configs.get(host.name);
+    return config === undefined ? [] : [{ name: host.name, config, address: host.address, ...(host.address6 !== undefined ? { address6: host.address6 } : {}) }];
+  });
+  const findings = findSimulationFindings(result.records, { hosts, durationMs: scenario.durationMs, flapping: scenario.flapping, endServices: result.services });
+  return { ...result, findings };
 }
 
 /**

@@ -62,12 +62,32 @@ export type TimelineAction =
   | { do: 'loss'; percent: number }
   | { do: 'delay'; ms: number }
   /**
+   * A new configuration for a running host (a rollout step). `reload`: the file is replaced and
+   * keepalived gets SIGHUP (the engine's reload, keepalived's timing). `restart`: SIGTERM, then a
+   * start with the new file `gapMs` later (at the earliest once the old process has exited, as
+   * `systemctl restart` waits for it). The new file is `configPath` (resolved as a host's `config`
+   * is), inside `root` when the new configuration is a host directory.
+   */
+  | ConfigChangeAction
+  /**
    * A sender that is not one of the scenario's keepalived hosts: `count` packets of `kind` from
    * `from` to VRID `vrid`, at `rate` per second (a burst when no rate is given). The advert they
    * are made from takes the VRID's password, interval and VIPs from the hosts' configs unless
    * `priority`, `password`, `intervalMs` or `addresses` say otherwise.
    */
   | InjectAction;
+
+export interface ConfigChangeAction {
+  do: 'reload' | 'restart';
+  host: string;
+  /** The new keepalived.conf: resolved against the scenario directory, or as the host sees it inside `root`. */
+  configPath: string;
+  root?: string;
+  /** `restart`: from the SIGTERM to the start (default: at once, i.e. when the old process has exited). */
+  gapMs?: number;
+  /** The file as the scenario gave it, for the timeline ("A: reloaded with new/A/keepalived.conf"). */
+  label: string;
+}
 
 export interface InjectAction {
   do: 'inject';
@@ -153,6 +173,8 @@ const ACTION_KEYS: Record<string, string[]> = {
   heal: [],
   loss: ['percent'],
   delay: ['ms'],
+  reload: ['host', 'config', 'root'],
+  restart: ['host', 'config', 'root', 'gap'],
   inject: ['kind', 'from', 'vrid', 'count', 'rate', 'duration', 'priority', 'password', 'interval', 'addresses', 'seed'],
 };
 const ACTIONS = Object.keys(ACTION_KEYS);
@@ -463,7 +485,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
   } else {
     timelineNode.forEach((entry: unknown, index: number) => {
       const key = `timeline[${index}]`;
-      const parsed = parseTimelineEntry(entry, hostNames, (field, message) => fail(`${key}.${field}`, message));
+      const parsed = parseTimelineEntry(entry, hostNames, (field, message) => fail(`${key}.${field}`, message), directory);
       if (typeof parsed === 'string') {
         fail(key, parsed);
         timelineComplete = false;
@@ -486,7 +508,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
   // A host that is never started runs nothing, and the report says "Findings: none" about a cluster
   // that never ran. That is an error unless the host says `stopped: true` (meant to stay down).
   if (timelineComplete && hosts.length > 0) {
-    const started = new Set(timeline.flatMap((entry) => (entry.do === 'start' ? [entry.host] : [])));
+    const started = new Set(timeline.flatMap((entry) => (entry.do === 'start' || entry.do === 'restart' ? [entry.host] : [])));
     if (started.size === 0) {
       fail(document['timeline'] === undefined ? '' : 'timeline', 'no host is ever started, so nothing would run: add { at: 0s, host: NAME, do: start } for each host');
     } else {
@@ -552,7 +574,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
  * One timeline entry: the entry, a message for the entry as a whole, or undefined when `failField`
  * was told what is wrong with one of its keys.
  */
-function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (field: string, message: string) => void): TimelineEntry | string | undefined {
+function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (field: string, message: string) => void, directory: string): TimelineEntry | string | undefined {
   if (!isRecord(entry)) return 'expected a mapping like { at: 5s, host: A, do: start }';
   const action = entry['do'];
   if (typeof action !== 'string' || !Object.hasOwn(ACTION_KEYS, action)) {
@@ -691,6 +713,27 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (fiel
         ...(Array.isArray(addresses) ? { addresses: addresses as string[] } : {}),
         ...(typeof seed === 'number' ? { seed } : {}),
       };
+      break;
+    }
+    case 'reload':
+    case 'restart': {
+      // As a host's own: `config: FILE` relative to the scenario, or `root: DIR` (a host directory
+      // copy) with `config` the path the host sees (default /etc/keepalived/keepalived.conf).
+      const rootNode = entry['root'];
+      const configNode = entry['config'];
+      if (rootNode !== undefined && (typeof rootNode !== 'string' || rootNode.trim() === '')) fieldError('root', 'expected a host directory');
+      if (configNode !== undefined && (typeof configNode !== 'string' || configNode.trim() === '')) fieldError('config', 'expected a keepalived.conf file');
+      if (rootNode === undefined && configNode === undefined) fieldError('config', `${action} needs the new configuration: config: FILE or root: DIR`);
+      const root = typeof rootNode === 'string' && rootNode.trim() !== '' ? path.resolve(directory, rootNode) : undefined;
+      const config = typeof configNode === 'string' ? configNode : undefined;
+      const configPath = root !== undefined ? (config ?? '/etc/keepalived/keepalived.conf') : path.resolve(directory, config ?? '');
+      let gapMs: number | undefined;
+      if (entry['gap'] !== undefined) {
+        gapMs = parseDuration(entry['gap']);
+        if (gapMs === undefined) fieldError('gap', 'expected a duration such as 2s (from the SIGTERM to the start)');
+      }
+      const label = typeof rootNode === 'string' ? `${rootNode}${config !== undefined ? `:${config}` : ''}` : (config ?? '');
+      parsed = { do: action, host: hostName(), configPath, ...(root !== undefined ? { root } : {}), ...(gapMs !== undefined ? { gapMs } : {}), label };
       break;
     }
     case 'delay':

@@ -15,6 +15,7 @@ import { progressReporter } from '../progress.js';
 
 interface ExploreCliOptions {
   host: string[];
+  to: string[];
   budget: string;
   depth: string;
   seed: string;
@@ -37,6 +38,7 @@ export function registerExplore(program: Command): void {
     .description('search the space of faults for the ways a cluster ends up wrong, from its configs alone; `explore merge RESULT.jsonl ...` joins shards')
     .argument('[inputs...]', 'a scenario file (its hosts, models and timeline prefix), or: merge RESULT.jsonl ...')
     .option('--host <NAME=DIR>', 'a host as a directory copy of its files, as for check --host (repeat)', collect, [])
+    .option('--to <NAME=DIR>', 'a rollout: the host\'s new configuration as a directory copy (repeat); searches the orders, reload or restart, and gaps of rolling it out over the --host cluster', collect, [])
     .option('--budget <60s|N>', 'wall time (60s, 2m, 1m30s) or a number of schedules (deterministic output)', '60s')
     .option('--depth <n>', 'most faults in one schedule', '2')
     .option('--seed <n>', 'seed for the random phase and the simulator', '1')
@@ -51,7 +53,7 @@ export function registerExplore(program: Command): void {
     .option('--keepalived <path>', 'with --confirm: the keepalived binary (default: keepalived on PATH)')
     .action(async (inputs: string[], options: ExploreCliOptions) => {
       try {
-        process.exitCode = inputs[0] === 'merge' ? await merge(inputs.slice(1), options) : await run(inputs, options);
+        process.exitCode = inputs[0] === 'merge' ? await merge(inputs.slice(1), options) : options.to.length > 0 ? await runRollout(inputs, options) : await run(inputs, options);
       } catch (error) {
         process.stderr.write(`vrrplab explore: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 2;
@@ -110,6 +112,59 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
     return confirmedKinds.some((kind) => failOn.has(kind)) ? 1 : 0;
   }
   return reports.some((report) => report.kinds.some((kind) => failOn.has(kind))) ? 1 : 0;
+}
+
+/** `explore --host A=old/A ... --to A=new/A ...`: the ways to roll a change out (../../explore/rollout.ts). */
+async function runRollout(inputs: string[], options: ExploreCliOptions): Promise<number> {
+  if (inputs.length > 0) throw new UsageError('--to explores a rollout over the cluster given with --host NAME=DIR, not a scenario file');
+  if (options.shard !== undefined) throw new UsageError('--to does not take --shard: the rollout search runs in one process');
+  const seed = integer(options.seed, '--seed');
+  const budget = parseBudget(options.budget);
+  const failOn = parseKinds(options.failOn);
+  const confirmJobs = integer(options.confirmJobs ?? '4', '--confirm-jobs', 1);
+  if (options.confirm === true && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
+  const directories = (specs: string[], flag: string) => {
+    const parsed = parseHostSpecs(specs);
+    if (!parsed.ok) throw new UsageError(parsed.error.replace('--host', flag));
+    return parsed.hosts.map(({ name, root }) => {
+      if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${flag} ${name}: host directory ${root} not found`);
+      return { name, root };
+    });
+  };
+  const { rolloutSpace, exploreRollout, RolloutRunner } = await import('../../explore/rollout.js');
+  const { rolloutReportItems, formatRolloutText, rolloutJsonLines } = await import('../../explore/rollout-report.js');
+  const space = rolloutSpace({ from: directories(options.host, '--host'), to: directories(options.to, '--to'), seed });
+  const progress = progressReporter('exploring rollouts');
+  const result = exploreRollout(space, {
+    ...(budget.kind === 'time' ? { budgetMs: budget.ms } : { maxSchedules: budget.schedules }),
+    onProgress: (done, total, failing) => progress.update(total > 0 ? done / total : 1, `${done} of ${total} schedules, ${failing} failing`),
+  });
+  progress.done();
+  const items = rolloutReportItems(result);
+  const files = new Map<string, string>();
+  if (items.length > 0) fs.mkdirSync(options.out, { recursive: true });
+  for (const item of items) {
+    const file = path.join(options.out, `${item.name}.yaml`);
+    fs.writeFileSync(file, item.yaml);
+    files.set(item.name, file);
+  }
+  process.stdout.write(options.json ? rolloutJsonLines(result, items, files) : formatRolloutText(result, items, files));
+  // The timelines of the rollouts shown (the safe one's kinds are none).
+  if (options.html !== undefined) await writeHtml(items.map((item) => ({ name: item.name, yaml: item.yaml, kinds: item.kind === 'safe' ? ['safe'] : item.kinds })), options.html, `vrrplab explore --to: ${result.unsafe.length} unsafe rollout${result.unsafe.length === 1 ? '' : 's'}${result.safe !== undefined ? ', one safe' : ', none safe'}`);
+  const failing = result.unsafe.some((failure) => failure.kinds.some((kind) => failOn.has(kind)));
+  if (options.confirm !== true || items.length === 0) return failing ? 1 : 0;
+  const { confirmRollouts, formatRolloutConfirmations } = await import('../../explore/rollout-confirm.js');
+  const confirming = progressReporter('confirming on keepalived');
+  const confirmations = await confirmRollouts(new RolloutRunner(space), items.map((item) => ({ ...item, file: files.get(item.name) ?? '' })), {
+    jobs: confirmJobs,
+    keepalived: options.keepalived,
+    onProgress: (done, total) => confirming.update(done / total, `${done} of ${total} lab runs`),
+  });
+  confirming.done();
+  if (options.json) for (const confirmation of confirmations) process.stdout.write(`${JSON.stringify({ type: 'rollout-confirmation', ...confirmation })}\n`);
+  else process.stdout.write(formatRolloutConfirmations(confirmations));
+  // Only what keepalived confirmed fails the gate.
+  return confirmations.some((c) => c.status === 'confirmed' && c.kinds.some((kind) => failOn.has(kind))) ? 1 : 0;
 }
 
 /** Join the --json outputs of shards: the same failures one unsharded run would report. */
@@ -195,7 +250,7 @@ async function emit(reports: FailureReport[], summary: ExploreSummary, options: 
   if (options.html !== undefined) await writeHtml(reports, options.html);
 }
 
-async function writeHtml(reports: FailureReport[], file: string): Promise<void> {
+async function writeHtml(reports: readonly Pick<FailureReport, 'name' | 'yaml' | 'kinds'>[], file: string, title?: string): Promise<void> {
   const { renderReport, writeReportFile } = await import('../../report/html.js');
   const { simulationTimeline } = await import('../../report/simulation.js');
   const timelines = reports.flatMap((report) => {
@@ -204,7 +259,7 @@ async function writeHtml(reports: FailureReport[], file: string): Promise<void> 
     const outcome = runScenario(parsed.scenario);
     return outcome.ok ? [simulationTimeline(outcome.result, `${report.name}: ${report.kinds.join(', ')}`)] : [];
   });
-  writeReportFile(file, renderReport({ title: `vrrplab explore: ${reports.length} failure${reports.length === 1 ? '' : 's'}`, timelines }));
+  writeReportFile(file, renderReport({ title: title ?? `vrrplab explore: ${reports.length} failure${reports.length === 1 ? '' : 's'}`, timelines }));
 }
 
 function baseScenario(inputs: string[], hosts: string[], seed: number): Scenario | undefined {

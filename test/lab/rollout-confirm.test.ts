@@ -1,0 +1,50 @@
+/**
+ * Lab tier, issue 20: `explore --to --confirm` on real keepalived 2.2.7. The advert_int change
+ * (1 -> 2 s under VRRPv2) from test/fixtures/rollout/advert-int: the minimal unsafe rollout the
+ * search reports ("reload A": A's adverts now carry 2 s, B rejects them as an interval mismatch and
+ * takes over, a split brain) and the safe plan ("reload A, wait 1 s, reload B": B has the new
+ * interval before its Master_Down_Interval runs out) are each played in the lab (new file, SIGHUP by
+ * PID) at once, in namespaces of their own, and judged by the rollout's judge: the first is
+ * confirmed, the second stays clean. Both runs last under 30 s.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { requireLab } from './lab.js';
+import { confirmRollouts } from '../../src/explore/rollout-confirm.js';
+import { rolloutReportItems } from '../../src/explore/rollout-report.js';
+import { exploreRollout, rolloutSpace, RolloutRunner } from '../../src/explore/rollout.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const DIR = path.join(ROOT, 'test/fixtures/rollout/advert-int');
+
+describe('a rollout of an advert_int change on keepalived 2.2.7', () => {
+  it('the minimal unsafe rollout (reload A alone) is a split brain on keepalived too, and the safe plan (B reloaded 1 s after A) stays clean', async (ctx) => {
+    requireLab(ctx, ['ip', 'keepalived']);
+    const space = rolloutSpace({ from: ['A', 'B'].map((name) => ({ name, root: path.join(DIR, 'old', name) })), to: ['A', 'B'].map((name) => ({ name, root: path.join(DIR, 'new', name) })), seed: 1 });
+    const result = exploreRollout(space);
+    const items = rolloutReportItems(result);
+    const unsafe = items.find((item) => item.kind === 'unsafe' && item.schedule.faults.length === 0);
+    const safe = items.find((item) => item.kind === 'safe');
+    expect(unsafe?.steps).toBe('reload A');
+    expect(safe?.steps).toBe('reload A, wait 1 s, reload B');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-rollout-lab-'));
+    try {
+      const chosen = [unsafe, safe].flatMap((item) => {
+        if (item === undefined) return [];
+        const file = path.join(out, `${item.name}.yaml`);
+        fs.writeFileSync(file, item.yaml);
+        return [{ ...item, file }];
+      });
+      const confirmations = await confirmRollouts(new RolloutRunner(space), chosen, { jobs: 2 });
+      for (const c of confirmations) if (c.dir !== undefined) fs.rmSync(c.dir, { recursive: true, force: true });
+      expect(confirmations.map((c) => `${c.name}: ${c.status} [${c.seen.join(', ')}]${c.error ?? ''}`)).toEqual([
+        expect.stringMatching(/^01-unsafe-split-brain-vip-moved: confirmed \[.*split-brain.*\]$/),
+        'safe: clean []',
+      ]);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
