@@ -46,6 +46,17 @@ function get(lab: Lab, host: number, url: string): string {
   return r.status === 0 ? r.stdout : '';
 }
 
+/** The master of VRID 81 that `vrrplab watch` reports to Prometheus now (instant query), or undefined. */
+function watchedMaster(lab: Lab, host: number, api: string): string | undefined {
+  const body = get(lab, host, `${api}/api/v1/query?query=${encodeURIComponent('vrrplab_master{job="vrrplab-watch",vrid="81"} == 1')}`);
+  try {
+    const parsed = JSON.parse(body) as { data: { result: Array<{ metric: { master: string } }> } };
+    return parsed.data.result.length === 1 ? parsed.data.result[0]!.metric.master : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** keepalived_vrrp_state of VI_1 as Prometheus has it now (instant query), or undefined. */
 function queriedState(lab: Lab, host: number, api: string): number | undefined {
   const body = get(lab, host, `${api}/api/v1/query?query=${encodeURIComponent('keepalived_vrrp_state{job="vrrplab-run",iname="VI_1"}')}`);
@@ -105,7 +116,7 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(rejected).toEqual([]);
   });
 
-  it("sees run's instance BACKUP under keepalived 2.2.7's master and MASTER once keepalived stops, scraped by a real Prometheus", async (ctx) => {
+  it("sees run's instance BACKUP under keepalived 2.2.7's master and MASTER once keepalived stops, and watch's master follow, scraped by a real Prometheus", async (ctx) => {
     const { prometheus, promtool } = requirePrometheus(ctx);
     const lab = made.lab();
     const dir = made.scratch('vlmetrics');
@@ -118,7 +129,10 @@ describe('Prometheus and vrrplab in the lab', () => {
     const unbound = startDaemon(lab, 0, 'vrrplab', join(dir, 'unbound.conf'), dir, { detail: false, extra: ['--listen', '10.9.9.9:9166', '--dump-dir', dir] });
     const keepalived = startDaemon(lab, 0, 'keepalived', join(dir, 'keepalived.conf'), dir, { detail: false });
     const run = startDaemon(lab, 1, 'vrrplab', join(dir, 'vrrplab.conf'), dir, { detail: false, extra: ['--listen', target, '--dump-dir', dir] });
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: vrrplab-run\n    static_configs:\n      - targets: ['${target}']\n`);
+    // vrrplab watch, passive on keepalived's host, served to the same Prometheus.
+    const watchTarget = `${k.address}:9167`;
+    const watch = lab.spawn(0, [process.execPath, MAIN, 'watch', '-i', 'eth0', '--listen', watchTarget]);
+    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: vrrplab-run\n    static_configs:\n      - targets: ['${target}']\n  - job_name: vrrplab-watch\n    static_configs:\n      - targets: ['${watchTarget}']\n`);
     const api = `http://${k.address}:9090`;
     const prom = lab.spawn(0, [prometheus, `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=${k.address}:9090`, '--log.level=warn']);
     let promLog = '';
@@ -137,6 +151,8 @@ describe('Prometheus and vrrplab in the lab', () => {
     // Prometheus's own view: BACKUP (1) within a few seconds of its start.
     const backupSeen = await waitFor(() => queriedState(lab, 0, api) === 1, 15_000);
     expect(backupSeen, `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
+    // And watch's: keepalived's address is the master it hears.
+    expect(await waitFor(() => watchedMaster(lab, 0, api) === k.address, 10_000), `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
 
     // keepalived stops (SIGTERM by PID: it resigns with a priority 0 advert); run takes over.
     const stoppedAt = performance.now();
@@ -145,6 +161,8 @@ describe('Prometheus and vrrplab in the lab', () => {
     expect(await waitFor(() => run.log().includes('(VI_1) Entering MASTER STATE'), 5000), run.log()).toBeGreaterThanOrEqual(0);
     const masterSeen = await waitFor(() => queriedState(lab, 0, api) === 2, 10_000);
     expect(masterSeen, `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
+    expect(await waitFor(() => watchedMaster(lab, 0, api) === v.address, 10_000), `prometheus: ${promLog}`).toBeGreaterThanOrEqual(0);
+    process.kill(watch.pid!, 'SIGTERM');
     process.stderr.write(`metrics lab: Prometheus saw BACKUP ${Math.round(backupSeen)} ms after keepalived's MASTER line; MASTER ${Math.round(performance.now() - stoppedAt)} ms after keepalived's SIGTERM\n`);
 
     const after = get(lab, 0, `http://${target}/metrics`);
