@@ -13,7 +13,9 @@ import type { VrrpStats } from '../wire/stats.js';
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
-import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, truncatedLogLine, type ReceiveCheck } from './receive.js';
+import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, trailerHmacOk, truncatedLogLine, type ReceiveCheck } from './receive.js';
+import type { KeepalivedVersion } from '../config/version.js';
+import type { AuthExtStats } from './auth-hmac.js';
 import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
@@ -50,6 +52,8 @@ export interface InstanceSnapshot {
   numScriptIfFault: number;
   numScriptInit: number;
   sourceAddress: string | undefined;
+  /** keepalived 2.4.3's auth_ext_* counters (instances with auth_hmac only). */
+  authExt?: AuthExtStats;
 }
 
 /** A vrrp_script's tracking state, for the SIGUSR1 dump. */
@@ -74,6 +78,11 @@ interface TrackedFile {
 }
 
 const FILE_FAULT_STATUS = -254;
+
+/** Rejections keepalived 2.4.3 makes before it authenticates an advert (auth_hmac): they win over a bad trailer. */
+const BEFORE_AUTH = new Set(['not-vrrp', 'truncated', 'unknown-vrid', 'bad-length', 'bad-ttl', 'bad-version']);
+/** Rejections counted in advert_rcvd (past the checks that count it). */
+const VERDICTS_COUNTING_RECEIVED = new Set(['address-list-mismatch', 'unicast-peer-mismatch', 'ttl-out-of-range']);
 const OK: ReceiveCheck = { ok: true };
 
 /** Engine options that are not keepalived configuration. */
@@ -125,6 +134,14 @@ export interface HostOptions {
   preemptBoundary?: 'accept' | 'discard';
   /** Called with the instance's name and the sender's address whenever such an advert arrives. */
   onPreemptBoundary?: (instance: string, src: string) => void;
+  /**
+   * The keepalived whose behaviour and log dialect to follow: '2.2' (2.2.7, the default) or '2.4'
+   * (2.4.3: auth_hmac, whose block the config only has when read as 2.4; rejection lines rate
+   * limited per kind, as log_rate_limited_error() does; "master set to ADDR" with logDetail).
+   */
+  keepalivedVersion?: KeepalivedVersion;
+  /** keepalived runs with -D (log detail): 2.4 then logs "(VI_x) master set to ADDR" (default false). */
+  logDetail?: boolean;
 }
 
 export class HostEngine {
@@ -143,6 +160,8 @@ export class HostEngine {
   private byVrid = new Map<string, Map<number, InstanceState>>();
   private running = false;
   private now = 0;
+  /** The host's wall clock minus the driver's clock, ms (start's wallClockOffsetMs, 'wall-clock'). */
+  private wallOffsetMs = 0;
   /** The time handed to handleTimeout()/handle() that is firing the due timers (fireDueTimers). */
   private servedAt = 0;
   /** The actions of the call in progress; made on the first one, so a call with none allocates no list. */
@@ -176,10 +195,14 @@ export class HostEngine {
     this.fireDueTimers(now, received);
     switch (event.type) {
       case 'start':
+        if (event.wallClockOffsetMs !== undefined) this.wallOffsetMs = event.wallClockOffsetMs;
         this.start(event.linksDown ?? [], event.fileValues ?? {}, event.processCounts ?? {});
         break;
       case 'stop':
         this.stop();
+        break;
+      case 'wall-clock':
+        this.wallOffsetMs = event.offsetMs;
         break;
       case 'advert':
         this.rx.handledAt = event.handledAt ?? now;
@@ -253,6 +276,7 @@ export class HostEngine {
       numScriptIfFault: instance.numScriptIfFault,
       numScriptInit: instance.numScriptInit,
       sourceAddress: instance.sourceAddress,
+      ...(instance.hmac !== undefined ? { authExt: { ...instance.hmac.stats } } : {}),
     }));
   }
 
@@ -1134,8 +1158,16 @@ export class HostEngine {
     });
   }
 
+  /** The host's wall clock now, ms since the epoch (UTC). */
+  private get wallMs(): number {
+    return this.now + this.wallOffsetMs;
+  }
+
   private sendAdvert(instance: InstanceState, priority: number): void {
     const { config } = instance;
+    // keepalived 2.4.3 signs once per advert (vrrp_auth_hmac_sign, in enforce and permissive
+    // modes): the trailer's sequence is taken here, as the advert is built.
+    const hmac = instance.hmac?.sign(this.wallMs) ?? undefined;
     this.emit({
       type: 'send-advert',
       instance: instance.name,
@@ -1147,6 +1179,7 @@ export class HostEngine {
       // (00:00:5e:00:01:VRID), with vmac_xmit_base from the base interface's; the source IP is the
       // base interface's either way (the VMAC holds only the VIPs).
       ...(config.useVmac && config.vmacXmitBase !== true ? { vmac: vipPlace(config).vmac } : {}),
+      ...(hmac !== undefined ? { hmac } : {}),
     });
     instance.stats.advert_sent++;
   }
@@ -1173,6 +1206,7 @@ export class HostEngine {
     }
     const from = instance.state;
     instance.state = 'MASTER';
+    instance.logged.clear();
     this.initSands(instance);
     this.masterTx(instance, from);
   }
@@ -1242,6 +1276,7 @@ export class HostEngine {
   }
 
   private leaveMaster(instance: InstanceState, resign: boolean): void {
+    if (instance.wantState === 'BACKUP' || instance.wantState === 'FAULT') instance.logged.clear();
     if (instance.wantState === 'BACKUP') {
       if (this.logging) this.log(`(${instance.name}) Entering BACKUP STATE`);
       instance.preemptTime = 0;
@@ -1299,6 +1334,7 @@ export class HostEngine {
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
     const rx = this.rx;
+    this.rxSource = packet.src;
     rx.raw = raw;
     rx.checksumVerified = checksumVerified;
     rx.rejected = false;
@@ -1333,11 +1369,51 @@ export class HostEngine {
    */
   private check(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
     const { raw } = this.rx;
-    const result = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses) : checkReceivedPacket(instance, raw, checkAddresses, this.rx.checksumVerified);
+    let result: ReceiveCheck = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses) : checkReceivedPacket(instance, raw, checkAddresses, this.rx.checksumVerified);
+    // keepalived 2.4.3 authenticates the advert (auth_hmac) after the length, TTL and version
+    // checks and before every other one (vrrp_check_packet: "before any field reaches the state
+    // machine"); a failure of those later checks counts only when the trailer passed.
+    const hmac = instance.hmac;
+    if (hmac !== undefined && (result.ok || !(BEFORE_AUTH.has(result.verdict ?? '') || (result.verdict === 'bad-checksum' && instance.config.family === 6)))) {
+      const outcome = hmac.verify({
+        instance: instance.name,
+        src: packet.src,
+        trailer: packet.hmac,
+        unicastPeers: instance.unicast ? instance.config.unicastPeers : undefined,
+        wallMs: this.wallMs,
+        hmacOk: (keyHex) => (raw !== undefined ? trailerHmacOk(instance, raw, keyHex) : packet.hmac?.signedWith === keyHex),
+      });
+      if (outcome.verdict !== 'ok') {
+        // The later checks never ran: undo the counters the static check bumped for this packet.
+        if (result.ok || VERDICTS_COUNTING_RECEIVED.has(result.verdict ?? '')) instance.stats.advert_rcvd--;
+        if (result.ok && packet.advert.priority === 0) instance.stats.pri_zero_rcvd--;
+        result = { ok: false, verdict: outcome.verdict, log: outcome.line };
+      } else if (outcome.line !== undefined && this.logging) {
+        this.logLimited(instance, 'auth-skew', outcome.line);
+      }
+    }
     if (result.ok) return OK;
     this.rx.rejected = true;
     this.countDrop(result.verdict ?? 'invalid');
     return { ok: false, log: result.log, verdict: result.verdict };
+  }
+
+  /**
+   * A rejection's line: every one under keepalived 2.2.7; under 2.4, once per kind until the flags
+   * are cleared (log_rate_limited_error: on becoming MASTER, on leaving it, on a new master).
+   */
+  /** The source of the advert receive() is handling (for 2.4's lines). */
+  private rxSource: string | undefined;
+
+  private logLimited(instance: InstanceState, kind: string, line: string): void {
+    if (this.options.keepalivedVersion === '2.4') {
+      if (instance.logged.has(kind)) return;
+      instance.logged.add(kind);
+      // 2.3+ names the sender in its length line ("vrrp packet from 172.16.25.1 too long, length 68
+      // and expect 40", captures/auth-hmac/mixed); 2.2.7's has no "from".
+      if (kind === 'bad-length' && this.rxSource !== undefined) line = line.replace(/^(\([^)]*\) vrrp packet) too /, `$1 from ${this.rxSource} too `);
+    }
+    this.log(line);
   }
 
   private countDrop(reason: string): void {
@@ -1386,9 +1462,16 @@ export class HostEngine {
   /** keepalived's vrrp_state_backup(). */
   private backupReceive(instance: InstanceState, packet: ReceivedAdvert): void {
     const { advert } = packet;
-    const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
+    const masterChange = packet.src !== instance.masterAddress;
+    if (masterChange && this.logging && this.options.logDetail === true && this.options.keepalivedVersion === '2.4') {
+      // keepalived 2.3+ with -D, before checking the advert (captures/auth-hmac: also before a rejection).
+      this.log(instance.masterAddress === undefined ? `(${instance.name}) master set to ${packet.src}` : `(${instance.name}) master changed from ${instance.masterAddress} to ${packet.src}`);
+    }
+    const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || masterChange;
     const check = this.check(instance, packet, checkAddresses);
-    if (this.logging && check.log !== undefined) this.log(check.log);
+    if (this.logging && check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
+    // keepalived 2.4: the rate-limit flags are reset only once an advert from a new master is accepted.
+    if (check.ok && masterChange) instance.logged.clear();
     let ignore = false;
     if (!check.ok) {
       ignore = true;
@@ -1458,7 +1541,7 @@ export class HostEngine {
       return true;
     }
     const check = this.check(instance, packet, true);
-    if (this.logging && check.log !== undefined) this.log(check.log);
+    if (this.logging && check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
     const ours = instance.effectivePriority;
