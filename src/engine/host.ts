@@ -125,6 +125,13 @@ export interface HostOptions {
    */
   rejectRearmMs?: number;
   /**
+   * rejectRearmMs for a rejection keepalived 2.4 does not log (its line rate limited): with no line
+   * to write it takes the time sooner. keepalived 2.4.3 (captures/auth-hmac rohigh and permnone: a
+   * MASTER fed its peer's adverts it drops as unsigned or too long): its next advert 1000.10-1000.20
+   * ms after each; default rejectRearmMs.
+   */
+  quietRejectRearmMs?: number;
+  /**
    * A lower-priority advert that arrives exactly when preempt_delay ends (preempt time == now) is a
    * race in keepalived 2.2.7: it sets preempt_time from a fresh clock read (timer_now(), after its
    * log line) but compares it with the time its thread woke (time_now), so the same advert is
@@ -177,7 +184,7 @@ export class HostEngine {
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
-  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0 };
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number; quiet: boolean } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0, quiet: false };
 
   /**
    * Handle one event at time `now` (ms). Timers due before `now` are handled first, and those due
@@ -1339,6 +1346,7 @@ export class HostEngine {
     rx.checksumVerified = checksumVerified;
     rx.rejected = false;
     rx.answered = false;
+    rx.quiet = false;
     if (instance.state === 'BACKUP') {
       this.backupReceive(instance, packet);
     } else if (this.masterReceive(instance, packet)) {
@@ -1359,7 +1367,8 @@ export class HostEngine {
       // driver that handed the packet in later than it arrived (handledAt) sent the answer then.
       if (instance.state === 'MASTER') instance.sands = Math.max(this.now, rx.handledAt) + instance.advertIntervalMs + (this.options.answerRearmMs ?? 0);
     } else if (!accepted && instance.state === 'MASTER') {
-      instance.sands += this.options.rejectRearmMs ?? 0;
+      // keepalived 2.4 logs a repeated rejection no more (rate limited), and takes the time sooner.
+      instance.sands += rx.quiet ? (this.options.quietRejectRearmMs ?? this.options.rejectRearmMs ?? 0) : (this.options.rejectRearmMs ?? 0);
     }
   }
 
@@ -1388,7 +1397,7 @@ export class HostEngine {
         if (result.ok || VERDICTS_COUNTING_RECEIVED.has(result.verdict ?? '')) instance.stats.advert_rcvd--;
         if (result.ok && packet.advert.priority === 0) instance.stats.pri_zero_rcvd--;
         result = { ok: false, verdict: outcome.verdict, log: outcome.line };
-      } else if (outcome.line !== undefined && this.logging) {
+      } else if (outcome.line !== undefined) {
         this.logLimited(instance, 'auth-skew', outcome.line);
       }
     }
@@ -1407,13 +1416,16 @@ export class HostEngine {
 
   private logLimited(instance: InstanceState, kind: string, line: string): void {
     if (this.options.keepalivedVersion === '2.4') {
-      if (instance.logged.has(kind)) return;
+      if (instance.logged.has(kind)) {
+        this.rx.quiet = true;
+        return;
+      }
       instance.logged.add(kind);
       // 2.3+ names the sender in its length line ("vrrp packet from 172.16.25.1 too long, length 68
       // and expect 40", captures/auth-hmac/mixed); 2.2.7's has no "from".
       if (kind === 'bad-length' && this.rxSource !== undefined) line = line.replace(/^(\([^)]*\) vrrp packet) too /, `$1 from ${this.rxSource} too `);
     }
-    this.log(line);
+    if (this.logging) this.log(line);
   }
 
   private countDrop(reason: string): void {
@@ -1469,7 +1481,7 @@ export class HostEngine {
     }
     const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || masterChange;
     const check = this.check(instance, packet, checkAddresses);
-    if (this.logging && check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
+    if (check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
     // keepalived 2.4: the rate-limit flags are reset only once an advert from a new master is accepted.
     if (check.ok && masterChange) instance.logged.clear();
     let ignore = false;
@@ -1541,7 +1553,7 @@ export class HostEngine {
       return true;
     }
     const check = this.check(instance, packet, true);
-    if (this.logging && check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
+    if (check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
     const ours = instance.effectivePriority;
