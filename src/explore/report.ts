@@ -68,6 +68,7 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false
     spec['address'] = host.address;
     if (host.address6 !== undefined) spec['address6'] = host.address6;
     if (host.processEvents === false) spec['process-events'] = false;
+    if (host.clockOffsetMs !== undefined) spec['clock'] = `${host.clockOffsetMs >= 0 ? '+' : '-'}${Math.abs(host.clockOffsetMs) / 1000}s`;
     hosts[host.name] = spec;
   }
   const document: Record<string, unknown> = {
@@ -76,6 +77,7 @@ export function scenarioYaml(scenario: Scenario, failure: Shrunk, prefix = false
     scripts: scenario.scripts,
     seed: scenario.seed ?? 1,
     ...(scenario.startJitter === true ? { 'start-jitter': true } : {}),
+    ...(scenario.keepalivedVersion !== undefined ? { 'keepalived-version': scenario.keepalivedVersion } : {}),
     hosts,
   };
   const services = Object.entries(scenario.services).filter(([, states]) => Object.keys(states).length > 0);
