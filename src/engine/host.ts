@@ -443,6 +443,12 @@ export class HostEngine {
       instance.garpRefreshAt = previous.garpRefreshAt;
       instance.stats = previous.stats;
       instance.vipSet = previous.vipSet;
+      // keepalived 2.4.3 makes a new auth_hmac state on reload (its next advert takes the clock,
+      // its replay marks start empty). Its reload's two adverts (old settings, then new) are 30-50
+      // ms apart, so the clock has moved on; here they go at the same instant, and from a fresh
+      // state the second would repeat the first's sequence (keepalived 2.4.3 beside vrrplab, lab:
+      // "replayed authentication trailer"): the send sequence is carried over, the marks are not.
+      if (instance.hmac !== undefined && previous.hmac !== undefined) instance.hmac.sendSeq = previous.hmac.sendSeq;
       instance.sands = oldSands.get(previous) ?? Number.POSITIVE_INFINITY;
       if (instance.basePriority !== previous.basePriority && instance.basePriority !== PRIORITY_OWNER) {
         // keepalived starts the effective priority again from the new base: the tracking weights
@@ -727,6 +733,8 @@ export class HostEngine {
       this.emitVips('remove-vips', instance, instance.vips);
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
+      // keepalived 2.3+ logs it twice at start (captures/auth-hmac, every host).
+      if (this.logging && !reloading && this.options.keepalivedVersion === '2.4') this.log(`(${instance.name}) removing VIPs.`);
       if (!reloading) this.firewall(instance, false);
     }
     for (const instance of instances) {

@@ -228,3 +228,18 @@ describe('auth_hmac verification on any trailer', () => {
     );
   });
 });
+
+describe('auth_hmac across a reload', () => {
+  it('a MASTER\'s reload adverts (old settings, then new, at one instant) carry growing sequences, the active key of each', () => {
+    const b = bench(`    key 1 ${KEY1}\n    key 2 ${KEY1}-two\n    active_key 1`).advance(4500);
+    expect(b.state()).toBe('MASTER');
+    const next = config(`    key 1 ${KEY1}\n    key 2 ${KEY1}-two\n    active_key 2`);
+    // The old-settings advert as the reload begins; the new-settings one when its timer, due at once, fires.
+    const actions = [...b.engine.reload(5000, next), ...b.engine.handleTimeout(5000)];
+    const sent = actions.flatMap((a) => (a.type === 'send-advert' ? [a.hmac!] : []));
+    expect(sent[0]!.keyId).toBe(1);
+    expect(sent.at(-1)!.keyId).toBe(2);
+    const seq = (h: { seconds: number; fraction: number; counter: number }): bigint => (BigInt(h.seconds) << 32n) | (BigInt(h.fraction) << 16n) | BigInt(h.counter);
+    for (let i = 1; i < sent.length; i++) expect(seq(sent[i]!) > seq(sent[i - 1]!), `advert ${i}`).toBe(true);
+  });
+});
