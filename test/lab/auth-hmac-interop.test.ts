@@ -34,7 +34,7 @@ const KEY1 = 'vrrplab-auth-hmac-key-one-0123456789';
 const KEY2 = 'hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const made = removedAfterEach();
 
-function conf(name: string, priority: number, keys: string, active: number): string {
+function conf(name: string, priority: number, keys: string, active: number, mode = 'enforce'): string {
   return `global_defs {
   router_id hmac_${name}
 }
@@ -47,6 +47,7 @@ vrrp_instance VI_1 {
   auth_hmac {
 ${keys}
     active_key ${active}
+    mode ${mode}
   }
   virtual_ipaddress {
     172.16.25.100/16 dev eth0
@@ -166,4 +167,34 @@ describe('vrrplab run --keepalived-version 2.4 beside keepalived 2.4.3, auth_hma
     tcpdump.child.kill('SIGINT');
     await exited(tcpdump.child);
   }, 60_000);
+
+  it('receive-only beside enforce is a split brain (2.4.3 logs the missing trailer), and moving vrrplab to permissive by SIGHUP mends it', async (ctx) => {
+    requireLab(ctx, ['ip']);
+    const K = keepalived24().path;
+    if (K === null) {
+      const why = `keepalived 2.4.3 unavailable: ${keepalived24().reason}`;
+      if (process.env.VRRPLAB_LAB === 'required') throw new Error(why);
+      ctx.skip(why);
+      return;
+    }
+    const lab = made.lab({ hosts: 2 });
+    const dir = made.scratch('vlhmacro');
+    const aConf = join(dir, 'A.conf');
+    const bConf = join(dir, 'B.conf');
+    writeFileSync(aConf, conf('A', 150, ONE, 1, 'receive-only'));
+    writeFileSync(bConf, conf('B', 100, ONE, 1));
+    const a = startDaemon(lab, 0, 'vrrplab', aConf, dir, { extra: ['--keepalived-version', '2.4'] });
+    const b = collect(lab.spawn(1, [K, '-n', '-l', '-D', '-f', bConf, '-p', join(dir, 'B.pid'), '-r', join(dir, 'B.vpid')]));
+    // A sends unsigned adverts, which B (enforce) drops: both MASTER (captures/auth-hmac/rohigh).
+    expect(await waitFor(() => transitions(a.log()).at(-1) === 'VI_1 MASTER' && transitions(b.log()).at(-1) === 'VI_1 MASTER', 9000), `${a.log()}\n----\n${b.log()}`).toBeGreaterThanOrEqual(0);
+    expect(authLines(b)[0]).toBe('(VI_1) missing authentication trailer from 172.16.25.1');
+    // A accepts B's signed adverts (lower priority: it answers them).
+    expect(a.log()).toContain('(VI_1) Received advert from 172.16.25.2 with lower priority 100, ours 150, forcing new election');
+    expect(authLines(a)).toEqual([]);
+    writeFileSync(aConf, conf('A', 150, ONE, 1, 'permissive'));
+    a.child.kill('SIGHUP');
+    expect(await waitFor(() => transitions(b.log()).at(-1) === 'VI_1 BACKUP', 5000), b.log()).toBeGreaterThanOrEqual(0);
+    expect(transitions(a.log()).filter((t) => t === 'VI_1 MASTER')).toHaveLength(1);
+    expect(transitions(a.log()).at(-1)).toBe('VI_1 MASTER');
+  }, 40_000);
 });
