@@ -99,6 +99,11 @@ describe('compare --keepalived-version 2.4 on keepalived 2.4.3 auth_hmac recordi
     }
   }
 
+  it('forged: a MASTER fed forged adverts (key id 1, another key) 1.01 s apart advertises one interval after each, as keepalived 2.4.3 did (captures/auth-hmac/forged: 1.0002-1.0016 s)', () => {
+    const run = compare('forged', 'A');
+    expect(run.out, run.out).toMatch(/^PASS: adverts 10\/10 matched/m);
+  });
+
   it('fails where the host ran 2.4.3 but is compared as 2.2.7 (enforce B: 2.2.7 drops the signed adverts as too long and takes over)', () => {
     const run = compare('enforce', 'B', { keepalivedVersion: '2.2' });
     expect(run.out.split('\n')[0]).toMatch(/, as keepalived 2\.2\.7$/);
