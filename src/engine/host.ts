@@ -10,7 +10,7 @@
  */
 import { acceptMode, type KeepalivedConfig, type NotifyScripts, type VrrpInstance } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
-import { parseIpv4, parseIpv6 } from '../wire/address.js';
+import { canonicalAddress, parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
 import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, trailerHmacOk, truncatedLogLine, type ReceiveCheck } from './receive.js';
@@ -1389,7 +1389,10 @@ export class HostEngine {
    */
   private check(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
     const { raw } = this.rx;
-    let result: ReceiveCheck = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses) : checkReceivedPacket(instance, raw, checkAddresses, this.rx.checksumVerified);
+    // keepalived 2.3+ (2.4.3 in the lab) logs and counts an advert whose VIPs differ from its own
+    // but does not reject it: the VIP checks are made apart below (vipMismatch()).
+    const v24 = this.options.keepalivedVersion === '2.4';
+    let result: ReceiveCheck = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses && !v24) : checkReceivedPacket(instance, raw, checkAddresses && !v24, this.rx.checksumVerified);
     // keepalived 2.4.3 authenticates the advert (auth_hmac) after the length, TTL and version
     // checks and before every other one (vrrp_check_packet: "before any field reaches the state
     // machine"); a failure of those later checks counts only when the trailer passed.
@@ -1412,7 +1415,10 @@ export class HostEngine {
         this.logLimited(instance, 'auth-skew', outcome.line);
       }
     }
-    if (result.ok) return OK;
+    if (result.ok) {
+      if (v24 && checkAddresses) this.vipMismatch(instance, packet);
+      return OK;
+    }
     this.rx.rejected = true;
     this.countDrop(result.verdict ?? 'invalid');
     return { ok: false, log: result.log, verdict: result.verdict };
@@ -1422,6 +1428,34 @@ export class HostEngine {
    * A rejection's line: every one under keepalived 2.2.7; under 2.4, once per kind until the flags
    * are cleared (log_rate_limited_error: on becoming MASTER, on leaving it, on a new master).
    */
+  /**
+   * keepalived 2.4.3's VIP checks (vrrp_check_packet, after counting the advert received): another
+   * number of VIPs, or one of ours missing, is logged (rate limited) and counted in addr_list_err,
+   * and the advert is accepted all the same (lab, 2.4.3: a BACKUP whose VIP list differs from the
+   * MASTER's logged "ip address associated with VRID 51 not present in advert from 172.16.25.1:
+   * 172.16.25.101" twice and stayed BACKUP; 2.2.7 rejects it and becomes a second master).
+   */
+  private vipMismatch(instance: InstanceState, packet: ReceivedAdvert): void {
+    const { config } = instance;
+    const ours = config.virtualIpaddresses.filter((vip) => vip.family === config.family).map((vip) => vip.address);
+    const theirs = packet.advert.addresses;
+    let line: string | undefined;
+    let kind = 'address-count-mismatch';
+    if (theirs.length !== ours.length) {
+      line = `(${instance.name}) expected ${ours.length} VIPs but received ${theirs.length}`;
+    } else {
+      const got = new Set(theirs.map((a) => canonicalAddress(a) ?? a));
+      const missing = ours.find((a) => !got.has(canonicalAddress(a) ?? a));
+      if (missing !== undefined) {
+        kind = 'address-list-mismatch';
+        line = `(${instance.name}) ip address associated with VRID ${instance.vrid} not present in advert from ${packet.src}: ${missing}`;
+      }
+    }
+    if (line === undefined) return;
+    instance.stats.addr_list_err++;
+    this.logLimited(instance, kind, line);
+  }
+
   /** The source of the advert receive() is handling (for 2.4's lines). */
   private rxSource: string | undefined;
 

@@ -243,3 +243,27 @@ describe('auth_hmac across a reload', () => {
     for (let i = 1; i < sent.length; i++) expect(seq(sent[i]!) > seq(sent[i - 1]!), `advert ${i}`).toBe(true);
   });
 });
+
+describe("keepalived 2.4's VIP checks", () => {
+  const text = 'vrrp_instance VI_1 {\n interface eth0\n state BACKUP\n priority 100\n virtual_router_id 51\n advert_int 1\n virtual_ipaddress {\n 10.0.0.100/24\n }\n}\n';
+  const run = (version: '2.2' | '2.4', addresses: string[]): Bench => {
+    const b = new Bench(parseConfigText(text, 'k.conf', { keepalivedVersion: version } as never).config, '10.0.0.1', { keepalivedVersion: version }).start(0);
+    for (let t = 500; t <= 6500; t += 1000) b.receive(t, { priority: 150, advert: { addresses } });
+    return b;
+  };
+
+  it('2.4 logs another number of VIPs ("expected 1 VIPs but received 2") and follows the master; 2.2 rejects it', () => {
+    const b = run('2.4', ['10.0.0.100', '10.0.0.101']);
+    expect(b.state()).toBe('BACKUP');
+    expect(b.logs().filter((l) => l.includes('VIPs but'))).toEqual(['(VI_1) expected 1 VIPs but received 2', '(VI_1) expected 1 VIPs but received 2']);
+    expect(b.snap().stats).toMatchObject({ addr_list_err: 7, advert_rcvd: 7 });
+    expect(run('2.2', ['10.0.0.100', '10.0.0.101']).state()).toBe('MASTER');
+  });
+
+  it('2.4 says nothing of an advert with the same VIPs in another order', () => {
+    const b = new Bench(parseConfigText(text.replace(' 10.0.0.100/24\n', ' 10.0.0.100/24\n 10.0.0.101/24\n'), 'k.conf', { keepalivedVersion: '2.4' } as never).config, '10.0.0.1', { keepalivedVersion: '2.4' }).start(0);
+    for (let t = 500; t <= 3500; t += 1000) b.receive(t, { priority: 150, advert: { addresses: ['10.0.0.101', '10.0.0.100'] } });
+    expect(b.logs().filter((l) => l.includes('VIPs but') || l.includes('not present'))).toEqual([]);
+    expect(b.snap().stats.addr_list_err).toBe(0);
+  });
+});
