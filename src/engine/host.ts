@@ -79,6 +79,30 @@ interface TrackedFile {
 
 const FILE_FAULT_STATUS = -254;
 
+/**
+ * keepalived 2.4.3's wording of 2.2.7's rejection lines: most name the sender (vrrp.c
+ * vrrp_check_packet). Lab-seen: "vrrp packet from 172.16.25.1 too long, length 68 and expect 40"
+ * (captures/auth-hmac/mixed); the others as its source words them.
+ */
+const DIALECT_24: readonly [RegExp, string][] = [
+  [/^(\([^)]*\) vrrp packet) too /, '$1 from SRC too '],
+  [/^(\([^)]*\) invalid TTL\/HL)\. /, '$1 from SRC. '],
+  [/^(\([^)]*\)) wrong version\. /, '$1 wrong VRRP version from SRC. '],
+  [/^(\([^)]*\) Invalid auth type): /, '$1 from SRC: '],
+  [/^(\([^)]*\) received a \d+ auth), expecting/, '$1 from SRC, expecting'],
+  [/^(\([^)]*\) (?:Received AH header but auth type not AH|No AH header but auth type is AH))$/, '$1 from SRC'],
+  [/^(\([^)]*\) received an invalid passwd)!$/, '$1 from SRC!'],
+  [/^(\([^)]*\) advertisement interval mismatch) mine=/, '$1 with SRC mine='],
+  [/^(\([^)]*\) Invalid packet type)\. /, '$1 from SRC. '],
+  [/^(\([^)]*\) Invalid VRRPv\d checksum)$/, '$1 from SRC'],
+  [/^(\([^)]*\) Expected \w+ packet but received \w+ packet)$/, '$1 from SRC'],
+];
+
+function dialect24(line: string, src: string): string {
+  for (const [re, to] of DIALECT_24) if (re.test(line)) return line.replace(re, to.replace('SRC', src));
+  return line;
+}
+
 /** Rejections keepalived 2.4.3 makes before it authenticates an advert (auth_hmac): they win over a bad trailer. */
 const BEFORE_AUTH = new Set(['not-vrrp', 'truncated', 'unknown-vrid', 'bad-length', 'bad-ttl', 'bad-version']);
 /** Rejections counted in advert_rcvd (past the checks that count it). */
@@ -1466,9 +1490,7 @@ export class HostEngine {
         return;
       }
       instance.logged.add(kind);
-      // 2.3+ names the sender in its length line ("vrrp packet from 172.16.25.1 too long, length 68
-      // and expect 40", captures/auth-hmac/mixed); 2.2.7's has no "from".
-      if (kind === 'bad-length' && this.rxSource !== undefined) line = line.replace(/^(\([^)]*\) vrrp packet) too /, `$1 from ${this.rxSource} too `);
+      if (this.rxSource !== undefined) line = dialect24(line, this.rxSource);
     }
     if (this.logging) this.log(line);
   }

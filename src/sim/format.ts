@@ -15,7 +15,7 @@ const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Rece
  * timeline and --json show them (src/wire/decode.ts verdictLogLine() words them).
  */
 export const REJECT_LOG =
-  /received an invalid passwd!|advertisement interval mismatch|wrong version\.|invalid TTL\/HL|Invalid VRRPv\d checksum|vrrp packet too (short|long)|VRRP packet too short|VRRP packet with AH too short|unexpected ip number count|not present in MASTER advert|auth, expecting|Invalid auth type|Invalid packet type|Expected (unicast|multicast) packet|not a unicast peer|AH header|authentication trailer|authentication key id|authentication HMAC|authentication clock skew/;
+  /received an invalid passwd|advertisement interval mismatch|wrong (VRRP )?version|invalid TTL\/HL|Invalid VRRPv\d checksum|vrrp packet (from \S+ )?too (short|long)|VRRP packet too short|VRRP packet with AH too short|unexpected ip number count|not present in (MASTER )?advert|VIPs but received|auth(?: from \S+)?, expecting|Invalid auth type|Invalid packet type|Expected (unicast|multicast) packet|not a unicast peer|AH header|authentication trailer|authentication key id|authentication HMAC|authentication clock skew/;
 
 /** Identical reject lines this close (virtual s) are one run: a conflicting peer's adverts come once per interval. */
 const FOLD_WINDOW_S = 2.5;

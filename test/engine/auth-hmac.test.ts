@@ -197,7 +197,7 @@ describe('auth_hmac receiving (keepalived 2.4.3 vrrp_auth_ext_verify, vrrp_auth_
   });
 });
 
-describe('keepalived 2.4\'s rate-limited rejection lines', () => {
+describe('keepalived 2.4\'s rate-limited rejection lines, in its words', () => {
   const text = 'vrrp_instance VI_1 {\n interface eth0\n state BACKUP\n priority 100\n virtual_router_id 51\n advert_int 1\n virtual_ipaddress {\n 10.0.0.100/24\n }\n}\n';
   it('2.4 logs a kind of rejection once until the instance changes state; 2.2 logs every one', () => {
     const lines = (version: '2.2' | '2.4'): string[] => {
@@ -208,8 +208,9 @@ describe('keepalived 2.4\'s rate-limited rejection lines', () => {
       return b.logs().filter((l) => l.includes('TTL'));
     };
     expect(lines('2.2')).toHaveLength(10);
-    // Once as BACKUP, once again after becoming MASTER (the flags are cleared then).
-    expect(lines('2.4')).toHaveLength(2);
+    expect(lines('2.2')[0]).toBe('(VI_1) invalid TTL/HL. Received 64 and expect 255');
+    // Once as BACKUP, once again after becoming MASTER (the flags are cleared then), naming the sender.
+    expect(lines('2.4')).toEqual(Array(2).fill('(VI_1) invalid TTL/HL from 10.0.0.2. Received 64 and expect 255'));
   });
 });
 
@@ -265,5 +266,20 @@ describe("keepalived 2.4's VIP checks", () => {
     for (let t = 500; t <= 3500; t += 1000) b.receive(t, { priority: 150, advert: { addresses: ['10.0.0.101', '10.0.0.100'] } });
     expect(b.logs().filter((l) => l.includes('VIPs but') || l.includes('not present'))).toEqual([]);
     expect(b.snap().stats.addr_list_err).toBe(0);
+  });
+});
+
+describe("keepalived 2.4.3's wording of the other rejection lines", () => {
+  const text = 'vrrp_instance VI_1 {\n interface eth0\n state BACKUP\n priority 100\n virtual_router_id 51\n advert_int 1\n authentication {\n auth_type PASS\n auth_pass secret\n }\n virtual_ipaddress {\n 10.0.0.100/24\n }\n}\n';
+  const first = (version: '2.2' | '2.4', advert: Partial<import('../../src/wire/types.js').VrrpAdvert>): string | undefined => {
+    const b = new Bench(parseConfigText(text, 'k.conf', { keepalivedVersion: version } as never).config, '10.0.0.1', { keepalivedVersion: version }).start(0);
+    b.receive(500, { priority: 150, advert });
+    return b.logs().find((l) => !/removing VIPs|Entering/.test(l));
+  };
+  it('names the sender where 2.4.3 does (vrrp.c), and leaves 2.2.7\'s lines as they were', () => {
+    expect(first('2.4', { auth: 'wrong' })).toBe('(VI_1) received an invalid passwd from 10.0.0.2!');
+    expect(first('2.2', { auth: 'wrong' })).toBe('(VI_1) received an invalid passwd!');
+    expect(first('2.4', { advertIntervalMs: 2000 })).toBe("(VI_1) advertisement interval mismatch with 10.0.0.2 mine=1 sec rcv'd=2 sec");
+    expect(first('2.4', { authType: 0, auth: '' })).toBe('(VI_1) received a 0 auth from 10.0.0.2, expecting 1!');
   });
 });
