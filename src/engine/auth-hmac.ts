@@ -80,8 +80,13 @@ export class HmacState {
   private readonly mcast: (ReplaySlot & { addr: string })[] = [];
   private readonly peers = new Map<string, ReplaySlot>();
   readonly stats = newAuthExtStats();
+  /** The active key's bytes, made once (the config of a state never changes). */
+  private readonly activeKey: { bytes: Uint8Array; hex: string };
 
-  constructor(readonly config: AuthHmac) {}
+  constructor(readonly config: AuthHmac) {
+    const hex = config.keys.find((k) => k.id === config.activeKey)?.hex ?? '';
+    this.activeKey = { bytes: hexBytes(hex), hex };
+  }
 
   /** The wall clock (ms since the epoch, UTC) as keepalived's clock_seq(): seconds, fraction, counter 0. */
   static clockSeq(wallMs: number): bigint {
@@ -103,12 +108,10 @@ export class HmacState {
       if (ah.antiReplay === 'time' && ahead > ah.timeWindowS) this.sendSeq = clk;
       else this.sendSeq = (this.sendSeq + 1n) & MASK64;
     }
-    const key = ah.keys.find((k) => k.id === ah.activeKey);
-    const hex = key?.hex ?? '';
     return {
       keyId: ah.activeKey,
-      key: hexBytes(hex),
-      keyHex: hex,
+      key: this.activeKey.bytes,
+      keyHex: this.activeKey.hex,
       seconds: Number(this.sendSeq >> 32n),
       fraction: Number((this.sendSeq >> 16n) & 0xffffn),
       counter: Number(this.sendSeq & 0xffffn),
