@@ -14,7 +14,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { canonicalAddress } from '../wire/address.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
-import { keepalivedRelease, laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
+import { KEEPALIVED_24_MODEL, keepalivedRelease, laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
 import { validateScenario } from '../sim/validate.js';
 import { processService, trackedProcesses } from '../sim/processes.js';
 import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
@@ -140,7 +140,7 @@ export function processNotes(base: Scenario): string[] {
   }
   // The keepalived the hosts run as, first (explore --keepalived-version, the scenario's key).
   const clocks = base.hosts.filter((h) => h.clockOffsetMs !== undefined).map((h) => `${h.name} ${h.clockOffsetMs! >= 0 ? '+' : ''}${h.clockOffsetMs! / 1000} s`);
-  const runAs = `hosts run as keepalived ${keepalivedRelease(version)}${version === '2.4' ? ' (auth_hmac modelled; the faults searched include no clock step)' : ''}${clocks.length > 0 ? `; wall clocks off: ${clocks.join(', ')}` : ''}`;
+  const runAs = `hosts run as keepalived ${keepalivedRelease(version)}${version === '2.4' ? ` (${KEEPALIVED_24_MODEL}; the faults searched include no clock step)` : ''}${clocks.length > 0 ? `; wall clocks off: ${clocks.join(', ')}` : ''}`;
   return [runAs, ...later, ...[...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
     `track_process ${key.split('\0')[0]} (${hosts.join(', ')}): follows service ${service}; its service-stop faults are the process exiting, service-start an exec (no fork_delay)` +
       (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''))];

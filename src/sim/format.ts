@@ -3,7 +3,7 @@
  */
 import { NOTIFY_FIFO, START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
 import type { SimFinding } from './findings.js';
-import { keepalivedRelease } from '../config/version.js';
+import { KEEPALIVED_24_MODEL, keepalivedRelease } from '../config/version.js';
 import { STARTUP_DELAY_MS, type PreemptRace, type SimulationResult, type StartRace } from './run.js';
 
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
@@ -59,6 +59,8 @@ export function formatTimeline(result: SimulationResult): string {
   const { scenario } = result;
   const lines: string[] = [];
   lines.push(`${scenario.name}: ${scenario.hosts.length} hosts, ${formatSeconds(scenario.durationMs / 1000)} virtual, ${scenario.scripts} mode, seed ${result.seed}, keepalived ${keepalivedRelease(result.keepalivedVersion ?? '2.2')}`);
+  // What of keepalived 2.4.3 the run leaves out, said where the reader starts.
+  if (result.keepalivedVersion === '2.4') lines.push(`  ${KEEPALIVED_24_MODEL}`);
   if (scenario.scripts === 'model') {
     for (const [script, description] of Object.entries(result.checkModels)) lines.push(`  script ${script}: ${description}`);
   }
