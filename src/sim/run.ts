@@ -373,6 +373,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     durationMs: scenario.durationMs,
     flapping: scenario.flapping,
     endServices: services,
+    keepalivedVersion,
   });
   const startRaces = options.startRaces === true ? findStartRaces(scenario, seed, vips, options) : [];
   const preemptTies = cluster.preemptTies;

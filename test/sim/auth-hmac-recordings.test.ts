@@ -81,6 +81,19 @@ describe('simulate --keepalived-version 2.4 against keepalived 2.4.3 recordings 
     });
   }
 
+  it('explains each split brain by the configs as 2.4.3 rejects the adverts', () => {
+    const why = (name: string): string => simulate(name).findings.filter((f) => f.kind === 'split-brain').map((f) => f.message).join('\n');
+    expect(why('keyid')).toContain("by their configs, B rejects A's adverts (signed with auth_hmac key 2, which it does not hold: unknown authentication key id)");
+    expect(why('mixed')).toContain("A rejects B's adverts (unsigned, and its auth_hmac is in mode enforce: missing authentication trailer)");
+    expect(why('mixed')).toContain("B rejects A's adverts (signed with auth_hmac, which it does not have: too long)");
+    expect(why('rohigh')).toContain("B rejects A's adverts (unsigned, and its auth_hmac is in mode enforce");
+    expect(why('rohigh')).not.toContain("A rejects B's");
+    // The clocks are the run's, not the configs': skew's split brain has no config cause.
+    expect(why('skew')).not.toContain('by their configs');
+    expect(simulate('enforce').findings).toEqual([]);
+    expect(simulate('rolow').findings).toEqual([]);
+  });
+
   it("says keepalived 2.4.3 in the header and no longer calls auth_hmac not modelled; under 2.2 it still does", () => {
     const header = formatTimeline(simulate('mixed')).split('\n\n')[0]!;
     expect(header.split('\n')[0]).toMatch(/, keepalived 2\.4\.3$/);

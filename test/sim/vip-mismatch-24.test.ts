@@ -36,12 +36,14 @@ describe('an advert with other VIPs under keepalived 2.4 and 2.2', () => {
     expect(states(r, 'B')).not.toContain('MASTER');
     expect(states(r, 'A').at(-1)).toBe('MASTER');
     expect(lines(r, 'B', VIP_LINE)).toEqual(recorded);
-    expect(r.findings.map((f) => f.kind)).not.toContain('split-brain');
+    // Nothing to find: no conflict (2.4.3 accepts the adverts), no gap (A is B's master too).
+    expect(r.findings).toEqual([]);
   });
 
   it('2.2: B rejects the advert and becomes a second master', () => {
     const r = simulate('2.2');
     expect(states(r, 'B').at(-1)).toBe('MASTER');
     expect(lines(r, 'B', VIP_LINE)[0]).toBe('(VI_1) ip address associated with VRID 51 not present in MASTER advert: 172.16.25.101');
+    expect(r.findings.map((f) => f.kind)).toContain('vrid-conflict');
   });
 });
