@@ -23,6 +23,7 @@
  */
 import type { AuthHmac } from '../config/model.js';
 import type { ReceivedTrailer } from '../wire/types.js';
+import { canonicalAddress } from '../wire/address.js';
 import type { InstanceVerdict } from '../wire/validate.js';
 
 /** What a driver needs to put a signed trailer on an advert (src/wire/auth-hmac.ts withTrailer). */
@@ -139,11 +140,13 @@ export class HmacState {
     }
     let slot: ReplaySlot | undefined;
     if (input.unicastPeers !== undefined) {
-      slot = this.peers.get(src);
+      // Each peer's replay state (vrrp_unicast_peer_lookup): addresses compared as addresses.
+      const peer = canonicalAddress(src) ?? src;
+      slot = this.peers.get(peer);
       if (slot === undefined) {
-        if (!input.unicastPeers.includes(src)) return { verdict: 'auth-not-peer', line: `(${instance}) unicast source address ${src} not a unicast peer` };
+        if (!input.unicastPeers.some((p) => (canonicalAddress(p) ?? p) === peer)) return { verdict: 'auth-not-peer', line: `(${instance}) unicast source address ${src} not a unicast peer` };
         slot = { valid: false, seq: 0n, lastUsed: 0 };
-        this.peers.set(src, slot);
+        this.peers.set(peer, slot);
       }
     }
     if (trailer.extType !== 1 || trailer.reserved !== 0) {

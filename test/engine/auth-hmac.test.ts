@@ -283,3 +283,15 @@ describe("keepalived 2.4.3's wording of the other rejection lines", () => {
     expect(first('2.4', { authType: 0, auth: '' })).toBe('(VI_1) received a 0 auth from 10.0.0.2, expecting 1!');
   });
 });
+
+describe('auth_hmac with unicast peers', () => {
+  it('keeps replay state per peer and rejects a signed advert from an address that is no peer ("not a unicast peer"), IPv6 peers compared as addresses', () => {
+    const s = new HmacState(ah());
+    const at = (src: string, trailer: ReceivedTrailer, peers: string[]) => s.verify({ instance: 'VI_1', src, trailer, unicastPeers: peers, wallMs: EPOCH, hmacOk: (hex) => trailer.signedWith === hex }).verdict;
+    const peers = ['fd00:0:0::2', '10.0.0.3'];
+    expect(at('fd00::2', signed(EPOCH), peers)).toBe('ok');
+    expect(at('fd00::2', signed(EPOCH), peers)).toBe('auth-replay');
+    expect(at('10.0.0.3', signed(EPOCH), peers)).toBe('ok');
+    expect(at('10.0.0.9', signed(EPOCH), peers)).toBe('auth-not-peer');
+  });
+});
