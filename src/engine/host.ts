@@ -10,6 +10,7 @@
  */
 import { acceptMode, type KeepalivedConfig, type NotifyScripts, type VrrpInstance } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
+import { verdictInfo } from '../wire/validate.js';
 import { canonicalAddress, parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
@@ -105,8 +106,7 @@ function dialect24(line: string, src: string): string {
 
 /** Rejections keepalived 2.4.3 makes before it authenticates an advert (auth_hmac): they win over a bad trailer. */
 const BEFORE_AUTH = new Set(['not-vrrp', 'truncated', 'unknown-vrid', 'bad-length', 'bad-ttl', 'bad-version']);
-/** Rejections counted in advert_rcvd (past the checks that count it). */
-const VERDICTS_COUNTING_RECEIVED = new Set(['address-list-mismatch', 'unicast-peer-mismatch', 'ttl-out-of-range']);
+
 const OK: ReceiveCheck = { ok: true };
 
 /** Engine options that are not keepalived configuration. */
@@ -1432,8 +1432,14 @@ export class HostEngine {
       });
       if (outcome.verdict !== 'ok') {
         // The later checks never ran: undo the counters the static check bumped for this packet.
-        if (result.ok || VERDICTS_COUNTING_RECEIVED.has(result.verdict ?? '')) instance.stats.advert_rcvd--;
-        if (result.ok && packet.advert.priority === 0) instance.stats.pri_zero_rcvd--;
+        if (result.ok) {
+          instance.stats.advert_rcvd--;
+          if (packet.advert.priority === 0) instance.stats.pri_zero_rcvd--;
+        } else if (result.verdict !== undefined) {
+          const info = verdictInfo(result.verdict, instance.config.family);
+          if (info.countsAsReceived) instance.stats.advert_rcvd--;
+          if (info.counter !== null) instance.stats[info.counter]--;
+        }
         result = { ok: false, verdict: outcome.verdict, log: outcome.line };
       } else if (outcome.line !== undefined) {
         this.logLimited(instance, 'auth-skew', outcome.line);

@@ -189,6 +189,18 @@ describe('auth_hmac receiving (keepalived 2.4.3 vrrp_auth_ext_verify, vrrp_auth_
     expect(wrong.logs()).toContain('(VI_1) invalid authentication HMAC from 10.0.0.2');
   });
 
+  it('takes a wrong HMAC first where the checksum is bad too (2.4.3 authenticates before it checks the checksum): one line, one counter', () => {
+    const advert = { version: 2 as const, vrid: 51, priority: 150, authType: 0, auth: '', advertIntervalMs: 1000, family: 4 as const, addresses: ['10.0.0.100'] };
+    const b = bench();
+    const s = signed(EPOCH + 500);
+    const ip = withTrailer(buildAdvertPacket(advert, { src: '10.0.0.2' }), { keyId: 1, seconds: s.seconds, fraction: s.fraction, counter: 0 }, Buffer.from('wrong-key-wrong-key-wrong-key-wrong'));
+    ip[20 + 6] ^= 0xff; // the VRRP checksum
+    b.event(500, { type: 'packet', iface: 'eth0', packet: ip });
+    expect(b.logs().filter((l) => !/removing VIPs|Entering/.test(l))).toEqual(['(VI_1) invalid authentication HMAC from 10.0.0.2']);
+    expect(b.snap().stats).toMatchObject({ chk_err: 0, advert_rcvd: 0 });
+    expect(b.snap().authExt).toMatchObject({ auth_ext_invalid_hmac: 1 });
+  });
+
   it('an instance without auth_hmac drops an advert with a trailer as 28 bytes too long (captures/auth-hmac/mixed)', () => {
     const text = 'vrrp_instance VI_1 {\n interface eth0\n state BACKUP\n priority 100\n virtual_router_id 51\n advert_int 1\n virtual_ipaddress {\n 10.0.0.100/24\n }\n}\n';
     const plain = new Bench(parseConfigText(text, 'k.conf', { keepalivedVersion: '2.4' } as never).config, '10.0.0.1', { keepalivedVersion: '2.4' }).start(0, { wallClockOffsetMs: EPOCH });
