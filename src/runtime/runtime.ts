@@ -20,6 +20,7 @@ import { PcapWriter } from '../capture/writer.js';
 import { formatVrrpStats } from '../wire/stats.js';
 import { buildAdvertPacket } from '../wire/packet.js';
 import { withTrailer } from '../wire/auth-hmac.js';
+import { newAuthExtStats } from '../engine/auth-hmac.js';
 import type { KeepalivedVersion } from '../config/version.js';
 import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
@@ -1182,6 +1183,7 @@ export class Runtime {
         };
       }),
       lastTransition: this.lastTransition,
+      ...(this.options.keepalivedVersion !== undefined ? { keepalivedVersion: this.options.keepalivedVersion } : {}),
       toEpoch: (ms) => this.epoch + ms,
       fds: (_iface, family) => this.socketFds(family),
       command: commandForDump,
@@ -1210,7 +1212,9 @@ export class Runtime {
   /** SIGUSR2: keepalived.stats. */
   writeStatsDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.stats');
-    writeDump(path, this.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
+    // keepalived 2.4.3 adds its auth_ext_* counters (zeros for an instance without auth_hmac).
+    const v24 = this.options.keepalivedVersion === '2.4';
+    writeDump(path, this.snapshot().map((s) => formatVrrpStats(s.name, s.stats, v24 ? (s.authExt ?? newAuthExtStats()) : undefined)).join(''));
     return path;
   }
 
