@@ -1413,7 +1413,7 @@ export class HostEngine {
    */
   private check(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
     const { raw } = this.rx;
-    // keepalived 2.3+ (2.4.3 in the lab) logs and counts an advert whose VIPs differ from its own
+    // keepalived 2.4.3 (lab, test/fixtures/ka24-vip-mismatch) logs and counts an advert whose VIPs differ from its own
     // but does not reject it: the VIP checks are made apart below (vipMismatch()).
     const v24 = this.options.keepalivedVersion === '2.4';
     let result: ReceiveCheck = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses && !v24) : checkReceivedPacket(instance, raw, checkAddresses && !v24, this.rx.checksumVerified);
@@ -1455,10 +1455,6 @@ export class HostEngine {
   }
 
   /**
-   * A rejection's line: every one under keepalived 2.2.7; under 2.4, once per kind until the flags
-   * are cleared (log_rate_limited_error: on becoming MASTER, on leaving it, on a new master).
-   */
-  /**
    * keepalived 2.4.3's VIP checks (vrrp_check_packet, after counting the advert received): another
    * number of VIPs, or one of ours missing, is logged (rate limited) and counted in addr_list_err,
    * and the advert is accepted all the same (lab, 2.4.3: a BACKUP whose VIP list differs from the
@@ -1489,6 +1485,10 @@ export class HostEngine {
   /** The source of the advert receive() is handling (for 2.4's lines). */
   private rxSource: string | undefined;
 
+  /**
+   * A rejection's line: every one under keepalived 2.2.7; under 2.4, once per kind until the flags
+   * are cleared (log_rate_limited_error: on becoming MASTER, on leaving it, on a new master).
+   */
   private logLimited(instance: InstanceState, kind: string, line: string): void {
     if (this.options.keepalivedVersion === '2.4') {
       if (instance.logged.has(kind)) {
