@@ -7,6 +7,7 @@ import { unicastFindings } from './unicast.js';
 import { vridConflictFindings } from './vrid-conflict.js';
 import { vmacFindings } from './vmac.js';
 import { authHmacFindings } from './auth-hmac.js';
+import type { KeepalivedVersion } from '../config/version.js';
 
 export type { Finding, FindingKind, HostConfig } from './findings.js';
 export { checkedService, inferNotifyEffects, probedService, servicesStoppedOn, type NotifyEffect, type NotifyState, type ProgramReader } from './notify.js';
@@ -17,10 +18,11 @@ export interface Analysis {
   priorities: VridTable[];
 }
 
-export function analyzeHosts(hosts: HostConfig[]): Analysis {
+/** `keepalivedVersion`: the keepalived the hosts run (2.4.3 accepts adverts with other VIPs). */
+export function analyzeHosts(hosts: HostConfig[], keepalivedVersion: KeepalivedVersion = '2.2'): Analysis {
   const priorities = priorityTables(hosts);
   const findings = [
-    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts), ...authHmacFindings(hosts),
+    ...findCollectiveDrift(hosts), ...peerFindings(hosts), ...unicastFindings(hosts), ...duplicateVipFindings(hosts), ...vridConflictFindings(hosts, keepalivedVersion), ...authHmacFindings(hosts),
     ...priorityFindings(hosts, priorities), ...vmacFindings(hosts),
   ];
   return { findings, priorities };

@@ -28,7 +28,7 @@ import { ipPacketOf } from '../capture/link.js';
 import { readCaptureFile } from '../capture/reader.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
-import { laterKeywordsIn } from '../config/version.js';
+import { laterKeywordsIn, type KeepalivedVersion } from '../config/version.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { canonicalAddress as canonicalOrNull } from '../wire/address.js';
 import { decodeAdvertPacket } from '../wire/decode.js';
@@ -60,6 +60,10 @@ export interface CompareOptions {
   scriptDurationMs?: number;
   /** How much later a MASTER's advert timer restarts after a packet it rejects (default REJECT_REARM_MS, drive.ts). */
   rejectRearmMs?: number;
+  /** The keepalived the host ran: '2.2' (2.2.7, default) or '2.4' (2.4.3: auth_hmac). */
+  keepalivedVersion?: KeepalivedVersion;
+  /** How far the host's wall clock was ahead of the capture's, ms (auth_hmac's time window reads it). */
+  clockOffsetMs?: number;
 }
 
 export interface ScriptModelSpec {
@@ -96,6 +100,10 @@ export interface CompareInputs {
   /** Where the script model came from, for the report. */
   scriptSpecSource?: string;
   warnings: string[];
+  /** The keepalived the host is run as (absent: 2.2). */
+  keepalivedVersion?: KeepalivedVersion;
+  /** The host's wall clock minus the capture's, ms. */
+  clockOffsetMs?: number;
 }
 
 export interface AdvertPair {
@@ -130,6 +138,8 @@ export interface CompareReport {
   addresses: string[];
   hostName?: string;
   originEpoch: number;
+  /** The keepalived the host was run as: '2.2' or '2.4'. */
+  keepalivedVersion: KeepalivedVersion;
   windowEndMs: number;
   start: {
     source: 'events' | 'first-advert';
@@ -191,7 +201,7 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
     if (file !== undefined && !existsSync(file)) return { ok: false, error: `${what} ${file}: no such file` };
   }
 
-  const loaded = loadConfig(options.config, { scriptExists: () => true });
+  const loaded = loadConfig(options.config, { scriptExists: () => true, keepalivedVersion: options.keepalivedVersion ?? '2.2' });
   if (loaded.config.instances.length === 0) {
     const errors = loaded.diagnostics.filter((d) => d.severity !== 'info').map(formatDiagnostic);
     return { ok: false, error: `config ${options.config} has no vrrp_instance${errors.length > 0 ? `: ${errors.join('; ')}` : ''}` };
@@ -367,7 +377,9 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
 
   return {
     ok: true,
-    inputs: { address, addresses, ...(address6 === undefined ? {} : { address6 }), hostName, config: loaded.config, originEpoch, adverts, lifecycle, windowEndMs, fileEvents, scriptSpec, scriptSpecSource, warnings },
+    inputs: { address, addresses, ...(address6 === undefined ? {} : { address6 }), hostName, config: loaded.config, originEpoch, adverts, lifecycle, windowEndMs, fileEvents, scriptSpec, scriptSpecSource, warnings,
+      ...(options.keepalivedVersion !== undefined ? { keepalivedVersion: options.keepalivedVersion } : {}),
+      ...(options.clockOffsetMs !== undefined ? { clockOffsetMs: options.clockOffsetMs } : {}) },
   };
 }
 
@@ -470,6 +482,8 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
       scriptDurationMs: settings.scriptDurationMs ?? 5,
       until: inputs.windowEndMs,
       ...(settings.rejectRearmMs === undefined ? {} : { rejectRearmMs: settings.rejectRearmMs }),
+      ...(inputs.keepalivedVersion !== undefined ? { keepalivedVersion: inputs.keepalivedVersion } : {}),
+      wallClockOffsetMs: inputs.originEpoch * 1000 + (inputs.clockOffsetMs ?? 0),
     });
     return evaluateDriven(inputs, own, driven, toleranceMs);
   };
@@ -510,6 +524,7 @@ export function compareInputs(inputs: CompareInputs, settings: Settings = {}): C
     addresses: inputs.addresses,
     hostName: inputs.hostName,
     originEpoch: inputs.originEpoch,
+    keepalivedVersion: inputs.keepalivedVersion ?? '2.2',
     windowEndMs: inputs.windowEndMs,
     start: { source: fromEvents ? 'events' : 'first-advert', execMs, delayMs, fitted, unconstrained: fitted ? execMs.map((_, i) => constrained[i] !== true) : execMs.map(() => false) },
     scripts: describeScripts(inputs, settings),

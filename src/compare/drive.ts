@@ -12,6 +12,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
 import type { EngineAction, EngineEvent, VrrpState } from '../engine/types.js';
 import type { ReceivedAdvert } from '../wire/types.js';
+import type { KeepalivedVersion } from '../config/version.js';
 
 export interface TimedAdvert {
   t: number;
@@ -63,6 +64,10 @@ export interface DriveOptions {
   until?: number;
   /** HostOptions.rejectRearmMs: how much later a MASTER's timer restarts after a packet it rejects, ms (default REJECT_REARM_MS). */
   rejectRearmMs?: number;
+  /** The keepalived the host ran (HostOptions.keepalivedVersion; default 2.2). */
+  keepalivedVersion?: KeepalivedVersion;
+  /** The host's wall clock at time 0 (UTC, ms since the epoch): keepalived 2.4's auth_hmac reads it. */
+  wallClockOffsetMs?: number;
 }
 
 /**
@@ -76,6 +81,14 @@ export interface DriveOptions {
  * machine's scheduling, which no constant reproduces.
  */
 export const REJECT_REARM_MS = 2;
+
+/**
+ * HostOptions.quietRejectRearmMs for keepalived 2.4: a rejection whose line is rate limited writes
+ * nothing, and the timer restarts sooner. keepalived 2.4.3 (captures/auth-hmac): a MASTER fed
+ * adverts it drops sent its next one 1000.20 ms (rohigh) and 1000.10 ms (permnone) after one, and
+ * stayed silent where the next came 1000.14 ms after (permnone).
+ */
+export const QUIET_REJECT_REARM_MS = 0.15;
 
 export interface DrivenAdvert {
   t: number;
@@ -195,11 +208,15 @@ export function drive(options: DriveOptions): DriveResult {
     if (next.kind === 'start') {
       if (engine !== undefined) continue;
       generation++;
-      engine = new HostEngine(config, { interfaceAddresses, ...(interfaceAddresses6 === undefined ? {} : { interfaceAddresses6 }) }, { rejectRearmMs: options.rejectRearmMs ?? REJECT_REARM_MS });
+      engine = new HostEngine(config, { interfaceAddresses, ...(interfaceAddresses6 === undefined ? {} : { interfaceAddresses6 }) }, {
+        rejectRearmMs: options.rejectRearmMs ?? REJECT_REARM_MS,
+        ...(options.keepalivedVersion !== undefined ? { keepalivedVersion: options.keepalivedVersion } : {}),
+        ...(options.keepalivedVersion === '2.4' ? { quietRejectRearmMs: QUIET_REJECT_REARM_MS } : {}),
+      });
       result.initialisedAt.push(t);
       // A tracked process is taken to run throughout (the capture cannot tell; capture.ts says so).
       const processCounts = Object.fromEntries((config.trackProcesses ?? []).map((p) => [p.name, Math.max(1, p.quorum)]));
-      apply(t, engine.handle(t, { type: 'start', linksDown: [...linksDown], fileValues: { ...fileValues }, processCounts }));
+      apply(t, engine.handle(t, { type: 'start', linksDown: [...linksDown], fileValues: { ...fileValues }, processCounts, wallClockOffsetMs: options.wallClockOffsetMs ?? 0 }));
     } else if (next.kind === 'stop') {
       if (engine === undefined) continue;
       apply(t, engine.handle(t, { type: 'stop' }));

@@ -1,5 +1,6 @@
 /** Output of `vrrplab compare`: a readable report for humans, JSON lines for programs. */
 import { describeStateAt, type CompareReport } from './capture.js';
+import { keepalivedRelease } from '../config/version.js';
 
 /** Mismatch lines shown in the readable report before "and N more". */
 const MAX_MISMATCH_LINES = 40;
@@ -10,7 +11,7 @@ export function formatCompareReport(report: CompareReport, labels: { capture: st
   const lines: string[] = [];
   const all = report.addresses.length > 0 ? report.addresses.join(', ') : report.address;
   const who = report.hostName !== undefined ? `${all} (${report.hostName})` : all;
-  lines.push(`compare ${labels.capture}: host ${who} as configured in ${labels.config}`);
+  lines.push(`compare ${labels.capture}: host ${who} as configured in ${labels.config}, as keepalived ${keepalivedRelease(report.keepalivedVersion)}`);
   const origin = new Date(report.originEpoch * 1000).toISOString();
   lines.push(`  time 0 = ${origin} (${labels.events !== undefined ? 'the events file\'s captureStart' : 'the capture\'s first packet'}); compared up to ${secs(report.windowEndMs)}`);
   const { start } = report;
@@ -62,6 +63,7 @@ export function compareReportJsonLines(report: CompareReport): string[] {
     addresses: report.addresses,
     host: report.hostName ?? null,
     originEpoch: report.originEpoch,
+    keepalivedVersion: keepalivedRelease(report.keepalivedVersion),
     windowEndMs: round(report.windowEndMs),
     start: { source: report.start.source, execMs: report.start.execMs.map(round), delayMs: report.start.delayMs, fitted: report.start.fitted, unconstrained: report.start.unconstrained },
     scripts: report.scripts,

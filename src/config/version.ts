@@ -43,3 +43,9 @@ export function laterKeywordsIn(diagnostics: readonly { severity: string; messag
 export function laterKeywordNotModelled(host: string, keyword: string): string {
   return `${keyword} (keepalived 2.4) is not modelled: host ${host} is simulated as keepalived 2.2.7 reads its config (${keyword} unknown, its '}' ending the vrrp_instance: what follows, the VIPs too, is lost; see check), not as keepalived 2.4.3 would run it (dropping the adverts it cannot verify: a split brain); check --keepalived-version 2.4 --host … names such peers`;
 }
+
+/**
+ * What simulate and explore say under 2.4: keepalived 2.4.3 is modelled as 2.2.7 plus what was
+ * measured or read to differ (never silently the rest).
+ */
+export const KEEPALIVED_24_MODEL = 'keepalived 2.4.3 is modelled as 2.2.7 plus auth_hmac, its VIP checks (an advert with other VIPs accepted) and its rejection lines (rate limited, naming the sender); its other changes since 2.2.7 are not modelled';

@@ -10,10 +10,13 @@
  */
 import { acceptMode, type KeepalivedConfig, type NotifyScripts, type VrrpInstance } from '../config/model.js';
 import type { VrrpStats } from '../wire/stats.js';
-import { parseIpv4, parseIpv6 } from '../wire/address.js';
+import { verdictInfo } from '../wire/validate.js';
+import { canonicalAddress, parseIpv4, parseIpv6 } from '../wire/address.js';
 import type { ReceivedAdvert } from '../wire/types.js';
 import { InstanceState, PRIORITY_OWNER, PRIORITY_STOP, SyncGroupState, type WeightedLink } from './instance.js';
-import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, truncatedLogLine, type ReceiveCheck } from './receive.js';
+import { checkReceivedAdvert, checkReceivedPacket, packetHead, receivedOf, trailerHmacOk, truncatedLogLine, type ReceiveCheck } from './receive.js';
+import type { KeepalivedVersion } from '../config/version.js';
+import type { AuthExtStats } from './auth-hmac.js';
 import { applyScriptResult, newScriptTracker, scriptSucceeding, type ScriptInitState, type ScriptTracker } from './scripts.js';
 import { masterDownIntervalMs, minimumSkewMs, skewTimeMs } from './timing.js';
 import { newSlot, TimerHeap, type TimerSlot } from './timers.js';
@@ -50,6 +53,8 @@ export interface InstanceSnapshot {
   numScriptIfFault: number;
   numScriptInit: number;
   sourceAddress: string | undefined;
+  /** keepalived 2.4.3's auth_ext_* counters (instances with auth_hmac only). */
+  authExt?: AuthExtStats;
 }
 
 /** A vrrp_script's tracking state, for the SIGUSR1 dump. */
@@ -74,6 +79,34 @@ interface TrackedFile {
 }
 
 const FILE_FAULT_STATUS = -254;
+
+/**
+ * keepalived 2.4.3's wording of 2.2.7's rejection lines: most name the sender (vrrp.c
+ * vrrp_check_packet). Lab-seen: "vrrp packet from 172.16.25.1 too long, length 68 and expect 40"
+ * (captures/auth-hmac/mixed); the others as its source words them.
+ */
+const DIALECT_24: readonly [RegExp, string][] = [
+  [/^(\([^)]*\) vrrp packet) too /, '$1 from SRC too '],
+  [/^(\([^)]*\) invalid TTL\/HL)\. /, '$1 from SRC. '],
+  [/^(\([^)]*\)) wrong version\. /, '$1 wrong VRRP version from SRC. '],
+  [/^(\([^)]*\) Invalid auth type): /, '$1 from SRC: '],
+  [/^(\([^)]*\) received a \d+ auth), expecting/, '$1 from SRC, expecting'],
+  [/^(\([^)]*\) (?:Received AH header but auth type not AH|No AH header but auth type is AH))$/, '$1 from SRC'],
+  [/^(\([^)]*\) received an invalid passwd)!$/, '$1 from SRC!'],
+  [/^(\([^)]*\) advertisement interval mismatch) mine=/, '$1 with SRC mine='],
+  [/^(\([^)]*\) Invalid packet type)\. /, '$1 from SRC. '],
+  [/^(\([^)]*\) Invalid VRRPv\d checksum)$/, '$1 from SRC'],
+  [/^(\([^)]*\) Expected \w+ packet but received \w+ packet)$/, '$1 from SRC'],
+];
+
+function dialect24(line: string, src: string): string {
+  for (const [re, to] of DIALECT_24) if (re.test(line)) return line.replace(re, to.replace('SRC', src));
+  return line;
+}
+
+/** Rejections keepalived 2.4.3 makes before it authenticates an advert (auth_hmac): they win over a bad trailer. */
+const BEFORE_AUTH = new Set(['not-vrrp', 'truncated', 'unknown-vrid', 'bad-length', 'bad-ttl', 'bad-version']);
+
 const OK: ReceiveCheck = { ok: true };
 
 /** Engine options that are not keepalived configuration. */
@@ -116,6 +149,13 @@ export interface HostOptions {
    */
   rejectRearmMs?: number;
   /**
+   * rejectRearmMs for a rejection keepalived 2.4 does not log (its line rate limited): with no line
+   * to write it takes the time sooner. keepalived 2.4.3 (captures/auth-hmac rohigh and permnone: a
+   * MASTER fed its peer's adverts it drops as unsigned or too long): its next advert 1000.10-1000.20
+   * ms after each; default rejectRearmMs.
+   */
+  quietRejectRearmMs?: number;
+  /**
    * A lower-priority advert that arrives exactly when preempt_delay ends (preempt time == now) is a
    * race in keepalived 2.2.7: it sets preempt_time from a fresh clock read (timer_now(), after its
    * log line) but compares it with the time its thread woke (time_now), so the same advert is
@@ -125,6 +165,14 @@ export interface HostOptions {
   preemptBoundary?: 'accept' | 'discard';
   /** Called with the instance's name and the sender's address whenever such an advert arrives. */
   onPreemptBoundary?: (instance: string, src: string) => void;
+  /**
+   * The keepalived whose behaviour and log dialect to follow: '2.2' (2.2.7, the default) or '2.4'
+   * (2.4.3: auth_hmac, whose block the config only has when read as 2.4; rejection lines rate
+   * limited per kind, as log_rate_limited_error() does; "master set to ADDR" with logDetail).
+   */
+  keepalivedVersion?: KeepalivedVersion;
+  /** keepalived runs with -D (log detail): 2.4 then logs "(VI_x) master set to ADDR" (default false). */
+  logDetail?: boolean;
 }
 
 export class HostEngine {
@@ -143,6 +191,8 @@ export class HostEngine {
   private byVrid = new Map<string, Map<number, InstanceState>>();
   private running = false;
   private now = 0;
+  /** The host's wall clock minus the driver's clock, ms (start's wallClockOffsetMs, 'wall-clock'). */
+  private wallOffsetMs = 0;
   /** The time handed to handleTimeout()/handle() that is firing the due timers (fireDueTimers). */
   private servedAt = 0;
   /** The actions of the call in progress; made on the first one, so a call with none allocates no list. */
@@ -158,7 +208,7 @@ export class HostEngine {
   /** Received packets rejected, by verdict ('truncated' included), since the engine was made. */
   readonly receiveDrops: Partial<Record<string, number>> = {};
   /** The packet receive() is handling: its bytes when handed in as such, and whether a check rejected it. */
-  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0 };
+  private readonly rx: { raw: Uint8Array | undefined; checksumVerified: boolean; rejected: boolean; answered: boolean; handledAt: number; quiet: boolean } = { raw: undefined, checksumVerified: false, rejected: false, answered: false, handledAt: 0, quiet: false };
 
   /**
    * Handle one event at time `now` (ms). Timers due before `now` are handled first, and those due
@@ -176,10 +226,14 @@ export class HostEngine {
     this.fireDueTimers(now, received);
     switch (event.type) {
       case 'start':
+        if (event.wallClockOffsetMs !== undefined) this.wallOffsetMs = event.wallClockOffsetMs;
         this.start(event.linksDown ?? [], event.fileValues ?? {}, event.processCounts ?? {});
         break;
       case 'stop':
         this.stop();
+        break;
+      case 'wall-clock':
+        this.wallOffsetMs = event.offsetMs;
         break;
       case 'advert':
         this.rx.handledAt = event.handledAt ?? now;
@@ -253,6 +307,7 @@ export class HostEngine {
       numScriptIfFault: instance.numScriptIfFault,
       numScriptInit: instance.numScriptInit,
       sourceAddress: instance.sourceAddress,
+      ...(instance.hmac !== undefined ? { authExt: { ...instance.hmac.stats } } : {}),
     }));
   }
 
@@ -412,6 +467,12 @@ export class HostEngine {
       instance.garpRefreshAt = previous.garpRefreshAt;
       instance.stats = previous.stats;
       instance.vipSet = previous.vipSet;
+      // keepalived 2.4.3 makes a new auth_hmac state on reload (its next advert takes the clock,
+      // its replay marks start empty). Its reload's two adverts (old settings, then new) are 30-50
+      // ms apart, so the clock has moved on; here they go at the same instant, and from a fresh
+      // state the second would repeat the first's sequence (keepalived 2.4.3 beside vrrplab, lab:
+      // "replayed authentication trailer"): the send sequence is carried over, the marks are not.
+      if (instance.hmac !== undefined && previous.hmac !== undefined) instance.hmac.sendSeq = previous.hmac.sendSeq;
       instance.sands = oldSands.get(previous) ?? Number.POSITIVE_INFINITY;
       if (instance.basePriority !== previous.basePriority && instance.basePriority !== PRIORITY_OWNER) {
         // keepalived starts the effective priority again from the new base: the tracking weights
@@ -706,6 +767,8 @@ export class HostEngine {
       this.emitVips('remove-vips', instance, instance.vips);
       // keepalived logs this at start-up only, not for an instance a reload adds.
       if (this.logging && !reloading) this.log(`(${instance.name}) removing VIPs.`);
+      // keepalived 2.3+ logs it twice at start (captures/auth-hmac, every host).
+      if (this.logging && !reloading && this.options.keepalivedVersion === '2.4') this.log(`(${instance.name}) removing VIPs.`);
       if (!reloading) this.firewall(instance, false);
     }
     for (const instance of instances) {
@@ -1144,8 +1207,16 @@ export class HostEngine {
     });
   }
 
+  /** The host's wall clock now, ms since the epoch (UTC). */
+  private get wallMs(): number {
+    return this.now + this.wallOffsetMs;
+  }
+
   private sendAdvert(instance: InstanceState, priority: number): void {
     const { config } = instance;
+    // keepalived 2.4.3 signs once per advert (vrrp_auth_hmac_sign, in enforce and permissive
+    // modes): the trailer's sequence is taken here, as the advert is built.
+    const hmac = instance.hmac?.sign(this.wallMs) ?? undefined;
     this.emit({
       type: 'send-advert',
       instance: instance.name,
@@ -1157,6 +1228,7 @@ export class HostEngine {
       // (00:00:5e:00:01:VRID), with vmac_xmit_base from the base interface's; the source IP is the
       // base interface's either way (the VMAC holds only the VIPs).
       ...(config.useVmac && config.vmacXmitBase !== true ? { vmac: vipPlace(config).vmac } : {}),
+      ...(hmac !== undefined ? { hmac } : {}),
     });
     instance.stats.advert_sent++;
   }
@@ -1183,6 +1255,7 @@ export class HostEngine {
     }
     const from = instance.state;
     instance.state = 'MASTER';
+    instance.logged.clear();
     this.initSands(instance);
     this.masterTx(instance, from);
   }
@@ -1252,6 +1325,7 @@ export class HostEngine {
   }
 
   private leaveMaster(instance: InstanceState, resign: boolean): void {
+    if (instance.wantState === 'BACKUP' || instance.wantState === 'FAULT') instance.logged.clear();
     if (instance.wantState === 'BACKUP') {
       if (this.logging) this.log(`(${instance.name}) Entering BACKUP STATE`);
       instance.preemptTime = 0;
@@ -1309,10 +1383,12 @@ export class HostEngine {
     if (instance.state === 'FAULT' || instance.state === 'INIT') return;
     const prevState = instance.state;
     const rx = this.rx;
+    this.rxSource = packet.src;
     rx.raw = raw;
     rx.checksumVerified = checksumVerified;
     rx.rejected = false;
     rx.answered = false;
+    rx.quiet = false;
     if (instance.state === 'BACKUP') {
       this.backupReceive(instance, packet);
     } else if (this.masterReceive(instance, packet)) {
@@ -1324,6 +1400,9 @@ export class HostEngine {
     // keepalived resets the instance timer after every packet it read for the instance, valid or
     // not (unless lower_prio_no_advert in MASTER): a master's next advert is one interval later,
     // so bad packets 0.5 s apart silence a master. The opt-in hardened receive leaves it alone.
+    // keepalived 2.4.3 does the same with an advert auth_hmac rejects (lab, captures/auth-hmac/
+    // forged: a MASTER's next advert 1.0002-1.0016 s after each forged one): HMAC stops forged
+    // takeovers, not this.
     if (!accepted && this.options.hardenedReceive === true) return;
     this.initSands(instance);
     instance.reloadMaster = false;
@@ -1333,7 +1412,8 @@ export class HostEngine {
       // driver that handed the packet in later than it arrived (handledAt) sent the answer then.
       if (instance.state === 'MASTER') instance.sands = Math.max(this.now, rx.handledAt) + instance.advertIntervalMs + (this.options.answerRearmMs ?? 0);
     } else if (!accepted && instance.state === 'MASTER') {
-      instance.sands += this.options.rejectRearmMs ?? 0;
+      // keepalived 2.4 logs a repeated rejection no more (rate limited), and takes the time sooner.
+      instance.sands += rx.quiet ? (this.options.quietRejectRearmMs ?? this.options.rejectRearmMs ?? 0) : (this.options.rejectRearmMs ?? 0);
     }
   }
 
@@ -1343,11 +1423,92 @@ export class HostEngine {
    */
   private check(instance: InstanceState, packet: ReceivedAdvert, checkAddresses: boolean): ReceiveCheck {
     const { raw } = this.rx;
-    const result = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses) : checkReceivedPacket(instance, raw, checkAddresses, this.rx.checksumVerified);
-    if (result.ok) return OK;
+    // keepalived 2.4.3 (lab, test/fixtures/ka24-vip-mismatch) logs and counts an advert whose VIPs differ from its own
+    // but does not reject it: the VIP checks are made apart below (vipMismatch()).
+    const v24 = this.options.keepalivedVersion === '2.4';
+    let result: ReceiveCheck = raw === undefined ? checkReceivedAdvert(instance, packet, checkAddresses && !v24) : checkReceivedPacket(instance, raw, checkAddresses && !v24, this.rx.checksumVerified);
+    // keepalived 2.4.3 authenticates the advert (auth_hmac) after the length, TTL and version
+    // checks and before every other one (vrrp_check_packet: "before any field reaches the state
+    // machine"); a failure of those later checks counts only when the trailer passed.
+    const hmac = instance.hmac;
+    if (hmac !== undefined && (result.ok || !(BEFORE_AUTH.has(result.verdict ?? '') || (result.verdict === 'bad-checksum' && instance.config.family === 6)))) {
+      const outcome = hmac.verify({
+        instance: instance.name,
+        src: packet.src,
+        trailer: packet.hmac,
+        unicastPeers: instance.unicast ? instance.config.unicastPeers : undefined,
+        wallMs: this.wallMs,
+        hmacOk: (keyHex) => (raw !== undefined ? trailerHmacOk(instance, raw, keyHex) : packet.hmac?.signedWith === keyHex),
+      });
+      if (outcome.verdict !== 'ok') {
+        // The later checks never ran: undo the counters the static check bumped for this packet.
+        if (result.ok) {
+          instance.stats.advert_rcvd--;
+          if (packet.advert.priority === 0) instance.stats.pri_zero_rcvd--;
+        } else if (result.verdict !== undefined) {
+          const info = verdictInfo(result.verdict, instance.config.family);
+          if (info.countsAsReceived) instance.stats.advert_rcvd--;
+          if (info.counter !== null) instance.stats[info.counter]--;
+        }
+        result = { ok: false, verdict: outcome.verdict, log: outcome.line };
+      } else if (outcome.line !== undefined) {
+        this.logLimited(instance, 'auth-skew', outcome.line);
+      }
+    }
+    if (result.ok) {
+      if (v24 && checkAddresses) this.vipMismatch(instance, packet);
+      return OK;
+    }
     this.rx.rejected = true;
     this.countDrop(result.verdict ?? 'invalid');
     return { ok: false, log: result.log, verdict: result.verdict };
+  }
+
+  /**
+   * keepalived 2.4.3's VIP checks (vrrp_check_packet, after counting the advert received): another
+   * number of VIPs, or one of ours missing, is logged (rate limited) and counted in addr_list_err,
+   * and the advert is accepted all the same (lab, 2.4.3: a BACKUP whose VIP list differs from the
+   * MASTER's logged "ip address associated with VRID 51 not present in advert from 172.16.25.1:
+   * 172.16.25.101" twice and stayed BACKUP; 2.2.7 rejects it and becomes a second master).
+   */
+  private vipMismatch(instance: InstanceState, packet: ReceivedAdvert): void {
+    const { config } = instance;
+    const ours = config.virtualIpaddresses.filter((vip) => vip.family === config.family).map((vip) => vip.address);
+    const theirs = packet.advert.addresses;
+    let line: string | undefined;
+    let kind = 'address-count-mismatch';
+    if (theirs.length !== ours.length) {
+      line = `(${instance.name}) expected ${ours.length} VIPs but received ${theirs.length}`;
+    } else {
+      const got = new Set(theirs.map((a) => canonicalAddress(a) ?? a));
+      const missing = ours.find((a) => !got.has(canonicalAddress(a) ?? a));
+      if (missing !== undefined) {
+        kind = 'address-list-mismatch';
+        line = `(${instance.name}) ip address associated with VRID ${instance.vrid} not present in advert from ${packet.src}: ${missing}`;
+      }
+    }
+    if (line === undefined) return;
+    instance.stats.addr_list_err++;
+    this.logLimited(instance, kind, line);
+  }
+
+  /** The source of the advert receive() is handling (for 2.4's lines). */
+  private rxSource: string | undefined;
+
+  /**
+   * A rejection's line: every one under keepalived 2.2.7; under 2.4, once per kind until the flags
+   * are cleared (log_rate_limited_error: on becoming MASTER, on leaving it, on a new master).
+   */
+  private logLimited(instance: InstanceState, kind: string, line: string): void {
+    if (this.options.keepalivedVersion === '2.4') {
+      if (instance.logged.has(kind)) {
+        this.rx.quiet = true;
+        return;
+      }
+      instance.logged.add(kind);
+      if (this.rxSource !== undefined) line = dialect24(line, this.rxSource);
+    }
+    if (this.logging) this.log(line);
   }
 
   private countDrop(reason: string): void {
@@ -1396,9 +1557,16 @@ export class HostEngine {
   /** keepalived's vrrp_state_backup(). */
   private backupReceive(instance: InstanceState, packet: ReceivedAdvert): void {
     const { advert } = packet;
-    const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || packet.src !== instance.masterAddress;
+    const masterChange = packet.src !== instance.masterAddress;
+    if (masterChange && this.logging && this.options.logDetail === true && this.options.keepalivedVersion === '2.4') {
+      // keepalived 2.3+ with -D, before checking the advert (captures/auth-hmac: also before a rejection).
+      this.log(instance.masterAddress === undefined ? `(${instance.name}) master set to ${packet.src}` : `(${instance.name}) master changed from ${instance.masterAddress} to ${packet.src}`);
+    }
+    const checkAddresses = !this.config.globalDefs.vrrpSkipCheckAdvAddr || masterChange;
     const check = this.check(instance, packet, checkAddresses);
-    if (this.logging && check.log !== undefined) this.log(check.log);
+    if (check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
+    // keepalived 2.4: the rate-limit flags are reset only once an advert from a new master is accepted.
+    if (check.ok && masterChange) instance.logged.clear();
     let ignore = false;
     if (!check.ok) {
       ignore = true;
@@ -1468,7 +1636,7 @@ export class HostEngine {
       return true;
     }
     const check = this.check(instance, packet, true);
-    if (this.logging && check.log !== undefined) this.log(check.log);
+    if (check.log !== undefined) this.logLimited(instance, check.verdict ?? '', check.log);
     if (!check.ok) return false;
     const addressOrder = compareAddresses(packet.src, instance.sourceAddress);
     const ours = instance.effectivePriority;

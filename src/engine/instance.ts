@@ -6,6 +6,7 @@ import type { SyncGroup, VrrpInstance } from '../config/model.js';
 import { newVrrpStats, type VrrpStats } from '../wire/stats.js';
 import type { VrrpAdvert } from '../wire/types.js';
 import type { ScriptTracker } from './scripts.js';
+import { HmacState } from './auth-hmac.js';
 import { newSlot, type TimerHeap, type TimerSlot } from './timers.js';
 import type { VrrpState } from './types.js';
 
@@ -79,6 +80,17 @@ export class InstanceState {
   readonly vips: string[];
   /** In FAULT for want of an address on its interface (keepalived's VRRP_FAULT_FL_NO_SOURCE_IP). */
   noSourceFault = false;
+  /**
+   * keepalived 2.4's auth_hmac: its send sequence, senders' replay marks and auth_ext_* counters
+   * (absent without an auth_hmac block). A reload makes it anew, as keepalived's new vrrp_t.
+   */
+  readonly hmac: HmacState | undefined;
+  /**
+   * keepalived 2.4's rate-limited rejection lines (log_rate_limited_error, vrrp->rlflags): the
+   * kinds already logged, cleared on becoming MASTER, on leaving it, and when a BACKUP accepts an
+   * advert from a new master. keepalived 2.2.7 logs every rejection.
+   */
+  readonly logged = new Set<string>();
 
   constructor(
     readonly config: VrrpInstance,
@@ -99,6 +111,7 @@ export class InstanceState {
     // keepalived derives the wanted initial state from `state`, or from priority 255 (address owner).
     this.wantState = config.initialState ?? (config.priority === PRIORITY_OWNER ? 'MASTER' : 'BACKUP');
     this.vips = config.virtualIpaddresses.map((vip) => vip.address);
+    this.hmac = config.authHmac !== undefined ? new HmacState(config.authHmac) : undefined;
   }
 
   /** When the instance's timer fires (Infinity: not armed). */

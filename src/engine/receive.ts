@@ -5,6 +5,7 @@
  * packet is decoded; a packet that reaches the engine is well formed.
  */
 import { decodeAdvertPacket, verdictLogLine, type DecodedPacket } from '../wire/decode.js';
+import { HMAC_DIGEST_LEN, hmacField, trailerHmac } from '../wire/auth-hmac.js';
 import { locateVrrp, newLocation } from '../wire/packet.js';
 import {
   checkAdvertForInstance,
@@ -48,6 +49,7 @@ export function configExpectation(config: VrrpInstance, checkAddresses?: boolean
     unicastPeers: config.unicastPeers,
     ...(config.checkUnicastSrc === true ? { checkUnicastSrc: true } : {}),
     ...(config.unicastPeerTtl !== undefined ? { unicastPeerTtl: config.unicastPeerTtl } : {}),
+    ...(config.authHmac !== undefined ? { hmac: true } : {}),
   };
 }
 
@@ -255,4 +257,28 @@ export function checkReceivedPacket(instance: InstanceState, ip: Uint8Array, che
     expectation: expectation.expectation,
   });
   return { ok: false, verdict, log: log ?? undefined };
+}
+
+const keyCache = new Map<string, Uint8Array>();
+
+/**
+ * Whether the auth_hmac trailer of the datagram `ip` (as the instance was handed it) verifies with
+ * the key whose bytes are `keyHex`: keepalived 2.4.3's HMAC over its pseudo header, the PDU and the
+ * trailer (src/wire/auth-hmac.ts trailerHmac). False when the datagram has no whole trailer.
+ */
+export function trailerHmacOk(instance: InstanceState, ip: Uint8Array, keyHex: string): boolean {
+  const d = seen(instance, ip).decoded;
+  if (d === null || d.vrrpOffset === undefined || d.expectedLength === null || d.length !== d.expectedLength + 28) return false;
+  const pduEnd = d.expectedLength;
+  let key = keyCache.get(keyHex);
+  if (key === undefined) {
+    key = Uint8Array.from(Buffer.from(keyHex, 'hex'));
+    if (keyCache.size > 64) keyCache.clear();
+    keyCache.set(keyHex, key);
+  }
+  const want = trailerHmac(ip, d.vrrpOffset, pduEnd, key);
+  const at = pduEnd + hmacField.HMAC;
+  let diff = 0;
+  for (let i = 0; i < HMAC_DIGEST_LEN; i++) diff |= want[i] ^ ip[at + i];
+  return diff === 0;
 }

@@ -4,6 +4,7 @@
  * out the EngineActions that come back, and call again at `nextDeadline()`.
  */
 import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
+import type { AdvertSignature } from './auth-hmac.js';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
@@ -20,7 +21,19 @@ export type EngineEvent =
        * to follow process events, counts every tracked process absent).
        */
       processCounts?: Record<string, number>;
+      /**
+       * The host's wall clock (UTC, ms since the epoch) minus the driver's clock: the engine's
+       * wall clock is `now + wallClockOffsetMs` (default 0). Only keepalived 2.4's auth_hmac reads
+       * it (the trailer's time, and the receiver's anti_replay time window); a runtime gives
+       * Date.now() - its clock, a simulator an epoch of its choosing plus the host's skew.
+       */
+      wallClockOffsetMs?: number;
     }
+  /**
+   * The host's wall clock was set (a step: NTP gone wrong, a clock corrected): from now on it is
+   * the driver's clock plus `offsetMs` (see start's wallClockOffsetMs).
+   */
+  | { type: 'wall-clock'; offsetMs: number }
   /** Graceful shutdown (SIGTERM): a master resigns with a priority-0 advert, VIPs go, notify_stop runs. */
   | { type: 'stop' }
   /** An advert arrived on `iface` (already IP-decoded; validation happens in the engine). */
@@ -84,7 +97,21 @@ export type EngineAction =
    * `vmac`: it leaves by the instance's VMAC interface, from the VMAC's address (use_vmac without
    * vmac_xmit_base; `iface` stays the interface adverts are read on).
    */
-  | { type: 'send-advert'; instance: string; iface: string; advert: VrrpAdvert; src?: string; unicastPeers?: string[]; vmac?: Vmac }
+  | {
+      type: 'send-advert';
+      instance: string;
+      iface: string;
+      advert: VrrpAdvert;
+      src?: string;
+      unicastPeers?: string[];
+      vmac?: Vmac;
+      /**
+       * keepalived 2.4's auth_hmac (enforce and permissive modes): the advert carries a trailer
+       * signed with this key id, key and sequence (src/wire/auth-hmac.ts withTrailer builds the
+       * bytes; every unicast copy carries the same trailer, as keepalived signs once per advert).
+       */
+      hmac?: AdvertSignature;
+    }
   /** `iface` is the interface that carries the VIPs: the VMAC with use_vmac (`vmac` then says which). */
   | { type: 'add-vips'; instance: string; iface: string; addresses: string[]; vmac?: Vmac }
   | { type: 'remove-vips'; instance: string; iface: string; addresses: string[]; vmac?: Vmac }

@@ -70,6 +70,7 @@ export function scenarioYaml(scenario: Scenario, failure: Pick<Shrunk, 'kinds' |
     if (host.processEvents === false) spec['process-events'] = false;
     // A host the timeline never starts (a rollout's new host before its step, or one left down) stays down.
     if (!scenario.timeline.some((entry) => (entry.do === 'start' || entry.do === 'restart') && entry.host === host.name)) spec['stopped'] = true;
+    if (host.clockOffsetMs !== undefined) spec['clock'] = `${host.clockOffsetMs >= 0 ? '+' : '-'}${Math.abs(host.clockOffsetMs) / 1000}s`;
     hosts[host.name] = spec;
   }
   const document: Record<string, unknown> = {
@@ -78,6 +79,7 @@ export function scenarioYaml(scenario: Scenario, failure: Pick<Shrunk, 'kinds' |
     scripts: scenario.scripts,
     seed: scenario.seed ?? 1,
     ...(scenario.startJitter === true ? { 'start-jitter': true } : {}),
+    ...(scenario.keepalivedVersion !== undefined ? { 'keepalived-version': scenario.keepalivedVersion } : {}),
     hosts,
   };
   const services = Object.entries(scenario.services).filter(([, states]) => Object.keys(states).length > 0);

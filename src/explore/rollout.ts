@@ -17,6 +17,7 @@
  * Plans, placements and gaps are data (rolloutPlans, PLACEMENTS, rolloutGaps): a change of any
  * kind, keepalived 2.4's auth_hmac sweeps included, goes through the same search.
  */
+import type { KeepalivedVersion } from '../config/version.js';
 import * as path from 'node:path';
 import type { SimFinding } from '../sim/findings.js';
 import { rejudged, runScenario, type LoadedHostConfig, type SimulationResult } from '../sim/run.js';
@@ -91,6 +92,8 @@ export interface RolloutInput {
   from: HostDirectory[];
   to: HostDirectory[];
   seed: number;
+  /** The keepalived the hosts run, old and new configs alike (default 2.2: 2.2.7). */
+  keepalivedVersion?: KeepalivedVersion;
 }
 
 /** Build the rollout's space: both clusters, with one set of addresses (the new cluster's). */
@@ -104,6 +107,7 @@ export function rolloutSpace(input: RolloutInput): RolloutSpace {
   // Addresses from the new cluster (a host added to unicast peers is named by the new configs).
   const fresh = scenarioFromHosts(union, input.seed);
   fresh.name = `rollout-${union.map((host) => host.name).join('-')}`;
+  if (input.keepalivedVersion !== undefined) fresh.keepalivedVersion = input.keepalivedVersion;
   fresh.timeline = fresh.hosts.map((host) => ({ atMs: 0, do: 'start' as const, host: host.name }));
   const old: Scenario = {
     ...fresh,

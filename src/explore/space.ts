@@ -14,7 +14,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { onHostDisk } from '../config/load.js';
 import { canonicalAddress } from '../wire/address.js';
 import { loadHostConfig, type LoadedHostConfig } from '../sim/run.js';
-import { laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
+import { KEEPALIVED_24_MODEL, keepalivedRelease, laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
 import { validateScenario } from '../sim/validate.js';
 import { processService, trackedProcesses } from '../sim/processes.js';
 import type { CheckModel, Scenario, ScenarioHost, TimelineEntry } from '../sim/scenario.js';
@@ -124,10 +124,11 @@ export function scenarioFromHosts(hosts: HostDirectory[], seed: number): Scenari
 export function processNotes(base: Scenario): string[] {
   const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
   const later: string[] = [];
+  const version = base.keepalivedVersion ?? '2.2';
   for (const host of base.hosts) {
-    const loaded = loadHostConfig(host, base.scripts, base.directory);
+    const loaded = loadHostConfig(host, base.scripts, base.directory, version);
     const config = loaded.config;
-    // keepalived 2.4's auth_hmac is not modelled: said in the header (the config is read as 2.2.7's).
+    // keepalived 2.4's auth_hmac under 2.2 is not modelled: said in the header (read as 2.2.7's).
     for (const keyword of laterKeywordsIn(loaded.diagnostics)) later.push(laterKeywordNotModelled(host.name, keyword));
     for (const process of trackedProcesses(config)) {
       const key = `${process.name}\0${processService(process)}`;
@@ -137,7 +138,10 @@ export function processNotes(base: Scenario): string[] {
       byProcess.set(key, entry);
     }
   }
-  return [...later, ...[...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
+  // The keepalived the hosts run as, first (explore --keepalived-version, the scenario's key).
+  const clocks = base.hosts.filter((h) => h.clockOffsetMs !== undefined).map((h) => `${h.name} ${h.clockOffsetMs! >= 0 ? '+' : ''}${h.clockOffsetMs! / 1000} s`);
+  const runAs = `hosts run as keepalived ${keepalivedRelease(version)}${version === '2.4' ? ` (${KEEPALIVED_24_MODEL}; the faults searched include no clock step)` : ''}${clocks.length > 0 ? `; wall clocks off: ${clocks.join(', ')}` : ''}`;
+  return [runAs, ...later, ...[...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
     `track_process ${key.split('\0')[0]} (${hosts.join(', ')}): follows service ${service}; its service-stop faults are the process exiting, service-start an exec (no fork_delay)` +
       (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''))];
 }
@@ -145,7 +149,7 @@ export function processNotes(base: Scenario): string[] {
 /** Build the space for a base scenario: load its configs once and derive the fault vocabulary. */
 export function exploreSpace(base: Scenario): ExploreSpace {
   const configs = new Map<string, LoadedHostConfig>();
-  for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory));
+  for (const host of base.hosts) configs.set(host.name, loadHostConfig(host, base.scripts, base.directory, base.keepalivedVersion ?? '2.2'));
   // The names the base uses are checked against the configs once, here; the runs skip it.
   const validation = validateScenario(base, base.hosts.map((host) => ({ name: host.name, config: configs.get(host.name)?.config as KeepalivedConfig })));
   if (validation.errors.length > 0) throw new Error(validation.errors.join('\n'));

@@ -26,6 +26,7 @@
  * it rejects ("received an invalid passwd!"), so a master can be held silent for as long as the
  * other group advertises at least as often.
  */
+import type { KeepalivedVersion } from '../config/version.js';
 import type { FrameSink, SeenAdvert } from './decoder.js';
 import type { AnomalyKind, ReplayRecord } from './records.js';
 import { AUTH_CISCO_MD5, quotedPassword } from '../wire/vrrp.js';
@@ -142,6 +143,11 @@ const GARP_BURST_SECONDS = 1;
 export interface AnalyzerOptions {
   /** Only analyse this VRID (ARP is still reported when it belongs to it, or to no known VRID). */
   vrid?: number;
+  /**
+   * The keepalived the receivers run (default 2.2): 2.2.7 drops an advert with an auth_hmac
+   * trailer as too long (a `malformed` anomaly, once per sender); 2.4 reads it as 2.4.3 does.
+   */
+  keepalivedVersion?: KeepalivedVersion;
 }
 
 export class ReplayAnalyzer implements FrameSink {
@@ -169,7 +175,11 @@ export class ReplayAnalyzer implements FrameSink {
   first: number | null = null;
   last: number | null = null;
 
-  constructor(private readonly options: AnalyzerOptions = {}) {}
+  readonly keepalivedVersion: KeepalivedVersion;
+
+  constructor(private readonly options: AnalyzerOptions = {}) {
+    this.keepalivedVersion = options.keepalivedVersion ?? '2.2';
+  }
 
   /**
    * No record emitted from now on is about a time before this (its `recordTime`), as long as
@@ -727,6 +737,10 @@ export class ReplayAnalyzer implements FrameSink {
     if (seen.lengthNote !== undefined) {
       this.once(v, 'malformed', s, ts, `${s.src}|length|${seen.lengthNote}`, `${seen.lengthNote}, replay follows them`);
     }
+    if (seen.hmacKeyId !== undefined && this.keepalivedVersion === '2.2') {
+      this.once(v, 'malformed', s, ts, `${s.src}|hmac`,
+        `${s.src} signs with auth_hmac key ${seen.hmacKeyId} (keepalived 2.4): keepalived 2.2.7 drops these ("vrrp packet too long"), replay follows them; --keepalived-version 2.4 reads them as keepalived 2.4.3`);
+    }
     if (ttlRejected(seen.packet)) this.once(v, 'ttl', s, ts, `${s.src}|${seen.packet.ttl}`, `TTL/hop limit ${seen.packet.ttl}, keepalived requires 255`);
     if (before !== undefined && before.packet.advert.version !== a.version) {
       this.once(v, 'version-mix', s, ts, `${s.src}|self|${a.version}`, `${s.src} switched from VRRPv${before.packet.advert.version} to VRRPv${a.version}`);
@@ -752,7 +766,7 @@ export class ReplayAnalyzer implements FrameSink {
       // receiver drops depends on its mode and keys, which the wire does not show (lab, 2.4.3).
       const ka = seen.hmacKeyId;
       const kb = o.seen.hmacKeyId;
-      if (ka !== kb) {
+      if (ka !== kb && this.keepalivedVersion === '2.4') {
         const mine = `hmac:${ka ?? 'none'}`;
         const theirs = `hmac:${kb ?? 'none'}`;
         this.once(v, 'auth-mismatch', s, ts, sFirst ? `${pair}|${mine}|${theirs}` : `${pair}|${theirs}|${mine}`, hmacMismatchText(s.src, ka, o.src, kb));

@@ -215,7 +215,8 @@ export class TimelineWriter {
       out.line('');
       out.line(
         `${total.frames} frames: ${total.adverts} VRRP adverts, ${total.arp} ARP (${total.garps} gratuitous), ${total.other} other` +
-          (total.problems ? `, ${total.problems} capture problem(s)` : ''),
+          (total.problems ? `, ${total.problems} capture problem(s)` : '') +
+          (total.keepalived !== undefined ? `; read as keepalived ${total.keepalived}` : ''),
       );
     }
   }

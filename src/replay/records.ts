@@ -52,7 +52,8 @@ export type ReplayRecord =
       garps?: Array<{ mac: string; src?: string; count: number }>;
     }
   /** Whole-capture totals at the end. */
-  | { type: 'capture'; frames: number; adverts: number; arp: number; garps: number; other: number; first: number | null; last: number | null; problems: number };
+  /** `keepalived`: the release the capture was read as (its receivers' keepalived). */
+  | { type: 'capture'; frames: number; adverts: number; arp: number; garps: number; other: number; first: number | null; last: number | null; problems: number; keepalived?: string };
 
 /** The time a record is about, for ordering a timeline. */
 export function recordTime(r: ReplayRecord): number {

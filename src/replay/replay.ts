@@ -2,6 +2,7 @@
  * The replay driver: reads a capture file, decodes its frames and runs the analysis. The only
  * part of replay that touches the file system; everything it calls is pure.
  */
+import { keepalivedRelease, type KeepalivedVersion } from '../config/version.js';
 import { openCaptureFrames } from '../capture/reader.js';
 import { ReplayAnalyzer } from './analyzer.js';
 import { FrameDecoder } from './decoder.js';
@@ -10,6 +11,8 @@ import { recordTime, type ReplayRecord } from './records.js';
 
 export interface ReplayOptions {
   vrid?: number;
+  /** The keepalived the receivers run (default 2.2: 2.2.7 drops adverts with an auth_hmac trailer as too long). */
+  keepalivedVersion?: KeepalivedVersion;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** `streamReplay`: frames between looks at new records (tests use 1 to try every seam). */
   pollFrames?: number;
@@ -45,7 +48,7 @@ const POLL_FRAMES = 0x1000;
  * records. `first` is the capture's first timestamp (set before the first timed record).
  */
 export function streamReplay(path: string, onRecord: (record: ReplayRecord, first: number) => void, options: ReplayOptions = {}): StreamedReplay {
-  const analyzer = new ReplayAnalyzer({ vrid: options.vrid });
+  const analyzer = new ReplayAnalyzer({ vrid: options.vrid, ...(options.keepalivedVersion !== undefined ? { keepalivedVersion: options.keepalivedVersion } : {}) });
   const decoder = new FrameDecoder(analyzer);
   const problems: ProblemRecord[] = [];
   // A record exists only once a frame has been read, so `first` is set by then.
@@ -87,12 +90,13 @@ function captureTotals(decoder: FrameDecoder, analyzer: ReplayAnalyzer, problems
     first: analyzer.first,
     last: analyzer.last,
     problems,
+    keepalived: keepalivedRelease(analyzer.keepalivedVersion),
   };
 }
 
 /** Analyse a capture file end to end, every record collected (`streamReplay` hands them on as it goes). */
 export function replayCapture(path: string, options: ReplayOptions = {}): ReplayResult {
-  const analyzer = new ReplayAnalyzer({ vrid: options.vrid });
+  const analyzer = new ReplayAnalyzer({ vrid: options.vrid, ...(options.keepalivedVersion !== undefined ? { keepalivedVersion: options.keepalivedVersion } : {}) });
   const decoder = new FrameDecoder(analyzer);
   const problems: ReplayRecord[] = [];
   const records: ReplayRecord[] = [];

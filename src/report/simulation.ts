@@ -3,6 +3,7 @@
  * the transitions, effective priorities, the VIPs each lane holds, and markers for injected events,
  * service changes, notify runs and findings.
  */
+import { keepalivedRelease } from '../config/version.js';
 import type { VrrpState } from '../engine/types.js';
 import { NOTIFY_FIFO } from '../sim/cluster.js';
 import { formatFinding } from '../sim/format.js';
@@ -132,7 +133,7 @@ export function simulationTimeline(result: SimulationResult, title = result.scen
   ];
   return {
     title,
-    subtitle: `${scenario.name}: ${scenario.hosts.length} hosts, ${end} s virtual, ${scenario.scripts} mode, seed ${result.seed}`,
+    subtitle: `${scenario.name}: ${scenario.hosts.length} hosts, ${end} s virtual, ${scenario.scripts} mode, seed ${result.seed}, keepalived ${keepalivedRelease(result.keepalivedVersion ?? '2.2')}`,
     start: 0,
     end,
     groups,

@@ -9,6 +9,7 @@
  * socket fds are vrrplab's, times are its own, and the two lines about keepalived's nftables
  * build ("nftables without counters", "libnftnl version …") are left out (README, SIGUSR1).
  */
+import type { KeepalivedVersion } from '../config/version.js';
 import type { KeepalivedConfig, VirtualAddress, VrrpInstance, VrrpScript } from '../config/model.js';
 import { acceptMode } from '../config/model.js';
 import type { InstanceSnapshot, ScriptSnapshot } from '../engine/host.js';
@@ -56,6 +57,8 @@ export interface DumpInput {
   command(line: string): string;
   /** uid:gid scripts run as. */
   scriptIds: string;
+  /** The keepalived whose file this is (default 2.2): 2.4.3 masks the password and shows auth_hmac. */
+  keepalivedVersion?: KeepalivedVersion;
 }
 
 const IFF_UP = 0x1;
@@ -251,9 +254,18 @@ function instanceSection(input: DumpInput, instance: VrrpInstance, snap: Instanc
   lines.push('   Promote_secondaries = disabled');
   if (instance.authentication) {
     lines.push(`   Authentication type = ${instance.authentication.type === 'AH' ? 'IPSEC_AH' : 'SIMPLE_PASSWORD'}`);
-    if (instance.authentication.type !== 'AH') lines.push(`   Password = ${instance.authentication.password.slice(0, 8)}`);
+    // keepalived 2.4.3 writes the password masked (vrrp_data.c).
+    if (instance.authentication.type !== 'AH') lines.push(`   Password = ${input.keepalivedVersion === '2.4' ? '********' : instance.authentication.password.slice(0, 8)}`);
   } else if (instance.version === 2) {
     lines.push('   Authentication type = none');
+  }
+  const ah = instance.authHmac;
+  if (ah !== undefined) {
+    // keepalived 2.4.3's lines (vrrp_data.c dump_vrrp); no key bytes.
+    lines.push('   Authentication extension = HMAC-SHA256-128');
+    lines.push(`     Keys = ${ah.keys.length}, active key id = ${ah.activeKey}`);
+    lines.push(`     Mode = ${ah.mode}`);
+    lines.push(ah.antiReplay === 'time' ? `     Anti replay = time, window = ${ah.timeWindowS} sec` : '     Anti replay = monotonic');
   }
   if (instance.virtualIpaddresses.length > 0) {
     const held = new Set(snap.vipsHeld);

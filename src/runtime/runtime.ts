@@ -19,6 +19,9 @@ import type { EngineAction, EngineEvent } from '../engine/types.js';
 import { PcapWriter } from '../capture/writer.js';
 import { formatVrrpStats } from '../wire/stats.js';
 import { buildAdvertPacket } from '../wire/packet.js';
+import { withTrailer } from '../wire/auth-hmac.js';
+import { newAuthExtStats } from '../engine/auth-hmac.js';
+import type { KeepalivedVersion } from '../config/version.js';
 import { IPV6_HEADER_LEN } from '../wire/ipv6.js';
 import { decodeAdvertPacket, type DecodeError } from './decode.js';
 import type { Logger } from './log.js';
@@ -93,6 +96,10 @@ export interface RuntimeOptions {
   pollMs?: number;
   /** Beyond keepalived, opt-in: rejected packets never move a timer (HostOptions.hardenedReceive). */
   hardenedReceive?: boolean;
+  /** The keepalived to behave as: '2.2' (2.2.7, default) or '2.4' (2.4.3: auth_hmac, its log dialect). */
+  keepalivedVersion?: KeepalivedVersion;
+  /** -D: keepalived's detail lines (2.4's "(VI_x) master set to ADDR" is the engine's). */
+  logDetail?: boolean;
 }
 
 /** An advert built and ready to leave. */
@@ -325,7 +332,12 @@ export class Runtime {
 
     // A MASTER's answer to a lower-priority advert: keepalived counts its next advert from after the
     // answer (and its GARPs), not from the packet; handledAt above is when the answer goes.
-    this.engine = new HostEngine(config, env, { hardenedReceive: this.options.hardenedReceive === true, answerRearmMs: ANSWER_REARM_MS });
+    this.engine = new HostEngine(config, env, {
+      hardenedReceive: this.options.hardenedReceive === true,
+      answerRearmMs: ANSWER_REARM_MS,
+      ...(this.options.keepalivedVersion !== undefined ? { keepalivedVersion: this.options.keepalivedVersion } : {}),
+      ...(this.options.logDetail === true ? { logDetail: true } : {}),
+    });
     const linksDown: string[] = [];
     for (const name of this.trackedInterfaces()) {
       const up = readCarrier(name);
@@ -345,7 +357,8 @@ export class Runtime {
     // instances, both lines, ARP first; IPv6 only, only the NDISC one).
     if (families.includes(4)) this.log('info', 'Registering gratuitous ARP shared channel');
     if (families.includes(6)) this.log('info', 'Registering gratuitous NDISC shared channel');
-    this.feed({ type: 'start', linksDown, fileValues, processCounts });
+    // The wall clock (auth_hmac's trailer time and time window): the runtime's clock plus its origin.
+    this.feed({ type: 'start', linksDown, fileValues, processCounts, wallClockOffsetMs: this.epoch });
     // The JIT warm-up (10-35 ms of blocked loop) waits until start-up's notifies have left and the
     // engine has room before its next deadline: the first takeover is a Master_Down_Interval away.
     this.scheduleWarmUp(config, env);
@@ -922,7 +935,13 @@ export class Runtime {
     for (const dst of action.unicastPeers?.length ? action.unicastPeers : [group]) {
       // use_vmac without vmac_xmit_base: out of the VMAC, from its address (the source IP stays the base's).
       const via = action.vmac !== undefined && this.vmacs.has(action.vmac.iface) ? action.vmac.iface : action.iface;
-      into.push({ instance: action.instance, iface: via, dst, packet: buildAdvertPacket(action.advert, { src, dst }) });
+      const plain = buildAdvertPacket(action.advert, { src, dst });
+      // keepalived 2.4's auth_hmac: the signed trailer after the PDU (the IPv4 checksum left over
+      // the PDU alone, as 2.4.3's; IPv6's is the kernel's over the whole payload). Every copy to a
+      // unicast peer carries the same trailer, as keepalived signs once per advert.
+      const h = action.hmac;
+      const packet = h === undefined ? plain : withTrailer(plain, { keyId: h.keyId, seconds: h.seconds, fraction: h.fraction, counter: h.counter }, h.key);
+      into.push({ instance: action.instance, iface: via, dst, packet });
     }
   }
 
@@ -1164,6 +1183,7 @@ export class Runtime {
         };
       }),
       lastTransition: this.lastTransition,
+      ...(this.options.keepalivedVersion !== undefined ? { keepalivedVersion: this.options.keepalivedVersion } : {}),
       toEpoch: (ms) => this.epoch + ms,
       fds: (_iface, family) => this.socketFds(family),
       command: commandForDump,
@@ -1202,7 +1222,9 @@ export class Runtime {
   /** SIGUSR2: keepalived.stats. */
   writeStatsDump(): string {
     const path = join(this.options.dumpDir, 'keepalived.stats');
-    writeDump(path, this.snapshot().map((s) => formatVrrpStats(s.name, s.stats)).join(''));
+    // keepalived 2.4.3 adds its auth_ext_* counters (zeros for an instance without auth_hmac).
+    const v24 = this.options.keepalivedVersion === '2.4';
+    writeDump(path, this.snapshot().map((s) => formatVrrpStats(s.name, s.stats, v24 ? (s.authExt ?? newAuthExtStats()) : undefined)).join(''));
     return path;
   }
 

@@ -9,7 +9,9 @@
 import type { KeepalivedConfig } from '../config/model.js';
 import { HostEngine } from '../engine/host.js';
 import type { EngineAction, EngineEvent, Vmac, VrrpState } from '../engine/types.js';
-import type { ReceivedAdvert, VrrpAdvert } from '../wire/types.js';
+import type { ReceivedAdvert, ReceivedTrailer, VrrpAdvert } from '../wire/types.js';
+import type { AdvertSignature } from '../engine/auth-hmac.js';
+import type { KeepalivedVersion } from '../config/version.js';
 import { forgePacket, type ForgeSpec } from '../wire/forge.js';
 import { IPV6_UNICAST_HOP_LIMIT } from '../wire/ipv6.js';
 import { trackFileValue } from '../engine/track-file.js';
@@ -30,7 +32,16 @@ export interface SimHostSpec {
    * counts as absent whatever runs. Default true.
    */
   processEvents?: boolean;
+  /** How far the host's wall clock is ahead of true time, ms (keepalived 2.4's auth_hmac reads it). */
+  clockOffsetMs?: number;
 }
+
+/**
+ * True time (UTC, ms since the epoch) at the simulation's time 0: 2026-01-01. A host's wall clock
+ * is that plus the virtual time plus its offset (scenario `clock:`, `clock-step`); only keepalived
+ * 2.4's auth_hmac reads it.
+ */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /** Everything a run records; timelines, findings and reports are computed from these. */
 export type SimRecord =
@@ -173,6 +184,8 @@ export interface ClusterOptions {
    * model's files (`touch` makes an empty one, `write` sets its text); exec mode reads the disk.
    */
   readFile?: (host: SimHost, path: string) => string | undefined;
+  /** The keepalived the hosts run (HostOptions.keepalivedVersion): '2.2' (default) or '2.4'. */
+  keepalivedVersion?: KeepalivedVersion;
 }
 
 export class SimHost {
@@ -196,6 +209,8 @@ export class SimHost {
   readonly hungScripts = new Set<string>();
   /** keepalived was started and its instances are not initialised yet. */
   starting = false;
+  /** The host's wall clock minus the simulation's clock, ms (SIM_EPOCH_MS plus its offset and steps). */
+  wallOffsetMs = SIM_EPOCH_MS;
   /** A stopped keepalived's process is still there until then (ms); a start waits for it. */
   exitsAt = Number.NEGATIVE_INFINITY;
   /** A start is waiting for the stopped process to exit. */
@@ -218,6 +233,7 @@ export class SimHost {
   readonly vmacs = new Map<string, Set<string>>();
 
   constructor(readonly spec: SimHostSpec) {
+    this.wallOffsetMs = SIM_EPOCH_MS + (spec.clockOffsetMs ?? 0);
     this.interfaces = [];
     this.configure(spec.config);
   }
@@ -434,6 +450,7 @@ export class Cluster {
         logs: this.options.keepLogs,
         answerRearmMs: ANSWER_REARM_MS,
         preemptBoundary: this.options.preemptBoundary?.[host.name] ?? 'accept',
+        ...(this.options.keepalivedVersion !== undefined ? { keepalivedVersion: this.options.keepalivedVersion } : {}),
         onPreemptBoundary: (instance, src) => this.preemptTies.push({ t: this.seconds(), host: host.name, instance, from: this.hostAt(src) }),
       },
     );
@@ -456,7 +473,15 @@ export class Cluster {
     } else {
       for (const process of processes) processCounts[process.name] = serviceProcessCount(process, host.services.get(processService(process)) === true);
     }
-    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues, processCounts }, this.actions));
+    this.apply(host, host.engine.handle(this.now, { type: 'start', linksDown, fileValues, processCounts, wallClockOffsetMs: host.wallOffsetMs }, this.actions));
+  }
+
+  /** The host's wall clock steps by `byMs` (NTP gone wrong): its keepalived reads the new time from now on. */
+  clockStep(host: SimHost, byMs: number): void {
+    host.wallOffsetMs += byMs;
+    this.record({ type: 'fault', t: this.seconds(), host: host.name, action: 'clock-step', detail: `${byMs >= 0 ? '+' : ''}${byMs / 1000}s` });
+    const engine = host.engine;
+    if (engine !== undefined) this.apply(host, engine.handle(this.now, { type: 'wall-clock', offsetMs: host.wallOffsetMs }, this.actions));
   }
 
   /**
@@ -693,7 +718,7 @@ export class Cluster {
       case 'send-advert':
         this.noteAdvert(host, action.instance, action.advert);
         if (action.vmac) host.advertMac.set(action.instance, action.vmac.mac);
-        this.broadcast(host, action.iface, action.advert, action.unicastPeers, action.vmac?.mac);
+        this.broadcast(host, action.iface, action.advert, action.unicastPeers, action.vmac?.mac, action.hmac);
         break;
       case 'add-vips':
         for (const address of action.addresses) {
@@ -765,17 +790,21 @@ export class Cluster {
   }
 
   /** Multicast to every host on the LAN, or unicast to the configured peers only. */
-  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined, fromMac?: string): void {
+  private broadcast(sender: SimHost, iface: string, advert: VrrpAdvert, unicastPeers: string[] | undefined, fromMac?: string, signature?: AdvertSignature): void {
     if (sender.linksDown.has(iface)) return;
     const v6 = advert.family === 6;
     const src = v6 ? this.address6(sender) : sender.spec.address;
+    // keepalived 2.4's auth_hmac: the trailer travels symbolically (ReceivedTrailer.signedWith).
+    const hmac: ReceivedTrailer | undefined = signature === undefined ? undefined : { extType: 1, keyId: signature.keyId, reserved: 0, seconds: signature.seconds, fraction: signature.fraction, counter: signature.counter, signedWith: signature.keyHex };
+    let signedMulticast: ReceivedAdvert | undefined;
     for (const receiver of this.hosts) {
       if (receiver === sender || !this.canHear(sender, receiver) || !receiver.hearsFrom(fromMac, advert)) continue;
       const receiverAddress = v6 ? this.address6(receiver) : receiver.spec.address;
       if (unicastPeers !== undefined && !unicastPeers.includes(receiverAddress)) continue;
       if (this.lossPercent > 0 && this.random.chance(this.lossPercent)) continue;
       const ttl = v6 ? IPV6_UNICAST_HOP_LIMIT : 255;
-      const packet = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl, ...behindAh(advert) } : this.multicastPacket(advert, src);
+      let packet: ReceivedAdvert = unicastPeers !== undefined ? { advert, src, dst: receiverAddress, ttl, ...behindAh(advert) } : this.multicastPacket(advert, src);
+      if (hmac !== undefined) packet = unicastPeers !== undefined ? { ...packet, hmac } : (signedMulticast ??= { ...packet, hmac });
       this.queue.push(this.now + this.options.latencyMs + this.extraDelayMs, { kind: 'deliver', receiver, packet });
     }
   }

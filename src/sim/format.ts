@@ -3,6 +3,7 @@
  */
 import { NOTIFY_FIFO, START_JITTER_MAX, START_JITTER_MIN, type SimRecord } from './cluster.js';
 import type { SimFinding } from './findings.js';
+import { KEEPALIVED_24_MODEL, keepalivedRelease } from '../config/version.js';
 import { STARTUP_DELAY_MS, type PreemptRace, type SimulationResult, type StartRace } from './run.js';
 
 /** keepalived log lines worth a human's attention in a timeline (the rest is detail). */
@@ -14,7 +15,7 @@ const INTERESTING_LOG = /Entering|Changing effective priority|VRRP_Script\(|Rece
  * timeline and --json show them (src/wire/decode.ts verdictLogLine() words them).
  */
 export const REJECT_LOG =
-  /received an invalid passwd!|advertisement interval mismatch|wrong version\.|invalid TTL\/HL|Invalid VRRPv\d checksum|vrrp packet too (short|long)|VRRP packet too short|VRRP packet with AH too short|unexpected ip number count|not present in MASTER advert|auth, expecting|Invalid auth type|Invalid packet type|Expected (unicast|multicast) packet|not a unicast peer|AH header/;
+  /received an invalid passwd|advertisement interval mismatch|wrong (VRRP )?version|invalid TTL\/HL|Invalid VRRPv\d checksum|vrrp packet (from \S+ )?too (short|long)|VRRP packet too short|VRRP packet with AH too short|unexpected ip number count|not present in (MASTER )?advert|VIPs but received|auth(?: from \S+)?, expecting|Invalid auth type|Invalid packet type|Expected (unicast|multicast) packet|not a unicast peer|AH header|authentication trailer|authentication key id|authentication HMAC|authentication clock skew/;
 
 /** Identical reject lines this close (virtual s) are one run: a conflicting peer's adverts come once per interval. */
 const FOLD_WINDOW_S = 2.5;
@@ -57,7 +58,9 @@ function foldRejects(records: readonly SimRecord[]): Map<number, 'skip' | Repeat
 export function formatTimeline(result: SimulationResult): string {
   const { scenario } = result;
   const lines: string[] = [];
-  lines.push(`${scenario.name}: ${scenario.hosts.length} hosts, ${formatSeconds(scenario.durationMs / 1000)} virtual, ${scenario.scripts} mode, seed ${result.seed}`);
+  lines.push(`${scenario.name}: ${scenario.hosts.length} hosts, ${formatSeconds(scenario.durationMs / 1000)} virtual, ${scenario.scripts} mode, seed ${result.seed}, keepalived ${keepalivedRelease(result.keepalivedVersion ?? '2.2')}`);
+  // What of keepalived 2.4.3 the run leaves out, said where the reader starts.
+  if (result.keepalivedVersion === '2.4') lines.push(`  ${KEEPALIVED_24_MODEL}`);
   if (scenario.scripts === 'model') {
     for (const [script, description] of Object.entries(result.checkModels)) lines.push(`  script ${script}: ${description}`);
   }
@@ -295,7 +298,7 @@ export function formatJsonLines(result: SimulationResult): string {
     const { tie, takeover } = race;
     lines.push(JSON.stringify({ type: 'race', kind: 'preempt-boundary', t: tie.t, host: tie.host, instance: tie.instance, from: tie.from, takeover, vips: race.vips, note: describePreemptRace(race, result.vips) }));
   }
-  lines.push(JSON.stringify({ type: 'summary', name: result.scenario.name, seed: result.seed, vips: result.vips, services: result.services, findings: result.findings }));
+  lines.push(JSON.stringify({ type: 'summary', name: result.scenario.name, seed: result.seed, keepalivedVersion: keepalivedRelease(result.keepalivedVersion ?? '2.2'), vips: result.vips, services: result.services, findings: result.findings }));
   return lines.join('\n') + '\n';
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkedService, inferNotifyEffects, NOTIFY_STATES, type NotifyState } from '../analysis/notify.js';
 import { loadConfig, onHostDisk } from '../config/load.js';
-import { laterKeywordNotModelled, laterKeywordsIn } from '../config/version.js';
+import { keepalivedRelease, laterKeywordNotModelled, laterKeywordsIn, type KeepalivedVersion } from '../config/version.js';
 import type { Diagnostic, KeepalivedConfig } from '../config/model.js';
 import type { EngineAction } from '../engine/types.js';
 import { splitCommandLine } from '../engine/command-line.js';
@@ -27,6 +27,8 @@ export const STARTUP_DELAY_MS = 70;
 
 export interface SimulationOptions {
   seed?: number;
+  /** The keepalived the hosts run: '2.2' (2.2.7) or '2.4' (2.4.3, auth_hmac); default the scenario's `keepalived-version`, else 2.2. */
+  keepalivedVersion?: KeepalivedVersion;
   /** Keep engine log lines as records (the human timeline prints a selection of them). */
   keepLogs?: boolean;
   /** Called every few thousand events with the virtual time reached, for progress bars. */
@@ -117,6 +119,8 @@ interface NotifyModel {
 export interface SimulationResult {
   scenario: Scenario;
   seed: number;
+  /** The keepalived the hosts ran as (the header says its release; absent: 2.2). */
+  keepalivedVersion?: KeepalivedVersion;
   records: SimRecord[];
   /** VIPs each host holds at the end. */
   vips: Record<string, string[]>;
@@ -141,9 +145,10 @@ export interface SimulationResult {
 /** `warnings`: what the scenario names that no config uses, where keepalived would go on (./validate.ts). */
 export type SimulationOutcome = { ok: true; result: SimulationResult; warnings: string[] } | { ok: false; errors: string[] };
 
-export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', directory: string): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
+export function loadHostConfig(host: ScenarioHost, mode: 'model' | 'exec', directory: string, keepalivedVersion: KeepalivedVersion = '2.2'): { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitStatus: number } {
   return loadConfig(host.configPath, {
     hostRoot: host.root,
+    keepalivedVersion,
     // Model mode never runs scripts, but keepalived disables one whose program cannot exist, so
     // the simulation must too: from a host directory, as `check --host` judges it (a program in the
     // copied tree must be there; one outside it, /usr/bin/pidof, is assumed present; a shell word
@@ -160,9 +165,10 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
   const errors: string[] = [];
   const scenarioHosts = new Map(scenario.hosts.map((host) => [host.name, host]));
   const diagnostics: SimulationResult['diagnostics'] = [];
+  const keepalivedVersion = options.keepalivedVersion ?? scenario.keepalivedVersion ?? '2.2';
   const specs = scenario.hosts.map((host) => {
     const cached = options.configCache?.get(host.name);
-    const loaded = cached ?? loadHostConfig(host, scenario.scripts, scenario.directory);
+    const loaded = cached ?? loadHostConfig(host, scenario.scripts, scenario.directory, keepalivedVersion);
     if (cached === undefined) options.configCache?.set(host.name, loaded);
     // keepalived runs despite most config errors (keepalived -t exits non-zero for mere warnings),
     // so only a config without any vrrp_instance stops the simulation.
@@ -173,14 +179,19 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     }
     // Warnings and errors, and vrrplab's notes of what the config holds that is not modelled.
     for (const diagnostic of loaded.diagnostics) if (diagnostic.severity !== 'info' || diagnostic.notModelled === true) diagnostics.push({ host: host.name, diagnostic });
-    // Not modelled, said in the header: keepalived 2.4's auth_hmac (the config is read as 2.2.7's).
+    // Not modelled, said in the header: keepalived 2.4's auth_hmac under 2.2 (the config is read as
+    // 2.2.7's; under 2.4 it is read and run as 2.4.3's, and no keyword is reported unknown).
     for (const keyword of laterKeywordsIn(loaded.diagnostics)) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: laterKeywordNotModelled(host.name, keyword) } });
     // Not modelled, said in the header: what a fifo script does with the lines it reads.
     const g = loaded.config.globalDefs;
     for (const script of [g.notifyFifoScript, g.vrrpNotifyFifoScript]) {
       if (script !== undefined) diagnostics.push({ host: host.name, diagnostic: { severity: 'warning', message: `notify fifo script ${script} is not run by simulate: what it does with the lines is not modelled (the lines are shown as notify_fifo)` } });
     }
-    return { name: host.name, address: host.address, address6: host.address6, config: loaded.config, ...(host.processEvents === false ? { processEvents: false } : {}) };
+    return {
+      name: host.name, address: host.address, address6: host.address6, config: loaded.config,
+      ...(host.processEvents === false ? { processEvents: false } : {}),
+      ...(host.clockOffsetMs !== undefined ? { clockOffsetMs: host.clockOffsetMs } : {}),
+    };
   });
   // The new configurations of the timeline's reloads and restarts (rollout steps), loaded once each.
   const changes = new Map<TimelineEntry, KeepalivedConfig>();
@@ -190,7 +201,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     if (host === undefined) continue;
     const changed: ScenarioHost = { ...host, configPath: entry.configPath, root: entry.root };
     const key = `${CHANGE_KEY}${entry.host}\0${entry.root ?? ''}\0${entry.configPath}`;
-    const loaded = options.configCache?.get(key) ?? loadHostConfig(changed, scenario.scripts, scenario.directory);
+    const loaded = options.configCache?.get(key) ?? loadHostConfig(changed, scenario.scripts, scenario.directory, keepalivedVersion);
     options.configCache?.set(key, loaded);
     if (loaded.config.instances.length === 0) {
       errors.push(`${entry.line !== undefined && scenario.source !== undefined ? `${scenario.source.file}:${entry.line}: ` : ''}${entry.do} of ${entry.host}: no vrrp_instance in ${entry.label}`);
@@ -288,6 +299,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     scriptDurationMs: 3,
     notifyDurationMs: 5,
     keepLogs: options.keepLogs ?? true,
+    keepalivedVersion,
     // Exec mode: tracked files are read from the disk (relative paths from the scenario directory).
     ...(scenario.scripts === 'exec' ? { readFile: (host: SimHost, file: string) => readQuietly(execPath(hostsByName.get(host.name), file, scenario.directory)) } : {}),
     runScript: (host, script, command) => {
@@ -360,6 +372,8 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
           return cluster.setLoss(entry.percent);
         case 'delay':
           return cluster.setDelay(entry.ms);
+        case 'clock-step':
+          return cluster.clockStep(cluster.host(entry.host), entry.byMs);
         case 'inject':
           return cluster.inject(injectStream(entry, specs.map((spec) => spec.config), seed));
         case 'reload':
@@ -393,6 +407,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
       durationMs: scenario.durationMs,
       flapping: scenario.flapping,
       endServices: services,
+      keepalivedVersion,
     });
   let findings = judgedBy((spec) => spec.config);
   if (changes.size > 0) {
@@ -410,6 +425,7 @@ export function runScenario(scenario: Scenario, options: SimulationOptions = {})
     result: {
       scenario,
       seed,
+      keepalivedVersion,
       records: cluster.records,
       vips,
       services,

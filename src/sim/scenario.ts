@@ -10,6 +10,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { isPacketKind, PACKET_KINDS, type PacketKind } from '../wire/forge.js';
+import { parseKeepalivedVersion, type KeepalivedVersion } from '../config/version.js';
 
 export type ScriptMode = 'model' | 'exec';
 
@@ -27,6 +28,11 @@ export interface ScenarioHost {
    * network namespace, as in the lab), so every vrrp_track_process counts as absent.
    */
   processEvents?: boolean;
+  /**
+   * `clock: +30s`: the host's wall clock is this far ahead of true time (negative: behind). Only
+   * keepalived 2.4's auth_hmac reads it (the trailer's time, the anti_replay time window).
+   */
+  clockOffsetMs?: number;
 }
 
 /** What a vrrp_script's result depends on, in model mode. */
@@ -61,6 +67,8 @@ export type TimelineAction =
   | { do: 'heal' }
   | { do: 'loss'; percent: number }
   | { do: 'delay'; ms: number }
+  /** The host's wall clock steps by `byMs` (NTP gone wrong): keepalived 2.4's auth_hmac reads it. */
+  | { do: 'clock-step'; host: string; byMs: number }
   /**
    * A new configuration for a running host (a rollout step). `reload`: the file is replaced and
    * keepalived gets SIGHUP (the engine's reload, keepalived's timing). `restart`: SIGTERM, then a
@@ -139,6 +147,8 @@ export interface Scenario {
   startJitter?: boolean;
   /** Flapping: more than `transitions` state changes of one instance within `windowMs`. */
   flapping: { transitions: number; windowMs: number };
+  /** `keepalived-version: 2.4`: the keepalived the hosts run (default 2.2; the command line's option wins). */
+  keepalivedVersion?: KeepalivedVersion;
   /** Absent when the scenario was built in code rather than read from YAML. */
   source?: ScenarioSource;
 }
@@ -149,9 +159,9 @@ export type ScenarioResult = { ok: true; scenario: Scenario; warnings: string[] 
 export const MAX_DURATION_MS = 31 * 24 * 3_600_000;
 
 /** The keys each part of a scenario takes; anything else is an error (it would be ignored). */
-const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'start-jitter', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline'];
+const TOP_KEYS = ['name', 'duration', 'scripts', 'seed', 'start-jitter', 'hosts', 'services', 'checks', 'notify', 'findings', 'timeline', 'keepalived-version'];
 /** `stopped: true` says the host's keepalived is meant to stay down unless the timeline starts it. */
-const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped', 'process-events'];
+const HOST_KEYS = ['root', 'config', 'address', 'address6', 'stopped', 'process-events', 'clock'];
 const CHECK_KEYS = ['service', 'file-absent', 'file-present', 'exit'];
 const FINDINGS_KEYS = ['flapping'];
 const FLAPPING_KEYS = ['transitions', 'window'];
@@ -175,9 +185,20 @@ const ACTION_KEYS: Record<string, string[]> = {
   delay: ['ms'],
   reload: ['host', 'config', 'root'],
   restart: ['host', 'config', 'root', 'gap'],
+  'clock-step': ['host', 'by'],
   inject: ['kind', 'from', 'vrid', 'count', 'rate', 'duration', 'priority', 'password', 'interval', 'addresses', 'seed'],
 };
 const ACTIONS = Object.keys(ACTION_KEYS);
+
+/** A duration with an optional sign ("+30s", "-2m", "5s", a number of seconds): ms, or undefined. */
+export function parseSignedDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  const sign = text.startsWith('-') ? -1 : 1;
+  const ms = parseDuration(text.replace(/^[+-]/, ''));
+  return ms === undefined ? undefined : sign * ms;
+}
 
 /**
  * "40s", "1500ms", "2m", "24h", compounds from the largest unit down ("1m30s", "1h2m3.5s",
@@ -397,9 +418,13 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
       if (stopped === true) mayStayStopped.add(hostName);
       const processEvents = spec['process-events'];
       if (processEvents !== undefined && typeof processEvents !== 'boolean') fail(`${key}.process-events`, 'expected true or false');
+      const clockNode = spec['clock'];
+      const clockOffsetMs = clockNode === undefined ? undefined : parseSignedDuration(clockNode);
+      if (clockNode !== undefined && clockOffsetMs === undefined) fail(`${key}.clock`, `expected how far the host's clock is off, e.g. +30s or -2m (got ${JSON.stringify(clockNode)})`);
       hosts.push({
         name: hostName, address: typeof address === 'string' ? address : '', ...(typeof address6 === 'string' ? { address6 } : {}), configPath, root,
         ...(processEvents === false ? { processEvents: false } : {}),
+        ...(clockOffsetMs !== undefined && clockOffsetMs !== 0 ? { clockOffsetMs } : {}),
       });
     }
     // Hosts without address6 get fe80::N (N their place in the list, as the cluster assigns it).
@@ -524,6 +549,9 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
   const seed = typeof seedNode === 'number' && Number.isSafeInteger(seedNode) ? seedNode : undefined;
   const jitterNode = document['start-jitter'];
   if (jitterNode !== undefined && typeof jitterNode !== 'boolean') fail('start-jitter', `expected true or false (got ${JSON.stringify(jitterNode)})`);
+  const versionNode = document['keepalived-version'];
+  const keepalivedVersion = versionNode === undefined ? undefined : parseKeepalivedVersion(String(versionNode));
+  if (versionNode !== undefined && keepalivedVersion === null) fail('keepalived-version', `expected 2.2 or 2.4 (got ${JSON.stringify(versionNode)})`);
   const flapping = { transitions: 4, windowMs: 60_000 };
   const findingsNode = document['findings'];
   if (findingsNode !== undefined) {
@@ -564,6 +592,7 @@ function parseScenarioText(text: string, directory: string, label: string): Scen
       timeline,
       seed,
       ...(jitterNode === true ? { startJitter: true } : {}),
+      ...(keepalivedVersion !== undefined && keepalivedVersion !== null ? { keepalivedVersion } : {}),
       flapping,
       source,
     },
@@ -734,6 +763,12 @@ function parseTimelineEntry(entry: unknown, hosts: Set<string>, failField: (fiel
       }
       const label = typeof rootNode === 'string' ? `${rootNode}${config !== undefined ? `:${config}` : ''}` : (config ?? '');
       parsed = { do: action, host: hostName(), configPath, ...(root !== undefined ? { root } : {}), ...(gapMs !== undefined ? { gapMs } : {}), label };
+      break;
+    }
+    case 'clock-step': {
+      const byMs = parseSignedDuration(entry['by']);
+      if (byMs === undefined) fieldError('by', `expected how far the clock steps, e.g. +30s or -1h (got ${JSON.stringify(entry['by'])})`);
+      parsed = { do: 'clock-step', host: hostName(), byMs: byMs ?? 0 };
       break;
     }
     case 'delay':

@@ -9,7 +9,7 @@ import { field as ip6 } from './ipv6.js';
 import { expectedVrrpLength, locateVrrp, newLocation, vrrpChecksumVariant, type ChecksumVariant } from './packet.js';
 import { readAdvert, readAuthTrailer, readPartialAdvert, readVrrpHeader, type AuthTrailer, type VrrpHeader } from './vrrp.js';
 import { checkVrrpPacket, type AdvertExpectation, type PacketVerdict, type Verdict } from './validate.js';
-import { readHmacTrailer, trailerChecksumValid, trailerLengthAt, type HmacTrailer } from './auth-hmac.js';
+import { HMAC_TRAILER_LEN, readHmacTrailer, trailerChecksumValid, trailerLengthAt, type HmacTrailer } from './auth-hmac.js';
 
 export interface DecodedPacket {
   /** Result of `checkVrrpPacket()` (never 'not-vrrp': those decode to null). */
@@ -130,6 +130,10 @@ export function decodeAdvertPacket(ip: Uint8Array): DecodedPacket | null {
   } else {
     const received: ReceivedAdvert = { advert: readAdvert(ip, l.vrrp, vrrpEnd, family), src: out.src, dst: out.dst, ttl: out.ttl };
     if (l.viaAh) received.viaAh = true;
+    const t = out.hmac;
+    if (t !== null && t.length === HMAC_TRAILER_LEN && t.keyId !== null && t.reserved !== null && t.seconds !== null && t.fraction !== null && t.counter !== null) {
+      received.hmac = { extType: t.extType, keyId: t.keyId, reserved: t.reserved, seconds: t.seconds, fraction: t.fraction, counter: t.counter };
+    }
     out.received = received;
   }
   return out;
@@ -184,6 +188,13 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
     case 'unknown-vrid':
       return `Unknown VRID(${a?.vrid ?? h?.vrid ?? '?'}) received on interface(${ctx.ifname ?? '?'}). ignoring...`;
     case 'bad-length': {
+      if (ctx.packet === undefined && r?.hmac !== undefined && a !== undefined) {
+        // A decoded advert with a trailer (the simulator's) to an instance without auth_hmac:
+        // keepalived 2.4.3's lengths (captures/auth-hmac/mixed: "length 68 and expect 40").
+        const pdu = 8 + (a.family === 6 ? 16 : 4) * a.addresses.length + (a.version === 2 && a.family === 4 ? 8 : 0);
+        const want = (a.family === 4 ? 20 : 0) + pdu;
+        return `(${i}) vrrp packet from ${r.src} too long, length ${want + HMAC_TRAILER_LEN} and expect ${want}`;
+      }
       // keepalived's lengths are what its raw socket reads: the IPv4 packet from its header on,
       // an IPv6 packet's VRRP part only ("length 8 and expect 24" for a VRRPv3 header that claims
       // one IPv6 address without it, lab).
@@ -226,7 +237,19 @@ export function verdictLogLine(verdict: Verdict, ctx: LogContext): string | null
       return `(${i}) ip address associated with VRID ${e?.vrid ?? a?.vrid ?? '?'} not present in MASTER advert: ${missing}`;
     }
     case 'unicast-peer-mismatch':
+    case 'auth-not-peer':
       return `(${i}) unicast source address ${r?.src ?? '?'} not a unicast peer`;
+    // keepalived 2.4.3's lines (vrrp.c vrrp_auth_ext_verify); the engine's own carry the skew.
+    case 'auth-missing':
+      return `(${i}) missing authentication trailer from ${r?.src ?? '?'}`;
+    case 'auth-unknown-key':
+      return `(${i}) unknown authentication key id ${r?.hmac?.keyId ?? '?'} from ${r?.src ?? '?'}`;
+    case 'auth-bad-hmac':
+      return `(${i}) invalid authentication HMAC from ${r?.src ?? '?'}`;
+    case 'auth-stale':
+      return `(${i}) stale authentication trailer from ${r?.src ?? '?'}`;
+    case 'auth-replay':
+      return `(${i}) replayed authentication trailer from ${r?.src ?? '?'}`;
     case 'ttl-out-of-range': {
       const src = canonicalAddress(r?.src ?? '');
       const at = e?.unicastPeers?.findIndex((p) => canonicalAddress(p) === src) ?? -1;

@@ -66,7 +66,12 @@ export function newVrrpStats(): VrrpStats {
 }
 
 /** The stats file text keepalived writes for one instance (vrrp_print_stats layout). */
-export function formatVrrpStats(instance: string, s: VrrpStats): string {
+/**
+ * keepalived's keepalived.stats for one instance. `authExt`: keepalived 2.4.3's "Authentication
+ * Extension Errors" section (vrrp_print.c; every instance has it, zeros without auth_hmac);
+ * absent: 2.2.7's file.
+ */
+export function formatVrrpStats(instance: string, s: VrrpStats, authExt?: Readonly<Record<'auth_ext_missing' | 'auth_ext_malformed' | 'auth_ext_unknown_key' | 'auth_ext_invalid_hmac' | 'auth_ext_stale' | 'auth_ext_replay', number>>): string {
   return [
     `VRRP Instance: ${instance}`,
     '  Advertisements:',
@@ -84,6 +89,15 @@ export function formatVrrpStats(instance: string, s: VrrpStats): string {
     `    Invalid Type: ${s.invalid_authtype}`,
     `    Type Mismatch: ${s.authtype_mismatch}`,
     `    Failure: ${s.auth_failure}`,
+    ...(authExt === undefined ? [] : [
+      '  Authentication Extension Errors:',
+      `    Missing: ${authExt.auth_ext_missing}`,
+      `    Malformed: ${authExt.auth_ext_malformed}`,
+      `    Unknown Key: ${authExt.auth_ext_unknown_key}`,
+      `    Invalid HMAC: ${authExt.auth_ext_invalid_hmac}`,
+      `    Stale: ${authExt.auth_ext_stale}`,
+      `    Replay: ${authExt.auth_ext_replay}`,
+    ]),
     '  Priority Zero:',
     `    Received: ${s.pri_zero_rcvd}`,
     `    Sent: ${s.pri_zero_sent}`,

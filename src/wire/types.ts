@@ -30,4 +30,28 @@ export interface ReceivedAdvert {
   ttl: number;
   /** IPv4 only: the advert came behind an IPsec AH header (auth type AH). Absent means no. */
   viaAh?: boolean;
+  /**
+   * keepalived 2.4's auth_hmac trailer after the PDU (28 bytes on the wire: the IP length covers
+   * it). Absent: no trailer.
+   */
+  hmac?: ReceivedTrailer;
+}
+
+/** An auth_hmac trailer as a receiver reads it (src/wire/auth-hmac.ts has the bytes). */
+export interface ReceivedTrailer {
+  extType: number;
+  keyId: number;
+  reserved: number;
+  /** UTC seconds (uint32). */
+  seconds: number;
+  /** Binary fraction of a second, 0..65535. */
+  fraction: number;
+  counter: number;
+  /**
+   * The simulator's symbolic HMAC: the bytes (hex) of the key the sender signed with, which a
+   * receiver compares with its key of `keyId` (its pseudo header, source, VRID and version are
+   * the sender's by construction). Absent when the advert came as bytes: the HMAC is verified on
+   * them.
+   */
+  signedWith?: string;
 }

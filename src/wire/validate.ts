@@ -51,6 +51,8 @@ export type InstanceVerdict =
   | 'ok'
   /** No instance has this VRID on the interface. */
   | 'unknown-vrid'
+  /** A decoded advert with an auth_hmac trailer to an instance without auth_hmac ("too long"). */
+  | 'bad-length'
   | 'bad-ttl'
   | 'bad-version'
   /** v2 auth type other than 0, 1, 2. */
@@ -69,7 +71,18 @@ export type InstanceVerdict =
   /** Unicast with check_unicast_src: the source is not one of our unicast peers. */
   | 'unicast-peer-mismatch'
   /** Unicast with check_unicast_src: the TTL / hop limit is outside the peer's min_ttl-max_ttl. */
-  | 'ttl-out-of-range';
+  | 'ttl-out-of-range'
+  /**
+   * keepalived 2.4 auth_hmac (src/engine/auth-hmac.ts decides them): no trailer in enforce mode;
+   * a unicast sender that is not a peer; a key id it does not have; a wrong HMAC; a time outside
+   * the window (anti_replay time); a sequence not above the sender's last.
+   */
+  | 'auth-missing'
+  | 'auth-not-peer'
+  | 'auth-unknown-key'
+  | 'auth-bad-hmac'
+  | 'auth-stale'
+  | 'auth-replay';
 
 export type Verdict = PacketVerdict | InstanceVerdict;
 
@@ -113,6 +126,14 @@ export const VERDICTS: Readonly<Record<Verdict, VerdictInfo>> = {
   'address-list-mismatch': { disposition: 'drop-logged', counter: 'addr_list_err', countsAsReceived: true },
   'unicast-peer-mismatch': { disposition: 'drop-logged', counter: null, countsAsReceived: true },
   'ttl-out-of-range': { disposition: 'drop-logged', counter: 'ip_ttl_err', countsAsReceived: true },
+  // keepalived 2.4.3 counts these in its auth_ext_* counters (the engine's InstanceState.authExt),
+  // which 2.2.7's stats lack.
+  'auth-missing': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'auth-not-peer': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'auth-unknown-key': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'auth-bad-hmac': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'auth-stale': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
+  'auth-replay': { disposition: 'drop-logged', counter: null, countsAsReceived: false },
 };
 
 /** What keepalived does with `verdict` for a packet of `family` (IPv6 checksum errors and truncations never reach it). */
@@ -158,6 +179,12 @@ export interface AdvertExpectation {
   checkUnicastSrc?: boolean;
   unicastPeers?: readonly string[];
   unicastPeerTtl?: readonly { min: number; max: number }[];
+  /**
+   * keepalived 2.4 with auth_hmac: a packet exactly 28 bytes longer than its PDU carries a trailer
+   * (not "too long"), and the IPv4 checksum covers the PDU alone. The trailer itself is the
+   * engine's to verify (src/engine/auth-hmac.ts: it needs keys, the clock and replay state).
+   */
+  hmac?: boolean;
 }
 
 /** keepalived's rule for `AdvertExpectation.checkAddresses` (vrrp_state_backup()). */
@@ -189,6 +216,8 @@ export function checkAdvertForInstance(received: ReceivedAdvert, exp: AdvertExpe
   const a = received.advert;
   if (a.vrid !== exp.vrid) return 'unknown-vrid';
   if (exp.family === 4 && (received.viaAh === true) !== (exp.authType === AUTH_AH)) return 'auth-type-mismatch';
+  // A trailer where the instance has no auth_hmac (keepalived 2.2.7 too): 28 bytes too long.
+  if (received.hmac !== undefined && exp.hmac !== true) return 'bad-length';
   if (!exp.unicast && received.ttl !== TTL) return 'bad-ttl';
   if (a.version !== exp.version || a.family !== exp.family) return 'bad-version';
   if (a.version === 2) {
@@ -323,7 +352,10 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, che
   if (family === 6 && !checksumVerified && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
   if (ip[v + vf.VRID] !== exp.vrid) return 'unknown-vrid';
   if (family === 4 && loc.viaAh !== (exp.authType === AUTH_AH)) return 'auth-type-mismatch';
-  if (end - v !== expectedVrrpLength(ip, loc)) return 'bad-length';
+  const pduEnd = v + expectedVrrpLength(ip, loc);
+  // keepalived 2.4 with auth_hmac: exactly 28 more bytes are its trailer (verified by the engine).
+  const trailer = exp.hmac === true && end - pduEnd === HMAC_TRAILER_LEN;
+  if (end !== pduEnd && !trailer) return 'bad-length';
   if (!exp.unicast && loc.ttl !== TTL) return 'bad-ttl';
   const version = ip[v] >> 4;
   if (version !== exp.version) return 'bad-version';
@@ -345,7 +377,7 @@ export function validateAdvertPacket(ip: Uint8Array, c: CompiledExpectation, che
   const count = ip[v + vf.COUNT];
   const checkAddresses = exp.checkAddresses !== false;
   if (checkAddresses && count !== (family === 4 ? c.v4.length : c.v6.length >> 4)) return 'address-count-mismatch';
-  if (family === 4 && !vrrpChecksumValid(ip, loc)) return 'bad-checksum';
+  if (family === 4 && !(trailer ? trailerChecksumValid(ip, v, pduEnd, end) : vrrpChecksumValid(ip, loc))) return 'bad-checksum';
   const multicast = family === 4 ? ip[ip4.DST] >> 4 === 0xe : ip[ip6.DST] === 0xff;
   if (multicast === (exp.unicast === true)) return 'unicast-multicast-mismatch';
   const list = v + vf.ADDRESSES;

@@ -32,6 +32,12 @@ describe('check --host finds a VRID conflict', () => {
     expect(conflictSides(hostsOf(instance(), instance({ version: 3 })))[0]?.differences).toEqual(['version', 'auth', 'advert_int']);
   });
 
+  it('with --keepalived-version 2.4, not for another VIP list alone (2.4.3 logs it and accepts the advert, lab), still for another auth_pass', () => {
+    expect(conflictSides(hostsOf(instance(), instance({ vip: '172.16.25.101' })), '2.4')).toEqual([]);
+    expect(analyzeHosts(hostsOf(instance(), instance({ vip: '172.16.25.101' })), '2.4').findings.filter((f) => f.kind === 'vrid-conflict')).toEqual([]);
+    expect(conflictSides(hostsOf(instance(), instance({ vip: '172.16.25.101', pass: 'other' })), '2.4')[0]?.differences).toEqual(['auth']);
+  });
+
   it('not for peers that agree, nor VRRPv3 peers with other intervals (backups adopt the master\'s), nor other VRIDs or unicast instances', () => {
     expect(conflictSides(hostsOf(instance(), instance()))).toEqual([]);
     expect(conflictSides(hostsOf(instance({ version: 3 }), instance({ version: 3, advert: 2 })))).toEqual([]);

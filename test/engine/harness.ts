@@ -6,7 +6,7 @@
 import type { KeepalivedConfig } from '../../src/config/model.js';
 import { HostEngine, type HostOptions, type InstanceSnapshot } from '../../src/engine/host.js';
 import type { EngineAction, EngineEvent, VrrpState } from '../../src/engine/types.js';
-import type { VrrpAdvert } from '../../src/wire/types.js';
+import type { ReceivedTrailer, VrrpAdvert } from '../../src/wire/types.js';
 
 export type Stamped<T> = T & { t: number };
 type Action<K extends EngineAction['type']> = Extract<EngineAction, { type: K }>;
@@ -23,6 +23,8 @@ export interface PeerAdvert {
   advert?: Partial<VrrpAdvert>;
   /** When the driver hands it in, if later than it arrived (EngineEvent handledAt). */
   handledAt?: number;
+  /** keepalived 2.4's auth_hmac trailer, symbolic (ReceivedTrailer.signedWith). */
+  hmac?: ReceivedTrailer;
 }
 
 export class Bench {
@@ -107,6 +109,7 @@ export class Bench {
         src: peer.src ?? '10.0.0.2',
         dst: peer.dst ?? (inst.unicastPeers.length > 0 ? (this.address ?? '10.0.0.1') : '224.0.0.18'),
         ttl: peer.ttl ?? 255,
+        ...(peer.hmac === undefined ? {} : { hmac: peer.hmac }),
       },
       ...(peer.handledAt === undefined ? {} : { handledAt: peer.handledAt }),
     });

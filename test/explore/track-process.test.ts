@@ -25,7 +25,7 @@ describe('explore with track_process', () => {
     expect(result.failures.map((f) => [f.kinds, f.schedule.faults.map((fault) => `${fault.do} ${'host' in fault ? fault.host : ''} ${'service' in fault ? fault.service : ''}`)])).toEqual([
       [['unhealthy-master'], ['service-stop A haproxy']],
     ]);
-    expect(result.summary.notes).toEqual(['track_process track_haproxy (A, B): follows service haproxy; its service-stop faults are the process exiting, service-start an exec (no fork_delay)']);
+    expect(result.summary.notes).toEqual(['hosts run as keepalived 2.2.7', 'track_process track_haproxy (A, B): follows service haproxy; its service-stop faults are the process exiting, service-start an exec (no fork_delay)']);
     expect(formatText([], result.summary, new Map())).toContain('  track_process track_haproxy (A, B): follows service haproxy');
   });
 

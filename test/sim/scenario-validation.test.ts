@@ -157,13 +157,13 @@ describe('scenario files: bad input gets an error naming file and line', () => {
   it('an unknown top-level key is an error suggesting the known one', () => {
     const errors = parseErrors(scenarioText([...HEADER, 'timline:', ...STARTS]));
     // The timeline is misspelt, so nothing starts either.
-    expect(errors[0]).toBe('s.yaml:6: timline: unknown key (did you mean timeline?); expected name, duration, scripts, seed, start-jitter, hosts, services, checks, notify, findings, timeline');
+    expect(errors[0]).toBe('s.yaml:6: timline: unknown key (did you mean timeline?); expected name, duration, scripts, seed, start-jitter, hosts, services, checks, notify, findings, timeline, keepalived-version');
     expect(errors[1]).toMatch(/^s\.yaml: no host is ever started, so nothing would run/);
   });
 
   it('an unknown key in a host spec is an error at its line', () => {
     const errors = parseErrors(scenarioText(['hosts:', '  A:', '    config: A.conf', '    adress: 10.0.0.1', 'timeline:', STARTS[0] ?? '']));
-    expect(errors).toContain('s.yaml:4: hosts.A.adress: unknown key for a host (did you mean address?); expected root, config, address, address6, stopped, process-events');
+    expect(errors).toContain('s.yaml:4: hosts.A.adress: unknown key for a host (did you mean address?); expected root, config, address, address6, stopped, process-events, clock');
   });
 
   it('a key a timeline action does not take is an error, so stop with interface: eth1 does not silently stop the host', () => {

@@ -223,6 +223,8 @@ describe('counters and log lines', () => {
       'address-list-mismatch': 'addr_list_err', 'interval-mismatch': null, 'unknown-vrid': null,
       // keepalived 2.4.3's auth_ext_malformed has no counterpart in 2.2.7's stats.
       'bad-trailer': null,
+      // Nor have its other auth_ext_* counters (the engine keeps them: InstanceSnapshot.authExt).
+      'auth-missing': null, 'auth-not-peer': null, 'auth-unknown-key': null, 'auth-bad-hmac': null, 'auth-stale': null, 'auth-replay': null,
     };
     for (const [v, counter] of Object.entries(expected)) {
       const s = newVrrpStats();
@@ -233,7 +235,7 @@ describe('counters and log lines', () => {
     const s = newVrrpStats();
     recordVerdict(s, 'address-list-mismatch', 100);
     expect(s.advert_rcvd).toBe(1);
-    expect(Object.keys(VERDICTS).length).toBe(19);
+    expect(Object.keys(VERDICTS).length).toBe(25);
     // keepalived counts an advert out of its peer's TTL range as received, then as ip_ttl_err.
     const t = newVrrpStats();
     recordVerdict(t, 'ttl-out-of-range', 100);

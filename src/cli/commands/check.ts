@@ -92,7 +92,7 @@ function runCheck(opts: CheckOptions): number {
     }),
   }));
   const hosts: HostConfig[] = results.map(({ host, result }) => ({ name: host.name, config: result.config, readFile: hostReader(host.root) }));
-  const analysis = inputs.length > 1 ? analyzeHosts(hosts) : undefined;
+  const analysis = inputs.length > 1 ? analyzeHosts(hosts, version) : undefined;
   const status = results.map((r) => r.result.exitStatus).find((s) => s !== 0) ?? (analysis?.findings.some((f) => f.severity === 'error') ? 1 : 0);
 
   if (opts.json) process.stdout.write(`${JSON.stringify(toJson(results, analysis, status, version), null, 2)}\n`);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { compareCapture, DEFAULT_TOLERANCE_MS, type CompareOptions } from '../../compare/capture.js';
 import { compareReportJsonLines, formatCompareReport } from '../../compare/format.js';
+import { parseKeepalivedVersion } from '../../config/version.js';
+import { parseSignedDuration } from '../../sim/scenario.js';
 
 export interface CompareCliOptions {
   config?: string;
@@ -11,6 +13,8 @@ export interface CompareCliOptions {
   tolerance?: string;
   startDelay?: string;
   json?: boolean;
+  keepalivedVersion?: string;
+  clock?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -28,6 +32,8 @@ export function registerCompare(program: Command): void {
     .option('--script <name=ok|fail>', 'fixed result of a tracked script (repeatable); others follow the model or succeed', collect, [])
     .option('--tolerance <ms>', `largest accepted timing error (default ${DEFAULT_TOLERANCE_MS})`)
     .option('--start-delay <ms|fit>', "keepalived's exec-to-running delay per start, or fit it (default fit)")
+    .option('--keepalived-version <v>', 'the keepalived the host ran: 2.2 (2.2.7, default) or 2.4 (2.4.3: auth_hmac)')
+    .option('--clock <offset>', "how far the host's wall clock was ahead of the capture's, e.g. +30s (auth_hmac's time window reads it)")
     .option('--json', 'JSON lines (setup, vrids, adverts, mismatches, summary) instead of a report')
     // Usage errors exit 2, like the input errors below (commander's own default is 1).
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
@@ -67,7 +73,13 @@ export function runCompare(capture: string, opts: CompareCliOptions, out: (text:
     scriptResults[match[1]!] = match[2] as 'ok' | 'fail';
   }
 
+  const keepalivedVersion = opts.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(opts.keepalivedVersion);
+  if (keepalivedVersion === null) return usage(`--keepalived-version ${opts.keepalivedVersion}: give 2.2 or 2.4`);
+  const clockOffsetMs = opts.clock === undefined ? undefined : parseSignedDuration(opts.clock);
+  if (opts.clock !== undefined && clockOffsetMs === undefined) return usage(`--clock wants an offset such as +30s or -2m, not '${opts.clock}'`);
   const options: CompareOptions = {
+    ...(keepalivedVersion !== undefined ? { keepalivedVersion } : {}),
+    ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
     capture,
     config: opts.config,
     host: opts.host,

@@ -10,12 +10,14 @@ import { failureJson, failureReports, formatText, racesFromJson, summaryJson, ty
 import { exploreSpace, modelNotes, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
 import { parseHostSpecs } from '../hosts.js';
+import { parseKeepalivedVersion } from '../../config/version.js';
 import { loadHostConfig, runScenario } from '../../sim/run.js';
 import { progressReporter } from '../progress.js';
 
 interface ExploreCliOptions {
   host: string[];
   to: string[];
+  keepalivedVersion?: string;
   budget: string;
   depth: string;
   seed: string;
@@ -45,6 +47,7 @@ export function registerExplore(program: Command): void {
     .option('--workers <n>', 'worker processes (default: one per core)')
     .option('--shard <I/N>', 'explore shard I (0-based) of N; join the --json outputs with explore merge')
     .option('--out <dir>', 'where the failing scenarios are written', 'explore-out')
+    .option('--keepalived-version <v>', "the keepalived the hosts run: 2.2 (2.2.7) or 2.4 (2.4.3: auth_hmac); default the scenario's keepalived-version, else 2.2")
     .option('--json', 'JSON lines: one per failure, then a summary')
     .option('--html <file>', 'write the timelines of the minimal failing scenarios')
     .option('--fail-on <kinds>', 'exit 1 when a failure of these kinds is found (comma-separated)')
@@ -72,8 +75,11 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   const failOn = parseKinds(options.failOn);
   const confirmJobs = integer(options.confirmJobs ?? '4', '--confirm-jobs', 1);
   if (options.confirm === true && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
-  const base = baseScenario(inputs, options.host, seed);
-  if (base === undefined) return 2;
+  const version = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
+  if (version === null) throw new UsageError(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4`);
+  const loadedBase = baseScenario(inputs, options.host, seed);
+  if (loadedBase === undefined) return 2;
+  const base = version !== undefined ? { ...loadedBase, keepalivedVersion: version } : loadedBase;
 
   const progress = progressReporter('exploring');
   const started = Date.now();
@@ -133,7 +139,9 @@ async function runRollout(inputs: string[], options: ExploreCliOptions): Promise
   };
   const { rolloutSpace, exploreRollout, RolloutRunner } = await import('../../explore/rollout.js');
   const { rolloutReportItems, formatRolloutText, rolloutJsonLines } = await import('../../explore/rollout-report.js');
-  const space = rolloutSpace({ from: directories(options.host, '--host'), to: directories(options.to, '--to'), seed });
+  const version = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
+  if (version === null) throw new UsageError(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4`);
+  const space = rolloutSpace({ from: directories(options.host, '--host'), to: directories(options.to, '--to'), seed, ...(version !== undefined ? { keepalivedVersion: version } : {}) });
   const progress = progressReporter('exploring rollouts');
   const result = exploreRollout(space, {
     ...(budget.kind === 'time' ? { budgetMs: budget.ms } : { maxSchedules: budget.schedules }),

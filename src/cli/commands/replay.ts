@@ -5,6 +5,7 @@ import { TimelineWriter, writeJsonLine } from '../../replay/format.js';
 import { LineBatches } from '../../replay/lines.js';
 import { replayCapture, streamReplay, type ProblemRecord, type ReplayOptions } from '../../replay/replay.js';
 import { SpillingSpans } from '../../replay/spans.js';
+import { parseKeepalivedVersion, type KeepalivedVersion } from '../../config/version.js';
 
 /** Files at least this large get a progress bar on a TTY. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -17,6 +18,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'JSON lines instead of a timeline')
     .option('--vrid <n>', 'only this VRID', parseVrid)
     .option('--html <file>', 'also write a self-contained HTML timeline')
+    .option('--keepalived-version <v>', "the receivers' keepalived: 2.2 (2.2.7, default: an auth_hmac trailer makes an advert too long) or 2.4 (2.4.3)", parseVersion)
     .action(runReplay);
 }
 
@@ -24,6 +26,13 @@ interface ReplayFlags {
   json?: boolean;
   vrid?: number;
   html?: string;
+  keepalivedVersion?: KeepalivedVersion;
+}
+
+function parseVersion(v: string): KeepalivedVersion {
+  const version = parseKeepalivedVersion(v);
+  if (version === null) throw new Error(`--keepalived-version ${v}: give 2.2 or 2.4`);
+  return version;
 }
 
 function parseVrid(v: string): number {
@@ -81,7 +90,7 @@ async function runReplay(capture: string, opts: ReplayFlags): Promise<void> {
     return;
   }
   const bar = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar() : undefined;
-  const options = { vrid: opts.vrid, onProgress: bar?.update };
+  const options = { vrid: opts.vrid, onProgress: bar?.update, ...(opts.keepalivedVersion !== undefined ? { keepalivedVersion: opts.keepalivedVersion } : {}) };
   // On one terminal, the bar's line is wiped before timeline lines are written under it.
   const barShares = process.stdout.isTTY === true;
   const write = (bytes: Buffer): void => {

@@ -10,6 +10,7 @@ import { Runtime, type ConfigLines } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
 import { interfaceKind } from '../../runtime/sysfs.js';
 import { parseListen } from '../../metrics/listen.js';
+import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion } from '../../config/version.js';
 
 const NO_INTERFACE = 'Non-existent interface specified in configuration';
 
@@ -30,6 +31,7 @@ interface RunFlags {
   dumpDir: string;
   hardenedReceive?: boolean;
   listen?: string;
+  keepalivedVersion?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export function registerRun(program: Command): void {
     .option('--log-format <FORMAT>', 'keepalived (console lines) or json', 'keepalived')
     .option('--dump-dir <DIR>', 'where SIGUSR1/SIGUSR2 write keepalived.data/keepalived.stats', '/tmp')
     .option('--listen <ADDR:PORT>', 'serve Prometheus metrics of the instances on http://ADDR:PORT/metrics ([IPV6]:PORT, :PORT for every address)')
+    .option('--keepalived-version <v>', 'behave as keepalived 2.2 (2.2.7, default) or 2.4 (2.4.3: auth_hmac, its log lines)')
     .option('--hardened-receive', 'beyond keepalived: a rejected packet never moves a timer (keepalived lets a stream of bad packets silence a master)')
     .action(async (flags: RunFlags) => {
       process.exitCode = await run(flags);
@@ -81,14 +84,20 @@ async function run(flags: RunFlags): Promise<number> {
       return 2;
     }
   }
+  const version = flags.keepalivedVersion === undefined ? DEFAULT_KEEPALIVED_VERSION : parseKeepalivedVersion(flags.keepalivedVersion);
+  if (version === null) {
+    process.stderr.write(`vrrplab run: --keepalived-version ${flags.keepalivedVersion}: give 2.2 or 2.4\n`);
+    return 2;
+  }
+  const compatible = `keepalived ${keepalivedRelease(version)} compatible`;
   const cpuAtLoad = cpuTimes();
   // Interfaces are looked up as keepalived's VRRP process does at start (an altname is missing).
-  const loaded = loadConfig(flags.useFile, flags.configTest ? {} : { interfaces: interfaceKind });
+  const loaded = loadConfig(flags.useFile, flags.configTest ? { keepalivedVersion: version } : { interfaces: interfaceKind, keepalivedVersion: version });
   if (flags.configTest) {
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return loaded.exitStatus;
   }
-  logger.log('info', 'Starting vrrplab (keepalived 2.2.7 compatible)');
+  logger.log('info', `Starting vrrplab (${compatible})`);
   logger.log('info', `Running on ${osVersion()} ${release()}`);
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
   logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
@@ -110,7 +119,7 @@ async function run(flags: RunFlags): Promise<number> {
   if (missingInterface) {
     for (const line of [...lines.parse, ...lines.complete]) logger.log('warning', line);
     for (const line of stopLines(cpuAtLoad, cpuTimes(), { detail: flags.logDetail === true, children: false })) logger.log('info', line);
-    logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
+    logger.log('info', `Stopped vrrplab (${compatible})`);
     return 2;
   }
   // Like keepalived, a running daemon reports config problems and carries on with what it could
@@ -132,6 +141,8 @@ async function run(flags: RunFlags): Promise<number> {
     dumpDir: flags.dumpDir,
     logger,
     hardenedReceive: flags.hardenedReceive === true,
+    keepalivedVersion: version,
+    logDetail: flags.logDetail === true,
   });
   // The drop rules of accept mode off go on every way out (an uncaught error included; a SIGKILL
   // leaves them, as it leaves keepalived's).
@@ -172,7 +183,7 @@ async function run(flags: RunFlags): Promise<number> {
       void runtime.stop().then(() => {
         // keepalived's VRRP child and parent each log their CPU use; vrrplab is one process.
         for (const line of stopLines(cpuAtStart, cpuTimes(), { detail: flags.logDetail === true, children: runtime.childrenEnded })) logger.log('info', line);
-        logger.log('info', 'Stopped vrrplab (keepalived 2.2.7 compatible)');
+        logger.log('info', `Stopped vrrplab (${compatible})`);
         removePidFiles();
         resolve(0);
         // A notify or script child may still be running (detached); nothing else needs us once
@@ -186,7 +197,7 @@ async function run(flags: RunFlags): Promise<number> {
       logger.log('info', 'Reloading ...');
       logger.log('debug', `Opening file '${flags.useFile}'.`); // keepalived: with -D only
       logger.log('info', `Configuration file ${flags.useFile}`);
-      const again = loadConfig(flags.useFile);
+      const again = loadConfig(flags.useFile, { keepalivedVersion: version });
       const reread = configLines(again.diagnostics, flags.useFile);
       for (const line of reread.parent) logger.log('warning', line);
       const reloaded = runtime.reload(again.config, reread);

@@ -4,12 +4,14 @@ import { formatJsonLines, formatTimeline } from '../../sim/format.js';
 import { runScenario } from '../../sim/run.js';
 import { loadScenario } from '../../sim/scenario.js';
 import { progressReporter } from '../progress.js';
+import { parseKeepalivedVersion } from '../../config/version.js';
 
 interface SimulateOptions {
   json?: boolean;
   seed?: string;
   failOn?: string;
   html?: string;
+  keepalivedVersion?: string;
 }
 
 export function registerSimulate(program: Command): void {
@@ -21,7 +23,14 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'PRNG seed for script timing, jitter and loss (default: the scenario\'s, else 1)')
     .option('--fail-on <kinds>', `exit 1 when any of these findings occur (${SIM_FINDING_KINDS.join(', ')})`)
     .option('--html <file>', 'also write a self-contained HTML timeline')
+    .option('--keepalived-version <v>', 'the keepalived the hosts run: 2.2 (2.2.7) or 2.4 (2.4.3: auth_hmac); default the scenario\'s keepalived-version, else 2.2')
     .action(async (file: string, options: SimulateOptions) => {
+      const keepalivedVersion = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
+      if (keepalivedVersion === null) {
+        process.stderr.write(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4\n`);
+        process.exitCode = 2;
+        return;
+      }
       const loaded = loadScenario(file);
       if (!loaded.ok) {
         for (const error of loaded.errors) process.stderr.write(`${error}\n`);
@@ -44,6 +53,7 @@ export function registerSimulate(program: Command): void {
       const progress = progressReporter('simulating');
       const outcome = runScenario(loaded.scenario, {
         seed,
+        ...(keepalivedVersion !== undefined ? { keepalivedVersion } : {}),
         startRaces: true,
         preemptRaces: true,
         onProgress: (virtualMs, totalMs) => progress.update(virtualMs / totalMs, `${Math.round(virtualMs / 1000)} s of ${Math.round(totalMs / 1000)} s`),

@@ -9,6 +9,7 @@
  * typo leaves a pair one group but not one cluster).
  */
 import type { KeepalivedConfig, VrrpInstance } from '../../config/model.js';
+import type { KeepalivedVersion } from '../../config/version.js';
 import { masterDownIntervalMs } from '../../engine/timing.js';
 import { configExpectation } from '../../engine/receive.js';
 import { checkAdvertForInstance } from '../../wire/validate.js';
@@ -35,7 +36,7 @@ export function configFacts(context: FindingContext): ConfigFacts {
   const known = first === undefined ? undefined : factsByConfig.get(first);
   const match = known?.find((candidate) => sameConfigs(candidate.context, context));
   if (match !== undefined) return match;
-  const made = { context, facts: new Facts(context), conflicts: conflictSides(context.hosts) };
+  const made = { context, facts: new Facts(context), conflicts: conflictSides(context.hosts, context.keepalivedVersion ?? '2.2') };
   if (first !== undefined) {
     const list = known ?? [];
     if (list.length >= FACTS_PER_CONFIG) list.shift();
@@ -49,6 +50,7 @@ export function configFacts(context: FindingContext): ConfigFacts {
 function sameConfigs(a: FindingContext, b: FindingContext): boolean {
   return (
     a.durationMs === b.durationMs &&
+    (a.keepalivedVersion ?? '2.2') === (b.keepalivedVersion ?? '2.2') &&
     a.flapping.transitions === b.flapping.transitions &&
     a.flapping.windowMs === b.flapping.windowMs &&
     a.hosts.length === b.hosts.length &&
@@ -72,6 +74,22 @@ const REJECTED: Partial<Record<string, string>> = {
   'unicast-peer-mismatch': 'not among its unicast_peer',
   'ttl-out-of-range': 'TTL / hop limit outside its unicast_peer min_ttl-max_ttl',
 };
+
+/**
+ * Why keepalived 2.4.3 with `to`'s auth_hmac rejects the adverts of `from` (undefined: it does not,
+ * as far as configs tell: clocks and the time window are the run's).
+ */
+function authHmacRejection(from: VrrpInstance, to: VrrpInstance): string | undefined {
+  const sent = from.authHmac !== undefined && from.authHmac.mode !== 'receive-only' ? from.authHmac : undefined;
+  const mine = to.authHmac;
+  if (mine === undefined) return sent !== undefined ? 'signed with auth_hmac, which it does not have: too long' : undefined;
+  if (sent === undefined) return mine.mode === 'enforce' ? 'unsigned, and its auth_hmac is in mode enforce: missing authentication trailer' : undefined;
+  const key = mine.keys.find((k) => k.id === sent.activeKey);
+  if (key === undefined) return `signed with auth_hmac key ${sent.activeKey}, which it does not hold: unknown authentication key id`;
+  const theirs = sent.keys.find((k) => k.id === sent.activeKey);
+  if (theirs !== undefined && theirs.hex !== key.hex) return `signed with auth_hmac key ${sent.activeKey}, which it holds with other bytes: invalid authentication HMAC`;
+  return undefined;
+}
 
 /** Slack for script run time, start-up jitter and LAN latency, seconds. */
 export const SLACK_S = 0.1;
@@ -145,7 +163,11 @@ export class Facts {
   readonly flappingLimit: { transitions: number; windowMs: number };
   readonly durationS: number;
 
+  /** The keepalived the hosts run as. */
+  private readonly version: KeepalivedVersion;
+
   constructor(context: FindingContext) {
+    this.version = context.keepalivedVersion ?? '2.2';
     this.hosts = context.hosts.map((host) => host.name);
     this.flappingLimit = context.flapping;
     this.durationS = context.durationMs / 1000;
@@ -284,7 +306,8 @@ export class Facts {
       const infos = [...(this.vrids.get(vrid)?.byHost.values() ?? [])];
       const made: InstanceInfo[][] = [];
       for (const info of infos) {
-        const joined = made.filter((group) => group.some((other) => shareVips(info, other)));
+        // keepalived 2.4.3 follows a master whose adverts carry other VIPs: one cluster all the same.
+        const joined = made.filter((group) => group.some((other) => shareVips(info, other) || (this.version === '2.4' && this.sameCluster(info, other))));
         const merged = [info, ...joined.flat()];
         for (const group of joined) made.splice(made.indexOf(group), 1);
         made.push(merged);
@@ -353,7 +376,12 @@ export class Facts {
       ttl: from.unicastPeers.length > 0 && from.family === 6 ? IPV6_UNICAST_HOP_LIMIT : 255,
       ...(sent?.type === 'AH' ? { viaAh: true } : {}),
     };
-    const verdict = checkAdvertForInstance(received, configExpectation(to));
+    if (this.version === '2.4') {
+      const why = authHmacRejection(from, to);
+      if (why !== undefined) return `${receiver.host} rejects ${sender.host}'s adverts (${why})`;
+    }
+    // keepalived 2.4.3 logs an advert with other VIPs and accepts it.
+    const verdict = checkAdvertForInstance(received, configExpectation(to, this.version === '2.4' ? false : undefined));
     if (verdict === 'ok') return undefined;
     return `${receiver.host} rejects ${sender.host}'s adverts (${REJECTED[verdict] ?? verdict})`;
   }

@@ -1,4 +1,5 @@
 /** What a finding is, and what the finders are given. */
+import type { KeepalivedVersion } from '../../config/version.js';
 import type { KeepalivedConfig } from '../../config/model.js';
 
 export type SimFindingKind = 'collective-drift' | 'split-brain' | 'flapping' | 'stranded-service' | 'slow-failover' | 'unhealthy-master' | 'duplicate-vip' | 'vrid-conflict';
@@ -38,4 +39,6 @@ export interface FindingContext {
   durationMs: number;
   flapping: { transitions: number; windowMs: number };
   endServices: Record<string, Record<string, boolean>>;
+  /** The keepalived the hosts ran as (default 2.2): what 2.4.3 rejects differs (auth_hmac, VIPs). */
+  keepalivedVersion?: KeepalivedVersion;
 }
