@@ -327,7 +327,7 @@ export class RolloutRunner {
     this.world('new', [], result.scenario.durationMs);
     const changed = new Set(schedule.plan.steps.slice(0, schedule.stepsPlayed).map((step) => step.host));
     const configs = new Map(this.space.old.hosts.map((host) => [host.name, (changed.has(host.name) ? this.freshCache : this.oldCache).get(host.name)?.config]));
-    return rejudged(result, configs);
+    return rejudged(result, configs, this.space.fresh.keepalivedVersion);
   }
 
   /** The schedule with each step taking the host's old config again (a host only in --to starts with its new one). */

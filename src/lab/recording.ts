@@ -115,6 +115,18 @@ export function readRecording(dir: string, scenario: Scenario, configs: Readonly
     durationMs: scenario.durationMs,
     flapping: scenario.flapping,
     endServices,
+    ...(scenario.keepalivedVersion !== undefined ? { keepalivedVersion: scenario.keepalivedVersion } : {}),
   });
-  return { scenario, seed: scenario.seed ?? 1, records: kept, vips, services: endServices, findings, checkModels: {}, diagnostics: [], events: kept.length };
+  return {
+    scenario,
+    seed: scenario.seed ?? 1,
+    records: kept,
+    vips,
+    services: endServices,
+    findings,
+    checkModels: {},
+    diagnostics: [],
+    events: kept.length,
+    ...(scenario.keepalivedVersion !== undefined ? { keepalivedVersion: scenario.keepalivedVersion } : {}),
+  };
 }

@@ -73,7 +73,7 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
  * The warning names them (undefined when no host tracks a process).
  */
 export function asInNamespaces(scenario: Scenario): { scenario: Scenario; warning?: string } {
-  const blind = scenario.hosts.filter((host) => (loadHostConfig(host, scenario.scripts, scenario.directory).config.trackProcesses ?? []).length > 0 && host.processEvents !== false);
+  const blind = scenario.hosts.filter((host) => (loadHostConfig(host, scenario.scripts, scenario.directory, scenario.keepalivedVersion).config.trackProcesses ?? []).length > 0 && host.processEvents !== false);
   if (blind.length === 0) return { scenario };
   const names = new Set(blind.map((host) => host.name));
   return {
@@ -85,7 +85,8 @@ export function asInNamespaces(scenario: Scenario): { scenario: Scenario; warnin
 /** Runs the scenario for real; resolves when its duration has passed and everything is removed. */
 export async function runLab(scenario: Scenario, options: LabOptions = {}): Promise<LabOutcome> {
   const errors: string[] = [];
-  const loaded = scenario.hosts.map((host) => ({ host, loaded: loadHostConfig(host, scenario.scripts, scenario.directory) }));
+  // Read as the keepalived the scenario names (keepalived-version: 2.4 for an auth_hmac block; --keepalived runs that build).
+  const loaded = scenario.hosts.map((host) => ({ host, loaded: loadHostConfig(host, scenario.scripts, scenario.directory, scenario.keepalivedVersion) }));
   for (const { host, loaded: result } of loaded) if (result.config.instances.length === 0) errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}`);
   if (errors.length > 0) return { ok: false, errors };
   const specs = loaded.map(({ host, loaded: result }) => ({ name: host.name, address: host.address, address6: host.address6, config: result.config }));
@@ -279,7 +280,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     /** The new configuration of a reload or restart, prepared as the host's first was (stand-ins and all). */
     const replaceConfig = (h: RunningHost, entry: ConfigChangeAction): void => {
       const spec: ScenarioHost = { ...h.spec, configPath: entry.configPath, root: entry.root };
-      const loadedNew = loadHostConfig(spec, scenario.scripts, scenario.directory);
+      const loadedNew = loadHostConfig(spec, scenario.scripts, scenario.directory, scenario.keepalivedVersion);
       // The services the run started with stay what the recording is read from (run.json).
       h.prepared = { ...prepareHost(scenario, spec, loadedNew.config, dir, true), services: h.prepared.services };
       h.config = loadedNew.config;
@@ -322,7 +323,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
     // Read with the configurations the hosts started with, as the simulation's findings judge them.
     const recorded = readRecording(dir, scenario, new Map(loaded.map(({ host: h, loaded: l }) => [h.name, l.config])));
     // As simulate judges a rollout: what began after its last reload or restart by the configs the hosts ended with.
-    const result = { ...recorded, findings: acrossChanges(scenario, recorded.findings, rejudged(recorded, new Map(hosts.map((h) => [h.spec.name, h.config]))).findings) };
+    const result = { ...recorded, findings: acrossChanges(scenario, recorded.findings, rejudged(recorded, new Map(hosts.map((h) => [h.spec.name, h.config])), scenario.keepalivedVersion).findings) };
     const logs = Object.fromEntries(hosts.map((h) => [h.spec.name, h.logFile]));
     return { ok: true, result, artifacts: { dir, logs, ...(tcpdump !== undefined ? { capture } : {}) }, warnings };
   } finally {
@@ -358,14 +359,35 @@ function networkSpec(host: ScenarioHost, config: KeepalivedConfig, index: number
   return { name: host.name, interfaces, dummies, addresses: [...new Set(addresses)], addresses6: [...new Set(addresses6)] };
 }
 
+/** The release a keepalived binary says it is ("Keepalived v2.2.7 (01/16,2022)" -> "2.2.7"), or undefined. */
+export function keepalivedBinaryRelease(binary: string): string | undefined {
+  const version = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 5000 });
+  return /Keepalived v(\d+\.\d+\.\d+)/.exec(`${version.stdout ?? ''}${version.stderr ?? ''}`)?.[1];
+}
+
+const vrrpOnlyFlag = new Map<string, boolean>();
+/** Whether this keepalived takes -P (--vrrp): its --help lists it only in builds with the LVS checker. */
+function hasVrrpOnlyFlag(binary: string): boolean {
+  let known = vrrpOnlyFlag.get(binary);
+  if (known === undefined) {
+    const help = spawnSync(binary, ['--help'], { encoding: 'utf8', timeout: 5000 });
+    known = /--vrrp\b/.test(`${help.stdout ?? ''}${help.stderr ?? ''}`);
+    vrrpOnlyFlag.set(binary, known);
+  }
+  return known;
+}
+
 function start(h: RunningHost, network: LabNetwork, options: LabOptions, now: () => number): void {
   const pid = path.join(h.prepared.dir, 'keepalived.pid');
   // A killed keepalived leaves its pid files; the new one must not take their PIDs for its own.
   fs.rmSync(h.vrrpPidFile, { force: true });
   fs.rmSync(pid, { force: true });
   h.stopping = false;
-  const flags = ['-n', '-l', '-D', '-P', '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
-  const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? vrrplabMain(), 'run', ...flags] : [options.keepalived ?? 'keepalived', ...flags];
+  const binary = options.keepalived ?? 'keepalived';
+  // -P (VRRP only) exists in builds with the checker too: a VRRP-only build (the lab's 2.4.3) refuses it.
+  const vrrpOnly = h.impl === 'vrrplab' || hasVrrpOnlyFlag(binary) ? ['-P'] : [];
+  const flags = ['-n', '-l', '-D', ...vrrpOnly, '-f', h.prepared.configFile, '-p', pid, '-r', h.vrrpPidFile];
+  const argv = h.impl === 'vrrplab' ? [process.execPath, options.vrrplabMain ?? vrrplabMain(), 'run', ...flags] : [binary, ...flags];
   const daemon = network.spawn(h.spec.name, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: h.prepared.dir });
   h.daemon = daemon;
   // Each line with the time it arrived; ./recording.ts reads them back.

@@ -458,13 +458,13 @@ export function acrossChanges(scenario: Pick<Scenario, 'timeline'>, byStart: rea
  * The run's findings worked out again by other configs (by host name; a host not given keeps the
  * config it started with): a rollout's run judged by the configs its hosts end with.
  */
-export function rejudged(result: SimulationResult, configs: ReadonlyMap<string, KeepalivedConfig | undefined>): SimulationResult {
+export function rejudged(result: SimulationResult, configs: ReadonlyMap<string, KeepalivedConfig | undefined>, keepalivedVersion: KeepalivedVersion = '2.2'): SimulationResult {
   const { scenario } = result;
   const hosts = scenario.hosts.flatMap((host) => {
     const config = configs.get(host.name);
     return config === undefined ? [] : [{ name: host.name, config, address: host.address, ...(host.address6 !== undefined ? { address6: host.address6 } : {}) }];
   });
-  const findings = findSimulationFindings(result.records, { hosts, durationMs: scenario.durationMs, flapping: scenario.flapping, endServices: result.services });
+  const findings = findSimulationFindings(result.records, { hosts, durationMs: scenario.durationMs, flapping: scenario.flapping, endServices: result.services, keepalivedVersion });
   return { ...result, findings };
 }
 

@@ -30,6 +30,8 @@ interface RolloutCase {
   unsafe?: { steps: string; kinds: string[] };
   /** The safe plan's shape (steps without the gap) and the gaps it is safe at (undefined: no safe plan). */
   safe?: { steps: RegExp; gapsMs: 'all' | number[] };
+  /** The keepalived the hosts run (default 2.2): the auth_hmac cases are 2.4.3's. */
+  version?: '2.4';
 }
 
 const CASES: RolloutCase[] = [
@@ -56,6 +58,43 @@ const CASES: RolloutCase[] = [
     unsafe: { steps: 'start C', kinds: ['split-brain', 'vip-moved'] },
     safe: { steps: /^reload [AB], wait 1 s, reload [AB], wait 1 s, start C$/, gapsMs: 'all' },
   },
+  // keepalived 2.4's auth_hmac (issue 20). Each of the man page's three sweeps is hitless; the
+  // jump straight to enforce, and a key swapped for another in one step (or added and made active
+  // in one), are a split brain unless the second host follows within its Master_Down_Interval.
+  // The unsafe ones and their safe plans were confirmed on keepalived 2.4.3 (explore --confirm).
+  ...(['hmac-sweep-1', 'hmac-sweep-2', 'hmac-sweep-3'] as const).map((dir, i): RolloutCase => ({
+    name: `auth_hmac sweep ${i + 1} of 3 (${['none -> receive-only', 'receive-only -> permissive', 'permissive -> enforce'][i]})`,
+    dir, old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: 'all' },
+  })),
+  {
+    name: 'auth_hmac straight to enforce (none -> enforce)',
+    dir: 'hmac-enforce-jump', old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    unsafe: { steps: 'reload A', kinds: ['split-brain', 'vip-moved'] },
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: [1000] },
+  },
+  {
+    name: 'an auth_hmac key rotation done right, step 1 (key 2 added everywhere)',
+    dir: 'hmac-key-add', old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: 'all' },
+  },
+  {
+    name: 'an auth_hmac key rotation done right, step 2 (active_key moved to 2)',
+    dir: 'hmac-key-move', old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: 'all' },
+  },
+  {
+    name: 'an auth_hmac key rotation in one step (key 2 added and made active)',
+    dir: 'hmac-key-rush', old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    unsafe: { steps: 'reload A', kinds: ['split-brain', 'vip-moved'] },
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: [1000] },
+  },
+  {
+    name: 'an auth_hmac key replaced by another (key 1 -> key 2)',
+    dir: 'hmac-key-jump', old: ['A', 'B'], to: ['A', 'B'], version: '2.4',
+    unsafe: { steps: 'reload A', kinds: ['split-brain', 'vip-moved'] },
+    safe: { steps: /^reload [AB], wait 1 s, reload [AB]$/, gapsMs: [1000] },
+  },
   {
     name: 'a clean change (the notify script\'s path)',
     dir: 'notify-path', old: ['A', 'B'], to: ['A', 'B'],
@@ -63,11 +102,13 @@ const CASES: RolloutCase[] = [
   },
 ];
 
+const caseOf = (dir: string): RolloutCase => CASES.find((c) => c.dir === dir) as RolloutCase;
+
 const results = new Map<string, RolloutResult>();
 function explored(c: RolloutCase): RolloutResult {
   let result = results.get(c.dir);
   if (result === undefined) {
-    const space = rolloutSpace({ from: c.old.map((name) => ({ name, root: path.join(FIXTURES, c.dir, 'old', name) })), to: c.to.map((name) => ({ name, root: path.join(FIXTURES, c.dir, 'new', name) })), seed: 1 });
+    const space = rolloutSpace({ from: c.old.map((name) => ({ name, root: path.join(FIXTURES, c.dir, 'old', name) })), to: c.to.map((name) => ({ name, root: path.join(FIXTURES, c.dir, 'new', name) })), seed: 1, ...(c.version !== undefined ? { keepalivedVersion: c.version } : {}) });
     result = exploreRollout(space);
     results.set(c.dir, result);
   }
@@ -99,7 +140,7 @@ describe('explore --to, case by case', () => {
   }
 
   it('a priority swap by reloads moves the VIP exactly once, from A to B, whatever the order and gap', () => {
-    const result = explored(CASES[1] as RolloutCase);
+    const result = explored(caseOf('priority-swap'));
     const runner = new RolloutRunner(result.space);
     for (const summary of result.plans.filter((plan) => plan.plan.steps.every((step) => step.method === 'reload'))) {
       const { result: run, verdict } = runner.run({ plan: summary.plan, stepsPlayed: 2, faults: [] });
@@ -110,14 +151,14 @@ describe('explore --to, case by case', () => {
   });
 
   it('a restart is judged by what restarting does anyway: the clean change\'s restarts under faults are reported as not the rollout\'s, never as its failures', () => {
-    const result = explored(CASES[4] as RolloutCase);
+    const result = explored(caseOf('notify-path'));
     expect(result.unsafe).toEqual([]);
     expect(result.plans.every((plan) => plan.failing === 0)).toBe(true);
     expect(result.preexisting.map((p) => `${p.kind}/${p.world}`)).toContain('no-master/steps');
   });
 
   it('the advert_int change reloaded with a gap longer than Master_Down_Interval fails, and the failure is the rollout\'s: neither config alone fails', () => {
-    const result = explored(CASES[0] as RolloutCase);
+    const result = explored(caseOf('advert-int'));
     const long = result.plans.filter((plan) => plan.plan.gapMs === Math.max(...result.space.gapsMs) && plan.plan.steps.every((step) => step.method === 'reload'));
     expect(long).toHaveLength(2);
     for (const plan of long) expect(plan.kinds).toContain('split-brain');
@@ -125,7 +166,7 @@ describe('explore --to, case by case', () => {
   });
 
   it('no-master fires for a restart of the backup while the master is down (confirmed on keepalived 2.2.7 by explore --to --confirm), and stays silent for the same steps with no fault', () => {
-    const result = explored(CASES[0] as RolloutCase);
+    const result = explored(caseOf('advert-int'));
     const noMaster = result.unsafe.find((failure) => failure.kinds.includes('no-master'));
     expect(noMaster && describePlan(noMaster.schedule.plan, noMaster.schedule.stepsPlayed)).toBe('reload A, wait 3.4 s, restart B');
     expect(noMaster?.schedule.faults.map((fault) => `${fault.do} ${'host' in fault ? fault.host : ''}`)).toEqual(['stop A']);
@@ -134,7 +175,7 @@ describe('explore --to, case by case', () => {
   });
 
   it('a budget spent before every plan met every fault says the safe plan is not known, never that none is safe', () => {
-    const result = exploreRollout(explored(CASES[0] as RolloutCase).space, { maxSchedules: 100 });
+    const result = exploreRollout(explored(caseOf('advert-int')).space, { maxSchedules: 100 });
     expect(result.exhaustive).toBe(false);
     expect(result.safe).toBeUndefined();
     const text = formatRolloutText(result, rolloutReportItems(result), new Map());
@@ -144,7 +185,7 @@ describe('explore --to, case by case', () => {
   });
 
   it('the scenario written for the minimal unsafe rollout plays back in simulate with the same split brain', () => {
-    const result = explored(CASES[0] as RolloutCase);
+    const result = explored(caseOf('advert-int'));
     const first = result.unsafe[0];
     if (first === undefined) throw new Error('no unsafe rollout');
     const runner = new RolloutRunner(result.space);

@@ -1,5 +1,7 @@
 /**
- * Lab tier, issue 20: `explore --to --confirm` on real keepalived 2.2.7. The advert_int change
+ * Lab tier, issue 20: `explore --to --confirm` on real keepalived 2.2.7, and on 2.4.3 for an
+ * auth_hmac key rotation done in one step (both tests run at once: each lab run has namespaces of
+ * its own). The advert_int change
  * (1 -> 2 s under VRRPv2) from test/fixtures/rollout/advert-int: the minimal unsafe rollout the
  * search reports ("reload A": A's adverts now carry 2 s, B rejects them as an interval mismatch and
  * takes over, a split brain) and the safe plan ("reload A, wait 1 s, reload B": B has the new
@@ -11,7 +13,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab } from './lab.js';
+import { requireLab, type SkippableContext } from './lab.js';
+import { keepalived24 } from './keepalived-24.js';
 import { confirmRollouts } from '../../src/explore/rollout-confirm.js';
 import { rolloutReportItems } from '../../src/explore/rollout-report.js';
 import { exploreRollout, rolloutSpace, RolloutRunner } from '../../src/explore/rollout.js';
@@ -19,7 +22,17 @@ import { exploreRollout, rolloutSpace, RolloutRunner } from '../../src/explore/r
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIR = path.join(ROOT, 'test/fixtures/rollout/advert-int');
 
-describe('a rollout of an advert_int change on keepalived 2.2.7', () => {
+/** keepalived 2.4.3's path, or a loud skip (a failure under VRRPLAB_LAB=required). */
+function need24(ctx: SkippableContext): string {
+  requireLab(ctx, ['ip']);
+  const k = keepalived24();
+  if (k.path !== null) return k.path;
+  if (process.env.VRRPLAB_LAB === 'required') throw new Error(`keepalived 2.4.3 unavailable: ${k.reason}`);
+  console.warn(`\n!! LAB TEST SKIPPED: keepalived 2.4.3 unavailable: ${k.reason}\n`);
+  return ctx.skip(k.reason);
+}
+
+describe.concurrent('rollouts confirmed on real keepalived', () => {
   it('the minimal unsafe rollout (reload A alone) is a split brain on keepalived too, and the safe plan (B reloaded 1 s after A) stays clean', async (ctx) => {
     requireLab(ctx, ['ip', 'keepalived']);
     const space = rolloutSpace({ from: ['A', 'B'].map((name) => ({ name, root: path.join(DIR, 'old', name) })), to: ['A', 'B'].map((name) => ({ name, root: path.join(DIR, 'new', name) })), seed: 1 });
@@ -38,6 +51,30 @@ describe('a rollout of an advert_int change on keepalived 2.2.7', () => {
         return [{ ...item, file }];
       });
       const confirmations = await confirmRollouts(new RolloutRunner(space), chosen, { jobs: 2 });
+      for (const c of confirmations) if (c.dir !== undefined) fs.rmSync(c.dir, { recursive: true, force: true });
+      expect(confirmations.map((c) => `${c.name}: ${c.status} [${c.seen.join(', ')}]${c.error ?? ''}`)).toEqual([
+        expect.stringMatching(/^01-unsafe-split-brain-vip-moved: confirmed \[.*split-brain.*\]$/),
+        'safe: clean []',
+      ]);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('keepalived 2.4.3: an auth_hmac key added and made active in one step, reloaded on A alone, is a split brain there too (A signs with key 2, which B lacks), and B reloaded 1 s after A stays clean', async (ctx) => {
+    const keepalived = need24(ctx);
+    const dir = path.join(ROOT, 'test/fixtures/rollout/hmac-key-rush');
+    const space = rolloutSpace({ from: ['A', 'B'].map((name) => ({ name, root: path.join(dir, 'old', name) })), to: ['A', 'B'].map((name) => ({ name, root: path.join(dir, 'new', name) })), seed: 1, keepalivedVersion: '2.4' });
+    const items = rolloutReportItems(exploreRollout(space));
+    const unsafe = items.find((item) => item.kind === 'unsafe' && item.schedule.faults.length === 0);
+    const safe = items.find((item) => item.kind === 'safe');
+    expect(unsafe?.steps).toBe('reload A');
+    expect(safe?.steps).toBe('reload A, wait 1 s, reload B');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrplab-rollout-lab24-'));
+    try {
+      const chosen = [unsafe, safe].flatMap((item) => (item === undefined ? [] : [{ ...item, file: path.join(out, `${item.name}.yaml`) }]));
+      for (const item of chosen) fs.writeFileSync(item.file, item.yaml);
+      const confirmations = await confirmRollouts(new RolloutRunner(space), chosen, { jobs: 2, keepalived });
       for (const c of confirmations) if (c.dir !== undefined) fs.rmSync(c.dir, { recursive: true, force: true });
       expect(confirmations.map((c) => `${c.name}: ${c.status} [${c.seen.join(', ')}]${c.error ?? ''}`)).toEqual([
         expect.stringMatching(/^01-unsafe-split-brain-vip-moved: confirmed \[.*split-brain.*\]$/),

@@ -10,7 +10,7 @@ import { failureJson, failureReports, formatText, racesFromJson, summaryJson, ty
 import { exploreSpace, modelNotes, scenarioFromHosts, type Fault } from '../../explore/space.js';
 import { parseDuration, loadScenario, parseScenario, type Scenario } from '../../sim/scenario.js';
 import { parseHostSpecs } from '../hosts.js';
-import { parseKeepalivedVersion } from '../../config/version.js';
+import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion, type KeepalivedVersion } from '../../config/version.js';
 import { loadHostConfig, runScenario } from '../../sim/run.js';
 import { progressReporter } from '../progress.js';
 
@@ -66,6 +66,26 @@ export function registerExplore(program: Command): void {
 
 class UsageError extends Error {}
 
+/**
+ * The keepalived version the search models (--keepalived-version), and with --confirm what real
+ * keepalived needs: root, and a binary of that version (a 2.4 config's auth_hmac block means
+ * nothing to 2.2.7, so its runs would not be the ones simulated).
+ */
+async function versionAndConfirm(options: ExploreCliOptions): Promise<KeepalivedVersion | undefined> {
+  const version = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
+  if (version === null) throw new UsageError(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4`);
+  if (options.confirm !== true) return version;
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
+  const { keepalivedBinaryRelease } = await import('../../lab/run.js');
+  const binary = options.keepalived ?? 'keepalived';
+  const release = keepalivedBinaryRelease(binary);
+  const wanted = version ?? DEFAULT_KEEPALIVED_VERSION;
+  if (release !== undefined && !release.startsWith(`${wanted}.`)) {
+    throw new UsageError(`--confirm: ${binary} is keepalived ${release}, and the search modelled ${keepalivedRelease(wanted)}: give --keepalived PATH of a keepalived ${wanted} build${release.startsWith('2.2.') || release.startsWith('2.4.') ? `, or --keepalived-version ${release.slice(0, 3)}` : ''}`);
+  }
+  return version;
+}
+
 async function run(inputs: string[], options: ExploreCliOptions): Promise<number> {
   const seed = integer(options.seed, '--seed');
   const depth = integer(options.depth, '--depth', 1);
@@ -74,9 +94,7 @@ async function run(inputs: string[], options: ExploreCliOptions): Promise<number
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   const failOn = parseKinds(options.failOn);
   const confirmJobs = integer(options.confirmJobs ?? '4', '--confirm-jobs', 1);
-  if (options.confirm === true && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
-  const version = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
-  if (version === null) throw new UsageError(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4`);
+  const version = await versionAndConfirm(options);
   const loadedBase = baseScenario(inputs, options.host, seed);
   if (loadedBase === undefined) return 2;
   const base = version !== undefined ? { ...loadedBase, keepalivedVersion: version } : loadedBase;
@@ -128,7 +146,6 @@ async function runRollout(inputs: string[], options: ExploreCliOptions): Promise
   const budget = parseBudget(options.budget);
   const failOn = parseKinds(options.failOn);
   const confirmJobs = integer(options.confirmJobs ?? '4', '--confirm-jobs', 1);
-  if (options.confirm === true && typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError('--confirm needs root (network namespaces, keepalived)');
   const directories = (specs: string[], flag: string) => {
     const parsed = parseHostSpecs(specs);
     if (!parsed.ok) throw new UsageError(parsed.error.replace('--host', flag));
@@ -139,8 +156,7 @@ async function runRollout(inputs: string[], options: ExploreCliOptions): Promise
   };
   const { rolloutSpace, exploreRollout, RolloutRunner } = await import('../../explore/rollout.js');
   const { rolloutReportItems, formatRolloutText, rolloutJsonLines } = await import('../../explore/rollout-report.js');
-  const version = options.keepalivedVersion === undefined ? undefined : parseKeepalivedVersion(options.keepalivedVersion);
-  if (version === null) throw new UsageError(`--keepalived-version ${options.keepalivedVersion}: give 2.2 or 2.4`);
+  const version = await versionAndConfirm(options);
   const space = rolloutSpace({ from: directories(options.host, '--host'), to: directories(options.to, '--to'), seed, ...(version !== undefined ? { keepalivedVersion: version } : {}) });
   const progress = progressReporter('exploring rollouts');
   const result = exploreRollout(space, {

@@ -46,8 +46,13 @@ export function registerLab(program: Command): void {
       for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
       // Everything this command loads is loaded now: a run takes the scenario's duration in real
       // time, and a rebuild of the bundle meanwhile would leave later chunk imports dangling.
-      const { asInNamespaces, runLab } = await import('../../lab/run.js');
+      const { asInNamespaces, keepalivedBinaryRelease, runLab } = await import('../../lab/run.js');
       const { runScenario } = await import('../../sim/run.js');
+      // The keepalived hosts must be the release the scenario names (keepalived-version: 2.4 for auth_hmac).
+      const wanted = loaded.scenario.keepalivedVersion ?? '2.2';
+      const binary = options.keepalived ?? 'keepalived';
+      const release = impl === 'vrrplab' ? undefined : keepalivedBinaryRelease(binary);
+      if (release !== undefined && !release.startsWith(`${wanted}.`)) return usage(`${file}: the scenario runs keepalived ${wanted}, and ${binary} is ${release}: give --keepalived PATH of a keepalived ${wanted} build`);
       const { compareRuns, formatComparison } = await import('../../lab/compare.js');
       const { writeSimulationReport } = await import('../../report/simulation.js');
       // keepalived in the lab's namespaces gets no process events: said before the run, used by --compare.
