@@ -2,7 +2,7 @@
  * Lab tier (issue 21, watch -i's CPU): the capture socket as `vrrplab watch -i` opens it
  * (src/watch/live.ts: ETH_P_ALL, the BPF program of src/watch/filter.ts, startBatch's hold), in a
  * namespace of its own, fed from another namespace's packet socket: VRRP frames 10 ms apart with
- * UDP frames between them. One short run (~4 s).
+ * UDP frames between them. One short run (~5 s).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, requireLab } from './lab.js';
@@ -57,12 +57,13 @@ function frame(proto, tag) {
   return f;
 }
 const sent = [];
+// Spun to absolute times (a timer's lateness would stretch the run and change how frames batch).
+const start = performance.now();
 for (let i = 0; i < ${FRAMES}; i++) {
-  const t = performance.now();
+  while (performance.now() < start + i * ${SPACING_MS});
+  sent.push(performance.now());
   s.send(frame(112, i));
   s.send(frame(17, 100 + i));
-  sent.push(t);
-  await new Promise((r) => setTimeout(r, ${SPACING_MS}));
 }
 console.log(JSON.stringify({ sent }));
 s.close();
@@ -92,17 +93,20 @@ describe('watch -i capture socket', () => {
     expect(frames.map((f) => f.tag)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
     expect(frames.every((f) => f.proto === 112)).toBe(true);
     expect(result.dropped).toBe(0);
-    // The hold: fewer wake-ups than frames, some frames read together, each waiting at most ~hold.
+    // The hold: the first frame alone, then a wake-up per hold at most (~4 for 110 ms of frames),
+    // frames read together, each waiting up to about the hold.
+    const span = sent[FRAMES - 1] - sent[0];
+    expect(result.batches.length).toBeLessThanOrEqual(2 + Math.ceil(span / result.hold));
     expect(result.batches.length).toBeLessThan(FRAMES / 2);
     expect(Math.max(...result.batches.map((b) => b.length))).toBeGreaterThanOrEqual(3);
     const waits = frames.map((f) => f.read - f.at);
     expect(Math.max(...waits)).toBeGreaterThan(SPACING_MS / 2);
-    expect(Math.max(...waits)).toBeLessThan(result.hold + 150);
+    expect(Math.max(...waits)).toBeLessThan(result.hold + 250);
     // The first frame after a quiet spell is not held.
-    expect(waits[0]).toBeLessThan(SPACING_MS);
-    // Receive times are the kernel's, not the read's: their spacing is the sender's (within 3 ms),
+    expect(waits[0]).toBeLessThan(result.hold / 2);
+    // Receive times are the kernel's, not the read's: their spacing is the sender's (within 5 ms),
     // while frames of one batch were read within a fraction of a millisecond of each other.
-    for (let i = 1; i < FRAMES; i++) expect(Math.abs(frames[i].at - frames[i - 1].at - (sent[i] - sent[i - 1])), `frame ${i}`).toBeLessThan(3);
+    for (let i = 1; i < FRAMES; i++) expect(Math.abs(frames[i].at - frames[i - 1].at - (sent[i] - sent[i - 1])), `frame ${i}`).toBeLessThan(5);
     console.log(`watch capture lab: ${FRAMES} frames in ${result.batches.length} batches (${result.batches.map((b) => b.length).join('+')}), waits ${waits.map((w) => w.toFixed(1)).join(' ')} ms, hold ${result.hold} ms`);
   }, 30_000);
 });
