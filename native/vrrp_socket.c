@@ -623,8 +623,8 @@ static napi_value start_batch(napi_env env, napi_callback_info info) {
     if (rc != 0) return throw_errno(env, "uv_timer_init", -rc);
     s->timer.data = s;
     s->timer_started = 1;
-    /* The hold's timer alone must not keep the process alive (the poll handle decides). */
-    uv_unref((uv_handle_t*)&s->timer);
+    /* Left referenced: while it holds, the stopped poll handle no longer keeps the loop alive, the
+       timer does (a process reading only this socket must not end in the middle of a hold). */
   }
   s->hold_ms = hold_ms;
   napi_create_reference(env, argv[2], 1, &s->data_ref);
