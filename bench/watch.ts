@@ -14,6 +14,13 @@ import { collect, ensureBuilt, MAIN, ROOT, scratchDir, sleep, startDaemon } from
 const COUNT = Number(process.env.VRRPLAB_BENCH_INSTANCES ?? 255);
 const WINDOW_S = Number(process.env.VRRPLAB_BENCH_WATCH_SECONDS ?? 20);
 const FLOOD_PPS = 2000;
+/**
+ * The watchers run side by side on the same interface, by VRRPLAB_WATCH_HOLD_MS (src/watch/live.ts):
+ * the default hold, and 0 (a wake-up per frame, as watch read before issue 21's fix).
+ */
+const HOLDS = (process.env.VRRPLAB_BENCH_WATCH_HOLDS ?? '40,0').split(',').map((h) => h.trim());
+/** A directory: watch runs with --cpu-prof there (where its CPU goes; the profile is written when it ends). */
+const PROFILE = process.env.VRRPLAB_BENCH_WATCH_PROFILE;
 
 function instances(count: number): string {
   const blocks: string[] = [];
@@ -23,17 +30,21 @@ function instances(count: number): string {
   return blocks.join('');
 }
 
-function usage(pid: number): { cpu: number; rssKb: number } {
+function usage(pid: number): { cpu: number; rssKb: number; threads: Map<string, { cpu: number; wakeups: number }> } {
   let ns = 0;
+  const threads = new Map<string, { cpu: number; wakeups: number }>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      const [run, , slices] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+      ns += run;
+      const name = `${readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim()}/${task}`;
+      threads.set(name, { cpu: run / 1e9, wakeups: slices });
     } catch {
       // the thread ended meanwhile
     }
   }
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu: ns / 1e9, rssKb: rss ? Number(rss[1]) : NaN };
+  return { cpu: ns / 1e9, rssKb: rss ? Number(rss[1]) : NaN, threads };
 }
 
 /** The PID of the process `ip netns exec` became (it execs, so the child's PID is the command's). */
@@ -43,6 +54,7 @@ function pidOf(child: { pid?: number }): number {
 }
 
 const f = (n: number, digits = 2) => n.toFixed(digits);
+const slices = (u: ReturnType<typeof usage>) => [...u.threads.values()].reduce((sum, t) => sum + t.wakeups, 0);
 
 export async function run(): Promise<void> {
   const status = labStatus(['keepalived', 'tcpdump']);
@@ -58,7 +70,14 @@ export async function run(): Promise<void> {
     const conf = join(scratch.dir, 'master.conf');
     writeFileSync(conf, instances(COUNT));
     startDaemon(lab, 0, 'keepalived', conf, scratch.dir, { detail: false });
-    const watch = collect(lab.spawn(2, [process.execPath, MAIN, 'watch', '-i', 'eth0', '--json']));
+    const watches = HOLDS.map((hold) =>
+      collect(
+        lab.spawn(2, [process.execPath, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), MAIN, 'watch', '-i', 'eth0', '--json'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, VRRPLAB_WATCH_HOLD_MS: hold },
+        }),
+      ),
+    );
     const tcpdump = lab.spawn(2, ['tcpdump', '-i', 'eth0', '-w', '/dev/null'], { stdio: ['ignore', 'ignore', 'ignore'] });
     // keepalived's masters are up after ~4 s, its delayed GARPs (5 s) over by 12 s.
     await sleep(12_000);
@@ -80,25 +99,42 @@ export async function run(): Promise<void> {
     // One sender per kind, side by side (a sender plays its streams one after the other).
     const senders = plan.map((stream) => collect(lab.spawn(1, [process.execPath, join(ROOT, 'dist/cli/sender.js'), 'eth0', JSON.stringify([stream])], { stdio: ['ignore', 'pipe', 'pipe'] })));
     await sleep(1000);
-    const pids = { watch: pidOf(watch.child), tcpdump: pidOf(tcpdump) };
-    const before = { watch: usage(pids.watch), tcpdump: usage(pids.tcpdump) };
+    const pids = [...watches.map((w) => pidOf(w.child)), pidOf(tcpdump)];
+    const before = pids.map(usage);
     await sleep(WINDOW_S * 1000);
-    const after = { watch: usage(pids.watch), tcpdump: usage(pids.tcpdump) };
-    const cpu = (k: 'watch' | 'tcpdump') => ((after[k].cpu - before[k].cpu) / WINDOW_S) * 100;
+    const after = pids.map(usage);
+    const cpu = (i: number) => ((after[i].cpu - before[i].cpu) / WINDOW_S) * 100;
+    const td = pids.length - 1;
     // The senders end about 2 s after the window.
     await sleep(3000);
-    const lines = watch.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; action?: string; kind?: string });
-    const masters = lines.filter((l) => l.type === 'master').length;
-    const forged = lines.filter((l) => l.type === 'alert' && l.action === 'raised' && l.kind === 'forged').length;
+    for (const pid of pids.slice(0, td)) process.kill(pid, 'SIGTERM'); // each ends with its summary (and --cpu-prof's profile)
+    await sleep(3000);
     const packets = senders
       .flatMap((x) => x.log().trim().split('\n'))
       .filter((l) => l.startsWith('{'))
       .map((l) => (JSON.parse(l) as { sent: number }).sent)
       .reduce((sum, n) => sum + n, 0);
     console.log(`watch: ${COUNT} VRIDs at advert_int 1 + ${FLOOD_PPS}/s bad adverts (${kinds.join(', ')}; ${packets} sent), ${WINDOW_S} s window`);
-    console.log(`watch: vrrplab watch -i : CPU ${f(cpu('watch'), 3)}%, RSS ${f(after.watch.rssKb / 1024, 1)} MB (${f(before.watch.rssKb / 1024, 1)} MB at the window's start); ${masters} masters named, ${forged} forged alerts`);
-    console.log(`watch: tcpdump -w /dev/null: CPU ${f(cpu('tcpdump'), 3)}%, RSS ${f(after.tcpdump.rssKb / 1024, 1)} MB`);
-    console.log(`watch: watch/tcpdump CPU ${f(cpu('watch') / cpu('tcpdump'))}x, RSS ${f(after.watch.rssKb / after.tcpdump.rssKb)}x`);
+    console.log(`watch: tcpdump -w /dev/null: CPU ${f(cpu(td), 3)}%, RSS ${f(after[td].rssKb / 1024, 1)} MB, ${Math.round((slices(after[td]) - slices(before[td])) / WINDOW_S)} timeslices/s`);
+    HOLDS.forEach((hold, i) => {
+      const lines = watches[i].log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; action?: string; kind?: string; packetsSeen?: number; dropped?: number });
+      const masters = lines.filter((l) => l.type === 'master').length;
+      const forged = lines.filter((l) => l.type === 'alert' && l.action === 'raised' && l.kind === 'forged').length;
+      const end = lines.find((l) => l.type === 'summary');
+      // Where watch's CPU went, per thread, and how often each ran (timeslices: about its wake-ups).
+      const busy = [...after[i].threads]
+        .map(([name, a]) => ({ name, cpu: a.cpu - (before[i].threads.get(name)?.cpu ?? 0), slices: a.wakeups - (before[i].threads.get(name)?.wakeups ?? 0) }))
+        .filter((t) => t.slices > 0)
+        .sort((x, y) => y.cpu - x.cpu)
+        .slice(0, 2)
+        .map((t) => `${t.name.replace(/\/\d+$/, '')} ${f((t.cpu / WINDOW_S) * 100, 2)}% ${Math.round(t.slices / WINDOW_S)}/s`);
+      console.log(
+        `watch: vrrplab watch -i (hold ${hold} ms): CPU ${f(cpu(i), 3)}%, RSS ${f(after[i].rssKb / 1024, 1)} MB (${f(before[i].rssKb / 1024, 1)} at the window's start), ` +
+          `${Math.round((slices(after[i]) - slices(before[i])) / WINDOW_S)} timeslices/s (busiest threads: ${busy.join(', ')}); ` +
+          `${masters} masters named, ${forged} forged alerts, ${end?.packetsSeen ?? '?'} frames read, ${end?.dropped ?? 0} dropped by the kernel; ` +
+          `watch/tcpdump CPU ${f(cpu(i) / cpu(td))}x, RSS ${f(after[i].rssKb / after[td].rssKb)}x`,
+      );
+    });
   } finally {
     await lab.destroy();
     scratch.remove();

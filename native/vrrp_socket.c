@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
@@ -63,6 +64,12 @@ typedef struct {
   unsigned char* data;
   unsigned char* meta;
   unsigned slots;
+  /* startBatch's hold (capture sockets, `vrrplab watch -i`): after a wake-up that read something,
+     the socket is not polled again for hold_ms; a timer drains what came meanwhile. 0: off. */
+  unsigned hold_ms;
+  uv_timer_t timer;
+  int timer_started;
+  int timer_closed;
 } vrrp_socket;
 
 static napi_value throw_errno(napi_env env, const char* what, int err) {
@@ -85,7 +92,13 @@ static napi_value throw_type(napi_env env, const char* message) {
 }
 
 static void free_if_done(vrrp_socket* s) {
-  if (s->finalized && (!s->polling || s->poll_closed)) free(s);
+  if (s->finalized && (!s->polling || s->poll_closed) && (!s->timer_started || s->timer_closed)) free(s);
+}
+
+static void on_timer_closed(uv_handle_t* handle) {
+  vrrp_socket* s = handle->data;
+  s->timer_closed = 1;
+  free_if_done(s);
 }
 
 static void on_poll_closed(uv_handle_t* handle) {
@@ -103,6 +116,10 @@ static void close_socket(vrrp_socket* s) {
   if (s->polling) {
     uv_poll_stop(&s->poll);
     uv_close((uv_handle_t*)&s->poll, on_poll_closed);
+  }
+  if (s->timer_started) {
+    uv_timer_stop(&s->timer);
+    uv_close((uv_handle_t*)&s->timer, on_timer_closed);
   }
   if (s->callback) {
     napi_delete_reference(s->env, s->callback);
@@ -211,6 +228,8 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
   if (protocol != 0) {
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    /* Each frame says how many the kernel dropped on this socket so far (receive buffer full). */
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
   }
   struct sockaddr_ll link;
   memset(&link, 0, sizeof link);
@@ -259,6 +278,36 @@ static napi_value set_option(napi_env env, napi_callback_info info) {
     return throw_type(env, "setOption(socket, level: number, option: number, value: Buffer)");
   if (s->closed) return throw_errno(env, "setsockopt", EBADF);
   if (setsockopt(s->fd, level, option, data, (socklen_t)length) != 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+/*
+ * setFilter(socket, program: Buffer): attaches a classic BPF program (SO_ATTACH_FILTER): the
+ * buffer holds struct sock_filter entries, 8 bytes each in host byte order (u16 code, u8 jt,
+ * u8 jf, u32 k). The program is data built in JS (src/watch/filter.ts); this only wraps it in
+ * the struct sock_fprog setOption cannot pass (it holds a pointer). The kernel checks it.
+ */
+static napi_value set_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return throw_type(env, "setFilter(socket, program)");
+  vrrp_socket* s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  void* data = NULL;
+  size_t length = 0;
+  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok || length == 0 || length % sizeof(struct sock_filter) != 0 ||
+      length / sizeof(struct sock_filter) > BPF_MAXINSNS)
+    return throw_type(env, "setFilter(socket, program: Buffer of 8-byte struct sock_filter, 1..4096 of them)");
+  if (s->closed) return throw_errno(env, "setsockopt", EBADF);
+  struct sock_filter* copy = malloc(length);
+  if (!copy) return throw_errno(env, "malloc", ENOMEM);
+  memcpy(copy, data, length);
+  struct sock_fprog program = {(unsigned short)(length / sizeof(struct sock_filter)), copy};
+  int rc = setsockopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
+  int err = errno;
+  free(copy);
+  if (rc != 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", err);
   return NULL;
 }
 
@@ -370,32 +419,25 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
  *   20 int32   1 when the destination below is set (IPv6 IPV6_PKTINFO)
  *   24 16 B    source address (IPv4: the first 4 bytes)
  *   40 16 B    destination address
+ *   56 uint32  frames the kernel dropped on this socket so far (SO_RXQ_OVFL; packet sockets; 0: none)
  * then calls back once with (null, count). No Buffer, string or number object per datagram:
  * the JS side reads both buffers in place before returning, and the next wake-up reuses them.
  */
 #define META_RECORD 64
 #define MAX_BATCH 64
 
-static void on_readable_batch(uv_poll_t* handle, int status, int events) {
-  (void)events;
-  vrrp_socket* s = handle->data;
+/* Reads one recvmmsg() worth into the buffers and fills the records. Returns the count (0: none
+   queued), or -1 after handing a read error to JS. */
+static int read_batch(vrrp_socket* s) {
   napi_env env = s->env;
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  napi_value argv[2];
-  if (status < 0) {
-    napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &argv[0]);
-    deliver(s, argv, 1);
-    napi_close_handle_scope(env, scope);
-    return;
-  }
+  napi_value argv[1];
   unsigned slots = s->slots < MAX_BATCH ? s->slots : MAX_BATCH;
   struct mmsghdr messages[MAX_BATCH];
   struct iovec iovs[MAX_BATCH];
   struct sockaddr_storage froms[MAX_BATCH];
   union {
     struct cmsghdr align;
-    char buffer[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+    char buffer[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint32_t)) + 64];
   } controls[MAX_BATCH];
   memset(messages, 0, sizeof(struct mmsghdr) * slots);
   for (unsigned i = 0; i < slots; i++) {
@@ -412,12 +454,10 @@ static void on_readable_batch(uv_poll_t* handle, int status, int events) {
   do count = recvmmsg(s->fd, messages, slots, MSG_DONTWAIT, NULL);
   while (count < 0 && errno == EINTR);
   if (count < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &argv[0]);
-      deliver(s, argv, 1);
-    }
-    napi_close_handle_scope(env, scope);
-    return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &argv[0]);
+    deliver(s, argv, 1);
+    return -1;
   }
   /* The stamps are CLOCK_REALTIME: moved onto CLOCK_MONOTONIC with one reading of each clock. */
   struct timespec real, mono;
@@ -429,13 +469,15 @@ static void on_readable_batch(uv_poll_t* handle, int status, int events) {
     struct msghdr* message = &messages[i].msg_hdr;
     double received = -1;
     int32_t hop_limit = -1, has_destination = 0;
-    uint32_t offset = (uint32_t)i * MAX_PACKET, length = messages[i].msg_len;
+    uint32_t offset = (uint32_t)i * MAX_PACKET, length = messages[i].msg_len, dropped = 0;
     memset(record + 24, 0, 32);
     for (struct cmsghdr* c = CMSG_FIRSTHDR(message); c != NULL; c = CMSG_NXTHDR(message, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
         struct timespec stamp;
         memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
         received = (double)stamp.tv_sec * 1e9 + (double)stamp.tv_nsec + shift;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
         memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
@@ -454,11 +496,74 @@ static void on_readable_batch(uv_poll_t* handle, int status, int events) {
     memcpy(record + 12, &length, 4);
     memcpy(record + 16, &hop_limit, 4);
     memcpy(record + 20, &has_destination, 4);
+    memcpy(record + 56, &dropped, 4);
   }
-  if (count > 0) {
-    napi_get_null(env, &argv[0]);
-    napi_create_int32(env, count, &argv[1]);
-    deliver(s, argv, 2);
+  return count;
+}
+
+/* Hands a batch of `count` to JS: one call. */
+static void deliver_count(vrrp_socket* s, int count) {
+  napi_value argv[2];
+  napi_get_null(s->env, &argv[0]);
+  napi_create_int32(s->env, count, &argv[1]);
+  deliver(s, argv, 2);
+}
+
+/* With a hold: everything queued, a batch (one JS call) per full recvmmsg, at most HOLD_ROUNDS of
+   them (the rest waits for the next drain). Returns the datagrams read. */
+#define HOLD_ROUNDS 16
+static int drain(vrrp_socket* s) {
+  int total = 0;
+  for (int round = 0; round < HOLD_ROUNDS && !s->closed; round++) {
+    int count = read_batch(s);
+    if (count <= 0) break;
+    total += count;
+    deliver_count(s, count);
+    if ((unsigned)count < s->slots) break;
+  }
+  return total;
+}
+
+static void on_readable_batch(uv_poll_t* handle, int status, int events);
+
+/* The hold's timer: drain, and hold again while frames keep coming; back to polling when none came. */
+static void on_hold_timer(uv_timer_t* timer) {
+  vrrp_socket* s = timer->data;
+  if (s->closed) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(s->env, &scope);
+  int read = drain(s);
+  if (!s->closed) {
+    if (read > 0) {
+      uv_timer_start(&s->timer, on_hold_timer, s->hold_ms, 0);
+    } else {
+      uv_poll_start(&s->poll, UV_READABLE, on_readable_batch);
+    }
+  }
+  napi_close_handle_scope(s->env, scope);
+}
+
+static void on_readable_batch(uv_poll_t* handle, int status, int events) {
+  (void)events;
+  vrrp_socket* s = handle->data;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[1];
+  if (status < 0) {
+    napi_create_string_utf8(env, uv_strerror(status), NAPI_AUTO_LENGTH, &argv[0]);
+    deliver(s, argv, 1);
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  if (s->hold_ms == 0) {
+    /* Raw IP (vrrplab run): one recvmmsg per wake-up, at once. */
+    int count = read_batch(s);
+    if (count > 0) deliver_count(s, count);
+  } else if (drain(s) > 0 && !s->closed) {
+    /* The first frame after a quiet spell goes at once; what follows waits up to hold_ms. */
+    uv_poll_stop(&s->poll);
+    uv_timer_start(&s->timer, on_hold_timer, s->hold_ms, 0);
   }
   napi_close_handle_scope(env, scope);
 }
@@ -480,11 +585,14 @@ static napi_value start_polling(napi_env env, vrrp_socket* s, napi_value object,
   return NULL;
 }
 
-/* startBatch(socket, callback, data: Buffer, meta: Buffer): slots = the datagrams both hold
-   (data: MAX_PACKET bytes each, meta: META_RECORD bytes each), at most MAX_BATCH. Raw IP only. */
+/* startBatch(socket, callback, data: Buffer, meta: Buffer, holdMs = 0): slots = the datagrams both
+   hold (data: MAX_PACKET bytes each, meta: META_RECORD bytes each), at most MAX_BATCH. holdMs
+   (packet sockets only, `vrrplab watch -i`): after a wake-up that read frames, the socket is not
+   polled for that long; a timer then drains it (several batches if need be), so a busy link costs
+   one wake-up per holdMs, not one per frame. The kernel's receive stamps are unchanged. */
 static napi_value start_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return throw_type(env, "startBatch(socket, callback, data, meta)");
   vrrp_socket* s = unwrap(env, argv[0]);
@@ -501,6 +609,24 @@ static napi_value start_batch(napi_env env, napi_callback_info info) {
   if (s->family != 4 && s->family != 6 && s->family != FAMILY_PACKET) return throw_type(env, "startBatch: raw IP and packet sockets only");
   if (s->closed) return throw_errno(env, "start", EBADF);
   if (s->polling) return throw_type(env, "already started");
+  uint32_t hold_ms = 0;
+  if (argc >= 5) {
+    napi_typeof(env, argv[4], &type);
+    if (type != napi_undefined && (napi_get_value_uint32(env, argv[4], &hold_ms) != napi_ok || hold_ms > 1000))
+      return throw_type(env, "startBatch: holdMs must be 0..1000");
+  }
+  if (hold_ms > 0 && s->family != FAMILY_PACKET) return throw_type(env, "startBatch: holdMs is for packet sockets");
+  if (hold_ms > 0) {
+    struct uv_loop_s* loop;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
+    int rc = uv_timer_init(loop, &s->timer);
+    if (rc != 0) return throw_errno(env, "uv_timer_init", -rc);
+    s->timer.data = s;
+    s->timer_started = 1;
+    /* Left referenced: while it holds, the stopped poll handle no longer keeps the loop alive, the
+       timer does (a process reading only this socket must not end in the middle of a hold). */
+  }
+  s->hold_ms = hold_ms;
   napi_create_reference(env, argv[2], 1, &s->data_ref);
   napi_create_reference(env, argv[3], 1, &s->meta_ref);
   s->data = data;
@@ -952,6 +1078,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setFilter", NULL, set_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startBatch", NULL, start_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -968,6 +1095,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "sendsFromSource", yes);
   /* openPacket takes a protocol and startBatch reads packet sockets (vrrplab watch -i). */
   napi_set_named_property(env, exports, "capturesFrames", yes);
+  /* setFilter, startBatch's holdMs and the dropped count at record byte 56 (watch -i's cost). */
+  napi_set_named_property(env, exports, "capturesQuietly", yes);
   return exports;
 }
 

@@ -25,9 +25,13 @@ interface NativeModule {
   capturesFrames?: boolean;
   openNetlink(groups: number, protocol?: number): SocketHandle;
   setOption(socket: SocketHandle, level: number, option: number, value: Buffer): void;
+  /** Builds with `capturesQuietly`: attaches a classic BPF program (8-byte struct sock_filter entries, host order). */
+  setFilter?(socket: SocketHandle, program: Buffer): void;
+  /** True in builds with setFilter, startBatch's holdMs and the dropped count (record byte 56). */
+  capturesQuietly?: boolean;
   start(socket: SocketHandle, callback: NativeCallback): void;
   /** Absent from builds before batched reads. */
-  startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer): void;
+  startBatch?(socket: SocketHandle, callback: (error: string | null, count?: number) => void, data: Buffer, meta: Buffer, holdMs?: number): void;
   /** `source`: an IPv6 socket's source address (16 bytes, IPV6_PKTINFO); builds without sendsFromSource ignore it. */
   send(socket: SocketHandle, data: Uint8Array, address: string, scopeId: number, source?: Uint8Array): number;
   /** Absent from builds before scheduled sends at absolute times. */
@@ -194,6 +198,8 @@ function native(): NativeModule {
 /** A raw IP socket of one protocol. Every method throws on a system error (with its errno text). */
 export class VrrpSocket {
   private closed = false;
+  /** Capture sockets: frames the kernel dropped so far because the receive buffer was full (SO_RXQ_OVFL). */
+  dropped = 0;
 
   private constructor(private readonly handle: SocketHandle, readonly family: 4 | 6 | 'packet' | 'capture' | 'netlink') {}
 
@@ -210,6 +216,7 @@ export class VrrpSocket {
    * A receive-only AF_PACKET socket on one interface for every frame of every protocol (ETH_P_ALL),
    * as tcpdump reads them: `start()` hands each whole Ethernet frame over, with its kernel receive
    * time (`vrrplab watch -i`; it never sends on it). Throws when this build lacks it (`canCapture`).
+   * `start(..., holdMs)` on it batches wake-ups (see native startBatch); setFilter narrows what it gets.
    */
   static openCapture(ifindex: number): VrrpSocket {
     if (!VrrpSocket.canCapture) throw new Error('this build of native/vrrp_socket cannot capture frames (npm rebuild vrrplab)');
@@ -242,15 +249,27 @@ export class VrrpSocket {
     native().setOption(this.handle, level, option, value);
   }
 
+  /** Whether this build has setFilter, start's holdMs and the dropped count (watch -i's quiet capture). */
+  static get canCaptureQuietly(): boolean {
+    return native().capturesQuietly === true && typeof native().setFilter === 'function';
+  }
+
+  /** Attaches a classic BPF program (SO_ATTACH_FILTER): 8-byte struct sock_filter entries in host byte order. */
+  setFilter(program: Buffer): void {
+    const setFilter = native().setFilter;
+    if (!setFilter) throw new Error('this build of native/vrrp_socket has no setFilter (npm rebuild vrrplab)');
+    setFilter(this.handle, program);
+  }
+
   /**
    * Starts reading: every datagram, or a read error, reaches `onDatagram` / `onError`. Raw IP
    * sockets read every datagram of a wake-up at once (recvmmsg) and call `onBatchEnd` after the
    * last one; the Datagram and its bytes are only valid during the call (see Datagram).
    */
-  start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void, onBatchEnd?: () => void): void {
+  start(now: () => number, onDatagram: (datagram: Datagram) => void, onError: (message: string) => void, onBatchEnd?: () => void, holdMs = 0): void {
     const mod = native();
     if ((this.family === 4 || this.family === 6 || this.family === 'capture') && mod.startBatch) {
-      this.startBatch(mod.startBatch, now, onDatagram, onError, onBatchEnd);
+      this.startBatch(mod.startBatch, now, onDatagram, onError, onBatchEnd, holdMs);
       return;
     }
     mod.start(this.handle, (error, packet, source, destination, hopLimit, receivedNs) => {
@@ -279,6 +298,7 @@ export class VrrpSocket {
     onDatagram: (datagram: Datagram) => void,
     onError: (message: string) => void,
     onBatchEnd: (() => void) | undefined,
+    holdMs: number,
   ): void {
     // Allocated once: the helper reads into them on every wake-up.
     const data = Buffer.alloc(BATCH * MAX_PACKET);
@@ -299,7 +319,9 @@ export class VrrpSocket {
     const views: Uint8Array[] = [];
     for (let i = 0; i < BATCH; i++) views.push(bytes.subarray(i * MAX_PACKET, i * MAX_PACKET));
     const datagram = new BatchDatagram(bytes, sources[0]);
-    startBatch(this.handle, (error, count) => {
+    const u32 = new Uint32Array(meta.buffer, meta.byteOffset, meta.length / 4);
+    const capture = this.family === 'capture';
+    const onBatch = (error: string | null, count?: number): void => {
       if (error !== null || count === undefined) {
         onError(error ?? 'read failed');
         return;
@@ -307,6 +329,8 @@ export class VrrpSocket {
       const at = now();
       // CLOCK_MONOTONIC as process.hrtime.bigint() reads it, without a BigInt per wake-up.
       const monotonicNs = performance.now() * 1e6 + monotonicOffsetNs();
+      // The kernel's drop count so far, on every frame (0 until the first drop): the last is the latest.
+      if (capture && count > 0) this.dropped = Math.max(this.dropped, u32[(count - 1) * (META_RECORD / 4) + 14]);
       try {
         for (let i = 0; i < count; i++) {
           const f = i * (META_RECORD / 8);
@@ -327,7 +351,10 @@ export class VrrpSocket {
       } finally {
         onBatchEnd?.();
       }
-    }, data, meta);
+    };
+    // run's raw IP sockets: no hold (one read per wake-up, at once), the call as before.
+    if (holdMs > 0) startBatch(this.handle, onBatch, data, meta, holdMs);
+    else startBatch(this.handle, onBatch, data, meta);
   }
 
   /**

@@ -109,9 +109,12 @@ async function runWatch(flags: WatchFlags): Promise<void> {
     if (flags.json) process.stdout.write(`${jsonLine(e)}\n`);
     else if (showLines) process.stdout.write(`${textLine(e)}\n`);
   };
+  /** -i: frames the kernel dropped because the capture socket's buffer was full (never silently). */
+  let dropped = (): number => 0;
   const finish = (w: Watcher, nowMs: number): void => {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...w.snapshot(nowMs), raised: Object.fromEntries(raised), malformed: w.malformed, notes: w.notes() })}\n`);
-    else process.stdout.write(`${summary(w, nowMs, raised).join('\n')}\n`);
+    const lost = dropped();
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...w.snapshot(nowMs), raised: Object.fromEntries(raised), malformed: w.malformed, notes: w.notes(), ...(flags.interface !== undefined ? { dropped: lost } : {}) })}\n`);
+    else process.stdout.write(`${[...summary(w, nowMs, raised), ...(lost > 0 ? [`${lost} frames dropped by the kernel: the capture socket's buffer was full (what they held was not judged)`] : [])].join('\n')}\n`);
   };
 
   if (flags.read !== undefined && flags.read !== '-') {
@@ -199,6 +202,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
       return fail(started, 1);
     }
     live = started;
+    dropped = () => started.dropped();
   } else {
     const stream = new PcapStream();
     process.stdin.on('data', (chunk: Buffer) => {
