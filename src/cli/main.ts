@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** vrrplab command line: a thin layer over the library; each command lives in ./commands/. */
 import type { Command } from 'commander';
+import { UsageError } from './usage.js';
 
 // A reader that goes away (`| head`) ends the output, not the process with a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -46,6 +47,6 @@ async function runCommander(): Promise<void> {
 
   program.parseAsync(process.argv).catch((error: unknown) => {
     process.stderr.write(`vrrplab: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   });
 }

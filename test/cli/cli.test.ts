@@ -34,6 +34,15 @@ describe('vrrplab on the command line', () => {
     expect(two.stderr).toBe('');
   });
 
+  it('replay refuses a --keepalived-version or --vrid it cannot read with exit 2, as the other commands refuse a bad option', () => {
+    const version = vrrplab('replay', 'captures/seed-fixed-f1.pcap', '--keepalived-version', '3');
+    expect(version.status).toBe(2);
+    expect(version.stderr).toContain('--keepalived-version 3: give 2.2 or 2.4');
+    const vrid = vrrplab('replay', 'captures/seed-fixed-f1.pcap', '--vrid', '300');
+    expect(vrid.status).toBe(2);
+    expect(vrid.stderr).toContain('--vrid must be 1..255, not 300');
+  });
+
   it('explore refuses a malformed compound --budget with exit 2', () => {
     const bad = vrrplab('explore', '--host', 'A=examples/seed/buggy/A', '--budget', '1m30x');
     expect(bad.status).toBe(2);

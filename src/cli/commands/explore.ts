@@ -13,6 +13,7 @@ import { parseHostSpecs } from '../hosts.js';
 import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion, type KeepalivedVersion } from '../../config/version.js';
 import { loadHostConfig, runScenario } from '../../sim/run.js';
 import { progressReporter } from '../progress.js';
+import { UsageError } from '../usage.js';
 
 interface ExploreCliOptions {
   host: string[];
@@ -64,7 +65,6 @@ export function registerExplore(program: Command): void {
     });
 }
 
-class UsageError extends Error {}
 
 /**
  * The keepalived version the search models (--keepalived-version), and with --confirm what real

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { UsageError } from '../usage.js';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { TimelineWriter, writeJsonLine } from '../../replay/format.js';
@@ -31,13 +32,13 @@ interface ReplayFlags {
 
 function parseVersion(v: string): KeepalivedVersion {
   const version = parseKeepalivedVersion(v);
-  if (version === null) throw new Error(`--keepalived-version ${v}: give 2.2 or 2.4`);
+  if (version === null) throw new UsageError(`--keepalived-version ${v}: give 2.2 or 2.4`);
   return version;
 }
 
 function parseVrid(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 255) throw new Error(`--vrid must be 1..255, not ${v}`);
+  if (!Number.isInteger(n) || n < 1 || n > 255) throw new UsageError(`--vrid must be 1..255, not ${v}`);
   return n;
 }
 
