@@ -30,7 +30,9 @@ export type FaultTemplate =
   | { do: 'write'; host: string; path: string; value: string }
   | { do: 'partition'; groups: string[][] }
   | { do: 'loss'; percent: number }
-  | { do: 'delay'; ms: number };
+  | { do: 'delay'; ms: number }
+  /** The host's wall clock steps (NTP gone wrong); undone by the opposite step. */
+  | { do: 'clock-step'; host: string; byMs: number };
 
 /** A fault placed in time (virtual ms); `until` undefined means it is never undone. */
 export type Fault = FaultTemplate & { at: number; until?: number };
@@ -125,8 +127,10 @@ export function processNotes(base: Scenario): string[] {
   const byProcess = new Map<string, { service: string; hosts: string[]; blind: string[] }>();
   const later: string[] = [];
   const version = base.keepalivedVersion ?? '2.2';
+  const configs = new Map<string, LoadedHostConfig>();
   for (const host of base.hosts) {
     const loaded = loadHostConfig(host, base.scripts, base.directory, version);
+    configs.set(host.name, loaded);
     const config = loaded.config;
     // keepalived 2.4's auth_hmac under 2.2 is not modelled: said in the header (read as 2.2.7's).
     for (const keyword of laterKeywordsIn(loaded.diagnostics)) later.push(laterKeywordNotModelled(host.name, keyword));
@@ -140,7 +144,9 @@ export function processNotes(base: Scenario): string[] {
   }
   // The keepalived the hosts run as, first (explore --keepalived-version, the scenario's key).
   const clocks = base.hosts.filter((h) => h.clockOffsetMs !== undefined).map((h) => `${h.name} ${h.clockOffsetMs! >= 0 ? '+' : ''}${h.clockOffsetMs! / 1000} s`);
-  const runAs = `hosts run as keepalived ${keepalivedRelease(version)}${version === '2.4' ? ` (${KEEPALIVED_24_MODEL}; the faults searched include no clock step)` : ''}${clocks.length > 0 ? `; wall clocks off: ${clocks.join(', ')}` : ''}`;
+  const stepped = clockStepWindowS(base, configs) !== undefined;
+  const clockNote = stepped ? "; the faults searched include each host's wall clock stepping past the auth_hmac time window, which the lab cannot play (--confirm does not run those)" : '; no host judges send times (anti_replay time), so no clock step is searched';
+  const runAs = `hosts run as keepalived ${keepalivedRelease(version)}${version === '2.4' ? ` (${KEEPALIVED_24_MODEL}${clockNote})` : ''}${clocks.length > 0 ? `; wall clocks off: ${clocks.join(', ')}` : ''}`;
   return [runAs, ...later, ...[...byProcess.entries()].map(([key, { service, hosts, blind }]) =>
     `track_process ${key.split('\0')[0]} (${hosts.join(', ')}): follows service ${service}; its service-stop faults are the process exiting, service-start an exec (no fork_delay)` +
       (blind.length > 0 ? `; ${blind.join(', ')} cannot follow process events (process-events: false): counted absent throughout` : ''))];
@@ -202,6 +208,12 @@ export function exploreSpace(base: Scenario): ExploreSpace {
       takeoverMs = Math.max(takeoverMs, 3 * instance.advertIntervalMs + instance.advertIntervalMs + instance.preemptDelayMs + checkDelay);
     }
   }
+  // keepalived 2.4's auth_hmac with anti_replay time judges each advert's send time against the
+  // receiver's clock: a clock stepped past the time window makes one side's adverts stale to the
+  // other (2.4.3, lab: "stale authentication trailer ... clock skew -30 sec exceeds window 5 sec",
+  // a split brain). Any host's clock may be the one that steps.
+  const windowS = clockStepWindowS(base, configs);
+  if (windowS !== undefined) for (const host of base.hosts) vocabulary.push({ do: 'clock-step', host: host.name, byMs: Math.max(30, 2 * windowS) * 1000 });
   const names = base.hosts.map((host) => host.name);
   if (names.length === 2) vocabulary.push({ do: 'partition', groups: [[names[0] ?? ''], [names[1] ?? '']] });
   else if (names.length > 2) for (const name of names) vocabulary.push({ do: 'partition', groups: [[name], names.filter((other) => other !== name)] });
@@ -211,6 +223,25 @@ export function exploreSpace(base: Scenario): ExploreSpace {
     vocabulary.push({ do: 'delay', ms: 3 * (advertIntervalMs || 1000) + 500 });
   }
   return { base, configs, vocabulary, permanent, takeoverMs: Math.max(takeoverMs, 1000) + 1000, advertIntervalMs: advertIntervalMs || 1000 };
+}
+
+/**
+ * The largest auth_hmac time window (s) of the cluster's `anti_replay time` instances under
+ * keepalived 2.4 (keepalived's default when not given: max(3 x advert_int, 5), at most 300), or
+ * undefined when no host judges send times: a clock step then changes nothing.
+ */
+function clockStepWindowS(base: Scenario, configs: ReadonlyMap<string, LoadedHostConfig>): number | undefined {
+  if (base.keepalivedVersion !== '2.4') return undefined;
+  let widest: number | undefined;
+  for (const loaded of configs.values()) {
+    for (const instance of loaded.config.instances) {
+      const hmac = instance.authHmac;
+      if (hmac === undefined || hmac.activeKey === 0 || hmac.antiReplay !== 'time') continue;
+      const windowS = hmac.timeWindowS > 0 ? hmac.timeWindowS : Math.min(300, Math.max(5, (3 * instance.advertIntervalMs) / 1000));
+      widest = Math.max(widest ?? 0, windowS);
+    }
+  }
+  return widest;
 }
 
 /** Timeline entries for a fault: the event, and its undoing when it has one. */
@@ -241,6 +272,8 @@ export function faultEntries(fault: Fault): TimelineEntry[] {
       return [{ atMs: at, do: 'loss', percent: fault.percent }, ...undo({ atMs: until, do: 'loss', percent: 0 })];
     case 'delay':
       return [{ atMs: at, do: 'delay', ms: fault.ms }, ...undo({ atMs: until, do: 'delay', ms: 0 })];
+    case 'clock-step':
+      return [{ atMs: at, do: 'clock-step', host: fault.host, byMs: fault.byMs }, ...undo({ atMs: until, do: 'clock-step', host: fault.host, byMs: -fault.byMs })];
   }
 }
 
@@ -267,6 +300,8 @@ export function faultIdentity(fault: FaultTemplate): string {
       return `loss:${fault.percent}`;
     case 'delay':
       return `delay:${fault.ms}`;
+    case 'clock-step':
+      return `${fault.host}:clock-step:${fault.byMs}`;
   }
 }
 
@@ -297,6 +332,8 @@ export function describeFault(fault: Fault): string {
       return `${fault.percent}% of packets are lost from ${at}${until !== undefined ? ` to ${until}` : ''}`;
     case 'delay':
       return `packets are delayed by ${fault.ms} ms from ${at}${until !== undefined ? ` to ${until}` : ''}`;
+    case 'clock-step':
+      return `the wall clock of ${fault.host} steps ${fault.byMs >= 0 ? '+' : '-'}${Math.abs(fault.byMs) / 1000} s at ${at}${until !== undefined ? ` and back at ${until}` : ''}`;
   }
 }
 

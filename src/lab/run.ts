@@ -85,6 +85,13 @@ export function asInNamespaces(scenario: Scenario): { scenario: Scenario; warnin
 /** Runs the scenario for real; resolves when its duration has passed and everything is removed. */
 export async function runLab(scenario: Scenario, options: LabOptions = {}): Promise<LabOutcome> {
   const errors: string[] = [];
+  // keepalived reads the system clock, which a network namespace shares with the machine: the lab
+  // has no per-host wall clock to offset or step (the 2.4.3 skew recording used libfaketime).
+  const clocks = [
+    ...scenario.hosts.filter((host) => (host.clockOffsetMs ?? 0) !== 0).map((host) => `${host.name}'s clock: offset`),
+    ...scenario.timeline.flatMap((entry) => (entry.do === 'clock-step' ? [`${entry.host}'s clock-step at ${entry.atMs / 1000} s`] : [])),
+  ];
+  if (clocks.length > 0) return { ok: false, errors: [`the lab cannot offset or step a host's wall clock (keepalived reads the machine's clock): ${clocks.join(', ')}`] };
   // Read as the keepalived the scenario names (keepalived-version: 2.4 for an auth_hmac block; --keepalived runs that build).
   const loaded = scenario.hosts.map((host) => ({ host, loaded: loadHostConfig(host, scenario.scripts, scenario.directory, scenario.keepalivedVersion) }));
   for (const { host, loaded: result } of loaded) if (result.config.instances.length === 0) errors.push(`host ${host.name}: no vrrp_instance in ${host.configPath}`);

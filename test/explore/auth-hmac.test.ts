@@ -33,11 +33,33 @@ const search = (scenario: Scenario) => explore(scenario, { seed: 1, depth: 0, bu
 describe('explore with keepalived 2.4 auth_hmac', () => {
   it('finds the split brain of a key rotation done in the wrong order with no fault, and names 2.4.3 in the header', async () => {
     const result = await search(base('keyid', '2.4'));
-    expect(result.summary.notes?.[0]).toBe(`hosts run as keepalived 2.4.3 (${KEEPALIVED_24_MODEL}; the faults searched include no clock step)`);
+    expect(result.summary.notes?.[0]).toBe(`hosts run as keepalived 2.4.3 (${KEEPALIVED_24_MODEL}; the faults searched include each host's wall clock stepping past the auth_hmac time window, which the lab cannot play (--confirm does not run those))`);
     expect(result.summary.notes?.join('\n')).not.toContain('auth_hmac (keepalived 2.4) is not modelled');
     const noFault = result.failures.filter((f) => f.schedule.faults.length === 0);
     expect(noFault.length).toBeGreaterThan(0);
     expect(noFault.flatMap((f) => f.kinds)).toContain('split-brain');
+  });
+
+  it("searches a step of each host's wall clock past the time window (+30 s for 2.4.3's default 5 s) only where anti_replay time judges send times", () => {
+    const steps = (scenario: Scenario) => exploreSpace(scenario).vocabulary.filter((fault) => fault.do === 'clock-step');
+    expect(steps(base('enforce', '2.4'))).toEqual([{ do: 'clock-step', host: 'A', byMs: 30_000 }, { do: 'clock-step', host: 'B', byMs: 30_000 }]);
+    // Read as 2.2.7, the auth_hmac block means nothing: no clock matters.
+    expect(steps(base('enforce'))).toEqual([]);
+  });
+
+  it('finds the split brain of a wall clock stepped past the time window on the enforce pair (2.4.3 recorded it for a clock 30 s ahead: "stale authentication trailer")', async () => {
+    const result = await explore(base('enforce', '2.4'), { seed: 1, depth: 1, budget: { kind: 'count', schedules: 3000 }, workers: 1 });
+    const stepped = result.failures.filter((f) => f.schedule.faults.length === 1 && f.schedule.faults[0]!.do === 'clock-step');
+    expect(stepped.map((f) => f.kinds)).toContainEqual(['split-brain']);
+  });
+
+  it("is not confirmed in the lab, which cannot step or offset one host's clock: the run is refused and says why, rather than called not reproduced", async () => {
+    const { runLab } = await import('../../src/lab/run.js');
+    const scenario = base('enforce', '2.4');
+    const stepped = { ...scenario, timeline: [...scenario.timeline, { atMs: 9000, do: 'clock-step' as const, host: 'A', byMs: 30_000 }] };
+    const outcome = await runLab(stepped);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? [] : outcome.errors).toEqual([expect.stringContaining("the lab cannot offset or step a host's wall clock (keepalived reads the machine's clock): A's clock-step at 9 s")]);
   });
 
   it('finds no fault-free failure where both hosts hold the key (enforce)', async () => {

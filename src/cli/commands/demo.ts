@@ -136,6 +136,8 @@ function shortFault(failure: Shrunk): string {
       return forGood ? "lasting packet loss" : `a ${((fault.until ?? fault.at) - fault.at) / 1000} s loss burst`;
     case 'delay':
       return 'delayed packets';
+    case 'clock-step':
+      return `a clock step on ${fault.host}`;
   }
 }
 
