@@ -147,8 +147,8 @@ function mix(seed: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Every start order for up to four hosts; rotations of the given order beyond that. */
-function orders(names: string[]): string[][] {
+/** Every order of the hosts for up to four; rotations of the given order beyond that (start orders, rollout orders). */
+export function orders(names: string[]): string[][] {
   if (names.length > 4) return names.map((_, shift) => [...names.slice(shift), ...names.slice(0, shift)]);
   const result: string[][] = [];
   const permute = (prefix: string[], rest: string[]): void => {

@@ -23,7 +23,7 @@ import type { SimFinding } from '../sim/findings.js';
 import { rejudged, runScenario, type LoadedHostConfig, type SimulationResult } from '../sim/run.js';
 import type { Scenario, TimelineEntry } from '../sim/scenario.js';
 import { judge } from './judge.js';
-import { FAULT_MS } from './plan.js';
+import { FAULT_MS, orders } from './plan.js';
 import { DEFAULT_CONFIG_PATH, describeFault, exploreSpace, faultEntries, faultIdentity, scenarioFromHosts, type ExploreSpace, type Fault, type HostDirectory } from './space.js';
 
 export type StepMethod = 'reload' | 'restart' | 'start';
@@ -171,17 +171,6 @@ export function rolloutPlans(space: Pick<RolloutSpace, 'targets' | 'added' | 'ga
     }
   }
   return plans;
-}
-
-function orders(names: string[]): string[][] {
-  if (names.length > 4) return names.map((_, shift) => [...names.slice(shift), ...names.slice(0, shift)]);
-  const result: string[][] = [];
-  const permute = (prefix: string[], rest: string[]): void => {
-    if (rest.length === 0) result.push(prefix);
-    rest.forEach((name, i) => permute([...prefix, name], [...rest.slice(0, i), ...rest.slice(i + 1)]));
-  };
-  permute([], names);
-  return result;
 }
 
 /** Where a fault goes for a plan: before (straddling the first step), during (between the first two steps), after (the last step). */
