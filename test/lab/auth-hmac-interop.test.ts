@@ -24,8 +24,8 @@ import { ipPacketOf } from '../../src/capture/link.js';
 import { decodeAdvertPacket } from '../../src/wire/decode.js';
 import { readHmacTrailer, withTrailer } from '../../src/wire/auth-hmac.js';
 import { buildAdvertPacket } from '../../src/wire/packet.js';
-import { requireLab, type Lab } from './lab.js';
-import { keepalived24 } from './keepalived-24.js';
+import type { Lab } from './lab.js';
+import { requireKeepalived24 } from './keepalived-24.js';
 import { removedAfterEach } from './removed-after-each.js';
 import { ROOT, collect, ensureBuilt, exited, sleep, startDaemon, transitions, waitFor, type Started } from '../runtime/lab-helpers.js';
 
@@ -88,14 +88,7 @@ beforeAll(async () => {
 
 describe('vrrplab run --keepalived-version 2.4 beside keepalived 2.4.3, auth_hmac enforce', () => {
   it('agrees on one master, rotates keys hitlessly, and rejects forged and replayed adverts with 2.4.3\'s lines', async (ctx) => {
-    requireLab(ctx, ['ip', 'tcpdump']);
-    const K = keepalived24().path;
-    if (K === null) {
-      const why = `keepalived 2.4.3 unavailable: ${keepalived24().reason}`;
-      if (process.env.VRRPLAB_LAB === 'required') throw new Error(why);
-      ctx.skip(why);
-      return;
-    }
+    const K = requireKeepalived24(ctx, ['ip', 'tcpdump']);
     const lab = made.lab({ hosts: 3 });
     const dir = made.scratch('vlhmac');
     const pcap = join(dir, 'c.pcap');
@@ -169,14 +162,7 @@ describe('vrrplab run --keepalived-version 2.4 beside keepalived 2.4.3, auth_hma
   }, 60_000);
 
   it('receive-only beside enforce is a split brain (2.4.3 logs the missing trailer), and moving vrrplab to permissive by SIGHUP mends it', async (ctx) => {
-    requireLab(ctx, ['ip']);
-    const K = keepalived24().path;
-    if (K === null) {
-      const why = `keepalived 2.4.3 unavailable: ${keepalived24().reason}`;
-      if (process.env.VRRPLAB_LAB === 'required') throw new Error(why);
-      ctx.skip(why);
-      return;
-    }
+    const K = requireKeepalived24(ctx, ['ip']);
     const lab = made.lab({ hosts: 2 });
     const dir = made.scratch('vlhmacro');
     const aConf = join(dir, 'A.conf');

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { requireLab, type LabTool, type SkippableContext } from './lab.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const KEEPALIVED_24_RELEASE = '2.4.3';
@@ -29,4 +30,18 @@ export function keepalived24(): { path: string | null; reason: string } {
   const path = r.stdout.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !existsSync(path)) return (cached = { path: null, reason: `build.sh ${KEEPALIVED_24_RELEASE} failed (status ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` });
   return (cached = { path, reason: '' });
+}
+
+/**
+ * The lab tier (with `needs`) and keepalived 2.4.3's binary, or a loud skip, which is a failure
+ * under VRRPLAB_LAB=required.
+ */
+export function requireKeepalived24(ctx: SkippableContext, needs: readonly LabTool[] = ['ip']): string {
+  requireLab(ctx, needs);
+  const k = keepalived24();
+  if (k.path !== null) return k.path;
+  const why = `keepalived ${KEEPALIVED_24_RELEASE} unavailable: ${k.reason}`;
+  if (process.env.VRRPLAB_LAB === 'required') throw new Error(why);
+  console.warn(`\n!! LAB TEST SKIPPED: ${why}\n`);
+  return ctx.skip(why);
 }

@@ -13,23 +13,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireLab, type SkippableContext } from './lab.js';
-import { keepalived24 } from './keepalived-24.js';
+import { requireLab } from './lab.js';
+import { requireKeepalived24 } from './keepalived-24.js';
 import { confirmRollouts } from '../../src/explore/rollout-confirm.js';
 import { rolloutReportItems } from '../../src/explore/rollout-report.js';
 import { exploreRollout, rolloutSpace, RolloutRunner } from '../../src/explore/rollout.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-/** keepalived 2.4.3's path, or a loud skip (a failure under VRRPLAB_LAB=required). */
-function need24(ctx: SkippableContext): string {
-  requireLab(ctx, ['ip']);
-  const k = keepalived24();
-  if (k.path !== null) return k.path;
-  if (process.env.VRRPLAB_LAB === 'required') throw new Error(`keepalived 2.4.3 unavailable: ${k.reason}`);
-  console.warn(`\n!! LAB TEST SKIPPED: keepalived 2.4.3 unavailable: ${k.reason}\n`);
-  return ctx.skip(k.reason);
-}
-
 /**
  * The rollout of test/fixtures/rollout/CASE searched, its minimal unsafe rollout with no fault and its
  * safe plan checked ("reload A" and "reload A, wait 1 s, reload B"), then both played in the lab at
@@ -65,7 +55,7 @@ describe.concurrent('rollouts confirmed on real keepalived', () => {
   }, 90_000);
 
   it('keepalived 2.4.3: an auth_hmac key added and made active in one step, reloaded on A alone, is a split brain there too (A signs with key 2, which B lacks), and B reloaded 1 s after A stays clean', async (ctx) => {
-    const keepalived = need24(ctx);
+    const keepalived = requireKeepalived24(ctx);
     expect(await confirmedInLab('hmac-key-rush', { keepalivedVersion: '2.4', keepalived })).toEqual(SPLIT_AND_CLEAN);
   }, 90_000);
 });
