@@ -9,6 +9,7 @@ import { StreamLogger, stderrLines, type LogFormat } from '../../runtime/log.js'
 import { Runtime, type ConfigLines } from '../../runtime/runtime.js';
 import { cpuTimes, stopLines } from '../../runtime/host-info.js';
 import { interfaceKind } from '../../runtime/sysfs.js';
+import { removeStalePidFiles } from '../../runtime/pid-files.js';
 import { parseListen } from '../../metrics/listen.js';
 import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion } from '../../config/version.js';
 
@@ -104,6 +105,8 @@ async function run(flags: RunFlags): Promise<number> {
   logger.log('info', `Configuration file ${flags.useFile}`);
   const lines = configLines(loaded.diagnostics, flags.useFile);
   for (const line of lines.parent) logger.log('warning', line);
+  const pidFiles = [flags.pid, flags.vrrp_pid].filter((p): p is string => Boolean(p));
+  for (const file of removeStalePidFiles(pidFiles)) if (version === '2.2') logger.log('info', `Remove a zombie pid file ${file}`);
   // keepalived's parent at start (not on reload), with or without -D, unless the option is set.
   if (loaded.config.globalDefs.other.max_auto_priority === undefined) {
     logger.log('info', 'NOTICE: setting config option max_auto_priority should result in better keepalived performance');
@@ -126,7 +129,6 @@ async function run(flags: RunFlags): Promise<number> {
   // read; the exit status of `-t` is where they count. The runtime logs them where keepalived's
   // VRRP process does (after its netlink lines), this process those keepalived's parent logs.
 
-  const pidFiles = [flags.pid, flags.vrrp_pid].filter((p): p is string => Boolean(p));
   for (const file of pidFiles) writeFileSync(file, `${process.pid}\n`);
   const removePidFiles = () => {
     for (const file of pidFiles) rmSync(file, { force: true });
