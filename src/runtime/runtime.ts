@@ -1186,7 +1186,10 @@ export class Runtime {
     const timers = kinds.filter((k) => k === 'Timeout').length;
     // Received packets dropped, by reason: before the engine (transport, decoding) and by its checks.
     const dropped = Object.entries({ ...this.drops, ...this.engine.receiveDrops }).map(([reason, n]) => `${reason} ${n}`).join(', ');
-    return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB, dropped: ${dropped || 'none'}`;
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 1048576).toFixed(1);
+    // heap used, then where the rest of RSS is: V8's heap as reserved, memory outside it (Buffers).
+    return `vrrplab resources: fds ${openFdCount()}, timers ${timers}, active resources ${kinds.length}, children ${this.children.size}, heap used ${mb(m.heapUsed)} MB, heap total ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB, rss ${mb(m.rss)} MB, dropped: ${dropped || 'none'}`;
   }
 
   /** SIGUSR2: keepalived.stats. */
