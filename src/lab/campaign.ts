@@ -108,7 +108,7 @@ export function generateCase(seed: number, index: number, baseDir: string, newer
   if (script !== undefined) features.push(`script weight ${script.weight} rise ${script.rise} fall ${script.fall} interval ${script.interval}`);
   if (trackFile !== undefined) features.push(`track_file weight ${trackFile.weight}`);
   const { plan: extra, random: extraRandom } = newer ? newerPlan(seed, index, version, unicast) : { plan: {} as NewerPlan, random };
-  if (extra.trackInterface !== undefined) features.push(syncGroup ? 'track_interface trk0 on the group' : `track_interface trk0 weight ${extra.trackInterface.weight}`);
+  if (extra.trackInterface !== undefined) features.push(syncGroup ? 'track_interface eth1 on the group' : `track_interface eth1 weight ${extra.trackInterface.weight}`);
   if (extra.accept !== undefined) features.push(extra.accept);
   if (extra.ttl !== undefined) features.push(`unicast min_ttl ${extra.ttl.min} max_ttl ${extra.ttl.max}`);
 
@@ -146,7 +146,7 @@ export function generateCase(seed: number, index: number, baseDir: string, newer
       lines.push('  virtual_ipaddress {', `    ${vip}`, '  }');
       if (script !== undefined && !syncGroup) lines.push('  track_script {', '    chk_svc', '  }');
       if (trackFile !== undefined && !syncGroup) lines.push('  track_file {', '    tf', '  }');
-      if (extra.trackInterface !== undefined && !syncGroup) lines.push('  track_interface {', `    trk0 weight ${extra.trackInterface.weight}`, '  }');
+      if (extra.trackInterface !== undefined && !syncGroup) lines.push('  track_interface {', `    eth1 weight ${extra.trackInterface.weight}`, '  }');
       lines.push('}');
     }
     if (syncGroup && (script !== undefined || trackFile !== undefined)) {
@@ -157,7 +157,7 @@ export function generateCase(seed: number, index: number, baseDir: string, newer
     }
     if (syncGroup && extra.trackInterface !== undefined) {
       // A sync group's members ignore a tracked interface's weight (keepalived -t says so): on the group, without one.
-      lines.splice(lines.indexOf('vrrp_sync_group G {') + 5, 0, '  track_interface {', '    trk0', '  }');
+      lines.splice(lines.indexOf('vrrp_sync_group G {') + 5, 0, '  track_interface {', '    eth1', '  }');
     }
     fs.writeFileSync(path.join(dir, `${host.name}.conf`), `${lines.join('\n')}\n`);
   }
@@ -223,11 +223,12 @@ export function generateCase(seed: number, index: number, baseDir: string, newer
   }
   if (extra.trackInterface !== undefined) {
     // The tracked link goes down on one host and comes back (the extra PRNG: the rest stays as it was).
+    // eth1, not trkN: the lab names the tracked veth pairs' other ends so.
     const host = pick(extraRandom, hosts).name;
     const down = Math.max(at, 0) + int(extraRandom, 6, Math.max(6, Math.floor(t) - 3));
     const up = down + int(extraRandom, 3, 8);
-    timeline.push(`  - { at: ${down}s, host: ${host}, do: link-down, interface: trk0 }`, `  - { at: ${up}s, host: ${host}, do: link-up, interface: trk0 }`);
-    faults.push(`trk0 down on ${host} ${span(down, up)}`);
+    timeline.push(`  - { at: ${down}s, host: ${host}, do: link-down, interface: eth1 }`, `  - { at: ${up}s, host: ${host}, do: link-up, interface: eth1 }`);
+    faults.push(`eth1 down on ${host} ${span(down, up)}`);
     t = Math.max(t, up + 3);
   }
   const duration = Math.min(60, Math.ceil(t + 6));

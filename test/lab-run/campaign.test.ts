@@ -58,13 +58,13 @@ describe('the differential campaign cases with the newer features (--newer)', ()
       const plain = generateCase(19, i, path.join(base, 'plain'));
       const newer = generateCase(19, i, path.join(base, 'newer'), true);
       const stripped = newer.description
-        .replace(/; track_interface trk0 (weight -?\d+|on the group)/, '')
+        .replace(/; track_interface eth1 (weight -?\d+|on the group)/, '')
         .replace(/; (no_)?accept(?=;)/, '')
         .replace(/; unicast min_ttl \d+ max_ttl \d+/, '')
-        .replace(/(, )?trk0 down on [A-C] [\d.-]+ s/, '')
+        .replace(/(, )?eth1 down on [A-C] [\d.-]+ s/, '')
         .replace('faults: , ', 'faults: ');
       expect(stripped, `case ${i}`).toBe(plain.description);
-      const events = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('  - {') && !line.includes('interface: trk0'));
+      const events = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('  - {') && !line.includes('interface: eth1'));
       expect(events(newer.file), `case ${i}`).toEqual(events(plain.file));
     }
   });
@@ -79,8 +79,8 @@ describe('the differential campaign cases with the newer features (--newer)', ()
         const config = loadConfig(host.configPath, { scriptExists: () => true });
         expect(config.exitStatus, `${host.configPath}: ${config.diagnostics.map((d) => d.message).join('; ')}`).toBe(0);
         const text = fs.readFileSync(host.configPath, 'utf8');
-        if (item.description.includes('track_interface trk0 weight')) expect(text).toContain('trk0 weight');
-        if (item.description.includes('track_interface trk0 on the group')) expect(text).toMatch(/^ {4}trk0$/m);
+        if (item.description.includes('track_interface eth1 weight')) expect(text).toContain('eth1 weight');
+        if (item.description.includes('track_interface eth1 on the group')) expect(text).toMatch(/^ {4}eth1$/m);
         if (/no_accept/.test(item.description)) expect(text).toMatch(/^ {2}no_accept$/m);
       }
       const outcome = runScenario(loaded.scenario);
@@ -90,11 +90,11 @@ describe('the differential campaign cases with the newer features (--newer)', ()
 
   it('the cases vary every newer feature, and none without --newer', () => {
     const newer = Array.from({ length: 200 }, (_, i) => generateCase(5, i, path.join(base, 'newer-mix'), true).description).join('\n');
-    for (const feature of ['track_interface trk0 weight -', 'track_interface trk0 weight 0', 'track_interface trk0 weight 10', 'track_interface trk0 on the group', '; accept', '; no_accept', 'min_ttl 0 max_ttl 254', 'min_ttl 255 max_ttl 255', 'trk0 down on']) {
+    for (const feature of ['track_interface eth1 weight -', 'track_interface eth1 weight 0', 'track_interface eth1 weight 10', 'track_interface eth1 on the group', '; accept', '; no_accept', 'min_ttl 0 max_ttl 254', 'min_ttl 255 max_ttl 255', 'eth1 down on']) {
       expect(newer, feature).toContain(feature);
     }
     const plain = Array.from({ length: 200 }, (_, i) => generateCase(5, i, path.join(base, 'plain-mix')).description).join('\n');
-    expect(plain).not.toMatch(/track_interface|accept|min_ttl|trk0/);
+    expect(plain).not.toMatch(/track_interface|accept|min_ttl|eth1/);
   });
 });
 
