@@ -27,6 +27,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'campaign-out' },
     keepalived: { type: 'string' },
     tolerance: { type: 'string', default: '500' },
+    newer: { type: 'boolean', default: false },
     rejudge: { type: 'string' },
   },
 });
@@ -61,7 +62,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const started = Date.now();
 const jsonl = fs.createWriteStream(path.join(outDir, 'outcomes.jsonl'));
 const outcomes = await runCampaign({
-  seed, count, from, jobs, outDir, toleranceMs, keepalived: values.keepalived,
+  seed, count, from, jobs, outDir, toleranceMs, keepalived: values.keepalived, newer: values.newer,
   onCase: (outcome, done, total) => {
     jsonl.write(`${JSON.stringify(outcome)}\n`);
     const elapsed = (Date.now() - started) / 1000;

@@ -24,6 +24,9 @@
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -1072,6 +1075,22 @@ static napi_value close_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * trimMemory(): hands the free memory of every malloc arena back to the kernel (glibc's
+ * malloc_trim); whether any was. V8's worker threads (concurrent marking, compiling) each have an
+ * arena of their own, grown during a burst of work such as a reload, and glibc keeps what they
+ * freed: 255 backups, 100 reloads, one arena 6.3 MB, 1.4 MB after this (issue 22). false without glibc.
+ */
+static napi_value trim_memory(napi_env env, napi_callback_info info) {
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value result;
+  napi_get_boolean(env, released != 0, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -1087,6 +1106,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sendAtPending", NULL, send_at_pending, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendAtCancel", NULL, send_at_cancel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimMemory", NULL, trim_memory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   /* send and sendAtTime take an IPv6 source address (builds before it ignored one). */

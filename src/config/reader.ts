@@ -40,6 +40,14 @@ interface Item {
 
 const MAX_INCLUDE_DEPTH = 32;
 
+// Made once: a regular expression literal is a new object each time it is evaluated, and these
+// are evaluated for every line a reload reads (issue 22: a reload's garbage is its memory).
+const CR_AT_END = /\r+$/;
+const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/;
+const INCLUDE = /^include[ \t]+(.*)$/;
+const BLANKS_AT_START = /^[ \t]+/;
+const BLANKS_AT_END = /[ \t]+$/;
+
 /** Reads a whole configuration, includes and all, into a statement tree. */
 export function readConfig(
   mainFile: string,
@@ -69,7 +77,7 @@ class Lexer {
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const location = { file, line: i + 1 };
-      let line = decomment(lines[i].replace(/\r+$/, ''), location, this.reporter);
+      let line = decomment(lines[i].replace(CR_AT_END, ''), location, this.reporter);
       for (let round = 0; line !== '' && round < 8; round++) {
         line = this.conditional(line);
         if (line === '' || this.definition(line)) {
@@ -102,7 +110,7 @@ class Lexer {
 
   /** `$NAME=value` defines a parameter (the whole line). */
   private definition(line: string): boolean {
-    const m = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(.*)$/.exec(line);
+    const m = DEFINITION.exec(line);
     if (!m) return false;
     this.defs.set(m[1], m[2].trim());
     return true;
@@ -117,7 +125,7 @@ class Lexer {
   }
 
   private include(line: string, file: string, location: SourceLocation, depth: number): boolean {
-    const m = /^include[ \t]+(.*)$/.exec(line);
+    const m = INCLUDE.exec(line);
     if (!m) return false;
     const pattern = m[1].trim().replace(/^"(.*)"$/, '$1');
     if (depth >= MAX_INCLUDE_DEPTH) {
@@ -142,44 +150,71 @@ class Lexer {
  * Removes comments (`!` or `#` outside quotes, `\#` / `\!` escape them) and surrounding blanks.
  */
 export function decomment(raw: string, location: SourceLocation, reporter: Reporter): string {
+  // Copied in slices, not a character at a time: a reload reads every line again, and 255
+  // instances' lines built one string per character (~5 MB a reload, issue 22's memory).
+  const str = raw.replace(BLANKS_AT_START, '');
   let out = '';
+  let from = 0;
+  let to = str.length;
   let quote = false;
-  const str = raw.replace(/^[ \t]+/, '');
   for (let i = 0; i < str.length; i++) {
-    const c = str[i];
-    if (c === '"') quote = !quote;
-    else if (c === '\\' && !quote && (str[i + 1] === '#' || str[i + 1] === '!')) {
-      out += str[++i];
-      continue;
-    } else if (!quote && (c === '!' || c === '#')) break;
-    out += c;
+    const c = str.charCodeAt(i);
+    if (c === QUOTE) quote = !quote;
+    else if (quote) continue;
+    else if (c === BACKSLASH && (str.charCodeAt(i + 1) === HASH || str.charCodeAt(i + 1) === BANG)) {
+      // The backslash goes, the escaped character stays.
+      out += str.slice(from, i);
+      from = ++i;
+    } else if (c === BANG || c === HASH) {
+      to = i;
+      break;
+    }
   }
+  out += str.slice(from, to);
   if (quote) reporter.report(ErrClass.general, `Unterminated quote '${str}'`, location);
-  return out.replace(/[ \t]+$/, '');
+  return out.replace(BLANKS_AT_END, '');
 }
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HASH = 0x23;
+const BANG = 0x21;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
 
 /** Splits a line at every `{` and `}` outside quotes; each brace becomes its own segment. */
 export function splitBraces(line: string): string[] {
   const segments: string[] = [];
-  let current = '';
+  const keep = (s: string) => {
+    const t = s.trim();
+    if (t !== '') segments.push(t);
+  };
+  let from = 0;
   let quote = false;
-  for (const c of line) {
-    if (c === '"') quote = !quote;
-    if (!quote && (c === '{' || c === '}')) {
-      segments.push(current, c);
-      current = '';
-    } else current += c;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quote = !quote;
+    else if (!quote && (c === OPEN || c === CLOSE)) {
+      keep(line.slice(from, i));
+      segments.push(line[i]);
+      from = i + 1;
+    }
   }
-  segments.push(current);
-  return segments.map((s) => s.trim()).filter((s) => s !== '');
+  keep(line.slice(from));
+  return segments;
 }
+
+// Made once (see CR_AT_END): these are tested at every character of every line (~2 MB a reload
+// of 255 instances).
+const SPACE = /\s/;
+const WORD_END = /[\s"]/;
 
 /** Whitespace-separated words; `"..."` is one word without its quotes. */
 export function splitWords(segment: string, line: string, location: SourceLocation, reporter: Reporter): string[] & { unmatchedQuote?: boolean } {
   const words: string[] & { unmatchedQuote?: boolean } = [];
   let i = 0;
   while (i < segment.length) {
-    while (i < segment.length && /\s/.test(segment[i])) i++;
+    while (i < segment.length && SPACE.test(segment[i])) i++;
     if (i >= segment.length) break;
     if (segment[i] === '"') {
       const end = segment.indexOf('"', i + 1);
@@ -192,7 +227,7 @@ export function splitWords(segment: string, line: string, location: SourceLocati
       i = end + 1;
     } else {
       let j = i;
-      while (j < segment.length && !/[\s"]/.test(segment[j])) j++;
+      while (j < segment.length && !WORD_END.test(segment[j])) j++;
       words.push(segment.slice(i, j));
       i = j;
     }

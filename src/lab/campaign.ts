@@ -61,8 +61,31 @@ interface InstancePlan {
   family: 4 | 6;
 }
 
+/**
+ * The newer features a case may also vary (CampaignOptions.newer): track_interface weights on a
+ * tracked-only interface and its link faults, accept / no_accept under VRRPv3, and unicast peers'
+ * TTL ranges. Drawn from a PRNG of their own, so the rest of case `i` of seed `s` is the same case
+ * with or without them (the CI slice's cases stay as they were).
+ */
+interface NewerPlan {
+  trackInterface?: { weight: number };
+  accept?: 'accept' | 'no_accept';
+  /** Each host's min_ttl/max_ttl on its peers' lines (255 is what a peer on the LAN sends). */
+  ttl?: { min: number; max: number };
+}
+
+function newerPlan(seed: number, index: number, version: 2 | 3, unicast: boolean): { plan: NewerPlan; random: Random } {
+  const random = new Random((seed * 100_003 + index * 7919 + 0x5bd1e995) >>> 0);
+  const plan: NewerPlan = {};
+  if (random.chance(50)) plan.trackInterface = { weight: pick(random, [-60, -30, -10, 0, 10]) };
+  if (version === 3 && random.chance(50)) plan.accept = random.chance(50) ? 'accept' : 'no_accept';
+  // 0-254 discards every advert from the LAN's peers (TTL 255): a typo's split brain.
+  if (unicast && random.chance(50)) plan.ttl = pick(random, [{ min: 255, max: 255 }, { min: 250, max: 255 }, { min: 0, max: 254 }]);
+  return { plan, random };
+}
+
 /** Writes case `index` of the campaign `seed` under `baseDir` and returns it. */
-export function generateCase(seed: number, index: number, baseDir: string): CampaignCase {
+export function generateCase(seed: number, index: number, baseDir: string, newer = false): CampaignCase {
   const random = new Random((seed * 100_003 + index * 7919) >>> 0);
   const hostCount = random.chance(30) ? 3 : 2;
   const hosts = Array.from({ length: hostCount }, (_, i) => ({ name: String.fromCharCode(65 + i), address: `10.99.0.${i + 1}` }));
@@ -84,6 +107,10 @@ export function generateCase(seed: number, index: number, baseDir: string): Camp
   if (password !== undefined) features.push('auth PASS');
   if (script !== undefined) features.push(`script weight ${script.weight} rise ${script.rise} fall ${script.fall} interval ${script.interval}`);
   if (trackFile !== undefined) features.push(`track_file weight ${trackFile.weight}`);
+  const { plan: extra, random: extraRandom } = newer ? newerPlan(seed, index, version, unicast) : { plan: {} as NewerPlan, random };
+  if (extra.trackInterface !== undefined) features.push(syncGroup ? 'track_interface eth1 on the group' : `track_interface eth1 weight ${extra.trackInterface.weight}`);
+  if (extra.accept !== undefined) features.push(extra.accept);
+  if (extra.ttl !== undefined) features.push(`unicast min_ttl ${extra.ttl.min} max_ttl ${extra.ttl.max}`);
 
   const dir = path.join(baseDir, `case-${String(index).padStart(4, '0')}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -107,16 +134,19 @@ export function generateCase(seed: number, index: number, baseDir: string): Camp
       if (preemptDelay > 0) options.push(`${host.name}/${instance.name} preempt_delay ${preemptDelay}`);
       lines.push(`vrrp_instance ${instance.name} {`, '  state BACKUP', '  interface eth0', `  virtual_router_id ${instance.vrid}`, `  priority ${priority}`, `  advert_int ${advertInt}`);
       if (version === 3) lines.push('  version 3');
+      if (extra.accept !== undefined) lines.push(`  ${extra.accept}`);
       if (nopreempt) lines.push('  nopreempt');
       if (preemptDelay > 0) lines.push(`  preempt_delay ${preemptDelay}`);
       if (password !== undefined) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${password}`, '  }');
       if (unicast) {
-        lines.push(`  unicast_src_ip ${host.address}`, '  unicast_peer {', ...hosts.filter((peer) => peer !== host).map((peer) => `    ${peer.address}`), '  }');
+        const ttl = extra.ttl === undefined ? '' : ` min_ttl ${extra.ttl.min} max_ttl ${extra.ttl.max}`;
+        lines.push(`  unicast_src_ip ${host.address}`, '  unicast_peer {', ...hosts.filter((peer) => peer !== host).map((peer) => `    ${peer.address}${ttl}`), '  }');
       }
       const vip = family === 6 ? `fd99::${instance.vrid}/64` : `10.99.1.${instance.vrid}/24`;
       lines.push('  virtual_ipaddress {', `    ${vip}`, '  }');
       if (script !== undefined && !syncGroup) lines.push('  track_script {', '    chk_svc', '  }');
       if (trackFile !== undefined && !syncGroup) lines.push('  track_file {', '    tf', '  }');
+      if (extra.trackInterface !== undefined && !syncGroup) lines.push('  track_interface {', `    eth1 weight ${extra.trackInterface.weight}`, '  }');
       lines.push('}');
     }
     if (syncGroup && (script !== undefined || trackFile !== undefined)) {
@@ -124,6 +154,10 @@ export function generateCase(seed: number, index: number, baseDir: string): Camp
       const at = lines.indexOf('vrrp_sync_group G {') + 5;
       const tracking = [...(script !== undefined ? ['  track_script {', '    chk_svc', '  }'] : []), ...(trackFile !== undefined ? ['  track_file {', '    tf', '  }'] : [])];
       lines.splice(at, 0, ...tracking);
+    }
+    if (syncGroup && extra.trackInterface !== undefined) {
+      // A sync group's members ignore a tracked interface's weight (keepalived -t says so): on the group, without one.
+      lines.splice(lines.indexOf('vrrp_sync_group G {') + 5, 0, '  track_interface {', '    eth1', '  }');
     }
     fs.writeFileSync(path.join(dir, `${host.name}.conf`), `${lines.join('\n')}\n`);
   }
@@ -186,6 +220,16 @@ export function generateCase(seed: number, index: number, baseDir: string): Camp
       }
     }
     t = undo + int(random, 2, 6);
+  }
+  if (extra.trackInterface !== undefined) {
+    // The tracked link goes down on one host and comes back (the extra PRNG: the rest stays as it was).
+    // eth1, not trkN: the lab names the tracked veth pairs' other ends so.
+    const host = pick(extraRandom, hosts).name;
+    const down = Math.max(at, 0) + int(extraRandom, 6, Math.max(6, Math.floor(t) - 3));
+    const up = down + int(extraRandom, 3, 8);
+    timeline.push(`  - { at: ${down}s, host: ${host}, do: link-down, interface: eth1 }`, `  - { at: ${up}s, host: ${host}, do: link-up, interface: eth1 }`);
+    faults.push(`eth1 down on ${host} ${span(down, up)}`);
+    t = Math.max(t, up + 3);
   }
   const duration = Math.min(60, Math.ceil(t + 6));
   const yaml = [
@@ -344,12 +388,14 @@ export interface CampaignOptions extends CaseOptions {
   /** Cases run at once, each in namespaces of its own. */
   jobs?: number;
   outDir: string;
+  /** Also vary the newer features (newerPlan); the CI slice leaves them out. */
+  newer?: boolean;
   onCase?: (outcome: CaseOutcome, done: number, total: number) => void;
 }
 
 export async function runCampaign(options: CampaignOptions): Promise<CaseOutcome[]> {
   const from = options.from ?? 0;
-  const cases = Array.from({ length: options.count }, (_, i) => generateCase(options.seed, from + i, options.outDir));
+  const cases = Array.from({ length: options.count }, (_, i) => generateCase(options.seed, from + i, options.outDir, options.newer === true));
   return inParallel(cases, options.jobs ?? 4, async (item) => {
     const outcome = await runCase(item, options);
     // What agreed needs no recording kept: its lab runs are removed (the scenario stays).

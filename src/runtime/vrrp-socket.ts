@@ -43,6 +43,8 @@ interface NativeModule {
   sendAtErrors?(): [number, number];
   sendAtPending?(monotonicNs: number): number;
   close(socket: SocketHandle): void;
+  /** Absent from builds before it: glibc's malloc_trim(0). */
+  trimMemory?(): boolean;
 }
 
 /**
@@ -411,6 +413,18 @@ export class VrrpSocket {
   static scheduledErrors(): { count: number; errno: number } {
     const [count, errno] = native().sendAtErrors?.() ?? [0, 0];
     return { count, errno };
+  }
+
+  /**
+   * Hands the free memory of the malloc arenas back to the kernel (glibc's malloc_trim); whether
+   * any was. False without the helper or without glibc.
+   */
+  static trimMemory(): boolean {
+    try {
+      return native().trimMemory?.() ?? false;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {

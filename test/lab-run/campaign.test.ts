@@ -52,6 +52,52 @@ describe('the differential campaign cases', () => {
   });
 });
 
+describe('the differential campaign cases with the newer features (--newer)', () => {
+  it('leaves the rest of the case as it was: the same description before the newer features, the same timeline but for the tracked link', () => {
+    for (let i = 0; i < 40; i++) {
+      const plain = generateCase(19, i, path.join(base, 'plain'));
+      const newer = generateCase(19, i, path.join(base, 'newer'), true);
+      const stripped = newer.description
+        .replace(/; track_interface eth1 (weight -?\d+|on the group)/, '')
+        .replace(/; (no_)?accept(?=;)/, '')
+        .replace(/; unicast min_ttl \d+ max_ttl \d+/, '')
+        .replace(/(, )?eth1 down on [A-C] [\d.-]+ s/, '')
+        .replace('faults: , ', 'faults: ');
+      expect(stripped, `case ${i}`).toBe(plain.description);
+      const events = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('  - {') && !line.includes('interface: eth1'));
+      expect(events(newer.file), `case ${i}`).toEqual(events(plain.file));
+    }
+  });
+
+  it('every case is still a scenario simulate runs, with configurations keepalived -t would accept', () => {
+    for (let i = 0; i < 60; i++) {
+      const item = generateCase(11, i, path.join(base, 'newer-valid'), true);
+      const loaded = loadScenario(item.file);
+      expect(loaded.ok, `${item.file}: ${loaded.ok ? '' : loaded.errors.join('; ')}`).toBe(true);
+      if (!loaded.ok) continue;
+      for (const host of loaded.scenario.hosts) {
+        const config = loadConfig(host.configPath, { scriptExists: () => true });
+        expect(config.exitStatus, `${host.configPath}: ${config.diagnostics.map((d) => d.message).join('; ')}`).toBe(0);
+        const text = fs.readFileSync(host.configPath, 'utf8');
+        if (item.description.includes('track_interface eth1 weight')) expect(text).toContain('eth1 weight');
+        if (item.description.includes('track_interface eth1 on the group')) expect(text).toMatch(/^ {4}eth1$/m);
+        if (/no_accept/.test(item.description)) expect(text).toMatch(/^ {2}no_accept$/m);
+      }
+      const outcome = runScenario(loaded.scenario);
+      expect(outcome.ok).toBe(true);
+    }
+  });
+
+  it('the cases vary every newer feature, and none without --newer', () => {
+    const newer = Array.from({ length: 200 }, (_, i) => generateCase(5, i, path.join(base, 'newer-mix'), true).description).join('\n');
+    for (const feature of ['track_interface eth1 weight -', 'track_interface eth1 weight 0', 'track_interface eth1 weight 10', 'track_interface eth1 on the group', '; accept', '; no_accept', 'min_ttl 0 max_ttl 254', 'min_ttl 255 max_ttl 255', 'eth1 down on']) {
+      expect(newer, feature).toContain(feature);
+    }
+    const plain = Array.from({ length: 200 }, (_, i) => generateCase(5, i, path.join(base, 'plain-mix')).description).join('\n');
+    expect(plain).not.toMatch(/track_interface|accept|min_ttl|eth1/);
+  });
+});
+
 describe("telling keepalived's races from divergences", () => {
   const divergence = (key: string, t = 5): Divergence => ({ host: 'B', instance: 'VI_1', t, expected: 'MASTER at 5.000 s', seen: 'MASTER at 6.100 s', message: key, key });
   const runs = (...keys: string[][]): Comparison[] => keys.map((list) => ({ divergences: list.map((key) => divergence(key)), matched: 3, largestErrorS: 0.05 }));
