@@ -23,7 +23,7 @@
  * script succeeds. Fixed results (`scriptResults`) override both.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { ipPacketOf } from '../capture/link.js';
 import { readCaptureFile } from '../capture/reader.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -189,7 +189,7 @@ interface EventsFile {
 }
 
 /** What an events file can say happened on the host, and compare plays to the engine. */
-export const PLAYED_ACTIONS = ['start', 'stop', 'kill', 'link-down', 'link-up', 'write', 'touch', 'rm', 'end'] as const;
+export const PLAYED_ACTIONS = ['start', 'stop', 'kill', 'reload', 'link-down', 'link-up', 'write', 'touch', 'rm', 'end'] as const;
 
 const isIpv6 = (address: string): boolean => address.includes(':');
 /** An address in one spelling (RFC 5952 for IPv6); text that is no address stays as it is (a name). */
@@ -342,6 +342,12 @@ export function loadCompareInputs(options: CompareOptions): { ok: true; inputs: 
         continue;
       } else if (event.action === 'start' || event.action === 'stop' || event.action === 'kill') {
         lifecycle.push({ t, action: event.action });
+      } else if (event.action === 'reload' && event.arg !== undefined) {
+        // SIGHUP with the file "arg" (relative to the events file) in place of the config.
+        const file = isAbsolute(event.arg) ? event.arg : join(dirname(options.events ?? '.'), event.arg);
+        const reloaded = loadConfig(file, { scriptExists: () => true, keepalivedVersion: options.keepalivedVersion ?? '2.2' });
+        if (reloaded.config.instances.length === 0) return { ok: false, error: `events file ${options.events}: the reload at ${event.t} reads ${file}, which has no vrrp_instance` };
+        lifecycle.push({ t, action: 'reload', config: reloaded.config });
       } else if ((event.action === 'touch' || event.action === 'rm') && event.arg !== undefined) {
         fileEvents.push({ t, flag: basename(event.arg), present: event.action === 'touch' });
         // A tracked file removed reads 0 (keepalived: a missing file is 0); a touch leaves what it held.
@@ -419,6 +425,9 @@ function checkEventsFile(value: unknown, file: string): { ok: true; value: Event
     const list = Array.isArray(event.addresses) ? event.addresses.filter((a): a is string => typeof a === 'string') : [];
     const addresses = [...new Set([text('address'), text('address6'), ...list].filter((a): a is string => a !== undefined).map(canonicalAddress))];
     const value = text('value');
+    if (event.action === 'reload' && text('arg') === undefined) {
+      return { ok: false, error: `events file ${file}: events[${index}] (reload) wants "arg" (the new configuration file)` };
+    }
     if (event.action === 'write' && (text('arg') === undefined || value === undefined)) {
       return { ok: false, error: `events file ${file}: events[${index}] (write) wants "arg" (the file) and "value" (what it now holds)` };
     }

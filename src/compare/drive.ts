@@ -34,7 +34,9 @@ export type LifecycleEvent =
   /** An interface's link went down or up (`iface` undefined: every interface the instances run on). */
   | { t: number; action: 'link-down' | 'link-up'; iface?: string }
   /** A vrrp_track_file's file now reads `value` (keepalived reads it at once: inotify). */
-  | { t: number; action: 'file-value'; trackFile: string; value: number };
+  | { t: number; action: 'file-value'; trackFile: string; value: number }
+  /** SIGHUP with a new configuration file (the engine's reload); read at the next start when keepalived is down. */
+  | { t: number; action: 'reload'; config: KeepalivedConfig };
 
 export interface DrivenNotify {
   t: number;
@@ -121,11 +123,14 @@ type Input =
   | { t: number; order: number; kind: 'start' | 'stop' | 'kill' }
   | { t: number; order: number; kind: 'link'; ifaces: string[]; up: boolean }
   | { t: number; order: number; kind: 'file-value'; trackFile: string; value: number }
+  | { t: number; order: number; kind: 'reload'; config: KeepalivedConfig }
   | { t: number; order: number; kind: 'script'; script: string; exitCode: number; generation: number };
 
 /** Drive one engine through the recorded inputs; deterministic. */
 export function drive(options: DriveOptions): DriveResult {
-  const { config, address, scriptModel } = options;
+  const { address, scriptModel } = options;
+  /** The configuration a start reads: the options' until a reload replaces it. */
+  let config = options.config;
   const scriptDurationMs = options.scriptDurationMs ?? 5;
   const interfaces = [...new Set(config.instances.map((instance) => instance.interface))];
   const interfaceAddresses = Object.fromEntries(interfaces.map((iface) => [iface, address]));
@@ -151,6 +156,8 @@ export function drive(options: DriveOptions): DriveResult {
       push({ t: event.t, order: order++, kind: 'link', ifaces: event.iface !== undefined ? [event.iface] : interfaces, up: event.action === 'link-up' });
     } else if (event.action === 'file-value') {
       push({ t: event.t, order: order++, kind: 'file-value', trackFile: event.trackFile, value: event.value });
+    } else if (event.action === 'reload') {
+      push({ t: event.t, order: order++, kind: 'reload', config: event.config });
     } else {
       push({ t: event.t, order: order++, kind: event.action });
     }
@@ -234,6 +241,9 @@ export function drive(options: DriveOptions): DriveResult {
     } else if (next.kind === 'file-value') {
       fileValues[next.trackFile] = next.value;
       if (engine !== undefined) apply(t, engine.handle(t, { type: 'file-value', trackFile: next.trackFile, value: next.value }));
+    } else if (next.kind === 'reload') {
+      config = next.config;
+      if (engine !== undefined) apply(t, engine.reload(t, next.config));
     } else if (engine === undefined) {
       continue;
     } else if (next.kind === 'script') {

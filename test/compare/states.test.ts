@@ -38,6 +38,26 @@ describe('pairing adverts by time', () => {
 });
 
 describe('the conformance driver and SIGKILL', () => {
+  it('a reload in the events takes the new configuration at once (its adverts carry the new priority), and a start after a stop reads it too', () => {
+    const before = config({ instances: [instance({ priority: 150, initialState: 'MASTER' })] });
+    const after = config({ instances: [instance({ priority: 120, initialState: 'MASTER' })] });
+    const sent = drive({
+      config: before,
+      address: '10.0.0.1',
+      received: [],
+      lifecycle: [{ t: 0, action: 'start' }, { t: 6000, action: 'reload', config: after }, { t: 9000, action: 'stop' }, { t: 12_000, action: 'start' }],
+      startLatencyMs: 0,
+      scriptModel: () => 0,
+      until: 20_000,
+    }).sent;
+    const live = sent.filter((advert) => advert.priority !== 0);
+    expect(live.filter((advert) => advert.t < 6000).every((advert) => advert.priority === 150)).toBe(true);
+    expect(live.filter((advert) => advert.t >= 6000 && advert.t < 9000).map((advert) => advert.priority)).toContain(120);
+    expect(live.filter((advert) => advert.t > 6000).every((advert) => advert.priority === 120 || advert.t === 6000)).toBe(true);
+    expect(live.filter((advert) => advert.t >= 12_000).length).toBeGreaterThan(0);
+    expect(live.filter((advert) => advert.t >= 12_000).every((advert) => advert.priority === 120)).toBe(true);
+  });
+
   it('a killed host stops advertising at once, without the priority-0 resignation a SIGTERM sends', () => {
     const host = config({ instances: [instance({ priority: 150, initialState: 'MASTER' })] });
     const run = (action: 'stop' | 'kill') =>
