@@ -128,6 +128,29 @@ interface VridState {
   groupMastersUnreported: number;
 }
 
+/** What the watcher makes of one decoded advert, whoever sends it again. */
+interface SeenInfo {
+  /** keepalived drops it for its TTL / hop limit (multicast only, vrrp_check_packet). */
+  ttlBad: boolean;
+  /** keepalived drops it for its auth type ("invalid auth type"). */
+  authTypeBad: boolean;
+  /** The forged alert's evidence when either is bad. */
+  forged: string | undefined;
+}
+
+function seenInfo(seen: SeenAdvert): SeenInfo {
+  const p = seen.packet;
+  const a = p.advert;
+  const ttlBad = p.ttl !== 255 && isMulticast(p.dst, a.family);
+  const authTypeBad = a.version === 2 && a.family === 4 && a.authType > 2 && seen.lengthNote === undefined;
+  const why = ttlBad
+    ? `TTL/hop limit ${p.ttl} on a multicast advert (keepalived sends 255 and drops others: "ip ttl/hop limit")`
+    : authTypeBad
+      ? `auth type ${a.authType}, which keepalived rejects ("invalid auth type")`
+      : undefined;
+  return { ttlBad, authTypeBad, forged: why === undefined ? undefined : `${p.src} sent VRID ${a.vrid} with ${why}` };
+}
+
 const RUN_GAP = 2.5;
 /** keepalived 2.2.7's VRRPv2 / v3 default interval, for a VRID before its first advert. */
 const DEFAULT_INTERVAL_MS = 1000;
@@ -136,7 +159,8 @@ export class Watcher {
   readonly iface: string;
   private decoder: FrameDecoder;
   private analyzer: ReplayAnalyzer;
-  private known = new WeakSet<SeenAdvert>();
+  /** What the watcher makes of each distinct advert, made once (the decoder hands in the same object for the same bytes). */
+  private known = new WeakMap<SeenAdvert, SeenInfo>();
   private novel = 0;
   private newSenders = 0;
   private readonly vrids = new Map<number, VridState>();
@@ -344,8 +368,10 @@ export class Watcher {
   }
 
   private advert(ms: number, seen: SeenAdvert): void {
-    if (!this.known.has(seen)) {
-      this.known.add(seen);
+    let info = this.known.get(seen);
+    if (info === undefined) {
+      info = seenInfo(seen);
+      this.known.set(seen, info);
       if (++this.novel > NOVEL_MAX) this.restart();
     }
     const p = seen.packet;
@@ -356,20 +382,17 @@ export class Watcher {
     const hmac = this.frameHmac;
     // keepalived drops these before any instance sees them: TTL / hop limit (multicast only,
     // vrrp_check_packet), a bad checksum, a length it does not expect.
-    const ttlBad = p.ttl !== 255 && isMulticast(p.dst, a.family);
-    const authTypeBad = a.version === 2 && a.family === 4 && a.authType > 2 && seen.lengthNote === undefined;
+    const ttlBad = info.ttlBad;
+    const authTypeBad = info.authTypeBad;
     const hmacBad = hmac !== undefined && hmac.check !== 'good';
     if (ttlBad) bump(v, 'ip_ttl_err');
     if (authTypeBad) bump(v, 'invalid_authtype');
     if (ttlBad || authTypeBad || hmacBad) {
       v.forged++;
       v.lastForgedMs = ms;
-      const why = ttlBad
-        ? `TTL/hop limit ${p.ttl} on a multicast advert (keepalived sends 255 and drops others: "ip ttl/hop limit")`
-        : authTypeBad
-          ? `auth type ${a.authType}, which keepalived rejects ("invalid auth type")`
-          : `auth_hmac trailer ${hmac?.check === 'bad-hmac' ? 'HMAC does not verify' : hmac?.check === 'unknown-key' ? 'signed with a key id not given with --key' : 'malformed'}`;
-      this.alerts.raise('forged', v.family, v.vrid, ms, `${p.src} sent VRID ${v.vrid} with ${why}`);
+      // The evidence of a TTL or auth type is the advert's own, made once for it.
+      const evidence = info.forged ?? `${p.src} sent VRID ${v.vrid} with auth_hmac trailer ${hmac?.check === 'bad-hmac' ? 'HMAC does not verify' : hmac?.check === 'unknown-key' ? 'signed with a key id not given with --key' : 'malformed'}`;
+      this.alerts.raise('forged', v.family, v.vrid, ms, evidence);
       return;
     }
     if (!seen.checksumOk) {
@@ -770,7 +793,7 @@ export class Watcher {
     this.restarts++;
     this.novel = 0;
     this.newSenders = 0;
-    this.known = new WeakSet();
+    this.known = new WeakMap();
     this.analyzer = new ReplayAnalyzer();
     this.decoder = new FrameDecoder(this.sink);
   }
