@@ -32,6 +32,8 @@ import { addressKey, type Expected, type ExpectedVrid } from './expected.js';
 export const MAX_SENDERS = 16;
 /** Notes on what was not judged kept at most (one per VRID and master at worst). */
 const NOTES_MAX = 20;
+/** Distinct malformed reasons whose keys are kept (a length reason carries its numbers). */
+const REASONS_MAX = 256;
 /** Masters of other groups (senders the table's master rejects) reported at once per VRID; more are counted. */
 const GROUP_MASTERS_MAX = MAX_SENDERS;
 /** Distinct decoded adverts after which decoder and analyzer start afresh (bounds their caches). */
@@ -182,6 +184,8 @@ export class Watcher {
   /** Packets read, and those dropped as malformed by reason. */
   packets = 0;
   readonly malformed: Record<string, number> = {};
+  /** Malformed packets' reasons: their key in `malformed` (numbers taken out) and their counter. */
+  private readonly reasons = new Map<string, { key: string; counter: VrrpCounterName }>();
   /** Times decoder and analyzer were started afresh. */
   restarts = 0;
   /** What could not be judged, once each (see notes()). */
@@ -631,11 +635,18 @@ export class Watcher {
   }
 
   private malformedPacket(ms: number, vrid: number | undefined, reason: string): void {
-    count(this.malformed, reason.replace(/\d+/g, 'N'));
+    // The reason's key and counter, made once per reason (the decoder hands in the same strings).
+    let r = this.reasons.get(reason);
+    if (r === undefined) {
+      if (this.reasons.size >= REASONS_MAX) this.reasons.clear();
+      r = { key: reason.replace(/\d+/g, 'N'), counter: /type/.test(reason) ? 'invalid_type_rcvd' : 'packet_len_err' };
+      this.reasons.set(reason, r);
+    }
+    count(this.malformed, r.key);
     if (vrid === undefined) return;
     const v = this.vrids.get(vrid) ?? this.vrids.get(vrid + 256);
     if (v === undefined) return;
-    bump(v, /type/.test(reason) ? 'invalid_type_rcvd' : 'packet_len_err');
+    bump(v, r.counter);
     void ms;
   }
 
