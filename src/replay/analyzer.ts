@@ -221,6 +221,11 @@ export class ReplayAnalyzer implements FrameSink {
   }
 
   /** Records produced since the last call. */
+  /** Whether poll() has records to hand out (a caller polling per advert allocates nothing when none). */
+  get pending(): boolean {
+    return this.out.length > 0;
+  }
+
   poll(): ReplayRecord[] {
     const records = this.out;
     this.out = [];
