@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, labStatus } from '../test/lab/lab.js';
 import { collect, ensureBuilt, MAIN, ROOT, scratchDir, sleep, startDaemon } from '../test/runtime/lab-helpers.js';
+import { run as watcherCost } from './watch-frames.js';
 
 const COUNT = Number(process.env.VRRPLAB_BENCH_INSTANCES ?? 255);
 const WINDOW_S = Number(process.env.VRRPLAB_BENCH_WATCH_SECONDS ?? 20);
@@ -19,6 +20,11 @@ const FLOOD_PPS = 2000;
  * the default hold, and 0 (a wake-up per frame, as watch read before issue 21's fix).
  */
 const HOLDS = (process.env.VRRPLAB_BENCH_WATCH_HOLDS ?? '40,0').split(',').map((h) => h.trim());
+/**
+ * Another build's CLI (e.g. a copy of dist/cli made before a change, put beside it as dist/cli-before):
+ * a watcher of it runs too, with the default hold, on the same interface in the same run.
+ */
+const BEFORE = process.env.VRRPLAB_BENCH_WATCH_BEFORE;
 /** A directory: watch runs with --cpu-prof there (where its CPU goes; the profile is written when it ends). */
 const PROFILE = process.env.VRRPLAB_BENCH_WATCH_PROFILE;
 
@@ -30,7 +36,14 @@ function instances(count: number): string {
   return blocks.join('');
 }
 
-function usage(pid: number): { cpu: number; rssKb: number; threads: Map<string, { cpu: number; wakeups: number }> } {
+/** The process's user and system CPU (s), from /proc/PID/stat (utime, stime: clock ticks of 10 ms). */
+function userSystem(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+function usage(pid: number): { cpu: number; rssKb: number; threads: Map<string, { cpu: number; wakeups: number }>; user: number; system: number } {
   let ns = 0;
   const threads = new Map<string, { cpu: number; wakeups: number }>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -44,7 +57,7 @@ function usage(pid: number): { cpu: number; rssKb: number; threads: Map<string, 
     }
   }
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu: ns / 1e9, rssKb: rss ? Number(rss[1]) : NaN, threads };
+  return { cpu: ns / 1e9, rssKb: rss ? Number(rss[1]) : NaN, threads, ...userSystem(pid) };
 }
 
 /** The PID of the process `ip netns exec` became (it execs, so the child's PID is the command's). */
@@ -57,6 +70,8 @@ const f = (n: number, digits = 2) => n.toFixed(digits);
 const slices = (u: ReturnType<typeof usage>) => [...u.threads.values()].reduce((sum, t) => sum + t.wakeups, 0);
 
 export async function run(): Promise<void> {
+  // The Watcher's own work a frame, in-process (no root needed).
+  await watcherCost();
   const status = labStatus(['keepalived', 'tcpdump']);
   if (status.reason !== null) {
     const bar = '!'.repeat(78);
@@ -70,9 +85,10 @@ export async function run(): Promise<void> {
     const conf = join(scratch.dir, 'master.conf');
     writeFileSync(conf, instances(COUNT));
     startDaemon(lab, 0, 'keepalived', conf, scratch.dir, { detail: false });
-    const watches = HOLDS.map((hold) =>
+    const runs = [...HOLDS.map((hold) => ({ hold, main: MAIN, label: `hold ${hold} ms` })), ...(BEFORE ? [{ hold: '40', main: BEFORE, label: `hold 40 ms, ${BEFORE}` }] : [])];
+    const watches = runs.map(({ hold, main }) =>
       collect(
-        lab.spawn(2, [process.execPath, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), MAIN, 'watch', '-i', 'eth0', '--json'], {
+        lab.spawn(2, [process.execPath, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), main, 'watch', '-i', 'eth0', '--json'], {
           stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...process.env, VRRPLAB_WATCH_HOLD_MS: hold },
         }),
@@ -116,7 +132,7 @@ export async function run(): Promise<void> {
       .reduce((sum, n) => sum + n, 0);
     console.log(`watch: ${COUNT} VRIDs at advert_int 1 + ${FLOOD_PPS}/s bad adverts (${kinds.join(', ')}; ${packets} sent), ${WINDOW_S} s window`);
     console.log(`watch: tcpdump -w /dev/null: CPU ${f(cpu(td), 3)}%, RSS ${f(after[td].rssKb / 1024, 1)} MB, ${Math.round((slices(after[td]) - slices(before[td])) / WINDOW_S)} timeslices/s`);
-    HOLDS.forEach((hold, i) => {
+    runs.forEach(({ label }, i) => {
       const lines = watches[i].log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; action?: string; kind?: string; packetsSeen?: number; dropped?: number });
       const masters = lines.filter((l) => l.type === 'master').length;
       const forged = lines.filter((l) => l.type === 'alert' && l.action === 'raised' && l.kind === 'forged').length;
@@ -129,7 +145,7 @@ export async function run(): Promise<void> {
         .slice(0, 2)
         .map((t) => `${t.name.replace(/\/\d+$/, '')} ${f((t.cpu / WINDOW_S) * 100, 2)}% ${Math.round(t.slices / WINDOW_S)}/s`);
       console.log(
-        `watch: vrrplab watch -i (hold ${hold} ms): CPU ${f(cpu(i), 3)}%, RSS ${f(after[i].rssKb / 1024, 1)} MB (${f(before[i].rssKb / 1024, 1)} at the window's start), ` +
+        `watch: vrrplab watch -i (${label}): CPU ${f(cpu(i), 3)}% (user ${f(((after[i].user - before[i].user) / WINDOW_S) * 100)}%, system ${f(((after[i].system - before[i].system) / WINDOW_S) * 100)}%), RSS ${f(after[i].rssKb / 1024, 1)} MB (${f(before[i].rssKb / 1024, 1)} at the window's start), ` +
           `${Math.round((slices(after[i]) - slices(before[i])) / WINDOW_S)} timeslices/s (busiest threads: ${busy.join(', ')}); ` +
           `${masters} masters named, ${forged} forged alerts, ${end?.packetsSeen ?? '?'} frames read, ${end?.dropped ?? 0} dropped by the kernel; ` +
           `watch/tcpdump CPU ${f(cpu(i) / cpu(td))}x, RSS ${f(after[i].rssKb / after[td].rssKb)}x`,

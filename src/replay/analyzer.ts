@@ -93,6 +93,8 @@ interface Vrid {
   reported: Set<string>;
   /** Open conflicts with other groups (both had a master), by the other group's key; shared. */
   conflicts: Map<string, { a: Source; b: Source; from: number; to: number }>;
+  /** Each other group's key in `conflicts` (this group's and its key, sorted), made once: checkConflicts runs per advert. */
+  pairKeys: Map<Vrid, string>;
   /** Senders of gratuitous ARPs for the VRID's addresses that advertise nothing for it while its master advertises, by MAC; shared. */
   shadows: Map<string, Shadow>;
   /** Gratuitous ARPs for the VRID's addresses per sending MAC, in order of first burst; shared. */
@@ -221,6 +223,11 @@ export class ReplayAnalyzer implements FrameSink {
   }
 
   /** Records produced since the last call. */
+  /** Whether poll() has records to hand out (a caller polling per advert allocates nothing when none). */
+  get pending(): boolean {
+    return this.out.length > 0;
+  }
+
   poll(): ReplayRecord[] {
     const records = this.out;
     this.out = [];
@@ -602,7 +609,12 @@ export class ReplayAnalyzer implements FrameSink {
       const gm = g.master;
       if (g === v || gm === undefined || gm.src === m.src) continue;
       if (ts - Math.max(gm.last, g.coveredUntil) > RUN_GAP * intervalOf(gm)) continue;
-      const key = [v.groupKey, g.groupKey].sort().join('\n');
+      let key = v.pairKeys.get(g);
+      if (key === undefined) {
+        if (v.pairKeys.size >= PAIR_KEYS_MAX) v.pairKeys.clear();
+        key = [v.groupKey, g.groupKey].sort().join('\n');
+        v.pairKeys.set(g, key);
+      }
       const open = v.conflicts.get(key);
       if (open === undefined) {
         // `a` became master first.
@@ -958,6 +970,9 @@ function conflictCause(a: Source, b: Source): { why: string; log: string; droppe
   return { why: `they list other addresses ([${x.addresses.join(', ')}], [${y.addresses.join(', ')}])`, log: 'ip address associated with VRID … not present in MASTER advert' };
 }
 
+/** Pair keys kept per group (started afresh past it: groups of a VRID come and go in a long capture). */
+const PAIR_KEYS_MAX = 64;
+
 function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | undefined): Vrid {
   const v: Vrid = {
     vrid,
@@ -980,6 +995,7 @@ function newVrid(vrid: number, family: 4 | 6, groupKey: string, sibling: Vrid | 
     counts: sibling?.counts ?? {},
     reported: sibling?.reported ?? new Set(),
     conflicts: sibling?.conflicts ?? new Map(),
+    pairKeys: new Map(),
     shadows: sibling?.shadows ?? new Map(),
     garpSenders: sibling?.garpSenders ?? new Map(),
   };

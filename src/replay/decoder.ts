@@ -70,6 +70,11 @@ const FAST_SENDERS = 8;
 const EARLIER_MAX = 4;
 /** Address and MAC texts kept for gratuitous ARPs (bounded: a capture of many hosts starts over). */
 const TEXT_CACHE_MAX = 4096;
+/** Malformed packets' reasons, made once (by the header's 4-bit version or type). */
+const SNAP_CUT = 'packet cut by the capture snap length';
+const TRUNCATED = 'truncated VRRP packet';
+const UNKNOWN_VERSION = Array.from({ length: 16 }, (_, v) => `unknown VRRP version ${v}`);
+const NOT_ADVERT = Array.from({ length: 16 }, (_, t) => `VRRP type ${t} is not an advertisement`);
 
 export class FrameDecoder {
   readonly counts: DecodeCounts = { frames: 0, adverts: 0, arp: 0, garps: 0, malformed: 0, other: 0 };
@@ -83,6 +88,9 @@ export class FrameDecoder {
   private readonly earlier4 = new Map<number, CacheEntry[]>();
   private readonly earlier6 = new Map<string, CacheEntry[]>();
   private readonly ipText = new Map<number, string>();
+  /** The last malformed packet's IPv4 source and its text (a flood comes from few). */
+  private lastSrc4 = -1;
+  private lastSrc4Text = '';
   /** Ordinary ARP senders handed on: MAC text by IPv4 address. */
   private readonly arpSenders = new Map<number, string>();
   private readonly macText = new Map<number, string>();
@@ -121,7 +129,7 @@ export class FrameDecoder {
         this.counts.other++;
         return;
       }
-      if (type === ETHERTYPE.IPV4 && this.repeatedIpv4(frame, at)) return;
+      if (type === ETHERTYPE.IPV4 && (this.repeatedIpv4(frame, at) || this.malformedIpv4(frame, at))) return;
       const whole: CapturedFrame = {
         ts: frame.ts,
         linkType: frame.linkType,
@@ -148,7 +156,7 @@ export class FrameDecoder {
     if (where === 'truncated') {
       this.counts.malformed++;
       const src = ip.length >= 20 && ip[0] >> 4 === 4 ? formatIpv4(readIpv4(ip, 12)) : ip.length >= 40 ? formatIpv6(ip, IPV6_SRC) : undefined;
-      this.sink.malformed(frame.ts, src, undefined, frame.data.length < frame.originalLength ? 'packet cut by the capture snap length' : 'truncated VRRP packet');
+      this.sink.malformed(frame.ts, src, undefined, frame.data.length < frame.originalLength ? SNAP_CUT : TRUNCATED);
       return;
     }
     const vr = loc.vrrp;
@@ -190,9 +198,9 @@ export class FrameDecoder {
     const src = v4 ? formatIpv4(readIpv4(ip, 12)) : formatIpv6(ip, IPV6_SRC);
     const version = ip[vr] >> 4;
     const kind = ip[vr] & 0x0f;
-    if (version !== 2 && version !== 3) return this.bad(frame.ts, src, vrid, `unknown VRRP version ${version}`);
+    if (version !== 2 && version !== 3) return this.bad(frame.ts, src, vrid, UNKNOWN_VERSION[version]);
     // VRRPv2 over IPv6 is read too: keepalived 2.2.7 sends it for an IPv6 instance configured `version 2`.
-    if (kind !== VRRP_TYPE_ADVERT) return this.bad(frame.ts, src, vrid, `VRRP type ${kind} is not an advertisement`);
+    if (kind !== VRRP_TYPE_ADVERT) return this.bad(frame.ts, src, vrid, NOT_ADVERT[kind]);
     const expected = expectedVrrpLength(ip, loc);
     const actual = loc.end - vr;
     let lengthNote: string | undefined;
@@ -296,6 +304,46 @@ export class FrameDecoder {
     this.counts.adverts++;
     this.sink.advert(frame.ts, e.seen);
     return true;
+  }
+
+  /**
+   * A flood's malformed IPv4 packets (no AH) without slicing or formatting: truncated, or a VRRP
+   * version or type that is not an advert's, as `ip` reports them (a cached advert never has such
+   * bytes, so its caches play no part), the source's text and the reason made once. Anything else
+   * returns false and takes the general path.
+   */
+  private malformedIpv4(frame: FrameCursor, at: number): boolean {
+    const data = frame.bytes;
+    const end = frame.end;
+    const len = end - at;
+    if (len < 20 || data[at] >> 4 !== 4 || data[at + 9] !== 112) return false;
+    const ihl = (data[at] & 0x0f) << 2;
+    const total = (data[at + 2] << 8) | data[at + 3];
+    if (ihl < 20 || total < ihl || total > len || total < ihl + 8) {
+      this.counts.malformed++;
+      this.sink.malformed(frame.ts, this.ipv4Text(readIpv4(data, at + 12)), undefined, end - frame.start < frame.originalLength ? SNAP_CUT : TRUNCATED);
+      return true;
+    }
+    const vr = at + ihl;
+    const version = data[vr] >> 4;
+    const kind = data[vr] & 0x0f;
+    if (version !== 2 && version !== 3) this.bad(frame.ts, this.ipv4Text(readIpv4(data, at + 12)), data[vr + 1], UNKNOWN_VERSION[version]);
+    else if (kind !== VRRP_TYPE_ADVERT) this.bad(frame.ts, this.ipv4Text(readIpv4(data, at + 12)), data[vr + 1], NOT_ADVERT[kind]);
+    else return false;
+    return true;
+  }
+
+  /** An IPv4 address's text, made once per address (the last one without a lookup). */
+  private ipv4Text(address: number): string {
+    if (address === this.lastSrc4) return this.lastSrc4Text;
+    let text = this.ipText.get(address);
+    if (text === undefined) {
+      if (this.ipText.size >= TEXT_CACHE_MAX) this.ipText.clear();
+      this.ipText.set(address, (text = formatIpv4(address)));
+    }
+    this.lastSrc4 = address;
+    this.lastSrc4Text = text;
+    return text;
   }
 
   /** `ip`'s return to an earlier advert of the sender (`latest`: its cached one), in place. */

@@ -42,17 +42,20 @@ export interface Alert {
   evidence: string;
 }
 
+const KIND_INDEX = Object.fromEntries(ALERT_KINDS.map((k, i) => [k, i])) as Record<AlertKind, number>;
+
 /** Cleared alerts kept for the snapshot and the terminal view. */
 const RECENT_MAX = 32;
 
 export class AlertBook {
-  private readonly active = new Map<string, Alert>();
+  /** By a small integer (kind, family, VRID): the watcher looks alerts up with every advert and tick, no string made. */
+  private readonly active = new Map<number, Alert>();
   private readonly recent: Alert[] = [];
 
   constructor(private readonly onChange: (alert: Alert, action: 'raised' | 'cleared', atMs: number) => void) {}
 
-  private static key(kind: AlertKind, family: 4 | 6, vrid: number): string {
-    return `${kind}|${family}|${vrid}`;
+  private static key(kind: AlertKind, family: 4 | 6, vrid: number): number {
+    return (KIND_INDEX[kind] * 2 + (family === 6 ? 1 : 0)) * 65536 + vrid;
   }
 
   get(kind: AlertKind, family: 4 | 6, vrid: number): Alert | undefined {

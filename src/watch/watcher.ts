@@ -32,6 +32,8 @@ import { addressKey, type Expected, type ExpectedVrid } from './expected.js';
 export const MAX_SENDERS = 16;
 /** Notes on what was not judged kept at most (one per VRID and master at worst). */
 const NOTES_MAX = 20;
+/** Distinct malformed reasons whose keys are kept (a length reason carries its numbers). */
+const REASONS_MAX = 256;
 /** Masters of other groups (senders the table's master rejects) reported at once per VRID; more are counted. */
 const GROUP_MASTERS_MAX = MAX_SENDERS;
 /** Distinct decoded adverts after which decoder and analyzer start afresh (bounds their caches). */
@@ -110,7 +112,9 @@ interface VridState {
   lastLiveMs: number;
   adverts: number;
   garps: number;
-  counters: Partial<Record<VrrpCounterName, number>>;
+  /** keepalived's counters by their index in COUNTER_NAMES, and the indices in the order first counted (the snapshot's key order). */
+  counts: number[];
+  counted: number[];
   /** Times of recent master changes (at most FLAP_CHANGES * 2). */
   changes: number[];
   /** A takeover whose GARP / NA is awaited. */
@@ -128,6 +132,29 @@ interface VridState {
   groupMastersUnreported: number;
 }
 
+/** What the watcher makes of one decoded advert, whoever sends it again. */
+interface SeenInfo {
+  /** keepalived drops it for its TTL / hop limit (multicast only, vrrp_check_packet). */
+  ttlBad: boolean;
+  /** keepalived drops it for its auth type ("invalid auth type"). */
+  authTypeBad: boolean;
+  /** The forged alert's evidence when either is bad. */
+  forged: string | undefined;
+}
+
+function seenInfo(seen: SeenAdvert): SeenInfo {
+  const p = seen.packet;
+  const a = p.advert;
+  const ttlBad = p.ttl !== 255 && isMulticast(p.dst, a.family);
+  const authTypeBad = a.version === 2 && a.family === 4 && a.authType > 2 && seen.lengthNote === undefined;
+  const why = ttlBad
+    ? `TTL/hop limit ${p.ttl} on a multicast advert (keepalived sends 255 and drops others: "ip ttl/hop limit")`
+    : authTypeBad
+      ? `auth type ${a.authType}, which keepalived rejects ("invalid auth type")`
+      : undefined;
+  return { ttlBad, authTypeBad, forged: why === undefined ? undefined : `${p.src} sent VRID ${a.vrid} with ${why}` };
+}
+
 const RUN_GAP = 2.5;
 /** keepalived 2.2.7's VRRPv2 / v3 default interval, for a VRID before its first advert. */
 const DEFAULT_INTERVAL_MS = 1000;
@@ -136,7 +163,8 @@ export class Watcher {
   readonly iface: string;
   private decoder: FrameDecoder;
   private analyzer: ReplayAnalyzer;
-  private known = new WeakSet<SeenAdvert>();
+  /** What the watcher makes of each distinct advert, made once (the decoder hands in the same object for the same bytes). */
+  private known = new WeakMap<SeenAdvert, SeenInfo>();
   private novel = 0;
   private newSenders = 0;
   private readonly vrids = new Map<number, VridState>();
@@ -158,6 +186,8 @@ export class Watcher {
   /** Packets read, and those dropped as malformed by reason. */
   packets = 0;
   readonly malformed: Record<string, number> = {};
+  /** Malformed packets' reasons: their key in `malformed` (numbers taken out) and their counter. */
+  private readonly reasons = new Map<string, { key: string; counter: number }>();
   /** Times decoder and analyzer were started afresh. */
   restarts = 0;
   /** What could not be judged, once each (see notes()). */
@@ -245,7 +275,7 @@ export class Watcher {
         vrid: v.vrid,
         family: v.family,
         state: v.master !== undefined && !silent ? 'MASTER' : 'UNKNOWN',
-        counters: { ...v.counters },
+        counters: countersOf(v),
       };
       const instance = v.expected?.members.find((m) => m.host === masterSender?.host)?.instance ?? v.expected?.members[0]?.instance;
       if (instance !== undefined) s.instance = instance;
@@ -275,7 +305,7 @@ export class Watcher {
         sinceMs: v.master === undefined ? undefined : v.masterSinceMs,
         backups: this.aliveSenders(v, nowMs).filter((x) => x.src !== v.master).length,
         adverts: v.adverts,
-        errors: errorCount(v.counters) + v.forged,
+        errors: errorCount(countersOf(v)) + v.forged,
         garps: v.garps,
       }));
   }
@@ -327,7 +357,8 @@ export class Watcher {
         lastLiveMs: Number.NEGATIVE_INFINITY,
         adverts: 0,
         garps: 0,
-        counters: {},
+        counts: COUNTER_NAMES.map(() => 0),
+        counted: [],
         changes: [],
         garpDue: undefined,
         lastForgedMs: Number.NEGATIVE_INFINITY,
@@ -344,8 +375,10 @@ export class Watcher {
   }
 
   private advert(ms: number, seen: SeenAdvert): void {
-    if (!this.known.has(seen)) {
-      this.known.add(seen);
+    let info = this.known.get(seen);
+    if (info === undefined) {
+      info = seenInfo(seen);
+      this.known.set(seen, info);
       if (++this.novel > NOVEL_MAX) this.restart();
     }
     const p = seen.packet;
@@ -356,20 +389,17 @@ export class Watcher {
     const hmac = this.frameHmac;
     // keepalived drops these before any instance sees them: TTL / hop limit (multicast only,
     // vrrp_check_packet), a bad checksum, a length it does not expect.
-    const ttlBad = p.ttl !== 255 && isMulticast(p.dst, a.family);
-    const authTypeBad = a.version === 2 && a.family === 4 && a.authType > 2 && seen.lengthNote === undefined;
+    const ttlBad = info.ttlBad;
+    const authTypeBad = info.authTypeBad;
     const hmacBad = hmac !== undefined && hmac.check !== 'good';
-    if (ttlBad) bump(v, 'ip_ttl_err');
-    if (authTypeBad) bump(v, 'invalid_authtype');
+    if (ttlBad) bump(v, C.ip_ttl_err);
+    if (authTypeBad) bump(v, C.invalid_authtype);
     if (ttlBad || authTypeBad || hmacBad) {
       v.forged++;
       v.lastForgedMs = ms;
-      const why = ttlBad
-        ? `TTL/hop limit ${p.ttl} on a multicast advert (keepalived sends 255 and drops others: "ip ttl/hop limit")`
-        : authTypeBad
-          ? `auth type ${a.authType}, which keepalived rejects ("invalid auth type")`
-          : `auth_hmac trailer ${hmac?.check === 'bad-hmac' ? 'HMAC does not verify' : hmac?.check === 'unknown-key' ? 'signed with a key id not given with --key' : 'malformed'}`;
-      this.alerts.raise('forged', v.family, v.vrid, ms, `${p.src} sent VRID ${v.vrid} with ${why}`);
+      // The evidence of a TTL or auth type is the advert's own, made once for it.
+      const evidence = info.forged ?? `${p.src} sent VRID ${v.vrid} with auth_hmac trailer ${hmac?.check === 'bad-hmac' ? 'HMAC does not verify' : hmac?.check === 'unknown-key' ? 'signed with a key id not given with --key' : 'malformed'}`;
+      this.alerts.raise('forged', v.family, v.vrid, ms, evidence);
       return;
     }
     if (!seen.checksumOk) {
@@ -462,8 +492,8 @@ export class Watcher {
   private counters(v: VridState, s: Sender): void {
     const m = v.masterSeen;
     if (m === undefined || s.src === v.master) {
-      bump(v, 'advert_rcvd');
-      if (s.priority === 0) bump(v, 'pri_zero_rcvd');
+      bump(v, C.advert_rcvd);
+      if (s.priority === 0) bump(v, C.pri_zero_rcvd);
       return;
     }
     if (s.verdictAgainst !== m) {
@@ -471,9 +501,9 @@ export class Watcher {
       s.verdictAgainst = m;
     }
     const info = VERDICTS[s.verdict];
-    if (info.counter !== null && isSnapshotCounter(info.counter)) bump(v, info.counter);
-    if (info.countsAsReceived) bump(v, 'advert_rcvd');
-    if (s.verdict === 'ok' && s.priority === 0) bump(v, 'pri_zero_rcvd');
+    if (info.counter !== null && isSnapshotCounter(info.counter)) bump(v, C[info.counter]);
+    if (info.countsAsReceived) bump(v, C.advert_rcvd);
+    if (s.verdict === 'ok' && s.priority === 0) bump(v, C.pri_zero_rcvd);
   }
 
   private masterAdvert(v: VridState, s: Sender, ms: number): void {
@@ -481,7 +511,7 @@ export class Watcher {
     v.masterIntervalMs = s.intervalMs;
     const prio = s.priority;
     if (prio === 0) {
-      bump(v, 'release_master');
+      bump(v, C.release_master);
       return;
     }
     if (prio !== v.masterPriority) {
@@ -496,6 +526,7 @@ export class Watcher {
   }
 
   private takeRecords(): void {
+    if (!this.analyzer.pending) return;
     for (const r of this.analyzer.poll()) if (r.type === 'transition') this.transition(r);
   }
 
@@ -527,7 +558,7 @@ export class Watcher {
     this.alerts.clear('priority-drop', family, r.vrid, this.nowMs, `${r.to} is master now`);
     this.events.push({ type: 'master', iface: this.iface, vrid: r.vrid, family, atMs: this.nowMs, sinceMs: ms, from, to: r.to, priority: r.priority, reason: from === null ? 'first' : r.reason === 'first' ? 'another-group' : r.reason });
     if (from === null) return;
-    bump(v, 'become_master');
+    bump(v, C.become_master);
     v.changes.push(ms);
     if (v.changes.length > FLAP_CHANGES * 2) v.changes.shift();
     const window = Math.max(FLAP_MIN_MS, FLAP_WINDOW_INTERVALS * v.masterIntervalMs);
@@ -576,7 +607,7 @@ export class Watcher {
     for (const v of this.vrids.values()) {
       if (v.masterSeen?.packet.advert.addresses.includes(ip)) {
         v.garps++;
-        bump(v, 'garp_sent');
+        bump(v, C.garp_sent);
         if (mac !== undefined) this.shadowGarp(v, ms, ip, mac);
       }
     }
@@ -608,11 +639,18 @@ export class Watcher {
   }
 
   private malformedPacket(ms: number, vrid: number | undefined, reason: string): void {
-    count(this.malformed, reason.replace(/\d+/g, 'N'));
+    // The reason's key and counter, made once per reason (the decoder hands in the same strings).
+    let r = this.reasons.get(reason);
+    if (r === undefined) {
+      if (this.reasons.size >= REASONS_MAX) this.reasons.clear();
+      r = { key: reason.replace(/\d+/g, 'N'), counter: /type/.test(reason) ? C.invalid_type_rcvd : C.packet_len_err };
+      this.reasons.set(reason, r);
+    }
+    count(this.malformed, r.key);
     if (vrid === undefined) return;
     const v = this.vrids.get(vrid) ?? this.vrids.get(vrid + 256);
     if (v === undefined) return;
-    bump(v, /type/.test(reason) ? 'invalid_type_rcvd' : 'packet_len_err');
+    bump(v, r.counter);
     void ms;
   }
 
@@ -770,7 +808,7 @@ export class Watcher {
     this.restarts++;
     this.novel = 0;
     this.newSenders = 0;
-    this.known = new WeakSet();
+    this.known = new WeakMap();
     this.analyzer = new ReplayAnalyzer();
     this.decoder = new FrameDecoder(this.sink);
   }
@@ -781,8 +819,22 @@ function isVirtualRouterMac(mac: string): boolean {
   return mac.startsWith('00:00:5e:00:01:') || mac.startsWith('00:00:5e:00:02:');
 }
 
-function bump(v: VridState, name: VrrpCounterName): void {
-  v.counters[name] = (v.counters[name] ?? 0) + 1;
+/** keepalived's counter names; watch counts by index (C.name), with no string key per advert. */
+const COUNTER_NAMES: readonly VrrpCounterName[] = [
+  'advert_rcvd', 'advert_sent', 'become_master', 'release_master', 'packet_len_err', 'advert_interval_err', 'ip_ttl_err', 'invalid_type_rcvd',
+  'addr_list_err', 'invalid_authtype', 'authtype_mismatch', 'auth_failure', 'pri_zero_rcvd', 'pri_zero_sent', 'garp_sent',
+];
+const C = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, i])) as Record<VrrpCounterName, number>;
+
+function bump(v: VridState, counter: number): void {
+  if (v.counts[counter]++ === 0) v.counted.push(counter);
+}
+
+/** The VRID's counters by name, in the order first counted (as one object counted into would have them). */
+function countersOf(v: VridState): Partial<Record<VrrpCounterName, number>> {
+  const out: Partial<Record<VrrpCounterName, number>> = {};
+  for (const c of v.counted) out[COUNTER_NAMES[c]] = v.counts[c];
+  return out;
 }
 
 function count(table: Record<string, number>, key: string): void {
