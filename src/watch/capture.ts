@@ -21,7 +21,7 @@ export function watchCaptureFile(path: string, options: WatchOptions = {}, onEve
   let lastMs: number | null = null;
   for (let f = frames.next(); f !== undefined; f = frames.next()) {
     lastMs = f.ts * 1000;
-    watcher.frame(lastMs, f.bytes, f.linkType, f.start, f.end);
+    watcher.frame(lastMs, f.bytes, f.linkType, f.start, f.end, f.originalLength);
     for (const e of watcher.poll()) {
       events.push(e);
       onEvent?.(e);

@@ -206,8 +206,12 @@ export class Watcher {
     for (const e of options.expected?.vrids ?? []) this.vridState(e.vrid, e.family);
   }
 
-  /** One captured frame (`bytes[start..end)`, pcap link type) received at `timeMs` (ms since the epoch). Never throws on its bytes. */
-  frame(timeMs: number, bytes: Uint8Array, linkType: number, start = 0, end = bytes.length): void {
+  /**
+   * One captured frame (`bytes[start..end)`, pcap link type) received at `timeMs` (ms since the
+   * epoch); `originalLength` is its length on the wire when the capture cut it (snap length), as
+   * replay reads it. Never throws on its bytes.
+   */
+  frame(timeMs: number, bytes: Uint8Array, linkType: number, start = 0, end = bytes.length, originalLength = end - start): void {
     this.packets++;
     this.tick(timeMs);
     const link = this.link;
@@ -221,7 +225,7 @@ export class Watcher {
     c.bytes = bytes;
     c.start = start;
     c.end = end;
-    c.originalLength = end - start;
+    c.originalLength = originalLength;
     this.decoder.decodeAt(c);
     this.frameHmac = undefined;
   }

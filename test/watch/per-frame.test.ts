@@ -56,3 +56,13 @@ describe('the Watcher under a flood', () => {
     expect(w.activeAlerts().find((a) => a.vrid === 9)?.evidence).toMatch(/^172\.16\.25\.7 sent VRID 9 with TTL\/hop limit 64/);
   });
 });
+
+describe('a frame the capture cut short', () => {
+  it('is counted as replay names it, "packet cut by the capture snap length", not as a truncated VRRP packet', async () => {
+    const { watchCaptureFile } = await import('../../src/watch/capture.js');
+    const watched = watchCaptureFile('test/fixtures/watch-golden/flood.pcap');
+    expect(watched.watcher.malformed['packet cut by the capture snap length']).toBe(15);
+    const replayed = await import('node:fs').then((fs) => fs.readFileSync('test/fixtures/watch-golden/test__fixtures__watch-golden__flood.pcap.replay-json.out', 'utf8'));
+    expect(replayed).toContain('"detail":"packet cut by the capture snap length"');
+  });
+});

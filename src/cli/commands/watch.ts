@@ -135,7 +135,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
     let last = 0;
     for (let f = frames.next(); f !== undefined; f = frames.next()) {
       last = f.ts * 1000;
-      w.frame(last, f.bytes, f.linkType, f.start, f.end);
+      w.frame(last, f.bytes, f.linkType, f.start, f.end, f.originalLength);
       for (const e of w.poll()) out(e, true);
     }
     progress?.done();
@@ -209,7 +209,7 @@ async function runWatch(flags: WatchFlags): Promise<void> {
       stream.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (f) => {
         stampMs = f.ts * 1000;
         stampAt = performance.now();
-        w.frame(stampMs, f.data, f.linkType);
+        w.frame(stampMs, f.data, f.linkType, 0, f.data.length, f.originalLength);
       });
       if (stream.problem !== undefined) {
         process.exitCode = 1;
