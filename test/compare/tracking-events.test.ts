@@ -69,13 +69,13 @@ describe('compare --events with a tracked interface going down and up (keepalive
     const events = eventsWith('too-small', (list) => [
       ...list,
       { t: Number(list[0]?.['t']) + 7, host: 'A', action: 'link-down', arg: 'eth7' },
-      { t: Number(list[0]?.['t']) + 8, host: 'A', action: 'reload' },
-      { t: Number(list[0]?.['t']) + 9, host: 'A', action: 'reload' },
+      { t: Number(list[0]?.['t']) + 8, host: 'A', action: 'freeze' },
+      { t: Number(list[0]?.['t']) + 9, host: 'A', action: 'freeze' },
     ]);
     const outcome = compareCapture({ capture, config, host: 'A', events });
     if (!outcome.ok) throw new Error(outcome.error);
     expect(outcome.report.warnings).toContain(`the events file takes eth7 down, which ${config} neither runs VRRP on nor tracks: it changes nothing`);
-    expect(outcome.report.warnings).toContain('the events file\'s "reload" (2x) is not played: compare plays start, stop, kill, link-down, link-up, write, touch, rm, end');
+    expect(outcome.report.warnings).toContain('the events file\'s "freeze" (2x) is not played: compare plays start, stop, kill, reload, link-down, link-up, write, touch, rm, end');
     expect(outcome.report.pass).toBe(true);
   });
 });

@@ -174,8 +174,10 @@ describe('vrrplab run --keepalived-version 2.4 beside keepalived 2.4.3, auth_hma
     // A sends unsigned adverts, which B (enforce) drops: both MASTER (captures/auth-hmac/rohigh).
     expect(await waitFor(() => transitions(a.log()).at(-1) === 'VI_1 MASTER' && transitions(b.log()).at(-1) === 'VI_1 MASTER', 9000), `${a.log()}\n----\n${b.log()}`).toBeGreaterThanOrEqual(0);
     expect(authLines(b)[0]).toBe('(VI_1) missing authentication trailer from 172.16.25.1');
-    // A accepts B's signed adverts (lower priority: it answers them).
-    expect(a.log()).toContain('(VI_1) Received advert from 172.16.25.2 with lower priority 100, ours 150, forcing new election');
+    // A accepts B's signed adverts (lower priority: it answers them). B's MASTER line can come before
+    // A has read B's first advert: waited for, not assumed.
+    const answered = '(VI_1) Received advert from 172.16.25.2 with lower priority 100, ours 150, forcing new election';
+    expect(await waitFor(() => a.log().includes(answered), 3000), a.log()).toBeGreaterThanOrEqual(0);
     expect(authLines(a)).toEqual([]);
     writeFileSync(aConf, conf('A', 150, ONE, 1, 'permissive'));
     a.child.kill('SIGHUP');
