@@ -88,7 +88,7 @@ export async function runLab(scenario: Scenario, options: LabOptions = {}): Prom
   // keepalived reads the system clock, which a network namespace shares with the machine: the lab
   // has no per-host wall clock to offset or step (the 2.4.3 skew recording used libfaketime).
   const clocks = [
-    ...scenario.hosts.filter((host) => (host.clockOffsetMs ?? 0) !== 0).map((host) => `${host.name}'s clock: offset`),
+    ...scenario.hosts.filter((host) => (host.clockOffsetMs ?? 0) !== 0).map((host) => `${host.name}'s clock offset`),
     ...scenario.timeline.flatMap((entry) => (entry.do === 'clock-step' ? [`${entry.host}'s clock-step at ${entry.atMs / 1000} s`] : [])),
   ];
   if (clocks.length > 0) return { ok: false, errors: [`the lab cannot offset or step a host's wall clock (keepalived reads the machine's clock): ${clocks.join(', ')}`] };
