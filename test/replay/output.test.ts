@@ -11,6 +11,7 @@ import { formatTimeline, jsonLine, TimelineWriter, writeJsonLine, writeJsonLines
 import type { ReplayRecord } from '../../src/replay/records.js';
 import { replayCapture, streamReplay } from '../../src/replay/replay.js';
 import { SpillingSpans } from '../../src/replay/spans.js';
+import { capturedOutput, streamText } from '../cli/captured-output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrplab-replay-output-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,28 +32,8 @@ function batched(write: (out: LineBatches) => void, batchBytes: number): { text:
 
 /** What `vrrplab replay` prints for `args` on stdout and stderr, and its exit code. */
 async function cliOutput(args: string[]): Promise<{ text: string; stderr: string; exitCode: number }> {
-  const chunks: Buffer[] = [];
-  const errors: string[] = [];
-  const write = process.stdout.write;
-  const writeError = process.stderr.write;
-  const exitCode = process.exitCode;
-  process.exitCode = 0;
-  process.stdout.write = ((bytes: Uint8Array | string) => {
-    chunks.push(Buffer.from(bytes));
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((text: Uint8Array | string) => {
-    errors.push(String(text));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    expect(await replayWithoutCommander(args)).toBe(true);
-    return { text: Buffer.concat(chunks).toString('utf8'), stderr: errors.join(''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeError;
-    process.exitCode = exitCode;
-  }
+  const out = await capturedOutput(async () => expect(await replayWithoutCommander(args)).toBe(true));
+  return { text: streamText(out, 'stdout'), stderr: streamText(out, 'stderr'), exitCode: out.exitCode };
 }
 
 describe('replay output written in batches', () => {

@@ -14,6 +14,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { replayWithoutCommander } from '../../src/cli/commands/replay.js';
 import { registerWatch } from '../../src/cli/commands/watch.js';
+import { capturedOutput } from '../cli/captured-output.js';
 
 const GOLDEN = 'test/fixtures/watch-golden';
 const UPDATE = process.env.VRRPLAB_UPDATE_GOLDEN === '1';
@@ -28,29 +29,11 @@ function captures(dir: string): string[] {
   return out;
 }
 
-/** stdout and stderr of `body`, and the exit code it set. */
+/** stdout and stderr of `body` (stderr's writes marked), in order, and the exit code it set. */
 async function output(body: () => Promise<unknown>): Promise<string> {
-  const chunks: Buffer[] = [];
-  const write = process.stdout.write;
-  const writeError = process.stderr.write;
-  const exitCode = process.exitCode;
-  process.exitCode = 0;
-  process.stdout.write = ((bytes: Uint8Array | string) => {
-    chunks.push(Buffer.from(bytes));
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((bytes: Uint8Array | string) => {
-    chunks.push(Buffer.from(`[stderr] ${String(bytes)}`));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await body();
-    return `${Buffer.concat(chunks).toString('utf8')}[exit ${Number(process.exitCode ?? 0)}]\n`;
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeError;
-    process.exitCode = exitCode;
-  }
+  const out = await capturedOutput(body);
+  const text = out.writes.map((w) => (w.stream === 'stdout' ? w.bytes.toString('utf8') : `[stderr] ${w.bytes.toString('utf8')}`)).join('');
+  return `${text}[exit ${out.exitCode}]\n`;
 }
 
 async function watchRead(path: string): Promise<string> {
