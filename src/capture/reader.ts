@@ -24,18 +24,18 @@ export interface ReadCaptureOptions {
 }
 
 /** Magic numbers as read little-endian from the first four bytes. */
-const PCAP_US_LE = 0xa1b2c3d4;
+export const PCAP_US_LE = 0xa1b2c3d4;
 const PCAP_US_BE = 0xd4c3b2a1;
-const PCAP_NS_LE = 0xa1b23c4d;
+export const PCAP_NS_LE = 0xa1b23c4d;
 const PCAP_NS_BE = 0x4d3cb2a1;
 const PCAP_MODIFIED_LE = 0xa1b2cd34;
 const PCAP_MODIFIED_BE = 0x34cdb2a1;
-const PCAPNG_SHB = 0x0a0d0d0a;
+export const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BOM = 0x1a2b3c4d;
 
-const PCAP_HEADER_LEN = 24;
+export const PCAP_HEADER_LEN = 24;
 /** Records larger than this are taken as corruption (Wireshark's own limit is 256 KiB for most links). */
-const MAX_RECORD = 16 * 1024 * 1024;
+export const MAX_RECORD = 16 * 1024 * 1024;
 
 export function* readCaptureFile(path: string, options: ReadCaptureOptions = {}): Generator<CapturedFrame> {
   for (const c of scanCaptureFile(path, options)) {

@@ -4,15 +4,10 @@
  * on its bytes. reader.ts reads files (pcap and pcapng, sized up front); a pipe has no size and
  * tcpdump writes classic pcap to it, so this reads pcap only and says so for pcapng.
  */
+import { MAX_RECORD, PCAPNG_SHB, PCAP_HEADER_LEN as HEADER_LEN, PCAP_NS_LE as PCAP_NS, PCAP_US_LE as PCAP_US } from './reader.js';
 import type { CapturedFrame } from './types.js';
 
-const PCAP_US = 0xa1b2c3d4;
-const PCAP_NS = 0xa1b23c4d;
-const PCAPNG_SHB = 0x0a0d0d0a;
-const HEADER_LEN = 24;
 const RECORD_LEN = 16;
-/** A record longer than this is taken as corruption (reader.ts's bound). */
-const MAX_RECORD = 16 * 1024 * 1024;
 
 export class PcapStream {
   private buf = new Uint8Array(0);
