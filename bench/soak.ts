@@ -4,6 +4,8 @@
  *   npm run build && sudo node dist/bench/soak.js            # 30 minutes
  *   SOAK_MINUTES=5 SOAK_RELOADS=100 sudo node dist/bench/soak.js
  *   SOAK_MINUTES=0 sudo node dist/bench/soak.js              # the reloads alone, ~80 s
+ *   SOAK_NODE_FLAGS="--v8-pool-size=1" SOAK_SMAPS=/tmp/dir …   # node flags for vrrplab; each
+ *                                                               # daemon's smaps before and after the reloads
  *
  * Lab: host A runs `vrrplab run` with 255 MASTER instances (advert_int 1), host B `vrrplab run`
  * with the same 255 as BACKUP. Phase 1: SOAK_MINUTES of steady state; every 30 s both get
@@ -33,6 +35,8 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const RELOADS = Number(process.env.SOAK_RELOADS ?? 100);
 /** How long after the reloads RSS is compared with before them (V8's memory reducer needs ~20 s). */
 const RELOAD_SETTLE_MS = Number(process.env.SOAK_RELOAD_SETTLE_S ?? 30) * 1000;
+/** Node's own flags for the vrrplab daemons (SOAK_NODE_FLAGS="--v8-pool-size=1 …"), to measure V8 settings. */
+const NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const SAMPLE_S = 30;
 const SETTLE_S = Math.min(120, (MINUTES * 60) / 4);
 
@@ -42,6 +46,12 @@ function instances(priority: number, state: 'MASTER' | 'BACKUP'): string {
     blocks.push(`vrrp_instance VI_${vrid} {\n interface eth0\n state ${state}\n priority ${priority}\n virtual_router_id ${vrid}\n advert_int 1\n virtual_ipaddress {\n  10.${100 + (vrid >> 8)}.${vrid & 255}.1/32\n }\n}\n`);
   }
   return blocks.join('');
+}
+
+/** CPU time a process has used so far, user and system, in seconds (/proc/PID/stat). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: clock ticks (USER_HZ 100)
 }
 
 function rssKb(pid: number): number {
@@ -72,7 +82,7 @@ function startLogged(lab: Lab, host: number, conf: string, dir: string, name: st
   const fd = openSync(logFile, 'a');
   const pid = join(dir, `${name}.pid`);
   const flags = ['-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', `${pid}.vrrp`];
-  const argv = kind === 'vrrplab' ? ['node', MAIN, 'run', ...flags, '--dump-dir', dir] : ['keepalived', ...flags];
+  const argv = kind === 'vrrplab' ? ['node', ...NODE_FLAGS, MAIN, 'run', ...flags, '--dump-dir', dir] : ['keepalived', ...flags];
   // VRRPLAB_RESOURCES=1: vrrplab adds its "vrrplab resources" line to SIGUSR2 (not keepalived's).
   const child = lab.spawn(host, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, VRRPLAB_RESOURCES: '1' } });
   closeSync(fd);
@@ -176,9 +186,11 @@ async function main(): Promise<number> {
 
     // Phase 2: reloads in a row.
     const rssBefore = daemons.map((d) => rssKb(d.child.pid!));
+    if (process.env.SOAK_SMAPS) daemons.forEach((d, i) => writeFileSync(`${process.env.SOAK_SMAPS}/before-${i}.smaps`, readFileSync(`/proc/${d.child.pid}/smaps`)));
     const before = daemons.map((d) => transitionsIn(d.log()));
     const controlBefore = keepalived.map((d) => transitionsIn(d.log()));
     const stallsBefore = stalls.length;
+    const cpuBefore = [...daemons, ...keepalived].map((d) => cpuSeconds(d.vrrpPid()));
     const reloadStart = Date.now();
     for (let n = 0; n < RELOADS; n++) {
       writeFileSync(confA, instances(n % 2 === 0 ? 199 : 200, 'MASTER'));
@@ -190,6 +202,8 @@ async function main(): Promise<number> {
     }
     await sleep(5000);
     const reloadsDone = daemons.map((d) => (d.log().match(/Reload complete/g) ?? []).length);
+    const cpu = [...daemons, ...keepalived].map((d, i) => (cpuSeconds(d.vrrpPid()) - cpuBefore[i]).toFixed(2));
+    console.log(`soak: CPU over the reloads and 5 s after them: A ${cpu[0]} s, B ${cpu[1]} s (keepalived's VRRP processes C ${cpu[2]} s, D ${cpu[3]} s)`);
     const after = daemons.map((d, i) => transitionsIn(d.log()) - before[i]);
     const held = addresses(lab, 0).filter((a) => a.startsWith('10.')).length;
     const controlAfter = keepalived.map((d, i) => transitionsIn(d.log()) - controlBefore[i]);
@@ -202,6 +216,7 @@ async function main(): Promise<number> {
     // calm, 10-20 s after the last reload.
     await sleep(RELOAD_SETTLE_MS);
     const settledRss = daemons.map((d) => rssKb(d.child.pid!));
+    if (process.env.SOAK_SMAPS) daemons.forEach((d, i) => writeFileSync(`${process.env.SOAK_SMAPS}/after-${i}.smaps`, readFileSync(`/proc/${d.child.pid}/smaps`)));
     const within = settledRss.map((kb, i) => kb <= rssBefore[i] * 1.1);
     report(within.every(Boolean), `RSS ${RELOAD_SETTLE_MS / 1000} s after the reloads within 10% of before them: A ${(rssBefore[0] / 1024).toFixed(1)} -> ${(settledRss[0] / 1024).toFixed(1)} MB, B ${(rssBefore[1] / 1024).toFixed(1)} -> ${(settledRss[1] / 1024).toFixed(1)} MB`);
     for (const d of [...daemons, ...keepalived]) d.child.kill('SIGTERM');
