@@ -45,6 +45,8 @@ interface NativeModule {
   close(socket: SocketHandle): void;
   /** Absent from builds before it: glibc's malloc_trim(0). */
   trimMemory?(): boolean;
+  /** Absent from builds before it: glibc's mallopt(M_MMAP_THRESHOLD, bytes). */
+  mallocMmapThreshold?(bytes: number): boolean;
 }
 
 /**
@@ -422,6 +424,18 @@ export class VrrpSocket {
   static trimMemory(): boolean {
     try {
       return native().trimMemory?.() ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Allocations of at least `bytes` get a mapping of their own, given back when freed (glibc's
+   * M_MMAP_THRESHOLD); whether it was set. False without the helper or without glibc.
+   */
+  static mallocMmapThreshold(bytes: number): boolean {
+    try {
+      return native().mallocMmapThreshold?.(bytes) ?? false;
     } catch {
       return false;
     }

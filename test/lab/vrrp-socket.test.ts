@@ -105,4 +105,11 @@ describe('the native raw socket', () => {
     expect(() => s.send(new Uint8Array(4), '127.0.0.1')).toThrow(/Bad file descriptor/);
     expect(() => s.close()).not.toThrow();
   });
+
+  it("sets glibc's mmap threshold for vrrplab run (issue 22) and refuses a size that is not a positive 32-bit count", () => {
+    expect(loadVrrpSocket()).toEqual({ ok: true });
+    expect(VrrpSocket.mallocMmapThreshold(16 * 1024)).toBe(true);
+    // Errors come back as false, never as a crash: mallopt is never given these.
+    for (const bad of [0, -1, 2 ** 31]) expect(VrrpSocket.mallocMmapThreshold(bad)).toBe(false);
+  });
 });
