@@ -944,8 +944,9 @@ export class HostEngine {
     if (this.isLinkUp(iface) === up) return;
     this.linkUp.set(iface, up);
     if (!this.running) return;
+    // keepalived logs every interface's change, one it tracks or not (dont_track_primary's own).
+    if (this.logging) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
     const affected = this.instances.filter((instance) => instance.interfaces.some((link) => link.iface === iface));
-    if (this.logging && affected.length > 0) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
     // keepalived's process_if_status_change().
     for (const instance of affected) {
       for (const link of instance.interfaces) {

@@ -769,8 +769,7 @@ export class Runtime {
       const up = readCarrier(name);
       if (up !== was) {
         this.linkState.set(name, up);
-        this.log('info', `Netlink reports ${name} ${up ? 'up' : 'down'}`);
-        this.feed({ type: 'link', iface: name, up });
+        this.feed({ type: 'link', iface: name, up }); // the engine logs keepalived's "Netlink reports" line
       }
     }
     for (const tf of this.options.config.trackFiles) {

@@ -86,6 +86,11 @@ describe('vrrplab run under faults, next to keepalived', () => {
     for (const p of pairs) p.lab.exec(1, ['ip', 'link', 'set', 'eth0', 'up']);
     for (const t of await each(masterIsA, 10_000)) expect(t).toBeGreaterThanOrEqual(0);
     await sleep(1500);
+    // Each change logged once on each host, as keepalived does (B's link, A's carrier); vrrplab
+    // logged both twice before, once from its link poll and once from the engine.
+    const netlinkLines = (p: Pair) => [p.a, p.b].map((s) => s.log().match(/Netlink reports eth0 (down|up)/g) ?? []);
+    expect(netlinkLines(pairs[0])).toEqual(netlinkLines(pairs[1]));
+    expect(netlinkLines(pairs[1])[1].filter((line) => line.endsWith('down'))).toHaveLength(1);
 
     // 20% loss in both directions.
     const mark = pairs.map((p) => ({ a: p.a.log().length, b: p.b.log().length }));
