@@ -944,9 +944,11 @@ export class HostEngine {
     if (this.isLinkUp(iface) === up) return;
     this.linkUp.set(iface, up);
     if (!this.running) return;
-    // keepalived logs every interface's change, one it tracks or not (dont_track_primary's own).
-    if (this.logging) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
     const affected = this.instances.filter((instance) => instance.interfaces.some((link) => link.iface === iface));
+    // keepalived logs the change of an interface some instance is on or tracks, dont_track_primary's
+    // own included: it is still on the interface's tracking list (process_interface_flags_change).
+    const known = affected.length > 0 || this.instances.some((instance) => instance.config.interface === iface);
+    if (this.logging && known) this.log(`Netlink reports ${iface} ${up ? 'up' : 'down'}`);
     // keepalived's process_if_status_change().
     for (const instance of affected) {
       for (const link of instance.interfaces) {

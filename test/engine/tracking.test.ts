@@ -126,6 +126,13 @@ describe('track_interface and track_file', () => {
   it('the instance\'s own interface is tracked for FAULT even without track_interface', () => {
     const bench = new Bench(config({ instances: [instance()] })).start(0).link(100, 'eth0', false);
     expect(bench.state()).toBe('FAULT');
+    expect(bench.logs().filter((line) => line.startsWith('Netlink'))).toEqual(['Netlink reports eth0 down']);
+  });
+
+  it('with dont_track_primary its own interface going down is logged as keepalived logs it (the instance is still on its tracking list) but leaves it BACKUP; an interface no instance uses is not logged', () => {
+    const bench = new Bench(config({ instances: [instance({ dontTrackPrimary: true })] })).start(0).link(100, 'eth0', false).link(200, 'eth9', false);
+    expect(bench.state()).toBe('BACKUP');
+    expect(bench.logs().filter((line) => line.startsWith('Netlink'))).toEqual(['Netlink reports eth0 down']);
   });
 
   it('an interface down at start gives FAULT with notify_fault at once, then BACKUP when it comes up (keepalived 2.2.7 in a netns lab: "(VI_1) entering FAULT state", notify fault, then notify backup)', () => {
