@@ -1096,8 +1096,8 @@ static napi_value trim_memory(napi_env env, napi_callback_info info) {
  * mallocMmapThreshold(bytes): allocations of at least `bytes` get a mapping of their own, unmapped
  * when freed (glibc's M_MMAP_THRESHOLD, which also stops glibc from raising the threshold itself);
  * whether it was set. Why (issue 22): V8's compiler threads allocate their working memory in
- * 8-32 KB pieces, each thread in its own arena, and those arenas stayed ~1.5 MB larger each after
- * 100 reloads, too fragmented for malloc_trim to give back. false without glibc.
+ * segments of 8 KB and up, each thread in its own arena, and those arenas stayed ~1.5 MB larger
+ * each after 100 reloads, too fragmented for malloc_trim to give back. false without glibc.
  */
 static napi_value malloc_mmap_threshold(napi_env env, napi_callback_info info) {
   size_t argc = 1;

@@ -14,7 +14,7 @@ import { removeStalePidFiles } from '../../runtime/pid-files.js';
 import { parseListen } from '../../metrics/listen.js';
 import { DEFAULT_KEEPALIVED_VERSION, keepalivedRelease, parseKeepalivedVersion } from '../../config/version.js';
 
-/** glibc's M_MMAP_THRESHOLD for the daemon: V8's compiler threads' 16 and 32 KB pieces are mapped alone (issue 22). */
+/** glibc's M_MMAP_THRESHOLD for the daemon: the larger pieces of V8's compiler threads' working memory are mapped alone (issue 22). */
 const MALLOC_MMAP_THRESHOLD = 16 * 1024;
 
 const NO_INTERFACE = 'Non-existent interface specified in configuration';
@@ -90,7 +90,7 @@ async function run(flags: RunFlags): Promise<number> {
   // What the backups kept beyond that (+6 to +11%) was in the malloc arenas of V8's compiler
   // threads, one each, ~1.5 MB larger after the reloads and too fragmented for malloc_trim (a
   // node started with --no-concurrent-recompilation stayed flat). Their working memory comes in
-  // 8-32 KB pieces: from 16 KB up, each now gets a mapping of its own and is unmapped when freed.
+  // segments of 8 KB and up: from 16 KB, each now gets a mapping of its own, unmapped when freed.
   // 30 s after 100 reloads, three soak runs: backups -2.7 to +1.8% (the build before: up to +11%),
   // masters -1.9 to +6.9% (README, Soak).
   if (loadVrrpSocket().ok) VrrpSocket.mallocMmapThreshold(MALLOC_MMAP_THRESHOLD);
