@@ -6,8 +6,7 @@
  * bounded by the scenario (MAX_INJECT_PACKETS per event) and the sender ends after its last stream.
  * One JSON line per stream when it ends ({stream, sent, failures}).
  */
-import { readInterface } from '../runtime/system.js';
-import { RawTransport } from '../runtime/raw-transport.js';
+import { openRawSender } from './raw-sender.js';
 import type { InjectStream } from '../sim/cluster.js';
 import { forgePacket } from '../wire/forge.js';
 
@@ -28,16 +27,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const streams = JSON.parse(planText) as SenderStream[];
-  const info = await readInterface(iface);
-  if (!info.ok) {
-    process.stderr.write(`${info.error}\n`);
-    return 3;
-  }
-  const listener = { now: () => performance.now(), advert: () => undefined, dropped: () => undefined, error: (_i: string, message: string) => process.stderr.write(`${message}\n`) };
-  const opened = RawTransport.open({ interfaces: [info.info], families: [4], group4: '224.0.0.18', group6: 'ff02::12', listener });
+  const opened = await openRawSender(iface);
   if (!opened.ok) {
     process.stderr.write(`${opened.error}\n`);
-    return 4;
+    return opened.status;
   }
   const transport = opened.transport;
   for (const [index, stream] of [...streams].sort((a, b) => a.atEpochMs - b.atEpochMs).entries()) {
