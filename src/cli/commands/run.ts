@@ -87,13 +87,6 @@ async function run(flags: RunFlags): Promise<number> {
   // grows the old generation in smaller steps: the same 100 reloads left RSS +1.4 to +5.8% (four
   // runs), steady CPU the same, a reload of 255 instances ~6 ms more CPU (26 against 20 ms).
   setFlagsFromString('--optimize-for-size');
-  // What the backups kept beyond that (+6 to +11%) was in the malloc arenas of V8's compiler
-  // threads, one each, ~1.5 MB larger after the reloads and too fragmented for malloc_trim (a
-  // node started with --no-concurrent-recompilation stayed flat). Their working memory comes in
-  // segments of 8 KB and up: from 16 KB, each now gets a mapping of its own, unmapped when freed.
-  // 30 s after 100 reloads, three soak runs: backups -2.7 to +1.8% (the build before: up to +11%),
-  // masters -1.9 to +6.9% (README, Soak).
-  if (loadVrrpSocket().ok) VrrpSocket.mallocMmapThreshold(MALLOC_MMAP_THRESHOLD);
   const logger = new StreamLogger(flags.logFormat === 'json' ? 'json' : 'keepalived', flags.logDetail === true);
   if (flags.transport !== 'raw' && flags.transport !== 'udp') {
     process.stderr.write(`vrrplab run: unknown transport '${flags.transport}' (raw or udp)\n`);
@@ -119,6 +112,13 @@ async function run(flags: RunFlags): Promise<number> {
     for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     return loaded.exitStatus;
   }
+  // The daemon only, not -t. What the backups kept beyond --optimize-for-size (+6 to +11%) was in
+  // the malloc arenas of V8's compiler threads, one each, ~1.5 MB larger after the reloads and too
+  // fragmented for malloc_trim (a node started with --no-concurrent-recompilation stayed flat). Their working memory comes in
+  // segments of 8 KB and up: from 16 KB, each now gets a mapping of its own, unmapped when freed.
+  // 30 s after 100 reloads, three soak runs: backups -2.7 to +1.8% (the build before: up to +11%),
+  // masters -1.9 to +6.9% (README, Soak).
+  if (loadVrrpSocket().ok) VrrpSocket.mallocMmapThreshold(MALLOC_MMAP_THRESHOLD);
   logger.log('info', `Starting vrrplab (${compatible})`);
   logger.log('info', `Running on ${osVersion()} ${release()}`);
   logger.log('info', `Command line: ${process.argv.slice(1).map((a) => `'${a}'`).join(' ')}`);
